@@ -1,0 +1,118 @@
+/*
+ * svc_codec: svcsync values <-> protobuf bytes (proto/svcsync.proto).
+ *
+ * The only module that includes the protoc-c generated header. Every decoder
+ * checks the size cap before it calls into protobuf-c, then decodes, then
+ * checks meaning that the wire cannot express (string lengths against the
+ * svc_types limits, hash and key lengths, a body present and known). A decode
+ * failure returns SVC_EDECODE (or SVC_ETOOBIG) with a one-line detail naming
+ * the message and field; it never aborts.
+ *
+ * Encoders write into a caller buffer of `cap` bytes and set *len; they return
+ * SVC_ETOOBIG when it does not fit. Encoding a given value always yields the
+ * same bytes (protobuf-c writes fields in number order), which is what makes
+ * materialized state byte-identical across nodes. Changes and commit headers,
+ * however, are hashed and signed over the bytes as received and are never
+ * re-encoded by a receiver.
+ *
+ * Whatever an encoder accepts, the matching decoder accepts: encoders refuse
+ * (SVC_EINVAL) a string that is not NUL-terminated inside its buffer or is
+ * not valid UTF-8 (proto3 requires it), a count over its limit and an unknown
+ * kind, so an origin can never emit a change its receivers must refuse.
+ * Decoders also refuse strings with NUL bytes or invalid UTF-8. On any
+ * failure a decoder leaves *out all zero.
+ */
+#ifndef SVC_CODEC_H
+#define SVC_CODEC_H
+
+#include "svc_types.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SVC_CHANGE_MAX 8192       /* largest encoded change accepted */
+#define SVC_STATE_MAX 8192        /* largest encoded aggregate state */
+#define SVC_COMMIT_CHANGES_MAX 2048 /* changes covered by one commit */
+/* Largest encoded commit header, and largest Signed (which may wrap one). Each
+ * hash costs 34 bytes on the wire (tag, length, 32 bytes); the 1024 bytes of
+ * slack cover origin, seqs, prev_commit and the signature envelope, so a
+ * commit of SVC_COMMIT_CHANGES_MAX changes always fits. */
+#define SVC_COMMIT_MAX (SVC_COMMIT_CHANGES_MAX * (SVC_HASH_LEN + 2) + 1024)
+#define SVC_ENROLL_MAX 4096       /* enrollment request or bundle file */
+
+/* Changes. The decoder validates the body against the kind's field limits. */
+int svc_change_encode(const svc_change *c, uint8_t *buf, size_t cap, size_t *len);
+int svc_change_decode(const uint8_t *buf, size_t len, svc_change *out);
+
+/* Materialized states (stored in LMDB). */
+int svc_ticket_encode(const svc_ticket *t, uint8_t *buf, size_t cap, size_t *len);
+int svc_ticket_decode(const uint8_t *buf, size_t len, svc_ticket *out);
+int svc_claim_encode(const svc_claim *c, uint8_t *buf, size_t cap, size_t *len);
+int svc_claim_decode(const uint8_t *buf, size_t len, svc_claim *out);
+int svc_transfer_encode(const svc_transfer *t, uint8_t *buf, size_t cap, size_t *len);
+int svc_transfer_decode(const uint8_t *buf, size_t len, svc_transfer *out);
+int svc_catalog_encode(const svc_catalog_item *c, uint8_t *buf, size_t cap, size_t *len);
+int svc_catalog_decode(const uint8_t *buf, size_t len, svc_catalog_item *out);
+int svc_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len);
+int svc_node_decode(const uint8_t *buf, size_t len, svc_node *out);
+int svc_stock_encode(const svc_stock *s, uint8_t *buf, size_t cap, size_t *len);
+int svc_stock_decode(const uint8_t *buf, size_t len, svc_stock *out);
+
+/* Certificate body (the bytes HQ signs). */
+int svc_cert_encode(const svc_cert *c, uint8_t *buf, size_t cap, size_t *len);
+int svc_cert_decode(const uint8_t *buf, size_t len, svc_cert *out);
+
+/* A commit header: one origin's changes first..last with their hashes. */
+typedef struct {
+	char origin[SVC_ID_LEN];
+	uint64_t first_seq;
+	uint64_t last_seq;
+	size_t nhashes;                 /* == last_seq - first_seq + 1 */
+	uint8_t (*hashes)[SVC_HASH_LEN]; /* caller-provided array on encode; on
+					  * decode points into `hashbuf` */
+	uint8_t prev_commit[SVC_HASH_LEN];
+	bool has_prev;
+} svc_commit_header;
+
+/* hashbuf must hold SVC_COMMIT_CHANGES_MAX hashes. */
+int svc_commit_header_encode(const svc_commit_header *h, uint8_t *buf, size_t cap, size_t *len);
+int svc_commit_header_decode(const uint8_t *buf, size_t len, svc_commit_header *out,
+			     uint8_t (*hashbuf)[SVC_HASH_LEN]);
+
+/* Signed{body, signature}: enrollment requests, bundles, commits. The decoded
+ * body points into `buf` (valid as long as buf is). Both directions cap the
+ * whole message at SVC_COMMIT_MAX; the body must be non-empty and the
+ * decoder refuses unknown, repeated or misplaced fields. */
+int svc_signed_encode(const uint8_t *body, size_t body_len, const uint8_t sig[SVC_SIG_LEN],
+		      uint8_t *buf, size_t cap, size_t *len);
+int svc_signed_decode(const uint8_t *buf, size_t len, const uint8_t **body, size_t *body_len,
+		      uint8_t sig[SVC_SIG_LEN]);
+
+/* Enrollment request body. */
+typedef struct {
+	char node[SVC_ID_LEN];
+	uint32_t role;
+	char region[SVC_ID_LEN];
+	uint8_t pubkey[SVC_PK_LEN];
+	uint64_t created;
+} svc_enroll_request;
+
+int svc_enroll_request_encode(const svc_enroll_request *r, uint8_t *buf, size_t cap, size_t *len);
+int svc_enroll_request_decode(const uint8_t *buf, size_t len, svc_enroll_request *out);
+
+#define SVC_ENDPOINT_LEN 256
+
+/* Enrollment bundle body, handed from HQ to the new node. */
+typedef struct {
+	svc_node_cert cert;
+	uint8_t hq_pubkey[SVC_PK_LEN];
+	char hq_node[SVC_ID_LEN];
+	char upstream[SVC_ID_LEN];
+	char endpoint[SVC_ENDPOINT_LEN];
+	uint8_t upstream_pubkey[SVC_PK_LEN];
+} svc_bundle;
+
+int svc_bundle_encode(const svc_bundle *b, uint8_t *buf, size_t cap, size_t *len);
+int svc_bundle_decode(const uint8_t *buf, size_t len, svc_bundle *out);
+
+#endif

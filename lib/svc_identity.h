@@ -1,0 +1,82 @@
+/*
+ * svc_identity: creating a node and enrolling it in the network.
+ *
+ * A node directory holds the LMDB store and the node's secret key file
+ * (`node.key`, 0600). HQ is the root of trust: at init it issues its own
+ * certificate; every other node is enrolled by HQ in three local steps that
+ * an operator carries out with files (there is no network in enrollment):
+ *
+ *   node:  svc_enroll_request()  -> request file (signed by the node's key,
+ *                                   proving it holds the key it names)
+ *   HQ:    svc_enroll_approve()  -> records an HQ-signed certificate as a
+ *                                   directory change and writes a bundle
+ *                                   (certificate, HQ's key, upstream endpoint
+ *                                   and key), signed by HQ
+ *   node:  svc_enroll_accept()   -> checks the bundle and stores it
+ *
+ * Everything is verified on the bytes as received; a tampered request or
+ * bundle is refused with a one-line reason.
+ */
+#ifndef SVC_IDENTITY_H
+#define SVC_IDENTITY_H
+
+#include "svc_crypto.h"
+#include "svc_store.h"
+#include "svc_types.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SVC_KEY_FILE "node.key"
+#define SVC_CERT_DAYS_DEFAULT 730
+
+/* Path of the node's key file in dir (out of `cap` bytes). */
+void svc_key_path(const char *dir, char *out, size_t cap);
+
+/*
+ * Create a node: its store in `dir` and its Ed25519 key. `region` is required
+ * for a shop (its region node's id), refused for HQ, and for a region must be
+ * empty or equal to its own id (a region's region is itself). Refuses, and
+ * changes nothing, when the directory already holds a store or a key. At HQ,
+ * also issues HQ's own certificate. On success *out is the open store (caller
+ * closes it) if out is not NULL.
+ */
+int svc_identity_init(const char *dir, const char *node, uint32_t role, const char *region,
+		      svc_store **out);
+
+/* Load the node's key from its directory (refusing unsafe key files). */
+int svc_identity_key(const char *dir, svc_keypair **out);
+
+/* Write an enrollment request for this node to buf. */
+int svc_enroll_request(svc_store *s, const svc_keypair *kp, uint8_t *buf, size_t cap, size_t *len);
+
+typedef struct {
+	const char *upstream;  /* node the new node connects to: HQ or a region */
+	const char *endpoint;  /* tcp://HOST:PORT of that upstream */
+	unsigned days;         /* certificate validity; 0 = default */
+} svc_approve_opts;
+
+/*
+ * At HQ: check a request, record the certificate as a directory change and
+ * write the signed bundle to buf. Refuses a request whose signature does not
+ * verify, a node id already enrolled with an unrevoked certificate, an
+ * upstream HQ does not know, and a shop whose upstream region is not its own.
+ * `issued` (may be NULL) receives the certificate.
+ */
+int svc_enroll_approve(svc_store *hq, const svc_keypair *hq_key, const uint8_t *req,
+		       size_t req_len, const svc_approve_opts *opts, uint8_t *buf, size_t cap,
+		       size_t *len, svc_cert *issued);
+
+/*
+ * At the node: verify the bundle (HQ's signature over it, HQ's signature over
+ * the certificate, the certificate names this node, its role, region and key)
+ * and store HQ's key, the certificate, and the upstream's endpoint and key.
+ * If `pin_hq` is not NULL the bundle's HQ key must equal it.
+ */
+int svc_enroll_accept(svc_store *s, const uint8_t *bundle, size_t len,
+		      const uint8_t *pin_hq /* SVC_PK_LEN or NULL */);
+
+/* Check a certificate's signature against an issuer key and decode it. */
+int svc_cert_verify(const svc_node_cert *nc, const uint8_t issuer_pk[SVC_PK_LEN], svc_cert *out);
+
+#endif

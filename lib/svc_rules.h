@@ -1,0 +1,121 @@
+/*
+ * svc_rules: the merge rules. Pure functions, no I/O, no allocation.
+ *
+ * The materialized state of an aggregate (a ticket, a claim, a transfer, a
+ * catalog part, a node's directory entry) is the fold of its changes sorted by
+ * (hlc, origin, seq). Each aggregate type has a small ops struct whose step()
+ * folds one change into the state or rejects it with a reason. Because step()
+ * looks only at the state and the change, every node that holds the same set
+ * of changes folds them to the same state and rejects the same ones: that is
+ * the convergence rule of DESIGN.md section 3, and tests/test_merge.c checks it
+ * over every order of its inputs.
+ *
+ * Three layers of checks exist, and this module holds the first two:
+ *
+ *  1. svc_change_validate(): the change on its own. Field formats (phone,
+ *     dates, ids, amounts that add up, signs of quantities). A change that
+ *     fails here is malformed wherever it comes from.
+ *  2. svc_authorize(): the role matrix. May a node of this role (and region)
+ *     originate this kind of change at all, and at this location? Failing here
+ *     means quarantine for a replicated change, refusal for a local one.
+ *     The store checks separately that the claimed role/region match the
+ *     origin's certificate.
+ *  3. step(): the transition at its place in fold order, including checks that
+ *     depend on state (only the assigned shop may accept a ticket; only the
+ *     claim's region may audit it). A rejected change is kept and marked, the
+ *     same way on every node.
+ *
+ * Local writes additionally check preconditions against the current state
+ * (enough stock, a known part number); those live in svc_local.
+ */
+#ifndef SVC_RULES_H
+#define SVC_RULES_H
+
+#include "svc_types.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+	SVC_AGG_NONE = 0,
+	SVC_AGG_TICKET,   /* T-... : svc_ticket */
+	SVC_AGG_CLAIM,    /* C-... : svc_claim */
+	SVC_AGG_TRANSFER, /* X-... : svc_transfer */
+	SVC_AGG_CATALOG,  /* P:<part_no> : svc_catalog_item */
+	SVC_AGG_NODE,     /* N:<node> : svc_node */
+	SVC_AGG_MOVE,     /* S:<location>/<part_no> : stateless ledger entries */
+	SVC_AGG_MAX_
+} svc_agg_type;
+
+/* The aggregate type a change kind belongs to (SVC_AGG_NONE if unknown).
+ * Part moves of kind transfer_out/transfer_in belong to SVC_AGG_TRANSFER. */
+svc_agg_type svc_change_agg_type(const svc_change *c);
+
+typedef struct svc_rules {
+	const char *name;
+	size_t state_size; /* 0 for stateless aggregates */
+	/*
+	 * Fold change c into *state. `exists` is false before the aggregate's
+	 * first accepted change (state is then all zero). Returns 0 when the
+	 * change is accepted (state updated, including state->last), or
+	 * SVC_EREJECT with a one-line reason. On rejection *state may have been
+	 * modified: the fold driver works on a copy.
+	 */
+	int (*step)(void *state, bool exists, const svc_change *c, char *reason, size_t reason_len);
+} svc_rules;
+
+const svc_rules *svc_rules_for(svc_agg_type t);
+
+/* Layer 1: field validation of one change. 0 or SVC_EINVAL with reason
+ * naming the field ("phone: must be 7 to 15 digits, optionally with a leading +"). */
+int svc_change_validate(const svc_change *c, char *reason, size_t reason_len);
+
+/* Layer 2: may the change's origin (by its claimed role and region) originate
+ * this change? 0 or SVC_EDENIED with reason. */
+int svc_authorize(const svc_change *c, char *reason, size_t reason_len);
+
+/* Order of changes within an aggregate: (hlc, origin, seq). */
+int svc_fold_cmp(uint64_t hlc_a, const char *origin_a, uint64_t seq_a,
+		 uint64_t hlc_b, const char *origin_b, uint64_t seq_b);
+
+/* Stock effects of an accepted change: up to two (location, part) deltas. */
+typedef struct {
+	char location[SVC_ID_LEN];
+	char part_no[SVC_PART_LEN];
+	int64_t on_hand;
+	int64_t defective;
+	int64_t in_transit_in;
+} svc_stock_delta;
+
+/* Fills out[0..n) and returns n (0, 1 or 2). Computed from the change alone:
+ * transfer_out debits the source and credits the destination's in-transit
+ * count; transfer_in moves that count into the destination's stock. */
+int svc_stock_effects(const svc_change *c, svc_stock_delta out[2]);
+
+/* Aggregate ids. A ticket is named after the change that opened it,
+ * "T-<node>-<seq>"; its (single) claim is "C-<node>-<seq>" of the same ticket,
+ * so a ticket never has two claims and resubmission is a new revision. */
+void svc_ticket_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq);
+/* SVC_EINVAL if `ticket` is not a ticket id. */
+int svc_claim_id(char out[SVC_AGG_LEN], const char *ticket);
+/* A transfer is named after its transfer_out change: "X-<node>-<seq>". */
+void svc_transfer_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq);
+/* Aggregate of a catalog part, a node and a stock line. */
+void svc_catalog_agg(char out[SVC_AGG_LEN], const char *part_no);
+void svc_node_agg(char out[SVC_AGG_LEN], const char *node);
+void svc_move_agg(char out[SVC_AGG_LEN], const char *location, const char *part_no);
+
+/* ------------------------------------------------------------ field validators
+ * All return 0 or SVC_EINVAL with a reason naming `field`. */
+int svc_valid_node_id(const char *id);                 /* bool-ish: 1 valid, 0 not */
+int svc_check_node_id(const char *field, const char *id, char *reason, size_t len);
+int svc_check_phone(const char *field, const char *phone, char *reason, size_t len);
+int svc_check_text(const char *field, const char *s, bool required, char *reason, size_t len);
+int svc_check_part_no(const char *field, const char *s, char *reason, size_t len);
+/* YYYY-MM-DD -> YYYYMMDD with calendar check. */
+int svc_parse_date(const char *field, const char *s, uint32_t *out, char *reason, size_t len);
+int svc_check_date(const char *field, uint32_t yyyymmdd, char *reason, size_t len);
+/* In warranty: purchased (YYYYMMDD) + months > day of created_ms (UTC). */
+bool svc_in_warranty(uint32_t purchased, uint64_t created_ms, unsigned months);
+
+#endif

@@ -1,0 +1,1572 @@
+/*
+ * svc_store: the node's LMDB store. See svc_store.h for the contract.
+ *
+ * Layout. One environment, these named databases (all keys big-endian where
+ * numeric, so LMDB's byte order is numeric order):
+ *
+ *   meta       name -> value: schema version, the node's identity, the HLC.
+ *   changes    origin \0 seq(8) -> hash(32) lsn(8) encoded-change
+ *              The change exactly as first encoded by its origin. The hash is
+ *              kept beside it so chains and commits never re-hash.
+ *   heads      origin -> seq(8) hash(32): the highest seq stored per origin.
+ *   arrival    lsn(8) -> origin \0 seq(8): the order this node stored changes
+ *              in (its own and received ones). Shipping follows it.
+ *   aggidx     aggregate \0 hlc(8) origin \0 seq(8) -> (empty)
+ *              An aggregate's changes in fold order (hlc, origin, seq), so a
+ *              re-fold is one cursor walk and `ticket show` lists history.
+ *   rejects    origin \0 seq(8) -> reason: changes kept but refused by the
+ *              fold at their place in order.
+ *   tickets, claims, transfers, catalog, nodes
+ *              aggregate id -> encoded state (svc_codec).
+ *   stock      location \0 part_no -> encoded svc_stock.
+ *
+ * Folding. A change whose fold position is after the aggregate's last folded
+ * position (the common case: every local write, and replicated changes that
+ * arrive in causal order) is one step. A change that lands earlier in the
+ * order (a late arrival from a node that was offline) triggers a re-fold of
+ * that aggregate from its first change; changes whose verdict flips have their
+ * stock effects applied or reversed, so stock stays the sum of accepted moves.
+ *
+ * Caching. A write transaction caches the arrival lsn, the HLC and the head of
+ * the last origin it wrote, and flushes them at commit: a bulk import then
+ * costs four puts per change (change, arrival, aggidx, state), not seven.
+ *
+ * Map growth. LMDB's map is a fixed reservation. When a put reports
+ * MDB_MAP_FULL the transaction becomes sticky-failed with `map_full`;
+ * svc_store_write() aborts it, doubles the map and runs the write again. A
+ * second process that finds the map grown by another (MDB_MAP_RESIZED)
+ * adopts the new size and retries.
+ */
+#include "svc_store.h"
+
+#include "svc_codec.h"
+#include "svc_crypto.h"
+#include "svc_err.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAP_INITIAL (64UL << 20)
+#define MAP_MAX (1UL << 40)
+
+enum {
+	DB_META,
+	DB_CHANGES,
+	DB_HEADS,
+	DB_ARRIVAL,
+	DB_AGGIDX,
+	DB_REJECTS,
+	DB_TICKETS,
+	DB_CLAIMS,
+	DB_TRANSFERS,
+	DB_CATALOG,
+	DB_NODES,
+	DB_STOCK,
+	DB_COUNT_
+};
+
+static const char *const db_names[DB_COUNT_] = {
+	"meta", "changes", "heads", "arrival", "aggidx", "rejects",
+	"tickets", "claims", "transfers", "catalog", "nodes", "stock",
+};
+
+struct svc_store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT_];
+	char dir[4096];
+	bool rdonly;
+};
+
+struct svc_txn {
+	svc_store *s;
+	MDB_txn *txn;
+	bool write;
+	int err;
+	bool map_full;
+
+	bool self_loaded;
+	svc_self self;
+
+	bool lsn_loaded;
+	uint64_t lsn; /* last used */
+
+	bool hlc_loaded, hlc_dirty;
+	uint64_t hlc;
+
+	/* head of the origin written last, flushed when another origin is
+	 * written or at commit */
+	char head_origin[SVC_ID_LEN];
+	uint64_t head_seq;
+	uint8_t head_hash[SVC_HASH_LEN];
+	bool head_dirty;
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static void be64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t be64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* origin \0 seq(8) */
+static size_t key_origin_seq(uint8_t *k, const char *origin, uint64_t seq)
+{
+	size_t n = strlen(origin);
+	memcpy(k, origin, n + 1);
+	be64_put(k + n + 1, seq);
+	return n + 9;
+}
+
+static int parse_origin_seq(const uint8_t *k, size_t len, char origin[SVC_ID_LEN], uint64_t *seq)
+{
+	const uint8_t *nul = memchr(k, 0, len);
+	if (!nul || (size_t)(nul - k) >= SVC_ID_LEN || len != (size_t)(nul - k) + 9)
+		return svc_errf(SVC_EDECODE, "store: malformed change key");
+	memcpy(origin, k, (size_t)(nul - k) + 1);
+	*seq = be64_get(nul + 1);
+	return 0;
+}
+
+/* Translate an LMDB error into ours, remembering it on the transaction. */
+static int txn_mdb_fail(svc_txn *t, int rc, const char *what)
+{
+	int code = SVC_ESTORE;
+	if (rc == MDB_MAP_FULL) {
+		t->map_full = true;
+		code = SVC_EFULL;
+	} else if (rc == ENOSPC) {
+		code = SVC_EFULL;
+	}
+	if (!t->err) {
+		t->err = code;
+		if (rc == ENOSPC)
+			svc_errf(code, "store %s: %s: disk full", t->s->dir, what);
+		else
+			svc_errf(code, "store %s: %s: %s", t->s->dir, what, mdb_strerror(rc));
+	}
+	return t->err;
+}
+
+int svc_txn_fail(svc_txn *t, int code)
+{
+	if (!t->err)
+		t->err = code;
+	return t->err;
+}
+
+int svc_txn_err(const svc_txn *t)
+{
+	return t->err;
+}
+
+svc_store *svc_txn_store(svc_txn *t)
+{
+	return t->s;
+}
+
+const char *svc_store_dir(const svc_store *s)
+{
+	return s->dir;
+}
+
+static int get(svc_txn *t, int db, const void *k, size_t klen, MDB_val *v)
+{
+	if (t->err)
+		return t->err;
+	MDB_val key = {klen, (void *)(uintptr_t)k};
+	int rc = mdb_get(t->txn, t->s->dbi[db], &key, v);
+	if (rc == MDB_NOTFOUND)
+		return SVC_ENOTFOUND;
+	if (rc)
+		return txn_mdb_fail(t, rc, db_names[db]);
+	return 0;
+}
+
+static int put(svc_txn *t, int db, const void *k, size_t klen, const void *v, size_t vlen,
+	       unsigned flags)
+{
+	if (t->err)
+		return t->err;
+	MDB_val key = {klen, (void *)(uintptr_t)k};
+	MDB_val val = {vlen, (void *)(uintptr_t)v};
+	int rc = mdb_put(t->txn, t->s->dbi[db], &key, &val, flags);
+	if (rc)
+		return txn_mdb_fail(t, rc, db_names[db]);
+	return 0;
+}
+
+static int del(svc_txn *t, int db, const void *k, size_t klen)
+{
+	if (t->err)
+		return t->err;
+	MDB_val key = {klen, (void *)(uintptr_t)k};
+	int rc = mdb_del(t->txn, t->s->dbi[db], &key, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, db_names[db]);
+	return 0;
+}
+
+static int meta_get_u64(svc_txn *t, const char *name, uint64_t *out)
+{
+	MDB_val v;
+	int rc = get(t, DB_META, name, strlen(name), &v);
+	if (rc)
+		return rc;
+	if (v.mv_size != 8)
+		return svc_errf(SVC_ESTORE, "store %s: meta %s is corrupt", t->s->dir, name);
+	*out = be64_get(v.mv_data);
+	return 0;
+}
+
+static int meta_put_u64(svc_txn *t, const char *name, uint64_t val)
+{
+	uint8_t b[8];
+	be64_put(b, val);
+	return put(t, DB_META, name, strlen(name), b, 8, 0);
+}
+
+static int meta_get_str(svc_txn *t, const char *name, char *out, size_t cap)
+{
+	MDB_val v;
+	int rc = get(t, DB_META, name, strlen(name), &v);
+	if (rc == SVC_ENOTFOUND) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (v.mv_size >= cap)
+		return svc_errf(SVC_ESTORE, "store %s: meta %s is corrupt", t->s->dir, name);
+	memcpy(out, v.mv_data, v.mv_size);
+	out[v.mv_size] = '\0';
+	return 0;
+}
+
+static int meta_get_bytes(svc_txn *t, const char *name, void *out, size_t len, size_t *got)
+{
+	MDB_val v;
+	int rc = get(t, DB_META, name, strlen(name), &v);
+	if (rc == SVC_ENOTFOUND) {
+		if (got)
+			*got = 0;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (got ? v.mv_size > len : v.mv_size != len)
+		return svc_errf(SVC_ESTORE, "store %s: meta %s is corrupt", t->s->dir, name);
+	memcpy(out, v.mv_data, v.mv_size);
+	if (got)
+		*got = v.mv_size;
+	return 0;
+}
+
+static int meta_put_str(svc_txn *t, const char *name, const char *val)
+{
+	return put(t, DB_META, name, strlen(name), val, strlen(val), 0);
+}
+
+/* ------------------------------------------------------------ open / close */
+
+static int file_size(const char *path, uint64_t *out)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return -1;
+	*out = (uint64_t)st.st_size;
+	return 0;
+}
+
+int svc_store_open(const char *dir, unsigned flags, svc_store **out)
+{
+	char path[4200];
+	uint64_t fsize = 0;
+	bool exists;
+	int rc;
+
+	*out = NULL;
+	if (strlen(dir) >= sizeof(((svc_store *)0)->dir))
+		return svc_errf(SVC_EINVAL, "store directory name too long");
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	exists = file_size(path, &fsize) == 0;
+	if (flags & SVC_STORE_CREATE) {
+		if (exists)
+			return svc_errf(SVC_EEXIST, "store %s already exists; refusing to touch it",
+					dir);
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return svc_errf(SVC_EIO, "store %s: cannot create directory: %s", dir,
+					strerror(errno));
+	} else if (!exists) {
+		return svc_errf(SVC_ENOTFOUND,
+				"no store in %s (create one with: svcsync init --dir %s ...)", dir,
+				dir);
+	}
+
+	svc_store *s = calloc(1, sizeof *s);
+	if (!s)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	snprintf(s->dir, sizeof s->dir, "%s", dir);
+	s->rdonly = (flags & SVC_STORE_RDONLY) != 0;
+
+	rc = mdb_env_create(&s->env);
+	if (rc) {
+		free(s);
+		return svc_errf(SVC_ESTORE, "store %s: %s", dir, mdb_strerror(rc));
+	}
+	mdb_env_set_maxdbs(s->env, DB_COUNT_ + 8);
+	mdb_env_set_maxreaders(s->env, 256);
+	/* Reserve comfortably more than the file: LMDB needs the whole map
+	 * reserved up front, and growing later costs a retry. */
+	uint64_t want = MAP_INITIAL;
+	while (want < fsize + fsize / 2)
+		want *= 2;
+	mdb_env_set_mapsize(s->env, want);
+	/* MDB_NOTLS: the daemon may use read transactions from more than one
+	 * thread. Durability flags stay at LMDB's defaults. */
+	unsigned eflags = MDB_NOTLS | (s->rdonly ? MDB_RDONLY : 0);
+	rc = mdb_env_open(s->env, dir, eflags, 0600);
+	if (rc) {
+		svc_errf(rc == EACCES ? SVC_EIO : SVC_ESTORE, "store %s: cannot open: %s", dir,
+			 mdb_strerror(rc));
+		mdb_env_close(s->env);
+		free(s);
+		return rc == EACCES ? SVC_EIO : SVC_ESTORE;
+	}
+
+	/* Open (or create) the databases and check the schema in one txn. */
+	MDB_txn *txn;
+	rc = mdb_txn_begin(s->env, NULL, s->rdonly ? MDB_RDONLY : 0, &txn);
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(s->env, 0);
+		rc = mdb_txn_begin(s->env, NULL, s->rdonly ? MDB_RDONLY : 0, &txn);
+	}
+	if (rc)
+		goto fail_rc;
+	for (int i = 0; i < DB_COUNT_; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], s->rdonly ? 0 : MDB_CREATE, &s->dbi[i]);
+		if (rc) {
+			mdb_txn_abort(txn);
+			goto fail_rc;
+		}
+	}
+	MDB_val k = {6, (void *)(uintptr_t) "schema"}, v;
+	rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND && (flags & SVC_STORE_CREATE)) {
+		uint8_t b[8];
+		be64_put(b, SVC_SCHEMA_VERSION);
+		v.mv_size = 8;
+		v.mv_data = b;
+		rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
+	} else if (rc == MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		svc_errf(SVC_ESTORE, "store %s: no schema version; not an svcsync store", dir);
+		goto fail;
+	} else if (rc == 0) {
+		uint64_t ver = v.mv_size == 8 ? be64_get(v.mv_data) : 0;
+		if (ver == 0 || ver > SVC_SCHEMA_VERSION) {
+			mdb_txn_abort(txn);
+			svc_errf(SVC_EVERSION,
+				 "store %s: written by schema version %llu, this build reads up to %d; "
+				 "upgrade svcsync",
+				 dir, (unsigned long long)ver, SVC_SCHEMA_VERSION);
+			goto fail_ver;
+		}
+	}
+	if (rc) {
+		mdb_txn_abort(txn);
+		goto fail_rc;
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc)
+		goto fail_rc;
+	*out = s;
+	return 0;
+
+fail_rc:
+	svc_errf(rc == ENOSPC ? SVC_EFULL : SVC_ESTORE, "store %s: %s", dir,
+		 rc == ENOSPC ? "disk full" : mdb_strerror(rc));
+fail:
+	mdb_env_close(s->env);
+	free(s);
+	return rc == ENOSPC ? SVC_EFULL : SVC_ESTORE;
+fail_ver:
+	mdb_env_close(s->env);
+	free(s);
+	return SVC_EVERSION;
+}
+
+void svc_store_close(svc_store **sp)
+{
+	if (!sp || !*sp)
+		return;
+	mdb_env_close((*sp)->env);
+	free(*sp);
+	*sp = NULL;
+}
+
+/* ------------------------------------------------------------ transactions */
+
+int svc_txn_begin(svc_store *s, bool write, svc_txn **out)
+{
+	*out = NULL;
+	if (write && s->rdonly)
+		return svc_errf(SVC_EINVAL, "store %s is open read-only", s->dir);
+	svc_txn *t = calloc(1, sizeof *t);
+	if (!t)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	t->s = s;
+	t->write = write;
+	int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt its size. */
+		mdb_env_set_mapsize(s->env, 0);
+		rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+	}
+	if (rc) {
+		free(t);
+		if (rc == MDB_READERS_FULL)
+			return svc_errf(SVC_EBUSY, "store %s: too many readers", s->dir);
+		return svc_errf(SVC_ESTORE, "store %s: begin: %s", s->dir, mdb_strerror(rc));
+	}
+	*out = t;
+	return 0;
+}
+
+static void head_flush(svc_txn *t);
+
+static void caches_flush(svc_txn *t)
+{
+	head_flush(t);
+	if (t->hlc_dirty) {
+		meta_put_u64(t, "hlc", t->hlc);
+		t->hlc_dirty = false;
+	}
+}
+
+int svc_txn_commit(svc_txn **tp)
+{
+	svc_txn *t = *tp;
+	int rc;
+	if (!t)
+		return 0;
+	*tp = NULL;
+	if (t->write)
+		caches_flush(t);
+	if (t->err) {
+		rc = t->err;
+		mdb_txn_abort(t->txn);
+		free(t);
+		return rc;
+	}
+	rc = mdb_txn_commit(t->txn);
+	if (rc) {
+		int code = (rc == MDB_MAP_FULL || rc == ENOSPC) ? SVC_EFULL : SVC_ESTORE;
+		svc_errf(code, "store %s: commit: %s", t->s->dir,
+			 rc == ENOSPC ? "disk full" : mdb_strerror(rc));
+		free(t);
+		return code;
+	}
+	free(t);
+	return 0;
+}
+
+void svc_txn_abort(svc_txn **tp)
+{
+	if (!tp || !*tp)
+		return;
+	mdb_txn_abort((*tp)->txn);
+	free(*tp);
+	*tp = NULL;
+}
+
+static int grow_map(svc_store *s)
+{
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	size_t want = info.me_mapsize * 2;
+	if (want > MAP_MAX)
+		return svc_errf(SVC_EFULL, "store %s: map would exceed %lu GiB", s->dir,
+				(unsigned long)(MAP_MAX >> 30));
+	int rc = mdb_env_set_mapsize(s->env, want);
+	if (rc)
+		return svc_errf(SVC_EFULL, "store %s: cannot grow map to %zu MiB: %s", s->dir,
+				want >> 20, mdb_strerror(rc));
+	return 0;
+}
+
+int svc_store_write(svc_store *s, svc_write_fn fn, void *arg)
+{
+	for (int attempt = 0; attempt < 16; attempt++) {
+		svc_txn *t;
+		int rc = svc_txn_begin(s, true, &t);
+		if (rc)
+			return rc;
+		rc = fn(t, arg);
+		if (!rc && t->err)
+			rc = t->err;
+		bool map_full = t->map_full;
+		if (rc) {
+			svc_txn_abort(&t);
+		} else {
+			rc = svc_txn_commit(&t);
+			/* A commit can hit the map's end while writing the
+			 * free list: treat it like a full map. */
+			map_full = map_full || rc == SVC_EFULL;
+		}
+		if (rc == SVC_EFULL && map_full) {
+			int g = grow_map(s);
+			if (g)
+				return g;
+			continue;
+		}
+		return rc;
+	}
+	return svc_errf(SVC_EFULL, "store %s: still full after growing the map", s->dir);
+}
+
+/* ------------------------------------------------------------ identity */
+
+int svc_self_get(svc_txn *t, svc_self *out)
+{
+	if (t->self_loaded) {
+		*out = t->self;
+		return 0;
+	}
+	svc_self s;
+	uint64_t role = 0, enrolled = 0;
+	memset(&s, 0, sizeof s);
+	int rc = meta_get_str(t, "node", s.node, sizeof s.node);
+	if (!rc && !s.node[0])
+		return svc_errf(SVC_ENOTFOUND, "store %s: node not initialized", t->s->dir);
+	if (!rc)
+		rc = meta_get_u64(t, "role", &role);
+	if (!rc)
+		rc = meta_get_str(t, "region", s.region, sizeof s.region);
+	if (!rc)
+		rc = meta_get_bytes(t, "store_id", s.store_id, sizeof s.store_id, NULL);
+	if (!rc)
+		rc = meta_get_bytes(t, "pubkey", s.pubkey, sizeof s.pubkey, NULL);
+	if (!rc) {
+		rc = meta_get_u64(t, "enrolled", &enrolled);
+		if (rc == SVC_ENOTFOUND)
+			rc = 0;
+	}
+	if (!rc && enrolled) {
+		size_t got;
+		rc = meta_get_str(t, "hq_node", s.hq_node, sizeof s.hq_node);
+		if (!rc)
+			rc = meta_get_bytes(t, "hq_pubkey", s.hq_pubkey, sizeof s.hq_pubkey, NULL);
+		if (!rc)
+			rc = meta_get_str(t, "upstream", s.upstream, sizeof s.upstream);
+		if (!rc)
+			rc = meta_get_str(t, "endpoint", s.endpoint, sizeof s.endpoint);
+		if (!rc)
+			rc = meta_get_bytes(t, "upstream_pubkey", s.upstream_pubkey,
+					    sizeof s.upstream_pubkey, &got);
+		if (!rc)
+			rc = meta_get_bytes(t, "cert_body", s.cert.body, sizeof s.cert.body,
+					    &s.cert.body_len);
+		if (!rc)
+			rc = meta_get_bytes(t, "cert_sig", s.cert.signature,
+					    sizeof s.cert.signature, &got);
+	}
+	if (rc)
+		return rc;
+	s.role = (uint32_t)role;
+	s.enrolled = enrolled != 0;
+	t->self = s;
+	t->self_loaded = true;
+	*out = s;
+	return 0;
+}
+
+int svc_self_put(svc_txn *t, const svc_self *s)
+{
+	meta_put_str(t, "node", s->node);
+	meta_put_u64(t, "role", s->role);
+	meta_put_str(t, "region", s->region);
+	put(t, DB_META, "store_id", 8, s->store_id, sizeof s->store_id, 0);
+	put(t, DB_META, "pubkey", 6, s->pubkey, sizeof s->pubkey, 0);
+	meta_put_u64(t, "enrolled", s->enrolled);
+	if (s->enrolled) {
+		meta_put_str(t, "hq_node", s->hq_node);
+		put(t, DB_META, "hq_pubkey", 9, s->hq_pubkey, sizeof s->hq_pubkey, 0);
+		meta_put_str(t, "upstream", s->upstream);
+		meta_put_str(t, "endpoint", s->endpoint);
+		put(t, DB_META, "upstream_pubkey", 15, s->upstream_pubkey,
+		    s->upstream[0] ? sizeof s->upstream_pubkey : 0, 0);
+		put(t, DB_META, "cert_body", 9, s->cert.body, s->cert.body_len, 0);
+		put(t, DB_META, "cert_sig", 8, s->cert.signature,
+		    s->cert.body_len ? sizeof s->cert.signature : 0, 0);
+	}
+	if (t->err)
+		return t->err;
+	t->self = *s;
+	t->self_loaded = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------ HLC, lsn, heads */
+
+uint64_t svc_hlc_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int hlc_load(svc_txn *t)
+{
+	if (t->hlc_loaded)
+		return 0;
+	int rc = meta_get_u64(t, "hlc", &t->hlc);
+	if (rc == SVC_ENOTFOUND) {
+		t->hlc = 0;
+		rc = 0;
+	}
+	if (!rc)
+		t->hlc_loaded = true;
+	return rc;
+}
+
+/* The next local HLC: wall clock when it is ahead, else last + 1, so a clock
+ * that steps back never reorders this node's own changes. */
+static int hlc_next(svc_txn *t, uint64_t *out)
+{
+	int rc = hlc_load(t);
+	if (rc)
+		return rc;
+	uint64_t wall = svc_hlc_now_ms() << 16;
+	t->hlc = wall > t->hlc ? wall : t->hlc + 1;
+	t->hlc_dirty = true;
+	*out = t->hlc;
+	return 0;
+}
+
+int svc_hlc_observe(svc_txn *t, uint64_t remote)
+{
+	int rc = hlc_load(t);
+	if (rc)
+		return rc;
+	if (remote > t->hlc) {
+		t->hlc = remote;
+		t->hlc_dirty = true;
+	}
+	return 0;
+}
+
+static int lsn_next(svc_txn *t, uint64_t *out)
+{
+	if (!t->lsn_loaded) {
+		int rc = svc_log_last(t, &t->lsn);
+		if (rc)
+			return rc;
+		t->lsn_loaded = true;
+	}
+	*out = ++t->lsn;
+	return 0;
+}
+
+static void head_flush(svc_txn *t)
+{
+	if (!t->head_dirty)
+		return;
+	uint8_t v[8 + SVC_HASH_LEN];
+	be64_put(v, t->head_seq);
+	memcpy(v + 8, t->head_hash, SVC_HASH_LEN);
+	put(t, DB_HEADS, t->head_origin, strlen(t->head_origin), v, sizeof v, 0);
+	t->head_dirty = false;
+}
+
+int svc_head_get(svc_txn *t, const char *origin, uint64_t *seq, uint8_t hash[SVC_HASH_LEN])
+{
+	if (t->head_origin[0] && strcmp(t->head_origin, origin) == 0) {
+		*seq = t->head_seq;
+		memcpy(hash, t->head_hash, SVC_HASH_LEN);
+		return 0;
+	}
+	MDB_val v;
+	int rc = get(t, DB_HEADS, origin, strlen(origin), &v);
+	if (rc == SVC_ENOTFOUND) {
+		*seq = 0;
+		memset(hash, 0, SVC_HASH_LEN);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (v.mv_size != 8 + SVC_HASH_LEN)
+		return svc_txn_fail(t, svc_errf(SVC_ESTORE, "store %s: head of %s is corrupt",
+						t->s->dir, origin));
+	*seq = be64_get(v.mv_data);
+	memcpy(hash, (const uint8_t *)v.mv_data + 8, SVC_HASH_LEN);
+	return 0;
+}
+
+static void head_set(svc_txn *t, const char *origin, uint64_t seq, const uint8_t hash[SVC_HASH_LEN])
+{
+	if (strcmp(t->head_origin, origin) != 0) {
+		head_flush(t);
+		snprintf(t->head_origin, sizeof t->head_origin, "%s", origin);
+	}
+	t->head_seq = seq;
+	memcpy(t->head_hash, hash, SVC_HASH_LEN);
+	t->head_dirty = true;
+}
+
+int svc_head_each(svc_txn *t, svc_head_cb cb, void *arg)
+{
+	head_flush(t);
+	if (t->err)
+		return t->err;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_HEADS], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "heads");
+	int out = 0;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char origin[SVC_ID_LEN];
+		if (k.mv_size >= SVC_ID_LEN || v.mv_size != 8 + SVC_HASH_LEN)
+			continue;
+		memcpy(origin, k.mv_data, k.mv_size);
+		origin[k.mv_size] = '\0';
+		out = cb(origin, be64_get(v.mv_data), (const uint8_t *)v.mv_data + 8, arg);
+		if (out)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, "heads");
+	return out;
+}
+
+int svc_log_last(svc_txn *t, uint64_t *lsn)
+{
+	if (t->lsn_loaded) {
+		*lsn = t->lsn;
+		return 0;
+	}
+	if (t->err)
+		return t->err;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ARRIVAL], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "arrival");
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND) {
+		*lsn = 0;
+		return 0;
+	}
+	if (rc)
+		return txn_mdb_fail(t, rc, "arrival");
+	*lsn = k.mv_size == 8 ? be64_get(k.mv_data) : 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------ aggregate state */
+
+typedef struct {
+	int db;
+	size_t size;
+	int (*encode)(const void *, uint8_t *, size_t, size_t *);
+	int (*decode)(const uint8_t *, size_t, void *);
+	size_t last_off;
+} state_kind;
+
+#define SK(db_, type_, enc_, dec_)                                                              \
+	{                                                                                       \
+		db_, sizeof(type_), (int (*)(const void *, uint8_t *, size_t, size_t *))enc_,   \
+		    (int (*)(const uint8_t *, size_t, void *))dec_, offsetof(type_, last)       \
+	}
+
+static const state_kind state_kinds[SVC_AGG_MAX_] = {
+	[SVC_AGG_TICKET] = SK(DB_TICKETS, svc_ticket, svc_ticket_encode, svc_ticket_decode),
+	[SVC_AGG_CLAIM] = SK(DB_CLAIMS, svc_claim, svc_claim_encode, svc_claim_decode),
+	[SVC_AGG_TRANSFER] = SK(DB_TRANSFERS, svc_transfer, svc_transfer_encode,
+				svc_transfer_decode),
+	[SVC_AGG_CATALOG] = SK(DB_CATALOG, svc_catalog_item, svc_catalog_encode,
+			       svc_catalog_decode),
+	[SVC_AGG_NODE] = SK(DB_NODES, svc_node, svc_node_encode, svc_node_decode),
+};
+
+/* The largest state struct, for stack buffers. */
+typedef union {
+	svc_ticket t;
+	svc_claim c;
+	svc_transfer x;
+	svc_catalog_item p;
+	svc_node n;
+} any_state;
+
+static int state_load(svc_txn *t, svc_agg_type type, const char *agg, void *state, bool *exists)
+{
+	const state_kind *k = &state_kinds[type];
+	MDB_val v;
+	memset(state, 0, k->size);
+	*exists = false;
+	int rc = get(t, k->db, agg, strlen(agg), &v);
+	if (rc == SVC_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	rc = k->decode(v.mv_data, v.mv_size, state);
+	if (rc)
+		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: state of %s", t->s->dir,
+						  agg));
+	*exists = true;
+	return 0;
+}
+
+static int state_save(svc_txn *t, svc_agg_type type, const char *agg, const void *state)
+{
+	const state_kind *k = &state_kinds[type];
+	uint8_t buf[SVC_STATE_MAX];
+	size_t len;
+	int rc = k->encode(state, buf, sizeof buf, &len);
+	if (rc)
+		return svc_txn_fail(t, rc);
+	return put(t, k->db, agg, strlen(agg), buf, len, 0);
+}
+
+static const svc_fold_pos *state_last(svc_agg_type type, const void *state)
+{
+	return (const svc_fold_pos *)((const char *)state + state_kinds[type].last_off);
+}
+
+static int getter(svc_txn *t, svc_agg_type type, const char *agg, void *out, const char *what)
+{
+	bool exists;
+	int rc = state_load(t, type, agg, out, &exists);
+	if (rc)
+		return rc;
+	if (!exists)
+		return svc_errf(SVC_ENOTFOUND, "unknown %s %s", what, agg);
+	return 0;
+}
+
+int svc_ticket_get(svc_txn *t, const char *id, svc_ticket *out)
+{
+	return getter(t, SVC_AGG_TICKET, id, out, "ticket");
+}
+
+int svc_claim_get(svc_txn *t, const char *id, svc_claim *out)
+{
+	return getter(t, SVC_AGG_CLAIM, id, out, "claim");
+}
+
+int svc_transfer_get(svc_txn *t, const char *id, svc_transfer *out)
+{
+	return getter(t, SVC_AGG_TRANSFER, id, out, "transfer");
+}
+
+int svc_catalog_get(svc_txn *t, const char *part_no, svc_catalog_item *out)
+{
+	char agg[SVC_AGG_LEN];
+	svc_catalog_agg(agg, part_no);
+	int rc = getter(t, SVC_AGG_CATALOG, agg, out, "part");
+	if (rc == SVC_ENOTFOUND)
+		svc_errf(rc, "unknown part number %s (not in the catalog)", part_no);
+	return rc;
+}
+
+int svc_node_get(svc_txn *t, const char *node, svc_node *out)
+{
+	char agg[SVC_AGG_LEN];
+	svc_node_agg(agg, node);
+	int rc = getter(t, SVC_AGG_NODE, agg, out, "node");
+	if (rc == SVC_ENOTFOUND)
+		svc_errf(rc, "unknown node %s (no certificate in the directory)", node);
+	return rc;
+}
+
+static size_t stock_key(uint8_t *k, const char *location, const char *part_no)
+{
+	size_t a = strlen(location), b = strlen(part_no);
+	memcpy(k, location, a + 1);
+	memcpy(k + a + 1, part_no, b);
+	return a + 1 + b;
+}
+
+int svc_stock_get(svc_txn *t, const char *location, const char *part_no, svc_stock *out)
+{
+	uint8_t k[SVC_ID_LEN + SVC_PART_LEN];
+	MDB_val v;
+	memset(out, 0, sizeof *out);
+	int rc = get(t, DB_STOCK, k, stock_key(k, location, part_no), &v);
+	if (rc == SVC_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (svc_stock_decode(v.mv_data, v.mv_size, out))
+		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: stock %s/%s",
+						  t->s->dir, location, part_no));
+	return 0;
+}
+
+static int stock_apply(svc_txn *t, const svc_stock_delta *d, int sign)
+{
+	svc_stock s;
+	uint8_t k[SVC_ID_LEN + SVC_PART_LEN], buf[64];
+	size_t len;
+	int rc = svc_stock_get(t, d->location, d->part_no, &s);
+	if (rc)
+		return rc;
+	s.on_hand += sign * d->on_hand;
+	s.defective += sign * d->defective;
+	s.in_transit_in += sign * d->in_transit_in;
+	rc = svc_stock_encode(&s, buf, sizeof buf, &len);
+	if (rc)
+		return svc_txn_fail(t, rc);
+	return put(t, DB_STOCK, k, stock_key(k, d->location, d->part_no), buf, len, 0);
+}
+
+static int effects_apply(svc_txn *t, const svc_change *c, int sign)
+{
+	svc_stock_delta d[2];
+	int n = svc_stock_effects(c, d);
+	for (int i = 0; i < n; i++) {
+		int rc = stock_apply(t, &d[i], sign);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ changes */
+
+static size_t aggidx_key(uint8_t *k, const svc_change *c)
+{
+	size_t n = strlen(c->aggregate);
+	memcpy(k, c->aggregate, n + 1);
+	be64_put(k + n + 1, c->hlc);
+	return n + 9 + key_origin_seq(k + n + 9, c->origin, c->seq);
+}
+
+static int reject_put(svc_txn *t, const svc_change *c, const char *reason)
+{
+	uint8_t k[SVC_ID_LEN + 8];
+	return put(t, DB_REJECTS, k, key_origin_seq(k, c->origin, c->seq), reason, strlen(reason),
+		   0);
+}
+
+static int reject_get(svc_txn *t, const char *origin, uint64_t seq, char *reason, size_t cap,
+		      bool *rejected)
+{
+	uint8_t k[SVC_ID_LEN + 8];
+	MDB_val v;
+	*rejected = false;
+	int rc = get(t, DB_REJECTS, k, key_origin_seq(k, origin, seq), &v);
+	if (rc == SVC_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	*rejected = true;
+	if (reason) {
+		size_t n = v.mv_size < cap - 1 ? v.mv_size : cap - 1;
+		memcpy(reason, v.mv_data, n);
+		reason[n] = '\0';
+	}
+	return 0;
+}
+
+/* Store the change's bytes, its arrival entry and its fold index entry. */
+static int log_put(svc_txn *t, const svc_change *c, const uint8_t *bytes, size_t len,
+		   const uint8_t hash[SVC_HASH_LEN])
+{
+	uint8_t k[SVC_ID_LEN + 8], ak[SVC_AGG_LEN + SVC_ID_LEN + 24], lk[8];
+	uint64_t lsn;
+	MDB_val key, val;
+	int rc;
+
+	if (t->err)
+		return t->err;
+	rc = lsn_next(t, &lsn);
+	if (rc)
+		return rc;
+	/* Reserve the value and write hash, lsn and bytes straight into the
+	 * page: one copy instead of two. */
+	key.mv_size = key_origin_seq(k, c->origin, c->seq);
+	key.mv_data = k;
+	val.mv_size = SVC_HASH_LEN + 8 + len;
+	val.mv_data = NULL;
+	rc = mdb_put(t->txn, t->s->dbi[DB_CHANGES], &key, &val, MDB_RESERVE);
+	if (rc)
+		return txn_mdb_fail(t, rc, "changes");
+	memcpy(val.mv_data, hash, SVC_HASH_LEN);
+	be64_put((uint8_t *)val.mv_data + SVC_HASH_LEN, lsn);
+	memcpy((uint8_t *)val.mv_data + SVC_HASH_LEN + 8, bytes, len);
+
+	be64_put(lk, lsn);
+	put(t, DB_ARRIVAL, lk, 8, k, key.mv_size, MDB_APPEND);
+	put(t, DB_AGGIDX, ak, aggidx_key(ak, c), "", 0, 0);
+	return t->err;
+}
+
+/* Call fn for each of an aggregate's changes in fold order. */
+typedef int (*agg_walk_fn)(svc_txn *t, const svc_change *c, void *arg);
+
+static int agg_walk(svc_txn *t, const char *aggregate, agg_walk_fn fn, void *arg)
+{
+	size_t alen = strlen(aggregate);
+	uint8_t prefix[SVC_AGG_LEN + 1];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, out = 0;
+
+	if (t->err)
+		return t->err;
+	memcpy(prefix, aggregate, alen + 1);
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_AGGIDX], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "aggidx");
+	k.mv_size = alen + 1;
+	k.mv_data = prefix;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *kb = k.mv_data;
+		if (k.mv_size < alen + 1 + 8 || memcmp(kb, prefix, alen + 1) != 0)
+			break;
+		char origin[SVC_ID_LEN];
+		uint64_t seq;
+		if (parse_origin_seq(kb + alen + 9, k.mv_size - alen - 9, origin, &seq)) {
+			out = svc_txn_fail(t, SVC_ESTORE);
+			break;
+		}
+		MDB_val cv;
+		uint8_t ck[SVC_ID_LEN + 8];
+		int grc = get(t, DB_CHANGES, ck, key_origin_seq(ck, origin, seq), &cv);
+		if (grc) {
+			out = grc == SVC_ENOTFOUND
+				      ? svc_txn_fail(t, svc_errf(SVC_ESTORE,
+								 "store %s: index names missing "
+								 "change %s/%llu",
+								 t->s->dir, origin,
+								 (unsigned long long)seq))
+				      : grc;
+			break;
+		}
+		svc_change c;
+		if (cv.mv_size < SVC_HASH_LEN + 8 ||
+		    svc_change_decode((const uint8_t *)cv.mv_data + SVC_HASH_LEN + 8,
+				      cv.mv_size - SVC_HASH_LEN - 8, &c)) {
+			out = svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: change %s/%llu",
+							 t->s->dir, origin,
+							 (unsigned long long)seq));
+			break;
+		}
+		out = fn(t, &c, arg);
+		if (out)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (!out && rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, "aggidx");
+	return out;
+}
+
+struct refold {
+	const svc_rules *rules;
+	svc_agg_type type;
+	any_state state, scratch;
+	bool exists;
+};
+
+/* One step of a re-fold: compute the verdict afresh and reconcile it with
+ * the stored one (rejects entry and stock effects). */
+static int refold_step(svc_txn *t, const svc_change *c, void *arg)
+{
+	struct refold *r = arg;
+	char reason[SVC_REASON_LEN] = "";
+	bool was_rejected;
+	int rc = reject_get(t, c->origin, c->seq, NULL, 0, &was_rejected);
+	if (rc)
+		return rc;
+	memcpy(&r->scratch, &r->state, r->rules->state_size);
+	int verdict = r->rules->step(&r->scratch, r->exists, c, reason, sizeof reason);
+	if (verdict == 0) {
+		memcpy(&r->state, &r->scratch, r->rules->state_size);
+		r->exists = true;
+		if (was_rejected) {
+			uint8_t k[SVC_ID_LEN + 8];
+			del(t, DB_REJECTS, k, key_origin_seq(k, c->origin, c->seq));
+			effects_apply(t, c, +1);
+		}
+	} else {
+		if (!reason[0])
+			snprintf(reason, sizeof reason, "rejected");
+		reject_put(t, c, reason);
+		if (!was_rejected)
+			effects_apply(t, c, -1);
+	}
+	return t->err;
+}
+
+/*
+ * Fold a change that is already in the log (bytes and index stored). When
+ * `local` is set, a rejection is returned as an error and the caller aborts;
+ * otherwise it is recorded.
+ */
+static int fold(svc_txn *t, const svc_change *c, bool local, char *reason, size_t rlen)
+{
+	svc_agg_type type = svc_change_agg_type(c);
+	const svc_rules *rules = svc_rules_for(type);
+	if (!rules)
+		return svc_errf(SVC_EINVAL, "change %s/%llu: unknown kind", c->origin,
+				(unsigned long long)c->seq);
+	reason[0] = '\0';
+
+	if (rules->state_size == 0) {
+		/* Ledger entries: no state, order does not matter. */
+		int v = rules->step(NULL, false, c, reason, rlen);
+		if (v && local)
+			return svc_errf(SVC_EREJECT, "%s", reason);
+		if (v)
+			return reject_put(t, c, reason[0] ? reason : "rejected");
+		return effects_apply(t, c, +1);
+	}
+
+	struct refold r;
+	int rc = state_load(t, type, c->aggregate, &r.state, &r.exists);
+	if (rc)
+		return rc;
+	const svc_fold_pos *last = state_last(type, &r.state);
+	bool in_order = !r.exists || svc_fold_cmp(c->hlc, c->origin, c->seq, last->hlc,
+						   last->origin, last->seq) > 0;
+	if (in_order) {
+		memcpy(&r.scratch, &r.state, rules->state_size);
+		int v = rules->step(&r.scratch, r.exists, c, reason, rlen);
+		if (v) {
+			if (!reason[0])
+				snprintf(reason, rlen, "rejected");
+			if (local)
+				return svc_errf(SVC_EREJECT, "%s", reason);
+			return reject_put(t, c, reason);
+		}
+		state_save(t, type, c->aggregate, &r.scratch);
+		return effects_apply(t, c, +1);
+	}
+
+	/* A late arrival: fold the aggregate again from its first change. A
+	 * new change counts as "was accepted" until its verdict is known, so
+	 * seed it as rejected to get its effects applied exactly once. */
+	if (local)
+		return svc_errf(SVC_EREJECT, "local change out of fold order");
+	reject_put(t, c, "pending");
+	r.type = type;
+	r.rules = rules;
+	memset(&r.state, 0, sizeof r.state);
+	r.exists = false;
+	rc = agg_walk(t, c->aggregate, refold_step, &r);
+	if (rc)
+		return rc;
+	if (r.exists)
+		return state_save(t, type, c->aggregate, &r.state);
+	return del(t, state_kinds[type].db, c->aggregate, strlen(c->aggregate));
+}
+
+static int encode_and_hash(svc_txn *t, const svc_change *c, uint8_t *buf, size_t *len,
+			   uint8_t hash[SVC_HASH_LEN])
+{
+	int rc = svc_change_encode(c, buf, SVC_CHANGE_MAX, len);
+	if (rc)
+		return rc;
+	(void)t;
+	svc_hash(buf, *len, hash);
+	return 0;
+}
+
+int svc_local_append(svc_txn *t, svc_change *c)
+{
+	svc_self self;
+	uint8_t buf[SVC_CHANGE_MAX], hash[SVC_HASH_LEN];
+	char reason[SVC_REASON_LEN];
+	size_t len;
+	uint64_t head;
+	int rc;
+
+	if (t->err)
+		return t->err;
+	rc = svc_self_get(t, &self);
+	if (rc)
+		return rc;
+	snprintf(c->origin, sizeof c->origin, "%s", self.node);
+	c->origin_role = self.role;
+	snprintf(c->origin_region, sizeof c->origin_region, "%s", self.region);
+	rc = svc_head_get(t, self.node, &head, c->prev_hash);
+	if (rc)
+		return rc;
+	c->seq = head + 1;
+	rc = hlc_next(t, &c->hlc);
+	if (rc)
+		return rc;
+	/* Aggregates named after the change that creates them (a ticket, a
+	 * transfer) can only be named once seq is known, which is here. */
+	if (c->kind == SVC_CK_TICKET_OPEN)
+		svc_ticket_id(c->aggregate, c->origin, c->seq);
+	else if (c->kind == SVC_CK_PART_MOVE && c->u.part_move.kind == SVC_MV_TRANSFER_OUT)
+		svc_transfer_id(c->aggregate, c->origin, c->seq);
+
+	rc = svc_change_validate(c, reason, sizeof reason);
+	if (rc)
+		return svc_errf(SVC_EINVAL, "%s", reason);
+	rc = svc_authorize(c, reason, sizeof reason);
+	if (rc)
+		return svc_errf(SVC_EDENIED, "%s", reason);
+	rc = encode_and_hash(t, c, buf, &len, hash);
+	if (rc)
+		return rc;
+
+	/* Fold first: a rejected local write must leave nothing behind. The
+	 * fold's puts and the log's puts share the transaction, so the order
+	 * does not matter for atomicity. */
+	rc = fold(t, c, true, reason, sizeof reason);
+	if (rc)
+		return rc;
+	rc = log_put(t, c, buf, len, hash);
+	if (rc)
+		return rc;
+	head_set(t, c->origin, c->seq, hash);
+	return t->err;
+}
+
+int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_change *c,
+		    bool trust_unknown, uint8_t hash[SVC_HASH_LEN])
+{
+	char reason[SVC_REASON_LEN];
+	uint8_t k[SVC_ID_LEN + 8], head_hash[SVC_HASH_LEN];
+	uint64_t head;
+	MDB_val v;
+	int rc;
+
+	if (t->err)
+		return t->err;
+	svc_hash(bytes, len, hash);
+
+	/* Already here? Same bytes: a no-op. Other bytes: a forged or forked
+	 * history for that (origin, seq). */
+	rc = get(t, DB_CHANGES, k, key_origin_seq(k, c->origin, c->seq), &v);
+	if (rc == 0) {
+		if (v.mv_size < SVC_HASH_LEN || memcmp(v.mv_data, hash, SVC_HASH_LEN) != 0)
+			return svc_errf(SVC_ECRYPTO,
+					"change %s/%llu differs from the one already stored",
+					c->origin, (unsigned long long)c->seq);
+		return 1;
+	}
+	if (rc != SVC_ENOTFOUND)
+		return rc;
+
+	/* Chain: when the previous change of the origin is here, this one
+	 * must name its hash. (A filtered receiver may lack it; then the
+	 * commit header vouches for the change.) */
+	if (c->seq > 1) {
+		rc = get(t, DB_CHANGES, k, key_origin_seq(k, c->origin, c->seq - 1), &v);
+		if (rc == 0) {
+			if (v.mv_size < SVC_HASH_LEN ||
+			    memcmp(v.mv_data, c->prev_hash, SVC_HASH_LEN) != 0)
+				return svc_errf(SVC_ECRYPTO,
+						"change %s/%llu does not chain to %s/%llu",
+						c->origin, (unsigned long long)c->seq, c->origin,
+						(unsigned long long)(c->seq - 1));
+		} else if (rc != SVC_ENOTFOUND) {
+			return rc;
+		}
+	} else {
+		static const uint8_t zero[SVC_HASH_LEN];
+		if (memcmp(c->prev_hash, zero, SVC_HASH_LEN) != 0)
+			return svc_errf(SVC_ECRYPTO, "change %s/1 has a predecessor hash",
+					c->origin);
+	}
+
+	/* The claimed role and region must be the origin's certified ones. */
+	svc_node n;
+	char nagg[SVC_AGG_LEN];
+	bool known;
+	svc_node_agg(nagg, c->origin);
+	rc = state_load(t, SVC_AGG_NODE, nagg, &n, &known);
+	if (rc)
+		return rc;
+	if (known) {
+		if (n.role != c->origin_role || strcmp(n.region, c->origin_region) != 0)
+			return svc_errf(SVC_EDENIED,
+					"change %s/%llu claims role %s region '%s', certificate "
+					"says %s region '%s'",
+					c->origin, (unsigned long long)c->seq,
+					svc_role_name(c->origin_role), c->origin_region,
+					svc_role_name(n.role), n.region);
+		if (n.revoked && c->hlc > n.revoked_hlc)
+			return svc_errf(SVC_EDENIED, "change %s/%llu: node %s is revoked (%s)",
+					c->origin, (unsigned long long)c->seq, c->origin,
+					n.revoke_reason);
+	} else if (!trust_unknown) {
+		return svc_errf(SVC_EDENIED, "change %s/%llu: unknown origin %s (no certificate)",
+				c->origin, (unsigned long long)c->seq, c->origin);
+	}
+
+	rc = svc_change_validate(c, reason, sizeof reason);
+	if (rc)
+		return svc_errf(SVC_EINVAL, "change %s/%llu: %s", c->origin,
+				(unsigned long long)c->seq, reason);
+	rc = svc_authorize(c, reason, sizeof reason);
+	if (rc)
+		return svc_errf(SVC_EDENIED, "change %s/%llu: %s", c->origin,
+				(unsigned long long)c->seq, reason);
+
+	rc = log_put(t, c, bytes, len, hash);
+	if (rc)
+		return rc;
+	rc = svc_head_get(t, c->origin, &head, head_hash);
+	if (rc)
+		return rc;
+	if (c->seq > head)
+		head_set(t, c->origin, c->seq, hash);
+	svc_hlc_observe(t, c->hlc);
+	rc = fold(t, c, false, reason, sizeof reason);
+	return rc ? rc : t->err;
+}
+
+/* ------------------------------------------------------------ iteration */
+
+#define EACH_STATE(fname, type_enum, ctype, cbtype)                                             \
+	int fname(svc_txn *t, cbtype cb, void *arg)                                             \
+	{                                                                                       \
+		return state_each(t, type_enum, (int (*)(const void *, void *))cb, arg);         \
+	}
+
+static int state_each(svc_txn *t, svc_agg_type type, int (*cb)(const void *, void *), void *arg)
+{
+	const state_kind *k = &state_kinds[type];
+	MDB_cursor *cur;
+	MDB_val key, v;
+	any_state st;
+	int rc, out = 0;
+
+	if (t->err)
+		return t->err;
+	rc = mdb_cursor_open(t->txn, t->s->dbi[k->db], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, db_names[k->db]);
+	for (rc = mdb_cursor_get(cur, &key, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
+		if (k->decode(v.mv_data, v.mv_size, &st)) {
+			out = svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: %.*s", t->s->dir,
+							 (int)key.mv_size,
+							 (const char *)key.mv_data));
+			break;
+		}
+		out = cb(&st, arg);
+		if (out)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (!out && rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, db_names[k->db]);
+	return out;
+}
+
+EACH_STATE(svc_ticket_each, SVC_AGG_TICKET, svc_ticket, svc_ticket_cb)
+EACH_STATE(svc_claim_each, SVC_AGG_CLAIM, svc_claim, svc_claim_cb)
+EACH_STATE(svc_transfer_each, SVC_AGG_TRANSFER, svc_transfer, svc_transfer_cb)
+EACH_STATE(svc_catalog_each, SVC_AGG_CATALOG, svc_catalog_item, svc_catalog_cb)
+EACH_STATE(svc_node_each, SVC_AGG_NODE, svc_node, svc_node_cb)
+
+int svc_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, out = 0;
+	size_t llen = location ? strlen(location) : 0;
+
+	if (t->err)
+		return t->err;
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_STOCK], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "stock");
+	k.mv_size = location ? llen + 1 : 0;
+	k.mv_data = (void *)(uintptr_t)location;
+	for (rc = mdb_cursor_get(cur, &k, &v, location ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *kb = k.mv_data;
+		const char *nul = memchr(kb, 0, k.mv_size);
+		if (!nul)
+			continue;
+		if (location && ((size_t)(nul - kb) != llen || memcmp(kb, location, llen) != 0))
+			break;
+		char loc[SVC_ID_LEN], part[SVC_PART_LEN];
+		size_t plen = k.mv_size - (size_t)(nul - kb) - 1;
+		if ((size_t)(nul - kb) >= sizeof loc || plen >= sizeof part)
+			continue;
+		memcpy(loc, kb, (size_t)(nul - kb) + 1);
+		memcpy(part, nul + 1, plen);
+		part[plen] = '\0';
+		svc_stock s;
+		if (svc_stock_decode(v.mv_data, v.mv_size, &s)) {
+			out = svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: stock %s/%s",
+							 t->s->dir, loc, part));
+			break;
+		}
+		out = cb(loc, part, &s, arg);
+		if (out)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (!out && rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, "stock");
+	return out;
+}
+
+/* Load a logged change by its key in the changes database. */
+static int logged_load(svc_txn *t, const char *origin, uint64_t seq, svc_logged_change *out,
+		       const uint8_t **bytes, size_t *blen)
+{
+	uint8_t k[SVC_ID_LEN + 8];
+	MDB_val v;
+	int rc = get(t, DB_CHANGES, k, key_origin_seq(k, origin, seq), &v);
+	if (rc == SVC_ENOTFOUND)
+		return svc_errf(rc, "no change %s/%llu", origin, (unsigned long long)seq);
+	if (rc)
+		return rc;
+	if (v.mv_size < SVC_HASH_LEN + 8)
+		return svc_txn_fail(t, svc_errf(SVC_ESTORE, "store %s: change %s/%llu is corrupt",
+						t->s->dir, origin, (unsigned long long)seq));
+	const uint8_t *p = v.mv_data;
+	memcpy(out->hash, p, SVC_HASH_LEN);
+	out->lsn = be64_get(p + SVC_HASH_LEN);
+	if (svc_change_decode(p + SVC_HASH_LEN + 8, v.mv_size - SVC_HASH_LEN - 8, &out->c))
+		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: change %s/%llu",
+						  t->s->dir, origin, (unsigned long long)seq));
+	if (bytes) {
+		*bytes = p + SVC_HASH_LEN + 8;
+		*blen = v.mv_size - SVC_HASH_LEN - 8;
+	}
+	return reject_get(t, origin, seq, out->reason, sizeof out->reason, &out->rejected);
+}
+
+int svc_change_get(svc_txn *t, const char *origin, uint64_t seq, svc_logged_change *out,
+		   const uint8_t **bytes, size_t *len)
+{
+	return logged_load(t, origin, seq, out, bytes, len);
+}
+
+static int log_each(svc_txn *t, uint64_t from, bool desc, svc_change_cb cb, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t start[8];
+	int rc, out = 0;
+	svc_logged_change *lc = malloc(sizeof *lc);
+
+	if (!lc)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	if (t->err) {
+		free(lc);
+		return t->err;
+	}
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ARRIVAL], &cur);
+	if (rc) {
+		free(lc);
+		return txn_mdb_fail(t, rc, "arrival");
+	}
+	be64_put(start, from);
+	k.mv_size = 8;
+	k.mv_data = start;
+	rc = mdb_cursor_get(cur, &k, &v, desc ? MDB_LAST : MDB_SET_RANGE);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, desc ? MDB_PREV : MDB_NEXT)) {
+		char origin[SVC_ID_LEN];
+		uint64_t seq;
+		if (parse_origin_seq(v.mv_data, v.mv_size, origin, &seq)) {
+			out = svc_txn_fail(t, SVC_ESTORE);
+			break;
+		}
+		out = logged_load(t, origin, seq, lc, NULL, NULL);
+		if (!out)
+			out = cb(lc, arg);
+		if (out)
+			break;
+	}
+	mdb_cursor_close(cur);
+	free(lc);
+	if (!out && rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, "arrival");
+	return out;
+}
+
+int svc_log_each_desc(svc_txn *t, svc_change_cb cb, void *arg)
+{
+	return log_each(t, 0, true, cb, arg);
+}
+
+int svc_log_each_from(svc_txn *t, uint64_t from, svc_change_cb cb, void *arg)
+{
+	return log_each(t, from, false, cb, arg);
+}
+
+struct agg_each_arg {
+	svc_change_cb cb;
+	void *arg;
+	svc_logged_change lc;
+};
+
+static int agg_each_step(svc_txn *t, const svc_change *c, void *arg)
+{
+	struct agg_each_arg *a = arg;
+	int rc = logged_load(t, c->origin, c->seq, &a->lc, NULL, NULL);
+	if (rc)
+		return rc;
+	return a->cb(&a->lc, a->arg);
+}
+
+int svc_agg_each(svc_txn *t, const char *aggregate, svc_change_cb cb, void *arg)
+{
+	struct agg_each_arg *a = malloc(sizeof *a);
+	if (!a)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	a->cb = cb;
+	a->arg = arg;
+	int rc = agg_walk(t, aggregate, agg_each_step, a);
+	free(a);
+	return rc;
+}
+
+int svc_store_stats_get(svc_txn *t, svc_store_stats *out)
+{
+	MDB_stat st;
+	MDB_envinfo info;
+	memset(out, 0, sizeof *out);
+	if (t->err)
+		return t->err;
+	if (mdb_stat(t->txn, t->s->dbi[DB_CHANGES], &st) == 0)
+		out->changes = st.ms_entries;
+	if (mdb_stat(t->txn, t->s->dbi[DB_TICKETS], &st) == 0)
+		out->tickets = st.ms_entries;
+	if (mdb_stat(t->txn, t->s->dbi[DB_CLAIMS], &st) == 0)
+		out->claims = st.ms_entries;
+	if (mdb_stat(t->txn, t->s->dbi[DB_REJECTS], &st) == 0)
+		out->rejected = st.ms_entries;
+	svc_log_last(t, &out->lsn);
+	mdb_env_info(t->s->env, &info);
+	mdb_env_stat(t->s->env, &st);
+	out->map_size = info.me_mapsize;
+	out->map_used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	return 0;
+}

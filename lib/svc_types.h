@@ -1,0 +1,362 @@
+/*
+ * svc_types: the records of svcsync as plain C values.
+ *
+ * Every module speaks these structs; only the codec knows the protobuf form and
+ * only the store knows how they sit in LMDB. Strings are fixed-size, NUL
+ * terminated buffers: the limits below are part of the data model (the codec
+ * refuses longer fields), which keeps the merge rules free of allocation and
+ * makes a change a value that can be copied, compared and folded.
+ *
+ * Money is always int64 fen. Times are unix milliseconds taken from the HLC of
+ * the change that set them, so every node computes the same values.
+ */
+#ifndef SVC_TYPES_H
+#define SVC_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SVC_ID_LEN 33        /* node id: [a-z0-9][a-z0-9-]{0,31} + NUL */
+#define SVC_AGG_LEN 64       /* aggregate id (ticket, claim, transfer, ...) */
+#define SVC_NAME_LEN 96      /* customer name, UTF-8 */
+#define SVC_PHONE_LEN 24
+#define SVC_ADDR_LEN 256
+#define SVC_PRODUCT_LEN 64
+#define SVC_SERIAL_LEN 64
+#define SVC_TEXT_LEN 1024    /* fault text, notes */
+#define SVC_REASON_LEN 256
+#define SVC_PART_LEN 32      /* part number */
+#define SVC_PART_NAME_LEN 128
+#define SVC_REF_LEN 64       /* payment reference */
+#define SVC_CLAIM_PARTS_MAX 16
+#define SVC_HASH_LEN 32      /* BLAKE2b-256 */
+#define SVC_PK_LEN 32        /* Ed25519 public key */
+#define SVC_SIG_LEN 64       /* Ed25519 signature */
+
+#define SVC_WARRANTY_MONTHS 24
+
+typedef enum {
+	SVC_ROLE_NONE = 0,
+	SVC_ROLE_HQ = 1,
+	SVC_ROLE_REGION = 2,
+	SVC_ROLE_SHOP = 3,
+} svc_role;
+
+typedef enum {
+	SVC_TK_CONSULT = 1,
+	SVC_TK_COMPLAINT,
+	SVC_TK_INSTALL,
+	SVC_TK_REPAIR,
+	SVC_TK_RETURN,
+	SVC_TK_EXCHANGE,
+} svc_ticket_kind;
+
+typedef enum {
+	SVC_TS_NEW = 1,
+	SVC_TS_ASSIGNED,
+	SVC_TS_ACCEPTED,
+	SVC_TS_ON_SITE,
+	SVC_TS_RESOLVED,
+	SVC_TS_CLOSED,
+	SVC_TS_CANCELLED,
+} svc_ticket_status;
+
+typedef enum {
+	SVC_MV_RECEIVE = 1,      /* stock in at HQ */
+	SVC_MV_TRANSFER_OUT,     /* shipped at the source */
+	SVC_MV_TRANSFER_IN,      /* received at the destination */
+	SVC_MV_CONSUME,          /* used on a ticket */
+	SVC_MV_DEFECTIVE_RETURN, /* old part sent back toward HQ */
+	SVC_MV_ADJUST,           /* count correction with a reason */
+} svc_move_kind;
+
+typedef enum {
+	SVC_CS_SUBMITTED = 1,
+	SVC_CS_AUDITED,
+	SVC_CS_RETURNED,
+	SVC_CS_APPROVED,
+	SVC_CS_PARTIAL,          /* partially_approved */
+	SVC_CS_REJECTED,
+	SVC_CS_PAID,
+} svc_claim_status;
+
+typedef enum {
+	SVC_CA_AUDIT = 1,
+	SVC_CA_RETURN,
+	SVC_CA_APPROVE,          /* amount < claimed makes it partially_approved */
+	SVC_CA_REJECT,
+	SVC_CA_PAY,
+} svc_claim_action;
+
+/* The kind of a change is the case of its body. */
+typedef enum {
+	SVC_CK_NONE = 0,
+	SVC_CK_TICKET_OPEN,
+	SVC_CK_TICKET_ASSIGN,
+	SVC_CK_TICKET_STATUS,
+	SVC_CK_TICKET_NOTE,
+	SVC_CK_TICKET_CALLBACK,
+	SVC_CK_CATALOG_PUT,
+	SVC_CK_PART_MOVE,
+	SVC_CK_CLAIM_SUBMIT,
+	SVC_CK_CLAIM_DECIDE,
+	SVC_CK_NODE_CERT,
+	SVC_CK_NODE_REVOKE,
+	SVC_CK_MAX_
+} svc_change_kind;
+
+/* ------------------------------------------------------------ change bodies */
+
+typedef struct {
+	uint32_t kind; /* svc_ticket_kind */
+	char customer[SVC_NAME_LEN];
+	char phone[SVC_PHONE_LEN];
+	char address[SVC_ADDR_LEN];
+	char product[SVC_PRODUCT_LEN];
+	char serial[SVC_SERIAL_LEN];
+	uint32_t purchased; /* YYYYMMDD, 0 unknown */
+	char fault[SVC_TEXT_LEN];
+	char region[SVC_ID_LEN];
+	char shop[SVC_ID_LEN];
+} svc_ticket_open;
+
+typedef struct {
+	char shop[SVC_ID_LEN];
+} svc_ticket_assign;
+
+typedef struct {
+	uint32_t status; /* svc_ticket_status */
+	char reason[SVC_REASON_LEN];
+} svc_ticket_status_body;
+
+typedef struct {
+	char text[SVC_TEXT_LEN];
+} svc_ticket_note;
+
+typedef struct {
+	uint32_t satisfaction; /* 1..5 */
+	char note[SVC_REASON_LEN];
+} svc_ticket_callback;
+
+typedef struct {
+	char part_no[SVC_PART_LEN];
+	char name[SVC_PART_NAME_LEN];
+	int64_t price;
+} svc_catalog_put;
+
+typedef struct {
+	uint32_t kind; /* svc_move_kind */
+	char location[SVC_ID_LEN];
+	char part_no[SVC_PART_LEN];
+	int64_t qty; /* signed delta at location */
+	char ticket[SVC_AGG_LEN];
+	char transfer[SVC_AGG_LEN];
+	char peer[SVC_ID_LEN];
+	char reason[SVC_REASON_LEN];
+} svc_part_move;
+
+typedef struct {
+	char part_no[SVC_PART_LEN];
+	uint32_t qty;
+	int64_t unit_price;
+	int64_t amount;
+} svc_claim_part;
+
+typedef struct {
+	char ticket[SVC_AGG_LEN];
+	uint32_t revision;
+	int64_t labor;
+	uint32_t nparts;
+	svc_claim_part parts[SVC_CLAIM_PARTS_MAX];
+	int64_t travel;
+	int64_t other;
+	int64_t total;
+	char note[SVC_REASON_LEN];
+	char region[SVC_ID_LEN];
+} svc_claim_submit;
+
+typedef struct {
+	uint32_t action; /* svc_claim_action */
+	uint32_t revision;
+	int64_t amount;
+	char reason[SVC_REASON_LEN];
+	char ref[SVC_REF_LEN];
+	int64_t claimed;
+} svc_claim_decide;
+
+/* The signed content of a node certificate. */
+typedef struct {
+	char node[SVC_ID_LEN];
+	uint32_t role; /* svc_role */
+	char region[SVC_ID_LEN];
+	char upstream[SVC_ID_LEN];
+	uint8_t pubkey[SVC_PK_LEN];
+	uint64_t not_before;
+	uint64_t not_after;
+	uint64_t serial;
+	char issuer[SVC_ID_LEN];
+} svc_cert;
+
+#define SVC_CERT_BODY_MAX 512
+
+/* A certificate as carried: the exact encoded body bytes and HQ's signature. */
+typedef struct {
+	uint8_t body[SVC_CERT_BODY_MAX];
+	size_t body_len;
+	uint8_t signature[SVC_SIG_LEN];
+} svc_node_cert;
+
+typedef struct {
+	char node[SVC_ID_LEN];
+	char reason[SVC_REASON_LEN];
+	uint64_t serial;
+} svc_node_revoke;
+
+/* ------------------------------------------------------------ the change */
+
+typedef struct {
+	char origin[SVC_ID_LEN];
+	uint64_t seq;
+	uint64_t hlc;
+	char aggregate[SVC_AGG_LEN];
+	uint8_t prev_hash[SVC_HASH_LEN];
+	uint32_t origin_role; /* svc_role, claimed; checked against the directory */
+	char origin_region[SVC_ID_LEN];
+	svc_change_kind kind;
+	union {
+		svc_ticket_open ticket_open;
+		svc_ticket_assign ticket_assign;
+		svc_ticket_status_body ticket_status;
+		svc_ticket_note ticket_note;
+		svc_ticket_callback ticket_callback;
+		svc_catalog_put catalog_put;
+		svc_part_move part_move;
+		svc_claim_submit claim_submit;
+		svc_claim_decide claim_decide;
+		svc_node_cert node_cert;
+		svc_node_revoke node_revoke;
+	} u;
+} svc_change;
+
+/* Milliseconds of an HLC value (48-bit ms + 16-bit counter). */
+static inline uint64_t svc_hlc_ms(uint64_t hlc) { return hlc >> 16; }
+
+/* ------------------------------------------------------------ materialized state */
+
+/* Position of the last change folded into an aggregate, in fold order. */
+typedef struct {
+	uint64_t hlc;
+	char origin[SVC_ID_LEN];
+	uint64_t seq;
+} svc_fold_pos;
+
+typedef struct {
+	char id[SVC_AGG_LEN];
+	uint32_t kind;
+	char customer[SVC_NAME_LEN];
+	char phone[SVC_PHONE_LEN];
+	char address[SVC_ADDR_LEN];
+	char product[SVC_PRODUCT_LEN];
+	char serial[SVC_SERIAL_LEN];
+	uint32_t purchased;
+	bool in_warranty;
+	char fault[SVC_TEXT_LEN];
+	char region[SVC_ID_LEN];
+	char shop[SVC_ID_LEN];
+	char opened_by[SVC_ID_LEN];
+	uint32_t status;
+	uint64_t created, first_response, on_site, resolved, closed;
+	uint64_t callback_at;
+	uint32_t satisfaction;
+	char callback_note[SVC_REASON_LEN];
+	uint32_t notes;
+	uint32_t reopened;
+	uint64_t updated;
+	svc_fold_pos last;
+} svc_ticket;
+
+typedef struct {
+	char id[SVC_AGG_LEN];
+	char ticket[SVC_AGG_LEN];
+	char shop[SVC_ID_LEN];
+	char region[SVC_ID_LEN];
+	uint32_t revision;
+	uint32_t status;
+	int64_t labor;
+	uint32_t nparts;
+	svc_claim_part parts[SVC_CLAIM_PARTS_MAX];
+	int64_t travel;
+	int64_t other;
+	int64_t total;
+	int64_t approved;
+	char reason[SVC_REASON_LEN];
+	char pay_ref[SVC_REF_LEN];
+	char audited_by[SVC_ID_LEN];
+	char decided_by[SVC_ID_LEN];
+	uint64_t submitted, audited, decided, paid;
+	char note[SVC_REASON_LEN];
+	svc_fold_pos last;
+} svc_claim;
+
+typedef struct {
+	char id[SVC_AGG_LEN];
+	char part_no[SVC_PART_LEN];
+	char source[SVC_ID_LEN];
+	char dest[SVC_ID_LEN];
+	int64_t qty;
+	bool received;
+	uint64_t shipped;
+	uint64_t received_at;
+	svc_fold_pos last;
+} svc_transfer;
+
+typedef struct {
+	char part_no[SVC_PART_LEN];
+	char name[SVC_PART_NAME_LEN];
+	int64_t price;
+	svc_fold_pos last;
+} svc_catalog_item;
+
+typedef struct {
+	char node[SVC_ID_LEN];
+	uint32_t role;
+	char region[SVC_ID_LEN];
+	char upstream[SVC_ID_LEN];
+	uint8_t pubkey[SVC_PK_LEN];
+	uint64_t not_before;
+	uint64_t not_after;
+	uint64_t serial;
+	bool revoked;
+	char revoke_reason[SVC_REASON_LEN];
+	uint64_t revoked_hlc;
+	svc_fold_pos last;
+} svc_node;
+
+typedef struct {
+	int64_t on_hand;
+	int64_t defective;     /* old parts sent back from here, counted for reports */
+	int64_t in_transit_in; /* shipped toward here, not yet received */
+} svc_stock;
+
+/* ------------------------------------------------------------ names
+ * *_name() returns a static string, "unknown" for a value this build does not
+ * know. *_parse() takes the exact name and returns 0, or SVC_EINVAL with a
+ * detail (svc_errmsg) listing the accepted names. */
+
+const char *svc_role_name(uint32_t role);
+int svc_role_parse(const char *s, uint32_t *out);
+const char *svc_ticket_kind_name(uint32_t k);
+int svc_ticket_kind_parse(const char *s, uint32_t *out);
+const char *svc_ticket_status_name(uint32_t s);
+int svc_ticket_status_parse(const char *s, uint32_t *out);
+const char *svc_move_kind_name(uint32_t k);
+int svc_move_kind_parse(const char *s, uint32_t *out);
+const char *svc_claim_status_name(uint32_t s);
+int svc_claim_status_parse(const char *s, uint32_t *out);
+const char *svc_claim_action_name(uint32_t a);
+int svc_claim_action_parse(const char *s, uint32_t *out);
+const char *svc_change_kind_name(uint32_t k);
+int svc_change_kind_parse(const char *s, uint32_t *out);
+
+#endif
