@@ -6,7 +6,7 @@
  * certificate; every other node is enrolled by HQ in three local steps that
  * an operator carries out with files (there is no network in enrollment):
  *
- *   node:  svc_enroll_request()  -> request file (signed by the node's key,
+ *   node:  svc_enroll_make_request() -> request file (signed by the node's key,
  *                                   proving it holds the key it names)
  *   HQ:    svc_enroll_approve()  -> records an HQ-signed certificate as a
  *                                   directory change and writes a bundle
@@ -48,7 +48,7 @@ int svc_identity_init(const char *dir, const char *node, uint32_t role, const ch
 int svc_identity_key(const char *dir, svc_keypair **out);
 
 /* Write an enrollment request for this node to buf. */
-int svc_enroll_request(svc_store *s, const svc_keypair *kp, uint8_t *buf, size_t cap, size_t *len);
+int svc_enroll_make_request(svc_store *s, const svc_keypair *kp, uint8_t *buf, size_t cap, size_t *len);
 
 typedef struct {
 	const char *upstream;  /* node the new node connects to: HQ or a region */

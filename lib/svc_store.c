@@ -8,7 +8,8 @@
  *   changes    origin \0 seq(8) -> hash(32) lsn(8) encoded-change
  *              The change exactly as first encoded by its origin. The hash is
  *              kept beside it so chains and commits never re-hash.
- *   heads      origin -> seq(8) hash(32): the highest seq stored per origin.
+ *   heads      origin -> seq(8) hash(32) contig(8): the highest seq stored per
+ *              origin, and the highest below which none is missing.
  *   arrival    lsn(8) -> origin \0 seq(8): the order this node stored changes
  *              in (its own and received ones). Shipping follows it.
  *   aggidx     aggregate \0 hlc(8) origin \0 seq(8) -> (empty)
@@ -19,6 +20,12 @@
  *   tickets, claims, transfers, catalog, nodes
  *              aggregate id -> encoded state (svc_codec).
  *   stock      location \0 part_no -> encoded svc_stock.
+ *   peers      node -> svc_peer (fixed layout): replication checkpoints.
+ *   commits    origin \0 last_seq(8) -> first_seq(8) encoded-Commit
+ *              Signed commit headers, this node's and those received, kept
+ *              so they can be relayed with the changes they cover.
+ *   quarantine id(8) -> at(8) peer \0 reason \0 bytes: changes refused on
+ *              receipt (bad signature, chain, authorization), kept for audit.
  *
  * Folding. A change whose fold position is after the aggregate's last folded
  * position (the common case: every local write, and replicated changes that
@@ -42,6 +49,7 @@
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
+#include "svc_identity.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -69,12 +77,16 @@ enum {
 	DB_CATALOG,
 	DB_NODES,
 	DB_STOCK,
+	DB_PEERS,
+	DB_COMMITS,
+	DB_QUARANTINE,
 	DB_COUNT_
 };
 
 static const char *const db_names[DB_COUNT_] = {
 	"meta", "changes", "heads", "arrival", "aggidx", "rejects",
 	"tickets", "claims", "transfers", "catalog", "nodes", "stock",
+	"peers", "commits", "quarantine",
 };
 
 struct svc_store {
@@ -103,7 +115,7 @@ struct svc_txn {
 	/* head of the origin written last, flushed when another origin is
 	 * written or at commit */
 	char head_origin[SVC_ID_LEN];
-	uint64_t head_seq;
+	uint64_t head_seq, head_contig;
 	uint8_t head_hash[SVC_HASH_LEN];
 	bool head_dirty;
 };
@@ -336,6 +348,10 @@ int svc_store_open(const char *dir, unsigned flags, svc_store **out)
 	/* Reserve comfortably more than the file: LMDB needs the whole map
 	 * reserved up front, and growing later costs a retry. */
 	uint64_t want = MAP_INITIAL;
+	/* Tests shrink the first reservation to exercise growth quickly. */
+	const char *env = getenv("SVCSYNC_MAP_INITIAL");
+	if (env && strtoull(env, NULL, 10) >= (1UL << 20))
+		want = strtoull(env, NULL, 10);
 	while (want < fsize + fsize / 2)
 		want *= 2;
 	mdb_env_set_mapsize(s->env, want);
@@ -685,48 +701,62 @@ static int lsn_next(svc_txn *t, uint64_t *out)
 	return 0;
 }
 
+#define HEAD_VAL_LEN (8 + SVC_HASH_LEN + 8)
+
 static void head_flush(svc_txn *t)
 {
 	if (!t->head_dirty)
 		return;
-	uint8_t v[8 + SVC_HASH_LEN];
+	uint8_t v[HEAD_VAL_LEN];
 	be64_put(v, t->head_seq);
 	memcpy(v + 8, t->head_hash, SVC_HASH_LEN);
+	be64_put(v + 8 + SVC_HASH_LEN, t->head_contig);
 	put(t, DB_HEADS, t->head_origin, strlen(t->head_origin), v, sizeof v, 0);
 	t->head_dirty = false;
 }
 
-int svc_head_get(svc_txn *t, const char *origin, uint64_t *seq, uint8_t hash[SVC_HASH_LEN])
+static int head_load(svc_txn *t, const char *origin, uint64_t *seq, uint8_t hash[SVC_HASH_LEN],
+		     uint64_t *contig)
 {
 	if (t->head_origin[0] && strcmp(t->head_origin, origin) == 0) {
 		*seq = t->head_seq;
+		*contig = t->head_contig;
 		memcpy(hash, t->head_hash, SVC_HASH_LEN);
 		return 0;
 	}
 	MDB_val v;
 	int rc = get(t, DB_HEADS, origin, strlen(origin), &v);
 	if (rc == SVC_ENOTFOUND) {
-		*seq = 0;
+		*seq = *contig = 0;
 		memset(hash, 0, SVC_HASH_LEN);
 		return 0;
 	}
 	if (rc)
 		return rc;
-	if (v.mv_size != 8 + SVC_HASH_LEN)
+	if (v.mv_size != HEAD_VAL_LEN)
 		return svc_txn_fail(t, svc_errf(SVC_ESTORE, "store %s: head of %s is corrupt",
 						t->s->dir, origin));
 	*seq = be64_get(v.mv_data);
 	memcpy(hash, (const uint8_t *)v.mv_data + 8, SVC_HASH_LEN);
+	*contig = be64_get((const uint8_t *)v.mv_data + 8 + SVC_HASH_LEN);
 	return 0;
 }
 
-static void head_set(svc_txn *t, const char *origin, uint64_t seq, const uint8_t hash[SVC_HASH_LEN])
+int svc_head_get(svc_txn *t, const char *origin, uint64_t *seq, uint8_t hash[SVC_HASH_LEN])
+{
+	uint64_t contig;
+	return head_load(t, origin, seq, hash, &contig);
+}
+
+static void head_set(svc_txn *t, const char *origin, uint64_t seq, const uint8_t hash[SVC_HASH_LEN],
+		     uint64_t contig)
 {
 	if (strcmp(t->head_origin, origin) != 0) {
 		head_flush(t);
 		snprintf(t->head_origin, sizeof t->head_origin, "%s", origin);
 	}
 	t->head_seq = seq;
+	t->head_contig = contig;
 	memcpy(t->head_hash, hash, SVC_HASH_LEN);
 	t->head_dirty = true;
 }
@@ -745,11 +775,12 @@ int svc_head_each(svc_txn *t, svc_head_cb cb, void *arg)
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		char origin[SVC_ID_LEN];
-		if (k.mv_size >= SVC_ID_LEN || v.mv_size != 8 + SVC_HASH_LEN)
+		if (k.mv_size >= SVC_ID_LEN || v.mv_size != HEAD_VAL_LEN)
 			continue;
 		memcpy(origin, k.mv_data, k.mv_size);
 		origin[k.mv_size] = '\0';
-		out = cb(origin, be64_get(v.mv_data), (const uint8_t *)v.mv_data + 8, arg);
+		const uint8_t *p = v.mv_data;
+		out = cb(origin, be64_get(p), p + 8, be64_get(p + 8 + SVC_HASH_LEN), arg);
 		if (out)
 			break;
 	}
@@ -757,6 +788,20 @@ int svc_head_each(svc_txn *t, svc_head_cb cb, void *arg)
 	if (rc && rc != MDB_NOTFOUND)
 		return txn_mdb_fail(t, rc, "heads");
 	return out;
+}
+
+int svc_change_hash(svc_txn *t, const char *origin, uint64_t seq, uint8_t hash[SVC_HASH_LEN])
+{
+	uint8_t k[SVC_ID_LEN + 8];
+	MDB_val v;
+	int rc = get(t, DB_CHANGES, k, key_origin_seq(k, origin, seq), &v);
+	if (rc)
+		return rc;
+	if (v.mv_size < SVC_HASH_LEN)
+		return svc_txn_fail(t, svc_errf(SVC_ESTORE, "store %s: change %s/%llu is corrupt",
+						t->s->dir, origin, (unsigned long long)seq));
+	memcpy(hash, v.mv_data, SVC_HASH_LEN);
+	return 0;
 }
 
 int svc_log_last(svc_txn *t, uint64_t *lsn)
@@ -791,13 +836,12 @@ typedef struct {
 	size_t size;
 	int (*encode)(const void *, uint8_t *, size_t, size_t *);
 	int (*decode)(const uint8_t *, size_t, void *);
-	size_t last_off;
 } state_kind;
 
 #define SK(db_, type_, enc_, dec_)                                                              \
 	{                                                                                       \
 		db_, sizeof(type_), (int (*)(const void *, uint8_t *, size_t, size_t *))enc_,   \
-		    (int (*)(const uint8_t *, size_t, void *))dec_, offsetof(type_, last)       \
+		    (int (*)(const uint8_t *, size_t, void *))dec_                              \
 	}
 
 static const state_kind state_kinds[SVC_AGG_MAX_] = {
@@ -847,11 +891,6 @@ static int state_save(svc_txn *t, svc_agg_type type, const char *agg, const void
 	if (rc)
 		return svc_txn_fail(t, rc);
 	return put(t, k->db, agg, strlen(agg), buf, len, 0);
-}
-
-static const svc_fold_pos *state_last(svc_agg_type type, const void *state)
-{
-	return (const svc_fold_pos *)((const char *)state + state_kinds[type].last_off);
 }
 
 static int getter(svc_txn *t, svc_agg_type type, const char *agg, void *out, const char *what)
@@ -1023,6 +1062,36 @@ static int log_put(svc_txn *t, const svc_change *c, const uint8_t *bytes, size_t
 	return t->err;
 }
 
+/* Is any change of c's aggregate after c in fold order? */
+static int agg_has_later(svc_txn *t, const svc_change *c, bool *later)
+{
+	uint8_t k[SVC_AGG_LEN + SVC_ID_LEN + 24];
+	size_t alen = strlen(c->aggregate);
+	MDB_cursor *cur;
+	MDB_val key, v;
+	int rc;
+
+	*later = false;
+	if (t->err)
+		return t->err;
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_AGGIDX], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "aggidx");
+	key.mv_size = aggidx_key(k, c);
+	key.mv_data = k;
+	size_t own = key.mv_size;
+	rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+	/* Skip c's own entry when it is already indexed. */
+	if (rc == 0 && key.mv_size == own && memcmp(key.mv_data, k, own) == 0)
+		rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT);
+	if (rc == 0)
+		*later = key.mv_size > alen && memcmp(key.mv_data, c->aggregate, alen + 1) == 0;
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, "aggidx");
+	return 0;
+}
+
 /* Call fn for each of an aggregate's changes in fold order. */
 typedef int (*agg_walk_fn)(svc_txn *t, const svc_change *c, void *arg);
 
@@ -1147,13 +1216,16 @@ static int fold(svc_txn *t, const svc_change *c, bool local, char *reason, size_
 	}
 
 	struct refold r;
+	bool later;
 	int rc = state_load(t, type, c->aggregate, &r.state, &r.exists);
+	if (!rc)
+		rc = agg_has_later(t, c, &later);
 	if (rc)
 		return rc;
-	const svc_fold_pos *last = state_last(type, &r.state);
-	bool in_order = !r.exists || svc_fold_cmp(c->hlc, c->origin, c->seq, last->hlc,
-						   last->origin, last->seq) > 0;
-	if (in_order) {
+	/* The state alone cannot tell: an aggregate with no state yet may
+	 * already hold rejected changes that come later in fold order (a
+	 * shop's accept that arrived before the region's open). */
+	if (!later) {
 		memcpy(&r.scratch, &r.state, rules->state_size);
 		int v = rules->step(&r.scratch, r.exists, c, reason, rlen);
 		if (v) {
@@ -1246,8 +1318,41 @@ int svc_local_append(svc_txn *t, svc_change *c)
 	rc = log_put(t, c, buf, len, hash);
 	if (rc)
 		return rc;
-	head_set(t, c->origin, c->seq, hash);
+	head_set(t, c->origin, c->seq, hash, c->seq);
 	return t->err;
+}
+
+/*
+ * A certificate is the directory's word that a key may speak for a node, and
+ * authorization only says the origin may issue one: a replicated certificate
+ * must also carry HQ's signature, checked against the HQ key this node
+ * accepted at enrollment (HQ's own at HQ).
+ */
+static int apply_cert_check(svc_txn *t, const svc_change *c)
+{
+	svc_self self;
+	if (c->kind != SVC_CK_NODE_CERT)
+		return 0;
+	int rc = svc_self_get(t, &self);
+	if (rc && rc != SVC_ENOTFOUND)
+		return rc;
+	if (rc || !self.enrolled)
+		return svc_errf(SVC_EDENIED,
+				"change %s/%llu: cannot verify certificate: this node has no HQ key yet",
+				c->origin, (unsigned long long)c->seq);
+	rc = svc_cert_verify(&c->u.node_cert, self.hq_pubkey, NULL);
+	if (rc)
+		return svc_errctx(rc, "change %s/%llu", c->origin, (unsigned long long)c->seq);
+	return 0;
+}
+
+/* The HQ node id this store trusts ("" before enrollment). */
+static const char *self_hq(svc_txn *t)
+{
+	svc_self self;
+	if (svc_self_get(t, &self) || !self.enrolled)
+		return "";
+	return t->self.hq_node;
 }
 
 int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_change *c,
@@ -1255,7 +1360,7 @@ int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_chan
 {
 	char reason[SVC_REASON_LEN];
 	uint8_t k[SVC_ID_LEN + 8], head_hash[SVC_HASH_LEN];
-	uint64_t head;
+	uint64_t head, contig;
 	MDB_val v;
 	int rc;
 
@@ -1318,6 +1423,12 @@ int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_chan
 			return svc_errf(SVC_EDENIED, "change %s/%llu: node %s is revoked (%s)",
 					c->origin, (unsigned long long)c->seq, c->origin,
 					n.revoke_reason);
+	} else if (strcmp(c->origin, self_hq(t)) == 0) {
+		/* HQ is the root of trust this node accepted at enrollment:
+		 * its changes (its own certificate first) need no entry. */
+		if (c->origin_role != SVC_ROLE_HQ || c->origin_region[0])
+			return svc_errf(SVC_EDENIED, "change %s/%llu claims to be HQ's but not as hq",
+					c->origin, (unsigned long long)c->seq);
 	} else if (!trust_unknown) {
 		return svc_errf(SVC_EDENIED, "change %s/%llu: unknown origin %s (no certificate)",
 				c->origin, (unsigned long long)c->seq, c->origin);
@@ -1331,15 +1442,30 @@ int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_chan
 	if (rc)
 		return svc_errf(SVC_EDENIED, "change %s/%llu: %s", c->origin,
 				(unsigned long long)c->seq, reason);
+	rc = apply_cert_check(t, c);
+	if (rc)
+		return rc;
 
 	rc = log_put(t, c, bytes, len, hash);
 	if (rc)
 		return rc;
-	rc = svc_head_get(t, c->origin, &head, head_hash);
+	rc = head_load(t, c->origin, &head, head_hash, &contig);
 	if (rc)
 		return rc;
+	if (c->seq == contig + 1) {
+		/* Close the gap as far as the stored changes reach: a
+		 * filtered receiver may later be sent what it lacked. */
+		uint8_t h2[SVC_HASH_LEN];
+		contig = c->seq;
+		while (contig < head && svc_change_hash(t, c->origin, contig + 1, h2) == 0)
+			contig++;
+		if (t->err)
+			return t->err;
+	}
 	if (c->seq > head)
-		head_set(t, c->origin, c->seq, hash);
+		head_set(t, c->origin, c->seq, hash, contig);
+	else
+		head_set(t, c->origin, head, head_hash, contig);
 	svc_hlc_observe(t, c->hlc);
 	rc = fold(t, c, false, reason, sizeof reason);
 	return rc ? rc : t->err;
@@ -1455,9 +1581,11 @@ static int logged_load(svc_txn *t, const char *origin, uint64_t seq, svc_logged_
 	if (svc_change_decode(p + SVC_HASH_LEN + 8, v.mv_size - SVC_HASH_LEN - 8, &out->c))
 		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: change %s/%llu",
 						  t->s->dir, origin, (unsigned long long)seq));
+	out->bytes = p + SVC_HASH_LEN + 8;
+	out->len = v.mv_size - SVC_HASH_LEN - 8;
 	if (bytes) {
-		*bytes = p + SVC_HASH_LEN + 8;
-		*blen = v.mv_size - SVC_HASH_LEN - 8;
+		*bytes = out->bytes;
+		*blen = out->len;
 	}
 	return reject_get(t, origin, seq, out->reason, sizeof out->reason, &out->rejected);
 }
@@ -1568,5 +1696,241 @@ int svc_store_stats_get(svc_txn *t, svc_store_stats *out)
 	mdb_env_stat(t->s->env, &st);
 	out->map_size = info.me_mapsize;
 	out->map_used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	return 0;
+}
+
+/* ------------------------------------------------------------ peers */
+
+#define PEER_VAL_LEN (16 + 8 + 8 + 8)
+
+int svc_peer_get(svc_txn *t, const char *node, svc_peer *out)
+{
+	MDB_val v;
+	memset(out, 0, sizeof *out);
+	snprintf(out->node, sizeof out->node, "%s", node);
+	int rc = get(t, DB_PEERS, node, strlen(node), &v);
+	if (rc == SVC_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (v.mv_size != PEER_VAL_LEN)
+		return svc_txn_fail(t, svc_errf(SVC_ESTORE, "store %s: peer %s is corrupt",
+						t->s->dir, node));
+	const uint8_t *p = v.mv_data;
+	memcpy(out->store_id, p, 16);
+	out->recv_lsn = be64_get(p + 16);
+	out->acked_lsn = be64_get(p + 24);
+	out->last_seen_ms = be64_get(p + 32);
+	return 0;
+}
+
+int svc_peer_put(svc_txn *t, const svc_peer *pe)
+{
+	uint8_t v[PEER_VAL_LEN];
+	memcpy(v, pe->store_id, 16);
+	be64_put(v + 16, pe->recv_lsn);
+	be64_put(v + 24, pe->acked_lsn);
+	be64_put(v + 32, pe->last_seen_ms);
+	return put(t, DB_PEERS, pe->node, strlen(pe->node), v, sizeof v, 0);
+}
+
+int svc_peer_each(svc_txn *t, svc_peer_cb cb, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, out = 0;
+	if (t->err)
+		return t->err;
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_PEERS], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "peers");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size >= SVC_ID_LEN || v.mv_size != PEER_VAL_LEN)
+			continue;
+		svc_peer pe;
+		char node[SVC_ID_LEN];
+		memcpy(node, k.mv_data, k.mv_size);
+		node[k.mv_size] = '\0';
+		out = svc_peer_get(t, node, &pe);
+		if (!out)
+			out = cb(&pe, arg);
+		if (out)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (!out && rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, "peers");
+	return out;
+}
+
+/* ------------------------------------------------------------ commits */
+
+int svc_commit_put(svc_txn *t, const char *origin, uint64_t first, uint64_t last,
+		   const uint8_t *bytes, size_t len)
+{
+	uint8_t k[SVC_ID_LEN + 8];
+	MDB_val key, val;
+	if (t->err)
+		return t->err;
+	key.mv_size = key_origin_seq(k, origin, last);
+	key.mv_data = k;
+	val.mv_size = 8 + len;
+	val.mv_data = NULL;
+	int rc = mdb_put(t->txn, t->s->dbi[DB_COMMITS], &key, &val, MDB_RESERVE);
+	if (rc)
+		return txn_mdb_fail(t, rc, "commits");
+	be64_put(val.mv_data, first);
+	memcpy((uint8_t *)val.mv_data + 8, bytes, len);
+	return 0;
+}
+
+/* Position a cursor at the first commit of `origin` with last >= seq. */
+static int commit_seek(svc_txn *t, const char *origin, uint64_t seq, bool latest,
+		       const uint8_t **bytes, size_t *len, uint64_t *first, uint64_t *last)
+{
+	uint8_t k[SVC_ID_LEN + 8];
+	size_t olen = strlen(origin);
+	MDB_cursor *cur;
+	MDB_val key, v;
+	int rc;
+	if (t->err)
+		return t->err;
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_COMMITS], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "commits");
+	key.mv_size = key_origin_seq(k, origin, latest ? UINT64_MAX : seq);
+	key.mv_data = k;
+	rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+	if (latest) {
+		/* One past the origin's last commit, then step back. */
+		rc = rc == 0 ? mdb_cursor_get(cur, &key, &v, MDB_PREV)
+			     : mdb_cursor_get(cur, &key, &v, MDB_LAST);
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		return SVC_ENOTFOUND;
+	if (rc)
+		return txn_mdb_fail(t, rc, "commits");
+	if (key.mv_size != olen + 9 || memcmp(key.mv_data, origin, olen + 1) != 0 ||
+	    v.mv_size < 8)
+		return SVC_ENOTFOUND;
+	*last = be64_get((const uint8_t *)key.mv_data + olen + 1);
+	*first = be64_get(v.mv_data);
+	*bytes = (const uint8_t *)v.mv_data + 8;
+	*len = v.mv_size - 8;
+	if (!latest && (seq < *first || seq > *last))
+		return SVC_ENOTFOUND;
+	return 0;
+}
+
+int svc_commit_find(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
+		    size_t *len, uint64_t *first, uint64_t *last)
+{
+	return commit_seek(t, origin, seq, false, bytes, len, first, last);
+}
+
+int svc_commit_latest(svc_txn *t, const char *origin, uint64_t *last, const uint8_t **bytes,
+		      size_t *len)
+{
+	uint64_t first;
+	int rc = commit_seek(t, origin, 0, true, bytes, len, &first, last);
+	if (rc == SVC_ENOTFOUND) {
+		*last = 0;
+		*bytes = NULL;
+		*len = 0;
+		return 0;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ quarantine */
+
+int svc_quarantine_put(svc_txn *t, const char *peer, const char *reason, const uint8_t *bytes,
+		       size_t len)
+{
+	MDB_cursor *cur;
+	MDB_val key, v;
+	uint8_t k[8];
+	uint64_t id = 1;
+	size_t plen = strlen(peer), rlen = strlen(reason);
+	if (t->err)
+		return t->err;
+	int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_QUARANTINE], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "quarantine");
+	rc = mdb_cursor_get(cur, &key, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc == 0 && key.mv_size == 8)
+		id = be64_get(key.mv_data) + 1;
+	else if (rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, "quarantine");
+	be64_put(k, id);
+	key.mv_size = 8;
+	key.mv_data = k;
+	v.mv_size = 8 + plen + 1 + rlen + 1 + len;
+	v.mv_data = NULL;
+	rc = mdb_put(t->txn, t->s->dbi[DB_QUARANTINE], &key, &v, MDB_RESERVE | MDB_APPEND);
+	if (rc)
+		return txn_mdb_fail(t, rc, "quarantine");
+	uint8_t *p = v.mv_data;
+	be64_put(p, svc_hlc_now_ms());
+	memcpy(p + 8, peer, plen + 1);
+	memcpy(p + 8 + plen + 1, reason, rlen + 1);
+	if (len)
+		memcpy(p + 8 + plen + 1 + rlen + 1, bytes, len);
+	return 0;
+}
+
+int svc_quarantine_each(svc_txn *t, svc_quarantine_cb cb, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, out = 0;
+	if (t->err)
+		return t->err;
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_QUARANTINE], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "quarantine");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *p = v.mv_data, *end = p + v.mv_size;
+		if (k.mv_size != 8 || v.mv_size < 10)
+			continue;
+		const uint8_t *peer = p + 8;
+		const uint8_t *pz = memchr(peer, 0, (size_t)(end - peer));
+		if (!pz)
+			continue;
+		const uint8_t *reason = pz + 1;
+		const uint8_t *rz = memchr(reason, 0, (size_t)(end - reason));
+		if (!rz)
+			continue;
+		svc_quarantined q;
+		memset(&q, 0, sizeof q);
+		q.id = be64_get(k.mv_data);
+		q.at_ms = be64_get(p);
+		snprintf(q.peer, sizeof q.peer, "%s", (const char *)peer);
+		snprintf(q.reason, sizeof q.reason, "%s", (const char *)reason);
+		q.bytes = rz + 1;
+		q.len = (size_t)(end - (rz + 1));
+		out = cb(&q, arg);
+		if (out)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (!out && rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, "quarantine");
+	return out;
+}
+
+int svc_quarantine_count(svc_txn *t, uint64_t *n)
+{
+	MDB_stat st;
+	if (t->err)
+		return t->err;
+	int rc = mdb_stat(t->txn, t->s->dbi[DB_QUARANTINE], &st);
+	if (rc)
+		return txn_mdb_fail(t, rc, "quarantine");
+	*n = st.ms_entries;
 	return 0;
 }

@@ -154,6 +154,8 @@ typedef struct {
 	bool rejected;
 	char reason[SVC_REASON_LEN];
 	uint8_t hash[SVC_HASH_LEN];
+	const uint8_t *bytes;   /* as first encoded; valid during the callback */
+	size_t len;
 } svc_logged_change;
 
 typedef int (*svc_change_cb)(const svc_logged_change *lc, void *arg);
@@ -169,11 +171,17 @@ int svc_agg_each(svc_txn *t, const char *aggregate, svc_change_cb cb, void *arg)
 int svc_change_get(svc_txn *t, const char *origin, uint64_t seq, svc_logged_change *out,
 		   const uint8_t **bytes, size_t *len);
 
-/* Per-origin head: last seq and its hash (seq 0 when the origin is unknown). */
+/* Per-origin head: highest seq stored and its hash (seq 0 when the origin is
+ * unknown). */
 int svc_head_get(svc_txn *t, const char *origin, uint64_t *seq, uint8_t hash[SVC_HASH_LEN]);
+/* `contig`: every change of the origin 1..contig is stored here (a filtered
+ * receiver holds an origin's changes with gaps; upward streams have none). */
 typedef int (*svc_head_cb)(const char *origin, uint64_t seq, const uint8_t hash[SVC_HASH_LEN],
-			   void *arg);
+			   uint64_t contig, void *arg);
 int svc_head_each(svc_txn *t, svc_head_cb cb, void *arg);
+
+/* The stored hash of one change (SVC_ENOTFOUND when absent). */
+int svc_change_hash(svc_txn *t, const char *origin, uint64_t seq, uint8_t hash[SVC_HASH_LEN]);
 
 /* Last lsn of the arrival log (0 when empty). */
 int svc_log_last(svc_txn *t, uint64_t *lsn);
@@ -183,5 +191,51 @@ typedef struct {
 	uint64_t changes, tickets, claims, rejected, lsn, map_size, map_used;
 } svc_store_stats;
 int svc_store_stats_get(svc_txn *t, svc_store_stats *out);
+
+/* ------------------------------------------------------------ replication bookkeeping */
+
+/* What this node knows about a linked peer. Written in the same transaction
+ * as the batch it describes, so a checkpoint never runs ahead of the data. */
+typedef struct {
+	char node[SVC_ID_LEN];
+	uint8_t store_id[16];  /* the peer's store the checkpoints refer to */
+	uint64_t recv_lsn;     /* how far this node holds the peer's log */
+	uint64_t acked_lsn;    /* how far the peer acknowledged this node's log */
+	uint64_t last_seen_ms; /* last batch or ack exchanged */
+} svc_peer;
+
+/* Zero-filled (recv_lsn 0) with node set when the peer is unknown. */
+int svc_peer_get(svc_txn *t, const char *node, svc_peer *out);
+int svc_peer_put(svc_txn *t, const svc_peer *p);
+typedef int (*svc_peer_cb)(const svc_peer *p, void *arg);
+int svc_peer_each(svc_txn *t, svc_peer_cb cb, void *arg);
+
+/* Signed commits (encoded Commit bytes) by (origin, first..last seq). */
+int svc_commit_put(svc_txn *t, const char *origin, uint64_t first, uint64_t last,
+		   const uint8_t *bytes, size_t len);
+/* The commit covering (origin, seq): SVC_ENOTFOUND when none. bytes valid
+ * until the transaction ends. */
+int svc_commit_find(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
+		    size_t *len, uint64_t *first, uint64_t *last);
+/* The origin's latest commit: last seq covered (0 if none) and its bytes. */
+int svc_commit_latest(svc_txn *t, const char *origin, uint64_t *last, const uint8_t **bytes,
+		      size_t *len);
+
+/* Quarantine: a change refused on receipt, with the authenticated peer that
+ * sent it and the reason. */
+typedef struct {
+	uint64_t id;
+	uint64_t at_ms;
+	char peer[SVC_ID_LEN];
+	char reason[SVC_REASON_LEN];
+	const uint8_t *bytes; /* the change as received; valid during the callback */
+	size_t len;
+} svc_quarantined;
+
+int svc_quarantine_put(svc_txn *t, const char *peer, const char *reason, const uint8_t *bytes,
+		       size_t len);
+typedef int (*svc_quarantine_cb)(const svc_quarantined *q, void *arg);
+int svc_quarantine_each(svc_txn *t, svc_quarantine_cb cb, void *arg);
+int svc_quarantine_count(svc_txn *t, uint64_t *n);
 
 #endif
