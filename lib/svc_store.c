@@ -1257,6 +1257,30 @@ static int fold(svc_txn *t, const svc_change *c, bool local, char *reason, size_
 	return del(t, state_kinds[type].db, c->aggregate, strlen(c->aggregate));
 }
 
+/*
+ * Authorization that needs another aggregate's state, for local and
+ * replicated changes alike: a shop may claim only for a ticket assigned to
+ * it (else any shop that guessed a ticket id could take its claim, which is
+ * named after the ticket).
+ */
+static int authorize_state(svc_txn *t, const svc_change *c)
+{
+	if (c->kind != SVC_CK_CLAIM_SUBMIT)
+		return 0;
+	svc_ticket tk;
+	bool have;
+	int rc = state_load(t, SVC_AGG_TICKET, c->u.claim_submit.ticket, &tk, &have);
+	if (rc)
+		return rc;
+	if (!have)
+		return svc_errf(SVC_EDENIED, "claim %s: unknown ticket %s", c->aggregate,
+				c->u.claim_submit.ticket);
+	if (strcmp(tk.shop, c->origin) != 0)
+		return svc_errf(SVC_EDENIED, "claim %s: ticket %s is assigned to %s, not to %s",
+				c->aggregate, tk.id, tk.shop[0] ? tk.shop : "no shop", c->origin);
+	return 0;
+}
+
 static int encode_and_hash(svc_txn *t, const svc_change *c, uint8_t *buf, size_t *len,
 			   uint8_t hash[SVC_HASH_LEN])
 {
@@ -1305,6 +1329,9 @@ int svc_local_append(svc_txn *t, svc_change *c)
 	rc = svc_authorize(c, reason, sizeof reason);
 	if (rc)
 		return svc_errf(SVC_EDENIED, "%s", reason);
+	rc = authorize_state(t, c);
+	if (rc)
+		return rc;
 	rc = encode_and_hash(t, c, buf, &len, hash);
 	if (rc)
 		return rc;
@@ -1442,6 +1469,9 @@ int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_chan
 	if (rc)
 		return svc_errf(SVC_EDENIED, "change %s/%llu: %s", c->origin,
 				(unsigned long long)c->seq, reason);
+	rc = authorize_state(t, c);
+	if (rc)
+		return svc_errctx(rc, "change %s/%llu", c->origin, (unsigned long long)c->seq);
 	rc = apply_cert_check(t, c);
 	if (rc)
 		return rc;

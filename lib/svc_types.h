@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define SVC_ID_LEN 33        /* node id: [a-z0-9][a-z0-9-]{0,31} + NUL */
-#define SVC_AGG_LEN 64       /* aggregate id (ticket, claim, transfer, ...) */
+#define SVC_AGG_LEN 72       /* aggregate id: up to "S:<node>/<part_no>" */
 #define SVC_NAME_LEN 96      /* customer name, UTF-8 */
 #define SVC_PHONE_LEN 24
 #define SVC_ADDR_LEN 256

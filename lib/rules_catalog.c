@@ -1,0 +1,34 @@
+/*
+ * rules_catalog: a part in HQ's parts catalog (part_no, name, unit price).
+ *
+ * Only HQ writes the catalog (svc_authorize), and a put states the whole
+ * item, so there is nothing to merge: the last put in fold order wins. Two
+ * HQ operators editing the same part at once therefore end with the later
+ * one's version on every node, and both puts stay in the log.
+ */
+#include "rules_impl.h"
+
+#include "svc_err.h"
+
+#include <string.h>
+
+static int catalog_step(void *state, bool exists, const svc_change *c, char *reason, size_t len)
+{
+	svc_catalog_item *it = state;
+	(void)exists;
+	if (c->kind != SVC_CK_CATALOG_PUT)
+		return svc_rules_wrong_kind("catalog", c, reason, len);
+	const svc_catalog_put *b = &c->u.catalog_put;
+	memset(it, 0, sizeof *it);
+	SVC_COPY(it->part_no, b->part_no);
+	SVC_COPY(it->name, b->name);
+	it->price = b->price;
+	svc_rules_set_last(&it->last, c);
+	return 0;
+}
+
+const svc_rules svc_rules_catalog = {
+    .name = "catalog",
+    .state_size = sizeof(svc_catalog_item),
+    .step = catalog_step,
+};

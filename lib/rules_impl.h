@@ -1,0 +1,57 @@
+/*
+ * rules_impl: what the merge-rule files share among themselves.
+ *
+ * Not part of libsvcsync's interface: everything outside lib/rules_*.c and
+ * lib/svc_rules.c goes through svc_rules.h (svc_rules_for() and friends).
+ * Each rules_<aggregate>.c defines exactly one ops struct declared here, and
+ * the helpers below keep their states canonical (string buffers zero-filled
+ * past the NUL, so two nodes' states compare equal byte for byte) and their
+ * rejection reasons one line long.
+ */
+#ifndef SVC_RULES_IMPL_H
+#define SVC_RULES_IMPL_H
+
+#include "svc_rules.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+extern const svc_rules svc_rules_ticket;
+extern const svc_rules svc_rules_claim;
+extern const svc_rules svc_rules_transfer;
+extern const svc_rules svc_rules_catalog;
+extern const svc_rules svc_rules_node;
+extern const svc_rules svc_rules_move;
+
+/* Write a one-line reason (if `reason` is non-NULL and `len` > 0) and return
+ * `code`. Newlines and other control characters that slip in through %s are
+ * replaced by '?', so a reason never spans lines in a log or a report. */
+int svc_rules_fail(int code, char *reason, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Copy the string `src` into the buffer dst[cap], truncating, and zero the
+ * rest of the buffer so the state's bytes depend only on its value. */
+void svc_rules_copy(char *dst, size_t cap, const char *src);
+#define SVC_COPY(dst, src) svc_rules_copy((dst), sizeof(dst), (src))
+#define SVC_CLEAR(dst) svc_rules_copy((dst), sizeof(dst), "")
+
+/* Return from the calling function if expr is non-zero. */
+#define SVC_TRY(expr)                                                                              \
+	do {                                                                                       \
+		int rc_ = (expr);                                                                  \
+		if (rc_ != 0)                                                                      \
+			return rc_;                                                                \
+	} while (0)
+
+/* Record c as the last change folded into an aggregate. */
+void svc_rules_set_last(svc_fold_pos *last, const svc_change *c);
+
+/* A kind's change that reached the wrong aggregate type's step(): a driver
+ * bug, but reported as a rejection rather than trusted. */
+int svc_rules_wrong_kind(const char *rules, const svc_change *c, char *reason, size_t len);
+
+/* True if the change's origin speaks for the region `region`: HQ always, a
+ * region node for its own id (a region's region id is its node id). */
+bool svc_rules_is_hq_or_region(const svc_change *c, const char *region);
+
+#endif

@@ -1,0 +1,1214 @@
+/*
+ * svc_rules: the first two layers of the merge rules (see svc_rules.h), the
+ * aggregate ids, the fold order and the stock effects of part movements.
+ * The state-dependent third layer lives in one rules_<aggregate>.c per
+ * aggregate type.
+ *
+ * Everything here is a pure function of its arguments: no I/O, no allocation,
+ * no clock, no locale. That is what lets every node reach the same verdict on
+ * the same change. Reasons are one line, name the field first and echo
+ * user-typed values only quoted, shortened and with control characters
+ * replaced, because they end up in logs, the quarantine and the CLI.
+ *
+ * Decisions the design leaves open, made here:
+ *  - Single-line text (names, addresses, reasons) may not contain control
+ *    characters; the long texts (a ticket's fault and its notes) may contain
+ *    newlines and tabs, nothing else. "Blank" counts the Unicode spaces a
+ *    Chinese input method produces (U+3000 and friends), not only ASCII.
+ *  - A claim must ask for more than 0 fen: a zero claim could never be
+ *    approved (approval needs 0 < amount), only rejected.
+ *  - A part movement moves at most SVC_QTY_MAX parts either way, which keeps
+ *    every stock sum and every negation far from int64 overflow.
+ *  - A certificate's serial is at least 1: a revocation uses serial 0 to mean
+ *    "whatever certificate is current".
+ *  - A purchase date after the ticket's day is not refused: the purchase date
+ *    is a local (Beijing) date and the ticket's day is a UTC day, so a
+ *    morning purchase is legitimately "tomorrow" in UTC.
+ *  - A shop may ship parts only back to its own region; a shop directly under
+ *    HQ (no region) names its upstream, which the store's directory checks.
+ *  - A shop opens and submits only within its own region: a body naming
+ *    another region is refused, so a shop cannot route its claims to a
+ *    friendlier auditor.
+ */
+#include "svc_rules.h"
+
+#include "rules_impl.h"
+#include "svc_codec.h"
+#include "svc_err.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Largest quantity one part movement may carry, either sign. */
+#define SVC_QTY_MAX 1000000000LL
+
+/* ------------------------------------------------------------ shared helpers */
+
+/* Drop a UTF-8 sequence that truncation cut in half at the end of s. */
+static void trim_partial_utf8(char *s)
+{
+	size_t n = strlen(s);
+	size_t i = n;
+	size_t back = 0;
+	while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+		i--;
+		back++;
+	}
+	if (i == 0)
+		return;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t need;
+	if (lead < 0x80)
+		return;
+	else if ((lead & 0xE0) == 0xC0)
+		need = 1;
+	else if ((lead & 0xF0) == 0xE0)
+		need = 2;
+	else if ((lead & 0xF8) == 0xF0)
+		need = 3;
+	else
+		return;
+	if (back < need)
+		s[i - 1] = '\0';
+}
+
+int svc_rules_fail(int code, char *reason, size_t len, const char *fmt, ...)
+{
+	if (!reason || len == 0)
+		return code;
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(reason, len, fmt, ap);
+	va_end(ap);
+	if (w < 0) {
+		reason[0] = '\0';
+		return code;
+	}
+	if ((size_t)w >= len)
+		trim_partial_utf8(reason);
+	for (char *p = reason; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch < 0x20 || ch == 0x7F)
+			*p = '?';
+	}
+	return code;
+}
+
+void svc_rules_copy(char *dst, size_t cap, const char *src)
+{
+	if (cap == 0)
+		return;
+	memset(dst, 0, cap);
+	if (!src)
+		return;
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+}
+
+void svc_rules_set_last(svc_fold_pos *last, const svc_change *c)
+{
+	memset(last, 0, sizeof *last);
+	last->hlc = c->hlc;
+	SVC_COPY(last->origin, c->origin);
+	last->seq = c->seq;
+}
+
+int svc_rules_wrong_kind(const char *rules, const svc_change *c, char *reason, size_t len)
+{
+	return svc_rules_fail(SVC_EREJECT, reason, len, "%s rules cannot fold a %s change (%s)",
+	                      rules, svc_change_kind_name(c->kind), c->aggregate);
+}
+
+bool svc_rules_is_hq_or_region(const svc_change *c, const char *region)
+{
+	if (c->origin_role == SVC_ROLE_HQ)
+		return true;
+	return c->origin_role == SVC_ROLE_REGION && region[0] && strcmp(c->origin, region) == 0;
+}
+
+/* A user-typed value for a reason: at most ~40 bytes, cut on a character
+ * boundary, with "..." when shortened. fail() replaces control characters. */
+static const char *quote(char buf[64], const char *s)
+{
+	if (!s)
+		s = "";
+	size_t n = strnlen(s, 41);
+	if (n <= 40) {
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		return buf;
+	}
+	n = 40;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	memcpy(buf, s, n);
+	memcpy(buf + n, "...", 4);
+	return buf;
+}
+
+/* ------------------------------------------------------------ aggregate ids */
+
+/* Parse "<prefix>-<node>-<seq>": node a node id, seq decimal >= 1 without
+ * leading zeros. Node ids may contain '-', so the seq is after the last one. */
+static bool parse_seq_id(const char *id, char prefix, char node[SVC_ID_LEN], uint64_t *seq)
+{
+	if (!id || id[0] != prefix || id[1] != '-')
+		return false;
+	const char *rest = id + 2;
+	const char *dash = strrchr(rest, '-');
+	if (!dash || dash == rest)
+		return false;
+	size_t nlen = (size_t)(dash - rest);
+	if (nlen >= SVC_ID_LEN)
+		return false;
+	memcpy(node, rest, nlen);
+	node[nlen] = '\0';
+	if (!svc_valid_node_id(node))
+		return false;
+	const char *d = dash + 1;
+	if (*d < '1' || *d > '9')
+		return false;
+	uint64_t v = 0;
+	for (; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return false;
+		unsigned digit = (unsigned)(*d - '0');
+		if (v > (UINT64_MAX - digit) / 10)
+			return false;
+		v = v * 10 + digit;
+	}
+	*seq = v;
+	return true;
+}
+
+static bool is_ticket_id(const char *id)
+{
+	char node[SVC_ID_LEN];
+	uint64_t seq;
+	return parse_seq_id(id, 'T', node, &seq);
+}
+
+static bool is_claim_id(const char *id)
+{
+	char node[SVC_ID_LEN];
+	uint64_t seq;
+	return parse_seq_id(id, 'C', node, &seq);
+}
+
+static bool is_transfer_id(const char *id)
+{
+	char node[SVC_ID_LEN];
+	uint64_t seq;
+	return parse_seq_id(id, 'X', node, &seq);
+}
+
+/* Aggregate ids are never truncated: two long names must not collide on a
+ * shared prefix. An id that does not fit comes out empty, which matches no
+ * change's aggregate. Ids built from valid node ids and seqs always fit; a
+ * stock line may not (see validate_part_move). */
+static void agg_printf(char out[SVC_AGG_LEN], const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void agg_printf(char out[SVC_AGG_LEN], const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(out, SVC_AGG_LEN, fmt, ap);
+	va_end(ap);
+	if (w < 0 || w >= SVC_AGG_LEN)
+		out[0] = '\0';
+}
+
+void svc_ticket_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
+{
+	agg_printf(out, "T-%s-%" PRIu64, node, seq);
+}
+
+int svc_claim_id(char out[SVC_AGG_LEN], const char *ticket)
+{
+	char node[SVC_ID_LEN];
+	uint64_t seq;
+	out[0] = '\0';
+	if (!parse_seq_id(ticket, 'T', node, &seq))
+		return SVC_EINVAL;
+	agg_printf(out, "C-%s-%" PRIu64, node, seq);
+	return 0;
+}
+
+void svc_transfer_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
+{
+	agg_printf(out, "X-%s-%" PRIu64, node, seq);
+}
+
+void svc_catalog_agg(char out[SVC_AGG_LEN], const char *part_no)
+{
+	agg_printf(out, "P:%s", part_no);
+}
+
+void svc_node_agg(char out[SVC_AGG_LEN], const char *node)
+{
+	agg_printf(out, "N:%s", node);
+}
+
+void svc_move_agg(char out[SVC_AGG_LEN], const char *location, const char *part_no)
+{
+	agg_printf(out, "S:%s/%s", location, part_no);
+}
+
+/* ------------------------------------------------------------ field validators */
+
+int svc_valid_node_id(const char *id)
+{
+	if (!id)
+		return 0;
+	size_t n = 0;
+	for (; id[n]; n++) {
+		char ch = id[n];
+		bool ok =
+		    (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (n > 0 && ch == '-');
+		if (!ok || n >= SVC_ID_LEN - 1)
+			return 0;
+	}
+	return n > 0;
+}
+
+int svc_check_node_id(const char *field, const char *id, char *reason, size_t len)
+{
+	char q[64];
+	if (!id || !*id)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "%s: must not be empty (a node id)",
+		                      field);
+	if (!svc_valid_node_id(id))
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "%s: '%s' is not a node id (1 to 32 of a-z, 0-9 and '-', "
+		                      "not starting with '-')",
+		                      field, quote(q, id));
+	return 0;
+}
+
+int svc_check_phone(const char *field, const char *phone, char *reason, size_t len)
+{
+	if (!phone || !*phone)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "%s: must not be empty", field);
+	const char *p = phone;
+	size_t digits = 0;
+	bool after_sep = true; /* no separator at the start or right after '+' */
+	if (*p == '+')
+		p++;
+	for (; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
+			digits++;
+			after_sep = false;
+		} else if ((*p == '-' || *p == ' ') && !after_sep) {
+			after_sep = true;
+		} else {
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "%s: only digits, with single spaces or dashes "
+			                      "between groups, optionally starting with +",
+			                      field);
+		}
+	}
+	if (after_sep && digits > 0)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "%s: must not end with a space or dash", field);
+	if (digits < 7 || digits > 15)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "%s: must be 7 to 15 digits, optionally starting with +",
+		                      field);
+	return 0;
+}
+
+/* Decode one UTF-8 code point from s; returns its length (1..4), or 0 if the
+ * bytes there are not well-formed UTF-8 (overlong forms, surrogates and
+ * values above U+10FFFF included). */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+	unsigned char b0 = s[0];
+	if (b0 < 0x80) {
+		*cp = b0;
+		return 1;
+	}
+	size_t n;
+	uint32_t v, min;
+	if (b0 >= 0xC2 && b0 <= 0xDF) {
+		n = 2;
+		v = b0 & 0x1F;
+		min = 0x80;
+	} else if (b0 >= 0xE0 && b0 <= 0xEF) {
+		n = 3;
+		v = b0 & 0x0F;
+		min = 0x800;
+	} else if (b0 >= 0xF0 && b0 <= 0xF4) {
+		n = 4;
+		v = b0 & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+static bool is_blank_cp(uint32_t cp)
+{
+	return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xA0 || cp == 0x1680 ||
+	       (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+	       cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+}
+
+static int check_text(const char *field, const char *s, bool required, bool multiline, char *reason,
+                      size_t len)
+{
+	if (!s)
+		s = "";
+	const unsigned char *p = (const unsigned char *)s;
+	bool blank = true;
+	while (*p) {
+		uint32_t cp;
+		size_t n = utf8_next(p, &cp);
+		size_t at = (size_t)(p - (const unsigned char *)s);
+		if (n == 0)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "%s: not valid UTF-8 at byte %zu", field, at);
+		bool control = cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0);
+		if (control && !(multiline && (cp == '\n' || cp == '\t')))
+			return svc_rules_fail(
+			    SVC_EINVAL, reason, len,
+			    "%s: control character U+%04" PRIX32 " at byte %zu is not allowed%s",
+			    field, cp, at, multiline ? " (only newlines and tabs are)" : "");
+		if (!is_blank_cp(cp))
+			blank = false;
+		p += n;
+	}
+	if (required && !*s)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "%s: must not be empty", field);
+	if (required && blank)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "%s: must not be blank", field);
+	return 0;
+}
+
+int svc_check_text(const char *field, const char *s, bool required, char *reason, size_t len)
+{
+	return check_text(field, s, required, false, reason, len);
+}
+
+int svc_check_part_no(const char *field, const char *s, char *reason, size_t len)
+{
+	char q[64];
+	if (!s || !*s)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "%s: must not be empty (a part number)", field);
+	size_t n = 0;
+	bool ok = true;
+	for (; s[n] && ok; n++) {
+		char ch = s[n];
+		ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		     (ch >= '0' && ch <= '9') || (n > 0 && (ch == '.' || ch == '_' || ch == '-'));
+	}
+	if (!ok || n > SVC_PART_LEN - 1)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "%s: '%s' is not a part number (1 to 31 of A-Z, a-z, 0-9, "
+		                      "'.', '_' and '-', starting with a letter or digit)",
+		                      field, quote(q, s));
+	return 0;
+}
+
+static bool is_leap(uint64_t y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static unsigned days_in_month(uint64_t y, unsigned m)
+{
+	static const unsigned dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (m == 2 && is_leap(y))
+		return 29;
+	return dim[m - 1];
+}
+
+int svc_check_date(const char *field, uint32_t yyyymmdd, char *reason, size_t len)
+{
+	unsigned y = yyyymmdd / 10000, m = yyyymmdd / 100 % 100, d = yyyymmdd % 100;
+	if (y < 1990 || y > 2100)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "%s: year %u is outside 1990 to 2100", field, y);
+	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "%s: %04u-%02u-%02u is not a calendar date", field, y, m, d);
+	return 0;
+}
+
+int svc_parse_date(const char *field, const char *s, uint32_t *out, char *reason, size_t len)
+{
+	char q[64];
+	static const char shape[] = "DDDD-DD-DD";
+	bool ok = s && strlen(s) == sizeof shape - 1;
+	uint32_t v = 0;
+	for (size_t i = 0; ok && i < sizeof shape - 1; i++) {
+		if (shape[i] == '-') {
+			ok = s[i] == '-';
+		} else {
+			ok = s[i] >= '0' && s[i] <= '9';
+			v = v * 10 + (uint32_t)(s[i] - '0');
+		}
+	}
+	if (!ok)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "%s: '%s' is not a date, expected YYYY-MM-DD", field,
+		                      quote(q, s));
+	int rc = svc_check_date(field, v, reason, len);
+	if (rc == 0)
+		*out = v;
+	return rc;
+}
+
+/* YYYYMMDD of the UTC day containing unix milliseconds `ms` (proleptic
+ * Gregorian; H. Hinnant's civil_from_days). */
+static uint64_t ymd_of_ms(uint64_t ms)
+{
+	uint64_t z = ms / 86400000u + 719468u;
+	uint64_t era = z / 146097u;
+	uint64_t doe = z - era * 146097u;
+	uint64_t yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
+	uint64_t y = yoe + era * 400u;
+	uint64_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
+	uint64_t mp = (5u * doy + 2u) / 153u;
+	uint64_t d = doy - (153u * mp + 2u) / 5u + 1u;
+	uint64_t m = mp < 10u ? mp + 3u : mp - 9u;
+	if (m <= 2)
+		y++;
+	return y * 10000u + m * 100u + d;
+}
+
+/* The warranty ends on the same day of the month `months` later, clamped to
+ * that month's last day (bought Jan 31 + 1 month ends Feb 28/29), and the
+ * ticket is covered when opened on a UTC day before that end. Unknown or
+ * impossible purchase dates are out of warranty: no proof of purchase. */
+bool svc_in_warranty(uint32_t purchased, uint64_t created_ms, unsigned months)
+{
+	if (svc_check_date("purchased", purchased, NULL, 0) != 0)
+		return false;
+	uint64_t y = purchased / 10000, m = purchased / 100 % 100, d = purchased % 100;
+	uint64_t mi = (m - 1) + months;
+	y += mi / 12;
+	m = mi % 12 + 1;
+	unsigned dim = days_in_month(y, (unsigned)m);
+	if (d > dim)
+		d = dim;
+	uint64_t end = y * 10000 + m * 100 + d;
+	return end > ymd_of_ms(created_ms);
+}
+
+/* ------------------------------------------------------------ types and order */
+
+svc_agg_type svc_change_agg_type(const svc_change *c)
+{
+	switch (c->kind) {
+	case SVC_CK_TICKET_OPEN:
+	case SVC_CK_TICKET_ASSIGN:
+	case SVC_CK_TICKET_STATUS:
+	case SVC_CK_TICKET_NOTE:
+	case SVC_CK_TICKET_CALLBACK:
+		return SVC_AGG_TICKET;
+	case SVC_CK_CLAIM_SUBMIT:
+	case SVC_CK_CLAIM_DECIDE:
+		return SVC_AGG_CLAIM;
+	case SVC_CK_CATALOG_PUT:
+		return SVC_AGG_CATALOG;
+	case SVC_CK_NODE_CERT:
+	case SVC_CK_NODE_REVOKE:
+		return SVC_AGG_NODE;
+	case SVC_CK_PART_MOVE:
+		switch (c->u.part_move.kind) {
+		case SVC_MV_TRANSFER_OUT:
+		case SVC_MV_TRANSFER_IN:
+			return SVC_AGG_TRANSFER;
+		case SVC_MV_RECEIVE:
+		case SVC_MV_CONSUME:
+		case SVC_MV_DEFECTIVE_RETURN:
+		case SVC_MV_ADJUST:
+			return SVC_AGG_MOVE;
+		default:
+			return SVC_AGG_NONE; /* unknown movement kind: nowhere to fold it */
+		}
+	default:
+		return SVC_AGG_NONE;
+	}
+}
+
+const svc_rules *svc_rules_for(svc_agg_type t)
+{
+	switch (t) {
+	case SVC_AGG_TICKET:
+		return &svc_rules_ticket;
+	case SVC_AGG_CLAIM:
+		return &svc_rules_claim;
+	case SVC_AGG_TRANSFER:
+		return &svc_rules_transfer;
+	case SVC_AGG_CATALOG:
+		return &svc_rules_catalog;
+	case SVC_AGG_NODE:
+		return &svc_rules_node;
+	case SVC_AGG_MOVE:
+		return &svc_rules_move;
+	default:
+		return NULL;
+	}
+}
+
+int svc_fold_cmp(uint64_t hlc_a, const char *origin_a, uint64_t seq_a, uint64_t hlc_b,
+                 const char *origin_b, uint64_t seq_b)
+{
+	if (hlc_a != hlc_b)
+		return hlc_a < hlc_b ? -1 : 1;
+	int o = strcmp(origin_a, origin_b);
+	if (o != 0)
+		return o < 0 ? -1 : 1;
+	if (seq_a != seq_b)
+		return seq_a < seq_b ? -1 : 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------ layer 1: validate */
+
+/* Every string of a change must end inside its buffer before anything reads
+ * it; the codec guarantees it, but a change can also be built in memory. */
+#define TERMINATED(field, buf)                                                                     \
+	do {                                                                                       \
+		if (!memchr((buf), 0, sizeof(buf)))                                                \
+			return svc_rules_fail(SVC_EINVAL, reason, len,                             \
+			                      "%s: longer than %zu bytes", (field),                \
+			                      sizeof(buf) - 1);                                    \
+	} while (0)
+
+static int check_optional_node_id(const char *field, const char *id, char *reason, size_t len)
+{
+	return id[0] ? svc_check_node_id(field, id, reason, len) : 0;
+}
+
+static int expect_agg(const svc_change *c, const char *expected, char *reason, size_t len)
+{
+	char q[64];
+	if (strcmp(c->aggregate, expected) != 0)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "aggregate: '%s' does not match this %s, expected '%s'",
+		                      quote(q, c->aggregate), svc_change_kind_name(c->kind),
+		                      expected);
+	return 0;
+}
+
+static int expect_agg_shape(const svc_change *c, bool ok, const char *shape, char *reason,
+                            size_t len)
+{
+	char q[64];
+	if (!ok)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "aggregate: '%s' is not %s, as a %s needs",
+		                      quote(q, c->aggregate), shape, svc_change_kind_name(c->kind));
+	return 0;
+}
+
+static int validate_ticket_open(const svc_change *c, char *reason, size_t len)
+{
+	const svc_ticket_open *b = &c->u.ticket_open;
+	TERMINATED("customer", b->customer);
+	TERMINATED("phone", b->phone);
+	TERMINATED("address", b->address);
+	TERMINATED("product", b->product);
+	TERMINATED("serial", b->serial);
+	TERMINATED("fault", b->fault);
+	TERMINATED("region", b->region);
+	TERMINATED("shop", b->shop);
+	if (b->kind < SVC_TK_CONSULT || b->kind > SVC_TK_EXCHANGE)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: unknown ticket kind %" PRIu32,
+		                      b->kind);
+	SVC_TRY(svc_check_text("customer", b->customer, true, reason, len));
+	SVC_TRY(svc_check_phone("phone", b->phone, reason, len));
+	SVC_TRY(svc_check_text("address", b->address, false, reason, len));
+	SVC_TRY(svc_check_text("product", b->product, true, reason, len));
+	SVC_TRY(svc_check_text("serial", b->serial, false, reason, len));
+	if (b->purchased != 0)
+		SVC_TRY(svc_check_date("purchased", b->purchased, reason, len));
+	SVC_TRY(check_text("fault", b->fault, true, true, reason, len));
+	SVC_TRY(check_optional_node_id("region", b->region, reason, len));
+	SVC_TRY(check_optional_node_id("shop", b->shop, reason, len));
+	char want[SVC_AGG_LEN];
+	svc_ticket_id(want, c->origin, c->seq);
+	return expect_agg(c, want, reason, len);
+}
+
+static int validate_ticket_change(const svc_change *c, char *reason, size_t len)
+{
+	SVC_TRY(expect_agg_shape(c, is_ticket_id(c->aggregate), "a ticket id (T-<node>-<seq>)",
+	                         reason, len));
+	switch (c->kind) {
+	case SVC_CK_TICKET_ASSIGN:
+		TERMINATED("shop", c->u.ticket_assign.shop);
+		return svc_check_node_id("shop", c->u.ticket_assign.shop, reason, len);
+	case SVC_CK_TICKET_STATUS: {
+		const svc_ticket_status_body *b = &c->u.ticket_status;
+		TERMINATED("reason", b->reason);
+		if (b->status < SVC_TS_NEW || b->status > SVC_TS_CANCELLED)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "status: unknown ticket status %" PRIu32, b->status);
+		return svc_check_text("reason", b->reason, false, reason, len);
+	}
+	case SVC_CK_TICKET_NOTE:
+		TERMINATED("text", c->u.ticket_note.text);
+		return check_text("text", c->u.ticket_note.text, true, true, reason, len);
+	case SVC_CK_TICKET_CALLBACK: {
+		const svc_ticket_callback *b = &c->u.ticket_callback;
+		TERMINATED("note", b->note);
+		if (b->satisfaction < 1 || b->satisfaction > 5)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "satisfaction: must be 1 to 5, got %" PRIu32,
+			                      b->satisfaction);
+		return svc_check_text("note", b->note, false, reason, len);
+	}
+	default:
+		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: not a ticket change");
+	}
+}
+
+static int validate_catalog_put(const svc_change *c, char *reason, size_t len)
+{
+	const svc_catalog_put *b = &c->u.catalog_put;
+	TERMINATED("part_no", b->part_no);
+	TERMINATED("name", b->name);
+	SVC_TRY(svc_check_part_no("part_no", b->part_no, reason, len));
+	SVC_TRY(svc_check_text("name", b->name, true, reason, len));
+	if (b->price < 0)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "price: %" PRId64 " fen is negative",
+		                      b->price);
+	char want[SVC_AGG_LEN];
+	svc_catalog_agg(want, b->part_no);
+	return expect_agg(c, want, reason, len);
+}
+
+static int validate_part_move(const svc_change *c, char *reason, size_t len)
+{
+	const svc_part_move *b = &c->u.part_move;
+	char q[64];
+	TERMINATED("location", b->location);
+	TERMINATED("part_no", b->part_no);
+	TERMINATED("ticket", b->ticket);
+	TERMINATED("transfer", b->transfer);
+	TERMINATED("peer", b->peer);
+	TERMINATED("reason", b->reason);
+	if (b->kind < SVC_MV_RECEIVE || b->kind > SVC_MV_ADJUST)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "kind: unknown part movement kind %" PRIu32, b->kind);
+	const char *kind = svc_move_kind_name(b->kind);
+	SVC_TRY(svc_check_node_id("location", b->location, reason, len));
+	SVC_TRY(svc_check_part_no("part_no", b->part_no, reason, len));
+
+	if (b->qty > SVC_QTY_MAX || b->qty < -SVC_QTY_MAX)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "qty: %" PRId64 " is more than %lld parts in one movement",
+		                      b->qty, SVC_QTY_MAX);
+	const char *sign = NULL;
+	switch (b->kind) {
+	case SVC_MV_RECEIVE:
+	case SVC_MV_TRANSFER_IN:
+	case SVC_MV_DEFECTIVE_RETURN:
+		if (b->qty <= 0)
+			sign = "positive";
+		break;
+	case SVC_MV_TRANSFER_OUT:
+		if (b->qty >= 0)
+			sign = "negative (the delta at the source)";
+		break;
+	case SVC_MV_CONSUME:
+		if (b->qty >= 0)
+			sign = "negative (parts leave stock)";
+		break;
+	case SVC_MV_ADJUST:
+		if (b->qty == 0)
+			sign = "non-zero";
+		break;
+	}
+	if (sign)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "qty: must be %s for %s, got %" PRId64, sign, kind, b->qty);
+
+	if (b->ticket[0] && !is_ticket_id(b->ticket))
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "ticket: '%s' is not a ticket id (T-<node>-<seq>)",
+		                      quote(q, b->ticket));
+	if (b->kind == SVC_MV_CONSUME && !b->ticket[0])
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "ticket: required for consume (parts are used on a ticket)");
+	if (b->transfer[0] && !is_transfer_id(b->transfer))
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "transfer: '%s' is not a transfer id (X-<node>-<seq>)",
+		                      quote(q, b->transfer));
+	if (b->kind == SVC_MV_TRANSFER_IN && !b->transfer[0])
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "transfer: required for transfer_in (the shipment received)");
+	if (b->kind == SVC_MV_TRANSFER_OUT) {
+		if (!b->peer[0])
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "peer: required for transfer_out (the destination)");
+		SVC_TRY(svc_check_node_id("peer", b->peer, reason, len));
+		if (strcmp(b->peer, b->location) == 0)
+			return svc_rules_fail(SVC_EINVAL, reason, len, "peer: %s ships to itself",
+			                      b->location);
+	} else {
+		SVC_TRY(check_optional_node_id("peer", b->peer, reason, len));
+	}
+	SVC_TRY(svc_check_text("reason", b->reason, b->kind == SVC_MV_ADJUST, reason, len));
+
+	char want[SVC_AGG_LEN];
+	switch (b->kind) {
+	case SVC_MV_TRANSFER_OUT:
+		svc_transfer_id(want, c->origin, c->seq);
+		break;
+	case SVC_MV_TRANSFER_IN:
+		SVC_COPY(want, b->transfer);
+		break;
+	default:
+		/* "S:" + 32 + "/" + 31 can exceed an aggregate id: refuse rather
+		 * than let two stock lines share a truncated name. */
+		if (strlen(b->location) + strlen(b->part_no) + 3 >= SVC_AGG_LEN)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "part_no: location and part number together are "
+			                      "longer than %d bytes",
+			                      SVC_AGG_LEN - 4);
+		svc_move_agg(want, b->location, b->part_no);
+		break;
+	}
+	return expect_agg(c, want, reason, len);
+}
+
+static int validate_claim_submit(const svc_change *c, char *reason, size_t len)
+{
+	const svc_claim_submit *b = &c->u.claim_submit;
+	char q[64];
+	TERMINATED("ticket", b->ticket);
+	TERMINATED("note", b->note);
+	TERMINATED("region", b->region);
+	char want[SVC_AGG_LEN];
+	if (svc_claim_id(want, b->ticket) != 0)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "ticket: '%s' is not a ticket id (T-<node>-<seq>)",
+		                      quote(q, b->ticket));
+	if (b->revision < 1)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "revision: must be at least 1");
+	if (b->labor < 0)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "labor: %" PRId64 " fen is negative",
+		                      b->labor);
+	if (b->travel < 0)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "travel: %" PRId64 " fen is negative", b->travel);
+	if (b->other < 0)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "other: %" PRId64 " fen is negative",
+		                      b->other);
+	if (b->nparts > SVC_CLAIM_PARTS_MAX)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "parts: %" PRIu32 " lines, at most %d allowed", b->nparts,
+		                      SVC_CLAIM_PARTS_MAX);
+	int64_t sum = b->labor;
+	bool overflow = false;
+	for (uint32_t i = 0; i < b->nparts; i++) {
+		const svc_claim_part *p = &b->parts[i];
+		char field[32];
+		snprintf(field, sizeof field, "parts[%" PRIu32 "].part_no", i);
+		TERMINATED(field, p->part_no);
+		SVC_TRY(svc_check_part_no(field, p->part_no, reason, len));
+		if (p->qty < 1)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "parts[%" PRIu32 "].qty: must be at least 1", i);
+		if (p->unit_price < 0)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "parts[%" PRIu32 "].unit_price: %" PRId64
+			                      " fen is negative",
+			                      i, p->unit_price);
+		int64_t amount;
+		if (__builtin_mul_overflow((int64_t)p->qty, p->unit_price, &amount))
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "parts[%" PRIu32 "].amount: qty x unit_price "
+			                      "overflows",
+			                      i);
+		if (p->amount != amount)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "parts[%" PRIu32 "].amount: %" PRId64
+			                      " fen is not qty %" PRIu32 " x unit_price %" PRId64
+			                      " fen = %" PRId64 " fen",
+			                      i, p->amount, p->qty, p->unit_price, amount);
+		overflow |= __builtin_add_overflow(sum, amount, &sum);
+	}
+	overflow |= __builtin_add_overflow(sum, b->travel, &sum);
+	overflow |= __builtin_add_overflow(sum, b->other, &sum);
+	if (overflow)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "total: the lines add up to more than a 64-bit amount");
+	if (b->total != sum)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "total: %" PRId64 " fen is not the sum of the lines, %" PRId64
+		                      " fen",
+		                      b->total, sum);
+	if (b->total <= 0)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "total: a claim must ask for more than 0 fen");
+	SVC_TRY(svc_check_text("note", b->note, false, reason, len));
+	SVC_TRY(check_optional_node_id("region", b->region, reason, len));
+	return expect_agg(c, want, reason, len);
+}
+
+static int validate_claim_decide(const svc_change *c, char *reason, size_t len)
+{
+	const svc_claim_decide *b = &c->u.claim_decide;
+	TERMINATED("reason", b->reason);
+	TERMINATED("ref", b->ref);
+	SVC_TRY(expect_agg_shape(c, is_claim_id(c->aggregate), "a claim id (C-<node>-<seq>)",
+	                         reason, len));
+	if (b->action < SVC_CA_AUDIT || b->action > SVC_CA_PAY)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "action: unknown claim action %" PRIu32, b->action);
+	if (b->revision < 1)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "revision: must be at least 1");
+	if (b->amount < 0)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "amount: %" PRId64 " fen is negative", b->amount);
+	if (b->claimed < 0)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "claimed: %" PRId64 " fen is negative", b->claimed);
+	bool need_reason = b->action == SVC_CA_REJECT || b->action == SVC_CA_RETURN;
+	SVC_TRY(svc_check_text("reason", b->reason, need_reason, reason, len));
+	return svc_check_text("ref", b->ref, b->action == SVC_CA_PAY, reason, len);
+}
+
+static int validate_node_cert(const svc_change *c, char *reason, size_t len)
+{
+	const svc_node_cert *b = &c->u.node_cert;
+	if (b->body_len == 0)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "node_cert.body: empty");
+	if (b->body_len > sizeof b->body)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "node_cert.body: %zu bytes, at most %zu allowed", b->body_len,
+		                      sizeof b->body);
+	svc_cert cert;
+	memset(&cert, 0, sizeof cert);
+	if (svc_cert_decode(b->body, b->body_len, &cert) != 0)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "node_cert.body: %s", svc_errmsg());
+	TERMINATED("cert.node", cert.node);
+	TERMINATED("cert.region", cert.region);
+	TERMINATED("cert.upstream", cert.upstream);
+	TERMINATED("cert.issuer", cert.issuer);
+	SVC_TRY(svc_check_node_id("cert.node", cert.node, reason, len));
+	if (cert.role < SVC_ROLE_HQ || cert.role > SVC_ROLE_SHOP)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "cert.role: unknown role %" PRIu32,
+		                      cert.role);
+	SVC_TRY(check_optional_node_id("cert.region", cert.region, reason, len));
+	SVC_TRY(check_optional_node_id("cert.upstream", cert.upstream, reason, len));
+	SVC_TRY(check_optional_node_id("cert.issuer", cert.issuer, reason, len));
+	if (cert.serial < 1)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "cert.serial: must be at least 1");
+	if (cert.not_after != 0 && cert.not_after <= cert.not_before)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "cert.not_after: not after not_before");
+	char want[SVC_AGG_LEN];
+	svc_node_agg(want, cert.node);
+	return expect_agg(c, want, reason, len);
+}
+
+static int validate_node_revoke(const svc_change *c, char *reason, size_t len)
+{
+	const svc_node_revoke *b = &c->u.node_revoke;
+	TERMINATED("node", b->node);
+	TERMINATED("reason", b->reason);
+	SVC_TRY(svc_check_node_id("node", b->node, reason, len));
+	SVC_TRY(svc_check_text("reason", b->reason, true, reason, len));
+	char want[SVC_AGG_LEN];
+	svc_node_agg(want, b->node);
+	return expect_agg(c, want, reason, len);
+}
+
+int svc_change_validate(const svc_change *c, char *reason, size_t len)
+{
+	if (!c)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "change: missing");
+	TERMINATED("origin", c->origin);
+	TERMINATED("aggregate", c->aggregate);
+	TERMINATED("origin_region", c->origin_region);
+	SVC_TRY(svc_check_node_id("origin", c->origin, reason, len));
+	if (c->seq < 1)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "seq: must be at least 1");
+	if (c->origin_role > SVC_ROLE_SHOP)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "origin_role: unknown role %" PRIu32,
+		                      c->origin_role);
+	SVC_TRY(check_optional_node_id("origin_region", c->origin_region, reason, len));
+
+	switch (c->kind) {
+	case SVC_CK_TICKET_OPEN:
+		return validate_ticket_open(c, reason, len);
+	case SVC_CK_TICKET_ASSIGN:
+	case SVC_CK_TICKET_STATUS:
+	case SVC_CK_TICKET_NOTE:
+	case SVC_CK_TICKET_CALLBACK:
+		return validate_ticket_change(c, reason, len);
+	case SVC_CK_CATALOG_PUT:
+		return validate_catalog_put(c, reason, len);
+	case SVC_CK_PART_MOVE:
+		return validate_part_move(c, reason, len);
+	case SVC_CK_CLAIM_SUBMIT:
+		return validate_claim_submit(c, reason, len);
+	case SVC_CK_CLAIM_DECIDE:
+		return validate_claim_decide(c, reason, len);
+	case SVC_CK_NODE_CERT:
+		return validate_node_cert(c, reason, len);
+	case SVC_CK_NODE_REVOKE:
+		return validate_node_revoke(c, reason, len);
+	default:
+		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: unknown change kind %d",
+		                      (int)c->kind);
+	}
+}
+
+/* ------------------------------------------------------------ layer 2: authorize */
+
+static int deny(const svc_change *c, char *reason, size_t len, const char *what)
+{
+	return svc_rules_fail(SVC_EDENIED, reason, len, "%s %s may not %s",
+	                      svc_role_name(c->origin_role), c->origin, what);
+}
+
+static int deny_hq_only(const svc_change *c, char *reason, size_t len, const char *what)
+{
+	return svc_rules_fail(SVC_EDENIED, reason, len, "%s %s may not %s (HQ only)",
+	                      svc_role_name(c->origin_role), c->origin, what);
+}
+
+static const char *decide_verb(uint32_t action)
+{
+	switch (action) {
+	case SVC_CA_AUDIT:
+		return "audit claims";
+	case SVC_CA_RETURN:
+		return "return claims";
+	case SVC_CA_APPROVE:
+		return "approve claims";
+	case SVC_CA_REJECT:
+		return "reject claims";
+	case SVC_CA_PAY:
+		return "pay claims";
+	default:
+		return "decide claims";
+	}
+}
+
+/* Movements happen where the origin is: a region or shop never books stock
+ * at another node's location. */
+static int authorize_move_location(const svc_change *c, char *reason, size_t len)
+{
+	const svc_part_move *m = &c->u.part_move;
+	if (strcmp(m->location, c->origin) != 0)
+		return svc_rules_fail(SVC_EDENIED, reason, len,
+		                      "%s %s may not move parts at %s (only at its own location)",
+		                      svc_role_name(c->origin_role), c->origin, m->location);
+	return 0;
+}
+
+static int authorize_region(const svc_change *c, char *reason, size_t len)
+{
+	switch (c->kind) {
+	case SVC_CK_TICKET_OPEN: {
+		const char *r = c->u.ticket_open.region;
+		if (r[0] && strcmp(r, c->origin) != 0)
+			return svc_rules_fail(SVC_EDENIED, reason, len,
+			                      "region %s may not open tickets in region %s (only "
+			                      "in its own)",
+			                      c->origin, r);
+		return 0;
+	}
+	case SVC_CK_TICKET_ASSIGN:
+	case SVC_CK_TICKET_NOTE:
+	case SVC_CK_TICKET_CALLBACK:
+		return 0;
+	case SVC_CK_TICKET_STATUS:
+		switch (c->u.ticket_status.status) {
+		case SVC_TS_CANCELLED:
+		case SVC_TS_CLOSED:
+		case SVC_TS_ASSIGNED: /* reopen; step() checks it comes from resolved */
+			return 0;
+		case SVC_TS_ACCEPTED:
+			return deny(c, reason, len, "accept tickets (the assigned shop does)");
+		case SVC_TS_ON_SITE:
+			return deny(c, reason, len, "set tickets on_site (the assigned shop does)");
+		case SVC_TS_RESOLVED:
+			return deny(c, reason, len, "resolve tickets (the assigned shop does)");
+		default:
+			return deny(c, reason, len, "set tickets back to new");
+		}
+	case SVC_CK_CLAIM_SUBMIT:
+		return deny(c, reason, len, "submit claims (shops only)");
+	case SVC_CK_CLAIM_DECIDE: {
+		uint32_t a = c->u.claim_decide.action;
+		if (a == SVC_CA_AUDIT || a == SVC_CA_RETURN)
+			return 0;
+		return deny_hq_only(c, reason, len, decide_verb(a));
+	}
+	case SVC_CK_PART_MOVE:
+		if (c->u.part_move.kind == SVC_MV_RECEIVE)
+			return deny_hq_only(c, reason, len, "receive stock");
+		return authorize_move_location(c, reason, len);
+	case SVC_CK_CATALOG_PUT:
+		return deny_hq_only(c, reason, len, "edit the parts catalog");
+	case SVC_CK_NODE_CERT:
+		return deny_hq_only(c, reason, len, "issue node certificates");
+	case SVC_CK_NODE_REVOKE:
+		return deny_hq_only(c, reason, len, "revoke nodes");
+	default:
+		return deny(c, reason, len, "originate unknown changes");
+	}
+}
+
+static int authorize_shop(const svc_change *c, char *reason, size_t len)
+{
+	switch (c->kind) {
+	case SVC_CK_TICKET_OPEN: {
+		const svc_ticket_open *b = &c->u.ticket_open;
+		if (strcmp(b->shop, c->origin) != 0)
+			return deny(c, reason, len,
+			            "open a ticket without assigning it to itself (walk-in "
+			            "tickets only)");
+		if (b->region[0] && strcmp(b->region, c->origin_region) != 0)
+			return svc_rules_fail(SVC_EDENIED, reason, len,
+			                      "shop %s may not open tickets in region %s (only in "
+			                      "its own)",
+			                      c->origin, b->region);
+		return 0;
+	}
+	case SVC_CK_TICKET_STATUS:
+		switch (c->u.ticket_status.status) {
+		case SVC_TS_ACCEPTED:
+		case SVC_TS_ON_SITE:
+		case SVC_TS_RESOLVED:
+		case SVC_TS_CANCELLED: /* its own walk-ins only; step() checks */
+			return 0;
+		case SVC_TS_CLOSED:
+			return deny(c, reason, len, "close tickets (its region or HQ)");
+		case SVC_TS_ASSIGNED:
+			return deny(c, reason, len, "reopen tickets (its region or HQ)");
+		default:
+			return deny(c, reason, len, "set tickets back to new");
+		}
+	case SVC_CK_TICKET_NOTE:
+		return 0;
+	case SVC_CK_TICKET_ASSIGN:
+		return deny(c, reason, len, "assign tickets (its region or HQ)");
+	case SVC_CK_TICKET_CALLBACK:
+		return deny(c, reason, len, "record customer callbacks (its region or HQ)");
+	case SVC_CK_CLAIM_SUBMIT: {
+		const char *r = c->u.claim_submit.region;
+		if (r[0] && strcmp(r, c->origin_region) != 0)
+			return svc_rules_fail(SVC_EDENIED, reason, len,
+			                      "shop %s may not submit claims to region %s (only to "
+			                      "its own)",
+			                      c->origin, r);
+		return 0;
+	}
+	case SVC_CK_CLAIM_DECIDE: {
+		uint32_t a = c->u.claim_decide.action;
+		if (a == SVC_CA_AUDIT || a == SVC_CA_RETURN)
+			return deny(c, reason, len,
+			            a == SVC_CA_AUDIT ? "audit claims (its region or HQ)"
+			                              : "return claims (its region or HQ)");
+		return deny_hq_only(c, reason, len, decide_verb(a));
+	}
+	case SVC_CK_PART_MOVE: {
+		const svc_part_move *m = &c->u.part_move;
+		if (m->kind == SVC_MV_RECEIVE)
+			return deny_hq_only(c, reason, len, "receive stock");
+		SVC_TRY(authorize_move_location(c, reason, len));
+		if (m->kind == SVC_MV_TRANSFER_OUT && c->origin_region[0] &&
+		    strcmp(m->peer, c->origin_region) != 0)
+			return svc_rules_fail(SVC_EDENIED, reason, len,
+			                      "shop %s may not ship parts to %s (only back to its "
+			                      "region %s)",
+			                      c->origin, m->peer, c->origin_region);
+		return 0;
+	}
+	case SVC_CK_CATALOG_PUT:
+		return deny_hq_only(c, reason, len, "edit the parts catalog");
+	case SVC_CK_NODE_CERT:
+		return deny_hq_only(c, reason, len, "issue node certificates");
+	case SVC_CK_NODE_REVOKE:
+		return deny_hq_only(c, reason, len, "revoke nodes");
+	default:
+		return deny(c, reason, len, "originate unknown changes");
+	}
+}
+
+int svc_authorize(const svc_change *c, char *reason, size_t len)
+{
+	switch (c->origin_role) {
+	case SVC_ROLE_HQ:
+		return 0;
+	case SVC_ROLE_REGION:
+		return authorize_region(c, reason, len);
+	case SVC_ROLE_SHOP:
+		return authorize_shop(c, reason, len);
+	default:
+		return svc_rules_fail(SVC_EDENIED, reason, len,
+		                      "node %s has no role and may not originate changes",
+		                      c->origin);
+	}
+}
+
+/* ------------------------------------------------------------ stock effects */
+
+static void stock_line(svc_stock_delta *d, const char *location, const char *part_no)
+{
+	memset(d, 0, sizeof *d);
+	SVC_COPY(d->location, location);
+	SVC_COPY(d->part_no, part_no);
+}
+
+int svc_stock_effects(const svc_change *c, svc_stock_delta out[2])
+{
+	if (c->kind != SVC_CK_PART_MOVE)
+		return 0;
+	const svc_part_move *m = &c->u.part_move;
+	/* Only validated movements (|qty| <= SVC_QTY_MAX) have effects; this
+	 * also keeps the negations below defined for any input. */
+	if (m->qty > SVC_QTY_MAX || m->qty < -SVC_QTY_MAX)
+		return 0;
+	switch (m->kind) {
+	case SVC_MV_RECEIVE:
+	case SVC_MV_CONSUME:
+	case SVC_MV_ADJUST:
+		stock_line(&out[0], m->location, m->part_no);
+		out[0].on_hand = m->qty;
+		return 1;
+	case SVC_MV_DEFECTIVE_RETURN:
+		/* The old part was never good stock: only the defective count moves. */
+		stock_line(&out[0], m->location, m->part_no);
+		out[0].defective = m->qty;
+		return 1;
+	case SVC_MV_TRANSFER_OUT:
+		/* In transit belongs to neither side's stock; the destination
+		 * counts it as expected (in_transit_in) until it arrives. */
+		stock_line(&out[0], m->location, m->part_no);
+		out[0].on_hand = m->qty;
+		stock_line(&out[1], m->peer, m->part_no);
+		out[1].in_transit_in = -m->qty;
+		return 2;
+	case SVC_MV_TRANSFER_IN:
+		stock_line(&out[0], m->location, m->part_no);
+		out[0].on_hand = m->qty;
+		out[0].in_transit_in = -m->qty;
+		return 1;
+	default:
+		return 0;
+	}
+}

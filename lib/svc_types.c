@@ -1,0 +1,181 @@
+/*
+ * svc_types: the names of svcsync's enumerations, and their parsers.
+ *
+ * These names are what an operator sees and types: CLI arguments, --json
+ * output, log lines, rejection reasons. They are part of the interface, so
+ * they are spelled once, here, in one table per enumeration. A value this
+ * build does not know (a newer peer's enum, a corrupt record) prints as
+ * "unknown" instead of crashing or printing garbage.
+ */
+#include "svc_types.h"
+
+#include "svc_err.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Index = enum value; NULL marks a hole (0 is "none" in every enum). */
+static const char *const role_names[] = {
+    [SVC_ROLE_HQ] = "hq",
+    [SVC_ROLE_REGION] = "region",
+    [SVC_ROLE_SHOP] = "shop",
+};
+
+static const char *const ticket_kind_names[] = {
+    [SVC_TK_CONSULT] = "consult", [SVC_TK_COMPLAINT] = "complaint", [SVC_TK_INSTALL] = "install",
+    [SVC_TK_REPAIR] = "repair",   [SVC_TK_RETURN] = "return",       [SVC_TK_EXCHANGE] = "exchange",
+};
+
+static const char *const ticket_status_names[] = {
+    [SVC_TS_NEW] = "new",
+    [SVC_TS_ASSIGNED] = "assigned",
+    [SVC_TS_ACCEPTED] = "accepted",
+    [SVC_TS_ON_SITE] = "on_site",
+    [SVC_TS_RESOLVED] = "resolved",
+    [SVC_TS_CLOSED] = "closed",
+    [SVC_TS_CANCELLED] = "cancelled",
+};
+
+static const char *const move_kind_names[] = {
+    [SVC_MV_RECEIVE] = "receive",
+    [SVC_MV_TRANSFER_OUT] = "transfer_out",
+    [SVC_MV_TRANSFER_IN] = "transfer_in",
+    [SVC_MV_CONSUME] = "consume",
+    [SVC_MV_DEFECTIVE_RETURN] = "defective_return",
+    [SVC_MV_ADJUST] = "adjust",
+};
+
+static const char *const claim_status_names[] = {
+    [SVC_CS_SUBMITTED] = "submitted",
+    [SVC_CS_AUDITED] = "audited",
+    [SVC_CS_RETURNED] = "returned",
+    [SVC_CS_APPROVED] = "approved",
+    [SVC_CS_PARTIAL] = "partially_approved",
+    [SVC_CS_REJECTED] = "rejected",
+    [SVC_CS_PAID] = "paid",
+};
+
+static const char *const claim_action_names[] = {
+    [SVC_CA_AUDIT] = "audit",   [SVC_CA_RETURN] = "return", [SVC_CA_APPROVE] = "approve",
+    [SVC_CA_REJECT] = "reject", [SVC_CA_PAY] = "pay",
+};
+
+static const char *const change_kind_names[] = {
+    [SVC_CK_TICKET_OPEN] = "ticket.open",
+    [SVC_CK_TICKET_ASSIGN] = "ticket.assign",
+    [SVC_CK_TICKET_STATUS] = "ticket.status",
+    [SVC_CK_TICKET_NOTE] = "ticket.note",
+    [SVC_CK_TICKET_CALLBACK] = "ticket.callback",
+    [SVC_CK_CATALOG_PUT] = "catalog.put",
+    [SVC_CK_PART_MOVE] = "part.move",
+    [SVC_CK_CLAIM_SUBMIT] = "claim.submit",
+    [SVC_CK_CLAIM_DECIDE] = "claim.decide",
+    [SVC_CK_NODE_CERT] = "node.cert",
+    [SVC_CK_NODE_REVOKE] = "node.revoke",
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *name_of(const char *const *names, size_t n, uint32_t v)
+{
+	if (v < n && names[v])
+		return names[v];
+	return "unknown";
+}
+
+/* Exact, case-sensitive match: names are identifiers, not prose. */
+static int parse_of(const char *what, const char *const *names, size_t n, const char *s,
+                    uint32_t *out)
+{
+	if (s) {
+		for (size_t i = 0; i < n; i++) {
+			if (names[i] && strcmp(names[i], s) == 0) {
+				*out = (uint32_t)i;
+				return 0;
+			}
+		}
+	}
+	/* The detail lists the accepted spellings, which is what a CLI user needs. */
+	char list[256] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!names[i])
+			continue;
+		int w =
+		    snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", names[i]);
+		if (w < 0 || (size_t)w >= sizeof list - used)
+			break;
+		used += (size_t)w;
+	}
+	return svc_errf(SVC_EINVAL, "%s: unknown value, expected one of %s", what, list);
+}
+
+const char *svc_role_name(uint32_t role)
+{
+	return name_of(role_names, NELEM(role_names), role);
+}
+
+int svc_role_parse(const char *s, uint32_t *out)
+{
+	return parse_of("role", role_names, NELEM(role_names), s, out);
+}
+
+const char *svc_ticket_kind_name(uint32_t k)
+{
+	return name_of(ticket_kind_names, NELEM(ticket_kind_names), k);
+}
+
+int svc_ticket_kind_parse(const char *s, uint32_t *out)
+{
+	return parse_of("kind", ticket_kind_names, NELEM(ticket_kind_names), s, out);
+}
+
+const char *svc_ticket_status_name(uint32_t s)
+{
+	return name_of(ticket_status_names, NELEM(ticket_status_names), s);
+}
+
+int svc_ticket_status_parse(const char *s, uint32_t *out)
+{
+	return parse_of("status", ticket_status_names, NELEM(ticket_status_names), s, out);
+}
+
+const char *svc_move_kind_name(uint32_t k)
+{
+	return name_of(move_kind_names, NELEM(move_kind_names), k);
+}
+
+int svc_move_kind_parse(const char *s, uint32_t *out)
+{
+	return parse_of("kind", move_kind_names, NELEM(move_kind_names), s, out);
+}
+
+const char *svc_claim_status_name(uint32_t s)
+{
+	return name_of(claim_status_names, NELEM(claim_status_names), s);
+}
+
+int svc_claim_status_parse(const char *s, uint32_t *out)
+{
+	return parse_of("status", claim_status_names, NELEM(claim_status_names), s, out);
+}
+
+const char *svc_claim_action_name(uint32_t a)
+{
+	return name_of(claim_action_names, NELEM(claim_action_names), a);
+}
+
+int svc_claim_action_parse(const char *s, uint32_t *out)
+{
+	return parse_of("action", claim_action_names, NELEM(claim_action_names), s, out);
+}
+
+const char *svc_change_kind_name(uint32_t k)
+{
+	return name_of(change_kind_names, NELEM(change_kind_names), k);
+}
+
+int svc_change_kind_parse(const char *s, uint32_t *out)
+{
+	return parse_of("change kind", change_kind_names, NELEM(change_kind_names), s, out);
+}

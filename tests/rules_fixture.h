@@ -1,0 +1,259 @@
+/*
+ * rules_fixture: builders of realistic changes for the merge-rule tests
+ * (test_rules.c, test_merge.c).
+ *
+ * A change is built in two steps: fx_head() fills who sent it and when
+ * (origin, claimed role and region, seq, hlc) on a zeroed change, then one
+ * fx_<kind>() fills the body and the aggregate id the way the CLI would, so
+ * every change built here passes svc_change_validate() unless a test breaks
+ * it on purpose afterwards. A body builder clears the whole body first, so a
+ * change can be rebuilt as another kind (fx_fix_agg() recomputes the aggregate after a
+ * test edits a body field the aggregate depends on).
+ *
+ * The network used throughout: HQ "hq"; regions "region-n" and "region-s";
+ * shops "shop-a" and "shop-b" under region-n, "shop-s" under region-s.
+ */
+#ifndef SVC_RULES_FIXTURE_H
+#define SVC_RULES_FIXTURE_H
+
+#include "svc_codec.h"
+#include "svc_rules.h"
+#include "svc_types.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+	const char *id;
+	uint32_t role;
+	const char *region;
+} fx_actor;
+
+static const fx_actor FX_HQ = {"hq", SVC_ROLE_HQ, ""};
+static const fx_actor FX_RN = {"region-n", SVC_ROLE_REGION, "region-n"};
+static const fx_actor FX_RS = {"region-s", SVC_ROLE_REGION, "region-s"};
+static const fx_actor FX_SA = {"shop-a", SVC_ROLE_SHOP, "region-n"};
+static const fx_actor FX_SB = {"shop-b", SVC_ROLE_SHOP, "region-n"};
+static const fx_actor FX_SS = {"shop-s", SVC_ROLE_SHOP, "region-s"};
+static const fx_actor FX_NONE = {"stranger", SVC_ROLE_NONE, ""};
+
+/* 2024-06-01T00:00:00Z, in ms: the day the tests happen. */
+#define FX_T0 1717200000000ULL
+/* An HLC `sec` seconds after FX_T0 with logical counter `ctr`. */
+#define FX_HLC(sec, ctr) (((FX_T0 + (uint64_t)(sec)*1000u) << 16) | (uint64_t)(ctr))
+
+#define FX_COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
+
+static inline void fx_head(svc_change *c, const fx_actor *a, uint64_t seq, uint64_t hlc)
+{
+	memset(c, 0, sizeof *c);
+	FX_COPY(c->origin, a->id);
+	c->origin_role = a->role;
+	FX_COPY(c->origin_region, a->region);
+	c->seq = seq;
+	c->hlc = hlc;
+}
+
+/* Recompute the aggregate id from the body, as the writer would. */
+static inline void fx_fix_agg(svc_change *c)
+{
+	switch (c->kind) {
+	case SVC_CK_TICKET_OPEN:
+		svc_ticket_id(c->aggregate, c->origin, c->seq);
+		break;
+	case SVC_CK_CATALOG_PUT:
+		svc_catalog_agg(c->aggregate, c->u.catalog_put.part_no);
+		break;
+	case SVC_CK_PART_MOVE: {
+		const svc_part_move *m = &c->u.part_move;
+		if (m->kind == SVC_MV_TRANSFER_OUT)
+			svc_transfer_id(c->aggregate, c->origin, c->seq);
+		else if (m->kind == SVC_MV_TRANSFER_IN)
+			FX_COPY(c->aggregate, m->transfer);
+		else
+			svc_move_agg(c->aggregate, m->location, m->part_no);
+		break;
+	}
+	case SVC_CK_CLAIM_SUBMIT:
+		svc_claim_id(c->aggregate, c->u.claim_submit.ticket);
+		break;
+	case SVC_CK_NODE_REVOKE:
+		svc_node_agg(c->aggregate, c->u.node_revoke.node);
+		break;
+	default:
+		break;
+	}
+}
+
+/* An air conditioner repair, bought 2023-06-10 (in warranty on FX_T0). */
+static inline void fx_open(svc_change *c, const char *shop, const char *region)
+{
+	memset(&c->u, 0, sizeof c->u);
+	svc_ticket_open *b = &c->u.ticket_open;
+	c->kind = SVC_CK_TICKET_OPEN;
+	b->kind = SVC_TK_REPAIR;
+	FX_COPY(b->customer, "张伟");
+	FX_COPY(b->phone, "138-0013-8000");
+	FX_COPY(b->address, "广州市天河区体育西路 100 号 3 栋 1201");
+	FX_COPY(b->product, "KFR-35GW/BpR3");
+	FX_COPY(b->serial, "SN20230610-0042");
+	b->purchased = 20230610;
+	FX_COPY(b->fault, "不制冷。\n外机异响,\t开机 10 分钟后停机。");
+	FX_COPY(b->region, region);
+	FX_COPY(b->shop, shop);
+	fx_fix_agg(c);
+}
+
+static inline void fx_assign(svc_change *c, const char *ticket, const char *shop)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_TICKET_ASSIGN;
+	FX_COPY(c->aggregate, ticket);
+	FX_COPY(c->u.ticket_assign.shop, shop);
+}
+
+static inline void fx_status(svc_change *c, const char *ticket, uint32_t status)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_TICKET_STATUS;
+	FX_COPY(c->aggregate, ticket);
+	c->u.ticket_status.status = status;
+	if (status == SVC_TS_CANCELLED)
+		FX_COPY(c->u.ticket_status.reason, "customer cancelled by phone");
+}
+
+static inline void fx_note(svc_change *c, const char *ticket, const char *text)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_TICKET_NOTE;
+	FX_COPY(c->aggregate, ticket);
+	FX_COPY(c->u.ticket_note.text, text);
+}
+
+static inline void fx_callback(svc_change *c, const char *ticket, uint32_t satisfaction,
+                               const char *note)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_TICKET_CALLBACK;
+	FX_COPY(c->aggregate, ticket);
+	c->u.ticket_callback.satisfaction = satisfaction;
+	FX_COPY(c->u.ticket_callback.note, note);
+}
+
+static inline void fx_catalog(svc_change *c, const char *part_no, const char *name, int64_t price)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_CATALOG_PUT;
+	FX_COPY(c->u.catalog_put.part_no, part_no);
+	FX_COPY(c->u.catalog_put.name, name);
+	c->u.catalog_put.price = price;
+	fx_fix_agg(c);
+}
+
+/* A movement with the references its kind needs: consume names `ref` as the
+ * ticket, transfer_in names it as the transfer; transfer_out ships to
+ * `peer`; adjust gets a reason. */
+static inline void fx_move(svc_change *c, uint32_t kind, const char *location, const char *part_no,
+                           int64_t qty, const char *ref, const char *peer)
+{
+	memset(&c->u, 0, sizeof c->u);
+	svc_part_move *m = &c->u.part_move;
+	c->kind = SVC_CK_PART_MOVE;
+	m->kind = kind;
+	FX_COPY(m->location, location);
+	FX_COPY(m->part_no, part_no);
+	m->qty = qty;
+	if (kind == SVC_MV_TRANSFER_IN)
+		FX_COPY(m->transfer, ref ? ref : "");
+	else if (ref)
+		FX_COPY(m->ticket, ref);
+	if (peer)
+		FX_COPY(m->peer, peer);
+	if (kind == SVC_MV_ADJUST)
+		FX_COPY(m->reason, "stocktake count");
+	fx_fix_agg(c);
+}
+
+/* A claim: labor, one parts line (qty x unit price, skipped when qty is 0),
+ * travel; the total adds up. */
+static inline void fx_submit(svc_change *c, const char *ticket, uint32_t revision, int64_t labor,
+                             uint32_t qty, int64_t unit_price, int64_t travel)
+{
+	memset(&c->u, 0, sizeof c->u);
+	svc_claim_submit *b = &c->u.claim_submit;
+	c->kind = SVC_CK_CLAIM_SUBMIT;
+	FX_COPY(b->ticket, ticket);
+	b->revision = revision;
+	b->labor = labor;
+	if (qty) {
+		b->nparts = 1;
+		FX_COPY(b->parts[0].part_no, "CMP-35");
+		b->parts[0].qty = qty;
+		b->parts[0].unit_price = unit_price;
+		b->parts[0].amount = (int64_t)qty * unit_price;
+	}
+	b->travel = travel;
+	b->total = labor + (int64_t)qty * unit_price + travel;
+	FX_COPY(b->note, "更换压缩机");
+	fx_fix_agg(c);
+}
+
+static inline void fx_decide(svc_change *c, const char *claim, uint32_t action, uint32_t revision,
+                             int64_t amount, int64_t claimed)
+{
+	memset(&c->u, 0, sizeof c->u);
+	svc_claim_decide *b = &c->u.claim_decide;
+	c->kind = SVC_CK_CLAIM_DECIDE;
+	FX_COPY(c->aggregate, claim);
+	b->action = action;
+	b->revision = revision;
+	b->amount = amount;
+	b->claimed = claimed;
+	if (action == SVC_CA_RETURN)
+		FX_COPY(b->reason, "invoice photo missing");
+	else if (action == SVC_CA_REJECT)
+		FX_COPY(b->reason, "duplicate of an earlier claim");
+	else if (action == SVC_CA_PAY)
+		FX_COPY(b->ref, "PAY-2024-06-0001");
+}
+
+static inline void fx_cert_body(svc_cert *cert, const char *node, uint32_t role, const char *region,
+                                uint64_t serial)
+{
+	memset(cert, 0, sizeof *cert);
+	FX_COPY(cert->node, node);
+	cert->role = role;
+	FX_COPY(cert->region, region);
+	FX_COPY(cert->upstream, region[0] ? region : "hq");
+	for (size_t i = 0; i < SVC_PK_LEN; i++)
+		cert->pubkey[i] = (uint8_t)(serial * 31 + i);
+	cert->not_before = FX_T0;
+	cert->not_after = FX_T0 + 365ULL * 86400000ULL;
+	cert->serial = serial;
+	FX_COPY(cert->issuer, "hq");
+}
+
+/* Returns the codec's result: 0 when the body encoded. */
+static inline int fx_cert(svc_change *c, const char *node, uint32_t role, const char *region,
+                          uint64_t serial)
+{
+	memset(&c->u, 0, sizeof c->u);
+	svc_cert cert;
+	fx_cert_body(&cert, node, role, region, serial);
+	c->kind = SVC_CK_NODE_CERT;
+	svc_node_agg(c->aggregate, node);
+	return svc_cert_encode(&cert, c->u.node_cert.body, sizeof c->u.node_cert.body,
+	                       &c->u.node_cert.body_len);
+}
+
+static inline void fx_revoke(svc_change *c, const char *node, uint64_t serial)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_NODE_REVOKE;
+	FX_COPY(c->u.node_revoke.node, node);
+	FX_COPY(c->u.node_revoke.reason, "shop withdrawn from the network (撤点)");
+	c->u.node_revoke.serial = serial;
+	fx_fix_agg(c);
+}
+
+#endif

@@ -1,0 +1,2004 @@
+/*
+ * test_rules: the merge rules one change at a time.
+ *
+ * Names and parsers, the field validators (phones, dates, ids, part
+ * numbers, text), the warranty boundary, aggregate ids and fold order, layer
+ * 1 (svc_change_validate) field by field, layer 2 (svc_authorize) as a table
+ * over every role and every kind of change, and layer 3 (each aggregate's
+ * step) transition by transition, allowed and refused, with the reason an
+ * operator would read. Order independence is test_merge's job.
+ */
+#include "rules_fixture.h"
+#include "svc_codec.h"
+#include "svc_err.h"
+#include "svc_rules.h"
+#include "testlib.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define CHECK_HAS(s, sub)                                                                          \
+	do {                                                                                       \
+		const char *s_ = (s), *sub_ = (sub);                                               \
+		if (strstr(s_, sub_)) {                                                            \
+			svc_test_pass++;                                                           \
+		} else {                                                                           \
+			svc_test_fail++;                                                           \
+			fprintf(stderr, "%s:%d: CHECK failed: \"%s\" does not contain \"%s\"\n",   \
+			        __FILE__, __LINE__, s_, sub_);                                     \
+		}                                                                                  \
+	} while (0)
+
+/* A reason is one non-empty line. */
+#define CHECK_LINE(s)                                                                              \
+	do {                                                                                       \
+		const char *l_ = (s);                                                              \
+		CHECK(l_[0] != '\0');                                                              \
+		CHECK(strchr(l_, '\n') == NULL);                                                   \
+	} while (0)
+
+static char why[SVC_REASON_LEN];
+
+/* ------------------------------------------------------------ names */
+
+static void test_names(void)
+{
+	uint32_t v = 99;
+	CHECK_STR(svc_role_name(SVC_ROLE_HQ), "hq");
+	CHECK_STR(svc_role_name(SVC_ROLE_REGION), "region");
+	CHECK_STR(svc_role_name(SVC_ROLE_SHOP), "shop");
+	CHECK_STR(svc_role_name(SVC_ROLE_NONE), "unknown");
+	CHECK_STR(svc_role_name(77), "unknown");
+	CHECK_INT(svc_role_parse("region", &v), 0);
+	CHECK_INT(v, SVC_ROLE_REGION);
+	CHECK_INT(svc_role_parse("Region", &v), SVC_EINVAL);
+	CHECK_HAS(svc_errmsg(), "role: unknown value, expected one of hq, region, shop");
+	CHECK_INT(svc_role_parse("", &v), SVC_EINVAL);
+	CHECK_INT(svc_role_parse(NULL, &v), SVC_EINVAL);
+	CHECK_INT(svc_role_parse("unknown", &v), SVC_EINVAL);
+
+	static const char *kinds[] = {"consult", "complaint", "install",
+	                              "repair",  "return",    "exchange"};
+	for (uint32_t i = 0; i < 6; i++) {
+		CHECK_STR(svc_ticket_kind_name(i + 1), kinds[i]);
+		CHECK_INT(svc_ticket_kind_parse(kinds[i], &v), 0);
+		CHECK_INT(v, i + 1);
+	}
+	CHECK_STR(svc_ticket_kind_name(0), "unknown");
+	CHECK_STR(svc_ticket_kind_name(7), "unknown");
+	CHECK_INT(svc_ticket_kind_parse("fix", &v), SVC_EINVAL);
+
+	static const char *statuses[] = {"new",      "assigned", "accepted", "on_site",
+	                                 "resolved", "closed",   "cancelled"};
+	for (uint32_t i = 0; i < 7; i++) {
+		CHECK_STR(svc_ticket_status_name(i + 1), statuses[i]);
+		CHECK_INT(svc_ticket_status_parse(statuses[i], &v), 0);
+		CHECK_INT(v, i + 1);
+	}
+	CHECK_STR(svc_ticket_status_name(8), "unknown");
+	CHECK_INT(svc_ticket_status_parse("on-site", &v), SVC_EINVAL);
+
+	static const char *moves[] = {"receive", "transfer_out",     "transfer_in",
+	                              "consume", "defective_return", "adjust"};
+	for (uint32_t i = 0; i < 6; i++) {
+		CHECK_STR(svc_move_kind_name(i + 1), moves[i]);
+		CHECK_INT(svc_move_kind_parse(moves[i], &v), 0);
+		CHECK_INT(v, i + 1);
+	}
+	CHECK_STR(svc_move_kind_name(0), "unknown");
+
+	static const char *cstat[] = {"submitted",          "audited",  "returned", "approved",
+	                              "partially_approved", "rejected", "paid"};
+	for (uint32_t i = 0; i < 7; i++) {
+		CHECK_STR(svc_claim_status_name(i + 1), cstat[i]);
+		CHECK_INT(svc_claim_status_parse(cstat[i], &v), 0);
+		CHECK_INT(v, i + 1);
+	}
+	CHECK_STR(svc_claim_status_name(99), "unknown");
+
+	static const char *actions[] = {"audit", "return", "approve", "reject", "pay"};
+	for (uint32_t i = 0; i < 5; i++) {
+		CHECK_STR(svc_claim_action_name(i + 1), actions[i]);
+		CHECK_INT(svc_claim_action_parse(actions[i], &v), 0);
+		CHECK_INT(v, i + 1);
+	}
+	CHECK_STR(svc_claim_action_name(6), "unknown");
+
+	static const char *ck[] = {"ticket.open", "ticket.assign",   "ticket.status",
+	                           "ticket.note", "ticket.callback", "catalog.put",
+	                           "part.move",   "claim.submit",    "claim.decide",
+	                           "node.cert",   "node.revoke"};
+	for (uint32_t i = 0; i < 11; i++) {
+		CHECK_STR(svc_change_kind_name(i + 1), ck[i]);
+		CHECK_INT(svc_change_kind_parse(ck[i], &v), 0);
+		CHECK_INT(v, i + 1);
+	}
+	CHECK_STR(svc_change_kind_name(SVC_CK_NONE), "unknown");
+	CHECK_STR(svc_change_kind_name(SVC_CK_MAX_), "unknown");
+}
+
+/* ------------------------------------------------------------ field validators */
+
+static void test_node_ids(void)
+{
+	static const char *good[] = {"hq",
+	                             "region-south",
+	                             "shop-gz-0042",
+	                             "a",
+	                             "0",
+	                             "9-",
+	                             "abcdefghijklmnopqrstuvwxyz012345"};
+	static const char *bad[] = {"",       "-a",   "A",      "shop_a",
+	                            "shop a", "shöp", "shop.a", "abcdefghijklmnopqrstuvwxyz0123456",
+	                            "Hq"};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		CHECK_INT(svc_valid_node_id(good[i]), 1);
+		CHECK_INT(svc_check_node_id("region", good[i], why, sizeof why), 0);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		CHECK_INT(svc_valid_node_id(bad[i]), 0);
+		CHECK_INT(svc_check_node_id("region", bad[i], why, sizeof why), SVC_EINVAL);
+		CHECK_HAS(why, "region: ");
+		CHECK_LINE(why);
+	}
+	CHECK_INT(svc_valid_node_id(NULL), 0);
+	CHECK_INT(svc_check_node_id("shop", "Shop_A", why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "shop: 'Shop_A' is not a node id (1 to 32 of a-z, 0-9 and '-', not "
+	               "starting with '-')");
+	CHECK_INT(svc_check_node_id("shop", "", why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "shop: must not be empty (a node id)");
+	/* A value with a newline is echoed on one line. */
+	CHECK_INT(svc_check_node_id("shop", "a\nb", why, sizeof why), SVC_EINVAL);
+	CHECK_LINE(why);
+	/* A NULL or zero-length reason buffer is fine. */
+	CHECK_INT(svc_check_node_id("shop", "A", NULL, 0), SVC_EINVAL);
+}
+
+static void test_phones(void)
+{
+	static const char *good[] = {"13800138000",     "138-0013-8000",    "+86 138 0013 8000",
+	                             "010-62345678",    "+8613800138000",   "1234567",
+	                             "123456789012345", "+86-20-8888-6666", "020 8888 6666"};
+	static const char *bad_count[] = {"123456", "1234567890123456", "+86 1", "12-34-5"};
+	static const char *bad_form[] = {"138--0013-8000",     "138 -0013",       "-13800138000",
+	                                 "+ 86 138 0013 8000", "++8613800138000", "86+13800138000",
+	                                 "138a0013800",        " 13800138000",    "138.0013.8000",
+	                                 "(010) 62345678",     "138\t0013 8000"};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		int rc = svc_check_phone("phone", good[i], why, sizeof why);
+		if (rc)
+			fprintf(stderr, "phone %s: %s\n", good[i], why);
+		CHECK_INT(rc, 0);
+	}
+	for (size_t i = 0; i < sizeof bad_count / sizeof *bad_count; i++) {
+		CHECK_INT(svc_check_phone("phone", bad_count[i], why, sizeof why), SVC_EINVAL);
+		CHECK_STR(why, "phone: must be 7 to 15 digits, optionally starting with +");
+	}
+	for (size_t i = 0; i < sizeof bad_form / sizeof *bad_form; i++) {
+		CHECK_INT(svc_check_phone("phone", bad_form[i], why, sizeof why), SVC_EINVAL);
+		CHECK_HAS(why, "phone: ");
+		CHECK_LINE(why);
+	}
+	CHECK_INT(svc_check_phone("phone", "13800138000-", why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "phone: must not end with a space or dash");
+	CHECK_INT(svc_check_phone("phone", "", why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "phone: must not be empty");
+	CHECK_INT(svc_check_phone("phone", "+", why, sizeof why), SVC_EINVAL);
+}
+
+static void test_text(void)
+{
+	CHECK_INT(svc_check_text("customer", "张伟", true, why, sizeof why), 0);
+	CHECK_INT(svc_check_text("customer", "O'Brien & Sons, Ltd.", true, why, sizeof why), 0);
+	CHECK_INT(svc_check_text("address", "", false, why, sizeof why), 0);
+	CHECK_INT(svc_check_text("address", NULL, false, why, sizeof why), 0);
+	CHECK_INT(svc_check_text("customer", "", true, why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "customer: must not be empty");
+	CHECK_INT(svc_check_text("customer", "   ", true, why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "customer: must not be blank");
+	/* Full-width (ideographic) spaces from a Chinese input method are blank too. */
+	CHECK_INT(svc_check_text("customer", "\u3000\u3000", true, why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "customer: must not be blank");
+	CHECK_INT(svc_check_text("customer", " \u3000张 ", true, why, sizeof why), 0);
+	/* Malformed UTF-8: stray byte, truncated sequence, overlong '/', surrogate,
+	 * beyond U+10FFFF. */
+	static const char *bad_utf8[] = {"ab\xff",       "\xe5\xbc",         "\xc0\xaf",
+	                                 "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80"};
+	for (size_t i = 0; i < sizeof bad_utf8 / sizeof *bad_utf8; i++) {
+		CHECK_INT(svc_check_text("name", bad_utf8[i], false, why, sizeof why), SVC_EINVAL);
+		CHECK_HAS(why, "name: not valid UTF-8 at byte ");
+	}
+	CHECK_INT(svc_check_text("name", "ab\xff", false, why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "name: not valid UTF-8 at byte 2");
+	CHECK_INT(svc_check_text("name", "\xf0\x9f\x94\xa7 tools", true, why, sizeof why), 0);
+	/* Control characters: none in single-line text. */
+	CHECK_INT(svc_check_text("address", "line1\nline2", false, why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "address: control character U+000A at byte 5 is not allowed");
+	CHECK_INT(svc_check_text("address", "a\tb", false, why, sizeof why), SVC_EINVAL);
+	CHECK_INT(svc_check_text("address", "a\x7f", false, why, sizeof why), SVC_EINVAL);
+	CHECK_INT(svc_check_text("address", "a\xc2\x85", false, why, sizeof why), SVC_EINVAL);
+	CHECK_HAS(why, "U+0085");
+	CHECK_INT(svc_check_text("address", "\x1b[31mred", false, why, sizeof why), SVC_EINVAL);
+}
+
+static void test_part_numbers(void)
+{
+	static const char *good[] = {"CMP-35", "KFR-35GW.01_A", "a", "0",
+	                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234"};
+	static const char *bad[] = {
+	    "",     "-abc", ".x", "_x", "ab c", "a/b", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
+	    "配件", "a\n"};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+		CHECK_INT(svc_check_part_no("part_no", good[i], why, sizeof why), 0);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		CHECK_INT(svc_check_part_no("part_no", bad[i], why, sizeof why), SVC_EINVAL);
+		CHECK_HAS(why, "part_no: ");
+		CHECK_LINE(why);
+	}
+}
+
+static void test_dates(void)
+{
+	uint32_t d = 0;
+	CHECK_INT(svc_parse_date("purchased", "2024-02-29", &d, why, sizeof why), 0);
+	CHECK_INT(d, 20240229);
+	CHECK_INT(svc_parse_date("purchased", "2000-02-29", &d, why, sizeof why), 0);
+	CHECK_INT(d, 20000229);
+	CHECK_INT(svc_parse_date("purchased", "1990-01-01", &d, why, sizeof why), 0);
+	CHECK_INT(svc_parse_date("purchased", "2100-12-31", &d, why, sizeof why), 0);
+	CHECK_INT(d, 21001231);
+	d = 7;
+	CHECK_INT(svc_parse_date("purchased", "2023-02-29", &d, why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "purchased: 2023-02-29 is not a calendar date");
+	CHECK_INT(d, 7); /* untouched on failure */
+	CHECK_INT(svc_parse_date("purchased", "2023-02-30", &d, why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "purchased: 2023-02-30 is not a calendar date");
+	/* 2100 is not a leap year (divisible by 100, not by 400). */
+	CHECK_INT(svc_parse_date("purchased", "2100-02-29", &d, why, sizeof why), SVC_EINVAL);
+	CHECK_INT(svc_parse_date("purchased", "2024-04-31", &d, why, sizeof why), SVC_EINVAL);
+	CHECK_INT(svc_parse_date("purchased", "2024-13-01", &d, why, sizeof why), SVC_EINVAL);
+	CHECK_INT(svc_parse_date("purchased", "2024-00-10", &d, why, sizeof why), SVC_EINVAL);
+	CHECK_INT(svc_parse_date("purchased", "2024-01-00", &d, why, sizeof why), SVC_EINVAL);
+	CHECK_INT(svc_parse_date("purchased", "1989-12-31", &d, why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "purchased: year 1989 is outside 1990 to 2100");
+	CHECK_INT(svc_parse_date("purchased", "2101-01-01", &d, why, sizeof why), SVC_EINVAL);
+	static const char *shapes[] = {"2024-4-01",   "20240401",       "2024/04/01", "",
+	                               "2024-04-01 ", "２０２４-04-01", "2024-04-0x"};
+	for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+		CHECK_INT(svc_parse_date("purchased", shapes[i], &d, why, sizeof why), SVC_EINVAL);
+		CHECK_HAS(why, "is not a date, expected YYYY-MM-DD");
+	}
+	CHECK_INT(svc_parse_date("purchased", NULL, &d, why, sizeof why), SVC_EINVAL);
+	CHECK_INT(svc_check_date("purchased", 20240229, why, sizeof why), 0);
+	CHECK_INT(svc_check_date("purchased", 20230229, why, sizeof why), SVC_EINVAL);
+	CHECK_STR(why, "purchased: 2023-02-29 is not a calendar date");
+	CHECK_INT(svc_check_date("purchased", 0, why, sizeof why), SVC_EINVAL);
+	CHECK_INT(svc_check_date("purchased", 20241231, why, sizeof why), 0);
+	CHECK_INT(svc_check_date("purchased", 20241232, why, sizeof why), SVC_EINVAL);
+}
+
+/* Unix ms of a UTC time of day. */
+static uint64_t utc_ms(int y, int mo, int d, int h, int mi, int s, int ms)
+{
+	struct tm tm = {0};
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	return (uint64_t)timegm(&tm) * 1000u + (uint64_t)ms;
+}
+
+static void test_warranty(void)
+{
+	/* 24 months from 2022-06-01 ends 2024-06-01: covered through May 31 (UTC). */
+	CHECK(svc_in_warranty(20220601, utc_ms(2024, 5, 31, 23, 59, 59, 999), 24));
+	CHECK(!svc_in_warranty(20220601, utc_ms(2024, 6, 1, 0, 0, 0, 0), 24));
+	CHECK(svc_in_warranty(20220601, utc_ms(2022, 6, 1, 8, 0, 0, 0), 24));
+	/* Month-end clamping: Jan 31 + 1 month ends Feb 29 in a leap year, Feb 28 otherwise. */
+	CHECK(svc_in_warranty(20240131, utc_ms(2024, 2, 28, 12, 0, 0, 0), 1));
+	CHECK(!svc_in_warranty(20240131, utc_ms(2024, 2, 29, 0, 0, 0, 0), 1));
+	CHECK(svc_in_warranty(20230131, utc_ms(2023, 2, 27, 23, 0, 0, 0), 1));
+	CHECK(!svc_in_warranty(20230131, utc_ms(2023, 2, 28, 0, 0, 0, 0), 1));
+	/* A leap-day purchase: 24 months later there is no Feb 29. */
+	CHECK(svc_in_warranty(20200229, utc_ms(2022, 2, 27, 23, 59, 59, 999), 24));
+	CHECK(!svc_in_warranty(20200229, utc_ms(2022, 2, 28, 0, 0, 0, 0), 24));
+	/* Across a year end. */
+	CHECK(svc_in_warranty(20221115, utc_ms(2024, 11, 14, 0, 0, 0, 0), 24));
+	CHECK(!svc_in_warranty(20221115, utc_ms(2024, 11, 15, 0, 0, 0, 0), 24));
+	CHECK(svc_in_warranty(20231231, utc_ms(2024, 12, 30, 0, 0, 0, 0), 12));
+	CHECK(!svc_in_warranty(20231231, utc_ms(2024, 12, 31, 0, 0, 0, 0), 12));
+	/* Unknown or impossible purchase dates: no proof of purchase. */
+	CHECK(!svc_in_warranty(0, utc_ms(2024, 1, 1, 0, 0, 0, 0), 24));
+	CHECK(!svc_in_warranty(20230229, utc_ms(2023, 3, 1, 0, 0, 0, 0), 24));
+	/* Bought "tomorrow" in UTC (a Beijing morning purchase): covered. */
+	CHECK(svc_in_warranty(20240602, utc_ms(2024, 6, 1, 23, 0, 0, 0), 24));
+	/* The fixture's ticket: bought 2023-06-10, opened 2024-06-01. */
+	CHECK(svc_in_warranty(20230610, FX_T0, SVC_WARRANTY_MONTHS));
+	CHECK(!svc_in_warranty(20220531, FX_T0, SVC_WARRANTY_MONTHS));
+}
+
+/* ------------------------------------------------------------ ids and order */
+
+static void test_ids(void)
+{
+	char id[SVC_AGG_LEN];
+	svc_ticket_id(id, "shop-a", 7);
+	CHECK_STR(id, "T-shop-a-7");
+	CHECK_INT(svc_claim_id(id, "T-shop-a-7"), 0);
+	CHECK_STR(id, "C-shop-a-7");
+	CHECK_INT(svc_claim_id(id, "T-9-18446744073709551615"), 0);
+	CHECK_STR(id, "C-9-18446744073709551615");
+	static const char *bad[] = {"X-shop-a-7",
+	                            "T-shop-a-07",
+	                            "T-shop-a-0",
+	                            "T--5",
+	                            "T-Shop-5",
+	                            "T-shop-a-",
+	                            "T-shop-a-5x",
+	                            "T-shop-a",
+	                            "T-5",
+	                            "",
+	                            "T-shop-a-18446744073709551616",
+	                            "t-shop-a-1",
+	                            "T_shop-a-1"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		CHECK_INT(svc_claim_id(id, bad[i]), SVC_EINVAL);
+		CHECK_STR(id, "");
+	}
+	CHECK_INT(svc_claim_id(id, NULL), SVC_EINVAL);
+	/* A node id ending in '-' still parses: the seq follows the last dash. */
+	CHECK_INT(svc_claim_id(id, "T-shop--12"), 0);
+	CHECK_STR(id, "C-shop--12");
+	svc_transfer_id(id, "region-n", 42);
+	CHECK_STR(id, "X-region-n-42");
+	svc_catalog_agg(id, "CMP-35");
+	CHECK_STR(id, "P:CMP-35");
+	svc_node_agg(id, "shop-gz-0042");
+	CHECK_STR(id, "N:shop-gz-0042");
+	svc_move_agg(id, "shop-a", "CMP-35");
+	CHECK_STR(id, "S:shop-a/CMP-35");
+	/* The longest ids fit. */
+	svc_ticket_id(id, "abcdefghijklmnopqrstuvwxyz012345", UINT64_MAX);
+	CHECK_STR(id, "T-abcdefghijklmnopqrstuvwxyz012345-18446744073709551615");
+}
+
+static void test_agg_types(void)
+{
+	svc_change c;
+	static const struct {
+		svc_change_kind kind;
+		uint32_t move;
+		svc_agg_type want;
+	} cases[] = {
+	    {SVC_CK_TICKET_OPEN, 0, SVC_AGG_TICKET},
+	    {SVC_CK_TICKET_ASSIGN, 0, SVC_AGG_TICKET},
+	    {SVC_CK_TICKET_STATUS, 0, SVC_AGG_TICKET},
+	    {SVC_CK_TICKET_NOTE, 0, SVC_AGG_TICKET},
+	    {SVC_CK_TICKET_CALLBACK, 0, SVC_AGG_TICKET},
+	    {SVC_CK_CLAIM_SUBMIT, 0, SVC_AGG_CLAIM},
+	    {SVC_CK_CLAIM_DECIDE, 0, SVC_AGG_CLAIM},
+	    {SVC_CK_CATALOG_PUT, 0, SVC_AGG_CATALOG},
+	    {SVC_CK_NODE_CERT, 0, SVC_AGG_NODE},
+	    {SVC_CK_NODE_REVOKE, 0, SVC_AGG_NODE},
+	    {SVC_CK_PART_MOVE, SVC_MV_RECEIVE, SVC_AGG_MOVE},
+	    {SVC_CK_PART_MOVE, SVC_MV_TRANSFER_OUT, SVC_AGG_TRANSFER},
+	    {SVC_CK_PART_MOVE, SVC_MV_TRANSFER_IN, SVC_AGG_TRANSFER},
+	    {SVC_CK_PART_MOVE, SVC_MV_CONSUME, SVC_AGG_MOVE},
+	    {SVC_CK_PART_MOVE, SVC_MV_DEFECTIVE_RETURN, SVC_AGG_MOVE},
+	    {SVC_CK_PART_MOVE, SVC_MV_ADJUST, SVC_AGG_MOVE},
+	    {SVC_CK_PART_MOVE, 99, SVC_AGG_NONE},
+	    {SVC_CK_NONE, 0, SVC_AGG_NONE},
+	    {SVC_CK_MAX_, 0, SVC_AGG_NONE},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		memset(&c, 0, sizeof c);
+		c.kind = cases[i].kind;
+		c.u.part_move.kind = cases[i].move;
+		CHECK_INT(svc_change_agg_type(&c), cases[i].want);
+	}
+	for (int t = SVC_AGG_TICKET; t < SVC_AGG_MAX_; t++) {
+		const svc_rules *r = svc_rules_for((svc_agg_type)t);
+		CHECK(r != NULL);
+		if (r)
+			CHECK(r->step != NULL && r->name != NULL);
+	}
+	CHECK(svc_rules_for(SVC_AGG_NONE) == NULL);
+	CHECK(svc_rules_for(SVC_AGG_MAX_) == NULL);
+	CHECK_INT(svc_rules_for(SVC_AGG_TICKET)->state_size, sizeof(svc_ticket));
+	CHECK_INT(svc_rules_for(SVC_AGG_MOVE)->state_size, 0);
+}
+
+static void test_fold_cmp(void)
+{
+	CHECK_INT(svc_fold_cmp(1, "b", 9, 2, "a", 1), -1);
+	CHECK_INT(svc_fold_cmp(2, "a", 1, 1, "b", 9), 1);
+	CHECK_INT(svc_fold_cmp(FX_HLC(5, 1), "hq", 9, FX_HLC(5, 1), "region-n", 1), -1);
+	CHECK_INT(svc_fold_cmp(FX_HLC(5, 1), "shop-a", 1, FX_HLC(5, 1), "shop", 1), 1);
+	CHECK_INT(svc_fold_cmp(7, "hq", 3, 7, "hq", 4), -1);
+	CHECK_INT(svc_fold_cmp(7, "hq", 4, 7, "hq", 3), 1);
+	CHECK_INT(svc_fold_cmp(7, "hq", 4, 7, "hq", 4), 0);
+	/* The counter orders changes within one millisecond. */
+	CHECK_INT(svc_fold_cmp(FX_HLC(5, 0), "z", 1, FX_HLC(5, 1), "a", 1), -1);
+	CHECK_INT(svc_fold_cmp(UINT64_MAX, "a", 1, 0, "a", 1), 1);
+}
+
+/* ------------------------------------------------------------ layer 1 */
+
+#define VALID(c)                                                                                   \
+	do {                                                                                       \
+		int rc_ = svc_change_validate((c), why, sizeof why);                               \
+		if (rc_)                                                                           \
+			fprintf(stderr, "%s:%d: unexpectedly invalid: %s\n", __FILE__, __LINE__,   \
+			        why);                                                              \
+		CHECK_INT(rc_, 0);                                                                 \
+	} while (0)
+
+#define INVALID(c, sub)                                                                            \
+	do {                                                                                       \
+		CHECK_INT(svc_change_validate((c), why, sizeof why), SVC_EINVAL);                  \
+		CHECK_HAS(why, sub);                                                               \
+		CHECK_LINE(why);                                                                   \
+	} while (0)
+
+static void test_validate_common(void)
+{
+	svc_change c, base;
+	fx_head(&base, &FX_RN, 1, FX_HLC(0, 0));
+	fx_open(&base, "", "");
+	VALID(&base);
+
+	c = base;
+	FX_COPY(c.origin, "Region-N");
+	INVALID(&c, "origin: 'Region-N' is not a node id");
+	c = base;
+	c.origin[0] = '\0';
+	INVALID(&c, "origin: must not be empty");
+	c = base;
+	memset(c.origin, 'a', sizeof c.origin); /* no terminator */
+	INVALID(&c, "origin: longer than 32 bytes");
+	c = base;
+	c.seq = 0;
+	INVALID(&c, "seq: must be at least 1");
+	c = base;
+	c.origin_role = 9;
+	INVALID(&c, "origin_role: unknown role 9");
+	c = base;
+	FX_COPY(c.origin_region, "North");
+	INVALID(&c, "origin_region: ");
+	c = base;
+	c.kind = SVC_CK_NONE;
+	INVALID(&c, "kind: unknown change kind 0");
+	c = base;
+	c.kind = (svc_change_kind)99;
+	INVALID(&c, "kind: unknown change kind 99");
+	CHECK_INT(svc_change_validate(NULL, why, sizeof why), SVC_EINVAL);
+}
+
+static void test_validate_ticket(void)
+{
+	svc_change c, base;
+	fx_head(&base, &FX_RN, 3, FX_HLC(0, 0));
+	fx_open(&base, "", "");
+	VALID(&base);
+	CHECK_STR(base.aggregate, "T-region-n-3");
+
+	c = base;
+	FX_COPY(c.aggregate, "T-region-n-4");
+	INVALID(&c, "aggregate: 'T-region-n-4' does not match this ticket.open, expected "
+	            "'T-region-n-3'");
+	c = base;
+	c.u.ticket_open.kind = 0;
+	INVALID(&c, "kind: unknown ticket kind 0");
+	c = base;
+	c.u.ticket_open.kind = 7;
+	INVALID(&c, "kind: unknown ticket kind 7");
+	c = base;
+	FX_COPY(c.u.ticket_open.customer, " \u3000 ");
+	INVALID(&c, "customer: must not be blank");
+	c = base;
+	FX_COPY(c.u.ticket_open.phone, "12345");
+	INVALID(&c, "phone: must be 7 to 15 digits, optionally starting with +");
+	c = base;
+	FX_COPY(c.u.ticket_open.phone, "+86 138 0013 8000");
+	VALID(&c);
+	c = base;
+	c.u.ticket_open.product[0] = '\0';
+	INVALID(&c, "product: must not be empty");
+	c = base;
+	c.u.ticket_open.fault[0] = '\0';
+	INVALID(&c, "fault: must not be empty");
+	c = base;
+	FX_COPY(c.u.ticket_open.fault, "line 1\r\nline 2");
+	INVALID(&c, "fault: control character U+000D at byte 6 is not allowed (only newlines "
+	            "and tabs are)");
+	c = base;
+	FX_COPY(c.u.ticket_open.address, "Tower 3\nFlat 1201");
+	INVALID(&c, "address: control character U+000A");
+	c = base;
+	c.u.ticket_open.address[0] = '\0';
+	c.u.ticket_open.serial[0] = '\0';
+	VALID(&c); /* a phone consultation has neither */
+	c = base;
+	c.u.ticket_open.purchased = 20230229;
+	INVALID(&c, "purchased: 2023-02-29 is not a calendar date");
+	c = base;
+	c.u.ticket_open.purchased = 20240229;
+	VALID(&c);
+	c = base;
+	c.u.ticket_open.purchased = 0;
+	VALID(&c);
+	c = base;
+	FX_COPY(c.u.ticket_open.region, "region_n");
+	INVALID(&c, "region: 'region_n' is not a node id");
+	c = base;
+	FX_COPY(c.u.ticket_open.shop, "-shop");
+	INVALID(&c, "shop: '-shop' is not a node id");
+	c = base;
+	memset(c.u.ticket_open.customer, 'x', sizeof c.u.ticket_open.customer);
+	INVALID(&c, "customer: longer than 95 bytes");
+	c = base;
+	FX_COPY(c.u.ticket_open.customer, "\xe5\xbc\xa0\xe4");
+	INVALID(&c, "customer: not valid UTF-8 at byte 3");
+
+	/* Changes to an existing ticket name it by id. */
+	fx_head(&c, &FX_RN, 4, FX_HLC(1, 0));
+	fx_assign(&c, "T-region-n-3", "shop-a");
+	VALID(&c);
+	c.u.ticket_assign.shop[0] = '\0';
+	INVALID(&c, "shop: must not be empty (a node id)");
+	fx_assign(&c, "C-region-n-3", "shop-a");
+	INVALID(&c, "aggregate: 'C-region-n-3' is not a ticket id (T-<node>-<seq>), as a "
+	            "ticket.assign needs");
+
+	fx_head(&c, &FX_SA, 4, FX_HLC(1, 0));
+	fx_status(&c, "T-region-n-3", SVC_TS_ACCEPTED);
+	VALID(&c);
+	c.u.ticket_status.status = 0;
+	INVALID(&c, "status: unknown ticket status 0");
+	c.u.ticket_status.status = 8;
+	INVALID(&c, "status: unknown ticket status 8");
+
+	fx_head(&c, &FX_SA, 5, FX_HLC(1, 0));
+	fx_note(&c, "T-region-n-3", "客户不在家,\n改约明天上午");
+	VALID(&c);
+	fx_note(&c, "T-region-n-3", "  \n\t ");
+	INVALID(&c, "text: must not be blank");
+
+	fx_head(&c, &FX_RN, 6, FX_HLC(1, 0));
+	for (uint32_t s = 0; s <= 6; s++) {
+		fx_callback(&c, "T-region-n-3", s, "");
+		if (s >= 1 && s <= 5) {
+			VALID(&c);
+		} else {
+			INVALID(&c, "satisfaction: must be 1 to 5, got ");
+		}
+	}
+	fx_callback(&c, "T-region-n-3", 3, "slow\nresponse");
+	INVALID(&c, "note: control character");
+}
+
+static void test_validate_catalog(void)
+{
+	svc_change c, base;
+	fx_head(&base, &FX_HQ, 1, FX_HLC(0, 0));
+	fx_catalog(&base, "CMP-35", "压缩机 35 型", 52000);
+	VALID(&base);
+	CHECK_STR(base.aggregate, "P:CMP-35");
+	c = base;
+	c.u.catalog_put.price = -1;
+	INVALID(&c, "price: -1 fen is negative");
+	c = base;
+	c.u.catalog_put.price = 0; /* a free part (e.g. a screw) is fine */
+	VALID(&c);
+	c = base;
+	c.u.catalog_put.name[0] = '\0';
+	INVALID(&c, "name: must not be empty");
+	c = base;
+	FX_COPY(c.aggregate, "P:CMP-36");
+	INVALID(&c, "aggregate: 'P:CMP-36' does not match this catalog.put, expected 'P:CMP-35'");
+	c = base;
+	FX_COPY(c.u.catalog_put.part_no, "CMP 35");
+	INVALID(&c, "part_no: 'CMP 35' is not a part number");
+}
+
+static void test_validate_move(void)
+{
+	svc_change c;
+	/* Sign of qty per kind: {kind, qty, ok}. */
+	static const struct {
+		uint32_t kind;
+		int64_t qty;
+		bool ok;
+	} signs[] = {
+	    {SVC_MV_RECEIVE, 5, true},          {SVC_MV_RECEIVE, 0, false},
+	    {SVC_MV_RECEIVE, -1, false},        {SVC_MV_TRANSFER_OUT, -3, true},
+	    {SVC_MV_TRANSFER_OUT, 3, false},    {SVC_MV_TRANSFER_OUT, 0, false},
+	    {SVC_MV_TRANSFER_IN, 3, true},      {SVC_MV_TRANSFER_IN, -3, false},
+	    {SVC_MV_CONSUME, -1, true},         {SVC_MV_CONSUME, 1, false},
+	    {SVC_MV_DEFECTIVE_RETURN, 2, true}, {SVC_MV_DEFECTIVE_RETURN, -2, false},
+	    {SVC_MV_ADJUST, -2, true},          {SVC_MV_ADJUST, 7, true},
+	    {SVC_MV_ADJUST, 0, false},
+	};
+	for (size_t i = 0; i < sizeof signs / sizeof *signs; i++) {
+		uint32_t k = signs[i].kind;
+		const char *ref = k == SVC_MV_CONSUME       ? "T-shop-a-1"
+		                  : k == SVC_MV_TRANSFER_IN ? "X-region-n-5"
+		                                            : NULL;
+		const char *peer = k == SVC_MV_TRANSFER_OUT ? "region-n" : NULL;
+		fx_head(&c, &FX_SA, 9, FX_HLC(0, 0));
+		fx_move(&c, k, "shop-a", "CMP-35", signs[i].qty, ref, peer);
+		if (signs[i].ok) {
+			VALID(&c);
+		} else {
+			INVALID(&c, "qty: must be ");
+		}
+	}
+	fx_head(&c, &FX_SA, 9, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_CONSUME, "shop-a", "CMP-35", 1, "T-shop-a-1", NULL);
+	INVALID(&c, "qty: must be negative (parts leave stock) for consume, got 1");
+
+	fx_move(&c, SVC_MV_CONSUME, "shop-a", "CMP-35", -1, NULL, NULL);
+	INVALID(&c, "ticket: required for consume");
+	fx_move(&c, SVC_MV_CONSUME, "shop-a", "CMP-35", -1, "T-shop-a", NULL);
+	INVALID(&c, "ticket: 'T-shop-a' is not a ticket id");
+
+	fx_head(&c, &FX_SA, 9, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_ADJUST, "shop-a", "CMP-35", -1, NULL, NULL);
+	VALID(&c);
+	c.u.part_move.reason[0] = '\0';
+	INVALID(&c, "reason: must not be empty");
+
+	fx_head(&c, &FX_SA, 9, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_TRANSFER_OUT, "shop-a", "CMP-35", -1, NULL, NULL);
+	INVALID(&c, "peer: required for transfer_out");
+	fx_head(&c, &FX_SA, 9, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_TRANSFER_OUT, "shop-a", "CMP-35", -1, NULL, "shop-a");
+	INVALID(&c, "peer: shop-a ships to itself");
+	fx_head(&c, &FX_SA, 9, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_TRANSFER_OUT, "shop-a", "CMP-35", -1, NULL, "Region");
+	INVALID(&c, "peer: 'Region' is not a node id");
+	fx_head(&c, &FX_SA, 9, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_TRANSFER_OUT, "shop-a", "CMP-35", -1, NULL, "region-n");
+	VALID(&c);
+	CHECK_STR(c.aggregate, "X-shop-a-9");
+	FX_COPY(c.aggregate, "X-shop-a-8");
+	INVALID(&c, "aggregate: 'X-shop-a-8' does not match this part.move, expected "
+	            "'X-shop-a-9'");
+
+	fx_head(&c, &FX_SA, 9, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_TRANSFER_IN, "shop-a", "CMP-35", 1, "", NULL);
+	INVALID(&c, "transfer: required for transfer_in");
+	fx_head(&c, &FX_SA, 9, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_TRANSFER_IN, "shop-a", "CMP-35", 1, "T-region-n-5", NULL);
+	INVALID(&c, "transfer: 'T-region-n-5' is not a transfer id");
+	fx_head(&c, &FX_SA, 9, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_TRANSFER_IN, "shop-a", "CMP-35", 1, "X-region-n-5", NULL);
+	VALID(&c);
+	CHECK_STR(c.aggregate, "X-region-n-5");
+	FX_COPY(c.aggregate, "X-region-n-6");
+	INVALID(&c, "does not match this part.move, expected 'X-region-n-5'");
+
+	fx_head(&c, &FX_HQ, 9, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_RECEIVE, "hq", "CMP-35", 100, NULL, NULL);
+	VALID(&c);
+	CHECK_STR(c.aggregate, "S:hq/CMP-35");
+	FX_COPY(c.aggregate, "S:hq/CMP-36");
+	INVALID(&c, "expected 'S:hq/CMP-35'");
+	fx_move(&c, SVC_MV_RECEIVE, "hq", "CMP-35", 1000000001, NULL, NULL);
+	INVALID(&c, "qty: 1000000001 is more than 1000000000 parts in one movement");
+	fx_move(&c, SVC_MV_ADJUST, "hq", "CMP-35", INT64_MIN, NULL, NULL);
+	INVALID(&c, "qty: ");
+	fx_move(&c, 0, "hq", "CMP-35", 1, NULL, NULL);
+	INVALID(&c, "kind: unknown part movement kind 0");
+	fx_move(&c, SVC_MV_RECEIVE, "HQ", "CMP-35", 1, NULL, NULL);
+	INVALID(&c, "location: 'HQ' is not a node id");
+	fx_move(&c, SVC_MV_RECEIVE, "hq", "", 1, NULL, NULL);
+	INVALID(&c, "part_no: must not be empty");
+	/* The longest node id with the longest part number still names a
+	 * stock line (SVC_AGG_LEN holds "S:<32>/<31>"). */
+	fx_move(&c, SVC_MV_RECEIVE, "hq", "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234", 1, NULL, NULL);
+	snprintf(c.origin, sizeof c.origin, "abcdefghijklmnopqrstuvwxyz012345");
+	snprintf(c.u.part_move.location, sizeof c.u.part_move.location, "%s", c.origin);
+	svc_move_agg(c.aggregate, c.origin, "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234");
+	CHECK_INT(strlen(c.aggregate), 2 + 32 + 1 + 31);
+	CHECK_INT(svc_change_validate(&c, why, sizeof why), 0);
+}
+
+static void test_validate_claim(void)
+{
+	svc_change c, base;
+	fx_head(&base, &FX_SA, 4, FX_HLC(0, 0));
+	fx_submit(&base, "T-shop-a-1", 1, 8000, 2, 2500, 2000);
+	VALID(&base);
+	CHECK_STR(base.aggregate, "C-shop-a-1");
+	CHECK_INT(base.u.claim_submit.total, 15000);
+
+	c = base;
+	c.u.claim_submit.total = 15001;
+	INVALID(&c, "total: 15001 fen is not the sum of the lines, 15000 fen");
+	c = base;
+	c.u.claim_submit.parts[0].amount = 4999;
+	INVALID(&c, "parts[0].amount: 4999 fen is not qty 2 x unit_price 2500 fen = 5000 fen");
+	c = base;
+	c.u.claim_submit.parts[0].qty = 0;
+	INVALID(&c, "parts[0].qty: must be at least 1");
+	c = base;
+	c.u.claim_submit.parts[0].unit_price = -2500;
+	c.u.claim_submit.parts[0].amount = -5000;
+	INVALID(&c, "parts[0].unit_price: -2500 fen is negative");
+	c = base;
+	FX_COPY(c.u.claim_submit.parts[0].part_no, "");
+	INVALID(&c, "parts[0].part_no: must not be empty");
+	c = base;
+	c.u.claim_submit.labor = -1;
+	INVALID(&c, "labor: -1 fen is negative");
+	c = base;
+	c.u.claim_submit.travel = -1;
+	INVALID(&c, "travel: -1 fen is negative");
+	c = base;
+	c.u.claim_submit.other = -1;
+	INVALID(&c, "other: -1 fen is negative");
+	c = base;
+	c.u.claim_submit.revision = 0;
+	INVALID(&c, "revision: must be at least 1");
+	c = base;
+	c.u.claim_submit.nparts = SVC_CLAIM_PARTS_MAX + 1;
+	INVALID(&c, "parts: 17 lines, at most 16 allowed");
+	c = base;
+	FX_COPY(c.u.claim_submit.ticket, "X-shop-a-1");
+	INVALID(&c, "ticket: 'X-shop-a-1' is not a ticket id");
+	c = base;
+	FX_COPY(c.aggregate, "C-shop-a-2");
+	INVALID(&c, "aggregate: 'C-shop-a-2' does not match this claim.submit, expected "
+	            "'C-shop-a-1'");
+	c = base;
+	FX_COPY(c.u.claim_submit.region, "Region-N");
+	INVALID(&c, "region: ");
+	/* Overflow: qty x unit_price, and the sum of the lines. */
+	c = base;
+	c.u.claim_submit.parts[0].qty = 4;
+	c.u.claim_submit.parts[0].unit_price = INT64_MAX / 2;
+	INVALID(&c, "parts[0].amount: qty x unit_price overflows");
+	c = base;
+	c.u.claim_submit.labor = INT64_MAX;
+	c.u.claim_submit.total = INT64_MAX;
+	INVALID(&c, "total: the lines add up to more than a 64-bit amount");
+	/* Nothing to claim. */
+	fx_head(&c, &FX_SA, 4, FX_HLC(0, 0));
+	fx_submit(&c, "T-shop-a-1", 1, 0, 0, 0, 0);
+	INVALID(&c, "total: a claim must ask for more than 0 fen");
+	/* Several lines, up to the maximum. */
+	c = base;
+	c.u.claim_submit.nparts = SVC_CLAIM_PARTS_MAX;
+	int64_t sum = c.u.claim_submit.labor + c.u.claim_submit.travel;
+	for (uint32_t i = 0; i < SVC_CLAIM_PARTS_MAX; i++) {
+		svc_claim_part *p = &c.u.claim_submit.parts[i];
+		snprintf(p->part_no, sizeof p->part_no, "P-%u", (unsigned)i);
+		p->qty = i + 1;
+		p->unit_price = 100 * (int64_t)i;
+		p->amount = (int64_t)p->qty * p->unit_price;
+		sum += p->amount;
+	}
+	c.u.claim_submit.other = 300;
+	c.u.claim_submit.total = sum + 300;
+	VALID(&c);
+
+	fx_head(&base, &FX_RN, 4, FX_HLC(0, 0));
+	fx_decide(&base, "C-shop-a-1", SVC_CA_AUDIT, 1, 0, 15000);
+	VALID(&base);
+	c = base;
+	c.u.claim_decide.action = 0;
+	INVALID(&c, "action: unknown claim action 0");
+	c = base;
+	c.u.claim_decide.action = 6;
+	INVALID(&c, "action: unknown claim action 6");
+	c = base;
+	c.u.claim_decide.revision = 0;
+	INVALID(&c, "revision: must be at least 1");
+	c = base;
+	c.u.claim_decide.amount = -5;
+	INVALID(&c, "amount: -5 fen is negative");
+	c = base;
+	c.u.claim_decide.claimed = -5;
+	INVALID(&c, "claimed: -5 fen is negative");
+	c = base;
+	FX_COPY(c.aggregate, "T-shop-a-1");
+	INVALID(&c, "aggregate: 'T-shop-a-1' is not a claim id (C-<node>-<seq>)");
+	fx_decide(&c, "C-shop-a-1", SVC_CA_RETURN, 1, 0, 15000);
+	VALID(&c);
+	c.u.claim_decide.reason[0] = '\0';
+	INVALID(&c, "reason: must not be empty");
+	fx_head(&c, &FX_HQ, 4, FX_HLC(0, 0));
+	fx_decide(&c, "C-shop-a-1", SVC_CA_REJECT, 1, 0, 15000);
+	VALID(&c);
+	FX_COPY(c.u.claim_decide.reason, "   ");
+	INVALID(&c, "reason: must not be blank");
+	fx_decide(&c, "C-shop-a-1", SVC_CA_PAY, 1, 0, 15000);
+	VALID(&c);
+	c.u.claim_decide.ref[0] = '\0';
+	INVALID(&c, "ref: must not be empty");
+	fx_decide(&c, "C-shop-a-1", SVC_CA_APPROVE, 1, 12000, 15000);
+	VALID(&c);
+}
+
+static void test_validate_node(void)
+{
+	svc_change c, base;
+	fx_head(&base, &FX_HQ, 1, FX_HLC(0, 0));
+	CHECK_INT(fx_cert(&base, "shop-a", SVC_ROLE_SHOP, "region-n", 1), 0);
+	VALID(&base);
+	CHECK_STR(base.aggregate, "N:shop-a");
+
+	c = base;
+	FX_COPY(c.aggregate, "N:shop-b");
+	INVALID(&c, "aggregate: 'N:shop-b' does not match this node.cert, expected 'N:shop-a'");
+	c = base;
+	c.u.node_cert.body_len = 0;
+	INVALID(&c, "node_cert.body: empty");
+	c = base;
+	c.u.node_cert.body_len = SVC_CERT_BODY_MAX + 1;
+	INVALID(&c, "node_cert.body: 513 bytes, at most 512 allowed");
+	c = base;
+	memset(c.u.node_cert.body, 0xff, 16);
+	c.u.node_cert.body_len = 16;
+	INVALID(&c, "node_cert.body: ");
+
+	svc_cert cert;
+	fx_cert_body(&cert, "shop-a", SVC_ROLE_SHOP, "region-n", 0);
+	fx_head(&c, &FX_HQ, 1, FX_HLC(0, 0));
+	c.kind = SVC_CK_NODE_CERT;
+	FX_COPY(c.aggregate, "N:shop-a");
+	CHECK_INT(svc_cert_encode(&cert, c.u.node_cert.body, sizeof c.u.node_cert.body,
+	                          &c.u.node_cert.body_len),
+	          0);
+	INVALID(&c, "cert.serial: must be at least 1");
+	fx_cert_body(&cert, "shop-a", 0, "region-n", 1);
+	CHECK_INT(svc_cert_encode(&cert, c.u.node_cert.body, sizeof c.u.node_cert.body,
+	                          &c.u.node_cert.body_len),
+	          0);
+	INVALID(&c, "cert.role: unknown role 0");
+	fx_cert_body(&cert, "shop-a", SVC_ROLE_SHOP, "region-n", 1);
+	cert.not_after = cert.not_before;
+	CHECK_INT(svc_cert_encode(&cert, c.u.node_cert.body, sizeof c.u.node_cert.body,
+	                          &c.u.node_cert.body_len),
+	          0);
+	INVALID(&c, "cert.not_after: not after not_before");
+
+	fx_head(&base, &FX_HQ, 2, FX_HLC(0, 0));
+	fx_revoke(&base, "shop-a", 0);
+	VALID(&base);
+	c = base;
+	c.u.node_revoke.reason[0] = '\0';
+	INVALID(&c, "reason: must not be empty");
+	c = base;
+	FX_COPY(c.aggregate, "N:shop-b");
+	INVALID(&c, "expected 'N:shop-a'");
+	c = base;
+	FX_COPY(c.u.node_revoke.node, "shop a");
+	INVALID(&c, "node: 'shop a' is not a node id");
+}
+
+/* ------------------------------------------------------------ layer 2 */
+
+/* Builders for the matrix: the most natural change of each kind for actor a,
+ * at its own location and within its own region. */
+typedef void (*build_fn)(svc_change *c, const fx_actor *a);
+
+static const char *peer_for(const fx_actor *a)
+{
+	switch (a->role) {
+	case SVC_ROLE_SHOP:
+		return a->region; /* back to its region */
+	case SVC_ROLE_REGION:
+		return "shop-a"; /* down to a shop */
+	default:
+		return "region-n";
+	}
+}
+
+static void b_open_intake(svc_change *c, const fx_actor *a)
+{
+	fx_open(c, "", a->role == SVC_ROLE_REGION ? a->id : a->region);
+}
+static void b_open_walkin(svc_change *c, const fx_actor *a)
+{
+	fx_open(c, a->id, "");
+}
+static void b_assign(svc_change *c, const fx_actor *a)
+{
+	(void)a;
+	fx_assign(c, "T-region-n-1", "shop-b");
+}
+#define B_STATUS(name, st)                                                                         \
+	static void b_status_##name(svc_change *c, const fx_actor *a)                              \
+	{                                                                                          \
+		(void)a;                                                                           \
+		fx_status(c, "T-region-n-1", st);                                                  \
+	}
+B_STATUS(new, SVC_TS_NEW)
+B_STATUS(assigned, SVC_TS_ASSIGNED)
+B_STATUS(accepted, SVC_TS_ACCEPTED)
+B_STATUS(on_site, SVC_TS_ON_SITE)
+B_STATUS(resolved, SVC_TS_RESOLVED)
+B_STATUS(closed, SVC_TS_CLOSED)
+B_STATUS(cancelled, SVC_TS_CANCELLED)
+static void b_note(svc_change *c, const fx_actor *a)
+{
+	(void)a;
+	fx_note(c, "T-region-n-1", "called the customer");
+}
+static void b_callback(svc_change *c, const fx_actor *a)
+{
+	(void)a;
+	fx_callback(c, "T-region-n-1", 4, "");
+}
+static void b_catalog(svc_change *c, const fx_actor *a)
+{
+	(void)a;
+	fx_catalog(c, "CMP-35", "Compressor 35", 52000);
+}
+static void b_receive(svc_change *c, const fx_actor *a)
+{
+	fx_move(c, SVC_MV_RECEIVE, a->id, "CMP-35", 10, NULL, NULL);
+}
+static void b_transfer_out(svc_change *c, const fx_actor *a)
+{
+	fx_move(c, SVC_MV_TRANSFER_OUT, a->id, "CMP-35", -2, NULL, peer_for(a));
+}
+static void b_transfer_in(svc_change *c, const fx_actor *a)
+{
+	fx_move(c, SVC_MV_TRANSFER_IN, a->id, "CMP-35", 2, "X-hq-5", NULL);
+}
+static void b_consume(svc_change *c, const fx_actor *a)
+{
+	fx_move(c, SVC_MV_CONSUME, a->id, "CMP-35", -1, "T-region-n-1", NULL);
+}
+static void b_defective(svc_change *c, const fx_actor *a)
+{
+	fx_move(c, SVC_MV_DEFECTIVE_RETURN, a->id, "CMP-35", 1, "T-region-n-1", NULL);
+}
+static void b_adjust(svc_change *c, const fx_actor *a)
+{
+	fx_move(c, SVC_MV_ADJUST, a->id, "CMP-35", -1, NULL, NULL);
+}
+static void b_submit(svc_change *c, const fx_actor *a)
+{
+	(void)a;
+	fx_submit(c, "T-region-n-1", 1, 8000, 1, 2500, 0);
+}
+#define B_DECIDE(name, act)                                                                        \
+	static void b_decide_##name(svc_change *c, const fx_actor *a)                              \
+	{                                                                                          \
+		(void)a;                                                                           \
+		fx_decide(c, "C-region-n-1", act, 1, 0, 10500);                                    \
+	}
+B_DECIDE(audit, SVC_CA_AUDIT)
+B_DECIDE(return, SVC_CA_RETURN)
+B_DECIDE(approve, SVC_CA_APPROVE)
+B_DECIDE(reject, SVC_CA_REJECT)
+B_DECIDE(pay, SVC_CA_PAY)
+static void b_cert(svc_change *c, const fx_actor *a)
+{
+	(void)a;
+	CHECK_INT(fx_cert(c, "shop-z", SVC_ROLE_SHOP, "region-n", 1), 0);
+}
+static void b_revoke(svc_change *c, const fx_actor *a)
+{
+	(void)a;
+	fx_revoke(c, "shop-z", 0);
+}
+
+static void test_authorize_matrix(void)
+{
+	/* allowed: one character per role, in the order none, hq, region, shop. */
+	static const struct {
+		const char *what;
+		build_fn build;
+		const char *allowed;
+	} cases[] = {
+	    {"ticket.open intake", b_open_intake, "-yy-"},
+	    {"ticket.open walk-in", b_open_walkin, "-yyy"},
+	    {"ticket.assign", b_assign, "-yy-"},
+	    {"ticket.status new", b_status_new, "-y--"},
+	    {"ticket.status assigned", b_status_assigned, "-yy-"},
+	    {"ticket.status accepted", b_status_accepted, "-y-y"},
+	    {"ticket.status on_site", b_status_on_site, "-y-y"},
+	    {"ticket.status resolved", b_status_resolved, "-y-y"},
+	    {"ticket.status closed", b_status_closed, "-yy-"},
+	    {"ticket.status cancelled", b_status_cancelled, "-yyy"},
+	    {"ticket.note", b_note, "-yyy"},
+	    {"ticket.callback", b_callback, "-yy-"},
+	    {"catalog.put", b_catalog, "-y--"},
+	    {"part.move receive", b_receive, "-y--"},
+	    {"part.move transfer_out", b_transfer_out, "-yyy"},
+	    {"part.move transfer_in", b_transfer_in, "-yyy"},
+	    {"part.move consume", b_consume, "-yyy"},
+	    {"part.move defective_return", b_defective, "-yyy"},
+	    {"part.move adjust", b_adjust, "-yyy"},
+	    {"claim.submit", b_submit, "-y-y"},
+	    {"claim.decide audit", b_decide_audit, "-yy-"},
+	    {"claim.decide return", b_decide_return, "-yy-"},
+	    {"claim.decide approve", b_decide_approve, "-y--"},
+	    {"claim.decide reject", b_decide_reject, "-y--"},
+	    {"claim.decide pay", b_decide_pay, "-y--"},
+	    {"node.cert", b_cert, "-y--"},
+	    {"node.revoke", b_revoke, "-y--"},
+	};
+	static const fx_actor *const actors[4] = {&FX_NONE, &FX_HQ, &FX_RN, &FX_SA};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		for (int r = 0; r < 4; r++) {
+			svc_change c;
+			fx_head(&c, actors[r], 5, FX_HLC(0, 0));
+			cases[i].build(&c, actors[r]);
+			char vwhy[SVC_REASON_LEN];
+			int v = svc_change_validate(&c, vwhy, sizeof vwhy);
+			if (v)
+				fprintf(stderr, "matrix %s as %s: invalid: %s\n", cases[i].what,
+				        actors[r]->id, vwhy);
+			CHECK_INT(v, 0);
+			bool want = cases[i].allowed[r] == 'y';
+			why[0] = '\0';
+			int rc = svc_authorize(&c, why, sizeof why);
+			if ((rc == 0) != want)
+				fprintf(stderr, "matrix %s as %s %s: expected %s, got %d (%s)\n",
+				        cases[i].what, svc_role_name(actors[r]->role),
+				        actors[r]->id, want ? "allowed" : "denied", rc, why);
+			CHECK_INT(rc, want ? 0 : SVC_EDENIED);
+			if (!want) {
+				CHECK_HAS(why, actors[r]->id);
+				CHECK_LINE(why);
+			}
+		}
+	}
+}
+
+static void test_authorize_reasons(void)
+{
+	svc_change c;
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_decide(&c, "C-shop-a-1", SVC_CA_APPROVE, 1, 0, 15000);
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "shop shop-a may not approve claims (HQ only)");
+
+	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
+	fx_decide(&c, "C-shop-a-1", SVC_CA_PAY, 1, 0, 15000);
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "region region-n may not pay claims (HQ only)");
+
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_decide(&c, "C-shop-b-1", SVC_CA_AUDIT, 1, 0, 15000);
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "shop shop-a may not audit claims (its region or HQ)");
+
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_assign(&c, "T-region-n-1", "shop-a");
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "shop shop-a may not assign tickets (its region or HQ)");
+
+	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
+	fx_catalog(&c, "CMP-35", "Compressor", 1);
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "region region-n may not edit the parts catalog (HQ only)");
+
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_RECEIVE, "shop-a", "CMP-35", 4, NULL, NULL);
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "shop shop-a may not receive stock (HQ only)");
+
+	fx_head(&c, &FX_NONE, 5, FX_HLC(0, 0));
+	fx_note(&c, "T-region-n-1", "hello");
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "node stranger has no role and may not originate changes");
+	c.origin_role = 42;
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+
+	/* Movements only at the origin's own location. */
+	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_ADJUST, "shop-a", "CMP-35", 3, NULL, NULL);
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "region region-n may not move parts at shop-a (only at its own location)");
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_CONSUME, "shop-b", "CMP-35", -1, "T-region-n-1", NULL);
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "shop shop-a may not move parts at shop-b (only at its own location)");
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_TRANSFER_IN, "shop-b", "CMP-35", 1, "X-region-n-3", NULL);
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	/* A shop ships only back to its region. */
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_TRANSFER_OUT, "shop-a", "CMP-35", -1, NULL, "shop-b");
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "shop shop-a may not ship parts to shop-b (only back to its region "
+	               "region-n)");
+	/* A region ships anywhere from its own stock (to its shops, back to HQ). */
+	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_TRANSFER_OUT, "region-n", "CMP-35", -1, NULL, "hq");
+	CHECK_INT(svc_authorize(&c, why, sizeof why), 0);
+
+	/* Regions open tickets in their own region; shops open walk-ins for themselves. */
+	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
+	fx_open(&c, "", "region-s");
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "region region-n may not open tickets in region region-s (only in its own)");
+	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
+	fx_open(&c, "shop-a", "");
+	CHECK_INT(svc_authorize(&c, why, sizeof why), 0); /* dispatched on intake */
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_open(&c, "shop-b", "");
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "shop shop-a may not open a ticket without assigning it to itself "
+	               "(walk-in tickets only)");
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_open(&c, "shop-a", "region-s");
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_open(&c, "shop-a", "region-n");
+	CHECK_INT(svc_authorize(&c, why, sizeof why), 0);
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_submit(&c, "T-shop-a-1", 1, 100, 0, 0, 0);
+	FX_COPY(c.u.claim_submit.region, "region-s");
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "shop shop-a may not submit claims to region region-s (only to its own)");
+
+	/* Status changes that belong to the other side. */
+	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
+	fx_status(&c, "T-region-n-1", SVC_TS_ACCEPTED);
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "region region-n may not accept tickets (the assigned shop does)");
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_status(&c, "T-region-n-1", SVC_TS_CLOSED);
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "shop shop-a may not close tickets (its region or HQ)");
+
+	/* A tiny buffer truncates the reason but still ends it. */
+	char tiny[8];
+	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
+	fx_decide(&c, "C-shop-a-1", SVC_CA_APPROVE, 1, 0, 15000);
+	CHECK_INT(svc_authorize(&c, tiny, sizeof tiny), SVC_EDENIED);
+	CHECK_STR(tiny, "shop sh");
+	CHECK_INT(svc_authorize(&c, NULL, 0), SVC_EDENIED);
+}
+
+/* ------------------------------------------------------------ layer 3 */
+
+typedef union {
+	svc_ticket t;
+	svc_claim c;
+	svc_transfer x;
+	svc_catalog_item p;
+	svc_node n;
+} any_state;
+
+typedef struct {
+	any_state st;
+	bool exists;
+} fold_state;
+
+/* Fold one change the way the store does: validated, on a scratch copy,
+ * committed only when accepted. */
+static int fold(fold_state *f, const svc_change *c)
+{
+	char vwhy[SVC_REASON_LEN];
+	int v = svc_change_validate(c, vwhy, sizeof vwhy);
+	if (v)
+		fprintf(stderr, "fixture change %s/%" PRIu64 " is invalid: %s\n", c->origin, c->seq,
+		        vwhy);
+	CHECK_INT(v, 0);
+	const svc_rules *r = svc_rules_for(svc_change_agg_type(c));
+	if (!r)
+		return SVC_EINVAL;
+	any_state scratch = f->st;
+	why[0] = '\0';
+	int rc = r->step(r->state_size ? &scratch : NULL, f->exists, c, why, sizeof why);
+	if (rc == 0) {
+		f->st = scratch;
+		f->exists = true;
+	} else {
+		CHECK_LINE(why);
+	}
+	return rc;
+}
+
+#define OK(f, c)                                                                                   \
+	do {                                                                                       \
+		int rc_ = fold((f), (c));                                                          \
+		if (rc_)                                                                           \
+			fprintf(stderr, "%s:%d: rejected: %s\n", __FILE__, __LINE__, why);         \
+		CHECK_INT(rc_, 0);                                                                 \
+	} while (0)
+
+#define REJ(f, c, sub)                                                                             \
+	do {                                                                                       \
+		CHECK_INT(fold((f), (c)), SVC_EREJECT);                                            \
+		CHECK_HAS(why, sub);                                                               \
+	} while (0)
+
+/* A change from actor a with the next seq of that actor, `sec` seconds in. */
+static svc_change *at(const fx_actor *a, unsigned sec)
+{
+	static svc_change c;
+	static struct {
+		const char *id;
+		uint64_t seq;
+	} seqs[8];
+	uint64_t seq = 0;
+	for (size_t i = 0; i < 8; i++) {
+		if (!seqs[i].id) {
+			seqs[i].id = a->id;
+			seqs[i].seq = 1;
+			seq = 1;
+			break;
+		}
+		if (strcmp(seqs[i].id, a->id) == 0) {
+			seq = ++seqs[i].seq;
+			break;
+		}
+	}
+	fx_head(&c, a, seq, FX_HLC(sec, 0));
+	return &c;
+}
+
+static void test_ticket_life(void)
+{
+	fold_state f = {0};
+	svc_ticket *t = &f.st.t;
+	svc_change *c;
+	char id[SVC_AGG_LEN];
+
+	/* A change before the open has nothing to fold into. */
+	c = at(&FX_HQ, 1);
+	fx_note(c, "T-region-n-1", "early");
+	REJ(&f, c, "ticket T-region-n-1: no such ticket (not opened before this ticket.note)");
+
+	c = at(&FX_RN, 10);
+	fx_open(c, "", "");
+	snprintf(id, sizeof id, "%s", c->aggregate);
+	CHECK_STR(id, "T-region-n-1");
+	OK(&f, c);
+	CHECK_INT(t->status, SVC_TS_NEW);
+	CHECK_STR(t->region, "region-n");
+	CHECK_STR(t->opened_by, "region-n");
+	CHECK_STR(t->shop, "");
+	CHECK_INT(t->created, FX_T0 + 10000);
+	CHECK_INT(t->updated, FX_T0 + 10000);
+	CHECK_INT(t->first_response, 0);
+	CHECK(t->in_warranty);
+	CHECK_STR(t->customer, "张伟");
+	CHECK_INT(t->purchased, 20230610);
+	CHECK_STR(t->last.origin, "region-n");
+	CHECK_INT(t->last.seq, 1);
+	CHECK_INT(t->last.hlc, FX_HLC(10, 0));
+
+	c = at(&FX_RN, 11);
+	fx_open(c, "", "");
+	FX_COPY(c->aggregate, id); /* forged duplicate open of the same id */
+	c->seq = 1;
+	CHECK_INT(svc_rules_for(SVC_AGG_TICKET)->step(&f.st, true, c, why, sizeof why),
+	          SVC_EREJECT);
+	CHECK_STR(why, "ticket T-region-n-1: already opened by region-n");
+
+	c = at(&FX_SA, 20);
+	fx_status(c, id, SVC_TS_RESOLVED);
+	REJ(&f, c, "ticket T-region-n-1: new -> resolved is not a valid transition");
+	c = at(&FX_SA, 20);
+	fx_status(c, id, SVC_TS_ACCEPTED);
+	REJ(&f, c, "ticket T-region-n-1: new -> accepted is not a valid transition");
+	c = at(&FX_RN, 20);
+	fx_status(c, id, SVC_TS_CLOSED);
+	REJ(&f, c, "new -> closed is not a valid transition");
+	c = at(&FX_RN, 20);
+	fx_status(c, id, SVC_TS_NEW);
+	REJ(&f, c, "new -> new is not a valid transition");
+	c = at(&FX_RN, 20);
+	fx_callback(c, id, 5, "");
+	REJ(&f, c, "callback on a ticket that is new (only resolved or closed)");
+	CHECK_INT(t->updated, FX_T0 + 10000); /* rejections change nothing */
+
+	/* Only the ticket's region (or HQ) assigns it. */
+	c = at(&FX_RS, 30);
+	fx_assign(c, id, "shop-s");
+	REJ(&f, c, "ticket T-region-n-1: region-s may not assign it (region region-n)");
+	c = at(&FX_SA, 30);
+	fx_assign(c, id, "shop-a");
+	REJ(&f, c, "shop-a may not assign it");
+	c = at(&FX_RN, 60);
+	fx_assign(c, id, "shop-a");
+	OK(&f, c);
+	CHECK_INT(t->status, SVC_TS_ASSIGNED);
+	CHECK_STR(t->shop, "shop-a");
+	CHECK_INT(t->first_response, FX_T0 + 60000);
+
+	/* Only the assigned shop accepts. */
+	c = at(&FX_SB, 70);
+	fx_status(c, id, SVC_TS_ACCEPTED);
+	REJ(&f, c, "ticket T-region-n-1: shop-b may not set it accepted (assigned to shop-a)");
+	c = at(&FX_SA, 80);
+	fx_status(c, id, SVC_TS_ACCEPTED);
+	OK(&f, c);
+	CHECK_INT(t->status, SVC_TS_ACCEPTED);
+	CHECK_INT(t->first_response, FX_T0 + 60000); /* set once */
+
+	/* Reassignment from accepted; the old shop is out from then on. */
+	c = at(&FX_RN, 90);
+	fx_assign(c, id, "shop-b");
+	OK(&f, c);
+	CHECK_STR(t->shop, "shop-b");
+	CHECK_INT(t->status, SVC_TS_ASSIGNED);
+	c = at(&FX_SA, 95);
+	fx_status(c, id, SVC_TS_ACCEPTED);
+	REJ(&f, c, "shop-a may not set it accepted (assigned to shop-b)");
+	c = at(&FX_SA, 95);
+	fx_note(c, id, "handing over");
+	REJ(&f, c,
+	    "ticket T-region-n-1: shop-a may not add notes (HQ, region region-n or the "
+	    "assigned shop shop-b)");
+	c = at(&FX_SB, 100);
+	fx_status(c, id, SVC_TS_ON_SITE);
+	REJ(&f, c, "assigned -> on_site is not a valid transition");
+	c = at(&FX_SB, 100);
+	fx_status(c, id, SVC_TS_ACCEPTED);
+	OK(&f, c);
+	c = at(&FX_SB, 200);
+	fx_status(c, id, SVC_TS_ON_SITE);
+	OK(&f, c);
+	CHECK_INT(t->on_site, FX_T0 + 200000);
+	c = at(&FX_RN, 210);
+	fx_assign(c, id, "shop-a");
+	REJ(&f, c, "cannot assign a ticket that is on_site (only new, assigned or accepted)");
+	c = at(&FX_SB, 220);
+	fx_note(c, id, "压缩机烧毁,需更换");
+	OK(&f, c);
+	c = at(&FX_HQ, 221);
+	fx_note(c, id, "HQ tech support consulted");
+	OK(&f, c);
+	CHECK_INT(t->notes, 2);
+	c = at(&FX_SB, 300);
+	fx_status(c, id, SVC_TS_RESOLVED);
+	OK(&f, c);
+	CHECK_INT(t->resolved, FX_T0 + 300000);
+
+	/* The shop cannot close, reopen or rate its own work. */
+	c = at(&FX_SB, 310);
+	fx_status(c, id, SVC_TS_CLOSED);
+	CHECK_INT(svc_authorize(c, why, sizeof why), SVC_EDENIED);
+	REJ(&f, c, "shop-b may not set it closed (region region-n)");
+	c = at(&FX_SB, 310);
+	fx_callback(c, id, 5, "");
+	REJ(&f, c, "shop-b may not record the callback (region region-n)");
+	c = at(&FX_SB, 310);
+	fx_status(c, id, SVC_TS_CANCELLED);
+	REJ(&f, c, "resolved -> cancelled is not a valid transition");
+
+	/* An unhappy callback, then a reopen. */
+	c = at(&FX_RN, 400);
+	fx_callback(c, id, 2, "still noisy");
+	OK(&f, c);
+	CHECK_INT(t->callback_at, FX_T0 + 400000);
+	CHECK_INT(t->satisfaction, 2);
+	CHECK_STR(t->callback_note, "still noisy");
+	c = at(&FX_RS, 410);
+	fx_status(c, id, SVC_TS_ASSIGNED);
+	REJ(&f, c, "region-s may not set it assigned again (reopen) (region region-n)");
+	c = at(&FX_RN, 410);
+	fx_status(c, id, SVC_TS_ASSIGNED);
+	OK(&f, c);
+	CHECK_INT(t->status, SVC_TS_ASSIGNED);
+	CHECK_INT(t->reopened, 1);
+	CHECK_INT(t->resolved, 0);
+	CHECK_STR(t->shop, "shop-b");
+	c = at(&FX_RN, 420);
+	fx_status(c, id, SVC_TS_CLOSED);
+	REJ(&f, c, "assigned -> closed is not a valid transition");
+	c = at(&FX_RN, 420);
+	fx_status(c, id, SVC_TS_ASSIGNED);
+	REJ(&f, c, "assigned -> assigned is not a valid transition");
+
+	c = at(&FX_SB, 500);
+	fx_status(c, id, SVC_TS_ACCEPTED);
+	OK(&f, c);
+	c = at(&FX_SB, 510);
+	fx_status(c, id, SVC_TS_ON_SITE);
+	OK(&f, c);
+	CHECK_INT(t->on_site, FX_T0 + 200000); /* the first arrival counts */
+	c = at(&FX_HQ, 600);                   /* HQ may move the work forward too */
+	fx_status(c, id, SVC_TS_RESOLVED);
+	OK(&f, c);
+	CHECK_INT(t->resolved, FX_T0 + 600000);
+	c = at(&FX_RN, 700);
+	fx_callback(c, id, 5, "满意");
+	OK(&f, c);
+	c = at(&FX_RN, 710);
+	fx_status(c, id, SVC_TS_CLOSED);
+	OK(&f, c);
+	CHECK_INT(t->status, SVC_TS_CLOSED);
+	CHECK_INT(t->closed, FX_T0 + 710000);
+	CHECK_INT(t->satisfaction, 5);
+	CHECK_INT(t->updated, FX_T0 + 710000);
+
+	/* Closed is final, but notes and callbacks may still be recorded. */
+	static const uint32_t after_close[] = {SVC_TS_NEW,      SVC_TS_ASSIGNED, SVC_TS_ACCEPTED,
+	                                       SVC_TS_ON_SITE,  SVC_TS_RESOLVED, SVC_TS_CLOSED,
+	                                       SVC_TS_CANCELLED};
+	for (size_t i = 0; i < sizeof after_close / sizeof *after_close; i++) {
+		c = at(&FX_HQ, 800);
+		fx_status(c, id, after_close[i]);
+		REJ(&f, c, "closed -> ");
+	}
+	c = at(&FX_RN, 810);
+	fx_note(c, id, "customer sent thanks");
+	OK(&f, c);
+	c = at(&FX_RN, 820);
+	fx_callback(c, id, 4, "second call");
+	OK(&f, c);
+	CHECK_INT(t->satisfaction, 4);
+	CHECK_INT(t->last.hlc, FX_HLC(820, 0));
+
+	/* A step never folds a change of another aggregate type. */
+	c = at(&FX_HQ, 900);
+	fx_catalog(c, "CMP-35", "x", 1);
+	CHECK_INT(svc_rules_for(SVC_AGG_TICKET)->step(&f.st, true, c, why, sizeof why),
+	          SVC_EREJECT);
+	CHECK_STR(why, "ticket rules cannot fold a catalog.put change (P:CMP-35)");
+	c = at(&FX_HQ, 900);
+	fx_note(c, "T-region-n-2", "wrong ticket");
+	CHECK_INT(svc_rules_for(SVC_AGG_TICKET)->step(&f.st, true, c, why, sizeof why),
+	          SVC_EREJECT);
+	CHECK_STR(why, "ticket T-region-n-1: a change for T-region-n-2 cannot fold into it");
+}
+
+static void test_ticket_cancel(void)
+{
+	svc_change *c;
+	char id[SVC_AGG_LEN];
+
+	/* A walk-in: opened onto the shop itself, in the shop's region. */
+	fold_state w = {0};
+	c = at(&FX_SA, 1000);
+	fx_open(c, "shop-a", "");
+	c->u.ticket_open.purchased = 0;
+	snprintf(id, sizeof id, "%s", c->aggregate);
+	OK(&w, c);
+	CHECK_INT(w.st.t.status, SVC_TS_ASSIGNED);
+	CHECK_STR(w.st.t.shop, "shop-a");
+	CHECK_STR(w.st.t.region, "region-n");
+	CHECK_INT(w.st.t.first_response, w.st.t.created);
+	CHECK(!w.st.t.in_warranty);
+	fold_state w2 = w;
+	c = at(&FX_SA, 1010);
+	fx_status(c, id, SVC_TS_ACCEPTED);
+	OK(&w, c);
+	c = at(&FX_SA, 1020);
+	fx_status(c, id, SVC_TS_CANCELLED);
+	OK(&w, c); /* the walk-in's shop withdraws it */
+	CHECK_INT(w.st.t.status, SVC_TS_CANCELLED);
+	c = at(&FX_SA, 1030);
+	fx_status(c, id, SVC_TS_ACCEPTED);
+	REJ(&w, c, "cancelled -> accepted is not a valid transition");
+	c = at(&FX_RN, 1030);
+	fx_status(c, id, SVC_TS_ASSIGNED);
+	REJ(&w, c, "cancelled -> assigned is not a valid transition");
+	c = at(&FX_RN, 1030);
+	fx_assign(c, id, "shop-b");
+	REJ(&w, c, "cannot assign a ticket that is cancelled");
+
+	/* Once the region gave the walk-in to another shop, the opener cannot cancel. */
+	c = at(&FX_RN, 1040);
+	fx_assign(c, id, "shop-b");
+	OK(&w2, c);
+	c = at(&FX_SA, 1050);
+	fx_status(c, id, SVC_TS_CANCELLED);
+	REJ(&w2, c, "shop-a may not set it cancelled (region region-n)");
+	c = at(&FX_SB, 1050);
+	fx_status(c, id, SVC_TS_CANCELLED);
+	REJ(&w2, c, "shop-b may not set it cancelled (region region-n)");
+	c = at(&FX_RN, 1060);
+	fx_status(c, id, SVC_TS_CANCELLED);
+	OK(&w2, c);
+
+	/* Cancel from each open state, by region and by HQ. */
+	static const uint32_t path[] = {SVC_TS_NEW, SVC_TS_ASSIGNED, SVC_TS_ACCEPTED,
+	                                SVC_TS_ON_SITE};
+	for (size_t n = 0; n < 4; n++) {
+		fold_state f = {0};
+		c = at(&FX_RN, 2000);
+		fx_open(c, "", "");
+		snprintf(id, sizeof id, "%s", c->aggregate);
+		OK(&f, c);
+		if (n >= 1) {
+			c = at(&FX_RN, 2001);
+			fx_assign(c, id, "shop-a");
+			OK(&f, c);
+		}
+		if (n >= 2) {
+			c = at(&FX_SA, 2002);
+			fx_status(c, id, SVC_TS_ACCEPTED);
+			OK(&f, c);
+		}
+		if (n >= 3) {
+			c = at(&FX_SA, 2003);
+			fx_status(c, id, SVC_TS_ON_SITE);
+			OK(&f, c);
+		}
+		CHECK_INT(f.st.t.status, path[n]);
+		/* The assigned shop did not open it: not its to cancel. */
+		c = at(&FX_SA, 2004);
+		fx_status(c, id, SVC_TS_CANCELLED);
+		REJ(&f, c, "shop-a may not set it cancelled");
+		c = at(&FX_RS, 2004);
+		fx_status(c, id, SVC_TS_CANCELLED);
+		REJ(&f, c, "region-s may not set it cancelled (region region-n)");
+		fold_state g = f;
+		c = at(&FX_RN, 2005);
+		fx_status(c, id, SVC_TS_CANCELLED);
+		OK(&f, c);
+		c = at(&FX_HQ, 2005);
+		fx_status(c, id, SVC_TS_CANCELLED);
+		OK(&g, c);
+	}
+
+	/* A ticket HQ opened without a region is HQ's alone to dispatch. */
+	fold_state h = {0};
+	c = at(&FX_HQ, 3000);
+	fx_open(c, "", "");
+	snprintf(id, sizeof id, "%s", c->aggregate);
+	OK(&h, c);
+	CHECK_STR(h.st.t.region, "");
+	c = at(&FX_RN, 3001);
+	fx_assign(c, id, "shop-a");
+	REJ(&h, c, "region-n may not assign it (region none, HQ only)");
+	c = at(&FX_HQ, 3002);
+	fx_assign(c, id, "shop-a");
+	OK(&h, c);
+}
+
+static void test_claim_life(void)
+{
+	fold_state f = {0};
+	svc_claim *cl = &f.st.c;
+	svc_change *c;
+	const char *id = "C-shop-a-7";
+	const char *tk = "T-shop-a-7";
+
+	c = at(&FX_HQ, 5000);
+	fx_decide(c, id, SVC_CA_AUDIT, 1, 0, 15000);
+	REJ(&f, c, "claim C-shop-a-7: no such claim (not submitted before this decision)");
+	c = at(&FX_RN, 5000);
+	fx_submit(c, tk, 1, 8000, 2, 2500, 2000);
+	REJ(&f, c, "claim C-shop-a-7: only a shop submits claims, not region region-n");
+	c = at(&FX_SA, 5000);
+	fx_submit(c, tk, 2, 8000, 2, 2500, 2000);
+	REJ(&f, c, "claim C-shop-a-7: a first submission is revision 1, not 2");
+
+	c = at(&FX_SA, 5001);
+	fx_submit(c, tk, 1, 8000, 2, 2500, 2000);
+	OK(&f, c);
+	CHECK_STR(cl->id, id);
+	CHECK_STR(cl->ticket, tk);
+	CHECK_STR(cl->shop, "shop-a");
+	CHECK_STR(cl->region, "region-n");
+	CHECK_INT(cl->revision, 1);
+	CHECK_INT(cl->status, SVC_CS_SUBMITTED);
+	CHECK_INT(cl->total, 15000);
+	CHECK_INT(cl->labor, 8000);
+	CHECK_INT(cl->nparts, 1);
+	CHECK_STR(cl->parts[0].part_no, "CMP-35");
+	CHECK_INT(cl->parts[0].amount, 5000);
+	CHECK_INT(cl->submitted, FX_T0 + 5001000);
+
+	c = at(&FX_SA, 5002);
+	fx_submit(c, tk, 2, 8000, 2, 2500, 2000);
+	REJ(&f, c, "cannot resubmit a claim that is submitted (only returned or rejected)");
+
+	/* Audit: the claim's region or HQ, never the shop, on the right revision and amount. */
+	c = at(&FX_SA, 5003);
+	fx_decide(c, id, SVC_CA_AUDIT, 1, 0, 15000);
+	REJ(&f, c, "claim C-shop-a-7: shop-a may not decide on its own claim");
+	c = at(&FX_RS, 5003);
+	fx_decide(c, id, SVC_CA_AUDIT, 1, 0, 15000);
+	REJ(&f, c, "claim C-shop-a-7: region-s may not audit it (region region-n or HQ)");
+	c = at(&FX_RN, 5003);
+	fx_decide(c, id, SVC_CA_AUDIT, 2, 0, 15000);
+	REJ(&f, c, "claim C-shop-a-7: audit is for revision 2, the claim is at revision 1");
+	c = at(&FX_RN, 5003);
+	fx_decide(c, id, SVC_CA_AUDIT, 1, 0, 14000);
+	REJ(&f, c,
+	    "claim C-shop-a-7: audit is for a claimed 14000 fen, the claim totals 15000 "
+	    "fen");
+	c = at(&FX_HQ, 5003);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 0, 15000);
+	REJ(&f, c, "cannot approve a claim that is submitted (only audited)");
+	c = at(&FX_HQ, 5003);
+	fx_decide(c, id, SVC_CA_PAY, 1, 0, 15000);
+	REJ(&f, c, "cannot pay a claim that is submitted (only approved or partially_approved)");
+	c = at(&FX_RN, 5004);
+	fx_decide(c, id, SVC_CA_AUDIT, 1, 0, 15000);
+	OK(&f, c);
+	CHECK_INT(cl->status, SVC_CS_AUDITED);
+	CHECK_STR(cl->audited_by, "region-n");
+	CHECK_INT(cl->audited, FX_T0 + 5004000);
+	c = at(&FX_RN, 5005);
+	fx_decide(c, id, SVC_CA_AUDIT, 1, 0, 15000);
+	REJ(&f, c, "cannot audit a claim that is audited (only submitted)");
+
+	/* Only HQ approves, never more than claimed. */
+	c = at(&FX_RN, 5006);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 0, 15000);
+	REJ(&f, c, "claim C-shop-a-7: region region-n may not approve it (HQ only)");
+	c = at(&FX_SB, 5006);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 0, 15000);
+	REJ(&f, c, "claim C-shop-a-7: shop shop-b may not approve it (HQ only)");
+	c = at(&FX_HQ, 5006);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 15001, 15000);
+	REJ(&f, c, "claim C-shop-a-7: approves 15001 fen, more than the claimed 15000 fen");
+	fold_state full = f;
+	c = at(&FX_HQ, 5007);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 12000, 15000);
+	FX_COPY(c->u.claim_decide.reason, "travel not covered");
+	OK(&f, c);
+	CHECK_INT(cl->status, SVC_CS_PARTIAL);
+	CHECK_INT(cl->approved, 12000);
+	CHECK_STR(cl->decided_by, "hq");
+	CHECK_STR(cl->reason, "travel not covered");
+	c = at(&FX_HQ, 5007);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 0, 15000); /* 0 approves the full amount */
+	OK(&full, c);
+	CHECK_INT(full.st.c.status, SVC_CS_APPROVED);
+	CHECK_INT(full.st.c.approved, 15000);
+	c = at(&FX_HQ, 5008);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 15000, 15000);
+	REJ(&full, c, "cannot approve a claim that is approved (only audited)");
+
+	/* Decisions after approval. */
+	c = at(&FX_HQ, 5009);
+	fx_decide(c, id, SVC_CA_REJECT, 1, 0, 15000);
+	REJ(&f, c, "cannot reject a claim that is partially_approved (only submitted or audited)");
+	c = at(&FX_RN, 5009);
+	fx_decide(c, id, SVC_CA_RETURN, 1, 0, 15000);
+	REJ(&f, c, "cannot return a claim that is partially_approved");
+	c = at(&FX_RN, 5009);
+	fx_decide(c, id, SVC_CA_PAY, 1, 0, 15000);
+	REJ(&f, c, "claim C-shop-a-7: region region-n may not pay it (HQ only)");
+	c = at(&FX_HQ, 5010);
+	fx_decide(c, id, SVC_CA_PAY, 1, 0, 15000);
+	OK(&f, c);
+	CHECK_INT(cl->status, SVC_CS_PAID);
+	CHECK_STR(cl->pay_ref, "PAY-2024-06-0001");
+	CHECK_INT(cl->paid, FX_T0 + 5010000);
+	c = at(&FX_HQ, 5011);
+	fx_decide(c, id, SVC_CA_PAY, 1, 0, 15000);
+	REJ(&f, c, "cannot pay a claim that is paid");
+	c = at(&FX_SA, 5012);
+	fx_submit(c, tk, 2, 8000, 2, 2500, 2000);
+	REJ(&f, c, "cannot resubmit a claim that is paid");
+	CHECK_INT(cl->last.hlc, FX_HLC(5010, 0));
+}
+
+static void test_claim_resubmit(void)
+{
+	fold_state f = {0};
+	svc_claim *cl = &f.st.c;
+	svc_change *c;
+	const char *id = "C-shop-b-3";
+	const char *tk = "T-shop-b-3";
+
+	c = at(&FX_SB, 6000);
+	fx_submit(c, tk, 1, 8000, 2, 2500, 2000);
+	OK(&f, c);
+	c = at(&FX_RN, 6001);
+	fx_decide(c, id, SVC_CA_AUDIT, 1, 0, 15000);
+	OK(&f, c);
+	c = at(&FX_RN, 6002);
+	fx_decide(c, id, SVC_CA_RETURN, 1, 0, 15000);
+	OK(&f, c);
+	CHECK_INT(cl->status, SVC_CS_RETURNED);
+	CHECK_STR(cl->reason, "invoice photo missing");
+
+	/* Only the claim's shop resubmits, as the next revision. */
+	c = at(&FX_SA, 6003);
+	fx_submit(c, tk, 2, 8000, 2, 2500, 0);
+	REJ(&f, c, "claim C-shop-b-3: shop-a may not resubmit it (submitted by shop-b)");
+	c = at(&FX_SB, 6003);
+	fx_submit(c, tk, 3, 8000, 2, 2500, 0);
+	REJ(&f, c, "claim C-shop-b-3: resubmission must be revision 2, not 3");
+	c = at(&FX_SB, 6004);
+	fx_submit(c, tk, 2, 8000, 2, 2500, 0);
+	OK(&f, c);
+	CHECK_INT(cl->status, SVC_CS_SUBMITTED);
+	CHECK_INT(cl->revision, 2);
+	CHECK_INT(cl->total, 13000);
+	CHECK_STR(cl->reason, "");
+	CHECK_STR(cl->audited_by, "");
+	CHECK_STR(cl->decided_by, "");
+	CHECK_INT(cl->audited, 0);
+	CHECK_INT(cl->submitted, FX_T0 + 6004000);
+
+	/* Decisions taken on revision 1 cannot be replayed onto revision 2. */
+	c = at(&FX_RN, 6005);
+	fx_decide(c, id, SVC_CA_AUDIT, 1, 0, 15000);
+	REJ(&f, c, "audit is for revision 1, the claim is at revision 2");
+	c = at(&FX_RN, 6006);
+	fx_decide(c, id, SVC_CA_AUDIT, 2, 0, 13000);
+	OK(&f, c);
+	c = at(&FX_HQ, 6007);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 0, 15000);
+	REJ(&f, c, "approve is for revision 1, the claim is at revision 2");
+	/* An approval for an amount the claim no longer has is refused. */
+	c = at(&FX_HQ, 6007);
+	fx_decide(c, id, SVC_CA_APPROVE, 2, 0, 15000);
+	REJ(&f, c, "approve is for a claimed 15000 fen, the claim totals 13000 fen");
+	c = at(&FX_HQ, 6008);
+	fx_decide(c, id, SVC_CA_REJECT, 2, 0, 13000);
+	OK(&f, c);
+	CHECK_INT(cl->status, SVC_CS_REJECTED);
+	CHECK_STR(cl->reason, "duplicate of an earlier claim");
+
+	/* A rejected claim may come back too. */
+	c = at(&FX_SB, 6009);
+	fx_submit(c, tk, 3, 6000, 0, 0, 0);
+	OK(&f, c);
+	CHECK_INT(cl->revision, 3);
+	CHECK_INT(cl->nparts, 0);
+	CHECK_STR(cl->parts[0].part_no, "");
+	CHECK_INT(cl->parts[0].amount, 0);
+	CHECK_INT(cl->total, 6000);
+	c = at(&FX_HQ, 6010);
+	fx_decide(c, id, SVC_CA_REJECT, 3, 0, 6000); /* HQ may reject before any audit */
+	OK(&f, c);
+
+	/* A region-less shop's claim: only HQ can audit it. */
+	fold_state g = {0};
+	static const fx_actor direct = {"shop-d", SVC_ROLE_SHOP, ""};
+	c = at(&direct, 6100);
+	fx_submit(c, "T-shop-d-1", 1, 5000, 0, 0, 0);
+	OK(&g, c);
+	CHECK_STR(g.st.c.region, "");
+	c = at(&FX_RN, 6101);
+	fx_decide(c, "C-shop-d-1", SVC_CA_AUDIT, 1, 0, 5000);
+	REJ(&g, c, "region-n may not audit it (region none or HQ)");
+	c = at(&FX_HQ, 6102);
+	fx_decide(c, "C-shop-d-1", SVC_CA_AUDIT, 1, 0, 5000);
+	OK(&g, c);
+}
+
+static void test_transfer(void)
+{
+	fold_state f = {0};
+	svc_transfer *x = &f.st.x;
+	svc_change *c;
+
+	c = at(&FX_SA, 7000);
+	fx_move(c, SVC_MV_TRANSFER_IN, "shop-a", "CMP-35", 10, "X-region-n-40", NULL);
+	REJ(&f, c, "transfer X-region-n-40: not shipped (no transfer_out before this receipt)");
+
+	static const fx_actor rn40 = {"region-n", SVC_ROLE_REGION, "region-n"};
+	svc_change out;
+	fx_head(&out, &rn40, 40, FX_HLC(7001, 0));
+	fx_move(&out, SVC_MV_TRANSFER_OUT, "region-n", "CMP-35", -10, NULL, "shop-a");
+	CHECK_STR(out.aggregate, "X-region-n-40");
+	OK(&f, &out);
+	CHECK_STR(x->id, "X-region-n-40");
+	CHECK_STR(x->source, "region-n");
+	CHECK_STR(x->dest, "shop-a");
+	CHECK_STR(x->part_no, "CMP-35");
+	CHECK_INT(x->qty, 10);
+	CHECK(!x->received);
+	CHECK_INT(x->shipped, FX_T0 + 7001000);
+	CHECK_INT(svc_rules_for(SVC_AGG_TRANSFER)->step(&f.st, true, &out, why, sizeof why),
+	          SVC_EREJECT);
+	CHECK_STR(why, "transfer X-region-n-40: already shipped");
+
+	c = at(&FX_SB, 7002);
+	fx_move(c, SVC_MV_TRANSFER_IN, "shop-b", "CMP-35", 10, "X-region-n-40", NULL);
+	REJ(&f, c, "transfer X-region-n-40: ships to shop-a, not received by shop-b at shop-b");
+	c = at(&FX_SA, 7002);
+	fx_move(c, SVC_MV_TRANSFER_IN, "shop-a", "CMP-35", 9, "X-region-n-40", NULL);
+	REJ(&f, c,
+	    "transfer X-region-n-40: shipped 10, receipt is for 9 (receive the whole "
+	    "shipment, then adjust)");
+	c = at(&FX_SA, 7002);
+	fx_move(c, SVC_MV_TRANSFER_IN, "shop-a", "CMP-36", 10, "X-region-n-40", NULL);
+	REJ(&f, c, "transfer X-region-n-40: ships part CMP-35, receipt is for CMP-36");
+	c = at(&FX_SA, 7002);
+	fx_move(c, SVC_MV_TRANSFER_IN, "shop-a", "CMP-35", 10, "X-region-n-40", "hq");
+	REJ(&f, c, "transfer X-region-n-40: shipped from region-n, receipt names hq");
+	c = at(&FX_SA, 7003);
+	fx_move(c, SVC_MV_TRANSFER_IN, "shop-a", "CMP-35", 10, "X-region-n-40", "region-n");
+	OK(&f, c);
+	CHECK(x->received);
+	CHECK_INT(x->received_at, FX_T0 + 7003000);
+	c = at(&FX_SA, 7004);
+	fx_move(c, SVC_MV_TRANSFER_IN, "shop-a", "CMP-35", 10, "X-region-n-40", NULL);
+	REJ(&f, c, "transfer X-region-n-40: already received at shop-a");
+
+	/* Only the source ships (HQ included: it books at its own location). */
+	fold_state g = {0};
+	c = at(&FX_HQ, 7100);
+	fx_move(c, SVC_MV_TRANSFER_OUT, "region-n", "CMP-35", -5, NULL, "shop-a");
+	REJ(&g, c, "shipped from region-n by hq (only the source ships)");
+}
+
+static void test_catalog_and_moves(void)
+{
+	fold_state f = {0};
+	svc_change *c = at(&FX_HQ, 8000);
+	fx_catalog(c, "CMP-35", "压缩机", 52000);
+	OK(&f, c);
+	CHECK_STR(f.st.p.part_no, "CMP-35");
+	CHECK_INT(f.st.p.price, 52000);
+	c = at(&FX_HQ, 8001);
+	fx_catalog(c, "CMP-35", "压缩机 35 型", 49000);
+	OK(&f, c);
+	CHECK_STR(f.st.p.name, "压缩机 35 型");
+	CHECK_INT(f.st.p.price, 49000);
+	CHECK_INT(f.st.p.last.hlc, FX_HLC(8001, 0));
+
+	/* Ledger entries fold without state. */
+	c = at(&FX_SA, 8002);
+	fx_move(c, SVC_MV_CONSUME, "shop-a", "CMP-35", -1, "T-shop-a-1", NULL);
+	CHECK_INT(svc_rules_for(SVC_AGG_MOVE)->step(NULL, false, c, why, sizeof why), 0);
+	c = at(&FX_SA, 8003);
+	fx_move(c, SVC_MV_TRANSFER_OUT, "shop-a", "CMP-35", -1, NULL, "region-n");
+	CHECK_INT(svc_rules_for(SVC_AGG_MOVE)->step(NULL, false, c, why, sizeof why), SVC_EREJECT);
+	CHECK_HAS(why, "stock movement rules cannot fold a part.move change");
+	CHECK_INT(svc_rules_for(SVC_AGG_CATALOG)->step(&f.st, true, c, why, sizeof why),
+	          SVC_EREJECT);
+	CHECK_INT(svc_rules_for(SVC_AGG_CLAIM)->step(&f.st, true, c, why, sizeof why), SVC_EREJECT);
+	CHECK_INT(svc_rules_for(SVC_AGG_NODE)->step(&f.st, true, c, why, sizeof why), SVC_EREJECT);
+	c = at(&FX_HQ, 8004);
+	fx_catalog(c, "CMP-35", "x", 1);
+	CHECK_INT(svc_rules_for(SVC_AGG_TRANSFER)->step(&f.st, true, c, why, sizeof why),
+	          SVC_EREJECT);
+}
+
+static void test_stock_effects(void)
+{
+	svc_change c;
+	svc_stock_delta d[2];
+
+	fx_head(&c, &FX_HQ, 1, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_RECEIVE, "hq", "CMP-35", 100, NULL, NULL);
+	CHECK_INT(svc_stock_effects(&c, d), 1);
+	CHECK_STR(d[0].location, "hq");
+	CHECK_STR(d[0].part_no, "CMP-35");
+	CHECK_INT(d[0].on_hand, 100);
+	CHECK_INT(d[0].defective, 0);
+	CHECK_INT(d[0].in_transit_in, 0);
+
+	fx_head(&c, &FX_SA, 1, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_CONSUME, "shop-a", "CMP-35", -2, "T-shop-a-1", NULL);
+	CHECK_INT(svc_stock_effects(&c, d), 1);
+	CHECK_INT(d[0].on_hand, -2);
+
+	fx_move(&c, SVC_MV_ADJUST, "shop-a", "CMP-35", -1, NULL, NULL);
+	CHECK_INT(svc_stock_effects(&c, d), 1);
+	CHECK_INT(d[0].on_hand, -1);
+
+	fx_move(&c, SVC_MV_DEFECTIVE_RETURN, "shop-a", "CMP-35", 2, "T-shop-a-1", NULL);
+	CHECK_INT(svc_stock_effects(&c, d), 1);
+	CHECK_INT(d[0].on_hand, 0); /* good stock unchanged */
+	CHECK_INT(d[0].defective, 2);
+
+	fx_head(&c, &FX_HQ, 2, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_TRANSFER_OUT, "hq", "CMP-35", -40, NULL, "region-n");
+	CHECK_INT(svc_stock_effects(&c, d), 2);
+	CHECK_STR(d[0].location, "hq");
+	CHECK_INT(d[0].on_hand, -40);
+	CHECK_INT(d[0].in_transit_in, 0);
+	CHECK_STR(d[1].location, "region-n");
+	CHECK_STR(d[1].part_no, "CMP-35");
+	CHECK_INT(d[1].on_hand, 0);
+	CHECK_INT(d[1].in_transit_in, 40);
+
+	fx_head(&c, &FX_RN, 2, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_TRANSFER_IN, "region-n", "CMP-35", 40, "X-hq-2", NULL);
+	CHECK_INT(svc_stock_effects(&c, d), 1);
+	CHECK_STR(d[0].location, "region-n");
+	CHECK_INT(d[0].on_hand, 40);
+	CHECK_INT(d[0].in_transit_in, -40);
+
+	fx_head(&c, &FX_HQ, 3, FX_HLC(0, 0));
+	fx_catalog(&c, "CMP-35", "x", 1);
+	CHECK_INT(svc_stock_effects(&c, d), 0);
+	fx_move(&c, SVC_MV_ADJUST, "hq", "CMP-35", INT64_MIN, NULL, NULL);
+	CHECK_INT(svc_stock_effects(&c, d), 0); /* invalid: no effect, no overflow */
+}
+
+static void test_node(void)
+{
+	fold_state f = {0};
+	svc_node *n = &f.st.n;
+	svc_change *c;
+
+	c = at(&FX_HQ, 9000);
+	fx_revoke(c, "shop-a", 0);
+	REJ(&f, c, "node shop-a: no certificate to revoke");
+
+	c = at(&FX_HQ, 9001);
+	CHECK_INT(fx_cert(c, "shop-a", SVC_ROLE_SHOP, "region-n", 1), 0);
+	OK(&f, c);
+	CHECK_STR(n->node, "shop-a");
+	CHECK_INT(n->role, SVC_ROLE_SHOP);
+	CHECK_STR(n->region, "region-n");
+	CHECK_STR(n->upstream, "region-n");
+	CHECK_INT(n->serial, 1);
+	CHECK_INT(n->not_before, FX_T0);
+	CHECK_INT(n->pubkey[1], 32);
+	CHECK(!n->revoked);
+
+	c = at(&FX_HQ, 9002);
+	CHECK_INT(fx_cert(c, "shop-a", SVC_ROLE_SHOP, "region-n", 1), 0);
+	REJ(&f, c, "node shop-a: certificate serial 1 is not newer than the current serial 1");
+	c = at(&FX_HQ, 9003);
+	CHECK_INT(fx_cert(c, "shop-a", SVC_ROLE_SHOP, "region-s", 2), 0);
+	OK(&f, c); /* re-issued: moved to region-s */
+	CHECK_STR(n->region, "region-s");
+	CHECK_INT(n->serial, 2);
+
+	c = at(&FX_HQ, 9004);
+	fx_revoke(c, "shop-a", 1);
+	REJ(&f, c, "node shop-a: revocation is for serial 1, the current certificate is serial 2");
+	c = at(&FX_HQ, 9005);
+	fx_revoke(c, "shop-a", 2);
+	OK(&f, c);
+	CHECK(n->revoked);
+	CHECK_INT(n->revoked_hlc, FX_HLC(9005, 0));
+	CHECK_STR(n->revoke_reason, "shop withdrawn from the network (撤点)");
+	c = at(&FX_HQ, 9006);
+	fx_revoke(c, "shop-a", 0);
+	REJ(&f, c, "node shop-a: already revoked");
+	CHECK_INT(n->revoked_hlc, FX_HLC(9005, 0)); /* the cut-off does not move */
+
+	/* Re-admission is a new certificate. */
+	c = at(&FX_HQ, 9007);
+	CHECK_INT(fx_cert(c, "shop-a", SVC_ROLE_SHOP, "region-s", 3), 0);
+	OK(&f, c);
+	CHECK(!n->revoked);
+	CHECK_INT(n->revoked_hlc, 0);
+	CHECK_STR(n->revoke_reason, "");
+	CHECK_INT(n->last.hlc, FX_HLC(9007, 0));
+
+	/* A certificate folded into another node's entry is refused. */
+	c = at(&FX_HQ, 9008);
+	CHECK_INT(fx_cert(c, "shop-b", SVC_ROLE_SHOP, "region-n", 9), 0);
+	FX_COPY(c->aggregate, "N:shop-a");
+	CHECK_INT(svc_rules_for(SVC_AGG_NODE)->step(&f.st, true, c, why, sizeof why), SVC_EREJECT);
+	CHECK_STR(why, "node N:shop-a: certificate is for node shop-b");
+	c->u.node_cert.body_len = 3;
+	memset(c->u.node_cert.body, 0xff, 3);
+	CHECK_INT(svc_rules_for(SVC_AGG_NODE)->step(&f.st, true, c, why, sizeof why), SVC_EREJECT);
+	CHECK_STR(why, "node N:shop-a: certificate body does not decode");
+}
+
+int main(void)
+{
+	test_names();
+	test_node_ids();
+	test_phones();
+	test_text();
+	test_part_numbers();
+	test_dates();
+	test_warranty();
+	test_ids();
+	test_agg_types();
+	test_fold_cmp();
+	test_validate_common();
+	test_validate_ticket();
+	test_validate_catalog();
+	test_validate_move();
+	test_validate_claim();
+	test_validate_node();
+	test_authorize_matrix();
+	test_authorize_reasons();
+	test_ticket_life();
+	test_ticket_cancel();
+	test_claim_life();
+	test_claim_resubmit();
+	test_transfer();
+	test_catalog_and_moves();
+	test_stock_effects();
+	test_node();
+	return svc_test_done();
+}
