@@ -32,7 +32,7 @@
 
 #define SVC_CHANGE_MAX 8192       /* largest encoded change accepted */
 #define SVC_STATE_MAX 8192        /* largest encoded aggregate state */
-#define SVC_COMMIT_CHANGES_MAX 2048 /* changes covered by one commit */
+#define SVC_COMMIT_CHANGES_MAX 1024 /* changes covered by one commit (~35 KB header) */
 /* Largest encoded commit header, and largest Signed (which may wrap one). Each
  * hash costs 34 bytes on the wire (tag, length, 32 bytes); the 1024 bytes of
  * slack cover origin, seqs, prev_commit and the signature envelope, so a
@@ -114,5 +114,89 @@ typedef struct {
 
 int svc_bundle_encode(const svc_bundle *b, uint8_t *buf, size_t cap, size_t *len);
 int svc_bundle_decode(const uint8_t *buf, size_t len, svc_bundle *out);
+
+/* ------------------------------------------------------------ protocol messages
+ *
+ * One Envelope per ZeroMQ message. Decoded messages point into memory owned
+ * by the svc_msg (free with svc_msg_free); blobs are the original bytes of
+ * changes and commits, which are hashed and verified as received.
+ */
+
+#define SVC_PROTO_VERSION 1
+#define SVC_MSG_MAX (32u << 20)     /* largest protocol message accepted */
+#define SVC_HELLO_HEADS_MAX 100000  /* origins in one HELLO summary */
+#define SVC_BATCH_CHANGES_MAX 8192  /* changes in one BATCH */
+#define SVC_BATCH_COMMITS_MAX 8192
+
+typedef struct {
+	const uint8_t *data;
+	size_t len;
+} svc_blob;
+
+typedef struct {
+	char origin[SVC_ID_LEN];
+	uint64_t seq;
+} svc_origin_head;
+
+typedef enum {
+	SVC_MSG_NONE = 0,
+	SVC_MSG_HELLO,
+	SVC_MSG_BATCH,
+	SVC_MSG_ACK,
+	SVC_MSG_PING,
+	SVC_MSG_ERROR,
+} svc_msg_type;
+
+typedef struct {
+	uint32_t version;
+	char node[SVC_ID_LEN];
+	uint8_t store_id[16];
+	uint64_t checkpoint;
+	bool has_your_store_id;
+	uint8_t your_store_id[16];
+	size_t nheads;
+	svc_origin_head *heads;
+	uint64_t hlc;
+} svc_hello;
+
+typedef struct {
+	uint64_t id;
+	uint64_t to_lsn;
+	size_t nchanges;
+	svc_blob *changes;
+	size_t ncommits;
+	svc_blob *commits;
+} svc_batch;
+
+typedef struct {
+	uint64_t id;
+	uint64_t to_lsn;
+	uint32_t applied, duplicates, quarantined;
+} svc_ack;
+
+typedef struct {
+	svc_msg_type type;
+	union {
+		svc_hello hello;
+		svc_batch batch;
+		svc_ack ack;
+		struct {
+			uint64_t hlc;
+		} ping;
+		struct {
+			uint32_t code;
+			char text[SVC_REASON_LEN];
+		} error;
+	} u;
+	void *priv_; /* decoder's allocations */
+} svc_msg;
+
+/* Decode one message (size-capped at SVC_MSG_MAX before decoding). On
+ * success the caller must svc_msg_free(). On failure nothing needs freeing. */
+int svc_msg_decode(const uint8_t *buf, size_t len, svc_msg *out);
+void svc_msg_free(svc_msg *m);
+
+/* Encode into a malloc'ed buffer (caller frees with free()). */
+int svc_msg_encode(const svc_msg *m, uint8_t **out, size_t *len);
 
 #endif
