@@ -1,0 +1,825 @@
+/*
+ * svc_sync: commits, read isolation, batch build and apply. See svc_sync.h.
+ *
+ * Trust. A receiver believes a change because (1) it is covered by a commit
+ * whose Ed25519 signature verifies with its origin's certified key (HQ's key
+ * from the enrollment bundle for HQ itself), (2) its BLAKE2b hash is the one
+ * that commit lists for its seq, and (3) svc_store_apply() finds it chains to
+ * the origin's previous change where that is held, and that the origin's
+ * certificate allows it. The peer that relayed it is trusted for nothing but
+ * the shape of the tree: a downstream peer may only relay changes from its
+ * own subtree.
+ *
+ * Read isolation. Downward, a peer receives only what DESIGN.md section 5
+ * says it may see, decided per change against the current state of its
+ * aggregate: a shop gets tickets assigned to it (with their earlier history
+ * when it gains one), its own claims, moves at its location, transfers to or
+ * from it, the catalog, and the directory entries of HQ, the regions and its
+ * own region; a region gets everything of its region. Upward, a node sends
+ * what originated at it or below it.
+ */
+#include "svc_sync.h"
+
+#include "svc_err.h"
+#include "svc_rules.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ commits */
+
+struct commit_arg {
+	const svc_keypair *kp;
+	size_t made;
+	uint8_t (*hashes)[SVC_HASH_LEN];
+	uint8_t *hbuf, *sbuf;
+};
+
+static int commit_fn(svc_txn *t, void *argp)
+{
+	struct commit_arg *a = argp;
+	svc_self self;
+	uint64_t head, last;
+	uint8_t head_hash[SVC_HASH_LEN], sig[SVC_SIG_LEN];
+	const uint8_t *prev_bytes;
+	size_t prev_len;
+	svc_commit_header h;
+	int rc;
+
+	a->made = 0;
+	rc = svc_self_get(t, &self);
+	if (!rc)
+		rc = svc_head_get(t, self.node, &head, head_hash);
+	if (!rc)
+		rc = svc_commit_latest(t, self.node, &last, &prev_bytes, &prev_len);
+	if (rc)
+		return rc;
+	memset(&h, 0, sizeof h);
+	snprintf(h.origin, sizeof h.origin, "%s", self.node);
+	if (prev_bytes) {
+		const uint8_t *body;
+		size_t blen;
+		uint8_t psig[SVC_SIG_LEN];
+		rc = svc_signed_decode(prev_bytes, prev_len, &body, &blen, psig);
+		if (rc)
+			return svc_errctx(rc, "own commit %s/%llu", self.node,
+					  (unsigned long long)last);
+		svc_hash(body, blen, h.prev_commit);
+		h.has_prev = true;
+	}
+	while (last < head) {
+		uint64_t n = head - last;
+		if (n > SVC_COMMIT_CHANGES_MAX)
+			n = SVC_COMMIT_CHANGES_MAX;
+		for (uint64_t i = 0; i < n; i++) {
+			rc = svc_change_hash(t, self.node, last + 1 + i, a->hashes[i]);
+			if (rc)
+				return rc == SVC_ENOTFOUND
+					       ? svc_errf(SVC_ESTORE, "own change %s/%llu is missing",
+							  self.node,
+							  (unsigned long long)(last + 1 + i))
+					       : rc;
+		}
+		h.first_seq = last + 1;
+		h.last_seq = last + n;
+		h.nhashes = (size_t)n;
+		h.hashes = a->hashes;
+		size_t hlen, slen;
+		rc = svc_commit_header_encode(&h, a->hbuf, SVC_COMMIT_MAX, &hlen);
+		if (rc)
+			return rc;
+		svc_sign(a->kp, a->hbuf, hlen, sig);
+		rc = svc_signed_encode(a->hbuf, hlen, sig, a->sbuf, SVC_COMMIT_MAX + 256, &slen);
+		if (rc)
+			return rc;
+		rc = svc_commit_put(t, self.node, h.first_seq, h.last_seq, a->sbuf, slen);
+		if (rc)
+			return rc;
+		svc_hash(a->hbuf, hlen, h.prev_commit);
+		h.has_prev = true;
+		last += n;
+		a->made++;
+	}
+	return 0;
+}
+
+int svc_sync_commit_local(svc_store *s, const svc_keypair *kp, size_t *made)
+{
+	struct commit_arg a = {.kp = kp};
+	a.hashes = malloc(SVC_COMMIT_CHANGES_MAX * sizeof *a.hashes);
+	a.hbuf = malloc(SVC_COMMIT_MAX);
+	a.sbuf = malloc(SVC_COMMIT_MAX + 256);
+	int rc = (a.hashes && a.hbuf && a.sbuf) ? svc_store_write(s, commit_fn, &a)
+						 : svc_errf(SVC_ENOMEM, "out of memory");
+	free(a.hashes);
+	free(a.hbuf);
+	free(a.sbuf);
+	if (made)
+		*made = rc ? 0 : a.made;
+	return rc;
+}
+
+/* ------------------------------------------------------------ peers and visibility */
+
+int svc_sync_peer_view(svc_txn *t, const char *peer, bool upstream, svc_peer_view *out)
+{
+	svc_node n;
+	memset(out, 0, sizeof *out);
+	snprintf(out->node, sizeof out->node, "%s", peer);
+	out->upstream = upstream;
+	int rc = svc_node_get(t, peer, &n);
+	if (rc == SVC_ENOTFOUND && upstream) {
+		/* A fresh node learns its upstream's certificate only from
+		 * the first batch; the enrollment bundle already says who it
+		 * is: HQ, or else this node's region. */
+		svc_self self;
+		if (svc_self_get(t, &self) == 0 && strcmp(self.upstream, peer) == 0) {
+			svc_errclear();
+			bool hq = strcmp(self.hq_node, peer) == 0;
+			out->role = hq ? SVC_ROLE_HQ : SVC_ROLE_REGION;
+			if (!hq)
+				snprintf(out->region, sizeof out->region, "%s", peer);
+			return 0;
+		}
+	}
+	if (rc)
+		return rc;
+	out->role = n.role;
+	snprintf(out->region, sizeof out->region, "%s", n.region);
+	return 0;
+}
+
+/* The upstream of `node` per the directory ("" when unknown). */
+static void upstream_of(svc_txn *t, const char *node, char out[SVC_ID_LEN])
+{
+	svc_node n;
+	out[0] = '\0';
+	if (svc_node_get(t, node, &n) == 0)
+		snprintf(out, SVC_ID_LEN, "%s", n.upstream);
+	svc_errclear();
+}
+
+/* Is `node` the region R itself or a node of region R? */
+static bool in_region(svc_txn *t, const char *node, const char *region)
+{
+	svc_node n;
+	if (strcmp(node, region) == 0)
+		return true;
+	bool yes = svc_node_get(t, node, &n) == 0 && strcmp(n.region, region) == 0;
+	svc_errclear();
+	return yes;
+}
+
+/* A location (stock) is visible to the peer: its own, or in its region. */
+static bool location_visible(svc_txn *t, const svc_peer_view *pv, const char *loc)
+{
+	if (pv->role == SVC_ROLE_SHOP)
+		return strcmp(loc, pv->node) == 0;
+	return in_region(t, loc, pv->node);
+}
+
+/* Did the ticket's history ever assign it to `shop`? */
+struct assigned_arg {
+	const char *shop;
+	bool yes;
+};
+
+static int assigned_step(const svc_logged_change *lc, void *argp)
+{
+	struct assigned_arg *a = argp;
+	const svc_change *c = &lc->c;
+	if ((c->kind == SVC_CK_TICKET_ASSIGN && strcmp(c->u.ticket_assign.shop, a->shop) == 0) ||
+	    (c->kind == SVC_CK_TICKET_OPEN && strcmp(c->u.ticket_open.shop, a->shop) == 0)) {
+		a->yes = true;
+		return 1;
+	}
+	return 0;
+}
+
+static bool ticket_visible(svc_txn *t, const svc_peer_view *pv, const svc_change *c)
+{
+	svc_ticket tk;
+	bool have = svc_ticket_get(t, c->aggregate, &tk) == 0;
+	svc_errclear();
+	if (pv->role == SVC_ROLE_REGION)
+		return have ? strcmp(tk.region, pv->node) == 0
+			    : c->kind == SVC_CK_TICKET_OPEN &&
+				      strcmp(c->u.ticket_open.region, pv->node) == 0;
+	if (have && (strcmp(tk.shop, pv->node) == 0 || strcmp(tk.opened_by, pv->node) == 0))
+		return true;
+	/* A shop that held the ticket hears that it was re-assigned away. */
+	if (c->kind == SVC_CK_TICKET_ASSIGN) {
+		struct assigned_arg a = {pv->node, false};
+		svc_agg_each(t, c->aggregate, assigned_step, &a);
+		return a.yes;
+	}
+	return false;
+}
+
+bool svc_sync_visible(svc_txn *t, const svc_peer_view *pv, const svc_change *c)
+{
+	svc_self self;
+	char up[SVC_ID_LEN];
+
+	if (strcmp(c->origin, pv->node) == 0)
+		return false; /* never send a peer its own changes */
+	if (svc_self_get(t, &self))
+		return false;
+	if (pv->upstream) {
+		if (strcmp(c->origin, self.node) == 0)
+			return true;
+		upstream_of(t, c->origin, up);
+		return strcmp(up, self.node) == 0;
+	}
+	/* Downward: not what came from the peer's own subtree. */
+	upstream_of(t, c->origin, up);
+	if (strcmp(up, pv->node) == 0)
+		return false;
+	if (pv->role == SVC_ROLE_HQ)
+		return true; /* HQ below this node cannot happen; be generous */
+
+	switch (svc_change_agg_type(c)) {
+	case SVC_AGG_CATALOG:
+		return true;
+	case SVC_AGG_NODE: {
+		svc_node n;
+		const char *node = c->aggregate + 2; /* "N:<node>" */
+		if (svc_node_get(t, node, &n) != 0) {
+			svc_errclear();
+			return false;
+		}
+		if (n.role == SVC_ROLE_HQ || n.role == SVC_ROLE_REGION)
+			return true;
+		const char *peer_region = pv->role == SVC_ROLE_SHOP ? pv->region : pv->node;
+		return strcmp(n.node, pv->node) == 0 || strcmp(n.region, peer_region) == 0;
+	}
+	case SVC_AGG_TICKET:
+		return ticket_visible(t, pv, c);
+	case SVC_AGG_CLAIM: {
+		svc_claim cl;
+		if (svc_claim_get(t, c->aggregate, &cl) != 0) {
+			svc_errclear();
+			return false;
+		}
+		return pv->role == SVC_ROLE_SHOP ? strcmp(cl.shop, pv->node) == 0
+						 : strcmp(cl.region, pv->node) == 0;
+	}
+	case SVC_AGG_TRANSFER: {
+		svc_transfer x;
+		if (svc_transfer_get(t, c->aggregate, &x) != 0) {
+			svc_errclear();
+			return false;
+		}
+		return location_visible(t, pv, x.source) || location_visible(t, pv, x.dest);
+	}
+	case SVC_AGG_MOVE:
+		return location_visible(t, pv, c->u.part_move.location);
+	default:
+		return false;
+	}
+}
+
+/* ------------------------------------------------------------ heads */
+
+void svc_heads_free(svc_heads *h)
+{
+	free(h->heads);
+	h->heads = NULL;
+	h->n = 0;
+}
+
+static int heads_cmp(const void *a, const void *b)
+{
+	return strcmp(((const svc_origin_head *)a)->origin, ((const svc_origin_head *)b)->origin);
+}
+
+struct heads_arg {
+	svc_heads *h;
+	size_t cap;
+};
+
+static int heads_step(const char *origin, uint64_t seq, const uint8_t hash[SVC_HASH_LEN],
+		      uint64_t contig, void *argp)
+{
+	struct heads_arg *a = argp;
+	(void)seq;
+	(void)hash;
+	if (!contig)
+		return 0;
+	if (a->h->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		if (cap > SVC_HELLO_HEADS_MAX)
+			return 0; /* a summary is an optimisation: stop growing */
+		svc_origin_head *p = realloc(a->h->heads, cap * sizeof *p);
+		if (!p)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+		a->h->heads = p;
+		a->cap = cap;
+	}
+	svc_origin_head *oh = &a->h->heads[a->h->n++];
+	snprintf(oh->origin, sizeof oh->origin, "%s", origin);
+	oh->seq = contig;
+	return 0;
+}
+
+int svc_sync_heads(svc_txn *t, svc_heads *out)
+{
+	struct heads_arg a = {out, 0};
+	memset(out, 0, sizeof *out);
+	int rc = svc_head_each(t, heads_step, &a);
+	if (rc)
+		svc_heads_free(out);
+	return rc;
+}
+
+int svc_heads_from_hello(const svc_hello *h, svc_heads *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!h->nheads)
+		return 0;
+	out->heads = malloc(h->nheads * sizeof *out->heads);
+	if (!out->heads)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	memcpy(out->heads, h->heads, h->nheads * sizeof *out->heads);
+	out->n = h->nheads;
+	qsort(out->heads, out->n, sizeof *out->heads, heads_cmp);
+	return 0;
+}
+
+static uint64_t heads_lookup(const svc_heads *h, const char *origin)
+{
+	if (!h || !h->n)
+		return 0;
+	svc_origin_head key;
+	snprintf(key.origin, sizeof key.origin, "%s", origin);
+	const svc_origin_head *f = bsearch(&key, h->heads, h->n, sizeof key, heads_cmp);
+	return f ? f->seq : 0;
+}
+
+/* ------------------------------------------------------------ build */
+
+typedef struct {
+	char origin[SVC_ID_LEN];
+	uint64_t last;
+} commit_ref;
+
+struct build {
+	svc_txn *t;
+	const svc_peer_view *pv;
+	const svc_heads *skip;
+	const svc_build_limits *lim;
+	svc_self self;
+	svc_blob *changes;
+	size_t nchanges, cap_changes;
+	svc_blob *commits; /* with refs: cap_commits entries each */
+	commit_ref *refs;
+	size_t ncommits, cap_commits;
+	size_t bytes, scanned;
+	uint64_t to_lsn;
+	bool more, blocked;
+	int err;
+};
+
+static bool have_commit(struct build *b, const char *origin, uint64_t last)
+{
+	/* Batches hold few commits (one per 1,024 changes of an origin), and
+	 * the newest is the likeliest match: search backwards. */
+	for (size_t i = b->ncommits; i-- > 0;)
+		if (b->refs[i].last == last && strcmp(b->refs[i].origin, origin) == 0)
+			return true;
+	return false;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap * 2 : 256;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * elem);
+	if (!q)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Add one change and the commit covering it. Returns 1 when a limit says
+ * the batch is full (nothing added). */
+static int add_change(struct build *b, const svc_logged_change *lc)
+{
+	const uint8_t *cb = NULL;
+	size_t clen = 0;
+	uint64_t first, last;
+	bool need_commit;
+	int rc = svc_commit_find(b->t, lc->c.origin, lc->c.seq, &cb, &clen, &first, &last);
+	if (rc == SVC_ENOTFOUND) {
+		if (strcmp(lc->c.origin, b->self.node) == 0) {
+			b->blocked = true; /* sign first, then ship */
+			return 1;
+		}
+		cb = NULL; /* the receiver will quarantine it, visibly */
+	} else if (rc) {
+		return rc;
+	}
+	need_commit = cb && !have_commit(b, lc->c.origin, last);
+	size_t add = lc->len + (need_commit ? clen : 0);
+	if (b->nchanges && (b->nchanges + 1 > b->lim->max_changes ||
+			    b->bytes + add > b->lim->max_bytes)) {
+		b->more = true;
+		return 1;
+	}
+	rc = grow((void **)&b->changes, &b->cap_changes, b->nchanges + 1, sizeof *b->changes);
+	if (rc)
+		return rc;
+	b->changes[b->nchanges].data = lc->bytes;
+	b->changes[b->nchanges].len = lc->len;
+	b->nchanges++;
+	if (need_commit) {
+		if (b->ncommits == b->cap_commits) {
+			size_t n = b->cap_commits ? b->cap_commits * 2 : 16;
+			svc_blob *c2 = realloc(b->commits, n * sizeof *c2);
+			if (!c2)
+				return svc_errf(SVC_ENOMEM, "out of memory");
+			b->commits = c2;
+			commit_ref *r2 = realloc(b->refs, n * sizeof *r2);
+			if (!r2)
+				return svc_errf(SVC_ENOMEM, "out of memory");
+			b->refs = r2;
+			b->cap_commits = n;
+		}
+		b->commits[b->ncommits].data = cb;
+		b->commits[b->ncommits].len = clen;
+		snprintf(b->refs[b->ncommits].origin, SVC_ID_LEN, "%s", lc->c.origin);
+		b->refs[b->ncommits].last = last;
+		b->ncommits++;
+	}
+	b->bytes += add;
+	return 0;
+}
+
+struct backfill {
+	struct build *b;
+	uint64_t before_lsn;
+};
+
+static int backfill_step(const svc_logged_change *lc, void *argp)
+{
+	struct backfill *bf = argp;
+	if (lc->lsn >= bf->before_lsn || strcmp(lc->c.origin, bf->b->pv->node) == 0)
+		return 0;
+	if (lc->c.seq <= heads_lookup(bf->b->skip, lc->c.origin))
+		return 0;
+	return add_change(bf->b, lc);
+}
+
+static int build_step(const svc_logged_change *lc, void *argp)
+{
+	struct build *b = argp;
+	int rc;
+
+	if (++b->scanned > b->lim->max_scan) {
+		b->more = true;
+		return 1;
+	}
+	if (lc->c.seq <= heads_lookup(b->skip, lc->c.origin) ||
+	    !svc_sync_visible(b->t, b->pv, &lc->c)) {
+		b->to_lsn = lc->lsn;
+		return 0;
+	}
+	/* A shop that gains a ticket first gets the ticket's earlier history.
+	 * (A ticket's history is tens of changes; a batch holds thousands.) */
+	if (b->pv->role == SVC_ROLE_SHOP && !b->pv->upstream &&
+	    ((lc->c.kind == SVC_CK_TICKET_ASSIGN &&
+	      strcmp(lc->c.u.ticket_assign.shop, b->pv->node) == 0))) {
+		size_t mark = b->nchanges;
+		struct backfill bf = {b, lc->lsn};
+		rc = svc_agg_each(b->t, lc->c.aggregate, backfill_step, &bf);
+		if (rc == 1 && mark > 0) {
+			/* Did not fit: send what we have, this change next time. */
+			b->nchanges = mark;
+			return 1;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	rc = add_change(b, lc);
+	if (rc)
+		return rc;
+	b->to_lsn = lc->lsn;
+	return 0;
+}
+
+int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
+		   const svc_heads *skip, const svc_build_limits *lim, uint64_t batch_id,
+		   uint8_t **msg, size_t *len, svc_build_result *res)
+{
+	struct build b;
+	svc_txn *t;
+	int rc;
+
+	*msg = NULL;
+	*len = 0;
+	memset(res, 0, sizeof *res);
+	memset(&b, 0, sizeof b);
+	rc = svc_txn_begin(s, false, &t);
+	if (rc)
+		return rc;
+	b.t = t;
+	b.pv = pv;
+	b.skip = skip;
+	b.lim = lim;
+	b.to_lsn = after_lsn;
+	rc = svc_self_get(t, &b.self);
+	if (!rc) {
+		rc = svc_log_each_from(t, after_lsn + 1, build_step, &b);
+		if (rc == 1)
+			rc = 0;
+	}
+	if (!rc && (b.nchanges || b.to_lsn > after_lsn)) {
+		svc_msg m;
+		memset(&m, 0, sizeof m);
+		m.type = SVC_MSG_BATCH;
+		m.u.batch.id = batch_id;
+		m.u.batch.to_lsn = b.to_lsn;
+		m.u.batch.nchanges = b.nchanges;
+		m.u.batch.changes = b.changes;
+		m.u.batch.ncommits = b.ncommits;
+		m.u.batch.commits = b.commits;
+		rc = svc_msg_encode(&m, msg, len);
+	}
+	svc_txn_abort(&t);
+	res->to_lsn = b.to_lsn;
+	res->nchanges = b.nchanges;
+	res->ncommits = b.ncommits;
+	res->more = b.more;
+	res->blocked = b.blocked;
+	free(b.changes);
+	free(b.commits);
+	free(b.refs);
+	return rc;
+}
+
+/* ------------------------------------------------------------ apply */
+
+typedef struct {
+	int state; /* 0 unchecked, 1 good, -1 bad */
+	char origin[SVC_ID_LEN];
+	uint64_t first, last;
+	uint8_t (*hashes)[SVC_HASH_LEN];
+	char reason[SVC_REASON_LEN];
+	bool stored;
+} commit_check;
+
+struct apply {
+	const svc_peer_view *pv;
+	const uint8_t *peer_store_id;
+	const svc_batch *b;
+	svc_apply_result *res;
+	commit_check *cc;
+};
+
+/* Decode and verify commit i (once per batch). */
+static int commit_verify(svc_txn *t, struct apply *a, size_t i)
+{
+	commit_check *c = &a->cc[i];
+	const svc_blob *blob = &a->b->commits[i];
+	const uint8_t *hb;
+	size_t hlen;
+	uint8_t sig[SVC_SIG_LEN], pk[SVC_PK_LEN];
+	svc_commit_header h;
+	svc_self self;
+	svc_node n;
+
+	if (c->state)
+		return 0;
+	c->state = -1;
+	if (!c->hashes) {
+		c->hashes = malloc(SVC_COMMIT_CHANGES_MAX * SVC_HASH_LEN);
+		if (!c->hashes)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+	}
+	if (svc_signed_decode(blob->data, blob->len, &hb, &hlen, sig) ||
+	    svc_commit_header_decode(hb, hlen, &h, c->hashes)) {
+		snprintf(c->reason, sizeof c->reason, "commit: %s", svc_errmsg());
+		return 0;
+	}
+	snprintf(c->origin, sizeof c->origin, "%s", h.origin);
+	c->first = h.first_seq;
+	c->last = h.last_seq;
+	int rc = svc_self_get(t, &self);
+	if (rc)
+		return rc;
+	if (strcmp(h.origin, self.hq_node) == 0) {
+		memcpy(pk, self.hq_pubkey, SVC_PK_LEN);
+	} else if (svc_node_get(t, h.origin, &n) == 0) {
+		memcpy(pk, n.pubkey, SVC_PK_LEN);
+	} else {
+		snprintf(c->reason, sizeof c->reason,
+			 "commit %s/%llu-%llu: unknown origin (no certificate)", h.origin,
+			 (unsigned long long)h.first_seq, (unsigned long long)h.last_seq);
+		svc_errclear();
+		return svc_txn_err(t);
+	}
+	if (svc_verify(pk, hb, hlen, sig)) {
+		snprintf(c->reason, sizeof c->reason,
+			 "commit %s/%llu-%llu: signature does not verify", h.origin,
+			 (unsigned long long)h.first_seq, (unsigned long long)h.last_seq);
+		return 0;
+	}
+	c->state = 1;
+	return 0;
+}
+
+/* Find the batch commit that covers (origin, seq); -1 when none. */
+static long find_commit(svc_txn *t, struct apply *a, const char *origin, uint64_t seq, int *err)
+{
+	for (size_t i = 0; i < a->b->ncommits; i++) {
+		*err = commit_verify(t, a, i);
+		if (*err)
+			return -1;
+		commit_check *c = &a->cc[i];
+		if (c->origin[0] && strcmp(c->origin, origin) == 0 && seq >= c->first &&
+		    seq <= c->last)
+			return (long)i;
+	}
+	return -1;
+}
+
+static int quarantine(svc_txn *t, struct apply *a, const svc_blob *blob, const char *reason)
+{
+	a->res->quarantined++;
+	if (!a->res->first_reason[0])
+		snprintf(a->res->first_reason, sizeof a->res->first_reason, "%s", reason);
+	return svc_quarantine_put(t, a->pv->node, reason, blob->data, blob->len);
+}
+
+/* Is the origin the peer or in the peer's subtree? */
+static bool from_subtree(svc_txn *t, const svc_peer_view *pv, const char *origin)
+{
+	char up[SVC_ID_LEN];
+	if (strcmp(origin, pv->node) == 0)
+		return true;
+	upstream_of(t, origin, up);
+	return strcmp(up, pv->node) == 0;
+}
+
+static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
+{
+	char reason[SVC_REASON_LEN];
+	uint8_t hash[SVC_HASH_LEN], have[SVC_HASH_LEN];
+	svc_change c;
+	int rc, err = 0;
+
+	if (blob->len > SVC_CHANGE_MAX) {
+		snprintf(reason, sizeof reason, "change of %zu bytes exceeds %d", blob->len,
+			 SVC_CHANGE_MAX);
+		return quarantine(t, a, blob, reason);
+	}
+	if (svc_change_decode(blob->data, blob->len, &c)) {
+		snprintf(reason, sizeof reason, "undecodable change: %s", svc_errmsg());
+		return quarantine(t, a, blob, reason);
+	}
+	/* Replays are common (reconnects, backfill): recognise them before
+	 * spending a signature check. */
+	svc_hash(blob->data, blob->len, hash);
+	rc = svc_change_hash(t, c.origin, c.seq, have);
+	if (rc == 0 && memcmp(hash, have, SVC_HASH_LEN) == 0) {
+		a->res->duplicates++;
+		return 0;
+	}
+	if (rc && rc != SVC_ENOTFOUND)
+		return rc;
+	svc_errclear();
+	if (!a->pv->upstream && !from_subtree(t, a->pv, c.origin)) {
+		snprintf(reason, sizeof reason,
+			 "change %s/%llu relayed by %s, which is not its origin's upstream",
+			 c.origin, (unsigned long long)c.seq, a->pv->node);
+		return quarantine(t, a, blob, reason);
+	}
+	long ci = find_commit(t, a, c.origin, c.seq, &err);
+	if (err)
+		return err;
+	if (ci < 0) {
+		/* A batch ships the commit with the first change it covers;
+		 * any earlier one is stored here already. */
+		const uint8_t *cb;
+		size_t clen;
+		uint64_t first, last;
+		rc = svc_commit_find(t, c.origin, c.seq, &cb, &clen, &first, &last);
+		if (rc == 0) {
+			const uint8_t *hb;
+			size_t hlen;
+			uint8_t sig[SVC_SIG_LEN];
+			svc_commit_header h;
+			uint8_t (*hb_hashes)[SVC_HASH_LEN] = malloc(SVC_COMMIT_CHANGES_MAX *
+								    SVC_HASH_LEN);
+			if (!hb_hashes)
+				return svc_errf(SVC_ENOMEM, "out of memory");
+			bool ok = svc_signed_decode(cb, clen, &hb, &hlen, sig) == 0 &&
+				  svc_commit_header_decode(hb, hlen, &h, hb_hashes) == 0 &&
+				  memcmp(hb_hashes[c.seq - h.first_seq], hash, SVC_HASH_LEN) == 0;
+			free(hb_hashes);
+			if (!ok) {
+				snprintf(reason, sizeof reason,
+					 "change %s/%llu: hash not in its commit", c.origin,
+					 (unsigned long long)c.seq);
+				return quarantine(t, a, blob, reason);
+			}
+		} else if (rc == SVC_ENOTFOUND) {
+			snprintf(reason, sizeof reason, "change %s/%llu: no signed commit covers it",
+				 c.origin, (unsigned long long)c.seq);
+			svc_errclear();
+			return quarantine(t, a, blob, reason);
+		} else {
+			return rc;
+		}
+	} else {
+		commit_check *cc = &a->cc[ci];
+		if (cc->state < 0)
+			return quarantine(t, a, blob, cc->reason);
+		if (memcmp(cc->hashes[c.seq - cc->first], hash, SVC_HASH_LEN) != 0) {
+			snprintf(reason, sizeof reason,
+				 "change %s/%llu: hash differs from the one its commit signs",
+				 c.origin, (unsigned long long)c.seq);
+			return quarantine(t, a, blob, reason);
+		}
+	}
+
+	rc = svc_store_apply(t, blob->data, blob->len, &c, false, hash);
+	if (rc == 1) {
+		a->res->duplicates++;
+		return 0;
+	}
+	if (rc < 0) {
+		if (svc_txn_err(t))
+			return svc_txn_err(t); /* the store failed: abort the batch */
+		return quarantine(t, a, blob, svc_errmsg());
+	}
+	a->res->applied++;
+	if (c.kind == SVC_CK_NODE_CERT || c.kind == SVC_CK_NODE_REVOKE)
+		a->res->directory_changed = true;
+	if (ci >= 0 && !a->cc[ci].stored) {
+		const svc_blob *cb = &a->b->commits[ci];
+		rc = svc_commit_put(t, c.origin, a->cc[ci].first, a->cc[ci].last, cb->data,
+				    cb->len);
+		if (rc)
+			return rc;
+		a->cc[ci].stored = true;
+	}
+	return 0;
+}
+
+static int apply_fn(svc_txn *t, void *argp)
+{
+	struct apply *a = argp;
+	svc_peer p;
+	int rc;
+
+	memset(a->res, 0, sizeof *a->res);
+	for (size_t i = 0; i < a->b->ncommits; i++) {
+		a->cc[i].state = 0;
+		a->cc[i].stored = false;
+		a->cc[i].origin[0] = '\0';
+	}
+	for (size_t i = 0; i < a->b->nchanges; i++) {
+		rc = apply_one(t, a, &a->b->changes[i]);
+		if (rc)
+			return rc;
+	}
+	rc = svc_peer_get(t, a->pv->node, &p);
+	if (rc)
+		return rc;
+	if (memcmp(p.store_id, a->peer_store_id, sizeof p.store_id) != 0) {
+		/* A new store behind the same node id (restored, rebuilt):
+		 * positions in its log start over. */
+		memcpy(p.store_id, a->peer_store_id, sizeof p.store_id);
+		p.recv_lsn = 0;
+	}
+	if (a->b->to_lsn > p.recv_lsn)
+		p.recv_lsn = a->b->to_lsn;
+	p.last_seen_ms = svc_hlc_now_ms();
+	a->res->to_lsn = p.recv_lsn;
+	return svc_peer_put(t, &p);
+}
+
+int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
+		   const svc_batch *b, svc_apply_result *res)
+{
+	struct apply a = {pv, peer_store_id, b, res, NULL};
+	if (b->ncommits > SVC_BATCH_COMMITS_MAX || b->nchanges > SVC_BATCH_CHANGES_MAX)
+		return svc_errf(SVC_ETOOBIG, "batch from %s: %zu changes, %zu commits", pv->node,
+				b->nchanges, b->ncommits);
+	if (b->ncommits) {
+		a.cc = calloc(b->ncommits, sizeof *a.cc);
+		if (!a.cc)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+	}
+	int rc = svc_store_write(s, apply_fn, &a);
+	for (size_t i = 0; i < b->ncommits; i++)
+		free(a.cc[i].hashes);
+	free(a.cc);
+	return rc;
+}

@@ -1,0 +1,99 @@
+/*
+ * svc_sync: replication between two stores, with no sockets inside.
+ *
+ * What travels on a link is built and applied here; svc_proto decides when,
+ * and svc_node moves the bytes. Keeping this free of ZeroMQ means the whole
+ * replication path (commits, read isolation, verification, exactly-once
+ * apply) is tested by handing batches from one store to another in memory.
+ *
+ *  - svc_sync_commit_local() signs this node's unsigned changes into commits
+ *    (one Ed25519 signature per run of up to SVC_COMMIT_CHANGES_MAX changes).
+ *  - svc_sync_build() scans this node's arrival log after a position, keeps
+ *    what the peer may see (read isolation, DESIGN.md section 5) and what it
+ *    does not hold yet, and encodes a BATCH with the commits the changes need.
+ *  - svc_sync_apply() verifies and applies a received BATCH in one write
+ *    transaction together with the new checkpoint for that peer; changes that
+ *    fail verification or authorization go to quarantine and the rest flows.
+ */
+#ifndef SVC_SYNC_H
+#define SVC_SYNC_H
+
+#include "svc_codec.h"
+#include "svc_crypto.h"
+#include "svc_store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Sign every local change not yet covered by a commit. *made (may be NULL)
+ * receives the number of commits written. */
+int svc_sync_commit_local(svc_store *s, const svc_keypair *kp, size_t *made);
+
+/* How this node sees a linked peer: from the peer's certificate. */
+typedef struct {
+	char node[SVC_ID_LEN];
+	uint32_t role;
+	char region[SVC_ID_LEN];
+	bool upstream; /* the peer is this node's upstream */
+} svc_peer_view;
+
+/* Look the peer up in the directory (HQ's own entry included). */
+int svc_sync_peer_view(svc_txn *t, const char *peer, bool upstream, svc_peer_view *out);
+
+/* May the peer see this change? (read isolation + nothing sent back where it
+ * came from). */
+bool svc_sync_visible(svc_txn *t, const svc_peer_view *pv, const svc_change *c);
+
+/* The receiver's summary: origins it holds completely up to seq. Sorted by
+ * origin so the sender can binary-search it. */
+typedef struct {
+	size_t n;
+	svc_origin_head *heads;
+} svc_heads;
+
+void svc_heads_free(svc_heads *h);
+/* This node's summary, for its HELLO. */
+int svc_sync_heads(svc_txn *t, svc_heads *out);
+/* Copy and sort a received summary. */
+int svc_heads_from_hello(const svc_hello *h, svc_heads *out);
+
+typedef struct {
+	size_t max_changes;  /* per batch */
+	size_t max_bytes;    /* per batch, changes + commits */
+	size_t max_scan;     /* log entries examined per call, to bound latency */
+} svc_build_limits;
+
+typedef struct {
+	uint64_t to_lsn;     /* log scanned through; the peer's next checkpoint */
+	size_t nchanges;
+	size_t ncommits;
+	bool more;           /* stopped on a limit with log left to scan */
+	bool blocked;        /* stopped at a local change not yet committed */
+} svc_build_result;
+
+/*
+ * Build the BATCH after `after_lsn` for the peer, encoded as an Envelope in
+ * a malloc'ed buffer (*msg; NULL when there is nothing to send and the scan
+ * did not move). `skip` (may be NULL) is the peer's summary.
+ */
+int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
+		   const svc_heads *skip, const svc_build_limits *lim, uint64_t batch_id,
+		   uint8_t **msg, size_t *len, svc_build_result *res);
+
+typedef struct {
+	uint32_t applied, duplicates, quarantined;
+	uint64_t to_lsn;
+	bool directory_changed; /* a certificate or revocation was applied */
+	char first_reason[SVC_REASON_LEN]; /* of the first quarantined change */
+} svc_apply_result;
+
+/*
+ * Apply a received batch from `peer` (the authenticated node id) in one
+ * write transaction, with the peer's checkpoint. `pv` describes the peer:
+ * changes from a downstream peer must originate at it or below it.
+ */
+int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
+		   const svc_batch *b, svc_apply_result *res);
+
+#endif
