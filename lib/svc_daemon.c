@@ -1,0 +1,1047 @@
+/*
+ * svc_daemon: the running node. See svc_daemon.h.
+ *
+ * Event flow. Everything happens on one thread, in svc_transport_poll():
+ *
+ *   wake socket / tick   -> commit local changes (sign) -> pump every link
+ *   upstream up/down     -> link event CONNECTED / DISCONNECTED
+ *   message from a peer  -> decode -> link event (HELLO, BATCH, ACK, PING)
+ *   BATCH applied        -> the other links have something to relay: pump
+ *   directory changed    -> rebuild the ZAP key table, close sessions of
+ *                           nodes that may no longer connect
+ *
+ * A batch is applied in one LMDB transaction before its ACK is sent, so a
+ * crash at any point loses nothing: the peer resends from the checkpoint it
+ * finds in our next HELLO, and duplicates are dropped on arrival.
+ *
+ * Peers are known by the node id ZAP authenticated (downstream) or by the
+ * enrollment bundle (upstream); nothing inside a message can claim to be
+ * someone else.
+ */
+#include "svc_daemon.h"
+
+#include "svc_codec.h"
+#include "svc_crypto.h"
+#include "svc_err.h"
+#include "svc_identity.h"
+#include "svc_log.h"
+#include "svc_proto.h"
+#include "svc_store.h"
+#include "svc_sync.h"
+#include "svc_transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef SVC_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#define TICK_MS 100
+#define STATUS_MS 1000
+#define SKEW_WARN_MS (5 * 60 * 1000)
+
+struct peer {
+	svc_daemon *d;
+	bool up;                 /* this is the upstream link */
+	char node[SVC_ID_LEN];
+	uint8_t rid[256];
+	size_t rid_len;
+	svc_link link;
+	svc_peer_view pv;
+	svc_heads skip;
+	uint64_t applied, quarantined;
+};
+
+typedef struct {
+	uint8_t curve_pk[32];
+	char node[SVC_ID_LEN];
+} zap_entry;
+
+struct svc_daemon {
+	svc_config cfg;
+	char config_path[4096];
+	svc_store *store;
+	svc_keypair *kp;
+	uint8_t curve_pk[32];
+	uint8_t *curve_sk;
+	svc_self self;
+	svc_transport *tr;
+	char bound[256];
+	int lock_fd, wake_fd, sig_fd;
+	bool stop;
+
+	struct peer *upstream; /* NULL at HQ */
+	struct peer **downs;
+	size_t ndowns;
+
+	zap_entry *zap;
+	size_t nzap;
+
+	bool work;               /* local changes or relayed ones to ship */
+	uint64_t last_lsn;       /* arrival log position last seen */
+	uint64_t next_tick, next_status, next_watchdog, watchdog_usec;
+	uint64_t started;
+};
+
+static svc_build_limits limits_of(const svc_daemon *d)
+{
+	svc_build_limits l = {d->cfg.batch_changes, d->cfg.batch_bytes, 50000};
+	return l;
+}
+
+static const char *peer_tag(const struct peer *p, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "link %s", p->node);
+	return buf;
+}
+
+/* ------------------------------------------------------------ sending */
+
+static int send_msg(struct peer *p, const svc_msg *m)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc = svc_msg_encode(m, &buf, &len);
+	if (rc)
+		return rc;
+	if (p->up)
+		rc = svc_transport_send_up(p->d->tr, buf, len);
+	else
+		rc = svc_transport_send_down(p->d->tr, p->rid, p->rid_len, buf, len);
+	free(buf);
+	return rc;
+}
+
+static uint64_t hlc_now(svc_daemon *d)
+{
+	(void)d;
+	return svc_hlc_now_ms() << 16;
+}
+
+/* ------------------------------------------------------------ link ops */
+
+static int op_send_hello(void *ctx, svc_link *l)
+{
+	struct peer *p = ctx;
+	svc_daemon *d = p->d;
+	svc_txn *t;
+	svc_peer pe;
+	svc_heads heads;
+	svc_msg m;
+	static const uint8_t zero[16];
+
+	int rc = svc_txn_begin(d->store, false, &t);
+	if (rc)
+		return rc;
+	rc = svc_peer_get(t, p->node, &pe);
+	if (!rc)
+		rc = svc_sync_heads(t, &heads);
+	svc_txn_abort(&t);
+	if (rc)
+		return rc;
+	memset(&m, 0, sizeof m);
+	m.type = SVC_MSG_HELLO;
+	m.u.hello.version = SVC_PROTO_VERSION;
+	snprintf(m.u.hello.node, sizeof m.u.hello.node, "%s", d->self.node);
+	memcpy(m.u.hello.store_id, d->self.store_id, 16);
+	if (memcmp(pe.store_id, zero, 16) != 0) {
+		m.u.hello.checkpoint = pe.recv_lsn;
+		m.u.hello.has_your_store_id = true;
+		memcpy(m.u.hello.your_store_id, pe.store_id, 16);
+	}
+	m.u.hello.nheads = heads.n;
+	m.u.hello.heads = heads.heads;
+	m.u.hello.hlc = hlc_now(d);
+	rc = send_msg(p, &m);
+	svc_heads_free(&heads);
+	(void)l;
+	return rc;
+}
+
+static int commit_local(svc_daemon *d)
+{
+	size_t made = 0;
+	int rc = svc_sync_commit_local(d->store, d->kp, &made);
+	if (rc)
+		svc_log(SVC_LOG_ERROR, "store", "signing local changes: %s", svc_errmsg());
+	else if (made)
+		svc_log(SVC_LOG_DEBUG, "store", "signed %zu commit(s)", made);
+	return rc;
+}
+
+static int op_send_batch(void *ctx, svc_link *l, uint64_t id, uint64_t after, uint64_t *to_lsn,
+			 bool *sent)
+{
+	struct peer *p = ctx;
+	svc_daemon *d = p->d;
+	svc_build_limits lim = limits_of(d);
+	svc_build_result res;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc;
+	(void)l;
+
+	*sent = false;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		rc = svc_sync_build(d->store, &p->pv, after, &p->skip, &lim, id, &buf, &len, &res);
+		if (rc)
+			return rc;
+		if (!res.blocked || res.nchanges || attempt)
+			break;
+		/* Unsigned local changes ahead: sign them and build again. */
+		rc = commit_local(d);
+		if (rc)
+			return rc;
+	}
+	if (!buf)
+		return 0;
+	if (p->up)
+		rc = svc_transport_send_up(d->tr, buf, len);
+	else
+		rc = svc_transport_send_down(d->tr, p->rid, p->rid_len, buf, len);
+	free(buf);
+	if (rc == SVC_EBUSY)
+		return 0; /* queue full: try again on the next pump */
+	if (rc)
+		return rc;
+	*sent = true;
+	*to_lsn = res.to_lsn;
+	if (res.nchanges) {
+		char tag[64];
+		svc_log(SVC_LOG_DEBUG, peer_tag(p, tag, sizeof tag),
+			"sent batch %llu: %zu changes, %zu commits, through lsn %llu",
+			(unsigned long long)id, res.nchanges, res.ncommits,
+			(unsigned long long)res.to_lsn);
+	}
+	return 0;
+}
+
+static void zap_rebuild(svc_daemon *d);
+static void enforce_directory(svc_daemon *d);
+
+static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *ack)
+{
+	struct peer *p = ctx;
+	svc_daemon *d = p->d;
+	svc_apply_result res;
+	char tag[64];
+
+	int rc = svc_sync_apply(d->store, &p->pv, l->peer_store_id, b, &res);
+	if (rc) {
+		svc_log(SVC_LOG_ERROR, peer_tag(p, tag, sizeof tag), "batch %llu not applied: %s",
+			(unsigned long long)b->id, svc_errmsg());
+		return rc;
+	}
+	ack->to_lsn = res.to_lsn;
+	ack->applied = res.applied;
+	ack->duplicates = res.duplicates;
+	ack->quarantined = res.quarantined;
+	p->applied += res.applied;
+	p->quarantined += res.quarantined;
+	if (res.applied || res.quarantined)
+		svc_log(SVC_LOG_INFO, peer_tag(p, tag, sizeof tag),
+			"applied %u changes (%u already here, %u quarantined) through lsn %llu",
+			res.applied, res.duplicates, res.quarantined,
+			(unsigned long long)res.to_lsn);
+	if (res.quarantined)
+		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "quarantined: %s",
+			res.first_reason);
+	if (res.applied)
+		d->work = true; /* relay to the other links */
+	if (res.directory_changed) {
+		zap_rebuild(d);
+		enforce_directory(d);
+	}
+	return 0;
+}
+
+static int op_send_ack(void *ctx, svc_link *l, const svc_ack *ack)
+{
+	svc_msg m;
+	(void)l;
+	memset(&m, 0, sizeof m);
+	m.type = SVC_MSG_ACK;
+	m.u.ack = *ack;
+	return send_msg(ctx, &m);
+}
+
+static int op_send_ping(void *ctx, svc_link *l)
+{
+	svc_msg m;
+	(void)l;
+	memset(&m, 0, sizeof m);
+	m.type = SVC_MSG_PING;
+	m.u.ping.hlc = hlc_now(((struct peer *)ctx)->d);
+	return send_msg(ctx, &m);
+}
+
+static void op_acked(void *ctx, svc_link *l, uint64_t to_lsn)
+{
+	(void)ctx;
+	(void)l;
+	(void)to_lsn;
+}
+
+static void op_state_changed(void *ctx, svc_link *l, svc_link_state from, const char *why)
+{
+	struct peer *p = ctx;
+	char tag[64];
+	if (l->state == SVC_LINK_UP)
+		svc_log(SVC_LOG_INFO, peer_tag(p, tag, sizeof tag), "up (%s, resuming after lsn %llu)",
+			p->up ? "upstream" : "downstream", (unsigned long long)l->send_after);
+	else if (l->state == SVC_LINK_DOWN)
+		svc_log(SVC_LOG_INFO, peer_tag(p, tag, sizeof tag), "down (%s)", why);
+	else if (from == SVC_LINK_UP)
+		svc_log(SVC_LOG_INFO, peer_tag(p, tag, sizeof tag), "resync (%s)", why);
+}
+
+static const svc_link_ops link_ops = {
+	.send_hello = op_send_hello,
+	.send_batch = op_send_batch,
+	.apply_batch = op_apply_batch,
+	.send_ack = op_send_ack,
+	.send_ping = op_send_ping,
+	.acked = op_acked,
+	.state_changed = op_state_changed,
+};
+
+/* ------------------------------------------------------------ peers */
+
+static struct peer *peer_new(svc_daemon *d, const char *node, bool up)
+{
+	struct peer *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->d = d;
+	p->up = up;
+	snprintf(p->node, sizeof p->node, "%s", node);
+	svc_link_init(&p->link, node, d->self.store_id, up, d->cfg.window, &link_ops, p);
+	p->link.ping_ms = d->cfg.heartbeat_ms;
+	p->link.dead_ms = d->cfg.heartbeat_ms * 5;
+	return p;
+}
+
+static void peer_free(struct peer *p)
+{
+	if (!p)
+		return;
+	svc_heads_free(&p->skip);
+	free(p);
+}
+
+static int peer_view(svc_daemon *d, struct peer *p)
+{
+	svc_txn *t;
+	int rc = svc_txn_begin(d->store, false, &t);
+	if (rc)
+		return rc;
+	rc = svc_sync_peer_view(t, p->node, p->up, &p->pv);
+	svc_txn_abort(&t);
+	return rc;
+}
+
+static struct peer *down_find(svc_daemon *d, const char *node)
+{
+	for (size_t i = 0; i < d->ndowns; i++)
+		if (strcmp(d->downs[i]->node, node) == 0)
+			return d->downs[i];
+	return NULL;
+}
+
+static struct peer *down_get(svc_daemon *d, const char *node, const uint8_t *rid, size_t rid_len)
+{
+	struct peer *p = down_find(d, node);
+	if (!p) {
+		struct peer **v = realloc(d->downs, (d->ndowns + 1) * sizeof *v);
+		if (!v)
+			return NULL;
+		d->downs = v;
+		p = peer_new(d, node, false);
+		if (!p)
+			return NULL;
+		if (peer_view(d, p)) {
+			svc_log(SVC_LOG_WARN, "zap", "admitted %s but it is not in the directory: %s",
+				node, svc_errmsg());
+			peer_free(p);
+			return NULL;
+		}
+		d->downs[d->ndowns++] = p;
+	}
+	if (rid_len <= sizeof p->rid && (rid_len != p->rid_len || memcmp(rid, p->rid, rid_len))) {
+		/* A new connection from the same node (it reconnected). */
+		memcpy(p->rid, rid, rid_len);
+		p->rid_len = rid_len;
+	}
+	return p;
+}
+
+static void down_remove(svc_daemon *d, struct peer *p)
+{
+	for (size_t i = 0; i < d->ndowns; i++) {
+		if (d->downs[i] == p) {
+			d->downs[i] = d->downs[--d->ndowns];
+			break;
+		}
+	}
+	peer_free(p);
+}
+
+/* ------------------------------------------------------------ messages */
+
+static void on_message(struct peer *p, const uint8_t *data, size_t len)
+{
+	svc_msg m;
+	char tag[64];
+	uint64_t now = svc_hlc_now_ms();
+	svc_link_event ev;
+
+	if (svc_msg_decode(data, len, &m)) {
+		svc_msg e;
+		p->link.protocol_errors++;
+		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "dropped a %zu-byte message: %s",
+			len, svc_errmsg());
+		memset(&e, 0, sizeof e);
+		e.type = SVC_MSG_ERROR;
+		e.u.error.code = 400;
+		snprintf(e.u.error.text, sizeof e.u.error.text, "undecodable message");
+		send_msg(p, &e);
+		return;
+	}
+	switch (m.type) {
+	case SVC_MSG_HELLO:
+		if (m.u.hello.version != SVC_PROTO_VERSION) {
+			svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
+				"speaks protocol %u, this node %d: ignoring", m.u.hello.version,
+				SVC_PROTO_VERSION);
+			svc_msg_free(&m);
+			return;
+		}
+		svc_heads_free(&p->skip);
+		svc_heads_from_hello(&m.u.hello, &p->skip);
+		if (svc_hlc_ms(m.u.hello.hlc) > now + SKEW_WARN_MS)
+			svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
+				"clock is %llu s ahead of this node's",
+				(unsigned long long)((svc_hlc_ms(m.u.hello.hlc) - now) / 1000));
+		ev = SVC_EV_HELLO;
+		break;
+	case SVC_MSG_BATCH:
+		ev = SVC_EV_BATCH;
+		break;
+	case SVC_MSG_ACK:
+		ev = SVC_EV_ACK;
+		break;
+	case SVC_MSG_PING:
+		ev = SVC_EV_PING;
+		break;
+	case SVC_MSG_ERROR:
+		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "peer reports error %u: %s",
+			m.u.error.code, m.u.error.text);
+		svc_msg_free(&m);
+		/* The peer could not use what we sent: start over. */
+		if (p->up)
+			svc_link_handle(&p->link, SVC_EV_CONNECTED, NULL, now);
+		return;
+	default:
+		svc_msg_free(&m);
+		return;
+	}
+	int rc = svc_link_handle(&p->link, ev, &m, now);
+	svc_msg_free(&m);
+	if (rc) {
+		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "%s", svc_errmsg());
+		if (p->up) {
+			/* Resynchronise: our HELLO carries the checkpoint we
+			 * really hold. */
+			svc_link_handle(&p->link, SVC_EV_CONNECTED, NULL, now);
+		} else {
+			svc_msg e;
+			memset(&e, 0, sizeof e);
+			e.type = SVC_MSG_ERROR;
+			e.u.error.code = 500;
+			snprintf(e.u.error.text, sizeof e.u.error.text, "could not apply: resend");
+			send_msg(p, &e);
+		}
+	}
+}
+
+static void h_down_msg(void *arg, const char *peer, const uint8_t *rid, size_t rid_len,
+		       const uint8_t *data, size_t len)
+{
+	svc_daemon *d = arg;
+	struct peer *p = down_get(d, peer, rid, rid_len);
+	if (p)
+		on_message(p, data, len);
+}
+
+static void h_up_msg(void *arg, const uint8_t *data, size_t len)
+{
+	svc_daemon *d = arg;
+	if (d->upstream)
+		on_message(d->upstream, data, len);
+}
+
+static void h_down_gone(void *arg, const char *peer, const uint8_t *rid, size_t rid_len)
+{
+	svc_daemon *d = arg;
+	struct peer *p = down_find(d, peer);
+	/* Only the peer's current connection matters: an older one of a
+	 * node that reconnected may end after the new one began. */
+	if (p && p->rid_len == rid_len && memcmp(p->rid, rid, rid_len) == 0)
+		svc_link_handle(&p->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
+}
+
+static void h_down_dropped(void *arg, const char *peer, const uint8_t *rid, size_t rid_len,
+			   const char *reason)
+{
+	(void)arg;
+	(void)rid;
+	(void)rid_len;
+	svc_log(SVC_LOG_WARN, "link", "dropped a message from %s: %s", peer[0] ? peer : "?",
+		reason);
+}
+
+static void h_up_state(void *arg, bool connected, const char *detail)
+{
+	svc_daemon *d = arg;
+	if (!d->upstream)
+		return;
+	if (connected) {
+		svc_log(SVC_LOG_INFO, "link", "connected to %s at %s", d->upstream->node,
+			d->self.endpoint);
+		peer_view(d, d->upstream);
+		svc_link_handle(&d->upstream->link, SVC_EV_CONNECTED, NULL, svc_hlc_now_ms());
+	} else {
+		if (d->upstream->link.state != SVC_LINK_DOWN)
+			svc_log(SVC_LOG_INFO, "link", "%s: %s", d->upstream->node,
+				detail ? detail : "disconnected");
+		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
+	}
+}
+
+static void h_zap_refused(void *arg, const char *key_z85, const char *mechanism,
+			  const char *reason)
+{
+	(void)arg;
+	svc_log(SVC_LOG_WARN, "zap", "refused %s client key %s: %s", mechanism,
+		key_z85 ? key_z85 : "-", reason);
+}
+
+static void h_zap_admitted(void *arg, const char *node)
+{
+	(void)arg;
+	svc_log(SVC_LOG_DEBUG, "zap", "admitted %s", node);
+}
+
+/* ------------------------------------------------------------ ZAP key table */
+
+struct zap_build {
+	svc_daemon *d;
+	svc_txn *t;
+	uint64_t now;
+	zap_entry *v;
+	size_t n, cap;
+};
+
+/* May `n` connect here: valid, unrevoked, and its upstream is this node or a
+ * node below it. */
+static bool may_connect(struct zap_build *b, const svc_node *n)
+{
+	if (n->revoked || b->now < n->not_before || b->now > n->not_after)
+		return false;
+	if (strcmp(n->upstream, b->d->self.node) == 0)
+		return true;
+	svc_node up;
+	bool below = n->upstream[0] && svc_node_get(b->t, n->upstream, &up) == 0 &&
+		     strcmp(up.upstream, b->d->self.node) == 0;
+	svc_errclear();
+	return below;
+}
+
+static int zap_step(const svc_node *n, void *arg)
+{
+	struct zap_build *b = arg;
+	if (!may_connect(b, n))
+		return 0;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		zap_entry *v = realloc(b->v, cap * sizeof *v);
+		if (!v)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+		b->v = v;
+		b->cap = cap;
+	}
+	if (svc_curve_public(n->pubkey, b->v[b->n].curve_pk))
+		return 0;
+	snprintf(b->v[b->n].node, SVC_ID_LEN, "%s", n->node);
+	b->n++;
+	return 0;
+}
+
+static int zap_cmp(const void *a, const void *b)
+{
+	return memcmp(((const zap_entry *)a)->curve_pk, ((const zap_entry *)b)->curve_pk, 32);
+}
+
+static void zap_rebuild(svc_daemon *d)
+{
+	struct zap_build b = {.d = d, .now = svc_hlc_now_ms()};
+	if (svc_txn_begin(d->store, false, &b.t)) {
+		svc_log(SVC_LOG_ERROR, "zap", "cannot read the directory: %s", svc_errmsg());
+		return;
+	}
+	int rc = svc_node_each(b.t, zap_step, &b);
+	svc_txn_abort(&b.t);
+	if (rc) {
+		svc_log(SVC_LOG_ERROR, "zap", "cannot read the directory: %s", svc_errmsg());
+		free(b.v);
+		return;
+	}
+	qsort(b.v, b.n, sizeof *b.v, zap_cmp);
+	free(d->zap);
+	d->zap = b.v;
+	d->nzap = b.n;
+	svc_log(SVC_LOG_DEBUG, "zap", "%zu node(s) may connect", b.n);
+}
+
+static const zap_entry *zap_find(svc_daemon *d, const uint8_t pk[32])
+{
+	zap_entry key;
+	memcpy(key.curve_pk, pk, 32);
+	return d->nzap ? bsearch(&key, d->zap, d->nzap, sizeof key, zap_cmp) : NULL;
+}
+
+static int zap_check(void *arg, const uint8_t pk[32], char node[SVC_ID_LEN], char *reason,
+		     size_t rlen)
+{
+	svc_daemon *d = arg;
+	const zap_entry *e = zap_find(d, pk);
+	if (!e) {
+		snprintf(reason, rlen, "no valid certificate for this key with this node upstream");
+		return -1;
+	}
+	snprintf(node, SVC_ID_LEN, "%s", e->node);
+	return 0;
+}
+
+/* Close sessions of peers the directory no longer admits (revoked, expired). */
+static void enforce_directory(svc_daemon *d)
+{
+	for (size_t i = 0; i < d->ndowns;) {
+		struct peer *p = d->downs[i];
+		bool ok = false;
+		for (size_t j = 0; j < d->nzap; j++)
+			if (strcmp(d->zap[j].node, p->node) == 0)
+				ok = true;
+		if (ok) {
+			i++;
+			continue;
+		}
+		svc_log(SVC_LOG_WARN, "zap", "closing the session of %s: no longer admitted",
+			p->node);
+		svc_transport_kick(d->tr, p->rid, p->rid_len);
+		down_remove(d, p);
+	}
+}
+
+/* ------------------------------------------------------------ local work */
+
+static void pump_all(svc_daemon *d)
+{
+	uint64_t now = svc_hlc_now_ms();
+	char tag[64];
+	if (d->upstream && svc_link_handle(&d->upstream->link, SVC_EV_WORK, NULL, now))
+		svc_log(SVC_LOG_WARN, peer_tag(d->upstream, tag, sizeof tag), "%s", svc_errmsg());
+	for (size_t i = 0; i < d->ndowns; i++)
+		if (svc_link_handle(&d->downs[i]->link, SVC_EV_WORK, NULL, now))
+			svc_log(SVC_LOG_WARN, peer_tag(d->downs[i], tag, sizeof tag), "%s",
+				svc_errmsg());
+}
+
+/* Has the arrival log grown since we last looked (a CLI write)? */
+static bool log_grew(svc_daemon *d)
+{
+	svc_txn *t;
+	uint64_t lsn = d->last_lsn;
+	if (svc_txn_begin(d->store, false, &t) == 0) {
+		svc_log_last(t, &lsn);
+		svc_txn_abort(&t);
+	}
+	bool grew = lsn != d->last_lsn;
+	d->last_lsn = lsn;
+	return grew;
+}
+
+static void do_work(svc_daemon *d)
+{
+	if (log_grew(d) || d->work) {
+		d->work = false;
+		commit_local(d);
+		pump_all(d);
+	}
+}
+
+static void drain_wake(svc_daemon *d)
+{
+	char buf[64];
+	while (recv(d->wake_fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+		;
+	if (d->cfg.commit_delay_ms > 0) {
+		/* Let a burst of CLI writes land in one commit. */
+		struct timespec ts = {0, (long)d->cfg.commit_delay_ms * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	d->work = true;
+}
+
+static void reload(svc_daemon *d)
+{
+	if (!d->config_path[0]) {
+		svc_log(SVC_LOG_INFO, "config", "SIGHUP: no config file to reload");
+		return;
+	}
+	svc_config c = d->cfg;
+	if (svc_config_load(&c, d->config_path)) {
+		svc_log(SVC_LOG_ERROR, "config", "%s; not reloading", svc_errmsg());
+		return;
+	}
+	if (strcmp(c.listen, d->cfg.listen) != 0 || (c.dir[0] && strcmp(c.dir, d->cfg.dir)))
+		svc_log(SVC_LOG_WARN, "config", "listen and dir changes need a restart");
+	snprintf(c.listen, sizeof c.listen, "%s", d->cfg.listen);
+	snprintf(c.dir, sizeof c.dir, "%s", d->cfg.dir);
+	d->cfg = c;
+	svc_log_set_level(c.log_level);
+	svc_log(SVC_LOG_INFO, "config", "reloaded %s", d->config_path);
+}
+
+static void h_fd_ready(void *arg, int fd)
+{
+	svc_daemon *d = arg;
+	if (fd == d->wake_fd) {
+		drain_wake(d);
+		return;
+	}
+	if (fd == d->sig_fd) {
+		struct signalfd_siginfo si;
+		while (read(d->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+			if (si.ssi_signo == SIGHUP) {
+				reload(d);
+			} else {
+				svc_log(SVC_LOG_INFO, "daemon", "signal %u: stopping",
+					si.ssi_signo);
+				d->stop = true;
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------ status file */
+
+static void write_status(svc_daemon *d)
+{
+	char path[4200], tmp[4300];
+	uint64_t now = svc_hlc_now_ms();
+	snprintf(path, sizeof path, "%s/status", d->cfg.dir);
+	snprintf(tmp, sizeof tmp, "%s/.status.tmp", d->cfg.dir);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "pid %ld\nstarted %llu\nupdated %llu\nlsn %llu\nlisten %s\n", (long)getpid(),
+		(unsigned long long)d->started, (unsigned long long)now,
+		(unsigned long long)d->last_lsn, d->bound[0] ? d->bound : "-");
+	struct peer *all[1 + 4096];
+	size_t n = 0;
+	if (d->upstream)
+		all[n++] = d->upstream;
+	for (size_t i = 0; i < d->ndowns && n < sizeof all / sizeof all[0]; i++)
+		all[n++] = d->downs[i];
+	for (size_t i = 0; i < n; i++) {
+		struct peer *p = all[i];
+		/* link NODE DIR STATE LAST_RX ACKED SENT APPLIED QUARANTINED PEER_HLC_MS ERRORS */
+		fprintf(f, "link %s %s %s %llu %llu %llu %llu %llu %llu %llu\n", p->node,
+			p->up ? "upstream" : "downstream", svc_link_state_name(p->link.state),
+			(unsigned long long)p->link.last_rx_ms, (unsigned long long)p->link.acked,
+			(unsigned long long)p->link.send_after, (unsigned long long)p->applied,
+			(unsigned long long)p->quarantined,
+			(unsigned long long)svc_hlc_ms(p->link.peer_hlc),
+			(unsigned long long)p->link.protocol_errors);
+	}
+	if (fclose(f) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
+}
+
+/* ------------------------------------------------------------ set-up */
+
+static int take_lock(svc_daemon *d)
+{
+	char path[4200], pid[32];
+	snprintf(path, sizeof path, "%s/daemon.lock", d->cfg.dir);
+	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->lock_fd < 0)
+		return svc_errf(SVC_EIO, "%s: %s", path, strerror(errno));
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		ssize_t n = pread(d->lock_fd, pid, sizeof pid - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		return svc_errf(SVC_EBUSY, "another svcsyncd (pid %s) is running on %s",
+				pid[0] ? pid : "?", d->cfg.dir);
+	}
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(d->lock_fd, 0) != 0 || pwrite(d->lock_fd, pid, (size_t)n, 0) != n)
+		return svc_errf(SVC_EIO, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int open_wake(svc_daemon *d)
+{
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/wake.sock", d->cfg.dir) >=
+	    sizeof sa.sun_path) {
+		/* Too long for a socket path: local writes are then noticed
+		 * on the next tick instead of at once. */
+		svc_log(SVC_LOG_WARN, "daemon", "node directory path too long for wake.sock; "
+						"local changes ship within %d ms",
+			TICK_MS);
+		d->wake_fd = -1;
+		return 0;
+	}
+	d->wake_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (d->wake_fd < 0)
+		return svc_errf(SVC_EIO, "wake socket: %s", strerror(errno));
+	unlink(sa.sun_path); /* stale from a killed daemon; we hold the lock */
+	if (bind(d->wake_fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		return svc_errf(SVC_EIO, "%s: %s", sa.sun_path, strerror(errno));
+	chmod(sa.sun_path, 0600);
+	return 0;
+}
+
+static int open_signals(svc_daemon *d)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return svc_errf(SVC_EIO, "sigprocmask: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sig_fd < 0)
+		return svc_errf(SVC_EIO, "signalfd: %s", strerror(errno));
+	return 0;
+}
+
+static int load_self(svc_daemon *d)
+{
+	svc_txn *t;
+	int rc = svc_txn_begin(d->store, false, &t);
+	if (rc)
+		return rc;
+	rc = svc_self_get(t, &d->self);
+	if (!rc)
+		svc_log_last(t, &d->last_lsn);
+	svc_txn_abort(&t);
+	if (rc)
+		return rc;
+	if (!d->self.enrolled)
+		return svc_errf(SVC_EINVAL,
+				"node %s is not enrolled yet: run 'svcsync enroll request' here, "
+				"'svcsync enroll approve' at HQ, then 'svcsync enroll accept'",
+				d->self.node);
+	if (memcmp(d->self.pubkey, d->kp->pk, SVC_PK_LEN) != 0)
+		return svc_errf(SVC_EKEY, "node.key in %s is not the key of node %s", d->cfg.dir,
+				d->self.node);
+	return 0;
+}
+
+int svc_daemon_new(const svc_config *cfg, const char *config_path, svc_daemon **out)
+{
+	svc_daemon *d = calloc(1, sizeof *d);
+	int rc;
+	*out = NULL;
+	if (!d)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	d->cfg = *cfg;
+	d->lock_fd = d->wake_fd = d->sig_fd = -1;
+	d->started = svc_hlc_now_ms();
+	if (config_path)
+		snprintf(d->config_path, sizeof d->config_path, "%s", config_path);
+	svc_log_set_level(cfg->log_level);
+
+	if ((rc = svc_crypto_init()) || (rc = svc_crypto_harden_process()))
+		goto fail;
+	if ((rc = take_lock(d)))
+		goto fail;
+	if ((rc = svc_store_open(cfg->dir, 0, &d->store)))
+		goto fail;
+	if ((rc = svc_identity_key(cfg->dir, &d->kp)))
+		goto fail;
+	if ((rc = load_self(d)))
+		goto fail;
+	d->curve_sk = svc_secure_alloc(32);
+	if (!d->curve_sk) {
+		rc = svc_errf(SVC_ENOMEM, "out of secure memory");
+		goto fail;
+	}
+	if ((rc = svc_curve_public(d->kp->pk, d->curve_pk)) ||
+	    (rc = svc_curve_secret(d->kp, d->curve_sk)))
+		goto fail;
+	if ((rc = open_signals(d)) || (rc = open_wake(d)))
+		goto fail;
+
+	svc_transport_opts topts = {cfg->max_message, cfg->heartbeat_ms, cfg->reconnect_ms,
+				    cfg->reconnect_max_ms};
+	svc_transport_handlers h = {
+		.down_msg = h_down_msg,
+		.up_msg = h_up_msg,
+		.up_state = h_up_state,
+		.zap_refused = h_zap_refused,
+		.zap_admitted = h_zap_admitted,
+		.fd_ready = h_fd_ready,
+		.down_gone = h_down_gone,
+		.down_dropped = h_down_dropped,
+	};
+	if ((rc = svc_transport_new(&topts, &h, d, &d->tr)))
+		goto fail;
+	svc_transport_watch_fd(d->tr, d->sig_fd);
+	if (d->wake_fd >= 0)
+		svc_transport_watch_fd(d->tr, d->wake_fd);
+
+	if (cfg->listen[0]) {
+		zap_rebuild(d);
+		rc = svc_transport_listen(d->tr, cfg->listen, d->curve_pk, d->curve_sk, zap_check,
+					  d, d->bound, sizeof d->bound);
+		if (rc)
+			goto fail;
+		/* Fail closed: refuse to run a listener that lets a stranger in. */
+		rc = svc_transport_selftest(d->tr, d->bound, d->curve_pk, 3000);
+		if (rc) {
+			svc_errctx(rc, "listener self-check failed");
+			goto fail;
+		}
+		svc_log(SVC_LOG_INFO, "daemon", "listening on %s (unknown keys refused: checked)",
+			d->bound);
+	}
+	if (d->self.upstream[0] && d->self.endpoint[0]) {
+		uint8_t server_pk[32];
+		if ((rc = svc_curve_public(d->self.upstream_pubkey, server_pk)))
+			goto fail;
+		d->upstream = peer_new(d, d->self.upstream, true);
+		if (!d->upstream) {
+			rc = svc_errf(SVC_ENOMEM, "out of memory");
+			goto fail;
+		}
+		peer_view(d, d->upstream);
+		svc_errclear();
+		rc = svc_transport_connect(d->tr, d->self.endpoint, server_pk, d->curve_pk,
+					   d->curve_sk);
+		if (rc)
+			goto fail;
+		svc_log(SVC_LOG_INFO, "daemon", "upstream %s at %s", d->self.upstream,
+			d->self.endpoint);
+	}
+	*out = d;
+	return 0;
+fail:
+	svc_daemon_destroy(&d);
+	return rc;
+}
+
+static void notify(const char *state)
+{
+#ifdef SVC_HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+int svc_daemon_run(svc_daemon *d)
+{
+	char ready[512];
+	snprintf(ready, sizeof ready, "READY=1\nSTATUS=node %s (%s) %s%s", d->self.node,
+		 svc_role_name(d->self.role), d->bound[0] ? "listening on " : "",
+		 d->bound[0] ? d->bound : "");
+	notify(ready);
+#ifdef SVC_HAVE_SYSTEMD
+	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
+		d->watchdog_usec = 0;
+#endif
+	svc_log(SVC_LOG_INFO, "daemon", "node %s (%s) running, store %s", d->self.node,
+		svc_role_name(d->self.role), d->cfg.dir);
+	d->work = true;
+	while (!d->stop) {
+		int rc = svc_transport_poll(d->tr, TICK_MS);
+		if (rc) {
+			svc_log(SVC_LOG_ERROR, "daemon", "%s", svc_errmsg());
+			return rc;
+		}
+		if (d->stop)
+			break;
+		uint64_t now = svc_hlc_now_ms();
+		do_work(d);
+		if (now >= d->next_tick) {
+			d->next_tick = now + TICK_MS;
+			if (d->upstream)
+				svc_link_handle(&d->upstream->link, SVC_EV_TICK, NULL, now);
+			for (size_t i = 0; i < d->ndowns; i++)
+				svc_link_handle(&d->downs[i]->link, SVC_EV_TICK, NULL, now);
+		}
+		if (now >= d->next_status) {
+			d->next_status = now + STATUS_MS;
+			write_status(d);
+		}
+		if (d->watchdog_usec && now >= d->next_watchdog) {
+			d->next_watchdog = now + d->watchdog_usec / 2000;
+			notify("WATCHDOG=1");
+		}
+	}
+	notify("STOPPING=1");
+	write_status(d);
+	svc_log(SVC_LOG_INFO, "daemon", "stopped");
+	return 0;
+}
+
+void svc_daemon_destroy(svc_daemon **dp)
+{
+	svc_daemon *d = dp ? *dp : NULL;
+	if (!d)
+		return;
+	svc_transport_destroy(&d->tr);
+	peer_free(d->upstream);
+	for (size_t i = 0; i < d->ndowns; i++)
+		peer_free(d->downs[i]);
+	free(d->downs);
+	free(d->zap);
+	if (d->curve_sk)
+		svc_secure_free(d->curve_sk);
+	svc_keypair_destroy(&d->kp);
+	svc_store_close(&d->store);
+	if (d->wake_fd >= 0) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/wake.sock", d->cfg.dir);
+		unlink(path);
+		close(d->wake_fd);
+	}
+	if (d->sig_fd >= 0)
+		close(d->sig_fd);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd); /* releases the lock */
+	free(d);
+	*dp = NULL;
+}
