@@ -711,7 +711,10 @@ static void reload(svc_daemon *d)
 		svc_log(SVC_LOG_INFO, "config", "SIGHUP: no config file to reload");
 		return;
 	}
-	svc_config c = d->cfg;
+	/* From the defaults, not the running config: a key removed from the
+	 * file goes back to its default. */
+	svc_config c;
+	svc_config_defaults(&c);
 	if (svc_config_load(&c, d->config_path)) {
 		svc_log(SVC_LOG_ERROR, "config", "%s; not reloading", svc_errmsg());
 		return;

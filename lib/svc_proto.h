@@ -17,6 +17,9 @@
  *                              window, adopt, reply if we are
  *                              the responder, pump
  *   up          BATCH          apply, send ACK                 up
+ *   up          BATCH refused  forget the window; initiator:   hello_sent
+ *               (apply failed) the node sends HELLO again;     / down
+ *                              responder: wait for its HELLO
  *   up          ACK            release window slot, pump       up
  *   up          work / tick    pump; ping when idle            up
  *   any         tick, silent   responder: forget the window    down
