@@ -51,6 +51,7 @@
 #define TICK_MS 100
 #define STATUS_MS 1000
 #define SKEW_WARN_MS (5 * 60 * 1000)
+#define ZAP_REFRESH_MS (60 * 1000)
 
 struct peer {
 	svc_daemon *d;
@@ -91,7 +92,7 @@ struct svc_daemon {
 
 	bool work;               /* local changes or relayed ones to ship */
 	uint64_t last_lsn;       /* arrival log position last seen */
-	uint64_t next_tick, next_status, next_watchdog, watchdog_usec;
+	uint64_t next_tick, next_status, next_watchdog, next_zap, watchdog_usec;
 	uint64_t started;
 };
 
@@ -669,13 +670,26 @@ static void pump_all(svc_daemon *d)
 				svc_errmsg());
 }
 
-/* Has the arrival log grown since we last looked (a CLI write)? */
-static bool log_grew(svc_daemon *d)
+static int directory_step(const svc_logged_change *lc, void *arg)
+{
+	if (lc->c.kind == SVC_CK_NODE_CERT || lc->c.kind == SVC_CK_NODE_REVOKE) {
+		*(bool *)arg = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Has the arrival log grown since we last looked (a CLI write)? If so, did
+ * it bring directory changes (HQ's `node revoke`, `enroll approve`)? */
+static bool log_grew(svc_daemon *d, bool *directory)
 {
 	svc_txn *t;
 	uint64_t lsn = d->last_lsn;
+	*directory = false;
 	if (svc_txn_begin(d->store, false, &t) == 0) {
 		svc_log_last(t, &lsn);
+		if (lsn > d->last_lsn)
+			svc_log_each_from(t, d->last_lsn + 1, directory_step, directory);
 		svc_txn_abort(&t);
 	}
 	bool grew = lsn != d->last_lsn;
@@ -685,8 +699,13 @@ static bool log_grew(svc_daemon *d)
 
 static void do_work(svc_daemon *d)
 {
-	if (log_grew(d) || d->work) {
+	bool directory = false;
+	if (log_grew(d, &directory) || d->work) {
 		d->work = false;
+		if (directory) {
+			zap_rebuild(d);
+			enforce_directory(d);
+		}
 		commit_local(d);
 		pump_all(d);
 	}
@@ -1008,6 +1027,12 @@ int svc_daemon_run(svc_daemon *d)
 		if (now >= d->next_status) {
 			d->next_status = now + STATUS_MS;
 			write_status(d);
+		}
+		if (now >= d->next_zap && d->cfg.listen[0]) {
+			/* Certificates expire with time, not only by changes. */
+			d->next_zap = now + ZAP_REFRESH_MS;
+			zap_rebuild(d);
+			enforce_directory(d);
 		}
 		if (d->watchdog_usec && now >= d->next_watchdog) {
 			d->next_watchdog = now + d->watchdog_usec / 2000;

@@ -789,3 +789,58 @@ out:
 	free(a);
 	return rc;
 }
+
+/* ------------------------------------------------------------ revocation */
+
+struct revoke_arg {
+	const char *node;
+	const char *reason;
+	uint64_t serial;
+};
+
+static int revoke_write(svc_txn *t, void *argp)
+{
+	struct revoke_arg *a = argp;
+	svc_self self;
+	svc_node n;
+	svc_change c;
+	int rc = svc_self_get(t, &self);
+	if (rc)
+		return rc;
+	if (self.role != SVC_ROLE_HQ)
+		return svc_errf(SVC_EDENIED, "only HQ revokes certificates; %s is a %s", self.node,
+				svc_role_name(self.role));
+	if (strcmp(a->node, self.node) == 0)
+		return svc_errf(SVC_EINVAL, "HQ cannot revoke its own certificate");
+	rc = svc_node_get(t, a->node, &n);
+	if (rc)
+		return rc;
+	if (n.revoked)
+		return svc_errf(SVC_EEXIST, "node %s is already revoked (%s)", a->node,
+				n.revoke_reason);
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_NODE_REVOKE;
+	svc_node_agg(c.aggregate, a->node);
+	snprintf(c.u.node_revoke.node, sizeof c.u.node_revoke.node, "%s", a->node);
+	if (strlen(a->reason) >= sizeof c.u.node_revoke.reason)
+		return svc_errf(SVC_EINVAL, "reason: longer than %zu bytes",
+				sizeof c.u.node_revoke.reason - 1);
+	snprintf(c.u.node_revoke.reason, sizeof c.u.node_revoke.reason, "%s", a->reason);
+	c.u.node_revoke.serial = n.serial;
+	a->serial = n.serial;
+	return svc_local_append(t, &c);
+}
+
+int svc_identity_revoke(svc_store *hq, const char *node, const char *reason, uint64_t *serial)
+{
+	struct revoke_arg a = {node, reason ? reason : "", 0};
+	int rc = check_id("node", node);
+	if (rc)
+		return rc;
+	if (!a.reason[0])
+		return svc_errf(SVC_EINVAL, "reason: required (why is the node withdrawn?)");
+	rc = svc_store_write(hq, revoke_write, &a);
+	if (!rc && serial)
+		*serial = a.serial;
+	return rc;
+}

@@ -76,6 +76,15 @@ int svc_enroll_approve(svc_store *hq, const svc_keypair *hq_key, const uint8_t *
 int svc_enroll_accept(svc_store *s, const uint8_t *bundle, size_t len,
 		      const uint8_t *pin_hq /* SVC_PK_LEN or NULL */);
 
+/*
+ * At HQ: revoke a node's certificate (shop withdrawal). Recorded as a
+ * directory change; once it reaches a node, that node refuses new handshakes
+ * with the key, closes a live session of it, and quarantines its changes
+ * with a later clock. Its earlier signed changes stay valid. *serial (may be
+ * NULL) receives the revoked certificate's serial.
+ */
+int svc_identity_revoke(svc_store *hq, const char *node, const char *reason, uint64_t *serial);
+
 /* Check a certificate's signature against an issuer key and decode it. */
 int svc_cert_verify(const svc_node_cert *nc, const uint8_t issuer_pk[SVC_PK_LEN], svc_cert *out);
 
