@@ -1,0 +1,840 @@
+/*
+ * svc_local: the user's operations on the local store. See svc_local.h.
+ *
+ * Every operation has the same shape: an argument struct, a write function
+ * that svc_store_write runs (possibly more than once, when the map grows, so
+ * it builds its change from the arguments every time and writes its results
+ * only into the argument struct), and a public wrapper. The write function
+ * reads what it needs in the same transaction that appends the change, so a
+ * precondition cannot be invalidated between the check and the write by
+ * another process writing the same store: LMDB serializes writers.
+ *
+ * Three kinds of refusal reach the user, and each keeps its own words:
+ *  - preconditions checked here ("unknown part number X", "3 on hand");
+ *  - field validation and the role matrix (svc_rules, via svc_local_append:
+ *    "phone: must be 7 to 15 digits", "shop shop-a may not approve claims");
+ *  - the fold ("ticket T-..: new -> resolved is not a valid transition").
+ * This module does not repeat checks the rules make, except where a local
+ * check can say something more useful first (which shop, how many on hand).
+ *
+ * Where the precondition concerns state that replication could change later
+ * (stock that a concurrent offline move also draws on), it is still worth
+ * checking: it stops a person from recording what they cannot have done,
+ * while the rules accept the same movement arriving from elsewhere, because
+ * stock is a sum that must not depend on arrival order.
+ */
+#include "svc_local.h"
+
+#include "svc_err.h"
+#include "svc_rules.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ helpers */
+
+static bool given(const char *s)
+{
+	return s && s[0];
+}
+
+/* Copy a field, refusing (rather than truncating) one that does not fit. */
+static int set_text(char *dst, size_t cap, const char *field, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= cap)
+		return svc_errf(SVC_EINVAL, "%s: %zu bytes long, at most %zu allowed", field, n,
+		                cap - 1);
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+#define SET(dst, field, src) set_text((dst), sizeof(dst), (field), (src))
+
+/* Run a svc_rules validator that writes its reason to a buffer. */
+#define RULE(call)                                                                                 \
+	do {                                                                                       \
+		char reason_[SVC_REASON_LEN];                                                      \
+		int rc_ = (call);                                                                  \
+		if (rc_)                                                                           \
+			return svc_errf(rc_, "%s", reason_);                                       \
+	} while (0)
+
+#define TRY(call)                                                                                  \
+	do {                                                                                       \
+		int rc_ = (call);                                                                  \
+		if (rc_)                                                                           \
+			return rc_;                                                                \
+	} while (0)
+
+static int need_qty(const char *field, int64_t qty)
+{
+	if (qty <= 0)
+		return svc_errf(SVC_EINVAL, "%s: must be a positive number of parts, got %" PRId64,
+		                field, qty);
+	return 0;
+}
+
+/* The part number is well formed and in the catalog. */
+static int need_part(svc_txn *t, const char *part_no, svc_catalog_item *item)
+{
+	svc_catalog_item scratch;
+	RULE(svc_check_part_no("part_no", part_no, reason_, sizeof reason_));
+	return svc_catalog_get(t, part_no, item ? item : &scratch);
+}
+
+static int need_ticket(svc_txn *t, const char *id, svc_ticket *out)
+{
+	if (!given(id))
+		return svc_errf(SVC_EINVAL, "ticket: required (a ticket id, T-<node>-<seq>)");
+	return svc_ticket_get(t, id, out);
+}
+
+/* A node of the directory with the given role, not revoked. `what` names
+ * the role in messages ("shop", "region"). */
+static int need_node(svc_txn *t, const char *field, const char *node, uint32_t role, svc_node *out)
+{
+	const char *what = svc_role_name(role);
+	RULE(svc_check_node_id(field, node, reason_, sizeof reason_));
+	int rc = svc_node_get(t, node, out);
+	if (rc == SVC_ENOTFOUND)
+		return svc_errf(rc, "unknown %s %s (not in this node's directory)", what, node);
+	if (rc)
+		return rc;
+	if (out->role != role)
+		return svc_errf(SVC_EINVAL, "%s: %s is a %s, not a %s", field, node,
+		                svc_role_name(out->role), what);
+	if (out->revoked)
+		return svc_errf(SVC_EDENIED, "%s: %s %s is revoked (%s)", field, what, node,
+		                out->revoke_reason);
+	return 0;
+}
+
+static int need_stock(svc_txn *t, const char *location, const char *part_no, int64_t need,
+                      const char *verb)
+{
+	svc_stock st;
+	TRY(svc_stock_get(t, location, part_no, &st));
+	if (st.on_hand < need)
+		return svc_errf(SVC_ECONFLICT,
+		                "part %s: %" PRId64 " on hand at %s, cannot %s %" PRId64, part_no,
+		                st.on_hand, location, verb, need);
+	return 0;
+}
+
+/* A change's origin fields as svc_local_append will fill them, so the rules
+ * can judge a change before it is appended (bulk import checks every line
+ * first). The seq is a stand-in: only the aggregate id depends on it. */
+static void as_local(svc_change *c, const svc_self *self)
+{
+	snprintf(c->origin, sizeof c->origin, "%s", self->node);
+	c->origin_role = self->role;
+	snprintf(c->origin_region, sizeof c->origin_region, "%s", self->region);
+	c->seq = 1;
+	c->hlc = svc_hlc_now_ms() << 16;
+}
+
+/* ------------------------------------------------------------ tickets */
+
+/* Where a new ticket goes, by this node's role (svc_local.h). */
+static int ticket_route(svc_txn *t, const svc_self *self, const svc_ticket_fields *f,
+                        svc_ticket_open *b)
+{
+	svc_node n;
+	switch (self->role) {
+	case SVC_ROLE_SHOP:
+		if (given(f->shop) && strcmp(f->shop, self->node) != 0)
+			return svc_errf(
+			    SVC_EDENIED,
+			    "shop: a shop opens tickets only for itself (%s), not for %s",
+			    self->node, f->shop);
+		if (given(f->region) && strcmp(f->region, self->region) != 0)
+			return svc_errf(SVC_EDENIED, "region: shop %s is in region %s, not %s",
+			                self->node, self->region, f->region);
+		TRY(SET(b->shop, "shop", self->node));
+		return SET(b->region, "region", self->region);
+	case SVC_ROLE_REGION:
+		if (given(f->region) && strcmp(f->region, self->node) != 0)
+			return svc_errf(SVC_EDENIED,
+			                "region: region %s opens tickets only in its own region, "
+			                "not in %s",
+			                self->node, f->region);
+		TRY(SET(b->region, "region", self->node));
+		if (!given(f->shop))
+			return 0;
+		TRY(need_node(t, "shop", f->shop, SVC_ROLE_SHOP, &n));
+		if (strcmp(n.region, self->node) != 0)
+			return svc_errf(SVC_EDENIED, "shop: %s is in region %s, not in %s", f->shop,
+			                n.region, self->node);
+		return SET(b->shop, "shop", f->shop);
+	case SVC_ROLE_HQ:
+		if (given(f->shop)) {
+			TRY(need_node(t, "shop", f->shop, SVC_ROLE_SHOP, &n));
+			if (given(f->region) && strcmp(f->region, n.region) != 0)
+				return svc_errf(SVC_EINVAL,
+				                "region: shop %s is in region %s, not %s", f->shop,
+				                n.region, f->region);
+			TRY(SET(b->shop, "shop", f->shop));
+			return SET(b->region, "region", n.region);
+		}
+		if (!given(f->region))
+			return svc_errf(SVC_EINVAL,
+			                "region: required at HQ (give the ticket's region, or the "
+			                "shop that takes it)");
+		TRY(need_node(t, "region", f->region, SVC_ROLE_REGION, &n));
+		return SET(b->region, "region", f->region);
+	default:
+		return svc_errf(SVC_EDENIED, "node %s has no role and cannot open tickets",
+		                self->node);
+	}
+}
+
+int svc_local_ticket_fill(svc_txn *t, const svc_ticket_fields *f, svc_ticket_open *b)
+{
+	svc_self self;
+	memset(b, 0, sizeof *b);
+	TRY(svc_self_get(t, &self));
+	if (!given(f->kind))
+		return svc_errf(SVC_EINVAL, "kind: required (consult, complaint, install, repair, "
+		                            "return or exchange)");
+	TRY(svc_ticket_kind_parse(f->kind, &b->kind));
+	TRY(SET(b->customer, "customer", f->customer));
+	TRY(SET(b->phone, "phone", f->phone));
+	TRY(SET(b->address, "address", f->address));
+	TRY(SET(b->product, "product", f->product));
+	TRY(SET(b->serial, "serial", f->serial));
+	TRY(SET(b->fault, "fault", f->fault));
+	if (given(f->purchased))
+		RULE(svc_parse_date("purchased", f->purchased, &b->purchased, reason_,
+		                    sizeof reason_));
+	return ticket_route(t, &self, f, b);
+}
+
+int svc_local_ticket_body(svc_txn *t, const svc_ticket_fields *f, svc_ticket_open *b)
+{
+	svc_self self;
+	svc_change c;
+	char reason[SVC_REASON_LEN];
+	TRY(svc_local_ticket_fill(t, f, b));
+	TRY(svc_self_get(t, &self));
+	/* The rules' own verdict, so that a body this function returns is one
+	 * that svc_local_append accepts. */
+	memset(&c, 0, sizeof c);
+	as_local(&c, &self);
+	c.kind = SVC_CK_TICKET_OPEN;
+	c.u.ticket_open = *b;
+	svc_ticket_id(c.aggregate, self.node, c.seq);
+	if (svc_change_validate(&c, reason, sizeof reason))
+		return svc_errf(SVC_EINVAL, "%s", reason);
+	if (svc_authorize(&c, reason, sizeof reason))
+		return svc_errf(SVC_EDENIED, "%s", reason);
+	return 0;
+}
+
+struct ticket_new_arg {
+	const svc_ticket_fields *f;
+	char id[SVC_AGG_LEN];
+};
+
+static int ticket_new_fn(svc_txn *t, void *arg)
+{
+	struct ticket_new_arg *a = arg;
+	svc_change c;
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_TICKET_OPEN;
+	/* svc_local_append judges the change: no need to ask the rules twice. */
+	TRY(svc_local_ticket_fill(t, a->f, &c.u.ticket_open));
+	TRY(svc_local_append(t, &c));
+	snprintf(a->id, sizeof a->id, "%s", c.aggregate);
+	return 0;
+}
+
+int svc_local_ticket_new(svc_store *s, const svc_ticket_fields *f, char id[SVC_AGG_LEN])
+{
+	struct ticket_new_arg a = {.f = f};
+	int rc = svc_store_write(s, ticket_new_fn, &a);
+	if (!rc && id)
+		snprintf(id, SVC_AGG_LEN, "%s", a.id);
+	return rc;
+}
+
+struct import_arg {
+	const svc_ticket_open *bodies;
+	size_t n;
+	char first[SVC_AGG_LEN];
+};
+
+static int import_fn(svc_txn *t, void *arg)
+{
+	struct import_arg *a = arg;
+	svc_change c;
+	for (size_t i = 0; i < a->n; i++) {
+		memset(&c, 0, sizeof c);
+		c.kind = SVC_CK_TICKET_OPEN;
+		c.u.ticket_open = a->bodies[i];
+		int rc = svc_local_append(t, &c);
+		if (rc)
+			return svc_errctx(rc, "ticket %zu of the batch", i + 1);
+		if (i == 0)
+			snprintf(a->first, sizeof a->first, "%s", c.aggregate);
+	}
+	return 0;
+}
+
+int svc_local_ticket_import(svc_store *s, const svc_ticket_open *bodies, size_t n, size_t *done,
+                            char first_id[SVC_AGG_LEN])
+{
+	size_t committed = 0;
+	int rc = 0;
+	if (first_id)
+		first_id[0] = '\0';
+	while (committed < n) {
+		struct import_arg a = {.bodies = bodies + committed};
+		a.n = n - committed < SVC_IMPORT_BATCH ? n - committed : SVC_IMPORT_BATCH;
+		rc = svc_store_write(s, import_fn, &a);
+		if (rc) {
+			svc_errctx(rc, "import after %zu tickets", committed);
+			break;
+		}
+		if (committed == 0 && first_id)
+			snprintf(first_id, SVC_AGG_LEN, "%s", a.first);
+		committed += a.n;
+	}
+	if (done)
+		*done = committed;
+	return rc;
+}
+
+/* The single-ticket changes (assign, status, note, callback) share one
+ * write function: the ticket must exist; the rules judge the rest. */
+struct ticket_change_arg {
+	const char *id;
+	svc_change_kind kind;
+	const char *shop;
+	uint32_t status;
+	const char *text; /* reason, note text or callback note */
+	uint32_t satisfaction;
+};
+
+static int ticket_change_fn(svc_txn *t, void *arg)
+{
+	const struct ticket_change_arg *a = arg;
+	svc_ticket tk;
+	svc_self self;
+	svc_node n;
+	svc_change c;
+
+	TRY(need_ticket(t, a->id, &tk));
+	memset(&c, 0, sizeof c);
+	c.kind = a->kind;
+	TRY(SET(c.aggregate, "ticket", a->id));
+	switch (a->kind) {
+	case SVC_CK_TICKET_ASSIGN:
+		TRY(svc_self_get(t, &self));
+		if (!given(a->shop))
+			return svc_errf(SVC_EINVAL,
+			                "shop: required (the shop that takes the ticket)");
+		TRY(need_node(t, "shop", a->shop, SVC_ROLE_SHOP, &n));
+		/* A region dispatches to its own shops; HQ may send a ticket
+		 * anywhere. */
+		if (self.role == SVC_ROLE_REGION && strcmp(n.region, self.node) != 0)
+			return svc_errf(SVC_EDENIED, "shop: %s is in region %s, not in %s", a->shop,
+			                n.region, self.node);
+		TRY(SET(c.u.ticket_assign.shop, "shop", a->shop));
+		break;
+	case SVC_CK_TICKET_STATUS:
+		c.u.ticket_status.status = a->status;
+		TRY(SET(c.u.ticket_status.reason, "reason", a->text));
+		break;
+	case SVC_CK_TICKET_NOTE:
+		TRY(SET(c.u.ticket_note.text, "text", a->text));
+		break;
+	case SVC_CK_TICKET_CALLBACK:
+		if (a->satisfaction < 1 || a->satisfaction > 5)
+			return svc_errf(SVC_EINVAL, "satisfaction: must be 1 to 5, got %" PRIu32,
+			                a->satisfaction);
+		c.u.ticket_callback.satisfaction = a->satisfaction;
+		TRY(SET(c.u.ticket_callback.note, "note", a->text));
+		break;
+	default:
+		return svc_errf(SVC_EINVAL, "not a ticket change");
+	}
+	return svc_local_append(t, &c);
+}
+
+int svc_local_ticket_assign(svc_store *s, const char *id, const char *shop)
+{
+	struct ticket_change_arg a = {.id = id, .kind = SVC_CK_TICKET_ASSIGN, .shop = shop};
+	return svc_store_write(s, ticket_change_fn, &a);
+}
+
+int svc_local_ticket_status(svc_store *s, const char *id, uint32_t status, const char *reason)
+{
+	struct ticket_change_arg a = {
+	    .id = id, .kind = SVC_CK_TICKET_STATUS, .status = status, .text = reason};
+	return svc_store_write(s, ticket_change_fn, &a);
+}
+
+int svc_local_ticket_note(svc_store *s, const char *id, const char *text)
+{
+	struct ticket_change_arg a = {.id = id, .kind = SVC_CK_TICKET_NOTE, .text = text};
+	return svc_store_write(s, ticket_change_fn, &a);
+}
+
+int svc_local_ticket_callback(svc_store *s, const char *id, uint32_t satisfaction, const char *note)
+{
+	struct ticket_change_arg a = {
+	    .id = id, .kind = SVC_CK_TICKET_CALLBACK, .satisfaction = satisfaction, .text = note};
+	return svc_store_write(s, ticket_change_fn, &a);
+}
+
+/* ------------------------------------------------------------ catalog */
+
+struct catalog_arg {
+	const char *part_no, *name;
+	int64_t price;
+};
+
+static int catalog_fn(svc_txn *t, void *arg)
+{
+	const struct catalog_arg *a = arg;
+	svc_change c;
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_CATALOG_PUT;
+	RULE(svc_check_part_no("part_no", a->part_no, reason_, sizeof reason_));
+	if (a->price < 0)
+		return svc_errf(SVC_EINVAL, "price: %" PRId64 " fen is negative", a->price);
+	TRY(SET(c.u.catalog_put.part_no, "part_no", a->part_no));
+	TRY(SET(c.u.catalog_put.name, "name", a->name));
+	c.u.catalog_put.price = a->price;
+	svc_catalog_agg(c.aggregate, a->part_no);
+	return svc_local_append(t, &c);
+}
+
+int svc_local_catalog_add(svc_store *s, const char *part_no, const char *name, int64_t price)
+{
+	struct catalog_arg a = {.part_no = part_no, .name = name, .price = price};
+	return svc_store_write(s, catalog_fn, &a);
+}
+
+/* ------------------------------------------------------------ part movements */
+
+struct move_arg {
+	svc_move_kind kind;
+	const char *part_no;
+	int64_t qty; /* as the user gives it: positive, or a signed adjustment */
+	const char *ticket;
+	const char *peer;
+	const char *text; /* receive ref, adjust reason */
+	const char *transfer;
+	/* results */
+	char aggregate[SVC_AGG_LEN];
+	char got_part[SVC_PART_LEN];
+	int64_t got_qty;
+};
+
+/* A shop may ship only toward its region (the rules say so); it may not hold
+ * the region's certificate yet when it has never been online, so its own
+ * region and upstream count as known destinations. */
+static int need_destination(svc_txn *t, const svc_self *self, const char *to)
+{
+	svc_node n;
+	RULE(svc_check_node_id("to", to, reason_, sizeof reason_));
+	if (strcmp(to, self->node) == 0)
+		return svc_errf(SVC_EINVAL, "to: %s cannot ship parts to itself", to);
+	int rc = svc_node_get(t, to, &n);
+	if (rc == SVC_ENOTFOUND &&
+	    (strcmp(to, self->region) == 0 || strcmp(to, self->upstream) == 0))
+		return 0;
+	if (rc == SVC_ENOTFOUND)
+		return svc_errf(rc, "to: unknown node %s (not in this node's directory)", to);
+	if (rc)
+		return rc;
+	if (n.revoked)
+		return svc_errf(SVC_EDENIED, "to: node %s is revoked (%s)", to, n.revoke_reason);
+	return 0;
+}
+
+static int move_fn(svc_txn *t, void *arg)
+{
+	struct move_arg *a = arg;
+	svc_self self;
+	svc_ticket tk;
+	svc_transfer x;
+	svc_change c;
+	svc_part_move *m = &c.u.part_move;
+
+	TRY(svc_self_get(t, &self));
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_PART_MOVE;
+	m->kind = a->kind;
+	TRY(SET(m->location, "location", self.node));
+
+	if (a->kind == SVC_MV_TRANSFER_IN) {
+		if (!given(a->transfer))
+			return svc_errf(SVC_EINVAL,
+			                "transfer: required (a transfer id, X-<node>-<seq>)");
+		TRY(svc_transfer_get(t, a->transfer, &x));
+		if (strcmp(x.dest, self.node) != 0)
+			return svc_errf(SVC_EDENIED,
+			                "transfer %s: ships to %s, not to this node (%s)", x.id,
+			                x.dest, self.node);
+		if (x.received)
+			return svc_errf(SVC_ECONFLICT, "transfer %s: already received at %s", x.id,
+			                x.dest);
+		TRY(need_part(t, x.part_no, NULL));
+		TRY(SET(m->part_no, "part_no", x.part_no));
+		m->qty = x.qty;
+		TRY(SET(m->transfer, "transfer", x.id));
+		TRY(SET(m->peer, "peer", x.source));
+		TRY(SET(c.aggregate, "transfer", x.id));
+		snprintf(a->got_part, sizeof a->got_part, "%s", x.part_no);
+		a->got_qty = x.qty;
+		TRY(svc_local_append(t, &c));
+		snprintf(a->aggregate, sizeof a->aggregate, "%s", c.aggregate);
+		return 0;
+	}
+
+	if (a->kind == SVC_MV_ADJUST) {
+		if (a->qty == 0)
+			return svc_errf(SVC_EINVAL, "qty: an adjustment must not be 0");
+	} else {
+		TRY(need_qty("qty", a->qty));
+	}
+	TRY(need_part(t, a->part_no, NULL));
+	TRY(SET(m->part_no, "part_no", a->part_no));
+	switch (a->kind) {
+	case SVC_MV_RECEIVE:
+		m->qty = a->qty;
+		TRY(SET(m->reason, "ref", a->text));
+		break;
+	case SVC_MV_TRANSFER_OUT:
+		if (!given(a->peer))
+			return svc_errf(SVC_EINVAL,
+			                "to: required (the node that receives the parts)");
+		TRY(need_destination(t, &self, a->peer));
+		TRY(need_stock(t, self.node, a->part_no, a->qty, "ship"));
+		m->qty = -a->qty;
+		TRY(SET(m->peer, "to", a->peer));
+		break;
+	case SVC_MV_CONSUME:
+		TRY(need_ticket(t, a->ticket, &tk));
+		if (self.role == SVC_ROLE_SHOP && strcmp(tk.shop, self.node) != 0)
+			return svc_errf(SVC_EDENIED,
+			                "ticket %s: assigned to %s, not to this shop (%s)", tk.id,
+			                tk.shop[0] ? tk.shop : "no shop", self.node);
+		TRY(need_stock(t, self.node, a->part_no, a->qty, "consume"));
+		m->qty = -a->qty;
+		TRY(SET(m->ticket, "ticket", a->ticket));
+		break;
+	case SVC_MV_DEFECTIVE_RETURN:
+		/* Old parts come off a customer's product, not out of stock:
+		 * there is nothing on hand to check. */
+		if (given(a->ticket)) {
+			TRY(need_ticket(t, a->ticket, &tk));
+			TRY(SET(m->ticket, "ticket", a->ticket));
+		}
+		m->qty = a->qty;
+		break;
+	case SVC_MV_ADJUST:
+		if (a->qty < 0)
+			TRY(need_stock(t, self.node, a->part_no, -a->qty, "adjust away"));
+		m->qty = a->qty;
+		TRY(SET(m->reason, "reason", a->text));
+		break;
+	default:
+		return svc_errf(SVC_EINVAL, "kind: not a movement this function books");
+	}
+	if (a->kind != SVC_MV_TRANSFER_OUT)
+		svc_move_agg(c.aggregate, self.node, a->part_no);
+	TRY(svc_local_append(t, &c));
+	snprintf(a->aggregate, sizeof a->aggregate, "%s", c.aggregate);
+	return 0;
+}
+
+int svc_local_part_receive(svc_store *s, const char *part_no, int64_t qty, const char *ref)
+{
+	struct move_arg a = {.kind = SVC_MV_RECEIVE, .part_no = part_no, .qty = qty, .text = ref};
+	return svc_store_write(s, move_fn, &a);
+}
+
+int svc_local_part_transfer(svc_store *s, const char *part_no, int64_t qty, const char *to,
+                            char xid[SVC_AGG_LEN])
+{
+	struct move_arg a = {
+	    .kind = SVC_MV_TRANSFER_OUT, .part_no = part_no, .qty = qty, .peer = to};
+	int rc = svc_store_write(s, move_fn, &a);
+	if (!rc && xid)
+		snprintf(xid, SVC_AGG_LEN, "%s", a.aggregate);
+	return rc;
+}
+
+int svc_local_part_receive_transfer(svc_store *s, const char *xid, char part_no[SVC_PART_LEN],
+                                    int64_t *qty)
+{
+	struct move_arg a = {.kind = SVC_MV_TRANSFER_IN, .transfer = xid};
+	int rc = svc_store_write(s, move_fn, &a);
+	if (!rc && part_no)
+		snprintf(part_no, SVC_PART_LEN, "%s", a.got_part);
+	if (!rc && qty)
+		*qty = a.got_qty;
+	return rc;
+}
+
+int svc_local_part_consume(svc_store *s, const char *part_no, int64_t qty, const char *ticket)
+{
+	struct move_arg a = {
+	    .kind = SVC_MV_CONSUME, .part_no = part_no, .qty = qty, .ticket = ticket};
+	return svc_store_write(s, move_fn, &a);
+}
+
+int svc_local_part_return(svc_store *s, const char *part_no, int64_t qty, const char *ticket)
+{
+	struct move_arg a = {
+	    .kind = SVC_MV_DEFECTIVE_RETURN, .part_no = part_no, .qty = qty, .ticket = ticket};
+	return svc_store_write(s, move_fn, &a);
+}
+
+int svc_local_part_adjust(svc_store *s, const char *part_no, int64_t delta, const char *reason)
+{
+	struct move_arg a = {
+	    .kind = SVC_MV_ADJUST, .part_no = part_no, .qty = delta, .text = reason};
+	return svc_store_write(s, move_fn, &a);
+}
+
+/* ------------------------------------------------------------ claims */
+
+struct claim_submit_arg {
+	const svc_claim_request *r;
+	char id[SVC_AGG_LEN];
+	uint32_t revision;
+	int64_t total;
+};
+
+/* Price the lines from the catalog and total them, refusing what does not
+ * add up before the rules see it. */
+static int claim_lines(svc_txn *t, const svc_claim_request *r, svc_claim_submit *b)
+{
+	if (r->labor < 0)
+		return svc_errf(SVC_EINVAL, "labor: %" PRId64 " fen is negative", r->labor);
+	if (r->travel < 0)
+		return svc_errf(SVC_EINVAL, "travel: %" PRId64 " fen is negative", r->travel);
+	if (r->other < 0)
+		return svc_errf(SVC_EINVAL, "other: %" PRId64 " fen is negative", r->other);
+	if (r->nparts > SVC_CLAIM_PARTS_MAX)
+		return svc_errf(SVC_EINVAL, "parts: %zu lines, at most %d allowed", r->nparts,
+		                SVC_CLAIM_PARTS_MAX);
+	b->labor = r->labor;
+	b->travel = r->travel;
+	b->other = r->other;
+	int64_t sum = r->labor;
+	bool overflow = false;
+	for (size_t i = 0; i < r->nparts; i++) {
+		const svc_claim_line *l = &r->parts[i];
+		svc_claim_part *p = &b->parts[i];
+		svc_catalog_item item;
+		for (size_t j = 0; j < i; j++)
+			if (l->part_no && r->parts[j].part_no &&
+			    strcmp(l->part_no, r->parts[j].part_no) == 0)
+				return svc_errf(
+				    SVC_EINVAL,
+				    "parts: %s is listed twice; give its whole quantity "
+				    "once",
+				    l->part_no);
+		TRY(need_part(t, l->part_no, &item));
+		if (l->qty <= 0 || l->qty > UINT32_MAX)
+			return svc_errf(SVC_EINVAL,
+			                "parts: %s: quantity %" PRId64 " is not a positive count",
+			                l->part_no, l->qty);
+		TRY(SET(p->part_no, "part_no", l->part_no));
+		p->qty = (uint32_t)l->qty;
+		p->unit_price = item.price;
+		if (__builtin_mul_overflow(l->qty, item.price, &p->amount))
+			return svc_errf(SVC_EINVAL,
+			                "parts: %s: %" PRId64 " x %" PRId64
+			                " fen is too large an amount",
+			                l->part_no, l->qty, item.price);
+		overflow |= __builtin_add_overflow(sum, p->amount, &sum);
+	}
+	b->nparts = (uint32_t)r->nparts;
+	overflow |= __builtin_add_overflow(sum, r->travel, &sum);
+	overflow |= __builtin_add_overflow(sum, r->other, &sum);
+	if (overflow)
+		return svc_errf(SVC_EINVAL, "total: the lines add up to more than a 64-bit amount");
+	if (r->has_total && r->total != sum)
+		return svc_errf(SVC_EINVAL,
+		                "total: %" PRId64 " does not equal the sum of the lines %" PRId64,
+		                r->total, sum);
+	if (sum <= 0)
+		return svc_errf(SVC_EINVAL, "total: a claim must ask for more than 0 fen");
+	b->total = sum;
+	return 0;
+}
+
+static int claim_submit_fn(svc_txn *t, void *arg)
+{
+	struct claim_submit_arg *a = arg;
+	const svc_claim_request *r = a->r;
+	svc_self self;
+	svc_ticket tk;
+	svc_claim cl;
+	svc_change c;
+	svc_claim_submit *b = &c.u.claim_submit;
+
+	TRY(svc_self_get(t, &self));
+	if (self.role != SVC_ROLE_SHOP)
+		return svc_errf(SVC_EDENIED,
+		                "claim: only the shop that did the work submits claims (this node "
+		                "is %s %s)",
+		                svc_role_name(self.role), self.node);
+	TRY(need_ticket(t, r->ticket, &tk));
+	if (strcmp(tk.shop, self.node) != 0)
+		return svc_errf(SVC_EDENIED, "ticket %s: assigned to %s, not to this shop (%s)",
+		                tk.id, tk.shop[0] ? tk.shop : "no shop", self.node);
+	if (tk.status != SVC_TS_RESOLVED && tk.status != SVC_TS_CLOSED)
+		return svc_errf(SVC_ECONFLICT,
+		                "ticket %s: status %s, a claim needs resolved or closed", tk.id,
+		                svc_ticket_status_name(tk.status));
+
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_CLAIM_SUBMIT;
+	TRY(SET(b->ticket, "ticket", r->ticket));
+	if (svc_claim_id(c.aggregate, r->ticket))
+		return svc_errf(SVC_EINVAL, "ticket: '%s' is not a ticket id", r->ticket);
+	TRY(claim_lines(t, r, b));
+	TRY(SET(b->note, "note", r->note));
+	TRY(SET(b->region, "region", self.region));
+
+	int rc = svc_claim_get(t, c.aggregate, &cl);
+	if (rc == SVC_ENOTFOUND) {
+		b->revision = 1;
+	} else if (rc) {
+		return rc;
+	} else if (cl.status == SVC_CS_RETURNED || cl.status == SVC_CS_REJECTED) {
+		b->revision = cl.revision + 1;
+	} else {
+		return svc_errf(SVC_ECONFLICT,
+		                "claim %s is %s; only a returned or rejected claim can be "
+		                "resubmitted",
+		                cl.id, svc_claim_status_name(cl.status));
+	}
+	TRY(svc_local_append(t, &c));
+	snprintf(a->id, sizeof a->id, "%s", c.aggregate);
+	a->revision = b->revision;
+	a->total = b->total;
+	return 0;
+}
+
+int svc_local_claim_submit(svc_store *s, const svc_claim_request *r, char id[SVC_AGG_LEN],
+                           uint32_t *revision, int64_t *total)
+{
+	struct claim_submit_arg a = {.r = r};
+	int rc = svc_store_write(s, claim_submit_fn, &a);
+	if (rc)
+		return rc;
+	if (id)
+		snprintf(id, SVC_AGG_LEN, "%s", a.id);
+	if (revision)
+		*revision = a.revision;
+	if (total)
+		*total = a.total;
+	return 0;
+}
+
+struct claim_decide_arg {
+	const char *id;
+	uint32_t action;
+	int64_t amount;
+	const char *reason, *ref;
+};
+
+static int claim_decide_fn(svc_txn *t, void *arg)
+{
+	const struct claim_decide_arg *a = arg;
+	svc_claim cl;
+	svc_change c;
+	svc_claim_decide *b = &c.u.claim_decide;
+	const char *verb = svc_claim_action_name(a->action);
+
+	if (!given(a->id))
+		return svc_errf(SVC_EINVAL, "claim: required (a claim id, C-<node>-<seq>)");
+	TRY(svc_claim_get(t, a->id, &cl));
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_CLAIM_DECIDE;
+	TRY(SET(c.aggregate, "claim", a->id));
+	b->action = a->action;
+	b->revision = cl.revision;
+	b->claimed = cl.total;
+	if (a->amount < 0)
+		return svc_errf(SVC_EINVAL, "amount: %" PRId64 " fen is negative", a->amount);
+	switch (a->action) {
+	case SVC_CA_APPROVE:
+		if (a->amount > cl.total)
+			return svc_errf(SVC_EINVAL,
+			                "amount: %" PRId64 " fen is more than the claimed %" PRId64
+			                " fen",
+			                a->amount, cl.total);
+		/* Spelled out rather than left as 0: the change then says what
+		 * was approved on its own. */
+		b->amount = a->amount ? a->amount : cl.total;
+		break;
+	case SVC_CA_PAY:
+		if (a->amount && a->amount != cl.approved)
+			return svc_errf(SVC_EINVAL,
+			                "amount: pays %" PRId64
+			                " fen, the claim was approved for %" PRId64 " fen",
+			                a->amount, cl.approved);
+		b->amount = cl.approved;
+		break;
+	case SVC_CA_AUDIT:
+	case SVC_CA_RETURN:
+	case SVC_CA_REJECT:
+		if (a->amount)
+			return svc_errf(SVC_EINVAL,
+			                "amount: only approve and pay take an amount, "
+			                "not %s",
+			                verb);
+		break;
+	default:
+		return svc_errf(SVC_EINVAL, "action: unknown claim action %" PRIu32, a->action);
+	}
+	TRY(SET(b->reason, "reason", a->reason));
+	TRY(SET(b->ref, "ref", a->ref));
+	return svc_local_append(t, &c);
+}
+
+int svc_local_claim_decide(svc_store *s, const char *id, uint32_t action, int64_t amount,
+                           const char *reason, const char *ref)
+{
+	struct claim_decide_arg a = {
+	    .id = id, .action = action, .amount = amount, .reason = reason, .ref = ref};
+	return svc_store_write(s, claim_decide_fn, &a);
+}
+
+/* ------------------------------------------------------------ daemon */
+
+void svc_local_wake(const char *dir)
+{
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	int n = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/wake.sock", dir);
+	/* A path too long for a socket address cannot be bound by the daemon
+	 * either: there is nobody to wake. */
+	if (n < 0 || (size_t)n >= sizeof sa.sun_path)
+		return;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	/* ENOENT, ECONNREFUSED (no daemon) and EAGAIN (wake-ups already
+	 * queued) all mean there is nothing more to do. */
+	ssize_t sent = sendto(fd, "w", 1, MSG_DONTWAIT, (const struct sockaddr *)&sa, sizeof sa);
+	(void)sent;
+	close(fd);
+}

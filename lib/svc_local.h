@@ -1,0 +1,171 @@
+/*
+ * svc_local: the operations a person performs at a node, one function each.
+ *
+ * This is the layer under the CLI: every function opens its own write
+ * transaction (svc_store_write), checks the local preconditions against the
+ * node's current state, builds one change and appends it with
+ * svc_local_append, which validates, authorizes and folds it. Preconditions
+ * are what only the writing node can know at the moment of writing and what
+ * the merge rules deliberately do not check: that the ticket, the part
+ * number or the shop exists here, that there is stock to ship or consume,
+ * that a claimed ticket is resolved and this shop's. On any error the store
+ * is unchanged and the function returns a negative svc_err code with a
+ * one-line detail (svc_errmsg) that names the field and the reason, e.g.
+ * "part P-100: 3 on hand at shop-a, cannot ship 5".
+ *
+ * Strings are taken as given; NULL means "not given" wherever a field is
+ * optional. A string longer than its field in svc_types.h is refused, never
+ * truncated. Quantities and amounts are int64 (fen for money).
+ *
+ * What this module is not: it does not print, parse argv or JSON (the CLI
+ * does), and it never touches the network. After a successful write the
+ * caller wakes the daemon with svc_local_wake() so the change ships at once.
+ */
+#ifndef SVC_LOCAL_H
+#define SVC_LOCAL_H
+
+#include "svc_store.h"
+#include "svc_types.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------ tickets */
+
+/* A new ticket as a person or an import file states it: unparsed text.
+ * Required: kind (consult, complaint, install, repair, return, exchange),
+ * customer, phone, product, fault. purchased is YYYY-MM-DD. Where the ticket
+ * goes depends on this node's role:
+ *  - a shop opens walk-in tickets for itself (shop, if given, must be itself);
+ *  - a region opens tickets in its own region, optionally straight onto one
+ *    of its shops (a shop in the directory);
+ *  - HQ names the region, or a shop (whose region is then the ticket's). */
+typedef struct {
+	const char *kind;
+	const char *customer;
+	const char *phone;
+	const char *address;
+	const char *product;
+	const char *serial;
+	const char *purchased;
+	const char *fault;
+	const char *shop;
+	const char *region;
+} svc_ticket_fields;
+
+/*
+ * Check the fields at this node and build the ticket_open body that
+ * svc_local_ticket_new would append: parsing, lengths, the routing rules
+ * above against the directory, and the merge rules' field validation and
+ * authorization. Needs a transaction (a read transaction is enough). Used by
+ * bulk import to check every line before anything is written.
+ */
+int svc_local_ticket_body(svc_txn *t, const svc_ticket_fields *f, svc_ticket_open *out);
+
+/* The same body without asking the rules (svc_local_append will): for the
+ * second pass of an import, over lines svc_local_ticket_body accepted. */
+int svc_local_ticket_fill(svc_txn *t, const svc_ticket_fields *f, svc_ticket_open *out);
+
+/* Open a ticket; its id ("T-<node>-<seq>") is written to id. */
+int svc_local_ticket_new(svc_store *s, const svc_ticket_fields *f, char id[SVC_AGG_LEN]);
+
+/* Tickets per write transaction in svc_local_ticket_import. */
+#define SVC_IMPORT_BATCH 10000
+
+/*
+ * Append bodies prepared by svc_local_ticket_body, SVC_IMPORT_BATCH per
+ * write transaction. *done (may be NULL) receives how many were committed:
+ * all n on success; on an error, the batches before the failing one (the
+ * failing batch leaves nothing). first_id (may be NULL) receives the id of
+ * the first ticket appended.
+ */
+int svc_local_ticket_import(svc_store *s, const svc_ticket_open *bodies, size_t n, size_t *done,
+                            char first_id[SVC_AGG_LEN]);
+
+/* Assign (or reassign) a ticket to a shop known in the directory. */
+int svc_local_ticket_assign(svc_store *s, const char *id, const char *shop);
+
+/* Move a ticket to `status` (svc_ticket_status); reason may be NULL. */
+int svc_local_ticket_status(svc_store *s, const char *id, uint32_t status, const char *reason);
+
+int svc_local_ticket_note(svc_store *s, const char *id, const char *text);
+
+/* Record the customer callback (回访): satisfaction 1 to 5, note optional. */
+int svc_local_ticket_callback(svc_store *s, const char *id, uint32_t satisfaction,
+                              const char *note);
+
+/* ------------------------------------------------------------ catalog and parts */
+
+/* Add a part to the catalog, or change its name and price (HQ only). */
+int svc_local_catalog_add(svc_store *s, const char *part_no, const char *name, int64_t price);
+
+/* Stock in at this node (HQ): qty > 0; ref (a delivery note) optional. */
+int svc_local_part_receive(svc_store *s, const char *part_no, int64_t qty, const char *ref);
+
+/* Ship qty > 0 parts from this node's stock to node `to`; the transfer id
+ * ("X-<node>-<seq>") is written to xid. */
+int svc_local_part_transfer(svc_store *s, const char *part_no, int64_t qty, const char *to,
+                            char xid[SVC_AGG_LEN]);
+
+/* Receive a whole shipment addressed to this node. part_no and qty (may be
+ * NULL) receive what came in. */
+int svc_local_part_receive_transfer(svc_store *s, const char *xid, char part_no[SVC_PART_LEN],
+                                    int64_t *qty);
+
+/* Use qty > 0 parts from this node's stock on a ticket. */
+int svc_local_part_consume(svc_store *s, const char *part_no, int64_t qty, const char *ticket);
+
+/* Send qty > 0 old (defective) parts back toward HQ; ticket optional. */
+int svc_local_part_return(svc_store *s, const char *part_no, int64_t qty, const char *ticket);
+
+/* Correct this node's count by delta (non-zero); reason required. */
+int svc_local_part_adjust(svc_store *s, const char *part_no, int64_t delta, const char *reason);
+
+/* ------------------------------------------------------------ claims */
+
+typedef struct {
+	const char *part_no;
+	int64_t qty;
+} svc_claim_line;
+
+typedef struct {
+	const char *ticket;
+	int64_t labor, travel, other; /* fen, >= 0 */
+	size_t nparts;
+	svc_claim_line parts[SVC_CLAIM_PARTS_MAX];
+	bool has_total; /* the submitter's own total, checked against the lines */
+	int64_t total;
+	const char *note;
+} svc_claim_request;
+
+/*
+ * Submit this shop's claim for a ticket assigned to it and resolved or
+ * closed. Parts are priced from the catalog. A claim that was returned or
+ * rejected is resubmitted as the next revision. id receives the claim id,
+ * revision and total (may be NULL) what was submitted.
+ */
+int svc_local_claim_submit(svc_store *s, const svc_claim_request *r, char id[SVC_AGG_LEN],
+                           uint32_t *revision, int64_t *total);
+
+/*
+ * Decide on a claim (svc_claim_action) at the revision and total it stands
+ * at now. amount is for approve (0 approves the full claim; less than the
+ * claim makes it partially_approved) and must be 0 or the approved amount
+ * for pay; reason is required to return or reject, ref to pay.
+ */
+int svc_local_claim_decide(svc_store *s, const char *id, uint32_t action, int64_t amount,
+                           const char *reason, const char *ref);
+
+/* ------------------------------------------------------------ daemon */
+
+/*
+ * Tell a running daemon that there are new local changes to ship: one
+ * datagram to the unix socket <dir>/wake.sock. Best effort and never
+ * blocking: no daemon (no socket, or nobody bound to it) and a daemon whose
+ * queue is full (it has wake-ups pending already) are both fine, because the
+ * daemon also ships on its own timer.
+ */
+void svc_local_wake(const char *dir);
+
+#endif

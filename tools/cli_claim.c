@@ -1,0 +1,332 @@
+/*
+ * cli_claim: `svcsync claim ...`, settlement claims (结算单).
+ *
+ * A shop submits; its region (or HQ) audits or returns; HQ approves (fully or
+ * partly), rejects and pays. The CLI only names the decision: the revision
+ * and the claimed total it applies to are taken from the claim as this node
+ * holds it (svc_local_claim_decide), so a decision can never be recorded
+ * against a revision the person did not see.
+ */
+#include "cli.h"
+
+#include "svc_err.h"
+#include "svc_local.h"
+#include "svc_rules.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char claim_usage[] =
+    "usage: svcsync [--dir DIR] claim submit --ticket ID --labor FEN\n"
+    "                           [--part PART_NO:QTY]... [--travel FEN] [--other FEN]\n"
+    "                           [--total FEN] [--note TEXT]\n"
+    "       svcsync [--dir DIR] claim audit|return|approve|reject|pay ID\n"
+    "                           [--amount FEN] [--reason TEXT] [--ref REF]\n"
+    "       svcsync [--dir DIR] claim list [--status S] [--json]\n"
+    "       svcsync [--dir DIR] claim show ID [--json]\n"
+    "\n"
+    "Amounts are integer fen (12550 is 125.50 yuan). Statuses: submitted, audited,\n"
+    "returned, approved, partially_approved, rejected, paid.\n"
+    "Run 'svcsync claim SUBCOMMAND --help' for details.\n";
+
+static const char submit_usage[] =
+    "usage: svcsync [--dir DIR] claim submit --ticket ID --labor FEN\n"
+    "                           [--part PART_NO:QTY]... [--travel FEN] [--other FEN]\n"
+    "                           [--total FEN] [--note TEXT]\n"
+    "\n"
+    "Submit this shop's claim for a ticket assigned to it and resolved or closed,\n"
+    "and print the claim id alone on stdout. Parts are priced from the catalog;\n"
+    "--part may repeat (at most 16 lines). --total, when given, must equal the sum\n"
+    "of the lines. A returned or rejected claim is resubmitted with the same\n"
+    "command, as its next revision.\n";
+
+static const char decide_usage[] =
+    "usage: svcsync [--dir DIR] claim audit|return|approve|reject|pay ID\n"
+    "                           [--amount FEN] [--reason TEXT] [--ref REF]\n"
+    "\n"
+    "Decide on a claim, at the revision and total it stands at here:\n"
+    "  audit    the claim's region or HQ: the claim checks out\n"
+    "  return   the claim's region or HQ: back to the shop to correct (--reason)\n"
+    "  approve  HQ: approve --amount FEN (default: the whole claim; less makes it\n"
+    "           partially_approved, --reason says why)\n"
+    "  reject   HQ: refuse it (--reason)\n"
+    "  pay      HQ: record the payment of the approved amount (--ref, the payment\n"
+    "           reference)\n";
+
+static const char list_usage[] = "usage: svcsync [--dir DIR] claim list [--status S] [--json]\n"
+                                 "\n"
+                                 "Claims this node holds, newest submission first.\n";
+
+static const char show_usage[] = "usage: svcsync [--dir DIR] claim show ID [--json]\n"
+                                 "\n"
+                                 "A claim's lines, amounts, decisions and history.\n";
+
+/* ------------------------------------------------------------ submit */
+
+static int claim_submit(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	svc_claim_request r;
+	char parts[SVC_CLAIM_PARTS_MAX][SVC_PART_LEN];
+	char id[SVC_AGG_LEN];
+	bool given;
+	int rc = cli_parse(&a, "claim submit", submit_usage,
+	                   "ticket= labor= part=* travel= other= total= note=", 0, argc, argv);
+	if (rc)
+		return rc;
+	memset(&r, 0, sizeof r);
+	if ((rc = cli_need(&a, "ticket", &r.ticket)) ||
+	    (rc = cli_fen(&a, "labor", &r.labor, &given)))
+		return rc;
+	if (!given)
+		return cli_usage(&a, "--labor is required (0 for none)");
+	if ((rc = cli_fen(&a, "travel", &r.travel, NULL)) ||
+	    (rc = cli_fen(&a, "other", &r.other, NULL)) ||
+	    (rc = cli_fen(&a, "total", &r.total, &r.has_total)))
+		return rc;
+	r.note = cli_opt(&a, "note");
+	const char *lines[SVC_CLAIM_PARTS_MAX];
+	size_t nlines = cli_opts(&a, "part", lines, SVC_CLAIM_PARTS_MAX);
+	if (nlines > SVC_CLAIM_PARTS_MAX)
+		return cli_usage(&a, "--part: %zu lines, at most %d", nlines, SVC_CLAIM_PARTS_MAX);
+	for (size_t i = 0; i < nlines; i++) {
+		const char *v = lines[i], *colon = strrchr(v, ':');
+		size_t n = colon ? (size_t)(colon - v) : 0;
+		if (!colon || n == 0 || n >= SVC_PART_LEN ||
+		    cli_parse_i64(colon + 1, &r.parts[r.nparts].qty))
+			return cli_usage(&a, "--part: '%s' is not PART_NO:QTY", v);
+		memcpy(parts[r.nparts], v, n);
+		parts[r.nparts][n] = '\0';
+		r.parts[r.nparts].part_no = parts[r.nparts];
+		r.nparts++;
+	}
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_claim_submit(s, &r, id, NULL, NULL)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("%s\n", id);
+	return CLI_OK;
+}
+
+/* ------------------------------------------------------------ decisions */
+
+static int claim_decide(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	uint32_t action;
+	int64_t amount = 0;
+	char cmd[32];
+	snprintf(cmd, sizeof cmd, "claim %s", argv[0]);
+	int rc = cli_parse(&a, cmd, decide_usage, "amount= reason= ref=", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "claim ID")) ||
+	    (rc = cli_fen(&a, "amount", &amount, NULL)))
+		return rc;
+	if (svc_claim_action_parse(argv[0], &action))
+		return cli_usage(&a, "%s", svc_errmsg());
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_claim_decide(s, a.pos[0], action, amount, cli_opt(&a, "reason"),
+	                           cli_opt(&a, "ref"))) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	/* Report the state the decision produced, as this node now holds it. */
+	svc_txn *t = NULL;
+	svc_claim cl;
+	rc = svc_txn_begin(s, false, &t);
+	if (!rc)
+		rc = svc_claim_get(t, a.pos[0], &cl);
+	svc_txn_abort(&t);
+	cli_done_write(ctx, &s);
+	if (rc)
+		printf("%s: %s recorded\n", a.pos[0], argv[0]);
+	else
+		printf("%s: %s (revision %" PRIu32 ")\n", cl.id, svc_claim_status_name(cl.status),
+		       cl.revision);
+	return CLI_OK;
+}
+
+/* ------------------------------------------------------------ list */
+
+struct list_filter {
+	bool by_status;
+	uint32_t status;
+	cli_ids *ids;
+};
+
+static int list_cb(const svc_claim *c, void *arg)
+{
+	struct list_filter *f = arg;
+	if (f->by_status && c->status != f->status)
+		return 0;
+	cli_ids_add(f->ids, c->submitted, c->id);
+	return 0;
+}
+
+static void claim_row(cli_list *l, const svc_claim *c)
+{
+	if (cli_list_json(l)) {
+		cli_list_obj(l, cli_json_claim(c));
+		return;
+	}
+	char rev[16], total[32], approved[32], submitted[32];
+	snprintf(rev, sizeof rev, "%" PRIu32, c->revision);
+	cli_money(total, c->total);
+	if (c->approved)
+		cli_money(approved, c->approved);
+	else
+		snprintf(approved, sizeof approved, "-");
+	cli_time(submitted, c->submitted);
+	const char *cells[] = {c->id, c->ticket, c->shop,  svc_claim_status_name(c->status),
+	                       rev,   total,     approved, submitted};
+	cli_list_row(l, cells);
+}
+
+static int claim_list(const cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const headers[] = {"ID",  "TICKET", "SHOP",     "STATUS",
+	                                      "REV", "TOTAL",  "APPROVED", "SUBMITTED"};
+	cli_args a;
+	svc_store *s = NULL;
+	svc_txn *t = NULL;
+	cli_ids ids = {0};
+	struct list_filter f = {.ids = &ids};
+	const char *st;
+	int rc = cli_parse(&a, "claim list", list_usage, "status= json", 0, argc, argv);
+	if (rc)
+		return rc;
+	if ((st = cli_opt(&a, "status"))) {
+		if (svc_claim_status_parse(st, &f.status))
+			return cli_usage(&a, "--%s", svc_errmsg());
+		f.by_status = true;
+	}
+	if ((rc = cli_open(ctx, false, &s)))
+		return rc;
+	if (svc_txn_begin(s, false, &t) || svc_claim_each(t, list_cb, &f) < 0) {
+		svc_txn_abort(&t);
+		svc_store_close(&s);
+		cli_ids_free(&ids);
+		return cli_fail();
+	}
+	svc_txn_abort(&t);
+	rc = cli_ids_finish(&ids);
+	cli_list *l = cli_list_new(cli_flag(&a, "json"), 8, headers, "llllrrrl");
+	for (size_t i = 0; !rc && l && i < ids.n; i += CLI_PAGE) {
+		if (svc_txn_begin(s, false, &t)) {
+			rc = cli_fail();
+			break;
+		}
+		for (size_t k = i; k < ids.n && k < i + CLI_PAGE; k++) {
+			svc_claim c;
+			if (svc_claim_get(t, ids.v[k].id, &c) == 0)
+				claim_row(l, &c);
+		}
+		svc_txn_abort(&t);
+	}
+	int lrc = cli_list_end(&l);
+	cli_ids_free(&ids);
+	svc_store_close(&s);
+	return rc ? rc : lrc;
+}
+
+/* ------------------------------------------------------------ show */
+
+static void show_text(const svc_claim *c, const cli_history *h)
+{
+	char m[4][32], when[32];
+	printf("claim          %s\n", c->id);
+	printf("status         %s\n", svc_claim_status_name(c->status));
+	printf("revision       %" PRIu32 "\n", c->revision);
+	printf("ticket         %s\n", c->ticket);
+	printf("shop           %s\n", c->shop);
+	printf("region         %s\n", c->region[0] ? c->region : "-");
+	cli_money(m[0], c->labor);
+	printf("labor          %12s\n", m[0]);
+	for (uint32_t i = 0; i < c->nparts && i < SVC_CLAIM_PARTS_MAX; i++) {
+		const svc_claim_part *p = &c->parts[i];
+		cli_money(m[0], p->amount);
+		cli_money(m[1], p->unit_price);
+		printf("part           %12s  %s x %" PRIu32 " at %s\n", m[0], p->part_no, p->qty,
+		       m[1]);
+	}
+	cli_money(m[0], c->travel);
+	cli_money(m[1], c->other);
+	cli_money(m[2], c->total);
+	printf("travel         %12s\n", m[0]);
+	printf("other          %12s\n", m[1]);
+	printf("total          %12s\n", m[2]);
+	if (c->approved) {
+		cli_money(m[3], c->approved);
+		printf("approved       %12s\n", m[3]);
+	}
+	if (c->note[0])
+		printf("note           %s\n", c->note);
+	if (c->reason[0])
+		printf("reason         %s\n", c->reason);
+	if (c->pay_ref[0])
+		printf("payment ref    %s\n", c->pay_ref);
+	cli_time(when, c->submitted);
+	printf("submitted      %s\n", when);
+	if (c->audited) {
+		cli_time(when, c->audited);
+		printf("audited        %s by %s\n", when, c->audited_by);
+	}
+	if (c->decided) {
+		cli_time(when, c->decided);
+		printf("decided        %s by %s\n", when, c->decided_by);
+	}
+	if (c->paid) {
+		cli_time(when, c->paid);
+		printf("paid           %s\n", when);
+	}
+	printf("\nhistory\n");
+	cli_history_print(h);
+}
+
+static int claim_show(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	svc_txn *t = NULL;
+	svc_claim c;
+	cli_history h = {0};
+	int rc = cli_parse(&a, "claim show", show_usage, "json", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "claim ID")) || (rc = cli_open(ctx, false, &s)))
+		return rc;
+	rc = svc_txn_begin(s, false, &t);
+	if (!rc)
+		rc = svc_claim_get(t, a.pos[0], &c);
+	if (!rc)
+		rc = cli_history_load(t, c.id, &h);
+	svc_txn_abort(&t);
+	svc_store_close(&s);
+	if (rc) {
+		cli_history_free(&h);
+		return cli_fail();
+	}
+	if (cli_flag(&a, "json")) {
+		json_t *o = cli_json_claim(&c);
+		json_object_set_new(o, "history", cli_history_json(&h));
+		cli_history_free(&h);
+		return cli_json_print(o);
+	}
+	show_text(&c, &h);
+	cli_history_free(&h);
+	return CLI_OK;
+}
+
+int cli_cmd_claim(const cli_ctx *ctx, int argc, char **argv)
+{
+	static const cli_sub subs[] = {
+	    {"submit", claim_submit},  {"audit", claim_decide},  {"return", claim_decide},
+	    {"approve", claim_decide}, {"reject", claim_decide}, {"pay", claim_decide},
+	    {"list", claim_list},      {"show", claim_show},     {NULL, NULL},
+	};
+	return cli_dispatch(ctx, "claim", claim_usage, subs, argc, argv);
+}

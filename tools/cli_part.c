@@ -1,0 +1,519 @@
+/*
+ * cli_part: the parts catalog, part movements and stock (`svcsync catalog`,
+ * `svcsync part`, `svcsync stock`).
+ *
+ * Stock is never typed in: it is the sum of the movements booked at a
+ * location, so `stock` reads what the store keeps summed and every change to
+ * it is a movement with a kind and a reason (`part adjust` for a recount).
+ */
+#include "cli.h"
+
+#include "svc_err.h"
+#include "svc_local.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ catalog */
+
+static const char catalog_usage[] =
+    "usage: svcsync [--dir DIR] catalog add PART_NO --name NAME --price FEN\n"
+    "       svcsync [--dir DIR] catalog list [--json]\n"
+    "\n"
+    "The parts catalog is kept by HQ and replicated to every node. Adding a part\n"
+    "number that exists changes its name and price. Prices are integer fen\n"
+    "(12550 is 125.50 yuan).\n";
+
+static const char catalog_add_usage[] =
+    "usage: svcsync [--dir DIR] catalog add PART_NO --name NAME --price FEN\n"
+    "\n"
+    "Add a part to the catalog, or change its name and unit price (HQ only).\n";
+
+static const char catalog_list_usage[] = "usage: svcsync [--dir DIR] catalog list [--json]\n"
+                                         "\n"
+                                         "The parts catalog: part number, name and unit price.\n";
+
+static int catalog_add(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	const char *name;
+	int64_t price = 0;
+	bool has_price;
+	char money[32];
+	int rc = cli_parse(&a, "catalog add", catalog_add_usage, "name= price=", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "PART_NO")) || (rc = cli_need(&a, "name", &name)) ||
+	    (rc = cli_fen(&a, "price", &price, &has_price)))
+		return rc;
+	if (!has_price)
+		return cli_usage(&a, "--price is required");
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_catalog_add(s, a.pos[0], name, price)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	cli_money(money, price);
+	printf("catalog: %s %s at %s\n", a.pos[0], name, money);
+	return CLI_OK;
+}
+
+static int catalog_id_cb(const svc_catalog_item *c, void *arg)
+{
+	cli_ids_add(arg, 0, c->part_no);
+	return 0;
+}
+
+static json_t *catalog_json(const svc_catalog_item *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "part_no", json_string(c->part_no));
+	json_object_set_new(o, "name", json_string(c->name));
+	json_object_set_new(o, "price", json_integer(c->price));
+	return o;
+}
+
+static int catalog_list(const cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const headers[] = {"PART_NO", "NAME", "PRICE"};
+	cli_args a;
+	svc_store *s = NULL;
+	svc_txn *t = NULL;
+	cli_ids ids = {.by_name = true};
+	int rc = cli_parse(&a, "catalog list", catalog_list_usage, "json", 0, argc, argv);
+	if (rc || (rc = cli_open(ctx, false, &s)))
+		return rc;
+	if (svc_txn_begin(s, false, &t) || svc_catalog_each(t, catalog_id_cb, &ids) < 0) {
+		svc_txn_abort(&t);
+		svc_store_close(&s);
+		cli_ids_free(&ids);
+		return cli_fail();
+	}
+	svc_txn_abort(&t);
+	rc = cli_ids_finish(&ids);
+	cli_list *l = cli_list_new(cli_flag(&a, "json"), 3, headers, "llr");
+	for (size_t i = 0; !rc && l && i < ids.n; i += CLI_PAGE) {
+		if (svc_txn_begin(s, false, &t)) {
+			rc = cli_fail();
+			break;
+		}
+		for (size_t k = i; k < ids.n && k < i + CLI_PAGE; k++) {
+			svc_catalog_item c;
+			char price[32];
+			if (svc_catalog_get(t, ids.v[k].id, &c))
+				continue;
+			if (cli_list_json(l)) {
+				cli_list_obj(l, catalog_json(&c));
+				continue;
+			}
+			cli_money(price, c.price);
+			const char *cells[] = {c.part_no, c.name, price};
+			cli_list_row(l, cells);
+		}
+		svc_txn_abort(&t);
+	}
+	int lrc = cli_list_end(&l);
+	cli_ids_free(&ids);
+	svc_store_close(&s);
+	return rc ? rc : lrc;
+}
+
+int cli_cmd_catalog(const cli_ctx *ctx, int argc, char **argv)
+{
+	static const cli_sub subs[] = {{"add", catalog_add}, {"list", catalog_list}, {NULL, NULL}};
+	return cli_dispatch(ctx, "catalog", catalog_usage, subs, argc, argv);
+}
+
+/* ------------------------------------------------------------ part movements */
+
+static const char part_usage[] =
+    "usage: svcsync [--dir DIR] part receive PART_NO --qty N [--ref REF]\n"
+    "       svcsync [--dir DIR] part receive --transfer XID\n"
+    "       svcsync [--dir DIR] part transfer PART_NO --qty N --to NODE\n"
+    "       svcsync [--dir DIR] part consume PART_NO --qty N --ticket ID\n"
+    "       svcsync [--dir DIR] part return PART_NO --qty N [--ticket ID]\n"
+    "       svcsync [--dir DIR] part adjust PART_NO --qty +-N --reason TEXT\n"
+    "       svcsync [--dir DIR] part transfers [--json]\n"
+    "\n"
+    "Every movement is booked at this node and must name a part number of the\n"
+    "catalog. Run 'svcsync part SUBCOMMAND --help' for details.\n";
+
+static const char receive_usage[] =
+    "usage: svcsync [--dir DIR] part receive PART_NO --qty N [--ref REF]\n"
+    "       svcsync [--dir DIR] part receive --transfer XID\n"
+    "\n"
+    "Stock in. With PART_NO: parts delivered to HQ by a supplier (HQ only; REF is\n"
+    "the delivery note). With --transfer: a shipment from another node arrived\n"
+    "here; the whole shipment is received (correct a short delivery afterwards\n"
+    "with 'part adjust').\n";
+
+static const char transfer_usage[] =
+    "usage: svcsync [--dir DIR] part transfer PART_NO --qty N --to NODE\n"
+    "\n"
+    "Ship N parts from this node's stock to NODE and print the transfer id\n"
+    "(X-<node>-<seq>). The parts are in transit until NODE receives them with\n"
+    "'part receive --transfer XID'. A shop ships only back to its region.\n";
+
+static const char consume_usage[] =
+    "usage: svcsync [--dir DIR] part consume PART_NO --qty N --ticket ID\n"
+    "\n"
+    "Use N parts from this node's stock on a ticket (assigned to this shop).\n";
+
+static const char return_usage[] =
+    "usage: svcsync [--dir DIR] part return PART_NO --qty N [--ticket ID]\n"
+    "\n"
+    "Send N old (defective) parts back toward HQ (旧件返厂); counted as defective\n"
+    "at this node, not taken from its stock.\n";
+
+static const char adjust_usage[] =
+    "usage: svcsync [--dir DIR] part adjust PART_NO --qty +-N --reason TEXT\n"
+    "\n"
+    "Correct this node's count by N (positive or negative, not 0) with a reason,\n"
+    "after a stocktake or a short delivery. Stock cannot go below zero.\n";
+
+static const char transfers_usage[] =
+    "usage: svcsync [--dir DIR] part transfers [--json]\n"
+    "\n"
+    "Shipments this node knows of, newest first: in transit and received.\n";
+
+/* The common options of a movement: PART_NO and --qty N. */
+static int move_args(cli_args *a, int64_t *qty)
+{
+	bool given;
+	int rc = cli_need_pos(a, 1, "PART_NO");
+	if (!rc)
+		rc = cli_int(a, "qty", qty, &given);
+	if (!rc && !given)
+		rc = cli_usage(a, "--qty is required");
+	return rc;
+}
+
+static int part_receive(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	int64_t qty = 0;
+	char part[SVC_PART_LEN];
+	const char *xid;
+	int rc = cli_parse(&a, "part receive", receive_usage, "qty= ref= transfer=", 1, argc, argv);
+	if (rc)
+		return rc;
+	xid = cli_opt(&a, "transfer");
+	if (xid) {
+		if (a.npos || cli_opt(&a, "qty") || cli_opt(&a, "ref"))
+			return cli_usage(&a, "--transfer takes no PART_NO, --qty or --ref (the "
+			                     "shipment says what came)");
+	} else if ((rc = move_args(&a, &qty))) {
+		return rc;
+	}
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (xid)
+		rc = svc_local_part_receive_transfer(s, xid, part, &qty);
+	else
+		rc = svc_local_part_receive(s, a.pos[0], qty, cli_opt(&a, "ref"));
+	if (rc) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	if (xid)
+		printf("received %s: %" PRId64 " x %s\n", xid, qty, part);
+	else
+		printf("received %" PRId64 " x %s\n", qty, a.pos[0]);
+	return CLI_OK;
+}
+
+static int part_transfer(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	int64_t qty = 0;
+	const char *to;
+	char xid[SVC_AGG_LEN];
+	int rc = cli_parse(&a, "part transfer", transfer_usage, "qty= to=", 1, argc, argv);
+	if (rc || (rc = move_args(&a, &qty)) || (rc = cli_need(&a, "to", &to)) ||
+	    (rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_part_transfer(s, a.pos[0], qty, to, xid)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("%s\n", xid);
+	return CLI_OK;
+}
+
+static int part_consume(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	int64_t qty = 0;
+	const char *ticket;
+	int rc = cli_parse(&a, "part consume", consume_usage, "qty= ticket=", 1, argc, argv);
+	if (rc || (rc = move_args(&a, &qty)) || (rc = cli_need(&a, "ticket", &ticket)) ||
+	    (rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_part_consume(s, a.pos[0], qty, ticket)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("consumed %" PRId64 " x %s on %s\n", qty, a.pos[0], ticket);
+	return CLI_OK;
+}
+
+static int part_return(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	int64_t qty = 0;
+	int rc = cli_parse(&a, "part return", return_usage, "qty= ticket=", 1, argc, argv);
+	if (rc || (rc = move_args(&a, &qty)) || (rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_part_return(s, a.pos[0], qty, cli_opt(&a, "ticket"))) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("returned %" PRId64 " defective x %s\n", qty, a.pos[0]);
+	return CLI_OK;
+}
+
+static int part_adjust(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	int64_t qty = 0;
+	const char *reason;
+	int rc = cli_parse(&a, "part adjust", adjust_usage, "qty= reason=", 1, argc, argv);
+	if (rc || (rc = move_args(&a, &qty)) || (rc = cli_need(&a, "reason", &reason)) ||
+	    (rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_part_adjust(s, a.pos[0], qty, reason)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("adjusted %s by %+" PRId64 "\n", a.pos[0], qty);
+	return CLI_OK;
+}
+
+static int transfer_id_cb(const svc_transfer *x, void *arg)
+{
+	cli_ids_add(arg, x->shipped, x->id);
+	return 0;
+}
+
+static int part_transfers(const cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const headers[] = {"ID", "PART_NO", "QTY",     "FROM",
+	                                      "TO", "STATUS",  "SHIPPED", "RECEIVED"};
+	cli_args a;
+	svc_store *s = NULL;
+	svc_txn *t = NULL;
+	cli_ids ids = {0};
+	int rc = cli_parse(&a, "part transfers", transfers_usage, "json", 0, argc, argv);
+	if (rc || (rc = cli_open(ctx, false, &s)))
+		return rc;
+	if (svc_txn_begin(s, false, &t) || svc_transfer_each(t, transfer_id_cb, &ids) < 0) {
+		svc_txn_abort(&t);
+		svc_store_close(&s);
+		cli_ids_free(&ids);
+		return cli_fail();
+	}
+	svc_txn_abort(&t);
+	rc = cli_ids_finish(&ids);
+	cli_list *l = cli_list_new(cli_flag(&a, "json"), 8, headers, "llrlllll");
+	for (size_t i = 0; !rc && l && i < ids.n; i += CLI_PAGE) {
+		if (svc_txn_begin(s, false, &t)) {
+			rc = cli_fail();
+			break;
+		}
+		for (size_t k = i; k < ids.n && k < i + CLI_PAGE; k++) {
+			svc_transfer x;
+			char qty[24], shipped[32], received[32];
+			if (svc_transfer_get(t, ids.v[k].id, &x))
+				continue;
+			if (cli_list_json(l)) {
+				cli_list_obj(l, cli_json_transfer(&x));
+				continue;
+			}
+			snprintf(qty, sizeof qty, "%" PRId64, x.qty);
+			cli_time(shipped, x.shipped);
+			cli_time(received, x.received_at);
+			const char *cells[] = {x.id,    x.part_no,
+			                       qty,     x.source,
+			                       x.dest,  x.received ? "received" : "in_transit",
+			                       shipped, received};
+			cli_list_row(l, cells);
+		}
+		svc_txn_abort(&t);
+	}
+	int lrc = cli_list_end(&l);
+	cli_ids_free(&ids);
+	svc_store_close(&s);
+	return rc ? rc : lrc;
+}
+
+int cli_cmd_part(const cli_ctx *ctx, int argc, char **argv)
+{
+	static const cli_sub subs[] = {
+	    {"receive", part_receive},
+	    {"transfer", part_transfer},
+	    {"consume", part_consume},
+	    {"return", part_return},
+	    {"adjust", part_adjust},
+	    {"transfers", part_transfers},
+	    {NULL, NULL},
+	};
+	return cli_dispatch(ctx, "part", part_usage, subs, argc, argv);
+}
+
+/* ------------------------------------------------------------ stock */
+
+static const char stock_usage[] =
+    "usage: svcsync [--dir DIR] stock [--location NODE | --all] [--json]\n"
+    "\n"
+    "Stock per part at this node (default), at one location, or at every\n"
+    "location (--all) whose stock this node holds in full: HQ everyone's, a\n"
+    "region its own and its shops', a shop its own. Columns: on hand, in\n"
+    "transit toward the location, defective parts sent back from it.\n";
+
+typedef struct {
+	char location[SVC_ID_LEN];
+	char part_no[SVC_PART_LEN];
+	svc_stock st;
+} stock_row;
+
+typedef struct {
+	stock_row *v;
+	size_t n, cap;
+	bool oom;
+	svc_txn *t;
+	const svc_self *self;
+} stock_rows;
+
+/*
+ * Whose stock this node holds in full: HQ everyone's, a region its own and
+ * its shops', a shop its own. Of other locations it holds only the side of
+ * the shipments it took part in (HQ's transfer to a shop debits "hq" in the
+ * shop's store too), which is not a count anyone should read.
+ */
+static bool stock_in_scope(svc_txn *t, const svc_self *self, const char *location)
+{
+	svc_node n;
+	if (self->role == SVC_ROLE_HQ || strcmp(location, self->node) == 0)
+		return true;
+	return self->role == SVC_ROLE_REGION && svc_node_get(t, location, &n) == 0 &&
+	       n.role == SVC_ROLE_SHOP && strcmp(n.region, self->node) == 0;
+}
+
+static int stock_cb(const char *location, const char *part_no, const svc_stock *st, void *arg)
+{
+	stock_rows *r = arg;
+	if (!stock_in_scope(r->t, r->self, location))
+		return 0;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		stock_row *v = realloc(r->v, cap * sizeof *v);
+		if (!v) {
+			r->oom = true;
+			return 1;
+		}
+		r->v = v;
+		r->cap = cap;
+	}
+	stock_row *row = &r->v[r->n++];
+	snprintf(row->location, sizeof row->location, "%s", location);
+	snprintf(row->part_no, sizeof row->part_no, "%s", part_no);
+	row->st = *st;
+	return 0;
+}
+
+/* The catalog names are looked up while printing, a page at a time. */
+static void stock_print(cli_list *l, svc_txn *t, const stock_row *r)
+{
+	svc_catalog_item item;
+	const char *name = svc_catalog_get(t, r->part_no, &item) == 0 ? item.name : "";
+	if (cli_list_json(l)) {
+		json_t *o = json_object();
+		json_object_set_new(o, "location", json_string(r->location));
+		json_object_set_new(o, "part_no", json_string(r->part_no));
+		json_object_set_new(o, "name", json_string(name));
+		json_object_set_new(o, "on_hand", json_integer(r->st.on_hand));
+		json_object_set_new(o, "in_transit_in", json_integer(r->st.in_transit_in));
+		json_object_set_new(o, "defective", json_integer(r->st.defective));
+		cli_list_obj(l, o);
+		return;
+	}
+	char on_hand[24], transit[24], defective[24], nm[96];
+	snprintf(on_hand, sizeof on_hand, "%" PRId64, r->st.on_hand);
+	snprintf(transit, sizeof transit, "%" PRId64, r->st.in_transit_in);
+	snprintf(defective, sizeof defective, "%" PRId64, r->st.defective);
+	cli_oneline(nm, sizeof nm, name, 30);
+	const char *cells[] = {r->location, r->part_no, nm, on_hand, transit, defective};
+	cli_list_row(l, cells);
+}
+
+int cli_cmd_stock(const cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const headers[] = {"LOCATION", "PART_NO",    "NAME",
+	                                      "ON_HAND",  "IN_TRANSIT", "DEFECTIVE"};
+	cli_args a;
+	svc_store *s = NULL;
+	svc_txn *t = NULL;
+	svc_self self;
+	stock_rows rows = {0};
+	char here[SVC_ID_LEN];
+	int rc = cli_parse(&a, "stock", stock_usage, "location= all json", 0, argc, argv);
+	if (rc)
+		return rc;
+	const char *loc = cli_opt(&a, "location");
+	bool all = cli_flag(&a, "all");
+	if (loc && all)
+		return cli_usage(&a, "--location and --all exclude each other");
+	if ((rc = cli_open(ctx, false, &s)))
+		return rc;
+	/* Stock lines are small and few per location; one read collects them. */
+	rc = svc_txn_begin(s, false, &t);
+	if (!rc)
+		rc = svc_self_get(t, &self);
+	if (!rc && !loc && !all) {
+		snprintf(here, sizeof here, "%s", self.node);
+		loc = here;
+	}
+	if (!rc && loc && !stock_in_scope(t, &self, loc))
+		rc = svc_errf(SVC_EDENIED,
+		              "location %s: %s %s does not hold that stock (HQ holds everyone's, "
+		              "a region its own and its shops', a shop its own)",
+		              loc, svc_role_name(self.role), self.node);
+	rows.t = t;
+	rows.self = &self;
+	if (!rc && svc_stock_each(t, all ? NULL : loc, stock_cb, &rows) < 0)
+		rc = -1;
+	svc_txn_abort(&t);
+	if (!rc && rows.oom)
+		rc = svc_errf(SVC_ENOMEM, "out of memory reading stock");
+	if (rc) {
+		free(rows.v);
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_list *l = cli_list_new(cli_flag(&a, "json"), 6, headers, "lllrrr");
+	for (size_t i = 0; l && i < rows.n; i += CLI_PAGE) {
+		if (svc_txn_begin(s, false, &t)) {
+			rc = cli_fail();
+			break;
+		}
+		for (size_t k = i; k < rows.n && k < i + CLI_PAGE; k++)
+			stock_print(l, t, &rows.v[k]);
+		svc_txn_abort(&t);
+	}
+	int lrc = cli_list_end(&l);
+	free(rows.v);
+	svc_store_close(&s);
+	return rc ? rc : lrc;
+}

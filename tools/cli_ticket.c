@@ -1,0 +1,427 @@
+/*
+ * cli_ticket: `svcsync ticket ...`, service tickets (work orders).
+ *
+ * Writes go through svc_local, which checks and explains; this file only
+ * maps options to its arguments. `ticket new` prints the new id alone on
+ * stdout, so scripts can capture it: ID=$(svcsync ticket new ...).
+ */
+#include "cli.h"
+
+#include "svc_err.h"
+#include "svc_local.h"
+#include "svc_rules.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char ticket_usage[] =
+    "usage: svcsync [--dir DIR] ticket new --kind KIND --customer NAME --phone PHONE\n"
+    "                           --product MODEL --fault TEXT [--serial SN]\n"
+    "                           [--purchased YYYY-MM-DD] [--address ADDR]\n"
+    "                           [--shop SHOP] [--region REGION]\n"
+    "       svcsync [--dir DIR] ticket assign ID --shop SHOP\n"
+    "       svcsync [--dir DIR] ticket status ID STATUS [--reason TEXT]\n"
+    "       svcsync [--dir DIR] ticket note ID TEXT\n"
+    "       svcsync [--dir DIR] ticket callback ID --satisfaction 1-5 [--note TEXT]\n"
+    "       svcsync [--dir DIR] ticket list [--status S] [--shop S] [--limit N] [--json]\n"
+    "       svcsync [--dir DIR] ticket show ID [--json]\n"
+    "\n"
+    "Kinds: consult, complaint, install, repair, return, exchange.\n"
+    "Statuses: new, assigned, accepted, on_site, resolved, closed, cancelled.\n"
+    "Run 'svcsync ticket SUBCOMMAND --help' for details.\n";
+
+static const char new_usage[] =
+    "usage: svcsync [--dir DIR] ticket new --kind KIND --customer NAME --phone PHONE\n"
+    "                           --product MODEL --fault TEXT [--serial SN]\n"
+    "                           [--purchased YYYY-MM-DD] [--address ADDR]\n"
+    "                           [--shop SHOP] [--region REGION]\n"
+    "\n"
+    "Open a ticket and print its id (T-<node>-<seq>) alone on stdout.\n"
+    "KIND is consult, complaint, install, repair, return or exchange. Where it goes\n"
+    "depends on this node: a shop opens walk-in tickets assigned to itself; a\n"
+    "region opens tickets in its region, optionally straight onto one of its\n"
+    "shops (--shop); HQ gives --region, or --shop (the shop's region is used).\n"
+    "The purchase date decides the warranty (24 months).\n";
+
+static const char assign_usage[] =
+    "usage: svcsync [--dir DIR] ticket assign ID --shop SHOP\n"
+    "\n"
+    "Assign (or reassign) a ticket to a shop of the directory. Regions assign in\n"
+    "their region, HQ anywhere; a ticket can be assigned while new, assigned or\n"
+    "accepted.\n";
+
+static const char status_usage[] =
+    "usage: svcsync [--dir DIR] ticket status ID STATUS [--reason TEXT]\n"
+    "\n"
+    "Move a ticket along its lifecycle: assigned -> accepted -> on_site ->\n"
+    "resolved (the assigned shop), resolved -> closed or back to assigned to\n"
+    "reopen (its region or HQ), cancelled (region or HQ; a shop for its own\n"
+    "walk-ins).\n";
+
+static const char note_usage[] = "usage: svcsync [--dir DIR] ticket note ID TEXT\n"
+                                 "\n"
+                                 "Append a note to a ticket (notes are never edited or removed).\n";
+
+static const char callback_usage[] =
+    "usage: svcsync [--dir DIR] ticket callback ID --satisfaction 1-5 [--note TEXT]\n"
+    "\n"
+    "Record the customer callback on a resolved or closed ticket (region or HQ):\n"
+    "satisfaction from 1 (very unhappy) to 5 (very happy).\n";
+
+static const char list_usage[] =
+    "usage: svcsync [--dir DIR] ticket list [--status S] [--shop S] [--limit N] [--json]\n"
+    "\n"
+    "List tickets, newest first, optionally only those with a status or at a\n"
+    "shop. --json prints an array of ticket objects (see docs/cli.md).\n";
+
+static const char show_usage[] =
+    "usage: svcsync [--dir DIR] ticket show ID [--json]\n"
+    "\n"
+    "Show a ticket: its fields, its history of changes (rejected ones marked\n"
+    "with the reason) and its notes.\n";
+
+/* ------------------------------------------------------------ writes */
+
+static int ticket_new(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	char id[SVC_AGG_LEN];
+	int rc = cli_parse(&a, "ticket new", new_usage,
+	                   "kind= customer= phone= product= fault= serial= purchased= address= "
+	                   "shop= region=",
+	                   0, argc, argv);
+	if (rc)
+		return rc;
+	static const char *const required[] = {"kind", "customer", "phone", "product", "fault"};
+	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+		const char *v;
+		if ((rc = cli_need(&a, required[i], &v)))
+			return rc;
+	}
+	svc_ticket_fields f = {
+	    .kind = cli_opt(&a, "kind"),
+	    .customer = cli_opt(&a, "customer"),
+	    .phone = cli_opt(&a, "phone"),
+	    .address = cli_opt(&a, "address"),
+	    .product = cli_opt(&a, "product"),
+	    .serial = cli_opt(&a, "serial"),
+	    .purchased = cli_opt(&a, "purchased"),
+	    .fault = cli_opt(&a, "fault"),
+	    .shop = cli_opt(&a, "shop"),
+	    .region = cli_opt(&a, "region"),
+	};
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_ticket_new(s, &f, id)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("%s\n", id);
+	return CLI_OK;
+}
+
+static int ticket_assign(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	const char *shop;
+	int rc = cli_parse(&a, "ticket assign", assign_usage, "shop=", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "ticket ID")) || (rc = cli_need(&a, "shop", &shop)) ||
+	    (rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_ticket_assign(s, a.pos[0], shop)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("%s assigned to %s\n", a.pos[0], shop);
+	return CLI_OK;
+}
+
+static int ticket_status(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	uint32_t status;
+	int rc = cli_parse(&a, "ticket status", status_usage, "reason=", 2, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 2, "ticket ID and STATUS")))
+		return rc;
+	if (svc_ticket_status_parse(a.pos[1], &status))
+		return cli_usage(&a, "%s", svc_errmsg());
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_ticket_status(s, a.pos[0], status, cli_opt(&a, "reason"))) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("%s %s\n", a.pos[0], svc_ticket_status_name(status));
+	return CLI_OK;
+}
+
+static int ticket_note(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	int rc = cli_parse(&a, "ticket note", note_usage, "", 2, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 2, "ticket ID and TEXT")) ||
+	    (rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_ticket_note(s, a.pos[0], a.pos[1])) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("note added to %s\n", a.pos[0]);
+	return CLI_OK;
+}
+
+static int ticket_callback(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	int64_t sat = 0;
+	bool given;
+	int rc =
+	    cli_parse(&a, "ticket callback", callback_usage, "satisfaction= note=", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "ticket ID")) ||
+	    (rc = cli_int(&a, "satisfaction", &sat, &given)))
+		return rc;
+	if (!given)
+		return cli_usage(&a, "--satisfaction is required");
+	if (sat < 1 || sat > 5)
+		return cli_usage(&a, "--satisfaction: %" PRId64 " is not between 1 and 5", sat);
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_ticket_callback(s, a.pos[0], (uint32_t)sat, cli_opt(&a, "note"))) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("callback recorded on %s\n", a.pos[0]);
+	return CLI_OK;
+}
+
+/* ------------------------------------------------------------ list */
+
+struct list_filter {
+	bool by_status;
+	uint32_t status;
+	const char *shop;
+	cli_ids *ids;
+};
+
+static int list_cb(const svc_ticket *t, void *arg)
+{
+	struct list_filter *f = arg;
+	if (f->by_status && t->status != f->status)
+		return 0;
+	if (f->shop && strcmp(t->shop, f->shop) != 0)
+		return 0;
+	cli_ids_add(f->ids, t->created, t->id);
+	return 0;
+}
+
+static void ticket_row(cli_list *l, const svc_ticket *t)
+{
+	if (cli_list_json(l)) {
+		cli_list_obj(l, cli_json_ticket(t));
+		return;
+	}
+	char customer[96], product[96], created[32];
+	cli_oneline(customer, sizeof customer, t->customer, 20);
+	cli_oneline(product, sizeof product, t->product, 20);
+	cli_time(created, t->created);
+	const char *cells[] = {t->id,
+	                       svc_ticket_status_name(t->status),
+	                       svc_ticket_kind_name(t->kind),
+	                       t->shop[0] ? t->shop : "-",
+	                       customer,
+	                       product,
+	                       created};
+	cli_list_row(l, cells);
+}
+
+static int ticket_list(const cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const headers[] = {"ID",       "STATUS",  "KIND",   "SHOP",
+	                                      "CUSTOMER", "PRODUCT", "CREATED"};
+	cli_args a;
+	svc_store *s = NULL;
+	svc_txn *t = NULL;
+	cli_ids ids = {0};
+	int64_t limit = 0;
+	struct list_filter f = {.ids = &ids};
+	const char *st;
+	int rc =
+	    cli_parse(&a, "ticket list", list_usage, "status= shop= limit= json", 0, argc, argv);
+	if (rc || (rc = cli_int(&a, "limit", &limit, NULL)))
+		return rc;
+	if (limit < 0)
+		return cli_usage(&a, "--limit: %" PRId64 " is negative", limit);
+	if ((st = cli_opt(&a, "status"))) {
+		if (svc_ticket_status_parse(st, &f.status))
+			return cli_usage(&a, "--%s", svc_errmsg());
+		f.by_status = true;
+	}
+	f.shop = cli_opt(&a, "shop");
+	ids.limit = (size_t)limit;
+	if ((rc = cli_open(ctx, false, &s)))
+		return rc;
+	if (svc_txn_begin(s, false, &t) || svc_ticket_each(t, list_cb, &f) < 0) {
+		svc_txn_abort(&t);
+		svc_store_close(&s);
+		cli_ids_free(&ids);
+		return cli_fail();
+	}
+	svc_txn_abort(&t);
+	rc = cli_ids_finish(&ids);
+	cli_list *l = cli_list_new(cli_flag(&a, "json"), 7, headers, "lllllll");
+	for (size_t i = 0; !rc && l && i < ids.n; i += CLI_PAGE) {
+		if (svc_txn_begin(s, false, &t)) {
+			rc = cli_fail();
+			break;
+		}
+		for (size_t k = i; k < ids.n && k < i + CLI_PAGE; k++) {
+			svc_ticket tk;
+			if (svc_ticket_get(t, ids.v[k].id, &tk) == 0)
+				ticket_row(l, &tk);
+		}
+		svc_txn_abort(&t);
+	}
+	int lrc = cli_list_end(&l);
+	cli_ids_free(&ids);
+	svc_store_close(&s);
+	return rc ? rc : lrc;
+}
+
+/* ------------------------------------------------------------ show */
+
+static json_t *notes_json(const cli_history *h)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < h->n; i++) {
+		const svc_logged_change *lc = &h->v[i];
+		if (lc->c.kind != SVC_CK_TICKET_NOTE || lc->rejected)
+			continue;
+		json_t *o = json_object();
+		json_object_set_new(o, "by", json_string(lc->c.origin));
+		json_object_set_new(o, "at_ms", cli_json_ms(svc_hlc_ms(lc->c.hlc)));
+		json_object_set_new(o, "text", json_string(lc->c.u.ticket_note.text));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static void show_text(const svc_ticket *t, const svc_claim *cl, bool has_claim,
+                      const cli_history *h)
+{
+	char when[5][32], date[16], text[600];
+	cli_date(date, t->purchased);
+	printf("ticket         %s\n", t->id);
+	printf("kind           %s\n", svc_ticket_kind_name(t->kind));
+	printf("status         %s%s\n", svc_ticket_status_name(t->status),
+	       t->reopened ? " (reopened)" : "");
+	printf("customer       %s\n", t->customer);
+	printf("phone          %s\n", t->phone);
+	printf("address        %s\n", t->address[0] ? t->address : "-");
+	printf("product        %s\n", t->product);
+	printf("serial         %s\n", t->serial[0] ? t->serial : "-");
+	printf("purchased      %s (%s warranty)\n", date, t->in_warranty ? "in" : "out of");
+	cli_oneline(text, sizeof text, t->fault, 200);
+	printf("fault          %s\n", text);
+	printf("region         %s\n", t->region[0] ? t->region : "-");
+	printf("shop           %s\n", t->shop[0] ? t->shop : "-");
+	printf("opened by      %s\n", t->opened_by);
+	cli_time(when[0], t->created);
+	cli_time(when[1], t->first_response);
+	cli_time(when[2], t->on_site);
+	cli_time(when[3], t->resolved);
+	cli_time(when[4], t->closed);
+	printf("created        %s\n", when[0]);
+	printf("first response %s\n", when[1]);
+	printf("on site        %s\n", when[2]);
+	printf("resolved       %s\n", when[3]);
+	printf("closed         %s\n", when[4]);
+	if (t->callback_at) {
+		cli_time(when[0], t->callback_at);
+		cli_oneline(text, sizeof text, t->callback_note, 200);
+		printf("callback       %s, satisfaction %" PRIu32 "%s%s\n", when[0],
+		       t->satisfaction, text[0] ? ": " : "", text);
+	} else {
+		printf("callback       -\n");
+	}
+	if (has_claim)
+		printf("claim          %s (%s, revision %" PRIu32 ")\n", cl->id,
+		       svc_claim_status_name(cl->status), cl->revision);
+	else
+		printf("claim          -\n");
+
+	printf("\nhistory\n");
+	cli_history_print(h);
+	printf("\nnotes\n");
+	size_t notes = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		const svc_logged_change *lc = &h->v[i];
+		if (lc->c.kind != SVC_CK_TICKET_NOTE || lc->rejected)
+			continue;
+		cli_time(when[0], svc_hlc_ms(lc->c.hlc));
+		printf("  %s  %s: %s\n", when[0], lc->c.origin, lc->c.u.ticket_note.text);
+		notes++;
+	}
+	if (!notes)
+		printf("  -\n");
+}
+
+static int ticket_show(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	svc_txn *t = NULL;
+	svc_ticket tk;
+	svc_claim cl;
+	char cid[SVC_AGG_LEN];
+	cli_history h = {0};
+	bool has_claim = false;
+	int rc = cli_parse(&a, "ticket show", show_usage, "json", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "ticket ID")) || (rc = cli_open(ctx, false, &s)))
+		return rc;
+	rc = svc_txn_begin(s, false, &t);
+	if (!rc)
+		rc = svc_ticket_get(t, a.pos[0], &tk);
+	if (!rc && svc_claim_id(cid, tk.id) == 0)
+		has_claim = svc_claim_get(t, cid, &cl) == 0;
+	if (!rc)
+		rc = cli_history_load(t, tk.id, &h);
+	svc_txn_abort(&t);
+	svc_store_close(&s);
+	if (rc) {
+		cli_history_free(&h);
+		return cli_fail();
+	}
+	if (cli_flag(&a, "json")) {
+		json_t *o = cli_json_ticket(&tk);
+		json_object_set_new(o, "claim", has_claim ? json_string(cl.id) : json_null());
+		json_object_set_new(o, "notes", notes_json(&h));
+		json_object_set_new(o, "history", cli_history_json(&h));
+		cli_history_free(&h);
+		return cli_json_print(o);
+	}
+	show_text(&tk, &cl, has_claim, &h);
+	cli_history_free(&h);
+	return CLI_OK;
+}
+
+int cli_cmd_ticket(const cli_ctx *ctx, int argc, char **argv)
+{
+	static const cli_sub subs[] = {
+	    {"new", ticket_new},           {"assign", ticket_assign},
+	    {"status", ticket_status},     {"note", ticket_note},
+	    {"callback", ticket_callback}, {"list", ticket_list},
+	    {"show", ticket_show},         {NULL, NULL},
+	};
+	return cli_dispatch(ctx, "ticket", ticket_usage, subs, argc, argv);
+}
