@@ -677,6 +677,14 @@ static int hlc_next(svc_txn *t, uint64_t *out)
 	return 0;
 }
 
+int svc_hlc_get(svc_txn *t, uint64_t *hlc)
+{
+	int rc = hlc_load(t);
+	if (!rc)
+		*hlc = t->hlc;
+	return rc;
+}
+
 int svc_hlc_observe(svc_txn *t, uint64_t remote)
 {
 	int rc = hlc_load(t);
@@ -1815,8 +1823,9 @@ int svc_commit_put(svc_txn *t, const char *origin, uint64_t first, uint64_t last
 	return 0;
 }
 
-/* Position a cursor at the first commit of `origin` with last >= seq. */
-static int commit_seek(svc_txn *t, const char *origin, uint64_t seq, bool latest,
+/* Position a cursor at the first commit of `origin` with last >= seq (or at
+ * its latest commit). With `covering`, it must also start at or before seq. */
+static int commit_seek(svc_txn *t, const char *origin, uint64_t seq, bool latest, bool covering,
 		       const uint8_t **bytes, size_t *len, uint64_t *first, uint64_t *last)
 {
 	uint8_t k[SVC_ID_LEN + 8];
@@ -1849,7 +1858,7 @@ static int commit_seek(svc_txn *t, const char *origin, uint64_t seq, bool latest
 	*first = be64_get(v.mv_data);
 	*bytes = (const uint8_t *)v.mv_data + 8;
 	*len = v.mv_size - 8;
-	if (!latest && (seq < *first || seq > *last))
+	if (covering && (seq < *first || seq > *last))
 		return SVC_ENOTFOUND;
 	return 0;
 }
@@ -1857,14 +1866,20 @@ static int commit_seek(svc_txn *t, const char *origin, uint64_t seq, bool latest
 int svc_commit_find(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
 		    size_t *len, uint64_t *first, uint64_t *last)
 {
-	return commit_seek(t, origin, seq, false, bytes, len, first, last);
+	return commit_seek(t, origin, seq, false, true, bytes, len, first, last);
+}
+
+int svc_commit_next(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
+		    size_t *len, uint64_t *first, uint64_t *last)
+{
+	return commit_seek(t, origin, seq, false, false, bytes, len, first, last);
 }
 
 int svc_commit_latest(svc_txn *t, const char *origin, uint64_t *last, const uint8_t **bytes,
 		      size_t *len)
 {
 	uint64_t first;
-	int rc = commit_seek(t, origin, 0, true, bytes, len, &first, last);
+	int rc = commit_seek(t, origin, 0, true, false, bytes, len, &first, last);
 	if (rc == SVC_ENOTFOUND) {
 		*last = 0;
 		*bytes = NULL;

@@ -117,6 +117,8 @@ int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_chan
 
 /* Advance the node's HLC past a remote value (on receipt). */
 int svc_hlc_observe(svc_txn *t, uint64_t remote);
+/* This node's HLC (the highest clock it has issued or seen). */
+int svc_hlc_get(svc_txn *t, uint64_t *hlc);
 /* Wall-clock-based HLC for a new local event. */
 uint64_t svc_hlc_now_ms(void);
 
@@ -216,6 +218,10 @@ int svc_commit_put(svc_txn *t, const char *origin, uint64_t first, uint64_t last
 /* The commit covering (origin, seq): SVC_ENOTFOUND when none. bytes valid
  * until the transaction ends. */
 int svc_commit_find(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
+		    size_t *len, uint64_t *first, uint64_t *last);
+/* The first commit of the origin whose last seq is >= seq, whether or not
+ * it covers seq (SVC_ENOTFOUND when none). */
+int svc_commit_next(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
 		    size_t *len, uint64_t *first, uint64_t *last);
 /* The origin's latest commit: last seq covered (0 if none) and its bytes. */
 int svc_commit_latest(svc_txn *t, const char *origin, uint64_t *last, const uint8_t **bytes,

@@ -823,3 +823,135 @@ int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_sto
 	free(a.cc);
 	return rc;
 }
+
+/* ------------------------------------------------------------ verify */
+
+struct verify {
+	svc_txn *t;
+	svc_verify_report *r;
+	svc_self self;
+	uint8_t (*hashes)[SVC_HASH_LEN];
+};
+
+static void problem(struct verify *v, const char *fmt, const char *origin, uint64_t seq)
+{
+	if (!v->r->first_problem[0])
+		snprintf(v->r->first_problem, sizeof v->r->first_problem, "%s/%llu: %s", origin,
+			 (unsigned long long)seq, fmt);
+}
+
+/* Check the origin's commits from `from` on; returns the last seq covered. */
+static int verify_commits(struct verify *v, const char *origin, uint64_t head, uint64_t *covered)
+{
+	uint8_t pk[SVC_PK_LEN];
+	svc_node n;
+	bool have_key = false;
+	uint64_t seq = 1;
+
+	*covered = 0;
+	if (strcmp(origin, v->self.hq_node) == 0) {
+		memcpy(pk, v->self.hq_pubkey, SVC_PK_LEN);
+		have_key = true;
+	} else if (svc_node_get(v->t, origin, &n) == 0) {
+		memcpy(pk, n.pubkey, SVC_PK_LEN);
+		have_key = true;
+	}
+	svc_errclear();
+	while (seq <= head) {
+		const uint8_t *cb, *hb;
+		size_t clen, hlen;
+		uint64_t first, last;
+		uint8_t sig[SVC_SIG_LEN], h[SVC_HASH_LEN];
+		svc_commit_header hdr;
+		/* A filtered receiver holds only some of an origin's commits:
+		 * take the next one it has. */
+		int rc = svc_commit_next(v->t, origin, seq, &cb, &clen, &first, &last);
+		if (rc == SVC_ENOTFOUND) {
+			svc_errclear();
+			break;
+		}
+		if (rc)
+			return rc;
+		v->r->commits++;
+		*covered = last > *covered ? last : *covered;
+		bool ok = svc_signed_decode(cb, clen, &hb, &hlen, sig) == 0 &&
+			  svc_commit_header_decode(hb, hlen, &hdr, v->hashes) == 0 &&
+			  strcmp(hdr.origin, origin) == 0 && have_key &&
+			  svc_verify(pk, hb, hlen, sig) == 0;
+		for (uint64_t q = first; ok && q <= last; q++)
+			if (svc_change_hash(v->t, origin, q, h) == 0 &&
+			    memcmp(h, v->hashes[q - first], SVC_HASH_LEN) != 0)
+				ok = false;
+		svc_errclear();
+		if (!ok) {
+			v->r->bad_commits++;
+			problem(v, "commit does not verify", origin, first);
+		}
+		seq = last + 1;
+	}
+	return 0;
+}
+
+static int verify_origin(const char *origin, uint64_t head, const uint8_t hash[SVC_HASH_LEN],
+			 uint64_t contig, void *arg)
+{
+	struct verify *v = arg;
+	uint8_t prev[SVC_HASH_LEN];
+	bool have_prev = false;
+	(void)hash;
+	(void)contig;
+	v->r->origins++;
+	for (uint64_t seq = 1; seq <= head; seq++) {
+		svc_logged_change lc;
+		const uint8_t *bytes;
+		size_t len;
+		uint8_t h[SVC_HASH_LEN];
+		int rc = svc_change_get(v->t, origin, seq, &lc, &bytes, &len);
+		if (rc == SVC_ENOTFOUND) {
+			svc_errclear();
+			v->r->gaps++;
+			have_prev = false;
+			continue;
+		}
+		if (rc)
+			return rc;
+		v->r->changes++;
+		svc_hash(bytes, len, h);
+		if (memcmp(h, lc.hash, SVC_HASH_LEN) != 0) {
+			v->r->bad_hash++;
+			problem(v, "stored bytes do not match their hash", origin, seq);
+		}
+		if (have_prev && memcmp(lc.c.prev_hash, prev, SVC_HASH_LEN) != 0) {
+			v->r->broken_chain++;
+			problem(v, "does not chain to the previous change", origin, seq);
+		}
+		memcpy(prev, lc.hash, SVC_HASH_LEN);
+		have_prev = true;
+	}
+	uint64_t covered;
+	int rc = verify_commits(v, origin, head, &covered);
+	if (rc)
+		return rc;
+	if (strcmp(origin, v->self.node) == 0 && covered < head)
+		v->r->uncommitted = head - covered;
+	return 0;
+}
+
+int svc_sync_verify(svc_store *s, svc_verify_report *r)
+{
+	struct verify v;
+	memset(r, 0, sizeof *r);
+	memset(&v, 0, sizeof v);
+	v.r = r;
+	v.hashes = malloc(SVC_COMMIT_CHANGES_MAX * SVC_HASH_LEN);
+	if (!v.hashes)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	int rc = svc_txn_begin(s, false, &v.t);
+	if (!rc)
+		rc = svc_self_get(v.t, &v.self);
+	if (!rc)
+		rc = svc_head_each(v.t, verify_origin, &v);
+	svc_txn_abort(&v.t);
+	free(v.hashes);
+	return rc;
+}

@@ -96,4 +96,24 @@ typedef struct {
 int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
 		   const svc_batch *b, svc_apply_result *res);
 
+/* What svc_sync_verify found in a store. */
+typedef struct {
+	uint64_t origins, changes;
+	uint64_t bad_hash;      /* stored bytes do not hash to the stored hash */
+	uint64_t broken_chain;  /* prev_hash does not name the previous change */
+	uint64_t gaps;          /* seqs missing below an origin's head (normal
+				   for origins this node sees filtered) */
+	uint64_t commits, bad_commits; /* signature or hash list does not match */
+	uint64_t uncommitted;   /* local changes not signed yet */
+	char first_problem[SVC_REASON_LEN];
+} svc_verify_report;
+
+/*
+ * Check a whole store: every change's hash against its bytes, every chain
+ * link where both changes are held, and every commit's signature (with the
+ * origin's certified key) and its hash list against the changes held.
+ * Returns 0 when it could read everything (problems are in the report).
+ */
+int svc_sync_verify(svc_store *s, svc_verify_report *r);
+
 #endif

@@ -411,9 +411,14 @@ int cli_cmd_id(const cli_ctx *ctx, int argc, char **argv)
 
 static const char node_usage[] =
     "usage: svcsync [--dir DIR] node list [--json]\n"
+    "       svcsync [--dir DIR] node revoke NODE --reason TEXT\n"
     "\n"
-    "The network directory as this node holds it: every certified node, its\n"
-    "role, region, upstream, certificate serial and validity, and revocation.\n";
+    "list: the network directory as this node holds it: every certified node,\n"
+    "its role, region, upstream, certificate serial and validity, and revocation.\n"
+    "revoke (HQ only): withdraw a node (a shop leaving the network). Once the\n"
+    "revocation reaches a node, that node refuses new connections with the\n"
+    "key, closes a live session of it, and quarantines its changes made after\n"
+    "the revocation; its earlier signed claims stay valid for settlement.\n";
 
 static int node_id_cb(const svc_node *n, void *arg)
 {
@@ -474,9 +479,28 @@ static int node_list(const cli_ctx *ctx, int argc, char **argv)
 	return rc ? rc : lrc;
 }
 
+static int node_revoke(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	const char *reason;
+	uint64_t serial = 0;
+	int rc = cli_parse(&a, "node revoke", node_usage, "reason=", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "NODE")) || (rc = cli_need(&a, "reason", &reason)) ||
+	    (rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_identity_revoke(s, a.pos[0], reason, &serial)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("revoked %s (certificate serial %" PRIu64 "): %s\n", a.pos[0], serial, reason);
+	return CLI_OK;
+}
+
 int cli_cmd_node(const cli_ctx *ctx, int argc, char **argv)
 {
-	static const cli_sub subs[] = {{"list", node_list}, {NULL, NULL}};
+	static const cli_sub subs[] = {{"list", node_list}, {"revoke", node_revoke}, {NULL, NULL}};
 	return cli_dispatch(ctx, "node", node_usage, subs, argc, argv);
 }
 

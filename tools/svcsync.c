@@ -32,7 +32,10 @@ static const char usage[] =
     "  stock      stock on hand\n"
     "  claim      settlement claims: submit, audit, return, approve, reject, pay, list, show\n"
     "  log        the changes in this store, newest first\n"
-    "  node       the network directory: list\n"
+    "  node       the network directory: list, revoke (HQ)\n"
+    "  status     this node, its daemon's links, backlogs and quarantine\n"
+    "  quarantine changes refused on receipt: list\n"
+    "  verify     check every hash, chain link and commit signature in the store\n"
     "  import     bulk import of tickets (JSONL) or of an export file of changes\n"
     "  export     write this store's changes to a file, for another node to import\n"
     "\n"
@@ -53,6 +56,9 @@ static const cli_sub commands[] = {
     {"node", cli_cmd_node},
     {"import", cli_cmd_import},
     {"export", cli_cmd_export},
+    {"status", cli_cmd_status},
+    {"quarantine", cli_cmd_quarantine},
+    {"verify", cli_cmd_verify},
     {NULL, NULL},
 };
 

@@ -1,0 +1,375 @@
+/*
+ * cli_status: what a node is doing: status, quarantine list, verify.
+ *
+ * `status` joins two sources: the store (identity, counts, quarantine, this
+ * node's clock) and the daemon's status file (DIR/status, rewritten every
+ * second while svcsyncd runs: each link's state, last contact, how far the
+ * peer acknowledged this node's log). Whether the daemon runs is decided by
+ * its lock on DIR/daemon.lock, not by the status file, which a killed
+ * daemon leaves behind.
+ */
+#include "cli.h"
+
+#include "svc_codec.h"
+#include "svc_err.h"
+#include "svc_store.h"
+#include "svc_sync.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+/* A clock this far ahead of ours is flagged. */
+#define SKEW_FLAG_MS (5ULL * 60 * 1000)
+
+typedef struct {
+	char node[SVC_ID_LEN];
+	char dir[16];   /* upstream / downstream */
+	char state[16]; /* up / hello_sent / down */
+	uint64_t last_rx, acked, sent, applied, quarantined, peer_ms, errors;
+} link_row;
+
+typedef struct {
+	bool running;
+	long pid;
+	uint64_t updated;
+	char listen[256];
+	size_t n;
+	link_row links[4096];
+} daemon_status;
+
+/* Is a daemon holding the directory's lock? */
+static bool daemon_running(const char *dir)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/daemon.lock", dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+static void read_status(const char *dir, daemon_status *st)
+{
+	char path[4200], line[1024];
+	memset(st, 0, sizeof *st);
+	st->running = daemon_running(dir);
+	snprintf(path, sizeof path, "%s/status", dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		link_row r;
+		unsigned long long v;
+		char word[256];
+		if (sscanf(line, "pid %llu", &v) == 1)
+			st->pid = (long)v;
+		else if (sscanf(line, "updated %llu", &v) == 1)
+			st->updated = v;
+		else if (sscanf(line, "listen %255s", word) == 1)
+			snprintf(st->listen, sizeof st->listen, "%s", word);
+		else if (st->n < sizeof st->links / sizeof st->links[0] &&
+			 sscanf(line,
+				"link %32s %15s %15s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+				" %" SCNu64 " %" SCNu64 " %" SCNu64,
+				r.node, r.dir, r.state, &r.last_rx, &r.acked, &r.sent, &r.applied,
+				&r.quarantined, &r.peer_ms, &r.errors) == 10)
+			st->links[st->n++] = r;
+	}
+	fclose(f);
+}
+
+static const char status_usage[] =
+    "usage: svcsync [--dir DIR] status [--json]\n"
+    "\n"
+    "This node, its store and, when svcsyncd runs, its links: the upstream\n"
+    "(connected or not, last contact, log entries it has not acknowledged yet)\n"
+    "and each downstream peer (last seen, its backlog), the quarantine count,\n"
+    "and clocks found far ahead (this node's, or a peer's at its last contact).\n";
+
+static void ago(char out[32], uint64_t now, uint64_t then)
+{
+	if (!then)
+		snprintf(out, 32, "never");
+	else if (now >= then)
+		snprintf(out, 32, "%.1f s ago", (double)(now - then) / 1000.0);
+	else
+		snprintf(out, 32, "in %.1f s", (double)(then - now) / 1000.0);
+}
+
+static json_t *link_json(const link_row *r, uint64_t lsn, uint64_t now)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "node", json_string(r->node));
+	json_object_set_new(o, "state", json_string(r->state));
+	json_object_set_new(o, "connected", json_boolean(strcmp(r->state, "up") == 0));
+	json_object_set_new(o, "last_contact_ms", cli_json_ms(r->last_rx));
+	json_object_set_new(o, "acked_lsn", json_integer((json_int_t)r->acked));
+	json_object_set_new(o, "backlog", json_integer((json_int_t)(lsn > r->acked ? lsn - r->acked : 0)));
+	json_object_set_new(o, "applied", json_integer((json_int_t)r->applied));
+	json_object_set_new(o, "quarantined", json_integer((json_int_t)r->quarantined));
+	json_object_set_new(o, "protocol_errors", json_integer((json_int_t)r->errors));
+	bool ahead = r->peer_ms > now + SKEW_FLAG_MS;
+	json_object_set_new(o, "clock_ahead_ms",
+			    ahead ? json_integer((json_int_t)(r->peer_ms - now)) : json_null());
+	return o;
+}
+
+static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	svc_txn *t = NULL;
+	svc_self self;
+	svc_store_stats stats;
+	uint64_t quarantined = 0, hlc = 0;
+	daemon_status *st;
+	int rc = cli_parse(&a, "status", status_usage, "json", 0, argc, argv);
+	if (rc || (rc = cli_open(ctx, false, &s)))
+		return rc;
+	if (svc_txn_begin(s, false, &t) || svc_self_get(t, &self) ||
+	    svc_store_stats_get(t, &stats) || svc_quarantine_count(t, &quarantined) ||
+	    svc_hlc_get(t, &hlc)) {
+		svc_txn_abort(&t);
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	svc_txn_abort(&t);
+	st = malloc(sizeof *st);
+	if (!st) {
+		svc_store_close(&s);
+		return cli_failf("out of memory");
+	}
+	read_status(ctx->dir, st);
+	svc_store_close(&s);
+
+	uint64_t now = svc_hlc_now_ms();
+	uint64_t own_ms = svc_hlc_ms(hlc);
+	bool own_ahead = own_ms > now + SKEW_FLAG_MS;
+	const link_row *up = NULL;
+	for (size_t i = 0; i < st->n; i++)
+		if (strcmp(st->links[i].dir, "upstream") == 0)
+			up = &st->links[i];
+	if (!st->running)
+		st->n = 0, up = NULL; /* a stale file from a stopped daemon */
+
+	if (cli_flag(&a, "json")) {
+		json_t *o = json_object();
+		json_object_set_new(o, "node", json_string(self.node));
+		json_object_set_new(o, "role", json_string(svc_role_name(self.role)));
+		json_object_set_new(o, "region", cli_json_opt(self.region));
+		json_object_set_new(o, "enrolled", json_boolean(self.enrolled));
+		json_t *store = json_object();
+		json_object_set_new(store, "lsn", json_integer((json_int_t)stats.lsn));
+		json_object_set_new(store, "changes", json_integer((json_int_t)stats.changes));
+		json_object_set_new(store, "tickets", json_integer((json_int_t)stats.tickets));
+		json_object_set_new(store, "claims", json_integer((json_int_t)stats.claims));
+		json_object_set_new(store, "rejected", json_integer((json_int_t)stats.rejected));
+		json_object_set_new(store, "map_bytes", json_integer((json_int_t)stats.map_size));
+		json_object_set_new(store, "used_bytes", json_integer((json_int_t)stats.map_used));
+		json_object_set_new(o, "store", store);
+		json_object_set_new(o, "quarantined", json_integer((json_int_t)quarantined));
+		json_object_set_new(o, "clock_ahead_ms",
+				    own_ahead ? json_integer((json_int_t)(own_ms - now)) : json_null());
+		json_t *dm = json_object();
+		json_object_set_new(dm, "running", json_boolean(st->running));
+		json_object_set_new(dm, "pid", st->running ? json_integer(st->pid) : json_null());
+		json_object_set_new(dm, "updated_ms", st->running ? cli_json_ms(st->updated) : json_null());
+		json_object_set_new(dm, "listen", st->running && strcmp(st->listen, "-") != 0
+							 ? json_string(st->listen)
+							 : json_null());
+		json_object_set_new(o, "daemon", dm);
+		json_object_set_new(o, "upstream",
+				    up ? link_json(up, stats.lsn, now)
+				       : (self.upstream[0] ? json_pack("{s:s,s:s,s:b}", "node",
+								       self.upstream, "state", "down",
+								       "connected", 0)
+							   : json_null()));
+		json_t *downs = json_array();
+		for (size_t i = 0; i < st->n; i++)
+			if (strcmp(st->links[i].dir, "downstream") == 0)
+				json_array_append_new(downs, link_json(&st->links[i], stats.lsn, now));
+		json_object_set_new(o, "downstream", downs);
+		free(st);
+		return cli_json_print(o);
+	}
+
+	char when[32];
+	printf("node         %s (%s%s%s)\n", self.node, svc_role_name(self.role),
+	       self.region[0] && self.role == SVC_ROLE_SHOP ? ", region " : "",
+	       self.role == SVC_ROLE_SHOP ? self.region : "");
+	printf("store        %s: %" PRIu64 " changes, %" PRIu64 " tickets, %" PRIu64
+	       " claims, %" PRIu64 " rejected, log at %" PRIu64 "\n",
+	       ctx->dir, stats.changes, stats.tickets, stats.claims, stats.rejected, stats.lsn);
+	printf("quarantine   %" PRIu64 " change(s)%s\n", quarantined,
+	       quarantined ? " (svcsync quarantine list)" : "");
+	if (own_ahead)
+		printf("clock        WARNING: this node's clock is %.0f s ahead of the wall clock\n",
+		       (double)(own_ms - now) / 1000.0);
+	if (!st->running) {
+		printf("daemon       not running\n");
+	} else {
+		ago(when, now, st->updated);
+		printf("daemon       running (pid %ld), status %s%s%s\n", st->pid, when,
+		       strcmp(st->listen, "-") ? ", listening on " : "",
+		       strcmp(st->listen, "-") ? st->listen : "");
+	}
+	if (self.upstream[0]) {
+		if (up) {
+			ago(when, now, up->last_rx);
+			printf("upstream     %s %s, last contact %s, %" PRIu64
+			       " log entries not yet acknowledged\n",
+			       up->node, strcmp(up->state, "up") == 0 ? "connected" : up->state, when,
+			       stats.lsn > up->acked ? stats.lsn - up->acked : 0);
+			if (up->peer_ms > now + SKEW_FLAG_MS)
+				printf("             WARNING: %s's clock is %.0f s ahead\n", up->node,
+				       (double)(up->peer_ms - now) / 1000.0);
+		} else {
+			printf("upstream     %s not connected (%s)\n", self.upstream,
+			       self.endpoint[0] ? self.endpoint : "no endpoint");
+		}
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		const link_row *r = &st->links[i];
+		if (strcmp(r->dir, "downstream") != 0)
+			continue;
+		ago(when, now, r->last_rx);
+		printf("downstream   %s %s, last seen %s, backlog %" PRIu64 ", applied %" PRIu64
+		       ", quarantined %" PRIu64 "%s\n",
+		       r->node, strcmp(r->state, "up") == 0 ? "connected" : r->state, when,
+		       stats.lsn > r->acked ? stats.lsn - r->acked : 0, r->applied, r->quarantined,
+		       r->peer_ms > now + SKEW_FLAG_MS ? ", CLOCK AHEAD" : "");
+	}
+	free(st);
+	return CLI_OK;
+}
+
+int cli_cmd_status(const cli_ctx *ctx, int argc, char **argv)
+{
+	return status_cmd(ctx, argc, argv);
+}
+
+/* ------------------------------------------------------------ quarantine */
+
+static const char quarantine_usage[] =
+    "usage: svcsync [--dir DIR] quarantine list [--json]\n"
+    "\n"
+    "Changes this node refused on receipt (a signature or hash that does not\n"
+    "verify, a broken chain, an origin that may not make them, a relay outside\n"
+    "its subtree), oldest first, with the peer that sent them and the reason.\n"
+    "They are kept as received, for audit; the rest of their batch was applied.\n";
+
+struct q_arg {
+	cli_list *l;
+};
+
+static int q_cb(const svc_quarantined *q, void *argp)
+{
+	struct q_arg *a = argp;
+	svc_change c;
+	char id[24], when[32], what[160] = "(undecodable)", who[48] = "-";
+	bool ok = svc_change_decode(q->bytes, q->len, &c) == 0;
+	svc_errclear();
+	if (ok) {
+		snprintf(who, sizeof who, "%s/%" PRIu64, c.origin, c.seq);
+		cli_change_summary(&c, what, sizeof what);
+	}
+	if (cli_list_json(a->l)) {
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_integer((json_int_t)q->id));
+		json_object_set_new(o, "at_ms", cli_json_ms(q->at_ms));
+		json_object_set_new(o, "peer", json_string(q->peer));
+		json_object_set_new(o, "reason", json_string(q->reason));
+		json_object_set_new(o, "origin", ok ? json_string(c.origin) : json_null());
+		json_object_set_new(o, "seq", ok ? json_integer((json_int_t)c.seq) : json_null());
+		json_object_set_new(o, "kind", ok ? json_string(svc_change_kind_name(c.kind)) : json_null());
+		json_object_set_new(o, "aggregate", ok ? json_string(c.aggregate) : json_null());
+		json_object_set_new(o, "bytes", json_integer((json_int_t)q->len));
+		cli_list_obj(a->l, o);
+		return 0;
+	}
+	char reason[96];
+	snprintf(id, sizeof id, "%" PRIu64, q->id);
+	cli_time(when, q->at_ms);
+	cli_oneline(reason, sizeof reason, q->reason, 60);
+	const char *cells[] = {id, when, q->peer, who, what, reason};
+	cli_list_row(a->l, cells);
+	return 0;
+}
+
+static int quarantine_list(const cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const headers[] = {"ID", "RECEIVED", "PEER", "CHANGE", "WHAT",
+					      "REASON"};
+	cli_args a;
+	svc_store *s = NULL;
+	svc_txn *t = NULL;
+	int rc = cli_parse(&a, "quarantine list", quarantine_usage, "json", 0, argc, argv);
+	if (rc || (rc = cli_open(ctx, false, &s)))
+		return rc;
+	struct q_arg qa = {cli_list_new(cli_flag(&a, "json"), 6, headers, "rlllll")};
+	if (svc_txn_begin(s, false, &t) || svc_quarantine_each(t, q_cb, &qa) < 0)
+		rc = cli_fail();
+	svc_txn_abort(&t);
+	svc_store_close(&s);
+	int lrc = cli_list_end(&qa.l);
+	return rc ? rc : lrc;
+}
+
+int cli_cmd_quarantine(const cli_ctx *ctx, int argc, char **argv)
+{
+	static const cli_sub subs[] = {{"list", quarantine_list}, {NULL, NULL}};
+	return cli_dispatch(ctx, "quarantine", quarantine_usage, subs, argc, argv);
+}
+
+/* ------------------------------------------------------------ verify */
+
+static const char verify_usage[] =
+    "usage: svcsync [--dir DIR] verify [--json]\n"
+    "\n"
+    "Check the whole store: every change's bytes against its hash, every hash\n"
+    "chain link where both changes are here, every commit's signature against\n"
+    "its origin's certified key and its hash list against the changes held.\n"
+    "Gaps (seqs of an origin this node was not sent) are normal for origins it\n"
+    "sees filtered. Exit status 1 when anything does not verify.\n";
+
+int cli_cmd_verify(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	svc_verify_report r;
+	int rc = cli_parse(&a, "verify", verify_usage, "json", 0, argc, argv);
+	if (rc || (rc = cli_open(ctx, false, &s)))
+		return rc;
+	rc = svc_sync_verify(s, &r);
+	svc_store_close(&s);
+	if (rc)
+		return cli_fail();
+	bool bad = r.bad_hash || r.broken_chain || r.bad_commits;
+	if (cli_flag(&a, "json")) {
+		json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "origins",
+				      (json_int_t)r.origins, "changes", (json_int_t)r.changes,
+				      "bad_hash", (json_int_t)r.bad_hash, "broken_chain",
+				      (json_int_t)r.broken_chain, "gaps", (json_int_t)r.gaps,
+				      "commits", (json_int_t)r.commits, "bad_commits",
+				      (json_int_t)r.bad_commits, "uncommitted",
+				      (json_int_t)r.uncommitted, "ok", !bad);
+		json_object_set_new(o, "first_problem", cli_json_opt(r.first_problem));
+		cli_json_print(o);
+	} else {
+		printf("%" PRIu64 " changes from %" PRIu64 " origins: %" PRIu64 " bad hashes, %" PRIu64
+		       " broken chain links, %" PRIu64 " gaps; %" PRIu64 " commits, %" PRIu64
+		       " do not verify; %" PRIu64 " local changes not signed yet\n",
+		       r.changes, r.origins, r.bad_hash, r.broken_chain, r.gaps, r.commits,
+		       r.bad_commits, r.uncommitted);
+	}
+	if (bad)
+		return cli_failf("store does not verify: %s", r.first_problem);
+	return CLI_OK;
+}
