@@ -871,18 +871,108 @@ typedef union {
 	svc_node n;
 } any_state;
 
+/*
+ * The database key of an aggregate id. Ids end in the seq of the change that
+ * created them ("T-shop-a-17"), and as text "T-shop-a-10" sorts before
+ * "T-shop-a-2", so a node's new aggregates would land all over the tree and
+ * leave its pages half full. The key spells the number as 16 hex digits after
+ * a 0x01 byte (which no id contains), so one node's aggregates sort in the
+ * order they were made and a bulk import appends. Other ids are used as they
+ * are. The key never contains NUL, so it can be followed by a separator.
+ */
+#define AGG_KEY_LEN (SVC_AGG_LEN + 18)
+
+static size_t agg_key(const char *agg, uint8_t out[AGG_KEY_LEN])
+{
+	size_t n = strlen(agg), d = n;
+	while (d > 0 && agg[d - 1] >= '0' && agg[d - 1] <= '9')
+		d--;
+	if (d == n || d < 2 || agg[d - 1] != '-' || n - d > 19 || agg[0] < 'A' || agg[0] > 'Z' ||
+	    agg[1] != '-') {
+		memcpy(out, agg, n);
+		return n;
+	}
+	unsigned long long num = strtoull(agg + d, NULL, 10);
+	memcpy(out, agg, d);
+	out[d] = 0x01;
+	for (int i = 15; i >= 0; i--) {
+		out[d + 1 + (size_t)i] = (uint8_t)"0123456789abcdef"[num & 15];
+		num >>= 4;
+	}
+	return d + 17;
+}
+
+/*
+ * A ticket's opening fields (customer, phone, address, product, serial,
+ * purchase date, fault, kind) never change after the open, and the opening
+ * change already holds them. The stored ticket state leaves them out and
+ * they are read back from that change: half the bytes of a ticket, which a
+ * bulk import otherwise writes twice.
+ */
+static void ticket_strip(svc_ticket *tk)
+{
+	tk->kind = 0;
+	tk->customer[0] = tk->phone[0] = tk->address[0] = '\0';
+	tk->product[0] = tk->serial[0] = tk->fault[0] = '\0';
+	tk->purchased = 0;
+}
+
+static int ticket_fill(svc_txn *t, svc_ticket *tk)
+{
+	/* "T-<node>-<seq>": the opening change is (node, seq). */
+	const char *dash = strrchr(tk->id, '-');
+	char origin[SVC_ID_LEN];
+	size_t olen = dash ? (size_t)(dash - tk->id) - 2 : 0;
+	uint8_t k[SVC_ID_LEN + 8];
+	MDB_val v;
+	svc_change c;
+	if (!dash || tk->id[0] != 'T' || tk->id[1] != '-' || olen == 0 || olen >= sizeof origin)
+		return svc_txn_fail(t, svc_errf(SVC_ESTORE, "store %s: bad ticket id %s",
+						t->s->dir, tk->id));
+	memcpy(origin, tk->id + 2, olen);
+	origin[olen] = '\0';
+	int rc = get(t, DB_CHANGES, k, key_origin_seq(k, origin, strtoull(dash + 1, NULL, 10)), &v);
+	if (rc == 0 && (v.mv_size < SVC_HASH_LEN + 8 ||
+			svc_change_decode((const uint8_t *)v.mv_data + SVC_HASH_LEN + 8,
+					  v.mv_size - SVC_HASH_LEN - 8, &c) != 0 ||
+			c.kind != SVC_CK_TICKET_OPEN))
+		rc = SVC_EDECODE;
+	if (rc)
+		return svc_txn_fail(t, svc_errf(SVC_ESTORE, "store %s: opening change of %s: %s",
+						t->s->dir, tk->id, svc_strerror(rc)));
+	const svc_ticket_open *b = &c.u.ticket_open;
+	tk->kind = b->kind;
+	memcpy(tk->customer, b->customer, sizeof tk->customer);
+	memcpy(tk->phone, b->phone, sizeof tk->phone);
+	memcpy(tk->address, b->address, sizeof tk->address);
+	memcpy(tk->product, b->product, sizeof tk->product);
+	memcpy(tk->serial, b->serial, sizeof tk->serial);
+	memcpy(tk->fault, b->fault, sizeof tk->fault);
+	tk->purchased = b->purchased;
+	return 0;
+}
+
+static int state_decode(svc_txn *t, svc_agg_type type, const MDB_val *v, void *state)
+{
+	int rc = state_kinds[type].decode(v->mv_data, v->mv_size, state);
+	if (!rc && type == SVC_AGG_TICKET)
+		rc = ticket_fill(t, state);
+	return rc;
+}
+
 static int state_load(svc_txn *t, svc_agg_type type, const char *agg, void *state, bool *exists)
 {
 	const state_kind *k = &state_kinds[type];
+	uint8_t key[AGG_KEY_LEN];
 	MDB_val v;
 	memset(state, 0, k->size);
 	*exists = false;
-	int rc = get(t, k->db, agg, strlen(agg), &v);
+	int rc = get(t, k->db, key, agg_key(agg, key), &v);
 	if (rc == SVC_ENOTFOUND)
 		return 0;
 	if (rc)
 		return rc;
-	rc = k->decode(v.mv_data, v.mv_size, state);
+	rc = state_decode(t, type, &v, state);
 	if (rc)
 		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: state of %s", t->s->dir,
 						  agg));
@@ -893,12 +983,19 @@ static int state_load(svc_txn *t, svc_agg_type type, const char *agg, void *stat
 static int state_save(svc_txn *t, svc_agg_type type, const char *agg, const void *state)
 {
 	const state_kind *k = &state_kinds[type];
-	uint8_t buf[SVC_STATE_MAX];
+	uint8_t buf[SVC_STATE_MAX], key[AGG_KEY_LEN];
 	size_t len;
-	int rc = k->encode(state, buf, sizeof buf, &len);
+	int rc;
+	if (type == SVC_AGG_TICKET) {
+		svc_ticket tk = *(const svc_ticket *)state;
+		ticket_strip(&tk);
+		rc = k->encode(&tk, buf, sizeof buf, &len);
+	} else {
+		rc = k->encode(state, buf, sizeof buf, &len);
+	}
 	if (rc)
 		return svc_txn_fail(t, rc);
-	return put(t, k->db, agg, strlen(agg), buf, len, 0);
+	return put(t, k->db, key, agg_key(agg, key), buf, len, 0);
 }
 
 static int getter(svc_txn *t, svc_agg_type type, const char *agg, void *out, const char *what)
@@ -1002,10 +1099,13 @@ static int effects_apply(svc_txn *t, const svc_change *c, int sign)
 
 /* ------------------------------------------------------------ changes */
 
+/* aggregate-key \0 hlc(8) origin \0 seq(8) */
+#define AGGIDX_KEY_LEN (AGG_KEY_LEN + 1 + 8 + SVC_ID_LEN + 8)
+
 static size_t aggidx_key(uint8_t *k, const svc_change *c)
 {
-	size_t n = strlen(c->aggregate);
-	memcpy(k, c->aggregate, n + 1);
+	size_t n = agg_key(c->aggregate, k);
+	k[n] = 0;
 	be64_put(k + n + 1, c->hlc);
 	return n + 9 + key_origin_seq(k + n + 9, c->origin, c->seq);
 }
@@ -1041,7 +1141,7 @@ static int reject_get(svc_txn *t, const char *origin, uint64_t seq, char *reason
 static int log_put(svc_txn *t, const svc_change *c, const uint8_t *bytes, size_t len,
 		   const uint8_t hash[SVC_HASH_LEN])
 {
-	uint8_t k[SVC_ID_LEN + 8], ak[SVC_AGG_LEN + SVC_ID_LEN + 24], lk[8];
+	uint8_t k[SVC_ID_LEN + 8], ak[AGGIDX_KEY_LEN], lk[8];
 	uint64_t lsn;
 	MDB_val key, val;
 	int rc;
@@ -1073,8 +1173,8 @@ static int log_put(svc_txn *t, const svc_change *c, const uint8_t *bytes, size_t
 /* Is any change of c's aggregate after c in fold order? */
 static int agg_has_later(svc_txn *t, const svc_change *c, bool *later)
 {
-	uint8_t k[SVC_AGG_LEN + SVC_ID_LEN + 24];
-	size_t alen = strlen(c->aggregate);
+	uint8_t k[AGGIDX_KEY_LEN], prefix[AGG_KEY_LEN];
+	size_t alen = agg_key(c->aggregate, prefix);
 	MDB_cursor *cur;
 	MDB_val key, v;
 	int rc;
@@ -1093,7 +1193,7 @@ static int agg_has_later(svc_txn *t, const svc_change *c, bool *later)
 	if (rc == 0 && key.mv_size == own && memcmp(key.mv_data, k, own) == 0)
 		rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT);
 	if (rc == 0)
-		*later = key.mv_size > alen && memcmp(key.mv_data, c->aggregate, alen + 1) == 0;
+		*later = key.mv_size > alen && memcmp(key.mv_data, k, alen + 1) == 0;
 	mdb_cursor_close(cur);
 	if (rc && rc != MDB_NOTFOUND)
 		return txn_mdb_fail(t, rc, "aggidx");
@@ -1105,15 +1205,15 @@ typedef int (*agg_walk_fn)(svc_txn *t, const svc_change *c, void *arg);
 
 static int agg_walk(svc_txn *t, const char *aggregate, agg_walk_fn fn, void *arg)
 {
-	size_t alen = strlen(aggregate);
-	uint8_t prefix[SVC_AGG_LEN + 1];
+	uint8_t prefix[AGG_KEY_LEN + 1];
+	size_t alen = agg_key(aggregate, prefix);
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int rc, out = 0;
 
 	if (t->err)
 		return t->err;
-	memcpy(prefix, aggregate, alen + 1);
+	prefix[alen] = 0;
 	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_AGGIDX], &cur);
 	if (rc)
 		return txn_mdb_fail(t, rc, "aggidx");
@@ -1262,7 +1362,8 @@ static int fold(svc_txn *t, const svc_change *c, bool local, char *reason, size_
 		return rc;
 	if (r.exists)
 		return state_save(t, type, c->aggregate, &r.state);
-	return del(t, state_kinds[type].db, c->aggregate, strlen(c->aggregate));
+	uint8_t key[AGG_KEY_LEN];
+	return del(t, state_kinds[type].db, key, agg_key(c->aggregate, key));
 }
 
 /*
@@ -1532,7 +1633,7 @@ static int state_each(svc_txn *t, svc_agg_type type, int (*cb)(const void *, voi
 		return txn_mdb_fail(t, rc, db_names[k->db]);
 	for (rc = mdb_cursor_get(cur, &key, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
-		if (k->decode(v.mv_data, v.mv_size, &st)) {
+		if (state_decode(t, type, &v, &st)) {
 			out = svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: %.*s", t->s->dir,
 							 (int)key.mv_size,
 							 (const char *)key.mv_data));
