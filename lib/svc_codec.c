@@ -1649,6 +1649,7 @@ static void hello_to_pb(struct chk *k, const svc_hello *h, struct msg_pb *p)
 	if (h->has_your_store_id)
 		m->your_store_id = put_bytes(h->your_store_id, sizeof h->your_store_id);
 	m->hlc = h->hlc;
+	m->ping_ms = h->ping_ms;
 	if (!h->nheads)
 		return;
 	if (h->nheads > SVC_HELLO_HEADS_MAX) {
@@ -1817,6 +1818,7 @@ static void hello_from_pb(struct chk *k, const Svcsync__Hello *m, svc_hello *h,
 		h->has_your_store_id = true;
 	}
 	h->hlc = m->hlc;
+	h->ping_ms = m->ping_ms;
 	if (k->rc || !m->n_heads)
 		return;
 	if (m->n_heads > SVC_HELLO_HEADS_MAX) {

@@ -157,6 +157,7 @@ typedef struct {
 	size_t nheads;
 	svc_origin_head *heads;
 	uint64_t hlc;
+	uint32_t ping_ms; /* the sender's ping interval (0: not said) */
 } svc_hello;
 
 typedef struct {

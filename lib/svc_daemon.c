@@ -68,6 +68,7 @@ struct peer {
 typedef struct {
 	uint8_t curve_pk[32];
 	char node[SVC_ID_LEN];
+	uint64_t not_after; /* the certificate's end: checked again at each handshake */
 } zap_entry;
 
 struct svc_daemon {
@@ -89,6 +90,8 @@ struct svc_daemon {
 
 	zap_entry *zap;
 	size_t nzap;
+	char up_detail[256]; /* the last upstream failure logged */
+	uint64_t zap_expiry;     /* earliest not_after in the table (0: none) */
 
 	bool work;               /* local changes or relayed ones to ship */
 	uint64_t last_lsn;       /* arrival log position last seen */
@@ -165,6 +168,7 @@ static int op_send_hello(void *ctx, svc_link *l)
 	m.u.hello.nheads = heads.n;
 	m.u.hello.heads = heads.heads;
 	m.u.hello.hlc = hlc_now(d);
+	m.u.hello.ping_ms = (uint32_t)p->link.ping_ms;
 	rc = send_msg(p, &m);
 	svc_heads_free(&heads);
 	(void)l;
@@ -320,6 +324,16 @@ static const svc_link_ops link_ops = {
 
 /* ------------------------------------------------------------ peers */
 
+/* Apply the [sync] settings a link uses (at creation and on reload). */
+static void link_tune(svc_daemon *d, svc_link *l)
+{
+	l->window = d->cfg.window < 1 ? 1 : d->cfg.window > SVC_LINK_WINDOW_MAX ? SVC_LINK_WINDOW_MAX
+										     : d->cfg.window;
+	l->ping_ms = d->cfg.heartbeat_ms;
+	if (l->dead_ms < d->cfg.heartbeat_ms * 5)
+		l->dead_ms = d->cfg.heartbeat_ms * 5;
+}
+
 static struct peer *peer_new(svc_daemon *d, const char *node, bool up)
 {
 	struct peer *p = calloc(1, sizeof *p);
@@ -329,8 +343,7 @@ static struct peer *peer_new(svc_daemon *d, const char *node, bool up)
 	p->up = up;
 	snprintf(p->node, sizeof p->node, "%s", node);
 	svc_link_init(&p->link, node, d->self.store_id, up, d->cfg.window, &link_ops, p);
-	p->link.ping_ms = d->cfg.heartbeat_ms;
-	p->link.dead_ms = d->cfg.heartbeat_ms * 5;
+	link_tune(d, &p->link);
 	return p;
 }
 
@@ -519,14 +532,19 @@ static void h_up_state(void *arg, bool connected, const char *detail)
 	if (!d->upstream)
 		return;
 	if (connected) {
+		d->up_detail[0] = '\0';
 		svc_log(SVC_LOG_INFO, "link", "connected to %s at %s", d->upstream->node,
 			d->self.endpoint);
 		peer_view(d, d->upstream);
 		svc_link_handle(&d->upstream->link, SVC_EV_CONNECTED, NULL, svc_hlc_now_ms());
 	} else {
-		if (d->upstream->link.state != SVC_LINK_DOWN)
-			svc_log(SVC_LOG_INFO, "link", "%s: %s", d->upstream->node,
-				detail ? detail : "disconnected");
+		/* Say why the upstream is unreachable or refused us, once per
+		 * reason: a node that never got through must not be silent. */
+		const char *why = detail ? detail : "disconnected";
+		if (d->upstream->link.state != SVC_LINK_DOWN || strcmp(why, d->up_detail) != 0)
+			svc_log(SVC_LOG_WARN, "link", "%s at %s: %s", d->upstream->node,
+				d->self.endpoint, why);
+		snprintf(d->up_detail, sizeof d->up_detail, "%s", why);
 		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
 	}
 }
@@ -553,6 +571,7 @@ struct zap_build {
 	uint64_t now;
 	zap_entry *v;
 	size_t n, cap;
+	uint64_t expiry;
 };
 
 /* May `n` connect here: valid, unrevoked, and its upstream is this node or a
@@ -586,6 +605,9 @@ static int zap_step(const svc_node *n, void *arg)
 	if (svc_curve_public(n->pubkey, b->v[b->n].curve_pk))
 		return 0;
 	snprintf(b->v[b->n].node, SVC_ID_LEN, "%s", n->node);
+	b->v[b->n].not_after = n->not_after;
+	if (!b->expiry || n->not_after < b->expiry)
+		b->expiry = n->not_after;
 	b->n++;
 	return 0;
 }
@@ -609,10 +631,12 @@ static void zap_rebuild(svc_daemon *d)
 		free(b.v);
 		return;
 	}
-	qsort(b.v, b.n, sizeof *b.v, zap_cmp);
+	if (b.n)
+		qsort(b.v, b.n, sizeof *b.v, zap_cmp);
 	free(d->zap);
 	d->zap = b.v;
 	d->nzap = b.n;
+	d->zap_expiry = b.expiry;
 	svc_log(SVC_LOG_DEBUG, "zap", "%zu node(s) may connect", b.n);
 }
 
@@ -630,6 +654,12 @@ static int zap_check(void *arg, const uint8_t pk[32], char node[SVC_ID_LEN], cha
 	const zap_entry *e = zap_find(d, pk);
 	if (!e) {
 		snprintf(reason, rlen, "no valid certificate for this key with this node upstream");
+		return -1;
+	}
+	if (svc_hlc_now_ms() > e->not_after) {
+		/* The table is rebuilt when a certificate ends, but a
+		 * handshake may come first. */
+		snprintf(reason, rlen, "the certificate of %s has expired", e->node);
 		return -1;
 	}
 	snprintf(node, SVC_ID_LEN, "%s", e->node);
@@ -742,8 +772,19 @@ static void reload(svc_daemon *d)
 		svc_log(SVC_LOG_WARN, "config", "listen and dir changes need a restart");
 	snprintf(c.listen, sizeof c.listen, "%s", d->cfg.listen);
 	snprintf(c.dir, sizeof c.dir, "%s", d->cfg.dir);
+	if (c.reconnect_ms != d->cfg.reconnect_ms || c.reconnect_max_ms != d->cfg.reconnect_max_ms ||
+	    c.max_message != d->cfg.max_message)
+		svc_log(SVC_LOG_WARN, "config", "reconnect and max_message changes need a restart");
+	c.reconnect_ms = d->cfg.reconnect_ms;
+	c.reconnect_max_ms = d->cfg.reconnect_max_ms;
+	c.max_message = d->cfg.max_message;
 	d->cfg = c;
 	svc_log_set_level(c.log_level);
+	/* Window and heartbeat apply to the links that are up now, too. */
+	if (d->upstream)
+		link_tune(d, &d->upstream->link);
+	for (size_t i = 0; i < d->ndowns; i++)
+		link_tune(d, &d->downs[i]->link);
 	svc_log(SVC_LOG_INFO, "config", "reloaded %s", d->config_path);
 }
 
@@ -1028,8 +1069,11 @@ int svc_daemon_run(svc_daemon *d)
 			d->next_status = now + STATUS_MS;
 			write_status(d);
 		}
-		if (now >= d->next_zap && d->cfg.listen[0]) {
-			/* Certificates expire with time, not only by changes. */
+		if ((now >= d->next_zap || (d->zap_expiry && now > d->zap_expiry)) &&
+		    d->cfg.listen[0]) {
+			/* Certificates expire with time, not only by changes:
+			 * rebuild when the first one in the table ends (its
+			 * session is closed within a tick) and once a minute. */
 			d->next_zap = now + ZAP_REFRESH_MS;
 			zap_rebuild(d);
 			enforce_directory(d);

@@ -341,11 +341,18 @@ static int ticket_change_fn(svc_txn *t, void *arg)
 			return svc_errf(SVC_EINVAL,
 			                "shop: required (the shop that takes the ticket)");
 		TRY(need_node(t, "shop", a->shop, SVC_ROLE_SHOP, &n));
-		/* A region dispatches to its own shops; HQ may send a ticket
-		 * anywhere. */
+		/* A region dispatches to its own shops. A ticket belongs to
+		 * its region for good (its records, claims and read isolation
+		 * follow the region), so HQ too assigns it only to a shop of
+		 * that region; moving a customer to another region is a new
+		 * ticket there. */
 		if (self.role == SVC_ROLE_REGION && strcmp(n.region, self.node) != 0)
 			return svc_errf(SVC_EDENIED, "shop: %s is in region %s, not in %s", a->shop,
 			                n.region, self.node);
+		if (strcmp(n.region, tk.region) != 0)
+			return svc_errf(SVC_EDENIED,
+			                "shop: %s is in region %s, but ticket %s belongs to region %s",
+			                a->shop, n.region, tk.id, tk.region);
 		TRY(SET(c.u.ticket_assign.shop, "shop", a->shop));
 		break;
 	case SVC_CK_TICKET_STATUS:

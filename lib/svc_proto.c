@@ -75,6 +75,10 @@ static void adopt_hello(svc_link *l, const svc_hello *h)
 	memcpy(l->peer_store_id, h->store_id, 16);
 	l->peer_store_known = true;
 	l->peer_hlc = h->hlc;
+	/* Silence is judged by the slower of the two ping rates: a peer that
+	 * pings every 5 s is not dead after 5 of our 200 ms heartbeats. */
+	uint32_t slowest = h->ping_ms > (uint32_t)l->ping_ms ? h->ping_ms : (uint32_t)l->ping_ms;
+	l->dead_ms = (int)(5 * slowest);
 	l->ninflight = 0;
 	l->send_after = resume;
 	l->acked = resume;

@@ -849,7 +849,11 @@ static int verify_commits(struct verify *v, const char *origin, uint64_t head, u
 	uint64_t seq = 1;
 
 	*covered = 0;
-	if (strcmp(origin, v->self.hq_node) == 0) {
+	if (strcmp(origin, v->self.node) == 0) {
+		/* This node's own commits: its own key, certified or not yet. */
+		memcpy(pk, v->self.pubkey, SVC_PK_LEN);
+		have_key = true;
+	} else if (strcmp(origin, v->self.hq_node) == 0) {
 		memcpy(pk, v->self.hq_pubkey, SVC_PK_LEN);
 		have_key = true;
 	} else if (svc_node_get(v->t, origin, &n) == 0) {
