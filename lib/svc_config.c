@@ -34,6 +34,7 @@ struct parse {
 	const char *text; /* or the rest of a string */
 	int read_errno;   /* the file could not be read */
 	int line;         /* lines handed to inih so far */
+	int line_max;     /* the longest line inih's buffer holds */
 	int err_line;     /* the first line refused here, 0 if none */
 	char err[256];
 };
@@ -70,9 +71,11 @@ static int next_char(struct parse *p)
  * refused line; and it refuses a line longer than inih's fixed buffer, which
  * inih would cut in two and parse as two lines.
  *
- * It also drops leading blanks: inih reads an indented line as more of the
- * previous value, so "dir = /x" followed by "  listen = tcp://..." would
+ * It also drops leading white space: inih reads an indented line as more of
+ * the previous value, so "dir = /x" followed by "  listen = tcp://..." would
  * silently set dir to "listen = tcp://...". Here an indented key is a key.
+ * Indented means whatever inih's isspace() skips, so vertical tab, form feed
+ * and carriage return go too (not newline, which ends the line).
  */
 static char *reader(char *buf, int cap, void *stream)
 {
@@ -81,8 +84,9 @@ static char *reader(char *buf, int cap, void *stream)
 
 	if (p->err_line || cap < 2)
 		return NULL;
+	p->line_max = cap - 1;
 	ch = next_char(p);
-	while (ch == ' ' || ch == '\t')
+	while (ch == ' ' || ch == '\t' || ch == '\v' || ch == '\f' || ch == '\r')
 		ch = next_char(p);
 	while (ch != EOF) {
 		buf[n++] = (char)ch;
@@ -124,12 +128,31 @@ static int num(struct parse *p, const char *key, const char *val, long long lo, 
 	return 0;
 }
 
+/*
+ * A string value must fit its buffer, and also read back the same from the
+ * line svc_config_print writes for it, "key = value". Two values would not:
+ * one that fits a line only as "key=value", and one that starts with ';',
+ * which inih keeps in "key=;x" but reads as a comment after the space. Both
+ * would load and then print as a file that does not load (or loads
+ * differently), so both are refused here.
+ */
 static int str(struct parse *p, const char *key, const char *val, char *out, size_t cap)
 {
-	if (strlen(val) >= cap) {
-		fail(p, "key '%s': longer than %zu characters", key, cap - 1);
+	size_t max = cap - 1, printed = strlen(key) + strlen(" = ");
+
+	if ((size_t)p->line_max < printed + max)
+		max = (size_t)p->line_max > printed ? (size_t)p->line_max - printed : 0;
+	if (strlen(val) > max) {
+		fail(p, "key '%s': longer than %zu characters", key, max);
 		return -1;
 	}
+#if INI_ALLOW_INLINE_COMMENTS
+	if (val[0] && strchr(INI_INLINE_COMMENT_PREFIXES, val[0])) {
+		fail(p, "key '%s': a value may not start with '%c' (it reads as a comment)", key,
+		     val[0]);
+		return -1;
+	}
+#endif
 	snprintf(out, cap, "%s", val);
 	return 0;
 }

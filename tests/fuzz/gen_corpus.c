@@ -1,0 +1,843 @@
+/*
+ * gen_corpus: write the seed corpora of the fuzz targets.
+ *
+ *   gen_corpus OUTDIR      writes OUTDIR/<target>/<seed> for every target
+ *
+ * Seeds are made with the real encoders on a real network (fuzz_net: hq,
+ * region-e, shop-a) driven through a short working day: the directory and
+ * catalog flow down, shop-a opens, works and claims tickets and moves parts,
+ * and every BATCH shipped on the way is kept, with its changes and commits.
+ * Hand-built values add what a day does not produce (every change kind with
+ * every field at its longest, full commits, every message type) and a few
+ * edge cases (empty, truncated, unknown fields) that decoders must refuse.
+ *
+ * It was run once to make tests/fuzz/corpus/ (keys and clocks differ on every
+ * run, so its output is not reproducible byte for byte; the checked-in
+ * corpus is the reference). It stays in the build, and ctest runs it into a
+ * scratch directory, so that it keeps compiling and working as the encoders
+ * change. Regression inputs found by fuzzing are added to the corpus by hand
+ * (named crash-*, leak-*, timeout-*), not here.
+ */
+#include "fuzz.h"
+#include "fuzz_net.h"
+
+#include "svc_codec.h"
+#include "svc_err.h"
+#include "svc_identity.h"
+#include "svc_local.h"
+#include "svc_offline.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MUST(call)                                                                                 \
+	do {                                                                                       \
+		if ((call) != 0) {                                                                 \
+			fprintf(stderr, "gen_corpus: %s: %s\n", #call, svc_errmsg());              \
+			exit(1);                                                                   \
+		}                                                                                  \
+	} while (0)
+
+static const char *outdir;
+static size_t written, total_bytes;
+
+/* OUTDIR/<target>/<name>, where name is printf-formatted. */
+static void put(const char *target, const uint8_t *data, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void put(const char *target, const uint8_t *data, size_t len, const char *fmt, ...)
+{
+	char dir[4200], name[256], path[4500];
+	va_list ap;
+	FILE *f;
+
+	snprintf(dir, sizeof dir, "%s/%s", outdir, target);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "gen_corpus: %s: %s\n", dir, strerror(errno));
+		exit(1);
+	}
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof name, fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || (len && fwrite(data, 1, len, f) != len) || fclose(f) != 0) {
+		fprintf(stderr, "gen_corpus: %s: cannot write\n", path);
+		exit(1);
+	}
+	written++;
+	total_bytes += len;
+}
+
+static void put_text(const char *target, const char *name, const char *text)
+{
+	put(target, (const uint8_t *)text, strlen(text), "%s", name);
+}
+
+/* A string of n copies of the UTF-8 character ch (n * strlen(ch) bytes). */
+static void fill(char *dst, size_t cap, const char *ch)
+{
+	size_t w = strlen(ch), used = 0;
+
+	while (used + w < cap) {
+		memcpy(dst + used, ch, w);
+		used += w;
+	}
+	dst[used] = '\0';
+}
+
+#define FILL(dst, ch) fill((dst), sizeof(dst), (ch))
+
+/* ------------------------------------------------------------ the working day */
+
+static size_t nbatch;
+
+/* Every BATCH shipped: a seed for fuzz_msg and fuzz_apply, and its changes
+ * and commits seeds for fuzz_change and fuzz_commit. */
+static void keep_batch(const uint8_t *msg, size_t len, void *arg)
+{
+	const char *link = arg;
+	svc_msg m;
+
+	nbatch++;
+	put("msg", msg, len, "batch-%s-%02zu", link, nbatch);
+	put("apply", msg, len, "batch-%s-%02zu", link, nbatch);
+	MUST(svc_msg_decode(msg, len, &m));
+	for (size_t i = 0; i < m.u.batch.nchanges; i++)
+		put("change", m.u.batch.changes[i].data, m.u.batch.changes[i].len,
+		    "real-%s-%02zu-%02zu", link, nbatch, i);
+	for (size_t i = 0; i < m.u.batch.ncommits; i++)
+		put("commit", m.u.batch.commits[i].data, m.u.batch.commits[i].len,
+		    "real-%s-%02zu-%02zu", link, nbatch, i);
+	svc_msg_free(&m);
+}
+
+static void walk_in(svc_store *s, char id[SVC_AGG_LEN], const char *customer)
+{
+	svc_ticket_fields f = {
+	    .kind = "repair",
+	    .customer = customer,
+	    .phone = "13800138000",
+	    .address = "北京市朝阳区建国路 1 号",
+	    .product = "AC-3000",
+	    .serial = "SN-0042",
+	    .purchased = "2025-06-01",
+	    .fault = "no cooling",
+	};
+	MUST(svc_local_ticket_new(s, &f, id));
+}
+
+/* States as the folds wrote them. */
+static int ticket_seed(const svc_ticket *t, void *arg)
+{
+	uint8_t buf[SVC_STATE_MAX];
+	size_t len;
+	(void)arg;
+	MUST(svc_ticket_encode(t, buf, sizeof buf, &len));
+	put("state", buf, len, "ticket-%s", t->id);
+	return 0;
+}
+
+static int claim_seed(const svc_claim *c, void *arg)
+{
+	uint8_t buf[SVC_STATE_MAX];
+	size_t len;
+	(void)arg;
+	MUST(svc_claim_encode(c, buf, sizeof buf, &len));
+	put("state", buf, len, "claim-%s", c->id);
+	return 0;
+}
+
+static int node_seed(const svc_node *n, void *arg)
+{
+	uint8_t buf[SVC_STATE_MAX];
+	size_t len;
+	(void)arg;
+	MUST(svc_node_encode(n, buf, sizeof buf, &len));
+	put("state", buf, len, "node-%s", n->node);
+	return 0;
+}
+
+static int stock_seed(const char *location, const char *part_no, const svc_stock *st, void *arg)
+{
+	uint8_t buf[SVC_STATE_MAX];
+	size_t len;
+	(void)arg;
+	MUST(svc_stock_encode(st, buf, sizeof buf, &len));
+	put("state", buf, len, "stock-%s-%s", location, part_no);
+	return 0;
+}
+
+static int catalog_seed(const svc_catalog_item *c, void *arg)
+{
+	uint8_t buf[SVC_STATE_MAX];
+	size_t len;
+	(void)arg;
+	MUST(svc_catalog_encode(c, buf, sizeof buf, &len));
+	put("state", buf, len, "catalog-%s", c->part_no);
+	return 0;
+}
+
+static int transfer_seed(const svc_transfer *x, void *arg)
+{
+	uint8_t buf[SVC_STATE_MAX];
+	size_t len;
+	(void)arg;
+	MUST(svc_transfer_encode(x, buf, sizeof buf, &len));
+	put("state", buf, len, "transfer-%s", x->id);
+	return 0;
+}
+
+static void working_day(fuzz_node net[FUZZ_NNODES])
+{
+	fuzz_node *hq = &net[FUZZ_HQ], *re = &net[FUZZ_REGION], *sa = &net[FUZZ_SHOP];
+	char t1[SVC_AGG_LEN], t2[SVC_AGG_LEN], cid[SVC_AGG_LEN], xid[SVC_AGG_LEN];
+	svc_txn *t;
+
+	/* HQ: catalog and stock, shipped to the shop; down the tree. */
+	MUST(svc_local_catalog_add(hq->s, "CMP-35", "压缩机 compressor", 35000));
+	MUST(svc_local_part_receive(hq->s, "CMP-35", 20, "DN-2026-001"));
+	MUST(svc_local_part_transfer(hq->s, "CMP-35", 5, "shop-a", xid));
+	fuzz_net_ship(hq, re, 8, keep_batch, "hq-region");
+	fuzz_net_ship(re, sa, 8, keep_batch, "region-shop");
+
+	/* shop-a: two walk-ins, one worked through to a claim; parts used. */
+	walk_in(sa->s, t1, "张三");
+	walk_in(sa->s, t2, "Li Si");
+	MUST(svc_local_part_receive_transfer(sa->s, xid, NULL, NULL));
+	MUST(svc_local_ticket_status(sa->s, t1, SVC_TS_ACCEPTED, NULL));
+	MUST(svc_local_ticket_note(sa->s, t1, "customer asks for a morning visit"));
+	MUST(svc_local_ticket_status(sa->s, t1, SVC_TS_ON_SITE, NULL));
+	MUST(svc_local_part_consume(sa->s, "CMP-35", 1, t1));
+	MUST(svc_local_part_return(sa->s, "CMP-35", 1, t1));
+	MUST(svc_local_part_adjust(sa->s, "CMP-35", -1, "found damaged in stock"));
+	MUST(svc_local_ticket_status(sa->s, t1, SVC_TS_RESOLVED, NULL));
+	svc_claim_request cr = {.ticket = t1, .labor = 8000, .travel = 2000, .nparts = 1};
+	cr.parts[0].part_no = "CMP-35";
+	cr.parts[0].qty = 1;
+	MUST(svc_local_claim_submit(sa->s, &cr, cid, NULL, NULL));
+	MUST(svc_local_ticket_status(sa->s, t2, SVC_TS_CANCELLED, "duplicate"));
+	fuzz_net_ship(sa, re, 4, keep_batch, "shop-region");
+	MUST(svc_local_ticket_callback(re->s, t1, 5, "很满意"));
+	fuzz_net_ship(re, hq, 64, keep_batch, "region-hq");
+
+	/* The region audits, HQ approves and pays; the decisions go down. */
+	MUST(svc_local_claim_decide(re->s, cid, SVC_CA_AUDIT, 0, NULL, NULL));
+	fuzz_net_ship(re, hq, 64, keep_batch, "region-hq");
+	MUST(svc_local_claim_decide(hq->s, cid, SVC_CA_APPROVE, 9000, NULL, NULL));
+	MUST(svc_local_claim_decide(hq->s, cid, SVC_CA_PAY, 0, NULL, "PAY-2026-11-0001"));
+	fuzz_net_ship(hq, re, 64, keep_batch, "hq-region");
+	fuzz_net_ship(re, sa, 64, keep_batch, "region-shop");
+
+	MUST(svc_txn_begin(hq->s, false, &t));
+	MUST(svc_ticket_each(t, ticket_seed, NULL));
+	MUST(svc_claim_each(t, claim_seed, NULL));
+	MUST(svc_node_each(t, node_seed, NULL));
+	MUST(svc_stock_each(t, NULL, stock_seed, NULL));
+	MUST(svc_catalog_each(t, catalog_seed, NULL));
+	MUST(svc_transfer_each(t, transfer_seed, NULL));
+	svc_txn_abort(&t);
+}
+
+/* ------------------------------------------------------------ protocol messages */
+
+static void put_msg(const char *name, const svc_msg *m)
+{
+	uint8_t *buf;
+	size_t len;
+
+	MUST(svc_msg_encode(m, &buf, &len));
+	put("msg", buf, len, "%s", name);
+	if (m->type == SVC_MSG_BATCH)
+		put("apply", buf, len, "%s", name);
+	free(buf);
+}
+
+static void messages(fuzz_node net[FUZZ_NNODES])
+{
+	svc_msg m;
+	svc_heads heads;
+	svc_txn *t;
+	uint8_t *buf;
+	size_t len;
+
+	memset(&m, 0, sizeof m);
+	m.type = SVC_MSG_HELLO;
+	m.u.hello.version = SVC_PROTO_VERSION;
+	snprintf(m.u.hello.node, sizeof m.u.hello.node, "shop-a");
+	memcpy(m.u.hello.store_id, net[FUZZ_SHOP].store_id, 16);
+	m.u.hello.hlc = svc_hlc_now_ms() << 16;
+	put_msg("hello-first", &m);
+
+	MUST(svc_txn_begin(net[FUZZ_HQ].s, false, &t));
+	MUST(svc_sync_heads(t, &heads));
+	svc_txn_abort(&t);
+	m.u.hello.checkpoint = 17;
+	m.u.hello.has_your_store_id = true;
+	memcpy(m.u.hello.your_store_id, net[FUZZ_HQ].store_id, 16);
+	m.u.hello.nheads = heads.n;
+	m.u.hello.heads = heads.heads;
+	put_msg("hello-heads", &m);
+	svc_heads_free(&heads);
+
+	/* Unsorted, duplicated and longest origins: the receiver sorts. */
+	svc_origin_head odd[4];
+	memset(odd, 0, sizeof odd);
+	FILL(odd[0].origin, "z");
+	odd[0].seq = UINT64_MAX;
+	snprintf(odd[1].origin, sizeof odd[1].origin, "shop-a");
+	odd[1].seq = 3;
+	snprintf(odd[2].origin, sizeof odd[2].origin, "shop-a");
+	odd[2].seq = 1;
+	odd[3].seq = 9; /* empty origin */
+	m.u.hello.nheads = 4;
+	m.u.hello.heads = odd;
+	put_msg("hello-odd-heads", &m);
+
+	memset(&m, 0, sizeof m);
+	m.type = SVC_MSG_BATCH;
+	m.u.batch.id = 1;
+	m.u.batch.to_lsn = 42;
+	put_msg("batch-empty", &m);
+
+	memset(&m, 0, sizeof m);
+	m.type = SVC_MSG_ACK;
+	m.u.ack.id = 7;
+	m.u.ack.to_lsn = 1234;
+	m.u.ack.applied = 60;
+	m.u.ack.duplicates = 3;
+	m.u.ack.quarantined = 1;
+	put_msg("ack", &m);
+
+	memset(&m, 0, sizeof m);
+	m.type = SVC_MSG_PING;
+	m.u.ping.hlc = UINT64_MAX;
+	put_msg("ping", &m);
+
+	memset(&m, 0, sizeof m);
+	m.type = SVC_MSG_ERROR;
+	m.u.error.code = (uint32_t)-SVC_EVERSION;
+	FILL(m.u.error.text, "版");
+	put_msg("error-longest", &m);
+
+	/* Edge cases the decoder must refuse. */
+	put("msg", NULL, 0, "edge-empty");
+	memset(&m, 0, sizeof m);
+	m.type = SVC_MSG_PING;
+	m.u.ping.hlc = 5;
+	MUST(svc_msg_encode(&m, &buf, &len));
+	{
+		uint8_t more[64];
+		memcpy(more, buf, len);
+		/* field 1000, varint: unknown to this version */
+		more[len] = 0xc0;
+		more[len + 1] = 0x3e;
+		more[len + 2] = 0x01;
+		put("msg", more, len + 3, "edge-ping-unknown-field");
+		put("msg", buf, len - 1, "edge-ping-truncated");
+	}
+	free(buf);
+}
+
+/* ------------------------------------------------------------ changes */
+
+static void put_change(const char *name, svc_change *c)
+{
+	uint8_t buf[SVC_CHANGE_MAX];
+	size_t len;
+
+	MUST(svc_change_encode(c, buf, sizeof buf, &len));
+	put("change", buf, len, "%s", name);
+}
+
+/* Every kind with every string at its longest (in multi-byte characters
+ * where the field allows any text), and extreme numbers. */
+static void changes(fuzz_node net[FUZZ_NNODES])
+{
+	static svc_change c;
+	svc_self self;
+	svc_txn *t;
+
+	memset(&c, 0, sizeof c);
+	FILL(c.origin, "s");
+	c.seq = UINT64_MAX;
+	c.hlc = UINT64_MAX;
+	FILL(c.aggregate, "T");
+	memset(c.prev_hash, 0xff, sizeof c.prev_hash);
+	c.origin_role = SVC_ROLE_SHOP;
+	FILL(c.origin_region, "r");
+
+	c.kind = SVC_CK_TICKET_OPEN;
+	c.u.ticket_open.kind = SVC_TK_EXCHANGE;
+	FILL(c.u.ticket_open.customer, "张");
+	FILL(c.u.ticket_open.phone, "9");
+	FILL(c.u.ticket_open.address, "路");
+	FILL(c.u.ticket_open.product, "P");
+	FILL(c.u.ticket_open.serial, "S");
+	c.u.ticket_open.purchased = 99991231;
+	FILL(c.u.ticket_open.fault, "𝄞");
+	FILL(c.u.ticket_open.region, "r");
+	FILL(c.u.ticket_open.shop, "s");
+	put_change("longest-ticket-open", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_TICKET_ASSIGN;
+	FILL(c.u.ticket_assign.shop, "s");
+	put_change("longest-ticket-assign", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_TICKET_STATUS;
+	c.u.ticket_status.status = UINT32_MAX;
+	FILL(c.u.ticket_status.reason, "é");
+	put_change("longest-ticket-status", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_TICKET_NOTE;
+	FILL(c.u.ticket_note.text, "注");
+	put_change("longest-ticket-note", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_TICKET_CALLBACK;
+	c.u.ticket_callback.satisfaction = 5;
+	FILL(c.u.ticket_callback.note, "好");
+	put_change("longest-ticket-callback", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_CATALOG_PUT;
+	FILL(c.u.catalog_put.part_no, "P");
+	FILL(c.u.catalog_put.name, "件");
+	c.u.catalog_put.price = INT64_MIN;
+	put_change("longest-catalog-put", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_PART_MOVE;
+	c.u.part_move.kind = SVC_MV_ADJUST;
+	FILL(c.u.part_move.location, "l");
+	FILL(c.u.part_move.part_no, "P");
+	c.u.part_move.qty = INT64_MIN;
+	FILL(c.u.part_move.ticket, "T");
+	FILL(c.u.part_move.transfer, "X");
+	FILL(c.u.part_move.peer, "p");
+	FILL(c.u.part_move.reason, "因");
+	put_change("longest-part-move", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_CLAIM_SUBMIT;
+	FILL(c.u.claim_submit.ticket, "T");
+	c.u.claim_submit.revision = UINT32_MAX;
+	c.u.claim_submit.labor = INT64_MAX;
+	c.u.claim_submit.nparts = SVC_CLAIM_PARTS_MAX;
+	for (int i = 0; i < SVC_CLAIM_PARTS_MAX; i++) {
+		FILL(c.u.claim_submit.parts[i].part_no, "P");
+		c.u.claim_submit.parts[i].qty = UINT32_MAX;
+		c.u.claim_submit.parts[i].unit_price = INT64_MIN;
+		c.u.claim_submit.parts[i].amount = INT64_MAX;
+	}
+	c.u.claim_submit.travel = -1;
+	c.u.claim_submit.other = INT64_MIN;
+	c.u.claim_submit.total = INT64_MAX;
+	FILL(c.u.claim_submit.note, "注");
+	FILL(c.u.claim_submit.region, "r");
+	put_change("longest-claim-submit", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_CLAIM_DECIDE;
+	c.u.claim_decide.action = SVC_CA_PAY;
+	c.u.claim_decide.revision = 1;
+	c.u.claim_decide.amount = INT64_MAX;
+	FILL(c.u.claim_decide.reason, "拒");
+	FILL(c.u.claim_decide.ref, "R");
+	c.u.claim_decide.claimed = INT64_MIN;
+	put_change("longest-claim-decide", &c);
+
+	/* A real certificate (HQ's own, from its self record). */
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_NODE_CERT;
+	MUST(svc_txn_begin(net[FUZZ_HQ].s, false, &t));
+	MUST(svc_self_get(t, &self));
+	svc_txn_abort(&t);
+	c.u.node_cert = self.cert;
+	put_change("longest-node-cert", &c);
+	put("enroll", self.cert.body, self.cert.body_len, "cert-hq");
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_NODE_REVOKE;
+	FILL(c.u.node_revoke.node, "n");
+	FILL(c.u.node_revoke.reason, "撤");
+	c.u.node_revoke.serial = UINT64_MAX;
+	put_change("longest-node-revoke", &c);
+
+	/* The shortest change: every default left out but the hash. */
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_TICKET_NOTE;
+	put_change("shortest-ticket-note", &c);
+}
+
+/* ------------------------------------------------------------ commits */
+
+static void commits(fuzz_node net[FUZZ_NNODES])
+{
+	static uint8_t hashes[SVC_COMMIT_CHANGES_MAX][SVC_HASH_LEN];
+	static uint8_t body[SVC_COMMIT_MAX], buf[SVC_COMMIT_MAX];
+	svc_commit_header h;
+	uint8_t sig[SVC_SIG_LEN];
+	size_t blen, len;
+
+	for (int i = 0; i < SVC_COMMIT_CHANGES_MAX; i++)
+		svc_hash(&i, sizeof i, hashes[i]);
+	memset(&h, 0, sizeof h);
+	snprintf(h.origin, sizeof h.origin, "shop-a");
+	h.first_seq = 1;
+	h.last_seq = 3;
+	h.nhashes = 3;
+	h.hashes = hashes;
+	MUST(svc_commit_header_encode(&h, body, sizeof body, &blen));
+	put("commit", body, blen, "bare-header");
+	svc_sign(net[FUZZ_SHOP].kp, body, blen, sig);
+	MUST(svc_signed_encode(body, blen, sig, buf, sizeof buf, &len));
+	put("commit", buf, len, "signed-3");
+	put("commit", buf, len / 2, "edge-signed-truncated");
+
+	/* The largest commit there may be, chained to a previous one. */
+	FILL(h.origin, "o");
+	h.first_seq = UINT64_MAX - SVC_COMMIT_CHANGES_MAX + 1;
+	h.last_seq = UINT64_MAX;
+	h.nhashes = SVC_COMMIT_CHANGES_MAX;
+	h.has_prev = true;
+	memset(h.prev_commit, 0xab, sizeof h.prev_commit);
+	MUST(svc_commit_header_encode(&h, body, sizeof body, &blen));
+	svc_sign(net[FUZZ_SHOP].kp, body, blen, sig);
+	MUST(svc_signed_encode(body, blen, sig, buf, sizeof buf, &len));
+	put("commit", buf, len, "signed-largest");
+}
+
+/* ------------------------------------------------------------ enrollment */
+
+static void enrollment(fuzz_node net[FUZZ_NNODES])
+{
+	static svc_bundle b;
+	char dir[4300];
+	uint8_t req[SVC_ENROLL_MAX], bundle[SVC_ENROLL_MAX];
+	const uint8_t *body;
+	size_t rlen, blen, body_len;
+	uint8_t sig[SVC_SIG_LEN];
+	svc_store *s;
+	svc_keypair *kp;
+	svc_approve_opts o = {"region-e", "tcp://region-e.example.com:7700", 365};
+
+	snprintf(dir, sizeof dir, "%s-shop-b", net[FUZZ_SHOP].dir);
+	MUST(svc_identity_init(dir, "shop-b", SVC_ROLE_SHOP, "region-e", &s));
+	MUST(svc_identity_key(dir, &kp));
+	MUST(svc_enroll_make_request(s, kp, req, sizeof req, &rlen));
+	put("enroll", req, rlen, "request");
+	put("enroll", req, rlen - 3, "edge-request-truncated");
+	MUST(svc_signed_decode(req, rlen, &body, &body_len, sig));
+	put("enroll", body, body_len, "request-body");
+	MUST(svc_enroll_approve(net[FUZZ_HQ].s, net[FUZZ_HQ].kp, req, rlen, &o, bundle,
+	                        sizeof bundle, &blen, NULL));
+	put("enroll", bundle, blen, "bundle");
+	MUST(svc_signed_decode(bundle, blen, &body, &body_len, sig));
+	put("enroll", body, body_len, "bundle-body");
+	MUST(svc_bundle_decode(body, body_len, &b));
+	put("enroll", b.cert.body, b.cert.body_len, "cert-shop-b");
+	svc_keypair_destroy(&kp);
+	svc_store_close(&s);
+}
+
+/* ------------------------------------------------------------ states */
+
+static void states(void)
+{
+	static svc_ticket tk;
+	static svc_claim cl;
+	static svc_node n;
+	uint8_t buf[SVC_STATE_MAX];
+	size_t len;
+
+	memset(&tk, 0, sizeof tk);
+	FILL(tk.id, "T");
+	tk.kind = UINT32_MAX;
+	FILL(tk.customer, "张");
+	FILL(tk.phone, "1");
+	FILL(tk.address, "路");
+	FILL(tk.product, "P");
+	FILL(tk.serial, "S");
+	tk.purchased = UINT32_MAX;
+	tk.in_warranty = true;
+	FILL(tk.fault, "坏");
+	FILL(tk.region, "r");
+	FILL(tk.shop, "s");
+	FILL(tk.opened_by, "o");
+	tk.status = SVC_TS_CLOSED;
+	tk.created = tk.first_response = tk.on_site = tk.resolved = tk.closed = UINT64_MAX;
+	tk.callback_at = UINT64_MAX;
+	tk.satisfaction = 5;
+	FILL(tk.callback_note, "好");
+	tk.notes = tk.reopened = UINT32_MAX;
+	tk.updated = UINT64_MAX;
+	tk.last.hlc = UINT64_MAX;
+	FILL(tk.last.origin, "o");
+	tk.last.seq = UINT64_MAX;
+	MUST(svc_ticket_encode(&tk, buf, sizeof buf, &len));
+	put("state", buf, len, "longest-ticket");
+
+	memset(&cl, 0, sizeof cl);
+	FILL(cl.id, "C");
+	FILL(cl.ticket, "T");
+	FILL(cl.shop, "s");
+	FILL(cl.region, "r");
+	cl.revision = UINT32_MAX;
+	cl.status = SVC_CS_PAID;
+	cl.labor = INT64_MIN;
+	cl.nparts = SVC_CLAIM_PARTS_MAX;
+	for (int i = 0; i < SVC_CLAIM_PARTS_MAX; i++) {
+		FILL(cl.parts[i].part_no, "P");
+		cl.parts[i].qty = UINT32_MAX;
+		cl.parts[i].unit_price = INT64_MAX;
+		cl.parts[i].amount = INT64_MIN;
+	}
+	cl.travel = cl.other = cl.total = cl.approved = INT64_MAX;
+	FILL(cl.reason, "因");
+	FILL(cl.pay_ref, "R");
+	FILL(cl.audited_by, "a");
+	FILL(cl.decided_by, "d");
+	cl.submitted = cl.audited = cl.decided = cl.paid = UINT64_MAX;
+	FILL(cl.note, "注");
+	FILL(cl.last.origin, "o");
+	MUST(svc_claim_encode(&cl, buf, sizeof buf, &len));
+	put("state", buf, len, "longest-claim");
+
+	memset(&n, 0, sizeof n);
+	FILL(n.node, "n");
+	n.role = SVC_ROLE_SHOP;
+	FILL(n.region, "r");
+	FILL(n.upstream, "u");
+	memset(n.pubkey, 0x5a, sizeof n.pubkey);
+	n.not_before = 1;
+	n.not_after = UINT64_MAX;
+	n.serial = UINT64_MAX;
+	n.revoked = true;
+	FILL(n.revoke_reason, "撤");
+	n.revoked_hlc = UINT64_MAX;
+	MUST(svc_node_encode(&n, buf, sizeof buf, &len));
+	put("state", buf, len, "longest-node");
+
+	svc_stock st = {INT64_MIN, INT64_MAX, -1};
+	MUST(svc_stock_encode(&st, buf, sizeof buf, &len));
+	put("state", buf, len, "extreme-stock");
+	put("state", NULL, 0, "edge-empty");
+}
+
+/* ------------------------------------------------------------ export files */
+
+struct export_buf {
+	uint8_t *data;
+	size_t len, cap;
+	uint64_t count;
+};
+
+static void export_add(struct export_buf *e, const uint8_t *p, size_t n)
+{
+	if (e->len + n > e->cap) {
+		e->cap = (e->len + n) * 2;
+		e->data = realloc(e->data, e->cap);
+		if (!e->data)
+			exit(1);
+	}
+	memcpy(e->data + e->len, p, n);
+	e->len += n;
+}
+
+static void export_be(struct export_buf *e, uint64_t v, int bytes)
+{
+	uint8_t b[8];
+	for (int i = 0; i < bytes; i++)
+		b[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+	export_add(e, b, (size_t)bytes);
+}
+
+/* The changes of origins other than HQ, in HQ's arrival order: an export
+ * file that imports at the fuzz target's HQ, whose own changes differ. */
+static int export_cb(const svc_logged_change *lc, void *arg)
+{
+	struct export_buf *e = arg;
+	if (strcmp(lc->c.origin, "hq") == 0)
+		return 0;
+	export_be(e, lc->len, 4);
+	export_add(e, lc->bytes, lc->len);
+	e->count++;
+	return 0;
+}
+
+static void exports(fuzz_node net[FUZZ_NNODES])
+{
+	struct export_buf e = {NULL, 0, 0, 0};
+	uint8_t hash[SVC_HASH_LEN];
+	char path[4400];
+	uint8_t buf[1 << 16];
+	size_t count;
+	FILE *f;
+	svc_txn *t;
+
+	export_add(&e, (const uint8_t *)SVC_OFFLINE_MAGIC, 8);
+	MUST(svc_txn_begin(net[FUZZ_HQ].s, false, &t));
+	MUST(svc_log_each_from(t, 1, export_cb, &e));
+	svc_txn_abort(&t);
+	export_be(&e, 0, 4);
+	export_be(&e, e.count, 8);
+	svc_hash(e.data, e.len - 12, hash);
+	export_add(&e, hash, sizeof hash);
+	put("offline", e.data, e.len, "downstream-changes");
+	put("offline", e.data, e.len - 1, "edge-trailer-cut");
+	free(e.data);
+
+	/* A real export, as svcsync export writes it (its HQ changes clash
+	 * with the target's HQ: the import must refuse it whole). */
+	snprintf(path, sizeof path, "%s-export", net[FUZZ_SHOP].dir);
+	MUST(svc_offline_export(net[FUZZ_SHOP].s, path, NULL, &count));
+	f = fopen(path, "rb");
+	if (!f)
+		exit(1);
+	size_t len = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	put("offline", buf, len, "export-shop-a");
+	put("offline", (const uint8_t *)SVC_OFFLINE_MAGIC, 8, "edge-magic-only");
+}
+
+/* ------------------------------------------------------------ text inputs */
+
+static void configs(void)
+{
+	put_text("config", "example",
+	         "[node]\n"
+	         "dir = /var/lib/svcsync/shop-gz-0042\n"
+	         "listen = tcp://0.0.0.0:7700        ; where downstream nodes connect\n"
+	         "\n"
+	         "[sync]\n"
+	         "batch_changes = 4096               ; changes per BATCH\n"
+	         "batch_bytes = 4194304              ; bytes per BATCH\n"
+	         "window = 4                         ; BATCHes in flight per link\n"
+	         "heartbeat_ms = 1000\n"
+	         "reconnect_ms = 100                 ; first reconnect delay\n"
+	         "reconnect_max_ms = 5000            ; back-off ceiling\n"
+	         "max_message = 33554432             ; ZMQ_MAXMSGSIZE\n"
+	         "commit_delay_ms = 2                ; gather local writes this long\n"
+	         "\n"
+	         "[log]\n"
+	         "level = info                       ; error | warn | info | debug\n");
+	put_text("config", "minimal", "[node]\ndir=/srv/svcsync\n");
+	put_text("config", "crlf-comments-indent",
+	         "# comment\r\n[node]\r\n  dir = /d\r\n\tlisten = ipc:///run/svcsync.sock\r\n"
+	         "[log]\r\nlevel=debug\r\n");
+	put_text("config", "bounds",
+	         "[sync]\nbatch_changes = 1\nbatch_bytes = 4096\nwindow = 16\n"
+	         "heartbeat_ms = 60000\nreconnect_ms = 10\n"
+	         "reconnect_max_ms = 600000\nmax_message = 65536\n"
+	         "commit_delay_ms = 0\n");
+	put_text("config", "edge-out-of-range", "[sync]\nwindow = 40\n");
+	put_text("config", "edge-unknown-key", "[sync]\nwindo = 4\n");
+	put_text("config", "edge-unknown-section", "[nodes]\ndir = /x\n");
+	put_text("config", "edge-key-before-section", "dir = /x\n");
+	put_text("config", "edge-not-a-number", "[sync]\nwindow = 4x\n");
+	put_text("config", "edge-reconnect-order",
+	         "[sync]\nreconnect_ms = 900\nreconnect_max_ms = 100\n");
+	put_text("config", "edge-listen-scheme", "[node]\nlisten = udp://0.0.0.0:1\n");
+	put_text("config", "edge-no-equals", "[node]\ndir\n");
+	put_text("config", "edge-unclosed-section", "[node\ndir = /x\n");
+	put_text("config", "edge-utf8-bom", "\xef\xbb\xbf[node]\ndir = /x\n");
+	{
+		char line[600];
+		memset(line, 'a', sizeof line - 1);
+		line[sizeof line - 1] = '\0';
+		memcpy(line, "[node]\ndir = /", 14);
+		put_text("config", "edge-long-line", line);
+	}
+	static const uint8_t nul[] = "[node]\ndir = /x\0y\n";
+	put("config", nul, sizeof nul - 1, "edge-nul-byte");
+}
+
+static void imports(void)
+{
+	put_text("import", "good-shop",
+	         "{\"kind\":\"repair\",\"customer\":\"张三\",\"phone\":\"13800138000\",\"address\":"
+	         "\"北京市朝阳区 1 号\","
+	         "\"product\":\"AC-3000\",\"serial\":\"SN-1\",\"purchased\":\"2025-06-01\","
+	         "\"fault\":\"no cooling\"}\n"
+	         "\n"
+	         "{\"kind\":\"install\",\"customer\":\"Li "
+	         "Si\",\"phone\":\"021-5555-0101\",\"product\":\"WH-80\","
+	         "\"fault\":\"new "
+	         "unit\",\"shop\":\"shop-a\",\"region\":\"region-e\",\"address\":null}\n");
+	put_text("import", "good-hq-region",
+	         "{\"kind\":\"consult\",\"customer\":\"Wang\",\"phone\":\"13900139000\","
+	         "\"product\":\"P\","
+	         "\"fault\":\"F\",\"region\":\"region-e\"}\n"
+	         "{\"kind\":\"complaint\",\"customer\":\"Zhao\",\"phone\":\"13900139001\","
+	         "\"product\":\"P\","
+	         "\"fault\":\"F\",\"shop\":\"shop-a\"}\n");
+	put_text("import", "escapes",
+	         "{\"kind\":\"return\",\"customer\":\"\\u5f20\\u4e09 "
+	         "\\ud834\\udd1e\",\"phone\":\"13800138000\","
+	         "\"product\":\"P\\/Q\",\"fault\":\"line1\\nline2\\t\\\"quoted\\\"\\\\\"}\r\n");
+	put_text(
+	    "import", "edge-bad-lines",
+	    "{\"kind\":\"repair\",\"customer\":\"B\",\"phone\":\"12ab\",\"product\":\"P\","
+	    "\"fault\":\"F\"}\n"
+	    "{\"kind\":\"repair\", oops}\n"
+	    "{\"kind\":\"repair\",\"customer\":\"E\",\"phone\":13800138000,\"product\":\"P\","
+	    "\"fault\":\"F\"}\n"
+	    "{\"kind\":\"repair\",\"kind\":\"install\"}\n"
+	    "{\"kind\":\"repair\",\"customer\":\"A\\u0000B\"}\n"
+	    "{\"kind\":\"repair\",\"customer\":\"\\ud800\"}\n"
+	    "{\"kind\":\"repair\",\"customer\":\"\xff\"}\n"
+	    "{\"kind\":\"repair\",\"phnoe\":\"1\"}\n"
+	    "{\"kind\":\"repair\",\"customer\":\"A\",\"phone\":\"13800138000\",\"product\":\"P\","
+	    "\"fault\":\"F\",\"purchased\":\"2023-02-30\"}\n"
+	    "{\"kind\":\"repair\",\"customer\":\"A\",\"phone\":\"13800138000\",\"product\":\"P\","
+	    "\"fault\":\"F\",\"shop\":\"shop-zz\"}\n"
+	    "[1,2,3]\n"
+	    "{\"kind\":{\"nested\":true}}\n"
+	    "   \t  \n"
+	    "{}\n");
+	char big[1400];
+	FILL(big, "长");
+	char line[1600];
+	snprintf(
+	    line, sizeof line,
+	    "{\"kind\":\"repair\",\"customer\":\"A\",\"phone\":\"13800138000\",\"product\":\"P\","
+	    "\"fault\":\"%s\"}\n",
+	    big);
+	put_text("import", "edge-fault-too-long", line);
+}
+
+int main(int argc, char **argv)
+{
+	fuzz_node net[FUZZ_NNODES];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: gen_corpus OUTDIR\n");
+		return 2;
+	}
+	outdir = argv[1];
+	if (mkdir(outdir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "gen_corpus: %s: %s\n", outdir, strerror(errno));
+		return 1;
+	}
+	fuzz_net_create("gen", net);
+	working_day(net);
+	messages(net);
+	changes(net);
+	commits(net);
+	enrollment(net);
+	exports(net);
+	states();
+	configs();
+	imports();
+	fuzz_net_close(net);
+	printf("gen_corpus: %zu seeds, %zu bytes, in %s\n", written, total_bytes, outdir);
+	return 0;
+}
