@@ -297,6 +297,14 @@ static void test_indented(void)
 	CHECK_INT(c.window, 5);
 	refused("[node]\ndir = /x\n  bogus\n", 3, "syntax error", NULL);
 	refused("[sync]\nwindow = 5\n\t6\n", 3, "syntax error", NULL);
+	/* Any white space inih skips counts as indentation (found by fuzzing:
+	 * a vertical tab made the next key part of dir's value). */
+	CHECK(accepted("[node]\ndir = /x\n\vlisten = tcp://a:1\n\f[log]\n\rlevel = warn\n", &c));
+	CHECK_STR(c.dir, "/x");
+	CHECK_STR(c.listen, "tcp://a:1");
+	CHECK_INT(c.log_level, SVC_LOG_WARN);
+	/* A value inih would read back as a comment once printed is refused. */
+	refused("[node]\ndir=;x\n", 2, "dir", NULL);
 }
 
 /*
