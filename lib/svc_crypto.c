@@ -158,7 +158,7 @@ static void keypair_seal(svc_keypair *kp)
 
 int svc_keypair_new(svc_keypair **out)
 {
-	svc_keypair *kp;
+	svc_keypair *kp = NULL;
 	assert(out);
 	*out = NULL;
 	int rc = keypair_alloc(&kp);
