@@ -143,6 +143,7 @@ typedef struct {
 typedef struct {
 	uint32_t gen;
 	bool open;
+	bool delivered; /* a message of this generation was read */
 } fd_slot;
 
 /* One self-test client. */
@@ -176,6 +177,22 @@ struct svc_transport {
 	size_t nfds;
 	uint32_t hs_fail[HS_FAIL_MAX]; /* protocol error codes to report */
 	size_t nhs_fail, hs_fail_lost;
+	/*
+	 * Connections that ended before a message of theirs was read, and
+	 * the handshake outcomes not yet matched to a connection: the node
+	 * ZAP admitted, or "" for a refusal or a failed handshake. libzmq
+	 * drops a connection whose message exceeds ZMQ_MAXMSGSIZE and tells
+	 * the monitor only DISCONNECTED, on a descriptor it tied to no
+	 * identity; the oldest unmatched outcome says who that was
+	 * (flush_silent). A first message matches its node's outcome.
+	 */
+	struct {
+		int fd;
+		uint32_t gen;
+	} silent[HS_FAIL_MAX];
+	size_t nsilent;
+	char admitted[HS_FAIL_MAX][SVC_ID_LEN];
+	size_t nadmitted;
 
 	/* upstream */
 	void *dealer, *dmon;
@@ -475,6 +492,21 @@ static void report_refused(svc_transport *t, const char *key, const char *mech, 
 		t->h.zap_refused(t->arg, key, mech, reason);
 }
 
+static void admitted_push(svc_transport *t, const char *node)
+{
+	if (t->nadmitted == HS_FAIL_MAX) {
+		memmove(t->admitted[0], t->admitted[1], (HS_FAIL_MAX - 1) * SVC_ID_LEN);
+		t->nadmitted--;
+	}
+	snprintf(t->admitted[t->nadmitted++], SVC_ID_LEN, "%s", node);
+}
+
+static void admitted_pop(svc_transport *t, size_t i)
+{
+	memmove(t->admitted[i], t->admitted[i + 1], (t->nadmitted - i - 1) * SVC_ID_LEN);
+	t->nadmitted--;
+}
+
 /* Bring the descriptor generations up to date with the ROUTER monitor. Never
  * calls back, so kick can use it: down_gone waits for flush_gone, handshake
  * failures for flush_hs_fail. */
@@ -497,18 +529,24 @@ static void rmon_drain(svc_transport *t)
 				mark_gone(t, (int)val, s->gen);
 			s->gen++;
 			s->open = true;
+			s->delivered = false;
 			break;
 		case ZMQ_EVENT_DISCONNECTED:
 			s = fd_slot_at(t, val, false);
 			if (s && s->open) {
 				s->open = false;
 				mark_gone(t, (int)val, s->gen);
+				if (!s->delivered && !t->probes && t->nsilent < HS_FAIL_MAX) {
+					t->silent[t->nsilent].fd = (int)val;
+					t->silent[t->nsilent++].gen = s->gen;
+				}
 			}
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
 			/* The self-test's own clients fail here on purpose. */
 			if (t->probes)
 				break;
+			admitted_push(t, ""); /* a connection that will end unread */
 			if (t->nhs_fail < HS_FAIL_MAX)
 				t->hs_fail[t->nhs_fail++] = val;
 			else
@@ -541,6 +579,39 @@ static void flush_hs_fail(svc_transport *t)
 		report_refused(t, "", "?", reason);
 	}
 	t->nhs_fail = t->hs_fail_lost = 0;
+}
+
+static void report_dropped(svc_transport *t, const char *node, const uint8_t *rid, size_t rid_len,
+                           const char *reason);
+
+/*
+ * Connections that ended with nothing of theirs read, checked at the end of
+ * a poll, after the ROUTER was read (a message queued before its connection
+ * ended still counts). Each takes the oldest unmatched handshake outcome:
+ * an admission is reported (a client that never spoke, or whose first
+ * message was too big); a refusal was reported already. A connection that
+ * ended before the server saw its handshake fail (a client that hung up
+ * first, a port scan) takes no outcome of its own, so in a burst of those
+ * a report can name another admitted node: the line is a clue, not proof.
+ */
+static void flush_silent(svc_transport *t)
+{
+	char reason[192], node[SVC_ID_LEN];
+	for (size_t i = 0; i < t->nsilent; i++) {
+		fd_slot *s = fd_slot_at(t, (uint32_t)t->silent[i].fd, false);
+		if ((s && s->gen == t->silent[i].gen && s->delivered) || !t->nadmitted)
+			continue;
+		snprintf(node, sizeof node, "%s", t->admitted[0]);
+		admitted_pop(t, 0);
+		if (!node[0])
+			continue;
+		snprintf(reason, sizeof reason,
+		         "its connection ended before any message of it was read (a message "
+		         "over max_message, %zu bytes, ends a connection so)",
+		         t->opts.max_msg);
+		report_dropped(t, node, NULL, 0, reason);
+	}
+	t->nsilent = 0;
 }
 
 static ssize_t peer_find(const svc_transport *t, const uint8_t *rid, size_t rid_len)
@@ -627,6 +698,24 @@ static int router_one(svc_transport *t)
 	const char *uid = zmq_msg_gets(&body, "User-Id");
 	const char *who = uid && strlen(uid) < SVC_ID_LEN ? uid : "";
 	char reason[96];
+	{
+		/* this connection delivered something (see flush_silent) */
+		int srcfd = zmq_msg_get(&body, ZMQ_SRCFD);
+		fd_slot *src = srcfd >= 0 ? fd_slot_at(t, (uint32_t)srcfd, false) : NULL;
+		if (srcfd >= 0 && (!src || !src->open)) {
+			rmon_drain(t); /* its ACCEPTED may still be queued */
+			src = fd_slot_at(t, (uint32_t)srcfd, false);
+		}
+		if (src)
+			src->delivered = true;
+		/* the first message of a connection: its admission is used */
+		if (*who && peer_find(t, r, rlen) < 0)
+			for (size_t k = 0; k < t->nadmitted; k++)
+				if (strcmp(t->admitted[k], who) == 0) {
+					admitted_pop(t, k);
+					break;
+				}
+	}
 	if (zmq_msg_more(&body)) {
 		size_t extra = drain_rest(t->router);
 		snprintf(reason, sizeof reason, "%zu frames, expected 1", extra + 1);
@@ -750,6 +839,7 @@ static int zap_one(svc_transport *t)
 
 	char mech[16] = "?", addr[64] = "?", reason[SVC_REASON_LEN + 96];
 	char key[41] = "";
+	char admitted[SVC_ID_LEN] = ""; /* who, when admitted (see flush_silent) */
 	if (n >= 6) {
 		frame_text(&f[5], mech, sizeof mech);
 		frame_text(&f[3], addr, sizeof addr);
@@ -806,9 +896,12 @@ static int zap_one(svc_transport *t)
 		goto out;
 	}
 	zap_reply(t->zap, reqid, "200", "OK", node);
+	snprintf(admitted, sizeof admitted, "%s", node);
 	if (!probe_key && t->h.zap_admitted)
 		t->h.zap_admitted(t->arg, node);
 out:
+	if (!t->probes)
+		admitted_push(t, admitted);
 	for (size_t i = 0; i < n; i++)
 		zmq_msg_close(&f[i]);
 	return 1;
@@ -1301,6 +1394,7 @@ int svc_transport_poll(svc_transport *t, int timeout_ms)
 			t->h.fd_ready(t->arg, it[k].fd);
 	up_retry(t);
 	flush_hs_fail(t);
+	flush_silent(t);
 	flush_gone(t);
 	return rc;
 }
