@@ -52,6 +52,7 @@
 #define STATUS_MS 1000
 #define SKEW_WARN_MS (5 * 60 * 1000)
 #define ZAP_REFRESH_MS (60 * 1000)
+#define RELEASE_BATCHES 8
 
 struct peer {
 	svc_daemon *d;
@@ -96,6 +97,7 @@ struct svc_daemon {
 	bool work;               /* local changes or relayed ones to ship */
 	uint64_t last_lsn;       /* arrival log position last seen */
 	uint64_t next_tick, next_status, next_watchdog, next_zap, watchdog_usec;
+	unsigned batches_since_release; /* batches built or applied */
 	uint64_t started;
 };
 
@@ -223,6 +225,7 @@ static int op_send_batch(void *ctx, svc_link *l, uint64_t id, uint64_t after, ui
 		return rc;
 	*sent = true;
 	*to_lsn = res.to_lsn;
+	d->batches_since_release++;
 	if (res.nchanges) {
 		char tag[64];
 		svc_log(SVC_LOG_DEBUG, peer_tag(p, tag, sizeof tag),
@@ -249,6 +252,7 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 			(unsigned long long)b->id, svc_errmsg());
 		return rc;
 	}
+	d->batches_since_release++;
 	ack->to_lsn = res.to_lsn;
 	ack->applied = res.applied;
 	ack->duplicates = res.duplicates;
@@ -700,10 +704,25 @@ static void pump_all(svc_daemon *d)
 				svc_errmsg());
 }
 
+struct directory_scan {
+	const char *hq;
+	bool found;
+};
+
+/* Directory changes are issued by HQ alone: decode nothing else. */
+static bool directory_want(uint64_t lsn, const char *origin, uint64_t seq, void *arg)
+{
+	const struct directory_scan *ds = arg;
+	(void)lsn;
+	(void)seq;
+	return strcmp(origin, ds->hq) == 0;
+}
+
 static int directory_step(const svc_logged_change *lc, void *arg)
 {
+	struct directory_scan *ds = arg;
 	if (lc->c.kind == SVC_CK_NODE_CERT || lc->c.kind == SVC_CK_NODE_REVOKE) {
-		*(bool *)arg = true;
+		ds->found = true;
 		return 1;
 	}
 	return 0;
@@ -715,13 +734,15 @@ static bool log_grew(svc_daemon *d, bool *directory)
 {
 	svc_txn *t;
 	uint64_t lsn = d->last_lsn;
-	*directory = false;
+	struct directory_scan ds = {d->self.hq_node, false};
 	if (svc_txn_begin(d->store, false, &t) == 0) {
 		svc_log_last(t, &lsn);
 		if (lsn > d->last_lsn)
-			svc_log_each_from(t, d->last_lsn + 1, directory_step, directory);
+			svc_log_each_from_want(t, d->last_lsn + 1, directory_want, directory_step,
+					       &ds);
 		svc_txn_abort(&t);
 	}
+	*directory = ds.found;
 	bool grew = lsn != d->last_lsn;
 	d->last_lsn = lsn;
 	return grew;
@@ -1068,6 +1089,14 @@ int svc_daemon_run(svc_daemon *d)
 		if (now >= d->next_status) {
 			d->next_status = now + STATUS_MS;
 			write_status(d);
+		}
+		/* Keep the daemon's footprint independent of the store's size:
+		 * pages read while shipping or applying are given back every
+		 * few batches (no transaction is open here). */
+		if (d->batches_since_release >= RELEASE_BATCHES ||
+		    (d->batches_since_release && now >= d->next_status - STATUS_MS / 2)) {
+			d->batches_since_release = 0;
+			svc_store_release_pages(d->store);
 		}
 		if ((now >= d->next_zap || (d->zap_expiry && now > d->zap_expiry)) &&
 		    d->cfg.listen[0]) {

@@ -56,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -118,6 +119,13 @@ struct svc_txn {
 	uint64_t head_seq, head_contig;
 	uint8_t head_hash[SVC_HASH_LEN];
 	bool head_dirty;
+
+	/* The last directory entry loaded: a batch is runs of changes from one
+	 * origin, each of which needs its certificate. Dropped when any node
+	 * state is saved or deleted. */
+	bool node_cached, node_exists;
+	char node_agg[SVC_AGG_LEN];
+	svc_node node;
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -427,6 +435,28 @@ fail_ver:
 	mdb_env_close(s->env);
 	free(s);
 	return SVC_EVERSION;
+}
+
+void svc_store_release_pages(svc_store *s)
+{
+	char path[4200], line[4400];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/data.mdb", s->dir);
+	if (stat(path, &st) != 0)
+		return;
+	/* LMDB tells the map's address only for MDB_FIXEDMAP: find the
+	 * mapping of data.mdb by its inode. */
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long start, end, ino;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &start, &end, perms, &ino) == 4 &&
+		    ino == (unsigned long)st.st_ino && perms[3] == 's')
+			madvise((void *)start, end - start, MADV_DONTNEED);
+	}
+	fclose(f);
 }
 
 void svc_store_close(svc_store **sp)
@@ -965,11 +995,23 @@ static int state_load(svc_txn *t, svc_agg_type type, const char *agg, void *stat
 	const state_kind *k = &state_kinds[type];
 	uint8_t key[AGG_KEY_LEN];
 	MDB_val v;
+	if (type == SVC_AGG_NODE && t->node_cached && strcmp(t->node_agg, agg) == 0) {
+		memcpy(state, &t->node, sizeof t->node);
+		*exists = t->node_exists;
+		return t->err;
+	}
 	memset(state, 0, k->size);
 	*exists = false;
 	int rc = get(t, k->db, key, agg_key(agg, key), &v);
-	if (rc == SVC_ENOTFOUND)
+	if (rc == SVC_ENOTFOUND) {
+		if (type == SVC_AGG_NODE) {
+			snprintf(t->node_agg, sizeof t->node_agg, "%s", agg);
+			memset(&t->node, 0, sizeof t->node);
+			t->node_exists = false;
+			t->node_cached = true;
+		}
 		return 0;
+	}
 	if (rc)
 		return rc;
 	rc = state_decode(t, type, &v, state);
@@ -977,12 +1019,20 @@ static int state_load(svc_txn *t, svc_agg_type type, const char *agg, void *stat
 		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: state of %s", t->s->dir,
 						  agg));
 	*exists = true;
+	if (type == SVC_AGG_NODE) {
+		snprintf(t->node_agg, sizeof t->node_agg, "%s", agg);
+		memcpy(&t->node, state, sizeof t->node);
+		t->node_exists = true;
+		t->node_cached = true;
+	}
 	return 0;
 }
 
 static int state_save(svc_txn *t, svc_agg_type type, const char *agg, const void *state)
 {
 	const state_kind *k = &state_kinds[type];
+	if (type == SVC_AGG_NODE)
+		t->node_cached = false;
 	uint8_t buf[SVC_STATE_MAX], key[AGG_KEY_LEN];
 	size_t len;
 	int rc;
@@ -1225,7 +1275,7 @@ static int agg_walk(svc_txn *t, const char *aggregate, agg_walk_fn fn, void *arg
 		if (k.mv_size < alen + 1 + 8 || memcmp(kb, prefix, alen + 1) != 0)
 			break;
 		char origin[SVC_ID_LEN];
-		uint64_t seq;
+		uint64_t seq = 0;
 		if (parse_origin_seq(kb + alen + 9, k.mv_size - alen - 9, origin, &seq)) {
 			out = svc_txn_fail(t, SVC_ESTORE);
 			break;
@@ -1363,22 +1413,77 @@ static int fold(svc_txn *t, const svc_change *c, bool local, char *reason, size_
 	if (r.exists)
 		return state_save(t, type, c->aggregate, &r.state);
 	uint8_t key[AGG_KEY_LEN];
+	if (type == SVC_AGG_NODE)
+		t->node_cached = false;
 	return del(t, state_kinds[type].db, key, agg_key(c->aggregate, key));
+}
+
+/*
+ * A region dispatches tickets only to shops of its own region (DESIGN.md
+ * section 5: a region acts within its region). svc_local refuses such a
+ * write at the region; this refuses the same change arriving replicated.
+ * The directory decides: a node that does not know the shop (a shop that
+ * has not received that certificate yet) cannot judge and lets it pass,
+ * except HQ, which issued every certificate and so knows every shop of a
+ * region it certified (a store fed changes of uncertified origins, with
+ * trust_unknown, has no directory to judge by).
+ */
+static int authorize_dispatch(svc_txn *t, const svc_change *c)
+{
+	const char *shop = NULL;
+	if (c->origin_role != SVC_ROLE_REGION)
+		return 0;
+	if (c->kind == SVC_CK_TICKET_ASSIGN)
+		shop = c->u.ticket_assign.shop;
+	else if (c->kind == SVC_CK_TICKET_OPEN)
+		shop = c->u.ticket_open.shop;
+	if (!shop || !shop[0])
+		return 0;
+	svc_node n;
+	svc_self self;
+	char nagg[SVC_AGG_LEN];
+	bool have;
+	svc_node_agg(nagg, shop);
+	int rc = state_load(t, SVC_AGG_NODE, nagg, &n, &have);
+	if (rc)
+		return rc;
+	if (!have) {
+		rc = svc_self_get(t, &self);
+		if (rc)
+			return rc;
+		if (self.role != SVC_ROLE_HQ)
+			return 0;
+		svc_node_agg(nagg, c->origin);
+		rc = state_load(t, SVC_AGG_NODE, nagg, &n, &have);
+		if (rc || !have)
+			return rc;
+		return svc_errf(SVC_EDENIED, "region %s may not give ticket %s to %s (no such shop)",
+				c->origin, c->aggregate, shop);
+	}
+	if (n.role != SVC_ROLE_SHOP)
+		return svc_errf(SVC_EDENIED, "region %s may not give ticket %s to %s (a %s, not a shop)",
+				c->origin, c->aggregate, shop, svc_role_name(n.role));
+	if (strcmp(n.region, c->origin) != 0)
+		return svc_errf(SVC_EDENIED,
+				"region %s may not give ticket %s to %s (a shop of region %s)",
+				c->origin, c->aggregate, shop, n.region);
+	return 0;
 }
 
 /*
  * Authorization that needs another aggregate's state, for local and
  * replicated changes alike: a shop may claim only for a ticket assigned to
  * it (else any shop that guessed a ticket id could take its claim, which is
- * named after the ticket).
+ * named after the ticket); a region dispatches only to its own shops.
  */
 static int authorize_state(svc_txn *t, const svc_change *c)
 {
-	if (c->kind != SVC_CK_CLAIM_SUBMIT)
-		return 0;
+	int rc = authorize_dispatch(t, c);
+	if (rc || c->kind != SVC_CK_CLAIM_SUBMIT)
+		return rc;
 	svc_ticket tk;
 	bool have;
-	int rc = state_load(t, SVC_AGG_TICKET, c->u.claim_submit.ticket, &tk, &have);
+	rc = state_load(t, SVC_AGG_TICKET, c->u.claim_submit.ticket, &tk, &have);
 	if (rc)
 		return rc;
 	if (!have)
@@ -1494,6 +1599,12 @@ static const char *self_hq(svc_txn *t)
 int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_change *c,
 		    bool trust_unknown, uint8_t hash[SVC_HASH_LEN])
 {
+	return svc_store_apply_hashed(t, bytes, len, c, trust_unknown, false, hash);
+}
+
+int svc_store_apply_hashed(svc_txn *t, const uint8_t *bytes, size_t len, const svc_change *c,
+			   bool trust_unknown, bool hashed, uint8_t hash[SVC_HASH_LEN])
+{
 	char reason[SVC_REASON_LEN];
 	uint8_t k[SVC_ID_LEN + 8], head_hash[SVC_HASH_LEN];
 	uint64_t head, contig;
@@ -1502,7 +1613,8 @@ int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_chan
 
 	if (t->err)
 		return t->err;
-	svc_hash(bytes, len, hash);
+	if (!hashed)
+		svc_hash(bytes, len, hash);
 
 	/* Already here? Same bytes: a no-op. Other bytes: a forged or forked
 	 * history for that (origin, seq). */
@@ -1521,7 +1633,15 @@ int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_chan
 	 * must name its hash. (A filtered receiver may lack it; then the
 	 * commit header vouches for the change.) */
 	if (c->seq > 1) {
-		rc = get(t, DB_CHANGES, k, key_origin_seq(k, c->origin, c->seq - 1), &v);
+		rc = head_load(t, c->origin, &head, head_hash, &contig);
+		if (rc)
+			return rc;
+		if (head == c->seq - 1) {
+			v.mv_size = SVC_HASH_LEN;
+			v.mv_data = head_hash;
+		} else {
+			rc = get(t, DB_CHANGES, k, key_origin_seq(k, c->origin, c->seq - 1), &v);
+		}
 		if (rc == 0) {
 			if (v.mv_size < SVC_HASH_LEN ||
 			    memcmp(v.mv_data, c->prev_hash, SVC_HASH_LEN) != 0)
@@ -1559,6 +1679,24 @@ int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_chan
 			return svc_errf(SVC_EDENIED, "change %s/%llu: node %s is revoked (%s)",
 					c->origin, (unsigned long long)c->seq, c->origin,
 					n.revoke_reason);
+		/* A certificate past its validity is treated as a revocation
+		 * at not_after: what the node stamped later is refused. HQ's
+		 * own is exempt: its key is the root this node pinned. */
+		if (n.not_after && svc_hlc_ms(c->hlc) > n.not_after &&
+		    strcmp(c->origin, self_hq(t)) != 0) {
+			char when[32];
+			time_t sec = (time_t)(n.not_after / 1000);
+			struct tm tm;
+			if (!gmtime_r(&sec, &tm) ||
+			    !strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm))
+				snprintf(when, sizeof when, "%llu ms",
+					 (unsigned long long)n.not_after);
+			return svc_errf(SVC_EDENIED,
+					"change %s/%llu: certificate of %s (serial %llu) expired "
+					"at %s",
+					c->origin, (unsigned long long)c->seq, c->origin,
+					(unsigned long long)n.serial, when);
+		}
 	} else if (strcmp(c->origin, self_hq(t)) == 0) {
 		/* HQ is the root of trust this node accepted at enrollment:
 		 * its changes (its own certificate first) need no entry. */
@@ -1735,7 +1873,8 @@ int svc_change_get(svc_txn *t, const char *origin, uint64_t seq, svc_logged_chan
 	return logged_load(t, origin, seq, out, bytes, len);
 }
 
-static int log_each(svc_txn *t, uint64_t from, bool desc, svc_change_cb cb, void *arg)
+static int log_each_want(svc_txn *t, uint64_t from, bool desc, svc_log_want_fn want,
+			 svc_change_cb cb, void *arg)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -1760,11 +1899,13 @@ static int log_each(svc_txn *t, uint64_t from, bool desc, svc_change_cb cb, void
 	rc = mdb_cursor_get(cur, &k, &v, desc ? MDB_LAST : MDB_SET_RANGE);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, desc ? MDB_PREV : MDB_NEXT)) {
 		char origin[SVC_ID_LEN];
-		uint64_t seq;
+		uint64_t seq = 0;
 		if (parse_origin_seq(v.mv_data, v.mv_size, origin, &seq)) {
 			out = svc_txn_fail(t, SVC_ESTORE);
 			break;
 		}
+		if (want && k.mv_size == 8 && !want(be64_get(k.mv_data), origin, seq, arg))
+			continue;
 		out = logged_load(t, origin, seq, lc, NULL, NULL);
 		if (!out)
 			out = cb(lc, arg);
@@ -1776,6 +1917,17 @@ static int log_each(svc_txn *t, uint64_t from, bool desc, svc_change_cb cb, void
 	if (!out && rc && rc != MDB_NOTFOUND)
 		return txn_mdb_fail(t, rc, "arrival");
 	return out;
+}
+
+static int log_each(svc_txn *t, uint64_t from, bool desc, svc_change_cb cb, void *arg)
+{
+	return log_each_want(t, from, desc, NULL, cb, arg);
+}
+
+int svc_log_each_from_want(svc_txn *t, uint64_t from, svc_log_want_fn want, svc_change_cb cb,
+			   void *arg)
+{
+	return log_each_want(t, from, false, want, cb, arg);
 }
 
 int svc_log_each_desc(svc_txn *t, svc_change_cb cb, void *arg)

@@ -49,6 +49,16 @@ int svc_store_open(const char *dir, unsigned flags, svc_store **out);
 void svc_store_close(svc_store **s);
 const char *svc_store_dir(const svc_store *s);
 
+/*
+ * Give back the store pages this process has read. LMDB maps the whole file
+ * read-only and every page a process touches counts in its resident size;
+ * a daemon that streams a million changes would otherwise look as big as the
+ * file. The pages stay in the kernel's page cache and are mapped again on
+ * the next access, so this changes no data and costs little. Call it with no
+ * transaction open in this process.
+ */
+void svc_store_release_pages(svc_store *s);
+
 /* ------------------------------------------------------------ transactions */
 
 int svc_txn_begin(svc_store *s, bool write, svc_txn **out);
@@ -115,6 +125,11 @@ int svc_local_append(svc_txn *t, svc_change *c);
 int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_change *c,
 		    bool trust_unknown, uint8_t hash[SVC_HASH_LEN]);
 
+/* The same, for a caller that has hashed the bytes already (`hashed`: hash
+ * holds their BLAKE2b-256 on entry). */
+int svc_store_apply_hashed(svc_txn *t, const uint8_t *bytes, size_t len, const svc_change *c,
+			   bool trust_unknown, bool hashed, uint8_t hash[SVC_HASH_LEN]);
+
 /* Advance the node's HLC past a remote value (on receipt). */
 int svc_hlc_observe(svc_txn *t, uint64_t remote);
 /* This node's HLC (the highest clock it has issued or seen). */
@@ -166,6 +181,11 @@ typedef int (*svc_change_cb)(const svc_logged_change *lc, void *arg);
 int svc_log_each_desc(svc_txn *t, svc_change_cb cb, void *arg);
 /* The arrival log from lsn `from` (inclusive) upward. */
 int svc_log_each_from(svc_txn *t, uint64_t from, svc_change_cb cb, void *arg);
+/* The arrival log from lsn `from`, asking want(lsn, origin, seq) before
+ * loading and decoding each entry; entries it refuses are skipped. */
+typedef bool (*svc_log_want_fn)(uint64_t lsn, const char *origin, uint64_t seq, void *arg);
+int svc_log_each_from_want(svc_txn *t, uint64_t from, svc_log_want_fn want, svc_change_cb cb,
+			   void *arg);
 /* One aggregate's changes in fold order. */
 int svc_agg_each(svc_txn *t, const char *aggregate, svc_change_cb cb, void *arg);
 /* One change by identity, with its original bytes if bytes != NULL

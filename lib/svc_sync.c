@@ -68,7 +68,10 @@ static int commit_fn(svc_txn *t, void *argp)
 		svc_hash(body, blen, h.prev_commit);
 		h.has_prev = true;
 	}
-	while (last < head) {
+	/* At most 16 commits per write transaction, so a long offline backlog
+	 * is signed in bounded memory (LMDB keeps a transaction's dirty pages
+	 * in memory until it commits). */
+	while (last < head && a->made < 16) {
 		uint64_t n = head - last;
 		if (n > SVC_COMMIT_CHANGES_MAX)
 			n = SVC_COMMIT_CHANGES_MAX;
@@ -110,8 +113,15 @@ int svc_sync_commit_local(svc_store *s, const svc_keypair *kp, size_t *made)
 	a.hashes = malloc(SVC_COMMIT_CHANGES_MAX * sizeof *a.hashes);
 	a.hbuf = malloc(SVC_COMMIT_MAX);
 	a.sbuf = malloc(SVC_COMMIT_MAX + 256);
-	int rc = (a.hashes && a.hbuf && a.sbuf) ? svc_store_write(s, commit_fn, &a)
-						 : svc_errf(SVC_ENOMEM, "out of memory");
+	size_t total = 0;
+	int rc = (a.hashes && a.hbuf && a.sbuf) ? 0 : svc_errf(SVC_ENOMEM, "out of memory");
+	while (!rc) {
+		rc = svc_store_write(s, commit_fn, &a);
+		total += rc ? 0 : a.made;
+		if (rc || a.made < 16)
+			break;
+	}
+	a.made = total;
 	free(a.hashes);
 	free(a.hbuf);
 	free(a.sbuf);
@@ -475,6 +485,21 @@ static int backfill_step(const svc_logged_change *lc, void *argp)
 	return add_change(bf->b, lc);
 }
 
+/* Entries the peer must not get, recognised from the arrival log alone:
+ * no change is loaded or decoded for them. */
+static bool build_want(uint64_t lsn, const char *origin, uint64_t seq, void *argp)
+{
+	struct build *b = argp;
+	if (b->scanned >= b->lim->max_scan)
+		return true; /* build_step stops the scan */
+	if (strcmp(origin, b->pv->node) == 0 || seq <= heads_lookup(b->skip, origin)) {
+		b->scanned++;
+		b->to_lsn = lsn;
+		return false;
+	}
+	return true;
+}
+
 static int build_step(const svc_logged_change *lc, void *argp)
 {
 	struct build *b = argp;
@@ -534,7 +559,7 @@ int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
 	b.to_lsn = after_lsn;
 	rc = svc_self_get(t, &b.self);
 	if (!rc) {
-		rc = svc_log_each_from(t, after_lsn + 1, build_step, &b);
+		rc = svc_log_each_from_want(t, after_lsn + 1, build_want, build_step, &b);
 		if (rc == 1)
 			rc = 0;
 	}
@@ -748,7 +773,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 		}
 	}
 
-	rc = svc_store_apply(t, blob->data, blob->len, &c, false, hash);
+	rc = svc_store_apply_hashed(t, blob->data, blob->len, &c, false, true, hash);
 	if (rc == 1) {
 		a->res->duplicates++;
 		return 0;
