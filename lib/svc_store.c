@@ -1753,10 +1753,11 @@ int svc_store_apply_hashed(svc_txn *t, const uint8_t *bytes, size_t len, const s
 #define EACH_STATE(fname, type_enum, ctype, cbtype)                                             \
 	int fname(svc_txn *t, cbtype cb, void *arg)                                             \
 	{                                                                                       \
-		return state_each(t, type_enum, (int (*)(const void *, void *))cb, arg);         \
+		return state_each(t, type_enum, false, (int (*)(const void *, void *))cb, arg);  \
 	}
 
-static int state_each(svc_txn *t, svc_agg_type type, int (*cb)(const void *, void *), void *arg)
+static int state_each(svc_txn *t, svc_agg_type type, bool brief, int (*cb)(const void *, void *),
+		      void *arg)
 {
 	const state_kind *k = &state_kinds[type];
 	MDB_cursor *cur;
@@ -1771,7 +1772,9 @@ static int state_each(svc_txn *t, svc_agg_type type, int (*cb)(const void *, voi
 		return txn_mdb_fail(t, rc, db_names[k->db]);
 	for (rc = mdb_cursor_get(cur, &key, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
-		if (state_decode(t, type, &v, &st)) {
+		int drc = brief ? state_kinds[type].decode(v.mv_data, v.mv_size, &st)
+				: state_decode(t, type, &v, &st);
+		if (drc) {
 			out = svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: %.*s", t->s->dir,
 							 (int)key.mv_size,
 							 (const char *)key.mv_data));
@@ -1788,6 +1791,11 @@ static int state_each(svc_txn *t, svc_agg_type type, int (*cb)(const void *, voi
 }
 
 EACH_STATE(svc_ticket_each, SVC_AGG_TICKET, svc_ticket, svc_ticket_cb)
+
+int svc_ticket_each_brief(svc_txn *t, svc_ticket_cb cb, void *arg)
+{
+	return state_each(t, SVC_AGG_TICKET, true, (int (*)(const void *, void *))cb, arg);
+}
 EACH_STATE(svc_claim_each, SVC_AGG_CLAIM, svc_claim, svc_claim_cb)
 EACH_STATE(svc_transfer_each, SVC_AGG_TRANSFER, svc_transfer, svc_transfer_cb)
 EACH_STATE(svc_catalog_each, SVC_AGG_CATALOG, svc_catalog_item, svc_catalog_cb)

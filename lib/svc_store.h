@@ -54,8 +54,9 @@ const char *svc_store_dir(const svc_store *s);
  * read-only and every page a process touches counts in its resident size;
  * a daemon that streams a million changes would otherwise look as big as the
  * file. The pages stay in the kernel's page cache and are mapped again on
- * the next access, so this changes no data and costs little. Call it with no
- * transaction open in this process.
+ * the next access, so this changes no data and costs little. It is safe
+ * inside a read transaction too: LMDB never rewrites a page a reader can
+ * still see.
  */
 void svc_store_release_pages(svc_store *s);
 
@@ -157,6 +158,10 @@ typedef int (*svc_stock_cb)(const char *location, const char *part_no, const svc
 			    void *arg);
 
 int svc_ticket_each(svc_txn *t, svc_ticket_cb cb, void *arg);
+/* Tickets without their opening fields (kind, customer, phone, address,
+ * product, serial, purchased, fault are empty): what a list needs to filter
+ * and sort, without reading every ticket's opening change. */
+int svc_ticket_each_brief(svc_txn *t, svc_ticket_cb cb, void *arg);
 int svc_claim_each(svc_txn *t, svc_claim_cb cb, void *arg);
 int svc_transfer_each(svc_txn *t, svc_transfer_cb cb, void *arg);
 int svc_catalog_each(svc_txn *t, svc_catalog_cb cb, void *arg);
