@@ -52,7 +52,7 @@
 #define STATUS_MS 1000
 #define SKEW_WARN_MS (5 * 60 * 1000)
 #define ZAP_REFRESH_MS (60 * 1000)
-#define RELEASE_BATCHES 8
+#define RELEASE_BATCHES 1
 
 struct peer {
 	svc_daemon *d;
@@ -188,6 +188,19 @@ static int commit_local(svc_daemon *d)
 	return rc;
 }
 
+/*
+ * Keep the daemon's footprint independent of the store's size: the pages
+ * read while shipping or applying batches are given back every few batches.
+ * (Here, not in the main loop: one poll can carry hundreds of batches.)
+ */
+static void note_batch(svc_daemon *d)
+{
+	if (++d->batches_since_release >= RELEASE_BATCHES) {
+		d->batches_since_release = 0;
+		svc_store_release_pages(d->store);
+	}
+}
+
 static int op_send_batch(void *ctx, svc_link *l, uint64_t id, uint64_t after, uint64_t *to_lsn,
 			 bool *sent)
 {
@@ -225,7 +238,7 @@ static int op_send_batch(void *ctx, svc_link *l, uint64_t id, uint64_t after, ui
 		return rc;
 	*sent = true;
 	*to_lsn = res.to_lsn;
-	d->batches_since_release++;
+	note_batch(d);
 	if (res.nchanges) {
 		char tag[64];
 		svc_log(SVC_LOG_DEBUG, peer_tag(p, tag, sizeof tag),
@@ -252,7 +265,7 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 			(unsigned long long)b->id, svc_errmsg());
 		return rc;
 	}
-	d->batches_since_release++;
+	note_batch(d);
 	ack->to_lsn = res.to_lsn;
 	ack->applied = res.applied;
 	ack->duplicates = res.duplicates;
@@ -1090,11 +1103,7 @@ int svc_daemon_run(svc_daemon *d)
 			d->next_status = now + STATUS_MS;
 			write_status(d);
 		}
-		/* Keep the daemon's footprint independent of the store's size:
-		 * pages read while shipping or applying are given back every
-		 * few batches (no transaction is open here). */
-		if (d->batches_since_release >= RELEASE_BATCHES ||
-		    (d->batches_since_release && now >= d->next_status - STATUS_MS / 2)) {
+		if (d->batches_since_release && now >= d->next_status - STATUS_MS / 2) {
 			d->batches_since_release = 0;
 			svc_store_release_pages(d->store);
 		}

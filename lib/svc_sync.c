@@ -120,6 +120,9 @@ int svc_sync_commit_local(svc_store *s, const svc_keypair *kp, size_t *made)
 		total += rc ? 0 : a.made;
 		if (rc || a.made < 16)
 			break;
+		/* Signing a week offline reads every change once: do not keep
+		 * what was read resident. */
+		svc_store_release_pages(s);
 	}
 	a.made = total;
 	free(a.hashes);
