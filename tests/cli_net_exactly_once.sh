@@ -26,9 +26,11 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/netlib.sh"
 net_setup cli_net_exactly_once
 
-# Batches of 1,000 changes (default 4,096): the catch-up takes a few dozen
-# batches, so the receiver can be caught holding part of it.
-printf '[sync]\nbatch_changes = 1000\n' >"$T/sync.ini"
+# Batches of 250 changes, one in flight (defaults: 4,096 and 4): the
+# catch-up becomes a hundred-odd round trips, each with a durable commit at
+# the receiver, so the receiver can be caught holding part of it however
+# fast the machine replicates.
+printf '[sync]\nbatch_changes = 250\nwindow = 1\n' >"$T/sync.ini"
 
 bulk() { # N START FILE: N ticket lines
 	python3 -c '
