@@ -148,6 +148,12 @@ void cli_ids_free(cli_ids *l);
 /* Ids per read transaction when a list reads its records back. */
 #define CLI_PAGE 512
 
+/* Print the records named by `ids` into `l`, CLI_PAGE of them per short read
+ * transaction: row(t, id, l, arg) reads one record and adds its row (and
+ * skips a record gone since the ids were collected). 0 or CLI_FAIL. */
+typedef struct cli_list cli_list;
+typedef void (*cli_row_fn)(svc_txn *t, const char *id, cli_list *l, void *arg);
+
 /* ------------------------------------------------------------ histories */
 
 /* An aggregate's changes in fold order, copied out of the read transaction
@@ -172,8 +178,6 @@ json_t *cli_history_json(const cli_history *h);
  * compact object per line. Rows are buffered a page at a time; column widths
  * grow to the widest cell seen so far. */
 
-typedef struct cli_list cli_list;
-
 /* headers: ncols column titles; align: one 'l' or 'r' per column. */
 cli_list *cli_list_new(bool json, size_t ncols, const char *const *headers, const char *align);
 bool cli_list_json(const cli_list *l);
@@ -184,6 +188,8 @@ void cli_list_obj(cli_list *l, json_t *obj);
 /* Print what is left and free the list; returns CLI_OK or CLI_FAIL (out of
  * memory, output error). */
 int cli_list_end(cli_list **l);
+
+int cli_ids_print(svc_store *s, const cli_ids *ids, cli_list *l, cli_row_fn row, void *arg);
 
 /* Print one JSON value (indented) followed by a newline, and release it. */
 int cli_json_print(json_t *v);

@@ -188,6 +188,14 @@ static void claim_row(cli_list *l, const svc_claim *c)
 	cli_list_row(l, cells);
 }
 
+static void claim_row_id(svc_txn *t, const char *id, cli_list *l, void *arg)
+{
+	svc_claim c;
+	(void)arg;
+	if (svc_claim_get(t, id, &c) == 0)
+		claim_row(l, &c);
+}
+
 static int claim_list(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"ID",  "TICKET", "SHOP",     "STATUS",
@@ -217,18 +225,8 @@ static int claim_list(const cli_ctx *ctx, int argc, char **argv)
 	svc_txn_abort(&t);
 	rc = cli_ids_finish(&ids);
 	cli_list *l = cli_list_new(cli_flag(&a, "json"), 8, headers, "llllrrrl");
-	for (size_t i = 0; !rc && l && i < ids.n; i += CLI_PAGE) {
-		if (svc_txn_begin(s, false, &t)) {
-			rc = cli_fail();
-			break;
-		}
-		for (size_t k = i; k < ids.n && k < i + CLI_PAGE; k++) {
-			svc_claim c;
-			if (svc_claim_get(t, ids.v[k].id, &c) == 0)
-				claim_row(l, &c);
-		}
-		svc_txn_abort(&t);
-	}
+	if (!rc)
+		rc = cli_ids_print(s, &ids, l, claim_row_id, NULL);
 	int lrc = cli_list_end(&l);
 	cli_ids_free(&ids);
 	svc_store_close(&s);

@@ -426,6 +426,29 @@ static int node_id_cb(const svc_node *n, void *arg)
 	return 0;
 }
 
+static void node_row(svc_txn *t, const char *id, cli_list *l, void *arg)
+{
+	svc_node n;
+	char serial[24], until[32];
+	(void)arg;
+	if (svc_node_get(t, id, &n))
+		return;
+	if (cli_list_json(l)) {
+		cli_list_obj(l, cli_json_node(&n));
+		return;
+	}
+	snprintf(serial, sizeof serial, "%" PRIu64, n.serial);
+	cli_time(until, n.not_after);
+	const char *cells[] = {n.node,
+			       svc_role_name(n.role),
+			       n.region[0] ? n.region : "-",
+			       n.upstream[0] ? n.upstream : "-",
+			       serial,
+			       until,
+			       n.revoked ? "revoked" : "active"};
+	cli_list_row(l, cells);
+}
+
 static int node_list(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"NODE",   "ROLE",        "REGION", "UPSTREAM",
@@ -446,33 +469,8 @@ static int node_list(const cli_ctx *ctx, int argc, char **argv)
 	svc_txn_abort(&t);
 	rc = cli_ids_finish(&ids);
 	cli_list *l = cli_list_new(cli_flag(&a, "json"), 7, headers, "llllrll");
-	for (size_t i = 0; !rc && i < ids.n; i += CLI_PAGE) {
-		if (svc_txn_begin(s, false, &t)) {
-			rc = cli_fail();
-			break;
-		}
-		for (size_t k = i; k < ids.n && k < i + CLI_PAGE && l; k++) {
-			svc_node n;
-			if (svc_node_get(t, ids.v[k].id, &n))
-				continue;
-			if (cli_list_json(l)) {
-				cli_list_obj(l, cli_json_node(&n));
-				continue;
-			}
-			char serial[24], until[32];
-			snprintf(serial, sizeof serial, "%" PRIu64, n.serial);
-			cli_time(until, n.not_after);
-			const char *cells[] = {n.node,
-			                       svc_role_name(n.role),
-			                       n.region[0] ? n.region : "-",
-			                       n.upstream[0] ? n.upstream : "-",
-			                       serial,
-			                       until,
-			                       n.revoked ? "revoked" : "active"};
-			cli_list_row(l, cells);
-		}
-		svc_txn_abort(&t);
-	}
+	if (!rc)
+		rc = cli_ids_print(s, &ids, l, node_row, NULL);
 	int lrc = cli_list_end(&l);
 	cli_ids_free(&ids);
 	svc_store_close(&s);

@@ -75,6 +75,22 @@ static json_t *catalog_json(const svc_catalog_item *c)
 	return o;
 }
 
+static void catalog_row(svc_txn *t, const char *id, cli_list *l, void *arg)
+{
+	svc_catalog_item c;
+	char price[32];
+	(void)arg;
+	if (svc_catalog_get(t, id, &c))
+		return;
+	if (cli_list_json(l)) {
+		cli_list_obj(l, catalog_json(&c));
+		return;
+	}
+	cli_money(price, c.price);
+	const char *cells[] = {c.part_no, c.name, price};
+	cli_list_row(l, cells);
+}
+
 static int catalog_list(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"PART_NO", "NAME", "PRICE"};
@@ -94,26 +110,8 @@ static int catalog_list(const cli_ctx *ctx, int argc, char **argv)
 	svc_txn_abort(&t);
 	rc = cli_ids_finish(&ids);
 	cli_list *l = cli_list_new(cli_flag(&a, "json"), 3, headers, "llr");
-	for (size_t i = 0; !rc && l && i < ids.n; i += CLI_PAGE) {
-		if (svc_txn_begin(s, false, &t)) {
-			rc = cli_fail();
-			break;
-		}
-		for (size_t k = i; k < ids.n && k < i + CLI_PAGE; k++) {
-			svc_catalog_item c;
-			char price[32];
-			if (svc_catalog_get(t, ids.v[k].id, &c))
-				continue;
-			if (cli_list_json(l)) {
-				cli_list_obj(l, catalog_json(&c));
-				continue;
-			}
-			cli_money(price, c.price);
-			const char *cells[] = {c.part_no, c.name, price};
-			cli_list_row(l, cells);
-		}
-		svc_txn_abort(&t);
-	}
+	if (!rc)
+		rc = cli_ids_print(s, &ids, l, catalog_row, NULL);
 	int lrc = cli_list_end(&l);
 	cli_ids_free(&ids);
 	svc_store_close(&s);
@@ -307,6 +305,26 @@ static int transfer_id_cb(const svc_transfer *x, void *arg)
 	return 0;
 }
 
+static void transfer_row(svc_txn *t, const char *id, cli_list *l, void *arg)
+{
+	svc_transfer x;
+	char qty[24], shipped[32], received[32];
+	(void)arg;
+	if (svc_transfer_get(t, id, &x))
+		return;
+	if (cli_list_json(l)) {
+		cli_list_obj(l, cli_json_transfer(&x));
+		return;
+	}
+	snprintf(qty, sizeof qty, "%" PRId64, x.qty);
+	cli_time(shipped, x.shipped);
+	cli_time(received, x.received_at);
+	const char *cells[] = {x.id,    x.part_no, qty,
+			       x.source, x.dest,   x.received ? "received" : "in_transit",
+			       shipped, received};
+	cli_list_row(l, cells);
+}
+
 static int part_transfers(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"ID", "PART_NO", "QTY",     "FROM",
@@ -327,31 +345,8 @@ static int part_transfers(const cli_ctx *ctx, int argc, char **argv)
 	svc_txn_abort(&t);
 	rc = cli_ids_finish(&ids);
 	cli_list *l = cli_list_new(cli_flag(&a, "json"), 8, headers, "llrlllll");
-	for (size_t i = 0; !rc && l && i < ids.n; i += CLI_PAGE) {
-		if (svc_txn_begin(s, false, &t)) {
-			rc = cli_fail();
-			break;
-		}
-		for (size_t k = i; k < ids.n && k < i + CLI_PAGE; k++) {
-			svc_transfer x;
-			char qty[24], shipped[32], received[32];
-			if (svc_transfer_get(t, ids.v[k].id, &x))
-				continue;
-			if (cli_list_json(l)) {
-				cli_list_obj(l, cli_json_transfer(&x));
-				continue;
-			}
-			snprintf(qty, sizeof qty, "%" PRId64, x.qty);
-			cli_time(shipped, x.shipped);
-			cli_time(received, x.received_at);
-			const char *cells[] = {x.id,    x.part_no,
-			                       qty,     x.source,
-			                       x.dest,  x.received ? "received" : "in_transit",
-			                       shipped, received};
-			cli_list_row(l, cells);
-		}
-		svc_txn_abort(&t);
-	}
+	if (!rc)
+		rc = cli_ids_print(s, &ids, l, transfer_row, NULL);
 	int lrc = cli_list_end(&l);
 	cli_ids_free(&ids);
 	svc_store_close(&s);

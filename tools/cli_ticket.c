@@ -252,6 +252,14 @@ static void ticket_row(cli_list *l, const svc_ticket *t)
 	cli_list_row(l, cells);
 }
 
+static void ticket_row_id(svc_txn *t, const char *id, cli_list *l, void *arg)
+{
+	svc_ticket tk;
+	(void)arg;
+	if (svc_ticket_get(t, id, &tk) == 0)
+		ticket_row(l, &tk);
+}
+
 static int ticket_list(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"ID",       "STATUS",  "KIND",   "SHOP",
@@ -290,18 +298,8 @@ static int ticket_list(const cli_ctx *ctx, int argc, char **argv)
 	svc_txn_abort(&t);
 	rc = cli_ids_finish(&ids);
 	cli_list *l = cli_list_new(cli_flag(&a, "json"), 7, headers, "lllllll");
-	for (size_t i = 0; !rc && l && i < ids.n; i += CLI_PAGE) {
-		if (svc_txn_begin(s, false, &t)) {
-			rc = cli_fail();
-			break;
-		}
-		for (size_t k = i; k < ids.n && k < i + CLI_PAGE; k++) {
-			svc_ticket tk;
-			if (svc_ticket_get(t, ids.v[k].id, &tk) == 0)
-				ticket_row(l, &tk);
-		}
-		svc_txn_abort(&t);
-	}
+	if (!rc)
+		rc = cli_ids_print(s, &ids, l, ticket_row_id, NULL);
 	int lrc = cli_list_end(&l);
 	cli_ids_free(&ids);
 	svc_store_close(&s);

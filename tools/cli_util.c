@@ -743,3 +743,16 @@ json_t *cli_history_json(const cli_history *h)
 	}
 	return arr;
 }
+
+int cli_ids_print(svc_store *s, const cli_ids *ids, cli_list *l, cli_row_fn row, void *arg)
+{
+	for (size_t i = 0; l && i < ids->n; i += CLI_PAGE) {
+		svc_txn *t;
+		if (svc_txn_begin(s, false, &t))
+			return cli_fail();
+		for (size_t k = i; k < ids->n && k < i + CLI_PAGE; k++)
+			row(t, ids->v[k].id, l, arg);
+		svc_txn_abort(&t);
+	}
+	return CLI_OK;
+}
