@@ -123,7 +123,9 @@ sec_attack core-dump "$([ "$core" = "0 0" ] && echo 0 || echo 1)" \
 	"svcsyncd's core file size limit is '$core' (want 0 0)"
 lck=$(awk '/^VmLck:/ {print $2}' "/proc/$pid/status")
 echo "   VmLck: ${lck} kB"
-if ldd "$SD" 2>/dev/null | grep -q libasan; then
+# grep reads all of ldd's output: with -q it could exit first and, under
+# pipefail, ldd's SIGPIPE would make the test think this is no ASan build.
+if ldd "$SD" 2>/dev/null | grep libasan >/dev/null; then
 	echo "   (AddressSanitizer build: its mlock() interceptor locks nothing; VmLck not checked)"
 else
 	[ "${lck:-0}" -gt 0 ] || bad "svcsyncd has no locked memory (VmLck 0): secrets not in sodium_malloc?"
