@@ -776,13 +776,10 @@ static int validate_part_move(const svc_change *c, char *reason, size_t len)
 		SVC_COPY(want, b->transfer);
 		break;
 	default:
-		/* "S:" + 32 + "/" + 31 can exceed an aggregate id: refuse rather
-		 * than let two stock lines share a truncated name. */
-		if (strlen(b->location) + strlen(b->part_no) + 3 >= SVC_AGG_LEN)
-			return svc_rules_fail(SVC_EINVAL, reason, len,
-			                      "part_no: location and part number together are "
-			                      "longer than %d bytes",
-			                      SVC_AGG_LEN - 4);
+		/* "S:<location>/<part_no>" always fits: no two stock lines can
+		 * share a truncated name. */
+		_Static_assert(2 + (SVC_ID_LEN - 1) + 1 + (SVC_PART_LEN - 1) < SVC_AGG_LEN,
+		               "a stock line's aggregate id must fit SVC_AGG_LEN");
 		svc_move_agg(want, b->location, b->part_no);
 		break;
 	}
