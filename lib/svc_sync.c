@@ -11,9 +11,11 @@
  * own subtree.
  *
  * Read isolation. Downward, a peer receives only what DESIGN.md section 5
- * says it may see, decided per change against the current state of its
- * aggregate: a shop gets tickets assigned to it (with their earlier history
- * when it gains one), its own claims, moves at its location, transfers to or
+ * says it may see, decided per change against the current folded state of
+ * its aggregate, which holds accepted changes only: a rejected assignment
+ * gives nobody the ticket, and a late change that re-folds an assignment
+ * away takes the ticket's later changes away from that shop. A shop gets
+ * tickets assigned to it (with their earlier history when it gains one), its own claims, moves at its location, transfers to or
  * from it, the catalog, and the directory entries of HQ, the regions and its
  * own region; a region gets everything of its region. Upward, a node sends
  * what originated at it or below it.
@@ -202,6 +204,9 @@ static int assigned_step(const svc_logged_change *lc, void *argp)
 {
 	struct assigned_arg *a = argp;
 	const svc_change *c = &lc->c;
+	/* A change the fold rejected never gave anyone the ticket. */
+	if (lc->rejected)
+		return 0;
 	if ((c->kind == SVC_CK_TICKET_ASSIGN && strcmp(c->u.ticket_assign.shop, a->shop) == 0) ||
 	    (c->kind == SVC_CK_TICKET_OPEN && strcmp(c->u.ticket_open.shop, a->shop) == 0)) {
 		a->yes = true;
@@ -519,9 +524,9 @@ static int build_step(const svc_logged_change *lc, void *argp)
 	}
 	/* A shop that gains a ticket first gets the ticket's earlier history.
 	 * (A ticket's history is tens of changes; a batch holds thousands.) */
-	if (b->pv->role == SVC_ROLE_SHOP && !b->pv->upstream &&
-	    ((lc->c.kind == SVC_CK_TICKET_ASSIGN &&
-	      strcmp(lc->c.u.ticket_assign.shop, b->pv->node) == 0))) {
+	if (b->pv->role == SVC_ROLE_SHOP && !b->pv->upstream && !lc->rejected &&
+	    lc->c.kind == SVC_CK_TICKET_ASSIGN &&
+	    strcmp(lc->c.u.ticket_assign.shop, b->pv->node) == 0) {
 		size_t mark = b->nchanges;
 		struct backfill bf = {b, lc->lsn};
 		rc = svc_agg_each(b->t, lc->c.aggregate, backfill_step, &bf);
