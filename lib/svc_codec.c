@@ -1330,12 +1330,12 @@ int svc_cert_decode(const uint8_t *buf, size_t len, svc_cert *out)
 
 /* ------------------------------------------------------------ commits */
 
-/* The run first..last must be non-empty, start at seq 1 or later, stay under
+/* The run first..last must be non-empty, lie within 1..SVC_SEQ_MAX, stay under
  * the limit and have one hash per change. Shared by both directions so that
  * they agree; returns the detail through k with the given code. */
 static void commit_run_check(struct chk *k, int code, uint64_t first, uint64_t last, size_t n)
 {
-	if (first == 0 || last < first) {
+	if (first == 0 || last < first || last > SVC_SEQ_MAX) {
 		chk_fail(k, code, "commit: seqs %" PRIu64 "..%" PRIu64 " are not a run", first,
 		         last);
 		return;
@@ -1804,6 +1804,14 @@ int svc_msg_encode(const svc_msg *m, uint8_t **out, size_t *len)
 	return 0;
 }
 
+/* A position a peer states (a checkpoint, an lsn, an origin's seq): 0 means
+ * none, anything above SVC_SEQ_MAX is refused before anyone reasons with it. */
+static void position_check(struct chk *k, const char *what, uint64_t v)
+{
+	if (v > SVC_SEQ_MAX)
+		chk_fail(k, SVC_EDECODE, "%s: %" PRIu64 " is above %" PRIu64, what, v, SVC_SEQ_MAX);
+}
+
 static void hello_from_pb(struct chk *k, const Svcsync__Hello *m, svc_hello *h,
                           struct msg_priv *priv)
 {
@@ -1811,6 +1819,7 @@ static void hello_from_pb(struct chk *k, const Svcsync__Hello *m, svc_hello *h,
 	GET_STR(k, h->node, m->node, "envelope.hello", "node");
 	get_fixed(k, h->store_id, sizeof h->store_id, m->store_id, "envelope.hello", "store_id");
 	h->checkpoint = m->checkpoint;
+	position_check(k, "envelope.hello.checkpoint", m->checkpoint);
 	/* Empty means the sender holds no checkpoint in our log. */
 	if (m->your_store_id.len) {
 		get_fixed(k, h->your_store_id, sizeof h->your_store_id, m->your_store_id,
@@ -1843,6 +1852,7 @@ static void hello_from_pb(struct chk *k, const Svcsync__Hello *m, svc_hello *h,
 		}
 		memcpy(priv->heads[i].origin, o, n + 1);
 		priv->heads[i].seq = m->heads[i]->seq;
+		position_check(k, "envelope.hello.heads.seq", m->heads[i]->seq);
 	}
 	h->nheads = m->n_heads;
 	h->heads = priv->heads;
@@ -1881,6 +1891,7 @@ static void batch_from_pb(struct chk *k, const Svcsync__Batch *m, svc_batch *b,
 {
 	b->id = m->id;
 	b->to_lsn = m->to_lsn;
+	position_check(k, "envelope.batch.to_lsn", m->to_lsn);
 	priv->changes = blobs_from_pb(k, m->changes, m->n_changes, SVC_BATCH_CHANGES_MAX,
 	                              "envelope.batch.changes");
 	priv->commits = blobs_from_pb(k, m->commits, m->n_commits, SVC_BATCH_COMMITS_MAX,
@@ -1931,6 +1942,7 @@ int svc_msg_decode(const uint8_t *buf, size_t len, svc_msg *out)
 		out->type = SVC_MSG_ACK;
 		out->u.ack.id = env->ack->id;
 		out->u.ack.to_lsn = env->ack->to_lsn;
+		position_check(&k, "envelope.ack.to_lsn", env->ack->to_lsn);
 		out->u.ack.applied = env->ack->applied;
 		out->u.ack.duplicates = env->ack->duplicates;
 		out->u.ack.quarantined = env->ack->quarantined;

@@ -938,8 +938,12 @@ int svc_change_validate(const svc_change *c, char *reason, size_t len)
 	TERMINATED("aggregate", c->aggregate);
 	TERMINATED("origin_region", c->origin_region);
 	SVC_TRY(svc_check_node_id("origin", c->origin, reason, len));
-	if (c->seq < 1)
-		return svc_rules_fail(SVC_EINVAL, reason, len, "seq: must be at least 1");
+	if (c->seq < 1 || c->seq > SVC_SEQ_MAX)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "seq: %" PRIu64 " is outside 1..%" PRIu64, c->seq, SVC_SEQ_MAX);
+	if (c->hlc < 1 || c->hlc > SVC_HLC_MAX)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "hlc: %" PRIu64 " is outside 1..%" PRIu64, c->hlc, SVC_HLC_MAX);
 	if (c->origin_role > SVC_ROLE_SHOP)
 		return svc_rules_fail(SVC_EINVAL, reason, len, "origin_role: unknown role %" PRIu32,
 		                      c->origin_role);

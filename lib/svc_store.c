@@ -701,6 +701,9 @@ static int hlc_next(svc_txn *t, uint64_t *out)
 	if (rc)
 		return rc;
 	uint64_t wall = svc_hlc_now_ms() << 16;
+	if (wall <= t->hlc && t->hlc >= SVC_HLC_MAX)
+		return svc_errf(SVC_ETOOBIG, "store %s: the clock is at its end (%llu)", t->s->dir,
+				(unsigned long long)t->hlc);
 	t->hlc = wall > t->hlc ? wall : t->hlc + 1;
 	t->hlc_dirty = true;
 	*out = t->hlc;
@@ -720,7 +723,7 @@ int svc_hlc_observe(svc_txn *t, uint64_t remote)
 	int rc = hlc_load(t);
 	if (rc)
 		return rc;
-	if (remote > t->hlc) {
+	if (remote > t->hlc && remote <= SVC_HLC_MAX) {
 		t->hlc = remote;
 		t->hlc_dirty = true;
 	}
@@ -735,6 +738,10 @@ static int lsn_next(svc_txn *t, uint64_t *out)
 			return rc;
 		t->lsn_loaded = true;
 	}
+	if (t->lsn >= SVC_SEQ_MAX)
+		return svc_txn_fail(t, svc_errf(SVC_ETOOBIG, "store %s: the arrival log is full "
+							    "(lsn %llu)",
+						t->s->dir, (unsigned long long)t->lsn));
 	*out = ++t->lsn;
 	return 0;
 }
@@ -1192,7 +1199,7 @@ static int log_put(svc_txn *t, const svc_change *c, const uint8_t *bytes, size_t
 		   const uint8_t hash[SVC_HASH_LEN])
 {
 	uint8_t k[SVC_ID_LEN + 8], ak[AGGIDX_KEY_LEN], lk[8];
-	uint64_t lsn;
+	uint64_t lsn = 0;
 	MDB_val key, val;
 	int rc;
 
@@ -1526,6 +1533,9 @@ int svc_local_append(svc_txn *t, svc_change *c)
 	rc = svc_head_get(t, self.node, &head, c->prev_hash);
 	if (rc)
 		return rc;
+	if (head >= SVC_SEQ_MAX)
+		return svc_errf(SVC_ETOOBIG, "node %s has used every seq (%llu)", self.node,
+				(unsigned long long)head);
 	c->seq = head + 1;
 	rc = hlc_next(t, &c->hlc);
 	if (rc)
@@ -1879,6 +1889,44 @@ int svc_change_get(svc_txn *t, const char *origin, uint64_t seq, svc_logged_chan
 		   const uint8_t **bytes, size_t *len)
 {
 	return logged_load(t, origin, seq, out, bytes, len);
+}
+
+int svc_origin_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg)
+{
+	uint8_t start[SVC_ID_LEN + 8];
+	size_t slen, olen = strlen(origin);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, out = 0;
+
+	if (t->err)
+		return t->err;
+	if (olen >= SVC_ID_LEN)
+		return svc_errf(SVC_EINVAL, "origin %s: too long", origin);
+	slen = key_origin_seq(start, origin, 0);
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_CHANGES], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "changes");
+	k.mv_size = slen;
+	k.mv_data = start;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		/* Keys are origin NUL seq: the origin's run ends at the first
+		 * key with another prefix. */
+		if (k.mv_size != slen || memcmp(k.mv_data, start, olen + 1) != 0)
+			break;
+		svc_logged_change lc;
+		uint64_t seq = be64_get((const uint8_t *)k.mv_data + olen + 1);
+		out = logged_load(t, origin, seq, &lc, NULL, NULL);
+		if (!out)
+			out = cb(&lc, arg);
+		if (out)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (!out && rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, "changes");
+	return out;
 }
 
 static int log_each_want(svc_txn *t, uint64_t from, bool desc, svc_log_want_fn want,

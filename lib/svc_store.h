@@ -198,6 +198,11 @@ int svc_agg_each(svc_txn *t, const char *aggregate, svc_change_cb cb, void *arg)
 int svc_change_get(svc_txn *t, const char *origin, uint64_t seq, svc_logged_change *out,
 		   const uint8_t **bytes, size_t *len);
 
+/* The changes of one origin that are stored here, in seq order (a filtered
+ * receiver holds some of them: the walk costs what is stored, never the
+ * distance between seqs). */
+int svc_origin_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg);
+
 /* Per-origin head: highest seq stored and its hash (seq 0 when the origin is
  * unknown). */
 int svc_head_get(svc_txn *t, const char *origin, uint64_t *seq, uint8_t hash[SVC_HASH_LEN]);

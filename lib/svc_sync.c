@@ -929,44 +929,55 @@ static int verify_commits(struct verify *v, const char *origin, uint64_t head, u
 	return 0;
 }
 
+/* One stored change of the origin being verified, in seq order. */
+struct verify_walk {
+	struct verify *v;
+	const char *origin;
+	uint64_t prev_seq;
+	uint8_t prev[SVC_HASH_LEN];
+};
+
+static int verify_change(const svc_logged_change *lc, void *arg)
+{
+	struct verify_walk *w = arg;
+	struct verify *v = w->v;
+	uint8_t h[SVC_HASH_LEN];
+	uint64_t seq = lc->c.seq;
+
+	/* Missing seqs are counted from the distance between stored ones,
+	 * so the walk costs what is stored, however far apart the seqs. */
+	v->r->gaps += seq - w->prev_seq - 1;
+	v->r->changes++;
+	svc_hash(lc->bytes, lc->len, h);
+	if (memcmp(h, lc->hash, SVC_HASH_LEN) != 0) {
+		v->r->bad_hash++;
+		problem(v, "stored bytes do not match their hash", w->origin, seq);
+	}
+	if (w->prev_seq && seq == w->prev_seq + 1 &&
+	    memcmp(lc->c.prev_hash, w->prev, SVC_HASH_LEN) != 0) {
+		v->r->broken_chain++;
+		problem(v, "does not chain to the previous change", w->origin, seq);
+	}
+	memcpy(w->prev, lc->hash, SVC_HASH_LEN);
+	w->prev_seq = seq;
+	return 0;
+}
+
 static int verify_origin(const char *origin, uint64_t head, const uint8_t hash[SVC_HASH_LEN],
 			 uint64_t contig, void *arg)
 {
 	struct verify *v = arg;
-	uint8_t prev[SVC_HASH_LEN];
-	bool have_prev = false;
+	struct verify_walk w = {v, origin, 0, {0}};
 	(void)hash;
 	(void)contig;
 	v->r->origins++;
-	for (uint64_t seq = 1; seq <= head; seq++) {
-		svc_logged_change lc;
-		const uint8_t *bytes;
-		size_t len;
-		uint8_t h[SVC_HASH_LEN];
-		int rc = svc_change_get(v->t, origin, seq, &lc, &bytes, &len);
-		if (rc == SVC_ENOTFOUND) {
-			svc_errclear();
-			v->r->gaps++;
-			have_prev = false;
-			continue;
-		}
-		if (rc)
-			return rc;
-		v->r->changes++;
-		svc_hash(bytes, len, h);
-		if (memcmp(h, lc.hash, SVC_HASH_LEN) != 0) {
-			v->r->bad_hash++;
-			problem(v, "stored bytes do not match their hash", origin, seq);
-		}
-		if (have_prev && memcmp(lc.c.prev_hash, prev, SVC_HASH_LEN) != 0) {
-			v->r->broken_chain++;
-			problem(v, "does not chain to the previous change", origin, seq);
-		}
-		memcpy(prev, lc.hash, SVC_HASH_LEN);
-		have_prev = true;
-	}
+	int rc = svc_origin_each(v->t, origin, verify_change, &w);
+	if (rc)
+		return rc;
+	if (head > w.prev_seq)
+		v->r->gaps += head - w.prev_seq;
 	uint64_t covered;
-	int rc = verify_commits(v, origin, head, &covered);
+	rc = verify_commits(v, origin, head, &covered);
 	if (rc)
 		return rc;
 	if (strcmp(origin, v->self.node) == 0 && covered < head)

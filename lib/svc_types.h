@@ -239,6 +239,19 @@ typedef struct {
 	} u;
 } svc_change;
 
+/*
+ * The valid ranges of positions. A seq (per origin) and an lsn (per node's
+ * arrival log) lie in 1..SVC_SEQ_MAX, 2^53 - 1: a node writing a million
+ * changes a second would need 285 years to reach it, every loop and sum over
+ * positions stays far from wrapping (a count of changes, a seq plus a
+ * commit's length), and the value survives JSON readers that hold numbers as
+ * doubles. An HLC's milliseconds end at 2^47 (the year 6429), so a clock
+ * value can always grow by one. Anything outside is refused on arrival with
+ * the field named, before it touches the store.
+ */
+#define SVC_SEQ_MAX ((UINT64_C(1) << 53) - 1)
+#define SVC_HLC_MAX ((UINT64_C(1) << 63) - 1)
+
 /* Milliseconds of an HLC value (48-bit ms + 16-bit counter). */
 static inline uint64_t svc_hlc_ms(uint64_t hlc) { return hlc >> 16; }
 

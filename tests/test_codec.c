@@ -1307,8 +1307,8 @@ static void test_commit(void)
 
 	/* The largest commit there can be: it must fit, alone and signed. */
 	FILL(h.origin, "o");
-	h.first_seq = UINT64_MAX - (SVC_COMMIT_CHANGES_MAX - 1);
-	h.last_seq = UINT64_MAX;
+	h.first_seq = SVC_SEQ_MAX - (SVC_COMMIT_CHANGES_MAX - 1);
+	h.last_seq = SVC_SEQ_MAX;
 	h.nhashes = SVC_COMMIT_CHANGES_MAX;
 	h.has_prev = true;
 	fill_bytes(h.prev_commit, SVC_HASH_LEN, 99);
@@ -1330,6 +1330,12 @@ static void test_commit(void)
 	CHECK(memcmp(sig, sig2, SVC_SIG_LEN) == 0);
 
 	/* Encoder refusals mirror the decoder's. */
+	h.first_seq = SVC_SEQ_MAX - (SVC_COMMIT_CHANGES_MAX - 2);
+	h.last_seq = SVC_SEQ_MAX + 1;
+	CHECK_INT(svc_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK(errmsg_has("are not a run"));
+	h.first_seq = SVC_SEQ_MAX - (SVC_COMMIT_CHANGES_MAX - 1);
+	h.last_seq = SVC_SEQ_MAX;
 	h.nhashes = SVC_COMMIT_CHANGES_MAX - 1;
 	CHECK_INT(svc_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
 	snprintf(want, sizeof want, "commit.hashes: %d hashes", SVC_COMMIT_CHANGES_MAX - 1);
@@ -1507,7 +1513,7 @@ static void make_hello(svc_msg *m)
 	SET(msg_heads[0].origin, "hq");
 	msg_heads[0].seq = 5;
 	FILL(msg_heads[1].origin, "o");
-	msg_heads[1].seq = UINT64_MAX;
+	msg_heads[1].seq = SVC_SEQ_MAX;
 	SET(msg_heads[2].origin, "shop-gz-0042");
 	msg_heads[2].seq = 1;
 	m->u.hello.nheads = 3;
@@ -1605,6 +1611,50 @@ static void test_msg(void)
 	svc_msg_free(&d);
 	free(out);
 
+	/* Positions a peer states lie in 0..SVC_SEQ_MAX: the encoder writes
+	 * anything (a hostile peer's does), the decoder refuses the rest. */
+	{
+		static const struct {
+			int field;
+			const char *want;
+		} pos[] = {{0, "envelope.hello.checkpoint: 9007199254740992 is above"},
+			   {1, "envelope.hello.heads.seq: 18446744073709551615 is above"},
+			   {2, "envelope.batch.to_lsn: 4611686018427387904 is above"},
+			   {3, "envelope.ack.to_lsn: 9007199254740992 is above"}};
+		for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++) {
+			svc_blob none[1];
+			make_hello(&m);
+			switch (pos[i].field) {
+			case 0:
+				m.u.hello.checkpoint = SVC_SEQ_MAX + 1;
+				break;
+			case 1:
+				msg_heads[1].seq = UINT64_MAX;
+				break;
+			case 2:
+				memset(&m, 0, sizeof m);
+				m.type = SVC_MSG_BATCH;
+				m.u.batch.id = 1;
+				m.u.batch.to_lsn = UINT64_C(1) << 62;
+				m.u.batch.changes = none;
+				m.u.batch.commits = none;
+				break;
+			case 3:
+				memset(&m, 0, sizeof m);
+				m.type = SVC_MSG_ACK;
+				m.u.ack.id = 1;
+				m.u.ack.to_lsn = SVC_SEQ_MAX + 1;
+				break;
+			}
+			CHECK_INT(svc_msg_encode(&m, &out, &n), 0);
+			CHECK_INT(svc_msg_decode(out, n, &d), SVC_EDECODE);
+			CHECK(errmsg_has(pos[i].want));
+			svc_msg_free(&d);
+			free(out);
+			msg_heads[1].seq = SVC_SEQ_MAX;
+		}
+	}
+
 	/* BATCH: the blobs survive the receive buffer (the message owns them). */
 	make_batch(&m, changes, commits);
 	CHECK_INT(svc_msg_encode(&m, &out, &n), 0);
@@ -1643,7 +1693,7 @@ static void test_msg(void)
 	memset(&m, 0, sizeof m);
 	m.type = SVC_MSG_ACK;
 	m.u.ack.id = 9;
-	m.u.ack.to_lsn = UINT64_MAX;
+	m.u.ack.to_lsn = SVC_SEQ_MAX;
 	m.u.ack.applied = 1000;
 	m.u.ack.duplicates = 2;
 	m.u.ack.quarantined = UINT32_MAX;

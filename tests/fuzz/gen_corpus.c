@@ -504,8 +504,8 @@ static void commits(fuzz_node net[FUZZ_NNODES])
 
 	/* The largest commit there may be, chained to a previous one. */
 	FILL(h.origin, "o");
-	h.first_seq = UINT64_MAX - SVC_COMMIT_CHANGES_MAX + 1;
-	h.last_seq = UINT64_MAX;
+	h.first_seq = SVC_SEQ_MAX - SVC_COMMIT_CHANGES_MAX + 1;
+	h.last_seq = SVC_SEQ_MAX;
 	h.nhashes = SVC_COMMIT_CHANGES_MAX;
 	h.has_prev = true;
 	memset(h.prev_commit, 0xab, sizeof h.prev_commit);
