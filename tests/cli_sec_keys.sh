@@ -166,4 +166,4 @@ else
 	echo "   SKIP: not root, cannot run the daemon as another user"
 fi
 
-sec_done
+sec_done key-file=22 core-dump=3

@@ -179,4 +179,4 @@ if need_faketime; then
 	sec_attack expiry "$through" "shop-x's post-expiry ticket imported at region-e from an export file"
 fi
 
-sec_done
+sec_done revocation=5 expiry=4

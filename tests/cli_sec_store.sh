@@ -153,4 +153,4 @@ EOF
 	verify_bad "$n" "a customer's name rewritten"
 done
 
-sec_done
+sec_done self-dealing=20 tamper-at-rest=3

@@ -115,4 +115,4 @@ assert_eq "${NET_PID[region-e]}" "$RPID" "region-e's pid"
 net_alive "$RPID" || fail "region-e died"
 net_quiesce 20
 
-sec_done
+sec_done hostile-input=12

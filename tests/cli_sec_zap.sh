@@ -136,4 +136,4 @@ wait_until 10 has_ticket hq "$TB"
 has_ticket hq "$TA" || fail "$TA not at HQ"
 ok
 
-sec_done
+sec_done zap=11

@@ -4,8 +4,11 @@
 #
 #   sec_attack CATEGORY THROUGH WHAT   count one attack; THROUGH=1 means it
 #                                      got through (a failure, reported)
-#   sec_done                           print "attacks: CATEGORY tried N, got
-#                                      through M" per category, then net_done
+#   sec_done CATEGORY=MIN...           print "attacks: CATEGORY tried N, got
+#                                      through M" per category, fail any
+#                                      named category tried fewer than MIN
+#                                      times (attacks that silently did not
+#                                      run prove nothing), then net_done
 #   HC                                 path of the hostile_client binary
 #   hc NAME ARGS...                    run hostile_client against NAME's
 #                                      listener (endpoint and server key
@@ -52,9 +55,20 @@ sec_attack() { # CATEGORY THROUGH WHAT
 }
 
 sec_done() {
-	local c
+	local c want min tried
+	[ $# -gt 0 ] || bad "sec_done: name each category with the least attempts it makes"
 	for c in "${SEC_CATS[@]}"; do
 		echo "attacks: $c tried ${SEC_TRIED[$c]}, got through ${SEC_THROUGH[$c]}"
+	done
+	for want in "$@"; do
+		c=${want%=*}
+		min=${want#*=}
+		tried=${SEC_TRIED[$c]:-0}
+		if [ "$tried" -ge "$min" ]; then
+			ok
+		else
+			bad "attacks: $c tried $tried, fewer than the $min this test makes"
+		fi
 	done
 	net_done
 }
