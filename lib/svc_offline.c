@@ -319,7 +319,7 @@ int svc_offline_export(svc_store *s, const svc_keypair *kp, const char *for_node
 	svc_export_writer *w = NULL;
 	svc_peer_view pv;
 	svc_self self;
-	uint64_t after = 0, id = 0;
+	uint64_t after = 0, id = 0, stuck_at = UINT64_MAX;
 	size_t made;
 	int rc;
 
@@ -350,6 +350,12 @@ int svc_offline_export(svc_store *s, const svc_keypair *kp, const char *for_node
 			/* Written since the export started: sign it too. */
 			rc = svc_sync_commit_local(s, kp, &made);
 			st->commits += made;
+			/* Nothing to sign means the daemon signed it meanwhile;
+			 * stuck twice at the same place means it cannot be. */
+			if (!rc && made == 0 && stuck_at == after)
+				rc = svc_errf(SVC_ESTORE, "a local change after lsn %llu cannot be signed",
+				              (unsigned long long)after);
+			stuck_at = after;
 			continue;
 		}
 		if (!res.more)
