@@ -1654,28 +1654,42 @@ static void write_export(const char *path, size_t signer, const char *target,
 }
 
 /*
- * shop-a writes a file for its region, correctly signed with its own key,
- * in which "HQ" approves and pays shop-a's audited claim: once with HQ's
- * commit forged with shop-a's key, once with no commit at all. Import runs
- * the file's batches as if shop-a had sent them over its link, so both
- * changes must land in quarantine and the claim must stay audited.
+ * A file in which "HQ" approves and pays shop-a's audited claim, correctly
+ * signed by the node that writes it, imported as if that node had sent it
+ * over its link:
+ *  0. shop-a for region-e, HQ's commit forged with shop-a's key;
+ *  1. shop-a for region-e, with no commit at all;
+ *  2. region-e for shop-a (an upstream may relay HQ's changes, so only the
+ *     commit signature stands in the way), HQ's commit forged with
+ *     region-e's key.
+ * Both changes must be quarantined and the claim stay audited.
  */
 static void forged_export(void)
 {
-	for (int variant = 0; variant < 2; variant++) {
+	static const struct {
+		size_t signer, at;
+		int commit_key;
+		const char *what;
+	} v[] = {
+	    {SA, RE, SA, "by shop-a for region-e, HQ's commit signed with shop-a's key"},
+	    {SA, RE, SIGN_NONE, "by shop-a for region-e, no commit"},
+	    {RE, SA, RE, "by region-e for shop-a, HQ's commit signed with region-e's key"},
+	};
+	for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
 		svc_change c;
 		forged a, p;
 		forged *fs[2] = {&a, &p};
 		forge_opts o = DEFAULT_FORGE;
 		char path[4300];
-		svc_claim st = claim_state(RE, cl[SVC_CS_AUDITED]);
+		size_t at = v[k].at;
+		svc_claim st = claim_state(at, cl[SVC_CS_AUDITED]);
 		uint64_t head;
 		uint8_t hh[SVC_HASH_LEN];
 		svc_txn *t;
-		CHECK_INT(svc_txn_begin(N[RE].s, false, &t), 0);
+		CHECK_INT(svc_txn_begin(N[at].s, false, &t), 0);
 		svc_head_get(t, "hq", &head, hh);
 		svc_txn_abort(&t);
-		o.signer = variant == 0 ? (int)SA : SIGN_NONE;
+		o.signer = v[k].commit_key;
 		decide_body(&c, cl[SVC_CS_AUDITED], SVC_CA_APPROVE, &st);
 		o.seq = head + 1;
 		forge(HQ, &c, &o, &a);
@@ -1691,25 +1705,25 @@ static void forged_export(void)
 		CHECK_INT(svc_change_encode(&p.c, p.bytes, sizeof p.bytes, &p.len), 0);
 		svc_hash(p.bytes, p.len, p.hash);
 		/* The commit forge() signed covers the bytes before they were
-		 * chained to region-e's head of HQ; it fails on its signature
-		 * (shop-a's key, not HQ's) before any hash is compared. */
+		 * chained to this node's head of HQ; it fails on its signature
+		 * (not HQ's key) before any hash is compared. */
 		snprintf(path, sizeof path, "%s/forged.chg", base);
-		write_export(path, SA, "region-e", fs, 2);
+		write_export(path, v[k].signer, N[at].id, fs, 2);
 		svc_import_stats is;
-		int rc = svc_offline_import(N[RE].s, path, &is);
-		svc_claim after = claim_state(RE, cl[SVC_CS_AUDITED]);
+		int rc = svc_offline_import(N[at].s, path, &is);
+		svc_claim after = claim_state(at, cl[SVC_CS_AUDITED]);
 		attack(CAT_IMPERSONATE,
 		       rc != 0 || is.applied != 0 || is.quarantined != 2 ||
 		           after.status != SVC_CS_AUDITED,
-		       "a file signed by shop-a in which HQ approves and pays its claim (%s), "
-		       "imported at region-e: %s, %zu new, %zu quarantined, claim %s",
-		       variant == 0 ? "HQ's commit signed with shop-a's key" : "no commit",
-		       rc ? svc_errmsg() : "imported", is.applied, is.quarantined,
-		       svc_claim_status_name(after.status));
-		if (variant == 0 && rc == 0)
-			printf("   forged export file: quarantined at region-e: %s\n", is.first_reason);
+		       "a file signed %s in which HQ approves and pays shop-a's claim, imported "
+		       "at %s: %s, %zu new, %zu quarantined, claim %s",
+		       v[k].what, N[at].id, rc ? svc_errmsg() : "imported", is.applied,
+		       is.quarantined, svc_claim_status_name(after.status));
+		if (rc == 0)
+			printf("   forged export file (%s): quarantined at %s: %s\n", v[k].what,
+			       N[at].id, is.first_reason);
 		svc_errclear();
-		snap_restore(RE);
+		snap_restore(at);
 	}
 }
 
