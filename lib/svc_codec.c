@@ -1984,3 +1984,60 @@ void svc_msg_free(svc_msg *m)
 	}
 	memset(m, 0, sizeof *m);
 }
+
+/* ------------------------------------------------------------ export files */
+
+int svc_export_header_encode(const svc_export_header *h, uint8_t *buf, size_t cap, size_t *len)
+{
+	static const char w[] = "export";
+	Svcsync__ExportHeader m;
+	struct chk k = {0};
+
+	if (!h || !len)
+		return bad_args("svc_export_header_encode");
+	*len = 0;
+	svcsync__export_header__init(&m);
+	m.version = h->version;
+	m.signer = PUT_STR(&k, h->signer, w, "signer");
+	m.target = PUT_STR(&k, h->target, w, "target");
+	m.store_id = put_bytes(h->store_id, sizeof h->store_id);
+	m.created_ms = h->created_ms;
+	m.content_hash = put_bytes(h->content_hash, SVC_HASH_LEN);
+	m.batches = h->batches;
+	m.changes = h->changes;
+	if (k.rc)
+		return k.rc;
+	return pb_pack(&m.base, w, SVC_EXPORT_HEADER_MAX, buf, cap, len);
+}
+
+int svc_export_header_decode(const uint8_t *buf, size_t len, svc_export_header *out)
+{
+	static const char w[] = "export";
+	ProtobufCMessage *pm;
+	const Svcsync__ExportHeader *m;
+	struct chk k = {0};
+	int rc;
+
+	if (!out)
+		return bad_args("svc_export_header_decode");
+	memset(out, 0, sizeof *out);
+	rc = pb_unpack(&svcsync__export_header__descriptor, w, SVC_EXPORT_HEADER_MAX, buf, len,
+	               &pm);
+	if (rc)
+		return rc;
+	m = (const Svcsync__ExportHeader *)pm;
+	out->version = m->version;
+	GET_STR(&k, out->signer, m->signer, w, "signer");
+	GET_STR(&k, out->target, m->target, w, "target");
+	get_fixed(&k, out->store_id, sizeof out->store_id, m->store_id, w, "store_id");
+	out->created_ms = m->created_ms;
+	get_fixed(&k, out->content_hash, SVC_HASH_LEN, m->content_hash, w, "content_hash");
+	out->batches = m->batches;
+	out->changes = m->changes;
+	if (!k.rc && out->version != SVC_EXPORT_VERSION)
+		chk_fail(&k, SVC_EDECODE, "export.version: %u, this node reads version %d",
+		         out->version, SVC_EXPORT_VERSION);
+	if (!k.rc && (!out->signer[0] || !out->target[0]))
+		chk_fail(&k, SVC_EDECODE, "export: signer or target missing");
+	return pb_done(&k, pm, out, sizeof *out);
+}

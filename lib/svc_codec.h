@@ -115,6 +115,24 @@ typedef struct {
 int svc_bundle_encode(const svc_bundle *b, uint8_t *buf, size_t cap, size_t *len);
 int svc_bundle_decode(const uint8_t *buf, size_t len, svc_bundle *out);
 
+/* The signed header of an export file (svc_offline.h). */
+#define SVC_EXPORT_VERSION 1
+#define SVC_EXPORT_HEADER_MAX 512
+
+typedef struct {
+	uint32_t version;
+	char signer[SVC_ID_LEN];
+	char target[SVC_ID_LEN];
+	uint8_t store_id[16];
+	uint64_t created_ms;
+	uint8_t content_hash[SVC_HASH_LEN];
+	uint64_t batches;
+	uint64_t changes;
+} svc_export_header;
+
+int svc_export_header_encode(const svc_export_header *h, uint8_t *buf, size_t cap, size_t *len);
+int svc_export_header_decode(const uint8_t *buf, size_t len, svc_export_header *out);
+
 /* ------------------------------------------------------------ protocol messages
  *
  * One Envelope per ZeroMQ message. Decoded messages point into memory owned

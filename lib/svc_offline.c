@@ -1,25 +1,22 @@
 /*
- * svc_offline: export and import files of changes. See svc_offline.h for the
- * format and the trust rules.
+ * svc_offline: signed export files. See svc_offline.h for the format, the
+ * trust rules and why an import never moves a link's checkpoint.
  *
- * Export walks the arrival log in pages of EXPORT_PAGE changes, one short read
- * transaction per page, so exporting a large store never pins old pages for
- * long; each page is written out before the next is read.
+ * Export is the daemon's sending side run into a file: svc_sync_build is
+ * called with the target's peer view until it has scanned the whole log, and
+ * each BATCH it encodes is written as it comes, so memory stays at one batch
+ * whatever the store's size. A local change written while the export runs is
+ * signed when the build reaches it (the build stops at unsigned local work).
  *
- * Import reads the whole file, checks its framing and trailer before it looks
- * inside, and then applies every change in one write transaction. A change
- * whose origin is not (yet) in the directory is set aside and retried after
- * the others, because a certificate for it may come later in the file (a
- * shop's export lists the shop's own offline work before the directory it
- * imported from HQ afterwards). Whatever is still unknown when a pass makes
- * no progress fails the import.
+ * Import reads the whole file, checks its framing, the signed header, the
+ * signer and the content hash, then decodes every batch once to refuse a bad
+ * one before anything is applied, and finally applies them in order through
+ * svc_sync_apply.
  */
 #include "svc_offline.h"
 
-#include "svc_codec.h"
-#include "svc_crypto.h"
 #include "svc_err.h"
-#include "svc_rules.h"
+#include "svc_sync.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,10 +28,10 @@
 #include <unistd.h>
 
 #define MAGIC_LEN 8
-#define EXPORT_PAGE 10000
-#define TRAILER_LEN (4 + 8 + SVC_HASH_LEN)
 /* An export file is read whole; refuse what cannot be one. */
 #define IMPORT_MAX ((size_t)1 << 34)
+/* The first export format carried no signatures; it is refused by name. */
+#define OLD_MAGIC "SVCCHG1\n"
 
 static void be32_put(uint8_t *p, uint32_t v)
 {
@@ -49,239 +46,340 @@ static uint32_t be32_get(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static void be64_put(uint8_t *p, uint64_t v)
-{
-	be32_put(p, (uint32_t)(v >> 32));
-	be32_put(p + 4, (uint32_t)v);
-}
+/* ------------------------------------------------------------ links */
 
-static uint64_t be64_get(const uint8_t *p)
-{
-	return (uint64_t)be32_get(p) << 32 | be32_get(p + 4);
-}
-
-/* ------------------------------------------------------------ visibility */
-
-/* Who the export is for: NULL node means everyone (no filter). */
-typedef struct {
-	const svc_node *node;
-} audience;
-
-/* A region sees its region; a shop sees what is its own. */
-static bool in_scope(const svc_node *to, const char *shop, const char *region)
-{
-	if (to->role == SVC_ROLE_REGION)
-		return strcmp(region, to->node) == 0;
-	return strcmp(shop, to->node) == 0;
-}
-
-/* Is `location` the audience itself or, for a region, one of its shops? */
-static bool location_in_scope(svc_txn *t, const svc_node *to, const char *location)
+/* The upstream of `node` per the directory ("" when unknown). */
+static void upstream_of(svc_txn *t, const char *node, char out[SVC_ID_LEN])
 {
 	svc_node n;
-	if (strcmp(location, to->node) == 0)
-		return true;
-	if (to->role != SVC_ROLE_REGION)
-		return false;
-	return svc_node_get(t, location, &n) == 0 && strcmp(n.region, to->node) == 0;
+	out[0] = '\0';
+	if (node[0] && svc_node_get(t, node, &n) == 0)
+		snprintf(out, SVC_ID_LEN, "%s", n.upstream);
+	svc_errclear();
+}
+
+/* A certificate this node would still admit on a link. */
+static int cert_usable(const svc_node *n, const char *what)
+{
+	uint64_t now = svc_hlc_now_ms();
+	if (n->revoked)
+		return svc_errf(SVC_EDENIED, "%s %s is revoked (%s)", what, n->node,
+		                n->revoke_reason);
+	if (now < n->not_before || now > n->not_after)
+		return svc_errf(SVC_EDENIED, "%s %s: its certificate is not valid now", what,
+		                n->node);
+	return 0;
 }
 
 /*
- * The changes a node may see (DESIGN.md section 5, read isolation), judged
- * by the aggregate's current state so that a node that gained an aggregate
- * (a ticket reassigned to it) gets the aggregate's earlier changes too.
+ * May this node (self) take a file from `signer`? Exactly the peers a link
+ * would connect: this node's upstream (its key from the enrollment bundle,
+ * HQ's too), or a node the daemon here would admit (its upstream is this
+ * node or a node below it, key from its certificate). Fills the key and
+ * whether the signer is above this node.
  */
-static bool visible(svc_txn *t, const audience *au, const svc_change *c)
+static int signer_linked(svc_txn *t, const svc_self *self, const char *signer,
+                         uint8_t pk[SVC_PK_LEN], bool *upstream)
 {
-	const svc_node *to = au->node;
-	svc_ticket tk;
-	svc_claim cl;
-	svc_transfer x;
+	svc_node n;
+	int rc;
 
-	if (!to || to->role == SVC_ROLE_HQ || strcmp(c->origin, to->node) == 0)
-		return true;
-	switch (svc_change_agg_type(c)) {
-	case SVC_AGG_NODE:
-	case SVC_AGG_CATALOG:
-		return true;
-	case SVC_AGG_TICKET:
-		if (svc_ticket_get(t, c->aggregate, &tk) != 0)
-			return false;
-		return in_scope(to, tk.shop, tk.region);
-	case SVC_AGG_CLAIM:
-		if (svc_claim_get(t, c->aggregate, &cl) != 0)
-			return false;
-		return in_scope(to, cl.shop, cl.region);
-	case SVC_AGG_TRANSFER:
-		if (svc_transfer_get(t, c->aggregate, &x) != 0)
-			return false;
-		return location_in_scope(t, to, x.source) || location_in_scope(t, to, x.dest);
-	case SVC_AGG_MOVE:
-		return location_in_scope(t, to, c->u.part_move.location);
-	default:
-		return false;
+	if (strcmp(signer, self->node) == 0)
+		return svc_errf(SVC_EDENIED, "signed by this node itself (%s), not by a peer",
+		                signer);
+	rc = svc_node_get(t, signer, &n);
+	if (rc && rc != SVC_ENOTFOUND)
+		return rc;
+	svc_errclear();
+	if (strcmp(signer, self->upstream) == 0) {
+		/* Known in the directory or not yet, its certificate must not be
+		 * revoked or expired there. */
+		if (rc == 0 && (rc = cert_usable(&n, "signer")))
+			return rc;
+		memcpy(pk, strcmp(signer, self->hq_node) == 0 ? self->hq_pubkey
+		                                               : self->upstream_pubkey,
+		       SVC_PK_LEN);
+		*upstream = true;
+		return 0;
 	}
+	if (rc == SVC_ENOTFOUND)
+		return svc_errf(SVC_EDENIED, "signer %s is not in this node's directory", signer);
+	if ((rc = cert_usable(&n, "signer")))
+		return rc;
+	char up[SVC_ID_LEN];
+	upstream_of(t, n.upstream, up);
+	if (strcmp(n.upstream, self->node) != 0 && strcmp(up, self->node) != 0)
+		return svc_errf(SVC_EDENIED,
+		                "signer %s is not linked to this node (its upstream is %s; "
+		                "this node's upstream is %s)",
+		                signer, n.upstream[0] ? n.upstream : "none",
+		                self->upstream[0] ? self->upstream : "none");
+	memcpy(pk, n.pubkey, SVC_PK_LEN);
+	*upstream = false;
+	return 0;
+}
+
+/* The mirror of signer_linked, judged at the exporting node: would `target`
+ * take a file from this node? */
+static int target_linked(svc_txn *t, const svc_self *self, const char *target, bool *upstream)
+{
+	svc_node n;
+	char up[SVC_ID_LEN];
+	int rc;
+
+	if (strcmp(target, self->node) == 0)
+		return svc_errf(SVC_EINVAL, "--for: %s is this node; export for a linked peer",
+		                target);
+	upstream_of(t, self->upstream, up);
+	if (strcmp(target, self->upstream) == 0 || strcmp(target, up) == 0) {
+		*upstream = true;
+		return 0;
+	}
+	rc = svc_node_get(t, target, &n);
+	if (rc == SVC_ENOTFOUND)
+		return svc_errf(rc, "--for: unknown node %s (not in this node's directory)",
+		                target);
+	if (rc)
+		return rc;
+	if (strcmp(n.upstream, self->node) != 0)
+		return svc_errf(SVC_EDENIED,
+		                "--for: %s takes files only from a node it links to (its "
+		                "upstream is %s), not from %s",
+		                target, n.upstream[0] ? n.upstream : "none", self->node);
+	if ((rc = cert_usable(&n, "--for: node")))
+		return rc;
+	*upstream = false;
+	return 0;
+}
+
+/* ------------------------------------------------------------ writer */
+
+struct svc_export_writer {
+	FILE *f;
+	char path[4096];
+	char tmp[4200];
+	svc_hash_state hs;
+	size_t batches, changes;
+	int err;
+};
+
+static int w_out(svc_export_writer *w, const void *p, size_t n, bool hashed)
+{
+	if (w->err)
+		return w->err;
+	if (hashed)
+		svc_hash_update(&w->hs, p, n);
+	if (fwrite(p, 1, n, w->f) != n)
+		w->err = svc_errf(errno == ENOSPC ? SVC_EFULL : SVC_EIO, "%s: write: %s", w->path,
+		                  strerror(errno));
+	return w->err;
+}
+
+int svc_export_writer_open(svc_export_writer **out, const char *path)
+{
+	svc_export_writer *w;
+	*out = NULL;
+	if (strlen(path) >= sizeof w->path)
+		return svc_errf(SVC_EINVAL, "%s: path too long", path);
+	w = calloc(1, sizeof *w);
+	if (!w)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	snprintf(w->path, sizeof w->path, "%s", path);
+	snprintf(w->tmp, sizeof w->tmp, "%s.tmp", path);
+	int fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int rc = svc_errf(SVC_EIO, "%s: %s", w->tmp, strerror(errno));
+		free(w);
+		return rc;
+	}
+	w->f = fdopen(fd, "wb");
+	if (!w->f) {
+		int rc = svc_errf(SVC_EIO, "%s: %s", w->tmp, strerror(errno));
+		close(fd);
+		unlink(w->tmp);
+		free(w);
+		return rc;
+	}
+	svc_hash_init(&w->hs);
+	*out = w;
+	return w_out(w, SVC_OFFLINE_MAGIC, MAGIC_LEN, true);
+}
+
+int svc_export_writer_add(svc_export_writer *w, const uint8_t *msg, size_t len, size_t nchanges)
+{
+	uint8_t hdr[4];
+	if (len == 0 || len > SVC_MSG_MAX)
+		return svc_errf(SVC_EINVAL, "%s: a batch of %zu bytes cannot be written", w->path,
+		                len);
+	be32_put(hdr, (uint32_t)len);
+	int rc = w_out(w, hdr, sizeof hdr, true);
+	if (!rc)
+		rc = w_out(w, msg, len, true);
+	if (!rc) {
+		w->batches++;
+		w->changes += nchanges;
+	}
+	return rc;
+}
+
+void svc_export_writer_abort(svc_export_writer **wp)
+{
+	svc_export_writer *w = *wp;
+	if (!w)
+		return;
+	fclose(w->f);
+	unlink(w->tmp);
+	free(w);
+	*wp = NULL;
+}
+
+int svc_export_writer_close(svc_export_writer **wp, const svc_keypair *kp, svc_export_header *h)
+{
+	svc_export_writer *w = *wp;
+	uint8_t body[SVC_EXPORT_HEADER_MAX], sig[SVC_SIG_LEN];
+	uint8_t signed_buf[SVC_EXPORT_HEADER_MAX + 128], hdr[4];
+	size_t blen, slen;
+
+	h->version = SVC_EXPORT_VERSION;
+	svc_hash_final(&w->hs, h->content_hash);
+	h->batches = w->batches;
+	h->changes = w->changes;
+	int rc = svc_export_header_encode(h, body, sizeof body, &blen);
+	if (!rc) {
+		svc_sign(kp, body, blen, sig);
+		rc = svc_signed_encode(body, blen, sig, signed_buf, sizeof signed_buf, &slen);
+	}
+	be32_put(hdr, 0);
+	if (!rc)
+		rc = w_out(w, hdr, sizeof hdr, false);
+	be32_put(hdr, (uint32_t)(rc ? 0 : slen));
+	if (!rc)
+		rc = w_out(w, hdr, sizeof hdr, false);
+	if (!rc)
+		rc = w_out(w, signed_buf, slen, false);
+	/* Durable before it replaces anything: the operator may carry the file
+	 * away the moment the command returns. */
+	if (!rc && (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0))
+		rc = svc_errf(errno == ENOSPC ? SVC_EFULL : SVC_EIO, "%s: %s", w->path,
+		              strerror(errno));
+	if (rc) {
+		svc_export_writer_abort(wp);
+		return rc;
+	}
+	int closed = fclose(w->f);
+	w->f = NULL;
+	if (closed != 0)
+		rc = svc_errf(SVC_EIO, "%s: %s", w->path, strerror(errno));
+	else if (rename(w->tmp, w->path) != 0)
+		rc = svc_errf(SVC_EIO, "%s: %s", w->path, strerror(errno));
+	if (rc)
+		unlink(w->tmp);
+	free(w);
+	*wp = NULL;
+	return rc;
 }
 
 /* ------------------------------------------------------------ export */
 
-typedef struct {
-	FILE *f;
-	const char *path;
-	svc_hash_state hs;
-	audience au;
-	svc_txn *t; /* the current page's read transaction */
-	size_t count;
-	uint64_t next_lsn; /* where the next page starts */
-	size_t in_page;
-	bool page_full;
-} exporter;
+/* Batches as the daemon's defaults would make them, well under the limits
+ * an importer enforces. */
+static const svc_build_limits export_limits = {
+    .max_changes = 4096,
+    .max_bytes = 4u << 20,
+    .max_scan = 1u << 20,
+};
 
-static int out_bytes(exporter *e, const void *p, size_t n)
-{
-	svc_hash_update(&e->hs, p, n);
-	if (fwrite(p, 1, n, e->f) != n)
-		return svc_errf(SVC_EIO, "%s: write: %s", e->path, strerror(errno));
-	return 0;
-}
-
-static int export_one(svc_txn *t, const svc_logged_change *lc, exporter *e)
-{
-	svc_logged_change *full;
-	const uint8_t *bytes;
-	size_t len;
-	uint8_t hdr[4];
-
-	if (!visible(t, &e->au, &lc->c))
-		return 0;
-	/* The log walk decodes; the original bytes come from the change table. */
-	full = malloc(sizeof *full);
-	if (!full)
-		return svc_errf(SVC_ENOMEM, "out of memory");
-	int rc = svc_change_get(t, lc->c.origin, lc->c.seq, full, &bytes, &len);
-	free(full);
-	if (rc)
-		return rc;
-	be32_put(hdr, (uint32_t)len);
-	rc = out_bytes(e, hdr, sizeof hdr);
-	if (!rc)
-		rc = out_bytes(e, bytes, len);
-	if (!rc)
-		e->count++;
-	return rc;
-}
-
-static int export_cb(const svc_logged_change *lc, void *arg)
-{
-	exporter *e = arg;
-	if (e->in_page == EXPORT_PAGE) {
-		e->page_full = true;
-		e->next_lsn = lc->lsn;
-		return 1;
-	}
-	e->in_page++;
-	return export_one(e->t, lc, e);
-}
-
-static int export_pages(svc_store *s, exporter *e)
-{
-	e->next_lsn = 1;
-	for (;;) {
-		svc_txn *t;
-		int rc = svc_txn_begin(s, false, &t);
-		if (rc)
-			return rc;
-		e->t = t;
-		e->in_page = 0;
-		e->page_full = false;
-		rc = svc_log_each_from(t, e->next_lsn, export_cb, e);
-		svc_txn_abort(&t);
-		if (rc < 0)
-			return rc;
-		if (!e->page_full)
-			return 0;
-	}
-}
-
-static int export_audience(svc_store *s, const char *for_node, svc_node *n)
+static int export_prepare(svc_store *s, const svc_keypair *kp, const char *for_node,
+                          svc_self *self, svc_peer_view *pv)
 {
 	svc_txn *t;
+	bool up = false;
 	int rc = svc_txn_begin(s, false, &t);
 	if (rc)
 		return rc;
-	rc = svc_node_get(t, for_node, n);
+	rc = svc_self_get(t, self);
+	if (!rc && !self->enrolled)
+		rc = svc_errf(SVC_EDENIED,
+		              "node %s is not enrolled yet: no peer could verify its export",
+		              self->node);
+	if (!rc && memcmp(kp->pk, self->pubkey, SVC_PK_LEN) != 0)
+		rc = svc_errf(SVC_EKEY, "the key given is not node %s's key", self->node);
+	if (!rc)
+		rc = target_linked(t, self, for_node, &up);
+	if (!rc)
+		rc = svc_sync_peer_view(t, for_node, up, pv);
 	svc_txn_abort(&t);
-	if (rc == SVC_ENOTFOUND)
-		return svc_errf(rc, "for: unknown node %s (not in this node's directory)",
-		                for_node);
 	return rc;
 }
 
-int svc_offline_export(svc_store *s, const char *path, const char *for_node, size_t *count)
+int svc_offline_export(svc_store *s, const svc_keypair *kp, const char *for_node,
+                       const char *path, svc_export_stats *st)
 {
-	exporter e;
-	svc_node to;
-	char tmp[4200];
-	uint8_t trailer[TRAILER_LEN];
+	svc_export_stats z;
+	svc_export_writer *w = NULL;
+	svc_peer_view pv;
+	svc_self self;
+	uint64_t after = 0, id = 0, stuck_at = UINT64_MAX;
+	size_t made;
 	int rc;
 
-	memset(&e, 0, sizeof e);
-	if (count)
-		*count = 0;
-	if (for_node && for_node[0]) {
-		rc = export_audience(s, for_node, &to);
-		if (rc)
-			return rc;
-		e.au.node = &to;
-	}
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return svc_errf(SVC_EINVAL, "%s: path too long", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return svc_errf(SVC_EIO, "%s: %s", tmp, strerror(errno));
-	e.f = fdopen(fd, "wb");
-	if (!e.f) {
-		close(fd);
-		unlink(tmp);
-		return svc_errf(SVC_EIO, "%s: %s", tmp, strerror(errno));
-	}
-	e.path = path;
-	svc_hash_init(&e.hs);
-	rc = out_bytes(&e, SVC_OFFLINE_MAGIC, MAGIC_LEN);
+	if (!st)
+		st = &z;
+	memset(st, 0, sizeof *st);
+	if (!for_node || !for_node[0])
+		return svc_errf(SVC_EINVAL, "--for: the node the file is for is required");
+	rc = export_prepare(s, kp, for_node, &self, &pv);
 	if (!rc)
-		rc = export_pages(s, &e);
-	if (!rc) {
-		uint8_t hash[SVC_HASH_LEN];
-		svc_hash_final(&e.hs, hash);
-		be32_put(trailer, 0);
-		be64_put(trailer + 4, e.count);
-		memcpy(trailer + 12, hash, SVC_HASH_LEN);
-		if (fwrite(trailer, 1, sizeof trailer, e.f) != sizeof trailer)
-			rc = svc_errf(SVC_EIO, "%s: write: %s", path, strerror(errno));
+		rc = svc_sync_commit_local(s, kp, &made);
+	if (rc)
+		return rc;
+	st->commits = made;
+	rc = svc_export_writer_open(&w, path);
+	while (!rc) {
+		svc_build_result res;
+		uint8_t *msg = NULL;
+		size_t len = 0;
+		rc = svc_sync_build(s, &pv, after, NULL, &export_limits, ++id, &msg, &len, &res);
+		if (!rc && msg && res.nchanges)
+			rc = svc_export_writer_add(w, msg, len, res.nchanges);
+		free(msg);
+		if (rc)
+			break;
+		after = res.to_lsn;
+		if (res.blocked) {
+			/* Written since the export started: sign it too. */
+			rc = svc_sync_commit_local(s, kp, &made);
+			st->commits += made;
+			/* Nothing to sign means the daemon signed it meanwhile;
+			 * stuck twice at the same place means it cannot be. */
+			if (!rc && made == 0 && stuck_at == after)
+				rc = svc_errf(SVC_ESTORE, "a local change after lsn %llu cannot be signed",
+				              (unsigned long long)after);
+			stuck_at = after;
+			continue;
+		}
+		if (!res.more)
+			break;
 	}
-	/* Durable before it replaces anything: the operator may carry the file
-	 * away the moment the command returns. */
-	if (!rc && (fflush(e.f) != 0 || fsync(fileno(e.f)) != 0))
-		rc = svc_errf(SVC_EIO, "%s: %s", path, strerror(errno));
-	if (fclose(e.f) != 0 && !rc)
-		rc = svc_errf(SVC_EIO, "%s: %s", path, strerror(errno));
-	if (!rc && rename(tmp, path) != 0)
-		rc = svc_errf(SVC_EIO, "%s: %s", path, strerror(errno));
 	if (rc) {
-		unlink(tmp);
+		svc_export_writer_abort(&w);
 		return rc;
 	}
-	if (count)
-		*count = e.count;
+	svc_export_header h;
+	memset(&h, 0, sizeof h);
+	snprintf(h.signer, sizeof h.signer, "%s", self.node);
+	snprintf(h.target, sizeof h.target, "%s", for_node);
+	memcpy(h.store_id, self.store_id, sizeof h.store_id);
+	h.created_ms = svc_hlc_now_ms();
+	rc = svc_export_writer_close(&w, kp, &h);
+	if (rc)
+		return rc;
+	st->batches = h.batches;
+	st->changes = h.changes;
 	return 0;
 }
 
 /* ------------------------------------------------------------ import */
-
-typedef struct {
-	const uint8_t *bytes;
-	size_t len;
-} record;
 
 static int read_file(const char *path, uint8_t **out, size_t *len)
 {
@@ -325,227 +423,192 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
 	return 0;
 }
 
-/* Check the framing and the trailer; fill recs (caller frees). */
-static int parse_file(const char *path, const uint8_t *buf, size_t len, record **recs,
-                      size_t *nrecs)
+typedef struct {
+	const char *path;
+	const uint8_t *buf;
+	size_t len;
+	svc_blob *frames; /* the BATCH envelopes, pointing into buf */
+	size_t nframes;
+	svc_export_header h;
+	const uint8_t *hbody; /* the signed header bytes and their signature */
+	size_t hbody_len;
+	uint8_t sig[SVC_SIG_LEN];
+} export_file;
+
+/* Framing, trailer and content hash; nothing inside a batch is read. */
+static int parse_file(export_file *x)
 {
-	size_t pos = MAGIC_LEN, n = 0, cap = 0;
-	record *r = NULL;
-	*recs = NULL;
-	*nrecs = 0;
-	if (len < MAGIC_LEN + TRAILER_LEN || memcmp(buf, SVC_OFFLINE_MAGIC, MAGIC_LEN) != 0)
-		return svc_errf(SVC_EDECODE, "%s: not an svcsync export file", path);
+	const uint8_t *buf = x->buf;
+	size_t len = x->len, pos = MAGIC_LEN, cap = 0;
+
+	if (len >= MAGIC_LEN && memcmp(buf, OLD_MAGIC, MAGIC_LEN) == 0)
+		return svc_errf(SVC_EDECODE,
+		                "%s: an unsigned export file of an older svcsync; export it "
+		                "again (files are signed now)",
+		                x->path);
+	if (len < MAGIC_LEN + 8 || memcmp(buf, SVC_OFFLINE_MAGIC, MAGIC_LEN) != 0)
+		return svc_errf(SVC_EDECODE, "%s: not an svcsync export file", x->path);
 	for (;;) {
 		if (len - pos < 4)
 			goto truncated;
 		uint32_t rl = be32_get(buf + pos);
 		if (rl == 0)
 			break;
-		if (rl > SVC_CHANGE_MAX) {
-			free(r);
-			return svc_errf(SVC_EDECODE,
-			                "%s: change %zu: %u bytes, over the %d byte limit", path,
-			                n + 1, rl, SVC_CHANGE_MAX);
-		}
+		if (rl > SVC_MSG_MAX)
+			return svc_errf(SVC_EDECODE, "%s: batch %zu: %u bytes, over the %u byte limit",
+			                x->path, x->nframes + 1, rl, SVC_MSG_MAX);
 		if (len - pos - 4 < rl)
 			goto truncated;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			record *nr = realloc(r, cap * sizeof *r);
-			if (!nr) {
-				free(r);
+		if (x->nframes == cap) {
+			cap = cap ? cap * 2 : 64;
+			svc_blob *nf = realloc(x->frames, cap * sizeof *nf);
+			if (!nf)
 				return svc_errf(SVC_ENOMEM, "out of memory");
-			}
-			r = nr;
+			x->frames = nf;
 		}
-		r[n].bytes = buf + pos + 4;
-		r[n].len = rl;
-		n++;
+		x->frames[x->nframes].data = buf + pos + 4;
+		x->frames[x->nframes].len = rl;
+		x->nframes++;
 		pos += 4 + (size_t)rl;
 	}
-	if (len - pos != TRAILER_LEN)
+	size_t content_end = pos;
+	pos += 4;
+	if (len - pos < 4)
 		goto truncated;
+	uint32_t hl = be32_get(buf + pos);
+	pos += 4;
+	if (hl == 0 || hl > SVC_COMMIT_MAX || len - pos < hl)
+		goto truncated;
+	if (len - pos != hl)
+		return svc_errf(SVC_EDECODE, "%s: %zu bytes after the signed header", x->path,
+		                len - pos - hl);
+	if (svc_signed_decode(buf + pos, hl, &x->hbody, &x->hbody_len, x->sig) ||
+	    svc_export_header_decode(x->hbody, x->hbody_len, &x->h))
+		return svc_errf(SVC_EDECODE, "%s: header: %s", x->path, svc_errmsg());
 	uint8_t hash[SVC_HASH_LEN];
-	svc_hash(buf, pos, hash);
-	if (be64_get(buf + pos + 4) != n || memcmp(hash, buf + pos + 12, SVC_HASH_LEN) != 0) {
-		free(r);
-		return svc_errf(SVC_EDECODE, "%s: damaged (trailer does not match the contents)",
-		                path);
-	}
-	*recs = r;
-	*nrecs = n;
+	svc_hash(buf, content_end, hash);
+	if (memcmp(hash, x->h.content_hash, SVC_HASH_LEN) != 0 || x->h.batches != x->nframes)
+		return svc_errf(SVC_EDECODE,
+		                "%s: damaged (the content does not match its signed header)",
+		                x->path);
 	return 0;
 truncated:
-	free(r);
-	return svc_errf(SVC_EDECODE, "%s: truncated (no complete trailer)", path);
+	return svc_errf(SVC_EDECODE, "%s: truncated (no complete signed header)", x->path);
 }
 
-typedef struct {
-	const char *path;
-	const record *recs;
-	size_t n;
-	size_t *pending; /* indexes of the changes still to apply, in file order */
-	char (*blocked)[SVC_ID_LEN];
-	size_t nblocked, cap_blocked;
-	svc_import_stats st;
-} importer;
-
-static bool is_blocked(const importer *im, const char *origin)
+/* The file's signer, target and signature, judged at this node. Fills the
+ * peer view the batches are applied with and the store id this node holds
+ * for that peer. */
+static int check_signer(svc_store *s, export_file *x, svc_peer_view *pv, uint8_t store_id[16])
 {
-	for (size_t i = 0; i < im->nblocked; i++)
-		if (strcmp(im->blocked[i], origin) == 0)
-			return true;
-	return false;
-}
-
-static int block(importer *im, const char *origin)
-{
-	if (im->nblocked == im->cap_blocked) {
-		size_t cap = im->cap_blocked ? im->cap_blocked * 2 : 16;
-		char(*nb)[SVC_ID_LEN] = realloc(im->blocked, cap * sizeof *nb);
-		if (!nb)
-			return svc_errf(SVC_ENOMEM, "out of memory");
-		im->blocked = nb;
-		im->cap_blocked = cap;
-	}
-	snprintf(im->blocked[im->nblocked++], SVC_ID_LEN, "%s", origin);
-	return 0;
-}
-
-/* 0 applied, 1 already present, 2 origin unknown (try again later), or an
- * error. */
-static int import_one(svc_txn *t, importer *im, size_t i, const svc_self *self, const svc_change *c)
-{
-	uint8_t hash[SVC_HASH_LEN];
-	svc_node n;
-	/* HQ's certificates bootstrap the directory: the store verifies them
-	 * against the HQ key from the enrollment bundle, not the directory. And
-	 * a node knows itself even before its own certificate reaches its
-	 * directory (its changes coming back in another node's export). */
-	bool hq_cert = c->kind == SVC_CK_NODE_CERT && strcmp(c->origin, self->hq_node) == 0;
-	bool own = strcmp(c->origin, self->node) == 0 && c->origin_role == self->role;
-	if (!hq_cert && !own) {
-		int rc = svc_node_get(t, c->origin, &n);
-		if (rc == SVC_ENOTFOUND)
-			return 2;
-		if (rc)
-			return rc;
-	}
-	int rc = svc_store_apply(t, im->recs[i].bytes, im->recs[i].len, c, hq_cert || own, hash);
-	if (rc < 0)
-		return svc_errctx(rc, "%s: change %zu", im->path, i + 1);
-	if (rc == 1) {
-		im->st.present++;
-		return 1;
-	}
-	im->st.applied++;
-	svc_logged_change *lc = malloc(sizeof *lc);
-	if (!lc)
-		return svc_errf(SVC_ENOMEM, "out of memory");
-	rc = svc_change_get(t, c->origin, c->seq, lc, NULL, NULL);
-	if (!rc && lc->rejected)
-		im->st.rejected++;
-	free(lc);
-	return rc;
-}
-
-/*
- * One pass over the pending changes. Once a change of some origin has to
- * wait, every later change of that origin waits with it, so each origin's
- * changes are still applied in seq order and its hash chain is checked link
- * by link.
- */
-static int import_pass(svc_txn *t, importer *im, const svc_self *self, svc_change *c,
-                       size_t npending, size_t *left)
-{
-	*left = 0;
-	im->nblocked = 0;
-	for (size_t k = 0; k < npending; k++) {
-		size_t i = im->pending[k];
-		int rc = svc_change_decode(im->recs[i].bytes, im->recs[i].len, c);
-		if (rc)
-			return svc_errctx(rc, "%s: change %zu", im->path, i + 1);
-		if (!is_blocked(im, c->origin)) {
-			rc = import_one(t, im, i, self, c);
-			if (rc < 0)
-				return rc;
-			if (rc != 2)
-				continue;
-			rc = block(im, c->origin);
-			if (rc)
-				return rc;
-		}
-		im->pending[(*left)++] = i;
-	}
-	return 0;
-}
-
-static int import_fn(svc_txn *t, void *arg)
-{
-	importer *im = arg;
+	svc_txn *t;
 	svc_self self;
-	size_t npending = im->n, left;
-	int rc = svc_self_get(t, &self);
+	svc_peer p;
+	uint8_t pk[SVC_PK_LEN];
+	bool up = false;
+	int rc = svc_txn_begin(s, false, &t);
 	if (rc)
 		return rc;
-	if (!self.enrolled)
-		return svc_errf(SVC_EDENIED,
-		                "%s: node %s is not enrolled yet; accept its bundle first "
-		                "(svcsync enroll accept), which gives it HQ's key",
-		                im->path, self.node);
-	memset(&im->st, 0, sizeof im->st);
-	im->st.total = im->n;
-	for (size_t i = 0; i < im->n; i++)
-		im->pending[i] = i;
-	svc_change *c = malloc(sizeof *c);
-	if (!c)
-		return svc_errf(SVC_ENOMEM, "out of memory");
-	while (!rc && npending > 0) {
-		rc = import_pass(t, im, &self, c, npending, &left);
-		if (!rc && left == npending) {
-			size_t first = im->pending[0];
-			svc_change_decode(im->recs[first].bytes, im->recs[first].len, c);
-			rc = svc_errf(SVC_EDENIED,
-			              "%s: %zu changes from nodes this node has no certificate for "
-			              "(first: change %zu, %s/%llu); import the directory first "
-			              "(an export from HQ)",
-			              im->path, left, first + 1, c->origin,
-			              (unsigned long long)c->seq);
-		}
-		npending = left;
-	}
-	free(c);
-	return rc;
+	rc = svc_self_get(t, &self);
+	if (!rc && !self.enrolled)
+		rc = svc_errf(SVC_EDENIED,
+		              "node %s is not enrolled yet; accept its bundle first "
+		              "(svcsync enroll accept), which gives it HQ's key",
+		              self.node);
+	if (!rc && strcmp(x->h.target, self.node) != 0)
+		rc = svc_errf(SVC_EDENIED, "the file is for %s, not for this node (%s)",
+		              x->h.target, self.node);
+	if (!rc)
+		rc = signer_linked(t, &self, x->h.signer, pk, &up);
+	if (!rc && svc_verify(pk, x->hbody, x->hbody_len, x->sig) != 0)
+		rc = svc_errf(SVC_ECRYPTO, "the signature does not verify with %s's key",
+		              x->h.signer);
+	if (!rc)
+		rc = svc_sync_peer_view(t, x->h.signer, up, pv);
+	if (!rc)
+		rc = svc_peer_get(t, x->h.signer, &p);
+	if (!rc)
+		memcpy(store_id, p.store_id, 16);
+	svc_txn_abort(&t);
+	return rc ? svc_errctx(rc, "%s", x->path) : 0;
 }
 
-int svc_offline_import(svc_store *s, const char *path, svc_import_stats *stats)
+/* Every batch decodes and is one a link could carry; counts its changes. */
+static int check_batches(export_file *x, size_t *changes)
 {
+	*changes = 0;
+	for (size_t i = 0; i < x->nframes; i++) {
+		svc_msg m;
+		int rc = svc_msg_decode(x->frames[i].data, x->frames[i].len, &m);
+		if (rc)
+			return svc_errctx(rc, "%s: batch %zu", x->path, i + 1);
+		bool ok = m.type == SVC_MSG_BATCH && m.u.batch.nchanges <= SVC_BATCH_CHANGES_MAX &&
+		          m.u.batch.ncommits <= SVC_BATCH_COMMITS_MAX;
+		*changes += ok ? m.u.batch.nchanges : 0;
+		svc_msg_free(&m);
+		if (!ok)
+			return svc_errf(SVC_EDECODE, "%s: batch %zu: not a batch a link could carry",
+			                x->path, i + 1);
+	}
+	if (*changes != x->h.changes)
+		return svc_errf(SVC_EDECODE, "%s: %zu changes, its header says %llu", x->path,
+		                *changes, (unsigned long long)x->h.changes);
+	return 0;
+}
+
+static int apply_batches(svc_store *s, export_file *x, const svc_peer_view *pv,
+                         const uint8_t store_id[16], svc_import_stats *st)
+{
+	for (size_t i = 0; i < x->nframes; i++) {
+		svc_msg m;
+		svc_apply_result res;
+		int rc = svc_msg_decode(x->frames[i].data, x->frames[i].len, &m);
+		if (rc)
+			return svc_errctx(rc, "%s: batch %zu", x->path, i + 1);
+		svc_batch b = m.u.batch;
+		/* A file's positions are not the link's: see svc_offline.h. */
+		b.to_lsn = 0;
+		rc = svc_sync_apply(s, pv, store_id, &b, &res);
+		svc_msg_free(&m);
+		if (rc)
+			return svc_errctx(rc, "%s: batch %zu", x->path, i + 1);
+		st->batches++;
+		st->applied += res.applied;
+		st->present += res.duplicates;
+		st->quarantined += res.quarantined;
+		if (res.quarantined && !st->first_reason[0])
+			snprintf(st->first_reason, sizeof st->first_reason, "%s", res.first_reason);
+	}
+	return 0;
+}
+
+int svc_offline_import(svc_store *s, const char *path, svc_import_stats *st)
+{
+	svc_import_stats z;
+	export_file x;
+	svc_peer_view pv;
+	uint8_t store_id[16];
 	uint8_t *buf = NULL;
-	size_t len = 0;
-	record *recs = NULL;
-	importer im;
 	int rc;
 
-	memset(&im, 0, sizeof im);
-	if (stats)
-		memset(stats, 0, sizeof *stats);
-	rc = read_file(path, &buf, &len);
+	if (!st)
+		st = &z;
+	memset(st, 0, sizeof *st);
+	memset(&x, 0, sizeof x);
+	x.path = path;
+	rc = read_file(path, &buf, &x.len);
+	x.buf = buf;
 	if (!rc)
-		rc = parse_file(path, buf, len, &recs, &im.n);
+		rc = parse_file(&x);
+	if (!rc)
+		rc = check_signer(s, &x, &pv, store_id);
 	if (!rc) {
-		im.path = path;
-		im.recs = recs;
-		im.pending = malloc((im.n ? im.n : 1) * sizeof *im.pending);
-		if (!im.pending)
-			rc = svc_errf(SVC_ENOMEM, "out of memory");
+		snprintf(st->signer, sizeof st->signer, "%s", x.h.signer);
+		rc = check_batches(&x, &st->total);
 	}
 	if (!rc)
-		rc = svc_store_write(s, import_fn, &im);
-	if (!rc && stats)
-		*stats = im.st;
-	free(im.pending);
-	free(im.blocked);
-	free(recs);
+		rc = apply_batches(s, &x, &pv, store_id, st);
+	free(x.frames);
 	free(buf);
 	return rc;
 }

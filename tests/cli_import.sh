@@ -63,7 +63,7 @@ sv re enroll accept --bundle re.bundle >/dev/null
 sv sa enroll request --out sa.req >/dev/null
 sv hq enroll approve --request sa.req --upstream region-east \
 	--endpoint tcp://127.0.0.1:7002 --out sa.bundle >/dev/null
-sv hq export --out dir.chg >/dev/null
+sv hq export --for region-east --out dir.chg >/dev/null
 sv re import --kind changes dir.chg >/dev/null
 
 echo "== a clean file: 2,500 tickets, raw UTF-8 and escaped"

@@ -100,7 +100,7 @@ for id in "${LATE[@]}"; do
 	has_ticket region-e "$id" && sec_attack revocation 1 "$id reached region-e"
 done
 # Carried by hand: the offline exchange has no ZAP to stop it.
-sv shop-a export --out "$T/late.chg" >/dev/null
+sv shop-a export --for region-e --out "$T/late.chg" >/dev/null
 rc=0
 timeout 60 "$S" --dir "$T/region-e" import --kind changes "$T/late.chg" >"$T/imp.out" 2>"$T/imp.err" || rc=$?
 echo "   import of shop-a's export at region-e: exit $rc: $(cat "$T/imp.err" "$T/imp.out" | head -2)"
@@ -172,7 +172,7 @@ if need_faketime; then
 	through=0
 	has_ticket hq "$TX2" && through=1
 	sec_attack expiry "$through" "shop-x's ticket written after expiry reaches HQ"
-	sv shop-x export --out "$T/x.chg" >/dev/null
+	sv shop-x export --for region-e --out "$T/x.chg" >/dev/null
 	timeout 60 "$S" --dir "$T/region-e" import --kind changes "$T/x.chg" >/dev/null 2>&1 || true
 	through=0
 	has_ticket region-e "$TX2" && through=1

@@ -29,7 +29,7 @@ carry() {
 	sv "$2" import --kind changes "$T/$1-$2.chg" >/dev/null
 }
 carry hq region-e
-carry hq shop-a
+carry region-e shop-a
 sv hq catalog add P-1 --name filter --price 1000 >/dev/null
 carry hq region-e
 carry region-e shop-a
@@ -75,7 +75,7 @@ refuse region-e "region approves an audited claim" "may not approve" claim appro
 refuse shop-a "shop approves its own audited claim" "may not approve" claim approve "$CA"
 sv hq claim approve "$CA" --amount 9000 >/dev/null
 carry hq region-e
-carry hq shop-a
+carry region-e shop-a
 refuse shop-a "shop pays its own approved claim" "may not pay" claim pay "$CA" --ref PAY-SELF
 refuse region-e "region pays an approved claim" "may not pay" claim pay "$CA" --ref PAY-REGION
 refuse hq "HQ pays another amount than approved" "approved for 9000" claim pay "$CA" --ref P --amount 9500

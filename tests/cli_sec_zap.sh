@@ -51,7 +51,7 @@ for i in 1 2 3; do
 	sv shop-z ticket new --kind repair --customer "Smuggled $i" --phone 1380000010$i \
 		--product AC-1 --fault f >/dev/null
 done
-sv shop-z export --out "$T/z.chg" >/dev/null
+sv shop-z export --for region-e --out "$T/z.chg" >/dev/null
 net_quiesce 20
 
 SOFT_LOG=0

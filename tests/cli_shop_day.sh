@@ -93,8 +93,12 @@ XID=$(sv hq part transfer P-100 --qty 10 --to shop-a)
 ok
 eq "$(sv hq stock --json | py '[(r["part_no"], r["on_hand"]) for r in j]')" "[('P-100', 40)]" \
 	"HQ stock after shipping"
-sv hq export --out hq-to-sa.chg --for shop-a >/dev/null
-sv sa import --kind changes hq-to-sa.chg >/dev/null
+# Files travel along links, as the network would: HQ to the region, the
+# region to its shop.
+sv hq export --out hq-to-re.chg --for region-east >/dev/null
+sv re import --kind changes hq-to-re.chg >/dev/null
+sv re export --out re-to-sa.chg --for shop-a >/dev/null
+sv sa import --kind changes re-to-sa.chg >/dev/null
 eq "$(sv sa catalog list --json | py '[(p["part_no"], p["price"]) for p in j]')" \
 	"[('P-100', 12550), ('P-200', 3000)]" "catalog at the shop"
 eq "$(sv sa part transfers --json | py '[(x["id"], x["status"]) for x in j]')" \
@@ -202,8 +206,10 @@ refuse sa 2 "--status: unknown value" ticket list --status done
 refuse sa 2 "--kind is required" ticket new --customer X --phone 1 --product P --fault F
 
 echo "== HQ decides; the decisions come back to the shop"
-sv sa export --out sa-to-hq.chg >/dev/null
-sv hq import --kind changes sa-to-hq.chg >/dev/null
+sv sa export --out sa-to-re.chg --for region-east >/dev/null
+sv re import --kind changes sa-to-re.chg >/dev/null
+sv re export --out re-to-hq.chg --for hq >/dev/null
+sv hq import --kind changes re-to-hq.chg >/dev/null
 sv hq claim audit "$C1" >/dev/null
 refuse hq 1 "more than the claimed 34600" claim approve "$C1" --amount 50000
 sv hq claim approve "$C1" --amount 30000 --reason "labor above the standard rate" >/dev/null
@@ -213,8 +219,10 @@ eq "$(sv hq claim show "$C1" --json | py 'j["status"], j["approved"], j["pay_ref
 # Meanwhile HQ cancels T2, and the shop, not knowing, accepts it later.
 sv hq ticket status "$T2" cancelled --reason "customer withdrew" >/dev/null
 sv sa ticket status "$T2" accepted >/dev/null
-sv hq export --out hq-to-sa-2.chg --for shop-a >/dev/null
-sv sa import --kind changes hq-to-sa-2.chg >/dev/null
+sv hq export --out hq-to-re-2.chg --for region-east >/dev/null
+sv re import --kind changes hq-to-re-2.chg >/dev/null
+sv re export --out re-to-sa-2.chg --for shop-a >/dev/null
+sv sa import --kind changes re-to-sa-2.chg >/dev/null
 eq "$(sv sa claim show "$C1" --json | py 'j["status"], j["approved"]')" "('paid', 30000)" \
 	"claim back at the shop"
 eq "$(sv sa ticket show "$T2" --json | py 'j["status"], [(h["summary"], h["rejected"]) for h in j["history"] if h["rejected"]]')" \
@@ -226,7 +234,7 @@ sv sa log | grep -q 'REJECTED (ticket .*cancelled -> accepted is not a valid tra
 ok
 # Importing the same file again changes nothing.
 before=$(loglen sa)
-sv sa import --kind changes hq-to-sa-2.chg | grep -q ', 0 new ' || fail "re-import"
+sv sa import --kind changes re-to-sa-2.chg | grep -q ': 0 new, ' || fail "re-import"
 eq "$(loglen sa)" "$before" "re-import is a no-op"
 
 echo "cli_shop_day: $checks checks passed"

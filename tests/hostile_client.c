@@ -117,8 +117,10 @@ static uint8_t *hello_msg(const char *node, size_t *len)
 	return buf;
 }
 
-/* The changes of an export file: SVCCHG1\n, then 4-byte big-endian length
- * + bytes, up to a zero length. */
+/* The changes of an export file (lib/svc_offline.h): the changes of its
+ * BATCH envelopes, without their commits and without checking the file's
+ * signature (the point is what the listener does with them). *file receives
+ * the buffer the blobs point into. */
 static svc_blob *read_export(const char *path, size_t *n, uint8_t **file)
 {
 	FILE *f = fopen(path, "rb");
@@ -127,29 +129,40 @@ static svc_blob *read_export(const char *path, size_t *n, uint8_t **file)
 	fseek(f, 0, SEEK_END);
 	long sz = ftell(f);
 	fseek(f, 0, SEEK_SET);
-	*file = malloc((size_t)sz + 1);
-	if (fread(*file, 1, (size_t)sz, f) != (size_t)sz)
+	uint8_t *raw = malloc((size_t)sz + 1);
+	if (fread(raw, 1, (size_t)sz, f) != (size_t)sz)
 		usage("cannot read --changes file");
 	fclose(f);
 	svc_blob *v = NULL;
-	size_t cap = 0, at = 8;
+	size_t cap = 0, at = 8, used = 0;
 	*n = 0;
-	if (sz < 8 || memcmp(*file, "SVCCHG1\n", 8) != 0)
+	*file = malloc((size_t)sz + 1);
+	if (sz < 8 || memcmp(raw, "SVCEXP2\n", 8) != 0)
 		usage("--changes is not an export file");
 	while (at + 4 <= (size_t)sz) {
-		const uint8_t *p = *file + at;
+		const uint8_t *p = raw + at;
 		size_t l = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+		svc_msg m;
 		at += 4;
 		if (l == 0 || at + l > (size_t)sz)
 			break;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 64;
-			v = realloc(v, cap * sizeof *v);
+		if (svc_msg_decode(raw + at, l, &m) != 0 || m.type != SVC_MSG_BATCH)
+			usage("--changes holds something other than batches");
+		for (size_t i = 0; i < m.u.batch.nchanges; i++) {
+			const svc_blob *c = &m.u.batch.changes[i];
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 64;
+				v = realloc(v, cap * sizeof *v);
+			}
+			memcpy(*file + used, c->data, c->len);
+			v[*n].data = *file + used;
+			v[(*n)++].len = c->len;
+			used += c->len;
 		}
-		v[*n].data = *file + at;
-		v[(*n)++].len = l;
+		svc_msg_free(&m);
 		at += l;
 	}
+	free(raw);
 	return v;
 }
 

@@ -1625,77 +1625,111 @@ static void self_dealing(void)
 
 /* ------------------------------------------------------------ export files */
 
-static void put_be(uint8_t *p, uint64_t v, int n)
+/* Write an export file signed by `signer` for `target`, holding one BATCH
+ * with the given changes and the commits they carry. */
+static void write_export(const char *path, size_t signer, const char *target,
+                         forged *const *fs, size_t n)
 {
-	for (int i = n - 1; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-/* Write an export file (svc_offline.h's format) holding the given changes. */
-static void write_export(const char *path, forged *const *fs, size_t n)
-{
-	size_t cap = 64 + n * (SVC_CHANGE_MAX + 4), len = 0;
-	uint8_t *b = malloc(cap);
-	memcpy(b, SVC_OFFLINE_MAGIC, 8);
-	len = 8;
+	svc_blob ch[16], cm[16];
+	svc_msg m;
+	svc_export_writer *w = NULL;
+	svc_export_header h;
+	uint8_t *msg;
+	size_t len, nc = 0;
+	memset(&m, 0, sizeof m);
 	for (size_t i = 0; i < n; i++) {
-		put_be(b + len, fs[i]->len, 4);
-		memcpy(b + len + 4, fs[i]->bytes, fs[i]->len);
-		len += 4 + fs[i]->len;
+		ch[i] = (svc_blob){fs[i]->bytes, fs[i]->len};
+		if (fs[i]->clen)
+			cm[nc++] = (svc_blob){fs[i]->commit, fs[i]->clen};
 	}
-	uint8_t h[SVC_HASH_LEN];
-	svc_hash(b, len, h);
-	put_be(b + len, 0, 4);
-	put_be(b + len + 4, n, 8);
-	memcpy(b + len + 12, h, SVC_HASH_LEN);
-	len += 12 + SVC_HASH_LEN;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	CHECK(fd >= 0 && write(fd, b, len) == (ssize_t)len);
-	if (fd >= 0)
-		close(fd);
-	free(b);
+	m.type = SVC_MSG_BATCH;
+	m.u.batch.id = 1;
+	m.u.batch.nchanges = n;
+	m.u.batch.changes = ch;
+	m.u.batch.ncommits = nc;
+	m.u.batch.commits = cm;
+	CHECK_INT(svc_msg_encode(&m, &msg, &len), 0);
+	CHECK_INT(svc_export_writer_open(&w, path), 0);
+	CHECK_INT(svc_export_writer_add(w, msg, len, n), 0);
+	memset(&h, 0, sizeof h);
+	snprintf(h.signer, sizeof h.signer, "%s", N[signer].id);
+	snprintf(h.target, sizeof h.target, "%s", target);
+	CHECK_INT(svc_export_writer_close(&w, N[signer].kp, &h), 0);
+	free(msg);
 }
 
 /*
- * Export files carry no signatures (svc_offline.h: "it trusts whoever
- * handed it over"). Shown, not counted: shop-a writes a file in which "HQ"
- * approves and pays shop-a's audited claim, and region-e imports it.
+ * A file in which "HQ" approves and pays shop-a's audited claim, correctly
+ * signed by the node that writes it, imported as if that node had sent it
+ * over its link:
+ *  0. shop-a for region-e, HQ's commit forged with shop-a's key;
+ *  1. shop-a for region-e, with no commit at all;
+ *  2. region-e for shop-a (an upstream may relay HQ's changes, so only the
+ *     commit signature stands in the way), HQ's commit forged with
+ *     region-e's key.
+ * Both changes must be quarantined and the claim stay audited.
  */
 static void forged_export(void)
 {
-	svc_change c;
-	forged a, p;
-	forged *fs[2] = {&a, &p};
-	forge_opts o = DEFAULT_FORGE;
-	char path[4300];
-	svc_claim st = claim_state(RE, cl[SVC_CS_AUDITED]);
-	uint64_t head;
-	uint8_t hh[SVC_HASH_LEN];
-	svc_txn *t;
-	CHECK_INT(svc_txn_begin(N[RE].s, false, &t), 0);
-	svc_head_get(t, "hq", &head, hh);
-	svc_txn_abort(&t);
-	decide_body(&c, cl[SVC_CS_AUDITED], SVC_CA_APPROVE, &st);
-	o.seq = head + 100;    /* past anything region-e holds: no chain to check */
-	forge(HQ, &c, &o, &a); /* (HQ's store only supplies the clock here) */
-	svc_claim approved = st;
-	approved.approved = st.total;
-	decide_body(&c, cl[SVC_CS_AUDITED], SVC_CA_PAY, &approved);
-	o.seq = head + 101;
-	forge(HQ, &c, &o, &p);
-	memcpy(p.c.prev_hash, a.hash, SVC_HASH_LEN);
-	CHECK_INT(svc_change_encode(&p.c, p.bytes, sizeof p.bytes, &p.len), 0);
-	snprintf(path, sizeof path, "%s/forged.chg", base);
-	write_export(path, fs, 2);
-	svc_import_stats is;
-	int rc = svc_offline_import(N[RE].s, path, &is);
-	svc_claim after = claim_state(RE, cl[SVC_CS_AUDITED]);
-	printf(
-	    "   (design: export files are unsigned and trusted like the store) a file from shop-a "
-	    "in which HQ approves and pays its claim, imported at region-e: %s, claim %s\n",
-	    rc ? svc_errmsg() : "imported", svc_claim_status_name(after.status));
-	svc_errclear();
-	snap_restore(RE);
+	static const struct {
+		size_t signer, at;
+		int commit_key;
+		const char *what;
+	} v[] = {
+	    {SA, RE, SA, "by shop-a for region-e, HQ's commit signed with shop-a's key"},
+	    {SA, RE, SIGN_NONE, "by shop-a for region-e, no commit"},
+	    {RE, SA, RE, "by region-e for shop-a, HQ's commit signed with region-e's key"},
+	};
+	for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+		svc_change c;
+		forged a, p;
+		forged *fs[2] = {&a, &p};
+		forge_opts o = DEFAULT_FORGE;
+		char path[4300];
+		size_t at = v[k].at;
+		svc_claim st = claim_state(at, cl[SVC_CS_AUDITED]);
+		uint64_t head;
+		uint8_t hh[SVC_HASH_LEN];
+		svc_txn *t;
+		CHECK_INT(svc_txn_begin(N[at].s, false, &t), 0);
+		svc_head_get(t, "hq", &head, hh);
+		svc_txn_abort(&t);
+		o.signer = v[k].commit_key;
+		decide_body(&c, cl[SVC_CS_AUDITED], SVC_CA_APPROVE, &st);
+		o.seq = head + 1;
+		forge(HQ, &c, &o, &a);
+		memcpy(a.c.prev_hash, hh, SVC_HASH_LEN);
+		CHECK_INT(svc_change_encode(&a.c, a.bytes, sizeof a.bytes, &a.len), 0);
+		svc_hash(a.bytes, a.len, a.hash);
+		svc_claim approved = st;
+		approved.approved = st.total;
+		decide_body(&c, cl[SVC_CS_AUDITED], SVC_CA_PAY, &approved);
+		o.seq = head + 2;
+		forge(HQ, &c, &o, &p);
+		memcpy(p.c.prev_hash, a.hash, SVC_HASH_LEN);
+		CHECK_INT(svc_change_encode(&p.c, p.bytes, sizeof p.bytes, &p.len), 0);
+		svc_hash(p.bytes, p.len, p.hash);
+		/* The commit forge() signed covers the bytes before they were
+		 * chained to this node's head of HQ; it fails on its signature
+		 * (not HQ's key) before any hash is compared. */
+		snprintf(path, sizeof path, "%s/forged.chg", base);
+		write_export(path, v[k].signer, N[at].id, fs, 2);
+		svc_import_stats is;
+		int rc = svc_offline_import(N[at].s, path, &is);
+		svc_claim after = claim_state(at, cl[SVC_CS_AUDITED]);
+		attack(CAT_IMPERSONATE,
+		       rc != 0 || is.applied != 0 || is.quarantined != 2 ||
+		           after.status != SVC_CS_AUDITED,
+		       "a file signed %s in which HQ approves and pays shop-a's claim, imported "
+		       "at %s: %s, %zu new, %zu quarantined, claim %s",
+		       v[k].what, N[at].id, rc ? svc_errmsg() : "imported", is.applied,
+		       is.quarantined, svc_claim_status_name(after.status));
+		if (rc == 0)
+			printf("   forged export file (%s): quarantined at %s: %s\n", v[k].what,
+			       N[at].id, is.first_reason);
+		svc_errclear();
+		snap_restore(at);
+	}
 }
 
 /* ------------------------------------------------------------ revocation and expiry */

@@ -620,104 +620,179 @@ static void test_import(void)
 
 /* ------------------------------------------------------------ offline exchange */
 
+static svc_keypair *key_of(const char *name)
+{
+	PATH(dir, name);
+	svc_keypair *kp = NULL;
+	OK(svc_identity_key(dir, &kp));
+	return kp;
+}
+
+static size_t read_whole(const char *path, uint8_t *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, cap) : -1;
+	if (fd >= 0)
+		close(fd);
+	CHECK(n > 0 && (size_t)n < cap);
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void write_whole(const char *path, const uint8_t *buf, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, buf, n) == (ssize_t)n);
+	close(fd);
+}
+
+/* Copy the batches of export file `src` into `dst` under a new header:
+ * what anyone holding `kp` could write. */
+static void resign(const char *src, const char *dst, const char *signer, const char *target,
+                   const svc_keypair *kp)
+{
+	static uint8_t buf[1 << 20];
+	size_t n = read_whole(src, buf, sizeof buf), pos = 8;
+	svc_export_writer *w = NULL;
+	svc_export_header h;
+	OK(svc_export_writer_open(&w, dst));
+	while (pos + 4 <= n) {
+		uint32_t len = (uint32_t)buf[pos] << 24 | (uint32_t)buf[pos + 1] << 16 |
+		               (uint32_t)buf[pos + 2] << 8 | buf[pos + 3];
+		svc_msg m;
+		if (len == 0 || len > n - pos - 4)
+			break;
+		OK(svc_msg_decode(buf + pos + 4, len, &m));
+		OK(svc_export_writer_add(w, buf + pos + 4, len, m.u.batch.nchanges));
+		svc_msg_free(&m);
+		pos += 4 + len;
+	}
+	memset(&h, 0, sizeof h);
+	snprintf(h.signer, sizeof h.signer, "%s", signer);
+	snprintf(h.target, sizeof h.target, "%s", target);
+	OK(svc_export_writer_close(&w, kp, &h));
+}
+
 static void test_offline(void)
 {
 	printf("offline exchange\n");
-	PATH(full, "hq-full.chg");
-	PATH(for_b, "hq-for-shop-b.chg");
+	PATH(for_w, "hq-for-region-west.chg");
+	PATH(for_x, "hq-for-region-x.chg");
 	PATH(bad, "bad.chg");
+	svc_keypair *hq_kp = key_of("hq"), *re_kp = key_of("region-east");
+	svc_keypair *sa_kp = key_of("shop-a");
 	svc_import_stats st;
-	size_t count = 0;
-
-	OK(svc_offline_export(hq, full, NULL, &count));
-	CHECK_INT(count, log_len(hq));
-	OK(svc_offline_export(hq, for_b, "shop-b", &count));
-	CHECK(count < log_len(hq));
-	REFUSED(hq, svc_offline_export(hq, for_b, "shop-zz", NULL), SVC_ENOTFOUND, "shop-zz");
-
-	/* A fresh shop-b: the directory bootstraps from HQ's certificates, and
-	 * it gets its own transfer but none of shop-a's customers. */
-	svc_store *fresh = node("shop-b2", SVC_ROLE_SHOP, "region-west");
-	REFUSED(fresh, svc_offline_import(fresh, for_b, &st), SVC_EDENIED, "not enrolled");
-	enroll(fresh, "shop-b2", "region-west");
-	uint64_t before = log_len(fresh);
-	OK(svc_offline_import(fresh, for_b, &st));
-	CHECK_INT(st.applied, count);
-	CHECK_INT(log_len(fresh), before + count);
-	svc_transfer x;
+	svc_export_stats es;
 	svc_txn *t;
-	CHECK_INT(svc_txn_begin(fresh, false, &t), 0);
-	CHECK_INT(svc_transfer_get(t, xid_b, &x), 0);
-	CHECK_INT(svc_ticket_get(t, tk_a, &(svc_ticket){0}), SVC_ENOTFOUND);
-	CHECK_INT(svc_claim_get(t, claim_a, &(svc_claim){0}), SVC_ENOTFOUND);
+
+	/* The target must be a node HQ links to, and the key HQ's own. */
+	REFUSED(hq, svc_offline_export(hq, hq_kp, "shop-zz", for_w, NULL), SVC_ENOTFOUND,
+	        "shop-zz");
+	REFUSED(hq, svc_offline_export(hq, hq_kp, "shop-b", for_w, NULL), SVC_EDENIED,
+	        "takes files only from a node it links to (its upstream is region-west)");
+	REFUSED(hq, svc_offline_export(hq, sa_kp, "region-west", for_w, NULL), SVC_EKEY,
+	        "not node hq's key");
+	REFUSED(hq, svc_offline_export(hq, hq_kp, NULL, for_w, NULL), SVC_EINVAL, "--for");
+	OK(svc_offline_export(hq, hq_kp, "region-west", for_w, &es));
+	CHECK(es.changes > 0 && es.batches == 1);
+
+	/* A fresh region: not enrolled, then enrolled but not the target. */
+	svc_store *rx = node("region-x", SVC_ROLE_REGION, NULL);
+	REFUSED(rx, svc_offline_import(rx, for_w, &st), SVC_EDENIED, "not enrolled");
+	enroll(rx, "region-x", "hq");
+	REFUSED(rx, svc_offline_import(rx, for_w, &st), SVC_EDENIED,
+	        "the file is for region-west, not for this node (region-x)");
+
+	/* The directory bootstraps from HQ's file: HQ's key comes from the
+	 * bundle. Region-x gets the catalog and none of region-west's stock. */
+	OK(svc_offline_export(hq, hq_kp, "region-x", for_x, &es));
+	uint64_t before = log_len(rx);
+	OK(svc_offline_import(rx, for_x, &st));
+	CHECK_STR(st.signer, "hq");
+	CHECK_INT(st.total, es.changes);
+	CHECK_INT(st.applied, es.changes);
+	CHECK_INT(st.quarantined, 0);
+	CHECK_INT(log_len(rx), before + es.changes);
+	svc_catalog_item ci;
+	svc_peer p;
+	CHECK_INT(svc_txn_begin(rx, false, &t), 0);
+	CHECK_INT(svc_catalog_get(t, "P-100", &ci), 0);
+	CHECK_INT(svc_transfer_get(t, xid_b, &(svc_transfer){0}), SVC_ENOTFOUND);
+	/* A file is not the link: HQ's checkpoint here has not moved. */
+	CHECK_INT(svc_peer_get(t, "hq", &p), 0);
+	CHECK_INT(p.recv_lsn, 0);
 	svc_txn_abort(&t);
-	OK(svc_offline_import(fresh, for_b, &st));
+	OK(svc_offline_import(rx, for_x, &st));
 	CHECK_INT(st.applied, 0);
-	CHECK_INT(st.present, count);
+	CHECK_INT(st.present, es.changes);
 
-	/* The full export carries everything, shop-a's work included. */
-	OK(svc_offline_import(fresh, full, &st));
-	CHECK_INT(get_claim(fresh, claim_a, &(svc_claim){0}), 0);
-
-	/* Damage: a flipped byte, a truncated file, not an export at all. */
-	int fd = open(full, O_RDONLY);
+	/* Damage: a flipped byte, a truncated file, not an export at all, the
+	 * old unsigned format. */
 	static uint8_t buf[1 << 20];
-	ssize_t n = read(fd, buf, sizeof buf);
-	close(fd);
-	CHECK(n > 100);
+	size_t n = read_whole(for_x, buf, sizeof buf);
 	buf[n / 2] ^= 1;
-	fd = open(bad, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	CHECK(write(fd, buf, (size_t)n) == n);
-	close(fd);
-	REFUSED(fresh, svc_offline_import(fresh, bad, &st), SVC_EDECODE, "");
+	write_whole(bad, buf, n);
+	REFUSED(rx, svc_offline_import(rx, bad, &st), SVC_EDECODE, "");
 	buf[n / 2] ^= 1;
-	fd = open(bad, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	CHECK(write(fd, buf, (size_t)n - 10) == n - 10);
-	close(fd);
-	REFUSED(fresh, svc_offline_import(fresh, bad, &st), SVC_EDECODE, "truncated");
-	fd = open(bad, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	CHECK(write(fd, "hello, world, this is not it", 28) == 28);
-	close(fd);
-	REFUSED(fresh, svc_offline_import(fresh, bad, &st), SVC_EDECODE, "not an svcsync export");
-	REFUSED(fresh, svc_offline_import(fresh, "/nonexistent/x", &st), SVC_EIO, "nonexistent");
+	write_whole(bad, buf, n - 10);
+	REFUSED(rx, svc_offline_import(rx, bad, &st), SVC_EDECODE, "truncated");
+	write_whole(bad, (const uint8_t *)"hello, world, this is not it", 28);
+	REFUSED(rx, svc_offline_import(rx, bad, &st), SVC_EDECODE, "not an svcsync export");
+	write_whole(bad, (const uint8_t *)"SVCCHG1\n\0\0\0\0", 12);
+	REFUSED(rx, svc_offline_import(rx, bad, &st), SVC_EDECODE, "older svcsync");
+	REFUSED(rx, svc_offline_import(rx, "/nonexistent/x", &st), SVC_EIO, "nonexistent");
 
-	/* A shop that worked before it ever saw the directory: its export
-	 * lists its own tickets before the certificates it imported later. A
-	 * node that knows nobody sets the tickets aside until the certificate
-	 * arrives further down the file; without it, it refuses them all. */
+	/* Signers: a header claiming HQ but signed by another key; a region
+	 * this node does not link to; a shop it has never heard of. */
+	resign(for_x, bad, "hq", "region-x", re_kp);
+	REFUSED(rx, svc_offline_import(rx, bad, &st), SVC_ECRYPTO,
+	        "signature does not verify with hq's key");
+	resign(for_x, bad, "region-east", "region-x", re_kp);
+	REFUSED(rx, svc_offline_import(rx, bad, &st), SVC_EDENIED,
+	        "signer region-east is not linked to this node");
+	resign(for_x, bad, "shop-a", "region-x", sa_kp);
+	REFUSED(rx, svc_offline_import(rx, bad, &st), SVC_EDENIED,
+	        "signer shop-a is not in this node's directory");
+	resign(for_x, bad, "region-x", "region-x", hq_kp);
+	REFUSED(rx, svc_offline_import(rx, bad, &st), SVC_EDENIED, "signed by this node itself");
+
+	/* A shop that worked before its region heard of it: the region refuses
+	 * the file as a daemon would refuse the connection, and takes it once
+	 * HQ's directory (with the shop's certificate) has arrived. */
 	svc_store *sc = node("shop-c", SVC_ROLE_SHOP, "region-east");
 	enroll(sc, "shop-c", "region-east");
+	svc_keypair *sc_kp = key_of("shop-c");
 	svc_ticket_fields f = walk_in();
 	char tc[SVC_AGG_LEN];
 	OK(svc_local_ticket_new(sc, &f, tc));
 	OK(svc_local_ticket_note(sc, tc, "customer will bring the receipt"));
-	PATH(early, "shop-c-early.chg");
-	PATH(late, "shop-c-late.chg");
-	OK(svc_offline_export(sc, early, NULL, &count));
-	CHECK_INT(count, 2);
-	/* Its own changes coming back are recognized, certificate or not. */
-	OK(svc_offline_import(sc, early, &st));
+	PATH(sc_file, "shop-c-for-region-east.chg");
+	PATH(hq_re, "hq-for-region-east.chg");
+	OK(svc_offline_export(sc, sc_kp, "region-east", sc_file, &es));
+	CHECK_INT(es.changes, 2);
+	CHECK_INT(es.commits, 1);
+	REFUSED(re, svc_offline_import(re, sc_file, &st), SVC_EDENIED,
+	        "signer shop-c is not in this node's directory");
+	OK(svc_offline_export(hq, hq_kp, "region-east", hq_re, NULL));
+	OK(svc_offline_import(re, hq_re, &st));
+	OK(svc_offline_import(re, sc_file, &st));
+	CHECK_INT(st.total, 2);
+	CHECK_INT(st.applied, 2);
+	CHECK_INT(st.quarantined, 0);
+	svc_ticket tk;
+	OK(get_ticket(re, tc, &tk));
+	CHECK_INT(tk.notes, 1);
+	/* The shop exports again: its signed commit is reused, not re-made. */
+	OK(svc_offline_export(sc, sc_kp, "region-east", sc_file, &es));
+	CHECK_INT(es.commits, 0);
+	OK(svc_offline_import(re, sc_file, &st));
 	CHECK_INT(st.present, 2);
 	CHECK_INT(st.applied, 0);
-	OK(svc_offline_export(hq, full, NULL, NULL));
-	OK(svc_offline_import(sc, full, &st));
-	OK(svc_offline_export(sc, late, NULL, &count));
-
-	svc_store *rx = node("region-x", SVC_ROLE_REGION, NULL);
-	enroll(rx, "region-x", "hq");
-	REFUSED(rx, svc_offline_import(rx, early, &st), SVC_EDENIED,
-	        "2 changes from nodes this node has no certificate for (first: change 1, "
-	        "shop-c/1)");
-	OK(svc_offline_import(rx, late, &st));
-	CHECK_INT(st.total, count);
-	CHECK_INT(st.applied, count);
-	CHECK_INT(st.rejected, 0);
-	svc_ticket tk;
-	OK(get_ticket(rx, tc, &tk));
-	CHECK_INT(tk.notes, 1);
+	svc_keypair_destroy(&sc_kp);
+	svc_keypair_destroy(&sa_kp);
+	svc_keypair_destroy(&re_kp);
+	svc_keypair_destroy(&hq_kp);
 	svc_store_close(&rx);
 	svc_store_close(&sc);
-	svc_store_close(&fresh);
 }
 
 /* ------------------------------------------------------------ wake */

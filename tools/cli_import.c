@@ -20,6 +20,7 @@
 #include "cli.h"
 
 #include "svc_err.h"
+#include "svc_identity.h"
 #include "svc_local.h"
 #include "svc_offline.h"
 
@@ -42,18 +43,26 @@ static const char import_usage[] =
     "bad nothing is imported and the first bad line is named (FILE:LINE: field:\n"
     "reason). --check only checks, printing up to 20 bad lines on stdout.\n"
     "\n"
-    "--kind changes: apply an export file made by 'svcsync export' at another\n"
-    "node, all or nothing. Changes already here are skipped; changes from nodes\n"
-    "this node has no certificate for are refused (import HQ's directory first).\n";
+    "--kind changes: apply a file made by 'svcsync export --for THIS-NODE' at a\n"
+    "linked node (this node's upstream, or a node below this one). The file's\n"
+    "signature must verify with its signer's certified key, and the signer must\n"
+    "be neither revoked nor expired; otherwise nothing is imported and the reason\n"
+    "is printed. Its changes are then verified, authorized and, if they fail,\n"
+    "quarantined exactly as if the signer had sent them over the network.\n"
+    "Prints: N new, D already here, Q quarantined. Importing a file twice\n"
+    "changes nothing; the network link's position is never moved by a file.\n";
 
 static const char export_usage[] =
-    "usage: svcsync [--dir DIR] export --out FILE [--for NODE]\n"
+    "usage: svcsync [--dir DIR] export --for NODE --out FILE\n"
     "\n"
-    "Write this store's changes to FILE in arrival order, for another node to\n"
-    "apply with 'svcsync import --kind changes FILE' when the network is down.\n"
-    "--for limits the file to what NODE may see (the directory, the catalog and\n"
-    "its own tickets, claims and stock). The file carries no signatures: treat it\n"
-    "like the store itself.\n";
+    "Write to FILE what NODE would receive from this node over their link, for\n"
+    "NODE to apply with 'svcsync import --kind changes FILE' when the network is\n"
+    "down (a shop's week of work carried to its region on a USB stick). NODE must\n"
+    "be linked to this node: its upstream (or, from a shop, HQ above its region),\n"
+    "or a node whose upstream is this node. Pending local changes are first\n"
+    "signed into commits with this node's key (DIR/node.key), and the file is\n"
+    "signed with it too. It holds what NODE may see and no more; still, treat it\n"
+    "like the store itself (customers' names and phone numbers).\n";
 
 /* ------------------------------------------------------------ flat JSON */
 
@@ -559,16 +568,19 @@ static int import_changes(const cli_ctx *ctx, const cli_args *a, const char *pat
 		return cli_usage(a, "--check applies to --kind ticket only");
 	if ((rc = cli_open(ctx, true, &s)))
 		return rc;
-	if (svc_offline_import(s, path, &st)) {
-		svc_store_close(&s);
-		return cli_fail();
-	}
-	if (st.applied)
+	rc = svc_offline_import(s, path, &st);
+	/* Batches applied before a failure stay applied: wake the daemon for
+	 * them either way. */
+	if (st.applied || st.quarantined)
 		cli_done_write(ctx, &s);
 	else
 		svc_store_close(&s);
-	printf("imported %s: %zu changes, %zu new (%zu rejected by the rules), %zu already here\n",
-	       path, st.total, st.applied, st.rejected, st.present);
+	if (rc)
+		return cli_fail();
+	printf("imported %s from %s: %zu changes: %zu new, %zu already here, %zu quarantined\n",
+	       path, st.signer, st.total, st.applied, st.present, st.quarantined);
+	if (st.quarantined)
+		printf("first quarantined: %s (see svcsync quarantine list)\n", st.first_reason);
 	return CLI_OK;
 }
 
@@ -589,16 +601,27 @@ int cli_cmd_import(const cli_ctx *ctx, int argc, char **argv)
 int cli_cmd_export(const cli_ctx *ctx, int argc, char **argv)
 {
 	cli_args a;
-	const char *out;
+	const char *out, *for_node;
 	svc_store *s = NULL;
-	size_t count;
+	svc_keypair *kp = NULL;
+	svc_export_stats st;
 	int rc = cli_parse(&a, "export", export_usage, "out= for=", 0, argc, argv);
-	if (rc || (rc = cli_need(&a, "out", &out)) || (rc = cli_open(ctx, false, &s)))
+	if (rc || (rc = cli_need(&a, "for", &for_node)) || (rc = cli_need(&a, "out", &out)))
 		return rc;
-	rc = svc_offline_export(s, out, cli_opt(&a, "for"), &count);
-	svc_store_close(&s);
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	memset(&st, 0, sizeof st);
+	rc = svc_identity_key(ctx->dir, &kp);
+	if (!rc)
+		rc = svc_offline_export(s, kp, for_node, out, &st);
+	svc_keypair_destroy(&kp);
+	if (st.commits)
+		cli_done_write(ctx, &s);
+	else
+		svc_store_close(&s);
 	if (rc)
 		return cli_fail();
-	printf("exported %zu changes to %s\n", count, out);
+	printf("exported %zu changes for %s to %s (%zu new commits signed)\n", st.changes,
+	       for_node, out, st.commits);
 	return CLI_OK;
 }

@@ -37,7 +37,7 @@ static const char usage[] =
     "  quarantine changes refused on receipt: list\n"
     "  verify     check every hash, chain link and commit signature in the store\n"
     "  import     bulk import of tickets (JSONL) or of an export file of changes\n"
-    "  export     write this store's changes to a file, for another node to import\n"
+    "  export     write a signed file of what a linked node would receive from here\n"
     "\n"
     "Run 'svcsync COMMAND --help' for a command's options. Exit status: 0 on\n"
     "success, 2 for a malformed command line, 1 for any other failure, with a\n"

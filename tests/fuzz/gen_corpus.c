@@ -634,78 +634,48 @@ static void states(void)
 
 /* ------------------------------------------------------------ export files */
 
-struct export_buf {
-	uint8_t *data;
-	size_t len, cap;
-	uint64_t count;
-};
-
-static void export_add(struct export_buf *e, const uint8_t *p, size_t n)
+static size_t read_back(const char *path, uint8_t *buf, size_t cap)
 {
-	if (e->len + n > e->cap) {
-		e->cap = (e->len + n) * 2;
-		e->data = realloc(e->data, e->cap);
-		if (!e->data)
-			exit(1);
-	}
-	memcpy(e->data + e->len, p, n);
-	e->len += n;
-}
-
-static void export_be(struct export_buf *e, uint64_t v, int bytes)
-{
-	uint8_t b[8];
-	for (int i = 0; i < bytes; i++)
-		b[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
-	export_add(e, b, (size_t)bytes);
-}
-
-/* The changes of origins other than HQ, in HQ's arrival order: an export
- * file that imports at the fuzz target's HQ, whose own changes differ. */
-static int export_cb(const svc_logged_change *lc, void *arg)
-{
-	struct export_buf *e = arg;
-	if (strcmp(lc->c.origin, "hq") == 0)
-		return 0;
-	export_be(e, lc->len, 4);
-	export_add(e, lc->bytes, lc->len);
-	e->count++;
-	return 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		exit(1);
+	size_t len = fread(buf, 1, cap, f);
+	fclose(f);
+	return len;
 }
 
 static void exports(fuzz_node net[FUZZ_NNODES])
 {
-	struct export_buf e = {NULL, 0, 0, 0};
-	uint8_t hash[SVC_HASH_LEN];
+	static uint8_t buf[1 << 20];
 	char path[4400];
-	uint8_t buf[1 << 16];
-	size_t count;
-	FILE *f;
-	svc_txn *t;
+	svc_export_stats st;
+	svc_export_writer *w = NULL;
+	svc_export_header h;
+	size_t len;
 
-	export_add(&e, (const uint8_t *)SVC_OFFLINE_MAGIC, 8);
-	MUST(svc_txn_begin(net[FUZZ_HQ].s, false, &t));
-	MUST(svc_log_each_from(t, 1, export_cb, &e));
-	svc_txn_abort(&t);
-	export_be(&e, 0, 4);
-	export_be(&e, e.count, 8);
-	svc_hash(e.data, e.len - 12, hash);
-	export_add(&e, hash, sizeof hash);
-	put("offline", e.data, e.len, "downstream-changes");
-	put("offline", e.data, e.len - 1, "edge-trailer-cut");
-	free(e.data);
-
-	/* A real export, as svcsync export writes it (its HQ changes clash
-	 * with the target's HQ: the import must refuse it whole). */
+	/* A real export, as svcsync export writes it: shop-a's work for its
+	 * region. (The target's shop-a has another key, so as it is the file is
+	 * refused on its signature; its batches are what the target forges.) */
 	snprintf(path, sizeof path, "%s-export", net[FUZZ_SHOP].dir);
-	MUST(svc_offline_export(net[FUZZ_SHOP].s, path, NULL, &count));
-	f = fopen(path, "rb");
-	if (!f)
-		exit(1);
-	size_t len = fread(buf, 1, sizeof buf, f);
-	fclose(f);
+	MUST(svc_offline_export(net[FUZZ_SHOP].s, net[FUZZ_SHOP].kp, "region-e", path, &st));
+	len = read_back(path, buf, sizeof buf);
 	put("offline", buf, len, "export-shop-a");
+	put("offline", buf, len - 1, "edge-header-cut");
+	/* HQ's export for region-e: certificates, catalog, decisions. */
+	snprintf(path, sizeof path, "%s-export", net[FUZZ_HQ].dir);
+	MUST(svc_offline_export(net[FUZZ_HQ].s, net[FUZZ_HQ].kp, "region-e", path, &st));
+	len = read_back(path, buf, sizeof buf);
+	put("offline", buf, len, "export-hq");
+	/* A file with no batches at all. */
+	MUST(svc_export_writer_open(&w, path));
+	memset(&h, 0, sizeof h);
+	snprintf(h.signer, sizeof h.signer, "shop-a");
+	snprintf(h.target, sizeof h.target, "region-e");
+	MUST(svc_export_writer_close(&w, net[FUZZ_SHOP].kp, &h));
+	len = read_back(path, buf, sizeof buf);
+	put("offline", buf, len, "edge-no-batches");
 	put("offline", (const uint8_t *)SVC_OFFLINE_MAGIC, 8, "edge-magic-only");
+	put("offline", (const uint8_t *)"SVCCHG1\n\0\0\0\0", 12, "edge-old-format");
 }
 
 /* ------------------------------------------------------------ text inputs */
