@@ -72,7 +72,7 @@ static struct {
 } cats[CAT_COUNT_] = {
     {"authorization-matrix", 668, 0, 0},
     {"refused-live-refused-on-replay", 8, 0, 0},
-    {"impersonation", 31, 0, 0},
+    {"impersonation", 34, 0, 0},
     {"self-dealing", 43, 0, 0},
     {"revoked-key", 3, 0, 0},
     {"expired-certificate", 2, 0, 0},
