@@ -269,4 +269,58 @@ typedef int (*svc_quarantine_cb)(const svc_quarantined *q, void *arg);
 int svc_quarantine_each(svc_txn *t, svc_quarantine_cb cb, void *arg);
 int svc_quarantine_count(svc_txn *t, uint64_t *n);
 
+/* ------------------------------------------------------------ backup and restore
+ *
+ * See "Restores" at the top of svc_store.c for the mechanism. */
+
+/* Write a compacted, consistent copy of the store to `path` (a new file:
+ * an existing one is refused with SVC_EEXIST) while other processes keep
+ * using it. The copy holds the store only: the node's secret key is a
+ * separate file. *bytes receives the file's size. */
+int svc_store_backup(svc_store *s, const char *path, uint64_t *bytes);
+
+/*
+ * Install the backup `from` as the store of `dir` (no process may have the
+ * store open: the caller holds the daemon lock). The backup must be of the
+ * node whose public key is `pubkey` (the directory's node.key). The store
+ * gets a new store id and is marked restored, writes blocked, before it
+ * replaces the old one, which is kept as data.mdb.before-restore. *out
+ * receives the installed store's identity.
+ */
+int svc_store_install(const char *dir, const char *from, const uint8_t pubkey[SVC_PK_LEN],
+		      svc_self *out);
+
+typedef struct {
+	bool blocked;       /* local writes refused until the node has caught up */
+	bool target_known;  /* the upstream said how far it holds this node */
+	bool detected;      /* noticed from the upstream's summary (a plain copy) */
+	uint64_t target;    /* highest seq of this node's origin the upstream holds */
+	uint64_t head;      /* this node's own head */
+	uint64_t confirmed; /* own seqs 1..confirmed are known to be the network's */
+	uint64_t replay;    /* own changes kept aside for `svcsync restore --replay` */
+} svc_restore_state;
+
+typedef enum {
+	SVC_RESTORE_NONE,
+	SVC_RESTORE_DETECTED,  /* the store turned out to be an older copy: now blocked */
+	SVC_RESTORE_CAUGHT_UP, /* own head reached the target: writes unblocked */
+} svc_restore_event;
+
+int svc_restore_get(svc_txn *t, svc_restore_state *out);
+/* The upstream's HELLO says it holds this node's origin through seq
+ * `upstream_has`: detect a restore behind svcsync's back (and give the store
+ * a new store id), learn the target, or unblock. */
+int svc_restore_hello(svc_txn *t, uint64_t upstream_has, svc_restore_event *ev);
+/* After a batch from the upstream: unblock once the target is reached. */
+int svc_restore_progress(svc_txn *t, svc_restore_event *ev);
+/* 0 when local writes are allowed, else SVC_EDENIED with the one-line
+ * reason for the user. */
+int svc_restore_refusal(svc_txn *t);
+
+/* The replay table: own changes moved aside, oldest first, with their id.
+ * The change is valid during the callback. */
+typedef int (*svc_replay_cb)(svc_txn *t, uint64_t id, const svc_change *c, void *arg);
+int svc_replay_each(svc_txn *t, svc_replay_cb cb, void *arg);
+int svc_replay_del(svc_txn *t, uint64_t id);
+
 #endif

@@ -236,7 +236,7 @@ bool svc_sync_visible(svc_txn *t, const svc_peer_view *pv, const svc_change *c)
 	char up[SVC_ID_LEN];
 
 	if (strcmp(c->origin, pv->node) == 0)
-		return false; /* never send a peer its own changes */
+		return false; /* never send a peer its own changes (but see own_wanted) */
 	if (svc_self_get(t, &self))
 		return false;
 	if (pv->upstream) {
@@ -360,14 +360,35 @@ int svc_heads_from_hello(const svc_hello *h, svc_heads *out)
 	return 0;
 }
 
-static uint64_t heads_lookup(const svc_heads *h, const char *origin)
+static const svc_origin_head *heads_find(const svc_heads *h, const char *origin)
 {
 	if (!h || !h->n)
-		return 0;
+		return NULL;
 	svc_origin_head key;
 	snprintf(key.origin, sizeof key.origin, "%s", origin);
-	const svc_origin_head *f = bsearch(&key, h->heads, h->n, sizeof key, heads_cmp);
+	return bsearch(&key, h->heads, h->n, sizeof key, heads_cmp);
+}
+
+static uint64_t heads_lookup(const svc_heads *h, const char *origin)
+{
+	const svc_origin_head *f = heads_find(h, origin);
 	return f ? f->seq : 0;
+}
+
+/*
+ * A peer is never sent its own changes, except downward when its HELLO
+ * summary says it lacks them: a node restored from a backup fetches back
+ * what it made after the backup (see "Restores" in svc_store.c). Its summary
+ * must list its own origin for that; a summary that leaves it out asks for
+ * nothing.
+ */
+static bool own_wanted(const svc_peer_view *pv, const svc_heads *skip, const char *origin,
+		       uint64_t seq)
+{
+	if (pv->upstream || strcmp(origin, pv->node) != 0)
+		return false;
+	const svc_origin_head *f = heads_find(skip, origin);
+	return f && seq > f->seq;
 }
 
 /* ------------------------------------------------------------ build */
@@ -495,7 +516,8 @@ static bool build_want(uint64_t lsn, const char *origin, uint64_t seq, void *arg
 	struct build *b = argp;
 	if (b->scanned >= b->lim->max_scan)
 		return true; /* build_step stops the scan */
-	if (strcmp(origin, b->pv->node) == 0 || seq <= heads_lookup(b->skip, origin)) {
+	if ((strcmp(origin, b->pv->node) == 0 && !own_wanted(b->pv, b->skip, origin, seq)) ||
+	    seq <= heads_lookup(b->skip, origin)) {
 		b->scanned++;
 		b->to_lsn = lsn;
 		return false;
@@ -513,7 +535,8 @@ static int build_step(const svc_logged_change *lc, void *argp)
 		return 1;
 	}
 	if (lc->c.seq <= heads_lookup(b->skip, lc->c.origin) ||
-	    !svc_sync_visible(b->t, b->pv, &lc->c)) {
+	    (!own_wanted(b->pv, b->skip, lc->c.origin, lc->c.seq) &&
+	     !svc_sync_visible(b->t, b->pv, &lc->c))) {
 		b->to_lsn = lc->lsn;
 		return 0;
 	}
@@ -642,6 +665,9 @@ static int commit_verify(svc_txn *t, struct apply *a, size_t i)
 		return rc;
 	if (strcmp(h.origin, self.hq_node) == 0) {
 		memcpy(pk, self.hq_pubkey, SVC_PK_LEN);
+	} else if (strcmp(h.origin, self.node) == 0) {
+		/* Its own history, sent back after a restore. */
+		memcpy(pk, self.pubkey, SVC_PK_LEN);
 	} else if (svc_node_get(t, h.origin, &n) == 0) {
 		memcpy(pk, n.pubkey, SVC_PK_LEN);
 	} else {
