@@ -64,6 +64,13 @@ struct peer {
 	svc_peer_view pv;
 	svc_heads skip;
 	uint64_t applied, quarantined;
+	/* Upstream batches in flight that carry own changes: the highest own
+	 * seq of each, confirmed by an ACK without quarantine. */
+	struct {
+		uint64_t id, own_last;
+	} sent_own[SVC_LINK_WINDOW_MAX];
+	size_t nsent_own;
+	bool rehello; /* a restore was detected while applying a batch */
 };
 
 typedef struct {
@@ -140,18 +147,17 @@ static uint64_t hlc_now(svc_daemon *d)
 /* ------------------------------------------------------------ restores */
 
 /*
- * While the store is blocked after a restore, the HELLO to the upstream
- * lists this node's own origin at the seq it knows the network shares with
- * it, not at its head: the upstream then sends back everything of this node
- * above that, the changes made after the backup and the network's versions
- * of any seq a write after the restore re-used (see "Restores" in
- * svc_store.c).
+ * The HELLO to the upstream lists this node's own origin at the seq it
+ * knows the network shares with it, not at its head: the upstream then
+ * sends back everything of this node above that, the changes made after a
+ * backup and the network's versions of any seq a write after a restore
+ * re-used (see "Restores" in svc_store.c).
  */
 static int restore_heads(svc_txn *t, svc_daemon *d, svc_heads *h)
 {
 	svc_restore_state r;
 	int rc = svc_restore_get(t, &r);
-	if (rc || !r.blocked)
+	if (rc)
 		return rc;
 	for (size_t i = 0; i < h->n; i++) {
 		if (strcmp(h->heads[i].origin, d->self.node) == 0) {
@@ -170,18 +176,52 @@ static int restore_heads(svc_txn *t, svc_daemon *d, svc_heads *h)
 }
 
 struct restore_arg {
-	uint64_t upstream_has;
+	uint64_t upstream_has, confirm;
 	bool hello;
 	svc_restore_event ev;
 	svc_restore_state r;
+	uint8_t store_id[16];
 };
 
 static int restore_fn(svc_txn *t, void *argp)
 {
 	struct restore_arg *a = argp;
-	int rc = a->hello ? svc_restore_hello(t, a->upstream_has, &a->ev)
-			  : svc_restore_progress(t, &a->ev);
+	int rc;
+	if (a->confirm)
+		rc = svc_restore_confirm(t, a->confirm);
+	else if (a->hello)
+		rc = svc_restore_hello(t, a->upstream_has, &a->ev);
+	else
+		rc = svc_restore_progress(t, &a->ev);
+	svc_self self;
+	if (!rc)
+		rc = svc_self_get(t, &self);
+	if (!rc)
+		memcpy(a->store_id, self.store_id, 16);
 	return rc ? rc : svc_restore_get(t, &a->r);
+}
+
+/* The upstream acknowledged a batch without quarantining anything: it holds
+ * this node's own changes in it as they are here. */
+static void restore_acked(svc_daemon *d, struct peer *p, const svc_ack *ack)
+{
+	struct restore_arg a;
+	char tag[64];
+	size_t i;
+	for (i = 0; i < p->nsent_own; i++)
+		if (p->sent_own[i].id == ack->id)
+			break;
+	if (i == p->nsent_own)
+		return;
+	memset(&a, 0, sizeof a);
+	a.confirm = p->sent_own[i].own_last;
+	memmove(&p->sent_own[0], &p->sent_own[i + 1], (p->nsent_own - i - 1) * sizeof p->sent_own[0]);
+	p->nsent_own -= i + 1;
+	if (ack->quarantined)
+		return;
+	if (svc_store_write(d->store, restore_fn, &a))
+		svc_log(SVC_LOG_ERROR, peer_tag(p, tag, sizeof tag), "restore state: %s",
+			svc_errmsg());
 }
 
 /* Take a new store id (after a detected restore) into every link. */
@@ -221,7 +261,18 @@ static bool restore_check(svc_daemon *d, struct peer *p, const svc_hello *h)
 			svc_errmsg());
 		return false;
 	}
+	bool diverged = !a.hello && memcmp(a.store_id, d->self.store_id, 16) != 0;
 	d->restore_blocked = a.r.blocked;
+	if (diverged) {
+		/* A change sent back differed from the store's (svc_store.c). */
+		adopt_store_id(d);
+		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
+			"this store is an older copy that went on writing: %s holds other "
+			"changes of %s under the same seqs (through seq %llu); this store's are "
+			"kept aside, and local writes are blocked until the network's are back",
+			p->node, d->self.node, (unsigned long long)a.r.target);
+		return true;
+	}
 	if (a.ev == SVC_RESTORE_DETECTED) {
 		adopt_store_id(d);
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
@@ -274,6 +325,8 @@ static int op_send_hello(void *ctx, svc_link *l)
 		m.u.hello.has_your_store_id = true;
 		memcpy(m.u.hello.your_store_id, pe.store_id, 16);
 	}
+	if (p->up)
+		p->nsent_own = 0; /* a new conversation: earlier batches are sent again */
 	m.u.hello.nheads = heads.n;
 	m.u.hello.heads = heads.heads;
 	m.u.hello.hlc = hlc_now(d);
@@ -345,6 +398,10 @@ static int op_send_batch(void *ctx, svc_link *l, uint64_t id, uint64_t after, ui
 		return rc;
 	*sent = true;
 	*to_lsn = res.to_lsn;
+	if (p->up && res.own_last && p->nsent_own < sizeof p->sent_own / sizeof p->sent_own[0]) {
+		p->sent_own[p->nsent_own].id = id;
+		p->sent_own[p->nsent_own++].own_last = res.own_last;
+	}
 	note_batch(d);
 	if (res.nchanges) {
 		char tag[64];
@@ -373,8 +430,8 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 		return rc;
 	}
 	note_batch(d);
-	if (p->up && d->restore_blocked)
-		restore_check(d, p, NULL);
+	if (p->up && restore_check(d, p, NULL))
+		p->rehello = true;
 	ack->to_lsn = res.to_lsn;
 	ack->applied = res.applied;
 	ack->duplicates = res.duplicates;
@@ -389,8 +446,9 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 	if (res.quarantined)
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "quarantined: %s",
 			res.first_reason);
-	if (res.applied)
-		d->work = true; /* relay to the other links */
+	if (res.applied || (p->up && res.duplicates))
+		d->work = true; /* relay to the other links; own changes sent back
+				   may lift the hold on shipping new ones */
 	if (res.directory_changed) {
 		zap_rebuild(d);
 		enforce_directory(d);
@@ -582,6 +640,8 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 		ev = SVC_EV_BATCH;
 		break;
 	case SVC_MSG_ACK:
+		if (p->up)
+			restore_acked(p->d, p, &m.u.ack);
 		ev = SVC_EV_ACK;
 		break;
 	case SVC_MSG_PING:
@@ -601,8 +661,12 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	}
 	int rc = svc_link_handle(&p->link, ev, &m, now);
 	svc_msg_free(&m);
-	if (!rc && restored)
+	if (!rc && (restored || p->rehello)) {
+		/* Say HELLO again: the new store id, and what this node now
+		 * needs of its own history. */
+		p->rehello = false;
 		rc = svc_link_handle(&p->link, SVC_EV_CONNECTED, NULL, now);
+	}
 	if (rc) {
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "%s", svc_errmsg());
 		if (p->up) {

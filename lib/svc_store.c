@@ -55,15 +55,25 @@
  *
  *   restore         flags: blocked, target known, caught from the upstream
  *   restore_target  the highest seq of this node's origin its upstream holds
- *   own_confirmed   own seqs 1..n the upstream was last seen to hold while
- *                   nothing was restored: the prefix known to be the
- *                   network's, announced instead of the head while blocked
+ *   upstream_has    the same, as the upstream's last HELLO said
+ *   own_confirmed   own seqs 1..n known to be the network's: the upstream
+ *                   acknowledged n without quarantine, or sent it back
+ *                   unchanged (by the hash chain, 1..n-1 then match too)
+ *
+ * The HELLO to the upstream lists this node's own origin at min(head,
+ * own_confirmed), and the upstream sends a peer its own changes above the
+ * seq the peer lists for itself: normally the few changes shipped but not
+ * acknowledged before a disconnect, each a cheap duplicate. A restore is
+ * recognised in three ways: `svcsync restore` marks it; the upstream's HELLO
+ * summary holds a higher seq of this origin than the store (a plain copy of
+ * an old directory); or a change sent back differs from the store's (a
+ * plain copy that went on writing as far as the network had gone).
  *
  * While blocked, local writes are refused (svc_local_append) and the daemon
- * fetches the node's own later changes back from its upstream, which sends
- * a peer its own changes above the seq the peer's HELLO summary lists for
- * itself. The store unblocks once its own head reaches the target; local
- * seqs then continue after the highest seq the network holds.
+ * fetches the node's own later changes back. The store unblocks once its
+ * own head reaches the target; local seqs then continue after the highest
+ * seq the network holds. A detected restore also takes a new store id, so
+ * peers' positions in this node's log, which went back, start over.
  *
  * A plain copy is noticed only at the first contact with the upstream, and
  * writes made before that re-used seqs the network already holds. When the
@@ -1678,6 +1688,8 @@ static int refold_all(svc_txn *t, const char *aggregate, svc_agg_type type)
 	return del(t, state_kinds[type].db, key, agg_key(aggregate, key));
 }
 
+static int restore_diverged(svc_txn *t, uint64_t seq);
+
 /* The next free id of the replay table. */
 static int replay_next_id(svc_txn *t, uint64_t *id)
 {
@@ -1855,17 +1867,18 @@ int svc_store_apply_hashed(svc_txn *t, const uint8_t *bytes, size_t len, const s
 		 * restore: the network's is its real history, the local one
 		 * re-used the seq. (Only then: the caller checked the change
 		 * against a commit signed with this node's key.) */
-		svc_restore_state rs;
 		svc_self self;
 		bool own = svc_self_get(t, &self) == 0 && strcmp(c->origin, self.node) == 0;
-		if (!own || svc_restore_get(t, &rs) != 0 || !rs.blocked) {
+		if (!own) {
 			if (t->err)
 				return t->err;
 			return svc_errf(SVC_ECRYPTO,
 					"change %s/%llu differs from the one already stored",
 					c->origin, (unsigned long long)c->seq);
 		}
-		rc = replay_keep(t, c->origin, c->seq);
+		rc = restore_diverged(t, c->seq);
+		if (!rc)
+			rc = replay_keep(t, c->origin, c->seq);
 		if (rc)
 			return rc;
 		rc = SVC_ENOTFOUND;
@@ -2540,20 +2553,56 @@ static int new_store_id(svc_txn *t)
 	return t->err;
 }
 
+/*
+ * The network's version of own seq `seq` differs from this store's: the
+ * store is an older copy that went on writing. Block writes until the
+ * network's history is back (at least through what the upstream last said
+ * it holds), under a new store id.
+ */
+static int restore_diverged(svc_txn *t, uint64_t seq)
+{
+	svc_restore_state r;
+	uint64_t has;
+	int rc = svc_restore_get(t, &r);
+	if (!rc)
+		rc = meta_u64_or0(t, "upstream_has", &has);
+	if (rc || r.blocked)
+		return rc;
+	r.blocked = r.target_known = r.detected = true;
+	r.target = has > seq ? has : seq;
+	if (r.confirmed >= seq)
+		r.confirmed = seq - 1;
+	rc = new_store_id(t);
+	return rc ? rc : restore_put(t, &r);
+}
+
+int svc_restore_confirm(svc_txn *t, uint64_t seq)
+{
+	uint64_t confirmed;
+	int rc = meta_u64_or0(t, "own_confirmed", &confirmed);
+	if (rc || seq <= confirmed)
+		return rc;
+	return meta_put_u64(t, "own_confirmed", seq);
+}
+
 int svc_restore_hello(svc_txn *t, uint64_t upstream_has, svc_restore_event *ev)
 {
 	svc_restore_state r;
+	uint64_t had;
 	*ev = SVC_RESTORE_NONE;
 	int rc = svc_restore_get(t, &r);
+	if (!rc)
+		rc = meta_u64_or0(t, "upstream_has", &had);
+	if (!rc && had != upstream_has)
+		rc = meta_put_u64(t, "upstream_has", upstream_has);
 	if (rc)
 		return rc;
 	if (!r.blocked) {
-		if (upstream_has <= r.head) {
-			if (upstream_has == r.confirmed)
-				return 0;
-			r.confirmed = upstream_has;
-			return restore_put(t, &r);
-		}
+		/* Holding as many is no proof of holding the same: the
+		 * upstream sends back what lies above `confirmed`, and a
+		 * different version there is caught on arrival. */
+		if (upstream_has <= r.head)
+			return 0;
 		/* The network holds more of this node's history than this
 		 * store: it was copied back from an older state. */
 		r.blocked = r.target_known = r.detected = true;

@@ -297,6 +297,10 @@ typedef struct {
 	uint64_t target;    /* highest seq of this node's origin the upstream holds */
 	uint64_t head;      /* this node's own head */
 	uint64_t confirmed; /* own seqs 1..confirmed are known to be the network's */
+	/* A HELLO to the upstream lists this node's own origin at
+	 * min(head, confirmed), so the upstream sends back what lies above and a
+	 * store that went back in time and wrote again is caught by the first
+	 * own change that differs. */
 	uint64_t replay;    /* own changes kept aside for `svcsync restore --replay` */
 } svc_restore_state;
 
@@ -311,6 +315,10 @@ int svc_restore_get(svc_txn *t, svc_restore_state *out);
  * `upstream_has`: detect a restore behind svcsync's back (and give the store
  * a new store id), learn the target, or unblock. */
 int svc_restore_hello(svc_txn *t, uint64_t upstream_has, svc_restore_event *ev);
+/* The upstream holds this node's own seq `seq` exactly as this store does
+ * (it acknowledged it without quarantine, or sent it back unchanged): by the
+ * hash chain, so it holds 1..seq too. */
+int svc_restore_confirm(svc_txn *t, uint64_t seq);
 /* After a batch from the upstream: unblock once the target is reached. */
 int svc_restore_progress(svc_txn *t, svc_restore_event *ev);
 /* 0 when local writes are allowed, else SVC_EDENIED with the one-line

@@ -410,7 +410,8 @@ struct build {
 	commit_ref *refs;
 	size_t ncommits, cap_commits;
 	size_t bytes, scanned;
-	uint64_t to_lsn;
+	uint64_t to_lsn, own_last;
+	uint64_t own_hold; /* upward: own changes above this wait (0: none wait) */
 	bool more, blocked;
 	int err;
 };
@@ -471,6 +472,8 @@ static int add_change(struct build *b, const svc_logged_change *lc)
 	b->changes[b->nchanges].data = lc->bytes;
 	b->changes[b->nchanges].len = lc->len;
 	b->nchanges++;
+	if (strcmp(lc->c.origin, b->self.node) == 0 && lc->c.seq > b->own_last)
+		b->own_last = lc->c.seq;
 	if (need_commit) {
 		if (b->ncommits == b->cap_commits) {
 			size_t n = b->cap_commits ? b->cap_commits * 2 : 16;
@@ -534,6 +537,8 @@ static int build_step(const svc_logged_change *lc, void *argp)
 		b->more = true;
 		return 1;
 	}
+	if (b->own_hold && lc->c.seq > b->own_hold && strcmp(lc->c.origin, b->self.node) == 0)
+		return 1; /* not past this change: it goes once the hold is lifted */
 	if (lc->c.seq <= heads_lookup(b->skip, lc->c.origin) ||
 	    (!own_wanted(b->pv, b->skip, lc->c.origin, lc->c.seq) &&
 	     !svc_sync_visible(b->t, b->pv, &lc->c))) {
@@ -584,6 +589,20 @@ int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
 	b.lim = lim;
 	b.to_lsn = after_lsn;
 	rc = svc_self_get(t, &b.self);
+	if (!rc && pv->upstream) {
+		/*
+		 * The upstream holds this node's origin through seq X. Until
+		 * this node knows that those X are its own (see "Restores" in
+		 * svc_store.c), a later own change would be chained to
+		 * something the upstream may not hold: hold it back until the
+		 * upstream has sent the unconfirmed ones back.
+		 */
+		svc_restore_state r;
+		uint64_t x = heads_lookup(skip, b.self.node);
+		rc = svc_restore_get(t, &r);
+		if (!rc && x > r.confirmed)
+			b.own_hold = x;
+	}
 	if (!rc) {
 		rc = svc_log_each_from_want(t, after_lsn + 1, build_want, build_step, &b);
 		if (rc == 1)
@@ -607,6 +626,7 @@ int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
 	res->ncommits = b.ncommits;
 	res->more = b.more;
 	res->blocked = b.blocked;
+	res->own_last = b.own_last;
 	free(b.changes);
 	free(b.commits);
 	free(b.refs);
@@ -720,6 +740,16 @@ static bool from_subtree(svc_txn *t, const svc_peer_view *pv, const char *origin
 	return strcmp(up, pv->node) == 0;
 }
 
+/* This node's own change, sent back by its upstream and now held here as
+ * the network holds it (see "Restores" in svc_store.c). */
+static int own_returned(svc_txn *t, struct apply *a, const svc_change *c)
+{
+	svc_self self;
+	if (!a->pv->upstream || svc_self_get(t, &self) != 0 || strcmp(c->origin, self.node) != 0)
+		return svc_txn_err(t);
+	return svc_restore_confirm(t, c->seq);
+}
+
 static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 {
 	char reason[SVC_REASON_LEN];
@@ -742,7 +772,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 	rc = svc_change_hash(t, c.origin, c.seq, have);
 	if (rc == 0 && memcmp(hash, have, SVC_HASH_LEN) == 0) {
 		a->res->duplicates++;
-		return 0;
+		return own_returned(t, a, &c);
 	}
 	if (rc && rc != SVC_ENOTFOUND)
 		return rc;
@@ -813,6 +843,9 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 		return quarantine(t, a, blob, svc_errmsg());
 	}
 	a->res->applied++;
+	rc = own_returned(t, a, &c);
+	if (rc)
+		return rc;
 	if (c.kind == SVC_CK_NODE_CERT || c.kind == SVC_CK_NODE_REVOKE)
 		a->res->directory_changed = true;
 	if (ci >= 0 && !a->cc[ci].stored) {
