@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cli_net_restore: a shop restored from an older copy never forks its history.
 #
-# HQ, region-1 and shop-1, each its own svcsyncd on loopback.
+# HQ, region-1 and shop-1, each its own svcsyncd on loopback (sections run
+# in the order c, b, a: the first two need no new command).
 #  a. `svcsync backup` while the shop runs, more work, `svcsync restore`
 #     (refused while the daemon runs; writes refused after it): on restart
 #     the shop fetches its own later changes back from region-1, writes
@@ -56,45 +57,6 @@ net_region region-1
 net_shop shop-1 region-1
 start_all
 net_quiesce $W
-
-section "a. backup while running, restore, restart online"
-A1=$(ticket shop-1 "Before backup")
-wait_until $W has_ticket hq "$A1"
-out=$(sv shop-1 backup --out "$T/shop-1.bak")
-assert_match "$out" "^wrote $T/shop-1.bak: the store of node shop-1, [0-9]+ bytes" "backup output"
-err=$("$S" --dir "$T/shop-1" backup --out "$T/shop-1.bak" 2>&1) && rc=0 || rc=$?
-assert_eq "$rc" 1 "second backup onto the same file"
-assert_match "$err" "refusing to overwrite it" "second backup's refusal"
-A2=$(ticket shop-1 "After backup one")
-A3=$(ticket shop-1 "After backup two")
-sv shop-1 ticket status "$A2" accepted >/dev/null
-net_quiesce $W
-HQ_HEAD=$(own_head hq)
-err=$("$S" --dir "$T/shop-1" restore --from "$T/shop-1.bak" 2>&1) && rc=0 || rc=$?
-assert_eq "$rc" 1 "restore while the daemon runs"
-assert_match "$err" "svcsyncd \\(pid [0-9]+\\) is running on .*: stop it before restoring" \
-	"restore's refusal while the daemon runs"
-stop shop-1
-out=$(sv shop-1 restore --from "$T/shop-1.bak")
-assert_match "$out" "restored node shop-1 from .* under a new store id" "restore output"
-err=$("$S" --dir "$T/shop-1" ticket new --kind repair --customer X --phone 13912345678 \
-	--product AC-1 --fault x 2>&1) && rc=0 || rc=$?
-assert_eq "$rc" 1 "a write after the restore"
-assert_eq "$err" "svcsync: node shop-1 was restored from a backup; writes are blocked until it has fetched its own later changes from region-1 (start svcsyncd, or see svcsync status)" \
-	"the write's refusal"
-assert_eq "$(restore_state)" restored "status after the restore"
-sv shop-1 status | grep -q '^restore      restored from a backup: writes blocked' ||
-	fail "status text: $(sv shop-1 status)"
-ok
-start shop-1
-wait_until $W blocked_false
-assert_grep "$T/shop-1.log" "caught up after the restore: own changes through seq $HQ_HEAD are back" \
-	"catch-up log line"
-for id in "$A2" "$A3"; do wait_until $W has_ticket shop-1 "$id"; done
-A4=$(ticket shop-1 "After the restore")
-assert_eq "$A4" "T-shop-1-$((HQ_HEAD + 1))" "first ticket after the restore"
-wait_until $W has_ticket hq "$A4"
-check_network "a"
 
 section "c. a plain cp -a of an old directory"
 stop shop-1
@@ -163,4 +125,43 @@ wait_json $W hq '[n["text"] for n in j["notes"]]' \
 	"['offline note']" ticket show "$NEW"
 assert_eq "$(json_val shop-1 'j["restore"]["replay_pending"]' status)" 0 "kept aside after the replay"
 check_network "b, after the replay"
+section "a. backup while running, restore, restart online"
+A1=$(ticket shop-1 "Before backup")
+wait_until $W has_ticket hq "$A1"
+out=$(sv shop-1 backup --out "$T/shop-1.bak")
+assert_match "$out" "^wrote $T/shop-1.bak: the store of node shop-1, [0-9]+ bytes" "backup output"
+err=$("$S" --dir "$T/shop-1" backup --out "$T/shop-1.bak" 2>&1) && rc=0 || rc=$?
+assert_eq "$rc" 1 "second backup onto the same file"
+assert_match "$err" "refusing to overwrite it" "second backup's refusal"
+A2=$(ticket shop-1 "After backup one")
+A3=$(ticket shop-1 "After backup two")
+sv shop-1 ticket status "$A2" accepted >/dev/null
+net_quiesce $W
+HQ_HEAD=$(own_head hq)
+err=$("$S" --dir "$T/shop-1" restore --from "$T/shop-1.bak" 2>&1) && rc=0 || rc=$?
+assert_eq "$rc" 1 "restore while the daemon runs"
+assert_match "$err" "svcsyncd \\(pid [0-9]+\\) is running on .*: stop it before restoring" \
+	"restore's refusal while the daemon runs"
+stop shop-1
+out=$(sv shop-1 restore --from "$T/shop-1.bak")
+assert_match "$out" "restored node shop-1 from .* under a new store id" "restore output"
+err=$("$S" --dir "$T/shop-1" ticket new --kind repair --customer X --phone 13912345678 \
+	--product AC-1 --fault x 2>&1) && rc=0 || rc=$?
+assert_eq "$rc" 1 "a write after the restore"
+assert_eq "$err" "svcsync: node shop-1 was restored from a backup; writes are blocked until it has fetched its own later changes from region-1 (start svcsyncd, or see svcsync status)" \
+	"the write's refusal"
+assert_eq "$(restore_state)" restored "status after the restore"
+sv shop-1 status | grep -q '^restore      restored from a backup: writes blocked' ||
+	fail "status text: $(sv shop-1 status)"
+ok
+start shop-1
+wait_until $W blocked_false
+assert_grep "$T/shop-1.log" "caught up after the restore: own changes through seq $HQ_HEAD are back" \
+	"catch-up log line"
+for id in "$A2" "$A3"; do wait_until $W has_ticket shop-1 "$id"; done
+A4=$(ticket shop-1 "After the restore")
+assert_eq "$A4" "T-shop-1-$((HQ_HEAD + 1))" "first ticket after the restore"
+wait_until $W has_ticket hq "$A4"
+check_network "a"
+
 net_done
