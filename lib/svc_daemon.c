@@ -157,8 +157,8 @@ static int restore_heads(svc_txn *t, svc_daemon *d, svc_heads *h)
 {
 	svc_restore_state r;
 	int rc = svc_restore_get(t, &r);
-	if (rc)
-		return rc;
+	if (rc || (!r.confirmed_known && !r.blocked))
+		return rc; /* a store from before confirmations: its head, as before */
 	for (size_t i = 0; i < h->n; i++) {
 		if (strcmp(h->heads[i].origin, d->self.node) == 0) {
 			if (h->heads[i].seq > r.confirmed)

@@ -2509,8 +2509,14 @@ int svc_restore_get(svc_txn *t, svc_restore_state *out)
 	int rc = meta_u64_or0(t, "restore", &flags);
 	if (!rc)
 		rc = meta_u64_or0(t, "restore_target", &out->target);
-	if (!rc)
-		rc = meta_u64_or0(t, "own_confirmed", &out->confirmed);
+	if (!rc) {
+		rc = meta_get_u64(t, "own_confirmed", &out->confirmed);
+		out->confirmed_known = rc == 0;
+		if (rc == SVC_ENOTFOUND) {
+			svc_errclear();
+			rc = t->err;
+		}
+	}
 	if (!rc)
 		rc = svc_self_get(t, &self);
 	if (!rc)
@@ -2600,7 +2606,11 @@ int svc_restore_hello(svc_txn *t, uint64_t upstream_has, svc_restore_event *ev)
 	if (!r.blocked) {
 		/* Holding as many is no proof of holding the same: the
 		 * upstream sends back what lies above `confirmed`, and a
-		 * different version there is caught on arrival. */
+		 * different version there is caught on arrival. A store
+		 * written before confirmations were kept starts from what the
+		 * upstream holds, as it trusted before. */
+		if (!r.confirmed_known && upstream_has <= r.head)
+			return meta_put_u64(t, "own_confirmed", upstream_has);
 		if (upstream_has <= r.head)
 			return 0;
 		/* The network holds more of this node's history than this

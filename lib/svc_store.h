@@ -297,6 +297,7 @@ typedef struct {
 	uint64_t target;    /* highest seq of this node's origin the upstream holds */
 	uint64_t head;      /* this node's own head */
 	uint64_t confirmed; /* own seqs 1..confirmed are known to be the network's */
+	bool confirmed_known; /* false in a store written before confirmations */
 	/* A HELLO to the upstream lists this node's own origin at
 	 * min(head, confirmed), so the upstream sends back what lies above and a
 	 * store that went back in time and wrote again is caught by the first

@@ -600,7 +600,7 @@ int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
 		svc_restore_state r;
 		uint64_t x = heads_lookup(skip, b.self.node);
 		rc = svc_restore_get(t, &r);
-		if (!rc && x > r.confirmed)
+		if (!rc && r.confirmed_known && x > r.confirmed)
 			b.own_hold = x;
 	}
 	if (!rc) {
