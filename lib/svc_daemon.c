@@ -255,6 +255,20 @@ static bool restore_check(svc_daemon *d, struct peer *p, const svc_hello *h)
 		for (size_t i = 0; i < h->nheads; i++)
 			if (strcmp(h->heads[i].origin, d->self.node) == 0)
 				a.upstream_has = h->heads[i].seq;
+	} else if (!d->restore_blocked) {
+		/* After a batch, only a change sent back that differed can have
+		 * changed anything (a new store id): a read tells. */
+		svc_txn *t;
+		svc_self self;
+		bool same = false;
+		if (svc_txn_begin(d->store, false, &t) == 0) {
+			same = svc_self_get(t, &self) == 0 &&
+			       memcmp(self.store_id, d->self.store_id, 16) == 0;
+			svc_txn_abort(&t);
+		}
+		svc_errclear();
+		if (same)
+			return false;
 	}
 	if (svc_store_write(d->store, restore_fn, &a)) {
 		svc_log(SVC_LOG_ERROR, peer_tag(p, tag, sizeof tag), "restore state: %s",

@@ -2750,6 +2750,14 @@ static int install_fn(svc_txn *t, void *argp)
 		return svc_errf(SVC_EKEY, "the backup is of node %s, whose key is not this "
 					  "directory's node.key",
 				a->self.node);
+	/* A restored node catches up from its upstream. HQ has none, and its
+	 * later changes exist below it only filtered: no node could give them
+	 * all back. */
+	if (!a->self.upstream[0])
+		return svc_errf(SVC_EINVAL,
+				"node %s has no upstream to fetch its later changes back from: "
+				"restoring it from a backup would re-issue seqs the network holds",
+				a->self.node);
 	rc = svc_restore_get(t, &r);
 	if (!rc)
 		rc = new_store_id(t);
@@ -2796,7 +2804,7 @@ int svc_store_install(const char *dir, const char *from, const uint8_t pubkey[SV
 		rc = svc_errf(SVC_EIO, "%s: %s", data, strerror(errno));
 	if (!rc)
 		unlink(lock); /* the old store's reader table; no process has it open */
-	if (rc && rc != SVC_EKEY && rc != SVC_EIO && rc != SVC_EFULL)
+	if (rc && rc != SVC_EKEY && rc != SVC_EINVAL && rc != SVC_EIO && rc != SVC_EFULL)
 		svc_errctx(rc, "%s is not a usable svcsync backup", from);
 	unlink(tmpdata);
 	unlink(tmplock);

@@ -2,7 +2,7 @@
 # cli_net_restore: a shop restored from an older copy never forks its history.
 #
 # HQ, region-1 and shop-1, each its own svcsyncd on loopback (sections run
-# in the order c, b, a: the first two need no new command).
+# in the order c, b, b2, a: the first three need no new command).
 #  a. `svcsync backup` while the shop runs, more work, `svcsync restore`
 #     (refused while the daemon runs; writes refused after it): on restart
 #     the shop fetches its own later changes back from region-1, writes
@@ -10,9 +10,10 @@
 #  c. A plain `cp -a` of an old directory put back: caught at the first
 #     contact with region-1 from its heads summary (log line, status),
 #     blocked, then caught up.
-#  b. The same, with a ticket written offline before the restart: it re-used
-#     a seq the network holds, so it is kept aside, never shipped; after
-#     catching up `svcsync restore --replay` re-enters it under a new seq.
+#  b. The same, with tickets written offline before the restart, more than
+#     the network went on to hold (b) and fewer (b2): they re-used seqs the
+#     network holds, so they are kept aside, never shipped; after catching
+#     up `svcsync restore --replay` re-enters them under new seqs.
 # In each: no acknowledged change lost (the shop's tickets against HQ's), no
 # seq reused (HQ's log of shop-1 is dense and unique, its quarantine empty),
 # and `svcsync verify` clean at every node.
@@ -125,6 +126,34 @@ wait_json $W hq '[n["text"] for n in j["notes"]]' \
 	"['offline note']" ticket show "$NEW"
 assert_eq "$(json_val shop-1 'j["restore"]["replay_pending"]' status)" 0 "kept aside after the replay"
 check_network "b, after the replay"
+section "b2. the same with fewer offline writes than the network holds after the copy"
+stop shop-1
+rm -rf "$T/shop-1.copy"
+cp -a "$T/shop-1" "$T/shop-1.copy"
+start shop-1
+E1=$(ticket shop-1 "Network three")
+E2=$(ticket shop-1 "Network four")
+net_quiesce $W
+HQ_HEAD=$(own_head hq)
+stop shop-1
+rm -rf "$T/shop-1"
+cp -a "$T/shop-1.copy" "$T/shop-1"
+B3=$(ticket shop-1 "Written offline three")
+assert_eq "$B3" "$E1" "the offline ticket's id (a re-used seq)"
+start shop-1
+wait_until $W grep -q "this store is an older copy: region-1 holds shop-1's changes through seq $HQ_HEAD, the store only through $((HQ_HEAD - 1))" "$T/shop-1.log"
+ok
+wait_until $W blocked_false
+for id in "$E1" "$E2"; do wait_until $W has_ticket shop-1 "$id"; done
+assert_eq "$(jget shop-1 'j["customer"]' ticket show "$E1")" "Network three" "shop-1's $E1"
+assert_eq "$(json_val shop-1 'j["restore"]["replay_pending"]' status)" 1 "changes kept aside"
+out=$(sv shop-1 restore --replay)
+assert_match "$out" "re-entered seq $((HQ_HEAD - 1)) as $((HQ_HEAD + 1)): ticket.open T-shop-1-$((HQ_HEAD + 1)) \\(was $E1\\)" "replay output"
+wait_until $W has_ticket hq "T-shop-1-$((HQ_HEAD + 1))"
+assert_eq "$(jget hq 'j["customer"]' ticket show "T-shop-1-$((HQ_HEAD + 1))")" "Written offline three" \
+	"HQ's replayed ticket"
+check_network "b2"
+
 section "a. backup while running, restore, restart online"
 A1=$(ticket shop-1 "Before backup")
 wait_until $W has_ticket hq "$A1"
