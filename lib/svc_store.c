@@ -153,6 +153,7 @@ struct svc_txn {
 	bool self_loaded;
 	svc_self self;
 	bool writes_allowed; /* no restore blocks local writes (checked once) */
+	bool own_returns;    /* own changes from the upstream may replace divergent ones */
 
 	bool lsn_loaded;
 	uint64_t lsn; /* last used */
@@ -242,6 +243,11 @@ int svc_txn_fail(svc_txn *t, int code)
 int svc_txn_err(const svc_txn *t)
 {
 	return t->err;
+}
+
+void svc_txn_own_returns(svc_txn *t)
+{
+	t->own_returns = true;
 }
 
 svc_store *svc_txn_store(svc_txn *t)
@@ -1868,7 +1874,8 @@ int svc_store_apply_hashed(svc_txn *t, const uint8_t *bytes, size_t len, const s
 		 * re-used the seq. (Only then: the caller checked the change
 		 * against a commit signed with this node's key.) */
 		svc_self self;
-		bool own = svc_self_get(t, &self) == 0 && strcmp(c->origin, self.node) == 0;
+		bool own = t->own_returns && svc_self_get(t, &self) == 0 &&
+			   strcmp(c->origin, self.node) == 0;
 		if (!own) {
 			if (t->err)
 				return t->err;

@@ -71,6 +71,11 @@ int svc_txn_err(const svc_txn *t);
 /* Set the sticky error (returns code). */
 int svc_txn_fail(svc_txn *t, int code);
 svc_store *svc_txn_store(svc_txn *t);
+/* In this transaction, a change of this node's own origin that differs from
+ * the stored one is the network's history coming back after a restore, not
+ * a forgery: the caller checked it against a commit signed with this node's
+ * key, received from its upstream (see "Restores" in svc_store.c). */
+void svc_txn_own_returns(svc_txn *t);
 
 /* Run fn(t, arg) in a write transaction and commit it; grows the map and
  * re-runs fn when the map is full. A non-zero return from fn aborts. */

@@ -866,6 +866,8 @@ static int apply_fn(svc_txn *t, void *argp)
 	int rc;
 
 	memset(a->res, 0, sizeof *a->res);
+	if (a->pv->upstream)
+		svc_txn_own_returns(t); /* apply_one checks every commit's signature */
 	for (size_t i = 0; i < a->b->ncommits; i++) {
 		a->cc[i].state = 0;
 		a->cc[i].stored = false;

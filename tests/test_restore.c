@@ -2,7 +2,8 @@
  * test_restore: a store that went back in time, at the store level.
  *
  * A backup installed with svc_store_install is blocked under a new store id
- * and refuses local writes. A plain copy of an old store that wrote on, as
+ * and refuses local writes. Another version of an own change is refused
+ * unless it comes from the upstream, signature checked. A plain copy of an old store that wrote on, as
  * far as the network had gone and beyond, meets the network's version of
  * its own re-used seq: its own changes from that seq on move to the replay
  * table in the same transaction, their stock effects are reversed, the
@@ -157,6 +158,7 @@ static void take(svc_store *s, uint64_t seq, struct net_change *out)
 
 struct apply_arg {
 	const struct net_change *n;
+	bool from_upstream;
 	int rc;
 };
 
@@ -164,6 +166,8 @@ static int apply_fn(svc_txn *t, void *argp)
 {
 	struct apply_arg *a = argp;
 	uint8_t hash[SVC_HASH_LEN];
+	if (a->from_upstream)
+		svc_txn_own_returns(t);
 	a->rc = svc_store_apply(t, a->n->bytes, a->n->len, &a->n->c, true, hash);
 	return a->rc < 0 ? a->rc : 0;
 }
@@ -273,8 +277,16 @@ int main(void)
 	CHECK_INT(h.ev, SVC_RESTORE_NONE);
 	CHECK(!state(s).blocked);
 
-	/* The network's seq 3 arrives: the copy's 3..7 move aside. */
-	struct apply_arg a = {&n3, 0};
+	/* From anywhere but the upstream (an import file), another version
+	 * of an own change is refused as before. */
+	struct apply_arg a = {&n3, false, 0};
+	CHECK_INT(svc_store_write(s, apply_fn, &a), SVC_ECRYPTO);
+	CHECK(!state(s).blocked);
+	CHECK_INT(state(s).head, 7);
+
+	/* The network's seq 3 arrives from the upstream: the copy's 3..7 move
+	 * aside. */
+	a.from_upstream = true;
 	CHECK_INT(svc_store_write(s, apply_fn, &a), 0);
 	CHECK_INT(a.rc, 0);
 	r = state(s);
