@@ -64,6 +64,13 @@ struct peer {
 	svc_peer_view pv;
 	svc_heads skip;
 	uint64_t applied, quarantined;
+	/* Upstream batches in flight that carry own changes: the highest own
+	 * seq of each, confirmed by an ACK without quarantine. */
+	struct {
+		uint64_t id, own_last;
+	} sent_own[SVC_LINK_WINDOW_MAX];
+	size_t nsent_own;
+	bool rehello; /* a restore was detected while applying a batch */
 };
 
 typedef struct {
@@ -95,6 +102,7 @@ struct svc_daemon {
 	uint64_t zap_expiry;     /* earliest not_after in the table (0: none) */
 
 	bool work;               /* local changes or relayed ones to ship */
+	bool restore_blocked;    /* restored: fetching own changes back from upstream */
 	uint64_t last_lsn;       /* arrival log position last seen */
 	uint64_t next_tick, next_status, next_watchdog, next_zap, watchdog_usec;
 	unsigned batches_since_release; /* batches built or applied */
@@ -136,6 +144,168 @@ static uint64_t hlc_now(svc_daemon *d)
 	return svc_hlc_now_ms() << 16;
 }
 
+/* ------------------------------------------------------------ restores */
+
+/*
+ * The HELLO to the upstream lists this node's own origin at the seq it
+ * knows the network shares with it, not at its head: the upstream then
+ * sends back everything of this node above that, the changes made after a
+ * backup and the network's versions of any seq a write after a restore
+ * re-used (see "Restores" in svc_store.c).
+ */
+static int restore_heads(svc_txn *t, svc_daemon *d, svc_heads *h)
+{
+	svc_restore_state r;
+	int rc = svc_restore_get(t, &r);
+	if (rc || (!r.confirmed_known && !r.blocked))
+		return rc; /* a store from before confirmations: its head, as before */
+	for (size_t i = 0; i < h->n; i++) {
+		if (strcmp(h->heads[i].origin, d->self.node) == 0) {
+			if (h->heads[i].seq > r.confirmed)
+				h->heads[i].seq = r.confirmed;
+			return 0;
+		}
+	}
+	svc_origin_head *v = realloc(h->heads, (h->n + 1) * sizeof *v);
+	if (!v)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	h->heads = v;
+	snprintf(v[h->n].origin, sizeof v[h->n].origin, "%s", d->self.node);
+	v[h->n++].seq = r.confirmed;
+	return 0;
+}
+
+struct restore_arg {
+	uint64_t upstream_has, confirm;
+	bool hello;
+	svc_restore_event ev;
+	svc_restore_state r;
+	uint8_t store_id[16];
+};
+
+static int restore_fn(svc_txn *t, void *argp)
+{
+	struct restore_arg *a = argp;
+	int rc;
+	if (a->confirm)
+		rc = svc_restore_confirm(t, a->confirm);
+	else if (a->hello)
+		rc = svc_restore_hello(t, a->upstream_has, &a->ev);
+	else
+		rc = svc_restore_progress(t, &a->ev);
+	svc_self self;
+	if (!rc)
+		rc = svc_self_get(t, &self);
+	if (!rc)
+		memcpy(a->store_id, self.store_id, 16);
+	return rc ? rc : svc_restore_get(t, &a->r);
+}
+
+/* The upstream acknowledged a batch without quarantining anything: it holds
+ * this node's own changes in it as they are here. */
+static void restore_acked(svc_daemon *d, struct peer *p, const svc_ack *ack)
+{
+	struct restore_arg a;
+	char tag[64];
+	size_t i;
+	for (i = 0; i < p->nsent_own; i++)
+		if (p->sent_own[i].id == ack->id)
+			break;
+	if (i == p->nsent_own)
+		return;
+	memset(&a, 0, sizeof a);
+	a.confirm = p->sent_own[i].own_last;
+	memmove(&p->sent_own[0], &p->sent_own[i + 1], (p->nsent_own - i - 1) * sizeof p->sent_own[0]);
+	p->nsent_own -= i + 1;
+	if (ack->quarantined)
+		return;
+	if (svc_store_write(d->store, restore_fn, &a))
+		svc_log(SVC_LOG_ERROR, peer_tag(p, tag, sizeof tag), "restore state: %s",
+			svc_errmsg());
+}
+
+/* Take a new store id (after a detected restore) into every link. */
+static void adopt_store_id(svc_daemon *d)
+{
+	svc_txn *t;
+	if (svc_txn_begin(d->store, false, &t))
+		return;
+	if (svc_self_get(t, &d->self) == 0) {
+		if (d->upstream)
+			memcpy(d->upstream->link.my_store_id, d->self.store_id, 16);
+		for (size_t i = 0; i < d->ndowns; i++)
+			memcpy(d->downs[i]->link.my_store_id, d->self.store_id, 16);
+	}
+	svc_txn_abort(&t);
+}
+
+/*
+ * Compare what the upstream holds of this node's own origin (its HELLO, or
+ * nothing new for a batch) with the store. Returns true when the store was
+ * found to be an older copy: the caller then says HELLO again, announcing
+ * the new store id and asking for this node's own history back.
+ */
+static bool restore_check(svc_daemon *d, struct peer *p, const svc_hello *h)
+{
+	struct restore_arg a;
+	char tag[64];
+	memset(&a, 0, sizeof a);
+	if (h) {
+		a.hello = true;
+		for (size_t i = 0; i < h->nheads; i++)
+			if (strcmp(h->heads[i].origin, d->self.node) == 0)
+				a.upstream_has = h->heads[i].seq;
+	} else if (!d->restore_blocked) {
+		/* After a batch, only a change sent back that differed can have
+		 * changed anything (a new store id): a read tells. */
+		svc_txn *t;
+		svc_self self;
+		bool same = false;
+		if (svc_txn_begin(d->store, false, &t) == 0) {
+			same = svc_self_get(t, &self) == 0 &&
+			       memcmp(self.store_id, d->self.store_id, 16) == 0;
+			svc_txn_abort(&t);
+		}
+		svc_errclear();
+		if (same)
+			return false;
+	}
+	if (svc_store_write(d->store, restore_fn, &a)) {
+		svc_log(SVC_LOG_ERROR, peer_tag(p, tag, sizeof tag), "restore state: %s",
+			svc_errmsg());
+		return false;
+	}
+	bool diverged = !a.hello && memcmp(a.store_id, d->self.store_id, 16) != 0;
+	d->restore_blocked = a.r.blocked;
+	if (diverged) {
+		/* A change sent back differed from the store's (svc_store.c). */
+		adopt_store_id(d);
+		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
+			"this store is an older copy that went on writing: %s holds other "
+			"changes of %s under the same seqs (through seq %llu); this store's are "
+			"kept aside, and local writes are blocked until the network's are back",
+			p->node, d->self.node, (unsigned long long)a.r.target);
+		return true;
+	}
+	if (a.ev == SVC_RESTORE_DETECTED) {
+		adopt_store_id(d);
+		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
+			"this store is an older copy: %s holds %s's changes through seq %llu, the "
+			"store only through %llu; local writes are blocked until they are fetched "
+			"back",
+			p->node, d->self.node, (unsigned long long)a.r.target,
+			(unsigned long long)a.r.head);
+		return true;
+	}
+	if (a.ev == SVC_RESTORE_CAUGHT_UP)
+		svc_log(SVC_LOG_INFO, peer_tag(p, tag, sizeof tag),
+			"caught up after the restore: own changes through seq %llu are back; "
+			"local writes allowed again%s",
+			(unsigned long long)a.r.target,
+			a.r.replay ? " (changes kept aside: svcsync restore --replay)" : "");
+	return false;
+}
+
 /* ------------------------------------------------------------ link ops */
 
 static int op_send_hello(void *ctx, svc_link *l)
@@ -154,6 +324,8 @@ static int op_send_hello(void *ctx, svc_link *l)
 	rc = svc_peer_get(t, p->node, &pe);
 	if (!rc)
 		rc = svc_sync_heads(t, &heads);
+	if (!rc && p->up)
+		rc = restore_heads(t, d, &heads);
 	svc_txn_abort(&t);
 	if (rc)
 		return rc;
@@ -167,6 +339,8 @@ static int op_send_hello(void *ctx, svc_link *l)
 		m.u.hello.has_your_store_id = true;
 		memcpy(m.u.hello.your_store_id, pe.store_id, 16);
 	}
+	if (p->up)
+		p->nsent_own = 0; /* a new conversation: earlier batches are sent again */
 	m.u.hello.nheads = heads.n;
 	m.u.hello.heads = heads.heads;
 	m.u.hello.hlc = hlc_now(d);
@@ -238,6 +412,10 @@ static int op_send_batch(void *ctx, svc_link *l, uint64_t id, uint64_t after, ui
 		return rc;
 	*sent = true;
 	*to_lsn = res.to_lsn;
+	if (p->up && res.own_last && p->nsent_own < sizeof p->sent_own / sizeof p->sent_own[0]) {
+		p->sent_own[p->nsent_own].id = id;
+		p->sent_own[p->nsent_own++].own_last = res.own_last;
+	}
 	note_batch(d);
 	if (res.nchanges) {
 		char tag[64];
@@ -266,6 +444,8 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 		return rc;
 	}
 	note_batch(d);
+	if (p->up && restore_check(d, p, NULL))
+		p->rehello = true;
 	ack->to_lsn = res.to_lsn;
 	ack->applied = res.applied;
 	ack->duplicates = res.duplicates;
@@ -280,8 +460,9 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 	if (res.quarantined)
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "quarantined: %s",
 			res.first_reason);
-	if (res.applied)
-		d->work = true; /* relay to the other links */
+	if (res.applied || (p->up && res.duplicates))
+		d->work = true; /* relay to the other links; own changes sent back
+				   may lift the hold on shipping new ones */
 	if (res.directory_changed) {
 		zap_rebuild(d);
 		enforce_directory(d);
@@ -437,6 +618,7 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	char tag[64];
 	uint64_t now = svc_hlc_now_ms();
 	svc_link_event ev;
+	bool restored = false;
 
 	if (svc_msg_decode(data, len, &m)) {
 		svc_msg e;
@@ -465,12 +647,15 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 			svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
 				"clock is %llu s ahead of this node's",
 				(unsigned long long)((svc_hlc_ms(m.u.hello.hlc) - now) / 1000));
+		restored = p->up && restore_check(p->d, p, &m.u.hello);
 		ev = SVC_EV_HELLO;
 		break;
 	case SVC_MSG_BATCH:
 		ev = SVC_EV_BATCH;
 		break;
 	case SVC_MSG_ACK:
+		if (p->up)
+			restore_acked(p->d, p, &m.u.ack);
 		ev = SVC_EV_ACK;
 		break;
 	case SVC_MSG_PING:
@@ -490,6 +675,12 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	}
 	int rc = svc_link_handle(&p->link, ev, &m, now);
 	svc_msg_free(&m);
+	if (!rc && (restored || p->rehello)) {
+		/* Say HELLO again: the new store id, and what this node now
+		 * needs of its own history. */
+		p->rehello = false;
+		rc = svc_link_handle(&p->link, SVC_EV_CONNECTED, NULL, now);
+	}
 	if (rc) {
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "%s", svc_errmsg());
 		if (p->up) {
@@ -949,12 +1140,21 @@ static int load_self(svc_daemon *d)
 	int rc = svc_txn_begin(d->store, false, &t);
 	if (rc)
 		return rc;
+	svc_restore_state r;
 	rc = svc_self_get(t, &d->self);
 	if (!rc)
 		svc_log_last(t, &d->last_lsn);
+	if (!rc)
+		rc = svc_restore_get(t, &r);
 	svc_txn_abort(&t);
 	if (rc)
 		return rc;
+	d->restore_blocked = r.blocked;
+	if (r.blocked)
+		svc_log(SVC_LOG_WARN, "store",
+			"restored: local writes are blocked until %s's own changes are fetched "
+			"back from %s",
+			d->self.node, d->self.upstream[0] ? d->self.upstream : "its upstream");
 	if (!d->self.enrolled)
 		return svc_errf(SVC_EINVAL,
 				"node %s is not enrolled yet: run 'svcsync enroll request' here, "

@@ -30,6 +30,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -825,6 +826,121 @@ int svc_local_claim_decide(svc_store *s, const char *id, uint32_t action, int64_
 }
 
 /* ------------------------------------------------------------ daemon */
+
+/* ------------------------------------------------------------ restores */
+
+struct replay_entry {
+	uint64_t id;
+	svc_change c;
+};
+
+struct replay_arg {
+	struct replay_entry *v;
+	size_t n, cap;
+	svc_replay_result *res;
+	size_t nres;
+};
+
+static int replay_collect(svc_txn *t, uint64_t id, const svc_change *c, void *argp)
+{
+	struct replay_arg *a = argp;
+	(void)t;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		struct replay_entry *v = realloc(a->v, cap * sizeof *v);
+		if (!v)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n].id = id;
+	a->v[a->n++].c = *c;
+	return 0;
+}
+
+static bool creates_aggregate(const svc_replay_result *r)
+{
+	return r->kind == SVC_CK_TICKET_OPEN ||
+	       (r->kind == SVC_CK_PART_MOVE && r->old_aggregate[0] == 'X');
+}
+
+/* Aggregate ids renamed by the replay: a ticket opened at seq 13 is
+ * T-<node>-13, and re-entered at seq 21 it is T-<node>-21. The network may
+ * hold another T-<node>-13 by now, so a change that names a kept-aside
+ * ticket that could not be re-entered must stay aside too (-1). */
+static int rename_id(const struct replay_arg *a, char id[SVC_AGG_LEN])
+{
+	for (size_t i = 0; id[0] && i < a->nres; i++) {
+		const svc_replay_result *r = &a->res[i];
+		if (!creates_aggregate(r) || strcmp(r->old_aggregate, id) != 0)
+			continue;
+		if (!r->new_seq)
+			return svc_errf(SVC_ECONFLICT, "%s was not re-entered", id);
+		memcpy(id, r->aggregate, SVC_AGG_LEN);
+		return 0;
+	}
+	return 0;
+}
+
+static int replay_fn(svc_txn *t, void *argp)
+{
+	struct replay_arg *a = argp;
+	a->n = a->nres = 0;
+	TRY(svc_restore_refusal(t));
+	TRY(svc_replay_each(t, replay_collect, a));
+	free(a->res);
+	a->res = a->n ? calloc(a->n, sizeof *a->res) : NULL;
+	if (a->n && !a->res)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < a->n; i++) {
+		svc_change c = a->v[i].c;
+		svc_replay_result *r = &a->res[a->nres];
+		r->kind = c.kind;
+		r->old_seq = c.seq;
+		snprintf(r->old_aggregate, sizeof r->old_aggregate, "%s", c.aggregate);
+		int rc = rename_id(a, c.aggregate);
+		if (!rc && c.kind == SVC_CK_PART_MOVE)
+			rc = rename_id(a, c.u.part_move.ticket);
+		if (!rc && c.kind == SVC_CK_PART_MOVE)
+			rc = rename_id(a, c.u.part_move.transfer);
+		if (!rc && c.kind == SVC_CK_CLAIM_SUBMIT) {
+			rc = rename_id(a, c.u.claim_submit.ticket);
+			if (!rc)
+				rc = svc_claim_id(c.aggregate, c.u.claim_submit.ticket);
+		}
+		if (!rc)
+			rc = svc_local_append(t, &c);
+		a->nres++;
+		if (rc && svc_txn_err(t))
+			return rc; /* the store failed: nothing is replayed */
+		if (rc) {
+			snprintf(r->reason, sizeof r->reason, "%s", svc_errmsg());
+			snprintf(r->aggregate, sizeof r->aggregate, "%s", c.aggregate);
+			continue;
+		}
+		r->new_seq = c.seq;
+		snprintf(r->aggregate, sizeof r->aggregate, "%s", c.aggregate);
+		TRY(svc_replay_del(t, a->v[i].id));
+	}
+	return 0;
+}
+
+int svc_local_replay(svc_store *s, svc_replay_result **out, size_t *n)
+{
+	struct replay_arg a;
+	memset(&a, 0, sizeof a);
+	*out = NULL;
+	*n = 0;
+	int rc = svc_store_write(s, replay_fn, &a);
+	free(a.v);
+	if (rc) {
+		free(a.res);
+		return rc;
+	}
+	*out = a.res;
+	*n = a.nres;
+	return 0;
+}
 
 void svc_local_wake(const char *dir)
 {

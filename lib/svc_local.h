@@ -157,6 +157,29 @@ int svc_local_claim_submit(svc_store *s, const svc_claim_request *r, char id[SVC
 int svc_local_claim_decide(svc_store *s, const char *id, uint32_t action, int64_t amount,
                            const char *reason, const char *ref);
 
+/* ------------------------------------------------------------ restores */
+
+/* One change of the replay table, as `svcsync restore --replay` handled it. */
+typedef struct {
+	svc_change_kind kind;
+	uint64_t old_seq;                /* the seq it had re-used */
+	uint64_t new_seq;                /* 0: refused now, still kept aside */
+	char old_aggregate[SVC_AGG_LEN]; /* what it touched then */
+	char aggregate[SVC_AGG_LEN];     /* and now (a re-entered ticket gets a new id) */
+	char reason[SVC_REASON_LEN];     /* why it was refused */
+} svc_replay_result;
+
+/*
+ * Re-enter the changes a restore kept aside (see "Restores" in
+ * svc_store.c) as new local changes, oldest first: new seq and hlc, same
+ * content. A ticket or transfer they created gets the id of its new seq,
+ * and the later kept-aside changes that name it follow it. A change the
+ * node's current state refuses (another change of the network came first)
+ * stays in the table with its reason. Refused while writes are blocked.
+ * *out (caller frees) receives one result per change examined.
+ */
+int svc_local_replay(svc_store *s, svc_replay_result **out, size_t *n);
+
 /* ------------------------------------------------------------ daemon */
 
 /*

@@ -26,6 +26,9 @@
  *              so they can be relayed with the changes they cover.
  *   quarantine id(8) -> at(8) peer \0 reason \0 bytes: changes refused on
  *              receipt (bad signature, chain, authorization), kept for audit.
+ *   replay     id(8) -> encoded-change: this node's own changes moved out of
+ *              the log after a restore because the network holds other
+ *              changes under the same seqs (see "Restores" below).
  *
  * Folding. A change whose fold position is after the aggregate's last folded
  * position (the common case: every local write, and replicated changes that
@@ -43,6 +46,46 @@
  * svc_store_write() aborts it, doubles the map and runs the write again. A
  * second process that finds the map grown by another (MDB_MAP_RESIZED)
  * adopts the new size and retries.
+ *
+ * Restores. A node's own seqs are only unique while its store never goes
+ * back in time. A store copied back from a backup (`svcsync restore`, or a
+ * plain copy of an old directory) lacks the changes it made after the copy,
+ * and the next local write would re-issue their seqs with other content: a
+ * fork of its own history. So meta holds a restore state:
+ *
+ *   restore         flags: blocked, target known, caught from the upstream
+ *   restore_target  the highest seq of this node's origin its upstream holds
+ *   upstream_has    the same, as the upstream's last HELLO said
+ *   own_confirmed   own seqs 1..n known to be the network's: the upstream
+ *                   acknowledged n without quarantine, or sent it back
+ *                   unchanged (by the hash chain, 1..n-1 then match too)
+ *
+ * The HELLO to the upstream lists this node's own origin at min(head,
+ * own_confirmed), and the upstream sends a peer its own changes above the
+ * seq the peer lists for itself: normally the few changes shipped but not
+ * acknowledged before a disconnect, each a cheap duplicate. A restore is
+ * recognised in three ways: `svcsync restore` marks it; the upstream's HELLO
+ * summary holds a higher seq of this origin than the store (a plain copy of
+ * an old directory); or a change sent back differs from the store's (a
+ * plain copy that went on writing as far as the network had gone).
+ *
+ * While blocked, local writes are refused (svc_local_append) and the daemon
+ * fetches the node's own later changes back. The store unblocks once its
+ * own head reaches the target; local seqs then continue after the highest
+ * seq the network holds. A detected restore also takes a new store id, so
+ * peers' positions in this node's log, which went back, start over.
+ *
+ * A plain copy is noticed only at the first contact with the upstream, and
+ * writes made before that re-used seqs the network already holds. When the
+ * network's version of one of them arrives (signed with this node's own key,
+ * so it is this node's earlier history, not a forgery), the local divergent
+ * changes from that seq to the head are moved into the replay table, in the
+ * same transaction that stores the network's change: their arrival, index,
+ * reject and commit entries go, their stock effects are reversed and the
+ * aggregates they touched are folded again without them. `svcsync restore
+ * --replay` later re-enters them as new changes (new seq, new hlc, same
+ * content). Moving whole suffixes keeps the node's chain intact: a change
+ * after the first divergent one chains to it, so it cannot stay either.
  */
 #include "svc_store.h"
 
@@ -52,6 +95,7 @@
 #include "svc_identity.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,13 +125,14 @@ enum {
 	DB_PEERS,
 	DB_COMMITS,
 	DB_QUARANTINE,
+	DB_REPLAY,
 	DB_COUNT_
 };
 
 static const char *const db_names[DB_COUNT_] = {
 	"meta", "changes", "heads", "arrival", "aggidx", "rejects",
 	"tickets", "claims", "transfers", "catalog", "nodes", "stock",
-	"peers", "commits", "quarantine",
+	"peers", "commits", "quarantine", "replay",
 };
 
 struct svc_store {
@@ -95,6 +140,7 @@ struct svc_store {
 	MDB_dbi dbi[DB_COUNT_];
 	char dir[4096];
 	bool rdonly;
+	bool no_replay; /* read-only open of a store that never had a replay table */
 };
 
 struct svc_txn {
@@ -106,6 +152,8 @@ struct svc_txn {
 
 	bool self_loaded;
 	svc_self self;
+	bool writes_allowed; /* no restore blocks local writes (checked once) */
+	bool own_returns;    /* own changes from the upstream may replace divergent ones */
 
 	bool lsn_loaded;
 	uint64_t lsn; /* last used */
@@ -195,6 +243,11 @@ int svc_txn_fail(svc_txn *t, int code)
 int svc_txn_err(const svc_txn *t)
 {
 	return t->err;
+}
+
+void svc_txn_own_returns(svc_txn *t)
+{
+	t->own_returns = true;
 }
 
 svc_store *svc_txn_store(svc_txn *t)
@@ -386,6 +439,11 @@ int svc_store_open(const char *dir, unsigned flags, svc_store **out)
 		goto fail_rc;
 	for (int i = 0; i < DB_COUNT_; i++) {
 		rc = mdb_dbi_open(txn, db_names[i], s->rdonly ? 0 : MDB_CREATE, &s->dbi[i]);
+		if (rc == MDB_NOTFOUND && s->rdonly && i == DB_REPLAY) {
+			/* Written before restores kept anything aside: empty. */
+			s->no_replay = true;
+			rc = 0;
+		}
 		if (rc) {
 			mdb_txn_abort(txn);
 			goto fail_rc;
@@ -1525,6 +1583,11 @@ int svc_local_append(svc_txn *t, svc_change *c)
 	if (t->err)
 		return t->err;
 	rc = svc_self_get(t, &self);
+	if (!rc && !t->writes_allowed) {
+		/* Once per transaction: a bulk import asks once. */
+		rc = svc_restore_refusal(t);
+		t->writes_allowed = rc == 0;
+	}
 	if (rc)
 		return rc;
 	snprintf(c->origin, sizeof c->origin, "%s", self.node);
@@ -1606,6 +1669,190 @@ static const char *self_hq(svc_txn *t)
 	return t->self.hq_node;
 }
 
+/* ------------------------------------------------------------ restores */
+
+enum { RESTORE_BLOCKED = 1, RESTORE_TARGET = 2, RESTORE_DETECTED = 4 };
+
+static int meta_u64_or0(svc_txn *t, const char *name, uint64_t *out)
+{
+	int rc = meta_get_u64(t, name, out);
+	if (rc == SVC_ENOTFOUND) {
+		*out = 0;
+		svc_errclear();
+		return t->err;
+	}
+	return rc;
+}
+
+/* Re-fold an aggregate from its first change, after changes left it. */
+static int refold_all(svc_txn *t, const char *aggregate, svc_agg_type type)
+{
+	struct refold r;
+	uint8_t key[AGG_KEY_LEN];
+	memset(&r, 0, sizeof r);
+	r.type = type;
+	r.rules = svc_rules_for(type);
+	if (!r.rules || r.rules->state_size == 0)
+		return 0;
+	int rc = agg_walk(t, aggregate, refold_step, &r);
+	if (rc)
+		return rc;
+	if (r.exists)
+		return state_save(t, type, aggregate, &r.state);
+	if (type == SVC_AGG_NODE)
+		t->node_cached = false;
+	return del(t, state_kinds[type].db, key, agg_key(aggregate, key));
+}
+
+static int restore_diverged(svc_txn *t, uint64_t seq);
+
+/* The next free id of the replay table. */
+static int replay_next_id(svc_txn *t, uint64_t *id)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_REPLAY], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "replay");
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND) {
+		*id = 1;
+		return 0;
+	}
+	if (rc)
+		return txn_mdb_fail(t, rc, "replay");
+	*id = (k.mv_size == 8 ? be64_get(k.mv_data) : 0) + 1;
+	return 0;
+}
+
+/*
+ * Move this node's own changes `from`..head out of the log into the replay
+ * table (see "Restores" at the top). The caller stores the network's change
+ * for `from` next, in the same transaction.
+ */
+static int replay_keep(svc_txn *t, const char *origin, uint64_t from)
+{
+	uint64_t head, contig, lsn, id = 1;
+	uint8_t head_hash[SVC_HASH_LEN];
+	char (*aggs)[SVC_AGG_LEN] = NULL;
+	svc_agg_type *types = NULL;
+	size_t naggs = 0, cap = 0;
+	int rc = head_load(t, origin, &head, head_hash, &contig);
+	/* Load the lsn counter before entries leave the arrival log, so no
+	 * lsn is ever handed out twice. */
+	if (!rc)
+		rc = svc_log_last(t, &lsn);
+	if (!rc && !t->lsn_loaded) {
+		t->lsn = lsn;
+		t->lsn_loaded = true;
+	}
+	if (!rc)
+		rc = replay_next_id(t, &id);
+	for (uint64_t q = from; !rc && q <= head; q++) {
+		uint8_t k[SVC_ID_LEN + 8], ak[AGGIDX_KEY_LEN], lk[8];
+		size_t klen = key_origin_seq(k, origin, q);
+		MDB_val v;
+		svc_change c;
+		bool rejected;
+		rc = get(t, DB_CHANGES, k, klen, &v);
+		if (rc == SVC_ENOTFOUND) {
+			svc_errclear();
+			rc = t->err;
+			continue;
+		}
+		if (rc)
+			break;
+		if (v.mv_size < SVC_HASH_LEN + 8 ||
+		    svc_change_decode((const uint8_t *)v.mv_data + SVC_HASH_LEN + 8,
+				      v.mv_size - SVC_HASH_LEN - 8, &c)) {
+			rc = svc_txn_fail(t, svc_errf(SVC_ESTORE, "store %s: change %s/%llu is corrupt",
+						      t->s->dir, origin, (unsigned long long)q));
+			break;
+		}
+		uint8_t rid[8];
+		be64_put(rid, id++);
+		memcpy(lk, (const uint8_t *)v.mv_data + SVC_HASH_LEN, 8);
+		rc = put(t, DB_REPLAY, rid, 8, (const uint8_t *)v.mv_data + SVC_HASH_LEN + 8,
+			 v.mv_size - SVC_HASH_LEN - 8, 0);
+		if (!rc)
+			rc = reject_get(t, origin, q, NULL, 0, &rejected);
+		if (rc)
+			break;
+		if (!rejected)
+			effects_apply(t, &c, -1);
+		del(t, DB_REJECTS, k, klen);
+		del(t, DB_AGGIDX, ak, aggidx_key(ak, &c));
+		del(t, DB_ARRIVAL, lk, 8);
+		del(t, DB_CHANGES, k, klen);
+		rc = t->err;
+		svc_agg_type type = svc_change_agg_type(&c);
+		const svc_rules *rules = svc_rules_for(type);
+		if (rc || !rules || rules->state_size == 0)
+			continue;
+		size_t i = 0;
+		while (i < naggs && strcmp(aggs[i], c.aggregate) != 0)
+			i++;
+		if (i < naggs)
+			continue;
+		if (naggs == cap) {
+			size_t n = cap ? cap * 2 : 16;
+			void *a2 = realloc(aggs, n * sizeof *aggs);
+			if (a2)
+				aggs = a2;
+			void *t2 = a2 ? realloc(types, n * sizeof *types) : NULL;
+			if (t2)
+				types = t2;
+			if (!a2 || !t2) {
+				rc = svc_txn_fail(t, svc_errf(SVC_ENOMEM, "out of memory"));
+				break;
+			}
+			cap = n;
+		}
+		snprintf(aggs[naggs], SVC_AGG_LEN, "%s", c.aggregate);
+		types[naggs++] = type;
+	}
+	for (size_t i = 0; !rc && i < naggs; i++)
+		rc = refold_all(t, aggs[i], types[i]);
+	free(aggs);
+	free(types);
+	if (rc)
+		return rc;
+
+	/* Commits this node signed over the moved changes go with them; the
+	 * network's commits arrive with the network's changes. */
+	MDB_cursor *cur;
+	MDB_val key, val;
+	uint8_t ck[SVC_ID_LEN + 8];
+	size_t olen = strlen(origin);
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_COMMITS], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "commits");
+	for (;;) {
+		key.mv_size = key_origin_seq(ck, origin, from);
+		key.mv_data = ck;
+		rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+		if (rc || key.mv_size != olen + 9 || memcmp(key.mv_data, origin, olen + 1) != 0)
+			break;
+		rc = mdb_cursor_del(cur, 0);
+		if (rc)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, "commits");
+
+	uint8_t h[SVC_HASH_LEN];
+	memset(h, 0, sizeof h);
+	if (from > 1) {
+		rc = svc_change_hash(t, origin, from - 1, h);
+		if (rc)
+			return rc;
+	}
+	head_set(t, origin, from - 1, h, from - 1);
+	return t->err;
+}
+
 int svc_store_apply(svc_txn *t, const uint8_t *bytes, size_t len, const svc_change *c,
 		    bool trust_unknown, uint8_t hash[SVC_HASH_LEN])
 {
@@ -1629,12 +1876,29 @@ int svc_store_apply_hashed(svc_txn *t, const uint8_t *bytes, size_t len, const s
 	/* Already here? Same bytes: a no-op. Other bytes: a forged or forked
 	 * history for that (origin, seq). */
 	rc = get(t, DB_CHANGES, k, key_origin_seq(k, c->origin, c->seq), &v);
+	if (rc == 0 && v.mv_size >= SVC_HASH_LEN && memcmp(v.mv_data, hash, SVC_HASH_LEN) == 0)
+		return 1;
 	if (rc == 0) {
-		if (v.mv_size < SVC_HASH_LEN || memcmp(v.mv_data, hash, SVC_HASH_LEN) != 0)
+		/* This node's own change, sent back while it catches up after a
+		 * restore: the network's is its real history, the local one
+		 * re-used the seq. (Only then: the caller checked the change
+		 * against a commit signed with this node's key.) */
+		svc_self self;
+		bool own = t->own_returns && svc_self_get(t, &self) == 0 &&
+			   strcmp(c->origin, self.node) == 0;
+		if (!own) {
+			if (t->err)
+				return t->err;
 			return svc_errf(SVC_ECRYPTO,
 					"change %s/%llu differs from the one already stored",
 					c->origin, (unsigned long long)c->seq);
-		return 1;
+		}
+		rc = restore_diverged(t, c->seq);
+		if (!rc)
+			rc = replay_keep(t, c->origin, c->seq);
+		if (rc)
+			return rc;
+		rc = SVC_ENOTFOUND;
 	}
 	if (rc != SVC_ENOTFOUND)
 		return rc;
@@ -2287,4 +2551,357 @@ int svc_quarantine_count(svc_txn *t, uint64_t *n)
 		return txn_mdb_fail(t, rc, "quarantine");
 	*n = st.ms_entries;
 	return 0;
+}
+
+/* ------------------------------------------------------------ backup and restore */
+
+int svc_restore_get(svc_txn *t, svc_restore_state *out)
+{
+	uint64_t flags;
+	uint8_t h[SVC_HASH_LEN];
+	svc_self self;
+	memset(out, 0, sizeof *out);
+	int rc = meta_u64_or0(t, "restore", &flags);
+	if (!rc)
+		rc = meta_u64_or0(t, "restore_target", &out->target);
+	if (!rc) {
+		rc = meta_get_u64(t, "own_confirmed", &out->confirmed);
+		out->confirmed_known = rc == 0;
+		if (rc == SVC_ENOTFOUND) {
+			svc_errclear();
+			rc = t->err;
+		}
+	}
+	if (!rc)
+		rc = svc_self_get(t, &self);
+	if (!rc)
+		rc = svc_head_get(t, self.node, &out->head, h);
+	if (rc)
+		return rc;
+	out->blocked = flags & RESTORE_BLOCKED;
+	out->target_known = flags & RESTORE_TARGET;
+	out->detected = flags & RESTORE_DETECTED;
+	if (t->s->no_replay)
+		return 0;
+	MDB_stat st;
+	rc = mdb_stat(t->txn, t->s->dbi[DB_REPLAY], &st);
+	if (rc)
+		return txn_mdb_fail(t, rc, "replay");
+	out->replay = st.ms_entries;
+	return 0;
+}
+
+static int restore_put(svc_txn *t, const svc_restore_state *r)
+{
+	uint64_t flags = (r->blocked ? RESTORE_BLOCKED : 0) | (r->target_known ? RESTORE_TARGET : 0) |
+			 (r->detected ? RESTORE_DETECTED : 0);
+	meta_put_u64(t, "restore", flags);
+	meta_put_u64(t, "restore_target", r->target);
+	return meta_put_u64(t, "own_confirmed", r->confirmed);
+}
+
+/* A new store id: peers' positions in this node's log start over. */
+static int new_store_id(svc_txn *t)
+{
+	svc_self self;
+	int rc = svc_self_get(t, &self);
+	if (rc)
+		return rc;
+	svc_random(self.store_id, sizeof self.store_id);
+	put(t, DB_META, "store_id", 8, self.store_id, sizeof self.store_id, 0);
+	if (!t->err)
+		t->self = self;
+	return t->err;
+}
+
+/*
+ * The network's version of own seq `seq` differs from this store's: the
+ * store is an older copy that went on writing. Block writes until the
+ * network's history is back (at least through what the upstream last said
+ * it holds), under a new store id.
+ */
+static int restore_diverged(svc_txn *t, uint64_t seq)
+{
+	svc_restore_state r;
+	uint64_t has;
+	int rc = svc_restore_get(t, &r);
+	if (!rc)
+		rc = meta_u64_or0(t, "upstream_has", &has);
+	if (rc || r.blocked)
+		return rc;
+	r.blocked = r.target_known = r.detected = true;
+	r.target = has > seq ? has : seq;
+	if (r.confirmed >= seq)
+		r.confirmed = seq - 1;
+	rc = new_store_id(t);
+	return rc ? rc : restore_put(t, &r);
+}
+
+int svc_restore_confirm(svc_txn *t, uint64_t seq)
+{
+	uint64_t confirmed;
+	int rc = meta_u64_or0(t, "own_confirmed", &confirmed);
+	if (rc || seq <= confirmed)
+		return rc;
+	return meta_put_u64(t, "own_confirmed", seq);
+}
+
+int svc_restore_hello(svc_txn *t, uint64_t upstream_has, svc_restore_event *ev)
+{
+	svc_restore_state r;
+	uint64_t had;
+	*ev = SVC_RESTORE_NONE;
+	int rc = svc_restore_get(t, &r);
+	if (!rc)
+		rc = meta_u64_or0(t, "upstream_has", &had);
+	if (!rc && had != upstream_has)
+		rc = meta_put_u64(t, "upstream_has", upstream_has);
+	if (rc)
+		return rc;
+	if (!r.blocked) {
+		/* Holding as many is no proof of holding the same: the
+		 * upstream sends back what lies above `confirmed`, and a
+		 * different version there is caught on arrival. A store
+		 * written before confirmations were kept starts from what the
+		 * upstream holds, as it trusted before. */
+		if (!r.confirmed_known && upstream_has <= r.head)
+			return meta_put_u64(t, "own_confirmed", upstream_has);
+		if (upstream_has <= r.head)
+			return 0;
+		/* The network holds more of this node's history than this
+		 * store: it was copied back from an older state. */
+		r.blocked = r.target_known = r.detected = true;
+		r.target = upstream_has;
+		*ev = SVC_RESTORE_DETECTED;
+		rc = new_store_id(t);
+		return rc ? rc : restore_put(t, &r);
+	}
+	if (!r.target_known || upstream_has > r.target) {
+		r.target = upstream_has;
+		r.target_known = true;
+	}
+	if (r.head >= r.target) {
+		r.blocked = false;
+		r.confirmed = r.target;
+		*ev = SVC_RESTORE_CAUGHT_UP;
+	}
+	return restore_put(t, &r);
+}
+
+int svc_restore_progress(svc_txn *t, svc_restore_event *ev)
+{
+	svc_restore_state r;
+	*ev = SVC_RESTORE_NONE;
+	int rc = svc_restore_get(t, &r);
+	if (rc || !r.blocked || !r.target_known || r.head < r.target)
+		return rc;
+	r.blocked = false;
+	r.confirmed = r.target;
+	*ev = SVC_RESTORE_CAUGHT_UP;
+	return restore_put(t, &r);
+}
+
+int svc_restore_refusal(svc_txn *t)
+{
+	svc_restore_state r;
+	svc_self self;
+	int rc = svc_restore_get(t, &r);
+	if (rc || !r.blocked)
+		return rc;
+	rc = svc_self_get(t, &self);
+	if (rc)
+		return rc;
+	const char *up = self.upstream[0] ? self.upstream : "its upstream";
+	if (r.detected)
+		return svc_errf(SVC_EDENIED,
+				"node %s was restored from an older copy of its directory (%s holds "
+				"its changes through seq %llu, this store through %llu); writes are "
+				"blocked until it has fetched them from %s (start svcsyncd, or see "
+				"svcsync status)",
+				self.node, up, (unsigned long long)r.target,
+				(unsigned long long)r.head, up);
+	return svc_errf(SVC_EDENIED,
+			"node %s was restored from a backup; writes are blocked until it has "
+			"fetched its own later changes from %s (start svcsyncd, or see svcsync "
+			"status)",
+			self.node, up);
+}
+
+int svc_store_backup(svc_store *s, const char *path, uint64_t *bytes)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return svc_errf(errno == EEXIST ? SVC_EEXIST : SVC_EIO, "backup %s: %s%s", path,
+				strerror(errno),
+				errno == EEXIST ? " (refusing to overwrite it)" : "");
+	/* A compacting copy runs in one read transaction: a consistent
+	 * snapshot while the daemon and the CLI keep writing. */
+	int rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+	if (!rc && fsync(fd) != 0)
+		rc = errno;
+	if (!rc && fstat(fd, &st) != 0)
+		rc = errno;
+	close(fd);
+	if (rc) {
+		unlink(path);
+		return svc_errf(rc == ENOSPC ? SVC_EFULL : SVC_EIO, "backup %s: %s", path,
+				rc == ENOSPC ? "no space left on device" : mdb_strerror(rc));
+	}
+	*bytes = (uint64_t)st.st_size;
+	return 0;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[1 << 16];
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return svc_errf(SVC_EIO, "%s: %s", from, strerror(errno));
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0) {
+		int e = errno;
+		close(in);
+		return svc_errf(SVC_EIO, "%s: %s", to, strerror(e));
+	}
+	ssize_t n;
+	int rc = 0;
+	while ((n = read(in, buf, sizeof buf)) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+			if (w < 0) {
+				rc = svc_errf(errno == ENOSPC ? SVC_EFULL : SVC_EIO, "%s: %s", to,
+					      strerror(errno));
+				break;
+			}
+			off += w;
+		}
+		if (rc)
+			break;
+	}
+	if (!rc && n < 0)
+		rc = svc_errf(SVC_EIO, "%s: %s", from, strerror(errno));
+	if (!rc && fsync(out) != 0)
+		rc = svc_errf(SVC_EIO, "%s: %s", to, strerror(errno));
+	close(in);
+	if (close(out) != 0 && !rc)
+		rc = svc_errf(SVC_EIO, "%s: %s", to, strerror(errno));
+	return rc;
+}
+
+struct install_arg {
+	const uint8_t *pubkey;
+	svc_self self;
+};
+
+static int install_fn(svc_txn *t, void *argp)
+{
+	struct install_arg *a = argp;
+	svc_restore_state r;
+	int rc = svc_self_get(t, &a->self);
+	if (rc)
+		return rc;
+	if (memcmp(a->self.pubkey, a->pubkey, SVC_PK_LEN) != 0)
+		return svc_errf(SVC_EKEY, "the backup is of node %s, whose key is not this "
+					  "directory's node.key",
+				a->self.node);
+	/* A restored node catches up from its upstream. HQ has none, and its
+	 * later changes exist below it only filtered: no node could give them
+	 * all back. */
+	if (!a->self.upstream[0])
+		return svc_errf(SVC_EINVAL,
+				"node %s has no upstream to fetch its later changes back from: "
+				"restoring it from a backup would re-issue seqs the network holds",
+				a->self.node);
+	rc = svc_restore_get(t, &r);
+	if (!rc)
+		rc = new_store_id(t);
+	if (rc)
+		return rc;
+	r.blocked = true;
+	r.target_known = r.detected = false;
+	r.target = 0;
+	rc = restore_put(t, &r);
+	if (!rc)
+		a->self = t->self;
+	return rc;
+}
+
+int svc_store_install(const char *dir, const char *from, const uint8_t pubkey[SVC_PK_LEN],
+		      svc_self *out)
+{
+	char tmpdir[4200], tmpdata[4300], tmplock[4300], data[4200], lock[4200], keep[4200];
+	svc_store *s = NULL;
+	struct install_arg a;
+	memset(&a, 0, sizeof a);
+	a.pubkey = pubkey;
+	snprintf(tmpdir, sizeof tmpdir, "%s/.restore", dir);
+	snprintf(tmpdata, sizeof tmpdata, "%s/data.mdb", tmpdir);
+	snprintf(tmplock, sizeof tmplock, "%s/lock.mdb", tmpdir);
+	snprintf(data, sizeof data, "%s/data.mdb", dir);
+	snprintf(lock, sizeof lock, "%s/lock.mdb", dir);
+	snprintf(keep, sizeof keep, "%s/data.mdb.before-restore", dir);
+	unlink(tmpdata);
+	unlink(tmplock);
+	if (mkdir(tmpdir, 0700) != 0 && errno != EEXIST)
+		return svc_errf(SVC_EIO, "%s: %s", tmpdir, strerror(errno));
+	/* Work on a copy: the backup file stays as it was, and the store in
+	 * place is only replaced once the copy is checked and marked. */
+	int rc = copy_file(from, tmpdata);
+	if (!rc)
+		rc = svc_store_open(tmpdir, 0, &s);
+	if (!rc)
+		rc = svc_store_write(s, install_fn, &a);
+	svc_store_close(&s);
+	if (!rc && rename(data, keep) != 0 && errno != ENOENT)
+		rc = svc_errf(SVC_EIO, "%s: %s", data, strerror(errno));
+	if (!rc && rename(tmpdata, data) != 0)
+		rc = svc_errf(SVC_EIO, "%s: %s", data, strerror(errno));
+	if (!rc)
+		unlink(lock); /* the old store's reader table; no process has it open */
+	if (rc && rc != SVC_EKEY && rc != SVC_EINVAL && rc != SVC_EIO && rc != SVC_EFULL)
+		svc_errctx(rc, "%s is not a usable svcsync backup", from);
+	unlink(tmpdata);
+	unlink(tmplock);
+	rmdir(tmpdir);
+	if (!rc)
+		*out = a.self;
+	return rc;
+}
+
+int svc_replay_each(svc_txn *t, svc_replay_cb cb, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, out = 0;
+	if (t->err)
+		return t->err;
+	if (t->s->no_replay)
+		return 0;
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_REPLAY], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "replay");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		svc_change c;
+		if (k.mv_size != 8 || svc_change_decode(v.mv_data, v.mv_size, &c)) {
+			out = svc_txn_fail(t, svc_errf(SVC_ESTORE, "store %s: replay entry is corrupt",
+						       t->s->dir));
+			break;
+		}
+		out = cb(t, be64_get(k.mv_data), &c, arg);
+		if (out)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (!out && rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, "replay");
+	return out;
+}
+
+int svc_replay_del(svc_txn *t, uint64_t id)
+{
+	uint8_t k[8];
+	be64_put(k, id);
+	return del(t, DB_REPLAY, k, 8);
 }

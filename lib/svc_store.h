@@ -71,6 +71,11 @@ int svc_txn_err(const svc_txn *t);
 /* Set the sticky error (returns code). */
 int svc_txn_fail(svc_txn *t, int code);
 svc_store *svc_txn_store(svc_txn *t);
+/* In this transaction, a change of this node's own origin that differs from
+ * the stored one is the network's history coming back after a restore, not
+ * a forgery: the caller checked it against a commit signed with this node's
+ * key, received from its upstream (see "Restores" in svc_store.c). */
+void svc_txn_own_returns(svc_txn *t);
 
 /* Run fn(t, arg) in a write transaction and commit it; grows the map and
  * re-runs fn when the map is full. A non-zero return from fn aborts. */
@@ -273,5 +278,68 @@ int svc_quarantine_put(svc_txn *t, const char *peer, const char *reason, const u
 typedef int (*svc_quarantine_cb)(const svc_quarantined *q, void *arg);
 int svc_quarantine_each(svc_txn *t, svc_quarantine_cb cb, void *arg);
 int svc_quarantine_count(svc_txn *t, uint64_t *n);
+
+/* ------------------------------------------------------------ backup and restore
+ *
+ * See "Restores" at the top of svc_store.c for the mechanism. */
+
+/* Write a compacted, consistent copy of the store to `path` (a new file:
+ * an existing one is refused with SVC_EEXIST) while other processes keep
+ * using it. The copy holds the store only: the node's secret key is a
+ * separate file. *bytes receives the file's size. */
+int svc_store_backup(svc_store *s, const char *path, uint64_t *bytes);
+
+/*
+ * Install the backup `from` as the store of `dir` (no process may have the
+ * store open: the caller holds the daemon lock). The backup must be of the
+ * node whose public key is `pubkey` (the directory's node.key). The store
+ * gets a new store id and is marked restored, writes blocked, before it
+ * replaces the old one, which is kept as data.mdb.before-restore. *out
+ * receives the installed store's identity.
+ */
+int svc_store_install(const char *dir, const char *from, const uint8_t pubkey[SVC_PK_LEN],
+		      svc_self *out);
+
+typedef struct {
+	bool blocked;       /* local writes refused until the node has caught up */
+	bool target_known;  /* the upstream said how far it holds this node */
+	bool detected;      /* noticed from the upstream's summary (a plain copy) */
+	uint64_t target;    /* highest seq of this node's origin the upstream holds */
+	uint64_t head;      /* this node's own head */
+	uint64_t confirmed; /* own seqs 1..confirmed are known to be the network's */
+	bool confirmed_known; /* false in a store written before confirmations */
+	/* A HELLO to the upstream lists this node's own origin at
+	 * min(head, confirmed), so the upstream sends back what lies above and a
+	 * store that went back in time and wrote again is caught by the first
+	 * own change that differs. */
+	uint64_t replay;    /* own changes kept aside for `svcsync restore --replay` */
+} svc_restore_state;
+
+typedef enum {
+	SVC_RESTORE_NONE,
+	SVC_RESTORE_DETECTED,  /* the store turned out to be an older copy: now blocked */
+	SVC_RESTORE_CAUGHT_UP, /* own head reached the target: writes unblocked */
+} svc_restore_event;
+
+int svc_restore_get(svc_txn *t, svc_restore_state *out);
+/* The upstream's HELLO says it holds this node's origin through seq
+ * `upstream_has`: detect a restore behind svcsync's back (and give the store
+ * a new store id), learn the target, or unblock. */
+int svc_restore_hello(svc_txn *t, uint64_t upstream_has, svc_restore_event *ev);
+/* The upstream holds this node's own seq `seq` exactly as this store does
+ * (it acknowledged it without quarantine, or sent it back unchanged): by the
+ * hash chain, so it holds 1..seq too. */
+int svc_restore_confirm(svc_txn *t, uint64_t seq);
+/* After a batch from the upstream: unblock once the target is reached. */
+int svc_restore_progress(svc_txn *t, svc_restore_event *ev);
+/* 0 when local writes are allowed, else SVC_EDENIED with the one-line
+ * reason for the user. */
+int svc_restore_refusal(svc_txn *t);
+
+/* The replay table: own changes moved aside, oldest first, with their id.
+ * The change is valid during the callback. */
+typedef int (*svc_replay_cb)(svc_txn *t, uint64_t id, const svc_change *c, void *arg);
+int svc_replay_each(svc_txn *t, svc_replay_cb cb, void *arg);
+int svc_replay_del(svc_txn *t, uint64_t id);
 
 #endif

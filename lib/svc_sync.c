@@ -241,7 +241,7 @@ bool svc_sync_visible(svc_txn *t, const svc_peer_view *pv, const svc_change *c)
 	char up[SVC_ID_LEN];
 
 	if (strcmp(c->origin, pv->node) == 0)
-		return false; /* never send a peer its own changes */
+		return false; /* never send a peer its own changes (but see own_wanted) */
 	if (svc_self_get(t, &self))
 		return false;
 	if (pv->upstream) {
@@ -365,14 +365,35 @@ int svc_heads_from_hello(const svc_hello *h, svc_heads *out)
 	return 0;
 }
 
-static uint64_t heads_lookup(const svc_heads *h, const char *origin)
+static const svc_origin_head *heads_find(const svc_heads *h, const char *origin)
 {
 	if (!h || !h->n)
-		return 0;
+		return NULL;
 	svc_origin_head key;
 	snprintf(key.origin, sizeof key.origin, "%s", origin);
-	const svc_origin_head *f = bsearch(&key, h->heads, h->n, sizeof key, heads_cmp);
+	return bsearch(&key, h->heads, h->n, sizeof key, heads_cmp);
+}
+
+static uint64_t heads_lookup(const svc_heads *h, const char *origin)
+{
+	const svc_origin_head *f = heads_find(h, origin);
 	return f ? f->seq : 0;
+}
+
+/*
+ * A peer is never sent its own changes, except downward when its HELLO
+ * summary says it lacks them: a node restored from a backup fetches back
+ * what it made after the backup (see "Restores" in svc_store.c). Its summary
+ * must list its own origin for that; a summary that leaves it out asks for
+ * nothing.
+ */
+static bool own_wanted(const svc_peer_view *pv, const svc_heads *skip, const char *origin,
+		       uint64_t seq)
+{
+	if (pv->upstream || strcmp(origin, pv->node) != 0)
+		return false;
+	const svc_origin_head *f = heads_find(skip, origin);
+	return f && seq > f->seq;
 }
 
 /* ------------------------------------------------------------ build */
@@ -394,7 +415,8 @@ struct build {
 	commit_ref *refs;
 	size_t ncommits, cap_commits;
 	size_t bytes, scanned;
-	uint64_t to_lsn;
+	uint64_t to_lsn, own_last;
+	uint64_t own_hold; /* upward: own changes above this wait (0: none wait) */
 	bool more, blocked;
 	int err;
 };
@@ -455,6 +477,8 @@ static int add_change(struct build *b, const svc_logged_change *lc)
 	b->changes[b->nchanges].data = lc->bytes;
 	b->changes[b->nchanges].len = lc->len;
 	b->nchanges++;
+	if (strcmp(lc->c.origin, b->self.node) == 0 && lc->c.seq > b->own_last)
+		b->own_last = lc->c.seq;
 	if (need_commit) {
 		if (b->ncommits == b->cap_commits) {
 			size_t n = b->cap_commits ? b->cap_commits * 2 : 16;
@@ -500,7 +524,8 @@ static bool build_want(uint64_t lsn, const char *origin, uint64_t seq, void *arg
 	struct build *b = argp;
 	if (b->scanned >= b->lim->max_scan)
 		return true; /* build_step stops the scan */
-	if (strcmp(origin, b->pv->node) == 0 || seq <= heads_lookup(b->skip, origin)) {
+	if ((strcmp(origin, b->pv->node) == 0 && !own_wanted(b->pv, b->skip, origin, seq)) ||
+	    seq <= heads_lookup(b->skip, origin)) {
 		b->scanned++;
 		b->to_lsn = lsn;
 		return false;
@@ -517,8 +542,11 @@ static int build_step(const svc_logged_change *lc, void *argp)
 		b->more = true;
 		return 1;
 	}
+	if (b->own_hold && lc->c.seq > b->own_hold && strcmp(lc->c.origin, b->self.node) == 0)
+		return 1; /* not past this change: it goes once the hold is lifted */
 	if (lc->c.seq <= heads_lookup(b->skip, lc->c.origin) ||
-	    !svc_sync_visible(b->t, b->pv, &lc->c)) {
+	    (!own_wanted(b->pv, b->skip, lc->c.origin, lc->c.seq) &&
+	     !svc_sync_visible(b->t, b->pv, &lc->c))) {
 		b->to_lsn = lc->lsn;
 		return 0;
 	}
@@ -566,6 +594,20 @@ int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
 	b.lim = lim;
 	b.to_lsn = after_lsn;
 	rc = svc_self_get(t, &b.self);
+	if (!rc && pv->upstream) {
+		/*
+		 * The upstream holds this node's origin through seq X. Until
+		 * this node knows that those X are its own (see "Restores" in
+		 * svc_store.c), a later own change would be chained to
+		 * something the upstream may not hold: hold it back until the
+		 * upstream has sent the unconfirmed ones back.
+		 */
+		svc_restore_state r;
+		uint64_t x = heads_lookup(skip, b.self.node);
+		rc = svc_restore_get(t, &r);
+		if (!rc && r.confirmed_known && x > r.confirmed)
+			b.own_hold = x;
+	}
 	if (!rc) {
 		rc = svc_log_each_from_want(t, after_lsn + 1, build_want, build_step, &b);
 		if (rc == 1)
@@ -589,6 +631,7 @@ int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
 	res->ncommits = b.ncommits;
 	res->more = b.more;
 	res->blocked = b.blocked;
+	res->own_last = b.own_last;
 	free(b.changes);
 	free(b.commits);
 	free(b.refs);
@@ -647,6 +690,9 @@ static int commit_verify(svc_txn *t, struct apply *a, size_t i)
 		return rc;
 	if (strcmp(h.origin, self.hq_node) == 0) {
 		memcpy(pk, self.hq_pubkey, SVC_PK_LEN);
+	} else if (strcmp(h.origin, self.node) == 0) {
+		/* Its own history, sent back after a restore. */
+		memcpy(pk, self.pubkey, SVC_PK_LEN);
 	} else if (svc_node_get(t, h.origin, &n) == 0) {
 		memcpy(pk, n.pubkey, SVC_PK_LEN);
 	} else {
@@ -699,6 +745,16 @@ static bool from_subtree(svc_txn *t, const svc_peer_view *pv, const char *origin
 	return strcmp(up, pv->node) == 0;
 }
 
+/* This node's own change, sent back by its upstream and now held here as
+ * the network holds it (see "Restores" in svc_store.c). */
+static int own_returned(svc_txn *t, struct apply *a, const svc_change *c)
+{
+	svc_self self;
+	if (!a->pv->upstream || svc_self_get(t, &self) != 0 || strcmp(c->origin, self.node) != 0)
+		return svc_txn_err(t);
+	return svc_restore_confirm(t, c->seq);
+}
+
 static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 {
 	char reason[SVC_REASON_LEN];
@@ -721,7 +777,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 	rc = svc_change_hash(t, c.origin, c.seq, have);
 	if (rc == 0 && memcmp(hash, have, SVC_HASH_LEN) == 0) {
 		a->res->duplicates++;
-		return 0;
+		return own_returned(t, a, &c);
 	}
 	if (rc && rc != SVC_ENOTFOUND)
 		return rc;
@@ -792,6 +848,9 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 		return quarantine(t, a, blob, svc_errmsg());
 	}
 	a->res->applied++;
+	rc = own_returned(t, a, &c);
+	if (rc)
+		return rc;
 	if (c.kind == SVC_CK_NODE_CERT || c.kind == SVC_CK_NODE_REVOKE)
 		a->res->directory_changed = true;
 	if (ci >= 0 && !a->cc[ci].stored) {
@@ -812,6 +871,8 @@ static int apply_fn(svc_txn *t, void *argp)
 	int rc;
 
 	memset(a->res, 0, sizeof *a->res);
+	if (a->pv->upstream)
+		svc_txn_own_returns(t); /* apply_one checks every commit's signature */
 	for (size_t i = 0; i < a->b->ncommits; i++) {
 		a->cc[i].state = 0;
 		a->cc[i].stored = false;

@@ -70,6 +70,7 @@ typedef struct {
 	size_t ncommits;
 	bool more;           /* stopped on a limit with log left to scan */
 	bool blocked;        /* stopped at a local change not yet committed */
+	uint64_t own_last;   /* highest seq of this node's own changes in it (0: none) */
 } svc_build_result;
 
 /*

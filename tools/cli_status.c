@@ -129,13 +129,14 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	svc_self self;
 	svc_store_stats stats;
 	uint64_t quarantined = 0, hlc = 0;
+	svc_restore_state rs;
 	daemon_status *st;
 	int rc = cli_parse(&a, "status", status_usage, "json", 0, argc, argv);
 	if (rc || (rc = cli_open(ctx, false, &s)))
 		return rc;
 	if (svc_txn_begin(s, false, &t) || svc_self_get(t, &self) ||
 	    svc_store_stats_get(t, &stats) || svc_quarantine_count(t, &quarantined) ||
-	    svc_hlc_get(t, &hlc)) {
+	    svc_hlc_get(t, &hlc) || svc_restore_get(t, &rs)) {
 		svc_txn_abort(&t);
 		svc_store_close(&s);
 		return cli_fail();
@@ -175,6 +176,18 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(store, "used_bytes", json_integer((json_int_t)stats.map_used));
 		json_object_set_new(o, "store", store);
 		json_object_set_new(o, "quarantined", json_integer((json_int_t)quarantined));
+		json_t *ro = json_object();
+		json_object_set_new(ro, "writes_blocked", json_boolean(rs.blocked));
+		json_object_set_new(ro, "state",
+				    json_string(rs.blocked ? (rs.detected ? "restored-copy-detected"
+									  : "restored")
+							   : "normal"));
+		json_object_set_new(ro, "own_head", json_integer((json_int_t)rs.head));
+		json_object_set_new(ro, "upstream_holds", rs.target_known
+								  ? json_integer((json_int_t)rs.target)
+								  : json_null());
+		json_object_set_new(ro, "replay_pending", json_integer((json_int_t)rs.replay));
+		json_object_set_new(o, "restore", ro);
 		json_object_set_new(o, "clock_ahead_ms",
 				    own_ahead ? json_integer((json_int_t)(own_ms - now)) : json_null());
 		json_t *dm = json_object();
@@ -209,6 +222,19 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	       ctx->dir, stats.changes, stats.tickets, stats.claims, stats.rejected, stats.lsn);
 	printf("quarantine   %" PRIu64 " change(s)%s\n", quarantined,
 	       quarantined ? " (svcsync quarantine list)" : "");
+	if (rs.blocked && rs.target_known)
+		printf("restore      %s: writes blocked, fetching own changes back: %" PRIu64
+		       " of %" PRIu64 " here\n",
+		       rs.detected ? "older copy of the store detected" : "restored from a backup",
+		       rs.head, rs.target);
+	else if (rs.blocked)
+		printf("restore      restored from a backup: writes blocked until the upstream "
+		       "has been reached (own changes here through seq %" PRIu64 ")\n",
+		       rs.head);
+	if (rs.replay)
+		printf("replay       %" PRIu64 " change(s) made after the restore kept aside%s\n",
+		       rs.replay,
+		       rs.blocked ? "" : " (svcsync restore --replay re-enters them)");
 	if (own_ahead)
 		printf("clock        WARNING: this node's clock is %.0f s ahead of the wall clock\n",
 		       (double)(own_ms - now) / 1000.0);

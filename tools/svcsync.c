@@ -38,6 +38,8 @@ static const char usage[] =
     "  verify     check every hash, chain link and commit signature in the store\n"
     "  import     bulk import of tickets (JSONL) or of an export file of changes\n"
     "  export     write a signed file of what a linked node would receive from here\n"
+    "  backup     write a consistent copy of the store (not the key) while it runs\n"
+    "  restore    put a backup back (daemon stopped); replay writes kept aside\n"
     "\n"
     "Run 'svcsync COMMAND --help' for a command's options. Exit status: 0 on\n"
     "success, 2 for a malformed command line, 1 for any other failure, with a\n"
@@ -59,6 +61,8 @@ static const cli_sub commands[] = {
     {"status", cli_cmd_status},
     {"quarantine", cli_cmd_quarantine},
     {"verify", cli_cmd_verify},
+    {"backup", cli_cmd_backup},
+    {"restore", cli_cmd_restore},
     {NULL, NULL},
 };
 
