@@ -1621,8 +1621,7 @@ int svc_store_apply_hashed(svc_txn *t, const uint8_t *bytes, size_t len, const s
 	rc = get(t, DB_CHANGES, k, key_origin_seq(k, c->origin, c->seq), &v);
 	if (rc == 0) {
 		if (v.mv_size < SVC_HASH_LEN || memcmp(v.mv_data, hash, SVC_HASH_LEN) != 0)
-			return svc_errf(SVC_ECRYPTO,
-					"change %s/%llu differs from the one already stored",
+			return svc_errf(SVC_ECRYPTO, "fork: %s/%llu held here with a different hash",
 					c->origin, (unsigned long long)c->seq);
 		return 1;
 	}

@@ -310,6 +310,8 @@ static int heads_cmp(const void *a, const void *b)
 struct heads_arg {
 	svc_heads *h;
 	size_t cap;
+	svc_txn *t;
+	const svc_peer_view *pv; /* downward: keep only its subtree; else NULL */
 };
 
 static int heads_step(const char *origin, uint64_t seq, const uint8_t hash[SVC_HASH_LEN],
@@ -320,6 +322,12 @@ static int heads_step(const char *origin, uint64_t seq, const uint8_t hash[SVC_H
 	(void)hash;
 	if (!contig)
 		return 0;
+	if (a->pv && strcmp(origin, a->pv->node) != 0) {
+		char up[SVC_ID_LEN];
+		upstream_of(a->t, origin, up);
+		if (strcmp(up, a->pv->node) != 0)
+			return 0;
+	}
 	if (a->h->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 64;
 		if (cap > SVC_HELLO_HEADS_MAX)
@@ -338,7 +346,17 @@ static int heads_step(const char *origin, uint64_t seq, const uint8_t hash[SVC_H
 
 int svc_sync_heads(svc_txn *t, svc_heads *out)
 {
-	struct heads_arg a = {out, 0};
+	struct heads_arg a = {out, 0, t, NULL};
+	memset(out, 0, sizeof *out);
+	int rc = svc_head_each(t, heads_step, &a);
+	if (rc)
+		svc_heads_free(out);
+	return rc;
+}
+
+int svc_sync_heads_for(svc_txn *t, const svc_peer_view *pv, svc_heads *out)
+{
+	struct heads_arg a = {out, 0, t, pv->upstream ? NULL : pv};
 	memset(out, 0, sizeof *out);
 	int rc = svc_head_each(t, heads_step, &a);
 	if (rc)
@@ -601,12 +619,22 @@ typedef struct {
 	bool stored;
 } commit_check;
 
+/* How far an origin's seqs reach without a hole, counting the held head
+ * and the changes of the batch (downstream peers only). */
+typedef struct {
+	char origin[SVC_ID_LEN];
+	uint64_t seq;
+} origin_seq;
+
 struct apply {
 	const svc_peer_view *pv;
 	const uint8_t *peer_store_id;
+	uint64_t peer_head;
 	const svc_batch *b;
 	svc_apply_result *res;
 	commit_check *cc;
+	origin_seq *reach; /* sorted by origin; NULL from an upstream peer */
+	size_t nreach;
 };
 
 /* Decode and verify commit i (once per batch). */
@@ -684,6 +712,11 @@ static int quarantine(svc_txn *t, struct apply *a, const svc_blob *blob, const c
 	return svc_quarantine_put(t, a->pv->node, reason, blob->data, blob->len);
 }
 
+static int origin_seq_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const origin_seq *)elem)->origin);
+}
+
 /* Is the origin the peer or in the peer's subtree? */
 static bool from_subtree(svc_txn *t, const svc_peer_view *pv, const char *origin)
 {
@@ -720,7 +753,11 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 	}
 	if (rc && rc != SVC_ENOTFOUND)
 		return rc;
+	/* Another change under the same (origin, seq): once its signature
+	 * checks out below, the origin has two histories. */
+	bool fork = rc == 0;
 	svc_errclear();
+
 	if (!a->pv->upstream && !from_subtree(t, a->pv, c.origin)) {
 		snprintf(reason, sizeof reason,
 			 "change %s/%llu relayed by %s, which is not its origin's upstream",
@@ -775,6 +812,28 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 			return quarantine(t, a, blob, reason);
 		}
 	}
+	if (!fork && a->reach) {
+		/* Signed by its origin, but earlier seqs of it are missing:
+		 * folding it would hide the hole (the relay held them back). */
+		const origin_seq *r = bsearch(c.origin, a->reach, a->nreach, sizeof *a->reach,
+					      origin_seq_cmp);
+		if (r && c.seq > r->seq) {
+			a->res->gaps = 1;
+			return svc_errf(SVC_EINVAL,
+					"batch %llu refused: change %s/%llu leaves a hole after "
+					"seq %llu of its origin",
+					(unsigned long long)a->b->id, c.origin,
+					(unsigned long long)c.seq, (unsigned long long)r->seq);
+		}
+	}
+	if (fork) {
+		snprintf(reason, sizeof reason, "fork: %s/%llu held here with a different hash",
+			 c.origin, (unsigned long long)c.seq);
+		a->res->forks++;
+		if (!a->res->first_fork[0])
+			snprintf(a->res->first_fork, sizeof a->res->first_fork, "%s", reason);
+		return quarantine(t, a, blob, reason);
+	}
 
 	rc = svc_store_apply_hashed(t, blob->data, blob->len, &c, false, true, hash);
 	if (rc == 1) {
@@ -800,6 +859,57 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 	return 0;
 }
 
+static int origin_seq_order(const void *x, const void *y)
+{
+	const origin_seq *a = x, *b = y;
+	int c = strcmp(a->origin, b->origin);
+	return c ? c : a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* For each origin of the batch, the highest seq reachable without a hole
+ * from the held head through the batch's own seqs (in any order within the
+ * batch: a relay ships in arrival order, and seq order is checked here).
+ * Changes that do not decode are left to apply_one to quarantine. */
+static int dense_reach(svc_txn *t, struct apply *a)
+{
+	const svc_batch *b = a->b;
+	origin_seq *v = b->nchanges ? calloc(b->nchanges, sizeof *v) : NULL;
+	size_t n = 0;
+	if (b->nchanges && !v)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < b->nchanges; i++) {
+		svc_change c;
+		if (b->changes[i].len > SVC_CHANGE_MAX ||
+		    svc_change_decode(b->changes[i].data, b->changes[i].len, &c)) {
+			svc_errclear();
+			continue;
+		}
+		snprintf(v[n].origin, sizeof v[n].origin, "%s", c.origin);
+		v[n++].seq = c.seq;
+	}
+	qsort(v, n, sizeof *v, origin_seq_order);
+	size_t out = 0;
+	for (size_t i = 0; i < n;) {
+		uint8_t hash[SVC_HASH_LEN];
+		uint64_t reach;
+		int rc = svc_head_get(t, v[i].origin, &reach, hash);
+		if (rc) {
+			free(v);
+			return rc;
+		}
+		size_t j = i;
+		for (; j < n && strcmp(v[j].origin, v[i].origin) == 0; j++)
+			if (v[j].seq == reach + 1)
+				reach++;
+		v[out] = v[i];
+		v[out++].seq = reach;
+		i = j;
+	}
+	a->reach = v;
+	a->nreach = out;
+	return 0;
+}
+
 static int apply_fn(svc_txn *t, void *argp)
 {
 	struct apply *a = argp;
@@ -811,6 +921,14 @@ static int apply_fn(svc_txn *t, void *argp)
 		a->cc[i].state = 0;
 		a->cc[i].stored = false;
 		a->cc[i].origin[0] = '\0';
+	}
+	free(a->reach);
+	a->reach = NULL;
+	a->nreach = 0;
+	if (!a->pv->upstream) {
+		rc = dense_reach(t, a);
+		if (rc)
+			return rc;
 	}
 	for (size_t i = 0; i < a->b->nchanges; i++) {
 		rc = apply_one(t, a, &a->b->changes[i]);
@@ -826,20 +944,34 @@ static int apply_fn(svc_txn *t, void *argp)
 		memcpy(p.store_id, a->peer_store_id, sizeof p.store_id);
 		p.recv_lsn = 0;
 	}
-	if (a->b->to_lsn > p.recv_lsn)
+	if (p.recv_lsn > a->peer_head) {
+		/* A checkpoint beyond the peer's own log is not a position
+		 * in it (pushed there, or its log started over): this batch
+		 * says where the peer really is. */
 		p.recv_lsn = a->b->to_lsn;
+	} else if (a->b->to_lsn > p.recv_lsn) {
+		p.recv_lsn = a->b->to_lsn;
+	}
 	p.last_seen_ms = svc_hlc_now_ms();
 	a->res->to_lsn = p.recv_lsn;
 	return svc_peer_put(t, &p);
 }
 
-int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
-		   const svc_batch *b, svc_apply_result *res)
+int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
+			   const uint8_t peer_store_id[16], uint64_t peer_head, const svc_batch *b,
+			   svc_apply_result *res)
 {
-	struct apply a = {pv, peer_store_id, b, res, NULL};
+	struct apply a = {pv, peer_store_id, peer_head, b, res, NULL, NULL, 0};
+	memset(res, 0, sizeof *res);
 	if (b->ncommits > SVC_BATCH_COMMITS_MAX || b->nchanges > SVC_BATCH_CHANGES_MAX)
 		return svc_errf(SVC_ETOOBIG, "batch from %s: %zu changes, %zu commits", pv->node,
 				b->nchanges, b->ncommits);
+	if (b->to_lsn > peer_head)
+		return svc_errf(SVC_EINVAL,
+				"batch %llu refused: to_lsn %llu is beyond the log head %llu "
+				"announced by %s",
+				(unsigned long long)b->id, (unsigned long long)b->to_lsn,
+				(unsigned long long)peer_head, pv->node);
 	if (b->ncommits) {
 		a.cc = calloc(b->ncommits, sizeof *a.cc);
 		if (!a.cc)
@@ -849,7 +981,14 @@ int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_sto
 	for (size_t i = 0; i < b->ncommits; i++)
 		free(a.cc[i].hashes);
 	free(a.cc);
+	free(a.reach);
 	return rc;
+}
+
+int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
+		   const svc_batch *b, svc_apply_result *res)
+{
+	return svc_sync_apply_bounded(s, pv, peer_store_id, b->to_lsn, b, res);
 }
 
 /* ------------------------------------------------------------ verify */
