@@ -619,12 +619,13 @@ typedef struct {
 	bool stored;
 } commit_check;
 
-/* How far an origin's seqs reach without a hole, counting the held head
- * and the changes of the batch (downstream peers only). */
+/* Per origin of a downstream peer's batch: the lowest of its seqs held in
+ * quarantine here (0: none known), and whether the quarantine was searched. */
 typedef struct {
 	char origin[SVC_ID_LEN];
 	uint64_t seq;
-} origin_seq;
+	bool searched;
+} origin_quarantine;
 
 struct apply {
 	const svc_peer_view *pv;
@@ -633,8 +634,8 @@ struct apply {
 	const svc_batch *b;
 	svc_apply_result *res;
 	commit_check *cc;
-	origin_seq *reach; /* sorted by origin; NULL from an upstream peer */
-	size_t nreach;
+	origin_quarantine *oq;
+	size_t noq, capq;
 };
 
 /* Decode and verify commit i (once per batch). */
@@ -704,17 +705,84 @@ static long find_commit(svc_txn *t, struct apply *a, const char *origin, uint64_
 	return -1;
 }
 
-static int quarantine(svc_txn *t, struct apply *a, const svc_blob *blob, const char *reason)
+static origin_quarantine *oq_find(struct apply *a, const char *origin, bool add)
 {
+	for (size_t i = 0; i < a->noq; i++)
+		if (strcmp(a->oq[i].origin, origin) == 0)
+			return &a->oq[i];
+	if (!add)
+		return NULL;
+	if (grow((void **)&a->oq, &a->capq, a->noq + 1, sizeof *a->oq))
+		return NULL;
+	origin_quarantine *q = &a->oq[a->noq++];
+	memset(q, 0, sizeof *q);
+	snprintf(q->origin, sizeof q->origin, "%s", origin);
+	return q;
+}
+
+static void oq_note(struct apply *a, const char *origin, uint64_t seq)
+{
+	origin_quarantine *q = oq_find(a, origin, true);
+	if (q && (!q->seq || seq < q->seq))
+		q->seq = seq;
+	svc_errclear();
+}
+
+static int quarantine(svc_txn *t, struct apply *a, const svc_blob *blob, const char *why)
+{
+	char reason[SVC_REASON_LEN];
+	svc_change c;
+	/* (why may be svc_errmsg(), which decoding below overwrites) */
+	snprintf(reason, sizeof reason, "%s", why);
+	/* Downward streams are filtered and may skip seqs; upward, what is
+	 * quarantined here explains a seq missing from the held ones. */
+	if (!a->pv->upstream && blob->len <= SVC_CHANGE_MAX &&
+	    svc_change_decode(blob->data, blob->len, &c) == 0)
+		oq_note(a, c.origin, c.seq);
+	svc_errclear();
 	a->res->quarantined++;
 	if (!a->res->first_reason[0])
 		snprintf(a->res->first_reason, sizeof a->res->first_reason, "%s", reason);
 	return svc_quarantine_put(t, a->pv->node, reason, blob->data, blob->len);
 }
 
-static int origin_seq_cmp(const void *key, const void *elem)
+struct oq_scan {
+	const char *origin;
+	uint64_t above, lowest;
+};
+
+static int oq_scan_step(const svc_quarantined *q, void *argp)
 {
-	return strcmp(key, ((const origin_seq *)elem)->origin);
+	struct oq_scan *sc = argp;
+	svc_change c;
+	if (q->len <= SVC_CHANGE_MAX && svc_change_decode(q->bytes, q->len, &c) == 0 &&
+	    strcmp(c.origin, sc->origin) == 0 && c.seq > sc->above &&
+	    (!sc->lowest || c.seq < sc->lowest))
+		sc->lowest = c.seq;
+	svc_errclear();
+	return 0;
+}
+
+/* The lowest seq of `origin` above `head` held in quarantine here (in this
+ * batch or before it), or 0. The quarantine is searched once per origin and
+ * batch, and only when a seq seems to be missing. */
+static int quarantined_above(svc_txn *t, struct apply *a, const char *origin, uint64_t head,
+			     uint64_t *seq)
+{
+	origin_quarantine *q = oq_find(a, origin, true);
+	if (!q)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	if (!q->searched) {
+		struct oq_scan sc = {origin, head, 0};
+		int rc = svc_quarantine_each(t, oq_scan_step, &sc);
+		if (rc)
+			return rc;
+		q->searched = true;
+		if (sc.lowest && (!q->seq || sc.lowest < q->seq))
+			q->seq = sc.lowest;
+	}
+	*seq = q->seq > head ? q->seq : 0;
+	return 0;
 }
 
 /* Is the origin the peer or in the peer's subtree? */
@@ -812,18 +880,35 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 			return quarantine(t, a, blob, reason);
 		}
 	}
-	if (!fork && a->reach) {
-		/* Signed by its origin, but earlier seqs of it are missing:
-		 * folding it would hide the hole (the relay held them back). */
-		const origin_seq *r = bsearch(c.origin, a->reach, a->nreach, sizeof *a->reach,
-					      origin_seq_cmp);
-		if (r && c.seq > r->seq) {
+	if (!fork && !a->pv->upstream) {
+		/* Upward each origin's seqs arrive dense: one above the held
+		 * head + 1 would be folded past a hole. When the seqs between
+		 * are in quarantine here, it waits there too (in view, and
+		 * released with them); otherwise the relay skipped them and
+		 * the batch is refused until they come. */
+		uint8_t hh[SVC_HASH_LEN];
+		uint64_t head, q = 0;
+		rc = svc_head_get(t, c.origin, &head, hh);
+		if (rc)
+			return rc;
+		if (c.seq > head + 1) {
+			rc = quarantined_above(t, a, c.origin, head, &q);
+			if (rc)
+				return rc;
+			if (q && q < c.seq) {
+				snprintf(reason, sizeof reason,
+					 "change %s/%llu follows %s/%llu, which is in quarantine "
+					 "here",
+					 c.origin, (unsigned long long)c.seq, c.origin,
+					 (unsigned long long)q);
+				return quarantine(t, a, blob, reason);
+			}
 			a->res->gaps = 1;
 			return svc_errf(SVC_EINVAL,
 					"batch %llu refused: change %s/%llu leaves a hole after "
 					"seq %llu of its origin",
 					(unsigned long long)a->b->id, c.origin,
-					(unsigned long long)c.seq, (unsigned long long)r->seq);
+					(unsigned long long)c.seq, (unsigned long long)head);
 		}
 	}
 	if (fork) {
@@ -859,57 +944,6 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 	return 0;
 }
 
-static int origin_seq_order(const void *x, const void *y)
-{
-	const origin_seq *a = x, *b = y;
-	int c = strcmp(a->origin, b->origin);
-	return c ? c : a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-/* For each origin of the batch, the highest seq reachable without a hole
- * from the held head through the batch's own seqs (in any order within the
- * batch: a relay ships in arrival order, and seq order is checked here).
- * Changes that do not decode are left to apply_one to quarantine. */
-static int dense_reach(svc_txn *t, struct apply *a)
-{
-	const svc_batch *b = a->b;
-	origin_seq *v = b->nchanges ? calloc(b->nchanges, sizeof *v) : NULL;
-	size_t n = 0;
-	if (b->nchanges && !v)
-		return svc_errf(SVC_ENOMEM, "out of memory");
-	for (size_t i = 0; i < b->nchanges; i++) {
-		svc_change c;
-		if (b->changes[i].len > SVC_CHANGE_MAX ||
-		    svc_change_decode(b->changes[i].data, b->changes[i].len, &c)) {
-			svc_errclear();
-			continue;
-		}
-		snprintf(v[n].origin, sizeof v[n].origin, "%s", c.origin);
-		v[n++].seq = c.seq;
-	}
-	qsort(v, n, sizeof *v, origin_seq_order);
-	size_t out = 0;
-	for (size_t i = 0; i < n;) {
-		uint8_t hash[SVC_HASH_LEN];
-		uint64_t reach;
-		int rc = svc_head_get(t, v[i].origin, &reach, hash);
-		if (rc) {
-			free(v);
-			return rc;
-		}
-		size_t j = i;
-		for (; j < n && strcmp(v[j].origin, v[i].origin) == 0; j++)
-			if (v[j].seq == reach + 1)
-				reach++;
-		v[out] = v[i];
-		v[out++].seq = reach;
-		i = j;
-	}
-	a->reach = v;
-	a->nreach = out;
-	return 0;
-}
-
 static int apply_fn(svc_txn *t, void *argp)
 {
 	struct apply *a = argp;
@@ -922,14 +956,7 @@ static int apply_fn(svc_txn *t, void *argp)
 		a->cc[i].stored = false;
 		a->cc[i].origin[0] = '\0';
 	}
-	free(a->reach);
-	a->reach = NULL;
-	a->nreach = 0;
-	if (!a->pv->upstream) {
-		rc = dense_reach(t, a);
-		if (rc)
-			return rc;
-	}
+	a->noq = 0;
 	for (size_t i = 0; i < a->b->nchanges; i++) {
 		rc = apply_one(t, a, &a->b->changes[i]);
 		if (rc)
@@ -961,7 +988,7 @@ int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
 			   const uint8_t peer_store_id[16], uint64_t peer_head, const svc_batch *b,
 			   svc_apply_result *res)
 {
-	struct apply a = {pv, peer_store_id, peer_head, b, res, NULL, NULL, 0};
+	struct apply a = {pv, peer_store_id, peer_head, b, res, NULL, NULL, 0, 0};
 	memset(res, 0, sizeof *res);
 	if (b->ncommits > SVC_BATCH_COMMITS_MAX || b->nchanges > SVC_BATCH_CHANGES_MAX)
 		return svc_errf(SVC_ETOOBIG, "batch from %s: %zu changes, %zu commits", pv->node,
@@ -978,10 +1005,16 @@ int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
 			return svc_errf(SVC_ENOMEM, "out of memory");
 	}
 	int rc = svc_store_write(s, apply_fn, &a);
+	if (rc) {
+		/* Nothing of the batch stayed: say so, and why. */
+		uint32_t gaps = res->gaps;
+		memset(res, 0, sizeof *res);
+		res->gaps = gaps;
+	}
 	for (size_t i = 0; i < b->ncommits; i++)
 		free(a.cc[i].hashes);
 	free(a.cc);
-	free(a.reach);
+	free(a.oq);
 	return rc;
 }
 

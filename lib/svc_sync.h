@@ -108,10 +108,12 @@ typedef struct {
  *
  * A change that (origin, seq) names here with another hash is a fork: it is
  * quarantined as such, never taken for a duplicate. From a downstream peer,
- * whose stream is unfiltered, each origin's seqs must be dense: a change
- * above the held head + 1, counting the other changes of the same batch, is a
- * hole; the whole batch is refused (SVC_EINVAL, res->gaps = 1, checkpoint
- * kept) so that the peer sends it again from where this node stands.
+ * whose stream is unfiltered, each origin's seqs must be dense, so nothing is
+ * folded past a hole: a signed change above its origin's held head + 1
+ * (counting the earlier changes of the batch) is quarantined when a seq
+ * between is in quarantine here, and otherwise refuses the whole batch
+ * (SVC_EINVAL, res->gaps = 1, nothing applied, checkpoint kept) so that the
+ * peer sends it again from where this node stands.
  */
 int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
 			   const uint8_t peer_store_id[16], uint64_t peer_head, const svc_batch *b,
