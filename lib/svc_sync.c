@@ -891,7 +891,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 		rc = svc_head_get(t, c.origin, &head, hh);
 		if (rc)
 			return rc;
-		if (c.seq > head + 1) {
+		if (c.seq > head && c.seq - head > 1) {
 			rc = quarantined_above(t, a, c.origin, head, &q);
 			if (rc)
 				return rc;
