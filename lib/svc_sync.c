@@ -905,10 +905,10 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 			}
 			a->res->gaps = 1;
 			return svc_errf(SVC_EINVAL,
-					"batch %llu refused: change %s/%llu leaves a hole after "
-					"seq %llu of its origin",
-					(unsigned long long)a->b->id, c.origin,
-					(unsigned long long)c.seq, (unsigned long long)head);
+					"change %s/%llu leaves a hole after seq %llu of its origin, "
+					"which %s skipped",
+					c.origin, (unsigned long long)c.seq, (unsigned long long)head,
+					a->pv->node);
 		}
 	}
 	if (fork) {
@@ -994,11 +994,9 @@ int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
 		return svc_errf(SVC_ETOOBIG, "batch from %s: %zu changes, %zu commits", pv->node,
 				b->nchanges, b->ncommits);
 	if (b->to_lsn > peer_head)
-		return svc_errf(SVC_EINVAL,
-				"batch %llu refused: to_lsn %llu is beyond the log head %llu "
-				"announced by %s",
-				(unsigned long long)b->id, (unsigned long long)b->to_lsn,
-				(unsigned long long)peer_head, pv->node);
+		return svc_errf(SVC_EINVAL, "to_lsn %llu is beyond the log head %llu %s announced",
+				(unsigned long long)b->to_lsn, (unsigned long long)peer_head,
+				pv->node);
 	if (b->ncommits) {
 		a.cc = calloc(b->ncommits, sizeof *a.cc);
 		if (!a.cc)

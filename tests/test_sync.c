@@ -490,6 +490,45 @@ static uint64_t recv_lsn(size_t at, size_t peer)
 	return p.recv_lsn;
 }
 
+/* A checkpoint never lies beyond the head the peer announced, and one
+ * pushed there earlier gives way to the next honest batch. */
+static void test_checkpoint_bound(void)
+{
+	const uint64_t big = 1ULL << 62;
+	svc_peer_view in_pv;
+	svc_apply_result r;
+	svc_self self;
+	svc_txn *t;
+	svc_batch b;
+
+	settle();
+	CHECK(view(RE, SA, &in_pv));
+	CHECK_INT(svc_txn_begin(net[SA].s, false, &t), 0);
+	svc_self_get(t, &self);
+	uint64_t head = 0;
+	svc_log_last(t, &head);
+	svc_txn_abort(&t);
+	uint64_t before = recv_lsn(RE, SA);
+	CHECK(before <= head);
+	memset(&b, 0, sizeof b);
+	b.id = 1;
+	b.to_lsn = big;
+	svc_errclear();
+	CHECK_INT(svc_sync_apply_bounded(net[RE].s, &in_pv, self.store_id, head, &b, &r),
+		  SVC_EINVAL);
+	CHECK(strstr(svc_errmsg(), "beyond the log head") != NULL);
+	CHECK_INT(recv_lsn(RE, SA), before);
+	/* A lying HELLO cannot be told from the truth here ... */
+	CHECK_INT(svc_sync_apply_bounded(net[RE].s, &in_pv, self.store_id, big, &b, &r), 0);
+	CHECK_INT(recv_lsn(RE, SA), big);
+	/* ... but the next session's honest head puts it back. */
+	b.to_lsn = head;
+	CHECK_INT(svc_sync_apply_bounded(net[RE].s, &in_pv, self.store_id, head, &b, &r), 0);
+	CHECK_INT(recv_lsn(RE, SA), head);
+	CHECK_INT(r.to_lsn, head);
+	pos[SA][RE] = head;
+}
+
 /* shop-a is restored from an old copy of its directory and re-issues a seq
  * region-e already holds: a fork, quarantined as one, never a duplicate. */
 static void test_fork(void)
@@ -629,6 +668,7 @@ int main(void)
 	test_exactly_once();
 	test_tamper();
 	test_impersonating_relay();
+	test_checkpoint_bound();
 	test_fork();
 	test_upward_hole();
 	free(last_batch);
