@@ -10,8 +10,10 @@
  *
  * The scripted cases walk the state table in svc_proto.h: the initiator's and
  * the responder's handshakes, credit-based flow control, store identity,
- * protocol errors, apply failures, disconnects and timers, and the window
- * clamp. The randomized run then wires two links to each other through
+ * the positions a peer states (a batch beyond its announced log head, a head
+ * that shrinks, an ACK beyond what was sent, a resume point beyond this
+ * node's log), protocol errors, apply failures, disconnects and timers, and
+ * the window clamp. The randomized run then wires two links to each other through
  * in-memory queues and throws random deliveries, disconnects, apply failures,
  * log growth, work and timer ticks at them; after a final reconnect each side
  * must hold the other's whole log, with no position skipped, none beyond the
