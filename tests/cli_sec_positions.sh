@@ -26,7 +26,6 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/seclib.sh"
 HC=${SVC_TEST_HC:-$HC}
 net_setup cli_sec_positions
-NET_LOG_ALLOW='could not apply'
 
 BIG=4611686018427387904 # 2^62
 

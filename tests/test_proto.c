@@ -75,7 +75,7 @@ struct fake {
 	uint64_t acked_backwards; /* acked() reported a position not above the last */
 	uint64_t applied[REC_MAX];
 	size_t napplied;
-	int diverged;      /* diverged() calls, with the last arguments */
+	int diverged; /* diverged() calls, with the last arguments */
 	uint64_t diverged_resume, diverged_head;
 	int fail_apply;    /* apply_batch returns this, while non-zero */
 	bool fail_once;    /* ... for the next batch only */
