@@ -1650,6 +1650,7 @@ static void hello_to_pb(struct chk *k, const svc_hello *h, struct msg_pb *p)
 		m->your_store_id = put_bytes(h->your_store_id, sizeof h->your_store_id);
 	m->hlc = h->hlc;
 	m->ping_ms = h->ping_ms;
+	m->log_head = h->log_head;
 	if (!h->nheads)
 		return;
 	if (h->nheads > SVC_HELLO_HEADS_MAX) {
@@ -1765,6 +1766,7 @@ int svc_msg_encode(const svc_msg *m, uint8_t **out, size_t *len)
 	case SVC_MSG_PING:
 		svcsync__ping__init(&p.b.ping);
 		p.b.ping.hlc = m->u.ping.hlc;
+		p.b.ping.log_head = m->u.ping.log_head;
 		p.env.msg_case = SVCSYNC__ENVELOPE__MSG_PING;
 		p.env.ping = &p.b.ping;
 		break;
@@ -1828,6 +1830,7 @@ static void hello_from_pb(struct chk *k, const Svcsync__Hello *m, svc_hello *h,
 	}
 	h->hlc = m->hlc;
 	h->ping_ms = m->ping_ms;
+	h->log_head = m->log_head;
 	if (k->rc || !m->n_heads)
 		return;
 	if (m->n_heads > SVC_HELLO_HEADS_MAX) {
@@ -1950,6 +1953,7 @@ int svc_msg_decode(const uint8_t *buf, size_t len, svc_msg *out)
 	case SVCSYNC__ENVELOPE__MSG_PING:
 		out->type = SVC_MSG_PING;
 		out->u.ping.hlc = env->ping->hlc;
+		out->u.ping.log_head = env->ping->log_head;
 		break;
 	case SVCSYNC__ENVELOPE__MSG_ERROR:
 		out->type = SVC_MSG_ERROR;

@@ -176,6 +176,10 @@ typedef struct {
 	svc_origin_head *heads;
 	uint64_t hlc;
 	uint32_t ping_ms; /* the sender's ping interval (0: not said) */
+	/* The sender's arrival log head when it sent the HELLO: no BATCH of
+	 * this session may claim to_lsn beyond it. 0 from a peer that does not
+	 * send it, which then may claim nothing new. */
+	uint64_t log_head;
 } svc_hello;
 
 typedef struct {
@@ -201,6 +205,9 @@ typedef struct {
 		svc_ack ack;
 		struct {
 			uint64_t hlc;
+			/* The sender's log head, raised since its HELLO so
+			 * that batches may go that far (0: no news). */
+			uint64_t log_head;
 		} ping;
 		struct {
 			uint32_t code;

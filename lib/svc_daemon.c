@@ -107,6 +107,9 @@ struct svc_daemon {
 	uint64_t next_tick, next_status, next_watchdog, next_zap, watchdog_usec;
 	unsigned batches_since_release; /* batches built or applied */
 	uint64_t started;
+	/* Integrity events since start, for status: resume points beyond
+	 * this node's log, forks quarantined, batches refused for a hole. */
+	uint64_t divergences, forks, gaps;
 };
 
 static svc_build_limits limits_of(const svc_daemon *d)
@@ -318,12 +321,16 @@ static int op_send_hello(void *ctx, svc_link *l)
 	svc_msg m;
 	static const uint8_t zero[16];
 
+	uint64_t head = 0;
+
 	int rc = svc_txn_begin(d->store, false, &t);
 	if (rc)
 		return rc;
 	rc = svc_peer_get(t, p->node, &pe);
 	if (!rc)
-		rc = svc_sync_heads(t, &heads);
+		rc = svc_log_last(t, &head);
+	if (!rc)
+		rc = svc_sync_heads_for(t, &p->pv, &heads);
 	if (!rc && p->up)
 		rc = restore_heads(t, d, &heads);
 	svc_txn_abort(&t);
@@ -345,9 +352,11 @@ static int op_send_hello(void *ctx, svc_link *l)
 	m.u.hello.heads = heads.heads;
 	m.u.hello.hlc = hlc_now(d);
 	m.u.hello.ping_ms = (uint32_t)p->link.ping_ms;
+	m.u.hello.log_head = head;
 	rc = send_msg(p, &m);
 	svc_heads_free(&heads);
-	(void)l;
+	if (!rc)
+		l->head_announced = head;
 	return rc;
 }
 
@@ -401,6 +410,21 @@ static int op_send_batch(void *ctx, svc_link *l, uint64_t id, uint64_t after, ui
 	}
 	if (!buf)
 		return 0;
+	if (res.to_lsn > l->head_announced) {
+		/* The log grew since the HELLO: say so first, or the peer
+		 * must refuse a batch that goes beyond what it was told. */
+		svc_msg pm;
+		memset(&pm, 0, sizeof pm);
+		pm.type = SVC_MSG_PING;
+		pm.u.ping.hlc = hlc_now(d);
+		pm.u.ping.log_head = res.to_lsn;
+		rc = send_msg(p, &pm);
+		if (rc) {
+			free(buf);
+			return rc == SVC_EBUSY ? 0 : rc;
+		}
+		l->head_announced = res.to_lsn;
+	}
 	if (p->up)
 		rc = svc_transport_send_up(d->tr, buf, len);
 	else
@@ -437,11 +461,18 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 	svc_apply_result res;
 	char tag[64];
 
-	int rc = svc_sync_apply(d->store, &p->pv, l->peer_store_id, b, &res);
+	int rc = svc_sync_apply_bounded(d->store, &p->pv, l->peer_store_id, l->peer_log_head, b,
+					&res);
 	if (rc) {
+		d->gaps += res.gaps;
 		svc_log(SVC_LOG_ERROR, peer_tag(p, tag, sizeof tag), "batch %llu not applied: %s",
 			(unsigned long long)b->id, svc_errmsg());
 		return rc;
+	}
+	if (res.forks) {
+		d->forks += res.forks;
+		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "%u fork(s) quarantined: %s",
+			res.forks, res.first_fork);
 	}
 	note_batch(d);
 	if (p->up && restore_check(d, p, NULL))
@@ -483,10 +514,10 @@ static int op_send_ack(void *ctx, svc_link *l, const svc_ack *ack)
 static int op_send_ping(void *ctx, svc_link *l)
 {
 	svc_msg m;
-	(void)l;
 	memset(&m, 0, sizeof m);
 	m.type = SVC_MSG_PING;
 	m.u.ping.hlc = hlc_now(((struct peer *)ctx)->d);
+	m.u.ping.log_head = l->head_announced;
 	return send_msg(ctx, &m);
 }
 
@@ -510,6 +541,37 @@ static void op_state_changed(void *ctx, svc_link *l, svc_link_state from, const 
 		svc_log(SVC_LOG_INFO, peer_tag(p, tag, sizeof tag), "resync (%s)", why);
 }
 
+static uint64_t op_log_head(void *ctx, svc_link *l)
+{
+	struct peer *p = ctx;
+	svc_txn *t;
+	uint64_t head = 0;
+	(void)l;
+	/* Should the store not answer, the head last seen is still a true
+	 * bound: the log only grows. */
+	if (svc_txn_begin(p->d->store, false, &t) == 0) {
+		if (svc_log_last(t, &head) != 0)
+			head = p->d->last_lsn;
+		svc_txn_abort(&t);
+	} else {
+		head = p->d->last_lsn;
+	}
+	svc_errclear();
+	return head;
+}
+
+static void op_diverged(void *ctx, svc_link *l, uint64_t resume, uint64_t head)
+{
+	struct peer *p = ctx;
+	char tag[64];
+	(void)l;
+	p->d->divergences++;
+	svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
+		"divergence: peer asks to resume after lsn %llu, beyond this node's log head "
+		"%llu; resending from the start, skipping what its summary says it holds",
+		(unsigned long long)resume, (unsigned long long)head);
+}
+
 static const svc_link_ops link_ops = {
 	.send_hello = op_send_hello,
 	.send_batch = op_send_batch,
@@ -518,6 +580,8 @@ static const svc_link_ops link_ops = {
 	.send_ping = op_send_ping,
 	.acked = op_acked,
 	.state_changed = op_state_changed,
+	.log_head = op_log_head,
+	.diverged = op_diverged,
 };
 
 /* ------------------------------------------------------------ peers */
@@ -595,6 +659,7 @@ static struct peer *down_get(svc_daemon *d, const char *node, const uint8_t *rid
 		/* A new connection from the same node (it reconnected). */
 		memcpy(p->rid, rid, rid_len);
 		p->rid_len = rid_len;
+		svc_link_new_session(&p->link);
 	}
 	return p;
 }
@@ -1048,6 +1113,8 @@ static void write_status(svc_daemon *d)
 	fprintf(f, "pid %ld\nstarted %llu\nupdated %llu\nlsn %llu\nlisten %s\n", (long)getpid(),
 		(unsigned long long)d->started, (unsigned long long)now,
 		(unsigned long long)d->last_lsn, d->bound[0] ? d->bound : "-");
+	fprintf(f, "divergences %llu\nforks %llu\ngaps %llu\n", (unsigned long long)d->divergences,
+		(unsigned long long)d->forks, (unsigned long long)d->gaps);
 	struct peer *all[1 + 4096];
 	size_t n = 0;
 	if (d->upstream)

@@ -69,9 +69,31 @@ static int send_hello(svc_link *l, uint64_t now)
 	return l->ops->send_hello(l->ctx, l);
 }
 
+void svc_link_new_session(svc_link *l)
+{
+	l->peer_head_known = false;
+	l->peer_log_head = 0;
+}
+
 static void adopt_hello(svc_link *l, const svc_hello *h)
 {
 	uint64_t resume = svc_link_resume_point(h, l->my_store_id);
+	uint64_t head = l->ops->log_head(l->ctx, l);
+	if (resume > head) {
+		/* The peer says it holds more of this log than exists: a
+		 * checkpoint pushed past the data, or this store restored from
+		 * an older copy. Resuming there would skip everything written
+		 * from here on; start over and let the peer's summary skip
+		 * what it has. */
+		l->divergences++;
+		if (l->ops->diverged)
+			l->ops->diverged(l->ctx, l, resume, head);
+		resume = 0;
+	}
+	l->peer_head_known = true;
+	l->peer_log_head = h->log_head;
+	if (resume > l->sent_high)
+		l->sent_high = resume;
 	memcpy(l->peer_store_id, h->store_id, 16);
 	l->peer_store_known = true;
 	l->peer_hlc = h->hlc;
@@ -100,9 +122,23 @@ static int pump(svc_link *l, uint64_t now)
 		l->ninflight++;
 		l->next_id++;
 		l->send_after = to;
+		if (to > l->sent_high)
+			l->sent_high = to;
 		l->last_tx_ms = now;
 		l->batches_out++;
 	}
+	return 0;
+}
+
+/* The batch claims positions the peer's HELLO does not allow. */
+static int batch_out_of_bounds(svc_link *l, const svc_batch *b)
+{
+	if (b->to_lsn > l->peer_log_head)
+		return svc_errf(SVC_EINVAL,
+				"batch %llu refused: to_lsn %llu is beyond the log head %llu "
+				"announced in its HELLO",
+				(unsigned long long)b->id, (unsigned long long)b->to_lsn,
+				(unsigned long long)l->peer_log_head);
 	return 0;
 }
 
@@ -110,7 +146,11 @@ static int on_batch(svc_link *l, const svc_batch *b, uint64_t now)
 {
 	svc_ack ack;
 	memset(&ack, 0, sizeof ack);
-	int rc = l->ops->apply_batch(l->ctx, l, b, &ack);
+	int rc = batch_out_of_bounds(l, b);
+	if (rc)
+		l->protocol_errors++;
+	else
+		rc = l->ops->apply_batch(l->ctx, l, b, &ack);
 	if (rc) {
 		/* The rest of this window must not be applied: it would move
 		 * our checkpoint past the refused batch, and the peer, resuming
@@ -144,6 +184,16 @@ static int on_ack(svc_link *l, const svc_ack *a, uint64_t now)
 		if (a->id == 0 || a->id >= l->next_id)
 			l->protocol_errors++;
 		return 0;
+	}
+	if (a->to_lsn > l->sent_high) {
+		/* It confirms what was never sent: nothing it says can be
+		 * believed, so nothing moves (the slot stays taken; the dead
+		 * timer or the next HELLO starts over). */
+		l->protocol_errors++;
+		return svc_errf(SVC_EINVAL,
+				"ACK %llu refused: lsn %llu is beyond the %llu this node has sent",
+				(unsigned long long)a->id, (unsigned long long)a->to_lsn,
+				(unsigned long long)l->sent_high);
 	}
 	uint64_t to = l->inflight[i].to_lsn;
 	memmove(&l->inflight[0], &l->inflight[i + 1], (l->ninflight - i - 1) * sizeof l->inflight[0]);
@@ -190,6 +240,7 @@ int svc_link_handle(svc_link *l, svc_link_event ev, const svc_msg *msg, uint64_t
 	case SVC_EV_CONNECTED:
 		/* The initiator speaks first on every new connection. */
 		forget_window(l);
+		svc_link_new_session(l);
 		l->last_rx_ms = now;
 		rc = send_hello(l, now);
 		set_state(l, SVC_LINK_HELLO_SENT, "connected");
@@ -199,6 +250,23 @@ int svc_link_handle(svc_link *l, svc_link_event ev, const svc_msg *msg, uint64_t
 		if (!msg || msg->type != SVC_MSG_HELLO)
 			return svc_errf(SVC_EINVAL, "link %s: HELLO event without a HELLO", l->peer);
 		l->last_rx_ms = now;
+		if (l->peer_head_known && memcmp(l->peer_store_id, msg->u.hello.store_id, 16) == 0 &&
+		    msg->u.hello.log_head < l->peer_log_head) {
+			/* A log only grows: a smaller head from the same store
+			 * in one session means its positions cannot be trusted.
+			 * End the session; the next HELLO starts a new one. */
+			uint64_t was = l->peer_log_head;
+			l->protocol_errors++;
+			forget_window(l);
+			svc_link_new_session(l);
+			set_state(l, l->initiator ? SVC_LINK_HELLO_SENT : SVC_LINK_DOWN,
+				  "log head shrank");
+			return svc_errf(SVC_EINVAL,
+					"HELLO refused: log head %llu is below the %llu announced "
+					"earlier in this session",
+					(unsigned long long)msg->u.hello.log_head,
+					(unsigned long long)was);
+		}
 		adopt_hello(l, &msg->u.hello);
 		if (!l->initiator) {
 			/* The responder answers every HELLO: a repeated one
@@ -228,8 +296,21 @@ int svc_link_handle(svc_link *l, svc_link_event ev, const svc_msg *msg, uint64_t
 
 	case SVC_EV_PING:
 		l->last_rx_ms = now;
-		if (msg && msg->type == SVC_MSG_PING)
+		if (msg && msg->type == SVC_MSG_PING) {
 			l->peer_hlc = msg->u.ping.hlc;
+			uint64_t head = msg->u.ping.log_head;
+			if (head && l->peer_head_known) {
+				if (head < l->peer_log_head) {
+					l->protocol_errors++;
+					return svc_errf(SVC_EINVAL,
+							"PING refused: log head %llu is below the "
+							"%llu announced earlier in this session",
+							(unsigned long long)head,
+							(unsigned long long)l->peer_log_head);
+				}
+				l->peer_log_head = head;
+			}
+		}
 		return 0;
 
 	case SVC_EV_WORK:
@@ -240,6 +321,7 @@ int svc_link_handle(svc_link *l, svc_link_event ev, const svc_msg *msg, uint64_t
 
 	case SVC_EV_DISCONNECTED:
 		forget_window(l);
+		svc_link_new_session(l);
 		set_state(l, SVC_LINK_DOWN, "disconnected");
 		return 0;
 	}

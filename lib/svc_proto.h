@@ -18,9 +18,15 @@
  *                              the responder, pump
  *   up          BATCH          apply, send ACK                 up
  *   up          BATCH refused  forget the window; initiator:   hello_sent
- *               (apply failed) the node sends HELLO again;     / down
- *                              responder: wait for its HELLO
+ *               (apply failed, the node sends HELLO again;     / down
+ *               to_lsn beyond  responder: wait for its HELLO
+ *               the peer's
+ *               head)
  *   up          ACK            release window slot, pump       up
+ *   up          ACK beyond     protocol error: ignore, count   up
+ *               what was sent
+ *   any         HELLO whose    protocol error: forget the      hello_sent
+ *               head shrank    window and the session          / down
  *   up          work / tick    pump; ping when idle            up
  *   any         tick, silent   responder: forget the window    down
  *               too long       initiator: send HELLO again     hello_sent
@@ -33,6 +39,31 @@
  * peer (in flight or acknowledged); `acked` how far the peer confirmed. A new
  * HELLO from the peer restarts sending from its checkpoint, so batches lost
  * with a connection are simply sent again and deduplicated on arrival.
+ *
+ * Positions a peer states are checked against what each side really has,
+ * because a checkpoint pushed past the data silently stops replication:
+ *
+ *  - A HELLO announces the sender's log head, and a PING may raise it when
+ *    the log grew since (the node sends one before a batch that goes
+ *    further). Within a session (from
+ *    CONNECTED or the first HELLO to DISCONNECTED) it may only grow for the
+ *    same store id; a smaller one is a protocol error (in a HELLO it also
+ *    ends the session).
+ *    A HELLO without it (an older peer) announces 0, so such a peer can move
+ *    no checkpoint: the strict reading, chosen because the other one trusts
+ *    what the field exists to check.
+ *  - A BATCH whose to_lsn is beyond that head is refused like a batch that
+ *    could not be applied: nothing of it is applied and the checkpoint
+ *    stays. (A to_lsn below an earlier one is legitimate: after a HELLO of
+ *    ours crossed its batches, the peer restarts from the older checkpoint
+ *    that HELLO carried. The stored checkpoint never goes back for it.)
+ *  - A resume point (the peer's checkpoint in this node's log) beyond this
+ *    node's own log head is a divergence: it is counted and reported through
+ *    the `diverged` op, and sending restarts at 0; the node's build skips what
+ *    the peer's per-origin summary says it holds, so nothing is sent twice in
+ *    bulk and nothing is skipped.
+ *  - An ACK that claims a position beyond anything this link sent is a
+ *    protocol error and moves nothing.
  */
 #ifndef SVC_PROTO_H
 #define SVC_PROTO_H
@@ -83,6 +114,12 @@ typedef struct {
 	void (*acked)(void *ctx, svc_link *l, uint64_t to_lsn);
 	/* State changed (for logs and status). */
 	void (*state_changed)(void *ctx, svc_link *l, svc_link_state from, const char *why);
+	/* This node's arrival log head now (what the HELLO announces, and the
+	 * bound of any resume point the peer asks for). */
+	uint64_t (*log_head)(void *ctx, svc_link *l);
+	/* The peer asked to resume at `resume`, beyond this node's log head
+	 * `head`: sending restarts at 0 (may be NULL). */
+	void (*diverged)(void *ctx, svc_link *l, uint64_t resume, uint64_t head);
 } svc_link_ops;
 
 typedef struct {
@@ -109,7 +146,16 @@ struct svc_link {
 	int ping_ms;            /* ping after this much silence from us */
 	int dead_ms;            /* down after this much silence from the peer */
 
+	/* Positions the peer stated in this session. */
+	bool peer_head_known;
+	uint64_t peer_log_head; /* its log head, from its HELLO */
+	uint64_t sent_high;     /* highest position of this node's log sent or
+				   accepted as the peer's checkpoint */
+	uint64_t head_announced; /* this node's log head as last told the peer
+				    (the node's HELLO and PING ops keep it) */
+
 	uint64_t protocol_errors;
+	uint64_t divergences;   /* resume points beyond this node's log */
 	uint64_t batches_in, batches_out;
 	uint64_t peer_hlc;      /* from the peer's last HELLO / PING */
 
@@ -125,8 +171,13 @@ void svc_link_init(svc_link *l, const char *peer, const uint8_t my_store_id[16],
 int svc_link_handle(svc_link *l, svc_link_event ev, const svc_msg *msg, uint64_t now_ms);
 
 /* Where to resume sending, given the peer's HELLO and this node's store id:
- * its checkpoint when it refers to this store, else the start. */
+ * its checkpoint when it refers to this store, else the start. (The link
+ * also checks it against this node's log head; see above.) */
 uint64_t svc_link_resume_point(const svc_hello *h, const uint8_t my_store_id[16]);
+
+/* The peer opened a new connection: what it stated on the old one no
+ * longer binds it (its log may legitimately start over). */
+void svc_link_new_session(svc_link *l);
 
 const char *svc_link_state_name(svc_link_state s);
 

@@ -1890,7 +1890,7 @@ int svc_store_apply_hashed(svc_txn *t, const uint8_t *bytes, size_t len, const s
 			if (t->err)
 				return t->err;
 			return svc_errf(SVC_ECRYPTO,
-					"change %s/%llu differs from the one already stored",
+					"fork: %s/%llu held here with a different hash",
 					c->origin, (unsigned long long)c->seq);
 		}
 		rc = restore_diverged(t, c->seq);

@@ -315,6 +315,8 @@ static int heads_cmp(const void *a, const void *b)
 struct heads_arg {
 	svc_heads *h;
 	size_t cap;
+	svc_txn *t;
+	const svc_peer_view *pv; /* downward: keep only its subtree; else NULL */
 };
 
 static int heads_step(const char *origin, uint64_t seq, const uint8_t hash[SVC_HASH_LEN],
@@ -325,6 +327,12 @@ static int heads_step(const char *origin, uint64_t seq, const uint8_t hash[SVC_H
 	(void)hash;
 	if (!contig)
 		return 0;
+	if (a->pv && strcmp(origin, a->pv->node) != 0) {
+		char up[SVC_ID_LEN];
+		upstream_of(a->t, origin, up);
+		if (strcmp(up, a->pv->node) != 0)
+			return 0;
+	}
 	if (a->h->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 64;
 		if (cap > SVC_HELLO_HEADS_MAX)
@@ -343,7 +351,17 @@ static int heads_step(const char *origin, uint64_t seq, const uint8_t hash[SVC_H
 
 int svc_sync_heads(svc_txn *t, svc_heads *out)
 {
-	struct heads_arg a = {out, 0};
+	struct heads_arg a = {out, 0, t, NULL};
+	memset(out, 0, sizeof *out);
+	int rc = svc_head_each(t, heads_step, &a);
+	if (rc)
+		svc_heads_free(out);
+	return rc;
+}
+
+int svc_sync_heads_for(svc_txn *t, const svc_peer_view *pv, svc_heads *out)
+{
+	struct heads_arg a = {out, 0, t, pv->upstream ? NULL : pv};
 	memset(out, 0, sizeof *out);
 	int rc = svc_head_each(t, heads_step, &a);
 	if (rc)
@@ -649,12 +667,23 @@ typedef struct {
 	bool stored;
 } commit_check;
 
+/* Per origin of a downstream peer's batch: the lowest of its seqs held in
+ * quarantine here (0: none known), and whether the quarantine was searched. */
+typedef struct {
+	char origin[SVC_ID_LEN];
+	uint64_t seq;
+	bool searched;
+} origin_quarantine;
+
 struct apply {
 	const svc_peer_view *pv;
 	const uint8_t *peer_store_id;
+	uint64_t peer_head;
 	const svc_batch *b;
 	svc_apply_result *res;
 	commit_check *cc;
+	origin_quarantine *oq;
+	size_t noq, capq;
 };
 
 /* Decode and verify commit i (once per batch). */
@@ -727,12 +756,84 @@ static long find_commit(svc_txn *t, struct apply *a, const char *origin, uint64_
 	return -1;
 }
 
-static int quarantine(svc_txn *t, struct apply *a, const svc_blob *blob, const char *reason)
+static origin_quarantine *oq_find(struct apply *a, const char *origin, bool add)
 {
+	for (size_t i = 0; i < a->noq; i++)
+		if (strcmp(a->oq[i].origin, origin) == 0)
+			return &a->oq[i];
+	if (!add)
+		return NULL;
+	if (grow((void **)&a->oq, &a->capq, a->noq + 1, sizeof *a->oq))
+		return NULL;
+	origin_quarantine *q = &a->oq[a->noq++];
+	memset(q, 0, sizeof *q);
+	snprintf(q->origin, sizeof q->origin, "%s", origin);
+	return q;
+}
+
+static void oq_note(struct apply *a, const char *origin, uint64_t seq)
+{
+	origin_quarantine *q = oq_find(a, origin, true);
+	if (q && (!q->seq || seq < q->seq))
+		q->seq = seq;
+	svc_errclear();
+}
+
+static int quarantine(svc_txn *t, struct apply *a, const svc_blob *blob, const char *why)
+{
+	char reason[SVC_REASON_LEN];
+	svc_change c;
+	/* (why may be svc_errmsg(), which decoding below overwrites) */
+	snprintf(reason, sizeof reason, "%s", why);
+	/* Downward streams are filtered and may skip seqs; upward, what is
+	 * quarantined here explains a seq missing from the held ones. */
+	if (!a->pv->upstream && blob->len <= SVC_CHANGE_MAX &&
+	    svc_change_decode(blob->data, blob->len, &c) == 0)
+		oq_note(a, c.origin, c.seq);
+	svc_errclear();
 	a->res->quarantined++;
 	if (!a->res->first_reason[0])
 		snprintf(a->res->first_reason, sizeof a->res->first_reason, "%s", reason);
 	return svc_quarantine_put(t, a->pv->node, reason, blob->data, blob->len);
+}
+
+struct oq_scan {
+	const char *origin;
+	uint64_t above, lowest;
+};
+
+static int oq_scan_step(const svc_quarantined *q, void *argp)
+{
+	struct oq_scan *sc = argp;
+	svc_change c;
+	if (q->len <= SVC_CHANGE_MAX && svc_change_decode(q->bytes, q->len, &c) == 0 &&
+	    strcmp(c.origin, sc->origin) == 0 && c.seq > sc->above &&
+	    (!sc->lowest || c.seq < sc->lowest))
+		sc->lowest = c.seq;
+	svc_errclear();
+	return 0;
+}
+
+/* The lowest seq of `origin` above `head` held in quarantine here (in this
+ * batch or before it), or 0. The quarantine is searched once per origin and
+ * batch, and only when a seq seems to be missing. */
+static int quarantined_above(svc_txn *t, struct apply *a, const char *origin, uint64_t head,
+			     uint64_t *seq)
+{
+	origin_quarantine *q = oq_find(a, origin, true);
+	if (!q)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	if (!q->searched) {
+		struct oq_scan sc = {origin, head, 0};
+		int rc = svc_quarantine_each(t, oq_scan_step, &sc);
+		if (rc)
+			return rc;
+		q->searched = true;
+		if (sc.lowest && (!q->seq || sc.lowest < q->seq))
+			q->seq = sc.lowest;
+	}
+	*seq = q->seq > head ? q->seq : 0;
+	return 0;
 }
 
 /* Is the origin the peer or in the peer's subtree? */
@@ -781,7 +882,11 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 	}
 	if (rc && rc != SVC_ENOTFOUND)
 		return rc;
+	/* Another change under the same (origin, seq): once its signature
+	 * checks out below, the origin has two histories. */
+	bool fork = rc == 0;
 	svc_errclear();
+
 	if (!a->pv->upstream && !from_subtree(t, a->pv, c.origin)) {
 		snprintf(reason, sizeof reason,
 			 "change %s/%llu relayed by %s, which is not its origin's upstream",
@@ -836,6 +941,57 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 			return quarantine(t, a, blob, reason);
 		}
 	}
+	if (!fork && !a->pv->upstream) {
+		/* Upward each origin's seqs arrive dense: one above the held
+		 * head + 1 would be folded past a hole. When the seqs between
+		 * are in quarantine here, it waits there too (in view, and
+		 * released with them); otherwise the relay skipped them and
+		 * the batch is refused until they come. */
+		uint8_t hh[SVC_HASH_LEN];
+		uint64_t head, q = 0;
+		rc = svc_head_get(t, c.origin, &head, hh);
+		if (rc)
+			return rc;
+		if (c.seq > head && c.seq - head > 1) {
+			rc = quarantined_above(t, a, c.origin, head, &q);
+			if (rc)
+				return rc;
+			if (q && q < c.seq) {
+				snprintf(reason, sizeof reason,
+					 "change %s/%llu follows %s/%llu, which is in quarantine "
+					 "here",
+					 c.origin, (unsigned long long)c.seq, c.origin,
+					 (unsigned long long)q);
+				return quarantine(t, a, blob, reason);
+			}
+			a->res->gaps = 1;
+			return svc_errf(SVC_EINVAL,
+					"change %s/%llu leaves a hole after seq %llu of its origin, "
+					"which %s skipped",
+					c.origin, (unsigned long long)c.seq, (unsigned long long)head,
+					a->pv->node);
+		}
+	}
+	if (fork && a->pv->upstream) {
+		/* This node's own change, sent back by its upstream while it
+		 * catches up after a restore: the store takes the network's
+		 * version and keeps the local one aside for replay (svc_store.c,
+		 * "Restores"). Any other origin's is a fork. */
+		svc_self self;
+		rc = svc_self_get(t, &self);
+		if (rc)
+			return rc;
+		if (strcmp(c.origin, self.node) == 0)
+			fork = false;
+	}
+	if (fork) {
+		snprintf(reason, sizeof reason, "fork: %s/%llu held here with a different hash",
+			 c.origin, (unsigned long long)c.seq);
+		a->res->forks++;
+		if (!a->res->first_fork[0])
+			snprintf(a->res->first_fork, sizeof a->res->first_fork, "%s", reason);
+		return quarantine(t, a, blob, reason);
+	}
 
 	rc = svc_store_apply_hashed(t, blob->data, blob->len, &c, false, true, hash);
 	if (rc == 1) {
@@ -878,6 +1034,7 @@ static int apply_fn(svc_txn *t, void *argp)
 		a->cc[i].stored = false;
 		a->cc[i].origin[0] = '\0';
 	}
+	a->noq = 0;
 	for (size_t i = 0; i < a->b->nchanges; i++) {
 		rc = apply_one(t, a, &a->b->changes[i]);
 		if (rc)
@@ -892,30 +1049,55 @@ static int apply_fn(svc_txn *t, void *argp)
 		memcpy(p.store_id, a->peer_store_id, sizeof p.store_id);
 		p.recv_lsn = 0;
 	}
-	if (a->b->to_lsn > p.recv_lsn)
+	if (p.recv_lsn > a->peer_head) {
+		/* A checkpoint beyond the peer's own log is not a position
+		 * in it (pushed there, or its log started over): this batch
+		 * says where the peer really is. */
 		p.recv_lsn = a->b->to_lsn;
+	} else if (a->b->to_lsn > p.recv_lsn) {
+		p.recv_lsn = a->b->to_lsn;
+	}
 	p.last_seen_ms = svc_hlc_now_ms();
 	a->res->to_lsn = p.recv_lsn;
 	return svc_peer_put(t, &p);
 }
 
-int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
-		   const svc_batch *b, svc_apply_result *res)
+int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
+			   const uint8_t peer_store_id[16], uint64_t peer_head, const svc_batch *b,
+			   svc_apply_result *res)
 {
-	struct apply a = {pv, peer_store_id, b, res, NULL};
+	struct apply a = {pv, peer_store_id, peer_head, b, res, NULL, NULL, 0, 0};
+	memset(res, 0, sizeof *res);
 	if (b->ncommits > SVC_BATCH_COMMITS_MAX || b->nchanges > SVC_BATCH_CHANGES_MAX)
 		return svc_errf(SVC_ETOOBIG, "batch from %s: %zu changes, %zu commits", pv->node,
 				b->nchanges, b->ncommits);
+	if (b->to_lsn > peer_head)
+		return svc_errf(SVC_EINVAL, "to_lsn %llu is beyond the log head %llu %s announced",
+				(unsigned long long)b->to_lsn, (unsigned long long)peer_head,
+				pv->node);
 	if (b->ncommits) {
 		a.cc = calloc(b->ncommits, sizeof *a.cc);
 		if (!a.cc)
 			return svc_errf(SVC_ENOMEM, "out of memory");
 	}
 	int rc = svc_store_write(s, apply_fn, &a);
+	if (rc) {
+		/* Nothing of the batch stayed: say so, and why. */
+		uint32_t gaps = res->gaps;
+		memset(res, 0, sizeof *res);
+		res->gaps = gaps;
+	}
 	for (size_t i = 0; i < b->ncommits; i++)
 		free(a.cc[i].hashes);
 	free(a.cc);
+	free(a.oq);
 	return rc;
+}
+
+int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
+		   const svc_batch *b, svc_apply_result *res)
+{
+	return svc_sync_apply_bounded(s, pv, peer_store_id, b->to_lsn, b, res);
 }
 
 /* ------------------------------------------------------------ verify */

@@ -55,6 +55,11 @@ typedef struct {
 void svc_heads_free(svc_heads *h);
 /* This node's summary, for its HELLO. */
 int svc_sync_heads(svc_txn *t, svc_heads *out);
+/* The summary for a HELLO to the peer: upward the whole of it (the
+ * upstream may see everything); downward only the origins of the peer's own
+ * subtree (itself and the nodes below it), the only ones it ships back and
+ * so the only ones it can use, and never another branch's activity. */
+int svc_sync_heads_for(svc_txn *t, const svc_peer_view *pv, svc_heads *out);
 /* Copy and sort a received summary. */
 int svc_heads_from_hello(const svc_hello *h, svc_heads *out);
 
@@ -84,16 +89,39 @@ int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
 
 typedef struct {
 	uint32_t applied, duplicates, quarantined;
+	uint32_t forks; /* quarantined: (origin, seq) held here with another hash */
+	uint32_t gaps;  /* 1 when the batch was refused for a hole (see below) */
 	uint64_t to_lsn;
 	bool directory_changed; /* a certificate or revocation was applied */
 	char first_reason[SVC_REASON_LEN]; /* of the first quarantined change */
+	char first_fork[SVC_REASON_LEN];   /* of the first fork */
 } svc_apply_result;
 
 /*
  * Apply a received batch from `peer` (the authenticated node id) in one
  * write transaction, with the peer's checkpoint. `pv` describes the peer:
  * changes from a downstream peer must originate at it or below it.
+ *
+ * `peer_head` is the log head the peer announced for this session: a batch
+ * whose to_lsn lies beyond it is refused (SVC_EINVAL, nothing applied), and
+ * the checkpoint stored never exceeds it; one stored earlier beyond it (pushed
+ * there, or the peer's log started over) is replaced by the batch's to_lsn.
+ *
+ * A change that (origin, seq) names here with another hash is a fork: it is
+ * quarantined as such, never taken for a duplicate. From a downstream peer,
+ * whose stream is unfiltered, each origin's seqs must be dense, so nothing is
+ * folded past a hole: a signed change above its origin's held head + 1
+ * (counting the earlier changes of the batch) is quarantined when a seq
+ * between is in quarantine here, and otherwise refuses the whole batch
+ * (SVC_EINVAL, res->gaps = 1, nothing applied, checkpoint kept) so that the
+ * peer sends it again from where this node stands.
  */
+int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
+			   const uint8_t peer_store_id[16], uint64_t peer_head, const svc_batch *b,
+			   svc_apply_result *res);
+
+/* svc_sync_apply_bounded() with the batch's own to_lsn as the head, for
+ * callers with no HELLO to bound it (in-memory replication in tests). */
 int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
 		   const svc_batch *b, svc_apply_result *res);
 

@@ -6,6 +6,7 @@
  *                  [--mech curve|null|plain] [--key NODE.KEY] [--wrong-server-key]
  *                  [--node ID] [--mode MODE] [--hello-first] [--count N] [--size BYTES]
  *                  [--changes EXPORT-FILE] [--wait MS]
+ *                  [--dir NODE-DIR] [--head LSN] [--to-lsn LSN]
  *
  * It connects a DEALER the way a downstream node does (CURVE client with
  * the node's key from --key, or a fresh random key), or with the NULL or
@@ -22,6 +23,14 @@
  *   bigbatch   HELLO, then a BATCH of 8193 changes (one more than a batch
  *              may hold), encoded by hand since the codec refuses it
  *   flood      --count (default 1000) garbage messages, as fast as it can
+ *   position   HELLO, then an empty BATCH whose to_lsn is --to-lsn (default
+ *              2^62): a checkpoint pushed past the data
+ *   heads      HELLO, then print the per-origin heads of the HELLO that
+ *              comes back ("heads: ORIGIN=SEQ ..."), for read isolation
+ *
+ * --dir NODE-DIR makes the HELLO the node's own: its store id and its log
+ * head (read from the store, which no daemon may hold then); --head LSN
+ * announces that head instead (a lie, when it is beyond the real one).
  *
  * --hello-first sends a valid HELLO (and waits 200 ms) before garbage,
  * truncated, oversize, frames3 and flood, so the listener knows the peer.
@@ -36,6 +45,8 @@
  */
 #include "svc_codec.h"
 #include "svc_crypto.h"
+#include "svc_err.h"
+#include "svc_store.h"
 
 #include <zmq.h>
 
@@ -100,6 +111,11 @@ static uint8_t *raw_batch(const svc_blob *changes, size_t n, size_t *len)
 	return out;
 }
 
+/* What the HELLO says of the sender's store (--dir, --head). */
+static bool have_store;
+static uint8_t store_id[16];
+static uint64_t log_head;
+
 static uint8_t *hello_msg(const char *node, size_t *len)
 {
 	svc_msg m;
@@ -108,7 +124,11 @@ static uint8_t *hello_msg(const char *node, size_t *len)
 	m.type = SVC_MSG_HELLO;
 	m.u.hello.version = SVC_PROTO_VERSION;
 	snprintf(m.u.hello.node, sizeof m.u.hello.node, "%s", node);
-	svc_random(m.u.hello.store_id, 16);
+	if (have_store)
+		memcpy(m.u.hello.store_id, store_id, 16);
+	else
+		svc_random(m.u.hello.store_id, 16);
+	m.u.hello.log_head = log_head;
 	m.u.hello.hlc = (uint64_t)time(NULL) * 1000 << 16;
 	if (svc_msg_encode(&m, &buf, len)) {
 		fprintf(stderr, "hostile_client: cannot encode HELLO\n");
@@ -173,6 +193,8 @@ struct tally {
 	size_t bytes_sent, sent;
 };
 
+static bool print_heads;
+
 static void drain(void *sock, struct tally *t)
 {
 	zmq_msg_t m;
@@ -188,6 +210,13 @@ static void drain(void *sock, struct tally *t)
 			switch (d.type) {
 			case SVC_MSG_HELLO:
 				t->hello++;
+				if (print_heads) {
+					printf("heads:");
+					for (size_t i = 0; i < d.u.hello.nheads; i++)
+						printf(" %s=%llu", d.u.hello.heads[i].origin,
+						       (unsigned long long)d.u.hello.heads[i].seq);
+					printf("\n");
+				}
 				break;
 			case SVC_MSG_BATCH:
 				t->batch++;
@@ -200,6 +229,7 @@ static void drain(void *sock, struct tally *t)
 				break;
 			case SVC_MSG_ERROR:
 				t->error++;
+				printf("error: %u %s\n", d.u.error.code, d.u.error.text);
 				break;
 			default:
 				t->other++;
@@ -263,7 +293,9 @@ static void send_one(void *sock, const void *data, size_t len, int flags, struct
 int main(int argc, char **argv)
 {
 	const char *endpoint = NULL, *server_z85 = NULL, *mech = "curve", *keyfile = NULL;
-	const char *node = "intruder", *mode = "hello", *changes_path = NULL;
+	const char *node = "intruder", *mode = "hello", *changes_path = NULL, *dir = NULL;
+	const char *head_arg = NULL;
+	uint64_t to_lsn = 1ULL << 62;
 	bool wrong_server = false, hello_first = false;
 	long count = 1000, wait_ms = 1500;
 	size_t size = (33u << 20) + 1;
@@ -302,6 +334,12 @@ int main(int argc, char **argv)
 			changes_path = v;
 		else if (!strcmp(a, "--wait"))
 			wait_ms = atol(v);
+		else if (!strcmp(a, "--dir"))
+			dir = v;
+		else if (!strcmp(a, "--head"))
+			head_arg = v;
+		else if (!strcmp(a, "--to-lsn"))
+			to_lsn = strtoull(v, NULL, 10);
 		else
 			usage("unknown option");
 	}
@@ -309,6 +347,27 @@ int main(int argc, char **argv)
 		usage("--endpoint and --server-key (40 characters of Z85) are required");
 	if (svc_crypto_init())
 		return 1;
+	if (dir) {
+		svc_store *st;
+		svc_txn *txn;
+		svc_self self;
+		if (svc_store_open(dir, SVC_STORE_RDONLY, &st) || svc_txn_begin(st, false, &txn)) {
+			fprintf(stderr, "hostile_client: cannot open the store in %s: %s\n", dir,
+			        svc_errmsg());
+			return 1;
+		}
+		if (svc_self_get(txn, &self) || svc_log_last(txn, &log_head)) {
+			fprintf(stderr, "hostile_client: cannot read %s: %s\n", dir, svc_errmsg());
+			return 1;
+		}
+		memcpy(store_id, self.store_id, 16);
+		have_store = true;
+		svc_txn_abort(&txn);
+		svc_store_close(&st);
+	}
+	if (head_arg)
+		log_head = strtoull(head_arg, NULL, 10);
+	print_heads = !strcmp(mode, "heads");
 
 	void *ctx = zmq_ctx_new();
 	void *s = zmq_socket(ctx, ZMQ_DEALER);
@@ -378,13 +437,30 @@ int main(int argc, char **argv)
 	}
 
 	if (hello_first && strcmp(mode, "hello") && strcmp(mode, "batch") &&
-	    strcmp(mode, "bigbatch")) {
+	    strcmp(mode, "bigbatch") && strcmp(mode, "position") && strcmp(mode, "heads")) {
 		send_one(s, hello, len, 0, &t);
 		struct timespec ts = {0, 200000000};
 		nanosleep(&ts, NULL);
 	}
-	if (!strcmp(mode, "hello")) {
+	if (!strcmp(mode, "hello") || !strcmp(mode, "heads")) {
 		send_one(s, hello, len, 0, &t);
+	} else if (!strcmp(mode, "position")) {
+		send_one(s, hello, len, 0, &t);
+		struct timespec ts = {0, 300000000};
+		nanosleep(&ts, NULL); /* let the HELLO exchange happen */
+		svc_msg m;
+		uint8_t *b;
+		size_t bl;
+		memset(&m, 0, sizeof m);
+		m.type = SVC_MSG_BATCH;
+		m.u.batch.id = 1;
+		m.u.batch.to_lsn = to_lsn;
+		if (svc_msg_encode(&m, &b, &bl)) {
+			fprintf(stderr, "hostile_client: cannot encode BATCH\n");
+			return 1;
+		}
+		send_one(s, b, bl, 0, &t);
+		free(b);
 	} else if (!strcmp(mode, "batch") || !strcmp(mode, "bigbatch")) {
 		send_one(s, hello, len, 0, &t);
 		svc_blob *ch;

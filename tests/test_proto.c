@@ -10,8 +10,10 @@
  *
  * The scripted cases walk the state table in svc_proto.h: the initiator's and
  * the responder's handshakes, credit-based flow control, store identity,
- * protocol errors, apply failures, disconnects and timers, and the window
- * clamp. The randomized run then wires two links to each other through
+ * the positions a peer states (a batch beyond its announced log head, a head
+ * that shrinks, an ACK beyond what was sent, a resume point beyond this
+ * node's log), protocol errors, apply failures, disconnects and timers, and
+ * the window clamp. The randomized run then wires two links to each other through
  * in-memory queues and throws random deliveries, disconnects, apply failures,
  * log growth, work and timer ticks at them; after a final reconnect each side
  * must hold the other's whole log, with no position skipped, none beyond the
@@ -73,6 +75,8 @@ struct fake {
 	uint64_t acked_backwards; /* acked() reported a position not above the last */
 	uint64_t applied[REC_MAX];
 	size_t napplied;
+	int diverged; /* diverged() calls, with the last arguments */
+	uint64_t diverged_resume, diverged_head;
 	int fail_apply;    /* apply_batch returns this, while non-zero */
 	bool fail_once;    /* ... for the next batch only */
 	uint64_t failures; /* applies refused */
@@ -149,6 +153,8 @@ static int op_send_hello(void *ctx, svc_link *l)
 	m.type = SVC_MSG_HELLO;
 	m.u.hello.version = SVC_PROTO_VERSION;
 	memcpy(m.u.hello.store_id, f->store_id, 16);
+	m.u.hello.log_head = f->len;
+	l->head_announced = f->len;
 	/* Like the node: a checkpoint only for a store we know. */
 	if (l->peer_store_known) {
 		m.u.hello.has_your_store_id = true;
@@ -170,6 +176,14 @@ static int op_send_batch(void *ctx, svc_link *l, uint64_t id, uint64_t after, ui
 	}
 	uint64_t to = after + f->per_batch < f->len ? after + f->per_batch : f->len;
 	struct sent_batch b = {id, after, to};
+	if (to > l->head_announced) {
+		/* Like the node: the log grew since the HELLO, say so first. */
+		memset(&m, 0, sizeof m);
+		m.type = SVC_MSG_PING;
+		m.u.ping.log_head = to;
+		emit(f, &m, 0);
+		l->head_announced = to;
+	}
 	if (id <= f->last_id || (after != f->sent_to && after != l->acked))
 		f->order_errors++;
 	f->last_id = id;
@@ -231,11 +245,11 @@ static int op_send_ping(void *ctx, svc_link *l)
 {
 	struct fake *f = ctx;
 	svc_msg m;
-	(void)l;
 	f->pings++;
 	memset(&m, 0, sizeof m);
 	m.type = SVC_MSG_PING;
 	m.u.ping.hlc = 42;
+	m.u.ping.log_head = l->head_announced;
 	emit(f, &m, 0);
 	return 0;
 }
@@ -261,6 +275,22 @@ static void op_state_changed(void *ctx, svc_link *l, svc_link_state from, const 
 		f->downs++;
 }
 
+static uint64_t op_log_head(void *ctx, svc_link *l)
+{
+	struct fake *f = ctx;
+	(void)l;
+	return f->len;
+}
+
+static void op_diverged(void *ctx, svc_link *l, uint64_t resume, uint64_t head)
+{
+	struct fake *f = ctx;
+	(void)l;
+	f->diverged++;
+	f->diverged_resume = resume;
+	f->diverged_head = head;
+}
+
 static const svc_link_ops fake_ops = {
     .send_hello = op_send_hello,
     .send_batch = op_send_batch,
@@ -269,6 +299,8 @@ static const svc_link_ops fake_ops = {
     .send_ping = op_send_ping,
     .acked = op_acked,
     .state_changed = op_state_changed,
+    .log_head = op_log_head,
+    .diverged = op_diverged,
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -288,6 +320,9 @@ static void fake_init(struct fake *f, const uint8_t store[16], uint64_t len, uin
 	f->per_batch = per_batch;
 }
 
+/* The log head the scripted peer announces: above every batch it sends. */
+#define PEER_HEAD 1000
+
 /* A HELLO from the peer (store B) carrying `your` (NULL: none) and a checkpoint. */
 static svc_msg hello_from(const uint8_t *your, uint64_t checkpoint)
 {
@@ -297,6 +332,7 @@ static svc_msg hello_from(const uint8_t *your, uint64_t checkpoint)
 	m.u.hello.version = SVC_PROTO_VERSION;
 	memcpy(m.u.hello.store_id, STORE_B, 16);
 	m.u.hello.hlc = 777;
+	m.u.hello.log_head = PEER_HEAD;
 	if (your) {
 		m.u.hello.has_your_store_id = true;
 		memcpy(m.u.hello.your_store_id, your, 16);
@@ -521,6 +557,116 @@ static void test_store_identity(void)
 	CHECK_INT(svc_link_handle(&l, SVC_EV_HELLO, &m, T0), 0);
 	CHECK_INT(f.nsent, 2);
 	CHECK(sent_run_ok(&f, 0, 2, 0));
+}
+
+static int ping_head(svc_link *l, uint64_t head, uint64_t now)
+{
+	svc_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = SVC_MSG_PING;
+	m.u.ping.hlc = 777;
+	m.u.ping.log_head = head;
+	return svc_link_handle(l, SVC_EV_PING, &m, now);
+}
+
+/* Positions the peer states are checked against what each side has. */
+static void test_positions(void)
+{
+	struct fake f;
+	svc_link l;
+	svc_msg m;
+
+	/* A batch beyond the head the peer's HELLO announced is refused:
+	 * not applied, no ACK, the session waits for a new HELLO. */
+	fake_init(&f, STORE_A, 0, 10);
+	svc_link_init(&l, "shop", STORE_A, false, 4, &fake_ops, &f);
+	m = hello_from(STORE_A, 0);
+	m.u.hello.log_head = 50;
+	CHECK_INT(svc_link_handle(&l, SVC_EV_HELLO, &m, T0), 0);
+	CHECK_INT(l.peer_log_head, 50);
+	svc_errclear();
+	CHECK_INT(batch(&l, 1, 1ULL << 62, T0 + 1), SVC_EINVAL);
+	CHECK(strstr(svc_errmsg(), "to_lsn 4611686018427387904") != NULL);
+	CHECK(strstr(svc_errmsg(), "log head 50") != NULL);
+	CHECK_INT(f.napplied, 0);
+	CHECK_INT(f.nacks, 0);
+	CHECK_INT(l.protocol_errors, 1);
+	CHECK_INT(l.state, SVC_LINK_DOWN);
+	CHECK_INT(svc_link_handle(&l, SVC_EV_HELLO, &m, T0 + 2), 0);
+	CHECK_INT(batch(&l, 2, 50, T0 + 3), 0);
+	CHECK_INT(f.napplied, 1);
+	CHECK_INT(batch(&l, 3, 51, T0 + 4), SVC_EINVAL);
+	CHECK_INT(f.napplied, 1);
+
+	/* A PING raises the head for the batches that follow it; a smaller
+	 * one is refused and lowers nothing. */
+	CHECK_INT(svc_link_handle(&l, SVC_EV_HELLO, &m, T0 + 5), 0);
+	CHECK_INT(ping_head(&l, 80, T0 + 6), 0);
+	CHECK_INT(l.peer_log_head, 80);
+	CHECK_INT(batch(&l, 4, 80, T0 + 7), 0);
+	CHECK_INT(f.napplied, 2);
+	CHECK_INT(ping_head(&l, 60, T0 + 8), SVC_EINVAL);
+	CHECK_INT(l.peer_log_head, 80);
+	CHECK_INT(ping_head(&l, 0, T0 + 8), 0); /* no news */
+	CHECK_INT(l.peer_log_head, 80);
+
+	/* A later HELLO of the same store with a smaller head ends the
+	 * session; the next HELLO starts a new one. */
+	uint64_t perr = l.protocol_errors;
+	m.u.hello.log_head = 40;
+	svc_errclear();
+	CHECK_INT(svc_link_handle(&l, SVC_EV_HELLO, &m, T0 + 9), SVC_EINVAL);
+	CHECK(strstr(svc_errmsg(), "log head 40 is below the 80") != NULL);
+	CHECK_INT(l.protocol_errors, perr + 1);
+	CHECK_INT(l.state, SVC_LINK_DOWN);
+	CHECK_INT(svc_link_handle(&l, SVC_EV_HELLO, &m, T0 + 10), 0);
+	CHECK_INT(l.state, SVC_LINK_UP);
+	CHECK_INT(l.peer_log_head, 40);
+
+	/* A peer whose HELLO says nothing of its head (an older one) may
+	 * claim nothing. */
+	m.u.hello.log_head = 0;
+	CHECK_INT(svc_link_handle(&l, SVC_EV_DISCONNECTED, NULL, T0 + 11), 0);
+	CHECK_INT(svc_link_handle(&l, SVC_EV_HELLO, &m, T0 + 12), 0);
+	CHECK_INT(batch(&l, 5, 1, T0 + 13), SVC_EINVAL);
+	CHECK_INT(f.napplied, 2);
+
+	/* An ACK for more than was ever sent moves nothing. */
+	fake_init(&f, STORE_A, 30, 10);
+	svc_link_init(&l, "hq", STORE_A, true, 4, &fake_ops, &f);
+	CHECK_INT(svc_link_handle(&l, SVC_EV_CONNECTED, NULL, T0), 0);
+	CHECK_INT(hello(&l, STORE_A, 0, T0 + 1), 0);
+	CHECK_INT(f.nsent, 3);
+	memset(&m, 0, sizeof m);
+	m.type = SVC_MSG_ACK;
+	m.u.ack.id = f.sent[0].id;
+	m.u.ack.to_lsn = 1000;
+	CHECK_INT(svc_link_handle(&l, SVC_EV_ACK, &m, T0 + 2), SVC_EINVAL);
+	CHECK_INT(l.acked, 0);
+	CHECK_INT(f.nacked, 0);
+	CHECK_INT(l.ninflight, 3);
+	CHECK_INT(l.protocol_errors, 1);
+	m.u.ack.to_lsn = 30; /* as far as was sent: fine */
+	CHECK_INT(svc_link_handle(&l, SVC_EV_ACK, &m, T0 + 3), 0);
+	CHECK_INT(l.acked, 10);
+
+	/* A resume point beyond this node's log is a divergence: reported,
+	 * and sending starts over from the beginning, never after it. */
+	fake_init(&f, STORE_A, 20, 10);
+	svc_link_init(&l, "region", STORE_A, true, 4, &fake_ops, &f);
+	CHECK_INT(svc_link_handle(&l, SVC_EV_CONNECTED, NULL, T0), 0);
+	CHECK_INT(hello(&l, STORE_A, 1ULL << 62, T0 + 1), 0);
+	CHECK_INT(f.diverged, 1);
+	CHECK_INT(f.diverged_resume, 1ULL << 62);
+	CHECK_INT(f.diverged_head, 20);
+	CHECK_INT(l.divergences, 1);
+	CHECK_INT(f.nsent, 2);
+	CHECK(sent_run_ok(&f, 0, 2, 0));
+	CHECK_INT(l.acked, 0);
+	/* At the head exactly is no divergence. */
+	CHECK_INT(hello(&l, STORE_A, 20, T0 + 2), 0);
+	CHECK_INT(f.diverged, 1);
+	CHECK_INT(l.acked, 20);
 }
 
 static void test_errors(void)
@@ -824,6 +970,10 @@ static void sim_disconnect(struct sim *s)
  * with a HELLO, the responder tells the peer, which then resyncs. */
 static void sim_error(struct sim *s, struct side *x, int rc)
 {
+	/* Only the refusals the run injects: anything else is the link
+	 * refusing what an honest peer did. */
+	if (rc != SVC_ESTORE)
+		fprintf(stderr, "  side %c: %s\n", x == &s->a ? 'a' : 'b', svc_errmsg());
 	if (x == &s->a) {
 		s->errors_a++;
 		CHECK_INT(rc, SVC_ESTORE);
@@ -1043,6 +1193,7 @@ int main(void)
 	test_initiator();
 	test_responder();
 	test_store_identity();
+	test_positions();
 	test_errors();
 	test_apply_failure_stops_window();
 	test_disconnect();

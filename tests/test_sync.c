@@ -9,7 +9,9 @@
  * region nothing of the other region); a shop that gains a ticket gets its
  * history; exactly-once (a batch applied twice applies nothing the second
  * time); tampered changes, forged commit signatures and impersonating relays
- * are quarantined while the rest of the batch is applied.
+ * are quarantined while the rest of the batch is applied; a store restored
+ * from an old copy that re-issues a seq is quarantined as a fork; a relay
+ * that skips a seq upward has its batch refused until the seq comes along.
  */
 #include "svc_codec.h"
 #include "svc_crypto.h"
@@ -129,7 +131,10 @@ static svc_apply_result ship(size_t from, size_t to)
 		CHECK_INT(svc_msg_decode(buf, len, &m), 0);
 		CHECK_INT(m.type, SVC_MSG_BATCH);
 		svc_apply_result r;
-		CHECK_INT(svc_sync_apply(net[to].s, &in_pv, fself.store_id, &m.u.batch, &r), 0);
+		int arc = svc_sync_apply(net[to].s, &in_pv, fself.store_id, &m.u.batch, &r);
+		if (arc)
+			fprintf(stderr, "  ship %s -> %s: %s\n", net[from].id, net[to].id, svc_errmsg());
+		CHECK_INT(arc, 0);
 		total.applied += r.applied;
 		total.duplicates += r.duplicates;
 		total.quarantined += r.quarantined;
@@ -400,10 +405,13 @@ static void flip_signature(svc_batch *b, uint8_t **owned)
 
 static void test_tamper(void)
 {
+	/* The change after the tampered one waits in quarantine with it:
+	 * nothing is folded past a hole. */
 	svc_apply_result r = tampered(flip_change);
-	CHECK_INT(r.quarantined, 1);
-	CHECK_INT(r.applied, 2);
+	CHECK_INT(r.quarantined, 2);
+	CHECK_INT(r.applied, 1);
 	CHECK(strstr(r.first_reason, "hash") != NULL);
+	CHECK_INT(r.gaps, 0);
 
 	r = tampered(flip_signature);
 	CHECK_INT(r.applied, 0);
@@ -415,7 +423,7 @@ static void test_tamper(void)
 	CHECK_INT(svc_txn_begin(net[RW].s, false, &t), 0);
 	CHECK_INT(svc_quarantine_count(t, &q), 0);
 	svc_txn_abort(&t);
-	CHECK_INT(q, 4);
+	CHECK_INT(q, 5);
 }
 
 /* shop-b's link carries a change originated (and validly signed) by
@@ -453,6 +461,204 @@ static void test_impersonating_relay(void)
 	free(buf);
 }
 
+/* Encode `changes` (with b's commits) as a batch, apply it at `to` as
+ * coming from `from`, and return svc_sync_apply's code. */
+static int apply_changes(size_t from, size_t to, const svc_batch *b, svc_blob *changes, size_t n,
+			 svc_apply_result *r)
+{
+	svc_peer_view in_pv;
+	svc_self self;
+	svc_txn *t;
+	svc_batch copy = *b;
+	copy.changes = changes;
+	copy.nchanges = n;
+	CHECK(view(to, from, &in_pv));
+	CHECK_INT(svc_txn_begin(net[from].s, false, &t), 0);
+	svc_self_get(t, &self);
+	svc_txn_abort(&t);
+	return svc_sync_apply(net[to].s, &in_pv, self.store_id, &copy, r);
+}
+
+static uint64_t recv_lsn(size_t at, size_t peer)
+{
+	svc_txn *t;
+	svc_peer p;
+	memset(&p, 0, sizeof p);
+	CHECK_INT(svc_txn_begin(net[at].s, false, &t), 0);
+	CHECK_INT(svc_peer_get(t, net[peer].id, &p), 0);
+	svc_txn_abort(&t);
+	return p.recv_lsn;
+}
+
+/* A checkpoint never lies beyond the head the peer announced, and one
+ * pushed there earlier gives way to the next honest batch. */
+static void test_checkpoint_bound(void)
+{
+	const uint64_t big = 1ULL << 62;
+	svc_peer_view in_pv;
+	svc_apply_result r;
+	svc_self self;
+	svc_txn *t;
+	svc_batch b;
+
+	settle();
+	CHECK(view(RE, SA, &in_pv));
+	CHECK_INT(svc_txn_begin(net[SA].s, false, &t), 0);
+	svc_self_get(t, &self);
+	uint64_t head = 0;
+	svc_log_last(t, &head);
+	svc_txn_abort(&t);
+	uint64_t before = recv_lsn(RE, SA);
+	CHECK(before <= head);
+	memset(&b, 0, sizeof b);
+	b.id = 1;
+	b.to_lsn = big;
+	svc_errclear();
+	CHECK_INT(svc_sync_apply_bounded(net[RE].s, &in_pv, self.store_id, head, &b, &r),
+		  SVC_EINVAL);
+	CHECK(strstr(svc_errmsg(), "beyond the log head") != NULL);
+	CHECK_INT(recv_lsn(RE, SA), before);
+	/* A lying HELLO cannot be told from the truth here ... */
+	CHECK_INT(svc_sync_apply_bounded(net[RE].s, &in_pv, self.store_id, big, &b, &r), 0);
+	CHECK_INT(recv_lsn(RE, SA), big);
+	/* ... but the next session's honest head puts it back. */
+	b.to_lsn = head;
+	CHECK_INT(svc_sync_apply_bounded(net[RE].s, &in_pv, self.store_id, head, &b, &r), 0);
+	CHECK_INT(recv_lsn(RE, SA), head);
+	CHECK_INT(r.to_lsn, head);
+	pos[SA][RE] = head;
+}
+
+/* shop-a is restored from an old copy of its directory and re-issues a seq
+ * region-e already holds: a fork, quarantined as one, never a duplicate. */
+static void test_fork(void)
+{
+	char old_dir[4300], id1[SVC_AGG_LEN], id2[SVC_AGG_LEN], cmd[9000];
+	svc_store *old = NULL;
+	svc_ticket tk;
+	svc_txn *t;
+
+	settle();
+	svc_store_close(&net[SA].s);
+	snprintf(old_dir, sizeof old_dir, "%s/shop-a-old", base);
+	snprintf(cmd, sizeof cmd, "cp -a '%s' '%s'", net[SA].dir, old_dir);
+	CHECK_INT(system(cmd), 0);
+	CHECK_INT(svc_store_open(net[SA].dir, 0, &net[SA].s), 0);
+	CHECK_INT(svc_store_open(old_dir, 0, &old), 0);
+
+	walk_in(SA, id1, "原版");
+	svc_apply_result r = ship(SA, RE);
+	CHECK_INT(r.applied, 1);
+
+	/* The restored copy writes the same seq with other bytes and signs
+	 * it with the same key. */
+	svc_ticket_fields f = {.kind = "repair", .customer = "分叉", .phone = "139-0000-0000",
+			       .product = "AC-3000", .fault = "no cooling", .address = "西安"};
+	CHECK_INT(svc_local_ticket_new(old, &f, id2), 0);
+	CHECK_INT(svc_sync_commit_local(old, net[SA].kp, NULL), 0);
+	svc_peer_view out_pv;
+	svc_build_limits lim = {64, 1 << 20, 100000};
+	svc_build_result br;
+	uint8_t *buf = NULL;
+	size_t len;
+	CHECK(view(SA, RE, &out_pv));
+	CHECK_INT(svc_sync_build(old, &out_pv, 0, NULL, &lim, 1, &buf, &len, &br), 0);
+	CHECK(buf != NULL);
+	if (buf) {
+		svc_msg m;
+		CHECK_INT(svc_msg_decode(buf, len, &m), 0);
+		CHECK_INT(apply_changes(SA, RE, &m.u.batch, m.u.batch.changes, m.u.batch.nchanges,
+					&r),
+			  0);
+		CHECK_INT(r.applied, 0);
+		CHECK_INT(r.forks, 1);
+		CHECK_INT(r.quarantined, 1);
+		CHECK(r.duplicates >= 1);
+		CHECK(strstr(r.first_fork, "fork: shop-a/") != NULL);
+		CHECK(strstr(r.first_fork, "held here with a different hash") != NULL);
+		CHECK(strcmp(r.first_reason, r.first_fork) == 0);
+		svc_msg_free(&m);
+	}
+	free(buf);
+	/* region-e keeps the version it had. */
+	CHECK_INT(svc_txn_begin(net[RE].s, false, &t), 0);
+	CHECK_INT(svc_ticket_get(t, id1, &tk), 0);
+	svc_txn_abort(&t);
+	CHECK(strcmp(tk.customer, "原版") == 0);
+	svc_store_close(&old);
+}
+
+/* region-e relays shop-b's n3 without n2: HQ refuses the batch and holds
+ * nothing past the hole; with n2 both apply. */
+static void test_upward_hole(void)
+{
+	char id[3][SVC_AGG_LEN];
+	svc_peer_view out_pv;
+	svc_build_limits lim = {64, 1 << 20, 100000};
+	svc_build_result br;
+	svc_apply_result r;
+	uint8_t *buf = NULL;
+	size_t len;
+
+	settle();
+	for (int i = 0; i < 3; i++)
+		walk_in(SB, id[i], "连号");
+	ship(SB, RE);
+	CHECK(has_ticket(RE, id[2]));
+	CHECK(view(RE, HQ, &out_pv));
+	CHECK_INT(svc_sync_build(net[RE].s, &out_pv, pos[RE][HQ], NULL, &lim, 1, &buf, &len, &br),
+		  0);
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	svc_msg m;
+	CHECK_INT(svc_msg_decode(buf, len, &m), 0);
+	const svc_batch *b = &m.u.batch;
+	svc_blob *v = calloc(b->nchanges + 1, sizeof *v);
+	size_t n = 0, mine[3], nmine = 0;
+	for (size_t i = 0; i < b->nchanges; i++) {
+		svc_change c;
+		CHECK_INT(svc_change_decode(b->changes[i].data, b->changes[i].len, &c), 0);
+		if (strcmp(c.origin, "shop-b") == 0 && nmine < 3)
+			mine[nmine++] = i;
+	}
+	CHECK_INT(nmine, 3);
+	if (nmine == 3) {
+		uint64_t before = recv_lsn(HQ, RE);
+		for (size_t i = 0; i < b->nchanges; i++)
+			if (i != mine[1])
+				v[n++] = b->changes[i];
+		svc_errclear();
+		CHECK_INT(apply_changes(RE, HQ, b, v, n, &r), SVC_EINVAL);
+		CHECK_INT(r.gaps, 1);
+		CHECK(strstr(svc_errmsg(), "leaves a hole") != NULL);
+		CHECK(!has_ticket(HQ, id[2]));
+		CHECK(!has_ticket(HQ, id[0])); /* refused whole */
+		CHECK_INT(recv_lsn(HQ, RE), before);
+
+		/* n3 before n2 is a hole too: a relay ships in arrival order,
+		 * and upward that is seq order. */
+		n = 0;
+		for (size_t i = 0; i < b->nchanges; i++)
+			v[n++] = b->changes[i == mine[1] ? mine[2] : i == mine[2] ? mine[1] : i];
+		CHECK_INT(apply_changes(RE, HQ, b, v, n, &r), SVC_EINVAL);
+		CHECK_INT(r.gaps, 1);
+		CHECK(!has_ticket(HQ, id[0]));
+
+		/* n2 arrives: both apply. */
+		CHECK_INT(apply_changes(RE, HQ, b, b->changes, b->nchanges, &r), 0);
+		CHECK_INT(r.gaps, 0);
+		CHECK_INT(r.quarantined, 0);
+		for (int i = 0; i < 3; i++)
+			CHECK(has_ticket(HQ, id[i]));
+		CHECK_INT(recv_lsn(HQ, RE), br.to_lsn);
+		pos[RE][HQ] = br.to_lsn;
+	}
+	free(v);
+	svc_msg_free(&m);
+	free(buf);
+}
+
 int main(void)
 {
 	if (svc_crypto_init())
@@ -462,6 +668,9 @@ int main(void)
 	test_exactly_once();
 	test_tamper();
 	test_impersonating_relay();
+	test_checkpoint_bound();
+	test_fork();
+	test_upward_hole();
 	free(last_batch);
 	teardown();
 	return svc_test_done();

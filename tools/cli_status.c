@@ -38,6 +38,8 @@ typedef struct {
 	long pid;
 	uint64_t updated;
 	char listen[256];
+	/* Integrity events since the daemon started (its status file). */
+	uint64_t divergences, forks, gaps;
 	size_t n;
 	link_row links[4096];
 } daemon_status;
@@ -74,6 +76,12 @@ static void read_status(const char *dir, daemon_status *st)
 			st->updated = v;
 		else if (sscanf(line, "listen %255s", word) == 1)
 			snprintf(st->listen, sizeof st->listen, "%s", word);
+		else if (sscanf(line, "divergences %llu", &v) == 1)
+			st->divergences = v;
+		else if (sscanf(line, "forks %llu", &v) == 1)
+			st->forks = v;
+		else if (sscanf(line, "gaps %llu", &v) == 1)
+			st->gaps = v;
 		else if (st->n < sizeof st->links / sizeof st->links[0] &&
 			 sscanf(line,
 				"link %32s %15s %15s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
@@ -91,7 +99,13 @@ static const char status_usage[] =
     "This node, its store and, when svcsyncd runs, its links: the upstream\n"
     "(connected or not, last contact, log entries it has not acknowledged yet)\n"
     "and each downstream peer (last seen, its backlog), the quarantine count,\n"
-    "and clocks found far ahead (this node's, or a peer's at its last contact).\n";
+    "and clocks found far ahead (this node's, or a peer's at its last contact).\n"
+    "\n"
+    "While the daemon runs it also counts, since it started: divergences (a\n"
+    "peer asked to resume beyond this node's log; it was sent everything it\n"
+    "lacks instead), forks (a change whose origin and seq are held here with\n"
+    "another hash; quarantined) and gaps (a batch from below refused because an\n"
+    "origin's seqs had a hole).\n";
 
 static void ago(char out[32], uint64_t now, uint64_t then)
 {
@@ -197,6 +211,12 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(dm, "listen", st->running && strcmp(st->listen, "-") != 0
 							 ? json_string(st->listen)
 							 : json_null());
+		json_object_set_new(dm, "integrity",
+				    st->running ? json_pack("{s:I,s:I,s:I}", "divergences",
+							    (json_int_t)st->divergences, "forks",
+							    (json_int_t)st->forks, "gaps",
+							    (json_int_t)st->gaps)
+						: json_null());
 		json_object_set_new(o, "daemon", dm);
 		json_object_set_new(o, "upstream",
 				    up ? link_json(up, stats.lsn, now)
@@ -245,6 +265,10 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		printf("daemon       running (pid %ld), status %s%s%s\n", st->pid, when,
 		       strcmp(st->listen, "-") ? ", listening on " : "",
 		       strcmp(st->listen, "-") ? st->listen : "");
+		printf("integrity    %" PRIu64 " divergence(s), %" PRIu64 " fork(s), %" PRIu64
+		       " gap(s) since start%s\n",
+		       st->divergences, st->forks, st->gaps,
+		       st->divergences || st->forks || st->gaps ? " (see the daemon's log)" : "");
 	}
 	if (self.upstream[0]) {
 		if (up) {

@@ -298,6 +298,12 @@ static void messages(fuzz_node net[FUZZ_NNODES])
 	m.u.hello.heads = odd;
 	put_msg("hello-odd-heads", &m);
 
+	/* The sender's log head: the bound of the batches that follow. */
+	m.u.hello.nheads = 0;
+	m.u.hello.heads = NULL;
+	m.u.hello.log_head = UINT64_MAX;
+	put_msg("hello-log-head", &m);
+
 	memset(&m, 0, sizeof m);
 	m.type = SVC_MSG_BATCH;
 	m.u.batch.id = 1;
@@ -317,6 +323,8 @@ static void messages(fuzz_node net[FUZZ_NNODES])
 	m.type = SVC_MSG_PING;
 	m.u.ping.hlc = UINT64_MAX;
 	put_msg("ping", &m);
+	m.u.ping.log_head = 1ULL << 62;
+	put_msg("ping-log-head", &m);
 
 	memset(&m, 0, sizeof m);
 	m.type = SVC_MSG_ERROR;
