@@ -576,6 +576,12 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	svc_msg_free(&m);
 	if (rc == SVC_ENOSPACE)
 		return; /* logged once by disk_fail; the peer is asked again later */
+	if (rc == SVC_ENET && !p->up) {
+		/* The peer's connection ended under us (an ACK to a peer that
+		 * is gone): down_gone follows and says so. */
+		svc_log(SVC_LOG_DEBUG, peer_tag(p, tag, sizeof tag), "%s", svc_errmsg());
+		return;
+	}
 	if (rc) {
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "%s", svc_errmsg());
 		if (p->up) {
@@ -622,9 +628,17 @@ static void h_down_gone(void *arg, const char *peer, const uint8_t *rid, size_t 
 static void h_down_dropped(void *arg, const char *peer, const uint8_t *rid, size_t rid_len,
 			   const char *reason)
 {
+	char tag[64];
 	(void)arg;
-	(void)rid;
 	(void)rid_len;
+	if (!rid) {
+		/* Nothing was dropped that we know of: a connection ended
+		 * before it said anything. */
+		snprintf(tag, sizeof tag, "link %s", peer[0] ? peer : "?");
+		svc_log(SVC_LOG_WARN, tag, "connection closed before its first message: %s",
+			reason);
+		return;
+	}
 	svc_log(SVC_LOG_WARN, "link", "dropped a message from %s: %s", peer[0] ? peer : "?",
 		reason);
 }
