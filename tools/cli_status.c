@@ -122,7 +122,9 @@ static const char status_usage[] =
     "This node, its store and, when svcsyncd runs, its links: the upstream\n"
     "(connected or not, last contact, log entries it has not acknowledged yet)\n"
     "and each downstream peer (last seen, its backlog), the quarantine count,\n"
-    "and clocks found far ahead (this node's, or a peer's at its last contact).\n";
+    "clocks found far ahead (this node's, or a peer's at its last contact), and\n"
+    "\"disk FULL\" while the daemon cannot write for lack of space (it retries\n"
+    "with back-off and resumes by itself once space is freed).\n";
 
 /* Milliseconds since the daemon wrote its status file. */
 static uint64_t file_age(const daemon_status *st, uint64_t now, uint64_t mono)
