@@ -123,6 +123,7 @@ struct svc_daemon {
 	uint64_t disk_backoff_ms; /* the wait before the next try */
 	uint64_t disk_retry_at;   /* monotonic ms: no write is tried before */
 	bool disk_asked;          /* peers were asked to resend for this try */
+	bool resend_due;          /* space again: ask the peers still refused */
 	char disk_detail[256];    /* the error of the first failed write */
 };
 
@@ -224,12 +225,15 @@ static void disk_fail(svc_daemon *d)
 	d->disk_asked = false;
 }
 
-/* A write succeeded. */
+/* A write succeeded. Batches of other peers refused meanwhile need not wait
+ * for the next try: the main loop asks for them (not here, in the middle of
+ * some link's event). */
 static void disk_ok(svc_daemon *d)
 {
 	if (!d->disk_full)
 		return;
 	d->disk_full = false;
+	d->resend_due = true;
 	svc_log(SVC_LOG_INFO, "store", "disk space available again after %u retries",
 		d->disk_retries + 1);
 }
@@ -338,6 +342,8 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 		p->resend = true;
 		return rc;
 	}
+	if (!rc)
+		p->resend = false; /* it did resend */
 	if (rc) {
 		svc_log(SVC_LOG_ERROR, peer_tag(p, tag, sizeof tag), "batch %llu not applied: %s",
 			(unsigned long long)b->id, svc_errmsg());
@@ -824,12 +830,9 @@ static void pump_all(svc_daemon *d)
 		pump_one(d->downs[i], now);
 }
 
-/* The next try after a write failed for lack of space: sign local changes
- * again and ask each peer whose batch was refused to send it again. */
-static void disk_retry(svc_daemon *d, uint64_t now)
+/* Ask each peer whose batch was refused for lack of space to send it again. */
+static void ask_resend(svc_daemon *d, uint64_t now)
 {
-	d->disk_asked = true;
-	d->work = true;
 	struct peer *all[1 + 4096];
 	size_t n = 0;
 	if (d->upstream)
@@ -853,6 +856,15 @@ static void disk_retry(svc_daemon *d, uint64_t now)
 			send_msg(p, &e);
 		}
 	}
+}
+
+/* The next try after a write failed for lack of space: sign local changes
+ * again and have the refused batches sent again. */
+static void disk_retry(svc_daemon *d, uint64_t now)
+{
+	d->disk_asked = true;
+	d->work = true;
+	ask_resend(d, now);
 }
 
 struct directory_scan {
@@ -1269,6 +1281,10 @@ int svc_daemon_run(svc_daemon *d)
 		uint64_t now = svc_mono_ms();
 		if (d->disk_full && !d->disk_asked && now >= d->disk_retry_at)
 			disk_retry(d, now);
+		if (d->resend_due) {
+			d->resend_due = false;
+			ask_resend(d, now);
+		}
 		do_work(d);
 		if (now >= d->next_tick) {
 			d->next_tick = now + TICK_MS;

@@ -93,7 +93,7 @@ wire "flood of 1,000 garbage messages" "link shop-h: dropped a" "${KEY[@]}" --mo
 # when the interval (10 s) ends.
 log_wait region-e "$mark" 15 "more like this in the last" >/dev/null ||
 	bad "no summary of the flood's drops in region-e's log within 15 s"
-summary=$(log_since region-e "$mark" | grep "link shop-h: dropped a.*more like this in the last" | head -1)
+summary=$(log_since region-e "$mark" | grep -m1 "link shop-h: dropped a.*more like this in the last") || summary=""
 held=$(sed -n 's/.*(\([0-9]*\) more like this in the last [0-9]* s)$/\1/p' <<<"$summary")
 shown=$(log_since region-e "$mark" | grep "link shop-h: dropped a" | grep -vc "more like this" || true)
 echo "   region-e logged $shown drop lines and: $(cut -c26- <<<"$summary" | cut -c1-40)...$(grep -o '(.*more like this.*' <<<"$summary")"
