@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#define SVC_LOG_BURST 5
+#define SVC_LOG_BURST 10
 #define SVC_LOG_INTERVAL_MS 10000
 
 typedef enum {
