@@ -1318,6 +1318,7 @@ int svc_daemon_run(svc_daemon *d)
 	}
 	notify("STOPPING=1");
 	write_status(d);
+	svc_log_flush(); /* lines held back would be lost untold */
 	svc_log(SVC_LOG_INFO, "daemon", "stopped");
 	return 0;
 }

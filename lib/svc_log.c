@@ -190,3 +190,13 @@ void svc_log_tick(void)
 	}
 	pthread_mutex_unlock(&lock);
 }
+
+void svc_log_flush(void)
+{
+	pthread_mutex_lock(&lock);
+	uint64_t now = clock_fn();
+	for (size_t i = 0; i < SLOTS; i++)
+		if (slots[i].used && slots[i].held)
+			close_interval(&slots[i], now);
+	pthread_mutex_unlock(&lock);
+}

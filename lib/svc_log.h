@@ -42,6 +42,9 @@ void svc_log(svc_log_level level, const char *tag, const char *fmt, ...)
  * daemon calls it every tick; it costs a scan of a small table. */
 void svc_log_tick(void);
 
+/* Write every pending summary now, whatever its interval (at exit). */
+void svc_log_flush(void);
+
 /* Milliseconds on CLOCK_MONOTONIC: the clock of every timer, timeout,
  * back-off and interval in svcsync. It never steps with the wall clock; its
  * values mean nothing across processes or reboots, so they are never stored

@@ -7,8 +7,8 @@
  * summary with the count and the last held line; kinds are told apart by
  * tag and by format, so a flood from one peer does not mute another peer or
  * another event; info lines are never held; a kind quiet for an interval
- * starts afresh; and a table full of kinds makes room without losing a
- * summary.
+ * starts afresh; a table full of kinds makes room without losing a
+ * summary; and a flush (at exit) writes what is held at once.
  */
 #include "svc_log.h"
 #include "testlib.h"
@@ -171,6 +171,24 @@ static void table_full(void)
 	CHECK_INT(count_of(buf, "zap: refused key (3 more like this in the last 1 s)"), 1);
 }
 
+static void flush_at_exit(void)
+{
+	static char buf[1 << 16];
+	svc_log_reset_limits();
+	fake_now = 2000000;
+	for (int i = 0; i < SVC_LOG_BURST + 4; i++)
+		svc_log(SVC_LOG_ERROR, "store", "disk full: %s", "no space left on device (x)");
+	CHECK_INT(lines(buf, sizeof buf), SVC_LOG_BURST);
+	/* Long before the interval ends, a flush writes what is held. */
+	fake_now += 2500;
+	svc_log_flush();
+	CHECK_INT(lines(buf, sizeof buf), 1);
+	CHECK(strstr(buf, "error store: disk full: no space left on device (x) (4 more like this "
+			  "in the last 3 s)") != NULL);
+	svc_log_flush();
+	CHECK_INT(lines(buf, sizeof buf), 0);
+}
+
 int main(void)
 {
 	char *dir = svc_test_tmpdir("log");
@@ -180,6 +198,7 @@ int main(void)
 	burst_then_summary();
 	kinds_apart();
 	table_full();
+	flush_at_exit();
 	release();
 	svc_log_set_clock(NULL);
 	CHECK(svc_mono_ms() > 0);
