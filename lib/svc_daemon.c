@@ -17,6 +17,21 @@
  * Peers are known by the node id ZAP authenticated (downstream) or by the
  * enrollment bundle (upstream); nothing inside a message can claim to be
  * someone else.
+ *
+ * Clocks. Every timer, timeout, heartbeat and interval (the link machines'
+ * `now`, ticks, status and watchdog intervals, disk-full back-off) runs on
+ * svc_mono_ms(), which an NTP step or a fixed CMOS battery does not move.
+ * The wall clock (svc_hlc_now_ms) is data only: the HLC stamped on changes,
+ * certificate validity, the times shown in `svcsync status`.
+ *
+ * Disk full. When applying a batch or signing local changes fails because
+ * the file system is full, nothing is lost (the transaction is aborted, the
+ * peer keeps the batch, the local changes stay unsigned), but trying again
+ * at once would spin. The node logs "disk full" once, retries after 100 ms,
+ * then twice as long each time up to 30 s (a batch that arrives in between
+ * is refused without touching the store, and the peer is asked to resend
+ * at the retry), shows "disk full" in the status file, and logs once more
+ * when a write succeeds again.
  */
 #include "svc_daemon.h"
 
@@ -53,6 +68,8 @@
 #define SKEW_WARN_MS (5 * 60 * 1000)
 #define ZAP_REFRESH_MS (60 * 1000)
 #define RELEASE_BATCHES 1
+#define DISK_RETRY_MIN_MS 100
+#define DISK_RETRY_MAX_MS 30000
 
 struct peer {
 	svc_daemon *d;
@@ -71,6 +88,7 @@ struct peer {
 	} sent_own[SVC_LINK_WINDOW_MAX];
 	size_t nsent_own;
 	bool rehello; /* a restore was detected while applying a batch */
+	bool resend; /* a batch of it was refused for lack of space: ask again */
 };
 
 typedef struct {
@@ -110,6 +128,14 @@ struct svc_daemon {
 	/* Integrity events since start, for status: resume points beyond
 	 * this node's log, forks quarantined, batches refused for a hole. */
 	uint64_t divergences, forks, gaps;
+
+	bool disk_full;           /* the last write failed for lack of space */
+	unsigned disk_retries;    /* writes tried since, and failed */
+	uint64_t disk_backoff_ms; /* the wait before the next try */
+	uint64_t disk_retry_at;   /* monotonic ms: no write is tried before */
+	bool disk_asked;          /* peers were asked to resend for this try */
+	bool resend_due;          /* space again: ask the peers still refused */
+	char disk_detail[256];    /* the error of the first failed write */
 };
 
 static svc_build_limits limits_of(const svc_daemon *d)
@@ -360,14 +386,61 @@ static int op_send_hello(void *ctx, svc_link *l)
 	return rc;
 }
 
+/* A write failed for lack of space: say so once, and schedule the next try
+ * further out each time. */
+static void disk_fail(svc_daemon *d)
+{
+	if (!d->disk_full) {
+		d->disk_full = true;
+		d->disk_retries = 0;
+		d->disk_backoff_ms = DISK_RETRY_MIN_MS;
+		snprintf(d->disk_detail, sizeof d->disk_detail, "%s", svc_errmsg());
+		svc_log(SVC_LOG_ERROR, "store",
+			"disk full: %s; changes wait, writes are retried (backing off to %d s)",
+			d->disk_detail, DISK_RETRY_MAX_MS / 1000);
+	} else {
+		d->disk_retries++;
+		d->disk_backoff_ms = d->disk_backoff_ms * 2 > DISK_RETRY_MAX_MS
+					     ? DISK_RETRY_MAX_MS
+					     : d->disk_backoff_ms * 2;
+	}
+	d->disk_retry_at = svc_mono_ms() + d->disk_backoff_ms;
+	d->disk_asked = false;
+}
+
+/* A write succeeded. Batches of other peers refused meanwhile need not wait
+ * for the next try: the main loop asks for them (not here, in the middle of
+ * some link's event). */
+static void disk_ok(svc_daemon *d)
+{
+	if (!d->disk_full)
+		return;
+	d->disk_full = false;
+	d->resend_due = true;
+	svc_log(SVC_LOG_INFO, "store", "disk space available again after %u retries",
+		d->disk_retries + 1);
+}
+
+/* While the disk is full, writes wait for the next scheduled try. */
+static bool disk_wait(const svc_daemon *d)
+{
+	return d->disk_full && svc_mono_ms() < d->disk_retry_at;
+}
+
 static int commit_local(svc_daemon *d)
 {
 	size_t made = 0;
+	if (disk_wait(d))
+		return svc_errf(SVC_ENOSPACE, "%s", d->disk_detail);
 	int rc = svc_sync_commit_local(d->store, d->kp, &made);
-	if (rc)
+	if (rc == SVC_ENOSPACE)
+		disk_fail(d);
+	else if (rc)
 		svc_log(SVC_LOG_ERROR, "store", "signing local changes: %s", svc_errmsg());
-	else if (made)
+	else if (made) {
+		disk_ok(d);
 		svc_log(SVC_LOG_DEBUG, "store", "signed %zu commit(s)", made);
+	}
 	return rc;
 }
 
@@ -461,8 +534,19 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 	svc_apply_result res;
 	char tag[64];
 
+	if (disk_wait(d)) {
+		p->resend = true;
+		return svc_errf(SVC_ENOSPACE, "%s", d->disk_detail);
+	}
 	int rc = svc_sync_apply_bounded(d->store, &p->pv, l->peer_store_id, l->peer_log_head, b,
 					&res);
+	if (rc == SVC_ENOSPACE) {
+		disk_fail(d);
+		p->resend = true;
+		return rc;
+	}
+	if (!rc)
+		p->resend = false; /* it did resend */
 	if (rc) {
 		d->gaps += res.gaps;
 		svc_log(SVC_LOG_ERROR, peer_tag(p, tag, sizeof tag), "batch %llu not applied: %s",
@@ -474,6 +558,7 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "%u fork(s) quarantined: %s",
 			res.forks, res.first_fork);
 	}
+	disk_ok(d);
 	note_batch(d);
 	if (p->up && restore_check(d, p, NULL))
 		p->rehello = true;
@@ -532,6 +617,10 @@ static void op_state_changed(void *ctx, svc_link *l, svc_link_state from, const 
 {
 	struct peer *p = ctx;
 	char tag[64];
+	/* While the disk is full a link goes down and up at every retry;
+	 * the disk-full lines say why. */
+	if (p->d->disk_full && (from == SVC_LINK_UP || l->state == SVC_LINK_UP))
+		return;
 	if (l->state == SVC_LINK_UP)
 		svc_log(SVC_LOG_INFO, peer_tag(p, tag, sizeof tag), "up (%s, resuming after lsn %llu)",
 			p->up ? "upstream" : "downstream", (unsigned long long)l->send_after);
@@ -681,7 +770,7 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 {
 	svc_msg m;
 	char tag[64];
-	uint64_t now = svc_hlc_now_ms();
+	uint64_t now = svc_mono_ms();
 	svc_link_event ev;
 	bool restored = false;
 
@@ -708,10 +797,11 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 		}
 		svc_heads_free(&p->skip);
 		svc_heads_from_hello(&m.u.hello, &p->skip);
-		if (svc_hlc_ms(m.u.hello.hlc) > now + SKEW_WARN_MS)
+		uint64_t wall = svc_hlc_now_ms();
+		if (svc_hlc_ms(m.u.hello.hlc) > wall + SKEW_WARN_MS)
 			svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
 				"clock is %llu s ahead of this node's",
-				(unsigned long long)((svc_hlc_ms(m.u.hello.hlc) - now) / 1000));
+				(unsigned long long)((svc_hlc_ms(m.u.hello.hlc) - wall) / 1000));
 		restored = p->up && restore_check(p->d, p, &m.u.hello);
 		ev = SVC_EV_HELLO;
 		break;
@@ -745,6 +835,14 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 		 * needs of its own history. */
 		p->rehello = false;
 		rc = svc_link_handle(&p->link, SVC_EV_CONNECTED, NULL, now);
+	}
+	if (rc == SVC_ENOSPACE)
+		return; /* logged once by disk_fail; the peer is asked again later */
+	if (rc == SVC_ENET && !p->up) {
+		/* The peer's connection ended under us (an ACK to a peer that
+		 * is gone): down_gone follows and says so. */
+		svc_log(SVC_LOG_DEBUG, peer_tag(p, tag, sizeof tag), "%s", svc_errmsg());
+		return;
 	}
 	if (rc) {
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "%s", svc_errmsg());
@@ -786,15 +884,23 @@ static void h_down_gone(void *arg, const char *peer, const uint8_t *rid, size_t 
 	/* Only the peer's current connection matters: an older one of a
 	 * node that reconnected may end after the new one began. */
 	if (p && p->rid_len == rid_len && memcmp(p->rid, rid, rid_len) == 0)
-		svc_link_handle(&p->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
+		svc_link_handle(&p->link, SVC_EV_DISCONNECTED, NULL, svc_mono_ms());
 }
 
 static void h_down_dropped(void *arg, const char *peer, const uint8_t *rid, size_t rid_len,
 			   const char *reason)
 {
+	char tag[64];
 	(void)arg;
-	(void)rid;
 	(void)rid_len;
+	if (!rid) {
+		/* Nothing was dropped that we know of: a connection ended
+		 * before it said anything. */
+		snprintf(tag, sizeof tag, "link %s", peer[0] ? peer : "?");
+		svc_log(SVC_LOG_WARN, tag, "connection closed before its first message: %s",
+			reason);
+		return;
+	}
 	svc_log(SVC_LOG_WARN, "link", "dropped a message from %s: %s", peer[0] ? peer : "?",
 		reason);
 }
@@ -809,7 +915,7 @@ static void h_up_state(void *arg, bool connected, const char *detail)
 		svc_log(SVC_LOG_INFO, "link", "connected to %s at %s", d->upstream->node,
 			d->self.endpoint);
 		peer_view(d, d->upstream);
-		svc_link_handle(&d->upstream->link, SVC_EV_CONNECTED, NULL, svc_hlc_now_ms());
+		svc_link_handle(&d->upstream->link, SVC_EV_CONNECTED, NULL, svc_mono_ms());
 	} else {
 		/* Say why the upstream is unreachable or refused us, once per
 		 * reason: a node that never got through must not be silent. */
@@ -818,7 +924,7 @@ static void h_up_state(void *arg, bool connected, const char *detail)
 			svc_log(SVC_LOG_WARN, "link", "%s at %s: %s", d->upstream->node,
 				d->self.endpoint, why);
 		snprintf(d->up_detail, sizeof d->up_detail, "%s", why);
-		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
+		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_mono_ms());
 	}
 }
 
@@ -961,16 +1067,60 @@ static void enforce_directory(svc_daemon *d)
 
 /* ------------------------------------------------------------ local work */
 
+static void pump_one(struct peer *p, uint64_t now)
+{
+	char tag[64];
+	int rc = svc_link_handle(&p->link, SVC_EV_WORK, NULL, now);
+	/* Local changes that could not be signed for lack of space were
+	 * logged once by disk_fail. */
+	if (rc && rc != SVC_ENOSPACE)
+		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "%s", svc_errmsg());
+}
+
 static void pump_all(svc_daemon *d)
 {
-	uint64_t now = svc_hlc_now_ms();
-	char tag[64];
-	if (d->upstream && svc_link_handle(&d->upstream->link, SVC_EV_WORK, NULL, now))
-		svc_log(SVC_LOG_WARN, peer_tag(d->upstream, tag, sizeof tag), "%s", svc_errmsg());
+	uint64_t now = svc_mono_ms();
+	if (d->upstream)
+		pump_one(d->upstream, now);
 	for (size_t i = 0; i < d->ndowns; i++)
-		if (svc_link_handle(&d->downs[i]->link, SVC_EV_WORK, NULL, now))
-			svc_log(SVC_LOG_WARN, peer_tag(d->downs[i], tag, sizeof tag), "%s",
-				svc_errmsg());
+		pump_one(d->downs[i], now);
+}
+
+/* Ask each peer whose batch was refused for lack of space to send it again. */
+static void ask_resend(svc_daemon *d, uint64_t now)
+{
+	struct peer *all[1 + 4096];
+	size_t n = 0;
+	if (d->upstream)
+		all[n++] = d->upstream;
+	for (size_t i = 0; i < d->ndowns && n < sizeof all / sizeof all[0]; i++)
+		all[n++] = d->downs[i];
+	for (size_t i = 0; i < n; i++) {
+		struct peer *p = all[i];
+		if (!p->resend)
+			continue;
+		p->resend = false;
+		if (p->up) {
+			/* Our HELLO carries the checkpoint we really hold. */
+			svc_link_handle(&p->link, SVC_EV_CONNECTED, NULL, now);
+		} else {
+			svc_msg e;
+			memset(&e, 0, sizeof e);
+			e.type = SVC_MSG_ERROR;
+			e.u.error.code = 500;
+			snprintf(e.u.error.text, sizeof e.u.error.text, "could not apply: resend");
+			send_msg(p, &e);
+		}
+	}
+}
+
+/* The next try after a write failed for lack of space: sign local changes
+ * again and have the refused batches sent again. */
+static void disk_retry(svc_daemon *d, uint64_t now)
+{
+	d->disk_asked = true;
+	d->work = true;
+	ask_resend(d, now);
 }
 
 struct directory_scan {
@@ -1101,13 +1251,36 @@ static void h_fd_ready(void *arg, int fd)
 
 /* ------------------------------------------------------------ status file */
 
-static void write_status(svc_daemon *d)
+/* Replace the status file with buf. Normally a new file renamed over the
+ * old one, so a reader never sees half of it; when the disk is too full to
+ * create one, the old file is overwritten in place (its blocks are there
+ * already), so that `status` can still say the disk is full. */
+static void status_replace(svc_daemon *d, const char *buf, size_t len)
 {
 	char path[4200], tmp[4300];
-	uint64_t now = svc_hlc_now_ms();
 	snprintf(path, sizeof path, "%s/status", d->cfg.dir);
 	snprintf(tmp, sizeof tmp, "%s/.status.tmp", d->cfg.dir);
-	FILE *f = fopen(tmp, "w");
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		bool ok = write(fd, buf, len) == (ssize_t)len;
+		if (close(fd) == 0 && ok && rename(tmp, path) == 0)
+			return;
+		unlink(tmp);
+	}
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (pwrite(fd, buf, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0)
+		svc_log(SVC_LOG_DEBUG, "daemon", "status file %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static void write_status(svc_daemon *d)
+{
+	uint64_t now = svc_hlc_now_ms(), mono = svc_mono_ms();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return;
 	fprintf(f, "pid %ld\nstarted %llu\nupdated %llu\nlsn %llu\nlisten %s\n", (long)getpid(),
@@ -1115,6 +1288,12 @@ static void write_status(svc_daemon *d)
 		(unsigned long long)d->last_lsn, d->bound[0] ? d->bound : "-");
 	fprintf(f, "divergences %llu\nforks %llu\ngaps %llu\n", (unsigned long long)d->divergences,
 		(unsigned long long)d->forks, (unsigned long long)d->gaps);
+	/* The monotonic clock at this write: a reader on this machine tells
+	 * the file's age by its own monotonic clock, whatever the wall clock
+	 * did in between. */
+	fprintf(f, "monotonic %llu\n", (unsigned long long)mono);
+	if (d->disk_full)
+		fprintf(f, "disk_full %u %s\n", d->disk_retries, d->disk_detail);
 	struct peer *all[1 + 4096];
 	size_t n = 0;
 	if (d->upstream)
@@ -1123,19 +1302,28 @@ static void write_status(svc_daemon *d)
 		all[n++] = d->downs[i];
 	for (size_t i = 0; i < n; i++) {
 		struct peer *p = all[i];
+		/* The link machine keeps last contact on the monotonic clock:
+		 * written as its age, and as the wall time that age means now. */
+		uint64_t rx = p->link.last_rx_ms;
+		uint64_t age = rx && mono >= rx ? mono - rx : 0;
+		uint64_t rx_wall = rx && now > age ? now - age : 0;
 		/* link NODE DIR STATE LAST_RX ACKED SENT APPLIED QUARANTINED PEER_HLC_MS ERRORS */
 		fprintf(f, "link %s %s %s %llu %llu %llu %llu %llu %llu %llu\n", p->node,
 			p->up ? "upstream" : "downstream", svc_link_state_name(p->link.state),
-			(unsigned long long)p->link.last_rx_ms, (unsigned long long)p->link.acked,
+			(unsigned long long)rx_wall, (unsigned long long)p->link.acked,
 			(unsigned long long)p->link.send_after, (unsigned long long)p->applied,
 			(unsigned long long)p->quarantined,
 			(unsigned long long)svc_hlc_ms(p->link.peer_hlc),
 			(unsigned long long)p->link.protocol_errors);
+		/* link_age NODE MS_SINCE_LAST_CONTACT ("-": none yet) */
+		if (rx)
+			fprintf(f, "link_age %s %llu\n", p->node, (unsigned long long)age);
+		else
+			fprintf(f, "link_age %s -\n", p->node);
 	}
 	if (fclose(f) == 0)
-		rename(tmp, path);
-	else
-		unlink(tmp);
+		status_replace(d, buf, len);
+	free(buf);
 }
 
 /* ------------------------------------------------------------ set-up */
@@ -1357,7 +1545,13 @@ int svc_daemon_run(svc_daemon *d)
 		}
 		if (d->stop)
 			break;
-		uint64_t now = svc_hlc_now_ms();
+		uint64_t now = svc_mono_ms();
+		if (d->disk_full && !d->disk_asked && now >= d->disk_retry_at)
+			disk_retry(d, now);
+		if (d->resend_due) {
+			d->resend_due = false;
+			ask_resend(d, now);
+		}
 		do_work(d);
 		if (now >= d->next_tick) {
 			d->next_tick = now + TICK_MS;
@@ -1374,7 +1568,7 @@ int svc_daemon_run(svc_daemon *d)
 			d->batches_since_release = 0;
 			svc_store_release_pages(d->store);
 		}
-		if ((now >= d->next_zap || (d->zap_expiry && now > d->zap_expiry)) &&
+		if ((now >= d->next_zap || (d->zap_expiry && svc_hlc_now_ms() > d->zap_expiry)) &&
 		    d->cfg.listen[0]) {
 			/* Certificates expire with time, not only by changes:
 			 * rebuild when the first one in the table ends (its
@@ -1387,9 +1581,11 @@ int svc_daemon_run(svc_daemon *d)
 			d->next_watchdog = now + d->watchdog_usec / 2000;
 			notify("WATCHDOG=1");
 		}
+		svc_log_tick();
 	}
 	notify("STOPPING=1");
 	write_status(d);
+	svc_log_flush(); /* lines held back would be lost untold */
 	svc_log(SVC_LOG_INFO, "daemon", "stopped");
 	return 0;
 }

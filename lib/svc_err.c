@@ -31,6 +31,7 @@ const char *svc_strerror(int code)
 	case SVC_ENET: return "network error";
 	case SVC_ETOOBIG: return "too big";
 	case SVC_ECONFLICT: return "conflicts with current state";
+	case SVC_ENOSPACE: return "no space left on device";
 	default: return "unknown error";
 	}
 }

@@ -28,7 +28,7 @@ typedef enum {
 	SVC_EDENIED = -4,    /* the role or node may not do this */
 	SVC_EREJECT = -5,    /* invalid transition at its place in fold order */
 	SVC_ESTORE = -6,     /* LMDB failure */
-	SVC_EFULL = -7,      /* disk or map full and could not grow */
+	SVC_EFULL = -7,      /* the store's map is full and could not grow */
 	SVC_EVERSION = -8,   /* schema or protocol version mismatch */
 	SVC_ECRYPTO = -9,    /* bad signature, bad hash, broken chain */
 	SVC_EDECODE = -10,   /* malformed bytes */
@@ -39,6 +39,7 @@ typedef enum {
 	SVC_ENET = -15,      /* transport */
 	SVC_ETOOBIG = -16,   /* over a size cap */
 	SVC_ECONFLICT = -17, /* state precondition: not enough stock, already claimed */
+	SVC_ENOSPACE = -18,  /* the file system is full (ENOSPC) or over quota (EDQUOT) */
 } svc_err;
 
 const char *svc_strerror(int code);

@@ -142,7 +142,7 @@ struct svc_link {
 	size_t ninflight;
 	size_t window;          /* batches in flight at most */
 
-	uint64_t last_rx_ms, last_tx_ms;
+	uint64_t last_rx_ms, last_tx_ms; /* on the caller's clock: monotonic ms */
 	int ping_ms;            /* ping after this much silence from us */
 	int dead_ms;            /* down after this much silence from the peer */
 
@@ -167,7 +167,9 @@ void svc_link_init(svc_link *l, const char *peer, const uint8_t my_store_id[16],
 		   size_t window, const svc_link_ops *ops, void *ctx);
 
 /* Feed one event. msg is the decoded message for HELLO/BATCH/ACK/PING events
- * (NULL otherwise). Returns 0, or the first error an op returned. */
+ * (NULL otherwise). now_ms is a monotonic clock (svc_mono_ms): every timer
+ * of the link is measured on it, and a clock that stepped would stall or
+ * flap the link. Returns 0, or the first error an op returned. */
 int svc_link_handle(svc_link *l, svc_link_event ev, const svc_msg *msg, uint64_t now_ms);
 
 /* Where to resume sending, given the peer's HELLO and this node's store id:

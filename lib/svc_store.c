@@ -45,7 +45,13 @@
  * MDB_MAP_FULL the transaction becomes sticky-failed with `map_full`;
  * svc_store_write() aborts it, doubles the map and runs the write again. A
  * second process that finds the map grown by another (MDB_MAP_RESIZED)
- * adopts the new size and retries.
+ * adopts the new size and retries. A full file system is another matter:
+ * LMDB passes the errno of the failed write through (ENOSPC, EDQUOT), and
+ * a bigger map cannot help, so it is reported as SVC_ENOSPACE at once and
+ * the map is left as it is. A write that stops short, as one does when the
+ * last free blocks run out halfway through it, comes back from LMDB as EIO
+ * without an errno: a commit's EIO on a file system with almost no room
+ * left is taken for what it is.
  *
  * Restores. A node's own seqs are only unique while its store never goes
  * back in time. A store copied back from a backup (`svcsync restore`, or a
@@ -102,6 +108,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -213,6 +220,28 @@ static int parse_origin_seq(const uint8_t *k, size_t len, char origin[SVC_ID_LEN
 	return 0;
 }
 
+/* LMDB returns the errno of a failed write or sync as it is. */
+static bool no_space(int rc)
+{
+	return rc == ENOSPC || rc == EDQUOT;
+}
+
+/* Less than this free on the file system and a short write was no mystery. */
+#define NEARLY_FULL_BYTES (1ULL << 20)
+
+static bool nearly_full(const char *dir)
+{
+	struct statvfs vfs;
+	if (statvfs(dir, &vfs) != 0)
+		return false;
+	return (unsigned long long)vfs.f_bavail * vfs.f_frsize < NEARLY_FULL_BYTES;
+}
+
+static int no_space_err(const char *dir)
+{
+	return svc_errf(SVC_ENOSPACE, "no space left on device (%s)", dir);
+}
+
 /* Translate an LMDB error into ours, remembering it on the transaction. */
 static int txn_mdb_fail(svc_txn *t, int rc, const char *what)
 {
@@ -220,13 +249,13 @@ static int txn_mdb_fail(svc_txn *t, int rc, const char *what)
 	if (rc == MDB_MAP_FULL) {
 		t->map_full = true;
 		code = SVC_EFULL;
-	} else if (rc == ENOSPC) {
-		code = SVC_EFULL;
+	} else if (no_space(rc)) {
+		code = SVC_ENOSPACE;
 	}
 	if (!t->err) {
 		t->err = code;
-		if (rc == ENOSPC)
-			svc_errf(code, "store %s: %s: disk full", t->s->dir, what);
+		if (code == SVC_ENOSPACE)
+			no_space_err(t->s->dir);
 		else
 			svc_errf(code, "store %s: %s: %s", t->s->dir, what, mdb_strerror(rc));
 	}
@@ -483,12 +512,14 @@ int svc_store_open(const char *dir, unsigned flags, svc_store **out)
 	return 0;
 
 fail_rc:
-	svc_errf(rc == ENOSPC ? SVC_EFULL : SVC_ESTORE, "store %s: %s", dir,
-		 rc == ENOSPC ? "disk full" : mdb_strerror(rc));
+	if (no_space(rc))
+		no_space_err(dir);
+	else
+		svc_errf(SVC_ESTORE, "store %s: %s", dir, mdb_strerror(rc));
 fail:
 	mdb_env_close(s->env);
 	free(s);
-	return rc == ENOSPC ? SVC_EFULL : SVC_ESTORE;
+	return no_space(rc) ? SVC_ENOSPACE : SVC_ESTORE;
 fail_ver:
 	mdb_env_close(s->env);
 	free(s);
@@ -582,9 +613,15 @@ int svc_txn_commit(svc_txn **tp)
 	}
 	rc = mdb_txn_commit(t->txn);
 	if (rc) {
-		int code = (rc == MDB_MAP_FULL || rc == ENOSPC) ? SVC_EFULL : SVC_ESTORE;
-		svc_errf(code, "store %s: commit: %s", t->s->dir,
-			 rc == ENOSPC ? "disk full" : mdb_strerror(rc));
+		bool full = no_space(rc) || (rc == EIO && nearly_full(t->s->dir));
+		int code = full ? SVC_ENOSPACE : SVC_ESTORE;
+		if (rc == MDB_MAP_FULL)
+			code = svc_errf(SVC_EFULL, "store %s: commit: %s", t->s->dir,
+					mdb_strerror(rc));
+		else if (code == SVC_ENOSPACE)
+			no_space_err(t->s->dir);
+		else
+			svc_errf(code, "store %s: commit: %s", t->s->dir, mdb_strerror(rc));
 		free(t);
 		return code;
 	}
@@ -610,6 +647,8 @@ static int grow_map(svc_store *s)
 		return svc_errf(SVC_EFULL, "store %s: map would exceed %lu GiB", s->dir,
 				(unsigned long)(MAP_MAX >> 30));
 	int rc = mdb_env_set_mapsize(s->env, want);
+	if (no_space(rc))
+		return no_space_err(s->dir);
 	if (rc)
 		return svc_errf(SVC_EFULL, "store %s: cannot grow map to %zu MiB: %s", s->dir,
 				want >> 20, mdb_strerror(rc));
@@ -632,7 +671,8 @@ int svc_store_write(svc_store *s, svc_write_fn fn, void *arg)
 		} else {
 			rc = svc_txn_commit(&t);
 			/* A commit can hit the map's end while writing the
-			 * free list: treat it like a full map. */
+			 * free list: treat it like a full map. (A full file
+			 * system is SVC_ENOSPACE: growing would not help.) */
 			map_full = map_full || rc == SVC_EFULL;
 		}
 		if (rc == SVC_EFULL && map_full) {

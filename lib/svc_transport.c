@@ -605,9 +605,11 @@ static void flush_silent(svc_transport *t)
 		admitted_pop(t, 0);
 		if (!node[0])
 			continue;
+		/* libzmq does not say why: a hang-up and a reset are the
+		 * usual reasons, an over-size first message the rare one. */
 		snprintf(reason, sizeof reason,
-		         "its connection ended before any message of it was read (a message "
-		         "over max_message, %zu bytes, ends a connection so)",
+		         "the peer hung up or the connection was reset (a first message "
+		         "over max_message, %zu bytes, would end it the same way)",
 		         t->opts.max_msg);
 		report_dropped(t, node, NULL, 0, reason);
 	}
@@ -1069,13 +1071,24 @@ static void dmon_drain(svc_transport *t)
 			report_up(t, false, detail);
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-			/* What a client sees when the server cannot decrypt its
-			 * HELLO: the server just hangs up. libzmq retries. */
+			/* The value is the errno of the failed read or write.
+			 * A server that cannot decrypt our HELLO (it has another
+			 * key) closes the connection in order: EPIPE. A reset
+			 * (the server went away) or a timeout is something
+			 * else and is said as it is. libzmq retries. */
 			t->up_tcp = false;
-			snprintf(detail, sizeof detail,
-			         "%s: handshake failed: connection closed by the server "
-			         "(%s; wrong server key?)",
-			         t->up_ep, zmq_strerror((int)val));
+			if (val == EPIPE)
+				snprintf(detail, sizeof detail,
+				         "%s: handshake failed: the server closed the connection "
+				         "(wrong server key?)",
+				         t->up_ep);
+			else if (val == ECONNRESET)
+				snprintf(detail, sizeof detail,
+				         "%s: handshake failed: connection reset by the server",
+				         t->up_ep);
+			else
+				snprintf(detail, sizeof detail, "%s: handshake failed: %s",
+				         t->up_ep, zmq_strerror((int)val));
 			report_up(t, false, detail);
 			break;
 		case ZMQ_EVENT_DISCONNECTED:

@@ -82,9 +82,10 @@ typedef struct {
 	void (*down_gone)(void *arg, const char *peer, const uint8_t *rid, size_t rid_len);
 	/* A downstream message was dropped before down_msg: not exactly one
 	 * frame, no User-Id, or from a kicked peer. peer is "" when unknown.
-	 * Also called (peer "", rid NULL, rid_len 0) for an admitted
-	 * connection that ended before any message of it was read, which is
-	 * how libzmq drops a client whose message exceeds max_msg. */
+	 * Also called (rid NULL, rid_len 0, peer the node ZAP admitted, as
+	 * best known) for an admitted connection that ended before any
+	 * message of it was read: a peer that hung up or was reset, or one
+	 * whose first message exceeded max_msg (libzmq drops it so). */
 	void (*down_dropped)(void *arg, const char *peer, const uint8_t *rid, size_t rid_len,
 			     const char *reason);
 } svc_transport_handlers;

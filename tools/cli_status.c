@@ -7,11 +7,18 @@
  * peer acknowledged this node's log). Whether the daemon runs is decided by
  * its lock on DIR/daemon.lock, not by the status file, which a killed
  * daemon leaves behind.
+ *
+ * Ages (how long since the daemon wrote the file, since a link last heard
+ * from its peer) are taken on the monotonic clock, which the daemon writes
+ * next to its figures: a wall-clock step between the daemon's write and
+ * this read, or a daemon whose wall clock is off, does not make a live link
+ * look silent. Wall times shown are "now minus that age".
  */
 #include "cli.h"
 
 #include "svc_codec.h"
 #include "svc_err.h"
+#include "svc_log.h"
 #include "svc_store.h"
 #include "svc_sync.h"
 
@@ -31,12 +38,20 @@ typedef struct {
 	char dir[16];   /* upstream / downstream */
 	char state[16]; /* up / hello_sent / down */
 	uint64_t last_rx, acked, sent, applied, quarantined, peer_ms, errors;
+	bool has_age;    /* the daemon wrote a monotonic age for it */
+	uint64_t rx_age; /* ms between its last contact and the file's write */
+	bool never;      /* no contact yet */
 } link_row;
 
 typedef struct {
 	bool running;
 	long pid;
 	uint64_t updated;
+	bool has_mono;
+	uint64_t mono; /* the daemon's monotonic clock at the write */
+	bool disk_full;
+	unsigned disk_retries;
+	char disk_detail[256];
 	char listen[256];
 	/* Integrity events since the daemon started (its status file). */
 	uint64_t divergences, forks, gaps;
@@ -69,11 +84,27 @@ static void read_status(const char *dir, daemon_status *st)
 	while (fgets(line, sizeof line, f)) {
 		link_row r;
 		unsigned long long v;
+		memset(&r, 0, sizeof r);
 		char word[256];
 		if (sscanf(line, "pid %llu", &v) == 1)
 			st->pid = (long)v;
 		else if (sscanf(line, "updated %llu", &v) == 1)
 			st->updated = v;
+		else if (sscanf(line, "monotonic %llu", &v) == 1)
+			st->has_mono = true, st->mono = v;
+		else if (sscanf(line, "disk_full %u %255[^\n]", &st->disk_retries,
+				st->disk_detail) == 2)
+			st->disk_full = true;
+		else if (sscanf(line, "link_age %32s %255s", r.node, word) == 2) {
+			for (size_t i = 0; i < st->n; i++) {
+				link_row *l = &st->links[i];
+				if (strcmp(l->node, r.node) != 0)
+					continue;
+				l->has_age = true;
+				l->never = strcmp(word, "-") == 0;
+				l->rx_age = l->never ? 0 : strtoull(word, NULL, 10);
+			}
+		}
 		else if (sscanf(line, "listen %255s", word) == 1)
 			snprintf(st->listen, sizeof st->listen, "%s", word);
 		else if (sscanf(line, "divergences %llu", &v) == 1)
@@ -99,7 +130,9 @@ static const char status_usage[] =
     "This node, its store and, when svcsyncd runs, its links: the upstream\n"
     "(connected or not, last contact, log entries it has not acknowledged yet)\n"
     "and each downstream peer (last seen, its backlog), the quarantine count,\n"
-    "and clocks found far ahead (this node's, or a peer's at its last contact).\n"
+    "clocks found far ahead (this node's, or a peer's at its last contact), and\n"
+    "\"disk FULL\" while the daemon cannot write for lack of space (it retries\n"
+    "with back-off and resumes by itself once space is freed).\n"
     "\n"
     "While the daemon runs it also counts, since it started: divergences (a\n"
     "peer asked to resume beyond this node's log; it was sent everything it\n"
@@ -107,23 +140,47 @@ static const char status_usage[] =
     "another hash; quarantined) and gaps (a batch from below refused because an\n"
     "origin's seqs had a hole).\n";
 
-static void ago(char out[32], uint64_t now, uint64_t then)
+/* Milliseconds since the daemon wrote its status file. */
+static uint64_t file_age(const daemon_status *st, uint64_t now, uint64_t mono)
 {
-	if (!then)
-		snprintf(out, 32, "never");
-	else if (now >= then)
-		snprintf(out, 32, "%.1f s ago", (double)(now - then) / 1000.0);
-	else
-		snprintf(out, 32, "in %.1f s", (double)(then - now) / 1000.0);
+	if (st->has_mono)
+		return mono >= st->mono ? mono - st->mono : 0;
+	return now >= st->updated ? now - st->updated : 0; /* a daemon of an older build */
 }
 
-static json_t *link_json(const link_row *r, uint64_t lsn, uint64_t now)
+/* Milliseconds since the link last heard from its peer; false: never. */
+static bool contact_age(const daemon_status *st, const link_row *r, uint64_t now, uint64_t mono,
+			uint64_t *age)
+{
+	if (r->has_age) {
+		*age = file_age(st, now, mono) + r->rx_age;
+		return !r->never;
+	}
+	*age = now >= r->last_rx ? now - r->last_rx : 0;
+	return r->last_rx != 0;
+}
+
+static void age_text(char out[32], bool known, uint64_t age)
+{
+	if (!known)
+		snprintf(out, 32, "never");
+	else
+		snprintf(out, 32, "%.1f s ago", (double)age / 1000.0);
+}
+
+static json_t *link_json(const daemon_status *st, const link_row *r, uint64_t lsn, uint64_t now,
+			 uint64_t mono)
 {
 	json_t *o = json_object();
+	uint64_t age;
+	bool known = contact_age(st, r, now, mono, &age);
 	json_object_set_new(o, "node", json_string(r->node));
 	json_object_set_new(o, "state", json_string(r->state));
 	json_object_set_new(o, "connected", json_boolean(strcmp(r->state, "up") == 0));
-	json_object_set_new(o, "last_contact_ms", cli_json_ms(r->last_rx));
+	json_object_set_new(o, "last_contact_ms",
+			    known && now > age ? cli_json_ms(now - age) : json_null());
+	json_object_set_new(o, "last_contact_age_ms",
+			    known ? json_integer((json_int_t)age) : json_null());
 	json_object_set_new(o, "acked_lsn", json_integer((json_int_t)r->acked));
 	json_object_set_new(o, "backlog", json_integer((json_int_t)(lsn > r->acked ? lsn - r->acked : 0)));
 	json_object_set_new(o, "applied", json_integer((json_int_t)r->applied));
@@ -164,7 +221,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	read_status(ctx->dir, st);
 	svc_store_close(&s);
 
-	uint64_t now = svc_hlc_now_ms();
+	uint64_t now = svc_hlc_now_ms(), mono = svc_mono_ms();
 	uint64_t own_ms = svc_hlc_ms(hlc);
 	bool own_ahead = own_ms > now + SKEW_FLAG_MS;
 	const link_row *up = NULL;
@@ -207,7 +264,16 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		json_t *dm = json_object();
 		json_object_set_new(dm, "running", json_boolean(st->running));
 		json_object_set_new(dm, "pid", st->running ? json_integer(st->pid) : json_null());
-		json_object_set_new(dm, "updated_ms", st->running ? cli_json_ms(st->updated) : json_null());
+		json_object_set_new(dm, "updated_ms",
+				    st->running ? cli_json_ms(now - file_age(st, now, mono))
+						: json_null());
+		json_object_set_new(dm, "disk_full", json_boolean(st->running && st->disk_full));
+		json_object_set_new(dm, "disk_error", st->running && st->disk_full
+							  ? json_string(st->disk_detail)
+							  : json_null());
+		json_object_set_new(dm, "disk_retries", st->running && st->disk_full
+							    ? json_integer(st->disk_retries)
+							    : json_null());
 		json_object_set_new(dm, "listen", st->running && strcmp(st->listen, "-") != 0
 							 ? json_string(st->listen)
 							 : json_null());
@@ -219,7 +285,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 						: json_null());
 		json_object_set_new(o, "daemon", dm);
 		json_object_set_new(o, "upstream",
-				    up ? link_json(up, stats.lsn, now)
+				    up ? link_json(st, up, stats.lsn, now, mono)
 				       : (self.upstream[0] ? json_pack("{s:s,s:s,s:b}", "node",
 								       self.upstream, "state", "down",
 								       "connected", 0)
@@ -227,7 +293,8 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		json_t *downs = json_array();
 		for (size_t i = 0; i < st->n; i++)
 			if (strcmp(st->links[i].dir, "downstream") == 0)
-				json_array_append_new(downs, link_json(&st->links[i], stats.lsn, now));
+				json_array_append_new(downs, link_json(st, &st->links[i], stats.lsn,
+								       now, mono));
 		json_object_set_new(o, "downstream", downs);
 		free(st);
 		return cli_json_print(o);
@@ -261,7 +328,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	if (!st->running) {
 		printf("daemon       not running\n");
 	} else {
-		ago(when, now, st->updated);
+		age_text(when, true, file_age(st, now, mono));
 		printf("daemon       running (pid %ld), status %s%s%s\n", st->pid, when,
 		       strcmp(st->listen, "-") ? ", listening on " : "",
 		       strcmp(st->listen, "-") ? st->listen : "");
@@ -269,10 +336,16 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		       " gap(s) since start%s\n",
 		       st->divergences, st->forks, st->gaps,
 		       st->divergences || st->forks || st->gaps ? " (see the daemon's log)" : "");
+		if (st->disk_full)
+			printf("disk         FULL: %s; %u retries so far, replication resumes by "
+			       "itself once space is freed\n",
+			       st->disk_detail, st->disk_retries);
 	}
 	if (self.upstream[0]) {
 		if (up) {
-			ago(when, now, up->last_rx);
+			uint64_t age;
+			bool known = contact_age(st, up, now, mono, &age);
+			age_text(when, known, age);
 			printf("upstream     %s %s, last contact %s, %" PRIu64
 			       " log entries not yet acknowledged\n",
 			       up->node, strcmp(up->state, "up") == 0 ? "connected" : up->state, when,
@@ -289,7 +362,9 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		const link_row *r = &st->links[i];
 		if (strcmp(r->dir, "downstream") != 0)
 			continue;
-		ago(when, now, r->last_rx);
+		uint64_t age;
+		bool known = contact_age(st, r, now, mono, &age);
+		age_text(when, known, age);
 		printf("downstream   %s %s, last seen %s, backlog %" PRIu64 ", applied %" PRIu64
 		       ", quarantined %" PRIu64 "%s\n",
 		       r->node, strcmp(r->state, "up") == 0 ? "connected" : r->state, when,
