@@ -93,6 +93,10 @@ struct svc_daemon {
 	size_t nzap;
 	char up_detail[256]; /* the last upstream failure logged */
 	uint64_t zap_expiry;     /* earliest not_after in the table (0: none) */
+	/* Nodes a key of which the last rebuild took out of the table (revoked,
+	 * expired, superseded): enforce_directory closes all their connections. */
+	char (*zap_gone)[SVC_ID_LEN];
+	size_t nzap_gone;
 
 	bool work;               /* local changes or relayed ones to ship */
 	uint64_t last_lsn;       /* arrival log position last seen */
@@ -507,11 +511,63 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	}
 }
 
+/* Is any key of `node` in the ZAP table? */
+static bool zap_admits(const svc_daemon *d, const char *node)
+{
+	for (size_t j = 0; j < d->nzap; j++)
+		if (strcmp(d->zap[j].node, node) == 0)
+			return true;
+	return false;
+}
+
+/* Is the message a HELLO (which opens a session)? */
+static bool is_hello(const uint8_t *data, size_t len)
+{
+	svc_msg m;
+	if (svc_msg_decode(data, len, &m)) {
+		svc_errclear();
+		return false;
+	}
+	bool hello = m.type == SVC_MSG_HELLO;
+	svc_msg_free(&m);
+	return hello;
+}
+
+/*
+ * A node has at most one session: the connection that sent its latest
+ * HELLO. A HELLO on another connection replaces the session (the node
+ * reconnected, or someone else holds its key: either way the older one is
+ * closed); anything else from a connection that is not the session is
+ * dropped, so a second connection of a key can neither be served nor have
+ * its batches applied under the first one's HELLO. A key the directory no
+ * longer admits gets nothing at all, whatever ZAP said when it connected.
+ */
 static void h_down_msg(void *arg, const char *peer, const uint8_t *rid, size_t rid_len,
 		       const uint8_t *data, size_t len)
 {
 	svc_daemon *d = arg;
-	struct peer *p = down_get(d, peer, rid, rid_len);
+	if (!zap_admits(d, peer)) {
+		size_t n = svc_transport_kick_node(d->tr, peer);
+		svc_log(SVC_LOG_WARN, "link",
+			"dropped a message from %s: no longer admitted (%zu connection(s) shut down)",
+			peer, n);
+		return;
+	}
+	struct peer *p = down_find(d, peer);
+	if (p && (rid_len != p->rid_len || memcmp(rid, p->rid, rid_len) != 0)) {
+		if (!is_hello(data, len)) {
+			svc_log(SVC_LOG_WARN, "link",
+				"dropped a message from %s: not from its current session", peer);
+			return;
+		}
+		if (p->rid_len) {
+			svc_log(SVC_LOG_INFO, "link",
+				"%s opened a new session: closing its previous connection", peer);
+			svc_transport_kick(d->tr, p->rid, p->rid_len);
+		}
+		svc_link_handle(&p->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
+	}
+	p = down_get(d, peer, rid, rid_len);
 	if (p)
 		on_message(p, data, len);
 }
@@ -650,6 +706,19 @@ static void zap_rebuild(svc_daemon *d)
 	}
 	if (b.n)
 		qsort(b.v, b.n, sizeof *b.v, zap_cmp);
+	/* A key that leaves the table ends every connection made with it, but
+	 * ZAP's User-Id names the node, not the key: remember the node. */
+	for (size_t i = 0; i < d->nzap; i++) {
+		const zap_entry *o = &d->zap[i];
+		const zap_entry *e = b.n ? bsearch(o, b.v, b.n, sizeof *b.v, zap_cmp) : NULL;
+		if (e && strcmp(e->node, o->node) == 0)
+			continue;
+		char(*g)[SVC_ID_LEN] = realloc(d->zap_gone, (d->nzap_gone + 1) * sizeof *g);
+		if (!g)
+			break;
+		d->zap_gone = g;
+		snprintf(d->zap_gone[d->nzap_gone++], SVC_ID_LEN, "%s", o->node);
+	}
 	free(d->zap);
 	d->zap = b.v;
 	d->nzap = b.n;
@@ -683,22 +752,38 @@ static int zap_check(void *arg, const uint8_t pk[32], char node[SVC_ID_LEN], cha
 	return 0;
 }
 
-/* Close sessions of peers the directory no longer admits (revoked, expired). */
+/*
+ * Close every connection of the nodes the directory no longer admits
+ * (revoked, expired) and of those whose key changed (a superseding
+ * certificate): not only the session the daemon serves, but any other
+ * connection made with the key, spoken or silent. A node that still holds
+ * a valid key reconnects through ZAP.
+ */
 static void enforce_directory(svc_daemon *d)
 {
+	for (size_t i = 0; i < d->nzap_gone; i++) {
+		const char *node = d->zap_gone[i];
+		size_t n = svc_transport_kick_node(d->tr, node);
+		struct peer *p = down_find(d, node);
+		if (p || n)
+			svc_log(SVC_LOG_WARN, "zap",
+				"closing the session of %s: %s (%zu connection(s) shut down)", node,
+				zap_admits(d, node) ? "its key was replaced" : "no longer admitted",
+				n);
+		if (p)
+			down_remove(d, p);
+	}
+	d->nzap_gone = 0;
 	for (size_t i = 0; i < d->ndowns;) {
 		struct peer *p = d->downs[i];
-		bool ok = false;
-		for (size_t j = 0; j < d->nzap; j++)
-			if (strcmp(d->zap[j].node, p->node) == 0)
-				ok = true;
-		if (ok) {
+		if (zap_admits(d, p->node)) {
 			i++;
 			continue;
 		}
-		svc_log(SVC_LOG_WARN, "zap", "closing the session of %s: no longer admitted",
-			p->node);
-		svc_transport_kick(d->tr, p->rid, p->rid_len);
+		size_t n = svc_transport_kick_node(d->tr, p->node);
+		svc_log(SVC_LOG_WARN, "zap",
+			"closing the session of %s: no longer admitted (%zu connection(s) shut down)",
+			p->node, n);
 		down_remove(d, p);
 	}
 }
@@ -1138,6 +1223,7 @@ void svc_daemon_destroy(svc_daemon **dp)
 		peer_free(d->downs[i]);
 	free(d->downs);
 	free(d->zap);
+	free(d->zap_gone);
 	if (d->curve_sk)
 		svc_secure_free(d->curve_sk);
 	svc_keypair_destroy(&d->kp);

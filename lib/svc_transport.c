@@ -1289,6 +1289,11 @@ static bool fd_is_ours(const svc_transport *t, int fd)
 	socklen_t tlen = sizeof type;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM)
 		return false;
+	/* The listening socket has our port too; never shut that one. */
+	int listening = 0;
+	tlen = sizeof listening;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &tlen) != 0 || listening)
+		return false;
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
 		return false;
 	int port;
@@ -1316,6 +1321,32 @@ int svc_transport_kick(svc_transport *t, const uint8_t *rid, size_t rid_len)
 	if (s && s->open && s->gen == p->gen && fd_is_ours(t, p->fd))
 		shutdown(p->fd, SHUT_RDWR);
 	return 0;
+}
+
+size_t svc_transport_kick_node(svc_transport *t, const char *node)
+{
+	assert(t && node);
+	size_t n = 0;
+	rmon_drain(t);
+	for (size_t i = 0; i < t->npeers; i++) {
+		peer *p = &t->peers[i];
+		if (strcmp(p->node, node) != 0 || p->kicked)
+			continue;
+		p->kicked = true;
+		if (p->gone || p->fd < 0)
+			continue;
+		fd_slot *s = fd_slot_at(t, (uint32_t)p->fd, false);
+		if (s && s->open && s->gen == p->gen && fd_is_ours(t, p->fd) &&
+		    shutdown(p->fd, SHUT_RDWR) == 0)
+			n++;
+	}
+	for (size_t fd = 0; fd < t->nfds; fd++) {
+		fd_slot *s = &t->fds[fd];
+		if (s->open && !s->delivered && fd_is_ours(t, (int)fd) &&
+		    shutdown((int)fd, SHUT_RDWR) == 0)
+			n++;
+	}
+	return n;
 }
 
 /* ------------------------------------------------------------ poll */
