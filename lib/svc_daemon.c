@@ -819,7 +819,8 @@ static bool directory_want(uint64_t lsn, const char *origin, uint64_t seq, void 
 static int directory_step(const svc_logged_change *lc, void *arg)
 {
 	struct directory_scan *ds = arg;
-	if (lc->c.kind == SVC_CK_NODE_CERT || lc->c.kind == SVC_CK_NODE_REVOKE) {
+	if (lc->c.kind == SVC_CK_NODE_CERT || lc->c.kind == SVC_CK_NODE_REVOKE ||
+	    lc->c.kind == SVC_CK_QUARANTINE_RELEASE) {
 		ds->found = true;
 		return 1;
 	}

@@ -787,7 +787,8 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 		return quarantine(t, a, blob, svc_errmsg());
 	}
 	a->res->applied++;
-	if (c.kind == SVC_CK_NODE_CERT || c.kind == SVC_CK_NODE_REVOKE)
+	if (c.kind == SVC_CK_NODE_CERT || c.kind == SVC_CK_NODE_REVOKE ||
+	    c.kind == SVC_CK_QUARANTINE_RELEASE)
 		a->res->directory_changed = true;
 	if (ci >= 0 && !a->cc[ci].stored) {
 		const svc_blob *cb = &a->b->commits[ci];

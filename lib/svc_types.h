@@ -103,6 +103,7 @@ typedef enum {
 	SVC_CK_CLAIM_DECIDE,
 	SVC_CK_NODE_CERT,
 	SVC_CK_NODE_REVOKE,
+	SVC_CK_QUARANTINE_RELEASE,
 	SVC_CK_MAX_
 } svc_change_kind;
 
@@ -211,7 +212,15 @@ typedef struct {
 	char node[SVC_ID_LEN];
 	char reason[SVC_REASON_LEN];
 	uint64_t serial;
+	uint64_t cutoff_seq; /* the node's last seq HQ held: later ones are held */
 } svc_node_revoke;
+
+/* HQ releases a revoked origin's held changes through a seq. */
+typedef struct {
+	char origin[SVC_ID_LEN];
+	uint64_t through_seq;
+	char reason[SVC_REASON_LEN];
+} svc_quarantine_release;
 
 /* ------------------------------------------------------------ the change */
 
@@ -236,6 +245,7 @@ typedef struct {
 		svc_claim_decide claim_decide;
 		svc_node_cert node_cert;
 		svc_node_revoke node_revoke;
+		svc_quarantine_release quarantine_release;
 	} u;
 } svc_change;
 
@@ -330,6 +340,9 @@ typedef struct {
 	bool revoked;
 	char revoke_reason[SVC_REASON_LEN];
 	uint64_t revoked_hlc;
+	/* With revoked: the last seq of the node that is folded; later ones
+	 * are held (rejected with a "held" reason) until released. */
+	uint64_t cutoff_seq;
 	svc_fold_pos last;
 } svc_node;
 

@@ -312,6 +312,17 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 			SET(c->u.node_revoke.node, "shop-gz-0042");
 			SET(c->u.node_revoke.reason, "撤点");
 		}
+		c->u.node_revoke.cutoff_seq = max ? UINT64_MAX : 41;
+		break;
+	case SVC_CK_QUARANTINE_RELEASE:
+		c->u.quarantine_release.through_seq = max ? UINT64_MAX : 43;
+		if (max) {
+			FILL(c->u.quarantine_release.origin, "n");
+			FILL(c->u.quarantine_release.reason, "复核");
+		} else {
+			SET(c->u.quarantine_release.origin, "shop-gz-0042");
+			SET(c->u.quarantine_release.reason, "reviewed: honest work in transit");
+		}
 		break;
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
@@ -691,7 +702,7 @@ static void test_change_hostile(void)
 	CHECK_INT(svc_change_decode(NULL, 0, &d), SVC_EDECODE);
 	sub.n = 0;
 	wb_str(&sub, 1, "x");
-	wb_msg(&w, 27, &sub);
+	wb_msg(&w, 99, &sub);
 	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change: no body"));
 

@@ -256,7 +256,13 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 	}
 	case SVC_CK_NODE_REVOKE:
 		cli_oneline(text, sizeof text, c->u.node_revoke.reason, 60);
-		snprintf(out, cap, "revoke %s: %s", c->u.node_revoke.node, text);
+		snprintf(out, cap, "revoke %s after seq %" PRIu64 ": %s", c->u.node_revoke.node,
+		         c->u.node_revoke.cutoff_seq, text);
+		break;
+	case SVC_CK_QUARANTINE_RELEASE:
+		cli_oneline(text, sizeof text, c->u.quarantine_release.reason, 60);
+		snprintf(out, cap, "release %s through seq %" PRIu64 ": %s",
+		         c->u.quarantine_release.origin, c->u.quarantine_release.through_seq, text);
 		break;
 	default:
 		snprintf(out, cap, "%s", svc_change_kind_name(c->kind));

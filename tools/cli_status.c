@@ -12,6 +12,7 @@
 
 #include "svc_codec.h"
 #include "svc_err.h"
+#include "svc_identity.h"
 #include "svc_store.h"
 #include "svc_sync.h"
 
@@ -259,11 +260,22 @@ int cli_cmd_status(const cli_ctx *ctx, int argc, char **argv)
 
 static const char quarantine_usage[] =
     "usage: svcsync [--dir DIR] quarantine list [--json]\n"
+    "       svcsync [--dir DIR] quarantine release --origin NODE --through-seq S\n"
+    "                                          --reason TEXT\n"
     "\n"
-    "Changes this node refused on receipt (a signature or hash that does not\n"
-    "verify, a broken chain, an origin that may not make them, a relay outside\n"
-    "its subtree), oldest first, with the peer that sent them and the reason.\n"
-    "They are kept as received, for audit; the rest of their batch was applied.\n";
+    "list: changes this node refused on receipt (a signature or hash that does\n"
+    "not verify, a broken chain, an origin that may not make them, a relay\n"
+    "outside its subtree), oldest first, with the peer that sent them and the\n"
+    "reason. They are kept as received, for audit; the rest of their batch was\n"
+    "applied. Then the changes held by a revocation's cut-off (ID \"held\",\n"
+    "\"held\": true in JSON): a revoked node's changes above the last seq HQ\n"
+    "held when it revoked, kept with their commits but out of this node's state,\n"
+    "whatever clock they carry.\n"
+    "release (HQ only): after review, let the held changes of revoked node NODE\n"
+    "up to seq S back into the state (honest work that was in transit). The\n"
+    "release is itself a signed change that every node applies the same way;\n"
+    "each held change is folded again at its place and still has to pass every\n"
+    "rule there.\n";
 
 struct q_arg {
 	cli_list *l;
@@ -282,6 +294,7 @@ static int q_cb(const svc_quarantined *q, void *argp)
 	}
 	if (cli_list_json(a->l)) {
 		json_t *o = json_object();
+		json_object_set_new(o, "held", json_false());
 		json_object_set_new(o, "id", json_integer((json_int_t)q->id));
 		json_object_set_new(o, "at_ms", cli_json_ms(q->at_ms));
 		json_object_set_new(o, "peer", json_string(q->peer));
@@ -303,6 +316,37 @@ static int q_cb(const svc_quarantined *q, void *argp)
 	return 0;
 }
 
+/* A change held by its origin's revocation cut-off: stored, out of the
+ * fold. */
+static int held_cb(const svc_logged_change *lc, void *argp)
+{
+	struct q_arg *a = argp;
+	const svc_change *c = &lc->c;
+	char who[48], what[160], when[32], reason[96];
+	snprintf(who, sizeof who, "%s/%" PRIu64, c->origin, c->seq);
+	cli_change_summary(c, what, sizeof what);
+	if (cli_list_json(a->l)) {
+		json_t *o = json_object();
+		json_object_set_new(o, "held", json_true());
+		json_object_set_new(o, "id", json_null());
+		json_object_set_new(o, "at_ms", json_null());
+		json_object_set_new(o, "peer", json_null());
+		json_object_set_new(o, "reason", json_string(lc->reason));
+		json_object_set_new(o, "origin", json_string(c->origin));
+		json_object_set_new(o, "seq", json_integer((json_int_t)c->seq));
+		json_object_set_new(o, "kind", json_string(svc_change_kind_name(c->kind)));
+		json_object_set_new(o, "aggregate", json_string(c->aggregate));
+		json_object_set_new(o, "bytes", json_integer((json_int_t)lc->len));
+		cli_list_obj(a->l, o);
+		return 0;
+	}
+	cli_time(when, svc_hlc_ms(c->hlc));
+	cli_oneline(reason, sizeof reason, lc->reason, 60);
+	const char *cells[] = {"held", when, "-", who, what, reason};
+	cli_list_row(a->l, cells);
+	return 0;
+}
+
 static int quarantine_list(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"ID", "RECEIVED", "PEER", "CHANGE", "WHAT",
@@ -314,7 +358,8 @@ static int quarantine_list(const cli_ctx *ctx, int argc, char **argv)
 	if (rc || (rc = cli_open(ctx, false, &s)))
 		return rc;
 	struct q_arg qa = {cli_list_new(cli_flag(&a, "json"), 6, headers, "rlllll")};
-	if (svc_txn_begin(s, false, &t) || svc_quarantine_each(t, q_cb, &qa) < 0)
+	if (svc_txn_begin(s, false, &t) || svc_quarantine_each(t, q_cb, &qa) < 0 ||
+	    svc_held_each(t, NULL, held_cb, &qa) < 0)
 		rc = cli_fail();
 	svc_txn_abort(&t);
 	svc_store_close(&s);
@@ -322,9 +367,41 @@ static int quarantine_list(const cli_ctx *ctx, int argc, char **argv)
 	return rc ? rc : lrc;
 }
 
+static int quarantine_release(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	const char *origin, *reason;
+	int64_t through = 0;
+	bool given = false;
+	uint64_t released = 0;
+	int rc = cli_parse(&a, "quarantine release", quarantine_usage,
+			   "origin= through-seq= reason=", 0, argc, argv);
+	if (rc || (rc = cli_need(&a, "origin", &origin)) ||
+	    (rc = cli_int(&a, "through-seq", &through, &given)) ||
+	    (rc = cli_need(&a, "reason", &reason)))
+		return rc;
+	if (!given)
+		return cli_usage(&a, "--through-seq is required");
+	if (through < 1)
+		return cli_usage(&a, "--through-seq: must be at least 1");
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_identity_release(s, origin, (uint64_t)through, reason, &released)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("released %s through seq %" PRId64 ": %" PRIu64
+	       " held change(s) folded again here: %s\n",
+	       origin, through, released, reason);
+	return CLI_OK;
+}
+
 int cli_cmd_quarantine(const cli_ctx *ctx, int argc, char **argv)
 {
-	static const cli_sub subs[] = {{"list", quarantine_list}, {NULL, NULL}};
+	static const cli_sub subs[] = {
+	    {"list", quarantine_list}, {"release", quarantine_release}, {NULL, NULL}};
 	return cli_dispatch(ctx, "quarantine", quarantine_usage, subs, argc, argv);
 }
 
