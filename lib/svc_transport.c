@@ -144,6 +144,7 @@ typedef struct {
 	uint32_t gen;
 	bool open;
 	bool delivered; /* a message of this generation was read */
+	bool kicked;    /* this node shut it down (svc_transport_kick_node) */
 } fd_slot;
 
 /* One self-test client. */
@@ -189,6 +190,7 @@ struct svc_transport {
 	struct {
 		int fd;
 		uint32_t gen;
+		bool kicked;
 	} silent[HS_FAIL_MAX];
 	size_t nsilent;
 	char admitted[HS_FAIL_MAX][SVC_ID_LEN];
@@ -530,6 +532,7 @@ static void rmon_drain(svc_transport *t)
 			s->gen++;
 			s->open = true;
 			s->delivered = false;
+			s->kicked = false;
 			break;
 		case ZMQ_EVENT_DISCONNECTED:
 			s = fd_slot_at(t, val, false);
@@ -538,6 +541,7 @@ static void rmon_drain(svc_transport *t)
 				mark_gone(t, (int)val, s->gen);
 				if (!s->delivered && !t->probes && t->nsilent < HS_FAIL_MAX) {
 					t->silent[t->nsilent].fd = (int)val;
+					t->silent[t->nsilent].kicked = s->kicked;
 					t->silent[t->nsilent++].gen = s->gen;
 				}
 			}
@@ -603,7 +607,8 @@ static void flush_silent(svc_transport *t)
 			continue;
 		snprintf(node, sizeof node, "%s", t->admitted[0]);
 		admitted_pop(t, 0);
-		if (!node[0])
+		/* One this node shut down itself was reported when it did. */
+		if (!node[0] || t->silent[i].kicked)
 			continue;
 		snprintf(reason, sizeof reason,
 		         "its connection ended before any message of it was read (a message "
@@ -1342,9 +1347,11 @@ size_t svc_transport_kick_node(svc_transport *t, const char *node)
 	}
 	for (size_t fd = 0; fd < t->nfds; fd++) {
 		fd_slot *s = &t->fds[fd];
-		if (s->open && !s->delivered && fd_is_ours(t, (int)fd) &&
-		    shutdown((int)fd, SHUT_RDWR) == 0)
+		if (s->open && !s->delivered && !s->kicked && fd_is_ours(t, (int)fd) &&
+		    shutdown((int)fd, SHUT_RDWR) == 0) {
+			s->kicked = true;
 			n++;
+		}
 	}
 	return n;
 }
