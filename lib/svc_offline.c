@@ -445,6 +445,12 @@ static int import_one(svc_txn *t, importer *im, size_t i, const svc_self *self, 
 	rc = svc_change_get(t, c->origin, c->seq, lc, NULL, NULL);
 	if (!rc && lc->rejected)
 		im->st.rejected++;
+	/* A revoked node's work above its cut-off enters only where HQ can
+	 * review and release it: a file carrying it is refused whole, since
+	 * nothing but the file vouches for where it came from. */
+	if (!rc && lc->rejected && strncmp(lc->reason, "held by the revocation of ", 26) == 0)
+		rc = svc_errf(SVC_EDENIED, "%s: change %zu (%s/%llu): %s", im->path, i + 1,
+			      c->origin, (unsigned long long)c->seq, lc->reason);
 	free(lc);
 	return rc;
 }
