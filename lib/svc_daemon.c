@@ -86,6 +86,7 @@ struct svc_daemon {
 	bool stop;
 
 	struct peer *upstream; /* NULL at HQ */
+	bool up_revoked;       /* the upstream's certificate is revoked: link dropped */
 	struct peer **downs;
 	size_t ndowns;
 
@@ -752,6 +753,66 @@ static int zap_check(void *arg, const uint8_t pk[32], char node[SVC_ID_LEN], cha
 	return 0;
 }
 
+/* Is this node's upstream revoked in its directory? (the reason into why) */
+static bool upstream_revoked(svc_daemon *d, char *why, size_t len)
+{
+	svc_txn *t;
+	svc_node n;
+	bool revoked = false;
+	if (!d->upstream || svc_txn_begin(d->store, false, &t)) {
+		svc_errclear();
+		return false;
+	}
+	if (svc_node_get(t, d->self.upstream, &n) == 0 && n.revoked) {
+		revoked = true;
+		snprintf(why, len, "%s", n.revoke_reason);
+	}
+	svc_txn_abort(&t);
+	svc_errclear();
+	return revoked;
+}
+
+/* Connect the upstream DEALER (its key from the enrollment bundle). */
+static int upstream_connect(svc_daemon *d)
+{
+	uint8_t server_pk[32];
+	int rc = svc_curve_public(d->self.upstream_pubkey, server_pk);
+	if (!rc)
+		rc = svc_transport_connect(d->tr, d->self.endpoint, server_pk, d->curve_pk,
+					   d->curve_sk);
+	return rc;
+}
+
+/*
+ * A node below a revoked node (a shop of a withdrawn region) drops its link
+ * to it as soon as it learns of the revocation, however that news came
+ * (relayed, imported): what the revoked node would send or accept is no
+ * longer the network's. A new certificate for the upstream lifts it.
+ */
+static void upstream_check(svc_daemon *d)
+{
+	char why[SVC_REASON_LEN];
+	if (!d->upstream)
+		return;
+	bool revoked = upstream_revoked(d, why, sizeof why);
+	if (revoked && !d->up_revoked) {
+		svc_log(SVC_LOG_WARN, "link",
+			"dropping the link to %s: its certificate is revoked (%s); this node "
+			"needs a new upstream",
+			d->upstream->node, why);
+		svc_transport_disconnect(d->tr);
+		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
+		d->up_revoked = true;
+	} else if (!revoked && d->up_revoked) {
+		svc_log(SVC_LOG_INFO, "link", "%s holds a valid certificate again: reconnecting",
+			d->upstream->node);
+		d->up_revoked = false;
+		if (upstream_connect(d))
+			svc_log(SVC_LOG_ERROR, "link", "cannot connect to %s: %s", d->upstream->node,
+				svc_errmsg());
+	}
+}
+
 /*
  * Close every connection of the nodes the directory no longer admits
  * (revoked, expired) and of those whose key changed (a superseding
@@ -774,6 +835,7 @@ static void enforce_directory(svc_daemon *d)
 			down_remove(d, p);
 	}
 	d->nzap_gone = 0;
+	upstream_check(d);
 	for (size_t i = 0; i < d->ndowns;) {
 		struct peer *p = d->downs[i];
 		if (zap_admits(d, p->node)) {
@@ -1131,12 +1193,21 @@ int svc_daemon_new(const svc_config *cfg, const char *config_path, svc_daemon **
 		}
 		peer_view(d, d->upstream);
 		svc_errclear();
-		rc = svc_transport_connect(d->tr, d->self.endpoint, server_pk, d->curve_pk,
-					   d->curve_sk);
-		if (rc)
-			goto fail;
-		svc_log(SVC_LOG_INFO, "daemon", "upstream %s at %s", d->self.upstream,
-			d->self.endpoint);
+		char why[SVC_REASON_LEN];
+		if (upstream_revoked(d, why, sizeof why)) {
+			d->up_revoked = true;
+			svc_log(SVC_LOG_WARN, "daemon",
+				"upstream %s is revoked (%s): not connecting; this node needs a new "
+				"upstream",
+				d->self.upstream, why);
+		} else {
+			rc = svc_transport_connect(d->tr, d->self.endpoint, server_pk, d->curve_pk,
+						   d->curve_sk);
+			if (rc)
+				goto fail;
+			svc_log(SVC_LOG_INFO, "daemon", "upstream %s at %s", d->self.upstream,
+				d->self.endpoint);
+		}
 	}
 	*out = d;
 	return 0;

@@ -19,6 +19,8 @@
 #    held by the revocation's cut-off.
 #  - `quarantine release` is refused at region-e; at HQ it lets the held
 #    ticket in, at HQ and at region-e.
+#  - HQ revokes region-e; shop-b, below it, learns of it (HQ's export,
+#    imported) and drops its link to region-e, saying why.
 #
 # Needs: SVC_BIN, SVC_TEST_TMP, python3, libfaketime (skipped with "SKIP:
 # faketime not installed" without it).
@@ -29,7 +31,7 @@ need_faketime || exit 77
 net_setup cli_sec_revoke_sessions
 # Provoked below: the revoked key's connections closed and refused, the
 # held ticket, HQ's absence while shop-a's region relays.
-NET_LOG_ALLOW='revoked|zap: refused|closing the session|no longer admitted|not from its current session|held by the revocation|hq at tcp'
+NET_LOG_ALLOW='dropping the link|revoked|zap: refused|closing the session|no longer admitted|not from its current session|held by the revocation|hq at tcp'
 
 has_ticket() { svq "$1" ticket show "$2" --json >/dev/null; }
 has_part() { [ "$(json_val "$1" "[p['part_no'] for p in j if p['part_no']=='$2']" catalog list)" = "['$2']" ]; }
@@ -150,5 +152,18 @@ wait_until 10 has_ticket hq "$TB"
 wait_until 10 has_ticket region-e "$TB"
 echo "   $TB is in the state at HQ and at region-e"
 ok
+
+section "HQ withdraws region-e: shop-b drops its link once it learns of it"
+sv hq node revoke region-e --reason "region closed" >/dev/null
+sv hq export --out "$T/hq-for-shop-b.chg" --for shop-b >/dev/null
+mark=$(log_mark shop-b)
+sv shop-b import --kind changes "$T/hq-for-shop-b.chg" >/dev/null
+if log_wait shop-b "$mark" 10 "dropping the link to region-e" >/dev/null; then
+	log_since shop-b "$mark" | grep -m1 "dropping the link" | sed 's/^/   /'
+	ok
+else
+	bad "shop-b kept its link to region-e 10 s after learning of its revocation"
+fi
+expect_json 5 shop-b 'j["upstream"]["state"]' down status
 
 sec_done
