@@ -753,6 +753,76 @@ static int zap_check(void *arg, const uint8_t pk[32], char node[SVC_ID_LEN], cha
 	return 0;
 }
 
+struct expired_scan {
+	uint64_t now;
+	const char *self;
+	char (*v)[SVC_ID_LEN];
+	size_t n, cap;
+};
+
+static int expired_step(const svc_node *n, void *arg)
+{
+	struct expired_scan *e = arg;
+	if (n->revoked || !n->not_after || e->now <= n->not_after || strcmp(n->node, e->self) == 0)
+		return 0;
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 8;
+		char(*v)[SVC_ID_LEN] = realloc(e->v, cap * sizeof *v);
+		if (!v)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+		e->v = v;
+		e->cap = cap;
+	}
+	snprintf(e->v[e->n++], SVC_ID_LEN, "%s", n->node);
+	return 0;
+}
+
+/*
+ * At HQ, a certificate that has expired is revoked as a withdrawal is: its
+ * node's later work is then cut off by seq (the last one HQ holds when it
+ * notices, within a tick of not_after) rather than by the clock the node
+ * stamps, and every node holds the same changes. Until the revocation
+ * arrives, nodes refuse what the node stamped after not_after.
+ */
+static void revoke_expired(svc_daemon *d)
+{
+	struct expired_scan e = {svc_hlc_now_ms(), d->self.node, NULL, 0, 0};
+	svc_txn *t;
+	if (d->self.role != SVC_ROLE_HQ || svc_txn_begin(d->store, false, &t)) {
+		svc_errclear();
+		return;
+	}
+	int rc = svc_node_each(t, expired_step, &e);
+	svc_txn_abort(&t);
+	if (rc)
+		svc_log(SVC_LOG_ERROR, "zap", "cannot read the directory: %s", svc_errmsg());
+	for (size_t i = 0; i < e.n; i++) {
+		char reason[64];
+		svc_node n;
+		time_t sec = (time_t)(e.now / 1000);
+		struct tm tm;
+		snprintf(reason, sizeof reason, "certificate expired");
+		if (gmtime_r(&sec, &tm))
+			strftime(reason, sizeof reason, "certificate expired (noticed %Y-%m-%d %H:%M:%S UTC)",
+				 &tm);
+		if (svc_identity_revoke(d->store, e.v[i], reason, NULL)) {
+			svc_log(SVC_LOG_ERROR, "zap", "cannot revoke %s, whose certificate expired: %s",
+				e.v[i], svc_errmsg());
+			continue;
+		}
+		memset(&n, 0, sizeof n);
+		if (svc_txn_begin(d->store, false, &t) == 0) {
+			svc_node_get(t, e.v[i], &n);
+			svc_txn_abort(&t);
+		}
+		svc_errclear();
+		svc_log(SVC_LOG_INFO, "zap", "revoked %s: its certificate expired (cut-off seq %llu)",
+			e.v[i], (unsigned long long)n.cutoff_seq);
+		d->work = true;
+	}
+	free(e.v);
+}
+
 /* Is this node's upstream revoked in its directory? (the reason into why) */
 static bool upstream_revoked(svc_daemon *d, char *why, size_t len)
 {
@@ -1270,6 +1340,7 @@ int svc_daemon_run(svc_daemon *d)
 			 * rebuild when the first one in the table ends (its
 			 * session is closed within a tick) and once a minute. */
 			d->next_zap = now + ZAP_REFRESH_MS;
+			revoke_expired(d);
 			zap_rebuild(d);
 			enforce_directory(d);
 		}

@@ -19,8 +19,9 @@
 #  - a certificate that expires while its shop is connected (enrolled by
 #    HQ with its clock set back, so the one-day certificate has seconds
 #    left; needs libfaketime): region-e closes the session within 1 s of
-#    not_after, a restarted daemon is refused by ZAP, and what the shop
-#    writes afterwards never reaches HQ (over the link, or imported: exit 1
+#    not_after, HQ revokes the certificate (a cut-off by seq, like a
+#    withdrawal) and region-e learns of it, a restarted daemon is refused
+#    by ZAP, and what the shop writes afterwards never reaches HQ (over the link, or imported: exit 1
 #    naming the expiry).
 #
 # Needs: SVC_BIN, SVC_TEST_TMP, python3; libfaketime for the second part
@@ -170,6 +171,7 @@ if need_faketime; then
 	link_up() { [[ "$(link_line region-e "$1")" == *" up "* ]]; }
 	wait_until 3 link_up shop-x
 	mark=$(log_mark region-e)
+	hq_mark=$(log_mark hq)
 	# wait for not_after, then give the region 1 s (polling up to 3 s)
 	while [ "$(date +%s%3N)" -le "$not_after" ]; do sleep 0.05; done
 	if log_wait region-e "$mark" 3 "closing the session of shop-x" >/dev/null; then
@@ -180,6 +182,14 @@ if need_faketime; then
 	else
 		sec_attack expiry 1 "shop-x's session still open 3 s after its certificate expired"
 	fi
+	# HQ turns the expiry into a revocation with a cut-off by seq.
+	if log_wait hq "$hq_mark" 5 "revoked shop-x: its certificate expired (cut-off seq" >/dev/null; then
+		log_since hq "$hq_mark" | grep -m1 "revoked shop-x" | sed 's/^/   /'
+		ok
+	else
+		bad "HQ did not revoke shop-x within 5 s of its certificate's expiry"
+	fi
+	wait_json 10 region-e '[n["revoked"] for n in j if n["node"]=="shop-x"]' "[True]" node list
 	hq_before=$(tickets hq)
 	TX2=$(sv shop-x ticket new --kind repair --customer "Expired Certificate" --phone 13900000004 \
 		--product AC-1 --fault "too late")
