@@ -21,8 +21,8 @@
 #    left; needs libfaketime): region-e closes the session within 1 s of
 #    not_after, HQ revokes the certificate (a cut-off by seq, like a
 #    withdrawal) and region-e learns of it, a restarted daemon is refused
-#    by ZAP, and what the shop writes afterwards never reaches HQ (over the link, or imported: exit 1
-#    naming the expiry).
+#    by ZAP, and what the shop writes afterwards never reaches HQ (over
+#    the link, or imported: exit 1 naming the expiry).
 #
 # Needs: SVC_BIN, SVC_TEST_TMP, python3; libfaketime for the second part
 # (skipped with "SKIP: faketime not installed" without it).
