@@ -441,15 +441,18 @@ static void node_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 		cli_list_obj(l, cli_json_node(&n));
 		return;
 	}
+	char status[40] = "active";
 	snprintf(serial, sizeof serial, "%" PRIu64, n.serial);
 	cli_time(until, n.not_after);
+	if (n.revoked)
+		snprintf(status, sizeof status, "revoked after seq %" PRIu64, n.cutoff_seq);
 	const char *cells[] = {n.node,
 			       svc_role_name(n.role),
 			       n.region[0] ? n.region : "-",
 			       n.upstream[0] ? n.upstream : "-",
 			       serial,
 			       until,
-			       n.revoked ? "revoked" : "active"};
+			       status};
 	cli_list_row(l, cells);
 }
 
