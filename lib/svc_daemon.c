@@ -547,23 +547,27 @@ static void h_down_msg(void *arg, const char *peer, const uint8_t *rid, size_t r
 		       const uint8_t *data, size_t len)
 {
 	svc_daemon *d = arg;
+	char tag[64];
+	snprintf(tag, sizeof tag, "link %s", peer);
 	if (!zap_admits(d, peer)) {
 		size_t n = svc_transport_kick_node(d->tr, peer);
-		svc_log(SVC_LOG_WARN, "link",
-			"dropped a message from %s: no longer admitted (%zu connection(s) shut down)",
-			peer, n);
+		svc_log(SVC_LOG_WARN, tag,
+			"dropped a %zu-byte message: the node is no longer admitted (%zu "
+			"connection(s) shut down)",
+			len, n);
 		return;
 	}
 	struct peer *p = down_find(d, peer);
 	if (p && (rid_len != p->rid_len || memcmp(rid, p->rid, rid_len) != 0)) {
 		if (!is_hello(data, len)) {
-			svc_log(SVC_LOG_WARN, "link",
-				"dropped a message from %s: not from its current session", peer);
+			svc_log(SVC_LOG_WARN, tag,
+				"dropped a %zu-byte message: not from the node's current session (a "
+				"new connection opens one with HELLO)",
+				len);
 			return;
 		}
 		if (p->rid_len) {
-			svc_log(SVC_LOG_INFO, "link",
-				"%s opened a new session: closing its previous connection", peer);
+			svc_log(SVC_LOG_INFO, tag, "a new session: closing the previous connection");
 			svc_transport_kick(d->tr, p->rid, p->rid_len);
 		}
 		svc_link_handle(&p->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
