@@ -31,7 +31,7 @@ need_faketime || exit 77
 net_setup cli_sec_revoke_sessions
 # Provoked below: the revoked key's connections closed and refused, the
 # held ticket, HQ's absence while shop-a's region relays.
-NET_LOG_ALLOW='dropping the link|revoked|zap: refused|closing the session|no longer admitted|not from the node's current session|held by the revocation|hq at tcp'
+NET_LOG_ALLOW='dropping the link|revoked|zap: refused|closing the session|no longer admitted|not from the node.s current session|held by the revocation|hq at tcp'
 
 has_ticket() { svq "$1" ticket show "$2" --json >/dev/null; }
 has_part() { [ "$(json_val "$1" "[p['part_no'] for p in j if p['part_no']=='$2']" catalog list)" = "['$2']" ]; }
