@@ -137,6 +137,7 @@ for n in region-e hq; do
 	sec_attack cut-off "$through" "$TB, stamped before the revocation, in the state at $n"
 done
 SEQ=$(held_seq hq "$TB")
+expect_json 5 hq 'j["held"]' 1 status
 
 section "release: refused at region-e, applied everywhere from HQ"
 rc=0
@@ -151,6 +152,7 @@ echo "   $out"
 wait_until 10 has_ticket hq "$TB"
 wait_until 10 has_ticket region-e "$TB"
 echo "   $TB is in the state at HQ and at region-e"
+expect_json 5 region-e 'j["held"]' 0 status
 ok
 
 section "HQ withdraws region-e: shop-b drops its link once it learns of it"

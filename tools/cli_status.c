@@ -91,7 +91,8 @@ static const char status_usage[] =
     "\n"
     "This node, its store and, when svcsyncd runs, its links: the upstream\n"
     "(connected or not, last contact, log entries it has not acknowledged yet)\n"
-    "and each downstream peer (last seen, its backlog), the quarantine count,\n"
+    "and each downstream peer (last seen, its backlog), the quarantine count\n"
+    "(and the changes held by a revocation's cut-off),\n"
     "and clocks found far ahead (this node's, or a peer's at its last contact).\n";
 
 static void ago(char out[32], uint64_t now, uint64_t then)
@@ -122,6 +123,13 @@ static json_t *link_json(const link_row *r, uint64_t lsn, uint64_t now)
 	return o;
 }
 
+static int count_held(const svc_logged_change *lc, void *arg)
+{
+	(void)lc;
+	++*(uint64_t *)arg;
+	return 0;
+}
+
 static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 {
 	cli_args a;
@@ -129,14 +137,14 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	svc_txn *t = NULL;
 	svc_self self;
 	svc_store_stats stats;
-	uint64_t quarantined = 0, hlc = 0;
+	uint64_t quarantined = 0, held = 0, hlc = 0;
 	daemon_status *st;
 	int rc = cli_parse(&a, "status", status_usage, "json", 0, argc, argv);
 	if (rc || (rc = cli_open(ctx, false, &s)))
 		return rc;
 	if (svc_txn_begin(s, false, &t) || svc_self_get(t, &self) ||
 	    svc_store_stats_get(t, &stats) || svc_quarantine_count(t, &quarantined) ||
-	    svc_hlc_get(t, &hlc)) {
+	    svc_held_each(t, NULL, count_held, &held) || svc_hlc_get(t, &hlc)) {
 		svc_txn_abort(&t);
 		svc_store_close(&s);
 		return cli_fail();
@@ -176,6 +184,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(store, "used_bytes", json_integer((json_int_t)stats.map_used));
 		json_object_set_new(o, "store", store);
 		json_object_set_new(o, "quarantined", json_integer((json_int_t)quarantined));
+		json_object_set_new(o, "held", json_integer((json_int_t)held));
 		json_object_set_new(o, "clock_ahead_ms",
 				    own_ahead ? json_integer((json_int_t)(own_ms - now)) : json_null());
 		json_t *dm = json_object();
@@ -208,8 +217,8 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	printf("store        %s: %" PRIu64 " changes, %" PRIu64 " tickets, %" PRIu64
 	       " claims, %" PRIu64 " rejected, log at %" PRIu64 "\n",
 	       ctx->dir, stats.changes, stats.tickets, stats.claims, stats.rejected, stats.lsn);
-	printf("quarantine   %" PRIu64 " change(s)%s\n", quarantined,
-	       quarantined ? " (svcsync quarantine list)" : "");
+	printf("quarantine   %" PRIu64 " change(s), %" PRIu64 " held by a revocation%s\n",
+	       quarantined, held, quarantined || held ? " (svcsync quarantine list)" : "");
 	if (own_ahead)
 		printf("clock        WARNING: this node's clock is %.0f s ahead of the wall clock\n",
 		       (double)(own_ms - now) / 1000.0);
