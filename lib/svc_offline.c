@@ -448,7 +448,8 @@ static int import_one(svc_txn *t, importer *im, size_t i, const svc_self *self, 
 	/* A revoked node's work above its cut-off enters only where HQ can
 	 * review and release it: a file carrying it is refused whole, since
 	 * nothing but the file vouches for where it came from. */
-	if (!rc && lc->rejected && strncmp(lc->reason, "held by the revocation of ", 26) == 0)
+	if (!rc && lc->rejected &&
+	    strncmp(lc->reason, SVC_HELD_PREFIX, sizeof SVC_HELD_PREFIX - 1) == 0)
 		rc = svc_errf(SVC_EDENIED, "%s: change %zu (%s/%llu): %s", im->path, i + 1,
 			      c->origin, (unsigned long long)c->seq, lc->reason);
 	free(lc);

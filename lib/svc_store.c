@@ -34,6 +34,17 @@
  * that aggregate from its first change; changes whose verdict flips have their
  * stock effects applied or reversed, so stock stays the sum of accepted moves.
  *
+ * Holds. A revoked node's changes above the revocation's cut-off (the last
+ * seq of it HQ held) are stored like any other, with their bytes, chain and
+ * commits, but folded as rejected with a reason starting SVC_HELD_PREFIX,
+ * whatever their HLC: the node's clock is not evidence once its key may be
+ * in other hands, its seqs are. Keeping them, rather than refusing them on
+ * receipt, is what lets every node hold the same ones (a node that applied
+ * some before the revocation reached it folds their aggregates again in the
+ * revocation's transaction), lets them travel up to HQ for review, and lets
+ * a release (which raises the cut-off) fold them back in place on every
+ * node, chain and signatures checked once, on arrival.
+ *
  * Caching. A write transaction caches the arrival lsn, the HLC and the head of
  * the last origin it wrote, and flushes them at commit: a bulk import then
  * costs four puts per change (change, arrival, aggidx, state), not seven.
@@ -1319,7 +1330,6 @@ struct refold {
 	bool exists;
 };
 
-#define HELD_PREFIX "held by the revocation of "
 
 /*
  * Is c above the cut-off of its origin's revocation? Then it stays out of
@@ -1336,14 +1346,15 @@ static int held_by_cutoff(svc_txn *t, const svc_change *c, char *reason, size_t 
 	int rc = svc_self_get(t, &self);
 	if (rc == 0 && strcmp(self.node, c->origin) == 0)
 		return 0;
-	svc_errclear();
+	if (rc)
+		svc_errclear(); /* a store without identity (tests) holds by the rule alone */
 	svc_node_agg(nagg, c->origin);
 	rc = state_load(t, SVC_AGG_NODE, nagg, &n, &have);
 	if (rc)
 		return rc;
 	if (!have || !n.revoked || c->seq <= n.cutoff_seq)
 		return 0;
-	snprintf(reason, rlen, HELD_PREFIX "%s (cut-off seq %llu): %.120s", c->origin,
+	snprintf(reason, rlen, SVC_HELD_PREFIX "%s (cut-off seq %llu): %.120s", c->origin,
 		 (unsigned long long)n.cutoff_seq, n.revoke_reason);
 	return 1;
 }
@@ -2423,7 +2434,7 @@ int svc_quarantine_each(svc_txn *t, svc_quarantine_cb cb, void *arg)
 
 int svc_held_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg)
 {
-	static const char prefix[] = HELD_PREFIX;
+	static const char prefix[] = SVC_HELD_PREFIX;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int rc, out = 0;

@@ -271,8 +271,9 @@ int svc_quarantine_count(svc_txn *t, uint64_t *n);
 
 /* Changes held out of the fold by their origin's revocation cut-off (stored,
  * chained and signed like any other, recorded as rejected with a reason
- * starting "held by the revocation of"), in (origin, seq) order; origin NULL
- * for every origin. A release (SVC_CK_QUARANTINE_RELEASE) folds them again. */
+ * starting SVC_HELD_PREFIX), in (origin, seq) order; origin NULL for every
+ * origin. A release (SVC_CK_QUARANTINE_RELEASE) folds them again. */
+#define SVC_HELD_PREFIX "held by the revocation of "
 int svc_held_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg);
 
 #endif
