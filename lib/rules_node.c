@@ -21,6 +21,11 @@
  * only revokes that certificate, so it cannot hit a certificate issued after
  * it was written.
  *
+ * A certificate that supersedes a revoked one keeps the revocation's hold
+ * on the old key's work: the seqs above the cut-off through the last one the
+ * old key's commits covered at HQ (carried in the change). The node's work
+ * under its new key, above that, folds as usual; releases still apply.
+ *
  * A quarantine release is HQ's word, after review, that the held changes of
  * a revoked node up to a seq are honest work in transit: it raises the
  * cut-off, and the store folds them again in their place. It never lowers
@@ -53,7 +58,16 @@ static int node_cert(svc_node *n, bool exists, const svc_change *c, char *reason
 		                      "node %s: certificate serial %" PRIu64
 		                      " is not newer than the current serial %" PRIu64,
 		                      n->node, cert.serial, n->serial);
+	bool holding = exists && (n->revoked || n->held_through > n->cutoff_seq);
+	uint64_t cutoff = n->cutoff_seq, held = n->revoked ? UINT64_MAX : n->held_through;
 	memset(n, 0, sizeof *n);
+	if (holding) {
+		uint64_t through = c->u.node_cert.held_through;
+		if (held != UINT64_MAX && held > through)
+			through = held;
+		n->cutoff_seq = cutoff;
+		n->held_through = through > cutoff ? through : cutoff;
+	}
 	SVC_COPY(n->node, cert.node);
 	n->role = cert.role;
 	SVC_COPY(n->region, cert.region);
@@ -92,7 +106,7 @@ static int node_revoke(svc_node *n, bool exists, const svc_change *c, char *reas
 static int node_release(svc_node *n, bool exists, const svc_change *c, char *reason, size_t len)
 {
 	const svc_quarantine_release *b = &c->u.quarantine_release;
-	if (!exists || !n->revoked)
+	if (!exists || (!n->revoked && n->held_through <= n->cutoff_seq))
 		return svc_rules_fail(SVC_EREJECT, reason, len,
 		                      "node %s: not revoked, so nothing of it is held", b->origin);
 	if (strcmp(n->node, b->origin) != 0)

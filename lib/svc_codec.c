@@ -536,6 +536,7 @@ static void node_cert_to_pb(struct chk *k, const svc_node_cert *c, const char *w
 	}
 	pb->body = put_bytes(c->body, c->body_len);
 	pb->signature = put_bytes(c->signature, SVC_SIG_LEN);
+	pb->held_through = c->held_through;
 }
 
 static void node_cert_from_pb(struct chk *k, const Svcsync__NodeCert *pb, const char *what,
@@ -552,6 +553,7 @@ static void node_cert_from_pb(struct chk *k, const Svcsync__NodeCert *pb, const 
 		memcpy(c->body, pb->body.data, pb->body.len);
 	c->body_len = pb->body.len;
 	get_fixed(k, c->signature, SVC_SIG_LEN, pb->signature, what, "signature");
+	c->held_through = pb->held_through;
 }
 
 /* ------------------------------------------------------------ changes */
@@ -1223,6 +1225,7 @@ int svc_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len)
 	m.revoke_reason = PUT_STR(&k, n->revoke_reason, w, "revoke_reason");
 	m.revoked_hlc = n->revoked_hlc;
 	m.cutoff_seq = n->cutoff_seq;
+	m.held_through = n->held_through;
 	m.last_hlc = n->last.hlc;
 	m.last_origin = PUT_STR(&k, n->last.origin, w, "last_origin");
 	m.last_seq = n->last.seq;
@@ -1258,6 +1261,7 @@ int svc_node_decode(const uint8_t *buf, size_t len, svc_node *out)
 	GET_STR(&k, out->revoke_reason, m->revoke_reason, w, "revoke_reason");
 	out->revoked_hlc = m->revoked_hlc;
 	out->cutoff_seq = m->cutoff_seq;
+	out->held_through = m->held_through;
 	out->last.hlc = m->last_hlc;
 	GET_STR(&k, out->last.origin, m->last_origin, w, "last_origin");
 	out->last.seq = m->last_seq;

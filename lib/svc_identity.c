@@ -547,6 +547,15 @@ static int approve_write(svc_txn *t, void *arg)
 	rc = cert_issue(&a->cert, a->hq_key, &nc);
 	if (rc)
 		return rc;
+	if (d.found) {
+		/* It supersedes a revoked certificate: the revocation keeps
+		 * holding what the old key signed, as far as HQ knows it. */
+		const uint8_t *cb;
+		size_t clen;
+		rc = svc_commit_latest(t, r->node, &nc.held_through, &cb, &clen);
+		if (rc)
+			return rc;
+	}
 	rc = cert_record(t, r->node, &nc);
 	if (rc)
 		return svc_errctx(rc, "certificate for %s", r->node);

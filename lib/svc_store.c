@@ -1352,10 +1352,17 @@ static int held_by_cutoff(svc_txn *t, const svc_change *c, char *reason, size_t 
 	rc = state_load(t, SVC_AGG_NODE, nagg, &n, &have);
 	if (rc)
 		return rc;
-	if (!have || !n.revoked || c->seq <= n.cutoff_seq)
+	if (!have || c->seq <= n.cutoff_seq || (!n.revoked && c->seq > n.held_through))
 		return 0;
-	snprintf(reason, rlen, SVC_HELD_PREFIX "%s (cut-off seq %llu): %.120s", c->origin,
-		 (unsigned long long)n.cutoff_seq, n.revoke_reason);
+	if (n.revoked)
+		snprintf(reason, rlen, SVC_HELD_PREFIX "%s (cut-off seq %llu): %.120s", c->origin,
+			 (unsigned long long)n.cutoff_seq, n.revoke_reason);
+	else
+		snprintf(reason, rlen,
+			 SVC_HELD_PREFIX "%s (cut-off seq %llu): work of its superseded key "
+					 "(through seq %llu)",
+			 c->origin, (unsigned long long)n.cutoff_seq,
+			 (unsigned long long)n.held_through);
 	return 1;
 }
 
@@ -1617,10 +1624,20 @@ static int fold_and_hold(svc_txn *t, const svc_change *c, bool local, char *reas
 		rc = state_load(t, SVC_AGG_NODE, c->aggregate, &after, &has);
 	if (rc)
 		return rc;
-	uint64_t h0 = had && before.revoked ? before.cutoff_seq : UINT64_MAX;
-	uint64_t h1 = has && after.revoked ? after.cutoff_seq : UINT64_MAX;
+	/* What is held is (cutoff, held_through], or everything above the
+	 * cutoff while revoked: when that changes, fold again from the lower
+	 * of the two cut-offs. */
+	uint64_t h0 = had && (before.revoked || before.held_through > before.cutoff_seq)
+			  ? before.cutoff_seq
+			  : UINT64_MAX;
+	uint64_t h1 = has && (after.revoked || after.held_through > after.cutoff_seq)
+			  ? after.cutoff_seq
+			  : UINT64_MAX;
 	uint64_t low = h0 < h1 ? h0 : h1;
-	if (h0 == h1 || low == UINT64_MAX)
+	bool same = h0 == h1 && (!had || !has ||
+				 (before.revoked == after.revoked &&
+				  before.held_through == after.held_through));
+	if (same || low == UINT64_MAX)
 		return 0;
 	return hold_refold(t, has ? after.node : before.node, low + 1);
 }

@@ -206,6 +206,9 @@ typedef struct {
 	uint8_t body[SVC_CERT_BODY_MAX];
 	size_t body_len;
 	uint8_t signature[SVC_SIG_LEN];
+	/* Superseding a revoked certificate: the last seq the old key's commits
+	 * covered at HQ (0 otherwise). Not signed: the change's commit is. */
+	uint64_t held_through;
 } svc_node_cert;
 
 typedef struct {
@@ -343,6 +346,9 @@ typedef struct {
 	/* With revoked: the last seq of the node that is folded; later ones
 	 * are held (rejected with a "held" reason) until released. */
 	uint64_t cutoff_seq;
+	/* Not revoked (a superseding certificate): seqs cutoff_seq+1 through
+	 * held_through, the old key's work, stay held. */
+	uint64_t held_through;
 	svc_fold_pos last;
 } svc_node;
 

@@ -299,6 +299,7 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 	case SVC_CK_NODE_CERT: {
 		svc_node_cert *n = &c->u.node_cert;
 		n->body_len = max ? SVC_CERT_BODY_MAX : 180;
+		n->held_through = max ? UINT64_MAX : 0;
 		fill_bytes(n->body, n->body_len, 9);
 		fill_bytes(n->signature, SVC_SIG_LEN, 200);
 		break;
@@ -1027,6 +1028,8 @@ static void make_node(svc_node *n, bool max)
 	n->serial = max ? UINT64_MAX : 3;
 	n->revoked = true;
 	n->revoked_hlc = max ? UINT64_MAX : 4;
+	n->cutoff_seq = max ? UINT64_MAX : 5;
+	n->held_through = max ? UINT64_MAX : 0;
 	n->last.hlc = max ? UINT64_MAX : 5;
 	n->last.seq = max ? UINT64_MAX : 6;
 }

@@ -1988,18 +1988,39 @@ static void test_node(void)
 	REJ(&f, c, "node shop-a: changes through seq 19 are folded already (cut-off seq 20)");
 	CHECK_INT(n->cutoff_seq, 20);
 
-	/* Re-admission is a new certificate. */
+	/* Re-admission is a new certificate; it keeps holding what the old
+	 * key signed above the cut-off (through seq 25, as HQ knew it). */
 	c = at(&FX_HQ, 9007);
 	CHECK_INT(fx_cert(c, "shop-a", SVC_ROLE_SHOP, "region-s", 3), 0);
+	c->u.node_cert.held_through = 25;
 	OK(&f, c);
 	CHECK(!n->revoked);
 	CHECK_INT(n->revoked_hlc, 0);
-	CHECK_INT(n->cutoff_seq, 0);
+	CHECK_INT(n->cutoff_seq, 20);
+	CHECK_INT(n->held_through, 25);
 	CHECK_STR(n->revoke_reason, "");
 	CHECK_INT(n->last.hlc, FX_HLC(9007, 0));
+	/* A later certificate does not shorten that hold. */
+	c = at(&FX_HQ, 9007);
+	CHECK_INT(fx_cert(c, "shop-a", SVC_ROLE_SHOP, "region-s", 4), 0);
+	OK(&f, c);
+	CHECK_INT(n->cutoff_seq, 20);
+	CHECK_INT(n->held_through, 25);
+	c = at(&FX_HQ, 9008);
+	fx_release(c, "shop-a", 25);
+	OK(&f, c);
+	CHECK_INT(n->cutoff_seq, 25);
 	c = at(&FX_HQ, 9008);
 	fx_release(c, "shop-a", 30);
 	REJ(&f, c, "node shop-a: not revoked, so nothing of it is held");
+	/* A certificate for a node never revoked holds nothing. */
+	c = at(&FX_HQ, 9008);
+	CHECK_INT(fx_cert(c, "shop-c", SVC_ROLE_SHOP, "region-s", 1), 0);
+	c->u.node_cert.held_through = 40;
+	fold_state g = {0};
+	OK(&g, c);
+	CHECK_INT(g.st.n.held_through, 0);
+	CHECK_INT(g.st.n.cutoff_seq, 0);
 
 	/* A certificate folded into another node's entry is refused. */
 	c = at(&FX_HQ, 9008);

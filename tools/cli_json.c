@@ -132,7 +132,10 @@ json_t *cli_json_node(const svc_node *n)
 	put(o, "not_after_ms", cli_json_ms(n->not_after));
 	put(o, "revoked", json_boolean(n->revoked));
 	put(o, "revoke_reason", str(n->revoke_reason));
-	put(o, "cutoff_seq", n->revoked ? json_integer((json_int_t)n->cutoff_seq) : json_null());
+	bool holding = n->revoked || n->held_through > n->cutoff_seq;
+	put(o, "cutoff_seq", holding ? json_integer((json_int_t)n->cutoff_seq) : json_null());
+	put(o, "held_through", !n->revoked && holding ? json_integer((json_int_t)n->held_through)
+	                                              : json_null());
 	return o;
 }
 

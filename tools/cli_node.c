@@ -422,7 +422,9 @@ static const char node_usage[] =
     "cut-off out of its state (whatever clock they carry; see `quarantine list`),\n"
     "including any it had applied already, until HQ releases them with\n"
     "`quarantine release`. Changes up to the cut-off, its signed claims among\n"
-    "them, stay valid for settlement.\n";
+    "them, stay valid for settlement. A new certificate for a revoked node lifts\n"
+    "the revocation but keeps holding what its old key signed, until released.\n"
+    "HQ's daemon revokes an expired certificate the same way, within a tick.\n";
 
 static int node_id_cb(const svc_node *n, void *arg)
 {

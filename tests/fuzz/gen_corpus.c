@@ -462,6 +462,8 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 	svc_txn_abort(&t);
 	c.u.node_cert = self.cert;
 	put_change("longest-node-cert", &c);
+	c.u.node_cert.held_through = UINT64_MAX;
+	put_change("longest-node-cert-held", &c);
 	put("enroll", self.cert.body, self.cert.body_len, "cert-hq");
 
 	memset(&c.u, 0, sizeof c.u);
