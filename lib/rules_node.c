@@ -110,8 +110,8 @@ static int node_release(svc_node *n, bool exists, const svc_change *c, char *rea
 		return svc_rules_fail(SVC_EREJECT, reason, len,
 		                      "node %s: not revoked, so nothing of it is held", b->origin);
 	if (strcmp(n->node, b->origin) != 0)
-		return svc_rules_fail(SVC_EREJECT, reason, len,
-		                      "node %s: release is for node %s", n->node, b->origin);
+		return svc_rules_fail(SVC_EREJECT, reason, len, "node %s: release is for node %s",
+		                      n->node, b->origin);
 	if (b->through_seq <= n->cutoff_seq)
 		return svc_rules_fail(SVC_EREJECT, reason, len,
 		                      "node %s: changes through seq %" PRIu64

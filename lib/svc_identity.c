@@ -872,19 +872,18 @@ static int release_write(svc_txn *t, void *argp)
 		return rc;
 	if (self.role != SVC_ROLE_HQ)
 		return svc_errf(SVC_EDENIED,
-				"only HQ releases held changes; this node (%s) is a %s", self.node,
-				svc_role_name(self.role));
+		                "only HQ releases held changes; this node (%s) is a %s", self.node,
+		                svc_role_name(self.role));
 	rc = svc_node_get(t, a->origin, &n);
 	if (rc)
 		return rc;
 	if (!n.revoked)
 		return svc_errf(SVC_EINVAL, "node %s is not revoked: none of its changes is held",
-				a->origin);
+		                a->origin);
 	if (a->through <= n.cutoff_seq)
-		return svc_errf(SVC_EINVAL,
-				"node %s: changes through seq %llu are not held (cut-off seq %llu)",
-				a->origin, (unsigned long long)a->through,
-				(unsigned long long)n.cutoff_seq);
+		return svc_errf(
+		    SVC_EINVAL, "node %s: changes through seq %llu are not held (cut-off seq %llu)",
+		    a->origin, (unsigned long long)a->through, (unsigned long long)n.cutoff_seq);
 	a->held = 0;
 	rc = svc_held_each(t, a->origin, count_held, a);
 	if (rc)
@@ -893,13 +892,13 @@ static int release_write(svc_txn *t, void *argp)
 	c.kind = SVC_CK_QUARANTINE_RELEASE;
 	svc_node_agg(c.aggregate, a->origin);
 	snprintf(c.u.quarantine_release.origin, sizeof c.u.quarantine_release.origin, "%s",
-		 a->origin);
+	         a->origin);
 	c.u.quarantine_release.through_seq = a->through;
 	if (strlen(a->reason) >= sizeof c.u.quarantine_release.reason)
 		return svc_errf(SVC_EINVAL, "reason: longer than %zu bytes",
-				sizeof c.u.quarantine_release.reason - 1);
+		                sizeof c.u.quarantine_release.reason - 1);
 	snprintf(c.u.quarantine_release.reason, sizeof c.u.quarantine_release.reason, "%s",
-		 a->reason);
+	         a->reason);
 	rc = svc_local_append(t, &c);
 	if (rc)
 		return rc;
@@ -913,7 +912,7 @@ static int release_write(svc_txn *t, void *argp)
 }
 
 int svc_identity_release(svc_store *hq, const char *origin, uint64_t through, const char *reason,
-			 uint64_t *released)
+                         uint64_t *released)
 {
 	struct release_arg a = {origin, reason ? reason : "", through, 0};
 	int rc = check_id("origin", origin);

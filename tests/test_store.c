@@ -503,7 +503,7 @@ static void pull(svc_store *to, svc_store *from)
 		int rc = svc_store_apply(t, col->bytes[i], col->len[i], &col->c[i], false, h);
 		if (rc < 0)
 			fprintf(stderr, "  pull %s/%llu: %s\n", col->c[i].origin,
-				(unsigned long long)col->c[i].seq, svc_errmsg());
+			        (unsigned long long)col->c[i].seq, svc_errmsg());
 		CHECK(rc == 0 || rc == 1);
 	}
 	CHECK_INT(svc_txn_commit(&t), 0);
@@ -523,8 +523,9 @@ static void pull_seqs(svc_store *dst, svc_store *shop, uint64_t from, uint64_t t
 	for (size_t i = 0; i < col->n; i++)
 		if (strcmp(col->c[i].origin, "shop-a") == 0 && col->c[i].seq >= from &&
 		    col->c[i].seq <= to)
-			CHECK_INT(svc_store_apply(t, col->bytes[i], col->len[i], &col->c[i], false, h),
-				  0);
+			CHECK_INT(
+			    svc_store_apply(t, col->bytes[i], col->len[i], &col->c[i], false, h),
+			    0);
 	CHECK_INT(svc_txn_commit(&t), 0);
 	free(col);
 }
@@ -575,7 +576,7 @@ static bool cut_view_eq(const struct cut_view *a, const struct cut_view *b)
 }
 
 static svc_store *enrolled(const char *base, const char *id, uint32_t role, const char *region,
-			   const char *upstream, svc_store *hq, const svc_keypair *hq_kp)
+                           const char *upstream, svc_store *hq, const svc_keypair *hq_kp)
 {
 	char dir[4200];
 	svc_store *s = NULL;
@@ -588,7 +589,7 @@ static svc_store *enrolled(const char *base, const char *id, uint32_t role, cons
 	CHECK_INT(svc_identity_key(dir, &kp), 0);
 	CHECK_INT(svc_enroll_make_request(s, kp, req, sizeof req, &rlen), 0);
 	CHECK_INT(svc_enroll_approve(hq, hq_kp, req, rlen, &o, bundle, sizeof bundle, &blen, NULL),
-		  0);
+	          0);
 	CHECK_INT(svc_enroll_accept(s, bundle, blen, hq_kp->pk), 0);
 	svc_keypair_destroy(&kp);
 	return s;
