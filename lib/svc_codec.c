@@ -536,6 +536,7 @@ static void node_cert_to_pb(struct chk *k, const svc_node_cert *c, const char *w
 	}
 	pb->body = put_bytes(c->body, c->body_len);
 	pb->signature = put_bytes(c->signature, SVC_SIG_LEN);
+	pb->held_through = c->held_through;
 }
 
 static void node_cert_from_pb(struct chk *k, const Svcsync__NodeCert *pb, const char *what,
@@ -552,6 +553,7 @@ static void node_cert_from_pb(struct chk *k, const Svcsync__NodeCert *pb, const 
 		memcpy(c->body, pb->body.data, pb->body.len);
 	c->body_len = pb->body.len;
 	get_fixed(k, c->signature, SVC_SIG_LEN, pb->signature, what, "signature");
+	c->held_through = pb->held_through;
 }
 
 /* ------------------------------------------------------------ changes */
@@ -571,6 +573,7 @@ struct change_pb {
 		Svcsync__ClaimDecide claim_decide;
 		Svcsync__NodeCert node_cert;
 		Svcsync__NodeRevoke node_revoke;
+		Svcsync__QuarantineRelease quarantine_release;
 	} b;
 	Svcsync__ClaimPart parts[SVC_CLAIM_PARTS_MAX];
 	Svcsync__ClaimPart *partp[SVC_CLAIM_PARTS_MAX];
@@ -717,8 +720,19 @@ static void change_body_to_pb(struct chk *k, const svc_change *c, struct change_
 		p->b.node_revoke.reason =
 		    PUT_STR(k, c->u.node_revoke.reason, "change.node_revoke", "reason");
 		p->b.node_revoke.serial = c->u.node_revoke.serial;
+		p->b.node_revoke.cutoff_seq = c->u.node_revoke.cutoff_seq;
 		m->body_case = SVCSYNC__CHANGE__BODY_NODE_REVOKE;
 		m->node_revoke = &p->b.node_revoke;
+		break;
+	case SVC_CK_QUARANTINE_RELEASE:
+		svcsync__quarantine_release__init(&p->b.quarantine_release);
+		p->b.quarantine_release.origin = PUT_STR(k, c->u.quarantine_release.origin,
+		                                         "change.quarantine_release", "origin");
+		p->b.quarantine_release.through_seq = c->u.quarantine_release.through_seq;
+		p->b.quarantine_release.reason = PUT_STR(k, c->u.quarantine_release.reason,
+		                                         "change.quarantine_release", "reason");
+		m->body_case = SVCSYNC__CHANGE__BODY_QUARANTINE_RELEASE;
+		m->quarantine_release = &p->b.quarantine_release;
 		break;
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
@@ -869,6 +883,15 @@ static void change_body_from_pb(struct chk *k, const Svcsync__Change *m, svc_cha
 		GET_STR(k, c->u.node_revoke.reason, m->node_revoke->reason, "change.node_revoke",
 		        "reason");
 		c->u.node_revoke.serial = m->node_revoke->serial;
+		c->u.node_revoke.cutoff_seq = m->node_revoke->cutoff_seq;
+		break;
+	case SVCSYNC__CHANGE__BODY_QUARANTINE_RELEASE:
+		c->kind = SVC_CK_QUARANTINE_RELEASE;
+		GET_STR(k, c->u.quarantine_release.origin, m->quarantine_release->origin,
+		        "change.quarantine_release", "origin");
+		c->u.quarantine_release.through_seq = m->quarantine_release->through_seq;
+		GET_STR(k, c->u.quarantine_release.reason, m->quarantine_release->reason,
+		        "change.quarantine_release", "reason");
 		break;
 	case SVCSYNC__CHANGE__BODY__NOT_SET:
 	default:
@@ -1201,6 +1224,8 @@ int svc_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len)
 	m.revoked = n->revoked;
 	m.revoke_reason = PUT_STR(&k, n->revoke_reason, w, "revoke_reason");
 	m.revoked_hlc = n->revoked_hlc;
+	m.cutoff_seq = n->cutoff_seq;
+	m.held_through = n->held_through;
 	m.last_hlc = n->last.hlc;
 	m.last_origin = PUT_STR(&k, n->last.origin, w, "last_origin");
 	m.last_seq = n->last.seq;
@@ -1235,6 +1260,8 @@ int svc_node_decode(const uint8_t *buf, size_t len, svc_node *out)
 	out->revoked = m->revoked != 0;
 	GET_STR(&k, out->revoke_reason, m->revoke_reason, w, "revoke_reason");
 	out->revoked_hlc = m->revoked_hlc;
+	out->cutoff_seq = m->cutoff_seq;
+	out->held_through = m->held_through;
 	out->last.hlc = m->last_hlc;
 	GET_STR(&k, out->last.origin, m->last_origin, w, "last_origin");
 	out->last.seq = m->last_seq;

@@ -111,6 +111,7 @@ struct svc_daemon {
 	bool stop;
 
 	struct peer *upstream; /* NULL at HQ */
+	bool up_revoked;       /* the upstream's certificate is revoked: link dropped */
 	struct peer **downs;
 	size_t ndowns;
 
@@ -118,6 +119,10 @@ struct svc_daemon {
 	size_t nzap;
 	char up_detail[256]; /* the last upstream failure logged */
 	uint64_t zap_expiry;     /* earliest not_after in the table (0: none) */
+	/* Nodes a key of which the last rebuild took out of the table (revoked,
+	 * expired, superseded): enforce_directory closes all their connections. */
+	char (*zap_gone)[SVC_ID_LEN];
+	size_t nzap_gone;
 
 	bool work;               /* local changes or relayed ones to ship */
 	bool restore_blocked;    /* restored: fetching own changes back from upstream */
@@ -861,11 +866,67 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	}
 }
 
+/* Is any key of `node` in the ZAP table? */
+static bool zap_admits(const svc_daemon *d, const char *node)
+{
+	for (size_t j = 0; j < d->nzap; j++)
+		if (strcmp(d->zap[j].node, node) == 0)
+			return true;
+	return false;
+}
+
+/* Is the message a HELLO (which opens a session)? */
+static bool is_hello(const uint8_t *data, size_t len)
+{
+	svc_msg m;
+	if (svc_msg_decode(data, len, &m)) {
+		svc_errclear();
+		return false;
+	}
+	bool hello = m.type == SVC_MSG_HELLO;
+	svc_msg_free(&m);
+	return hello;
+}
+
+/*
+ * A node has at most one session: the connection that sent its latest
+ * HELLO. A HELLO on another connection replaces the session (the node
+ * reconnected, or someone else holds its key: either way the older one is
+ * closed); anything else from a connection that is not the session is
+ * dropped, so a second connection of a key can neither be served nor have
+ * its batches applied under the first one's HELLO. A key the directory no
+ * longer admits gets nothing at all, whatever ZAP said when it connected.
+ */
 static void h_down_msg(void *arg, const char *peer, const uint8_t *rid, size_t rid_len,
 		       const uint8_t *data, size_t len)
 {
 	svc_daemon *d = arg;
-	struct peer *p = down_get(d, peer, rid, rid_len);
+	char tag[64];
+	snprintf(tag, sizeof tag, "link %s", peer);
+	if (!zap_admits(d, peer)) {
+		size_t n = svc_transport_kick_node(d->tr, peer);
+		svc_log(SVC_LOG_WARN, tag,
+			"dropped a %zu-byte message: the node is no longer admitted (%zu "
+			"connection(s) shut down)",
+			len, n);
+		return;
+	}
+	struct peer *p = down_find(d, peer);
+	if (p && (rid_len != p->rid_len || memcmp(rid, p->rid, rid_len) != 0)) {
+		if (!is_hello(data, len)) {
+			svc_log(SVC_LOG_WARN, tag,
+				"dropped a %zu-byte message: not from the node's current session (a "
+				"new connection opens one with HELLO)",
+				len);
+			return;
+		}
+		if (p->rid_len) {
+			svc_log(SVC_LOG_INFO, tag, "a new session: closing the previous connection");
+			svc_transport_kick(d->tr, p->rid, p->rid_len);
+		}
+		svc_link_handle(&p->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
+	}
+	p = down_get(d, peer, rid, rid_len);
 	if (p)
 		on_message(p, data, len);
 }
@@ -1012,6 +1073,19 @@ static void zap_rebuild(svc_daemon *d)
 	}
 	if (b.n)
 		qsort(b.v, b.n, sizeof *b.v, zap_cmp);
+	/* A key that leaves the table ends every connection made with it, but
+	 * ZAP's User-Id names the node, not the key: remember the node. */
+	for (size_t i = 0; i < d->nzap; i++) {
+		const zap_entry *o = &d->zap[i];
+		const zap_entry *e = b.n ? bsearch(o, b.v, b.n, sizeof *b.v, zap_cmp) : NULL;
+		if (e && strcmp(e->node, o->node) == 0)
+			continue;
+		char(*g)[SVC_ID_LEN] = realloc(d->zap_gone, (d->nzap_gone + 1) * sizeof *g);
+		if (!g)
+			break;
+		d->zap_gone = g;
+		snprintf(d->zap_gone[d->nzap_gone++], SVC_ID_LEN, "%s", o->node);
+	}
 	free(d->zap);
 	d->zap = b.v;
 	d->nzap = b.n;
@@ -1045,22 +1119,169 @@ static int zap_check(void *arg, const uint8_t pk[32], char node[SVC_ID_LEN], cha
 	return 0;
 }
 
-/* Close sessions of peers the directory no longer admits (revoked, expired). */
+struct expired_scan {
+	uint64_t now;
+	const char *self;
+	char (*v)[SVC_ID_LEN];
+	size_t n, cap;
+};
+
+static int expired_step(const svc_node *n, void *arg)
+{
+	struct expired_scan *e = arg;
+	if (n->revoked || !n->not_after || e->now <= n->not_after || strcmp(n->node, e->self) == 0)
+		return 0;
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 8;
+		char(*v)[SVC_ID_LEN] = realloc(e->v, cap * sizeof *v);
+		if (!v)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+		e->v = v;
+		e->cap = cap;
+	}
+	snprintf(e->v[e->n++], SVC_ID_LEN, "%s", n->node);
+	return 0;
+}
+
+/*
+ * At HQ, a certificate that has expired is revoked as a withdrawal is: its
+ * node's later work is then cut off by seq (the last one HQ holds when it
+ * notices, within a tick of not_after) rather than by the clock the node
+ * stamps, and every node holds the same changes. Until the revocation
+ * arrives, nodes refuse what the node stamped after not_after.
+ */
+static void revoke_expired(svc_daemon *d)
+{
+	struct expired_scan e = {svc_hlc_now_ms(), d->self.node, NULL, 0, 0};
+	svc_txn *t;
+	if (d->self.role != SVC_ROLE_HQ || svc_txn_begin(d->store, false, &t)) {
+		svc_errclear();
+		return;
+	}
+	int rc = svc_node_each(t, expired_step, &e);
+	svc_txn_abort(&t);
+	if (rc)
+		svc_log(SVC_LOG_ERROR, "zap", "cannot read the directory: %s", svc_errmsg());
+	for (size_t i = 0; i < e.n; i++) {
+		char reason[64];
+		svc_node n;
+		time_t sec = (time_t)(e.now / 1000);
+		struct tm tm;
+		snprintf(reason, sizeof reason, "certificate expired");
+		if (gmtime_r(&sec, &tm))
+			strftime(reason, sizeof reason, "certificate expired (noticed %Y-%m-%d %H:%M:%S UTC)",
+				 &tm);
+		if (svc_identity_revoke(d->store, e.v[i], reason, NULL)) {
+			svc_log(SVC_LOG_ERROR, "zap", "cannot revoke %s, whose certificate expired: %s",
+				e.v[i], svc_errmsg());
+			continue;
+		}
+		memset(&n, 0, sizeof n);
+		if (svc_txn_begin(d->store, false, &t) == 0) {
+			svc_node_get(t, e.v[i], &n);
+			svc_txn_abort(&t);
+		}
+		svc_errclear();
+		svc_log(SVC_LOG_INFO, "zap", "revoked %s: its certificate expired (cut-off seq %llu)",
+			e.v[i], (unsigned long long)n.cutoff_seq);
+		d->work = true;
+	}
+	free(e.v);
+}
+
+/* Is this node's upstream revoked in its directory? (the reason into why) */
+static bool upstream_revoked(svc_daemon *d, char *why, size_t len)
+{
+	svc_txn *t;
+	svc_node n;
+	bool revoked = false;
+	if (!d->upstream || svc_txn_begin(d->store, false, &t)) {
+		svc_errclear();
+		return false;
+	}
+	if (svc_node_get(t, d->self.upstream, &n) == 0 && n.revoked) {
+		revoked = true;
+		snprintf(why, len, "%s", n.revoke_reason);
+	}
+	svc_txn_abort(&t);
+	svc_errclear();
+	return revoked;
+}
+
+/* Connect the upstream DEALER (its key from the enrollment bundle). */
+static int upstream_connect(svc_daemon *d)
+{
+	uint8_t server_pk[32];
+	int rc = svc_curve_public(d->self.upstream_pubkey, server_pk);
+	if (!rc)
+		rc = svc_transport_connect(d->tr, d->self.endpoint, server_pk, d->curve_pk,
+					   d->curve_sk);
+	return rc;
+}
+
+/*
+ * A node below a revoked node (a shop of a withdrawn region) drops its link
+ * to it as soon as it learns of the revocation, however that news came
+ * (relayed, imported): what the revoked node would send or accept is no
+ * longer the network's. A new certificate for the upstream lifts it.
+ */
+static void upstream_check(svc_daemon *d)
+{
+	char why[SVC_REASON_LEN];
+	if (!d->upstream)
+		return;
+	bool revoked = upstream_revoked(d, why, sizeof why);
+	if (revoked && !d->up_revoked) {
+		svc_log(SVC_LOG_WARN, "link",
+			"dropping the link to %s: its certificate is revoked (%s); this node "
+			"needs a new upstream",
+			d->upstream->node, why);
+		svc_transport_disconnect(d->tr);
+		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
+		d->up_revoked = true;
+	} else if (!revoked && d->up_revoked) {
+		svc_log(SVC_LOG_INFO, "link", "%s holds a valid certificate again: reconnecting",
+			d->upstream->node);
+		d->up_revoked = false;
+		if (upstream_connect(d))
+			svc_log(SVC_LOG_ERROR, "link", "cannot connect to %s: %s", d->upstream->node,
+				svc_errmsg());
+	}
+}
+
+/*
+ * Close every connection of the nodes the directory no longer admits
+ * (revoked, expired) and of those whose key changed (a superseding
+ * certificate): not only the session the daemon serves, but any other
+ * connection made with the key, spoken or silent. A node that still holds
+ * a valid key reconnects through ZAP.
+ */
 static void enforce_directory(svc_daemon *d)
 {
+	for (size_t i = 0; i < d->nzap_gone; i++) {
+		const char *node = d->zap_gone[i];
+		size_t n = svc_transport_kick_node(d->tr, node);
+		struct peer *p = down_find(d, node);
+		if (p || n)
+			svc_log(SVC_LOG_WARN, "zap",
+				"closing the session of %s: %s (%zu connection(s) shut down)", node,
+				zap_admits(d, node) ? "its key was replaced" : "no longer admitted",
+				n);
+		if (p)
+			down_remove(d, p);
+	}
+	d->nzap_gone = 0;
+	upstream_check(d);
 	for (size_t i = 0; i < d->ndowns;) {
 		struct peer *p = d->downs[i];
-		bool ok = false;
-		for (size_t j = 0; j < d->nzap; j++)
-			if (strcmp(d->zap[j].node, p->node) == 0)
-				ok = true;
-		if (ok) {
+		if (zap_admits(d, p->node)) {
 			i++;
 			continue;
 		}
-		svc_log(SVC_LOG_WARN, "zap", "closing the session of %s: no longer admitted",
-			p->node);
-		svc_transport_kick(d->tr, p->rid, p->rid_len);
+		size_t n = svc_transport_kick_node(d->tr, p->node);
+		svc_log(SVC_LOG_WARN, "zap",
+			"closing the session of %s: no longer admitted (%zu connection(s) shut down)",
+			p->node, n);
 		down_remove(d, p);
 	}
 }
@@ -1140,7 +1361,8 @@ static bool directory_want(uint64_t lsn, const char *origin, uint64_t seq, void 
 static int directory_step(const svc_logged_change *lc, void *arg)
 {
 	struct directory_scan *ds = arg;
-	if (lc->c.kind == SVC_CK_NODE_CERT || lc->c.kind == SVC_CK_NODE_REVOKE) {
+	if (lc->c.kind == SVC_CK_NODE_CERT || lc->c.kind == SVC_CK_NODE_REVOKE ||
+	    lc->c.kind == SVC_CK_QUARANTINE_RELEASE) {
 		ds->found = true;
 		return 1;
 	}
@@ -1500,12 +1722,21 @@ int svc_daemon_new(const svc_config *cfg, const char *config_path, svc_daemon **
 		}
 		peer_view(d, d->upstream);
 		svc_errclear();
-		rc = svc_transport_connect(d->tr, d->self.endpoint, server_pk, d->curve_pk,
-					   d->curve_sk);
-		if (rc)
-			goto fail;
-		svc_log(SVC_LOG_INFO, "daemon", "upstream %s at %s", d->self.upstream,
-			d->self.endpoint);
+		char why[SVC_REASON_LEN];
+		if (upstream_revoked(d, why, sizeof why)) {
+			d->up_revoked = true;
+			svc_log(SVC_LOG_WARN, "daemon",
+				"upstream %s is revoked (%s): not connecting; this node needs a new "
+				"upstream",
+				d->self.upstream, why);
+		} else {
+			rc = svc_transport_connect(d->tr, d->self.endpoint, server_pk, d->curve_pk,
+						   d->curve_sk);
+			if (rc)
+				goto fail;
+			svc_log(SVC_LOG_INFO, "daemon", "upstream %s at %s", d->self.upstream,
+				d->self.endpoint);
+		}
 	}
 	*out = d;
 	return 0;
@@ -1574,6 +1805,7 @@ int svc_daemon_run(svc_daemon *d)
 			 * rebuild when the first one in the table ends (its
 			 * session is closed within a tick) and once a minute. */
 			d->next_zap = now + ZAP_REFRESH_MS;
+			revoke_expired(d);
 			zap_rebuild(d);
 			enforce_directory(d);
 		}
@@ -1601,6 +1833,7 @@ void svc_daemon_destroy(svc_daemon **dp)
 		peer_free(d->downs[i]);
 	free(d->downs);
 	free(d->zap);
+	free(d->zap_gone);
 	if (d->curve_sk)
 		svc_secure_free(d->curve_sk);
 	svc_keypair_destroy(&d->kp);

@@ -547,6 +547,15 @@ static int approve_write(svc_txn *t, void *arg)
 	rc = cert_issue(&a->cert, a->hq_key, &nc);
 	if (rc)
 		return rc;
+	if (d.found) {
+		/* It supersedes a revoked certificate: the revocation keeps
+		 * holding what the old key signed, as far as HQ knows it. */
+		const uint8_t *cb;
+		size_t clen;
+		rc = svc_commit_latest(t, r->node, &nc.held_through, &cb, &clen);
+		if (rc)
+			return rc;
+	}
 	rc = cert_record(t, r->node, &nc);
 	if (rc)
 		return svc_errctx(rc, "certificate for %s", r->node);
@@ -828,7 +837,95 @@ static int revoke_write(svc_txn *t, void *argp)
 	snprintf(c.u.node_revoke.reason, sizeof c.u.node_revoke.reason, "%s", a->reason);
 	c.u.node_revoke.serial = n.serial;
 	a->serial = n.serial;
+	/* The cut-off is what HQ holds of the node now, never its clock: an
+	 * upward stream arrives dense, so this is the last seq HQ accepted. */
+	uint8_t hash[SVC_HASH_LEN];
+	rc = svc_head_get(t, a->node, &c.u.node_revoke.cutoff_seq, hash);
+	if (rc)
+		return rc;
 	return svc_local_append(t, &c);
+}
+
+struct release_arg {
+	const char *origin;
+	const char *reason;
+	uint64_t through;
+	uint64_t held;
+};
+
+static int count_held(const svc_logged_change *lc, void *arg)
+{
+	struct release_arg *a = arg;
+	if (lc->c.seq <= a->through)
+		a->held++;
+	return 0;
+}
+
+static int release_write(svc_txn *t, void *argp)
+{
+	struct release_arg *a = argp;
+	svc_self self;
+	svc_node n;
+	svc_change c;
+	int rc = svc_self_get(t, &self);
+	if (rc)
+		return rc;
+	if (self.role != SVC_ROLE_HQ)
+		return svc_errf(SVC_EDENIED,
+		                "only HQ releases held changes; this node (%s) is a %s", self.node,
+		                svc_role_name(self.role));
+	rc = svc_node_get(t, a->origin, &n);
+	if (rc)
+		return rc;
+	if (!n.revoked)
+		return svc_errf(SVC_EINVAL, "node %s is not revoked: none of its changes is held",
+		                a->origin);
+	if (a->through <= n.cutoff_seq)
+		return svc_errf(
+		    SVC_EINVAL, "node %s: changes through seq %llu are not held (cut-off seq %llu)",
+		    a->origin, (unsigned long long)a->through, (unsigned long long)n.cutoff_seq);
+	a->held = 0;
+	rc = svc_held_each(t, a->origin, count_held, a);
+	if (rc)
+		return rc;
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_QUARANTINE_RELEASE;
+	svc_node_agg(c.aggregate, a->origin);
+	snprintf(c.u.quarantine_release.origin, sizeof c.u.quarantine_release.origin, "%s",
+	         a->origin);
+	c.u.quarantine_release.through_seq = a->through;
+	if (strlen(a->reason) >= sizeof c.u.quarantine_release.reason)
+		return svc_errf(SVC_EINVAL, "reason: longer than %zu bytes",
+		                sizeof c.u.quarantine_release.reason - 1);
+	snprintf(c.u.quarantine_release.reason, sizeof c.u.quarantine_release.reason, "%s",
+	         a->reason);
+	rc = svc_local_append(t, &c);
+	if (rc)
+		return rc;
+	/* Every held change through `through` was folded again: the fold
+	 * accepted it, or rejected it for another rule at its place. */
+	uint64_t before = a->held;
+	a->held = 0;
+	rc = svc_held_each(t, a->origin, count_held, a);
+	a->held = before - a->held;
+	return rc;
+}
+
+int svc_identity_release(svc_store *hq, const char *origin, uint64_t through, const char *reason,
+                         uint64_t *released)
+{
+	struct release_arg a = {origin, reason ? reason : "", through, 0};
+	int rc = check_id("origin", origin);
+	if (rc)
+		return rc;
+	if (through < 1)
+		return svc_errf(SVC_EINVAL, "through-seq: must be at least 1");
+	if (!a.reason[0])
+		return svc_errf(SVC_EINVAL, "reason: required (what did the review find?)");
+	rc = svc_store_write(hq, release_write, &a);
+	if (!rc && released)
+		*released = a.held;
+	return rc;
 }
 
 int svc_identity_revoke(svc_store *hq, const char *node, const char *reason, uint64_t *serial)

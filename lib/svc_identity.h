@@ -78,12 +78,25 @@ int svc_enroll_accept(svc_store *s, const uint8_t *bundle, size_t len,
 
 /*
  * At HQ: revoke a node's certificate (shop withdrawal). Recorded as a
- * directory change; once it reaches a node, that node refuses new handshakes
- * with the key, closes a live session of it, and quarantines its changes
- * with a later clock. Its earlier signed changes stay valid. *serial (may be
- * NULL) receives the revoked certificate's serial.
+ * directory change carrying a cut-off: the last seq of the node HQ holds.
+ * Once it reaches a node, that node refuses new handshakes with the key,
+ * closes every connection of it, and holds its changes above the cut-off out
+ * of the fold (whatever their clock) until HQ releases them. Its earlier
+ * signed changes stay valid. *serial (may be NULL) receives the revoked
+ * certificate's serial.
  */
 int svc_identity_revoke(svc_store *hq, const char *node, const char *reason, uint64_t *serial);
+
+/*
+ * At HQ: release, after review, the changes of revoked node `origin` held
+ * above its cut-off, through seq `through`. Recorded as a change that every
+ * node applies the same way: it raises the cut-off, and the held changes up
+ * to it are folded again in their place (they still pass every rule there).
+ * *released (may be NULL) receives how many held changes this store folded
+ * back; changes HQ does not hold yet are folded when they arrive.
+ */
+int svc_identity_release(svc_store *hq, const char *origin, uint64_t through, const char *reason,
+			 uint64_t *released);
 
 /* Check a certificate's signature against an issuer key and decode it. */
 int svc_cert_verify(const svc_node_cert *nc, const uint8_t issuer_pk[SVC_PK_LEN], svc_cert *out);

@@ -72,10 +72,12 @@ static int cert_usable(const svc_node *n, const char *what)
 }
 
 /*
- * May this node (self) take a file from `signer`? Exactly the peers a link
- * would connect: this node's upstream (its key from the enrollment bundle,
- * HQ's too), or a node the daemon here would admit (its upstream is this
- * node or a node below it, key from its certificate). Fills the key and
+ * May this node (self) take a file from `signer`? The peers a link would
+ * connect: this node's upstream (its key from the enrollment bundle, HQ's
+ * too), or a node the daemon here would admit (its upstream is this node or
+ * a node below it, key from its certificate). And HQ, the root this node
+ * pinned at enrollment, from anywhere: a shop whose region was revoked
+ * learns it, and what HQ sends it, only that way. Fills the key and
  * whether the signer is above this node.
  */
 static int signer_linked(svc_txn *t, const svc_self *self, const char *signer,
@@ -91,7 +93,7 @@ static int signer_linked(svc_txn *t, const svc_self *self, const char *signer,
 	if (rc && rc != SVC_ENOTFOUND)
 		return rc;
 	svc_errclear();
-	if (strcmp(signer, self->upstream) == 0) {
+	if (strcmp(signer, self->upstream) == 0 || strcmp(signer, self->hq_node) == 0) {
 		/* Known in the directory or not yet, its certificate must not be
 		 * revoked or expired there. */
 		if (rc == 0 && (rc = cert_usable(&n, "signer")))
@@ -141,7 +143,9 @@ static int target_linked(svc_txn *t, const svc_self *self, const char *target, b
 		                target);
 	if (rc)
 		return rc;
-	if (strcmp(n.upstream, self->node) != 0)
+	/* HQ may write for any node: every node takes files signed by the
+	 * root it pinned (signer_linked). */
+	if (strcmp(n.upstream, self->node) != 0 && self->role != SVC_ROLE_HQ)
 		return svc_errf(SVC_EDENIED,
 		                "--for: %s takes files only from a node it links to (its "
 		                "upstream is %s), not from %s",

@@ -526,6 +526,7 @@ svc_agg_type svc_change_agg_type(const svc_change *c)
 		return SVC_AGG_CATALOG;
 	case SVC_CK_NODE_CERT:
 	case SVC_CK_NODE_REVOKE:
+	case SVC_CK_QUARANTINE_RELEASE:
 		return SVC_AGG_NODE;
 	case SVC_CK_PART_MOVE:
 		switch (c->u.part_move.kind) {
@@ -930,6 +931,20 @@ static int validate_node_revoke(const svc_change *c, char *reason, size_t len)
 	return expect_agg(c, want, reason, len);
 }
 
+static int validate_quarantine_release(const svc_change *c, char *reason, size_t len)
+{
+	const svc_quarantine_release *b = &c->u.quarantine_release;
+	TERMINATED("origin", b->origin);
+	TERMINATED("reason", b->reason);
+	SVC_TRY(svc_check_node_id("origin", b->origin, reason, len));
+	SVC_TRY(svc_check_text("reason", b->reason, true, reason, len));
+	if (b->through_seq < 1)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "through_seq: must be at least 1");
+	char want[SVC_AGG_LEN];
+	svc_node_agg(want, b->origin);
+	return expect_agg(c, want, reason, len);
+}
+
 int svc_change_validate(const svc_change *c, char *reason, size_t len)
 {
 	if (!c)
@@ -969,6 +984,8 @@ int svc_change_validate(const svc_change *c, char *reason, size_t len)
 		return validate_node_cert(c, reason, len);
 	case SVC_CK_NODE_REVOKE:
 		return validate_node_revoke(c, reason, len);
+	case SVC_CK_QUARANTINE_RELEASE:
+		return validate_quarantine_release(c, reason, len);
 	default:
 		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: unknown change kind %d",
 		                      (int)c->kind);
@@ -1068,6 +1085,8 @@ static int authorize_region(const svc_change *c, char *reason, size_t len)
 		return deny_hq_only(c, reason, len, "issue node certificates");
 	case SVC_CK_NODE_REVOKE:
 		return deny_hq_only(c, reason, len, "revoke nodes");
+	case SVC_CK_QUARANTINE_RELEASE:
+		return deny_hq_only(c, reason, len, "release held changes");
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}
@@ -1145,6 +1164,8 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 		return deny_hq_only(c, reason, len, "issue node certificates");
 	case SVC_CK_NODE_REVOKE:
 		return deny_hq_only(c, reason, len, "revoke nodes");
+	case SVC_CK_QUARANTINE_RELEASE:
+		return deny_hq_only(c, reason, len, "release held changes");
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}

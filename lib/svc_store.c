@@ -37,6 +37,17 @@
  * that aggregate from its first change; changes whose verdict flips have their
  * stock effects applied or reversed, so stock stays the sum of accepted moves.
  *
+ * Holds. A revoked node's changes above the revocation's cut-off (the last
+ * seq of it HQ held) are stored like any other, with their bytes, chain and
+ * commits, but folded as rejected with a reason starting SVC_HELD_PREFIX,
+ * whatever their HLC: the node's clock is not evidence once its key may be
+ * in other hands, its seqs are. Keeping them, rather than refusing them on
+ * receipt, is what lets every node hold the same ones (a node that applied
+ * some before the revocation reached it folds their aggregates again in the
+ * revocation's transaction), lets them travel up to HQ for review, and lets
+ * a release (which raises the cut-off) fold them back in place on every
+ * node, chain and signatures checked once, on arrival.
+ *
  * Caching. A write transaction caches the arrival lsn, the HLC and the head of
  * the last origin it wrote, and flushes them at commit: a bulk import then
  * costs four puts per change (change, arrival, aggidx, state), not seven.
@@ -1424,18 +1435,73 @@ struct refold {
 	bool exists;
 };
 
+
+/*
+ * Is c above the cut-off of its origin's revocation? Then it stays out of
+ * the fold (1, with the reason), whatever its HLC, until a release raises
+ * the cut-off. A node's own changes are not held in its own store: the
+ * cut-off is for what the others accept from it.
+ */
+static int held_by_cutoff(svc_txn *t, const svc_change *c, char *reason, size_t rlen)
+{
+	svc_self self;
+	svc_node n;
+	char nagg[SVC_AGG_LEN];
+	bool have;
+	int rc = svc_self_get(t, &self);
+	if (rc == 0 && strcmp(self.node, c->origin) == 0)
+		return 0;
+	if (rc)
+		svc_errclear(); /* a store without identity (tests) holds by the rule alone */
+	svc_node_agg(nagg, c->origin);
+	rc = state_load(t, SVC_AGG_NODE, nagg, &n, &have);
+	if (rc)
+		return rc;
+	if (!have || c->seq <= n.cutoff_seq || (!n.revoked && c->seq > n.held_through))
+		return 0;
+	if (n.revoked)
+		snprintf(reason, rlen, SVC_HELD_PREFIX "%s (cut-off seq %llu): %.120s", c->origin,
+			 (unsigned long long)n.cutoff_seq, n.revoke_reason);
+	else
+		snprintf(reason, rlen,
+			 SVC_HELD_PREFIX "%s (cut-off seq %llu): work of its superseded key "
+					 "(through seq %llu)",
+			 c->origin, (unsigned long long)n.cutoff_seq,
+			 (unsigned long long)n.held_through);
+	return 1;
+}
+
+/* The fold's verdict on c: 0 accepted, non-zero rejected (reason set), or a
+ * negative store error from the cut-off check. */
+static int verdict_of(svc_txn *t, const svc_rules *rules, void *state, bool exists,
+		      const svc_change *c, bool local, char *reason, size_t rlen, bool *failed)
+{
+	*failed = false;
+	if (!local) {
+		int h = held_by_cutoff(t, c, reason, rlen);
+		if (h < 0)
+			*failed = true;
+		if (h)
+			return h;
+	}
+	return rules->step(state, exists, c, reason, rlen);
+}
+
 /* One step of a re-fold: compute the verdict afresh and reconcile it with
  * the stored one (rejects entry and stock effects). */
 static int refold_step(svc_txn *t, const svc_change *c, void *arg)
 {
 	struct refold *r = arg;
 	char reason[SVC_REASON_LEN] = "";
-	bool was_rejected;
+	bool was_rejected, failed;
 	int rc = reject_get(t, c->origin, c->seq, NULL, 0, &was_rejected);
 	if (rc)
 		return rc;
 	memcpy(&r->scratch, &r->state, r->rules->state_size);
-	int verdict = r->rules->step(&r->scratch, r->exists, c, reason, sizeof reason);
+	int verdict = verdict_of(t, r->rules, &r->scratch, r->exists, c, false, reason,
+				 sizeof reason, &failed);
+	if (failed)
+		return verdict;
 	if (verdict == 0) {
 		memcpy(&r->state, &r->scratch, r->rules->state_size);
 		r->exists = true;
@@ -1454,6 +1520,26 @@ static int refold_step(svc_txn *t, const svc_change *c, void *arg)
 	return t->err;
 }
 
+/* Fold an aggregate again from its first change, reconciling each change's
+ * stored verdict with the new one. */
+static int refold_agg(svc_txn *t, svc_agg_type type, const svc_rules *rules, const char *agg)
+{
+	struct refold r;
+	r.type = type;
+	r.rules = rules;
+	memset(&r.state, 0, sizeof r.state);
+	r.exists = false;
+	int rc = agg_walk(t, agg, refold_step, &r);
+	if (rc)
+		return rc;
+	if (r.exists)
+		return state_save(t, type, agg, &r.state);
+	uint8_t key[AGG_KEY_LEN];
+	if (type == SVC_AGG_NODE)
+		t->node_cached = false;
+	return del(t, state_kinds[type].db, key, agg_key(agg, key));
+}
+
 /*
  * Fold a change that is already in the log (bytes and index stored). When
  * `local` is set, a rejection is returned as an error and the caller aborts;
@@ -1468,9 +1554,12 @@ static int fold(svc_txn *t, const svc_change *c, bool local, char *reason, size_
 				(unsigned long long)c->seq);
 	reason[0] = '\0';
 
+	bool failed;
 	if (rules->state_size == 0) {
 		/* Ledger entries: no state, order does not matter. */
-		int v = rules->step(NULL, false, c, reason, rlen);
+		int v = verdict_of(t, rules, NULL, false, c, local, reason, rlen, &failed);
+		if (failed)
+			return v;
 		if (v && local)
 			return svc_errf(SVC_EREJECT, "%s", reason);
 		if (v)
@@ -1490,7 +1579,9 @@ static int fold(svc_txn *t, const svc_change *c, bool local, char *reason, size_
 	 * shop's accept that arrived before the region's open). */
 	if (!later) {
 		memcpy(&r.scratch, &r.state, rules->state_size);
-		int v = rules->step(&r.scratch, r.exists, c, reason, rlen);
+		int v = verdict_of(t, rules, &r.scratch, r.exists, c, local, reason, rlen, &failed);
+		if (failed)
+			return v;
 		if (v) {
 			if (!reason[0])
 				snprintf(reason, rlen, "rejected");
@@ -1508,19 +1599,152 @@ static int fold(svc_txn *t, const svc_change *c, bool local, char *reason, size_
 	if (local)
 		return svc_errf(SVC_EREJECT, "local change out of fold order");
 	reject_put(t, c, "pending");
-	r.type = type;
-	r.rules = rules;
-	memset(&r.state, 0, sizeof r.state);
-	r.exists = false;
-	rc = agg_walk(t, c->aggregate, refold_step, &r);
+	return refold_agg(t, type, rules, c->aggregate);
+}
+
+struct held_agg {
+	char agg[SVC_AGG_LEN];
+	svc_agg_type type;
+};
+
+static int held_agg_cmp(const void *a, const void *b)
+{
+	const struct held_agg *x = a, *y = b;
+	int c = strcmp(x->agg, y->agg);
+	return c ? c : (int)x->type - (int)y->type;
+}
+
+/* Fold one ledger entry (no aggregate state) again and reconcile its stored
+ * verdict and stock effects. */
+static int refold_ledger(svc_txn *t, const svc_rules *rules, const svc_change *c)
+{
+	char reason[SVC_REASON_LEN] = "";
+	bool was_rejected, failed;
+	int rc = reject_get(t, c->origin, c->seq, NULL, 0, &was_rejected);
 	if (rc)
 		return rc;
-	if (r.exists)
-		return state_save(t, type, c->aggregate, &r.state);
-	uint8_t key[AGG_KEY_LEN];
-	if (type == SVC_AGG_NODE)
-		t->node_cached = false;
-	return del(t, state_kinds[type].db, key, agg_key(c->aggregate, key));
+	int v = verdict_of(t, rules, NULL, false, c, false, reason, sizeof reason, &failed);
+	if (failed)
+		return v;
+	if (v == 0 && was_rejected) {
+		uint8_t k[SVC_ID_LEN + 8];
+		del(t, DB_REJECTS, k, key_origin_seq(k, c->origin, c->seq));
+		effects_apply(t, c, +1);
+	} else if (v) {
+		reject_put(t, c, reason[0] ? reason : "rejected");
+		if (!was_rejected)
+			effects_apply(t, c, -1);
+	}
+	return t->err;
+}
+
+/*
+ * A revocation, a release or a re-issued certificate moved the point from
+ * which `origin`'s changes are held: fold again every aggregate that holds a
+ * change of it from seq `from` on, so that changes applied before the
+ * revocation arrived here leave the fold (and released ones re-enter it) in
+ * the same transaction as the directory change. Aggregates are collected
+ * first, sorted and folded once each.
+ */
+static int hold_refold(svc_txn *t, const char *origin, uint64_t from)
+{
+	uint8_t k[SVC_ID_LEN + 8];
+	size_t plen = strlen(origin) + 1;
+	struct held_agg *aggs = NULL;
+	size_t naggs = 0, cap = 0;
+	MDB_cursor *cur;
+	MDB_val key, v;
+	int rc, out = 0;
+
+	if (t->err)
+		return t->err;
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_CHANGES], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "changes");
+	key.mv_size = key_origin_seq(k, origin, from);
+	key.mv_data = k;
+	for (rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE); rc == 0 && !out;
+	     rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
+		if (key.mv_size != plen + 8 || memcmp(key.mv_data, k, plen) != 0)
+			break;
+		svc_change c;
+		if (v.mv_size < SVC_HASH_LEN + 8 ||
+		    svc_change_decode((const uint8_t *)v.mv_data + SVC_HASH_LEN + 8,
+				      v.mv_size - SVC_HASH_LEN - 8, &c)) {
+			out = svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: change of %s",
+							 t->s->dir, origin));
+			break;
+		}
+		svc_agg_type type = svc_change_agg_type(&c);
+		const svc_rules *rules = svc_rules_for(type);
+		if (!rules)
+			continue;
+		if (rules->state_size == 0) {
+			/* Writes to other databases leave this cursor valid. */
+			out = refold_ledger(t, rules, &c);
+			continue;
+		}
+		if (naggs == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			struct held_agg *nv = realloc(aggs, ncap * sizeof *nv);
+			if (!nv) {
+				out = svc_errf(SVC_ENOMEM, "out of memory");
+				break;
+			}
+			aggs = nv;
+			cap = ncap;
+		}
+		snprintf(aggs[naggs].agg, sizeof aggs[naggs].agg, "%s", c.aggregate);
+		aggs[naggs++].type = type;
+	}
+	mdb_cursor_close(cur);
+	if (!out && rc && rc != MDB_NOTFOUND)
+		out = txn_mdb_fail(t, rc, "changes");
+	if (naggs)
+		qsort(aggs, naggs, sizeof *aggs, held_agg_cmp);
+	for (size_t i = 0; i < naggs && !out; i++) {
+		if (i && held_agg_cmp(&aggs[i], &aggs[i - 1]) == 0)
+			continue;
+		out = refold_agg(t, aggs[i].type, svc_rules_for(aggs[i].type), aggs[i].agg);
+	}
+	free(aggs);
+	return out ? out : t->err;
+}
+
+/*
+ * Fold c; when it is a directory change that moves the point from which a
+ * node's changes are held (its revocation, a release, a re-issued
+ * certificate), fold that node's affected changes again too.
+ */
+static int fold_and_hold(svc_txn *t, const svc_change *c, bool local, char *reason, size_t rlen)
+{
+	if (svc_change_agg_type(c) != SVC_AGG_NODE)
+		return fold(t, c, local, reason, rlen);
+	svc_node before, after;
+	bool had, has;
+	int rc = state_load(t, SVC_AGG_NODE, c->aggregate, &before, &had);
+	if (!rc)
+		rc = fold(t, c, local, reason, rlen);
+	if (!rc)
+		rc = state_load(t, SVC_AGG_NODE, c->aggregate, &after, &has);
+	if (rc)
+		return rc;
+	/* What is held is (cutoff, held_through], or everything above the
+	 * cutoff while revoked: when that changes, fold again from the lower
+	 * of the two cut-offs. */
+	uint64_t h0 = had && (before.revoked || before.held_through > before.cutoff_seq)
+			  ? before.cutoff_seq
+			  : UINT64_MAX;
+	uint64_t h1 = has && (after.revoked || after.held_through > after.cutoff_seq)
+			  ? after.cutoff_seq
+			  : UINT64_MAX;
+	uint64_t low = h0 < h1 ? h0 : h1;
+	bool same = h0 == h1 && (!had || !has ||
+				 (before.revoked == after.revoked &&
+				  before.held_through == after.held_through));
+	if (same || low == UINT64_MAX)
+		return 0;
+	return hold_refold(t, has ? after.node : before.node, low + 1);
 }
 
 /*
@@ -1666,7 +1890,7 @@ int svc_local_append(svc_txn *t, svc_change *c)
 	/* Fold first: a rejected local write must leave nothing behind. The
 	 * fold's puts and the log's puts share the transaction, so the order
 	 * does not matter for atomicity. */
-	rc = fold(t, c, true, reason, sizeof reason);
+	rc = fold_and_hold(t, c, true, reason, sizeof reason);
 	if (rc)
 		return rc;
 	rc = log_put(t, c, buf, len, hash);
@@ -1989,10 +2213,6 @@ int svc_store_apply_hashed(svc_txn *t, const uint8_t *bytes, size_t len, const s
 					c->origin, (unsigned long long)c->seq,
 					svc_role_name(c->origin_role), c->origin_region,
 					svc_role_name(n.role), n.region);
-		if (n.revoked && c->hlc > n.revoked_hlc)
-			return svc_errf(SVC_EDENIED, "change %s/%llu: node %s is revoked (%s)",
-					c->origin, (unsigned long long)c->seq, c->origin,
-					n.revoke_reason);
 		/* A certificate past its validity is treated as a revocation
 		 * at not_after: what the node stamped later is refused. HQ's
 		 * own is exempt: its key is the root this node pinned. */
@@ -2058,7 +2278,7 @@ int svc_store_apply_hashed(svc_txn *t, const uint8_t *bytes, size_t len, const s
 	else
 		head_set(t, c->origin, head, head_hash, contig);
 	svc_hlc_observe(t, c->hlc);
-	rc = fold(t, c, false, reason, sizeof reason);
+	rc = fold_and_hold(t, c, false, reason, sizeof reason);
 	return rc ? rc : t->err;
 }
 
@@ -2578,6 +2798,44 @@ int svc_quarantine_each(svc_txn *t, svc_quarantine_cb cb, void *arg)
 	mdb_cursor_close(cur);
 	if (!out && rc && rc != MDB_NOTFOUND)
 		return txn_mdb_fail(t, rc, "quarantine");
+	return out;
+}
+
+int svc_held_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg)
+{
+	static const char prefix[] = SVC_HELD_PREFIX;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, out = 0;
+
+	if (t->err)
+		return t->err;
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_REJECTS], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, "rejects");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (v.mv_size < sizeof prefix - 1 || memcmp(v.mv_data, prefix, sizeof prefix - 1))
+			continue;
+		char o[SVC_ID_LEN];
+		uint64_t seq;
+		if (parse_origin_seq(k.mv_data, k.mv_size, o, &seq)) {
+			out = svc_txn_fail(t, svc_errf(SVC_ESTORE, "store %s: bad rejects key",
+						       t->s->dir));
+			break;
+		}
+		if (origin && strcmp(o, origin) != 0)
+			continue;
+		svc_logged_change lc;
+		out = logged_load(t, o, seq, &lc, NULL, NULL);
+		if (!out)
+			out = cb(&lc, arg);
+		if (out)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (!out && rc && rc != MDB_NOTFOUND)
+		return txn_mdb_fail(t, rc, "rejects");
 	return out;
 }
 

@@ -342,4 +342,11 @@ typedef int (*svc_replay_cb)(svc_txn *t, uint64_t id, const svc_change *c, void 
 int svc_replay_each(svc_txn *t, svc_replay_cb cb, void *arg);
 int svc_replay_del(svc_txn *t, uint64_t id);
 
+/* Changes held out of the fold by their origin's revocation cut-off (stored,
+ * chained and signed like any other, recorded as rejected with a reason
+ * starting SVC_HELD_PREFIX), in (origin, seq) order; origin NULL for every
+ * origin. A release (SVC_CK_QUARANTINE_RELEASE) folds them again. */
+#define SVC_HELD_PREFIX "held by the revocation of "
+int svc_held_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg);
+
 #endif

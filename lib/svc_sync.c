@@ -1007,7 +1007,8 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 	rc = own_returned(t, a, &c);
 	if (rc)
 		return rc;
-	if (c.kind == SVC_CK_NODE_CERT || c.kind == SVC_CK_NODE_REVOKE)
+	if (c.kind == SVC_CK_NODE_CERT || c.kind == SVC_CK_NODE_REVOKE ||
+	    c.kind == SVC_CK_QUARANTINE_RELEASE)
 		a->res->directory_changed = true;
 	if (ci >= 0 && !a->cc[ci].stored) {
 		const svc_blob *cb = &a->b->commits[ci];

@@ -144,6 +144,7 @@ typedef struct {
 	uint32_t gen;
 	bool open;
 	bool delivered; /* a message of this generation was read */
+	bool kicked;    /* this node shut it down (svc_transport_kick_node) */
 } fd_slot;
 
 /* One self-test client. */
@@ -189,6 +190,7 @@ struct svc_transport {
 	struct {
 		int fd;
 		uint32_t gen;
+		bool kicked;
 	} silent[HS_FAIL_MAX];
 	size_t nsilent;
 	char admitted[HS_FAIL_MAX][SVC_ID_LEN];
@@ -530,6 +532,7 @@ static void rmon_drain(svc_transport *t)
 			s->gen++;
 			s->open = true;
 			s->delivered = false;
+			s->kicked = false;
 			break;
 		case ZMQ_EVENT_DISCONNECTED:
 			s = fd_slot_at(t, val, false);
@@ -538,6 +541,7 @@ static void rmon_drain(svc_transport *t)
 				mark_gone(t, (int)val, s->gen);
 				if (!s->delivered && !t->probes && t->nsilent < HS_FAIL_MAX) {
 					t->silent[t->nsilent].fd = (int)val;
+					t->silent[t->nsilent].kicked = s->kicked;
 					t->silent[t->nsilent++].gen = s->gen;
 				}
 			}
@@ -603,7 +607,8 @@ static void flush_silent(svc_transport *t)
 			continue;
 		snprintf(node, sizeof node, "%s", t->admitted[0]);
 		admitted_pop(t, 0);
-		if (!node[0])
+		/* One this node shut down itself was reported when it did. */
+		if (!node[0] || t->silent[i].kicked)
 			continue;
 		/* libzmq does not say why: a hang-up and a reset are the
 		 * usual reasons, an over-size first message the rare one. */
@@ -1302,6 +1307,11 @@ static bool fd_is_ours(const svc_transport *t, int fd)
 	socklen_t tlen = sizeof type;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM)
 		return false;
+	/* The listening socket has our port too; never shut that one. */
+	int listening = 0;
+	tlen = sizeof listening;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &tlen) != 0 || listening)
+		return false;
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
 		return false;
 	int port;
@@ -1329,6 +1339,34 @@ int svc_transport_kick(svc_transport *t, const uint8_t *rid, size_t rid_len)
 	if (s && s->open && s->gen == p->gen && fd_is_ours(t, p->fd))
 		shutdown(p->fd, SHUT_RDWR);
 	return 0;
+}
+
+size_t svc_transport_kick_node(svc_transport *t, const char *node)
+{
+	assert(t && node);
+	size_t n = 0;
+	rmon_drain(t);
+	for (size_t i = 0; i < t->npeers; i++) {
+		peer *p = &t->peers[i];
+		if (strcmp(p->node, node) != 0 || p->kicked)
+			continue;
+		p->kicked = true;
+		if (p->gone || p->fd < 0)
+			continue;
+		fd_slot *s = fd_slot_at(t, (uint32_t)p->fd, false);
+		if (s && s->open && s->gen == p->gen && fd_is_ours(t, p->fd) &&
+		    shutdown(p->fd, SHUT_RDWR) == 0)
+			n++;
+	}
+	for (size_t fd = 0; fd < t->nfds; fd++) {
+		fd_slot *s = &t->fds[fd];
+		if (s->open && !s->delivered && !s->kicked && fd_is_ours(t, (int)fd) &&
+		    shutdown((int)fd, SHUT_RDWR) == 0) {
+			s->kicked = true;
+			n++;
+		}
+	}
+	return n;
 }
 
 /* ------------------------------------------------------------ poll */

@@ -130,6 +130,16 @@ int svc_transport_send_up(svc_transport *t, const void *data, size_t len);
  * already gone. */
 int svc_transport_kick(svc_transport *t, const uint8_t *rid, size_t rid_len);
 
+/* Drop every connection authenticated as `node` (its certificate was
+ * revoked, expired or superseded): each rid down_msg reported for it, as
+ * svc_transport_kick does, and every accepted connection that has not
+ * delivered a message yet. ZeroMQ does not say whose key such a silent
+ * connection used, so all of them go: a node that was merely slow to speak
+ * reconnects through ZAP, while one of the revoked key could otherwise stay
+ * connected and be served the moment it speaks. Returns how many
+ * connections were shut down. */
+size_t svc_transport_kick_node(svc_transport *t, const char *node);
+
 /* Watch an extra readable fd (wake socket, signalfd); at most 8. */
 int svc_transport_watch_fd(svc_transport *t, int fd);
 

@@ -72,6 +72,7 @@ static const char *const change_kind_names[] = {
     [SVC_CK_CLAIM_DECIDE] = "claim.decide",
     [SVC_CK_NODE_CERT] = "node.cert",
     [SVC_CK_NODE_REVOKE] = "node.revoke",
+    [SVC_CK_QUARANTINE_RELEASE] = "quarantine.release",
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

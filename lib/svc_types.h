@@ -103,6 +103,7 @@ typedef enum {
 	SVC_CK_CLAIM_DECIDE,
 	SVC_CK_NODE_CERT,
 	SVC_CK_NODE_REVOKE,
+	SVC_CK_QUARANTINE_RELEASE,
 	SVC_CK_MAX_
 } svc_change_kind;
 
@@ -205,13 +206,24 @@ typedef struct {
 	uint8_t body[SVC_CERT_BODY_MAX];
 	size_t body_len;
 	uint8_t signature[SVC_SIG_LEN];
+	/* Superseding a revoked certificate: the last seq the old key's commits
+	 * covered at HQ (0 otherwise). Not signed: the change's commit is. */
+	uint64_t held_through;
 } svc_node_cert;
 
 typedef struct {
 	char node[SVC_ID_LEN];
 	char reason[SVC_REASON_LEN];
 	uint64_t serial;
+	uint64_t cutoff_seq; /* the node's last seq HQ held: later ones are held */
 } svc_node_revoke;
+
+/* HQ releases a revoked origin's held changes through a seq. */
+typedef struct {
+	char origin[SVC_ID_LEN];
+	uint64_t through_seq;
+	char reason[SVC_REASON_LEN];
+} svc_quarantine_release;
 
 /* ------------------------------------------------------------ the change */
 
@@ -236,6 +248,7 @@ typedef struct {
 		svc_claim_decide claim_decide;
 		svc_node_cert node_cert;
 		svc_node_revoke node_revoke;
+		svc_quarantine_release quarantine_release;
 	} u;
 } svc_change;
 
@@ -343,6 +356,12 @@ typedef struct {
 	bool revoked;
 	char revoke_reason[SVC_REASON_LEN];
 	uint64_t revoked_hlc;
+	/* With revoked: the last seq of the node that is folded; later ones
+	 * are held (rejected with a "held" reason) until released. */
+	uint64_t cutoff_seq;
+	/* Not revoked (a superseding certificate): seqs cutoff_seq+1 through
+	 * held_through, the old key's work, stay held. */
+	uint64_t held_through;
 	svc_fold_pos last;
 } svc_node;
 

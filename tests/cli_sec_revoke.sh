@@ -9,16 +9,20 @@
 #    session of shop-a", the measured delay is printed) and its status no
 #    longer lists shop-a; shop-a's daemon, restarted, is refused by ZAP
 #    ("zap: refused CURVE client key <shop-a's key>"); tickets shop-a writes
-#    afterwards never reach HQ, whether over the link or carried by hand
-#    (`export` at shop-a, `import --kind changes` at region-e: refused, or
-#    nothing of them applied); shop-a's earlier claim is still approved and
-#    paid at HQ, and the decision reaches region-e; shop-b keeps
-#    replicating.
+#    afterwards never reach HQ, whether over the link (asserted once
+#    shop-a's daemon has tried again and been refused, and a later ticket
+#    of shop-b has reached HQ) or carried by hand (`export` at shop-a,
+#    `import --kind changes` at region-e: refused with exit 1 naming the
+#    revocation's cut-off, region-e's log unchanged); shop-a's earlier claim
+#    is still approved and paid at HQ, and the decision reaches region-e;
+#    shop-b keeps replicating.
 #  - a certificate that expires while its shop is connected (enrolled by
 #    HQ with its clock set back, so the one-day certificate has seconds
 #    left; needs libfaketime): region-e closes the session within 1 s of
-#    not_after, a restarted daemon is refused by ZAP, and what the shop
-#    writes afterwards never reaches HQ.
+#    not_after, HQ revokes the certificate (a cut-off by seq, like a
+#    withdrawal) and region-e learns of it, a restarted daemon is refused
+#    by ZAP, and what the shop writes afterwards never reaches HQ (over
+#    the link, or imported: exit 1 naming the expiry).
 #
 # Needs: SVC_BIN, SVC_TEST_TMP, python3; libfaketime for the second part
 # (skipped with "SKIP: faketime not installed" without it).
@@ -31,6 +35,14 @@ net_setup cli_sec_revoke
 NET_LOG_ALLOW='revoked|expired|zap: refused|closing the session'
 
 has_ticket() { svq "$1" ticket show "$2" --json >/dev/null; }
+# shop_b_marker TEXT: a ticket of shop-b, once HQ holds it: what was queued
+# before it at region-e has been dealt with.
+shop_b_marker() {
+	local id
+	id=$(sv shop-b ticket new --kind install --customer "$1" --phone 13900000009 \
+		--product WH-1 --fault "marker")
+	wait_until 10 has_ticket hq "$id"
+}
 claim_status() { json_val "$1" 'j["status"]' claim show "$2"; }
 tickets() { jget "$1" 'len(j)' ticket list; }
 
@@ -87,12 +99,18 @@ fi
 section "what shop-a writes after the withdrawal never reaches HQ"
 hq_before=$(tickets hq)
 q_before=$(jget region-e 'len(j)' quarantine list)
+mark=$(log_mark region-e)
 LATE=()
 for i in 1 2 3; do
 	LATE+=("$(sv shop-a ticket new --kind repair --customer "After Withdrawal $i" \
 		--phone 1380000001$i --product AC-1 --fault "late")")
 done
-sleep 3
+# Positive events first: shop-a's daemon, holding the three, tried its
+# link again and was refused, and a later ticket of shop-b got through.
+log_wait region-e "$mark" 10 "refused CURVE client key $KEY_A" >/dev/null ||
+	fail "shop-a's daemon did not try its link again within 10 s"
+shop_b_marker "Marker After Late Writes"
+hq_before=$((hq_before + 1))
 hq_after=$(tickets hq)
 sec_attack revocation "$([ "$hq_after" = "$hq_before" ] && echo 0 || echo 1)" \
 	"shop-a's 3 tickets after the revocation over its link: HQ holds $hq_after tickets, had $hq_before"
@@ -101,9 +119,14 @@ for id in "${LATE[@]}"; do
 done
 # Carried by hand: the offline exchange has no ZAP to stop it.
 sv shop-a export --for region-e --out "$T/late.chg" >/dev/null
+lsn_before=$(lsn region-e)
 rc=0
 timeout 60 "$S" --dir "$T/region-e" import --kind changes "$T/late.chg" >"$T/imp.out" 2>"$T/imp.err" || rc=$?
 echo "   import of shop-a's export at region-e: exit $rc: $(cat "$T/imp.err" "$T/imp.out" | head -2)"
+assert_eq "$rc" 1 "import of shop-a's post-revocation export at region-e: exit status"
+assert_grep "$T/imp.err" "signer shop-a is revoked (shop closed)" \
+	"import of shop-a's post-revocation export at region-e"
+assert_eq "$(lsn region-e)" "$lsn_before" "region-e's last lsn across the refused import"
 through=0
 for id in "${LATE[@]}"; do
 	has_ticket region-e "$id" && through=1
@@ -111,7 +134,8 @@ done
 sec_attack revocation "$through" "shop-a's post-revocation tickets imported at region-e from an export file"
 q_after=$(jget region-e 'len(j)' quarantine list)
 echo "   region-e's quarantine: $q_before before, $q_after after"
-sleep 1
+shop_b_marker "Marker After Import"
+hq_before=$((hq_before + 1))
 assert_eq "$(tickets hq)" "$hq_before" "tickets at HQ after shop-a's late writes"
 
 section "shop-a's earlier claim is still settled"
@@ -147,6 +171,7 @@ if need_faketime; then
 	link_up() { [[ "$(link_line region-e "$1")" == *" up "* ]]; }
 	wait_until 3 link_up shop-x
 	mark=$(log_mark region-e)
+	hq_mark=$(log_mark hq)
 	# wait for not_after, then give the region 1 s (polling up to 3 s)
 	while [ "$(date +%s%3N)" -le "$not_after" ]; do sleep 0.05; done
 	if log_wait region-e "$mark" 3 "closing the session of shop-x" >/dev/null; then
@@ -157,6 +182,14 @@ if need_faketime; then
 	else
 		sec_attack expiry 1 "shop-x's session still open 3 s after its certificate expired"
 	fi
+	# HQ turns the expiry into a revocation with a cut-off by seq.
+	if log_wait hq "$hq_mark" 5 "revoked shop-x: its certificate expired (cut-off seq" >/dev/null; then
+		log_since hq "$hq_mark" | grep -m1 "revoked shop-x" | sed 's/^/   /'
+		ok
+	else
+		bad "HQ did not revoke shop-x within 5 s of its certificate's expiry"
+	fi
+	wait_json 10 region-e '[n["revoked"] for n in j if n["node"]=="shop-x"]' "[True]" node list
 	hq_before=$(tickets hq)
 	TX2=$(sv shop-x ticket new --kind repair --customer "Expired Certificate" --phone 13900000004 \
 		--product AC-1 --fault "too late")
@@ -168,12 +201,20 @@ if need_faketime; then
 	else
 		sec_attack expiry 1 "restarted shop-x's handshake: no ZAP refusal at region-e"
 	fi
-	sleep 2
+	shop_b_marker "Marker After Expiry"
 	through=0
 	has_ticket hq "$TX2" && through=1
 	sec_attack expiry "$through" "shop-x's ticket written after expiry reaches HQ"
 	sv shop-x export --for region-e --out "$T/x.chg" >/dev/null
-	timeout 60 "$S" --dir "$T/region-e" import --kind changes "$T/x.chg" >/dev/null 2>&1 || true
+	lsn_before=$(lsn region-e)
+	rc=0
+	timeout 60 "$S" --dir "$T/region-e" import --kind changes "$T/x.chg" >"$T/ximp.out" \
+		2>"$T/ximp.err" || rc=$?
+	echo "   import of shop-x's export at region-e: exit $rc: $(head -1 "$T/ximp.err")"
+	assert_eq "$rc" 1 "import of shop-x's post-expiry export at region-e: exit status"
+	assert_grep "$T/ximp.err" "signer shop-x is revoked (certificate expired" \
+		"import of shop-x's post-expiry export at region-e"
+	assert_eq "$(lsn region-e)" "$lsn_before" "region-e's last lsn across the refused import"
 	through=0
 	has_ticket region-e "$TX2" && through=1
 	sec_attack expiry "$through" "shop-x's post-expiry ticket imported at region-e from an export file"

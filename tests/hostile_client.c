@@ -31,6 +31,13 @@
  * --dir NODE-DIR makes the HELLO the node's own: its store id and its log
  * head (read from the store, which no daemon may hold then); --head LSN
  * announces that head instead (a lie, when it is beyond the real one).
+ *   hold       a session kept open: with --hello-first a HELLO and then a
+ *              PING each second, as a live node would; without it nothing
+ *              at all (a connection that never speaks). It prints, as they
+ *              happen, "session: up", "change: ORIGIN/SEQ KIND AGGREGATE"
+ *              for each change a BATCH brings, and "closed: by the server
+ *              after N ms" when the server ends the connection (then it
+ *              stops). It does not reconnect.
  *
  * --hello-first sends a valid HELLO (and waits 200 ms) before garbage,
  * truncated, oversize, frames3 and flood, so the listener knows the peer.
@@ -191,6 +198,7 @@ static svc_blob *read_export(const char *path, size_t *n, uint8_t **file)
 struct tally {
 	unsigned msgs, hello, batch, ack, ping, error, other;
 	size_t bytes_sent, sent;
+	bool show_changes;
 };
 
 static bool print_heads;
@@ -220,6 +228,15 @@ static void drain(void *sock, struct tally *t)
 				break;
 			case SVC_MSG_BATCH:
 				t->batch++;
+				for (size_t i = 0; t->show_changes && i < d.u.batch.nchanges; i++) {
+					svc_change c;
+					if (svc_change_decode(d.u.batch.changes[i].data,
+					                      d.u.batch.changes[i].len, &c) == 0)
+						printf("change: %s/%llu %s %s\n", c.origin,
+						       (unsigned long long)c.seq,
+						       svc_change_kind_name(c.kind), c.aggregate);
+				}
+				fflush(stdout);
 				break;
 			case SVC_MSG_ACK:
 				t->ack++;
@@ -241,6 +258,8 @@ static void drain(void *sock, struct tally *t)
 		zmq_msg_close(&m);
 	}
 }
+
+static bool disconnected; /* the monitor reported DISCONNECTED */
 
 /* Read monitor events; remember the first handshake verdict. */
 static void monitor_poll(void *mon, char *verdict, size_t cap)
@@ -265,6 +284,8 @@ static void monitor_poll(void *mon, char *verdict, size_t cap)
 			zmq_msg_recv(&b, mon, 0);
 			zmq_msg_close(&b);
 		}
+		if (ev == ZMQ_EVENT_DISCONNECTED)
+			disconnected = true;
 		if (verdict[0])
 			continue;
 		if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
@@ -412,6 +433,11 @@ int main(int argc, char **argv)
 		usage("--mech: curve, null or plain");
 	}
 	(void)one;
+	if (!strcmp(mode, "hold")) {
+		/* A session that ends stays ended: the test asks who closed it. */
+		int never = -1;
+		zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &never, sizeof never);
+	}
 	zmq_socket_monitor(s, "inproc://hostile-mon", ZMQ_EVENT_ALL);
 	void *mon = zmq_socket(ctx, ZMQ_PAIR);
 	zmq_connect(mon, "inproc://hostile-mon");
@@ -436,6 +462,52 @@ int main(int argc, char **argv)
 		nanosleep(&ts, NULL);
 	}
 
+	if (!strcmp(mode, "hold")) {
+		t.show_changes = true;
+		if (strcmp(verdict, "succeeded") != 0) {
+			printf("handshake: %s\n", verdict[0] ? verdict : "none within the wait");
+			return 1;
+		}
+		printf("session: up\n");
+		fflush(stdout);
+		long long t0 = now_ms(), next_ping = 0;
+		disconnected = false;
+		while (now_ms() < t0 + wait_ms && !disconnected) {
+			if (hello_first && !t.sent)
+				send_one(s, hello, len, 0, &t);
+			if (hello_first && now_ms() >= next_ping) {
+				svc_msg p;
+				uint8_t *pb;
+				size_t pl;
+				memset(&p, 0, sizeof p);
+				p.type = SVC_MSG_PING;
+				p.u.ping.hlc = (uint64_t)time(NULL) * 1000 << 16;
+				if (svc_msg_encode(&p, &pb, &pl) == 0) {
+					send_one(s, pb, pl, 0, &t);
+					free(pb);
+				}
+				next_ping = now_ms() + 1000;
+			}
+			zmq_pollitem_t it[2] = {{s, 0, ZMQ_POLLIN, 0}, {mon, 0, ZMQ_POLLIN, 0}};
+			zmq_poll(it, 2, 50);
+			drain(s, &t);
+			monitor_poll(mon, verdict, sizeof verdict);
+		}
+		drain(s, &t);
+		if (disconnected)
+			printf("closed: by the server after %lld ms\n", now_ms() - t0);
+		else
+			printf("open: still connected after %ld ms\n", wait_ms);
+		printf("sent: %zu messages, %zu bytes\n", t.sent, t.bytes_sent);
+		printf("received: %u messages (hello %u, batch %u, ack %u, ping %u, error %u, "
+		       "other %u)\n",
+		       t.msgs, t.hello, t.batch, t.ack, t.ping, t.error, t.other);
+		free(hello);
+		zmq_close(mon);
+		zmq_close(s);
+		zmq_ctx_term(ctx);
+		return 0;
+	}
 	if (hello_first && strcmp(mode, "hello") && strcmp(mode, "batch") &&
 	    strcmp(mode, "bigbatch") && strcmp(mode, "position") && strcmp(mode, "heads")) {
 		send_one(s, hello, len, 0, &t);

@@ -80,6 +80,9 @@ static inline void fx_fix_agg(svc_change *c)
 	case SVC_CK_NODE_REVOKE:
 		svc_node_agg(c->aggregate, c->u.node_revoke.node);
 		break;
+	case SVC_CK_QUARANTINE_RELEASE:
+		svc_node_agg(c->aggregate, c->u.quarantine_release.origin);
+		break;
 	default:
 		break;
 	}
@@ -253,6 +256,16 @@ static inline void fx_revoke(svc_change *c, const char *node, uint64_t serial)
 	FX_COPY(c->u.node_revoke.node, node);
 	FX_COPY(c->u.node_revoke.reason, "shop withdrawn from the network (撤点)");
 	c->u.node_revoke.serial = serial;
+	fx_fix_agg(c);
+}
+
+static inline void fx_release(svc_change *c, const char *origin, uint64_t through)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_QUARANTINE_RELEASE;
+	FX_COPY(c->u.quarantine_release.origin, origin);
+	FX_COPY(c->u.quarantine_release.reason, "reviewed: honest work in transit");
+	c->u.quarantine_release.through_seq = through;
 	fx_fix_agg(c);
 }
 

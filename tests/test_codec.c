@@ -299,6 +299,7 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 	case SVC_CK_NODE_CERT: {
 		svc_node_cert *n = &c->u.node_cert;
 		n->body_len = max ? SVC_CERT_BODY_MAX : 180;
+		n->held_through = max ? UINT64_MAX : 0;
 		fill_bytes(n->body, n->body_len, 9);
 		fill_bytes(n->signature, SVC_SIG_LEN, 200);
 		break;
@@ -311,6 +312,17 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 		} else {
 			SET(c->u.node_revoke.node, "shop-gz-0042");
 			SET(c->u.node_revoke.reason, "撤点");
+		}
+		c->u.node_revoke.cutoff_seq = max ? UINT64_MAX : 41;
+		break;
+	case SVC_CK_QUARANTINE_RELEASE:
+		c->u.quarantine_release.through_seq = max ? UINT64_MAX : 43;
+		if (max) {
+			FILL(c->u.quarantine_release.origin, "n");
+			FILL(c->u.quarantine_release.reason, "复核");
+		} else {
+			SET(c->u.quarantine_release.origin, "shop-gz-0042");
+			SET(c->u.quarantine_release.reason, "reviewed: honest work in transit");
 		}
 		break;
 	case SVC_CK_NONE:
@@ -691,7 +703,7 @@ static void test_change_hostile(void)
 	CHECK_INT(svc_change_decode(NULL, 0, &d), SVC_EDECODE);
 	sub.n = 0;
 	wb_str(&sub, 1, "x");
-	wb_msg(&w, 27, &sub);
+	wb_msg(&w, 99, &sub);
 	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change: no body"));
 
@@ -1016,6 +1028,8 @@ static void make_node(svc_node *n, bool max)
 	n->serial = max ? UINT64_MAX : 3;
 	n->revoked = true;
 	n->revoked_hlc = max ? UINT64_MAX : 4;
+	n->cutoff_seq = max ? UINT64_MAX : 5;
+	n->held_through = max ? UINT64_MAX : 0;
 	n->last.hlc = max ? UINT64_MAX : 5;
 	n->last.seq = max ? UINT64_MAX : 6;
 }

@@ -383,6 +383,7 @@ static void test_agg_types(void)
 	    {SVC_CK_CATALOG_PUT, 0, SVC_AGG_CATALOG},
 	    {SVC_CK_NODE_CERT, 0, SVC_AGG_NODE},
 	    {SVC_CK_NODE_REVOKE, 0, SVC_AGG_NODE},
+	    {SVC_CK_QUARANTINE_RELEASE, 0, SVC_AGG_NODE},
 	    {SVC_CK_PART_MOVE, SVC_MV_RECEIVE, SVC_AGG_MOVE},
 	    {SVC_CK_PART_MOVE, SVC_MV_TRANSFER_OUT, SVC_AGG_TRANSFER},
 	    {SVC_CK_PART_MOVE, SVC_MV_TRANSFER_IN, SVC_AGG_TRANSFER},
@@ -891,6 +892,25 @@ static void test_validate_node(void)
 	c = base;
 	FX_COPY(c.u.node_revoke.node, "shop a");
 	INVALID(&c, "node: 'shop a' is not a node id");
+
+	fx_release(&base, "shop-a", 5);
+	VALID(&base);
+	c = base;
+	c.u.quarantine_release.through_seq = 0;
+	INVALID(&c, "through_seq: must be at least 1");
+	c = base;
+	c.u.quarantine_release.reason[0] = '\0';
+	INVALID(&c, "reason: must not be empty");
+	c = base;
+	FX_COPY(c.aggregate, "N:shop-b");
+	INVALID(&c, "expected 'N:shop-a'");
+	/* Only HQ releases. */
+	c = base;
+	c.origin_role = SVC_ROLE_REGION;
+	FX_COPY(c.origin, "region-n");
+	FX_COPY(c.origin_region, "region-n");
+	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "release held changes");
 }
 
 /* ------------------------------------------------------------ layer 2 */
@@ -1954,23 +1974,65 @@ static void test_node(void)
 	REJ(&f, c, "node shop-a: revocation is for serial 1, the current certificate is serial 2");
 	c = at(&FX_HQ, 9005);
 	fx_revoke(c, "shop-a", 2);
+	c->u.node_revoke.cutoff_seq = 17;
 	OK(&f, c);
 	CHECK(n->revoked);
+	CHECK_INT(n->cutoff_seq, 17);
 	CHECK_INT(n->revoked_hlc, FX_HLC(9005, 0));
 	CHECK_STR(n->revoke_reason, "shop withdrawn from the network (撤点)");
 	c = at(&FX_HQ, 9006);
 	fx_revoke(c, "shop-a", 0);
 	REJ(&f, c, "node shop-a: already revoked");
 	CHECK_INT(n->revoked_hlc, FX_HLC(9005, 0)); /* the cut-off does not move */
+	CHECK_INT(n->cutoff_seq, 17);
 
-	/* Re-admission is a new certificate. */
+	/* A release raises the cut-off, never lowers or repeats it. */
+	c = at(&FX_HQ, 9006);
+	fx_release(c, "shop-a", 17);
+	REJ(&f, c, "node shop-a: changes through seq 17 are folded already (cut-off seq 17)");
+	c = at(&FX_HQ, 9006);
+	fx_release(c, "shop-a", 20);
+	OK(&f, c);
+	CHECK_INT(n->cutoff_seq, 20);
+	CHECK(n->revoked);
+	c = at(&FX_HQ, 9006);
+	fx_release(c, "shop-a", 19);
+	REJ(&f, c, "node shop-a: changes through seq 19 are folded already (cut-off seq 20)");
+	CHECK_INT(n->cutoff_seq, 20);
+
+	/* Re-admission is a new certificate; it keeps holding what the old
+	 * key signed above the cut-off (through seq 25, as HQ knew it). */
 	c = at(&FX_HQ, 9007);
 	CHECK_INT(fx_cert(c, "shop-a", SVC_ROLE_SHOP, "region-s", 3), 0);
+	c->u.node_cert.held_through = 25;
 	OK(&f, c);
 	CHECK(!n->revoked);
 	CHECK_INT(n->revoked_hlc, 0);
+	CHECK_INT(n->cutoff_seq, 20);
+	CHECK_INT(n->held_through, 25);
 	CHECK_STR(n->revoke_reason, "");
 	CHECK_INT(n->last.hlc, FX_HLC(9007, 0));
+	/* A later certificate does not shorten that hold. */
+	c = at(&FX_HQ, 9007);
+	CHECK_INT(fx_cert(c, "shop-a", SVC_ROLE_SHOP, "region-s", 4), 0);
+	OK(&f, c);
+	CHECK_INT(n->cutoff_seq, 20);
+	CHECK_INT(n->held_through, 25);
+	c = at(&FX_HQ, 9008);
+	fx_release(c, "shop-a", 25);
+	OK(&f, c);
+	CHECK_INT(n->cutoff_seq, 25);
+	c = at(&FX_HQ, 9008);
+	fx_release(c, "shop-a", 30);
+	REJ(&f, c, "node shop-a: not revoked, so nothing of it is held");
+	/* A certificate for a node never revoked holds nothing. */
+	c = at(&FX_HQ, 9008);
+	CHECK_INT(fx_cert(c, "shop-c", SVC_ROLE_SHOP, "region-s", 1), 0);
+	c->u.node_cert.held_through = 40;
+	fold_state g = {0};
+	OK(&g, c);
+	CHECK_INT(g.st.n.held_through, 0);
+	CHECK_INT(g.st.n.cutoff_seq, 0);
 
 	/* A certificate folded into another node's entry is refused. */
 	c = at(&FX_HQ, 9008);

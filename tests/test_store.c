@@ -4,12 +4,14 @@
  * Opening and refusing (missing store, existing store, newer schema), the
  * hash chain of local changes, map growth under a small first reservation,
  * atomicity when a writer dies before commit, idempotent and forged
- * replays, and that folding late arrivals (re-fold) ends in the same bytes
- * as folding in order.
+ * replays, that folding late arrivals (re-fold) ends in the same bytes
+ * as folding in order, and that a revocation's cut-off holds the same
+ * changes out of the fold whether they arrive before or after it.
  */
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
+#include "svc_identity.h"
 #include "svc_rules.h"
 #include "svc_store.h"
 #include "testlib.h"
@@ -485,6 +487,212 @@ static void test_replay_and_refold(void)
 	free(base);
 }
 
+/* ------------------------------------------------------------ revocation cut-off */
+
+/* Apply every change of `from`'s log that `to` lacks, in `from`'s order. */
+static void pull(svc_store *to, svc_store *from)
+{
+	struct collected *col = calloc(1, sizeof *col);
+	svc_txn *t;
+	uint8_t h[SVC_HASH_LEN];
+	CHECK_INT(svc_txn_begin(from, false, &t), 0);
+	svc_log_each_from(t, 1, collect, col);
+	svc_txn_abort(&t);
+	CHECK_INT(svc_txn_begin(to, true, &t), 0);
+	for (size_t i = 0; i < col->n; i++) {
+		int rc = svc_store_apply(t, col->bytes[i], col->len[i], &col->c[i], false, h);
+		if (rc < 0)
+			fprintf(stderr, "  pull %s/%llu: %s\n", col->c[i].origin,
+			        (unsigned long long)col->c[i].seq, svc_errmsg());
+		CHECK(rc == 0 || rc == 1);
+	}
+	CHECK_INT(svc_txn_commit(&t), 0);
+	free(col);
+}
+
+/* Apply the changes of shop-a's log with seq in [from, to]. */
+static void pull_seqs(svc_store *dst, svc_store *shop, uint64_t from, uint64_t to)
+{
+	struct collected *col = calloc(1, sizeof *col);
+	svc_txn *t;
+	uint8_t h[SVC_HASH_LEN];
+	CHECK_INT(svc_txn_begin(shop, false, &t), 0);
+	svc_log_each_from(t, 1, collect, col);
+	svc_txn_abort(&t);
+	CHECK_INT(svc_txn_begin(dst, true, &t), 0);
+	for (size_t i = 0; i < col->n; i++)
+		if (strcmp(col->c[i].origin, "shop-a") == 0 && col->c[i].seq >= from &&
+		    col->c[i].seq <= to)
+			CHECK_INT(
+			    svc_store_apply(t, col->bytes[i], col->len[i], &col->c[i], false, h),
+			    0);
+	CHECK_INT(svc_txn_commit(&t), 0);
+	free(col);
+}
+
+static int held_seq(const svc_logged_change *lc, void *arg)
+{
+	uint64_t *mask = arg;
+	if (lc->c.seq < 64)
+		*mask |= 1ull << lc->c.seq;
+	return 0;
+}
+
+/* What a store folded of shop-a's work: T1's state, whether T2 exists, the
+ * stock at shop-a and which of shop-a's seqs are held. */
+struct cut_view {
+	uint8_t t1[SVC_STATE_MAX];
+	size_t t1_len;
+	bool t2;
+	int64_t on_hand;
+	uint64_t held;
+	uint64_t cutoff;
+};
+
+static void cut_view_of(svc_store *s, const char *t1, const char *t2, struct cut_view *v)
+{
+	svc_txn *t;
+	svc_ticket tk;
+	svc_stock st;
+	svc_node n;
+	memset(v, 0, sizeof *v);
+	CHECK_INT(svc_txn_begin(s, false, &t), 0);
+	CHECK_INT(svc_ticket_get(t, t1, &tk), 0);
+	CHECK_INT(svc_ticket_encode(&tk, v->t1, sizeof v->t1, &v->t1_len), 0);
+	v->t2 = svc_ticket_get(t, t2, &tk) == 0;
+	svc_errclear();
+	CHECK_INT(svc_stock_get(t, "shop-a", "P-1", &st), 0);
+	v->on_hand = st.on_hand;
+	CHECK_INT(svc_held_each(t, "shop-a", held_seq, &v->held), 0);
+	CHECK_INT(svc_node_get(t, "shop-a", &n), 0);
+	v->cutoff = n.revoked ? n.cutoff_seq : UINT64_MAX;
+	svc_txn_abort(&t);
+}
+
+static bool cut_view_eq(const struct cut_view *a, const struct cut_view *b)
+{
+	return a->t1_len == b->t1_len && memcmp(a->t1, b->t1, a->t1_len) == 0 && a->t2 == b->t2 &&
+	       a->on_hand == b->on_hand && a->held == b->held && a->cutoff == b->cutoff;
+}
+
+static svc_store *enrolled(const char *base, const char *id, uint32_t role, const char *region,
+                           const char *upstream, svc_store *hq, const svc_keypair *hq_kp)
+{
+	char dir[4200];
+	svc_store *s = NULL;
+	svc_keypair *kp = NULL;
+	uint8_t req[SVC_ENROLL_MAX], bundle[SVC_ENROLL_MAX];
+	size_t rlen, blen;
+	svc_approve_opts o = {upstream, "tcp://127.0.0.1:7700", 0};
+	snprintf(dir, sizeof dir, "%s/%s", base, id);
+	CHECK_INT(svc_identity_init(dir, id, role, region, &s), 0);
+	CHECK_INT(svc_identity_key(dir, &kp), 0);
+	CHECK_INT(svc_enroll_make_request(s, kp, req, sizeof req, &rlen), 0);
+	CHECK_INT(svc_enroll_approve(hq, hq_kp, req, rlen, &o, bundle, sizeof bundle, &blen, NULL),
+	          0);
+	CHECK_INT(svc_enroll_accept(s, bundle, blen, hq_kp->pk), 0);
+	svc_keypair_destroy(&kp);
+	return s;
+}
+
+/*
+ * shop-a writes four changes (T1 open and accepted, T2 open, a stock
+ * adjustment); HQ holds the first two when it revokes shop-a, so the
+ * cut-off is seq 2, and every later change is stamped before the
+ * revocation. HQ gets seqs 3 and 4 after the revocation; the region gets
+ * all four first and the revocation last (it must take 3 and 4 back out).
+ * Both end with the same state; a release at HQ lets them in on both.
+ */
+static void test_revocation_cutoff(void)
+{
+	char *base = svc_test_tmpdir("store-cutoff");
+	char dir[4200];
+	svc_store *hq = NULL;
+	svc_keypair *hq_kp = NULL;
+	snprintf(dir, sizeof dir, "%s/hq", base);
+	CHECK_INT(svc_identity_init(dir, "hq", SVC_ROLE_HQ, "", &hq), 0);
+	CHECK_INT(svc_identity_key(dir, &hq_kp), 0);
+	svc_store *re = enrolled(base, "region-e", SVC_ROLE_REGION, "region-e", "hq", hq, hq_kp);
+	svc_store *sa = enrolled(base, "shop-a", SVC_ROLE_SHOP, "region-e", "region-e", hq, hq_kp);
+	pull(re, hq);
+	pull(sa, hq);
+
+	svc_change c;
+	char t1[SVC_AGG_LEN], t2[SVC_AGG_LEN];
+	ticket_body_at(&c, 1, "shop-a");
+	local(sa, &c);
+	snprintf(t1, sizeof t1, "%s", c.aggregate);
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_TICKET_STATUS;
+	snprintf(c.aggregate, sizeof c.aggregate, "%s", t1);
+	c.u.ticket_status.status = SVC_TS_ACCEPTED;
+	local(sa, &c);
+	ticket_body_at(&c, 2, "shop-a");
+	local(sa, &c);
+	snprintf(t2, sizeof t2, "%s", c.aggregate);
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_PART_MOVE;
+	c.u.part_move.kind = SVC_MV_ADJUST;
+	snprintf(c.u.part_move.location, sizeof c.u.part_move.location, "shop-a");
+	snprintf(c.u.part_move.part_no, sizeof c.u.part_move.part_no, "P-1");
+	snprintf(c.u.part_move.reason, sizeof c.u.part_move.reason, "count");
+	c.u.part_move.qty = 5;
+	svc_move_agg(c.aggregate, "shop-a", "P-1");
+	local(sa, &c);
+
+	/* HQ holds seqs 1..2 when it revokes; the region holds all four. */
+	pull_seqs(hq, sa, 1, 2);
+	pull_seqs(re, sa, 1, 4);
+	struct cut_view before;
+	cut_view_of(re, t1, t2, &before);
+	CHECK(before.t2);
+	CHECK_INT(before.on_hand, 5);
+	CHECK_INT(svc_identity_revoke(hq, "shop-a", "withdrawn", NULL), 0);
+	pull_seqs(hq, sa, 3, 4); /* after the revocation, stamped before it */
+	pull(re, hq);            /* the revocation reaches the region last */
+
+	struct cut_view at_hq, at_re;
+	cut_view_of(hq, t1, t2, &at_hq);
+	cut_view_of(re, t1, t2, &at_re);
+	CHECK_INT(at_hq.cutoff, 2);
+	CHECK(!at_hq.t2);
+	CHECK_INT(at_hq.on_hand, 0);
+	CHECK_INT(at_hq.held, (1u << 3) | (1u << 4));
+	CHECK(cut_view_eq(&at_hq, &at_re));
+
+	/* Only HQ releases; a region's own attempt is refused by name. */
+	CHECK_INT(svc_identity_release(re, "shop-a", 4, "reviewed", NULL), SVC_EDENIED);
+	CHECK(strstr(svc_errmsg(), "only HQ") != NULL);
+	svc_errclear();
+	CHECK_INT(svc_identity_release(hq, "shop-a", 2, "reviewed", NULL), SVC_EINVAL);
+	svc_errclear();
+	uint64_t released = 0;
+	CHECK_INT(svc_identity_release(hq, "shop-a", 3, "reviewed: T2 was real", &released), 0);
+	CHECK_INT(released, 1);
+	cut_view_of(hq, t1, t2, &at_hq);
+	CHECK(at_hq.t2);
+	CHECK_INT(at_hq.on_hand, 0); /* seq 4 is still held */
+	CHECK_INT(at_hq.held, 1u << 4);
+	pull(re, hq);
+	cut_view_of(re, t1, t2, &at_re);
+	CHECK(cut_view_eq(&at_hq, &at_re));
+	CHECK_INT(svc_identity_release(hq, "shop-a", 4, "reviewed: the count too", &released), 0);
+	CHECK_INT(released, 1);
+	pull(re, hq);
+	cut_view_of(hq, t1, t2, &at_hq);
+	cut_view_of(re, t1, t2, &at_re);
+	CHECK_INT(at_hq.on_hand, 5);
+	CHECK_INT(at_hq.held, 0);
+	CHECK(cut_view_eq(&at_hq, &at_re));
+
+	svc_store_close(&sa);
+	svc_store_close(&re);
+	svc_store_close(&hq);
+	svc_keypair_destroy(&hq_kp);
+	svc_test_rmdir(base);
+	free(base);
+}
+
 int main(void)
 {
 	if (svc_crypto_init())
@@ -494,5 +702,6 @@ int main(void)
 	test_atomic_on_death();
 	test_local_refusal();
 	test_replay_and_refold();
+	test_revocation_cutoff();
 	return svc_test_done();
 }

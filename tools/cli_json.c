@@ -132,6 +132,10 @@ json_t *cli_json_node(const svc_node *n)
 	put(o, "not_after_ms", cli_json_ms(n->not_after));
 	put(o, "revoked", json_boolean(n->revoked));
 	put(o, "revoke_reason", str(n->revoke_reason));
+	bool holding = n->revoked || n->held_through > n->cutoff_seq;
+	put(o, "cutoff_seq", holding ? json_integer((json_int_t)n->cutoff_seq) : json_null());
+	put(o, "held_through", !n->revoked && holding ? json_integer((json_int_t)n->held_through)
+	                                              : json_null());
 	return o;
 }
 
@@ -256,7 +260,13 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 	}
 	case SVC_CK_NODE_REVOKE:
 		cli_oneline(text, sizeof text, c->u.node_revoke.reason, 60);
-		snprintf(out, cap, "revoke %s: %s", c->u.node_revoke.node, text);
+		snprintf(out, cap, "revoke %s after seq %" PRIu64 ": %s", c->u.node_revoke.node,
+		         c->u.node_revoke.cutoff_seq, text);
+		break;
+	case SVC_CK_QUARANTINE_RELEASE:
+		cli_oneline(text, sizeof text, c->u.quarantine_release.reason, 60);
+		snprintf(out, cap, "release %s through seq %" PRIu64 ": %s",
+		         c->u.quarantine_release.origin, c->u.quarantine_release.through_seq, text);
 		break;
 	default:
 		snprintf(out, cap, "%s", svc_change_kind_name(c->kind));

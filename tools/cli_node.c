@@ -415,10 +415,16 @@ static const char node_usage[] =
     "\n"
     "list: the network directory as this node holds it: every certified node,\n"
     "its role, region, upstream, certificate serial and validity, and revocation.\n"
-    "revoke (HQ only): withdraw a node (a shop leaving the network). Once the\n"
-    "revocation reaches a node, that node refuses new connections with the\n"
-    "key, closes a live session of it, and quarantines its changes made after\n"
-    "the revocation; its earlier signed claims stay valid for settlement.\n";
+    "revoke (HQ only): withdraw a node (a shop leaving the network). The\n"
+    "revocation records a cut-off: the last seq of the node HQ holds now. Once it\n"
+    "reaches a node, that node refuses new connections with the key, closes\n"
+    "every connection made with it, and holds the node's changes above the\n"
+    "cut-off out of its state (whatever clock they carry; see `quarantine list`),\n"
+    "including any it had applied already, until HQ releases them with\n"
+    "`quarantine release`. Changes up to the cut-off, its signed claims among\n"
+    "them, stay valid for settlement. A new certificate for a revoked node lifts\n"
+    "the revocation but keeps holding what its old key signed, until released.\n"
+    "HQ's daemon revokes an expired certificate the same way, within a tick.\n";
 
 static int node_id_cb(const svc_node *n, void *arg)
 {
@@ -437,15 +443,18 @@ static void node_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 		cli_list_obj(l, cli_json_node(&n));
 		return;
 	}
+	char status[40] = "active";
 	snprintf(serial, sizeof serial, "%" PRIu64, n.serial);
 	cli_time(until, n.not_after);
+	if (n.revoked)
+		snprintf(status, sizeof status, "revoked after seq %" PRIu64, n.cutoff_seq);
 	const char *cells[] = {n.node,
 			       svc_role_name(n.role),
 			       n.region[0] ? n.region : "-",
 			       n.upstream[0] ? n.upstream : "-",
 			       serial,
 			       until,
-			       n.revoked ? "revoked" : "active"};
+			       status};
 	cli_list_row(l, cells);
 }
 
@@ -491,8 +500,16 @@ static int node_revoke(const cli_ctx *ctx, int argc, char **argv)
 		svc_store_close(&s);
 		return cli_fail();
 	}
+	svc_node n;
+	svc_txn *t = NULL;
+	memset(&n, 0, sizeof n);
+	if (svc_txn_begin(s, false, &t) == 0) {
+		svc_node_get(t, a.pos[0], &n);
+		svc_txn_abort(&t);
+	}
 	cli_done_write(ctx, &s);
-	printf("revoked %s (certificate serial %" PRIu64 "): %s\n", a.pos[0], serial, reason);
+	printf("revoked %s (certificate serial %" PRIu64 ", cut-off seq %" PRIu64 "): %s\n",
+	       a.pos[0], serial, n.cutoff_seq, reason);
 	return CLI_OK;
 }
 

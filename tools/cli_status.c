@@ -19,6 +19,7 @@
 #include "svc_codec.h"
 #include "svc_err.h"
 #include "svc_log.h"
+#include "svc_identity.h"
 #include "svc_store.h"
 #include "svc_sync.h"
 
@@ -129,10 +130,11 @@ static const char status_usage[] =
     "\n"
     "This node, its store and, when svcsyncd runs, its links: the upstream\n"
     "(connected or not, last contact, log entries it has not acknowledged yet)\n"
-    "and each downstream peer (last seen, its backlog), the quarantine count,\n"
-    "clocks found far ahead (this node's, or a peer's at its last contact), and\n"
-    "\"disk FULL\" while the daemon cannot write for lack of space (it retries\n"
-    "with back-off and resumes by itself once space is freed).\n"
+    "and each downstream peer (last seen, its backlog), the quarantine count\n"
+    "(and the changes held by a revocation's cut-off), clocks found far ahead\n"
+    "(this node's, or a peer's at its last contact), and \"disk FULL\" while\n"
+    "the daemon cannot write for lack of space (it retries with back-off and\n"
+    "resumes by itself once space is freed).\n"
     "\n"
     "While the daemon runs it also counts, since it started: divergences (a\n"
     "peer asked to resume beyond this node's log; it was sent everything it\n"
@@ -192,6 +194,13 @@ static json_t *link_json(const daemon_status *st, const link_row *r, uint64_t ls
 	return o;
 }
 
+static int count_held(const svc_logged_change *lc, void *arg)
+{
+	(void)lc;
+	++*(uint64_t *)arg;
+	return 0;
+}
+
 static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 {
 	cli_args a;
@@ -199,7 +208,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	svc_txn *t = NULL;
 	svc_self self;
 	svc_store_stats stats;
-	uint64_t quarantined = 0, hlc = 0;
+	uint64_t quarantined = 0, held = 0, hlc = 0;
 	svc_restore_state rs;
 	daemon_status *st;
 	int rc = cli_parse(&a, "status", status_usage, "json", 0, argc, argv);
@@ -207,7 +216,8 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (svc_txn_begin(s, false, &t) || svc_self_get(t, &self) ||
 	    svc_store_stats_get(t, &stats) || svc_quarantine_count(t, &quarantined) ||
-	    svc_hlc_get(t, &hlc) || svc_restore_get(t, &rs)) {
+	    svc_held_each(t, NULL, count_held, &held) || svc_hlc_get(t, &hlc) ||
+	    svc_restore_get(t, &rs)) {
 		svc_txn_abort(&t);
 		svc_store_close(&s);
 		return cli_fail();
@@ -247,6 +257,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(store, "used_bytes", json_integer((json_int_t)stats.map_used));
 		json_object_set_new(o, "store", store);
 		json_object_set_new(o, "quarantined", json_integer((json_int_t)quarantined));
+		json_object_set_new(o, "held", json_integer((json_int_t)held));
 		json_t *ro = json_object();
 		json_object_set_new(ro, "writes_blocked", json_boolean(rs.blocked));
 		json_object_set_new(ro, "state",
@@ -307,8 +318,8 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	printf("store        %s: %" PRIu64 " changes, %" PRIu64 " tickets, %" PRIu64
 	       " claims, %" PRIu64 " rejected, log at %" PRIu64 "\n",
 	       ctx->dir, stats.changes, stats.tickets, stats.claims, stats.rejected, stats.lsn);
-	printf("quarantine   %" PRIu64 " change(s)%s\n", quarantined,
-	       quarantined ? " (svcsync quarantine list)" : "");
+	printf("quarantine   %" PRIu64 " change(s), %" PRIu64 " held by a revocation%s\n",
+	       quarantined, held, quarantined || held ? " (svcsync quarantine list)" : "");
 	if (rs.blocked && rs.target_known)
 		printf("restore      %s: writes blocked, fetching own changes back: %" PRIu64
 		       " of %" PRIu64 " here\n",
@@ -384,11 +395,22 @@ int cli_cmd_status(const cli_ctx *ctx, int argc, char **argv)
 
 static const char quarantine_usage[] =
     "usage: svcsync [--dir DIR] quarantine list [--json]\n"
+    "       svcsync [--dir DIR] quarantine release --origin NODE --through-seq S\n"
+    "                                          --reason TEXT\n"
     "\n"
-    "Changes this node refused on receipt (a signature or hash that does not\n"
-    "verify, a broken chain, an origin that may not make them, a relay outside\n"
-    "its subtree), oldest first, with the peer that sent them and the reason.\n"
-    "They are kept as received, for audit; the rest of their batch was applied.\n";
+    "list: changes this node refused on receipt (a signature or hash that does\n"
+    "not verify, a broken chain, an origin that may not make them, a relay\n"
+    "outside its subtree), oldest first, with the peer that sent them and the\n"
+    "reason. They are kept as received, for audit; the rest of their batch was\n"
+    "applied. Then the changes held by a revocation's cut-off (ID \"held\",\n"
+    "\"held\": true in JSON): a revoked node's changes above the last seq HQ\n"
+    "held when it revoked, kept with their commits but out of this node's state,\n"
+    "whatever clock they carry.\n"
+    "release (HQ only): after review, let the held changes of revoked node NODE\n"
+    "up to seq S back into the state (honest work that was in transit). The\n"
+    "release is itself a signed change that every node applies the same way;\n"
+    "each held change is folded again at its place and still has to pass every\n"
+    "rule there.\n";
 
 struct q_arg {
 	cli_list *l;
@@ -407,6 +429,7 @@ static int q_cb(const svc_quarantined *q, void *argp)
 	}
 	if (cli_list_json(a->l)) {
 		json_t *o = json_object();
+		json_object_set_new(o, "held", json_false());
 		json_object_set_new(o, "id", json_integer((json_int_t)q->id));
 		json_object_set_new(o, "at_ms", cli_json_ms(q->at_ms));
 		json_object_set_new(o, "peer", json_string(q->peer));
@@ -428,6 +451,37 @@ static int q_cb(const svc_quarantined *q, void *argp)
 	return 0;
 }
 
+/* A change held by its origin's revocation cut-off: stored, out of the
+ * fold. */
+static int held_cb(const svc_logged_change *lc, void *argp)
+{
+	struct q_arg *a = argp;
+	const svc_change *c = &lc->c;
+	char who[48], what[160], when[32], reason[96];
+	snprintf(who, sizeof who, "%s/%" PRIu64, c->origin, c->seq);
+	cli_change_summary(c, what, sizeof what);
+	if (cli_list_json(a->l)) {
+		json_t *o = json_object();
+		json_object_set_new(o, "held", json_true());
+		json_object_set_new(o, "id", json_null());
+		json_object_set_new(o, "at_ms", json_null());
+		json_object_set_new(o, "peer", json_null());
+		json_object_set_new(o, "reason", json_string(lc->reason));
+		json_object_set_new(o, "origin", json_string(c->origin));
+		json_object_set_new(o, "seq", json_integer((json_int_t)c->seq));
+		json_object_set_new(o, "kind", json_string(svc_change_kind_name(c->kind)));
+		json_object_set_new(o, "aggregate", json_string(c->aggregate));
+		json_object_set_new(o, "bytes", json_integer((json_int_t)lc->len));
+		cli_list_obj(a->l, o);
+		return 0;
+	}
+	cli_time(when, svc_hlc_ms(c->hlc));
+	cli_oneline(reason, sizeof reason, lc->reason, 60);
+	const char *cells[] = {"held", when, "-", who, what, reason};
+	cli_list_row(a->l, cells);
+	return 0;
+}
+
 static int quarantine_list(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"ID", "RECEIVED", "PEER", "CHANGE", "WHAT",
@@ -439,7 +493,8 @@ static int quarantine_list(const cli_ctx *ctx, int argc, char **argv)
 	if (rc || (rc = cli_open(ctx, false, &s)))
 		return rc;
 	struct q_arg qa = {cli_list_new(cli_flag(&a, "json"), 6, headers, "rlllll")};
-	if (svc_txn_begin(s, false, &t) || svc_quarantine_each(t, q_cb, &qa) < 0)
+	if (svc_txn_begin(s, false, &t) || svc_quarantine_each(t, q_cb, &qa) < 0 ||
+	    svc_held_each(t, NULL, held_cb, &qa) < 0)
 		rc = cli_fail();
 	svc_txn_abort(&t);
 	svc_store_close(&s);
@@ -447,9 +502,41 @@ static int quarantine_list(const cli_ctx *ctx, int argc, char **argv)
 	return rc ? rc : lrc;
 }
 
+static int quarantine_release(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	const char *origin, *reason;
+	int64_t through = 0;
+	bool given = false;
+	uint64_t released = 0;
+	int rc = cli_parse(&a, "quarantine release", quarantine_usage,
+			   "origin= through-seq= reason=", 0, argc, argv);
+	if (rc || (rc = cli_need(&a, "origin", &origin)) ||
+	    (rc = cli_int(&a, "through-seq", &through, &given)) ||
+	    (rc = cli_need(&a, "reason", &reason)))
+		return rc;
+	if (!given)
+		return cli_usage(&a, "--through-seq is required");
+	if (through < 1)
+		return cli_usage(&a, "--through-seq: must be at least 1");
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_identity_release(s, origin, (uint64_t)through, reason, &released)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("released %s through seq %" PRId64 ": %" PRIu64
+	       " held change(s) folded again here: %s\n",
+	       origin, through, released, reason);
+	return CLI_OK;
+}
+
 int cli_cmd_quarantine(const cli_ctx *ctx, int argc, char **argv)
 {
-	static const cli_sub subs[] = {{"list", quarantine_list}, {NULL, NULL}};
+	static const cli_sub subs[] = {
+	    {"list", quarantine_list}, {"release", quarantine_release}, {NULL, NULL}};
 	return cli_dispatch(ctx, "quarantine", quarantine_usage, subs, argc, argv);
 }
 

@@ -470,6 +470,8 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 	svc_txn_abort(&t);
 	c.u.node_cert = self.cert;
 	put_change("longest-node-cert", &c);
+	c.u.node_cert.held_through = UINT64_MAX;
+	put_change("longest-node-cert-held", &c);
 	put("enroll", self.cert.body, self.cert.body_len, "cert-hq");
 
 	memset(&c.u, 0, sizeof c.u);
@@ -477,7 +479,15 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 	FILL(c.u.node_revoke.node, "n");
 	FILL(c.u.node_revoke.reason, "撤");
 	c.u.node_revoke.serial = UINT64_MAX;
+	c.u.node_revoke.cutoff_seq = UINT64_MAX;
 	put_change("longest-node-revoke", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_QUARANTINE_RELEASE;
+	FILL(c.u.quarantine_release.origin, "n");
+	FILL(c.u.quarantine_release.reason, "复");
+	c.u.quarantine_release.through_seq = UINT64_MAX;
+	put_change("longest-quarantine-release", &c);
 
 	/* The shortest change: every default left out but the hash. */
 	memset(&c, 0, sizeof c);
@@ -631,6 +641,7 @@ static void states(void)
 	n.revoked = true;
 	FILL(n.revoke_reason, "撤");
 	n.revoked_hlc = UINT64_MAX;
+	n.cutoff_seq = UINT64_MAX;
 	MUST(svc_node_encode(&n, buf, sizeof buf, &len));
 	put("state", buf, len, "longest-node");
 
