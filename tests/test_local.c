@@ -684,10 +684,11 @@ static void test_offline(void)
 	svc_export_stats es;
 	svc_txn *t;
 
-	/* The target must be a node HQ links to, and the key HQ's own. */
+	/* The target must be a node the writer links to (HQ, the root every
+	 * node pinned, may write for any), and the key the writer's own. */
 	REFUSED(hq, svc_offline_export(hq, hq_kp, "shop-zz", for_w, NULL), SVC_ENOTFOUND,
 	        "shop-zz");
-	REFUSED(hq, svc_offline_export(hq, hq_kp, "shop-b", for_w, NULL), SVC_EDENIED,
+	REFUSED(re, svc_offline_export(re, re_kp, "shop-b", for_w, NULL), SVC_EDENIED,
 	        "takes files only from a node it links to (its upstream is region-west)");
 	REFUSED(hq, svc_offline_export(hq, sa_kp, "region-west", for_w, NULL), SVC_EKEY,
 	        "not node hq's key");
