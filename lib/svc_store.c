@@ -958,6 +958,26 @@ int svc_change_hash(svc_txn *t, const char *origin, uint64_t seq, uint8_t hash[S
 	return 0;
 }
 
+/* The last key of a database keyed by big-endian u64 (0 when empty). */
+static int last_u64_key(svc_txn *t, int db, const char *what, uint64_t *out)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
+	if (rc)
+		return txn_mdb_fail(t, rc, what);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND) {
+		*out = 0;
+		return 0;
+	}
+	if (rc)
+		return txn_mdb_fail(t, rc, what);
+	*out = k.mv_size == 8 ? be64_get(k.mv_data) : 0;
+	return 0;
+}
+
 int svc_log_last(svc_txn *t, uint64_t *lsn)
 {
 	if (t->lsn_loaded) {
@@ -966,21 +986,7 @@ int svc_log_last(svc_txn *t, uint64_t *lsn)
 	}
 	if (t->err)
 		return t->err;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ARRIVAL], &cur);
-	if (rc)
-		return txn_mdb_fail(t, rc, "arrival");
-	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND) {
-		*lsn = 0;
-		return 0;
-	}
-	if (rc)
-		return txn_mdb_fail(t, rc, "arrival");
-	*lsn = k.mv_size == 8 ? be64_get(k.mv_data) : 0;
-	return 0;
+	return last_u64_key(t, DB_ARRIVAL, "arrival", lsn);
 }
 
 /* ------------------------------------------------------------ aggregate state */
@@ -1973,21 +1979,10 @@ static int restore_diverged(svc_txn *t, uint64_t seq);
 /* The next free id of the replay table. */
 static int replay_next_id(svc_txn *t, uint64_t *id)
 {
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_REPLAY], &cur);
-	if (rc)
-		return txn_mdb_fail(t, rc, "replay");
-	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND) {
-		*id = 1;
-		return 0;
-	}
-	if (rc)
-		return txn_mdb_fail(t, rc, "replay");
-	*id = (k.mv_size == 8 ? be64_get(k.mv_data) : 0) + 1;
-	return 0;
+	int rc = last_u64_key(t, DB_REPLAY, "replay", id);
+	if (!rc)
+		++*id;
+	return rc;
 }
 
 /*
@@ -2727,23 +2722,16 @@ int svc_commit_latest(svc_txn *t, const char *origin, uint64_t *last, const uint
 int svc_quarantine_put(svc_txn *t, const char *peer, const char *reason, const uint8_t *bytes,
 		       size_t len)
 {
-	MDB_cursor *cur;
 	MDB_val key, v;
 	uint8_t k[8];
-	uint64_t id = 1;
+	uint64_t id;
 	size_t plen = strlen(peer), rlen = strlen(reason);
 	if (t->err)
 		return t->err;
-	int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_QUARANTINE], &cur);
+	int rc = last_u64_key(t, DB_QUARANTINE, "quarantine", &id);
 	if (rc)
-		return txn_mdb_fail(t, rc, "quarantine");
-	rc = mdb_cursor_get(cur, &key, &v, MDB_LAST);
-	mdb_cursor_close(cur);
-	if (rc == 0 && key.mv_size == 8)
-		id = be64_get(key.mv_data) + 1;
-	else if (rc && rc != MDB_NOTFOUND)
-		return txn_mdb_fail(t, rc, "quarantine");
-	be64_put(k, id);
+		return rc;
+	be64_put(k, ++id);
 	key.mv_size = 8;
 	key.mv_data = k;
 	v.mv_size = 8 + plen + 1 + rlen + 1 + len;
