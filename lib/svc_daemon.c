@@ -771,6 +771,22 @@ static void down_remove(svc_daemon *d, struct peer *p)
 
 /* ------------------------------------------------------------ messages */
 
+/* Have the peer send again from what this node really holds: upward our
+ * HELLO carries the checkpoint; downward the peer is told to say HELLO. */
+static void peer_resend(struct peer *p, uint64_t now)
+{
+	if (p->up) {
+		svc_link_handle(&p->link, SVC_EV_CONNECTED, NULL, now);
+		return;
+	}
+	svc_msg e;
+	memset(&e, 0, sizeof e);
+	e.type = SVC_MSG_ERROR;
+	e.u.error.code = 500;
+	snprintf(e.u.error.text, sizeof e.u.error.text, "could not apply: resend");
+	send_msg(p, &e);
+}
+
 static void on_message(struct peer *p, const uint8_t *data, size_t len)
 {
 	svc_msg m;
@@ -851,18 +867,7 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	}
 	if (rc) {
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "%s", svc_errmsg());
-		if (p->up) {
-			/* Resynchronise: our HELLO carries the checkpoint we
-			 * really hold. */
-			svc_link_handle(&p->link, SVC_EV_CONNECTED, NULL, now);
-		} else {
-			svc_msg e;
-			memset(&e, 0, sizeof e);
-			e.type = SVC_MSG_ERROR;
-			e.u.error.code = 500;
-			snprintf(e.u.error.text, sizeof e.u.error.text, "could not apply: resend");
-			send_msg(p, &e);
-		}
+		peer_resend(p, now);
 	}
 }
 
@@ -1308,31 +1313,19 @@ static void pump_all(svc_daemon *d)
 }
 
 /* Ask each peer whose batch was refused for lack of space to send it again. */
+static void resend_if_refused(struct peer *p, uint64_t now)
+{
+	if (p && p->resend) {
+		p->resend = false;
+		peer_resend(p, now);
+	}
+}
+
 static void ask_resend(svc_daemon *d, uint64_t now)
 {
-	struct peer *all[1 + 4096];
-	size_t n = 0;
-	if (d->upstream)
-		all[n++] = d->upstream;
-	for (size_t i = 0; i < d->ndowns && n < sizeof all / sizeof all[0]; i++)
-		all[n++] = d->downs[i];
-	for (size_t i = 0; i < n; i++) {
-		struct peer *p = all[i];
-		if (!p->resend)
-			continue;
-		p->resend = false;
-		if (p->up) {
-			/* Our HELLO carries the checkpoint we really hold. */
-			svc_link_handle(&p->link, SVC_EV_CONNECTED, NULL, now);
-		} else {
-			svc_msg e;
-			memset(&e, 0, sizeof e);
-			e.type = SVC_MSG_ERROR;
-			e.u.error.code = 500;
-			snprintf(e.u.error.text, sizeof e.u.error.text, "could not apply: resend");
-			send_msg(p, &e);
-		}
-	}
+	resend_if_refused(d->upstream, now);
+	for (size_t i = 0; i < d->ndowns; i++)
+		resend_if_refused(d->downs[i], now);
 }
 
 /* The next try after a write failed for lack of space: sign local changes
