@@ -125,7 +125,6 @@ struct svc_daemon {
 	size_t nzap_gone;
 
 	bool work;               /* local changes or relayed ones to ship */
-	uint64_t own_confirm;    /* own seq the upstream confirmed, not yet written */
 	bool restore_blocked;    /* restored: fetching own changes back from upstream */
 	uint64_t last_lsn;       /* arrival log position last seen */
 	uint64_t next_tick, next_status, next_watchdog, next_zap, watchdog_usec;
@@ -236,41 +235,27 @@ static int restore_fn(svc_txn *t, void *argp)
 	return rc ? rc : svc_restore_get(t, &a->r);
 }
 
-/*
- * Write down how far the upstream confirmed this node's own changes. Not at
- * every ACK: that would be one more durable commit per batch on the live
- * path. A confirmation that is lost (a crash before the next status tick)
- * costs nothing but a few own changes the upstream sends back and this node
- * recognises as its own, so it is kept in memory and written with the status
- * file each second, before every HELLO (which announces it) and at stop.
- */
-static void restore_flush(svc_daemon *d)
-{
-	struct restore_arg a;
-	if (!d->own_confirm)
-		return;
-	memset(&a, 0, sizeof a);
-	a.confirm = d->own_confirm;
-	d->own_confirm = 0;
-	if (svc_store_write(d->store, restore_fn, &a))
-		svc_log(SVC_LOG_ERROR, "store", "restore state: %s", svc_errmsg());
-}
-
 /* The upstream acknowledged a batch without quarantining anything: it holds
  * this node's own changes in it as they are here. */
 static void restore_acked(svc_daemon *d, struct peer *p, const svc_ack *ack)
 {
+	struct restore_arg a;
+	char tag[64];
 	size_t i;
 	for (i = 0; i < p->nsent_own; i++)
 		if (p->sent_own[i].id == ack->id)
 			break;
 	if (i == p->nsent_own)
 		return;
-	uint64_t own_last = p->sent_own[i].own_last;
+	memset(&a, 0, sizeof a);
+	a.confirm = p->sent_own[i].own_last;
 	memmove(&p->sent_own[0], &p->sent_own[i + 1], (p->nsent_own - i - 1) * sizeof p->sent_own[0]);
 	p->nsent_own -= i + 1;
-	if (!ack->quarantined && own_last > d->own_confirm)
-		d->own_confirm = own_last;
+	if (ack->quarantined)
+		return;
+	if (svc_store_write(d->store, restore_fn, &a))
+		svc_log(SVC_LOG_ERROR, peer_tag(p, tag, sizeof tag), "restore state: %s",
+			svc_errmsg());
 }
 
 /* Take a new store id (after a detected restore) into every link. */
@@ -369,8 +354,6 @@ static int op_send_hello(void *ctx, svc_link *l)
 
 	uint64_t head = 0;
 
-	if (p->up)
-		restore_flush(d); /* the HELLO announces what the upstream confirmed */
 	int rc = svc_txn_begin(d->store, false, &t);
 	if (rc)
 		return rc;
@@ -1803,7 +1786,6 @@ int svc_daemon_run(svc_daemon *d)
 		}
 		if (now >= d->next_status) {
 			d->next_status = now + STATUS_MS;
-			restore_flush(d);
 			write_status(d);
 		}
 		if (d->batches_since_release && now >= d->next_status - STATUS_MS / 2) {
@@ -1827,7 +1809,6 @@ int svc_daemon_run(svc_daemon *d)
 		svc_log_tick();
 	}
 	notify("STOPPING=1");
-	restore_flush(d);
 	write_status(d);
 	svc_log_flush(); /* lines held back would be lost untold */
 	svc_log(SVC_LOG_INFO, "daemon", "stopped");
