@@ -32,24 +32,15 @@ static uint8_t pubkey[SVC_PK_LEN];
 
 static svc_store *make_store(const char *dir)
 {
-	svc_store *s = NULL;
-	svc_txn *t = NULL;
 	svc_self self;
-	CHECK_INT(svc_store_open(dir, SVC_STORE_CREATE, &s), 0);
-	if (!s)
-		return NULL;
 	memset(&self, 0, sizeof self);
 	snprintf(self.node, sizeof self.node, NODE);
 	self.role = SVC_ROLE_SHOP;
 	snprintf(self.region, sizeof self.region, "region-1");
 	snprintf(self.upstream, sizeof self.upstream, "region-1");
 	self.enrolled = true;
-	svc_random(self.store_id, sizeof self.store_id);
 	memcpy(self.pubkey, pubkey, sizeof pubkey);
-	CHECK_INT(svc_txn_begin(s, true, &t), 0);
-	CHECK_INT(svc_self_put(t, &self), 0);
-	CHECK_INT(svc_txn_commit(&t), 0);
-	return s;
+	return svc_test_store(dir, &self);
 }
 
 static int append_fn(svc_txn *t, void *arg)

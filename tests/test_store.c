@@ -23,22 +23,12 @@
 
 static svc_store *make_store(const char *dir, const char *node, uint32_t role, const char *region)
 {
-	svc_store *s = NULL;
-	svc_txn *t = NULL;
 	svc_self self;
-	CHECK_INT(svc_store_open(dir, SVC_STORE_CREATE, &s), 0);
-	if (!s)
-		return NULL;
 	memset(&self, 0, sizeof self);
 	snprintf(self.node, sizeof self.node, "%s", node);
 	self.role = role;
 	snprintf(self.region, sizeof self.region, "%s", region);
-	svc_random(self.store_id, sizeof self.store_id);
-	svc_random(self.pubkey, sizeof self.pubkey);
-	CHECK_INT(svc_txn_begin(s, true, &t), 0);
-	CHECK_INT(svc_self_put(t, &self), 0);
-	CHECK_INT(svc_txn_commit(&t), 0);
-	return s;
+	return svc_test_store(dir, &self);
 }
 
 /* A ticket as `shop` opens it for a walk-in customer (shop NULL: as a

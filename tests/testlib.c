@@ -1,6 +1,8 @@
 /* testlib: see testlib.h. */
 #include "testlib.h"
 
+#include "svc_crypto.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <stdlib.h>
@@ -8,6 +10,32 @@
 #include <unistd.h>
 
 int svc_test_pass, svc_test_fail;
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+svc_store *svc_test_store(const char *dir, const svc_self *self)
+{
+	svc_store *s = NULL;
+	svc_txn *t = NULL;
+	svc_self me = *self;
+	CHECK_INT(svc_store_open(dir, SVC_STORE_CREATE, &s), 0);
+	if (!s)
+		return NULL;
+	if (all_zero(me.store_id, sizeof me.store_id))
+		svc_random(me.store_id, sizeof me.store_id);
+	if (all_zero(me.pubkey, sizeof me.pubkey))
+		svc_random(me.pubkey, sizeof me.pubkey);
+	CHECK_INT(svc_txn_begin(s, true, &t), 0);
+	CHECK_INT(svc_self_put(t, &me), 0);
+	CHECK_INT(svc_txn_commit(&t), 0);
+	return s;
+}
 
 char *svc_test_tmpdir(const char *tag)
 {

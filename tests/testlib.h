@@ -8,6 +8,8 @@
 #ifndef SVC_TESTLIB_H
 #define SVC_TESTLIB_H
 
+#include "svc_store.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +55,12 @@ extern int svc_test_pass, svc_test_fail;
 char *svc_test_tmpdir(const char *tag);
 /* rm -rf of a directory made by svc_test_tmpdir. */
 void svc_test_rmdir(const char *dir);
+/* A new store in `dir` whose identity is `self`, with a random store id and
+ * public key where `self` leaves them zero (a node that was never enrolled,
+ * for the store-level tests). NULL, with a failed CHECK, on error; caller
+ * closes. */
+svc_store *svc_test_store(const char *dir, const svc_self *self);
+
 /* Deterministic PRNG for permutation tests. */
 uint64_t svc_test_rand(uint64_t *state);
 
