@@ -127,8 +127,6 @@ for n in NODES:
 EOF
 
 section "raw byte scan of every store"
-# count_in NAME STRING: lines of NAME's LMDB file holding STRING.
-count_in() { grep -a -c -F -- "$2" "$T/$1/data.mdb" || true; }
 scan() { # NODE OWNER-SHOP WANT-PRESENT(yes|no)
 	local n=$1 s=$2 want=$3 str c
 	for str in "${MARK[${K[$s]}]}" "$(name "$s" 1)" "$(name "$s" 3)" "$(name "$s" 4)" \

@@ -28,8 +28,6 @@ net_setup cli_net_usb
 FE="${SVC_BIN}/../tests/forge_export"
 WEEK=20 # tickets
 
-log_mark() { wc -l <"$T/$1.log" 2>/dev/null || echo 0; }
-log_since() { tail -n +"$(($2 + 1))" "$T/$1.log" 2>/dev/null || true; }
 log_has() { log_since "$1" "$2" | grep -qF -- "$3"; }
 # link_applied NAME PEER: changes NAME's daemon applied from PEER's link.
 link_applied() {

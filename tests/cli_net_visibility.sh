@@ -34,8 +34,6 @@ start hq
 start region-v
 start shop-v1
 
-# count_in NAME STRING: lines of NAME's LMDB file holding STRING.
-count_in() { grep -a -c -F -- "$2" "$T/$1/data.mdb" || true; }
 has_ticket() { svq "$1" ticket show "$2" >/dev/null; }
 
 section "1. a rejected assignment: the shop never gets the ticket"

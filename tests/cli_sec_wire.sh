@@ -92,6 +92,7 @@ wire "flood of 1,000 garbage messages" "link shop-h: dropped a" "${KEY[@]}" --mo
 # Repeated lines are rate-limited: a few, then one summary with the count
 # at the end of each interval (10 s) that held lines back; a flood that
 # outlasts an interval gets a few lines and a summary per interval.
+# (grep exits 1 when no line matches: none is a count of 0, asserted below.)
 flood_lines() { log_since region-e "$mark" | grep "link shop-h: dropped a" || :; }
 flood_count() { # shown lines + the counts in the summaries
 	flood_lines | sed -n 's/.*(\([0-9]*\) more like this in the last [0-9]* s)$/\1/p' |

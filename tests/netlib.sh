@@ -553,5 +553,20 @@ net_quiesce() {
 	WAIT_WHY=net_settled wait_until "${1:-20}" net_settled
 }
 
+# ------------------------------------------------------------ logs and files
+#
+# These print what they find and never fail: a missing log is no lines, and
+# a string that is absent counts 0 (grep -c exits 1 then, hence `|| true`).
+# The callers assert on what they print.
+
+# log_mark NAME: the number of lines in NAME's log now.
+log_mark() { wc -l <"$T/$1.log" 2>/dev/null || echo 0; }
+
+# log_since NAME MARK: the log lines after line MARK.
+log_since() { tail -n +"$(($2 + 1))" "$T/$1.log" 2>/dev/null || true; }
+
+# count_in NAME STRING: lines of NAME's LMDB file holding STRING (raw scan).
+count_in() { grep -a -c -F -- "$2" "$T/$1/data.mdb" || true; }
+
 # The status-file line of NAME's link to PEER (empty if none).
 link_line() { grep "^link $2 " "$T/$1/status" 2>/dev/null || true; }

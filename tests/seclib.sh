@@ -13,7 +13,7 @@
 #   hc NAME ARGS...                    run hostile_client against NAME's
 #                                      listener (endpoint and server key
 #                                      filled in), bounded to 60 s
-#   log_mark NAME / log_since NAME MARK   lines of NAME's log after a mark
+#   (log_mark NAME / log_since NAME MARK come from netlib.sh)
 #   log_wait NAME MARK TIMEOUT_S TEXT  poll (20 ms) until a line after MARK
 #                                      holds TEXT; prints the delay in ms,
 #                                      returns 1 on timeout
@@ -80,11 +80,6 @@ hc() {
 	key=$(jget "$n" 'j["curve_pubkey"]' id)
 	timeout 60 "$HC" --endpoint "tcp://127.0.0.1:${NET_PORT[$n]}" --server-key "$key" "$@"
 }
-
-log_mark() { wc -l <"$T/$1.log" 2>/dev/null || echo 0; }
-
-# log_since NAME MARK: the log lines after line MARK.
-log_since() { tail -n +"$(($2 + 1))" "$T/$1.log" 2>/dev/null || true; }
 
 # log_wait NAME MARK TIMEOUT_S TEXT: wait for TEXT in NAME's log after MARK.
 log_wait() {
