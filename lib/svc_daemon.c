@@ -490,18 +490,21 @@ static int op_send_batch(void *ctx, svc_link *l, uint64_t id, uint64_t after, ui
 		return 0;
 	if (res.to_lsn > l->head_announced) {
 		/* The log grew since the HELLO: say so first, or the peer
-		 * must refuse a batch that goes beyond what it was told. */
+		 * must refuse a batch that goes beyond what it was told. The
+		 * whole log as last seen, not just this batch: a catch-up of
+		 * many batches then needs one PING, not one each. */
+		uint64_t head = res.to_lsn > d->last_lsn ? res.to_lsn : d->last_lsn;
 		svc_msg pm;
 		memset(&pm, 0, sizeof pm);
 		pm.type = SVC_MSG_PING;
 		pm.u.ping.hlc = hlc_now(d);
-		pm.u.ping.log_head = res.to_lsn;
+		pm.u.ping.log_head = head;
 		rc = send_msg(p, &pm);
 		if (rc) {
 			free(buf);
 			return rc == SVC_EBUSY ? 0 : rc;
 		}
-		l->head_announced = res.to_lsn;
+		l->head_announced = head;
 	}
 	if (p->up)
 		rc = svc_transport_send_up(d->tr, buf, len);
