@@ -26,7 +26,7 @@
 /* ------------------------------------------------------------ files */
 
 typedef struct {
-	char tmp[4200];
+	char tmp[SVC_PATH_MAX];
 	const char *path;
 	int fd;
 } out_file;
@@ -332,7 +332,7 @@ static const char id_usage[] =
 
 static void curve_z85(const uint8_t pk[SVC_PK_LEN], char out[41])
 {
-	uint8_t curve[32];
+	uint8_t curve[SVC_CURVE_KEY_LEN];
 	if (svc_curve_public(pk, curve) != 0)
 		snprintf(out, 41, "-");
 	else
@@ -346,7 +346,7 @@ int cli_cmd_id(const cli_ctx *ctx, int argc, char **argv)
 	svc_self self;
 	svc_cert cert;
 	char pk[2 * SVC_PK_LEN + 1], hq[2 * SVC_PK_LEN + 1], up[2 * SVC_PK_LEN + 1];
-	char store_id[33], z85[41], up_z85[41], until[32];
+	char store_id[2 * SVC_STORE_ID_LEN + 1], z85[41], up_z85[41], until[32];
 	int rc = cli_parse(&a, "id", id_usage, "json", 0, argc, argv);
 	if (rc || (rc = cli_open(ctx, false, &s)))
 		return rc;
