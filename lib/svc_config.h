@@ -29,11 +29,12 @@
 
 #include "svc_log.h"
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 
 typedef struct {
-	char dir[4096];
+	char dir[PATH_MAX]; /* paths under it fit SVC_PATH_MAX */
 	char listen[256];
 	size_t batch_changes;
 	size_t batch_bytes;

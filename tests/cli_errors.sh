@@ -7,23 +7,12 @@
 # subcommand) or SVCSYNC_DIR; init never touches an existing node; an unsafe
 # key file is refused with its mode named.
 #
-# Needs: SVC_BIN (the directory holding svcsync), SVC_TEST_TMP.
+# Needs: SVC_BIN (the directory holding svcsync and svcsyncd), SVC_TEST_TMP,
+# python3 (see netlib.sh, which sets up the scratch directory $T and the helpers).
 set -euo pipefail
 
-S="${SVC_BIN:?SVC_BIN must name the build bin directory}/svcsync"
-base="${SVC_TEST_TMP:-/tmp}"
-mkdir -p "$base"
-T=$(mktemp -d "$base/cli_errors.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-unset SVCSYNC_DIR
-
-checks=0
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-ok() { checks=$((checks + 1)); }
+. "$(dirname "$0")/netlib.sh"
+net_setup cli_errors
 
 # expect EXIT PHRASE ARGS...: exit status EXIT, nothing on stdout, one line
 # "svcsync: ...PHRASE..." on stderr.
@@ -171,4 +160,4 @@ expect 1 "nothing.jsonl" --dir hq import --kind ticket nothing.jsonl
 "$S" --dir hq ticket list --json | grep -qx '\[\]' || fail "an empty list is []"
 ok
 
-echo "cli_errors: $checks checks passed"
+net_done

@@ -7,33 +7,12 @@
 # same tickets written with raw UTF-8 and with \u escapes (surrogate pairs
 # included) must come out identical, whichever parser read them.
 #
-# Needs: SVC_BIN (the directory holding svcsync), SVC_TEST_TMP, python3.
+# Needs: SVC_BIN (the directory holding svcsync and svcsyncd), SVC_TEST_TMP,
+# python3 (see netlib.sh, which sets up the scratch directory $T and the helpers).
 set -euo pipefail
 
-S="${SVC_BIN:?SVC_BIN must name the build bin directory}/svcsync"
-base="${SVC_TEST_TMP:-/tmp}"
-mkdir -p "$base"
-T=$(mktemp -d "$base/cli_import.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-unset SVCSYNC_DIR
-
-checks=0
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-ok() { checks=$((checks + 1)); }
-sv() {
-	local dir=$1
-	shift
-	"$S" --dir "$dir" "$@" || fail "svcsync --dir $dir $* exited $?"
-}
-py() { python3 -c "import json,sys; j=json.load(sys.stdin); print(($1))"; }
-eq() {
-	[ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"
-	ok
-}
+. "$(dirname "$0")/netlib.sh"
+net_setup cli_import
 loglen() { "$S" --dir "$1" log --limit 1 --json | py 'j[0]["lsn"] if j else 0'; }
 
 # refuse DIR PHRASE ARGS...: exit 1, one line on stderr, nothing stored.
@@ -48,7 +27,7 @@ refuse() {
 	[ "$rc" = 1 ] || fail "svcsync $*: exit $rc ($(cat "$T/err"))"
 	[ "$(wc -l <"$T/err")" = 1 ] || fail "svcsync $*: stderr is not one line: $(cat "$T/err")"
 	grep -qF -- "$phrase" "$T/err" || fail "svcsync $*: '$phrase' not in: $(cat "$T/err")"
-	eq "$(loglen "$dir")" "$before" "log length after svcsync $*"
+	assert_eq "$(loglen "$dir")" "$before" "log length after svcsync $*"
 	echo "  refused: $(cat "$T/err")"
 }
 
@@ -94,14 +73,14 @@ with open("esc.jsonl", "w") as f:
 EOF
 sv re import --kind ticket --check raw.jsonl | grep -q '2500 tickets, all good' || fail "--check"
 ok
-eq "$(loglen re)" "$(loglen re)" "check writes nothing"
+assert_eq "$(loglen re)" "$(loglen re)" "check writes nothing"
 before=$(loglen re)
 sv re import --kind ticket raw.jsonl | grep -q '^imported 2500 tickets from raw.jsonl, first T-region-east-' ||
 	fail "import raw"
 ok
-eq "$(($(loglen re) - before))" 2500 "2500 changes appended"
+assert_eq "$(($(loglen re) - before))" 2500 "2500 changes appended"
 sv re import --kind ticket esc.jsonl >/dev/null
-eq "$(sv re ticket list --json | py 'len(j)')" 5000 "tickets after both files"
+assert_eq "$(sv re ticket list --json | py 'len(j)')" 5000 "tickets after both files"
 # The same line, read raw and escaped, gives the same ticket.
 sv re ticket list --json >all.json
 python3 - <<'EOF' || fail "raw and escaped imports differ"
@@ -142,8 +121,8 @@ set +e
 "$S" --dir re import --kind ticket --check bad.jsonl >check.out 2>/dev/null
 rc=$?
 set -e
-eq "$rc" 1 "--check on a bad file"
-eq "$(cut -d: -f1-2 check.out | tr '\n' ' ')" "bad.jsonl:2 bad.jsonl:4 bad.jsonl:5 " \
+assert_eq "$rc" 1 "--check on a bad file"
+assert_eq "$(cut -d: -f1-2 check.out | tr '\n' ' ')" "bad.jsonl:2 bad.jsonl:4 bad.jsonl:5 " \
 	"--check lists every bad line"
 grep -q '^bad.jsonl:4: not valid JSON: ' check.out || fail "line 4 reason"
 ok
@@ -173,4 +152,4 @@ refuse re "f9.jsonl:1: region: region region-east opens tickets only in its own 
 sv re import --kind ticket empty.jsonl | grep -q '^imported 0 tickets' || fail "empty file"
 ok
 
-echo "cli_import: $checks checks passed"
+net_done

@@ -9,40 +9,14 @@
 # stock, tickets and log; the refusals a person meets on a bad day are
 # checked to be one line on stderr with the store unchanged.
 #
-# Needs: SVC_BIN (the directory holding svcsync), SVC_TEST_TMP, python3.
+# Needs: SVC_BIN (the directory holding svcsync and svcsyncd), SVC_TEST_TMP,
+# python3 (see netlib.sh, which sets up the scratch directory $T and the helpers).
 set -euo pipefail
 
-S="${SVC_BIN:?SVC_BIN must name the build bin directory}/svcsync"
-base="${SVC_TEST_TMP:-/tmp}"
-mkdir -p "$base"
-T=$(mktemp -d "$base/cli_shop_day.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-unset SVCSYNC_DIR
-
-checks=0
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-ok() { checks=$((checks + 1)); }
-
-# svcsync with a node directory; any failure fails the test.
-sv() {
-	local dir=$1
-	shift
-	"$S" --dir "$dir" "$@" || fail "svcsync --dir $dir $* exited $?"
-}
-
-# A JSON query on stdin: py 'EXPRESSION over j'.
-py() { python3 -c "import json,sys; j=json.load(sys.stdin); print(($1))"; }
+. "$(dirname "$0")/netlib.sh"
+net_setup cli_shop_day
 
 loglen() { "$S" --dir "$1" log --limit 1 --json | py 'j[0]["lsn"] if j else 0'; }
-
-eq() {
-	[ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"
-	ok
-}
 
 # refuse DIR EXIT PHRASE ARGS...: the command exits EXIT, prints nothing on
 # stdout and exactly one line "svcsync: ...PHRASE..." on stderr, and the
@@ -60,7 +34,7 @@ refuse() {
 	[ "$(wc -l <"$T/err")" = 1 ] || fail "svcsync $*: stderr is not one line: $(cat "$T/err")"
 	grep -q '^svcsync: ' "$T/err" || fail "svcsync $*: stderr lacks the svcsync: prefix"
 	grep -qF -- "$phrase" "$T/err" || fail "svcsync $*: '$phrase' not in: $(cat "$T/err")"
-	eq "$(loglen "$dir")" "$before" "log length after svcsync $*"
+	assert_eq "$(loglen "$dir")" "$before" "log length after svcsync $*"
 	echo "  refused: $(cat "$T/err")"
 	ok
 }
@@ -78,10 +52,10 @@ sv sa enroll request --out sa.req >/dev/null
 sv hq enroll approve --request sa.req --upstream region-east \
 	--endpoint tcp://127.0.0.1:7002 --out sa.bundle --days 365 >/dev/null
 sv sa enroll accept --bundle sa.bundle --hq-key "$HQKEY" >/dev/null
-eq "$(sv sa id --json | py 'j["enrolled"], j["upstream"], j["hq_node"]')" \
+assert_eq "$(sv sa id --json | py 'j["enrolled"], j["upstream"], j["hq_node"]')" \
 	"(True, 'region-east', 'hq')" "shop-a enrolled"
-eq "$(sv sa id --json | py 'len(j["curve_pubkey"])')" 40 "Z85 CURVE key length"
-eq "$(sv hq node list --json | py 'sorted(n["node"] for n in j)')" \
+assert_eq "$(sv sa id --json | py 'len(j["curve_pubkey"])')" 40 "Z85 CURVE key length"
+assert_eq "$(sv hq node list --json | py 'sorted(n["node"] for n in j)')" \
 	"['hq', 'region-east', 'shop-a']" "HQ's directory"
 
 echo "== HQ: catalog, stock in, a shipment to shop-a"
@@ -91,7 +65,7 @@ sv hq part receive P-100 --qty 50 --ref PO-2024-001 >/dev/null
 XID=$(sv hq part transfer P-100 --qty 10 --to shop-a)
 [[ "$XID" =~ ^X-hq-[0-9]+$ ]] || fail "transfer id '$XID'"
 ok
-eq "$(sv hq stock --json | py '[(r["part_no"], r["on_hand"]) for r in j]')" "[('P-100', 40)]" \
+assert_eq "$(sv hq stock --json | py '[(r["part_no"], r["on_hand"]) for r in j]')" "[('P-100', 40)]" \
 	"HQ stock after shipping"
 # Files travel along links, as the network would: HQ to the region, the
 # region to its shop.
@@ -99,16 +73,16 @@ sv hq export --out hq-to-re.chg --for region-east >/dev/null
 sv re import --kind changes hq-to-re.chg >/dev/null
 sv re export --out re-to-sa.chg --for shop-a >/dev/null
 sv sa import --kind changes re-to-sa.chg >/dev/null
-eq "$(sv sa catalog list --json | py '[(p["part_no"], p["price"]) for p in j]')" \
+assert_eq "$(sv sa catalog list --json | py '[(p["part_no"], p["price"]) for p in j]')" \
 	"[('P-100', 12550), ('P-200', 3000)]" "catalog at the shop"
-eq "$(sv sa part transfers --json | py '[(x["id"], x["status"]) for x in j]')" \
+assert_eq "$(sv sa part transfers --json | py '[(x["id"], x["status"]) for x in j]')" \
 	"[('$XID', 'in_transit')]" "shipment in transit"
-eq "$(sv sa stock --json | py '[(r["on_hand"], r["in_transit_in"]) for r in j]')" "[(0, 10)]" \
+assert_eq "$(sv sa stock --json | py '[(r["on_hand"], r["in_transit_in"]) for r in j]')" "[(0, 10)]" \
 	"in transit toward the shop"
 
 echo "== shop-a opens: receive the shipment, open walk-in tickets"
 sv sa part receive --transfer "$XID" >/dev/null
-eq "$(sv sa stock --json | py '[(r["part_no"], r["on_hand"], r["in_transit_in"]) for r in j]')" \
+assert_eq "$(sv sa stock --json | py '[(r["part_no"], r["on_hand"], r["in_transit_in"]) for r in j]')" \
 	"[('P-100', 10, 0)]" "stock after receipt"
 T1=$(sv sa ticket new --kind repair --customer "张三" --phone 13800138000 \
 	--product AC-KFR35GW --serial SN-0001 --purchased 2025-03-01 \
@@ -118,7 +92,7 @@ T2=$(sv sa ticket new --kind install --customer "Li Si" --phone "+86 139 0000 00
 [[ "$T1" =~ ^T-shop-a-[0-9]+$ && "$T2" =~ ^T-shop-a-[0-9]+$ && "$T1" != "$T2" ]] ||
 	fail "ticket ids '$T1' '$T2'"
 ok
-eq "$(sv sa ticket show "$T1" --json | py 'j["status"], j["shop"], j["region"], j["in_warranty"]')" \
+assert_eq "$(sv sa ticket show "$T1" --json | py 'j["status"], j["shop"], j["region"], j["in_warranty"]')" \
 	"('assigned', 'shop-a', 'region-east', True)" "walk-in ticket"
 
 echo "== the repair"
@@ -129,7 +103,7 @@ sv sa ticket note "$T1" "compressor seized; replaced with P-100 x2" >/dev/null
 sv sa ticket status "$T1" resolved --reason "cooling restored" >/dev/null
 sv sa part return P-100 --qty 2 --ticket "$T1" >/dev/null
 sv sa part adjust P-100 --qty -1 --reason "stocktake: one damaged in storage" >/dev/null
-eq "$(sv sa stock --json | py '[(r["on_hand"], r["defective"]) for r in j]')" "[(7, 2)]" \
+assert_eq "$(sv sa stock --json | py '[(r["on_hand"], r["defective"]) for r in j]')" "[(7, 2)]" \
 	"stock after the repair"
 sv sa stock | grep -q '^shop-a  *P-100  *Compressor 压缩机  *7  *0  *2$' ||
 	fail "stock table: $(sv sa stock)"
@@ -137,10 +111,10 @@ ok
 
 # A shop holds its own stock in full, nobody else's (it sees only its side
 # of HQ's shipment); HQ holds everyone's.
-eq "$(sv sa stock --all --json | py 'sorted(set(r["location"] for r in j))')" "['shop-a']" \
+assert_eq "$(sv sa stock --all --json | py 'sorted(set(r["location"] for r in j))')" "['shop-a']" \
 	"stock --all at the shop"
 refuse sa 1 "location hq: shop shop-a does not hold that stock" stock --location hq
-eq "$(sv hq stock --all --json | py 'sorted((r["location"], r["on_hand"], r["in_transit_in"]) for r in j)')" \
+assert_eq "$(sv hq stock --all --json | py 'sorted((r["location"], r["on_hand"], r["in_transit_in"]) for r in j)')" \
 	"[('hq', 40, 0), ('shop-a', 0, 10)]" "stock --all at HQ (the receipt has not reached it)"
 
 echo "== the claim"
@@ -148,32 +122,32 @@ C1=$(sv sa claim submit --ticket "$T1" --labor 8000 --part P-100:2 --travel 1500
 	--note "compressor replacement")
 [[ "$C1" =~ ^C-shop-a-[0-9]+$ ]] || fail "claim id '$C1'"
 ok
-eq "$(sv sa claim show "$C1" --json | py 'j["status"], j["revision"], j["total"], j["parts"][0]["amount"]')" \
+assert_eq "$(sv sa claim show "$C1" --json | py 'j["status"], j["revision"], j["total"], j["parts"][0]["amount"]')" \
 	"('submitted', 1, 34600, 25100)" "claim as submitted"
 sv sa claim show "$C1" | grep -q '^total  *346.00$' || fail "claim show: $(sv sa claim show "$C1")"
 ok
-eq "$(sv sa claim list --json | py '[(c["id"], c["status"]) for c in j]')" "[('$C1', 'submitted')]" \
+assert_eq "$(sv sa claim list --json | py '[(c["id"], c["status"]) for c in j]')" "[('$C1', 'submitted')]" \
 	"claim list"
 
 echo "== what the shop sees"
-eq "$(sv sa ticket list --json | py 'sorted((t["id"], t["status"]) for t in j)')" \
+assert_eq "$(sv sa ticket list --json | py 'sorted((t["id"], t["status"]) for t in j)')" \
 	"$(printf "[('%s', 'resolved'), ('%s', 'assigned')]" "$T1" "$T2" |
 		python3 -c 'import sys,ast; print(sorted(ast.literal_eval(sys.stdin.read())))')" \
 	"ticket list"
-eq "$(sv sa ticket list --status resolved --json | py '[t["id"] for t in j]')" "['$T1']" \
+assert_eq "$(sv sa ticket list --status resolved --json | py '[t["id"] for t in j]')" "['$T1']" \
 	"ticket list --status"
-eq "$(sv sa ticket list --limit 1 --json | py 'len(j)')" 1 "ticket list --limit"
+assert_eq "$(sv sa ticket list --limit 1 --json | py 'len(j)')" 1 "ticket list --limit"
 sv sa ticket list | head -1 | grep -q '^ID  *STATUS  *KIND  *SHOP  *CUSTOMER  *PRODUCT  *CREATED$' ||
 	fail "ticket table header"
 sv sa ticket list | grep -q "^$T1  *resolved  *repair  *shop-a  *张三 " || fail "ticket table row"
 ok
-eq "$(sv sa ticket show "$T1" --json | py '[n["text"] for n in j["notes"]], j["claim"], len(j["history"])')" \
+assert_eq "$(sv sa ticket show "$T1" --json | py '[n["text"] for n in j["notes"]], j["claim"], len(j["history"])')" \
 	"(['compressor seized; replaced with P-100 x2'], '$C1', 5)" "ticket show"
 sv sa ticket show "$T1" | grep -q '^claim  *'"$C1"' (submitted, revision 1)$' || fail "ticket show text"
 ok
-eq "$(sv sa log --json | py 'all(a["lsn"] > b["lsn"] for a, b in zip(j, j[1:]))')" True \
+assert_eq "$(sv sa log --json | py 'all(a["lsn"] > b["lsn"] for a, b in zip(j, j[1:]))')" True \
 	"log newest first"
-eq "$(sv sa log --limit 3 --json | py '[c["kind"] for c in j]')" \
+assert_eq "$(sv sa log --limit 3 --json | py '[c["kind"] for c in j]')" \
 	"['claim.submit', 'part.move', 'part.move']" "log --limit"
 sv sa log | head -1 | grep -q '^LSN  *CHANGE  *TIME  *KIND  *AGGREGATE  *SUMMARY$' || fail "log header"
 ok
@@ -214,7 +188,7 @@ sv hq claim audit "$C1" >/dev/null
 refuse hq 1 "more than the claimed 34600" claim approve "$C1" --amount 50000
 sv hq claim approve "$C1" --amount 30000 --reason "labor above the standard rate" >/dev/null
 sv hq claim pay "$C1" --ref BANK-2024-0001 >/dev/null
-eq "$(sv hq claim show "$C1" --json | py 'j["status"], j["approved"], j["pay_ref"]')" \
+assert_eq "$(sv hq claim show "$C1" --json | py 'j["status"], j["approved"], j["pay_ref"]')" \
 	"('paid', 30000, 'BANK-2024-0001')" "claim at HQ"
 # Meanwhile HQ cancels T2, and the shop, not knowing, accepts it later.
 sv hq ticket status "$T2" cancelled --reason "customer withdrew" >/dev/null
@@ -223,9 +197,9 @@ sv hq export --out hq-to-re-2.chg --for region-east >/dev/null
 sv re import --kind changes hq-to-re-2.chg >/dev/null
 sv re export --out re-to-sa-2.chg --for shop-a >/dev/null
 sv sa import --kind changes re-to-sa-2.chg >/dev/null
-eq "$(sv sa claim show "$C1" --json | py 'j["status"], j["approved"]')" "('paid', 30000)" \
+assert_eq "$(sv sa claim show "$C1" --json | py 'j["status"], j["approved"]')" "('paid', 30000)" \
 	"claim back at the shop"
-eq "$(sv sa ticket show "$T2" --json | py 'j["status"], [(h["summary"], h["rejected"]) for h in j["history"] if h["rejected"]]')" \
+assert_eq "$(sv sa ticket show "$T2" --json | py 'j["status"], [(h["summary"], h["rejected"]) for h in j["history"] if h["rejected"]]')" \
 	"('cancelled', [('status -> accepted', True)])" "the shop's late accept is rejected"
 sv sa ticket show "$T2" | grep -q 'status -> accepted  \[REJECTED: ' || fail "rejected marker"
 ok
@@ -235,6 +209,6 @@ ok
 # Importing the same file again changes nothing.
 before=$(loglen sa)
 sv sa import --kind changes re-to-sa-2.chg | grep -q ': 0 new, ' || fail "re-import"
-eq "$(loglen sa)" "$before" "re-import is a no-op"
+assert_eq "$(loglen sa)" "$before" "re-import is a no-op"
 
-echo "cli_shop_day: $checks checks passed"
+net_done

@@ -120,7 +120,7 @@ static uint8_t *raw_batch(const svc_blob *changes, size_t n, size_t *len)
 
 /* What the HELLO says of the sender's store (--dir, --head). */
 static bool have_store;
-static uint8_t store_id[16];
+static uint8_t store_id[SVC_STORE_ID_LEN];
 static uint64_t log_head;
 
 static uint8_t *hello_msg(const char *node, size_t *len)
@@ -132,9 +132,9 @@ static uint8_t *hello_msg(const char *node, size_t *len)
 	m.u.hello.version = SVC_PROTO_VERSION;
 	snprintf(m.u.hello.node, sizeof m.u.hello.node, "%s", node);
 	if (have_store)
-		memcpy(m.u.hello.store_id, store_id, 16);
+		memcpy(m.u.hello.store_id, store_id, SVC_STORE_ID_LEN);
 	else
-		svc_random(m.u.hello.store_id, 16);
+		svc_random(m.u.hello.store_id, SVC_STORE_ID_LEN);
 	m.u.hello.log_head = log_head;
 	m.u.hello.hlc = (uint64_t)time(NULL) * 1000 << 16;
 	if (svc_msg_encode(&m, &buf, len)) {
@@ -381,7 +381,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "hostile_client: cannot read %s: %s\n", dir, svc_errmsg());
 			return 1;
 		}
-		memcpy(store_id, self.store_id, 16);
+		memcpy(store_id, self.store_id, SVC_STORE_ID_LEN);
 		have_store = true;
 		svc_txn_abort(&txn);
 		svc_store_close(&st);
@@ -399,7 +399,7 @@ int main(int argc, char **argv)
 	int hwm = 100000;
 	zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	if (!strcmp(mech, "curve")) {
-		uint8_t server_pk[32], pk[32];
+		uint8_t server_pk[SVC_CURVE_KEY_LEN], pk[SVC_CURVE_KEY_LEN];
 		char pk_z85[41], sk_z85[41];
 		if (!zmq_z85_decode(server_pk, server_z85))
 			usage("--server-key is not Z85");
@@ -410,20 +410,20 @@ int main(int argc, char **argv)
 		}
 		if (keyfile) {
 			svc_keypair *kp;
-			uint8_t *csk = svc_secure_alloc(32);
+			uint8_t *csk = svc_secure_alloc(SVC_CURVE_KEY_LEN);
 			if (svc_key_load(keyfile, &kp) || svc_curve_public(kp->pk, pk) ||
 			    svc_curve_secret(kp, csk)) {
 				fprintf(stderr, "hostile_client: cannot use key %s\n", keyfile);
 				return 1;
 			}
-			zmq_z85_encode(pk_z85, pk, 32);
-			zmq_z85_encode(sk_z85, csk, 32);
+			zmq_z85_encode(pk_z85, pk, SVC_CURVE_KEY_LEN);
+			zmq_z85_encode(sk_z85, csk, SVC_CURVE_KEY_LEN);
 			svc_secure_free(csk);
 			svc_keypair_destroy(&kp);
 		} else {
 			zmq_curve_keypair(pk_z85, sk_z85);
 		}
-		zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_pk, 32);
+		zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_pk, SVC_CURVE_KEY_LEN);
 		zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pk_z85, 40);
 		zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sk_z85, 40);
 	} else if (!strcmp(mech, "plain")) {

@@ -112,10 +112,10 @@ typedef struct {
 	uint32_t role;
 	char region[SVC_ID_LEN];
 	char upstream[SVC_ID_LEN];
-	char dir[4200];
+	char dir[SVC_PATH_MAX];
 	svc_store *s;
 	svc_keypair *kp;
-	uint8_t store_id[16];
+	uint8_t store_id[SVC_STORE_ID_LEN];
 } node;
 
 #define MAXN 32
@@ -140,7 +140,7 @@ static void load_store_id(size_t i)
 	CHECK_INT(svc_txn_begin(N[i].s, false, &t), 0);
 	CHECK_INT(svc_self_get(t, &self), 0);
 	svc_txn_abort(&t);
-	memcpy(N[i].store_id, self.store_id, 16);
+	memcpy(N[i].store_id, self.store_id, SVC_STORE_ID_LEN);
 }
 
 /* Create a node; enrolled by N[0] (HQ) below `upstream` unless enroll is

@@ -1600,9 +1600,9 @@ static void test_msg(void)
 	CHECK_INT(d.type, SVC_MSG_HELLO);
 	CHECK_INT(d.u.hello.version, SVC_PROTO_VERSION);
 	CHECK_STR(d.u.hello.node, "shop-gz-0042");
-	CHECK(memcmp(d.u.hello.store_id, m.u.hello.store_id, 16) == 0);
+	CHECK(memcmp(d.u.hello.store_id, m.u.hello.store_id, SVC_STORE_ID_LEN) == 0);
 	CHECK(d.u.hello.has_your_store_id);
-	CHECK(memcmp(d.u.hello.your_store_id, m.u.hello.your_store_id, 16) == 0);
+	CHECK(memcmp(d.u.hello.your_store_id, m.u.hello.your_store_id, SVC_STORE_ID_LEN) == 0);
 	CHECK_INT(d.u.hello.checkpoint, 77);
 	CHECK_INT(d.u.hello.hlc, 123);
 	CHECK_INT(d.u.hello.nheads, 3);
@@ -1620,7 +1620,7 @@ static void test_msg(void)
 	m.u.hello.heads = NULL;
 	CHECK_INT(svc_msg_encode(&m, &out, &n), 0);
 	CHECK_INT(svc_msg_decode(out, n, &d), 0);
-	CHECK(!d.u.hello.has_your_store_id && is_zero(d.u.hello.your_store_id, 16));
+	CHECK(!d.u.hello.has_your_store_id && is_zero(d.u.hello.your_store_id, SVC_STORE_ID_LEN));
 	CHECK(d.u.hello.nheads == 0 && d.u.hello.heads == NULL);
 	svc_msg_free(&d);
 	free(out);

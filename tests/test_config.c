@@ -161,7 +161,7 @@ static void test_full_file(const char *dir)
 	    "\n"
 	    "[log]\n"
 	    "level = WARN\n";
-	char path[4200];
+	char path[SVC_PATH_MAX];
 	svc_config c;
 	snprintf(path, sizeof path, "%s/svcsyncd.ini", dir);
 	CHECK(write_file(path, text, sizeof text - 1));
@@ -476,7 +476,7 @@ static void test_round_trip(void)
 
 static void test_files(const char *dir)
 {
-	char path[4200];
+	char path[SVC_PATH_MAX];
 	svc_config c, before;
 	custom(&c);
 	memcpy(&before, &c, sizeof c);

@@ -483,12 +483,12 @@ static void test_curve(void)
 	svc_keypair *a = NULL, *b = NULL;
 	CHECK_INT(svc_keypair_new(&a), 0);
 	CHECK_INT(svc_keypair_new(&b), 0);
-	uint8_t *ask = svc_secure_alloc(32), *bsk = svc_secure_alloc(32);
+	uint8_t *ask = svc_secure_alloc(SVC_CURVE_KEY_LEN), *bsk = svc_secure_alloc(SVC_CURVE_KEY_LEN);
 	CHECK(ask && bsk);
 	if (!a || !b || !ask || !bsk)
 		goto out;
 
-	uint8_t apk[32], bpk[32], check[32];
+	uint8_t apk[SVC_CURVE_KEY_LEN], bpk[SVC_CURVE_KEY_LEN], check[SVC_CURVE_KEY_LEN];
 	CHECK_INT(svc_curve_public(a->pk, apk), 0);
 	CHECK_INT(svc_curve_public(b->pk, bpk), 0);
 	CHECK_INT(svc_curve_secret(a, ask), 0);
@@ -496,22 +496,22 @@ static void test_curve(void)
 
 	/* The derived public key is the derived secret's public key. */
 	CHECK_INT(crypto_scalarmult_base(check, ask), 0);
-	CHECK(memcmp(check, apk, 32) == 0);
+	CHECK(memcmp(check, apk, SVC_CURVE_KEY_LEN) == 0);
 	CHECK_INT(crypto_scalarmult_base(check, bsk), 0);
-	CHECK(memcmp(check, bpk, 32) == 0);
+	CHECK(memcmp(check, bpk, SVC_CURVE_KEY_LEN) == 0);
 
 	/* And the two sides of a CURVE handshake agree. */
-	uint8_t ab[32], ba[32];
+	uint8_t ab[SVC_CURVE_KEY_LEN], ba[SVC_CURVE_KEY_LEN];
 	CHECK_INT(crypto_scalarmult(ab, ask, bpk), 0);
 	CHECK_INT(crypto_scalarmult(ba, bsk, apk), 0);
-	CHECK(memcmp(ab, ba, 32) == 0);
+	CHECK(memcmp(ab, ba, SVC_CURVE_KEY_LEN) == 0);
 
 	/* Small-order and off-curve points are refused. */
-	uint8_t zero[32] = {0}, out[32];
+	uint8_t zero[SVC_CURVE_KEY_LEN] = {0}, out[SVC_CURVE_KEY_LEN];
 	CHECK_INT(svc_curve_public(zero, out), SVC_ECRYPTO);
-	uint8_t one[32] = {1};
+	uint8_t one[SVC_CURVE_KEY_LEN] = {1};
 	CHECK_INT(svc_curve_public(one, out), SVC_ECRYPTO);
-	uint8_t junk[32];
+	uint8_t junk[SVC_CURVE_KEY_LEN];
 	memset(junk, 0xff, sizeof junk);
 	CHECK_INT(svc_curve_public(junk, out), SVC_ECRYPTO);
 	show("bad point");

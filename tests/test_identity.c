@@ -113,7 +113,7 @@ static void test_init_roles(void)
 	CHECK_STR(self.hq_node, "hq");
 	CHECK(memcmp(self.hq_pubkey, kp->pk, SVC_PK_LEN) == 0);
 	CHECK_STR(self.upstream, "");
-	static const uint8_t zero_id[16];
+	static const uint8_t zero_id[SVC_STORE_ID_LEN];
 	CHECK(memcmp(self.store_id, zero_id, sizeof zero_id) != 0);
 
 	/* HQ's own certificate: self-signed, serial 1, ten years, in the

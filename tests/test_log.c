@@ -26,7 +26,7 @@ static uint64_t fake_clock(void)
 	return fake_now;
 }
 
-static char out_path[4200];
+static char out_path[SVC_PATH_MAX];
 static int saved_stderr = -1;
 static long out_pos;
 

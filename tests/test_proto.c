@@ -58,7 +58,7 @@ struct queue {
 };
 
 struct fake {
-	uint8_t store_id[16];
+	uint8_t store_id[SVC_STORE_ID_LEN];
 	uint64_t len;       /* this node's log: positions 1..len can be sent */
 	uint64_t per_batch; /* positions per batch at most */
 
@@ -152,13 +152,13 @@ static int op_send_hello(void *ctx, svc_link *l)
 	memset(&m, 0, sizeof m);
 	m.type = SVC_MSG_HELLO;
 	m.u.hello.version = SVC_PROTO_VERSION;
-	memcpy(m.u.hello.store_id, f->store_id, 16);
+	memcpy(m.u.hello.store_id, f->store_id, SVC_STORE_ID_LEN);
 	m.u.hello.log_head = f->len;
 	l->head_announced = f->len;
 	/* Like the node: a checkpoint only for a store we know. */
 	if (l->peer_store_known) {
 		m.u.hello.has_your_store_id = true;
-		memcpy(m.u.hello.your_store_id, l->peer_store_id, 16);
+		memcpy(m.u.hello.your_store_id, l->peer_store_id, SVC_STORE_ID_LEN);
 		m.u.hello.checkpoint = f->contig;
 	}
 	emit(f, &m, 0);
@@ -305,17 +305,17 @@ static const svc_link_ops fake_ops = {
 
 /* ------------------------------------------------------------ helpers */
 
-static const uint8_t STORE_A[16] = {0xa1, 0xa2, 0xa3, 0xa4, 5,  6,  7,  8,
+static const uint8_t STORE_A[SVC_STORE_ID_LEN] = {0xa1, 0xa2, 0xa3, 0xa4, 5,  6,  7,  8,
                                     9,    10,   11,   12,   13, 14, 15, 16};
-static const uint8_t STORE_B[16] = {0xb1, 0xb2, 0xb3, 0xb4, 5,  6,  7,  8,
+static const uint8_t STORE_B[SVC_STORE_ID_LEN] = {0xb1, 0xb2, 0xb3, 0xb4, 5,  6,  7,  8,
                                     9,    10,   11,   12,   13, 14, 15, 16};
 static const uint8_t STORE_X[16] = {0xee, 0xee, 0xee, 0xee, 5,  6,  7,  8,
                                     9,    10,   11,   12,   13, 14, 15, 16};
 
-static void fake_init(struct fake *f, const uint8_t store[16], uint64_t len, uint64_t per_batch)
+static void fake_init(struct fake *f, const uint8_t store[SVC_STORE_ID_LEN], uint64_t len, uint64_t per_batch)
 {
 	memset(f, 0, sizeof *f);
-	memcpy(f->store_id, store, 16);
+	memcpy(f->store_id, store, SVC_STORE_ID_LEN);
 	f->len = len;
 	f->per_batch = per_batch;
 }
@@ -330,12 +330,12 @@ static svc_msg hello_from(const uint8_t *your, uint64_t checkpoint)
 	memset(&m, 0, sizeof m);
 	m.type = SVC_MSG_HELLO;
 	m.u.hello.version = SVC_PROTO_VERSION;
-	memcpy(m.u.hello.store_id, STORE_B, 16);
+	memcpy(m.u.hello.store_id, STORE_B, SVC_STORE_ID_LEN);
 	m.u.hello.hlc = 777;
 	m.u.hello.log_head = PEER_HEAD;
 	if (your) {
 		m.u.hello.has_your_store_id = true;
-		memcpy(m.u.hello.your_store_id, your, 16);
+		memcpy(m.u.hello.your_store_id, your, SVC_STORE_ID_LEN);
 		m.u.hello.checkpoint = checkpoint;
 	}
 	return m;
@@ -406,7 +406,7 @@ static void test_initiator(void)
 	CHECK_INT(l.state, SVC_LINK_UP);
 	CHECK_INT(f.last_from, SVC_LINK_HELLO_SENT);
 	CHECK_INT(f.hellos, 1); /* the initiator does not answer the answer */
-	CHECK(l.peer_store_known && memcmp(l.peer_store_id, STORE_B, 16) == 0);
+	CHECK(l.peer_store_known && memcmp(l.peer_store_id, STORE_B, SVC_STORE_ID_LEN) == 0);
 	CHECK_INT(l.peer_hlc, 777);
 	CHECK_INT(f.nsent, 4);
 	CHECK_INT(l.ninflight, 4);
@@ -1027,7 +1027,7 @@ static void sim_event(struct sim *s, struct side *x, svc_link_event ev)
 	CHECK_INT(rc, 0);
 }
 
-static void side_init(struct sim *s, struct side *x, const uint8_t store[16], bool initiator,
+static void side_init(struct sim *s, struct side *x, const uint8_t store[SVC_STORE_ID_LEN], bool initiator,
                       uint64_t len, struct side *peer)
 {
 	fake_init(&x->f, store, 0, 1 + rnd(s, 12));

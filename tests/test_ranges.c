@@ -62,7 +62,7 @@ static bool errmsg_has(const char *sub)
 
 static void test_seq_range(const char *base)
 {
-	char dir[4200];
+	char dir[SVC_PATH_MAX];
 	svc_change c;
 	svc_verify_report r;
 	svc_store *s;
@@ -110,7 +110,7 @@ static void test_seq_range(const char *base)
 
 static void test_local_exhausted(const char *base)
 {
-	char dir[4200];
+	char dir[SVC_PATH_MAX];
 	svc_change c;
 	svc_txn *t = NULL;
 	svc_store *s;

@@ -199,7 +199,7 @@ static void copy(const char *from, const char *dir)
 int main(void)
 {
 	char *base = svc_test_tmpdir("restore");
-	char net[4200], bak[4200], inst[4200], cp[4200], id1[SVC_AGG_LEN], id2[SVC_AGG_LEN],
+	char net[SVC_PATH_MAX], bak[SVC_PATH_MAX], inst[SVC_PATH_MAX], cp[SVC_PATH_MAX], id1[SVC_AGG_LEN], id2[SVC_AGG_LEN],
 	    off3[SVC_AGG_LEN], off6[SVC_AGG_LEN];
 	uint64_t bytes = 0;
 	svc_ticket tk;

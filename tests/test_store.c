@@ -75,7 +75,7 @@ static void test_open_refusals(void)
 {
 	char *dir = svc_test_tmpdir("store-open");
 	svc_store *s = NULL;
-	char sub[4200];
+	char sub[SVC_PATH_MAX];
 	snprintf(sub, sizeof sub, "%s/none", dir);
 	CHECK_INT(svc_store_open(sub, 0, &s), SVC_ENOTFOUND);
 	CHECK(strstr(svc_errmsg(), "svcsync init") != NULL);
@@ -299,7 +299,7 @@ static void local(svc_store *s, svc_change *c)
  * reversed; states must be byte-identical. */
 static struct collected *history(const char *base)
 {
-	char d1[4200], d2[4200], d3[4200];
+	char d1[SVC_PATH_MAX], d2[SVC_PATH_MAX], d3[SVC_PATH_MAX];
 	snprintf(d1, sizeof d1, "%s/region", base);
 	snprintf(d2, sizeof d2, "%s/shop-a", base);
 	snprintf(d3, sizeof d3, "%s/shop-b", base);
@@ -443,7 +443,7 @@ static void test_replay_and_refold(void)
 		ident[i] = i;
 
 	struct snap a, b;
-	char d1[4200], d2[4200];
+	char d1[SVC_PATH_MAX], d2[SVC_PATH_MAX];
 	snprintf(d1, sizeof d1, "%s/in-order", base);
 	snprintf(d2, sizeof d2, "%s/reversed", base);
 	replay(d1, uniq, ident, &a);
@@ -568,7 +568,7 @@ static bool cut_view_eq(const struct cut_view *a, const struct cut_view *b)
 static svc_store *enrolled(const char *base, const char *id, uint32_t role, const char *region,
                            const char *upstream, svc_store *hq, const svc_keypair *hq_kp)
 {
-	char dir[4200];
+	char dir[SVC_PATH_MAX];
 	svc_store *s = NULL;
 	svc_keypair *kp = NULL;
 	uint8_t req[SVC_ENROLL_MAX], bundle[SVC_ENROLL_MAX];
@@ -596,7 +596,7 @@ static svc_store *enrolled(const char *base, const char *id, uint32_t role, cons
 static void test_revocation_cutoff(void)
 {
 	char *base = svc_test_tmpdir("store-cutoff");
-	char dir[4200];
+	char dir[SVC_PATH_MAX];
 	svc_store *hq = NULL;
 	svc_keypair *hq_kp = NULL;
 	snprintf(dir, sizeof dir, "%s/hq", base);

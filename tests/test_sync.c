@@ -30,7 +30,7 @@ typedef struct {
 	uint32_t role;
 	const char *region;
 	const char *upstream;
-	char dir[4200];
+	char dir[SVC_PATH_MAX];
 	svc_store *s;
 	svc_keypair *kp;
 } node;

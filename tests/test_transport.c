@@ -27,7 +27,7 @@
 
 typedef struct {
 	svc_keypair *kp;
-	uint8_t pk[32];
+	uint8_t pk[SVC_CURVE_KEY_LEN];
 	uint8_t *sk; /* secure memory */
 	char z85[41];
 } key;
@@ -39,7 +39,7 @@ static void key_new(key *k)
 		fprintf(stderr, "key: %s\n", svc_errmsg());
 		exit(2);
 	}
-	k->sk = svc_secure_alloc(32);
+	k->sk = svc_secure_alloc(SVC_CURVE_KEY_LEN);
 	if (!k->sk || svc_curve_secret(k->kp, k->sk) != 0) {
 		fprintf(stderr, "key: %s\n", svc_errmsg());
 		exit(2);
@@ -62,7 +62,7 @@ typedef struct {
 	bool admit_all;
 } allow;
 
-static int check(void *arg, const uint8_t pk[32], char node[SVC_ID_LEN], char *reason,
+static int check(void *arg, const uint8_t pk[SVC_CURVE_KEY_LEN], char node[SVC_ID_LEN], char *reason,
                  size_t reason_len)
 {
 	allow *a = arg;
@@ -71,7 +71,7 @@ static int check(void *arg, const uint8_t pk[32], char node[SVC_ID_LEN], char *r
 		return 0;
 	}
 	for (int i = 0; i < a->n; i++)
-		if (a->pk[i] && memcmp(a->pk[i], pk, 32) == 0) {
+		if (a->pk[i] && memcmp(a->pk[i], pk, SVC_CURVE_KEY_LEN) == 0) {
 			snprintf(node, SVC_ID_LEN, "%s", a->node[i]);
 			return 0;
 		}
@@ -255,7 +255,7 @@ static svc_transport *server_new(rec *r, size_t max_msg, const key *k, allow *a,
 	return t;
 }
 
-static svc_transport *client_new(rec *r, size_t max_msg, const char *ep, const uint8_t spk[32],
+static svc_transport *client_new(rec *r, size_t max_msg, const char *ep, const uint8_t spk[SVC_CURVE_KEY_LEN],
                                  const key *k)
 {
 	svc_transport *t = tr_new(r, max_msg);

@@ -13,12 +13,13 @@
 #include "fuzz.h"
 
 #include "svc_config.h"
+#include "svc_types.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char path[4200];
+static char path[SVC_PATH_MAX];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

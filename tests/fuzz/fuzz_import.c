@@ -11,7 +11,7 @@
  * Invariant: a body svc_local_ticket_body accepts is one the node can
  * actually append, so a change carrying it must encode.
  *
- * The CLI's own line parser (tools/cli_import.c: flat_parse, a fast path
+ * The CLI's own line parser (tools/cli/cli_import.c: flat_parse, a fast path
  * that hands anything unusual to jansson, then line_parse and to_fields) is
  * static to the CLI; until it is callable from here this target applies the
  * same jansson parse and field mapping, so the library side of the path is

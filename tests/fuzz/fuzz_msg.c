@@ -32,7 +32,7 @@ static int hello_equal(const svc_hello *a, const svc_hello *b)
 	    a->checkpoint != b->checkpoint || a->has_your_store_id != b->has_your_store_id ||
 	    a->hlc != b->hlc || a->nheads != b->nheads)
 		return 0;
-	if (a->has_your_store_id && memcmp(a->your_store_id, b->your_store_id, 16))
+	if (a->has_your_store_id && memcmp(a->your_store_id, b->your_store_id, SVC_STORE_ID_LEN))
 		return 0;
 	for (size_t i = 0; i < a->nheads; i++)
 		if (strcmp(a->heads[i].origin, b->heads[i].origin) ||

@@ -25,10 +25,10 @@ typedef struct {
 	uint32_t role;
 	const char *region;   /* as svc_identity_init takes it */
 	const char *upstream; /* "" at HQ */
-	char dir[4200];
+	char dir[SVC_PATH_MAX];
 	svc_store *s;
 	svc_keypair *kp;
-	uint8_t store_id[16];
+	uint8_t store_id[SVC_STORE_ID_LEN];
 	int idx;                    /* FUZZ_HQ, ... */
 	uint64_t sent[FUZZ_NNODES]; /* this node's log shipped to each node so far */
 } fuzz_node;

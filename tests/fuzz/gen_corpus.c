@@ -51,7 +51,7 @@ static void put(const char *target, const uint8_t *data, size_t len, const char 
 
 static void put(const char *target, const uint8_t *data, size_t len, const char *fmt, ...)
 {
-	char dir[4200], name[256], path[4500];
+	char dir[SVC_PATH_MAX], name[256], path[4500];
 	va_list ap;
 	FILE *f;
 
@@ -269,7 +269,7 @@ static void messages(fuzz_node net[FUZZ_NNODES])
 	m.type = SVC_MSG_HELLO;
 	m.u.hello.version = SVC_PROTO_VERSION;
 	snprintf(m.u.hello.node, sizeof m.u.hello.node, "shop-a");
-	memcpy(m.u.hello.store_id, net[FUZZ_SHOP].store_id, 16);
+	memcpy(m.u.hello.store_id, net[FUZZ_SHOP].store_id, SVC_STORE_ID_LEN);
 	m.u.hello.hlc = svc_hlc_now_ms() << 16;
 	put_msg("hello-first", &m);
 
@@ -278,7 +278,7 @@ static void messages(fuzz_node net[FUZZ_NNODES])
 	svc_txn_abort(&t);
 	m.u.hello.checkpoint = 17;
 	m.u.hello.has_your_store_id = true;
-	memcpy(m.u.hello.your_store_id, net[FUZZ_HQ].store_id, 16);
+	memcpy(m.u.hello.your_store_id, net[FUZZ_HQ].store_id, SVC_STORE_ID_LEN);
 	m.u.hello.nheads = heads.n;
 	m.u.hello.heads = heads.heads;
 	put_msg("hello-heads", &m);

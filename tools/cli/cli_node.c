@@ -26,7 +26,7 @@
 /* ------------------------------------------------------------ files */
 
 typedef struct {
-	char tmp[4200];
+	char tmp[SVC_PATH_MAX];
 	const char *path;
 	int fd;
 } out_file;
@@ -332,7 +332,7 @@ static const char id_usage[] =
 
 static void curve_z85(const uint8_t pk[SVC_PK_LEN], char out[41])
 {
-	uint8_t curve[32];
+	uint8_t curve[SVC_CURVE_KEY_LEN];
 	if (svc_curve_public(pk, curve) != 0)
 		snprintf(out, 41, "-");
 	else
@@ -346,7 +346,7 @@ int cli_cmd_id(const cli_ctx *ctx, int argc, char **argv)
 	svc_self self;
 	svc_cert cert;
 	char pk[2 * SVC_PK_LEN + 1], hq[2 * SVC_PK_LEN + 1], up[2 * SVC_PK_LEN + 1];
-	char store_id[33], z85[41], up_z85[41], until[32];
+	char store_id[2 * SVC_STORE_ID_LEN + 1], z85[41], up_z85[41], until[32];
 	int rc = cli_parse(&a, "id", id_usage, "json", 0, argc, argv);
 	if (rc || (rc = cli_open(ctx, false, &s)))
 		return rc;
@@ -458,32 +458,23 @@ static void node_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 	cli_list_row(l, cells);
 }
 
+static int node_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
+{
+	(void)s;
+	(void)arg;
+	return svc_node_each(t, node_id_cb, ids);
+}
+
 static int node_list(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"NODE",   "ROLE",        "REGION", "UPSTREAM",
 	                                      "SERIAL", "VALID UNTIL", "STATUS"};
+	static const cli_list_spec spec = {headers, "llllrll", true, node_collect, node_row};
 	cli_args a;
-	cli_ids ids = {.by_name = true};
-	svc_store *s = NULL;
-	svc_txn *t = NULL;
 	int rc = cli_parse(&a, "node list", node_usage, "json", 0, argc, argv);
-	if (rc || (rc = cli_open(ctx, false, &s)))
+	if (rc)
 		return rc;
-	if (svc_txn_begin(s, false, &t) || svc_node_each(t, node_id_cb, &ids) < 0) {
-		svc_txn_abort(&t);
-		svc_store_close(&s);
-		cli_ids_free(&ids);
-		return cli_fail();
-	}
-	svc_txn_abort(&t);
-	rc = cli_ids_finish(&ids);
-	cli_list *l = cli_list_new(cli_flag(&a, "json"), 7, headers, "llllrll");
-	if (!rc)
-		rc = cli_ids_print(s, &ids, l, node_row, NULL);
-	int lrc = cli_list_end(&l);
-	cli_ids_free(&ids);
-	svc_store_close(&s);
-	return rc ? rc : lrc;
+	return cli_list_run(ctx, &spec, cli_flag(&a, "json"), 0, NULL);
 }
 
 static int node_revoke(const cli_ctx *ctx, int argc, char **argv)
@@ -568,16 +559,14 @@ int cli_cmd_log(const cli_ctx *ctx, int argc, char **argv)
 	static const char *const headers[] = {"LSN",  "CHANGE",    "TIME",
 	                                      "KIND", "AGGREGATE", "SUMMARY"};
 	cli_args a;
-	int64_t limit = 0;
+	size_t limit = 0;
 	svc_store *s = NULL;
 	svc_txn *t = NULL;
 	uint64_t last = 0;
 	struct log_page p = {0};
 	int rc = cli_parse(&a, "log", log_usage, "limit= json", 0, argc, argv);
-	if (rc || (rc = cli_int(&a, "limit", &limit, NULL)))
+	if (rc || (rc = cli_list_limit(&a, &limit)))
 		return rc;
-	if (limit < 0)
-		return cli_usage(&a, "--limit: %" PRId64 " is negative", limit);
 	if ((rc = cli_open(ctx, false, &s)))
 		return rc;
 	if (svc_txn_begin(s, false, &t) || svc_log_last(t, &last)) {
@@ -592,8 +581,8 @@ int cli_cmd_log(const cli_ctx *ctx, int argc, char **argv)
 		rc = cli_failf("out of memory");
 	/* The log only grows at its end: pages below `last` are stable, and
 	 * each is read in its own short transaction. */
-	uint64_t shown = 0;
-	for (uint64_t hi = last; !rc && hi > 0 && (!limit || shown < (uint64_t)limit);) {
+	size_t shown = 0;
+	for (uint64_t hi = last; !rc && hi > 0 && (!limit || shown < limit);) {
 		uint64_t lo = hi > CLI_PAGE ? hi - CLI_PAGE + 1 : 1;
 		p.hi = hi;
 		p.n = 0;
@@ -603,7 +592,7 @@ int cli_cmd_log(const cli_ctx *ctx, int argc, char **argv)
 			break;
 		}
 		svc_txn_abort(&t);
-		for (size_t k = p.n; k > 0 && (!limit || shown < (uint64_t)limit); k--, shown++)
+		for (size_t k = p.n; k > 0 && (!limit || shown < limit); k--, shown++)
 			log_row(l, &p.v[k - 1]);
 		hi = lo - 1;
 	}

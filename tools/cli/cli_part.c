@@ -91,31 +91,22 @@ static void catalog_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 	cli_list_row(l, cells);
 }
 
+static int catalog_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
+{
+	(void)s;
+	(void)arg;
+	return svc_catalog_each(t, catalog_id_cb, ids);
+}
+
 static int catalog_list(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"PART_NO", "NAME", "PRICE"};
+	static const cli_list_spec spec = {headers, "llr", true, catalog_collect, catalog_row};
 	cli_args a;
-	svc_store *s = NULL;
-	svc_txn *t = NULL;
-	cli_ids ids = {.by_name = true};
 	int rc = cli_parse(&a, "catalog list", catalog_list_usage, "json", 0, argc, argv);
-	if (rc || (rc = cli_open(ctx, false, &s)))
+	if (rc)
 		return rc;
-	if (svc_txn_begin(s, false, &t) || svc_catalog_each(t, catalog_id_cb, &ids) < 0) {
-		svc_txn_abort(&t);
-		svc_store_close(&s);
-		cli_ids_free(&ids);
-		return cli_fail();
-	}
-	svc_txn_abort(&t);
-	rc = cli_ids_finish(&ids);
-	cli_list *l = cli_list_new(cli_flag(&a, "json"), 3, headers, "llr");
-	if (!rc)
-		rc = cli_ids_print(s, &ids, l, catalog_row, NULL);
-	int lrc = cli_list_end(&l);
-	cli_ids_free(&ids);
-	svc_store_close(&s);
-	return rc ? rc : lrc;
+	return cli_list_run(ctx, &spec, cli_flag(&a, "json"), 0, NULL);
 }
 
 int cli_cmd_catalog(const cli_ctx *ctx, int argc, char **argv)
@@ -325,32 +316,24 @@ static void transfer_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 	cli_list_row(l, cells);
 }
 
+static int transfer_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
+{
+	(void)s;
+	(void)arg;
+	return svc_transfer_each(t, transfer_id_cb, ids);
+}
+
 static int part_transfers(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"ID", "PART_NO", "QTY",     "FROM",
 	                                      "TO", "STATUS",  "SHIPPED", "RECEIVED"};
+	static const cli_list_spec spec = {headers, "llrlllll", false, transfer_collect,
+	                                   transfer_row};
 	cli_args a;
-	svc_store *s = NULL;
-	svc_txn *t = NULL;
-	cli_ids ids = {0};
 	int rc = cli_parse(&a, "part transfers", transfers_usage, "json", 0, argc, argv);
-	if (rc || (rc = cli_open(ctx, false, &s)))
+	if (rc)
 		return rc;
-	if (svc_txn_begin(s, false, &t) || svc_transfer_each(t, transfer_id_cb, &ids) < 0) {
-		svc_txn_abort(&t);
-		svc_store_close(&s);
-		cli_ids_free(&ids);
-		return cli_fail();
-	}
-	svc_txn_abort(&t);
-	rc = cli_ids_finish(&ids);
-	cli_list *l = cli_list_new(cli_flag(&a, "json"), 8, headers, "llrlllll");
-	if (!rc)
-		rc = cli_ids_print(s, &ids, l, transfer_row, NULL);
-	int lrc = cli_list_end(&l);
-	cli_ids_free(&ids);
-	svc_store_close(&s);
-	return rc ? rc : lrc;
+	return cli_list_run(ctx, &spec, cli_flag(&a, "json"), 0, NULL);
 }
 
 int cli_cmd_part(const cli_ctx *ctx, int argc, char **argv)

@@ -186,7 +186,7 @@ uint64_t bench_file_size(const char *path)
 
 uint64_t bench_store_bytes(const char *dir)
 {
-	char p[4200];
+	char p[SVC_PATH_MAX];
 	snprintf(p, sizeof p, "%s/data.mdb", dir);
 	return bench_file_size(p);
 }
@@ -272,7 +272,7 @@ int bench_exec_rss_main(int argc, char **argv)
 
 int bench_exec(char *const argv[], const char *out_path, const char *err_path, bench_run *r)
 {
-	char self[4200], res[4200];
+	char self[SVC_PATH_MAX], res[SVC_PATH_MAX];
 	char *hargv[64];
 	size_t n = 0;
 	int st = 0;
@@ -311,7 +311,7 @@ int bench_exec(char *const argv[], const char *out_path, const char *err_path, b
 int bench_cli(const char *dir, ...)
 {
 	char *argv[40];
-	char exe[4200];
+	char exe[SVC_PATH_MAX];
 	size_t n = 0;
 	va_list ap;
 	snprintf(exe, sizeof exe, "%s/svcsync", bench_bindir());
@@ -598,7 +598,7 @@ int bench_node_init(const char *dir, const char *id, const char *role, const cha
 int bench_enroll(const char *hq_dir, const char *node_dir, const char *upstream,
 		 const char *endpoint)
 {
-	char req[4200], bundle[4200];
+	char req[SVC_PATH_MAX], bundle[SVC_PATH_MAX];
 	snprintf(req, sizeof req, "%s/enroll.req", node_dir);
 	snprintf(bundle, sizeof bundle, "%s/enroll.bundle", node_dir);
 	if (bench_cli(node_dir, "enroll", "request", "--out", req, (char *)NULL) ||
@@ -644,7 +644,7 @@ static void dump_log(const char *path)
 
 int bench_daemon_start(bench_daemon *d, const char *name, const char *dir, const char *listen)
 {
-	char exe[4200];
+	char exe[SVC_PATH_MAX];
 	char *argv[10];
 	size_t n = 0;
 	memset(d, 0, sizeof *d);

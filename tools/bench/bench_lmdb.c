@@ -107,7 +107,7 @@ int bench_raw_put(const char *dir, uint64_t n, size_t vsize, size_t batch, doubl
 	*secs = bench_now_s() - t0;
 	mdb_env_close(env);
 	free(v);
-	char p[4200];
+	char p[SVC_PATH_MAX];
 	snprintf(p, sizeof p, "%s/data.mdb", dir);
 	if (file_bytes)
 		*file_bytes = bench_file_size(p);
@@ -167,7 +167,7 @@ int bench_compact_copy(const char *store_dir, const char *out_dir, uint64_t *byt
 	mdb_env_close(env);
 	if (rc)
 		return fail("compacting copy", rc);
-	char p[4200];
+	char p[SVC_PATH_MAX];
 	snprintf(p, sizeof p, "%s/data.mdb", out_dir);
 	*bytes = bench_file_size(p);
 	return 0;

@@ -82,7 +82,7 @@ static const char restore_usage[] =
  * and keep one from starting half-way. */
 static int lock_daemon(const char *dir, int *fd)
 {
-	char path[4200], pid[32];
+	char path[SVC_PATH_MAX], pid[32];
 	snprintf(path, sizeof path, "%s/daemon.lock", dir);
 	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (*fd < 0)

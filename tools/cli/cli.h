@@ -141,16 +141,12 @@ typedef struct {
 } cli_ids;
 
 void cli_ids_add(cli_ids *l, uint64_t key, const char *id);
-/* Sort and apply the limit; CLI_FAIL if memory ran out while adding. */
-int cli_ids_finish(cli_ids *l);
-void cli_ids_free(cli_ids *l);
 
 /* Ids per read transaction when a list reads its records back. */
 #define CLI_PAGE 512
 
-/* Print the records named by `ids` into `l`, CLI_PAGE of them per short read
- * transaction: row(t, id, l, arg) reads one record and adds its row (and
- * skips a record gone since the ids were collected). 0 or CLI_FAIL. */
+/* row(t, id, l, arg) reads one record and adds its row to `l` (and skips a
+ * record gone since the ids were collected). */
 typedef struct cli_list cli_list;
 typedef void (*cli_row_fn)(svc_txn *t, const char *id, cli_list *l, void *arg);
 
@@ -189,7 +185,32 @@ void cli_list_obj(cli_list *l, json_t *obj);
  * memory, output error). */
 int cli_list_end(cli_list **l);
 
-int cli_ids_print(svc_store *s, const cli_ids *ids, cli_list *l, cli_row_fn row, void *arg);
+/* ------------------------------------------------------------ list commands
+ *
+ * A record list (ticket list, claim list, ...) is one spec: its columns, its
+ * order, how it collects the ids to show and how it prints one row. */
+
+typedef struct {
+	const char *const *headers; /* one title per column */
+	const char *align;          /* one 'l' or 'r' per column: its length is the column count */
+	bool by_name;               /* natural order of ids, not newest first */
+	/* Walk the records in `t` (a read transaction on `s`) and cli_ids_add
+	 * each one to show; negative with the svc error set on failure. */
+	int (*collect)(svc_store *s, svc_txn *t, cli_ids *ids, void *arg);
+	cli_row_fn row;
+} cli_list_spec;
+
+/* --limit N (0 when absent); CLI_USAGE (printed) for a malformed or
+ * negative number. */
+int cli_list_limit(const cli_args *a, size_t *out);
+/* Open the store read-only, collect the ids in one short read, keep the
+ * first `limit` (0: all) of the spec's order and print them as a table or
+ * JSON, reading the rows back CLI_PAGE per transaction. `arg` goes to
+ * collect and row. Returns the exit status. */
+int cli_list_run(const cli_ctx *ctx, const cli_list_spec *spec, bool json, size_t limit,
+                 void *arg);
+
+/* ------------------------------------------------------------ JSON */
 
 /* Print one JSON value (indented) followed by a newline, and release it. */
 int cli_json_print(json_t *v);

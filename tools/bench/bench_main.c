@@ -222,7 +222,7 @@ static void ticket_new_argv(char **argv, char *exe, const char *dir, uint64_t i)
 	static _Thread_local svc_ticket_fields f;
 	size_t n = 0;
 	bench_ticket_fields(i, &f);
-	snprintf(exe, 4200, "%s/svcsync", bench_bindir());
+	snprintf(exe, SVC_PATH_MAX, "%s/svcsync", bench_bindir());
 	argv[n++] = exe;
 	argv[n++] = (char *)(uintptr_t) "--dir";
 	argv[n++] = (char *)(uintptr_t)dir;
@@ -260,7 +260,7 @@ static int run_cli(const opts *o)
 	       *raw = calloc((size_t)runs, sizeof *raw);
 	long rss_max = 0;
 	int rc = 0;
-	char exe[4200], *argv[32];
+	char exe[SVC_PATH_MAX], *argv[32];
 
 	bench_note("cli: building a shop with %" PRIu64 " tickets", o->preload);
 	if (!lat || !idl || !raw || net_build(&n, "cli", false) ||
@@ -339,7 +339,7 @@ typedef struct {
 
 static int cli_mem(const char *dir, const char *what, char **args, mem_row *row)
 {
-	char exe[4200], *argv[40];
+	char exe[SVC_PATH_MAX], *argv[40];
 	size_t n = 0;
 	snprintf(exe, sizeof exe, "%s/svcsync", bench_bindir());
 	argv[n++] = exe;
@@ -404,7 +404,7 @@ static int run_import(const opts *o, uint64_t n_t, bool memory)
 
 	/* CLI path */
 	bench_note("import %" PRIu64 ": svcsync import --kind ticket", n_t);
-	char exe[4200];
+	char exe[SVC_PATH_MAX];
 	snprintf(exe, sizeof exe, "%s/svcsync", bench_bindir());
 	char *argv[] = {exe, (char *)(uintptr_t) "--dir", n.shop, (char *)(uintptr_t) "import",
 			(char *)(uintptr_t) "--kind", (char *)(uintptr_t) "ticket", jsonl, NULL};
@@ -477,7 +477,7 @@ static int run_import(const opts *o, uint64_t n_t, bool memory)
 
 		bench_note("import %" PRIu64 ": CLI peak memory on the store", n_t);
 		mem_row rows[4];
-		char exe2[4200], *tn[32];
+		char exe2[SVC_PATH_MAX], *tn[32];
 		ticket_new_argv(tn, exe2, n.shop, 3000000);
 		/* ticket_new_argv built a full argv; keep only the arguments */
 		if (cli_mem(n.shop, "`ticket new ...`", tn + 3, &rows[0]))
@@ -753,7 +753,7 @@ static int run_latency(const opts *o)
 	       *cli = calloc((size_t)runs, sizeof *cli);
 	bench_daemon hq = {0}, region = {0}, shop = {0};
 	svc_store *hs = NULL;
-	char exe[4200], *argv[32];
+	char exe[SVC_PATH_MAX], *argv[32];
 	uint64_t seq = 0;
 
 	bench_note("latency: HQ <- region <- shop");

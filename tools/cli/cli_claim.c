@@ -196,15 +196,22 @@ static void claim_row_id(svc_txn *t, const char *id, cli_list *l, void *arg)
 		claim_row(l, &c);
 }
 
+static int claim_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
+{
+	struct list_filter *f = arg;
+	(void)s;
+	f->ids = ids;
+	return svc_claim_each(t, list_cb, f);
+}
+
 static int claim_list(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"ID",  "TICKET", "SHOP",     "STATUS",
 	                                      "REV", "TOTAL",  "APPROVED", "SUBMITTED"};
+	static const cli_list_spec spec = {headers, "llllrrrl", false, claim_collect,
+	                                   claim_row_id};
 	cli_args a;
-	svc_store *s = NULL;
-	svc_txn *t = NULL;
-	cli_ids ids = {0};
-	struct list_filter f = {.ids = &ids};
+	struct list_filter f = {0};
 	const char *st;
 	int rc = cli_parse(&a, "claim list", list_usage, "status= json", 0, argc, argv);
 	if (rc)
@@ -214,23 +221,7 @@ static int claim_list(const cli_ctx *ctx, int argc, char **argv)
 			return cli_usage(&a, "--%s", svc_errmsg());
 		f.by_status = true;
 	}
-	if ((rc = cli_open(ctx, false, &s)))
-		return rc;
-	if (svc_txn_begin(s, false, &t) || svc_claim_each(t, list_cb, &f) < 0) {
-		svc_txn_abort(&t);
-		svc_store_close(&s);
-		cli_ids_free(&ids);
-		return cli_fail();
-	}
-	svc_txn_abort(&t);
-	rc = cli_ids_finish(&ids);
-	cli_list *l = cli_list_new(cli_flag(&a, "json"), 8, headers, "llllrrrl");
-	if (!rc)
-		rc = cli_ids_print(s, &ids, l, claim_row_id, NULL);
-	int lrc = cli_list_end(&l);
-	cli_ids_free(&ids);
-	svc_store_close(&s);
-	return rc ? rc : lrc;
+	return cli_list_run(ctx, &spec, cli_flag(&a, "json"), 0, &f);
 }
 
 /* ------------------------------------------------------------ show */

@@ -63,7 +63,7 @@ typedef struct {
 /* Is a daemon holding the directory's lock? */
 static bool daemon_running(const char *dir)
 {
-	char path[4200];
+	char path[SVC_PATH_MAX];
 	snprintf(path, sizeof path, "%s/daemon.lock", dir);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -75,7 +75,7 @@ static bool daemon_running(const char *dir)
 
 static void read_status(const char *dir, daemon_status *st)
 {
-	char path[4200], line[1024];
+	char path[SVC_PATH_MAX], line[1024];
 	memset(st, 0, sizeof *st);
 	st->running = daemon_running(dir);
 	snprintf(path, sizeof path, "%s/status", dir);

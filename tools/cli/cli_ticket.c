@@ -260,50 +260,37 @@ static void ticket_row_id(svc_txn *t, const char *id, cli_list *l, void *arg)
 		ticket_row(l, &tk);
 }
 
+/* Filter and sort on the brief state; only the rows printed are read in
+ * full. */
+static int ticket_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
+{
+	struct list_filter *f = arg;
+	f->s = s;
+	f->ids = ids;
+	return svc_ticket_each_brief(t, list_cb, f);
+}
+
 static int ticket_list(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"ID",       "STATUS",  "KIND",   "SHOP",
 	                                      "CUSTOMER", "PRODUCT", "CREATED"};
+	static const cli_list_spec spec = {headers, "lllllll", false, ticket_collect,
+	                                   ticket_row_id};
 	cli_args a;
-	svc_store *s = NULL;
-	svc_txn *t = NULL;
-	cli_ids ids = {0};
-	int64_t limit = 0;
-	struct list_filter f = {.ids = &ids};
+	size_t limit = 0;
+	struct list_filter f = {0};
 	const char *st;
 	int rc =
 	    cli_parse(&a, "ticket list", list_usage, "status= shop= limit= json", 0, argc, argv);
-	if (rc || (rc = cli_int(&a, "limit", &limit, NULL)))
+	if (rc || (rc = cli_list_limit(&a, &limit)))
 		return rc;
-	if (limit < 0)
-		return cli_usage(&a, "--limit: %" PRId64 " is negative", limit);
 	if ((st = cli_opt(&a, "status"))) {
 		if (svc_ticket_status_parse(st, &f.status))
 			return cli_usage(&a, "--%s", svc_errmsg());
 		f.by_status = true;
 	}
 	f.shop = cli_opt(&a, "shop");
-	ids.limit = (size_t)limit;
-	if ((rc = cli_open(ctx, false, &s)))
-		return rc;
-	f.s = s;
-	/* Filter and sort on the brief state; only the rows printed are read
-	 * in full. */
-	if (svc_txn_begin(s, false, &t) || svc_ticket_each_brief(t, list_cb, &f) < 0) {
-		svc_txn_abort(&t);
-		svc_store_close(&s);
-		cli_ids_free(&ids);
-		return cli_fail();
-	}
-	svc_txn_abort(&t);
-	rc = cli_ids_finish(&ids);
-	cli_list *l = cli_list_new(cli_flag(&a, "json"), 7, headers, "lllllll");
-	if (!rc)
-		rc = cli_ids_print(s, &ids, l, ticket_row_id, NULL);
-	int lrc = cli_list_end(&l);
-	cli_ids_free(&ids);
-	svc_store_close(&s);
-	return rc ? rc : lrc;
+	return cli_list_run(ctx, &spec, cli_flag(&a, "json"), limit, &f);
 }
 
 /* ------------------------------------------------------------ show */
