@@ -722,7 +722,7 @@ static const struct oneofmap change_body = {
 MSGMAP(change_map, svcsync__change__descriptor,
        F_STR(1, origin), F_INT(2, seq), F_INT(3, hlc), F_STR(4, aggregate),
        F_FIXED(5, prev_hash), F_INT(6, origin_role), F_STR(7, origin_region),
-       F_ONEOF(u, kind, change_body));
+       F_STRN(8, operator, SVC_OPERATOR_CHARS), F_ONEOF(u, kind, change_body));
 #undef T
 
 /* ---- materialized states */

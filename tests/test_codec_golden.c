@@ -520,6 +520,13 @@ static const struct gold golden[] = {
      "#ff13605a2cb35ca595f41ebd82abe8b944a9d33e86871a583ab8f8a434b85135"},
     {"change.quarantine.release.max", 510,
      "#0de4f9c33e3976d8abbbdb942954f6e2c21135aaae60a7f2934d7597f63359c5"},
+    {"change.ticket.note.operator", 133,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a207c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f30023a0b7265"
+     "67696f6e2d656173744206e5bca0e4bc9f9a01190a1763616c6c65642074776963652c206e6f20616e737765"
+     "72"},
+    {"change.ticket.note.operator.max", 1364,
+     "#acb223350e14a682695064a1dce986e7ca6ffe7a0d21a154b8146e1b48cc3212"},
     {"ticket", 167,
      "0a10742d73686f702d73682d303030332d3510021a06e78e8be4ba94220b3133393030303030303030320441"
      "432d3240e5aed30948015206e6bc8fe6b0b45a0b726567696f6e2d65617374620c73686f702d73682d303030"
@@ -709,6 +716,16 @@ static void run_changes(void)
 			gold_change(&c, (svc_change_kind)k, max);
 			GOLD(name, svc_change, svc_change_encode, svc_change_decode, &c);
 		}
+	/* The operator (field 8): a Chinese name, and 32 four-byte characters,
+	 * the most the buffer holds. Every case above leaves it empty, which
+	 * is how changes older than the field look. */
+	gold_change(&c, SVC_CK_TICKET_NOTE, false);
+	SET(c.operator, "张伟");
+	GOLD("change.ticket.note.operator", svc_change, svc_change_encode, svc_change_decode, &c);
+	gold_change(&c, SVC_CK_TICKET_NOTE, true);
+	FILL(c.operator, "𠀀");
+	GOLD("change.ticket.note.operator.max", svc_change, svc_change_encode, svc_change_decode,
+	     &c);
 }
 
 static void run_states(void)
