@@ -589,7 +589,7 @@ static int decode_with_operator(const char *op, svc_change *out)
 static void test_operator(void)
 {
 	static svc_change c, d;
-	char name[4 * 33 + 1];
+	char name[SVC_OPERATOR_LEN]; /* 33 Chinese characters take 99 bytes */
 	size_t n;
 
 	make_change(&c, SVC_CK_TICKET_NOTE, false);
