@@ -1,6 +1,12 @@
 /*
  * svc_codec: svcsync values <-> protobuf bytes. See svc_codec.h.
  *
+ * One file, though a long one: it is the only includer of the generated
+ * header, and so of protobuf-c, and all of it (the wire walk, the field
+ * tables and their two walkers, the few messages mapped by hand) serves that
+ * one mapping. Splitting it would hand the generated structs to a second
+ * file.
+ *
  * This is the one module that sees the protoc-c generated structs; everything
  * else speaks svc_types.h. It is not where records are judged: whether a
  * ticket kind exists, a node id is well formed or a transition is allowed is

@@ -4,7 +4,8 @@
  * The only module that includes the protoc-c generated header. Every decoder
  * checks the size cap before it calls into protobuf-c, then decodes, then
  * checks meaning that the wire cannot express (string lengths against the
- * svc_types limits, hash and key lengths, a body present and known). A decode
+ * svc_types limits, in characters where the data model counts characters:
+ * the operator; hash and key lengths; a body present and known). A decode
  * failure returns SVC_EDECODE (or SVC_ETOOBIG) with a one-line detail naming
  * the message and field; it never aborts.
  *
