@@ -5,6 +5,7 @@
 #include "svc_config.h"
 #include "svc_daemon.h"
 #include "svc_err.h"
+#include "svc_operator.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -89,6 +90,9 @@ int main(int argc, char **argv)
 	}
 
 	svc_daemon *d;
+	/* The changes the daemon originates itself (HQ revoking an expired
+	 * certificate) record the daemon as their operator: no person typed them. */
+	svc_operator_set(SVC_OPERATOR_DAEMON);
 	if (svc_daemon_new(&cfg, config, &d)) {
 		fprintf(stderr, "svcsyncd: %s\n", svc_errmsg());
 		return 1;

@@ -4,7 +4,8 @@
  * The only module that includes the protoc-c generated header. Every decoder
  * checks the size cap before it calls into protobuf-c, then decodes, then
  * checks meaning that the wire cannot express (string lengths against the
- * svc_types limits, hash and key lengths, a body present and known). A decode
+ * svc_types limits, in characters where the data model counts characters:
+ * the operator; hash and key lengths; a body present and known). A decode
  * failure returns SVC_EDECODE (or SVC_ETOOBIG) with a one-line detail naming
  * the message and field; it never aborts.
  *
@@ -198,21 +199,25 @@ typedef struct {
 } svc_ack;
 
 typedef struct {
+	uint64_t hlc;
+	/* The sender's log head, raised since its HELLO so that batches may go
+	 * that far (0: no news). */
+	uint64_t log_head;
+} svc_ping;
+
+typedef struct {
+	uint32_t code;
+	char text[SVC_REASON_LEN];
+} svc_error_reply;
+
+typedef struct {
 	svc_msg_type type;
 	union {
 		svc_hello hello;
 		svc_batch batch;
 		svc_ack ack;
-		struct {
-			uint64_t hlc;
-			/* The sender's log head, raised since its HELLO so
-			 * that batches may go that far (0: no news). */
-			uint64_t log_head;
-		} ping;
-		struct {
-			uint32_t code;
-			char text[SVC_REASON_LEN];
-		} error;
+		svc_ping ping;
+		svc_error_reply error;
 	} u;
 	void *priv_; /* decoder's allocations */
 } svc_msg;

@@ -963,6 +963,11 @@ int svc_change_validate(const svc_change *c, char *reason, size_t len)
 		return svc_rules_fail(SVC_EINVAL, reason, len, "origin_role: unknown role %" PRIu32,
 		                      c->origin_role);
 	SVC_TRY(check_optional_node_id("origin_region", c->origin_region, reason, len));
+	TERMINATED("operator", c->operator);
+	SVC_TRY(svc_check_text("operator", c->operator, false, reason, len));
+	if (svc_utf8_chars(c->operator) > SVC_OPERATOR_CHARS)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "operator: %zu characters, limit %d",
+		                      svc_utf8_chars(c->operator), SVC_OPERATOR_CHARS);
 
 	switch (c->kind) {
 	case SVC_CK_TICKET_OPEN:

@@ -110,6 +110,7 @@
 #include "svc_crypto.h"
 #include "svc_err.h"
 #include "svc_identity.h"
+#include "svc_operator.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1863,6 +1864,7 @@ int svc_local_append(svc_txn *t, svc_change *c)
 	snprintf(c->origin, sizeof c->origin, "%s", self.node);
 	c->origin_role = self.role;
 	snprintf(c->origin_region, sizeof c->origin_region, "%s", self.region);
+	snprintf(c->operator, sizeof c->operator, "%s", svc_operator_get());
 	rc = svc_head_get(t, self.node, &head, c->prev_hash);
 	if (rc)
 		return rc;

@@ -30,6 +30,11 @@
 #define SVC_PART_NAME_LEN 128
 #define SVC_REF_LEN 64       /* payment reference */
 #define SVC_CLAIM_PARTS_MAX 16
+/* The person who entered a change: a limit in characters, not bytes, since
+ * Chinese names take three bytes a character; the buffer holds the longest
+ * UTF-8 encoding of that many. */
+#define SVC_OPERATOR_CHARS 32
+#define SVC_OPERATOR_LEN (SVC_OPERATOR_CHARS * 4 + 1)
 #define SVC_HASH_LEN 32      /* BLAKE2b-256 */
 #define SVC_PK_LEN 32        /* Ed25519 public key */
 #define SVC_SIG_LEN 64       /* Ed25519 signature */
@@ -239,6 +244,9 @@ typedef struct {
 	uint8_t prev_hash[SVC_HASH_LEN];
 	uint32_t origin_role; /* svc_role, claimed; checked against the directory */
 	char origin_region[SVC_ID_LEN];
+	/* Who entered it at the origin ("" in changes older than the field):
+	 * recorded and shown, never a basis for a decision. */
+	char operator[SVC_OPERATOR_LEN];
 	svc_change_kind kind;
 	union {
 		svc_ticket_open ticket_open;
@@ -268,6 +276,16 @@ typedef struct {
  */
 #define SVC_SEQ_MAX ((UINT64_C(1) << 53) - 1)
 #define SVC_HLC_MAX ((UINT64_C(1) << 63) - 1)
+
+/* Characters (code points) of a valid UTF-8 string. */
+static inline size_t svc_utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
 
 /* Milliseconds of an HLC value (48-bit ms + 16-bit counter). */
 static inline uint64_t svc_hlc_ms(uint64_t hlc) { return hlc >> 16; }

@@ -190,6 +190,9 @@ if need_faketime; then
 		bad "HQ did not revoke shop-x within 5 s of its certificate's expiry"
 	fi
 	wait_json 10 region-e '[n["revoked"] for n in j if n["node"]=="shop-x"]' "[True]" node list
+	# Nobody typed that revocation: it records the daemon as its operator.
+	expect_eq "$(jget hq "[c['operator'] for c in j if c['kind'] == 'node.revoke' and c['aggregate'] == 'N:shop-x']" log)" \
+		"['svcsyncd']" "operator of HQ's revocation of the expired shop-x"
 	hq_before=$(tickets hq)
 	TX2=$(sv shop-x ticket new --kind repair --customer "Expired Certificate" --phone 13900000004 \
 		--product AC-1 --fault "too late")

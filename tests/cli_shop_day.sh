@@ -149,7 +149,7 @@ assert_eq "$(sv sa log --json | py 'all(a["lsn"] > b["lsn"] for a, b in zip(j, j
 	"log newest first"
 assert_eq "$(sv sa log --limit 3 --json | py '[c["kind"] for c in j]')" \
 	"['claim.submit', 'part.move', 'part.move']" "log --limit"
-sv sa log | head -1 | grep -q '^LSN  *CHANGE  *TIME  *KIND  *AGGREGATE  *SUMMARY$' || fail "log header"
+sv sa log | head -1 | grep -q '^LSN  *CHANGE  *TIME  *KIND  *AGGREGATE  *SUMMARY  *OPERATOR$' || fail "log header"
 ok
 
 echo "== refusals, each one line and the store unchanged"

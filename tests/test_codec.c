@@ -565,6 +565,71 @@ static void test_kat(void)
 	CHECK(memcmp(&c, &d, sizeof d) == 0);
 }
 
+/* ------------------------------------------------------------ the operator */
+
+/* A change with only the operator (field 8) and a ticket note body. */
+static int decode_with_operator(const char *op, svc_change *out)
+{
+	static struct wb w, sub;
+
+	sub.n = 0;
+	wb_str(&sub, 1, "note");
+	wb_change_head(&w);
+	wb_str(&w, 8, op);
+	wb_msg(&w, 19, &sub);
+	return svc_change_decode(w.b, w.n, out);
+}
+
+/*
+ * The operator is limited in characters, not bytes: 32 Chinese characters
+ * (96 bytes) pass, 33 ASCII ones do not, in both directions, with the field
+ * named. A change without the field (every change older than it) decodes
+ * with an empty operator.
+ */
+static void test_operator(void)
+{
+	static svc_change c, d;
+	char name[SVC_OPERATOR_LEN]; /* 33 Chinese characters take 99 bytes */
+	size_t n;
+
+	make_change(&c, SVC_CK_TICKET_NOTE, false);
+	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_change_decode(buf, n, &d), 0);
+	CHECK_STR(d.operator, "");
+
+	snprintf(c.operator, sizeof c.operator, "张伟");
+	roundtrip_change(&c, "operator 张伟");
+	name[0] = '\0';
+	for (int i = 0; i < 32; i++)
+		strcat(name, "伟");
+	snprintf(c.operator, sizeof c.operator, "%s", name);
+	roundtrip_change(&c, "operator of 32 Chinese characters");
+	CHECK_INT(decode_with_operator(name, &d), 0);
+	CHECK_STR(d.operator, name);
+
+	strcat(name, "伟");
+	snprintf(c.operator, sizeof c.operator, "%s", name);
+	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK(errmsg_has("change.operator: 33 characters, limit 32"));
+	CHECK_INT(decode_with_operator(name, &d), SVC_EDECODE);
+	CHECK(errmsg_has("change.operator: 33 characters, limit 32"));
+	CHECK(is_zero(&d, sizeof d));
+
+	memset(name, 'a', 33);
+	name[33] = '\0';
+	snprintf(c.operator, sizeof c.operator, "%s", name);
+	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK(errmsg_has("change.operator: 33 characters, limit 32"));
+	CHECK_INT(decode_with_operator(name, &d), SVC_EDECODE);
+	CHECK(errmsg_has("change.operator: 33 characters, limit 32"));
+
+	/* Over the buffer: refused by its length in bytes first. */
+	static char huge[SVC_OPERATOR_LEN + 1];
+	memset(huge, 'b', sizeof huge - 1);
+	CHECK_INT(decode_with_operator(huge, &d), SVC_EDECODE);
+	CHECK(errmsg_has("change.operator: 129 bytes, limit 128"));
+}
+
 /* ------------------------------------------------------------ encoder refusals */
 
 static void test_encode_refuses(void)
@@ -2215,6 +2280,7 @@ int main(void)
 	test_change_fields();
 	test_determinism();
 	test_kat();
+	test_operator();
 	test_encode_refuses();
 	test_change_hostile();
 	test_utf8();

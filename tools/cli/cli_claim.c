@@ -60,7 +60,8 @@ static const char list_usage[] = "usage: svcsync [--dir DIR] claim list [--statu
 
 static const char show_usage[] = "usage: svcsync [--dir DIR] claim show ID [--json]\n"
                                  "\n"
-                                 "A claim's lines, amounts, decisions and history.\n";
+                                 "A claim's lines, amounts, decisions and history\n"
+                                 "(each change with the operator who entered it).\n";
 
 /* ------------------------------------------------------------ submit */
 

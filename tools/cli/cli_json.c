@@ -154,6 +154,7 @@ json_t *cli_json_change(const svc_logged_change *lc)
 	put(o, "summary", str(summary));
 	put(o, "rejected", json_boolean(lc->rejected));
 	put(o, "reason", str(lc->rejected ? lc->reason : ""));
+	put(o, "operator", str(lc->c.operator));
 	return o;
 }
 

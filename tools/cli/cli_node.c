@@ -516,8 +516,9 @@ static const char log_usage[] =
     "usage: svcsync [--dir DIR] log [--limit N] [--json]\n"
     "\n"
     "The changes in this store, newest first (by arrival): arrival number (lsn),\n"
-    "origin/seq, time, kind, aggregate and a summary; a change the merge rules\n"
-    "refused at its place in order is shown REJECTED with the reason.\n";
+    "origin/seq, time, kind, aggregate, a summary and the operator who entered\n"
+    "it at its origin (- for a change older than the field); a change the merge\n"
+    "rules refused at its place in order is shown REJECTED with the reason.\n";
 
 struct log_page {
 	uint64_t hi;
@@ -550,14 +551,14 @@ static void log_row(cli_list *l, const svc_logged_change *lc)
 	else
 		snprintf(text, sizeof text, "%s", summary);
 	const char *cells[] = {lsn, change, when, svc_change_kind_name(lc->c.kind), lc->c.aggregate,
-	                       text};
+	                       text, lc->c.operator[0] ? lc->c.operator : "-"};
 	cli_list_row(l, cells);
 }
 
 int cli_cmd_log(const cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const headers[] = {"LSN",  "CHANGE",    "TIME",
-	                                      "KIND", "AGGREGATE", "SUMMARY"};
+	static const char *const headers[] = {"LSN",  "CHANGE",    "TIME",    "KIND",
+	                                      "AGGREGATE", "SUMMARY", "OPERATOR"};
 	cli_args a;
 	size_t limit = 0;
 	svc_store *s = NULL;
@@ -576,7 +577,7 @@ int cli_cmd_log(const cli_ctx *ctx, int argc, char **argv)
 	}
 	svc_txn_abort(&t);
 	p.v = malloc(CLI_PAGE * sizeof *p.v);
-	cli_list *l = cli_list_new(cli_flag(&a, "json"), 6, headers, "rlllll");
+	cli_list *l = cli_list_new(cli_flag(&a, "json"), 7, headers, "rllllll");
 	if (!p.v || !l)
 		rc = cli_failf("out of memory");
 	/* The log only grows at its end: pages below `last` are stable, and

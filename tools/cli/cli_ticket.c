@@ -79,7 +79,7 @@ static const char show_usage[] =
     "usage: svcsync [--dir DIR] ticket show ID [--json]\n"
     "\n"
     "Show a ticket: its fields, its history of changes (rejected ones marked\n"
-    "with the reason) and its notes.\n";
+    "with the reason, each with the operator who entered it) and its notes.\n";
 
 /* ------------------------------------------------------------ writes */
 

@@ -476,9 +476,9 @@ void cli_history_print(const cli_history *h)
 		char when[32], summary[512];
 		cli_time(when, svc_hlc_ms(lc->c.hlc));
 		cli_change_summary(&lc->c, summary, sizeof summary);
-		printf("  %s  %-12s %s%s%s%s\n", when, lc->c.origin, summary,
+		printf("  %s  %-12s %s%s%s%s%s%s\n", when, lc->c.origin, summary,
 		       lc->rejected ? "  [REJECTED: " : "", lc->rejected ? lc->reason : "",
-		       lc->rejected ? "]" : "");
+		       lc->rejected ? "]" : "", lc->c.operator[0] ? "  by " : "", lc->c.operator);
 	}
 	if (!h->n)
 		printf("  -\n");

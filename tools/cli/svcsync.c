@@ -11,16 +11,22 @@
 
 #include "svc_crypto.h"
 #include "svc_err.h"
+#include "svc_operator.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
-    "usage: svcsync [--dir DIR] COMMAND [ARGS]\n"
+    "usage: svcsync [--dir DIR] [--operator NAME] COMMAND [ARGS]\n"
     "\n"
     "Work on a node's local store: the daemon need not run. DIR is the node\n"
-    "directory (default: $SVCSYNC_DIR); --dir may also come after the command.\n"
+    "directory (default: $SVCSYNC_DIR). NAME is the person entering the\n"
+    "changes, recorded in each one and shown by 'show' and 'log' (default:\n"
+    "$SVCSYNC_OPERATOR, else the login name; at most 32 characters). Both\n"
+    "may also come after the command.\n"
     "\n"
     "commands:\n"
     "  init       create a node (store and key)\n"
@@ -67,38 +73,72 @@ static const cli_sub commands[] = {
     {NULL, NULL},
 };
 
-/* Take --dir DIR / --dir=DIR out of argv, wherever it is (before "--"). */
-static int take_dir(int *argc, char **argv, const char **dir)
+/* Take the global options, --dir DIR and --operator NAME (or --OPT=VALUE),
+ * out of argv, wherever they are (before "--"). */
+static int take_globals(int *argc, char **argv, const char **dir, const char **op)
 {
+	const struct {
+		const char *opt, *what;
+		const char **to;
+	} globals[] = {{"--dir", "the node directory", dir},
+	               {"--operator", "the person entering the changes", op}};
 	int out = 1;
 	bool rest = false;
 	for (int i = 1; i < *argc; i++) {
 		const char *a = argv[i];
+		size_t g = 0, n = 0;
 		if (!rest && strcmp(a, "--") == 0)
 			rest = true;
-		if (!rest && strcmp(a, "--dir") == 0) {
-			if (i + 1 >= *argc) {
-				cli_failf("--dir needs a value (the node directory)");
-				return CLI_USAGE;
-			}
-			*dir = argv[++i];
+		for (; !rest && g < sizeof globals / sizeof globals[0]; g++) {
+			n = strlen(globals[g].opt);
+			if (strncmp(a, globals[g].opt, n) == 0 && (a[n] == '\0' || a[n] == '='))
+				break;
+		}
+		if (rest || g == sizeof globals / sizeof globals[0]) {
+			argv[out++] = argv[i];
 			continue;
 		}
-		if (!rest && strncmp(a, "--dir=", 6) == 0) {
-			*dir = a + 6;
+		if (a[n] == '=') {
+			*globals[g].to = a + n + 1;
 			continue;
 		}
-		argv[out++] = argv[i];
+		if (i + 1 >= *argc) {
+			cli_failf("%s needs a value (%s)", globals[g].opt, globals[g].what);
+			return CLI_USAGE;
+		}
+		*globals[g].to = argv[++i];
 	}
 	argv[out] = NULL;
 	*argc = out;
 	return 0;
 }
 
+/* The person this run writes for: --operator, else $SVCSYNC_OPERATOR, else
+ * the login name, else "unknown". Every change written records it; the
+ * rules refuse a name over SVC_OPERATOR_CHARS characters when it is used. */
+static int set_operator(const char *given)
+{
+	const char *name = given;
+	if (given && !given[0]) {
+		cli_failf("--operator: must not be empty");
+		return CLI_USAGE;
+	}
+	if (!name || !name[0])
+		name = getenv("SVCSYNC_OPERATOR");
+	if (!name || !name[0]) {
+		const struct passwd *pw = getpwuid(geteuid());
+		name = pw && pw->pw_name && pw->pw_name[0] ? pw->pw_name : "unknown";
+	}
+	return svc_operator_set(name) ? cli_fail() : 0;
+}
+
 int main(int argc, char **argv)
 {
 	cli_ctx ctx = {.dir = getenv("SVCSYNC_DIR")};
-	int rc = take_dir(&argc, argv, &ctx.dir);
+	const char *op = NULL;
+	int rc = take_globals(&argc, argv, &ctx.dir, &op);
+	if (!rc)
+		rc = set_operator(op);
 	if (rc)
 		return rc;
 	if (argc < 2) {
