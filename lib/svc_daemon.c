@@ -35,6 +35,7 @@
  */
 #include "svc_daemon.h"
 
+#include "svc_access.h"
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
@@ -91,12 +92,6 @@ struct peer {
 	bool resend; /* a batch of it was refused for lack of space: ask again */
 };
 
-typedef struct {
-	uint8_t curve_pk[32];
-	char node[SVC_ID_LEN];
-	uint64_t not_after; /* the certificate's end: checked again at each handshake */
-} zap_entry;
-
 struct svc_daemon {
 	svc_config cfg;
 	char config_path[4096];
@@ -115,14 +110,8 @@ struct svc_daemon {
 	struct peer **downs;
 	size_t ndowns;
 
-	zap_entry *zap;
-	size_t nzap;
+	svc_access *access; /* who may connect: the ZAP handler asks it */
 	char up_detail[256]; /* the last upstream failure logged */
-	uint64_t zap_expiry;     /* earliest not_after in the table (0: none) */
-	/* Nodes a key of which the last rebuild took out of the table (revoked,
-	 * expired, superseded): enforce_directory closes all their connections. */
-	char (*zap_gone)[SVC_ID_LEN];
-	size_t nzap_gone;
 
 	bool work;               /* local changes or relayed ones to ship */
 	bool restore_blocked;    /* restored: fetching own changes back from upstream */
@@ -874,15 +863,6 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	}
 }
 
-/* Is any key of `node` in the ZAP table? */
-static bool zap_admits(const svc_daemon *d, const char *node)
-{
-	for (size_t j = 0; j < d->nzap; j++)
-		if (strcmp(d->zap[j].node, node) == 0)
-			return true;
-	return false;
-}
-
 /* Is the message a HELLO (which opens a session)? */
 static bool is_hello(const uint8_t *data, size_t len)
 {
@@ -911,7 +891,7 @@ static void h_down_msg(void *arg, const char *peer, const uint8_t *rid, size_t r
 	svc_daemon *d = arg;
 	char tag[64];
 	snprintf(tag, sizeof tag, "link %s", peer);
-	if (!zap_admits(d, peer)) {
+	if (!svc_access_admits(d->access, peer)) {
 		size_t n = svc_transport_kick_node(d->tr, peer);
 		svc_log(SVC_LOG_WARN, tag,
 			"dropped a %zu-byte message: the node is no longer admitted (%zu "
@@ -1013,118 +993,25 @@ static void h_zap_admitted(void *arg, const char *node)
 
 /* ------------------------------------------------------------ ZAP key table */
 
-struct zap_build {
-	svc_daemon *d;
-	svc_txn *t;
-	uint64_t now;
-	zap_entry *v;
-	size_t n, cap;
-	uint64_t expiry;
-};
-
-/* May `n` connect here: valid, unrevoked, and its upstream is this node or a
- * node below it. */
-static bool may_connect(struct zap_build *b, const svc_node *n)
-{
-	if (n->revoked || b->now < n->not_before || b->now > n->not_after)
-		return false;
-	if (strcmp(n->upstream, b->d->self.node) == 0)
-		return true;
-	svc_node up;
-	bool below = n->upstream[0] && svc_node_get(b->t, n->upstream, &up) == 0 &&
-		     strcmp(up.upstream, b->d->self.node) == 0;
-	svc_errclear();
-	return below;
-}
-
-static int zap_step(const svc_node *n, void *arg)
-{
-	struct zap_build *b = arg;
-	if (!may_connect(b, n))
-		return 0;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		zap_entry *v = realloc(b->v, cap * sizeof *v);
-		if (!v)
-			return svc_errf(SVC_ENOMEM, "out of memory");
-		b->v = v;
-		b->cap = cap;
-	}
-	if (svc_curve_public(n->pubkey, b->v[b->n].curve_pk))
-		return 0;
-	snprintf(b->v[b->n].node, SVC_ID_LEN, "%s", n->node);
-	b->v[b->n].not_after = n->not_after;
-	if (!b->expiry || n->not_after < b->expiry)
-		b->expiry = n->not_after;
-	b->n++;
-	return 0;
-}
-
-static int zap_cmp(const void *a, const void *b)
-{
-	return memcmp(((const zap_entry *)a)->curve_pk, ((const zap_entry *)b)->curve_pk, 32);
-}
-
 static void zap_rebuild(svc_daemon *d)
 {
-	struct zap_build b = {.d = d, .now = svc_hlc_now_ms()};
-	if (svc_txn_begin(d->store, false, &b.t)) {
-		svc_log(SVC_LOG_ERROR, "zap", "cannot read the directory: %s", svc_errmsg());
-		return;
-	}
-	int rc = svc_node_each(b.t, zap_step, &b);
-	svc_txn_abort(&b.t);
+	svc_txn *t = NULL;
+	int rc = svc_txn_begin(d->store, false, &t);
+	if (!rc)
+		rc = svc_access_load(d->access, t, d->self.node, svc_hlc_now_ms());
+	svc_txn_abort(&t);
 	if (rc) {
 		svc_log(SVC_LOG_ERROR, "zap", "cannot read the directory: %s", svc_errmsg());
-		free(b.v);
 		return;
 	}
-	if (b.n)
-		qsort(b.v, b.n, sizeof *b.v, zap_cmp);
-	/* A key that leaves the table ends every connection made with it, but
-	 * ZAP's User-Id names the node, not the key: remember the node. */
-	for (size_t i = 0; i < d->nzap; i++) {
-		const zap_entry *o = &d->zap[i];
-		const zap_entry *e = b.n ? bsearch(o, b.v, b.n, sizeof *b.v, zap_cmp) : NULL;
-		if (e && strcmp(e->node, o->node) == 0)
-			continue;
-		char(*g)[SVC_ID_LEN] = realloc(d->zap_gone, (d->nzap_gone + 1) * sizeof *g);
-		if (!g)
-			break;
-		d->zap_gone = g;
-		snprintf(d->zap_gone[d->nzap_gone++], SVC_ID_LEN, "%s", o->node);
-	}
-	free(d->zap);
-	d->zap = b.v;
-	d->nzap = b.n;
-	d->zap_expiry = b.expiry;
-	svc_log(SVC_LOG_DEBUG, "zap", "%zu node(s) may connect", b.n);
-}
-
-static const zap_entry *zap_find(svc_daemon *d, const uint8_t pk[32])
-{
-	zap_entry key;
-	memcpy(key.curve_pk, pk, 32);
-	return d->nzap ? bsearch(&key, d->zap, d->nzap, sizeof key, zap_cmp) : NULL;
+	svc_log(SVC_LOG_DEBUG, "zap", "%zu node(s) may connect", svc_access_count(d->access));
 }
 
 static int zap_check(void *arg, const uint8_t pk[32], char node[SVC_ID_LEN], char *reason,
 		     size_t rlen)
 {
 	svc_daemon *d = arg;
-	const zap_entry *e = zap_find(d, pk);
-	if (!e) {
-		snprintf(reason, rlen, "no valid certificate for this key with this node upstream");
-		return -1;
-	}
-	if (svc_hlc_now_ms() > e->not_after) {
-		/* The table is rebuilt when a certificate ends, but a
-		 * handshake may come first. */
-		snprintf(reason, rlen, "the certificate of %s has expired", e->node);
-		return -1;
-	}
-	snprintf(node, SVC_ID_LEN, "%s", e->node);
-	return 0;
+	return svc_access_lookup(d->access, pk, svc_hlc_now_ms(), node, reason, rlen);
 }
 
 struct expired_scan {
@@ -1264,25 +1151,28 @@ static void upstream_check(svc_daemon *d)
  * connection made with the key, spoken or silent. A node that still holds
  * a valid key reconnects through ZAP.
  */
+static void close_gone(const char *node, void *arg)
+{
+	svc_daemon *d = arg;
+	size_t n = svc_transport_kick_node(d->tr, node);
+	struct peer *p = down_find(d, node);
+	if (p || n)
+		svc_log(SVC_LOG_WARN, "zap",
+			"closing the session of %s: %s (%zu connection(s) shut down)", node,
+			svc_access_admits(d->access, node) ? "its key was replaced"
+							   : "no longer admitted",
+			n);
+	if (p)
+		down_remove(d, p);
+}
+
 static void enforce_directory(svc_daemon *d)
 {
-	for (size_t i = 0; i < d->nzap_gone; i++) {
-		const char *node = d->zap_gone[i];
-		size_t n = svc_transport_kick_node(d->tr, node);
-		struct peer *p = down_find(d, node);
-		if (p || n)
-			svc_log(SVC_LOG_WARN, "zap",
-				"closing the session of %s: %s (%zu connection(s) shut down)", node,
-				zap_admits(d, node) ? "its key was replaced" : "no longer admitted",
-				n);
-		if (p)
-			down_remove(d, p);
-	}
-	d->nzap_gone = 0;
+	svc_access_drain_gone(d->access, close_gone, d);
 	upstream_check(d);
 	for (size_t i = 0; i < d->ndowns;) {
 		struct peer *p = d->downs[i];
-		if (zap_admits(d, p->node)) {
+		if (svc_access_admits(d->access, p->node)) {
 			i++;
 			continue;
 		}
@@ -1653,7 +1543,8 @@ int svc_daemon_new(const svc_config *cfg, const char *config_path, svc_daemon **
 		snprintf(d->config_path, sizeof d->config_path, "%s", config_path);
 	svc_log_set_level(cfg->log_level);
 
-	if ((rc = svc_crypto_init()) || (rc = svc_crypto_harden_process()))
+	if ((rc = svc_crypto_init()) || (rc = svc_crypto_harden_process()) ||
+	    (rc = svc_access_new(&d->access)))
 		goto fail;
 	if ((rc = take_lock(d)))
 		goto fail;
@@ -1795,7 +1686,8 @@ int svc_daemon_run(svc_daemon *d)
 			d->batches_since_release = 0;
 			svc_store_release_pages(d->store);
 		}
-		if ((now >= d->next_zap || (d->zap_expiry && svc_hlc_now_ms() > d->zap_expiry)) &&
+		uint64_t expiry = svc_access_expiry(d->access);
+		if ((now >= d->next_zap || (expiry && svc_hlc_now_ms() > expiry)) &&
 		    d->cfg.listen[0]) {
 			/* Certificates expire with time, not only by changes:
 			 * rebuild when the first one in the table ends (its
@@ -1828,8 +1720,7 @@ void svc_daemon_destroy(svc_daemon **dp)
 	for (size_t i = 0; i < d->ndowns; i++)
 		peer_free(d->downs[i]);
 	free(d->downs);
-	free(d->zap);
-	free(d->zap_gone);
+	svc_access_destroy(&d->access);
 	if (d->curve_sk)
 		svc_secure_free(d->curve_sk);
 	svc_keypair_destroy(&d->kp);
