@@ -799,6 +799,7 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 		send_msg(p, &e);
 		return;
 	}
+	ev = svc_link_event_of(m.type);
 	switch (m.type) {
 	case SVC_MSG_HELLO:
 		if (m.u.hello.version != SVC_PROTO_VERSION) {
@@ -816,18 +817,10 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 				"clock is %llu s ahead of this node's",
 				(unsigned long long)((svc_hlc_ms(m.u.hello.hlc) - wall) / 1000));
 		restored = p->up && restore_check(p->d, p, &m.u.hello);
-		ev = SVC_EV_HELLO;
-		break;
-	case SVC_MSG_BATCH:
-		ev = SVC_EV_BATCH;
 		break;
 	case SVC_MSG_ACK:
 		if (p->up)
 			restore_acked(p->d, p, &m.u.ack);
-		ev = SVC_EV_ACK;
-		break;
-	case SVC_MSG_PING:
-		ev = SVC_EV_PING;
 		break;
 	case SVC_MSG_ERROR:
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "peer reports error %u: %s",
@@ -838,6 +831,9 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 			svc_link_handle(&p->link, SVC_EV_CONNECTED, NULL, now);
 		return;
 	default:
+		break;
+	}
+	if (ev == SVC_EV_NONE) {
 		svc_msg_free(&m);
 		return;
 	}
