@@ -41,22 +41,18 @@
 #include "svc_err.h"
 #include "svc_identity.h"
 #include "svc_log.h"
+#include "svc_nodedir.h"
 #include "svc_proto.h"
 #include "svc_store.h"
 #include "svc_sync.h"
 #include "svc_transport.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -94,6 +90,7 @@ struct peer {
 
 struct svc_daemon {
 	svc_config cfg;
+	svc_nodedir nd; /* the paths of daemon.lock, wake.sock, status */
 	char config_path[4096];
 	svc_store *store;
 	svc_keypair *kp;
@@ -1287,9 +1284,7 @@ static void do_work(svc_daemon *d)
 
 static void drain_wake(svc_daemon *d)
 {
-	char buf[64];
-	while (recv(d->wake_fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
-		;
+	svc_nodedir_wake_drain(d->wake_fd);
 	if (d->cfg.commit_delay_ms > 0) {
 		/* Let a burst of CLI writes land in one commit. */
 		struct timespec ts = {0, (long)d->cfg.commit_delay_ms * 1000000L};
@@ -1355,126 +1350,80 @@ static void h_fd_ready(void *arg, int fd)
 
 /* ------------------------------------------------------------ status file */
 
-/* Replace the status file with buf. Normally a new file renamed over the
- * old one, so a reader never sees half of it; when the disk is too full to
- * create one, the old file is overwritten in place (its blocks are there
- * already), so that `status` can still say the disk is full. */
-static void status_replace(svc_daemon *d, const char *buf, size_t len)
+static void status_link(const struct peer *p, uint64_t now, uint64_t mono, svc_nodedir_link *l)
 {
-	char path[4200], tmp[4300];
-	snprintf(path, sizeof path, "%s/status", d->cfg.dir);
-	snprintf(tmp, sizeof tmp, "%s/.status.tmp", d->cfg.dir);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		bool ok = write(fd, buf, len) == (ssize_t)len;
-		if (close(fd) == 0 && ok && rename(tmp, path) == 0)
-			return;
-		unlink(tmp);
-	}
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (pwrite(fd, buf, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0)
-		svc_log(SVC_LOG_DEBUG, "daemon", "status file %s: %s", path, strerror(errno));
-	close(fd);
+	/* The link machine keeps last contact on the monotonic clock:
+	 * written as its age, and as the wall time that age means now. */
+	uint64_t rx = p->link.last_rx_ms;
+	uint64_t age = rx && mono >= rx ? mono - rx : 0;
+	memset(l, 0, sizeof *l);
+	snprintf(l->node, sizeof l->node, "%s", p->node);
+	l->upstream = p->up;
+	snprintf(l->state, sizeof l->state, "%s", svc_link_state_name(p->link.state));
+	l->last_rx = rx && now > age ? now - age : 0;
+	l->acked = p->link.acked;
+	l->sent = p->link.send_after;
+	l->applied = p->applied;
+	l->quarantined = p->quarantined;
+	l->peer_ms = svc_hlc_ms(p->link.peer_hlc);
+	l->errors = p->link.protocol_errors;
+	l->has_age = true;
+	l->never = !rx;
+	l->rx_age = age;
 }
 
 static void write_status(svc_daemon *d)
 {
+	svc_nodedir_status st;
 	uint64_t now = svc_hlc_now_ms(), mono = svc_mono_ms();
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
+	memset(&st, 0, sizeof st);
+	st.links = calloc(1 + d->ndowns, sizeof *st.links);
+	if (!st.links)
 		return;
-	fprintf(f, "pid %ld\nstarted %llu\nupdated %llu\nlsn %llu\nlisten %s\n", (long)getpid(),
-		(unsigned long long)d->started, (unsigned long long)now,
-		(unsigned long long)d->last_lsn, d->bound[0] ? d->bound : "-");
-	fprintf(f, "divergences %llu\nforks %llu\ngaps %llu\n", (unsigned long long)d->divergences,
-		(unsigned long long)d->forks, (unsigned long long)d->gaps);
-	/* The monotonic clock at this write: a reader on this machine tells
-	 * the file's age by its own monotonic clock, whatever the wall clock
-	 * did in between. */
-	fprintf(f, "monotonic %llu\n", (unsigned long long)mono);
-	if (d->disk_full)
-		fprintf(f, "disk_full %u %s\n", d->disk_retries, d->disk_detail);
-	struct peer *all[1 + 4096];
-	size_t n = 0;
+	st.pid = (long)getpid();
+	st.started = d->started;
+	st.updated = now;
+	st.lsn = d->last_lsn;
+	snprintf(st.listen, sizeof st.listen, "%s", d->bound);
+	st.divergences = d->divergences;
+	st.forks = d->forks;
+	st.gaps = d->gaps;
+	st.has_mono = true;
+	st.mono = mono;
+	st.disk_full = d->disk_full;
+	st.disk_retries = d->disk_retries;
+	snprintf(st.disk_detail, sizeof st.disk_detail, "%s", d->disk_detail);
 	if (d->upstream)
-		all[n++] = d->upstream;
-	for (size_t i = 0; i < d->ndowns && n < sizeof all / sizeof all[0]; i++)
-		all[n++] = d->downs[i];
-	for (size_t i = 0; i < n; i++) {
-		struct peer *p = all[i];
-		/* The link machine keeps last contact on the monotonic clock:
-		 * written as its age, and as the wall time that age means now. */
-		uint64_t rx = p->link.last_rx_ms;
-		uint64_t age = rx && mono >= rx ? mono - rx : 0;
-		uint64_t rx_wall = rx && now > age ? now - age : 0;
-		/* link NODE DIR STATE LAST_RX ACKED SENT APPLIED QUARANTINED PEER_HLC_MS ERRORS */
-		fprintf(f, "link %s %s %s %llu %llu %llu %llu %llu %llu %llu\n", p->node,
-			p->up ? "upstream" : "downstream", svc_link_state_name(p->link.state),
-			(unsigned long long)rx_wall, (unsigned long long)p->link.acked,
-			(unsigned long long)p->link.send_after, (unsigned long long)p->applied,
-			(unsigned long long)p->quarantined,
-			(unsigned long long)svc_hlc_ms(p->link.peer_hlc),
-			(unsigned long long)p->link.protocol_errors);
-		/* link_age NODE MS_SINCE_LAST_CONTACT ("-": none yet) */
-		if (rx)
-			fprintf(f, "link_age %s %llu\n", p->node, (unsigned long long)age);
-		else
-			fprintf(f, "link_age %s -\n", p->node);
-	}
-	if (fclose(f) == 0)
-		status_replace(d, buf, len);
-	free(buf);
+		status_link(d->upstream, now, mono, &st.links[st.nlinks++]);
+	for (size_t i = 0; i < d->ndowns; i++)
+		status_link(d->downs[i], now, mono, &st.links[st.nlinks++]);
+	if (svc_nodedir_status_write(&d->nd, &st))
+		svc_log(SVC_LOG_DEBUG, "daemon", "%s", svc_errmsg());
+	free(st.links);
 }
 
 /* ------------------------------------------------------------ set-up */
 
 static int take_lock(svc_daemon *d)
 {
-	char path[4200], pid[32];
-	snprintf(path, sizeof path, "%s/daemon.lock", d->cfg.dir);
-	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (d->lock_fd < 0)
-		return svc_errf(SVC_EIO, "%s: %s", path, strerror(errno));
-	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		ssize_t n = pread(d->lock_fd, pid, sizeof pid - 1, 0);
-		pid[n > 0 ? n : 0] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
-		return svc_errf(SVC_EBUSY, "another svcsyncd (pid %s) is running on %s",
-				pid[0] ? pid : "?", d->cfg.dir);
-	}
-	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-	if (ftruncate(d->lock_fd, 0) != 0 || pwrite(d->lock_fd, pid, (size_t)n, 0) != n)
-		return svc_errf(SVC_EIO, "%s: %s", path, strerror(errno));
-	return 0;
+	long holder;
+	int rc = svc_nodedir_lock(&d->nd, true, &d->lock_fd, &holder);
+	if (rc != SVC_EBUSY)
+		return rc;
+	char pid[32] = "?";
+	if (holder)
+		snprintf(pid, sizeof pid, "%ld", holder);
+	return svc_errf(SVC_EBUSY, "another svcsyncd (pid %s) is running on %s", pid, d->cfg.dir);
 }
 
 static int open_wake(svc_daemon *d)
 {
-	struct sockaddr_un sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/wake.sock", d->cfg.dir) >=
-	    sizeof sa.sun_path) {
-		/* Too long for a socket path: local writes are then noticed
-		 * on the next tick instead of at once. */
+	int rc = svc_nodedir_wake_open(&d->nd, &d->wake_fd);
+	if (!rc && d->wake_fd < 0)
 		svc_log(SVC_LOG_WARN, "daemon", "node directory path too long for wake.sock; "
 						"local changes ship within %d ms",
 			TICK_MS);
-		d->wake_fd = -1;
-		return 0;
-	}
-	d->wake_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (d->wake_fd < 0)
-		return svc_errf(SVC_EIO, "wake socket: %s", strerror(errno));
-	unlink(sa.sun_path); /* stale from a killed daemon; we hold the lock */
-	if (bind(d->wake_fd, (struct sockaddr *)&sa, sizeof sa) != 0)
-		return svc_errf(SVC_EIO, "%s: %s", sa.sun_path, strerror(errno));
-	chmod(sa.sun_path, 0600);
-	return 0;
+	return rc;
 }
 
 static int open_signals(svc_daemon *d)
@@ -1520,8 +1469,8 @@ static int load_self(svc_daemon *d)
 				"'svcsync enroll approve' at HQ, then 'svcsync enroll accept'",
 				d->self.node);
 	if (memcmp(d->self.pubkey, d->kp->pk, SVC_PK_LEN) != 0)
-		return svc_errf(SVC_EKEY, "node.key in %s is not the key of node %s", d->cfg.dir,
-				d->self.node);
+		return svc_errf(SVC_EKEY, "%s in %s is not the key of node %s", SVC_KEY_FILE,
+				d->cfg.dir, d->self.node);
 	return 0;
 }
 
@@ -1542,7 +1491,7 @@ int svc_daemon_new(const svc_config *cfg, const char *config_path, svc_daemon **
 	if ((rc = svc_crypto_init()) || (rc = svc_crypto_harden_process()) ||
 	    (rc = svc_access_new(&d->access)))
 		goto fail;
-	if ((rc = take_lock(d)))
+	if ((rc = svc_nodedir_init(&d->nd, cfg->dir)) || (rc = take_lock(d)))
 		goto fail;
 	if ((rc = svc_store_open(cfg->dir, 0, &d->store)))
 		goto fail;
@@ -1721,16 +1670,10 @@ void svc_daemon_destroy(svc_daemon **dp)
 		svc_secure_free(d->curve_sk);
 	svc_keypair_destroy(&d->kp);
 	svc_store_close(&d->store);
-	if (d->wake_fd >= 0) {
-		char path[4200];
-		snprintf(path, sizeof path, "%s/wake.sock", d->cfg.dir);
-		unlink(path);
-		close(d->wake_fd);
-	}
+	svc_nodedir_wake_close(&d->nd, &d->wake_fd);
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
-	if (d->lock_fd >= 0)
-		close(d->lock_fd); /* releases the lock */
+	svc_nodedir_unlock(&d->lock_fd);
 	free(d);
 	*dp = NULL;
 }

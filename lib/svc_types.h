@@ -33,6 +33,10 @@
 #define SVC_HASH_LEN 32      /* BLAKE2b-256 */
 #define SVC_PK_LEN 32        /* Ed25519 public key */
 #define SVC_SIG_LEN 64       /* Ed25519 signature */
+#define SVC_CURVE_KEY_LEN 32 /* X25519 (CurveZMQ) key, public or secret */
+#define SVC_STORE_ID_LEN 16  /* random id of one store, so a restored copy is told apart */
+/* A path buffer: a directory of up to PATH_MAX (4096) and a file name under it. */
+#define SVC_PATH_MAX 4200
 
 #define SVC_WARRANTY_MONTHS 24
 
