@@ -62,7 +62,6 @@
 
 #define TICK_MS 100
 #define STATUS_MS 1000
-#define SKEW_WARN_MS (5 * 60 * 1000)
 #define ZAP_REFRESH_MS (60 * 1000)
 #define RELEASE_BATCHES 1
 #define DISK_RETRY_MIN_MS 100
@@ -809,7 +808,7 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 		svc_heads_free(&p->skip);
 		svc_heads_from_hello(&m.u.hello, &p->skip);
 		uint64_t wall = svc_hlc_now_ms();
-		if (svc_hlc_ms(m.u.hello.hlc) > wall + SKEW_WARN_MS)
+		if (svc_hlc_ms(m.u.hello.hlc) > wall + SVC_PROTO_SKEW_WARN_MS)
 			svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
 				"clock is %llu s ahead of this node's",
 				(unsigned long long)((svc_hlc_ms(m.u.hello.hlc) - wall) / 1000));

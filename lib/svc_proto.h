@@ -76,6 +76,15 @@
 
 #define SVC_LINK_WINDOW_MAX 16
 
+/*
+ * A clock this far ahead of this node's wall clock is flagged: a peer's, as
+ * its HELLO or PING states it (the daemon logs it at the HELLO; `svcsync
+ * status` shows it from the link's last contact), and this node's own HLC,
+ * which such a peer pulls forward. Only flagged: the HLC keeps every
+ * change's order whatever the clocks say.
+ */
+#define SVC_PROTO_SKEW_WARN_MS (5ULL * 60 * 1000)
+
 typedef enum {
 	SVC_LINK_DOWN = 0,
 	SVC_LINK_HELLO_SENT,

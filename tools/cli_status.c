@@ -21,15 +21,13 @@
 #include "svc_log.h"
 #include "svc_identity.h"
 #include "svc_nodedir.h"
+#include "svc_proto.h"
 #include "svc_store.h"
 #include "svc_sync.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A clock this far ahead of ours is flagged. */
-#define SKEW_FLAG_MS (5ULL * 60 * 1000)
 
 /* What the daemon last wrote; true when one runs (holds the directory's
  * lock). A status file that cannot be read is said once on stderr; the
@@ -115,7 +113,7 @@ static json_t *link_json(const svc_nodedir_status *st, const svc_nodedir_link *r
 	json_object_set_new(o, "applied", json_integer((json_int_t)r->applied));
 	json_object_set_new(o, "quarantined", json_integer((json_int_t)r->quarantined));
 	json_object_set_new(o, "protocol_errors", json_integer((json_int_t)r->errors));
-	bool ahead = r->peer_ms > now + SKEW_FLAG_MS;
+	bool ahead = r->peer_ms > now + SVC_PROTO_SKEW_WARN_MS;
 	json_object_set_new(o, "clock_ahead_ms",
 			    ahead ? json_integer((json_int_t)(r->peer_ms - now)) : json_null());
 	return o;
@@ -155,7 +153,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 
 	uint64_t now = svc_hlc_now_ms(), mono = svc_mono_ms();
 	uint64_t own_ms = svc_hlc_ms(hlc);
-	bool own_ahead = own_ms > now + SKEW_FLAG_MS;
+	bool own_ahead = own_ms > now + SVC_PROTO_SKEW_WARN_MS;
 	const svc_nodedir_link *up = NULL;
 	if (!running)
 		svc_nodedir_status_free(st); /* a stale file from a stopped daemon */
@@ -283,7 +281,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 			       " log entries not yet acknowledged\n",
 			       up->node, strcmp(up->state, "up") == 0 ? "connected" : up->state, when,
 			       stats.lsn > up->acked ? stats.lsn - up->acked : 0);
-			if (up->peer_ms > now + SKEW_FLAG_MS)
+			if (up->peer_ms > now + SVC_PROTO_SKEW_WARN_MS)
 				printf("             WARNING: %s's clock is %.0f s ahead\n", up->node,
 				       (double)(up->peer_ms - now) / 1000.0);
 		} else {
@@ -302,7 +300,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		       ", quarantined %" PRIu64 "%s\n",
 		       r->node, strcmp(r->state, "up") == 0 ? "connected" : r->state, when,
 		       stats.lsn > r->acked ? stats.lsn - r->acked : 0, r->applied, r->quarantined,
-		       r->peer_ms > now + SKEW_FLAG_MS ? ", CLOCK AHEAD" : "");
+		       r->peer_ms > now + SVC_PROTO_SKEW_WARN_MS ? ", CLOCK AHEAD" : "");
 	}
 	svc_nodedir_status_free(st);
 	return CLI_OK;
