@@ -16,7 +16,7 @@
 #include <string.h>
 
 typedef struct {
-	uint8_t curve_pk[32];
+	uint8_t curve_pk[SVC_CURVE_KEY_LEN];
 	char node[SVC_ID_LEN];
 	uint64_t not_after; /* the certificate's end: checked again at each handshake */
 	bool shared;        /* certified for `other` too: admits neither */
@@ -62,7 +62,8 @@ bool svc_access_may_connect(const char *self, const svc_node *n, const svc_node 
 
 static int entry_cmp(const void *a, const void *b)
 {
-	return memcmp(((const access_entry *)a)->curve_pk, ((const access_entry *)b)->curve_pk, 32);
+	return memcmp(((const access_entry *)a)->curve_pk, ((const access_entry *)b)->curve_pk,
+		      SVC_CURVE_KEY_LEN);
 }
 
 static int node_ptr_cmp(const void *a, const void *b)
@@ -79,10 +80,11 @@ static const svc_node *find_node(const svc_node *const *idx, size_t n, const cha
 	return hit ? *hit : NULL;
 }
 
-static const access_entry *find_key(const access_entry *v, size_t n, const uint8_t pk[32])
+static const access_entry *find_key(const access_entry *v, size_t n,
+				    const uint8_t pk[SVC_CURVE_KEY_LEN])
 {
 	access_entry key;
-	memcpy(key.curve_pk, pk, 32);
+	memcpy(key.curve_pk, pk, SVC_CURVE_KEY_LEN);
 	return n ? bsearch(&key, v, n, sizeof key, entry_cmp) : NULL;
 }
 
@@ -145,7 +147,7 @@ int svc_access_rebuild(svc_access *a, const svc_node *dir, size_t n, const char 
 	 * handshake with it is refused with the reason. */
 	size_t w = 0;
 	for (size_t i = 0; i < nv; i++) {
-		if (w && memcmp(v[w - 1].curve_pk, v[i].curve_pk, 32) == 0) {
+		if (w && memcmp(v[w - 1].curve_pk, v[i].curve_pk, SVC_CURVE_KEY_LEN) == 0) {
 			if (!v[w - 1].shared)
 				snprintf(v[w - 1].other, SVC_ID_LEN, "%s", v[i].node);
 			v[w - 1].shared = true;
@@ -195,8 +197,8 @@ int svc_access_load(svc_access *a, svc_txn *t, const char *self, uint64_t now_ms
 	return rc;
 }
 
-int svc_access_lookup(const svc_access *a, const uint8_t pk[32], uint64_t now_ms,
-		      char node[SVC_ID_LEN], char *reason, size_t rlen)
+int svc_access_lookup(const svc_access *a, const uint8_t pk[SVC_CURVE_KEY_LEN],
+		      uint64_t now_ms, char node[SVC_ID_LEN], char *reason, size_t rlen)
 {
 	const access_entry *e = find_key(a->v, a->n, pk);
 	if (!e) {

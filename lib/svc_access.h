@@ -61,8 +61,8 @@ int svc_access_load(svc_access *a, svc_txn *t, const char *self, uint64_t now_ms
  * its id in node, or -1 and why not (one line) in reason. A certificate that
  * ended after the last rebuild is refused here already.
  */
-int svc_access_lookup(const svc_access *a, const uint8_t pk[32], uint64_t now_ms,
-		      char node[SVC_ID_LEN], char *reason, size_t rlen);
+int svc_access_lookup(const svc_access *a, const uint8_t pk[SVC_CURVE_KEY_LEN],
+		      uint64_t now_ms, char node[SVC_ID_LEN], char *reason, size_t rlen);
 
 /* Does any key of `node` admit it? */
 bool svc_access_admits(const svc_access *a, const char *node);
