@@ -258,6 +258,9 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		       (double)(own_ms - now) / 1000.0);
 	if (!running) {
 		printf("daemon       not running\n");
+	} else if (!st->pid) {
+		/* Just started, or its status file could not be read. */
+		printf("daemon       running, no status record to show\n");
 	} else {
 		age_text(when, true, file_age(st, now, mono));
 		printf("daemon       running (pid %ld), status %s%s%s\n", st->pid, when,
