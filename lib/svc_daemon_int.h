@@ -48,6 +48,7 @@ struct peer {
 	bool resend; /* a batch of it was refused for lack of space: ask again */
 };
 
+/* The running node: one per process. */
 struct svc_daemon {
 	svc_config cfg;
 	svc_nodedir nd; /* the paths of daemon.lock, wake.sock, status */
