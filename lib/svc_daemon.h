@@ -8,10 +8,10 @@
  * the CLI pokes after a local write, and signals (SIGTERM/SIGINT stop after
  * the batch in hand, SIGHUP reloads the config file).
  *
- * Files in the node directory besides the store: daemon.lock (held while
- * running; a second daemon on the same directory is refused), wake.sock
- * (datagram socket), status (what the links are doing, rewritten every
- * second, read by `svcsync status`).
+ * Files in the node directory besides the store (their layout and formats
+ * are svc_nodedir's): daemon.lock (held while running; a second daemon on
+ * the same directory is refused), wake.sock (datagram socket), status (what
+ * the links are doing, rewritten every second, read by `svcsync status`).
  */
 #ifndef SVC_DAEMON_H
 #define SVC_DAEMON_H

@@ -32,9 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 /* ------------------------------------------------------------ helpers */
 
@@ -940,24 +937,4 @@ int svc_local_replay(svc_store *s, svc_replay_result **out, size_t *n)
 	*out = a.res;
 	*n = a.nres;
 	return 0;
-}
-
-void svc_local_wake(const char *dir)
-{
-	struct sockaddr_un sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	int n = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/wake.sock", dir);
-	/* A path too long for a socket address cannot be bound by the daemon
-	 * either: there is nobody to wake. */
-	if (n < 0 || (size_t)n >= sizeof sa.sun_path)
-		return;
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	/* ENOENT, ECONNREFUSED (no daemon) and EAGAIN (wake-ups already
-	 * queued) all mean there is nothing more to do. */
-	ssize_t sent = sendto(fd, "w", 1, MSG_DONTWAIT, (const struct sockaddr *)&sa, sizeof sa);
-	(void)sent;
-	close(fd);
 }

@@ -19,7 +19,7 @@
  *
  * What this module is not: it does not print, parse argv or JSON (the CLI
  * does), and it never touches the network. After a successful write the
- * caller wakes the daemon with svc_local_wake() so the change ships at once.
+ * caller wakes the daemon with svc_nodedir_wake() so the change ships at once.
  */
 #ifndef SVC_LOCAL_H
 #define SVC_LOCAL_H
@@ -179,16 +179,5 @@ typedef struct {
  * *out (caller frees) receives one result per change examined.
  */
 int svc_local_replay(svc_store *s, svc_replay_result **out, size_t *n);
-
-/* ------------------------------------------------------------ daemon */
-
-/*
- * Tell a running daemon that there are new local changes to ship: one
- * datagram to the unix socket <dir>/wake.sock. Best effort and never
- * blocking: no daemon (no socket, or nobody bound to it) and a daemon whose
- * queue is full (it has wake-ups pending already) are both fine, because the
- * daemon also ships on its own timer.
- */
-void svc_local_wake(const char *dir);
 
 #endif

@@ -21,6 +21,19 @@ const char *svc_link_state_name(svc_link_state s)
 	return "unknown";
 }
 
+svc_link_event svc_link_event_of(svc_msg_type type)
+{
+	switch (type) {
+	case SVC_MSG_HELLO: return SVC_EV_HELLO;
+	case SVC_MSG_BATCH: return SVC_EV_BATCH;
+	case SVC_MSG_ACK: return SVC_EV_ACK;
+	case SVC_MSG_PING: return SVC_EV_PING;
+	case SVC_MSG_NONE:
+	case SVC_MSG_ERROR: break;
+	}
+	return SVC_EV_NONE;
+}
+
 void svc_link_init(svc_link *l, const char *peer, const uint8_t my_store_id[16], bool initiator,
 		   size_t window, const svc_link_ops *ops, void *ctx)
 {
@@ -324,6 +337,9 @@ int svc_link_handle(svc_link *l, svc_link_event ev, const svc_msg *msg, uint64_t
 		svc_link_new_session(l);
 		set_state(l, SVC_LINK_DOWN, "disconnected");
 		return 0;
+
+	case SVC_EV_NONE:
+		break;
 	}
 	return svc_errf(SVC_EINVAL, "link %s: unknown event %d", l->peer, (int)ev);
 }

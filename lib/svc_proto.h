@@ -76,6 +76,15 @@
 
 #define SVC_LINK_WINDOW_MAX 16
 
+/*
+ * A clock this far ahead of this node's wall clock is flagged: a peer's, as
+ * its HELLO or PING states it (the daemon logs it at the HELLO; `svcsync
+ * status` shows it from the link's last contact), and this node's own HLC,
+ * which such a peer pulls forward. Only flagged: the HLC keeps every
+ * change's order whatever the clocks say.
+ */
+#define SVC_PROTO_SKEW_WARN_MS (5ULL * 60 * 1000)
+
 typedef enum {
 	SVC_LINK_DOWN = 0,
 	SVC_LINK_HELLO_SENT,
@@ -83,7 +92,8 @@ typedef enum {
 } svc_link_state;
 
 typedef enum {
-	SVC_EV_CONNECTED = 1,
+	SVC_EV_NONE = 0, /* a message that is no event of the link (see below) */
+	SVC_EV_CONNECTED,
 	SVC_EV_HELLO,
 	SVC_EV_BATCH,
 	SVC_EV_ACK,
@@ -171,6 +181,11 @@ void svc_link_init(svc_link *l, const char *peer, const uint8_t my_store_id[16],
  * of the link is measured on it, and a clock that stepped would stall or
  * flap the link. Returns 0, or the first error an op returned. */
 int svc_link_handle(svc_link *l, svc_link_event ev, const svc_msg *msg, uint64_t now_ms);
+
+/* The event a message of this type is to the link: HELLO, BATCH, ACK and
+ * PING are; ERROR (the node decides what to do about the peer's complaint)
+ * and anything else are not (SVC_EV_NONE). */
+svc_link_event svc_link_event_of(svc_msg_type type);
 
 /* Where to resume sending, given the peer's HELLO and this node's store id:
  * its checkpoint when it refers to this store, else the start. (The link

@@ -17,6 +17,7 @@
 #include "svc_err.h"
 #include "svc_identity.h"
 #include "svc_local.h"
+#include "svc_nodedir.h"
 #include "svc_offline.h"
 #include "svc_store.h"
 #include "testlib.h"
@@ -804,8 +805,8 @@ static void test_wake(void)
 	PATH(dir, "wake");
 	PATH(sock, "wake/wake.sock");
 	mkdir(dir, 0700);
-	svc_local_wake(dir); /* nobody listening: nothing happens */
-	svc_local_wake("/nonexistent");
+	svc_nodedir_wake(dir); /* nobody listening: nothing happens */
+	svc_nodedir_wake("/nonexistent");
 
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa_un;
@@ -818,12 +819,12 @@ static void test_wake(void)
 	}
 	memcpy(sa_un.sun_path, sock, strlen(sock) + 1);
 	CHECK_INT(bind(fd, (struct sockaddr *)&sa_un, sizeof sa_un), 0);
-	svc_local_wake(dir);
+	svc_nodedir_wake(dir);
 	char b[8];
 	CHECK_INT(recv(fd, b, sizeof b, MSG_DONTWAIT), 1);
 	/* A full queue must not block the writer. */
 	for (int i = 0; i < 10000; i++)
-		svc_local_wake(dir);
+		svc_nodedir_wake(dir);
 	CHECK(1);
 	close(fd);
 }

@@ -929,6 +929,25 @@ static void test_window_bounds(void)
 	CHECK_STR(svc_link_state_name(SVC_LINK_UP), "up");
 }
 
+/* The events the node feeds for each message type it decodes. */
+static void test_event_of(void)
+{
+	CHECK_INT(svc_link_event_of(SVC_MSG_HELLO), SVC_EV_HELLO);
+	CHECK_INT(svc_link_event_of(SVC_MSG_BATCH), SVC_EV_BATCH);
+	CHECK_INT(svc_link_event_of(SVC_MSG_ACK), SVC_EV_ACK);
+	CHECK_INT(svc_link_event_of(SVC_MSG_PING), SVC_EV_PING);
+	CHECK_INT(svc_link_event_of(SVC_MSG_ERROR), SVC_EV_NONE);
+	CHECK_INT(svc_link_event_of(SVC_MSG_NONE), SVC_EV_NONE);
+	CHECK_INT(svc_link_event_of((svc_msg_type)99), SVC_EV_NONE);
+	/* Not an event: the link refuses it rather than act on it. */
+	svc_link l;
+	struct fake f;
+	fake_init(&f, STORE_A, 0, 1);
+	svc_link_init(&l, "peer", STORE_A, true, 1, &fake_ops, &f);
+	CHECK_INT(svc_link_handle(&l, SVC_EV_NONE, NULL, T0), SVC_EINVAL);
+	svc_errclear();
+}
+
 /* ------------------------------------------------------------ randomized run */
 
 struct side {
@@ -994,24 +1013,13 @@ static void sim_deliver(struct sim *s, struct side *to)
 	svc_link_event ev;
 	if (!q_pop(&to->in, &q))
 		return;
-	switch (q.m.type) {
-	case SVC_MSG_HELLO:
-		ev = SVC_EV_HELLO;
-		break;
-	case SVC_MSG_BATCH:
-		ev = SVC_EV_BATCH;
-		break;
-	case SVC_MSG_ACK:
-		ev = SVC_EV_ACK;
-		break;
-	case SVC_MSG_PING:
-		ev = SVC_EV_PING;
-		break;
-	case SVC_MSG_ERROR:
+	ev = svc_link_event_of(q.m.type);
+	if (q.m.type == SVC_MSG_ERROR) {
 		CHECK(to == &s->a);
 		svc_link_handle(&to->link, SVC_EV_CONNECTED, NULL, s->now);
 		return;
-	default:
+	}
+	if (ev == SVC_EV_NONE) {
 		CHECK(!"unexpected message type");
 		return;
 	}
@@ -1199,6 +1207,7 @@ int main(void)
 	test_disconnect();
 	test_tick();
 	test_window_bounds();
+	test_event_of();
 	test_random();
 	return svc_test_done();
 }

@@ -14,14 +14,13 @@
 #include "svc_err.h"
 #include "svc_identity.h"
 #include "svc_local.h"
+#include "svc_nodedir.h"
 #include "svc_store.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 static const char backup_usage[] =
@@ -82,21 +81,20 @@ static const char restore_usage[] =
  * and keep one from starting half-way. */
 static int lock_daemon(const char *dir, int *fd)
 {
-	char path[SVC_PATH_MAX], pid[32];
-	snprintf(path, sizeof path, "%s/daemon.lock", dir);
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (*fd < 0)
-		return cli_failf("%s: %s", path, strerror(errno));
-	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-		ssize_t n = pread(*fd, pid, sizeof pid - 1, 0);
-		pid[n > 0 ? n : 0] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
-		close(*fd);
-		*fd = -1;
+	svc_nodedir nd;
+	char pid[32] = "?";
+	long holder;
+	*fd = -1;
+	if (svc_nodedir_init(&nd, dir))
+		return cli_fail();
+	int rc = svc_nodedir_lock(&nd, false, fd, &holder);
+	if (rc == SVC_EBUSY) {
+		if (holder)
+			snprintf(pid, sizeof pid, "%ld", holder);
 		return cli_failf("svcsyncd (pid %s) is running on %s: stop it before restoring",
-				 pid[0] ? pid : "?", dir);
+				 pid, dir);
 	}
-	return CLI_OK;
+	return rc ? cli_fail() : CLI_OK;
 }
 
 static int restore_from(const cli_ctx *ctx, const char *from)

@@ -20,109 +20,34 @@
 #include "svc_err.h"
 #include "svc_log.h"
 #include "svc_identity.h"
+#include "svc_nodedir.h"
+#include "svc_proto.h"
 #include "svc_store.h"
 #include "svc_sync.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-/* A clock this far ahead of ours is flagged. */
-#define SKEW_FLAG_MS (5ULL * 60 * 1000)
-
-typedef struct {
-	char node[SVC_ID_LEN];
-	char dir[16];   /* upstream / downstream */
-	char state[16]; /* up / hello_sent / down */
-	uint64_t last_rx, acked, sent, applied, quarantined, peer_ms, errors;
-	bool has_age;    /* the daemon wrote a monotonic age for it */
-	uint64_t rx_age; /* ms between its last contact and the file's write */
-	bool never;      /* no contact yet */
-} link_row;
-
-typedef struct {
-	bool running;
-	long pid;
-	uint64_t updated;
-	bool has_mono;
-	uint64_t mono; /* the daemon's monotonic clock at the write */
-	bool disk_full;
-	unsigned disk_retries;
-	char disk_detail[256];
-	char listen[256];
-	/* Integrity events since the daemon started (its status file). */
-	uint64_t divergences, forks, gaps;
-	size_t n;
-	link_row links[4096];
-} daemon_status;
-
-/* Is a daemon holding the directory's lock? */
-static bool daemon_running(const char *dir)
+/* What the daemon last wrote; true when one runs (holds the directory's
+ * lock). A status file that cannot be read is said once on stderr; the
+ * store's part of `status` still holds. */
+static bool read_status(const char *dir, svc_nodedir_status *st)
 {
-	char path[SVC_PATH_MAX];
-	snprintf(path, sizeof path, "%s/daemon.lock", dir);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-	close(fd);
-	return held;
-}
-
-static void read_status(const char *dir, daemon_status *st)
-{
-	char path[SVC_PATH_MAX], line[1024];
+	svc_nodedir nd;
 	memset(st, 0, sizeof *st);
-	st->running = daemon_running(dir);
-	snprintf(path, sizeof path, "%s/status", dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof line, f)) {
-		link_row r;
-		unsigned long long v;
-		memset(&r, 0, sizeof r);
-		char word[256];
-		if (sscanf(line, "pid %llu", &v) == 1)
-			st->pid = (long)v;
-		else if (sscanf(line, "updated %llu", &v) == 1)
-			st->updated = v;
-		else if (sscanf(line, "monotonic %llu", &v) == 1)
-			st->has_mono = true, st->mono = v;
-		else if (sscanf(line, "disk_full %u %255[^\n]", &st->disk_retries,
-				st->disk_detail) == 2)
-			st->disk_full = true;
-		else if (sscanf(line, "link_age %32s %255s", r.node, word) == 2) {
-			for (size_t i = 0; i < st->n; i++) {
-				link_row *l = &st->links[i];
-				if (strcmp(l->node, r.node) != 0)
-					continue;
-				l->has_age = true;
-				l->never = strcmp(word, "-") == 0;
-				l->rx_age = l->never ? 0 : strtoull(word, NULL, 10);
-			}
-		}
-		else if (sscanf(line, "listen %255s", word) == 1)
-			snprintf(st->listen, sizeof st->listen, "%s", word);
-		else if (sscanf(line, "divergences %llu", &v) == 1)
-			st->divergences = v;
-		else if (sscanf(line, "forks %llu", &v) == 1)
-			st->forks = v;
-		else if (sscanf(line, "gaps %llu", &v) == 1)
-			st->gaps = v;
-		else if (st->n < sizeof st->links / sizeof st->links[0] &&
-			 sscanf(line,
-				"link %32s %15s %15s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-				" %" SCNu64 " %" SCNu64 " %" SCNu64,
-				r.node, r.dir, r.state, &r.last_rx, &r.acked, &r.sent, &r.applied,
-				&r.quarantined, &r.peer_ms, &r.errors) == 10)
-			st->links[st->n++] = r;
+	if (svc_nodedir_init(&nd, dir))
+		return false;
+	bool running = svc_nodedir_locked(&nd);
+	int rc = svc_nodedir_status_read(&nd, st);
+	if (rc && rc != SVC_ENOTFOUND && running)
+		fprintf(stderr, "svcsync: warning: %s\n", svc_errmsg());
+	if (rc) {
+		svc_nodedir_status_free(st);
+		memset(st, 0, sizeof *st);
 	}
-	fclose(f);
+	svc_errclear();
+	return running;
 }
 
 static const char status_usage[] =
@@ -143,7 +68,7 @@ static const char status_usage[] =
     "origin's seqs had a hole).\n";
 
 /* Milliseconds since the daemon wrote its status file. */
-static uint64_t file_age(const daemon_status *st, uint64_t now, uint64_t mono)
+static uint64_t file_age(const svc_nodedir_status *st, uint64_t now, uint64_t mono)
 {
 	if (st->has_mono)
 		return mono >= st->mono ? mono - st->mono : 0;
@@ -151,7 +76,7 @@ static uint64_t file_age(const daemon_status *st, uint64_t now, uint64_t mono)
 }
 
 /* Milliseconds since the link last heard from its peer; false: never. */
-static bool contact_age(const daemon_status *st, const link_row *r, uint64_t now, uint64_t mono,
+static bool contact_age(const svc_nodedir_status *st, const svc_nodedir_link *r, uint64_t now, uint64_t mono,
 			uint64_t *age)
 {
 	if (r->has_age) {
@@ -170,7 +95,7 @@ static void age_text(char out[32], bool known, uint64_t age)
 		snprintf(out, 32, "%.1f s ago", (double)age / 1000.0);
 }
 
-static json_t *link_json(const daemon_status *st, const link_row *r, uint64_t lsn, uint64_t now,
+static json_t *link_json(const svc_nodedir_status *st, const svc_nodedir_link *r, uint64_t lsn, uint64_t now,
 			 uint64_t mono)
 {
 	json_t *o = json_object();
@@ -188,7 +113,7 @@ static json_t *link_json(const daemon_status *st, const link_row *r, uint64_t ls
 	json_object_set_new(o, "applied", json_integer((json_int_t)r->applied));
 	json_object_set_new(o, "quarantined", json_integer((json_int_t)r->quarantined));
 	json_object_set_new(o, "protocol_errors", json_integer((json_int_t)r->errors));
-	bool ahead = r->peer_ms > now + SKEW_FLAG_MS;
+	bool ahead = r->peer_ms > now + SVC_PROTO_SKEW_WARN_MS;
 	json_object_set_new(o, "clock_ahead_ms",
 			    ahead ? json_integer((json_int_t)(r->peer_ms - now)) : json_null());
 	return o;
@@ -210,7 +135,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	svc_store_stats stats;
 	uint64_t quarantined = 0, held = 0, hlc = 0;
 	svc_restore_state rs;
-	daemon_status *st;
+	svc_nodedir_status status, *st = &status;
 	int rc = cli_parse(&a, "status", status_usage, "json", 0, argc, argv);
 	if (rc || (rc = cli_open(ctx, false, &s)))
 		return rc;
@@ -223,23 +148,18 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	}
 	svc_txn_abort(&t);
-	st = malloc(sizeof *st);
-	if (!st) {
-		svc_store_close(&s);
-		return cli_failf("out of memory");
-	}
-	read_status(ctx->dir, st);
+	bool running = read_status(ctx->dir, st);
 	svc_store_close(&s);
 
 	uint64_t now = svc_hlc_now_ms(), mono = svc_mono_ms();
 	uint64_t own_ms = svc_hlc_ms(hlc);
-	bool own_ahead = own_ms > now + SKEW_FLAG_MS;
-	const link_row *up = NULL;
-	for (size_t i = 0; i < st->n; i++)
-		if (strcmp(st->links[i].dir, "upstream") == 0)
+	bool own_ahead = own_ms > now + SVC_PROTO_SKEW_WARN_MS;
+	const svc_nodedir_link *up = NULL;
+	if (!running)
+		svc_nodedir_status_free(st); /* a stale file from a stopped daemon */
+	for (size_t i = 0; i < st->nlinks; i++)
+		if (st->links[i].upstream)
 			up = &st->links[i];
-	if (!st->running)
-		st->n = 0, up = NULL; /* a stale file from a stopped daemon */
 
 	if (cli_flag(&a, "json")) {
 		json_t *o = json_object();
@@ -273,23 +193,23 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(o, "clock_ahead_ms",
 				    own_ahead ? json_integer((json_int_t)(own_ms - now)) : json_null());
 		json_t *dm = json_object();
-		json_object_set_new(dm, "running", json_boolean(st->running));
-		json_object_set_new(dm, "pid", st->running ? json_integer(st->pid) : json_null());
+		json_object_set_new(dm, "running", json_boolean(running));
+		json_object_set_new(dm, "pid", running ? json_integer(st->pid) : json_null());
 		json_object_set_new(dm, "updated_ms",
-				    st->running ? cli_json_ms(now - file_age(st, now, mono))
+				    running ? cli_json_ms(now - file_age(st, now, mono))
 						: json_null());
-		json_object_set_new(dm, "disk_full", json_boolean(st->running && st->disk_full));
-		json_object_set_new(dm, "disk_error", st->running && st->disk_full
+		json_object_set_new(dm, "disk_full", json_boolean(running && st->disk_full));
+		json_object_set_new(dm, "disk_error", running && st->disk_full
 							  ? json_string(st->disk_detail)
 							  : json_null());
-		json_object_set_new(dm, "disk_retries", st->running && st->disk_full
+		json_object_set_new(dm, "disk_retries", running && st->disk_full
 							    ? json_integer(st->disk_retries)
 							    : json_null());
-		json_object_set_new(dm, "listen", st->running && strcmp(st->listen, "-") != 0
+		json_object_set_new(dm, "listen", running && strcmp(st->listen, "-") != 0
 							 ? json_string(st->listen)
 							 : json_null());
 		json_object_set_new(dm, "integrity",
-				    st->running ? json_pack("{s:I,s:I,s:I}", "divergences",
+				    running ? json_pack("{s:I,s:I,s:I}", "divergences",
 							    (json_int_t)st->divergences, "forks",
 							    (json_int_t)st->forks, "gaps",
 							    (json_int_t)st->gaps)
@@ -302,12 +222,12 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 								       "connected", 0)
 							   : json_null()));
 		json_t *downs = json_array();
-		for (size_t i = 0; i < st->n; i++)
-			if (strcmp(st->links[i].dir, "downstream") == 0)
+		for (size_t i = 0; i < st->nlinks; i++)
+			if (!st->links[i].upstream)
 				json_array_append_new(downs, link_json(st, &st->links[i], stats.lsn,
 								       now, mono));
 		json_object_set_new(o, "downstream", downs);
-		free(st);
+		svc_nodedir_status_free(st);
 		return cli_json_print(o);
 	}
 
@@ -336,8 +256,11 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	if (own_ahead)
 		printf("clock        WARNING: this node's clock is %.0f s ahead of the wall clock\n",
 		       (double)(own_ms - now) / 1000.0);
-	if (!st->running) {
+	if (!running) {
 		printf("daemon       not running\n");
+	} else if (!st->pid) {
+		/* Just started, or its status file could not be read. */
+		printf("daemon       running, no status record to show\n");
 	} else {
 		age_text(when, true, file_age(st, now, mono));
 		printf("daemon       running (pid %ld), status %s%s%s\n", st->pid, when,
@@ -361,7 +284,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 			       " log entries not yet acknowledged\n",
 			       up->node, strcmp(up->state, "up") == 0 ? "connected" : up->state, when,
 			       stats.lsn > up->acked ? stats.lsn - up->acked : 0);
-			if (up->peer_ms > now + SKEW_FLAG_MS)
+			if (up->peer_ms > now + SVC_PROTO_SKEW_WARN_MS)
 				printf("             WARNING: %s's clock is %.0f s ahead\n", up->node,
 				       (double)(up->peer_ms - now) / 1000.0);
 		} else {
@@ -369,9 +292,9 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 			       self.endpoint[0] ? self.endpoint : "no endpoint");
 		}
 	}
-	for (size_t i = 0; i < st->n; i++) {
-		const link_row *r = &st->links[i];
-		if (strcmp(r->dir, "downstream") != 0)
+	for (size_t i = 0; i < st->nlinks; i++) {
+		const svc_nodedir_link *r = &st->links[i];
+		if (r->upstream)
 			continue;
 		uint64_t age;
 		bool known = contact_age(st, r, now, mono, &age);
@@ -380,9 +303,9 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		       ", quarantined %" PRIu64 "%s\n",
 		       r->node, strcmp(r->state, "up") == 0 ? "connected" : r->state, when,
 		       stats.lsn > r->acked ? stats.lsn - r->acked : 0, r->applied, r->quarantined,
-		       r->peer_ms > now + SKEW_FLAG_MS ? ", CLOCK AHEAD" : "");
+		       r->peer_ms > now + SVC_PROTO_SKEW_WARN_MS ? ", CLOCK AHEAD" : "");
 	}
-	free(st);
+	svc_nodedir_status_free(st);
 	return CLI_OK;
 }
 

@@ -10,7 +10,7 @@
 #include "cli.h"
 
 #include "svc_err.h"
-#include "svc_local.h"
+#include "svc_nodedir.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -285,7 +285,7 @@ int cli_open(const cli_ctx *ctx, bool write, svc_store **out)
 void cli_done_write(const cli_ctx *ctx, svc_store **s)
 {
 	svc_store_close(s);
-	svc_local_wake(ctx->dir);
+	svc_nodedir_wake(ctx->dir);
 }
 
 /* ------------------------------------------------------------ formatting */
