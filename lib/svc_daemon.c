@@ -41,7 +41,7 @@
 #include "svc_identity.h"
 #include "svc_log.h"
 #include "svc_proto.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "svc_sync.h"
 #include "svc_transport.h"
 
@@ -185,7 +185,7 @@ static uint64_t hlc_now(svc_daemon *d)
  * knows the network shares with it, not at its head: the upstream then
  * sends back everything of this node above that, the changes made after a
  * backup and the network's versions of any seq a write after a restore
- * re-used (see "Restores" in svc_store.c).
+ * re-used (see "Restores" in svc_journal_restore.c).
  */
 static int restore_heads(svc_txn *t, svc_daemon *d, svc_heads *h)
 {
@@ -312,7 +312,7 @@ static bool restore_check(svc_daemon *d, struct peer *p, const svc_hello *h)
 	bool diverged = !a.hello && memcmp(a.store_id, d->self.store_id, 16) != 0;
 	d->restore_blocked = a.r.blocked;
 	if (diverged) {
-		/* A change sent back differed from the store's (svc_store.c). */
+		/* A change sent back differed from the store's (svc_journal_restore.c). */
 		adopt_store_id(d);
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
 			"this store is an older copy that went on writing: %s holds other "
@@ -359,7 +359,7 @@ static int op_send_hello(void *ctx, svc_link *l)
 		return rc;
 	rc = svc_peer_get(t, p->node, &pe);
 	if (!rc)
-		rc = svc_log_last(t, &head);
+		rc = svc_journal_last(t, &head);
 	if (!rc)
 		rc = svc_sync_heads_for(t, &p->pv, &heads);
 	if (!rc && p->up)
@@ -647,7 +647,7 @@ static uint64_t op_log_head(void *ctx, svc_link *l)
 	/* Should the store not answer, the head last seen is still a true
 	 * bound: the log only grows. */
 	if (svc_txn_begin(p->d->store, false, &t) == 0) {
-		if (svc_log_last(t, &head) != 0)
+		if (svc_journal_last(t, &head) != 0)
 			head = p->d->last_lsn;
 		svc_txn_abort(&t);
 	} else {
@@ -1373,9 +1373,9 @@ static bool log_grew(svc_daemon *d, bool *directory)
 	uint64_t lsn = d->last_lsn;
 	struct directory_scan ds = {d->self.hq_node, false};
 	if (svc_txn_begin(d->store, false, &t) == 0) {
-		svc_log_last(t, &lsn);
+		svc_journal_last(t, &lsn);
 		if (lsn > d->last_lsn)
-			svc_log_each_from_want(t, d->last_lsn + 1, directory_want, directory_step,
+			svc_journal_each_from_want(t, d->last_lsn + 1, directory_want, directory_step,
 					       &ds);
 		svc_txn_abort(&t);
 	}
@@ -1616,7 +1616,7 @@ static int load_self(svc_daemon *d)
 	svc_restore_state r;
 	rc = svc_self_get(t, &d->self);
 	if (!rc)
-		svc_log_last(t, &d->last_lsn);
+		svc_journal_last(t, &d->last_lsn);
 	if (!rc)
 		rc = svc_restore_get(t, &r);
 	svc_txn_abort(&t);

@@ -207,7 +207,7 @@ static int cert_record(svc_txn *t, const char *node, const svc_node_cert *nc)
 	c.kind = SVC_CK_NODE_CERT;
 	svc_node_agg(c.aggregate, node);
 	c.u.node_cert = *nc;
-	return svc_local_append(t, &c);
+	return svc_apply_local(t, &c);
 }
 
 /* ------------------------------------------------------------ init */
@@ -843,7 +843,7 @@ static int revoke_write(svc_txn *t, void *argp)
 	rc = svc_head_get(t, a->node, &c.u.node_revoke.cutoff_seq, hash);
 	if (rc)
 		return rc;
-	return svc_local_append(t, &c);
+	return svc_apply_local(t, &c);
 }
 
 struct release_arg {
@@ -899,7 +899,7 @@ static int release_write(svc_txn *t, void *argp)
 		                sizeof c.u.quarantine_release.reason - 1);
 	snprintf(c.u.quarantine_release.reason, sizeof c.u.quarantine_release.reason, "%s",
 	         a->reason);
-	rc = svc_local_append(t, &c);
+	rc = svc_apply_local(t, &c);
 	if (rc)
 		return rc;
 	/* Every held change through `through` was folded again: the fold

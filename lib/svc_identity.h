@@ -21,7 +21,7 @@
 #define SVC_IDENTITY_H
 
 #include "svc_crypto.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "svc_types.h"
 
 #include <stddef.h>

@@ -4,7 +4,7 @@
  * Trust. A receiver believes a change because (1) it is covered by a commit
  * whose Ed25519 signature verifies with its origin's certified key (HQ's key
  * from the enrollment bundle for HQ itself), (2) its BLAKE2b hash is the one
- * that commit lists for its seq, and (3) svc_store_apply() finds it chains to
+ * that commit lists for its seq, and (3) svc_apply_remote() finds it chains to
  * the origin's previous change where that is held, and that the origin's
  * certificate allows it. The peer that relayed it is trusted for nothing but
  * the shape of the tree: a downstream peer may only relay changes from its
@@ -229,7 +229,7 @@ static bool ticket_visible(svc_txn *t, const svc_peer_view *pv, const svc_change
 	/* A shop that held the ticket hears that it was re-assigned away. */
 	if (c->kind == SVC_CK_TICKET_ASSIGN) {
 		struct assigned_arg a = {pv->node, false};
-		svc_agg_each(t, c->aggregate, assigned_step, &a);
+		svc_journal_agg_each(t, c->aggregate, assigned_step, &a);
 		return a.yes;
 	}
 	return false;
@@ -401,7 +401,7 @@ static uint64_t heads_lookup(const svc_heads *h, const char *origin)
 /*
  * A peer is never sent its own changes, except downward when its HELLO
  * summary says it lacks them: a node restored from a backup fetches back
- * what it made after the backup (see "Restores" in svc_store.c). Its summary
+ * what it made after the backup (see "Restores" in svc_journal_restore.c). Its summary
  * must list its own origin for that; a summary that leaves it out asks for
  * nothing.
  */
@@ -575,7 +575,7 @@ static int build_step(const svc_logged_change *lc, void *argp)
 	    strcmp(lc->c.u.ticket_assign.shop, b->pv->node) == 0) {
 		size_t mark = b->nchanges;
 		struct backfill bf = {b, lc->lsn};
-		rc = svc_agg_each(b->t, lc->c.aggregate, backfill_step, &bf);
+		rc = svc_journal_agg_each(b->t, lc->c.aggregate, backfill_step, &bf);
 		if (rc == 1 && mark > 0) {
 			/* Did not fit: send what we have, this change next time. */
 			b->nchanges = mark;
@@ -616,7 +616,7 @@ int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
 		/*
 		 * The upstream holds this node's origin through seq X. Until
 		 * this node knows that those X are its own (see "Restores" in
-		 * svc_store.c), a later own change would be chained to
+		 * svc_journal_restore.c), a later own change would be chained to
 		 * something the upstream may not hold: hold it back until the
 		 * upstream has sent the unconfirmed ones back.
 		 */
@@ -627,7 +627,7 @@ int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
 			b.own_hold = x;
 	}
 	if (!rc) {
-		rc = svc_log_each_from_want(t, after_lsn + 1, build_want, build_step, &b);
+		rc = svc_journal_each_from_want(t, after_lsn + 1, build_want, build_step, &b);
 		if (rc == 1)
 			rc = 0;
 	}
@@ -847,7 +847,7 @@ static bool from_subtree(svc_txn *t, const svc_peer_view *pv, const char *origin
 }
 
 /* This node's own change, sent back by its upstream and now held here as
- * the network holds it (see "Restores" in svc_store.c). */
+ * the network holds it (see "Restores" in svc_journal_restore.c). */
 static int own_returned(svc_txn *t, struct apply *a, const svc_change *c)
 {
 	svc_self self;
@@ -975,7 +975,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 	if (fork && a->pv->upstream) {
 		/* This node's own change, sent back by its upstream while it
 		 * catches up after a restore: the store takes the network's
-		 * version and keeps the local one aside for replay (svc_store.c,
+		 * version and keeps the local one aside for replay (svc_journal_restore.c,
 		 * "Restores"). Any other origin's is a fork. */
 		svc_self self;
 		rc = svc_self_get(t, &self);
@@ -993,7 +993,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 		return quarantine(t, a, blob, reason);
 	}
 
-	rc = svc_store_apply_hashed(t, blob->data, blob->len, &c, false, true, hash);
+	rc = svc_apply_remote(t, blob->data, blob->len, &c, false, true, hash);
 	if (rc == 1) {
 		a->res->duplicates++;
 		return 0;

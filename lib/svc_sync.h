@@ -20,7 +20,7 @@
 
 #include "svc_codec.h"
 #include "svc_crypto.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 
 #include <stdbool.h>
 #include <stddef.h>

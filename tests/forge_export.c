@@ -19,7 +19,7 @@
 #include "svc_err.h"
 #include "svc_identity.h"
 #include "svc_offline.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -15,7 +15,7 @@
  *     state of the aggregate: applied, stored-as-rejected (the fold refuses
  *     it at its place) or quarantined (the role may never do it), compared
  *     with the table below, and the same change appended locally at its
- *     origin (svc_local_append) refused in the same way. Then what a
+ *     origin (svc_apply_local) refused in the same way. Then what a
  *     person is refused live (svc_local_*) replayed as a change.
  *     Impersonation, self-dealing, revocation and certificate expiry.
  *     Read isolation: 20 shops in two regions.
@@ -33,7 +33,7 @@
 #include "svc_local.h"
 #include "svc_offline.h"
 #include "svc_rules.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "svc_sync.h"
 #include "testlib.h"
 
@@ -511,7 +511,7 @@ static struct last_q last_quarantined(size_t at)
 }
 
 /* Append a change at its origin as a local write, then throw the write
- * away: only whether svc_local_append took it matters. */
+ * away: only whether svc_apply_local took it matters. */
 struct local_try {
 	svc_change c;
 	int rc;
@@ -522,7 +522,7 @@ static int local_try_fn(svc_txn *t, void *arg)
 {
 	struct local_try *l = arg;
 	svc_change c = l->c;
-	l->rc = svc_local_append(t, &c);
+	l->rc = svc_apply_local(t, &c);
 	snprintf(l->msg, sizeof l->msg, "%s", l->rc ? svc_errmsg() : "");
 	return 1; /* abort: leave the store as it was */
 }
@@ -1531,7 +1531,7 @@ static void self_dealing(void)
 	size_t clen;
 	uint64_t first, last;
 	CHECK_INT(svc_txn_begin(N[HQ].s, false, &t), 0);
-	svc_agg_each(t, cl[SVC_CS_APPROVED], find_decide_step, &fd);
+	svc_journal_agg_each(t, cl[SVC_CS_APPROVED], find_decide_step, &fd);
 	CHECK(fd.found);
 	memset(&g, 0, sizeof g);
 	g.c = fd.c;
@@ -1812,7 +1812,7 @@ static void expiry(void)
 	          now - 2 * day, now - day, 900);
 	svc_txn *t;
 	CHECK_INT(svc_txn_begin(N[HQ].s, true, &t), 0);
-	CHECK_INT(svc_local_append(t, &c), 0);
+	CHECK_INT(svc_apply_local(t, &c), 0);
 	CHECK_INT(svc_txn_commit(&t), 0);
 	CHECK_INT(settle(), 0);
 	svc_node n;
@@ -1895,7 +1895,7 @@ static uint64_t lsn_of(size_t at)
 	svc_txn *t;
 	uint64_t lsn = 0;
 	CHECK_INT(svc_txn_begin(N[at].s, false, &t), 0);
-	svc_log_last(t, &lsn);
+	svc_journal_last(t, &lsn);
 	svc_txn_abort(&t);
 	return lsn;
 }
@@ -1972,7 +1972,7 @@ static void tampering(void)
 				struct origin_scan sc = {"shop-c", &orig, 0};
 				svc_txn *t;
 				CHECK_INT(svc_txn_begin(N[RW].s, false, &t), 0);
-				svc_log_each_from(t, lsn0 + 1, origin_scan_step, &sc);
+				svc_journal_each_from(t, lsn0 + 1, origin_scan_step, &sc);
 				svc_txn_abort(&t);
 				/* a flipped change: the other two apply, it does not;
 				 * a flipped commit: nothing applies */
@@ -2016,7 +2016,7 @@ static unsigned changes_at(size_t at)
 	struct count_arg a = {0};
 	svc_txn *t;
 	CHECK_INT(svc_txn_begin(N[at].s, false, &t), 0);
-	svc_log_each_from(t, 1, count_change, &a);
+	svc_journal_each_from(t, 1, count_change, &a);
 	svc_txn_abort(&t);
 	return a.n;
 }
@@ -2500,7 +2500,7 @@ static void read_isolation(void)
 		svc_transfer_each(t, iso_transfer_step, &s);
 		svc_stock_each(t, NULL, iso_stock_step, &s);
 		svc_node_each(t, iso_node_step, &s);
-		svc_log_each_from(t, 1, iso_change_step, &s);
+		svc_journal_each_from(t, 1, iso_change_step, &s);
 		svc_txn_abort(&t);
 		/* its own tickets and claims did arrive (isolation is not
 		 * emptiness) */

@@ -12,7 +12,7 @@
 #include "svc_crypto.h"
 #include "svc_err.h"
 #include "svc_identity.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "testlib.h"
 
 #include <dirent.h>
@@ -393,7 +393,7 @@ static int revoke_write(svc_txn *t, void *arg)
 	c.kind = SVC_CK_NODE_REVOKE;
 	svc_node_agg(c.aggregate, r->node);
 	c.u.node_revoke = *r;
-	return svc_local_append(t, &c);
+	return svc_apply_local(t, &c);
 }
 
 /* Replicate HQ's change (hq, seq) into s, optionally with a forged signature
@@ -421,7 +421,7 @@ static int replicate(svc_store *hq, svc_store *s, uint64_t seq, bool forge)
 		CHECK_INT(svc_change_encode(&lc.c, bytes, sizeof bytes, &len), 0);
 	}
 	CHECK_INT(svc_txn_begin(s, true, &t), 0);
-	rc = svc_store_apply(t, bytes, len, &lc.c, true, hash);
+	rc = svc_apply_remote(t, bytes, len, &lc.c, true, false, hash);
 	if (rc < 0) {
 		svc_txn_abort(&t);
 		return rc;

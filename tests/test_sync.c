@@ -19,7 +19,7 @@
 #include "svc_identity.h"
 #include "svc_local.h"
 #include "svc_rules.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "svc_sync.h"
 #include "testlib.h"
 
@@ -506,7 +506,7 @@ static void test_checkpoint_bound(void)
 	CHECK_INT(svc_txn_begin(net[SA].s, false, &t), 0);
 	svc_self_get(t, &self);
 	uint64_t head = 0;
-	svc_log_last(t, &head);
+	svc_journal_last(t, &head);
 	svc_txn_abort(&t);
 	uint64_t before = recv_lsn(RE, SA);
 	CHECK(before <= head);

@@ -580,7 +580,7 @@ int cli_cmd_log(const cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(&a, "--limit: %" PRId64 " is negative", limit);
 	if ((rc = cli_open(ctx, false, &s)))
 		return rc;
-	if (svc_txn_begin(s, false, &t) || svc_log_last(t, &last)) {
+	if (svc_txn_begin(s, false, &t) || svc_journal_last(t, &last)) {
 		svc_txn_abort(&t);
 		svc_store_close(&s);
 		return cli_fail();
@@ -597,7 +597,7 @@ int cli_cmd_log(const cli_ctx *ctx, int argc, char **argv)
 		uint64_t lo = hi > CLI_PAGE ? hi - CLI_PAGE + 1 : 1;
 		p.hi = hi;
 		p.n = 0;
-		if (svc_txn_begin(s, false, &t) || svc_log_each_from(t, lo, log_page_cb, &p) < 0) {
+		if (svc_txn_begin(s, false, &t) || svc_journal_each_from(t, lo, log_page_cb, &p) < 0) {
 			svc_txn_abort(&t);
 			rc = cli_fail();
 			break;

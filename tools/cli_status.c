@@ -20,7 +20,7 @@
 #include "svc_err.h"
 #include "svc_log.h"
 #include "svc_identity.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "svc_sync.h"
 
 #include <errno.h>
@@ -207,7 +207,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	svc_store *s = NULL;
 	svc_txn *t = NULL;
 	svc_self self;
-	svc_store_stats stats;
+	svc_journal_stats stats;
 	uint64_t quarantined = 0, held = 0, hlc = 0;
 	svc_restore_state rs;
 	daemon_status *st;
@@ -215,7 +215,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	if (rc || (rc = cli_open(ctx, false, &s)))
 		return rc;
 	if (svc_txn_begin(s, false, &t) || svc_self_get(t, &self) ||
-	    svc_store_stats_get(t, &stats) || svc_quarantine_count(t, &quarantined) ||
+	    svc_journal_stats_get(t, &stats) || svc_quarantine_count(t, &quarantined) ||
 	    svc_held_each(t, NULL, count_held, &held) || svc_hlc_get(t, &hlc) ||
 	    svc_restore_get(t, &rs)) {
 		svc_txn_abort(&t);
