@@ -9,7 +9,7 @@
 #include "svc_apply.h"
 
 #include "store_kv.h"
-#include "svc_identity.h"
+#include "svc_cert.h"
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"

@@ -22,6 +22,8 @@
  */
 #include "svc_identity.h"
 
+#include "svc_apply.h"
+#include "svc_cert.h"
 #include "svc_codec.h"
 #include "svc_err.h"
 #include "svc_rules.h"
@@ -169,22 +171,6 @@ static int check_endpoint(const char *field, const char *ep)
 	}
 	if (v < 1 || v > 65535)
 		return svc_errf(SVC_EINVAL, "%s: '%s': port must be 1-65535", field, ep);
-	return 0;
-}
-
-int svc_cert_verify(const svc_node_cert *nc, const uint8_t issuer_pk[SVC_PK_LEN], svc_cert *out)
-{
-	svc_cert c;
-	if (nc->body_len == 0 || nc->body_len > sizeof nc->body)
-		return svc_errf(SVC_EDECODE, "certificate: body of %zu bytes (expected 1-%zu)",
-		                nc->body_len, sizeof nc->body);
-	if (svc_verify(issuer_pk, nc->body, nc->body_len, nc->signature))
-		return svc_errf(SVC_ECRYPTO, "certificate: signature does not verify");
-	int rc = svc_cert_decode(nc->body, nc->body_len, &c);
-	if (rc)
-		return svc_errctx(rc, "certificate");
-	if (out)
-		*out = c;
 	return 0;
 }
 

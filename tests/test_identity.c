@@ -8,6 +8,7 @@
  * byte of a request and of a bundle is flipped in turn and every variant
  * must be refused, whichever layer (framing, decoding, signature) notices.
  */
+#include "svc_cert.h"
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
