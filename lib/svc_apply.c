@@ -45,7 +45,7 @@ static int authorize_dispatch(svc_txn *t, const svc_change *c)
 	svc_self self;
 	char nagg[SVC_AGG_LEN];
 	bool have;
-	svc_node_agg(nagg, shop);
+	svc_rules_node_agg(nagg, shop);
 	int rc = svc_fold_load(&f, SVC_AGG_NODE, nagg, &n, &have);
 	if (rc)
 		return rc;
@@ -55,7 +55,7 @@ static int authorize_dispatch(svc_txn *t, const svc_change *c)
 			return rc;
 		if (self.role != SVC_ROLE_HQ)
 			return 0;
-		svc_node_agg(nagg, c->origin);
+		svc_rules_node_agg(nagg, c->origin);
 		rc = svc_fold_load(&f, SVC_AGG_NODE, nagg, &n, &have);
 		if (rc || !have)
 			return rc;
@@ -132,27 +132,27 @@ int svc_apply_local(svc_txn *t, svc_change *c)
 	snprintf(c->origin, sizeof c->origin, "%s", self.node);
 	c->origin_role = self.role;
 	snprintf(c->origin_region, sizeof c->origin_region, "%s", self.region);
-	rc = svc_head_get(t, self.node, &head, c->prev_hash);
+	rc = svc_journal_head_get(t, self.node, &head, c->prev_hash);
 	if (rc)
 		return rc;
 	if (head >= SVC_SEQ_MAX)
 		return svc_errf(SVC_ETOOBIG, "node %s has used every seq (%llu)", self.node,
 				(unsigned long long)head);
 	c->seq = head + 1;
-	rc = svc_hlc_next(t, &c->hlc);
+	rc = svc_journal_hlc_next(t, &c->hlc);
 	if (rc)
 		return rc;
 	/* Aggregates named after the change that creates them (a ticket, a
 	 * transfer) can only be named once seq is known, which is here. */
 	if (c->kind == SVC_CK_TICKET_OPEN)
-		svc_ticket_id(c->aggregate, c->origin, c->seq);
+		svc_rules_ticket_id(c->aggregate, c->origin, c->seq);
 	else if (c->kind == SVC_CK_PART_MOVE && c->u.part_move.kind == SVC_MV_TRANSFER_OUT)
-		svc_transfer_id(c->aggregate, c->origin, c->seq);
+		svc_rules_transfer_id(c->aggregate, c->origin, c->seq);
 
-	rc = svc_change_validate(c, reason, sizeof reason);
+	rc = svc_rules_validate(c, reason, sizeof reason);
 	if (rc)
 		return svc_errf(SVC_EINVAL, "%s", reason);
-	rc = svc_authorize(c, reason, sizeof reason);
+	rc = svc_rules_authorize(c, reason, sizeof reason);
 	if (rc)
 		return svc_errf(SVC_EDENIED, "%s", reason);
 	rc = authorize_state(t, c);
@@ -225,7 +225,7 @@ static int moved_one(const svc_change *c, bool rejected, void *arg)
 	struct moved_set *m = arg;
 	if (!rejected)
 		svc_fold_effects(&m->f, c, -1);
-	svc_agg_type type = svc_change_agg_type(c);
+	svc_agg_type type = svc_rules_agg_type(c);
 	const svc_fold_kind *k = svc_fold_kind_of(type);
 	if (!k || k->state_size == 0)
 		return svc_txn_err(m->t);
@@ -285,7 +285,7 @@ int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_cha
 
 	/* Already here? Same bytes: a no-op. Other bytes: a forged or forked
 	 * history for that (origin, seq). */
-	rc = svc_change_hash(t, c->origin, c->seq, have);
+	rc = svc_journal_change_hash(t, c->origin, c->seq, have);
 	if (rc == 0 && memcmp(have, hash, SVC_HASH_LEN) == 0)
 		return 1;
 	if (rc == 0) {
@@ -323,7 +323,7 @@ int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_cha
 		if (head == c->seq - 1)
 			memcpy(have, head_hash, SVC_HASH_LEN);
 		else
-			rc = svc_change_hash(t, c->origin, c->seq - 1, have);
+			rc = svc_journal_change_hash(t, c->origin, c->seq - 1, have);
 		if (rc == 0) {
 			if (memcmp(have, c->prev_hash, SVC_HASH_LEN) != 0)
 				return svc_errf(SVC_ECRYPTO,
@@ -344,7 +344,7 @@ int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_cha
 	svc_node n;
 	char nagg[SVC_AGG_LEN];
 	bool known;
-	svc_node_agg(nagg, c->origin);
+	svc_rules_node_agg(nagg, c->origin);
 	rc = svc_fold_load(&f, SVC_AGG_NODE, nagg, &n, &known);
 	if (rc)
 		return rc;
@@ -385,11 +385,11 @@ int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_cha
 				c->origin, (unsigned long long)c->seq, c->origin);
 	}
 
-	rc = svc_change_validate(c, reason, sizeof reason);
+	rc = svc_rules_validate(c, reason, sizeof reason);
 	if (rc)
 		return svc_errf(SVC_EINVAL, "change %s/%llu: %s", c->origin,
 				(unsigned long long)c->seq, reason);
-	rc = svc_authorize(c, reason, sizeof reason);
+	rc = svc_rules_authorize(c, reason, sizeof reason);
 	if (rc)
 		return svc_errf(SVC_EDENIED, "change %s/%llu: %s", c->origin,
 				(unsigned long long)c->seq, reason);
@@ -411,7 +411,7 @@ int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_cha
 		 * filtered receiver may later be sent what it lacked. */
 		uint8_t h2[SVC_HASH_LEN];
 		contig = c->seq;
-		while (contig < head && svc_change_hash(t, c->origin, contig + 1, h2) == 0)
+		while (contig < head && svc_journal_change_hash(t, c->origin, contig + 1, h2) == 0)
 			contig++;
 		if ((rc = svc_txn_err(t)))
 			return rc;
@@ -420,7 +420,7 @@ int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_cha
 		svc_journal_head_set(t, c->origin, c->seq, hash, contig);
 	else
 		svc_journal_head_set(t, c->origin, head, head_hash, contig);
-	svc_hlc_observe(t, c->hlc);
+	svc_journal_hlc_observe(t, c->hlc);
 	rc = svc_fold_change(&f, c, false, reason, sizeof reason);
 	return rc ? rc : svc_txn_err(t);
 }

@@ -21,7 +21,7 @@
  * Clocks. Every timer, timeout, heartbeat and interval (the link machines'
  * `now`, ticks, status and watchdog intervals, disk-full back-off) runs on
  * svc_mono_ms(), which an NTP step or a fixed CMOS battery does not move.
- * The wall clock (svc_hlc_now_ms) is data only: the HLC stamped on changes,
+ * The wall clock (svc_journal_now_ms) is data only: the HLC stamped on changes,
  * certificate validity, the times shown in `svcsync status`.
  *
  * Disk full. When applying a batch or signing local changes fails because
@@ -175,7 +175,7 @@ static int send_msg(struct peer *p, const svc_msg *m)
 static uint64_t hlc_now(svc_daemon *d)
 {
 	(void)d;
-	return svc_hlc_now_ms() << 16;
+	return svc_journal_now_ms() << 16;
 }
 
 /* ------------------------------------------------------------ restores */
@@ -539,7 +539,7 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 {
 	struct peer *p = ctx;
 	svc_daemon *d = p->d;
-	svc_apply_result res;
+	svc_sync_result res;
 	char tag[64];
 
 	if (disk_wait(d)) {
@@ -821,7 +821,7 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 		}
 		svc_heads_free(&p->skip);
 		svc_heads_from_hello(&m.u.hello, &p->skip);
-		uint64_t wall = svc_hlc_now_ms();
+		uint64_t wall = svc_journal_now_ms();
 		if (svc_hlc_ms(m.u.hello.hlc) > wall + SKEW_WARN_MS)
 			svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
 				"clock is %llu s ahead of this node's",
@@ -932,7 +932,7 @@ static void h_down_msg(void *arg, const char *peer, const uint8_t *rid, size_t r
 			svc_log(SVC_LOG_INFO, tag, "a new session: closing the previous connection");
 			svc_transport_kick(d->tr, p->rid, p->rid_len);
 		}
-		svc_link_handle(&p->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
+		svc_link_handle(&p->link, SVC_EV_DISCONNECTED, NULL, svc_journal_now_ms());
 	}
 	p = down_get(d, peer, rid, rid_len);
 	if (p)
@@ -1067,7 +1067,7 @@ static int zap_cmp(const void *a, const void *b)
 
 static void zap_rebuild(svc_daemon *d)
 {
-	struct zap_build b = {.d = d, .now = svc_hlc_now_ms()};
+	struct zap_build b = {.d = d, .now = svc_journal_now_ms()};
 	if (svc_txn_begin(d->store, false, &b.t)) {
 		svc_log(SVC_LOG_ERROR, "zap", "cannot read the directory: %s", svc_errmsg());
 		return;
@@ -1117,7 +1117,7 @@ static int zap_check(void *arg, const uint8_t pk[32], char node[SVC_ID_LEN], cha
 		snprintf(reason, rlen, "no valid certificate for this key with this node upstream");
 		return -1;
 	}
-	if (svc_hlc_now_ms() > e->not_after) {
+	if (svc_journal_now_ms() > e->not_after) {
 		/* The table is rebuilt when a certificate ends, but a
 		 * handshake may come first. */
 		snprintf(reason, rlen, "the certificate of %s has expired", e->node);
@@ -1160,7 +1160,7 @@ static int expired_step(const svc_node *n, void *arg)
  */
 static void revoke_expired(svc_daemon *d)
 {
-	struct expired_scan e = {svc_hlc_now_ms(), d->self.node, NULL, 0, 0};
+	struct expired_scan e = {svc_journal_now_ms(), d->self.node, NULL, 0, 0};
 	svc_txn *t;
 	if (d->self.role != SVC_ROLE_HQ || svc_txn_begin(d->store, false, &t)) {
 		svc_errclear();
@@ -1245,7 +1245,7 @@ static void upstream_check(svc_daemon *d)
 			"needs a new upstream",
 			d->upstream->node, why);
 		svc_transport_disconnect(d->tr);
-		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
+		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_journal_now_ms());
 		d->up_revoked = true;
 	} else if (!revoked && d->up_revoked) {
 		svc_log(SVC_LOG_INFO, "link", "%s holds a valid certificate again: reconnecting",
@@ -1495,7 +1495,7 @@ static void status_replace(svc_daemon *d, const char *buf, size_t len)
 
 static void write_status(svc_daemon *d)
 {
-	uint64_t now = svc_hlc_now_ms(), mono = svc_mono_ms();
+	uint64_t now = svc_journal_now_ms(), mono = svc_mono_ms();
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -1648,7 +1648,7 @@ int svc_daemon_new(const svc_config *cfg, const char *config_path, svc_daemon **
 		return svc_errf(SVC_ENOMEM, "out of memory");
 	d->cfg = *cfg;
 	d->lock_fd = d->wake_fd = d->sig_fd = -1;
-	d->started = svc_hlc_now_ms();
+	d->started = svc_journal_now_ms();
 	if (config_path)
 		snprintf(d->config_path, sizeof d->config_path, "%s", config_path);
 	svc_log_set_level(cfg->log_level);
@@ -1795,7 +1795,7 @@ int svc_daemon_run(svc_daemon *d)
 			d->batches_since_release = 0;
 			svc_store_release_pages(d->store);
 		}
-		if ((now >= d->next_zap || (d->zap_expiry && svc_hlc_now_ms() > d->zap_expiry)) &&
+		if ((now >= d->next_zap || (d->zap_expiry && svc_journal_now_ms() > d->zap_expiry)) &&
 		    d->cfg.listen[0]) {
 			/* Certificates expire with time, not only by changes:
 			 * rebuild when the first one in the table ends (its

@@ -45,7 +45,7 @@
 		(int (*)(const void *, uint8_t *, size_t, size_t *))enc_,                       \
 		(int (*)(const uint8_t *, size_t, void *))dec_,                                 \
 		&rules_,                                                                        \
-		svc_stock_effects,                                                              \
+		svc_rules_stock_effects,                                                              \
 	}
 
 static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
@@ -61,7 +61,7 @@ static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
 	     svc_rules_node),
 	/* Part moves: a ledger, no state. */
 	[SVC_AGG_MOVE] = {SVC_AGG_MOVE, "move", -1, 0, NULL, NULL, &svc_rules_move,
-			  svc_stock_effects},
+			  svc_rules_stock_effects},
 };
 
 const svc_fold_kind *svc_fold_kind_of(svc_agg_type type)
@@ -78,8 +78,8 @@ const svc_fold_kind *svc_fold_kind_of(svc_agg_type type)
 int svc_fold_effects(const svc_fold *f, const svc_change *c, int sign)
 {
 	svc_stock_delta d[2];
-	const svc_fold_kind *k = svc_fold_kind_of(svc_change_agg_type(c));
-	int n = k ? k->effects(c, d) : svc_stock_effects(c, d);
+	const svc_fold_kind *k = svc_fold_kind_of(svc_rules_agg_type(c));
+	int n = k ? k->effects(c, d) : svc_rules_stock_effects(c, d);
 	for (int i = 0; i < n; i++) {
 		int rc = OPS(f)->stock_add(f->ctx, &d[i], sign);
 		if (rc)
@@ -110,7 +110,7 @@ static int held_by_cutoff(const svc_fold *f, const svc_change *c, char *reason, 
 	bool have;
 	if (OPS(f)->is_self(f->ctx, c->origin))
 		return 0;
-	svc_node_agg(nagg, c->origin);
+	svc_rules_node_agg(nagg, c->origin);
 	int rc = OPS(f)->state_load(f->ctx, &kinds[SVC_AGG_NODE], nagg, &n, &have);
 	if (rc)
 		return rc;
@@ -211,7 +211,7 @@ int svc_fold_refold(const svc_fold *f, svc_agg_type type, const char *agg)
 
 static int fold(const svc_fold *f, const svc_change *c, bool local, char *reason, size_t rlen)
 {
-	const svc_fold_kind *k = svc_fold_kind_of(svc_change_agg_type(c));
+	const svc_fold_kind *k = svc_fold_kind_of(svc_rules_agg_type(c));
 	if (!k)
 		return svc_errf(SVC_EINVAL, "change %s/%llu: unknown kind", c->origin,
 				(unsigned long long)c->seq);
@@ -312,7 +312,7 @@ struct hold_walk {
 static int hold_step(const svc_change *c, void *arg)
 {
 	struct hold_walk *h = arg;
-	const svc_fold_kind *k = svc_fold_kind_of(svc_change_agg_type(c));
+	const svc_fold_kind *k = svc_fold_kind_of(svc_rules_agg_type(c));
 	if (!k)
 		return 0;
 	if (k->state_size == 0)
@@ -357,7 +357,7 @@ static int hold_refold(const svc_fold *f, const char *origin, uint64_t from)
 int svc_fold_change(const svc_fold *f, const svc_change *c, bool local, char *reason,
 		    size_t rlen)
 {
-	if (svc_change_agg_type(c) != SVC_AGG_NODE)
+	if (svc_rules_agg_type(c) != SVC_AGG_NODE)
 		return fold(f, c, local, reason, rlen);
 	const svc_fold_kind *nk = &kinds[SVC_AGG_NODE];
 	svc_node before, after;

@@ -38,7 +38,7 @@ typedef struct svc_fold_kind {
 	int (*decode)(const uint8_t *buf, size_t len, void *state);
 	/* The pure transition rules (svc_rules.h). */
 	const svc_rules *rules;
-	/* Stock effects of an accepted change (svc_stock_effects). */
+	/* Stock effects of an accepted change (svc_rules_stock_effects). */
 	int (*effects)(const svc_change *c, svc_stock_delta out[2]);
 } svc_fold_kind;
 

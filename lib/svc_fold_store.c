@@ -296,7 +296,7 @@ int svc_transfer_get(svc_txn *t, const char *id, svc_transfer *out)
 int svc_catalog_get(svc_txn *t, const char *part_no, svc_catalog_item *out)
 {
 	char agg[SVC_AGG_LEN];
-	svc_catalog_agg(agg, part_no);
+	svc_rules_catalog_agg(agg, part_no);
 	int rc = getter(t, SVC_AGG_CATALOG, agg, out, "part");
 	if (rc == SVC_ENOTFOUND)
 		svc_errf(rc, "unknown part number %s (not in the catalog)", part_no);
@@ -306,7 +306,7 @@ int svc_catalog_get(svc_txn *t, const char *part_no, svc_catalog_item *out)
 int svc_node_get(svc_txn *t, const char *node, svc_node *out)
 {
 	char agg[SVC_AGG_LEN];
-	svc_node_agg(agg, node);
+	svc_rules_node_agg(agg, node);
 	int rc = getter(t, SVC_AGG_NODE, agg, out, "node");
 	if (rc == SVC_ENOTFOUND)
 		svc_errf(rc, "unknown node %s (no certificate in the directory)", node);

@@ -60,7 +60,7 @@ static void journal_flush(svc_txn *t);
 
 /* ------------------------------------------------------------ HLC, lsn, heads */
 
-uint64_t svc_hlc_now_ms(void)
+uint64_t svc_journal_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -82,13 +82,13 @@ static int hlc_load(svc_txn *t)
 	return rc;
 }
 
-int svc_hlc_next(svc_txn *t, uint64_t *out)
+int svc_journal_hlc_next(svc_txn *t, uint64_t *out)
 {
 	svc_kv_journal_cache *j = svc_kv_journal(t);
 	int rc = hlc_load(t);
 	if (rc)
 		return rc;
-	uint64_t wall = svc_hlc_now_ms() << 16;
+	uint64_t wall = svc_journal_now_ms() << 16;
 	if (wall <= j->hlc && j->hlc >= SVC_HLC_MAX)
 		return svc_errf(SVC_ETOOBIG, "store %s: the clock is at its end (%llu)",
 				svc_kv_dir(t), (unsigned long long)j->hlc);
@@ -99,7 +99,7 @@ int svc_hlc_next(svc_txn *t, uint64_t *out)
 	return 0;
 }
 
-int svc_hlc_get(svc_txn *t, uint64_t *hlc)
+int svc_journal_hlc_get(svc_txn *t, uint64_t *hlc)
 {
 	int rc = hlc_load(t);
 	if (!rc)
@@ -107,7 +107,7 @@ int svc_hlc_get(svc_txn *t, uint64_t *hlc)
 	return rc;
 }
 
-int svc_hlc_observe(svc_txn *t, uint64_t remote)
+int svc_journal_hlc_observe(svc_txn *t, uint64_t remote)
 {
 	svc_kv_journal_cache *j = svc_kv_journal(t);
 	int rc = hlc_load(t);
@@ -191,7 +191,7 @@ int svc_journal_head_load(svc_txn *t, const char *origin, uint64_t *seq,
 	return 0;
 }
 
-int svc_head_get(svc_txn *t, const char *origin, uint64_t *seq, uint8_t hash[SVC_HASH_LEN])
+int svc_journal_head_get(svc_txn *t, const char *origin, uint64_t *seq, uint8_t hash[SVC_HASH_LEN])
 {
 	uint64_t contig;
 	return svc_journal_head_load(t, origin, seq, hash, &contig);
@@ -229,14 +229,15 @@ static int head_each_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 	return a->cb(origin, be64_get(p), p + 8, be64_get(p + 8 + SVC_HASH_LEN), a->arg);
 }
 
-int svc_head_each(svc_txn *t, svc_head_cb cb, void *arg)
+int svc_journal_head_each(svc_txn *t, svc_head_cb cb, void *arg)
 {
 	struct head_each_arg a = {cb, arg};
 	head_flush(t);
 	return svc_kv_walk(t, SVC_DB_HEADS, NULL, 0, NULL, 0, 0, head_each_step, &a);
 }
 
-int svc_change_hash(svc_txn *t, const char *origin, uint64_t seq, uint8_t hash[SVC_HASH_LEN])
+int svc_journal_change_hash(svc_txn *t, const char *origin, uint64_t seq,
+			    uint8_t hash[SVC_HASH_LEN])
 {
 	uint8_t k[SVC_KV_OSKEY_LEN];
 	svc_kv_val v;
@@ -480,7 +481,7 @@ static int logged_load(svc_txn *t, const char *origin, uint64_t seq, svc_logged_
 				      &out->rejected);
 }
 
-int svc_change_get(svc_txn *t, const char *origin, uint64_t seq, svc_logged_change *out,
+int svc_journal_change_get(svc_txn *t, const char *origin, uint64_t seq, svc_logged_change *out,
 		   const uint8_t **bytes, size_t *len)
 {
 	return logged_load(t, origin, seq, out, bytes, len);
@@ -508,7 +509,7 @@ static int origin_each_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 	return rc ? rc : a->cb(&a->lc, a->arg);
 }
 
-int svc_origin_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg)
+int svc_journal_origin_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg)
 {
 	uint8_t start[SVC_KV_OSKEY_LEN];
 	size_t olen = strlen(origin);
@@ -692,7 +693,7 @@ int svc_peer_each(svc_txn *t, svc_peer_cb cb, void *arg)
 
 /* ------------------------------------------------------------ commits */
 
-int svc_commit_put(svc_txn *t, const char *origin, uint64_t first, uint64_t last,
+int svc_journal_commit_put(svc_txn *t, const char *origin, uint64_t first, uint64_t last,
 		   const uint8_t *bytes, size_t len)
 {
 	uint8_t k[SVC_KV_OSKEY_LEN];
@@ -745,19 +746,19 @@ static int commit_seek(svc_txn *t, const char *origin, uint64_t seq, bool latest
 	return 0;
 }
 
-int svc_commit_find(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
+int svc_journal_commit_find(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
 		    size_t *len, uint64_t *first, uint64_t *last)
 {
 	return commit_seek(t, origin, seq, false, true, bytes, len, first, last);
 }
 
-int svc_commit_next(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
+int svc_journal_commit_next(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
 		    size_t *len, uint64_t *first, uint64_t *last)
 {
 	return commit_seek(t, origin, seq, false, false, bytes, len, first, last);
 }
 
-int svc_commit_latest(svc_txn *t, const char *origin, uint64_t *last, const uint8_t **bytes,
+int svc_journal_commit_latest(svc_txn *t, const char *origin, uint64_t *last, const uint8_t **bytes,
 		      size_t *len)
 {
 	uint64_t first;
@@ -789,7 +790,7 @@ int svc_quarantine_put(svc_txn *t, const char *peer, const char *reason, const u
 	if (rc)
 		return rc;
 	uint8_t *p = val;
-	be64_put(p, svc_hlc_now_ms());
+	be64_put(p, svc_journal_now_ms());
 	memcpy(p + 8, peer, plen + 1);
 	memcpy(p + 8 + plen + 1, reason, rlen + 1);
 	if (len)
@@ -862,7 +863,7 @@ static int held_each_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 	return rc ? rc : a->cb(&a->lc, a->arg);
 }
 
-int svc_held_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg)
+int svc_journal_held_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg)
 {
 	struct held_each_arg *a = malloc(sizeof *a);
 	if (!a)

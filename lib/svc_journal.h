@@ -23,14 +23,14 @@
 /* ------------------------------------------------------------ clocks */
 
 /* Advance the node's HLC past a remote value (on receipt). */
-int svc_hlc_observe(svc_txn *t, uint64_t remote);
+int svc_journal_hlc_observe(svc_txn *t, uint64_t remote);
 /* This node's HLC (the highest clock it has issued or seen). */
-int svc_hlc_get(svc_txn *t, uint64_t *hlc);
+int svc_journal_hlc_get(svc_txn *t, uint64_t *hlc);
 /* The next local HLC: wall clock when it is ahead, else last + 1, so a clock
  * that steps back never reorders this node's own changes. */
-int svc_hlc_next(svc_txn *t, uint64_t *out);
+int svc_journal_hlc_next(svc_txn *t, uint64_t *out);
 /* Wall-clock-based HLC for a new local event. */
-uint64_t svc_hlc_now_ms(void);
+uint64_t svc_journal_now_ms(void);
 
 /* ------------------------------------------------------------ changes */
 
@@ -78,22 +78,23 @@ int svc_journal_origin_walk(svc_txn *t, const char *origin, uint64_t from,
 
 /* One change by identity, with its original bytes if bytes != NULL
  * (bytes valid until the transaction ends). */
-int svc_change_get(svc_txn *t, const char *origin, uint64_t seq, svc_logged_change *out,
+int svc_journal_change_get(svc_txn *t, const char *origin, uint64_t seq, svc_logged_change *out,
 		   const uint8_t **bytes, size_t *len);
 
 /* The changes of one origin that are stored here, in seq order (a filtered
  * receiver holds some of them: the walk costs what is stored, never the
  * distance between seqs). */
-int svc_origin_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg);
+int svc_journal_origin_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg);
 
 /* The stored hash of one change (SVC_ENOTFOUND when absent). */
-int svc_change_hash(svc_txn *t, const char *origin, uint64_t seq, uint8_t hash[SVC_HASH_LEN]);
+int svc_journal_change_hash(svc_txn *t, const char *origin, uint64_t seq,
+			    uint8_t hash[SVC_HASH_LEN]);
 
 /* ------------------------------------------------------------ heads */
 
 /* Per-origin head: highest seq stored and its hash (seq 0 when the origin is
  * unknown). */
-int svc_head_get(svc_txn *t, const char *origin, uint64_t *seq, uint8_t hash[SVC_HASH_LEN]);
+int svc_journal_head_get(svc_txn *t, const char *origin, uint64_t *seq, uint8_t hash[SVC_HASH_LEN]);
 /* The same with `contig`: every change of the origin 1..contig is stored
  * here (a filtered receiver holds an origin's changes with gaps; upward
  * streams have none). */
@@ -104,7 +105,7 @@ void svc_journal_head_set(svc_txn *t, const char *origin, uint64_t seq,
 			  const uint8_t hash[SVC_HASH_LEN], uint64_t contig);
 typedef int (*svc_head_cb)(const char *origin, uint64_t seq, const uint8_t hash[SVC_HASH_LEN],
 			   uint64_t contig, void *arg);
-int svc_head_each(svc_txn *t, svc_head_cb cb, void *arg);
+int svc_journal_head_each(svc_txn *t, svc_head_cb cb, void *arg);
 
 /* ------------------------------------------------------------ rejections */
 
@@ -119,7 +120,7 @@ int svc_journal_reject_del(svc_txn *t, const svc_change *c);
  * starting SVC_HELD_PREFIX), in (origin, seq) order; origin NULL for every
  * origin. A release (SVC_CK_QUARANTINE_RELEASE) folds them again. */
 #define SVC_HELD_PREFIX "held by the revocation of "
-int svc_held_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg);
+int svc_journal_held_each(svc_txn *t, const char *origin, svc_change_cb cb, void *arg);
 
 /* ------------------------------------------------------------ status */
 
@@ -148,18 +149,18 @@ typedef int (*svc_peer_cb)(const svc_peer *p, void *arg);
 int svc_peer_each(svc_txn *t, svc_peer_cb cb, void *arg);
 
 /* Signed commits (encoded Commit bytes) by (origin, first..last seq). */
-int svc_commit_put(svc_txn *t, const char *origin, uint64_t first, uint64_t last,
+int svc_journal_commit_put(svc_txn *t, const char *origin, uint64_t first, uint64_t last,
 		   const uint8_t *bytes, size_t len);
 /* The commit covering (origin, seq): SVC_ENOTFOUND when none. bytes valid
  * until the transaction ends. */
-int svc_commit_find(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
+int svc_journal_commit_find(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
 		    size_t *len, uint64_t *first, uint64_t *last);
 /* The first commit of the origin whose last seq is >= seq, whether or not
  * it covers seq (SVC_ENOTFOUND when none). */
-int svc_commit_next(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
+int svc_journal_commit_next(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
 		    size_t *len, uint64_t *first, uint64_t *last);
 /* The origin's latest commit: last seq covered (0 if none) and its bytes. */
-int svc_commit_latest(svc_txn *t, const char *origin, uint64_t *last, const uint8_t **bytes,
+int svc_journal_commit_latest(svc_txn *t, const char *origin, uint64_t *last, const uint8_t **bytes,
 		      size_t *len);
 
 /* Quarantine: a change refused on receipt, with the authenticated peer that

@@ -85,7 +85,7 @@ int svc_restore_get(svc_txn *t, svc_restore_state *out)
 	if (!rc)
 		rc = svc_self_get(t, &self);
 	if (!rc)
-		rc = svc_head_get(t, self.node, &out->head, h);
+		rc = svc_journal_head_get(t, self.node, &out->head, h);
 	if (rc)
 		return rc;
 	out->blocked = flags & RESTORE_BLOCKED;
@@ -342,7 +342,7 @@ int svc_journal_replay_move(svc_txn *t, const char *origin, uint64_t from,
 	uint8_t h[SVC_HASH_LEN];
 	memset(h, 0, sizeof h);
 	if (from > 1) {
-		rc = svc_change_hash(t, origin, from - 1, h);
+		rc = svc_journal_change_hash(t, origin, from - 1, h);
 		if (rc)
 			return rc;
 	}

@@ -138,7 +138,7 @@ static void as_local(svc_change *c, const svc_self *self)
 	c->origin_role = self->role;
 	snprintf(c->origin_region, sizeof c->origin_region, "%s", self->region);
 	c->seq = 1;
-	c->hlc = svc_hlc_now_ms() << 16;
+	c->hlc = svc_journal_now_ms() << 16;
 }
 
 /* ------------------------------------------------------------ tickets */
@@ -230,10 +230,10 @@ int svc_local_ticket_body(svc_txn *t, const svc_ticket_fields *f, svc_ticket_ope
 	as_local(&c, &self);
 	c.kind = SVC_CK_TICKET_OPEN;
 	c.u.ticket_open = *b;
-	svc_ticket_id(c.aggregate, self.node, c.seq);
-	if (svc_change_validate(&c, reason, sizeof reason))
+	svc_rules_ticket_id(c.aggregate, self.node, c.seq);
+	if (svc_rules_validate(&c, reason, sizeof reason))
 		return svc_errf(SVC_EINVAL, "%s", reason);
-	if (svc_authorize(&c, reason, sizeof reason))
+	if (svc_rules_authorize(&c, reason, sizeof reason))
 		return svc_errf(SVC_EDENIED, "%s", reason);
 	return 0;
 }
@@ -421,7 +421,7 @@ static int catalog_fn(svc_txn *t, void *arg)
 	TRY(SET(c.u.catalog_put.part_no, "part_no", a->part_no));
 	TRY(SET(c.u.catalog_put.name, "name", a->name));
 	c.u.catalog_put.price = a->price;
-	svc_catalog_agg(c.aggregate, a->part_no);
+	svc_rules_catalog_agg(c.aggregate, a->part_no);
 	return svc_apply_local(t, &c);
 }
 
@@ -560,7 +560,7 @@ static int move_fn(svc_txn *t, void *arg)
 		return svc_errf(SVC_EINVAL, "kind: not a movement this function books");
 	}
 	if (a->kind != SVC_MV_TRANSFER_OUT)
-		svc_move_agg(c.aggregate, self.node, a->part_no);
+		svc_rules_move_agg(c.aggregate, self.node, a->part_no);
 	TRY(svc_apply_local(t, &c));
 	snprintf(a->aggregate, sizeof a->aggregate, "%s", c.aggregate);
 	return 0;
@@ -713,7 +713,7 @@ static int claim_submit_fn(svc_txn *t, void *arg)
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_CLAIM_SUBMIT;
 	TRY(SET(b->ticket, "ticket", r->ticket));
-	if (svc_claim_id(c.aggregate, r->ticket))
+	if (svc_rules_claim_id(c.aggregate, r->ticket))
 		return svc_errf(SVC_EINVAL, "ticket: '%s' is not a ticket id", r->ticket);
 	TRY(claim_lines(t, r, b));
 	TRY(SET(b->note, "note", r->note));
@@ -906,7 +906,7 @@ static int replay_fn(svc_txn *t, void *argp)
 		if (!rc && c.kind == SVC_CK_CLAIM_SUBMIT) {
 			rc = rename_id(a, c.u.claim_submit.ticket);
 			if (!rc)
-				rc = svc_claim_id(c.aggregate, c.u.claim_submit.ticket);
+				rc = svc_rules_claim_id(c.aggregate, c.u.claim_submit.ticket);
 		}
 		if (!rc)
 			rc = svc_apply_local(t, &c);

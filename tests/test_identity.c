@@ -392,7 +392,7 @@ static int revoke_write(svc_txn *t, void *arg)
 	svc_change c;
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_NODE_REVOKE;
-	svc_node_agg(c.aggregate, r->node);
+	svc_rules_node_agg(c.aggregate, r->node);
 	c.u.node_revoke = *r;
 	return svc_apply_local(t, &c);
 }
@@ -409,7 +409,7 @@ static int replicate(svc_store *hq, svc_store *s, uint64_t seq, bool forge)
 	svc_txn *t;
 
 	CHECK_INT(svc_txn_begin(hq, false, &t), 0);
-	int rc = svc_change_get(t, "hq", seq, &lc, &b, &len);
+	int rc = svc_journal_change_get(t, "hq", seq, &lc, &b, &len);
 	CHECK_INT(rc, 0);
 	if (!rc && len <= sizeof bytes)
 		memcpy(bytes, b, len);

@@ -85,7 +85,7 @@ static int copy_one(const svc_logged_change *lc, void *arg)
 	const uint8_t *bytes;
 	size_t len;
 	uint8_t hash[SVC_HASH_LEN];
-	int rc = svc_change_get(a->from, lc->c.origin, lc->c.seq, full, &bytes, &len);
+	int rc = svc_journal_change_get(a->from, lc->c.origin, lc->c.seq, full, &bytes, &len);
 	if (!rc) {
 		rc = svc_apply_remote(a->to, bytes, len, &full->c, true, false, hash);
 		if (rc == 0)

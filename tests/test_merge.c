@@ -8,7 +8,7 @@
  * store's own fold driver (lib/svc_fold.c) to that, run over an in-memory
  * backend that records changes the way the journal does, in two ways:
  *
- *  - batch: the whole set sorted by (hlc, origin, seq) with svc_fold_cmp, so
+ *  - batch: the whole set sorted by (hlc, origin, seq) with svc_rules_order_cmp, so
  *    every change is one step onto its aggregate's state;
  *  - incremental: changes fed in arrival order through svc_fold_change(), the
  *    entry the store uses; one that lands before what its aggregate has
@@ -108,7 +108,7 @@ static int cmp_change_ptr(const void *pa, const void *pb)
 {
 	const svc_change *a = *(const svc_change *const *)pa;
 	const svc_change *b = *(const svc_change *const *)pb;
-	return svc_fold_cmp(a->hlc, a->origin, a->seq, b->hlc, b->origin, b->seq);
+	return svc_rules_order_cmp(a->hlc, a->origin, a->seq, b->hlc, b->origin, b->seq);
 }
 
 static agg *lookup_agg(result *r, svc_agg_type t, const char *id)
@@ -191,7 +191,7 @@ static int mem_state_del(void *ctx, const svc_fold_kind *k, const char *id)
 static int mem_has_later(void *ctx, const svc_change *c, bool *later)
 {
 	mem_store *m = ctx;
-	const agg *a = lookup_agg(m->r, svc_change_agg_type(c), c->aggregate);
+	const agg *a = lookup_agg(m->r, svc_rules_agg_type(c), c->aggregate);
 	*later = false;
 	for (int k = a ? a->nidx - 1 : -1; k >= 0 && !*later; k--) {
 		const svc_change *d = &m->base[a->idx[k]];
@@ -324,7 +324,7 @@ static void result_reset(result *r)
 static void mem_apply(mem_store *m, const svc_change *c)
 {
 	int i = mem_index(m, c);
-	agg *a = find_agg(m->r, svc_change_agg_type(c), c->aggregate);
+	agg *a = find_agg(m->r, svc_rules_agg_type(c), c->aggregate);
 	int pos = a->nidx;
 	while (pos > 0) {
 		const svc_change *d = &m->base[a->idx[pos - 1]];
@@ -560,12 +560,12 @@ static void check_set(const change_set *s)
 	for (int i = 0; i < s->n; i++) {
 		const svc_change *c = &s->c[i];
 		char why[SVC_REASON_LEN];
-		int v = svc_change_validate(c, why, sizeof why);
+		int v = svc_rules_validate(c, why, sizeof why);
 		if (v)
 			fprintf(stderr, "%s: %s/%" PRIu64 " invalid: %s\n", s->name, c->origin,
 			        c->seq, why);
 		CHECK_INT(v, 0);
-		int a = svc_authorize(c, why, sizeof why);
+		int a = svc_rules_authorize(c, why, sizeof why);
 		if (a)
 			fprintf(stderr, "%s: %s/%" PRIu64 " denied: %s\n", s->name, c->origin,
 			        c->seq, why);

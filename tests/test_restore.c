@@ -98,7 +98,7 @@ static void adjust(svc_store *s, int64_t qty)
 	snprintf(c.u.part_move.part_no, sizeof c.u.part_move.part_no, PART);
 	snprintf(c.u.part_move.reason, sizeof c.u.part_move.reason, "count");
 	c.u.part_move.qty = qty;
-	svc_move_agg(c.aggregate, NODE, PART);
+	svc_rules_move_agg(c.aggregate, NODE, PART);
 	CHECK_INT(local(s, &c), 0);
 }
 
@@ -138,7 +138,7 @@ static void take(svc_store *s, uint64_t seq, struct net_change *out)
 	const uint8_t *b = NULL;
 	size_t len = 0;
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
-	CHECK_INT(svc_change_get(t, NODE, seq, &lc, &b, &len), 0);
+	CHECK_INT(svc_journal_change_get(t, NODE, seq, &lc, &b, &len), 0);
 	if (b && len <= sizeof out->bytes) {
 		memcpy(out->bytes, b, len);
 		out->len = len;

@@ -123,7 +123,7 @@ static int chain_step(const svc_logged_change *lc, void *argp)
 	cc->n++;
 	if (lc->c.seq != cc->n || memcmp(lc->c.prev_hash, cc->prev, SVC_HASH_LEN) != 0)
 		cc->broken++;
-	if (svc_change_get(cc->t, lc->c.origin, lc->c.seq, &again, &bytes, &len) != 0)
+	if (svc_journal_change_get(cc->t, lc->c.origin, lc->c.seq, &again, &bytes, &len) != 0)
 		cc->broken++;
 	svc_hash(bytes, len, h);
 	if (memcmp(h, lc->hash, SVC_HASH_LEN) != 0)
@@ -154,7 +154,7 @@ static void test_chain_and_growth(void)
 	CHECK_INT(cc.broken, 0);
 	svc_ticket tk;
 	char id[SVC_AGG_LEN];
-	svc_ticket_id(id, "shop-a", 1234);
+	svc_rules_ticket_id(id, "shop-a", 1234);
 	CHECK_INT(svc_ticket_get(t, id, &tk), 0);
 	CHECK_STR(tk.id, id);
 	CHECK_INT(tk.status, SVC_TS_ASSIGNED);
@@ -206,14 +206,14 @@ static void test_atomic_on_death(void)
 	CHECK_INT(svc_journal_stats_get(t, &st), 0);
 	CHECK_INT(st.changes, 10);
 	CHECK_INT(st.lsn, 10);
-	CHECK_INT(svc_head_get(t, "shop-a", &seq, h), 0);
+	CHECK_INT(svc_journal_head_get(t, "shop-a", &seq, h), 0);
 	CHECK_INT(seq, 10);
 	svc_txn_abort(&t);
 	/* And the next write continues the chain without a gap. */
 	struct append_arg b = {10, 1, false};
 	CHECK_INT(svc_store_write(s, append_tickets, &b), 0);
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
-	CHECK_INT(svc_head_get(t, "shop-a", &seq, h), 0);
+	CHECK_INT(svc_journal_head_get(t, "shop-a", &seq, h), 0);
 	CHECK_INT(seq, 11);
 	svc_txn_abort(&t);
 	svc_store_close(&s);
@@ -238,7 +238,7 @@ static void test_local_refusal(void)
 	c.kind = SVC_CK_CATALOG_PUT;
 	snprintf(c.u.catalog_put.part_no, sizeof c.u.catalog_put.part_no, "P-1");
 	snprintf(c.u.catalog_put.name, sizeof c.u.catalog_put.name, "fan");
-	svc_catalog_agg(c.aggregate, "P-1");
+	svc_rules_catalog_agg(c.aggregate, "P-1");
 	CHECK_INT(svc_apply_local(t, &c), SVC_EDENIED);
 	ticket_body(&c, 2);
 	CHECK_INT(svc_apply_local(t, &c), 0);
@@ -553,7 +553,7 @@ static void cut_view_of(svc_store *s, const char *t1, const char *t2, struct cut
 	svc_errclear();
 	CHECK_INT(svc_stock_get(t, "shop-a", "P-1", &st), 0);
 	v->on_hand = st.on_hand;
-	CHECK_INT(svc_held_each(t, "shop-a", held_seq, &v->held), 0);
+	CHECK_INT(svc_journal_held_each(t, "shop-a", held_seq, &v->held), 0);
 	CHECK_INT(svc_node_get(t, "shop-a", &n), 0);
 	v->cutoff = n.revoked ? n.cutoff_seq : UINT64_MAX;
 	svc_txn_abort(&t);
@@ -627,7 +627,7 @@ static void test_revocation_cutoff(void)
 	snprintf(c.u.part_move.part_no, sizeof c.u.part_move.part_no, "P-1");
 	snprintf(c.u.part_move.reason, sizeof c.u.part_move.reason, "count");
 	c.u.part_move.qty = 5;
-	svc_move_agg(c.aggregate, "shop-a", "P-1");
+	svc_rules_move_agg(c.aggregate, "shop-a", "P-1");
 	local(sa, &c);
 
 	/* HQ holds seqs 1..2 when it revokes; the region holds all four. */

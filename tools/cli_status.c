@@ -216,7 +216,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (svc_txn_begin(s, false, &t) || svc_self_get(t, &self) ||
 	    svc_journal_stats_get(t, &stats) || svc_quarantine_count(t, &quarantined) ||
-	    svc_held_each(t, NULL, count_held, &held) || svc_hlc_get(t, &hlc) ||
+	    svc_journal_held_each(t, NULL, count_held, &held) || svc_journal_hlc_get(t, &hlc) ||
 	    svc_restore_get(t, &rs)) {
 		svc_txn_abort(&t);
 		svc_store_close(&s);
@@ -231,7 +231,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	read_status(ctx->dir, st);
 	svc_store_close(&s);
 
-	uint64_t now = svc_hlc_now_ms(), mono = svc_mono_ms();
+	uint64_t now = svc_journal_now_ms(), mono = svc_mono_ms();
 	uint64_t own_ms = svc_hlc_ms(hlc);
 	bool own_ahead = own_ms > now + SKEW_FLAG_MS;
 	const link_row *up = NULL;
@@ -494,7 +494,7 @@ static int quarantine_list(const cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	struct q_arg qa = {cli_list_new(cli_flag(&a, "json"), 6, headers, "rlllll")};
 	if (svc_txn_begin(s, false, &t) || svc_quarantine_each(t, q_cb, &qa) < 0 ||
-	    svc_held_each(t, NULL, held_cb, &qa) < 0)
+	    svc_journal_held_each(t, NULL, held_cb, &qa) < 0)
 		rc = cli_fail();
 	svc_txn_abort(&t);
 	svc_store_close(&s);

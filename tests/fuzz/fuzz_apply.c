@@ -149,7 +149,7 @@ static int stock_cb(const char *location, const char *part_no, const svc_stock *
 
 static void apply(svc_store *s, const svc_batch *b)
 {
-	svc_apply_result res;
+	svc_sync_result res;
 	svc_txn *t;
 
 	int rc = svc_sync_apply(s, &shop_view, net[FUZZ_SHOP].store_id, b, &res);
