@@ -2,8 +2,9 @@
  * svc_store: a node's LMDB environment and its transactions.
  *
  * The only module that includes lmdb.h; the journal (svc_journal.h), the
- * fold (svc_fold.h) and the apply pipeline (svc_apply.h) sit on it. One LMDB environment per node
- * directory, opened with LMDB's default durable flags (never MDB_NOSYNC or
+ * fold (svc_fold.h) and the apply pipeline (svc_apply.h) sit on it, through
+ * the private key/value interface of store_kv.h. One LMDB environment per
+ * node directory, opened with LMDB's default durable flags (never MDB_NOSYNC or
  * MDB_WRITEMAP): a committed write survives a power cut. Several processes
  * (the daemon and any number of CLI invocations) may use one store at once;
  * LMDB serializes writers.
