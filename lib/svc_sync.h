@@ -20,9 +20,9 @@
 #ifndef SVC_SYNC_H
 #define SVC_SYNC_H
 
+#include "svc_apply.h"
 #include "svc_codec.h"
 #include "svc_crypto.h"
-#include "svc_apply.h"
 
 #include <stdbool.h>
 #include <stddef.h>

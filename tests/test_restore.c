@@ -12,12 +12,12 @@
  * svc_local_replay re-enters the kept-aside changes under new seqs and
  * ticket ids, the ones that name a replayed ticket following it.
  */
+#include "svc_apply.h"
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
 #include "svc_local.h"
 #include "svc_rules.h"
-#include "svc_apply.h"
 #include "testlib.h"
 
 #include <stdlib.h>

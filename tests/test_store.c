@@ -8,12 +8,12 @@
  * as folding in order, and that a revocation's cut-off holds the same
  * changes out of the fold whether they arrive before or after it.
  */
+#include "svc_apply.h"
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
 #include "svc_identity.h"
 #include "svc_rules.h"
-#include "svc_apply.h"
 #include "testlib.h"
 
 #include <lmdb.h>

@@ -13,13 +13,13 @@
  * from an old copy that re-issues a seq is quarantined as a fork; a relay
  * that skips a seq upward has its batch refused until the seq comes along.
  */
+#include "svc_apply.h"
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
 #include "svc_identity.h"
 #include "svc_local.h"
 #include "svc_rules.h"
-#include "svc_apply.h"
 #include "svc_sync.h"
 #include "testlib.h"
 
