@@ -1,7 +1,7 @@
 /*
  * rules_catalog: a part in HQ's parts catalog (part_no, name, unit price).
  *
- * Only HQ writes the catalog (svc_authorize), and a put states the whole
+ * Only HQ writes the catalog (svc_rules_authorize), and a put states the whole
  * item, so there is nothing to merge: the last put in fold order wins. Two
  * HQ operators editing the same part at once therefore end with the later
  * one's version on every node, and both puts stay in the log.

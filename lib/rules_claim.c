@@ -217,7 +217,7 @@ static int claim_step(void *state, bool exists, const svc_change *c, char *reaso
 	svc_claim *cl = state;
 	uint64_t ms = svc_hlc_ms(c->hlc);
 	int rc;
-	if (svc_change_agg_type(c) != SVC_AGG_CLAIM)
+	if (svc_rules_agg_type(c) != SVC_AGG_CLAIM)
 		return svc_rules_wrong_kind("claim", c, reason, len);
 	if (exists && strcmp(cl->id, c->aggregate) != 0)
 		return svc_rules_fail(SVC_EREJECT, reason, len,

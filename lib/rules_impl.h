@@ -1,8 +1,10 @@
 /*
  * rules_impl: what the merge-rule files share among themselves.
  *
- * Not part of libsvcsync's interface: everything outside lib/rules_*.c and
- * lib/svc_rules.c goes through svc_rules.h (svc_rules_for() and friends).
+ * Not part of libsvcsync's interface: everything outside lib/rules_*.c,
+ * lib/svc_rules.c and the fold's kind table (lib/svc_fold.c, which names
+ * each ops struct once) goes through svc_rules.h (svc_rules_for() and
+ * friends).
  * Each rules_<aggregate>.c defines exactly one ops struct declared here, and
  * the helpers below keep their states canonical (string buffers zero-filled
  * past the NUL, so two nodes' states compare equal byte for byte) and their

@@ -4,7 +4,7 @@
  * line.
  *
  * These are immutable ledger entries: stock is the sum of their deltas
- * (svc_stock_effects()), and a sum does not depend on order, so there is no
+ * (svc_rules_stock_effects()), and a sum does not depend on order, so there is no
  * state to fold and nothing that a later or earlier change could invalidate.
  * Everything that can be wrong with a movement is wrong on its own (layer 1)
  * or for its origin (layer 2). Whether there was enough stock to consume is a
@@ -20,7 +20,7 @@ static int move_step(void *state, bool exists, const svc_change *c, char *reason
 {
 	(void)state;
 	(void)exists;
-	if (svc_change_agg_type(c) != SVC_AGG_MOVE)
+	if (svc_rules_agg_type(c) != SVC_AGG_MOVE)
 		return svc_rules_wrong_kind("stock movement", c, reason, len);
 	return 0;
 }

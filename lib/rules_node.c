@@ -48,7 +48,7 @@ static int node_cert(svc_node *n, bool exists, const svc_change *c, char *reason
 		return svc_rules_fail(SVC_EREJECT, reason, len,
 		                      "node %s: certificate body does not decode", c->aggregate);
 	char want[SVC_AGG_LEN];
-	svc_node_agg(want, cert.node);
+	svc_rules_node_agg(want, cert.node);
 	if (strcmp(want, c->aggregate) != 0)
 		return svc_rules_fail(SVC_EREJECT, reason, len,
 		                      "node %s: certificate is for node %s", c->aggregate,

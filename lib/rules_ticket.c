@@ -5,7 +5,7 @@
  * closed, plus cancelled (from any open state) and resolved -> assigned
  * (reopen after an unhappy callback). Who may take each step depends on the
  * ticket as it stands at the change's place in fold order, which is why
- * these checks are here and not in svc_authorize():
+ * these checks are here and not in svc_rules_authorize():
  *
  *  - the assigned shop (or HQ) moves the work forward: accept, on site,
  *    resolve. A shop that lost the ticket to a concurrent reassignment is
@@ -227,7 +227,7 @@ static int ticket_step(void *state, bool exists, const svc_change *c, char *reas
 	svc_ticket *t = state;
 	uint64_t ms = svc_hlc_ms(c->hlc);
 	int rc;
-	if (svc_change_agg_type(c) != SVC_AGG_TICKET)
+	if (svc_rules_agg_type(c) != SVC_AGG_TICKET)
 		return svc_rules_wrong_kind("ticket", c, reason, len);
 	if (c->kind == SVC_CK_TICKET_OPEN) {
 		rc = ticket_open(t, exists, c, ms, reason, len);

@@ -4,7 +4,7 @@
  * transfer_out, booked at the source, creates the transfer (its id is
  * X-<source>-<seq> of that change); transfer_in, booked at the destination,
  * closes it. In between the parts belong to neither location's stock: the
- * destination counts them as in transit (see svc_stock_effects()).
+ * destination counts them as in transit (see svc_rules_stock_effects()).
  *
  * A receipt takes the whole shipment. A short delivery is received in full
  * and corrected with an adjust movement that carries the reason, so the
@@ -81,7 +81,7 @@ static int transfer_step(void *state, bool exists, const svc_change *c, char *re
 	svc_transfer *t = state;
 	uint64_t ms = svc_hlc_ms(c->hlc);
 	int rc;
-	if (svc_change_agg_type(c) != SVC_AGG_TRANSFER)
+	if (svc_rules_agg_type(c) != SVC_AGG_TRANSFER)
 		return svc_rules_wrong_kind("transfer", c, reason, len);
 	if (c->u.part_move.kind == SVC_MV_TRANSFER_OUT)
 		rc = transfer_out(t, exists, c, ms, reason, len);

@@ -10,6 +10,7 @@
 
 #include "svc_crypto.h"
 #include "svc_err.h"
+#include "svc_fold.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -20,7 +20,7 @@
  * Clocks. Every timer, timeout, heartbeat and interval (the link machines'
  * `now`, ticks, status and watchdog intervals, disk-full back-off) runs on
  * svc_mono_ms(), which an NTP step or a fixed CMOS battery does not move.
- * The wall clock (svc_hlc_now_ms) is data only: the HLC stamped on changes,
+ * The wall clock (svc_journal_now_ms) is data only: the HLC stamped on changes,
  * certificate validity, the times shown in `svcsync status`.
  *
  * Disk full. When applying a batch or signing local changes fails because
@@ -150,7 +150,7 @@ static void zap_rebuild(svc_daemon *d)
 	svc_txn *t = NULL;
 	int rc = svc_txn_begin(d->store, false, &t);
 	if (!rc)
-		rc = svc_access_load(d->access, t, d->self.node, svc_hlc_now_ms());
+		rc = svc_access_load(d->access, t, d->self.node, svc_journal_now_ms());
 	svc_txn_abort(&t);
 	if (rc) {
 		svc_log(SVC_LOG_ERROR, "zap", "cannot read the directory: %s", svc_errmsg());
@@ -163,7 +163,7 @@ static int zap_check(void *arg, const uint8_t pk[32], char node[SVC_ID_LEN], cha
 		     size_t rlen)
 {
 	svc_daemon *d = arg;
-	return svc_access_lookup(d->access, pk, svc_hlc_now_ms(), node, reason, rlen);
+	return svc_access_lookup(d->access, pk, svc_journal_now_ms(), node, reason, rlen);
 }
 
 struct expired_scan {
@@ -199,7 +199,7 @@ static int expired_step(const svc_node *n, void *arg)
  */
 static void revoke_expired(svc_daemon *d)
 {
-	struct expired_scan e = {svc_hlc_now_ms(), d->self.node, NULL, 0, 0};
+	struct expired_scan e = {svc_journal_now_ms(), d->self.node, NULL, 0, 0};
 	svc_txn *t;
 	if (d->self.role != SVC_ROLE_HQ || svc_txn_begin(d->store, false, &t)) {
 		svc_errclear();
@@ -284,7 +284,7 @@ static void upstream_check(svc_daemon *d)
 			"needs a new upstream",
 			d->upstream->node, why);
 		svc_transport_disconnect(d->tr);
-		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
+		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_journal_now_ms());
 		d->up_revoked = true;
 	} else if (!revoked && d->up_revoked) {
 		svc_log(SVC_LOG_INFO, "link", "%s holds a valid certificate again: reconnecting",
@@ -386,9 +386,9 @@ static bool log_grew(svc_daemon *d, bool *directory)
 	uint64_t lsn = d->last_lsn;
 	struct directory_scan ds = {d->self.hq_node, false};
 	if (svc_txn_begin(d->store, false, &t) == 0) {
-		svc_log_last(t, &lsn);
+		svc_journal_last(t, &lsn);
 		if (lsn > d->last_lsn)
-			svc_log_each_from_want(t, d->last_lsn + 1, directory_want, directory_step,
+			svc_journal_each_from_want(t, d->last_lsn + 1, directory_want, directory_step,
 					       &ds);
 		svc_txn_abort(&t);
 	}
@@ -503,7 +503,7 @@ static void status_link(const struct peer *p, uint64_t now, uint64_t mono, svc_n
 static void write_status(svc_daemon *d)
 {
 	svc_nodedir_status st;
-	uint64_t now = svc_hlc_now_ms(), mono = svc_mono_ms();
+	uint64_t now = svc_journal_now_ms(), mono = svc_mono_ms();
 	memset(&st, 0, sizeof st);
 	st.links = calloc(1 + d->ndowns, sizeof *st.links);
 	if (!st.links)
@@ -579,7 +579,7 @@ static int load_self(svc_daemon *d)
 	svc_restore_state r;
 	rc = svc_self_get(t, &d->self);
 	if (!rc)
-		svc_log_last(t, &d->last_lsn);
+		svc_journal_last(t, &d->last_lsn);
 	if (!rc)
 		rc = svc_restore_get(t, &r);
 	svc_txn_abort(&t);
@@ -611,7 +611,7 @@ int svc_daemon_new(const svc_config *cfg, const char *config_path, svc_daemon **
 		return svc_errf(SVC_ENOMEM, "out of memory");
 	d->cfg = *cfg;
 	d->lock_fd = d->wake_fd = d->sig_fd = -1;
-	d->started = svc_hlc_now_ms();
+	d->started = svc_journal_now_ms();
 	if (config_path)
 		snprintf(d->config_path, sizeof d->config_path, "%s", config_path);
 	svc_log_set_level(cfg->log_level);
@@ -756,7 +756,7 @@ int svc_daemon_run(svc_daemon *d)
 			svc_store_release_pages(d->store);
 		}
 		uint64_t expiry = svc_access_expiry(d->access);
-		if ((now >= d->next_zap || (expiry && svc_hlc_now_ms() > expiry)) &&
+		if ((now >= d->next_zap || (expiry && svc_journal_now_ms() > expiry)) &&
 		    d->cfg.listen[0]) {
 			/* Certificates expire with time, not only by changes:
 			 * rebuild when the first one in the table ends (its

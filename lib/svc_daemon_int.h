@@ -18,6 +18,7 @@
 #include "svc_crypto.h"
 #include "svc_daemon.h"
 #include "svc_nodedir.h"
+#include "svc_apply.h"
 #include "svc_proto.h"
 #include "svc_store.h"
 #include "svc_sync.h"

@@ -60,7 +60,7 @@ static int send_msg(struct peer *p, const svc_msg *m)
 static uint64_t hlc_now(svc_daemon *d)
 {
 	(void)d;
-	return svc_hlc_now_ms() << 16;
+	return svc_journal_now_ms() << 16;
 }
 
 /* ------------------------------------------------------------ restores */
@@ -244,7 +244,7 @@ static int op_send_hello(void *ctx, svc_link *l)
 		return rc;
 	rc = svc_peer_get(t, p->node, &pe);
 	if (!rc)
-		rc = svc_log_last(t, &head);
+		rc = svc_journal_last(t, &head);
 	if (!rc)
 		rc = svc_sync_heads_for(t, &p->pv, &heads);
 	if (!rc && p->up)
@@ -350,7 +350,7 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 {
 	struct peer *p = ctx;
 	svc_daemon *d = p->d;
-	svc_apply_result res;
+	svc_sync_result res;
 	char tag[64];
 
 	if (svc_daemon_disk_wait(d)) {
@@ -456,7 +456,7 @@ static uint64_t op_log_head(void *ctx, svc_link *l)
 	/* Should the store not answer, the head last seen is still a true
 	 * bound: the log only grows. */
 	if (svc_txn_begin(p->d->store, false, &t) == 0) {
-		if (svc_log_last(t, &head) != 0)
+		if (svc_journal_last(t, &head) != 0)
 			head = p->d->last_lsn;
 		svc_txn_abort(&t);
 	} else {
@@ -631,7 +631,7 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 		}
 		svc_heads_free(&p->skip);
 		svc_heads_from_hello(&m.u.hello, &p->skip);
-		uint64_t wall = svc_hlc_now_ms();
+		uint64_t wall = svc_journal_now_ms();
 		if (svc_hlc_ms(m.u.hello.hlc) > wall + SVC_PROTO_SKEW_WARN_MS)
 			svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
 				"clock is %llu s ahead of this node's",
@@ -728,7 +728,7 @@ static void h_down_msg(void *arg, const char *peer, const uint8_t *rid, size_t r
 			svc_log(SVC_LOG_INFO, tag, "a new session: closing the previous connection");
 			svc_transport_kick(d->tr, p->rid, p->rid_len);
 		}
-		svc_link_handle(&p->link, SVC_EV_DISCONNECTED, NULL, svc_hlc_now_ms());
+		svc_link_handle(&p->link, SVC_EV_DISCONNECTED, NULL, svc_journal_now_ms());
 	}
 	p = down_get(d, peer, rid, rid_len);
 	if (p)

@@ -22,6 +22,8 @@
  */
 #include "svc_identity.h"
 
+#include "svc_apply.h"
+#include "svc_cert.h"
 #include "svc_codec.h"
 #include "svc_err.h"
 #include "svc_rules.h"
@@ -172,22 +174,6 @@ static int check_endpoint(const char *field, const char *ep)
 	return 0;
 }
 
-int svc_cert_verify(const svc_node_cert *nc, const uint8_t issuer_pk[SVC_PK_LEN], svc_cert *out)
-{
-	svc_cert c;
-	if (nc->body_len == 0 || nc->body_len > sizeof nc->body)
-		return svc_errf(SVC_EDECODE, "certificate: body of %zu bytes (expected 1-%zu)",
-		                nc->body_len, sizeof nc->body);
-	if (svc_verify(issuer_pk, nc->body, nc->body_len, nc->signature))
-		return svc_errf(SVC_ECRYPTO, "certificate: signature does not verify");
-	int rc = svc_cert_decode(nc->body, nc->body_len, &c);
-	if (rc)
-		return svc_errctx(rc, "certificate");
-	if (out)
-		*out = c;
-	return 0;
-}
-
 /* Encode c, sign the exact bytes with kp: the carried form of a certificate. */
 static int cert_issue(const svc_cert *c, const svc_keypair *kp, svc_node_cert *out)
 {
@@ -205,9 +191,9 @@ static int cert_record(svc_txn *t, const char *node, const svc_node_cert *nc)
 	svc_change c;
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_NODE_CERT;
-	svc_node_agg(c.aggregate, node);
+	svc_rules_node_agg(c.aggregate, node);
 	c.u.node_cert = *nc;
-	return svc_local_append(t, &c);
+	return svc_apply_local(t, &c);
 }
 
 /* ------------------------------------------------------------ init */
@@ -240,7 +226,7 @@ static int init_self(const char *node, uint32_t role, const char *region, const 
 	/* HQ is the root: enrolled by definition, its own upstream-less
 	 * certificate signed by itself, serial 1. */
 	svc_cert c;
-	uint64_t now = svc_hlc_now_ms();
+	uint64_t now = svc_journal_now_ms();
 	memset(&c, 0, sizeof c);
 	snprintf(c.node, sizeof c.node, "%s", node);
 	c.role = SVC_ROLE_HQ;
@@ -405,7 +391,7 @@ int svc_enroll_make_request(svc_store *s, const svc_keypair *kp, uint8_t *buf, s
 	r.role = self.role;
 	snprintf(r.region, sizeof r.region, "%s", self.region);
 	memcpy(r.pubkey, self.pubkey, SVC_PK_LEN);
-	r.created = svc_hlc_now_ms();
+	r.created = svc_journal_now_ms();
 	rc = svc_enroll_request_encode(&r, body, sizeof body, &blen);
 	if (rc)
 		return svc_errctx(rc, "enroll request");
@@ -552,7 +538,7 @@ static int approve_write(svc_txn *t, void *arg)
 		 * holding what the old key signed, as far as HQ knows it. */
 		const uint8_t *cb;
 		size_t clen;
-		rc = svc_commit_latest(t, r->node, &nc.held_through, &cb, &clen);
+		rc = svc_journal_commit_latest(t, r->node, &nc.held_through, &cb, &clen);
 		if (rc)
 			return rc;
 	}
@@ -648,7 +634,7 @@ int svc_enroll_approve(svc_store *hq, const svc_keypair *hq_key, const uint8_t *
 	a->req = &r;
 	a->upstream = upstream;
 	a->endpoint = endpoint;
-	a->now = svc_hlc_now_ms();
+	a->now = svc_journal_now_ms();
 	a->not_after = a->now + (uint64_t)days * MS_PER_DAY;
 	a->buf = buf;
 	a->cap = cap;
@@ -785,7 +771,7 @@ int svc_enroll_accept(svc_store *s, const uint8_t *bundle, size_t len, const uin
 	rc = check_endpoint("bundle: endpoint", b->endpoint);
 	if (rc)
 		goto out;
-	a->now = svc_hlc_now_ms();
+	a->now = svc_journal_now_ms();
 	if (a->cert.not_after <= a->now) {
 		char when[32];
 		fmt_time(a->cert.not_after, when);
@@ -829,7 +815,7 @@ static int revoke_write(svc_txn *t, void *argp)
 				n.revoke_reason);
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_NODE_REVOKE;
-	svc_node_agg(c.aggregate, a->node);
+	svc_rules_node_agg(c.aggregate, a->node);
 	snprintf(c.u.node_revoke.node, sizeof c.u.node_revoke.node, "%s", a->node);
 	if (strlen(a->reason) >= sizeof c.u.node_revoke.reason)
 		return svc_errf(SVC_EINVAL, "reason: longer than %zu bytes",
@@ -840,10 +826,10 @@ static int revoke_write(svc_txn *t, void *argp)
 	/* The cut-off is what HQ holds of the node now, never its clock: an
 	 * upward stream arrives dense, so this is the last seq HQ accepted. */
 	uint8_t hash[SVC_HASH_LEN];
-	rc = svc_head_get(t, a->node, &c.u.node_revoke.cutoff_seq, hash);
+	rc = svc_journal_head_get(t, a->node, &c.u.node_revoke.cutoff_seq, hash);
 	if (rc)
 		return rc;
-	return svc_local_append(t, &c);
+	return svc_apply_local(t, &c);
 }
 
 struct release_arg {
@@ -885,12 +871,12 @@ static int release_write(svc_txn *t, void *argp)
 		    SVC_EINVAL, "node %s: changes through seq %llu are not held (cut-off seq %llu)",
 		    a->origin, (unsigned long long)a->through, (unsigned long long)n.cutoff_seq);
 	a->held = 0;
-	rc = svc_held_each(t, a->origin, count_held, a);
+	rc = svc_journal_held_each(t, a->origin, count_held, a);
 	if (rc)
 		return rc;
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_QUARANTINE_RELEASE;
-	svc_node_agg(c.aggregate, a->origin);
+	svc_rules_node_agg(c.aggregate, a->origin);
 	snprintf(c.u.quarantine_release.origin, sizeof c.u.quarantine_release.origin, "%s",
 	         a->origin);
 	c.u.quarantine_release.through_seq = a->through;
@@ -899,14 +885,14 @@ static int release_write(svc_txn *t, void *argp)
 		                sizeof c.u.quarantine_release.reason - 1);
 	snprintf(c.u.quarantine_release.reason, sizeof c.u.quarantine_release.reason, "%s",
 	         a->reason);
-	rc = svc_local_append(t, &c);
+	rc = svc_apply_local(t, &c);
 	if (rc)
 		return rc;
 	/* Every held change through `through` was folded again: the fold
 	 * accepted it, or rejected it for another rule at its place. */
 	uint64_t before = a->held;
 	a->held = 0;
-	rc = svc_held_each(t, a->origin, count_held, a);
+	rc = svc_journal_held_each(t, a->origin, count_held, a);
 	a->held = before - a->held;
 	return rc;
 }

@@ -98,7 +98,4 @@ int svc_identity_revoke(svc_store *hq, const char *node, const char *reason, uin
 int svc_identity_release(svc_store *hq, const char *origin, uint64_t through, const char *reason,
 			 uint64_t *released);
 
-/* Check a certificate's signature against an issuer key and decode it. */
-int svc_cert_verify(const svc_node_cert *nc, const uint8_t issuer_pk[SVC_PK_LEN], svc_cert *out);
-
 #endif

@@ -11,7 +11,7 @@
  *
  * Three kinds of refusal reach the user, and each keeps its own words:
  *  - preconditions checked here ("unknown part number X", "3 on hand");
- *  - field validation and the role matrix (svc_rules, via svc_local_append:
+ *  - field validation and the role matrix (svc_rules, via svc_apply_local:
  *    "phone: must be 7 to 15 digits", "shop shop-a may not approve claims");
  *  - the fold ("ticket T-..: new -> resolved is not a valid transition").
  * This module does not repeat checks the rules make, except where a local
@@ -126,7 +126,7 @@ static int need_stock(svc_txn *t, const char *location, const char *part_no, int
 	return 0;
 }
 
-/* A change's origin fields as svc_local_append will fill them, so the rules
+/* A change's origin fields as svc_apply_local will fill them, so the rules
  * can judge a change before it is appended (bulk import checks every line
  * first). The seq is a stand-in: only the aggregate id depends on it. */
 static void as_local(svc_change *c, const svc_self *self)
@@ -135,7 +135,7 @@ static void as_local(svc_change *c, const svc_self *self)
 	c->origin_role = self->role;
 	snprintf(c->origin_region, sizeof c->origin_region, "%s", self->region);
 	c->seq = 1;
-	c->hlc = svc_hlc_now_ms() << 16;
+	c->hlc = svc_journal_now_ms() << 16;
 }
 
 /* ------------------------------------------------------------ tickets */
@@ -222,15 +222,15 @@ int svc_local_ticket_body(svc_txn *t, const svc_ticket_fields *f, svc_ticket_ope
 	TRY(svc_local_ticket_fill(t, f, b));
 	TRY(svc_self_get(t, &self));
 	/* The rules' own verdict, so that a body this function returns is one
-	 * that svc_local_append accepts. */
+	 * that svc_apply_local accepts. */
 	memset(&c, 0, sizeof c);
 	as_local(&c, &self);
 	c.kind = SVC_CK_TICKET_OPEN;
 	c.u.ticket_open = *b;
-	svc_ticket_id(c.aggregate, self.node, c.seq);
-	if (svc_change_validate(&c, reason, sizeof reason))
+	svc_rules_ticket_id(c.aggregate, self.node, c.seq);
+	if (svc_rules_validate(&c, reason, sizeof reason))
 		return svc_errf(SVC_EINVAL, "%s", reason);
-	if (svc_authorize(&c, reason, sizeof reason))
+	if (svc_rules_authorize(&c, reason, sizeof reason))
 		return svc_errf(SVC_EDENIED, "%s", reason);
 	return 0;
 }
@@ -246,9 +246,9 @@ static int ticket_new_fn(svc_txn *t, void *arg)
 	svc_change c;
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_TICKET_OPEN;
-	/* svc_local_append judges the change: no need to ask the rules twice. */
+	/* svc_apply_local judges the change: no need to ask the rules twice. */
 	TRY(svc_local_ticket_fill(t, a->f, &c.u.ticket_open));
-	TRY(svc_local_append(t, &c));
+	TRY(svc_apply_local(t, &c));
 	snprintf(a->id, sizeof a->id, "%s", c.aggregate);
 	return 0;
 }
@@ -276,7 +276,7 @@ static int import_fn(svc_txn *t, void *arg)
 		memset(&c, 0, sizeof c);
 		c.kind = SVC_CK_TICKET_OPEN;
 		c.u.ticket_open = a->bodies[i];
-		int rc = svc_local_append(t, &c);
+		int rc = svc_apply_local(t, &c);
 		if (rc)
 			return svc_errctx(rc, "ticket %zu of the batch", i + 1);
 		if (i == 0)
@@ -370,7 +370,7 @@ static int ticket_change_fn(svc_txn *t, void *arg)
 	default:
 		return svc_errf(SVC_EINVAL, "not a ticket change");
 	}
-	return svc_local_append(t, &c);
+	return svc_apply_local(t, &c);
 }
 
 int svc_local_ticket_assign(svc_store *s, const char *id, const char *shop)
@@ -418,8 +418,8 @@ static int catalog_fn(svc_txn *t, void *arg)
 	TRY(SET(c.u.catalog_put.part_no, "part_no", a->part_no));
 	TRY(SET(c.u.catalog_put.name, "name", a->name));
 	c.u.catalog_put.price = a->price;
-	svc_catalog_agg(c.aggregate, a->part_no);
-	return svc_local_append(t, &c);
+	svc_rules_catalog_agg(c.aggregate, a->part_no);
+	return svc_apply_local(t, &c);
 }
 
 int svc_local_catalog_add(svc_store *s, const char *part_no, const char *name, int64_t price)
@@ -501,7 +501,7 @@ static int move_fn(svc_txn *t, void *arg)
 		TRY(SET(c.aggregate, "transfer", x.id));
 		snprintf(a->got_part, sizeof a->got_part, "%s", x.part_no);
 		a->got_qty = x.qty;
-		TRY(svc_local_append(t, &c));
+		TRY(svc_apply_local(t, &c));
 		snprintf(a->aggregate, sizeof a->aggregate, "%s", c.aggregate);
 		return 0;
 	}
@@ -557,8 +557,8 @@ static int move_fn(svc_txn *t, void *arg)
 		return svc_errf(SVC_EINVAL, "kind: not a movement this function books");
 	}
 	if (a->kind != SVC_MV_TRANSFER_OUT)
-		svc_move_agg(c.aggregate, self.node, a->part_no);
-	TRY(svc_local_append(t, &c));
+		svc_rules_move_agg(c.aggregate, self.node, a->part_no);
+	TRY(svc_apply_local(t, &c));
 	snprintf(a->aggregate, sizeof a->aggregate, "%s", c.aggregate);
 	return 0;
 }
@@ -710,7 +710,7 @@ static int claim_submit_fn(svc_txn *t, void *arg)
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_CLAIM_SUBMIT;
 	TRY(SET(b->ticket, "ticket", r->ticket));
-	if (svc_claim_id(c.aggregate, r->ticket))
+	if (svc_rules_claim_id(c.aggregate, r->ticket))
 		return svc_errf(SVC_EINVAL, "ticket: '%s' is not a ticket id", r->ticket);
 	TRY(claim_lines(t, r, b));
 	TRY(SET(b->note, "note", r->note));
@@ -729,7 +729,7 @@ static int claim_submit_fn(svc_txn *t, void *arg)
 		                "resubmitted",
 		                cl.id, svc_claim_status_name(cl.status));
 	}
-	TRY(svc_local_append(t, &c));
+	TRY(svc_apply_local(t, &c));
 	snprintf(a->id, sizeof a->id, "%s", c.aggregate);
 	a->revision = b->revision;
 	a->total = b->total;
@@ -811,7 +811,7 @@ static int claim_decide_fn(svc_txn *t, void *arg)
 	}
 	TRY(SET(b->reason, "reason", a->reason));
 	TRY(SET(b->ref, "ref", a->ref));
-	return svc_local_append(t, &c);
+	return svc_apply_local(t, &c);
 }
 
 int svc_local_claim_decide(svc_store *s, const char *id, uint32_t action, int64_t amount,
@@ -903,10 +903,10 @@ static int replay_fn(svc_txn *t, void *argp)
 		if (!rc && c.kind == SVC_CK_CLAIM_SUBMIT) {
 			rc = rename_id(a, c.u.claim_submit.ticket);
 			if (!rc)
-				rc = svc_claim_id(c.aggregate, c.u.claim_submit.ticket);
+				rc = svc_rules_claim_id(c.aggregate, c.u.claim_submit.ticket);
 		}
 		if (!rc)
-			rc = svc_local_append(t, &c);
+			rc = svc_apply_local(t, &c);
 		a->nres++;
 		if (rc && svc_txn_err(t))
 			return rc; /* the store failed: nothing is replayed */

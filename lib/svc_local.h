@@ -4,7 +4,7 @@
  * This is the layer under the CLI: every function opens its own write
  * transaction (svc_store_write), checks the local preconditions against the
  * node's current state, builds one change and appends it with
- * svc_local_append, which validates, authorizes and folds it. Preconditions
+ * svc_apply_local, which validates, authorizes and folds it. Preconditions
  * are what only the writing node can know at the moment of writing and what
  * the merge rules deliberately do not check: that the ticket, the part
  * number or the shop exists here, that there is stock to ship or consume,
@@ -24,7 +24,7 @@
 #ifndef SVC_LOCAL_H
 #define SVC_LOCAL_H
 
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "svc_types.h"
 
 #include <stdbool.h>
@@ -63,7 +63,7 @@ typedef struct {
  */
 int svc_local_ticket_body(svc_txn *t, const svc_ticket_fields *f, svc_ticket_open *out);
 
-/* The same body without asking the rules (svc_local_append will): for the
+/* The same body without asking the rules (svc_apply_local will): for the
  * second pass of an import, over lines svc_local_ticket_body accepted. */
 int svc_local_ticket_fill(svc_txn *t, const svc_ticket_fields *f, svc_ticket_open *out);
 
@@ -171,7 +171,7 @@ typedef struct {
 
 /*
  * Re-enter the changes a restore kept aside (see "Restores" in
- * svc_store.c) as new local changes, oldest first: new seq and hlc, same
+ * svc_journal_restore.c) as new local changes, oldest first: new seq and hlc, same
  * content. A ticket or transfer they created gets the id of its new seq,
  * and the later kept-aside changes that name it follow it. A change the
  * node's current state refuses (another change of the network came first)

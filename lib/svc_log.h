@@ -48,7 +48,7 @@ void svc_log_flush(void);
 /* Milliseconds on CLOCK_MONOTONIC: the clock of every timer, timeout,
  * back-off and interval in svcsync. It never steps with the wall clock; its
  * values mean nothing across processes or reboots, so they are never stored
- * (the wall clock, svc_hlc_now_ms, is for data). */
+ * (the wall clock, svc_journal_now_ms, is for data). */
 uint64_t svc_mono_ms(void);
 
 /* For tests: the clock the rate limiter reads (NULL: svc_mono_ms), and

@@ -61,7 +61,7 @@ static void upstream_of(svc_txn *t, const char *node, char out[SVC_ID_LEN])
 /* A certificate this node would still admit on a link. */
 static int cert_usable(const svc_node *n, const char *what)
 {
-	uint64_t now = svc_hlc_now_ms();
+	uint64_t now = svc_journal_now_ms();
 	if (n->revoked)
 		return svc_errf(SVC_EDENIED, "%s %s is revoked (%s)", what, n->node,
 		                n->revoke_reason);
@@ -374,7 +374,7 @@ int svc_offline_export(svc_store *s, const svc_keypair *kp, const char *for_node
 	snprintf(h.signer, sizeof h.signer, "%s", self.node);
 	snprintf(h.target, sizeof h.target, "%s", for_node);
 	memcpy(h.store_id, self.store_id, sizeof h.store_id);
-	h.created_ms = svc_hlc_now_ms();
+	h.created_ms = svc_journal_now_ms();
 	rc = svc_export_writer_close(&w, kp, &h);
 	if (rc)
 		return rc;
@@ -565,7 +565,7 @@ static int apply_batches(svc_store *s, export_file *x, const svc_peer_view *pv,
 {
 	for (size_t i = 0; i < x->nframes; i++) {
 		svc_msg m;
-		svc_apply_result res;
+		svc_sync_result res;
 		int rc = svc_msg_decode(x->frames[i].data, x->frames[i].len, &m);
 		if (rc)
 			return svc_errctx(rc, "%s: batch %zu", x->path, i + 1);

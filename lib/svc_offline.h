@@ -60,7 +60,7 @@
 
 #include "svc_codec.h"
 #include "svc_crypto.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 
 #include <stddef.h>
 #include <stdint.h>

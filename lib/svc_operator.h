@@ -8,7 +8,7 @@
  * before any write and before any thread, and the local write path copies it
  * into every change it appends, whichever module asked for the write. It is
  * its own module so that the store need not know about command lines and the
- * CLI need not reach into the store. The rules (svc_change_validate) judge
+ * CLI need not reach into the store. The rules (svc_rules_validate) judge
  * the name like any other field; this module only keeps it.
  */
 #ifndef SVC_OPERATOR_H

@@ -221,12 +221,12 @@ static void agg_printf(char out[SVC_AGG_LEN], const char *fmt, ...)
 		out[0] = '\0';
 }
 
-void svc_ticket_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
+void svc_rules_ticket_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
 {
 	agg_printf(out, "T-%s-%" PRIu64, node, seq);
 }
 
-int svc_claim_id(char out[SVC_AGG_LEN], const char *ticket)
+int svc_rules_claim_id(char out[SVC_AGG_LEN], const char *ticket)
 {
 	char node[SVC_ID_LEN];
 	uint64_t seq;
@@ -237,22 +237,22 @@ int svc_claim_id(char out[SVC_AGG_LEN], const char *ticket)
 	return 0;
 }
 
-void svc_transfer_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
+void svc_rules_transfer_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
 {
 	agg_printf(out, "X-%s-%" PRIu64, node, seq);
 }
 
-void svc_catalog_agg(char out[SVC_AGG_LEN], const char *part_no)
+void svc_rules_catalog_agg(char out[SVC_AGG_LEN], const char *part_no)
 {
 	agg_printf(out, "P:%s", part_no);
 }
 
-void svc_node_agg(char out[SVC_AGG_LEN], const char *node)
+void svc_rules_node_agg(char out[SVC_AGG_LEN], const char *node)
 {
 	agg_printf(out, "N:%s", node);
 }
 
-void svc_move_agg(char out[SVC_AGG_LEN], const char *location, const char *part_no)
+void svc_rules_move_agg(char out[SVC_AGG_LEN], const char *location, const char *part_no)
 {
 	agg_printf(out, "S:%s/%s", location, part_no);
 }
@@ -510,7 +510,7 @@ bool svc_in_warranty(uint32_t purchased, uint64_t created_ms, unsigned months)
 
 /* ------------------------------------------------------------ types and order */
 
-svc_agg_type svc_change_agg_type(const svc_change *c)
+svc_agg_type svc_rules_agg_type(const svc_change *c)
 {
 	switch (c->kind) {
 	case SVC_CK_TICKET_OPEN:
@@ -566,7 +566,7 @@ const svc_rules *svc_rules_for(svc_agg_type t)
 	}
 }
 
-int svc_fold_cmp(uint64_t hlc_a, const char *origin_a, uint64_t seq_a, uint64_t hlc_b,
+int svc_rules_order_cmp(uint64_t hlc_a, const char *origin_a, uint64_t seq_a, uint64_t hlc_b,
                  const char *origin_b, uint64_t seq_b)
 {
 	if (hlc_a != hlc_b)
@@ -643,7 +643,7 @@ static int validate_ticket_open(const svc_change *c, char *reason, size_t len)
 	SVC_TRY(check_optional_node_id("region", b->region, reason, len));
 	SVC_TRY(check_optional_node_id("shop", b->shop, reason, len));
 	char want[SVC_AGG_LEN];
-	svc_ticket_id(want, c->origin, c->seq);
+	svc_rules_ticket_id(want, c->origin, c->seq);
 	return expect_agg(c, want, reason, len);
 }
 
@@ -691,7 +691,7 @@ static int validate_catalog_put(const svc_change *c, char *reason, size_t len)
 		return svc_rules_fail(SVC_EINVAL, reason, len, "price: %" PRId64 " fen is negative",
 		                      b->price);
 	char want[SVC_AGG_LEN];
-	svc_catalog_agg(want, b->part_no);
+	svc_rules_catalog_agg(want, b->part_no);
 	return expect_agg(c, want, reason, len);
 }
 
@@ -771,7 +771,7 @@ static int validate_part_move(const svc_change *c, char *reason, size_t len)
 	char want[SVC_AGG_LEN];
 	switch (b->kind) {
 	case SVC_MV_TRANSFER_OUT:
-		svc_transfer_id(want, c->origin, c->seq);
+		svc_rules_transfer_id(want, c->origin, c->seq);
 		break;
 	case SVC_MV_TRANSFER_IN:
 		SVC_COPY(want, b->transfer);
@@ -781,7 +781,7 @@ static int validate_part_move(const svc_change *c, char *reason, size_t len)
 		 * share a truncated name. */
 		_Static_assert(2 + (SVC_ID_LEN - 1) + 1 + (SVC_PART_LEN - 1) < SVC_AGG_LEN,
 		               "a stock line's aggregate id must fit SVC_AGG_LEN");
-		svc_move_agg(want, b->location, b->part_no);
+		svc_rules_move_agg(want, b->location, b->part_no);
 		break;
 	}
 	return expect_agg(c, want, reason, len);
@@ -795,7 +795,7 @@ static int validate_claim_submit(const svc_change *c, char *reason, size_t len)
 	TERMINATED("note", b->note);
 	TERMINATED("region", b->region);
 	char want[SVC_AGG_LEN];
-	if (svc_claim_id(want, b->ticket) != 0)
+	if (svc_rules_claim_id(want, b->ticket) != 0)
 		return svc_rules_fail(SVC_EINVAL, reason, len,
 		                      "ticket: '%s' is not a ticket id (T-<node>-<seq>)",
 		                      quote(q, b->ticket));
@@ -915,7 +915,7 @@ static int validate_node_cert(const svc_change *c, char *reason, size_t len)
 		return svc_rules_fail(SVC_EINVAL, reason, len,
 		                      "cert.not_after: not after not_before");
 	char want[SVC_AGG_LEN];
-	svc_node_agg(want, cert.node);
+	svc_rules_node_agg(want, cert.node);
 	return expect_agg(c, want, reason, len);
 }
 
@@ -927,7 +927,7 @@ static int validate_node_revoke(const svc_change *c, char *reason, size_t len)
 	SVC_TRY(svc_check_node_id("node", b->node, reason, len));
 	SVC_TRY(svc_check_text("reason", b->reason, true, reason, len));
 	char want[SVC_AGG_LEN];
-	svc_node_agg(want, b->node);
+	svc_rules_node_agg(want, b->node);
 	return expect_agg(c, want, reason, len);
 }
 
@@ -941,11 +941,11 @@ static int validate_quarantine_release(const svc_change *c, char *reason, size_t
 	if (b->through_seq < 1)
 		return svc_rules_fail(SVC_EINVAL, reason, len, "through_seq: must be at least 1");
 	char want[SVC_AGG_LEN];
-	svc_node_agg(want, b->origin);
+	svc_rules_node_agg(want, b->origin);
 	return expect_agg(c, want, reason, len);
 }
 
-int svc_change_validate(const svc_change *c, char *reason, size_t len)
+int svc_rules_validate(const svc_change *c, char *reason, size_t len)
 {
 	if (!c)
 		return svc_rules_fail(SVC_EINVAL, reason, len, "change: missing");
@@ -1176,7 +1176,7 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 	}
 }
 
-int svc_authorize(const svc_change *c, char *reason, size_t len)
+int svc_rules_authorize(const svc_change *c, char *reason, size_t len)
 {
 	switch (c->origin_role) {
 	case SVC_ROLE_HQ:
@@ -1201,7 +1201,7 @@ static void stock_line(svc_stock_delta *d, const char *location, const char *par
 	SVC_COPY(d->part_no, part_no);
 }
 
-int svc_stock_effects(const svc_change *c, svc_stock_delta out[2])
+int svc_rules_stock_effects(const svc_change *c, svc_stock_delta out[2])
 {
 	if (c->kind != SVC_CK_PART_MOVE)
 		return 0;

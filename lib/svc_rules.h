@@ -12,10 +12,10 @@
  *
  * Three layers of checks exist, and this module holds the first two:
  *
- *  1. svc_change_validate(): the change on its own. Field formats (phone,
+ *  1. svc_rules_validate(): the change on its own. Field formats (phone,
  *     dates, ids, amounts that add up, signs of quantities). A change that
  *     fails here is malformed wherever it comes from.
- *  2. svc_authorize(): the role matrix. May a node of this role (and region)
+ *  2. svc_rules_authorize(): the role matrix. May a node of this role (and region)
  *     originate this kind of change at all, and at this location? Failing here
  *     means quarantine for a replicated change, refusal for a local one.
  *     The store checks separately that the claimed role/region match the
@@ -49,7 +49,7 @@ typedef enum {
 
 /* The aggregate type a change kind belongs to (SVC_AGG_NONE if unknown).
  * Part moves of kind transfer_out/transfer_in belong to SVC_AGG_TRANSFER. */
-svc_agg_type svc_change_agg_type(const svc_change *c);
+svc_agg_type svc_rules_agg_type(const svc_change *c);
 
 typedef struct svc_rules {
 	const char *name;
@@ -68,14 +68,14 @@ const svc_rules *svc_rules_for(svc_agg_type t);
 
 /* Layer 1: field validation of one change. 0 or SVC_EINVAL with reason
  * naming the field ("phone: must be 7 to 15 digits, optionally with a leading +"). */
-int svc_change_validate(const svc_change *c, char *reason, size_t reason_len);
+int svc_rules_validate(const svc_change *c, char *reason, size_t reason_len);
 
 /* Layer 2: may the change's origin (by its claimed role and region) originate
  * this change? 0 or SVC_EDENIED with reason. */
-int svc_authorize(const svc_change *c, char *reason, size_t reason_len);
+int svc_rules_authorize(const svc_change *c, char *reason, size_t reason_len);
 
 /* Order of changes within an aggregate: (hlc, origin, seq). */
-int svc_fold_cmp(uint64_t hlc_a, const char *origin_a, uint64_t seq_a,
+int svc_rules_order_cmp(uint64_t hlc_a, const char *origin_a, uint64_t seq_a,
 		 uint64_t hlc_b, const char *origin_b, uint64_t seq_b);
 
 /* Stock effects of an accepted change: up to two (location, part) deltas. */
@@ -90,20 +90,20 @@ typedef struct {
 /* Fills out[0..n) and returns n (0, 1 or 2). Computed from the change alone:
  * transfer_out debits the source and credits the destination's in-transit
  * count; transfer_in moves that count into the destination's stock. */
-int svc_stock_effects(const svc_change *c, svc_stock_delta out[2]);
+int svc_rules_stock_effects(const svc_change *c, svc_stock_delta out[2]);
 
 /* Aggregate ids. A ticket is named after the change that opened it,
  * "T-<node>-<seq>"; its (single) claim is "C-<node>-<seq>" of the same ticket,
  * so a ticket never has two claims and resubmission is a new revision. */
-void svc_ticket_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq);
+void svc_rules_ticket_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq);
 /* SVC_EINVAL if `ticket` is not a ticket id. */
-int svc_claim_id(char out[SVC_AGG_LEN], const char *ticket);
+int svc_rules_claim_id(char out[SVC_AGG_LEN], const char *ticket);
 /* A transfer is named after its transfer_out change: "X-<node>-<seq>". */
-void svc_transfer_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq);
+void svc_rules_transfer_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq);
 /* Aggregate of a catalog part, a node and a stock line. */
-void svc_catalog_agg(char out[SVC_AGG_LEN], const char *part_no);
-void svc_node_agg(char out[SVC_AGG_LEN], const char *node);
-void svc_move_agg(char out[SVC_AGG_LEN], const char *location, const char *part_no);
+void svc_rules_catalog_agg(char out[SVC_AGG_LEN], const char *part_no);
+void svc_rules_node_agg(char out[SVC_AGG_LEN], const char *node);
+void svc_rules_move_agg(char out[SVC_AGG_LEN], const char *location, const char *part_no);
 
 /* ------------------------------------------------------------ field validators
  * All return 0 or SVC_EINVAL with a reason naming `field`. */

@@ -4,7 +4,7 @@
  * Trust. A receiver believes a change because (1) it is covered by a commit
  * whose Ed25519 signature verifies with its origin's certified key (HQ's key
  * from the enrollment bundle for HQ itself), (2) its BLAKE2b hash is the one
- * that commit lists for its seq, and (3) svc_store_apply() finds it chains to
+ * that commit lists for its seq, and (3) svc_apply_remote() finds it chains to
  * the origin's previous change where that is held, and that the origin's
  * certificate allows it. The peer that relayed it is trusted for nothing but
  * the shape of the tree: a downstream peer may only relay changes from its
@@ -52,9 +52,9 @@ static int commit_fn(svc_txn *t, void *argp)
 	a->made = 0;
 	rc = svc_self_get(t, &self);
 	if (!rc)
-		rc = svc_head_get(t, self.node, &head, head_hash);
+		rc = svc_journal_head_get(t, self.node, &head, head_hash);
 	if (!rc)
-		rc = svc_commit_latest(t, self.node, &last, &prev_bytes, &prev_len);
+		rc = svc_journal_commit_latest(t, self.node, &last, &prev_bytes, &prev_len);
 	if (rc)
 		return rc;
 	memset(&h, 0, sizeof h);
@@ -78,7 +78,7 @@ static int commit_fn(svc_txn *t, void *argp)
 		if (n > SVC_COMMIT_CHANGES_MAX)
 			n = SVC_COMMIT_CHANGES_MAX;
 		for (uint64_t i = 0; i < n; i++) {
-			rc = svc_change_hash(t, self.node, last + 1 + i, a->hashes[i]);
+			rc = svc_journal_change_hash(t, self.node, last + 1 + i, a->hashes[i]);
 			if (rc)
 				return rc == SVC_ENOTFOUND
 					       ? svc_errf(SVC_ESTORE, "own change %s/%llu is missing",
@@ -98,7 +98,7 @@ static int commit_fn(svc_txn *t, void *argp)
 		rc = svc_signed_encode(a->hbuf, hlen, sig, a->sbuf, SVC_COMMIT_MAX + 256, &slen);
 		if (rc)
 			return rc;
-		rc = svc_commit_put(t, self.node, h.first_seq, h.last_seq, a->sbuf, slen);
+		rc = svc_journal_commit_put(t, self.node, h.first_seq, h.last_seq, a->sbuf, slen);
 		if (rc)
 			return rc;
 		svc_hash(a->hbuf, hlen, h.prev_commit);
@@ -229,7 +229,7 @@ static bool ticket_visible(svc_txn *t, const svc_peer_view *pv, const svc_change
 	/* A shop that held the ticket hears that it was re-assigned away. */
 	if (c->kind == SVC_CK_TICKET_ASSIGN) {
 		struct assigned_arg a = {pv->node, false};
-		svc_agg_each(t, c->aggregate, assigned_step, &a);
+		svc_journal_agg_each(t, c->aggregate, assigned_step, &a);
 		return a.yes;
 	}
 	return false;
@@ -257,7 +257,7 @@ bool svc_sync_visible(svc_txn *t, const svc_peer_view *pv, const svc_change *c)
 	if (pv->role == SVC_ROLE_HQ)
 		return true; /* HQ below this node cannot happen; be generous */
 
-	switch (svc_change_agg_type(c)) {
+	switch (svc_rules_agg_type(c)) {
 	case SVC_AGG_CATALOG:
 		return true;
 	case SVC_AGG_NODE: {
@@ -353,7 +353,7 @@ int svc_sync_heads(svc_txn *t, svc_heads *out)
 {
 	struct heads_arg a = {out, 0, t, NULL};
 	memset(out, 0, sizeof *out);
-	int rc = svc_head_each(t, heads_step, &a);
+	int rc = svc_journal_head_each(t, heads_step, &a);
 	if (rc)
 		svc_heads_free(out);
 	return rc;
@@ -363,7 +363,7 @@ int svc_sync_heads_for(svc_txn *t, const svc_peer_view *pv, svc_heads *out)
 {
 	struct heads_arg a = {out, 0, t, pv->upstream ? NULL : pv};
 	memset(out, 0, sizeof *out);
-	int rc = svc_head_each(t, heads_step, &a);
+	int rc = svc_journal_head_each(t, heads_step, &a);
 	if (rc)
 		svc_heads_free(out);
 	return rc;
@@ -401,7 +401,7 @@ static uint64_t heads_lookup(const svc_heads *h, const char *origin)
 /*
  * A peer is never sent its own changes, except downward when its HELLO
  * summary says it lacks them: a node restored from a backup fetches back
- * what it made after the backup (see "Restores" in svc_store.c). Its summary
+ * what it made after the backup (see "Restores" in svc_journal_restore.c). Its summary
  * must list its own origin for that; a summary that leaves it out asks for
  * nothing.
  */
@@ -472,7 +472,7 @@ static int add_change(struct build *b, const svc_logged_change *lc)
 	size_t clen = 0;
 	uint64_t first, last;
 	bool need_commit;
-	int rc = svc_commit_find(b->t, lc->c.origin, lc->c.seq, &cb, &clen, &first, &last);
+	int rc = svc_journal_commit_find(b->t, lc->c.origin, lc->c.seq, &cb, &clen, &first, &last);
 	if (rc == SVC_ENOTFOUND) {
 		if (strcmp(lc->c.origin, b->self.node) == 0) {
 			b->blocked = true; /* sign first, then ship */
@@ -575,7 +575,7 @@ static int build_step(const svc_logged_change *lc, void *argp)
 	    strcmp(lc->c.u.ticket_assign.shop, b->pv->node) == 0) {
 		size_t mark = b->nchanges;
 		struct backfill bf = {b, lc->lsn};
-		rc = svc_agg_each(b->t, lc->c.aggregate, backfill_step, &bf);
+		rc = svc_journal_agg_each(b->t, lc->c.aggregate, backfill_step, &bf);
 		if (rc == 1 && mark > 0) {
 			/* Did not fit: send what we have, this change next time. */
 			b->nchanges = mark;
@@ -616,7 +616,7 @@ int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
 		/*
 		 * The upstream holds this node's origin through seq X. Until
 		 * this node knows that those X are its own (see "Restores" in
-		 * svc_store.c), a later own change would be chained to
+		 * svc_journal_restore.c), a later own change would be chained to
 		 * something the upstream may not hold: hold it back until the
 		 * upstream has sent the unconfirmed ones back.
 		 */
@@ -627,7 +627,7 @@ int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
 			b.own_hold = x;
 	}
 	if (!rc) {
-		rc = svc_log_each_from_want(t, after_lsn + 1, build_want, build_step, &b);
+		rc = svc_journal_each_from_want(t, after_lsn + 1, build_want, build_step, &b);
 		if (rc == 1)
 			rc = 0;
 	}
@@ -680,7 +680,7 @@ struct apply {
 	const uint8_t *peer_store_id;
 	uint64_t peer_head;
 	const svc_batch *b;
-	svc_apply_result *res;
+	svc_sync_result *res;
 	commit_check *cc;
 	origin_quarantine *oq;
 	size_t noq, capq;
@@ -847,7 +847,7 @@ static bool from_subtree(svc_txn *t, const svc_peer_view *pv, const char *origin
 }
 
 /* This node's own change, sent back by its upstream and now held here as
- * the network holds it (see "Restores" in svc_store.c). */
+ * the network holds it (see "Restores" in svc_journal_restore.c). */
 static int own_returned(svc_txn *t, struct apply *a, const svc_change *c)
 {
 	svc_self self;
@@ -875,7 +875,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 	/* Replays are common (reconnects, backfill): recognise them before
 	 * spending a signature check. */
 	svc_hash(blob->data, blob->len, hash);
-	rc = svc_change_hash(t, c.origin, c.seq, have);
+	rc = svc_journal_change_hash(t, c.origin, c.seq, have);
 	if (rc == 0 && memcmp(hash, have, SVC_HASH_LEN) == 0) {
 		a->res->duplicates++;
 		return own_returned(t, a, &c);
@@ -902,7 +902,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 		const uint8_t *cb;
 		size_t clen;
 		uint64_t first, last;
-		rc = svc_commit_find(t, c.origin, c.seq, &cb, &clen, &first, &last);
+		rc = svc_journal_commit_find(t, c.origin, c.seq, &cb, &clen, &first, &last);
 		if (rc == 0) {
 			const uint8_t *hb;
 			size_t hlen;
@@ -949,7 +949,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 		 * the batch is refused until they come. */
 		uint8_t hh[SVC_HASH_LEN];
 		uint64_t head, q = 0;
-		rc = svc_head_get(t, c.origin, &head, hh);
+		rc = svc_journal_head_get(t, c.origin, &head, hh);
 		if (rc)
 			return rc;
 		if (c.seq > head && c.seq - head > 1) {
@@ -975,7 +975,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 	if (fork && a->pv->upstream) {
 		/* This node's own change, sent back by its upstream while it
 		 * catches up after a restore: the store takes the network's
-		 * version and keeps the local one aside for replay (svc_store.c,
+		 * version and keeps the local one aside for replay (svc_journal_restore.c,
 		 * "Restores"). Any other origin's is a fork. */
 		svc_self self;
 		rc = svc_self_get(t, &self);
@@ -993,7 +993,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 		return quarantine(t, a, blob, reason);
 	}
 
-	rc = svc_store_apply_hashed(t, blob->data, blob->len, &c, false, true, hash);
+	rc = svc_apply_remote(t, blob->data, blob->len, &c, false, true, hash);
 	if (rc == 1) {
 		a->res->duplicates++;
 		return 0;
@@ -1012,7 +1012,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 		a->res->directory_changed = true;
 	if (ci >= 0 && !a->cc[ci].stored) {
 		const svc_blob *cb = &a->b->commits[ci];
-		rc = svc_commit_put(t, c.origin, a->cc[ci].first, a->cc[ci].last, cb->data,
+		rc = svc_journal_commit_put(t, c.origin, a->cc[ci].first, a->cc[ci].last, cb->data,
 				    cb->len);
 		if (rc)
 			return rc;
@@ -1058,14 +1058,14 @@ static int apply_fn(svc_txn *t, void *argp)
 	} else if (a->b->to_lsn > p.recv_lsn) {
 		p.recv_lsn = a->b->to_lsn;
 	}
-	p.last_seen_ms = svc_hlc_now_ms();
+	p.last_seen_ms = svc_journal_now_ms();
 	a->res->to_lsn = p.recv_lsn;
 	return svc_peer_put(t, &p);
 }
 
 int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
 			   const uint8_t peer_store_id[16], uint64_t peer_head, const svc_batch *b,
-			   svc_apply_result *res)
+			   svc_sync_result *res)
 {
 	struct apply a = {pv, peer_store_id, peer_head, b, res, NULL, NULL, 0, 0};
 	memset(res, 0, sizeof *res);
@@ -1096,7 +1096,7 @@ int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
 }
 
 int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
-		   const svc_batch *b, svc_apply_result *res)
+		   const svc_batch *b, svc_sync_result *res)
 {
 	return svc_sync_apply_bounded(s, pv, peer_store_id, b->to_lsn, b, res);
 }
@@ -1146,7 +1146,7 @@ static int verify_commits(struct verify *v, const char *origin, uint64_t head, u
 		svc_commit_header hdr;
 		/* A filtered receiver holds only some of an origin's commits:
 		 * take the next one it has. */
-		int rc = svc_commit_next(v->t, origin, seq, &cb, &clen, &first, &last);
+		int rc = svc_journal_commit_next(v->t, origin, seq, &cb, &clen, &first, &last);
 		if (rc == SVC_ENOTFOUND) {
 			svc_errclear();
 			break;
@@ -1160,7 +1160,7 @@ static int verify_commits(struct verify *v, const char *origin, uint64_t head, u
 			  strcmp(hdr.origin, origin) == 0 && have_key &&
 			  svc_verify(pk, hb, hlen, sig) == 0;
 		for (uint64_t q = first; ok && q <= last; q++)
-			if (svc_change_hash(v->t, origin, q, h) == 0 &&
+			if (svc_journal_change_hash(v->t, origin, q, h) == 0 &&
 			    memcmp(h, v->hashes[q - first], SVC_HASH_LEN) != 0)
 				ok = false;
 		svc_errclear();
@@ -1215,7 +1215,7 @@ static int verify_origin(const char *origin, uint64_t head, const uint8_t hash[S
 	(void)hash;
 	(void)contig;
 	v->r->origins++;
-	int rc = svc_origin_each(v->t, origin, verify_change, &w);
+	int rc = svc_journal_origin_each(v->t, origin, verify_change, &w);
 	if (rc)
 		return rc;
 	if (head > w.prev_seq)
@@ -1242,7 +1242,7 @@ int svc_sync_verify(svc_store *s, svc_verify_report *r)
 	if (!rc)
 		rc = svc_self_get(v.t, &v.self);
 	if (!rc)
-		rc = svc_head_each(v.t, verify_origin, &v);
+		rc = svc_journal_head_each(v.t, verify_origin, &v);
 	svc_txn_abort(&v.t);
 	free(v.hashes);
 	return rc;

@@ -2,25 +2,27 @@
  * svc_sync: replication between two stores, with no sockets inside.
  *
  * What travels on a link is built and applied here; svc_proto decides when,
- * and svc_node moves the bytes. Keeping this free of ZeroMQ means the whole
- * replication path (commits, read isolation, verification, exactly-once
- * apply) is tested by handing batches from one store to another in memory.
+ * and the daemon (lib/svc_daemon.c) moves the bytes over svc_transport.
+ * Keeping this free of ZeroMQ means the whole replication path (commits,
+ * read isolation, verification, exactly-once apply) is tested by handing
+ * batches from one store to another in memory.
  *
  *  - svc_sync_commit_local() signs this node's unsigned changes into commits
  *    (one Ed25519 signature per run of up to SVC_COMMIT_CHANGES_MAX changes).
  *  - svc_sync_build() scans this node's arrival log after a position, keeps
  *    what the peer may see (read isolation, DESIGN.md section 5) and what it
  *    does not hold yet, and encodes a BATCH with the commits the changes need.
- *  - svc_sync_apply() verifies and applies a received BATCH in one write
- *    transaction together with the new checkpoint for that peer; changes that
+ *  - svc_sync_apply() verifies a received BATCH (commit signatures, hashes)
+ *    and passes each change to svc_apply_remote() (svc_apply.h), in one write
+ *    transaction that ends with the new checkpoint for that peer; changes that
  *    fail verification or authorization go to quarantine and the rest flows.
  */
 #ifndef SVC_SYNC_H
 #define SVC_SYNC_H
 
+#include "svc_apply.h"
 #include "svc_codec.h"
 #include "svc_crypto.h"
-#include "svc_store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -95,7 +97,7 @@ typedef struct {
 	bool directory_changed; /* a certificate or revocation was applied */
 	char first_reason[SVC_REASON_LEN]; /* of the first quarantined change */
 	char first_fork[SVC_REASON_LEN];   /* of the first fork */
-} svc_apply_result;
+} svc_sync_result;
 
 /*
  * Apply a received batch from `peer` (the authenticated node id) in one
@@ -118,12 +120,12 @@ typedef struct {
  */
 int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
 			   const uint8_t peer_store_id[16], uint64_t peer_head, const svc_batch *b,
-			   svc_apply_result *res);
+			   svc_sync_result *res);
 
 /* svc_sync_apply_bounded() with the batch's own to_lsn as the head, for
  * callers with no HELLO to bound it (in-memory replication in tests). */
 int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
-		   const svc_batch *b, svc_apply_result *res);
+		   const svc_batch *b, svc_sync_result *res);
 
 /* What svc_sync_verify found in a store. */
 typedef struct {

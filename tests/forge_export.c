@@ -19,7 +19,7 @@
 #include "svc_err.h"
 #include "svc_identity.h"
 #include "svc_offline.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +46,7 @@ static void decision(svc_change *c, const svc_self *self, const svc_claim *cl, u
 	memset(c, 0, sizeof *c);
 	snprintf(c->origin, sizeof c->origin, "%s", self->hq_node);
 	c->seq = seq;
-	c->hlc = (svc_hlc_now_ms() << 16) + seq;
+	c->hlc = (svc_journal_now_ms() << 16) + seq;
 	snprintf(c->aggregate, sizeof c->aggregate, "%s", cl->id);
 	memcpy(c->prev_hash, prev, SVC_HASH_LEN);
 	c->origin_role = SVC_ROLE_HQ;
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 	must(svc_txn_begin(s, false, &t), "read");
 	must(svc_self_get(t, &self), "self");
 	must(svc_claim_get(t, claim, &cl), claim);
-	must(svc_head_get(t, self.hq_node, &head, prev), "HQ's head");
+	must(svc_journal_head_get(t, self.hq_node, &head, prev), "HQ's head");
 	svc_txn_abort(&t);
 
 	static svc_change c[2];
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 	snprintf(eh.signer, sizeof eh.signer, "%s", self.node);
 	snprintf(eh.target, sizeof eh.target, "%s", target);
 	memcpy(eh.store_id, self.store_id, sizeof eh.store_id);
-	eh.created_ms = svc_hlc_now_ms();
+	eh.created_ms = svc_journal_now_ms();
 	must(svc_export_writer_open(&w, out), out);
 	must(svc_export_writer_add(w, msg, mlen, 2), out);
 	must(svc_export_writer_close(&w, kp, &eh), out);

@@ -53,7 +53,7 @@
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 
 #include <zmq.h>
 
@@ -377,7 +377,7 @@ int main(int argc, char **argv)
 			        svc_errmsg());
 			return 1;
 		}
-		if (svc_self_get(txn, &self) || svc_log_last(txn, &log_head)) {
+		if (svc_self_get(txn, &self) || svc_journal_last(txn, &log_head)) {
 			fprintf(stderr, "hostile_client: cannot read %s: %s\n", dir, svc_errmsg());
 			return 1;
 		}

@@ -5,7 +5,7 @@
  * A change is built in two steps: fx_head() fills who sent it and when
  * (origin, claimed role and region, seq, hlc) on a zeroed change, then one
  * fx_<kind>() fills the body and the aggregate id the way the CLI would, so
- * every change built here passes svc_change_validate() unless a test breaks
+ * every change built here passes svc_rules_validate() unless a test breaks
  * it on purpose afterwards. A body builder clears the whole body first, so a
  * change can be rebuilt as another kind (fx_fix_agg() recomputes the aggregate after a
  * test edits a body field the aggregate depends on).
@@ -59,29 +59,29 @@ static inline void fx_fix_agg(svc_change *c)
 {
 	switch (c->kind) {
 	case SVC_CK_TICKET_OPEN:
-		svc_ticket_id(c->aggregate, c->origin, c->seq);
+		svc_rules_ticket_id(c->aggregate, c->origin, c->seq);
 		break;
 	case SVC_CK_CATALOG_PUT:
-		svc_catalog_agg(c->aggregate, c->u.catalog_put.part_no);
+		svc_rules_catalog_agg(c->aggregate, c->u.catalog_put.part_no);
 		break;
 	case SVC_CK_PART_MOVE: {
 		const svc_part_move *m = &c->u.part_move;
 		if (m->kind == SVC_MV_TRANSFER_OUT)
-			svc_transfer_id(c->aggregate, c->origin, c->seq);
+			svc_rules_transfer_id(c->aggregate, c->origin, c->seq);
 		else if (m->kind == SVC_MV_TRANSFER_IN)
 			FX_COPY(c->aggregate, m->transfer);
 		else
-			svc_move_agg(c->aggregate, m->location, m->part_no);
+			svc_rules_move_agg(c->aggregate, m->location, m->part_no);
 		break;
 	}
 	case SVC_CK_CLAIM_SUBMIT:
-		svc_claim_id(c->aggregate, c->u.claim_submit.ticket);
+		svc_rules_claim_id(c->aggregate, c->u.claim_submit.ticket);
 		break;
 	case SVC_CK_NODE_REVOKE:
-		svc_node_agg(c->aggregate, c->u.node_revoke.node);
+		svc_rules_node_agg(c->aggregate, c->u.node_revoke.node);
 		break;
 	case SVC_CK_QUARANTINE_RELEASE:
-		svc_node_agg(c->aggregate, c->u.quarantine_release.origin);
+		svc_rules_node_agg(c->aggregate, c->u.quarantine_release.origin);
 		break;
 	default:
 		break;
@@ -244,7 +244,7 @@ static inline int fx_cert(svc_change *c, const char *node, uint32_t role, const 
 	svc_cert cert;
 	fx_cert_body(&cert, node, role, region, serial);
 	c->kind = SVC_CK_NODE_CERT;
-	svc_node_agg(c->aggregate, node);
+	svc_rules_node_agg(c->aggregate, node);
 	return svc_cert_encode(&cert, c->u.node_cert.body, sizeof c->u.node_cert.body,
 	                       &c->u.node_cert.body_len);
 }

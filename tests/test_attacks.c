@@ -15,7 +15,7 @@
  *     state of the aggregate: applied, stored-as-rejected (the fold refuses
  *     it at its place) or quarantined (the role may never do it), compared
  *     with the table below, and the same change appended locally at its
- *     origin (svc_local_append) refused in the same way. Then what a
+ *     origin (svc_apply_local) refused in the same way. Then what a
  *     person is refused live (svc_local_*) replayed as a change.
  *     Impersonation, self-dealing, revocation and certificate expiry.
  *     Read isolation: 20 shops in two regions.
@@ -33,7 +33,7 @@
 #include "svc_local.h"
 #include "svc_offline.h"
 #include "svc_rules.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "svc_sync.h"
 #include "testlib.h"
 
@@ -240,11 +240,11 @@ static void rec_free(recording *r)
 static size_t batch_changes = 64;
 
 /* Ship everything `from` has for `to`. */
-static svc_apply_result ship(size_t from, size_t to)
+static svc_sync_result ship(size_t from, size_t to)
 {
 	svc_peer_view out_pv, in_pv;
 	svc_build_limits lim = {batch_changes, 1 << 20, 100000};
-	svc_apply_result total;
+	svc_sync_result total;
 	memset(&total, 0, sizeof total);
 	CHECK_INT(svc_sync_commit_local(N[from].s, N[from].kp, NULL), 0);
 	if (!view(from, to, &out_pv) || !view(to, from, &in_pv))
@@ -260,7 +260,7 @@ static svc_apply_result ship(size_t from, size_t to)
 			break;
 		svc_msg m;
 		CHECK_INT(svc_msg_decode(buf, len, &m), 0);
-		svc_apply_result r;
+		svc_sync_result r;
 		CHECK_INT(svc_sync_apply(N[to].s, &in_pv, N[from].store_id, &m.u.batch, &r), 0);
 		total.applied += r.applied;
 		total.duplicates += r.duplicates;
@@ -387,21 +387,21 @@ static void forge(size_t origin, const svc_change *tmpl, const forge_opts *o, fo
 	svc_change *c = &f->c;
 	CHECK_INT(svc_txn_begin(N[origin].s, false, &t), 0);
 	CHECK_INT(svc_self_get(t, &self), 0);
-	CHECK_INT(svc_head_get(t, self.node, &head, c->prev_hash), 0);
-	CHECK_INT(svc_hlc_get(t, &hlc), 0);
+	CHECK_INT(svc_journal_head_get(t, self.node, &head, c->prev_hash), 0);
+	CHECK_INT(svc_journal_hlc_get(t, &hlc), 0);
 	svc_txn_abort(&t);
 	snprintf(c->origin, sizeof c->origin, "%s", self.node);
 	c->seq = o->seq ? o->seq : head + 1;
-	uint64_t now = svc_hlc_now_ms() << 16;
+	uint64_t now = svc_journal_now_ms() << 16;
 	c->hlc = o->hlc ? o->hlc : (now > hlc ? now : hlc + 1);
 	if (!o->keep_role) {
 		c->origin_role = self.role;
 		snprintf(c->origin_region, sizeof c->origin_region, "%s", self.region);
 	}
 	if (c->kind == SVC_CK_TICKET_OPEN)
-		svc_ticket_id(c->aggregate, c->origin, c->seq);
+		svc_rules_ticket_id(c->aggregate, c->origin, c->seq);
 	else if (c->kind == SVC_CK_PART_MOVE && c->u.part_move.kind == SVC_MV_TRANSFER_OUT)
-		svc_transfer_id(c->aggregate, c->origin, c->seq);
+		svc_rules_transfer_id(c->aggregate, c->origin, c->seq);
 	int rc = svc_change_encode(c, f->bytes, sizeof f->bytes, &f->len);
 	if (rc) {
 		fprintf(stderr, "forge: cannot encode %s %s: %s\n", svc_change_kind_name(c->kind),
@@ -436,10 +436,10 @@ static const char *outcome_name(outcome o)
 }
 
 /* Hand changes (and their commits) to `to` as relayed by `relay`. */
-static svc_apply_result deliver(size_t to, size_t relay, forged *const *fs, size_t n)
+static svc_sync_result deliver(size_t to, size_t relay, forged *const *fs, size_t n)
 {
 	svc_peer_view pv;
-	svc_apply_result r;
+	svc_sync_result r;
 	svc_blob ch[16], cm[16];
 	svc_batch b;
 	memset(&r, 0, sizeof r);
@@ -465,7 +465,7 @@ static svc_apply_result deliver(size_t to, size_t relay, forged *const *fs, size
 }
 
 /* What `at` holds of the forged change. */
-static outcome outcome_of(size_t at, const forged *f, const svc_apply_result *r)
+static outcome outcome_of(size_t at, const forged *f, const svc_sync_result *r)
 {
 	svc_txn *t;
 	svc_logged_change lc;
@@ -473,7 +473,7 @@ static outcome outcome_of(size_t at, const forged *f, const svc_apply_result *r)
 	size_t len;
 	outcome o;
 	CHECK_INT(svc_txn_begin(N[at].s, false, &t), 0);
-	int rc = svc_change_get(t, f->c.origin, f->c.seq, &lc, &bytes, &len);
+	int rc = svc_journal_change_get(t, f->c.origin, f->c.seq, &lc, &bytes, &len);
 	if (rc == 0)
 		o = len == f->len && memcmp(bytes, f->bytes, len) == 0
 		        ? (lc.rejected ? OUT_REJECTED : OUT_APPLIED)
@@ -511,7 +511,7 @@ static struct last_q last_quarantined(size_t at)
 }
 
 /* Append a change at its origin as a local write, then throw the write
- * away: only whether svc_local_append took it matters. */
+ * away: only whether svc_apply_local took it matters. */
 struct local_try {
 	svc_change c;
 	int rc;
@@ -522,7 +522,7 @@ static int local_try_fn(svc_txn *t, void *arg)
 {
 	struct local_try *l = arg;
 	svc_change c = l->c;
-	l->rc = svc_local_append(t, &c);
+	l->rc = svc_apply_local(t, &c);
 	snprintf(l->msg, sizeof l->msg, "%s", l->rc ? svc_errmsg() : "");
 	return 1; /* abort: leave the store as it was */
 }
@@ -729,7 +729,7 @@ static void cell(int cat, const char *label, int actor, const svc_change *tmpl, 
 	forged f;
 	char msg[SVC_REASON_LEN];
 	outcome o1 = OUT_ABSENT, o2 = OUT_ABSENT;
-	svc_apply_result r;
+	svc_sync_result r;
 	forged *fp = &f;
 	size_t at1, relay1, at2 = 0, relay2 = 0;
 	bool two = false;
@@ -978,7 +978,7 @@ static void catalog_body(svc_change *c)
 	snprintf(c->u.catalog_put.part_no, sizeof c->u.catalog_put.part_no, "P-1");
 	snprintf(c->u.catalog_put.name, sizeof c->u.catalog_put.name, "filter (cheap)");
 	c->u.catalog_put.price = 1;
-	svc_catalog_agg(c->aggregate, "P-1");
+	svc_rules_catalog_agg(c->aggregate, "P-1");
 }
 
 static void move_body(svc_change *c, uint32_t kind, const char *loc, int64_t qty, const char *peer,
@@ -999,7 +999,7 @@ static void move_body(svc_change *c, uint32_t kind, const char *loc, int64_t qty
 	if (kind == SVC_MV_TRANSFER_IN)
 		snprintf(c->aggregate, sizeof c->aggregate, "%s", transfer);
 	else if (kind != SVC_MV_TRANSFER_OUT)
-		svc_move_agg(c->aggregate, loc, "P-1");
+		svc_rules_move_agg(c->aggregate, loc, "P-1");
 }
 
 static void matrix_catalog_and_moves(void)
@@ -1077,7 +1077,7 @@ static void submit_body(svc_change *c, const char *ticket, uint32_t revision, co
 	b->labor = 9000;
 	b->total = 9000;
 	snprintf(b->region, sizeof b->region, "%s", region);
-	svc_claim_id(c->aggregate, ticket);
+	svc_rules_claim_id(c->aggregate, ticket);
 }
 
 static void matrix_claim_submit(void)
@@ -1210,7 +1210,7 @@ static void cert_body(svc_change *c, size_t issuer, const char *node_id, uint32_
 	snprintf(cert.issuer, sizeof cert.issuer, "hq");
 	memset(c, 0, sizeof *c);
 	c->kind = SVC_CK_NODE_CERT;
-	svc_node_agg(c->aggregate, node_id);
+	svc_rules_node_agg(c->aggregate, node_id);
 	CHECK_INT(svc_cert_encode(&cert, c->u.node_cert.body, sizeof c->u.node_cert.body,
 	                          &c->u.node_cert.body_len),
 	          0);
@@ -1223,7 +1223,7 @@ static void matrix_directory(void)
 	svc_change c;
 	svc_keypair *kp;
 	CHECK_INT(svc_keypair_new(&kp), 0);
-	uint64_t now = svc_hlc_now_ms();
+	uint64_t now = svc_journal_now_ms();
 	for (int a = 0; a < NMAIN; a++) {
 		/* a certificate for a new shop, body signed with HQ's key */
 		cert_body(&c, HQ, "shop-new", SVC_ROLE_SHOP, "region-e", "region-e", kp->pk, now,
@@ -1240,7 +1240,7 @@ static void matrix_directory(void)
 		c.kind = SVC_CK_NODE_REVOKE;
 		snprintf(c.u.node_revoke.node, sizeof c.u.node_revoke.node, "shop-b");
 		snprintf(c.u.node_revoke.reason, sizeof c.u.node_revoke.reason, "withdrawn");
-		svc_node_agg(c.aggregate, "shop-b");
+		svc_rules_node_agg(c.aggregate, "shop-b");
 		cell(CAT_AUTHZ, "node.revoke shop-b", a, &c, a == HQ ? EXP_A : EXP_Q);
 	}
 	/* HQ's own change carrying a certificate HQ did not sign */
@@ -1249,7 +1249,7 @@ static void matrix_directory(void)
 	{
 		forged f, *fp = &f;
 		forge(HQ, &c, &DEFAULT_FORGE, &f);
-		svc_apply_result r = deliver(RE, HQ, &fp, 1);
+		svc_sync_result r = deliver(RE, HQ, &fp, 1);
 		outcome o = outcome_of(RE, &f, &r);
 		snap_restore(RE);
 		attack(CAT_AUTHZ, o == OUT_APPLIED,
@@ -1270,7 +1270,7 @@ static void live_then_replay(const char *label, int actor, int live_rc, const sv
 {
 	forged f, *fp = &f;
 	outcome o1, o2 = OUT_ABSENT;
-	svc_apply_result r;
+	svc_sync_result r;
 	bool two = role_of(actor) == SVC_ROLE_SHOP;
 	size_t at1 = role_of(actor) == SVC_ROLE_HQ ? RE : two ? find(N[actor].upstream) : HQ;
 	size_t relay1 = role_of(actor) == SVC_ROLE_HQ ? HQ : (size_t)actor;
@@ -1365,7 +1365,7 @@ static void impersonation(void)
 	svc_change c;
 	forged f, *fp = &f;
 	forge_opts o = DEFAULT_FORGE;
-	svc_apply_result r;
+	svc_sync_result r;
 	struct last_q q;
 
 	/* shop-a's link carries changes whose origin is someone else */
@@ -1520,7 +1520,7 @@ static void self_dealing(void)
 {
 	svc_change c;
 	forged f, g, *fp = &f, *gp = &g;
-	svc_apply_result r;
+	svc_sync_result r;
 
 	/* HQ's genuine approval of cl[APPROVED] (a 9500 fen rev-1 claim, as
 	 * cl[AUDITED] is), with HQ's genuine commit, re-pointed at cl[AUDITED]:
@@ -1531,11 +1531,11 @@ static void self_dealing(void)
 	size_t clen;
 	uint64_t first, last;
 	CHECK_INT(svc_txn_begin(N[HQ].s, false, &t), 0);
-	svc_agg_each(t, cl[SVC_CS_APPROVED], find_decide_step, &fd);
+	svc_journal_agg_each(t, cl[SVC_CS_APPROVED], find_decide_step, &fd);
 	CHECK(fd.found);
 	memset(&g, 0, sizeof g);
 	g.c = fd.c;
-	if (fd.found && svc_commit_find(t, "hq", fd.c.seq, &cb, &clen, &first, &last) == 0 &&
+	if (fd.found && svc_journal_commit_find(t, "hq", fd.c.seq, &cb, &clen, &first, &last) == 0 &&
 	    clen <= sizeof g.commit) {
 		memcpy(g.commit, cb, clen);
 		g.clen = clen;
@@ -1692,7 +1692,7 @@ static void forged_export(void)
 		uint8_t hh[SVC_HASH_LEN];
 		svc_txn *t;
 		CHECK_INT(svc_txn_begin(N[at].s, false, &t), 0);
-		svc_head_get(t, "hq", &head, hh);
+		svc_journal_head_get(t, "hq", &head, hh);
 		svc_txn_abort(&t);
 		o.signer = v[k].commit_key;
 		decide_body(&c, cl[SVC_CS_AUDITED], SVC_CA_APPROVE, &st);
@@ -1739,11 +1739,11 @@ static void revocation(void)
 	svc_change c;
 	forged f, *fp = &f;
 	forge_opts o = DEFAULT_FORGE;
-	svc_apply_result r;
+	svc_sync_result r;
 	outcome out;
 
 	/* shop-a's earlier claim (audited) is settled after its withdrawal */
-	uint64_t before = svc_hlc_now_ms() << 16;
+	uint64_t before = svc_journal_now_ms() << 16;
 	struct timespec ts = {0, 5 * 1000000};
 	nanosleep(&ts, NULL);
 	must(svc_identity_revoke(N[HQ].s, "shop-a", "withdrawn", NULL), "revoke shop-a");
@@ -1803,8 +1803,8 @@ static void expiry(void)
 	svc_change c;
 	forged f, *fp = &f;
 	forge_opts o = DEFAULT_FORGE;
-	svc_apply_result r;
-	uint64_t now = svc_hlc_now_ms();
+	svc_sync_result r;
+	uint64_t now = svc_journal_now_ms();
 	uint64_t day = 86400000ULL;
 
 	size_t sx = add_node("shop-x", SVC_ROLE_SHOP, "region-e", "region-e", false);
@@ -1812,7 +1812,7 @@ static void expiry(void)
 	          now - 2 * day, now - day, 900);
 	svc_txn *t;
 	CHECK_INT(svc_txn_begin(N[HQ].s, true, &t), 0);
-	CHECK_INT(svc_local_append(t, &c), 0);
+	CHECK_INT(svc_apply_local(t, &c), 0);
 	CHECK_INT(svc_txn_commit(&t), 0);
 	CHECK_INT(settle(), 0);
 	svc_node n;
@@ -1861,7 +1861,7 @@ static bool stored_is_original(size_t at, const svc_batch *orig)
 		svc_logged_change lc;
 		const uint8_t *b;
 		size_t len;
-		if (svc_change_get(t, c.origin, c.seq, &lc, &b, &len) == 0 &&
+		if (svc_journal_change_get(t, c.origin, c.seq, &lc, &b, &len) == 0 &&
 		    (len != orig->changes[i].len || memcmp(b, orig->changes[i].data, len) != 0))
 			ok = false;
 	}
@@ -1895,7 +1895,7 @@ static uint64_t lsn_of(size_t at)
 	svc_txn *t;
 	uint64_t lsn = 0;
 	CHECK_INT(svc_txn_begin(N[at].s, false, &t), 0);
-	svc_log_last(t, &lsn);
+	svc_journal_last(t, &lsn);
 	svc_txn_abort(&t);
 	return lsn;
 }
@@ -1928,7 +1928,7 @@ static void tampering(void)
 	uint64_t lsn0 = lsn_of(RW);
 
 	/* the untouched batch applies */
-	svc_apply_result r;
+	svc_sync_result r;
 	CHECK_INT(svc_sync_apply(N[RW].s, &in_pv, N[SC].store_id, b, &r), 0);
 	CHECK_INT(r.applied, 3);
 	snap_restore(RW);
@@ -1972,7 +1972,7 @@ static void tampering(void)
 				struct origin_scan sc = {"shop-c", &orig, 0};
 				svc_txn *t;
 				CHECK_INT(svc_txn_begin(N[RW].s, false, &t), 0);
-				svc_log_each_from(t, lsn0 + 1, origin_scan_step, &sc);
+				svc_journal_each_from(t, lsn0 + 1, origin_scan_step, &sc);
 				svc_txn_abort(&t);
 				/* a flipped change: the other two apply, it does not;
 				 * a flipped commit: nothing applies */
@@ -2016,7 +2016,7 @@ static unsigned changes_at(size_t at)
 	struct count_arg a = {0};
 	svc_txn *t;
 	CHECK_INT(svc_txn_begin(N[at].s, false, &t), 0);
-	svc_log_each_from(t, 1, count_change, &a);
+	svc_journal_each_from(t, 1, count_change, &a);
 	svc_txn_abort(&t);
 	return a.n;
 }
@@ -2038,7 +2038,7 @@ static unsigned replay_session(const recording *s, size_t from, size_t to, unsig
 	CHECK(view(to, from, &pv));
 	for (size_t i = 0; i < s->n; i++) {
 		svc_msg m;
-		svc_apply_result r;
+		svc_sync_result r;
 		CHECK_INT(svc_msg_decode(s->msgs[i], s->lens[i], &m), 0);
 		CHECK_INT(svc_sync_apply(N[to].s, &pv, N[from].store_id, &m.u.batch, &r), 0);
 		applied += r.applied;
@@ -2121,7 +2121,7 @@ static void replay(void)
 	CHECK(verify_ok(HQ));
 	/* the checkpoint never moves back: region-w's next build for HQ from its
 	 * recorded position sends nothing new */
-	svc_apply_result r = ship(RW, HQ);
+	svc_sync_result r = ship(RW, HQ);
 	CHECK_INT(r.applied, 0);
 	rec_free(&up);
 	rec_free(&hq);
@@ -2299,7 +2299,7 @@ static int iso_change_step(const svc_logged_change *lc, void *arg)
 {
 	struct iso_scan *s = arg;
 	const svc_change *c = &lc->c;
-	switch (svc_change_agg_type(c)) {
+	switch (svc_rules_agg_type(c)) {
 	case SVC_AGG_TICKET:
 	case SVC_AGG_CLAIM: {
 		const iso_ticket *it = iso_find(c->aggregate);
@@ -2450,7 +2450,7 @@ static void read_isolation(void)
 	for (int r = 0; r < 2; r++) {
 		for (size_t k = 0; k < niso; k++) {
 			char c[SVC_AGG_LEN];
-			if (iso[k].region != r || svc_claim_id(c, iso[k].id))
+			if (iso[k].region != r || svc_rules_claim_id(c, iso[k].id))
 				continue;
 			svc_claim cl2;
 			svc_txn *tt;
@@ -2471,7 +2471,7 @@ static void read_isolation(void)
 		char c[SVC_AGG_LEN];
 		svc_claim cl2;
 		svc_txn *tt;
-		svc_claim_id(c, iso[k].id);
+		svc_rules_claim_id(c, iso[k].id);
 		CHECK_INT(svc_txn_begin(N[iso_hq].s, false, &tt), 0);
 		int have = svc_claim_get(tt, c, &cl2);
 		svc_txn_abort(&tt);
@@ -2500,7 +2500,7 @@ static void read_isolation(void)
 		svc_transfer_each(t, iso_transfer_step, &s);
 		svc_stock_each(t, NULL, iso_stock_step, &s);
 		svc_node_each(t, iso_node_step, &s);
-		svc_log_each_from(t, 1, iso_change_step, &s);
+		svc_journal_each_from(t, 1, iso_change_step, &s);
 		svc_txn_abort(&t);
 		/* its own tickets and claims did arrive (isolation is not
 		 * emptiness) */

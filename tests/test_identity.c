@@ -8,11 +8,12 @@
  * byte of a request and of a bundle is flipped in turn and every variant
  * must be refused, whichever layer (framing, decoding, signature) notices.
  */
+#include "svc_cert.h"
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
 #include "svc_identity.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "testlib.h"
 
 #include <dirent.h>
@@ -391,9 +392,9 @@ static int revoke_write(svc_txn *t, void *arg)
 	svc_change c;
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_NODE_REVOKE;
-	svc_node_agg(c.aggregate, r->node);
+	svc_rules_node_agg(c.aggregate, r->node);
 	c.u.node_revoke = *r;
-	return svc_local_append(t, &c);
+	return svc_apply_local(t, &c);
 }
 
 /* Replicate HQ's change (hq, seq) into s, optionally with a forged signature
@@ -408,7 +409,7 @@ static int replicate(svc_store *hq, svc_store *s, uint64_t seq, bool forge)
 	svc_txn *t;
 
 	CHECK_INT(svc_txn_begin(hq, false, &t), 0);
-	int rc = svc_change_get(t, "hq", seq, &lc, &b, &len);
+	int rc = svc_journal_change_get(t, "hq", seq, &lc, &b, &len);
 	CHECK_INT(rc, 0);
 	if (!rc && len <= sizeof bytes)
 		memcpy(bytes, b, len);
@@ -421,7 +422,7 @@ static int replicate(svc_store *hq, svc_store *s, uint64_t seq, bool forge)
 		CHECK_INT(svc_change_encode(&lc.c, bytes, sizeof bytes, &len), 0);
 	}
 	CHECK_INT(svc_txn_begin(s, true, &t), 0);
-	rc = svc_store_apply(t, bytes, len, &lc.c, true, hash);
+	rc = svc_apply_remote(t, bytes, len, &lc.c, true, false, hash);
 	if (rc < 0) {
 		svc_txn_abort(&t);
 		return rc;

@@ -6,7 +6,7 @@
  * "shop-a" in region-east and "shop-b" in region-west, all created with
  * svc_identity_init and enrolled the way an operator would. What a node
  * would receive by replication is copied with copy_all(), which applies the
- * source's changes in arrival order with svc_store_apply.
+ * source's changes in arrival order with svc_apply_remote.
  *
  * Every refusal is checked three ways: the error code, a phrase of the
  * one-line reason (printed, so a run shows what a person would read), and
@@ -19,7 +19,7 @@
 #include "svc_local.h"
 #include "svc_nodedir.h"
 #include "svc_offline.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "testlib.h"
 
 #include <errno.h>
@@ -44,7 +44,7 @@ static uint64_t log_len(svc_store *s)
 	svc_txn *t;
 	uint64_t lsn = 0;
 	if (svc_txn_begin(s, false, &t) == 0) {
-		svc_log_last(t, &lsn);
+		svc_journal_last(t, &lsn);
 		svc_txn_abort(&t);
 	}
 	return lsn;
@@ -86,9 +86,9 @@ static int copy_one(const svc_logged_change *lc, void *arg)
 	const uint8_t *bytes;
 	size_t len;
 	uint8_t hash[SVC_HASH_LEN];
-	int rc = svc_change_get(a->from, lc->c.origin, lc->c.seq, full, &bytes, &len);
+	int rc = svc_journal_change_get(a->from, lc->c.origin, lc->c.seq, full, &bytes, &len);
 	if (!rc) {
-		rc = svc_store_apply(a->to, bytes, len, &full->c, true, hash);
+		rc = svc_apply_remote(a->to, bytes, len, &full->c, true, false, hash);
 		if (rc == 0)
 			a->applied++;
 		if (rc == 1)
@@ -107,7 +107,7 @@ static size_t copy_all(svc_store *from, svc_store *to)
 	struct copy_arg a = {0};
 	CHECK_INT(svc_txn_begin(from, false, &a.from), 0);
 	CHECK_INT(svc_txn_begin(to, true, &a.to), 0);
-	CHECK_INT(svc_log_each_from(a.from, 1, copy_one, &a), 0);
+	CHECK_INT(svc_journal_each_from(a.from, 1, copy_one, &a), 0);
 	CHECK_INT(svc_txn_commit(&a.to), 0);
 	svc_txn_abort(&a.from);
 	return a.applied;

@@ -4,15 +4,16 @@
  *
  * Two nodes that hold the same set of changes must hold byte-identical
  * materialized state and have rejected the same changes for the same
- * reasons, whatever order the changes arrived in. This test holds the rules
- * to that with two fold drivers written the way the store works:
+ * reasons, whatever order the changes arrived in. This test holds the
+ * store's own fold driver (lib/svc_fold.c) to that, run over an in-memory
+ * backend that records changes the way the journal does, in two ways:
  *
- *  - batch: sort the whole set by (hlc, origin, seq) with svc_fold_cmp and
- *    fold each aggregate from scratch;
- *  - incremental: take changes in arrival order; a change that lands after
- *    everything its aggregate has seen is folded onto the current state, one
- *    that lands earlier makes the aggregate re-fold from scratch, and the
- *    stock effects of changes whose verdict flipped are taken back or added.
+ *  - batch: the whole set sorted by (hlc, origin, seq) with svc_rules_order_cmp, so
+ *    every change is one step onto its aggregate's state;
+ *  - incremental: changes fed in arrival order through svc_fold_change(), the
+ *    entry the store uses; one that lands before what its aggregate has
+ *    folded makes the driver fold the aggregate again from its first change,
+ *    reconciling the verdicts and stock effects that flip.
  *
  * Every change is either accepted or rejected with a reason, never dropped.
  * Small sets (up to 8 changes) are fed in every permutation, the large one
@@ -26,6 +27,7 @@
 #include "rules_fixture.h"
 #include "svc_codec.h"
 #include "svc_err.h"
+#include "svc_fold.h"
 #include "svc_rules.h"
 #include "testlib.h"
 
@@ -37,20 +39,14 @@
 #define MAXAGG 32 /* aggregates one set touches */
 #define MAXSTOCK 16
 
-typedef union {
-	svc_ticket t;
-	svc_claim c;
-	svc_transfer x;
-	svc_catalog_item p;
-	svc_node n;
-} any_state;
+typedef svc_fold_state any_state;
 
 typedef struct {
 	svc_agg_type type;
 	char id[SVC_AGG_LEN];
 	bool exists;
 	any_state st;
-	/* incremental driver: this aggregate's changes in fold order */
+	/* the memory journal: this aggregate's changes in fold order (set indices) */
 	int nidx;
 	int idx[MAXC];
 } agg;
@@ -90,152 +86,309 @@ typedef struct {
 	} seqs[8];
 } change_set;
 
-/* ------------------------------------------------------------ the drivers */
+/* ------------------------------------------------------------ the fold, in memory */
 
-static agg *find_agg(result *r, svc_agg_type t, const char *id)
-{
-	for (int i = 0; i < r->naggs; i++)
-		if (r->aggs[i].type == t && strcmp(r->aggs[i].id, id) == 0)
-			return &r->aggs[i];
-	if (r->naggs == MAXAGG) {
-		fprintf(stderr, "test_merge: more than %d aggregates\n", MAXAGG);
-		exit(2);
-	}
-	const svc_rules *rules = svc_rules_for(t);
-	if (!rules) {
-		fprintf(stderr, "test_merge: change for %s has no aggregate type\n", id);
-		exit(2);
-	}
-	agg *a = &r->aggs[r->naggs++];
-	a->type = t;
-	snprintf(a->id, sizeof a->id, "%s", id);
-	a->exists = false;
-	a->nidx = 0;
-	/* Only the state's own bytes: this runs for every aggregate of every order. */
-	memset(&a->st, 0, rules->state_size);
-	return a;
-}
-
-static void add_stock(result *r, const svc_change *c, int sign)
-{
-	svc_stock_delta d[2];
-	int n = svc_stock_effects(c, d);
-	for (int k = 0; k < n; k++) {
-		stock_line *l = NULL;
-		for (int i = 0; i < r->nstock && !l; i++)
-			if (strcmp(r->stock[i].location, d[k].location) == 0 &&
-			    strcmp(r->stock[i].part_no, d[k].part_no) == 0)
-				l = &r->stock[i];
-		if (!l) {
-			if (r->nstock == MAXSTOCK) {
-				fprintf(stderr, "test_merge: more than %d stock lines\n", MAXSTOCK);
-				exit(2);
-			}
-			l = &r->stock[r->nstock++];
-			memset(l, 0, sizeof *l);
-			memcpy(l->location, d[k].location, sizeof l->location);
-			memcpy(l->part_no, d[k].part_no, sizeof l->part_no);
-		}
-		l->s.on_hand += sign * d[k].on_hand;
-		l->s.defective += sign * d[k].defective;
-		l->s.in_transit_in += sign * d[k].in_transit_in;
-	}
-}
-
-/* Fold c onto a (scratch copy, committed on acceptance). */
-static int step(agg *a, const svc_change *c, char *why, size_t len)
-{
-	const svc_rules *rules = svc_rules_for(a->type);
-	any_state scratch;
-	if (rules->state_size)
-		memcpy(&scratch, &a->st, rules->state_size);
-	int rc = rules->step(rules->state_size ? &scratch : NULL, a->exists, c, why, len);
-	if (rc == 0) {
-		if (rules->state_size)
-			memcpy(&a->st, &scratch, rules->state_size);
-		a->exists = true;
-	}
-	return rc;
-}
+/*
+ * The memory backend of svc_fold.h. It records changes the way the journal
+ * does (each aggregate's changes in fold order) and keeps states, stock and
+ * rejections in a result; the fold itself is lib/svc_fold.c's, the store's.
+ * Changes are the set's own (a change's index in it names its verdict).
+ */
+typedef struct {
+	result *r;
+	const svc_change *base; /* the set's changes */
+	int nbase;
+	int n; /* recorded, in arrival order */
+	int log[MAXC];
+	bool rejected[MAXC];
+	char why[MAXC][SVC_REASON_LEN];
+} mem_store;
 
 static int cmp_change_ptr(const void *pa, const void *pb)
 {
 	const svc_change *a = *(const svc_change *const *)pa;
 	const svc_change *b = *(const svc_change *const *)pb;
-	return svc_fold_cmp(a->hlc, a->origin, a->seq, b->hlc, b->origin, b->seq);
+	return svc_rules_order_cmp(a->hlc, a->origin, a->seq, b->hlc, b->origin, b->seq);
 }
+
+static agg *lookup_agg(result *r, svc_agg_type t, const char *id)
+{
+	for (int i = 0; i < r->naggs; i++)
+		if (r->aggs[i].type == t && strcmp(r->aggs[i].id, id) == 0)
+			return &r->aggs[i];
+	return NULL;
+}
+
+static agg *find_agg(result *r, svc_agg_type t, const char *id)
+{
+	agg *a = lookup_agg(r, t, id);
+	if (a)
+		return a;
+	if (r->naggs == MAXAGG) {
+		fprintf(stderr, "test_merge: more than %d aggregates\n", MAXAGG);
+		exit(2);
+	}
+	const svc_fold_kind *k = svc_fold_kind_of(t);
+	if (!k) {
+		fprintf(stderr, "test_merge: change for %s has no aggregate type\n", id);
+		exit(2);
+	}
+	a = &r->aggs[r->naggs++];
+	a->type = t;
+	snprintf(a->id, sizeof a->id, "%s", id);
+	a->exists = false;
+	a->nidx = 0;
+	/* Only the state's own bytes: this runs for every aggregate of every order. */
+	memset(&a->st, 0, k->state_size);
+	return a;
+}
+
+/* The index of a change of the set. */
+static int mem_index(const mem_store *m, const svc_change *c)
+{
+	if (c >= m->base && c < m->base + m->nbase)
+		return (int)(c - m->base);
+	for (int i = 0; i < m->nbase; i++)
+		if (m->base[i].seq == c->seq && strcmp(m->base[i].origin, c->origin) == 0)
+			return i;
+	fprintf(stderr, "test_merge: %s/%" PRIu64 " is not in the set\n", c->origin, c->seq);
+	exit(2);
+}
+
+static int mem_state_load(void *ctx, const svc_fold_kind *k, const char *id, void *state,
+                          bool *exists)
+{
+	mem_store *m = ctx;
+	const agg *a = lookup_agg(m->r, k->type, id);
+	*exists = a && a->exists;
+	if (*exists)
+		memcpy(state, &a->st, k->state_size);
+	else
+		memset(state, 0, k->state_size);
+	return 0;
+}
+
+static int mem_state_save(void *ctx, const svc_fold_kind *k, const char *id, const void *state)
+{
+	mem_store *m = ctx;
+	agg *a = find_agg(m->r, k->type, id);
+	memcpy(&a->st, state, k->state_size);
+	a->exists = true;
+	return 0;
+}
+
+static int mem_state_del(void *ctx, const svc_fold_kind *k, const char *id)
+{
+	mem_store *m = ctx;
+	agg *a = lookup_agg(m->r, k->type, id);
+	if (a) {
+		memset(&a->st, 0, k->state_size);
+		a->exists = false;
+	}
+	return 0;
+}
+
+static int mem_has_later(void *ctx, const svc_change *c, bool *later)
+{
+	mem_store *m = ctx;
+	const agg *a = lookup_agg(m->r, svc_rules_agg_type(c), c->aggregate);
+	*later = false;
+	for (int k = a ? a->nidx - 1 : -1; k >= 0 && !*later; k--) {
+		const svc_change *d = &m->base[a->idx[k]];
+		*later = d != c && cmp_change_ptr(&d, &c) > 0;
+	}
+	return 0;
+}
+
+static int mem_agg_walk(void *ctx, const char *id, svc_fold_walk_fn fn, void *arg)
+{
+	mem_store *m = ctx;
+	const agg *a = NULL;
+	for (int i = 0; i < m->r->naggs && !a; i++)
+		if (strcmp(m->r->aggs[i].id, id) == 0)
+			a = &m->r->aggs[i];
+	for (int k = 0; a && k < a->nidx; k++) {
+		int rc = fn(&m->base[a->idx[k]], arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int cmp_seq_ptr(const void *pa, const void *pb)
+{
+	const svc_change *a = *(const svc_change *const *)pa;
+	const svc_change *b = *(const svc_change *const *)pb;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int mem_origin_walk(void *ctx, const char *origin, uint64_t from, svc_fold_walk_fn fn,
+                           void *arg)
+{
+	mem_store *m = ctx;
+	const svc_change *v[MAXC];
+	int n = 0;
+	for (int i = 0; i < m->n; i++) {
+		const svc_change *c = &m->base[m->log[i]];
+		if (c->seq >= from && strcmp(c->origin, origin) == 0)
+			v[n++] = c;
+	}
+	qsort(v, (size_t)n, sizeof v[0], cmp_seq_ptr);
+	for (int i = 0; i < n; i++) {
+		int rc = fn(v[i], arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int mem_reject_get(void *ctx, const svc_change *c, bool *rejected)
+{
+	mem_store *m = ctx;
+	*rejected = m->rejected[mem_index(m, c)];
+	return 0;
+}
+
+static int mem_reject_put(void *ctx, const svc_change *c, const char *reason)
+{
+	mem_store *m = ctx;
+	int i = mem_index(m, c);
+	m->rejected[i] = true;
+	snprintf(m->why[i], sizeof m->why[i], "%s", reason);
+	return 0;
+}
+
+static int mem_reject_del(void *ctx, const svc_change *c)
+{
+	mem_store *m = ctx;
+	int i = mem_index(m, c);
+	m->rejected[i] = false;
+	m->why[i][0] = '\0';
+	return 0;
+}
+
+static int mem_stock_add(void *ctx, const svc_stock_delta *d, int sign)
+{
+	mem_store *m = ctx;
+	result *r = m->r;
+	stock_line *l = NULL;
+	for (int i = 0; i < r->nstock && !l; i++)
+		if (strcmp(r->stock[i].location, d->location) == 0 &&
+		    strcmp(r->stock[i].part_no, d->part_no) == 0)
+			l = &r->stock[i];
+	if (!l) {
+		if (r->nstock == MAXSTOCK) {
+			fprintf(stderr, "test_merge: more than %d stock lines\n", MAXSTOCK);
+			exit(2);
+		}
+		l = &r->stock[r->nstock++];
+		memset(l, 0, sizeof *l);
+		memcpy(l->location, d->location, sizeof l->location);
+		memcpy(l->part_no, d->part_no, sizeof l->part_no);
+	}
+	l->s.on_hand += sign * d->on_hand;
+	l->s.defective += sign * d->defective;
+	l->s.in_transit_in += sign * d->in_transit_in;
+	return 0;
+}
+
+/* No store of its own: nothing is this node's, every change may be held. */
+static bool mem_is_self(void *ctx, const char *origin)
+{
+	(void)ctx;
+	(void)origin;
+	return false;
+}
+
+static int mem_err(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static const svc_fold_backend mem_backend = {
+    mem_state_load, mem_state_save, mem_state_del,  mem_has_later,
+    mem_agg_walk,   mem_origin_walk, mem_reject_get, mem_reject_put,
+    mem_reject_del, mem_stock_add,  mem_is_self,    mem_err,
+};
+
+static mem_store g_mem;
 
 static void result_reset(result *r)
 {
 	r->naggs = r->nstock = r->nrej = r->naccepted = 0;
 }
 
-static void fold_batch(const svc_change *const *in, int n, result *r)
+/* Record c as the journal does (its aggregate's changes in fold order) and
+ * fold it through the store's entry. */
+static void mem_apply(mem_store *m, const svc_change *c)
+{
+	int i = mem_index(m, c);
+	agg *a = find_agg(m->r, svc_rules_agg_type(c), c->aggregate);
+	int pos = a->nidx;
+	while (pos > 0) {
+		const svc_change *d = &m->base[a->idx[pos - 1]];
+		if (cmp_change_ptr(&d, &c) <= 0)
+			break;
+		pos--;
+	}
+	memmove(&a->idx[pos + 1], &a->idx[pos], (size_t)(a->nidx - pos) * sizeof a->idx[0]);
+	a->idx[pos] = i;
+	a->nidx++;
+	m->log[m->n++] = i;
+	m->rejected[i] = false;
+	m->why[i][0] = '\0';
+	svc_fold f = {&mem_backend, m};
+	char why[SVC_REASON_LEN];
+	int rc = svc_fold_change(&f, c, false, why, sizeof why);
+	if (rc)
+		fprintf(stderr, "fold %s/%" PRIu64 ": %s\n", c->origin, c->seq, svc_errmsg());
+	CHECK_INT(rc, 0);
+}
+
+/* Fold `in` (changes of the set `base`) in the order given, through
+ * svc_fold_change() over memory, into r. */
+static void fold_order(const svc_change *base, int nbase, const svc_change *const *in, int n,
+                       result *r)
+{
+	mem_store *m = &g_mem;
+	result_reset(r);
+	m->r = r;
+	m->base = base;
+	m->nbase = nbase;
+	m->n = 0;
+	for (int i = 0; i < n; i++)
+		mem_apply(m, in[i]);
+	for (int i = 0; i < m->n; i++) {
+		int j = m->log[i];
+		if (!m->rejected[j]) {
+			r->naccepted++;
+			continue;
+		}
+		rejection *x = &r->rej[r->nrej++];
+		snprintf(x->origin, sizeof x->origin, "%s", base[j].origin);
+		x->seq = base[j].seq;
+		snprintf(x->reason, sizeof x->reason, "%s", m->why[j]);
+	}
+}
+
+/* Batch: the whole set sorted by (hlc, origin, seq), so every change lands
+ * after what its aggregate has folded: one step each. */
+static void fold_batch(const svc_change *base, int nbase, const svc_change *const *in, int n,
+                       result *r)
 {
 	const svc_change *v[MAXC];
 	memcpy(v, in, (size_t)n * sizeof *v);
 	qsort(v, (size_t)n, sizeof *v, cmp_change_ptr);
-	result_reset(r);
-	for (int i = 0; i < n; i++) {
-		const svc_change *c = v[i];
-		agg *a = find_agg(r, svc_change_agg_type(c), c->aggregate);
-		char why[SVC_REASON_LEN];
-		if (step(a, c, why, sizeof why) == 0) {
-			r->naccepted++;
-			add_stock(r, c, +1);
-		} else {
-			rejection *j = &r->rej[r->nrej++];
-			snprintf(j->origin, sizeof j->origin, "%s", c->origin);
-			j->seq = c->seq;
-			snprintf(j->reason, sizeof j->reason, "%s", why);
-		}
-	}
+	fold_order(base, nbase, v, n, r);
 }
 
-/* The store's way: apply in arrival order, re-fold an aggregate when a
- * change lands before what it has already folded. */
-static void fold_incremental(const svc_change *const *in, int n, result *r)
+/* Incremental: arrival order, as a store receives them; a change that lands
+ * before what its aggregate has folded makes the fold fold it again. */
+static void fold_incremental(const svc_change *base, int nbase, const svc_change *const *in,
+                             int n, result *r)
 {
-	bool accepted[MAXC];
-	char why[MAXC][SVC_REASON_LEN];
-	result_reset(r);
-	for (int i = 0; i < n; i++) {
-		const svc_change *c = in[i];
-		agg *a = find_agg(r, svc_change_agg_type(c), c->aggregate);
-		int pos = a->nidx;
-		while (pos > 0 && cmp_change_ptr(&in[a->idx[pos - 1]], &c) > 0)
-			pos--;
-		memmove(&a->idx[pos + 1], &a->idx[pos], (size_t)(a->nidx - pos) * sizeof a->idx[0]);
-		a->idx[pos] = i;
-		a->nidx++;
-		accepted[i] = false;
-		if (pos == a->nidx - 1) {
-			accepted[i] = step(a, c, why[i], sizeof why[i]) == 0;
-			if (accepted[i])
-				add_stock(r, c, +1);
-			continue;
-		}
-		/* Re-fold from scratch; fix the stock of every verdict that flipped. */
-		memset(&a->st, 0, svc_rules_for(a->type)->state_size);
-		a->exists = false;
-		for (int k = 0; k < a->nidx; k++) {
-			int j = a->idx[k];
-			bool was = accepted[j];
-			accepted[j] = step(a, in[j], why[j], sizeof why[j]) == 0;
-			if (accepted[j] != was)
-				add_stock(r, in[j], accepted[j] ? +1 : -1);
-		}
-	}
-	for (int i = 0; i < n; i++) {
-		if (accepted[i]) {
-			r->naccepted++;
-		} else {
-			rejection *j = &r->rej[r->nrej++];
-			snprintf(j->origin, sizeof j->origin, "%s", in[i]->origin);
-			j->seq = in[i]->seq;
-			snprintf(j->reason, sizeof j->reason, "%s", why[i]);
-		}
-	}
+	fold_order(base, nbase, in, n, r);
 }
 
 /* ------------------------------------------------------------ canonical form */
@@ -344,7 +497,7 @@ static bool result_same(const result *r, const result *ref, const encoded *ref_e
 	}
 	for (int i = 0; !diff && i < r->nview; i++) {
 		const agg *a = r->view[i], *b = ref->view[i];
-		size_t sz = svc_rules_for(a->type)->state_size;
+		size_t sz = svc_fold_kind_of(a->type)->state_size;
 		snprintf(where, sizeof where, "%s", b->id);
 		if (a->type != b->type || strcmp(a->id, b->id) != 0)
 			diff = "aggregate ids";
@@ -407,12 +560,12 @@ static void check_set(const change_set *s)
 	for (int i = 0; i < s->n; i++) {
 		const svc_change *c = &s->c[i];
 		char why[SVC_REASON_LEN];
-		int v = svc_change_validate(c, why, sizeof why);
+		int v = svc_rules_validate(c, why, sizeof why);
 		if (v)
 			fprintf(stderr, "%s: %s/%" PRIu64 " invalid: %s\n", s->name, c->origin,
 			        c->seq, why);
 		CHECK_INT(v, 0);
-		int a = svc_authorize(c, why, sizeof why);
+		int a = svc_rules_authorize(c, why, sizeof why);
 		if (a)
 			fprintf(stderr, "%s: %s/%" PRIu64 " denied: %s\n", s->name, c->origin,
 			        c->seq, why);
@@ -760,9 +913,9 @@ static long g_orders;
  * after the first mismatch of a set to keep the log readable. */
 static bool run_order(const change_set *s, const svc_change *const *order, bool codec)
 {
-	fold_batch(order, s->n, &g_batch);
+	fold_batch(s->c, s->n, order, s->n, &g_batch);
 	result_canon(&g_batch);
-	fold_incremental(order, s->n, &g_incr);
+	fold_incremental(s->c, s->n, order, s->n, &g_incr);
 	result_canon(&g_incr);
 	g_orders++;
 	bool ok =
@@ -790,7 +943,7 @@ static void prepare(change_set *s, void (*build)(change_set *), const char *name
 	const svc_change *order[MAXC];
 	for (int i = 0; i < s->n; i++)
 		order[i] = &s->c[i];
-	fold_batch(order, s->n, &g_ref);
+	fold_batch(s->c, s->n, order, s->n, &g_ref);
 	result_canon(&g_ref);
 	encode_all(&g_ref, &g_ref_enc);
 	CHECK_INT(g_ref.naccepted + g_ref.nrej, s->n);
@@ -895,7 +1048,7 @@ static void test_drivers_discriminate(void)
 	const svc_change *order[MAXC];
 	for (int i = 0; i < s.n; i++)
 		order[i] = &s.c[i];
-	fold_batch(order, s.n, &g_ref);
+	fold_batch(s.c, s.n, order, s.n, &g_ref);
 	result_canon(&g_ref);
 	encode_all(&g_ref, &g_ref_enc);
 	/* Without HQ's note (index 3). */
@@ -904,11 +1057,11 @@ static void test_drivers_discriminate(void)
 	for (int i = 0; i < s.n; i++)
 		if (i != 3)
 			fewer[m++] = &s.c[i];
-	fold_batch(fewer, m, &g_batch);
+	fold_batch(s.c, s.n, fewer, m, &g_batch);
 	result_canon(&g_batch);
 	CHECK(!result_same(&g_batch, &g_ref, &g_ref_enc, true, NULL));
 	/* ... and so does a state that differs in one byte. */
-	fold_batch(order, s.n, &g_batch);
+	fold_batch(s.c, s.n, order, s.n, &g_batch);
 	result_canon(&g_batch);
 	CHECK(result_same(&g_batch, &g_ref, &g_ref_enc, true, "same set"));
 	agg *t = NULL;

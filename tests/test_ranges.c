@@ -15,7 +15,7 @@
 #include "rules_fixture.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "svc_sync.h"
 #include "testlib.h"
 
@@ -33,7 +33,7 @@ static svc_store *make_store(const char *dir, const char *node, uint32_t role)
 }
 
 /* Apply one change as if it arrived (origin trusted), in its own
- * transaction; returns svc_store_apply's result. */
+ * transaction; returns svc_apply_remote's result. */
 static int arrive(svc_store *s, const svc_change *c)
 {
 	uint8_t buf[SVC_CHANGE_MAX], hash[SVC_HASH_LEN];
@@ -44,7 +44,7 @@ static int arrive(svc_store *s, const svc_change *c)
 	if (rc)
 		return rc;
 	CHECK_INT(svc_txn_begin(s, true, &t), 0);
-	rc = svc_store_apply(t, buf, len, c, true, hash);
+	rc = svc_apply_remote(t, buf, len, c, true, false, hash);
 	if (rc < 0)
 		svc_txn_abort(&t);
 	else
@@ -125,7 +125,7 @@ static void test_local_exhausted(const char *base)
 	CHECK_INT(arrive(s, &c), 0);
 	fx_catalog(&c, "P-2", "Fan", 200);
 	CHECK_INT(svc_txn_begin(s, true, &t), 0);
-	CHECK(svc_local_append(t, &c) < 0);
+	CHECK(svc_apply_local(t, &c) < 0);
 	CHECK(errmsg_has("node hq has used every seq (9007199254740991)"));
 	svc_txn_abort(&t);
 	svc_store_close(&s);
@@ -142,7 +142,7 @@ static void test_local_exhausted(const char *base)
 	memset(&c, 0, sizeof c);
 	fx_catalog(&c, "P-3", "Pump", 300);
 	CHECK_INT(svc_txn_begin(s, true, &t), 0);
-	CHECK(svc_local_append(t, &c) < 0);
+	CHECK(svc_apply_local(t, &c) < 0);
 	CHECK(errmsg_has("the clock is at its end"));
 	svc_txn_abort(&t);
 	svc_store_close(&s);

@@ -1,7 +1,7 @@
 /*
  * test_restore: a store that went back in time, at the store level.
  *
- * A backup installed with svc_store_install is blocked under a new store id
+ * A backup installed with svc_restore_install is blocked under a new store id
  * and refuses local writes. Another version of an own change is refused
  * unless it comes from the upstream, signature checked. A plain copy of an old store that wrote on, as
  * far as the network had gone and beyond, meets the network's version of
@@ -12,12 +12,12 @@
  * svc_local_replay re-enters the kept-aside changes under new seqs and
  * ticket ids, the ones that name a replayed ticket following it.
  */
+#include "svc_apply.h"
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
 #include "svc_local.h"
 #include "svc_rules.h"
-#include "svc_store.h"
 #include "testlib.h"
 
 #include <stdlib.h>
@@ -45,7 +45,7 @@ static svc_store *make_store(const char *dir)
 
 static int append_fn(svc_txn *t, void *arg)
 {
-	return svc_local_append(t, arg);
+	return svc_apply_local(t, arg);
 }
 
 static int local(svc_store *s, svc_change *c)
@@ -98,7 +98,7 @@ static void adjust(svc_store *s, int64_t qty)
 	snprintf(c.u.part_move.part_no, sizeof c.u.part_move.part_no, PART);
 	snprintf(c.u.part_move.reason, sizeof c.u.part_move.reason, "count");
 	c.u.part_move.qty = qty;
-	svc_move_agg(c.aggregate, NODE, PART);
+	svc_rules_move_agg(c.aggregate, NODE, PART);
 	CHECK_INT(local(s, &c), 0);
 }
 
@@ -138,7 +138,7 @@ static void take(svc_store *s, uint64_t seq, struct net_change *out)
 	const uint8_t *b = NULL;
 	size_t len = 0;
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
-	CHECK_INT(svc_change_get(t, NODE, seq, &lc, &b, &len), 0);
+	CHECK_INT(svc_journal_change_get(t, NODE, seq, &lc, &b, &len), 0);
 	if (b && len <= sizeof out->bytes) {
 		memcpy(out->bytes, b, len);
 		out->len = len;
@@ -159,7 +159,7 @@ static int apply_fn(svc_txn *t, void *argp)
 	uint8_t hash[SVC_HASH_LEN];
 	if (a->from_upstream)
 		svc_txn_own_returns(t);
-	a->rc = svc_store_apply(t, a->n->bytes, a->n->len, &a->n->c, true, hash);
+	a->rc = svc_apply_remote(t, a->n->bytes, a->n->len, &a->n->c, true, false, hash);
 	return a->rc < 0 ? a->rc : 0;
 }
 
@@ -229,13 +229,13 @@ int main(void)
 	CHECK_INT(on_hand(s), 7);
 	svc_store_close(&s);
 
-	/* svc_store_install: blocked, new store id, the key must match. */
+	/* svc_restore_install: blocked, new store id, the key must match. */
 	uint8_t other[SVC_PK_LEN];
 	svc_self self;
 	mkdir(inst, 0700);
 	svc_random(other, sizeof other);
-	CHECK_INT(svc_store_install(inst, bak, other, &self), SVC_EKEY);
-	CHECK_INT(svc_store_install(inst, bak, pubkey, &self), 0);
+	CHECK_INT(svc_restore_install(inst, bak, other, &self), SVC_EKEY);
+	CHECK_INT(svc_restore_install(inst, bak, pubkey, &self), 0);
 	CHECK_INT(svc_store_open(inst, 0, &s), 0);
 	svc_restore_state r = state(s);
 	CHECK(r.blocked && !r.target_known && !r.detected);

@@ -3,7 +3,7 @@
  *
  * Names and parsers, the field validators (phones, dates, ids, part
  * numbers, text), the warranty boundary, aggregate ids and fold order, layer
- * 1 (svc_change_validate) field by field, layer 2 (svc_authorize) as a table
+ * 1 (svc_rules_validate) field by field, layer 2 (svc_rules_authorize) as a table
  * over every role and every kind of change, and layer 3 (each aggregate's
  * step) transition by transition, allowed and refused, with the reason an
  * operator would read. Order independence is test_merge's job.
@@ -325,11 +325,11 @@ static void test_warranty(void)
 static void test_ids(void)
 {
 	char id[SVC_AGG_LEN];
-	svc_ticket_id(id, "shop-a", 7);
+	svc_rules_ticket_id(id, "shop-a", 7);
 	CHECK_STR(id, "T-shop-a-7");
-	CHECK_INT(svc_claim_id(id, "T-shop-a-7"), 0);
+	CHECK_INT(svc_rules_claim_id(id, "T-shop-a-7"), 0);
 	CHECK_STR(id, "C-shop-a-7");
-	CHECK_INT(svc_claim_id(id, "T-9-18446744073709551615"), 0);
+	CHECK_INT(svc_rules_claim_id(id, "T-9-18446744073709551615"), 0);
 	CHECK_STR(id, "C-9-18446744073709551615");
 	static const char *bad[] = {"X-shop-a-7",
 	                            "T-shop-a-07",
@@ -345,23 +345,23 @@ static void test_ids(void)
 	                            "t-shop-a-1",
 	                            "T_shop-a-1"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		CHECK_INT(svc_claim_id(id, bad[i]), SVC_EINVAL);
+		CHECK_INT(svc_rules_claim_id(id, bad[i]), SVC_EINVAL);
 		CHECK_STR(id, "");
 	}
-	CHECK_INT(svc_claim_id(id, NULL), SVC_EINVAL);
+	CHECK_INT(svc_rules_claim_id(id, NULL), SVC_EINVAL);
 	/* A node id ending in '-' still parses: the seq follows the last dash. */
-	CHECK_INT(svc_claim_id(id, "T-shop--12"), 0);
+	CHECK_INT(svc_rules_claim_id(id, "T-shop--12"), 0);
 	CHECK_STR(id, "C-shop--12");
-	svc_transfer_id(id, "region-n", 42);
+	svc_rules_transfer_id(id, "region-n", 42);
 	CHECK_STR(id, "X-region-n-42");
-	svc_catalog_agg(id, "CMP-35");
+	svc_rules_catalog_agg(id, "CMP-35");
 	CHECK_STR(id, "P:CMP-35");
-	svc_node_agg(id, "shop-gz-0042");
+	svc_rules_node_agg(id, "shop-gz-0042");
 	CHECK_STR(id, "N:shop-gz-0042");
-	svc_move_agg(id, "shop-a", "CMP-35");
+	svc_rules_move_agg(id, "shop-a", "CMP-35");
 	CHECK_STR(id, "S:shop-a/CMP-35");
 	/* The longest ids fit. */
-	svc_ticket_id(id, "abcdefghijklmnopqrstuvwxyz012345", UINT64_MAX);
+	svc_rules_ticket_id(id, "abcdefghijklmnopqrstuvwxyz012345", UINT64_MAX);
 	CHECK_STR(id, "T-abcdefghijklmnopqrstuvwxyz012345-18446744073709551615");
 }
 
@@ -398,7 +398,7 @@ static void test_agg_types(void)
 		memset(&c, 0, sizeof c);
 		c.kind = cases[i].kind;
 		c.u.part_move.kind = cases[i].move;
-		CHECK_INT(svc_change_agg_type(&c), cases[i].want);
+		CHECK_INT(svc_rules_agg_type(&c), cases[i].want);
 	}
 	for (int t = SVC_AGG_TICKET; t < SVC_AGG_MAX_; t++) {
 		const svc_rules *r = svc_rules_for((svc_agg_type)t);
@@ -414,23 +414,23 @@ static void test_agg_types(void)
 
 static void test_fold_cmp(void)
 {
-	CHECK_INT(svc_fold_cmp(1, "b", 9, 2, "a", 1), -1);
-	CHECK_INT(svc_fold_cmp(2, "a", 1, 1, "b", 9), 1);
-	CHECK_INT(svc_fold_cmp(FX_HLC(5, 1), "hq", 9, FX_HLC(5, 1), "region-n", 1), -1);
-	CHECK_INT(svc_fold_cmp(FX_HLC(5, 1), "shop-a", 1, FX_HLC(5, 1), "shop", 1), 1);
-	CHECK_INT(svc_fold_cmp(7, "hq", 3, 7, "hq", 4), -1);
-	CHECK_INT(svc_fold_cmp(7, "hq", 4, 7, "hq", 3), 1);
-	CHECK_INT(svc_fold_cmp(7, "hq", 4, 7, "hq", 4), 0);
+	CHECK_INT(svc_rules_order_cmp(1, "b", 9, 2, "a", 1), -1);
+	CHECK_INT(svc_rules_order_cmp(2, "a", 1, 1, "b", 9), 1);
+	CHECK_INT(svc_rules_order_cmp(FX_HLC(5, 1), "hq", 9, FX_HLC(5, 1), "region-n", 1), -1);
+	CHECK_INT(svc_rules_order_cmp(FX_HLC(5, 1), "shop-a", 1, FX_HLC(5, 1), "shop", 1), 1);
+	CHECK_INT(svc_rules_order_cmp(7, "hq", 3, 7, "hq", 4), -1);
+	CHECK_INT(svc_rules_order_cmp(7, "hq", 4, 7, "hq", 3), 1);
+	CHECK_INT(svc_rules_order_cmp(7, "hq", 4, 7, "hq", 4), 0);
 	/* The counter orders changes within one millisecond. */
-	CHECK_INT(svc_fold_cmp(FX_HLC(5, 0), "z", 1, FX_HLC(5, 1), "a", 1), -1);
-	CHECK_INT(svc_fold_cmp(UINT64_MAX, "a", 1, 0, "a", 1), 1);
+	CHECK_INT(svc_rules_order_cmp(FX_HLC(5, 0), "z", 1, FX_HLC(5, 1), "a", 1), -1);
+	CHECK_INT(svc_rules_order_cmp(UINT64_MAX, "a", 1, 0, "a", 1), 1);
 }
 
 /* ------------------------------------------------------------ layer 1 */
 
 #define VALID(c)                                                                                   \
 	do {                                                                                       \
-		int rc_ = svc_change_validate((c), why, sizeof why);                               \
+		int rc_ = svc_rules_validate((c), why, sizeof why);                               \
 		if (rc_)                                                                           \
 			fprintf(stderr, "%s:%d: unexpectedly invalid: %s\n", __FILE__, __LINE__,   \
 			        why);                                                              \
@@ -439,7 +439,7 @@ static void test_fold_cmp(void)
 
 #define INVALID(c, sub)                                                                            \
 	do {                                                                                       \
-		CHECK_INT(svc_change_validate((c), why, sizeof why), SVC_EINVAL);                  \
+		CHECK_INT(svc_rules_validate((c), why, sizeof why), SVC_EINVAL);                  \
 		CHECK_HAS(why, sub);                                                               \
 		CHECK_LINE(why);                                                                   \
 	} while (0)
@@ -487,7 +487,7 @@ static void test_validate_common(void)
 	c = base;
 	c.kind = (svc_change_kind)99;
 	INVALID(&c, "kind: unknown change kind 99");
-	CHECK_INT(svc_change_validate(NULL, why, sizeof why), SVC_EINVAL);
+	CHECK_INT(svc_rules_validate(NULL, why, sizeof why), SVC_EINVAL);
 }
 
 static void test_validate_ticket(void)
@@ -715,9 +715,9 @@ static void test_validate_move(void)
 	fx_move(&c, SVC_MV_RECEIVE, "hq", "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234", 1, NULL, NULL);
 	snprintf(c.origin, sizeof c.origin, "abcdefghijklmnopqrstuvwxyz012345");
 	snprintf(c.u.part_move.location, sizeof c.u.part_move.location, "%s", c.origin);
-	svc_move_agg(c.aggregate, c.origin, "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234");
+	svc_rules_move_agg(c.aggregate, c.origin, "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234");
 	CHECK_INT(strlen(c.aggregate), 2 + 32 + 1 + 31);
-	CHECK_INT(svc_change_validate(&c, why, sizeof why), 0);
+	CHECK_INT(svc_rules_validate(&c, why, sizeof why), 0);
 }
 
 static void test_validate_claim(void)
@@ -909,7 +909,7 @@ static void test_validate_node(void)
 	c.origin_role = SVC_ROLE_REGION;
 	FX_COPY(c.origin, "region-n");
 	FX_COPY(c.origin_region, "region-n");
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_HAS(why, "release held changes");
 }
 
@@ -1066,14 +1066,14 @@ static void test_authorize_matrix(void)
 			fx_head(&c, actors[r], 5, FX_HLC(0, 0));
 			cases[i].build(&c, actors[r]);
 			char vwhy[SVC_REASON_LEN];
-			int v = svc_change_validate(&c, vwhy, sizeof vwhy);
+			int v = svc_rules_validate(&c, vwhy, sizeof vwhy);
 			if (v)
 				fprintf(stderr, "matrix %s as %s: invalid: %s\n", cases[i].what,
 				        actors[r]->id, vwhy);
 			CHECK_INT(v, 0);
 			bool want = cases[i].allowed[r] == 'y';
 			why[0] = '\0';
-			int rc = svc_authorize(&c, why, sizeof why);
+			int rc = svc_rules_authorize(&c, why, sizeof why);
 			if ((rc == 0) != want)
 				fprintf(stderr, "matrix %s as %s %s: expected %s, got %d (%s)\n",
 				        cases[i].what, svc_role_name(actors[r]->role),
@@ -1092,106 +1092,106 @@ static void test_authorize_reasons(void)
 	svc_change c;
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_decide(&c, "C-shop-a-1", SVC_CA_APPROVE, 1, 0, 15000);
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "shop shop-a may not approve claims (HQ only)");
 
 	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
 	fx_decide(&c, "C-shop-a-1", SVC_CA_PAY, 1, 0, 15000);
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "region region-n may not pay claims (HQ only)");
 
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_decide(&c, "C-shop-b-1", SVC_CA_AUDIT, 1, 0, 15000);
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "shop shop-a may not audit claims (its region or HQ)");
 
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_assign(&c, "T-region-n-1", "shop-a");
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "shop shop-a may not assign tickets (its region or HQ)");
 
 	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
 	fx_catalog(&c, "CMP-35", "Compressor", 1);
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "region region-n may not edit the parts catalog (HQ only)");
 
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_move(&c, SVC_MV_RECEIVE, "shop-a", "CMP-35", 4, NULL, NULL);
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "shop shop-a may not receive stock (HQ only)");
 
 	fx_head(&c, &FX_NONE, 5, FX_HLC(0, 0));
 	fx_note(&c, "T-region-n-1", "hello");
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "node stranger has no role and may not originate changes");
 	c.origin_role = 42;
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 
 	/* Movements only at the origin's own location. */
 	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
 	fx_move(&c, SVC_MV_ADJUST, "shop-a", "CMP-35", 3, NULL, NULL);
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "region region-n may not move parts at shop-a (only at its own location)");
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_move(&c, SVC_MV_CONSUME, "shop-b", "CMP-35", -1, "T-region-n-1", NULL);
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "shop shop-a may not move parts at shop-b (only at its own location)");
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_move(&c, SVC_MV_TRANSFER_IN, "shop-b", "CMP-35", 1, "X-region-n-3", NULL);
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	/* A shop ships only back to its region. */
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_move(&c, SVC_MV_TRANSFER_OUT, "shop-a", "CMP-35", -1, NULL, "shop-b");
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "shop shop-a may not ship parts to shop-b (only back to its region "
 	               "region-n)");
 	/* A region ships anywhere from its own stock (to its shops, back to HQ). */
 	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
 	fx_move(&c, SVC_MV_TRANSFER_OUT, "region-n", "CMP-35", -1, NULL, "hq");
-	CHECK_INT(svc_authorize(&c, why, sizeof why), 0);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
 
 	/* Regions open tickets in their own region; shops open walk-ins for themselves. */
 	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
 	fx_open(&c, "", "region-s");
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "region region-n may not open tickets in region region-s (only in its own)");
 	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
 	fx_open(&c, "shop-a", "");
-	CHECK_INT(svc_authorize(&c, why, sizeof why), 0); /* dispatched on intake */
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0); /* dispatched on intake */
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_open(&c, "shop-b", "");
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "shop shop-a may not open a ticket without assigning it to itself "
 	               "(walk-in tickets only)");
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_open(&c, "shop-a", "region-s");
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_open(&c, "shop-a", "region-n");
-	CHECK_INT(svc_authorize(&c, why, sizeof why), 0);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_submit(&c, "T-shop-a-1", 1, 100, 0, 0, 0);
 	FX_COPY(c.u.claim_submit.region, "region-s");
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "shop shop-a may not submit claims to region region-s (only to its own)");
 
 	/* Status changes that belong to the other side. */
 	fx_head(&c, &FX_RN, 5, FX_HLC(0, 0));
 	fx_status(&c, "T-region-n-1", SVC_TS_ACCEPTED);
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "region region-n may not accept tickets (the assigned shop does)");
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_status(&c, "T-region-n-1", SVC_TS_CLOSED);
-	CHECK_INT(svc_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
 	CHECK_STR(why, "shop shop-a may not close tickets (its region or HQ)");
 
 	/* A tiny buffer truncates the reason but still ends it. */
 	char tiny[8];
 	fx_head(&c, &FX_SA, 5, FX_HLC(0, 0));
 	fx_decide(&c, "C-shop-a-1", SVC_CA_APPROVE, 1, 0, 15000);
-	CHECK_INT(svc_authorize(&c, tiny, sizeof tiny), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, tiny, sizeof tiny), SVC_EDENIED);
 	CHECK_STR(tiny, "shop sh");
-	CHECK_INT(svc_authorize(&c, NULL, 0), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(&c, NULL, 0), SVC_EDENIED);
 }
 
 /* ------------------------------------------------------------ layer 3 */
@@ -1214,12 +1214,12 @@ typedef struct {
 static int fold(fold_state *f, const svc_change *c)
 {
 	char vwhy[SVC_REASON_LEN];
-	int v = svc_change_validate(c, vwhy, sizeof vwhy);
+	int v = svc_rules_validate(c, vwhy, sizeof vwhy);
 	if (v)
 		fprintf(stderr, "fixture change %s/%" PRIu64 " is invalid: %s\n", c->origin, c->seq,
 		        vwhy);
 	CHECK_INT(v, 0);
-	const svc_rules *r = svc_rules_for(svc_change_agg_type(c));
+	const svc_rules *r = svc_rules_for(svc_rules_agg_type(c));
 	if (!r)
 		return SVC_EINVAL;
 	any_state scratch = f->st;
@@ -1395,7 +1395,7 @@ static void test_ticket_life(void)
 	/* The shop cannot close, reopen or rate its own work. */
 	c = at(&FX_SB, 310);
 	fx_status(c, id, SVC_TS_CLOSED);
-	CHECK_INT(svc_authorize(c, why, sizeof why), SVC_EDENIED);
+	CHECK_INT(svc_rules_authorize(c, why, sizeof why), SVC_EDENIED);
 	REJ(&f, c, "shop-b may not set it closed (region region-n)");
 	c = at(&FX_SB, 310);
 	fx_callback(c, id, 5, "");
@@ -1892,7 +1892,7 @@ static void test_stock_effects(void)
 
 	fx_head(&c, &FX_HQ, 1, FX_HLC(0, 0));
 	fx_move(&c, SVC_MV_RECEIVE, "hq", "CMP-35", 100, NULL, NULL);
-	CHECK_INT(svc_stock_effects(&c, d), 1);
+	CHECK_INT(svc_rules_stock_effects(&c, d), 1);
 	CHECK_STR(d[0].location, "hq");
 	CHECK_STR(d[0].part_no, "CMP-35");
 	CHECK_INT(d[0].on_hand, 100);
@@ -1901,21 +1901,21 @@ static void test_stock_effects(void)
 
 	fx_head(&c, &FX_SA, 1, FX_HLC(0, 0));
 	fx_move(&c, SVC_MV_CONSUME, "shop-a", "CMP-35", -2, "T-shop-a-1", NULL);
-	CHECK_INT(svc_stock_effects(&c, d), 1);
+	CHECK_INT(svc_rules_stock_effects(&c, d), 1);
 	CHECK_INT(d[0].on_hand, -2);
 
 	fx_move(&c, SVC_MV_ADJUST, "shop-a", "CMP-35", -1, NULL, NULL);
-	CHECK_INT(svc_stock_effects(&c, d), 1);
+	CHECK_INT(svc_rules_stock_effects(&c, d), 1);
 	CHECK_INT(d[0].on_hand, -1);
 
 	fx_move(&c, SVC_MV_DEFECTIVE_RETURN, "shop-a", "CMP-35", 2, "T-shop-a-1", NULL);
-	CHECK_INT(svc_stock_effects(&c, d), 1);
+	CHECK_INT(svc_rules_stock_effects(&c, d), 1);
 	CHECK_INT(d[0].on_hand, 0); /* good stock unchanged */
 	CHECK_INT(d[0].defective, 2);
 
 	fx_head(&c, &FX_HQ, 2, FX_HLC(0, 0));
 	fx_move(&c, SVC_MV_TRANSFER_OUT, "hq", "CMP-35", -40, NULL, "region-n");
-	CHECK_INT(svc_stock_effects(&c, d), 2);
+	CHECK_INT(svc_rules_stock_effects(&c, d), 2);
 	CHECK_STR(d[0].location, "hq");
 	CHECK_INT(d[0].on_hand, -40);
 	CHECK_INT(d[0].in_transit_in, 0);
@@ -1926,16 +1926,16 @@ static void test_stock_effects(void)
 
 	fx_head(&c, &FX_RN, 2, FX_HLC(0, 0));
 	fx_move(&c, SVC_MV_TRANSFER_IN, "region-n", "CMP-35", 40, "X-hq-2", NULL);
-	CHECK_INT(svc_stock_effects(&c, d), 1);
+	CHECK_INT(svc_rules_stock_effects(&c, d), 1);
 	CHECK_STR(d[0].location, "region-n");
 	CHECK_INT(d[0].on_hand, 40);
 	CHECK_INT(d[0].in_transit_in, -40);
 
 	fx_head(&c, &FX_HQ, 3, FX_HLC(0, 0));
 	fx_catalog(&c, "CMP-35", "x", 1);
-	CHECK_INT(svc_stock_effects(&c, d), 0);
+	CHECK_INT(svc_rules_stock_effects(&c, d), 0);
 	fx_move(&c, SVC_MV_ADJUST, "hq", "CMP-35", INT64_MIN, NULL, NULL);
-	CHECK_INT(svc_stock_effects(&c, d), 0); /* invalid: no effect, no overflow */
+	CHECK_INT(svc_rules_stock_effects(&c, d), 0); /* invalid: no effect, no overflow */
 }
 
 static void test_node(void)

@@ -8,12 +8,12 @@
  * as folding in order, and that a revocation's cut-off holds the same
  * changes out of the fold whether they arrive before or after it.
  */
+#include "svc_apply.h"
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
 #include "svc_identity.h"
 #include "svc_rules.h"
-#include "svc_store.h"
 #include "testlib.h"
 
 #include <lmdb.h>
@@ -64,7 +64,7 @@ static int append_tickets(svc_txn *t, void *argp)
 		ticket_body(&c, i);
 		if (a->big)
 			memset(c.u.ticket_open.fault, 'x', sizeof c.u.ticket_open.fault - 1);
-		int rc = svc_local_append(t, &c);
+		int rc = svc_apply_local(t, &c);
 		if (rc)
 			return rc;
 	}
@@ -123,7 +123,7 @@ static int chain_step(const svc_logged_change *lc, void *argp)
 	cc->n++;
 	if (lc->c.seq != cc->n || memcmp(lc->c.prev_hash, cc->prev, SVC_HASH_LEN) != 0)
 		cc->broken++;
-	if (svc_change_get(cc->t, lc->c.origin, lc->c.seq, &again, &bytes, &len) != 0)
+	if (svc_journal_change_get(cc->t, lc->c.origin, lc->c.seq, &again, &bytes, &len) != 0)
 		cc->broken++;
 	svc_hash(bytes, len, h);
 	if (memcmp(h, lc->hash, SVC_HASH_LEN) != 0)
@@ -142,19 +142,19 @@ static void test_chain_and_growth(void)
 	struct append_arg a = {0, 2000, true};
 	CHECK_INT(svc_store_write(s, append_tickets, &a), 0);
 	svc_txn *t;
-	svc_store_stats st;
+	svc_journal_stats st;
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
-	CHECK_INT(svc_store_stats_get(t, &st), 0);
+	CHECK_INT(svc_journal_stats_get(t, &st), 0);
 	CHECK_INT(st.changes, 2000);
 	CHECK_INT(st.tickets, 2000);
 	CHECK(st.map_size > (1UL << 20));
 	struct chain_check cc = {.t = t};
-	CHECK_INT(svc_log_each_from(t, 1, chain_step, &cc), 0);
+	CHECK_INT(svc_journal_each_from(t, 1, chain_step, &cc), 0);
 	CHECK_INT(cc.n, 2000);
 	CHECK_INT(cc.broken, 0);
 	svc_ticket tk;
 	char id[SVC_AGG_LEN];
-	svc_ticket_id(id, "shop-a", 1234);
+	svc_rules_ticket_id(id, "shop-a", 1234);
 	CHECK_INT(svc_ticket_get(t, id, &tk), 0);
 	CHECK_STR(tk.id, id);
 	CHECK_INT(tk.status, SVC_TS_ASSIGNED);
@@ -166,7 +166,7 @@ static void test_chain_and_growth(void)
 	/* Reopened by a new process-like open, everything is still there. */
 	CHECK_INT(svc_store_open(dir, 0, &s), 0);
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
-	CHECK_INT(svc_store_stats_get(t, &st), 0);
+	CHECK_INT(svc_journal_stats_get(t, &st), 0);
 	CHECK_INT(st.changes, 2000);
 	svc_txn_abort(&t);
 	svc_store_close(&s);
@@ -199,21 +199,21 @@ static void test_atomic_on_death(void)
 
 	CHECK_INT(svc_store_open(dir, 0, &s), 0);
 	svc_txn *t;
-	svc_store_stats st;
+	svc_journal_stats st;
 	uint64_t seq;
 	uint8_t h[SVC_HASH_LEN];
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
-	CHECK_INT(svc_store_stats_get(t, &st), 0);
+	CHECK_INT(svc_journal_stats_get(t, &st), 0);
 	CHECK_INT(st.changes, 10);
 	CHECK_INT(st.lsn, 10);
-	CHECK_INT(svc_head_get(t, "shop-a", &seq, h), 0);
+	CHECK_INT(svc_journal_head_get(t, "shop-a", &seq, h), 0);
 	CHECK_INT(seq, 10);
 	svc_txn_abort(&t);
 	/* And the next write continues the chain without a gap. */
 	struct append_arg b = {10, 1, false};
 	CHECK_INT(svc_store_write(s, append_tickets, &b), 0);
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
-	CHECK_INT(svc_head_get(t, "shop-a", &seq, h), 0);
+	CHECK_INT(svc_journal_head_get(t, "shop-a", &seq, h), 0);
 	CHECK_INT(seq, 11);
 	svc_txn_abort(&t);
 	svc_store_close(&s);
@@ -231,22 +231,22 @@ static void test_local_refusal(void)
 	CHECK_INT(svc_txn_begin(s, true, &t), 0);
 	ticket_body(&c, 1);
 	snprintf(c.u.ticket_open.phone, sizeof c.u.ticket_open.phone, "12ab");
-	CHECK_INT(svc_local_append(t, &c), SVC_EINVAL);
+	CHECK_INT(svc_apply_local(t, &c), SVC_EINVAL);
 	CHECK(strstr(svc_errmsg(), "phone") != NULL);
 	/* A shop may not put catalog entries. */
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_CATALOG_PUT;
 	snprintf(c.u.catalog_put.part_no, sizeof c.u.catalog_put.part_no, "P-1");
 	snprintf(c.u.catalog_put.name, sizeof c.u.catalog_put.name, "fan");
-	svc_catalog_agg(c.aggregate, "P-1");
-	CHECK_INT(svc_local_append(t, &c), SVC_EDENIED);
+	svc_rules_catalog_agg(c.aggregate, "P-1");
+	CHECK_INT(svc_apply_local(t, &c), SVC_EDENIED);
 	ticket_body(&c, 2);
-	CHECK_INT(svc_local_append(t, &c), 0);
+	CHECK_INT(svc_apply_local(t, &c), 0);
 	CHECK_INT(c.seq, 1);
 	CHECK_INT(svc_txn_commit(&t), 0);
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
-	svc_store_stats st;
-	CHECK_INT(svc_store_stats_get(t, &st), 0);
+	svc_journal_stats st;
+	CHECK_INT(svc_journal_stats_get(t, &st), 0);
 	CHECK_INT(st.changes, 1);
 	svc_txn_abort(&t);
 	svc_store_close(&s);
@@ -283,7 +283,7 @@ struct write_change_arg {
 static int write_one(svc_txn *t, void *argp)
 {
 	struct write_change_arg *w = argp;
-	w->rc = svc_local_append(t, &w->c);
+	w->rc = svc_apply_local(t, &w->c);
 	return w->rc;
 }
 
@@ -324,13 +324,13 @@ static struct collected *history(const char *base)
 	svc_txn *t;
 	svc_txn_begin(region, false, &t);
 	struct collected *rc0 = calloc(1, sizeof *rc0);
-	svc_log_each_from(t, 1, collect, rc0);
+	svc_journal_each_from(t, 1, collect, rc0);
 	svc_txn_abort(&t);
 	svc_store *peers[2] = {sa, sb};
 	for (int p = 0; p < 2; p++) {
 		svc_txn_begin(peers[p], true, &t);
 		for (size_t i = 0; i < rc0->n; i++)
-			CHECK_INT(svc_store_apply(t, rc0->bytes[i], rc0->len[i], &rc0->c[i], true, h),
+			CHECK_INT(svc_apply_remote(t, rc0->bytes[i], rc0->len[i], &rc0->c[i], true, false, h),
 				  0);
 		CHECK_INT(svc_txn_commit(&t), 0);
 	}
@@ -360,7 +360,7 @@ static struct collected *history(const char *base)
 	svc_store *all[3] = {region, sa, sb};
 	for (int p = 0; p < 3; p++) {
 		svc_txn_begin(all[p], false, &t);
-		svc_log_each_from(t, 1, collect, col);
+		svc_journal_each_from(t, 1, collect, col);
 		svc_txn_abort(&t);
 	}
 	for (int p = 0; p < 3; p++)
@@ -383,18 +383,18 @@ static void replay(const char *dir, struct collected *col, const size_t *order, 
 	CHECK_INT(svc_txn_begin(s, true, &t), 0);
 	for (size_t i = 0; i < col->n; i++) {
 		const svc_change *c = &col->c[order[i]];
-		int rc = svc_store_apply(t, col->bytes[order[i]], col->len[order[i]], c, true, h);
+		int rc = svc_apply_remote(t, col->bytes[order[i]], col->len[order[i]], c, true, false, h);
 		CHECK(rc == 0 || rc == 1);
 		if (c->kind == SVC_CK_TICKET_OPEN)
 			snprintf(tid, sizeof tid, "%s", c->aggregate);
 	}
 	CHECK_INT(svc_txn_commit(&t), 0);
 	svc_ticket tk;
-	svc_store_stats st;
+	svc_journal_stats st;
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
 	CHECK_INT(svc_ticket_get(t, tid, &tk), 0);
 	CHECK_INT(svc_ticket_encode(&tk, out->bytes, sizeof out->bytes, &out->len), 0);
-	svc_store_stats_get(t, &st);
+	svc_journal_stats_get(t, &st);
 	out->rejected = st.rejected;
 	svc_txn_abort(&t);
 	svc_store_close(&s);
@@ -461,13 +461,13 @@ static void test_replay_and_refold(void)
 	svc_txn *t;
 	CHECK_INT(svc_store_open(d1, 0, &s), 0);
 	CHECK_INT(svc_txn_begin(s, true, &t), 0);
-	CHECK_INT(svc_store_apply(t, uniq->bytes[0], uniq->len[0], &uniq->c[0], true, h), 1);
+	CHECK_INT(svc_apply_remote(t, uniq->bytes[0], uniq->len[0], &uniq->c[0], true, false, h), 1);
 	svc_change forged = uniq->c[0];
 	uint8_t fb[SVC_CHANGE_MAX];
 	size_t flen;
 	snprintf(forged.u.ticket_open.customer, sizeof forged.u.ticket_open.customer, "Mallory");
 	CHECK_INT(svc_change_encode(&forged, fb, sizeof fb, &flen), 0);
-	CHECK_INT(svc_store_apply(t, fb, flen, &forged, true, h), SVC_ECRYPTO);
+	CHECK_INT(svc_apply_remote(t, fb, flen, &forged, true, false, h), SVC_ECRYPTO);
 	svc_txn_abort(&t);
 	svc_store_close(&s);
 
@@ -486,11 +486,11 @@ static void pull(svc_store *to, svc_store *from)
 	svc_txn *t;
 	uint8_t h[SVC_HASH_LEN];
 	CHECK_INT(svc_txn_begin(from, false, &t), 0);
-	svc_log_each_from(t, 1, collect, col);
+	svc_journal_each_from(t, 1, collect, col);
 	svc_txn_abort(&t);
 	CHECK_INT(svc_txn_begin(to, true, &t), 0);
 	for (size_t i = 0; i < col->n; i++) {
-		int rc = svc_store_apply(t, col->bytes[i], col->len[i], &col->c[i], false, h);
+		int rc = svc_apply_remote(t, col->bytes[i], col->len[i], &col->c[i], false, false, h);
 		if (rc < 0)
 			fprintf(stderr, "  pull %s/%llu: %s\n", col->c[i].origin,
 			        (unsigned long long)col->c[i].seq, svc_errmsg());
@@ -507,14 +507,14 @@ static void pull_seqs(svc_store *dst, svc_store *shop, uint64_t from, uint64_t t
 	svc_txn *t;
 	uint8_t h[SVC_HASH_LEN];
 	CHECK_INT(svc_txn_begin(shop, false, &t), 0);
-	svc_log_each_from(t, 1, collect, col);
+	svc_journal_each_from(t, 1, collect, col);
 	svc_txn_abort(&t);
 	CHECK_INT(svc_txn_begin(dst, true, &t), 0);
 	for (size_t i = 0; i < col->n; i++)
 		if (strcmp(col->c[i].origin, "shop-a") == 0 && col->c[i].seq >= from &&
 		    col->c[i].seq <= to)
 			CHECK_INT(
-			    svc_store_apply(t, col->bytes[i], col->len[i], &col->c[i], false, h),
+			    svc_apply_remote(t, col->bytes[i], col->len[i], &col->c[i], false, false, h),
 			    0);
 	CHECK_INT(svc_txn_commit(&t), 0);
 	free(col);
@@ -553,7 +553,7 @@ static void cut_view_of(svc_store *s, const char *t1, const char *t2, struct cut
 	svc_errclear();
 	CHECK_INT(svc_stock_get(t, "shop-a", "P-1", &st), 0);
 	v->on_hand = st.on_hand;
-	CHECK_INT(svc_held_each(t, "shop-a", held_seq, &v->held), 0);
+	CHECK_INT(svc_journal_held_each(t, "shop-a", held_seq, &v->held), 0);
 	CHECK_INT(svc_node_get(t, "shop-a", &n), 0);
 	v->cutoff = n.revoked ? n.cutoff_seq : UINT64_MAX;
 	svc_txn_abort(&t);
@@ -627,7 +627,7 @@ static void test_revocation_cutoff(void)
 	snprintf(c.u.part_move.part_no, sizeof c.u.part_move.part_no, "P-1");
 	snprintf(c.u.part_move.reason, sizeof c.u.part_move.reason, "count");
 	c.u.part_move.qty = 5;
-	svc_move_agg(c.aggregate, "shop-a", "P-1");
+	svc_rules_move_agg(c.aggregate, "shop-a", "P-1");
 	local(sa, &c);
 
 	/* HQ holds seqs 1..2 when it revokes; the region holds all four. */

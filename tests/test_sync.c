@@ -13,13 +13,13 @@
  * from an old copy that re-issues a seq is quarantined as a fork; a relay
  * that skips a seq upward has its batch refused until the seq comes along.
  */
+#include "svc_apply.h"
 #include "svc_codec.h"
 #include "svc_crypto.h"
 #include "svc_err.h"
 #include "svc_identity.h"
 #include "svc_local.h"
 #include "svc_rules.h"
-#include "svc_store.h"
 #include "svc_sync.h"
 #include "testlib.h"
 
@@ -104,11 +104,11 @@ static size_t last_len;
 
 /* Ship everything `from` has for `to`; returns changes applied. If keep is
  * set, the last non-empty encoded batch is kept in last_batch. */
-static svc_apply_result ship(size_t from, size_t to)
+static svc_sync_result ship(size_t from, size_t to)
 {
 	svc_peer_view out_pv, in_pv;
 	svc_build_limits lim = {64, 1 << 20, 100000};
-	svc_apply_result total;
+	svc_sync_result total;
 	svc_self fself;
 	svc_txn *t;
 	memset(&total, 0, sizeof total);
@@ -130,7 +130,7 @@ static svc_apply_result ship(size_t from, size_t to)
 		svc_msg m;
 		CHECK_INT(svc_msg_decode(buf, len, &m), 0);
 		CHECK_INT(m.type, SVC_MSG_BATCH);
-		svc_apply_result r;
+		svc_sync_result r;
 		int arc = svc_sync_apply(net[to].s, &in_pv, fself.store_id, &m.u.batch, &r);
 		if (arc)
 			fprintf(stderr, "  ship %s -> %s: %s\n", net[from].id, net[to].id, svc_errmsg());
@@ -314,7 +314,7 @@ static void test_exactly_once(void)
 	char id[SVC_AGG_LEN];
 	for (int i = 0; i < 50; i++)
 		walk_in(SC, id, "赵六");
-	svc_apply_result r = ship(SC, RW);
+	svc_sync_result r = ship(SC, RW);
 	CHECK_INT(r.applied, 50);
 	CHECK(last_batch != NULL);
 	/* The same batch again (a resend after a lost ACK) applies nothing. */
@@ -344,12 +344,12 @@ static void test_exactly_once(void)
 
 /* Build one batch from shop-c for region-w, let `mutate` change it, and
  * apply it. */
-static svc_apply_result tampered(void (*mutate)(svc_batch *b, uint8_t **owned))
+static svc_sync_result tampered(void (*mutate)(svc_batch *b, uint8_t **owned))
 {
 	svc_peer_view out_pv, in_pv;
 	svc_build_limits lim = {64, 1 << 20, 100000};
 	svc_build_result br;
-	svc_apply_result r;
+	svc_sync_result r;
 	svc_self self;
 	svc_txn *t;
 	uint8_t *buf, *owned[64] = {0};
@@ -407,7 +407,7 @@ static void test_tamper(void)
 {
 	/* The change after the tampered one waits in quarantine with it:
 	 * nothing is folded past a hole. */
-	svc_apply_result r = tampered(flip_change);
+	svc_sync_result r = tampered(flip_change);
 	CHECK_INT(r.quarantined, 2);
 	CHECK_INT(r.applied, 1);
 	CHECK(strstr(r.first_reason, "hash") != NULL);
@@ -434,7 +434,7 @@ static void test_impersonating_relay(void)
 	svc_peer_view out_pv, in_pv;
 	svc_build_limits lim = {64, 1 << 20, 100000};
 	svc_build_result br;
-	svc_apply_result r;
+	svc_sync_result r;
 	uint8_t *buf;
 	size_t len;
 	svc_self self;
@@ -464,7 +464,7 @@ static void test_impersonating_relay(void)
 /* Encode `changes` (with b's commits) as a batch, apply it at `to` as
  * coming from `from`, and return svc_sync_apply's code. */
 static int apply_changes(size_t from, size_t to, const svc_batch *b, svc_blob *changes, size_t n,
-			 svc_apply_result *r)
+			 svc_sync_result *r)
 {
 	svc_peer_view in_pv;
 	svc_self self;
@@ -496,7 +496,7 @@ static void test_checkpoint_bound(void)
 {
 	const uint64_t big = 1ULL << 62;
 	svc_peer_view in_pv;
-	svc_apply_result r;
+	svc_sync_result r;
 	svc_self self;
 	svc_txn *t;
 	svc_batch b;
@@ -506,7 +506,7 @@ static void test_checkpoint_bound(void)
 	CHECK_INT(svc_txn_begin(net[SA].s, false, &t), 0);
 	svc_self_get(t, &self);
 	uint64_t head = 0;
-	svc_log_last(t, &head);
+	svc_journal_last(t, &head);
 	svc_txn_abort(&t);
 	uint64_t before = recv_lsn(RE, SA);
 	CHECK(before <= head);
@@ -547,7 +547,7 @@ static void test_fork(void)
 	CHECK_INT(svc_store_open(old_dir, 0, &old), 0);
 
 	walk_in(SA, id1, "原版");
-	svc_apply_result r = ship(SA, RE);
+	svc_sync_result r = ship(SA, RE);
 	CHECK_INT(r.applied, 1);
 
 	/* The restored copy writes the same seq with other bytes and signs
@@ -596,7 +596,7 @@ static void test_upward_hole(void)
 	svc_peer_view out_pv;
 	svc_build_limits lim = {64, 1 << 20, 100000};
 	svc_build_result br;
-	svc_apply_result r;
+	svc_sync_result r;
 	uint8_t *buf = NULL;
 	size_t len;
 

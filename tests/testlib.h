@@ -8,7 +8,7 @@
 #ifndef SVC_TESTLIB_H
 #define SVC_TESTLIB_H
 
-#include "svc_store.h"
+#include "svc_apply.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
  *  2. as a compromised shop would send it: the changes forged (fuzz_net.h:
  *     re-chained and re-encoded) and covered by commits signed with shop-a's
  *     real key, so the fuzzer's values get past the signature check into
- *     svc_store_apply, validation, authorization and the folds, which must
+ *     svc_apply_remote, validation, authorization and the folds, which must
  *     refuse whatever a shop may not do.
  *
  * Invariants: svc_sync_apply returns 0 (a hostile batch is quarantined, it
@@ -27,7 +27,7 @@
 
 #include "svc_codec.h"
 #include "svc_err.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "svc_sync.h"
 
 #include <stdio.h>
@@ -149,7 +149,7 @@ static int stock_cb(const char *location, const char *part_no, const svc_stock *
 
 static void apply(svc_store *s, const svc_batch *b)
 {
-	svc_apply_result res;
+	svc_sync_result res;
 	svc_txn *t;
 
 	int rc = svc_sync_apply(s, &shop_view, net[FUZZ_SHOP].store_id, b, &res);

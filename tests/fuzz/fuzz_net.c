@@ -100,7 +100,7 @@ void fuzz_net_ship(fuzz_node *from, fuzz_node *to, size_t max_changes, fuzz_batc
 		uint8_t *buf;
 		size_t len;
 		svc_build_result br;
-		svc_apply_result ar;
+		svc_sync_result ar;
 		svc_msg m;
 
 		MUST(svc_sync_build(from->s, &out_pv, from->sent[to->idx], NULL, &lim, id, &buf,
@@ -178,7 +178,7 @@ static bool chain_to(svc_txn *t, const fuzz_forged *f, size_t i, uint8_t out[SVC
 			return true;
 		}
 	}
-	if (svc_head_get(t, c->origin, &head, out) != 0) {
+	if (svc_journal_head_get(t, c->origin, &head, out) != 0) {
 		svc_errclear();
 		return false;
 	}

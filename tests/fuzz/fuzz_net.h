@@ -11,7 +11,7 @@
 #define SVC_FUZZ_NET_H
 
 #include "svc_crypto.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 #include "svc_sync.h"
 
 #include <stdbool.h>

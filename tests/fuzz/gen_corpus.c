@@ -270,7 +270,7 @@ static void messages(fuzz_node net[FUZZ_NNODES])
 	m.u.hello.version = SVC_PROTO_VERSION;
 	snprintf(m.u.hello.node, sizeof m.u.hello.node, "shop-a");
 	memcpy(m.u.hello.store_id, net[FUZZ_SHOP].store_id, SVC_STORE_ID_LEN);
-	m.u.hello.hlc = svc_hlc_now_ms() << 16;
+	m.u.hello.hlc = svc_journal_now_ms() << 16;
 	put_msg("hello-first", &m);
 
 	MUST(svc_txn_begin(net[FUZZ_HQ].s, false, &t));

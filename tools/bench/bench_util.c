@@ -559,7 +559,7 @@ int bench_avg_change_size(svc_store *s, size_t sample, double *avg)
 	int rc = svc_txn_begin(s, false, &t);
 	if (rc)
 		return rc;
-	rc = svc_log_each_from(t, 1, avg_step, &a);
+	rc = svc_journal_each_from(t, 1, avg_step, &a);
 	svc_txn_abort(&t);
 	if (rc < 0)
 		return rc;
@@ -763,7 +763,7 @@ int bench_head(svc_store *s, const char *origin, uint64_t *seq)
 	int rc = svc_txn_begin(s, false, &t);
 	if (rc)
 		return rc;
-	rc = svc_head_get(t, origin, seq, hash);
+	rc = svc_journal_head_get(t, origin, seq, hash);
 	svc_txn_abort(&t);
 	return rc;
 }

@@ -16,7 +16,7 @@
 #define SVC_BENCH_UTIL_H
 
 #include "svc_local.h"
-#include "svc_store.h"
+#include "svc_apply.h"
 
 #include <stdbool.h>
 #include <stddef.h>

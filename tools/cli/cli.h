@@ -22,7 +22,7 @@
 #ifndef SVC_CLI_H
 #define SVC_CLI_H
 
-#include "svc_store.h"
+#include "svc_apply.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -6,7 +6,7 @@
  * with the daemon stopped, under a new store id, and blocks local writes
  * until the daemon has fetched the node's own later changes back from its
  * upstream; `restore --replay` then re-enters what a restore kept aside.
- * The mechanism is described under "Restores" in lib/svc_store.c.
+ * The mechanism is described under "Restores" in lib/svc_journal_restore.c.
  */
 #include "cli.h"
 
@@ -14,6 +14,7 @@
 #include "svc_err.h"
 #include "svc_identity.h"
 #include "svc_local.h"
+#include "svc_apply.h"
 #include "svc_nodedir.h"
 #include "svc_store.h"
 
@@ -109,7 +110,7 @@ static int restore_from(const cli_ctx *ctx, const char *from)
 		rc = cli_failf("backup %s: %s", from, strerror(errno));
 	} else if (svc_identity_key(ctx->dir, &kp)) {
 		rc = cli_fail();
-	} else if (svc_store_install(ctx->dir, from, kp->pk, &self)) {
+	} else if (svc_restore_install(ctx->dir, from, kp->pk, &self)) {
 		rc = cli_fail();
 	} else {
 		printf("restored node %s from %s under a new store id; the previous store is "

@@ -570,7 +570,7 @@ int cli_cmd_log(const cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((rc = cli_open(ctx, false, &s)))
 		return rc;
-	if (svc_txn_begin(s, false, &t) || svc_log_last(t, &last)) {
+	if (svc_txn_begin(s, false, &t) || svc_journal_last(t, &last)) {
 		svc_txn_abort(&t);
 		svc_store_close(&s);
 		return cli_fail();
@@ -587,7 +587,7 @@ int cli_cmd_log(const cli_ctx *ctx, int argc, char **argv)
 		uint64_t lo = hi > CLI_PAGE ? hi - CLI_PAGE + 1 : 1;
 		p.hi = hi;
 		p.n = 0;
-		if (svc_txn_begin(s, false, &t) || svc_log_each_from(t, lo, log_page_cb, &p) < 0) {
+		if (svc_txn_begin(s, false, &t) || svc_journal_each_from(t, lo, log_page_cb, &p) < 0) {
 			svc_txn_abort(&t);
 			rc = cli_fail();
 			break;

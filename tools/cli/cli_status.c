@@ -20,6 +20,7 @@
 #include "svc_err.h"
 #include "svc_log.h"
 #include "svc_identity.h"
+#include "svc_apply.h"
 #include "svc_nodedir.h"
 #include "svc_proto.h"
 #include "svc_store.h"
@@ -132,7 +133,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	svc_store *s = NULL;
 	svc_txn *t = NULL;
 	svc_self self;
-	svc_store_stats stats;
+	svc_journal_stats stats;
 	uint64_t quarantined = 0, held = 0, hlc = 0;
 	svc_restore_state rs;
 	svc_nodedir_status status, *st = &status;
@@ -140,8 +141,8 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	if (rc || (rc = cli_open(ctx, false, &s)))
 		return rc;
 	if (svc_txn_begin(s, false, &t) || svc_self_get(t, &self) ||
-	    svc_store_stats_get(t, &stats) || svc_quarantine_count(t, &quarantined) ||
-	    svc_held_each(t, NULL, count_held, &held) || svc_hlc_get(t, &hlc) ||
+	    svc_journal_stats_get(t, &stats) || svc_quarantine_count(t, &quarantined) ||
+	    svc_journal_held_each(t, NULL, count_held, &held) || svc_journal_hlc_get(t, &hlc) ||
 	    svc_restore_get(t, &rs)) {
 		svc_txn_abort(&t);
 		svc_store_close(&s);
@@ -151,7 +152,7 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 	bool running = read_status(ctx->dir, st);
 	svc_store_close(&s);
 
-	uint64_t now = svc_hlc_now_ms(), mono = svc_mono_ms();
+	uint64_t now = svc_journal_now_ms(), mono = svc_mono_ms();
 	uint64_t own_ms = svc_hlc_ms(hlc);
 	bool own_ahead = own_ms > now + SVC_PROTO_SKEW_WARN_MS;
 	const svc_nodedir_link *up = NULL;
@@ -417,7 +418,7 @@ static int quarantine_list(const cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	struct q_arg qa = {cli_list_new(cli_flag(&a, "json"), 6, headers, "rlllll")};
 	if (svc_txn_begin(s, false, &t) || svc_quarantine_each(t, q_cb, &qa) < 0 ||
-	    svc_held_each(t, NULL, held_cb, &qa) < 0)
+	    svc_journal_held_each(t, NULL, held_cb, &qa) < 0)
 		rc = cli_fail();
 	svc_txn_abort(&t);
 	svc_store_close(&s);

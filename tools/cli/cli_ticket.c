@@ -387,7 +387,7 @@ static int ticket_show(const cli_ctx *ctx, int argc, char **argv)
 	rc = svc_txn_begin(s, false, &t);
 	if (!rc)
 		rc = svc_ticket_get(t, a.pos[0], &tk);
-	if (!rc && svc_claim_id(cid, tk.id) == 0)
+	if (!rc && svc_rules_claim_id(cid, tk.id) == 0)
 		has_claim = svc_claim_get(t, cid, &cl) == 0;
 	if (!rc)
 		rc = cli_history_load(t, tk.id, &h);

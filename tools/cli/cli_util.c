@@ -457,7 +457,7 @@ static int history_cb(const svc_logged_change *lc, void *arg)
 int cli_history_load(svc_txn *t, const char *aggregate, cli_history *h)
 {
 	memset(h, 0, sizeof *h);
-	int rc = svc_agg_each(t, aggregate, history_cb, h);
+	int rc = svc_journal_agg_each(t, aggregate, history_cb, h);
 	if (h->oom)
 		return svc_errf(SVC_ENOMEM, "out of memory reading the history of %s", aggregate);
 	return rc < 0 ? rc : 0;

@@ -1,0 +1,405 @@
+/*
+ * svc_fold_store: the fold's backend in the store, and the state readers.
+ *
+ * Separate from the driver (svc_fold.c), which must not know where states
+ * live, and from the journal, which must not know what states are. States
+ * are kept in one database per kind, keyed by svc_kv_agg_key() and encoded by
+ * the kind's codec; stock lines in the stock database; an aggregate's
+ * changes are walked through the journal's fold-order index.
+ */
+#include "svc_fold.h"
+
+#include "store_kv.h"
+#include "svc_codec.h"
+#include "svc_err.h"
+#include "svc_journal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * A ticket's opening fields (customer, phone, address, product, serial,
+ * purchase date, fault, kind) never change after the open, and the opening
+ * change already holds them. The stored ticket state leaves them out and
+ * they are read back from that change: half the bytes of a ticket, which a
+ * bulk import otherwise writes twice.
+ */
+static void ticket_strip(svc_ticket *tk)
+{
+	tk->kind = 0;
+	tk->customer[0] = tk->phone[0] = tk->address[0] = '\0';
+	tk->product[0] = tk->serial[0] = tk->fault[0] = '\0';
+	tk->purchased = 0;
+}
+
+static int ticket_fill(svc_txn *t, svc_ticket *tk)
+{
+	/* "T-<node>-<seq>": the opening change is (node, seq). */
+	const char *dash = strrchr(tk->id, '-');
+	char origin[SVC_ID_LEN];
+	size_t olen = dash ? (size_t)(dash - tk->id) - 2 : 0;
+	uint8_t k[SVC_KV_OSKEY_LEN];
+	svc_kv_val v;
+	svc_change c;
+	if (!dash || tk->id[0] != 'T' || tk->id[1] != '-' || olen == 0 || olen >= sizeof origin)
+		return svc_kv_corrupt(t, "bad ticket id %s", tk->id);
+	memcpy(origin, tk->id + 2, olen);
+	origin[olen] = '\0';
+	int rc = svc_kv_get(t, SVC_DB_CHANGES, k,
+			    svc_kv_key_origin_seq(k, origin, strtoull(dash + 1, NULL, 10)), &v);
+	if (rc == 0 && (svc_kv_change_decode(&v, &c) != 0 || c.kind != SVC_CK_TICKET_OPEN))
+		rc = SVC_EDECODE;
+	if (rc)
+		return svc_kv_corrupt(t, "opening change of %s: %s", tk->id, svc_strerror(rc));
+	const svc_ticket_open *b = &c.u.ticket_open;
+	tk->kind = b->kind;
+	memcpy(tk->customer, b->customer, sizeof tk->customer);
+	memcpy(tk->phone, b->phone, sizeof tk->phone);
+	memcpy(tk->address, b->address, sizeof tk->address);
+	memcpy(tk->product, b->product, sizeof tk->product);
+	memcpy(tk->serial, b->serial, sizeof tk->serial);
+	memcpy(tk->fault, b->fault, sizeof tk->fault);
+	tk->purchased = b->purchased;
+	return 0;
+}
+
+static int state_decode(svc_txn *t, const svc_fold_kind *k, const svc_kv_val *v, void *state)
+{
+	int rc = k->decode(v->data, v->len, state);
+	if (!rc && k->type == SVC_AGG_TICKET)
+		rc = ticket_fill(t, state);
+	return rc;
+}
+
+static int state_load(svc_txn *t, const svc_fold_kind *k, const char *agg, void *state,
+		      bool *exists)
+{
+	svc_kv_fold_cache *fc = svc_kv_fold(t);
+	uint8_t key[SVC_KV_AGG_KEY_LEN];
+	svc_kv_val v;
+	bool node = k->type == SVC_AGG_NODE;
+	if (node && fc->node_cached && strcmp(fc->node_agg, agg) == 0) {
+		memcpy(state, &fc->node, sizeof fc->node);
+		*exists = fc->node_exists;
+		return svc_txn_err(t);
+	}
+	memset(state, 0, k->state_size);
+	*exists = false;
+	int rc = svc_kv_get(t, k->db, key, svc_kv_agg_key(agg, key), &v);
+	if (rc == SVC_ENOTFOUND) {
+		if (node) {
+			snprintf(fc->node_agg, sizeof fc->node_agg, "%s", agg);
+			memset(&fc->node, 0, sizeof fc->node);
+			fc->node_exists = false;
+			fc->node_cached = true;
+		}
+		return 0;
+	}
+	if (rc)
+		return rc;
+	rc = state_decode(t, k, &v, state);
+	if (rc)
+		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: state of %s", svc_kv_dir(t),
+						  agg));
+	*exists = true;
+	if (node) {
+		snprintf(fc->node_agg, sizeof fc->node_agg, "%s", agg);
+		memcpy(&fc->node, state, sizeof fc->node);
+		fc->node_exists = true;
+		fc->node_cached = true;
+	}
+	return 0;
+}
+
+static int state_save(svc_txn *t, const svc_fold_kind *k, const char *agg, const void *state)
+{
+	if (k->type == SVC_AGG_NODE)
+		svc_kv_fold(t)->node_cached = false;
+	uint8_t buf[SVC_STATE_MAX], key[SVC_KV_AGG_KEY_LEN];
+	size_t len;
+	int rc;
+	if (k->type == SVC_AGG_TICKET) {
+		svc_ticket tk = *(const svc_ticket *)state;
+		ticket_strip(&tk);
+		rc = k->encode(&tk, buf, sizeof buf, &len);
+	} else {
+		rc = k->encode(state, buf, sizeof buf, &len);
+	}
+	if (rc)
+		return svc_txn_fail(t, rc);
+	return svc_kv_put(t, k->db, key, svc_kv_agg_key(agg, key), buf, len, 0);
+}
+
+static int state_del(svc_txn *t, const svc_fold_kind *k, const char *agg)
+{
+	uint8_t key[SVC_KV_AGG_KEY_LEN];
+	if (k->type == SVC_AGG_NODE)
+		svc_kv_fold(t)->node_cached = false;
+	return svc_kv_del(t, k->db, key, svc_kv_agg_key(agg, key));
+}
+
+static size_t stock_key(uint8_t *k, const char *location, const char *part_no)
+{
+	size_t a = strlen(location), b = strlen(part_no);
+	memcpy(k, location, a + 1);
+	memcpy(k + a + 1, part_no, b);
+	return a + 1 + b;
+}
+
+int svc_stock_get(svc_txn *t, const char *location, const char *part_no, svc_stock *out)
+{
+	uint8_t k[SVC_ID_LEN + SVC_PART_LEN];
+	svc_kv_val v;
+	memset(out, 0, sizeof *out);
+	int rc = svc_kv_get(t, SVC_DB_STOCK, k, stock_key(k, location, part_no), &v);
+	if (rc == SVC_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (svc_stock_decode(v.data, v.len, out))
+		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: stock %s/%s",
+						  svc_kv_dir(t), location, part_no));
+	return 0;
+}
+
+static int stock_add(svc_txn *t, const svc_stock_delta *d, int sign)
+{
+	svc_stock s;
+	uint8_t k[SVC_ID_LEN + SVC_PART_LEN], buf[64];
+	size_t len;
+	int rc = svc_stock_get(t, d->location, d->part_no, &s);
+	if (rc)
+		return rc;
+	s.on_hand += sign * d->on_hand;
+	s.defective += sign * d->defective;
+	s.in_transit_in += sign * d->in_transit_in;
+	rc = svc_stock_encode(&s, buf, sizeof buf, &len);
+	if (rc)
+		return svc_txn_fail(t, rc);
+	return svc_kv_put(t, SVC_DB_STOCK, k, stock_key(k, d->location, d->part_no), buf, len, 0);
+}
+
+/* ------------------------------------------------------------ the backend */
+
+static int b_state_load(void *ctx, const svc_fold_kind *k, const char *agg, void *state,
+			bool *exists)
+{
+	return state_load(ctx, k, agg, state, exists);
+}
+
+static int b_state_save(void *ctx, const svc_fold_kind *k, const char *agg, const void *state)
+{
+	return state_save(ctx, k, agg, state);
+}
+
+static int b_state_del(void *ctx, const svc_fold_kind *k, const char *agg)
+{
+	return state_del(ctx, k, agg);
+}
+
+static int b_has_later(void *ctx, const svc_change *c, bool *later)
+{
+	return svc_journal_agg_has_later(ctx, c, later);
+}
+
+static int b_agg_walk(void *ctx, const char *agg, svc_fold_walk_fn fn, void *arg)
+{
+	return svc_journal_agg_walk(ctx, agg, fn, arg);
+}
+
+static int b_origin_walk(void *ctx, const char *origin, uint64_t from, svc_fold_walk_fn fn,
+			 void *arg)
+{
+	return svc_journal_origin_walk(ctx, origin, from, fn, arg);
+}
+
+static int b_reject_get(void *ctx, const svc_change *c, bool *rejected)
+{
+	return svc_journal_reject_get(ctx, c->origin, c->seq, NULL, 0, rejected);
+}
+
+static int b_reject_put(void *ctx, const svc_change *c, const char *reason)
+{
+	return svc_journal_reject_put(ctx, c, reason);
+}
+
+static int b_reject_del(void *ctx, const svc_change *c)
+{
+	return svc_journal_reject_del(ctx, c);
+}
+
+static int b_stock_add(void *ctx, const svc_stock_delta *d, int sign)
+{
+	return stock_add(ctx, d, sign);
+}
+
+static bool b_is_self(void *ctx, const char *origin)
+{
+	svc_txn *t = ctx;
+	const svc_self *self = svc_kv_self(t);
+	if (!self) {
+		svc_self s;
+		if (svc_self_get(t, &s)) {
+			svc_errclear(); /* a store without identity (tests) holds by the rule alone */
+			return false;
+		}
+		self = svc_kv_self(t);
+	}
+	return strcmp(self->node, origin) == 0;
+}
+
+static int b_err(void *ctx)
+{
+	return svc_txn_err(ctx);
+}
+
+static const svc_fold_backend store_backend = {
+	b_state_load, b_state_save, b_state_del, b_has_later, b_agg_walk, b_origin_walk,
+	b_reject_get, b_reject_put, b_reject_del, b_stock_add, b_is_self,   b_err,
+};
+
+svc_fold svc_fold_store(svc_txn *t)
+{
+	svc_fold f = {&store_backend, t};
+	return f;
+}
+
+/* ------------------------------------------------------------ readers */
+
+static int getter(svc_txn *t, svc_agg_type type, const char *agg, void *out, const char *what)
+{
+	bool exists;
+	int rc = state_load(t, svc_fold_kind_of(type), agg, out, &exists);
+	if (rc)
+		return rc;
+	if (!exists)
+		return svc_errf(SVC_ENOTFOUND, "unknown %s %s", what, agg);
+	return 0;
+}
+
+int svc_ticket_get(svc_txn *t, const char *id, svc_ticket *out)
+{
+	return getter(t, SVC_AGG_TICKET, id, out, "ticket");
+}
+
+int svc_claim_get(svc_txn *t, const char *id, svc_claim *out)
+{
+	return getter(t, SVC_AGG_CLAIM, id, out, "claim");
+}
+
+int svc_transfer_get(svc_txn *t, const char *id, svc_transfer *out)
+{
+	return getter(t, SVC_AGG_TRANSFER, id, out, "transfer");
+}
+
+int svc_catalog_get(svc_txn *t, const char *part_no, svc_catalog_item *out)
+{
+	char agg[SVC_AGG_LEN];
+	svc_rules_catalog_agg(agg, part_no);
+	int rc = getter(t, SVC_AGG_CATALOG, agg, out, "part");
+	if (rc == SVC_ENOTFOUND)
+		svc_errf(rc, "unknown part number %s (not in the catalog)", part_no);
+	return rc;
+}
+
+int svc_node_get(svc_txn *t, const char *node, svc_node *out)
+{
+	char agg[SVC_AGG_LEN];
+	svc_rules_node_agg(agg, node);
+	int rc = getter(t, SVC_AGG_NODE, agg, out, "node");
+	if (rc == SVC_ENOTFOUND)
+		svc_errf(rc, "unknown node %s (no certificate in the directory)", node);
+	return rc;
+}
+struct state_each_arg {
+	svc_txn *t;
+	const svc_fold_kind *k;
+	bool brief;
+	int (*cb)(const void *, void *);
+	void *arg;
+	svc_fold_state st;
+};
+
+static int state_each_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
+{
+	struct state_each_arg *a = arg;
+	int drc = a->brief ? a->k->decode(v->data, v->len, &a->st)
+			   : state_decode(a->t, a->k, v, &a->st);
+	if (drc)
+		return svc_txn_fail(a->t, svc_errctx(SVC_ESTORE, "store %s: %.*s", svc_kv_dir(a->t),
+						     (int)k->len, (const char *)k->data));
+	return a->cb(&a->st, a->arg);
+}
+
+static int state_each(svc_txn *t, svc_agg_type type, bool brief, int (*cb)(const void *, void *),
+		      void *arg)
+{
+	struct state_each_arg *a = malloc(sizeof *a);
+	if (!a)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	a->t = t;
+	a->k = svc_fold_kind_of(type);
+	a->brief = brief;
+	a->cb = cb;
+	a->arg = arg;
+	int rc = svc_kv_walk(t, a->k->db, NULL, 0, NULL, 0, 0, state_each_step, a);
+	free(a);
+	return rc;
+}
+
+#define EACH_STATE(fname, type_enum, cbtype)                                                    \
+	int fname(svc_txn *t, cbtype cb, void *arg)                                             \
+	{                                                                                       \
+		return state_each(t, type_enum, false, (int (*)(const void *, void *))cb, arg);  \
+	}
+
+EACH_STATE(svc_ticket_each, SVC_AGG_TICKET, svc_ticket_cb)
+
+int svc_ticket_each_brief(svc_txn *t, svc_ticket_cb cb, void *arg)
+{
+	return state_each(t, SVC_AGG_TICKET, true, (int (*)(const void *, void *))cb, arg);
+}
+EACH_STATE(svc_claim_each, SVC_AGG_CLAIM, svc_claim_cb)
+EACH_STATE(svc_transfer_each, SVC_AGG_TRANSFER, svc_transfer_cb)
+EACH_STATE(svc_catalog_each, SVC_AGG_CATALOG, svc_catalog_cb)
+EACH_STATE(svc_node_each, SVC_AGG_NODE, svc_node_cb)
+
+struct stock_each_arg {
+	svc_txn *t;
+	const char *location;
+	size_t llen;
+	svc_stock_cb cb;
+	void *arg;
+};
+
+static int stock_each_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
+{
+	struct stock_each_arg *a = arg;
+	const char *kb = k->data;
+	const char *nul = memchr(kb, 0, k->len);
+	if (!nul)
+		return 0;
+	char loc[SVC_ID_LEN], part[SVC_PART_LEN];
+	size_t plen = k->len - (size_t)(nul - kb) - 1;
+	if ((size_t)(nul - kb) >= sizeof loc || plen >= sizeof part)
+		return 0;
+	memcpy(loc, kb, (size_t)(nul - kb) + 1);
+	memcpy(part, nul + 1, plen);
+	part[plen] = '\0';
+	svc_stock s;
+	if (svc_stock_decode(v->data, v->len, &s))
+		return svc_txn_fail(a->t, svc_errctx(SVC_ESTORE, "store %s: stock %s/%s",
+						     svc_kv_dir(a->t), loc, part));
+	return a->cb(loc, part, &s, a->arg);
+}
+
+int svc_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg)
+{
+	struct stock_each_arg a = {t, location, location ? strlen(location) : 0, cb, arg};
+	/* A location's lines are the keys location \0 part. */
+	if (location)
+		return svc_kv_walk(t, SVC_DB_STOCK, location, a.llen + 1, location, a.llen + 1, 0,
+				   stock_each_step, &a);
+	return svc_kv_walk(t, SVC_DB_STOCK, NULL, 0, NULL, 0, 0, stock_each_step, &a);
+}
