@@ -102,6 +102,10 @@ typedef struct {
 	int log[MAXC];
 	bool rejected[MAXC];
 	char why[MAXC][SVC_REASON_LEN];
+	/* the dependency index: deps[i] read `read[i]`, last at pos[i] */
+	int ndeps;
+	svc_fold_ref dep[MAXAGG * 2], read[MAXAGG * 2];
+	svc_fold_pos dpos[MAXAGG * 2];
 } mem_store;
 
 static int cmp_change_ptr(const void *pa, const void *pb)
@@ -306,10 +310,71 @@ static int mem_err(void *ctx)
 	return 0;
 }
 
+static int mem_has_after(void *ctx, const char *id, const svc_fold_pos *p, bool *later)
+{
+	mem_store *m = ctx;
+	*later = false;
+	for (int i = 0; i < m->r->naggs; i++) {
+		const agg *a = &m->r->aggs[i];
+		if (strcmp(a->id, id) != 0 || a->nidx == 0)
+			continue;
+		const svc_change *d = &m->base[a->idx[a->nidx - 1]];
+		*later = svc_fold_cmp(d->hlc, d->origin, d->seq, p->hlc, p->origin, p->seq) > 0;
+	}
+	return 0;
+}
+
+static int mem_deps_put(void *ctx, const svc_fold_ref *read, const svc_fold_ref *dep,
+                        const svc_fold_pos *p)
+{
+	mem_store *m = ctx;
+	for (int i = 0; i < m->ndeps; i++)
+		if (strcmp(m->read[i].agg, read->agg) == 0 && strcmp(m->dep[i].agg, dep->agg) == 0) {
+			const svc_fold_pos *o = &m->dpos[i];
+			if (svc_fold_cmp(o->hlc, o->origin, o->seq, p->hlc, p->origin, p->seq) < 0)
+				m->dpos[i] = *p;
+			return 0;
+		}
+	if (m->ndeps == MAXAGG * 2) {
+		fprintf(stderr, "test_merge: more than %d dependencies\n", MAXAGG * 2);
+		exit(2);
+	}
+	m->read[m->ndeps] = *read;
+	m->dep[m->ndeps] = *dep;
+	m->dpos[m->ndeps++] = *p;
+	return 0;
+}
+
+static int mem_deps_each(void *ctx, const char *id, svc_fold_deps_fn fn, void *arg)
+{
+	mem_store *m = ctx;
+	for (int i = 0; i < m->ndeps; i++)
+		if (strcmp(m->read[i].agg, id) == 0) {
+			int rc = fn(&m->dep[i], &m->dpos[i], arg);
+			if (rc)
+				return rc;
+		}
+	return 0;
+}
+
+/* No kind of the store's table keeps indexes or tallies yet: those members
+ * stay NULL (tests/test_fold.c covers them with kinds of its own). */
 static const svc_fold_backend mem_backend = {
-    mem_state_load, mem_state_save, mem_state_del,  mem_has_later,
-    mem_agg_walk,   mem_origin_walk, mem_reject_get, mem_reject_put,
-    mem_reject_del, mem_stock_add,  mem_is_self,    mem_err,
+    .state_load = mem_state_load,
+    .state_save = mem_state_save,
+    .state_del = mem_state_del,
+    .has_later = mem_has_later,
+    .agg_walk = mem_agg_walk,
+    .origin_walk = mem_origin_walk,
+    .reject_get = mem_reject_get,
+    .reject_put = mem_reject_put,
+    .reject_del = mem_reject_del,
+    .stock_add = mem_stock_add,
+    .is_self = mem_is_self,
+    .err = mem_err,
+    .has_after = mem_has_after,
+    .deps_put = mem_deps_put,
+    .deps_each = mem_deps_each,
 };
 
 static mem_store g_mem;
@@ -338,7 +403,7 @@ static void mem_apply(mem_store *m, const svc_change *c)
 	m->log[m->n++] = i;
 	m->rejected[i] = false;
 	m->why[i][0] = '\0';
-	svc_fold f = {&mem_backend, m};
+	svc_fold f = {&mem_backend, m, NULL};
 	char why[SVC_REASON_LEN];
 	int rc = svc_fold_change(&f, c, false, why, sizeof why);
 	if (rc)
@@ -357,6 +422,7 @@ static void fold_order(const svc_change *base, int nbase, const svc_change *cons
 	m->base = base;
 	m->nbase = nbase;
 	m->n = 0;
+	m->ndeps = 0;
 	for (int i = 0; i < n; i++)
 		mem_apply(m, in[i]);
 	for (int i = 0; i < m->n; i++) {
