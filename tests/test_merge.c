@@ -705,6 +705,30 @@ static void set_claim(change_set *s)
 	fx_decide(push(s, &FX_HQ, 10800, 0), cl, SVC_CA_APPROVE, 2, 12000, 13000);
 }
 
+/* S3b: a claim and its ticket in one set, so every order interleaves the
+ * two records (DESIGN.md section 3: merge tests permute changes across
+ * records). The claim reads its ticket (its kind's reads), so a ticket
+ * change that arrives after the claim's folds the claim again through the
+ * dependency index; every order must still fold to the same bytes. HQ's
+ * approval in the audit's millisecond folds before it and is refused; the
+ * region's cancel of the resolved ticket is refused too. */
+static void set_claim_ticket(change_set *s)
+{
+	svc_change *c;
+	char tk[SVC_AGG_LEN], cl[SVC_AGG_LEN];
+	c = push(s, &FX_RN, 0, 0);
+	fx_open(c, "shop-a", "");
+	snprintf(tk, sizeof tk, "%s", c->aggregate);
+	CHECK_INT(svc_claim_id(cl, tk), 0);
+	fx_status(push(s, &FX_SA, 30, 0), tk, SVC_TS_ACCEPTED);
+	fx_status(push(s, &FX_SA, 60, 0), tk, SVC_TS_ON_SITE);
+	fx_status(push(s, &FX_SA, 90, 0), tk, SVC_TS_RESOLVED);
+	fx_submit(push(s, &FX_SA, 100, 0), tk, 1, 8000, 2, 2500, 2000);
+	fx_status(push(s, &FX_RN, 200, 0), tk, SVC_TS_CANCELLED);
+	fx_decide(push(s, &FX_HQ, 3600, 0), cl, SVC_CA_APPROVE, 1, 15000, 15000);
+	fx_decide(push(s, &FX_RN, 3600, 0), cl, SVC_CA_AUDIT, 1, 0, 15000);
+}
+
 /* S4: parts flow HQ -> region -> shop, one shipment received twice (the
  * second receipt is rejected and must not count), a part consumed on a
  * ticket and the old one sent back. */
@@ -903,6 +927,23 @@ static void expect_claim(const result *r)
 	CHECK_INT(a->st.c.approved, 12000);
 	CHECK_INT(a->st.c.total, 13000);
 	CHECK_STR(a->st.c.audited_by, "region-n");
+}
+
+static void expect_claim_ticket(const result *r)
+{
+	CHECK_INT(r->nrej, 2);
+	CHECK_REJ(r, "hq", 1, "cannot approve a claim that is submitted (only audited)");
+	CHECK_REJ(r, "region-n", 2, "resolved -> cancelled is not a valid transition");
+	const agg *t = find(r, "T-region-n-1"), *c = find(r, "C-region-n-1");
+	CHECK(t && t->st.t.status == SVC_TS_RESOLVED);
+	CHECK(c && c->st.c.status == SVC_CS_AUDITED && c->st.c.total == 15000);
+	/* The reference fold recorded that the claim reads its ticket, at the
+	 * claim's last change. */
+	CHECK_INT(g_mem.ndeps, 1);
+	CHECK_STR(g_mem.read[0].agg, "T-region-n-1");
+	CHECK_STR(g_mem.dep[0].agg, "C-region-n-1");
+	CHECK_INT(g_mem.dep[0].type, SVC_AGG_CLAIM);
+	CHECK_STR(g_mem.dpos[0].origin, "region-n");
 }
 
 static void expect_parts(const result *r)
@@ -1152,6 +1193,7 @@ int main(int argc, char **argv)
 	all_orders(set_reassign, "reassign", expect_reassign);
 	all_orders(set_cancel_race, "cancel-race", expect_cancel_race);
 	all_orders(set_claim, "claim", expect_claim);
+	all_orders(set_claim_ticket, "claim-ticket", expect_claim_ticket);
 	all_orders(set_parts, "parts", expect_parts);
 	all_orders(set_directory, "directory", expect_directory);
 	random_orders(set_large, "large", expect_large, rounds);
