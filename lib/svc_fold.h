@@ -13,7 +13,13 @@
  * the state databases and walks the journal's fold-order index.
  *
  * Every record kind has one entry in the kind table (svc_fold_kind_of):
- * adding a kind is one rules file and one entry.
+ * adding a kind is one rules file (its pure step, svc_rules.h) and one
+ * entry, which says besides the rules which other records its checks read,
+ * which secondary index entries and monthly tallies its state contributes,
+ * and which peers may receive its changes. The driver keeps the dependency
+ * index, the index and the tallies right through every fold and re-fold,
+ * in the transaction of the change; tests/test_fold.c runs it with fixture
+ * kinds of its own.
  */
 #ifndef SVC_FOLD_H
 #define SVC_FOLD_H
@@ -27,13 +33,6 @@
 #include <stdint.h>
 
 /* ------------------------------------------------------------ kinds */
-
-/*
- * What a kind's ops see besides its own state. Every member below but the
- * first five may be NULL (the kind has no such thing); the driver then
- * skips that step entirely, at no cost, which is why the existing kinds
- * declare only what their behaviour needs.
- */
 
 /* A record: its kind's number in the kinds table and its id. */
 typedef struct {
@@ -84,10 +83,14 @@ typedef struct svc_fold_kind {
 	int (*decode)(const uint8_t *buf, size_t len, void *state);
 	/* The pure transition rules (svc_rules.h): one rules file per kind. */
 	const svc_rules *rules;
-	/* Stock effects of an accepted change (svc_stock_effects). */
+	/* Stock effects of an accepted change (svc_stock_effects); NULL: none. */
 	int (*effects)(const svc_change *c, svc_stock_delta out[2]);
 
 	/*
+	 * The members from here on may be NULL (the kind has no such thing):
+	 * the driver then skips that step at no cost, which is why the
+	 * existing kinds declare only what their behaviour needs.
+	 *
 	 * Reads (dependencies). reads() names the other records whose state
 	 * c's checks read, given the record's state before c (a claim: its
 	 * ticket); it returns how many it wrote to out. check() runs those
