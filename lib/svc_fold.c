@@ -165,11 +165,12 @@ static const svc_fold_kind *change_kind(const run *r, const svc_change *c)
 	return table_kind(r->kt, r->kt->type_of(c));
 }
 
+/* Every fold takes its change's position: a copy, no formatting (the
+ * origin is a NUL-terminated array of the same size). */
 static void pos_of(svc_fold_pos *p, const svc_change *c)
 {
-	memset(p, 0, sizeof *p);
 	p->hlc = c->hlc;
-	snprintf(p->origin, sizeof p->origin, "%s", c->origin);
+	memcpy(p->origin, c->origin, sizeof p->origin);
 	p->seq = c->seq;
 }
 
