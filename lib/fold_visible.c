@@ -13,20 +13,12 @@
  * of HQ, the regions and its own region; a region gets everything of its
  * region.
  */
-#include "svc_fold.h"
+#include "fold_visible.h"
 
 #include "svc_err.h"
 #include "svc_journal.h"
 
 #include <string.h>
-
-/* The kind table's references (svc_fold.c). */
-bool svc_fold_visible_catalog(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
-bool svc_fold_visible_node(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
-bool svc_fold_visible_ticket(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
-bool svc_fold_visible_claim(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
-bool svc_fold_visible_transfer(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
-bool svc_fold_visible_move(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 
 /* Is `node` the region R itself or a node of region R? */
 static bool in_region(svc_txn *t, const char *node, const char *region)

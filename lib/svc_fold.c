@@ -32,6 +32,7 @@
  */
 #include "svc_fold.h"
 
+#include "fold_visible.h"
 #include "rules_impl.h"
 #include "store_kv.h"
 #include "svc_codec.h"
@@ -43,14 +44,6 @@
 #include <string.h>
 
 /* ------------------------------------------------------------ kinds */
-
-/* Each kind's visibility rule (fold_visible.c). */
-bool svc_fold_visible_catalog(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
-bool svc_fold_visible_node(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
-bool svc_fold_visible_ticket(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
-bool svc_fold_visible_claim(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
-bool svc_fold_visible_transfer(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
-bool svc_fold_visible_move(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 
 /* A claim reads its ticket (the record its checks are about: what was
  * consumed on it, who it is assigned to). */
