@@ -477,7 +477,7 @@ static int refold_step(const svc_change *c, void *arg)
 	return OPS(f)->err(f->ctx);
 }
 
-static int cascade(run *r, const svc_fold_kind *k, const char *agg, const svc_fold_pos *from);
+static int cascade(run *r, const char *agg, const svc_fold_pos *from);
 
 /* Does any kind of the table read other records? (else no record has
  * dependents, and folds skip the dependency index altogether) */
@@ -529,7 +529,7 @@ static int refold_agg(run *r, const svc_fold_kind *k, const char *agg, const svc
 	free(rf);
 	free(old);
 	if (!rc && changed)
-		rc = cascade(r, k, agg, from);
+		rc = cascade(r, agg, from);
 	return rc;
 }
 
@@ -583,9 +583,8 @@ static int seen_bump(run *r, const svc_fold_ref *ref)
 /* The fold of `agg` changed from `from` on (NULL: anywhere): fold again
  * every record that read it after that. Dependents are collected before
  * any is folded, because their folds write the dependency index. */
-static int cascade(run *r, const svc_fold_kind *k, const char *agg, const svc_fold_pos *from)
+static int cascade(run *r, const char *agg, const svc_fold_pos *from)
 {
-	(void)k;
 	if (!table_reads(r->kt))
 		return 0;
 	struct dep_list d = {from, 0, 0, NULL};
@@ -662,7 +661,7 @@ static int fold(run *r, const svc_change *c, bool local, char *reason, size_t rl
 		if (!rc)
 			rc = effects_of(f, k, c, +1);
 		if (!rc)
-			rc = cascade(r, k, c->aggregate, &at);
+			rc = cascade(r, c->aggregate, &at);
 		return rc;
 	}
 
