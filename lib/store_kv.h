@@ -44,6 +44,9 @@ enum {
 	SVC_DB_COMMITS,
 	SVC_DB_QUARANTINE,
 	SVC_DB_REPLAY,
+	SVC_DB_DEPS,  /* the fold's dependency index (svc_fold_store.c) */
+	SVC_DB_INDEX, /* the kinds' secondary indexes */
+	SVC_DB_TALLY, /* the kinds' monthly tallies */
 	SVC_DB_COUNT_
 };
 

@@ -19,11 +19,20 @@
  * a release (which raises the cut-off) fold them back in place on every
  * node, chain and signatures checked once, on arrival.
  *
+ * Reads and dependents. A kind whose checks read other records (svc_fold.h)
+ * has each read recorded in the dependency index as it folds; whatever
+ * changes a record's fold from some position on then folds again the
+ * records that read it after that position (cascade(), bounded as
+ * svc_fold.h says). Indexes and tallies follow every state save as the
+ * difference between the old state's entries and the new one's.
+ *
  * The driver reaches storage only through the backend (svc_fold.h), so the
- * same code folds in the store and in tests/test_merge.c's memory.
+ * same code folds in the store, in tests/test_merge.c's memory and, with
+ * fixture kinds, in tests/test_fold.c.
  */
 #include "svc_fold.h"
 
+#include "fold_visible.h"
 #include "rules_impl.h"
 #include "store_kv.h"
 #include "svc_codec.h"
@@ -36,33 +45,67 @@
 
 /* ------------------------------------------------------------ kinds */
 
-#define KIND(type_, name_, db_, ctype_, enc_, dec_, rules_)                                     \
+/* A claim reads its ticket (the record its checks are about: what was
+ * consumed on it, who it is assigned to). */
+static int claim_reads(const svc_change *c, const void *state, bool exists,
+		       svc_fold_ref out[SVC_FOLD_READS_MAX])
+{
+	const svc_claim *cl = state;
+	const char *ticket = exists ? cl->ticket
+				    : c->kind == SVC_CK_CLAIM_SUBMIT ? c->u.claim_submit.ticket : "";
+	if (!ticket[0])
+		return 0;
+	out[0].type = SVC_AGG_TICKET;
+	snprintf(out[0].agg, sizeof out[0].agg, "%s", ticket);
+	return 1;
+}
+
+/* A kind with state; the rest (reads, check, indexes, tallies, visible)
+ * as designated initializers. */
+#define KIND(type_, name_, db_, ctype_, enc_, dec_, rules_, ...)                                \
 	[type_] = {                                                                             \
-		type_,                                                                          \
-		name_,                                                                          \
-		db_,                                                                            \
-		sizeof(ctype_),                                                                 \
-		(int (*)(const void *, uint8_t *, size_t, size_t *))enc_,                       \
-		(int (*)(const uint8_t *, size_t, void *))dec_,                                 \
-		&rules_,                                                                        \
-		svc_rules_stock_effects,                                                              \
+		.type = type_,                                                                  \
+		.name = name_,                                                                  \
+		.db = db_,                                                                      \
+		.state_size = sizeof(ctype_),                                                   \
+		.encode = (int (*)(const void *, uint8_t *, size_t, size_t *))enc_,             \
+		.decode = (int (*)(const uint8_t *, size_t, void *))dec_,                       \
+		.rules = &rules_,                                                               \
+		.effects = svc_rules_stock_effects,                                                   \
+		__VA_ARGS__                                                                     \
 	}
 
 static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
 	KIND(SVC_AGG_TICKET, "ticket", SVC_DB_TICKETS, svc_ticket, svc_ticket_encode,
-	     svc_ticket_decode, svc_rules_ticket),
+	     svc_ticket_decode, svc_rules_ticket, .visible = svc_fold_visible_ticket),
 	KIND(SVC_AGG_CLAIM, "claim", SVC_DB_CLAIMS, svc_claim, svc_claim_encode, svc_claim_decode,
-	     svc_rules_claim),
+	     svc_rules_claim, .reads = claim_reads, .visible = svc_fold_visible_claim),
 	KIND(SVC_AGG_TRANSFER, "transfer", SVC_DB_TRANSFERS, svc_transfer, svc_transfer_encode,
-	     svc_transfer_decode, svc_rules_transfer),
+	     svc_transfer_decode, svc_rules_transfer, .visible = svc_fold_visible_transfer),
 	KIND(SVC_AGG_CATALOG, "part", SVC_DB_CATALOG, svc_catalog_item, svc_catalog_encode,
-	     svc_catalog_decode, svc_rules_catalog),
+	     svc_catalog_decode, svc_rules_catalog, .visible = svc_fold_visible_catalog),
 	KIND(SVC_AGG_NODE, "node", SVC_DB_NODES, svc_node, svc_node_encode, svc_node_decode,
-	     svc_rules_node),
+	     svc_rules_node, .visible = svc_fold_visible_node),
 	/* Part moves: a ledger, no state. */
-	[SVC_AGG_MOVE] = {SVC_AGG_MOVE, "move", -1, 0, NULL, NULL, &svc_rules_move,
-			  svc_rules_stock_effects},
+	[SVC_AGG_MOVE] = {.type = SVC_AGG_MOVE,
+			  .name = "move",
+			  .db = -1,
+			  .rules = &svc_rules_move,
+			  .effects = svc_rules_stock_effects,
+			  .visible = svc_fold_visible_move},
 };
+
+static int default_type_of(const svc_change *c)
+{
+	return (int)svc_rules_agg_type(c);
+}
+
+static const svc_fold_kinds default_kinds = {kinds, SVC_AGG_MAX_, default_type_of};
+
+const svc_fold_kinds *svc_fold_kinds_default(void)
+{
+	return &default_kinds;
+}
 
 const svc_fold_kind *svc_fold_kind_of(svc_agg_type type)
 {
@@ -75,11 +118,64 @@ const svc_fold_kind *svc_fold_kind_of(svc_agg_type type)
 
 #define OPS(f) ((f)->ops)
 
-int svc_fold_effects(const svc_fold *f, const svc_change *c, int sign)
+/* One fold call: the fold, its table, and how often each record was folded
+ * again by dependents (cascade()). */
+struct seen {
+	svc_fold_ref r;
+	int n;
+};
+
+typedef struct run {
+	const svc_fold *f;
+	const svc_fold_kinds *kt;
+	struct seen *seen;
+	size_t nseen, cap;
+} run;
+
+static void run_init(run *r, const svc_fold *f)
+{
+	r->f = f;
+	r->kt = f->kinds ? f->kinds : &default_kinds;
+	r->seen = NULL;
+	r->nseen = r->cap = 0;
+}
+
+static int run_done(run *r, int rc)
+{
+	free(r->seen);
+	return rc;
+}
+
+static const svc_fold_kind *table_kind(const svc_fold_kinds *kt, int type)
+{
+	if (type <= 0 || (size_t)type >= kt->n || !kt->kinds[type].name)
+		return NULL;
+	return &kt->kinds[type];
+}
+
+static const svc_fold_kind *change_kind(const run *r, const svc_change *c)
+{
+	return table_kind(r->kt, r->kt->type_of(c));
+}
+
+/* Every fold takes its change's position: a copy, no formatting (the
+ * origin is a NUL-terminated array of the same size). */
+static void pos_of(svc_fold_pos *p, const svc_change *c)
+{
+	p->hlc = c->hlc;
+	memcpy(p->origin, c->origin, sizeof p->origin);
+	p->seq = c->seq;
+}
+
+static int pos_cmp(const svc_fold_pos *a, const svc_fold_pos *b)
+{
+	return svc_rules_order_cmp(a->hlc, a->origin, a->seq, b->hlc, b->origin, b->seq);
+}
+
+static int effects_of(const svc_fold *f, const svc_fold_kind *k, const svc_change *c, int sign)
 {
 	svc_stock_delta d[2];
-	const svc_fold_kind *k = svc_fold_kind_of(svc_rules_agg_type(c));
-	int n = k ? k->effects(c, d) : svc_rules_stock_effects(c, d);
+	int n = k && k->effects ? k->effects(c, d) : k ? 0 : svc_rules_stock_effects(c, d);
 	for (int i = 0; i < n; i++) {
 		int rc = OPS(f)->stock_add(f->ctx, &d[i], sign);
 		if (rc)
@@ -88,13 +184,167 @@ int svc_fold_effects(const svc_fold *f, const svc_change *c, int sign)
 	return 0;
 }
 
+int svc_fold_effects(const svc_fold *f, const svc_change *c, int sign)
+{
+	run r;
+	run_init(&r, f);
+	return effects_of(f, change_kind(&r, c), c, sign);
+}
+
 int svc_fold_load(const svc_fold *f, svc_agg_type type, const char *agg, void *state,
 		  bool *exists)
 {
-	const svc_fold_kind *k = svc_fold_kind_of(type);
+	const svc_fold_kind *k = table_kind(f->kinds ? f->kinds : &default_kinds, (int)type);
 	if (!k || !k->state_size)
 		return svc_errf(SVC_EINVAL, "aggregate %s has no state", agg);
 	return OPS(f)->state_load(f->ctx, k, agg, state, exists);
+}
+
+/* ------------------------------------------------------------ indexes and tallies */
+
+static bool index_same(const svc_fold_index_entry *a, const svc_fold_index_entry *b)
+{
+	return strcmp(a->name, b->name) == 0 && strcmp(a->value, b->value) == 0;
+}
+
+static bool tally_same(const svc_fold_tally_entry *a, const svc_fold_tally_entry *b)
+{
+	return a->month == b->month && a->delta == b->delta && strcmp(a->name, b->name) == 0 &&
+	       strcmp(a->scope, b->scope) == 0;
+}
+
+/* Move the index entries and tallies from the old state's (had) to the
+ * new state's (has): entries both have are left alone. */
+static int derived_update(const svc_fold *f, const svc_fold_kind *k, const char *agg,
+			  const void *old, bool had, const void *new, bool has)
+{
+	if (k->indexes) {
+		svc_fold_index_entry a[SVC_FOLD_INDEX_MAX], b[SVC_FOLD_INDEX_MAX];
+		int na = had ? k->indexes(old, a) : 0, nb = has ? k->indexes(new, b) : 0;
+		for (int i = 0; i < na; i++) {
+			bool keep = false;
+			for (int j = 0; j < nb && !keep; j++)
+				keep = index_same(&a[i], &b[j]);
+			if (!keep)
+				OPS(f)->index_del(f->ctx, a[i].name, a[i].value, agg);
+		}
+		for (int j = 0; j < nb; j++) {
+			bool was = false;
+			for (int i = 0; i < na && !was; i++)
+				was = index_same(&a[i], &b[j]);
+			if (!was)
+				OPS(f)->index_put(f->ctx, b[j].name, b[j].value, agg);
+		}
+	}
+	if (k->tallies) {
+		svc_fold_tally_entry a[SVC_FOLD_TALLY_MAX], b[SVC_FOLD_TALLY_MAX];
+		bool used[SVC_FOLD_TALLY_MAX] = {false};
+		int na = had ? k->tallies(old, a) : 0, nb = has ? k->tallies(new, b) : 0;
+		for (int i = 0; i < na; i++) {
+			bool keep = false;
+			for (int j = 0; j < nb && !keep; j++)
+				if (!used[j] && tally_same(&a[i], &b[j]))
+					keep = used[j] = true;
+			if (!keep)
+				OPS(f)->tally_add(f->ctx, a[i].month, a[i].name, a[i].scope,
+						  -a[i].delta);
+		}
+		for (int j = 0; j < nb; j++)
+			if (!used[j])
+				OPS(f)->tally_add(f->ctx, b[j].month, b[j].name, b[j].scope,
+						  b[j].delta);
+	}
+	return OPS(f)->err(f->ctx);
+}
+
+/* Store a record's new state (has) or delete it, with its derived entries;
+ * old/had are what was stored. */
+static int state_store(const svc_fold *f, const svc_fold_kind *k, const char *agg,
+		       const void *old, bool had, const void *new, bool has)
+{
+	if ((k->indexes || k->tallies) && (had || has)) {
+		int rc = derived_update(f, k, agg, old, had, new, has);
+		if (rc)
+			return rc;
+	}
+	if (has)
+		return OPS(f)->state_save(f->ctx, k, agg, new);
+	return had ? OPS(f)->state_del(f->ctx, k, agg) : OPS(f)->err(f->ctx);
+}
+
+/* ------------------------------------------------------------ reads */
+
+struct svc_fold_reader {
+	run *r;
+	const svc_change *c; /* the change judged: reads are as of its place */
+	svc_fold_ref self;
+	int nrefs;
+	svc_fold_ref refs[SVC_FOLD_READS_MAX];
+};
+
+struct asof {
+	const svc_fold *f;
+	const svc_fold_kind *k;
+	const svc_change *at;
+	svc_fold_state state, scratch;
+	bool exists;
+};
+
+/* Replay a change before the reader's place with its stored verdict. */
+static int asof_step(const svc_change *c, void *arg)
+{
+	struct asof *a = arg;
+	const svc_fold *f = a->f;
+	bool rejected;
+	if (svc_rules_order_cmp(c->hlc, c->origin, c->seq, a->at->hlc, a->at->origin, a->at->seq) >= 0)
+		return 1;
+	int rc = OPS(f)->reject_get(f->ctx, c, &rejected);
+	if (rc || rejected)
+		return rc;
+	char reason[SVC_REASON_LEN];
+	memcpy(&a->scratch, &a->state, a->k->state_size);
+	if (a->k->rules->step(&a->scratch, a->exists, c, reason, sizeof reason) == 0) {
+		memcpy(&a->state, &a->scratch, a->k->state_size);
+		a->exists = true;
+	}
+	return 0;
+}
+
+int svc_fold_read(svc_fold_reader *rd, int type, const char *agg, void *state, bool *exists)
+{
+	const svc_fold *f = rd->r->f;
+	bool named = false;
+	for (int i = 0; i < rd->nrefs && !named; i++)
+		named = rd->refs[i].type == type && strcmp(rd->refs[i].agg, agg) == 0;
+	const svc_fold_kind *k = table_kind(rd->r->kt, type);
+	if (!named || !k || !k->state_size)
+		return svc_errf(SVC_EINVAL, "%s reads %s, which its kind's reads() did not name",
+				rd->self.agg, agg);
+	svc_fold_pos at;
+	bool later;
+	pos_of(&at, rd->c);
+	int rc = OPS(f)->has_after(f->ctx, agg, &at, &later);
+	if (rc)
+		return rc;
+	if (!later)
+		return OPS(f)->state_load(f->ctx, k, agg, state, exists);
+	struct asof *a = malloc(sizeof *a);
+	if (!a)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	a->f = f;
+	a->k = k;
+	a->at = rd->c;
+	memset(&a->state, 0, sizeof a->state);
+	a->exists = false;
+	rc = OPS(f)->agg_walk(f->ctx, agg, asof_step, a);
+	if (rc == 1)
+		rc = 0;
+	if (!rc) {
+		memcpy(state, &a->state, k->state_size);
+		*exists = a->exists;
+	}
+	free(a);
+	return rc;
 }
 
 /*
@@ -128,11 +378,16 @@ static int held_by_cutoff(const svc_fold *f, const svc_change *c, char *reason, 
 	return 1;
 }
 
-/* The fold's verdict on c: 0 accepted, non-zero rejected (reason set), or a
- * negative store error from the cut-off check. */
-static int verdict_of(const svc_fold *f, const svc_rules *rules, void *state, bool exists,
+/*
+ * The fold's verdict on c: 0 accepted, non-zero rejected (reason set), or a
+ * store error (*failed set) from the cut-off check or a read. Records the
+ * reads of c in the dependency index unless c is a local change refused
+ * (which leaves nothing behind).
+ */
+static int verdict_of(run *r, const svc_fold_kind *k, void *state, bool exists,
 		      const svc_change *c, bool local, char *reason, size_t rlen, bool *failed)
 {
+	const svc_fold *f = r->f;
 	*failed = false;
 	if (!local) {
 		int h = held_by_cutoff(f, c, reason, rlen);
@@ -141,94 +396,241 @@ static int verdict_of(const svc_fold *f, const svc_rules *rules, void *state, bo
 		if (h)
 			return h;
 	}
-	return rules->step(state, exists, c, reason, rlen);
+	if (!k->reads)
+		return k->rules->step(state, exists, c, reason, rlen);
+
+	svc_fold_reader rd;
+	rd.r = r;
+	rd.c = c;
+	rd.self.type = (int)k->type;
+	snprintf(rd.self.agg, sizeof rd.self.agg, "%s", c->aggregate);
+	rd.nrefs = k->reads(c, state, exists, rd.refs);
+	int v = 0;
+	if (k->check) {
+		v = k->check(&rd, state, exists, c, reason, rlen);
+		if (v && v != SVC_EREJECT) {
+			*failed = true;
+			return v;
+		}
+	}
+	if (!v)
+		v = k->rules->step(state, exists, c, reason, rlen);
+	if (local && v)
+		return v;
+	svc_fold_pos at;
+	pos_of(&at, c);
+	for (int i = 0; i < rd.nrefs; i++) {
+		if (rd.refs[i].type == rd.self.type && strcmp(rd.refs[i].agg, rd.self.agg) == 0)
+			continue;
+		int rc = OPS(f)->deps_put(f->ctx, &rd.refs[i], &rd.self, &at);
+		if (rc) {
+			*failed = true;
+			return rc;
+		}
+	}
+	return v;
 }
 
+/* ------------------------------------------------------------ re-folds and dependents */
+
 struct refold {
-	const svc_fold *f;
+	run *r;
 	const svc_fold_kind *kind;
 	svc_fold_state state, scratch;
 	bool exists;
+	bool flipped; /* some change's verdict changed */
 };
 
 /* One step of a re-fold: compute the verdict afresh and reconcile it with
  * the stored one (rejection and stock effects). */
 static int refold_step(const svc_change *c, void *arg)
 {
-	struct refold *r = arg;
-	const svc_fold *f = r->f;
+	struct refold *rf = arg;
+	const svc_fold *f = rf->r->f;
 	char reason[SVC_REASON_LEN] = "";
 	bool was_rejected, failed;
 	int rc = OPS(f)->reject_get(f->ctx, c, &was_rejected);
 	if (rc)
 		return rc;
-	memcpy(&r->scratch, &r->state, r->kind->state_size);
-	int verdict = verdict_of(f, r->kind->rules, &r->scratch, r->exists, c, false, reason,
+	memcpy(&rf->scratch, &rf->state, rf->kind->state_size);
+	int verdict = verdict_of(rf->r, rf->kind, &rf->scratch, rf->exists, c, false, reason,
 				 sizeof reason, &failed);
 	if (failed)
 		return verdict;
 	if (verdict == 0) {
-		memcpy(&r->state, &r->scratch, r->kind->state_size);
-		r->exists = true;
+		memcpy(&rf->state, &rf->scratch, rf->kind->state_size);
+		rf->exists = true;
 		if (was_rejected) {
+			rf->flipped = true;
 			OPS(f)->reject_del(f->ctx, c);
-			svc_fold_effects(f, c, +1);
+			effects_of(f, rf->kind, c, +1);
 		}
 	} else {
 		if (!reason[0])
 			snprintf(reason, sizeof reason, "rejected");
 		OPS(f)->reject_put(f->ctx, c, reason);
-		if (!was_rejected)
-			svc_fold_effects(f, c, -1);
+		if (!was_rejected) {
+			rf->flipped = true;
+			effects_of(f, rf->kind, c, -1);
+		}
 	}
 	return OPS(f)->err(f->ctx);
 }
 
-/* Fold an aggregate again from its first change, reconciling each change's
- * stored verdict with the new one. */
-static int refold_agg(const svc_fold *f, const svc_fold_kind *k, const char *agg)
+static int cascade(run *r, const char *agg, const svc_fold_pos *from);
+
+/* Does any kind of the table read other records? (else no record has
+ * dependents, and folds skip the dependency index altogether) */
+static bool table_reads(const svc_fold_kinds *kt)
 {
-	struct refold r;
-	r.f = f;
-	r.kind = k;
-	memset(&r.state, 0, sizeof r.state);
-	r.exists = false;
-	int rc = OPS(f)->agg_walk(f->ctx, agg, refold_step, &r);
-	if (rc)
-		return rc;
-	if (r.exists)
-		return OPS(f)->state_save(f->ctx, k, agg, &r.state);
-	return OPS(f)->state_del(f->ctx, k, agg);
+	for (size_t i = 0; i < kt->n; i++)
+		if (kt->kinds[i].reads)
+			return true;
+	return false;
+}
+
+/*
+ * Fold an aggregate again from its first change, reconciling each change's
+ * stored verdict with the new one, then its dependents from `from` on (NULL:
+ * all) if its fold changed. A state is a function of its changes and their
+ * verdicts, so it changed if a change was added or left (`moved`) or a
+ * verdict flipped: no need to read the old state, which only kinds with
+ * indexes or tallies do (their entries move from the old state's).
+ */
+static int refold_agg(run *r, const svc_fold_kind *k, const char *agg, const svc_fold_pos *from,
+		      bool moved)
+{
+	const svc_fold *f = r->f;
+	bool derived = k->indexes || k->tallies;
+	struct refold *rf = malloc(sizeof *rf);
+	svc_fold_state *old = malloc(sizeof *old);
+	bool had = false;
+	int rc = rf && old ? 0 : svc_errf(SVC_ENOMEM, "out of memory");
+	if (!rc && derived)
+		rc = OPS(f)->state_load(f->ctx, k, agg, old, &had);
+	if (!rc) {
+		rf->r = r;
+		rf->kind = k;
+		memset(&rf->state, 0, sizeof rf->state);
+		rf->exists = false;
+		rf->flipped = false;
+		rc = OPS(f)->agg_walk(f->ctx, agg, refold_step, rf);
+	}
+	bool changed = false;
+	if (!rc) {
+		changed = moved || rf->flipped;
+		if (derived)
+			rc = state_store(f, k, agg, old, had, &rf->state, rf->exists);
+		else if (rf->exists)
+			rc = OPS(f)->state_save(f->ctx, k, agg, &rf->state);
+		else
+			rc = OPS(f)->state_del(f->ctx, k, agg);
+	}
+	free(rf);
+	free(old);
+	if (!rc && changed)
+		rc = cascade(r, agg, from);
+	return rc;
+}
+
+struct dep_list {
+	const svc_fold_pos *from;
+	size_t n, cap;
+	svc_fold_ref *v;
+};
+
+static int dep_collect(const svc_fold_ref *dep, const svc_fold_pos *last, void *arg)
+{
+	struct dep_list *d = arg;
+	if (d->from && pos_cmp(last, d->from) <= 0)
+		return 0;
+	if (d->n == d->cap) {
+		size_t ncap = d->cap ? 2 * d->cap : 8;
+		svc_fold_ref *nv = realloc(d->v, ncap * sizeof *nv);
+		if (!nv)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+		d->v = nv;
+		d->cap = ncap;
+	}
+	d->v[d->n++] = *dep;
+	return 0;
+}
+
+/* Count one more re-fold of `ref` in this call; SVC_ESTORE past the cap. */
+static int seen_bump(run *r, const svc_fold_ref *ref)
+{
+	for (size_t i = 0; i < r->nseen; i++)
+		if (r->seen[i].r.type == ref->type && strcmp(r->seen[i].r.agg, ref->agg) == 0) {
+			if (++r->seen[i].n > SVC_FOLD_CASCADE_MAX)
+				return svc_errf(SVC_ESTORE,
+						"%s: its reads do not settle after %d folds",
+						ref->agg, SVC_FOLD_CASCADE_MAX);
+			return 0;
+		}
+	if (r->nseen == r->cap) {
+		size_t ncap = r->cap ? 2 * r->cap : 8;
+		struct seen *nv = realloc(r->seen, ncap * sizeof *nv);
+		if (!nv)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+		r->seen = nv;
+		r->cap = ncap;
+	}
+	r->seen[r->nseen].r = *ref;
+	r->seen[r->nseen++].n = 1;
+	return 0;
+}
+
+/* The fold of `agg` changed from `from` on (NULL: anywhere): fold again
+ * every record that read it after that. Dependents are collected before
+ * any is folded, because their folds write the dependency index. */
+static int cascade(run *r, const char *agg, const svc_fold_pos *from)
+{
+	if (!table_reads(r->kt))
+		return 0;
+	struct dep_list d = {from, 0, 0, NULL};
+	int rc = OPS(r->f)->deps_each(r->f->ctx, agg, dep_collect, &d);
+	for (size_t i = 0; i < d.n && !rc; i++) {
+		const svc_fold_kind *dk = table_kind(r->kt, d.v[i].type);
+		if (!dk || !dk->state_size)
+			continue;
+		rc = seen_bump(r, &d.v[i]);
+		if (!rc)
+			rc = refold_agg(r, dk, d.v[i].agg, from, false);
+	}
+	free(d.v);
+	return rc;
 }
 
 int svc_fold_refold(const svc_fold *f, svc_agg_type type, const char *agg)
 {
-	const svc_fold_kind *k = svc_fold_kind_of(type);
+	run r;
+	run_init(&r, f);
+	const svc_fold_kind *k = table_kind(r.kt, (int)type);
 	if (!k || k->state_size == 0)
 		return 0;
-	return refold_agg(f, k, agg);
+	return run_done(&r, refold_agg(&r, k, agg, NULL, true));
 }
 
-static int fold(const svc_fold *f, const svc_change *c, bool local, char *reason, size_t rlen)
+static int fold(run *r, const svc_change *c, bool local, char *reason, size_t rlen)
 {
-	const svc_fold_kind *k = svc_fold_kind_of(svc_rules_agg_type(c));
+	const svc_fold *f = r->f;
+	const svc_fold_kind *k = change_kind(r, c);
 	if (!k)
 		return svc_errf(SVC_EINVAL, "change %s/%llu: unknown kind", c->origin,
 				(unsigned long long)c->seq);
-	const svc_rules *rules = k->rules;
 	reason[0] = '\0';
 
 	bool failed;
 	if (k->state_size == 0) {
 		/* Ledger entries: no state, order does not matter. */
-		int v = verdict_of(f, rules, NULL, false, c, local, reason, rlen, &failed);
+		int v = verdict_of(r, k, NULL, false, c, local, reason, rlen, &failed);
 		if (failed)
 			return v;
 		if (v && local)
 			return svc_errf(SVC_EREJECT, "%s", reason);
 		if (v)
 			return OPS(f)->reject_put(f->ctx, c, reason[0] ? reason : "rejected");
-		return svc_fold_effects(f, c, +1);
+		return effects_of(f, k, c, +1);
 	}
 
 	svc_fold_state state, scratch;
@@ -241,9 +643,11 @@ static int fold(const svc_fold *f, const svc_change *c, bool local, char *reason
 	/* The state alone cannot tell: an aggregate with no state yet may
 	 * already hold rejected changes that come later in fold order (a
 	 * shop's accept that arrived before the region's open). */
+	svc_fold_pos at;
+	pos_of(&at, c);
 	if (!later) {
 		memcpy(&scratch, &state, k->state_size);
-		int v = verdict_of(f, rules, &scratch, exists, c, local, reason, rlen, &failed);
+		int v = verdict_of(r, k, &scratch, exists, c, local, reason, rlen, &failed);
 		if (failed)
 			return v;
 		if (v) {
@@ -253,8 +657,12 @@ static int fold(const svc_fold *f, const svc_change *c, bool local, char *reason
 				return svc_errf(SVC_EREJECT, "%s", reason);
 			return OPS(f)->reject_put(f->ctx, c, reason);
 		}
-		OPS(f)->state_save(f->ctx, k, c->aggregate, &scratch);
-		return svc_fold_effects(f, c, +1);
+		rc = state_store(f, k, c->aggregate, &state, exists, &scratch, true);
+		if (!rc)
+			rc = effects_of(f, k, c, +1);
+		if (!rc)
+			rc = cascade(r, c->aggregate, &at);
+		return rc;
 	}
 
 	/* A late arrival: fold the aggregate again from its first change. A
@@ -263,48 +671,49 @@ static int fold(const svc_fold *f, const svc_change *c, bool local, char *reason
 	if (local)
 		return svc_errf(SVC_EREJECT, "local change out of fold order");
 	OPS(f)->reject_put(f->ctx, c, "pending");
-	return refold_agg(f, k, c->aggregate);
+	return refold_agg(r, k, c->aggregate, &at, true);
 }
 
 /* ------------------------------------------------------------ holds */
 
 struct held_agg {
 	char agg[SVC_AGG_LEN];
-	svc_agg_type type;
+	int type;
 };
 
 static int held_agg_cmp(const void *a, const void *b)
 {
 	const struct held_agg *x = a, *y = b;
 	int c = strcmp(x->agg, y->agg);
-	return c ? c : (int)x->type - (int)y->type;
+	return c ? c : x->type - y->type;
 }
 
 /* Fold one ledger entry (no aggregate state) again and reconcile its stored
  * verdict and stock effects. */
-static int refold_ledger(const svc_fold *f, const svc_rules *rules, const svc_change *c)
+static int refold_ledger(run *r, const svc_fold_kind *k, const svc_change *c)
 {
+	const svc_fold *f = r->f;
 	char reason[SVC_REASON_LEN] = "";
 	bool was_rejected, failed;
 	int rc = OPS(f)->reject_get(f->ctx, c, &was_rejected);
 	if (rc)
 		return rc;
-	int v = verdict_of(f, rules, NULL, false, c, false, reason, sizeof reason, &failed);
+	int v = verdict_of(r, k, NULL, false, c, false, reason, sizeof reason, &failed);
 	if (failed)
 		return v;
 	if (v == 0 && was_rejected) {
 		OPS(f)->reject_del(f->ctx, c);
-		svc_fold_effects(f, c, +1);
+		effects_of(f, k, c, +1);
 	} else if (v) {
 		OPS(f)->reject_put(f->ctx, c, reason[0] ? reason : "rejected");
 		if (!was_rejected)
-			svc_fold_effects(f, c, -1);
+			effects_of(f, k, c, -1);
 	}
 	return OPS(f)->err(f->ctx);
 }
 
 struct hold_walk {
-	const svc_fold *f;
+	run *r;
 	struct held_agg *aggs;
 	size_t naggs, cap;
 };
@@ -312,11 +721,11 @@ struct hold_walk {
 static int hold_step(const svc_change *c, void *arg)
 {
 	struct hold_walk *h = arg;
-	const svc_fold_kind *k = svc_fold_kind_of(svc_rules_agg_type(c));
+	const svc_fold_kind *k = change_kind(h->r, c);
 	if (!k)
 		return 0;
 	if (k->state_size == 0)
-		return refold_ledger(h->f, k->rules, c);
+		return refold_ledger(h->r, k, c);
 	if (h->naggs == h->cap) {
 		size_t ncap = h->cap ? 2 * h->cap : 16;
 		struct held_agg *nv = realloc(h->aggs, ncap * sizeof *nv);
@@ -326,7 +735,7 @@ static int hold_step(const svc_change *c, void *arg)
 		h->cap = ncap;
 	}
 	snprintf(h->aggs[h->naggs].agg, sizeof h->aggs[h->naggs].agg, "%s", c->aggregate);
-	h->aggs[h->naggs++].type = k->type;
+	h->aggs[h->naggs++].type = (int)k->type;
 	return 0;
 }
 
@@ -339,32 +748,33 @@ static int hold_step(const svc_change *c, void *arg)
  * again as they are met (the walk stays valid: they write other records);
  * aggregates are collected first, sorted and folded once each.
  */
-static int hold_refold(const svc_fold *f, const char *origin, uint64_t from)
+static int hold_refold(run *r, const char *origin, uint64_t from)
 {
-	struct hold_walk h = {f, NULL, 0, 0};
+	const svc_fold *f = r->f;
+	struct hold_walk h = {r, NULL, 0, 0};
 	int out = OPS(f)->origin_walk(f->ctx, origin, from, hold_step, &h);
 	if (h.naggs)
 		qsort(h.aggs, h.naggs, sizeof *h.aggs, held_agg_cmp);
 	for (size_t i = 0; i < h.naggs && !out; i++) {
 		if (i && held_agg_cmp(&h.aggs[i], &h.aggs[i - 1]) == 0)
 			continue;
-		out = refold_agg(f, &kinds[h.aggs[i].type], h.aggs[i].agg);
+		out = refold_agg(r, table_kind(r->kt, h.aggs[i].type), h.aggs[i].agg, NULL, false);
 	}
 	free(h.aggs);
 	return out ? out : OPS(f)->err(f->ctx);
 }
 
-int svc_fold_change(const svc_fold *f, const svc_change *c, bool local, char *reason,
-		    size_t rlen)
+static int fold_change(run *r, const svc_change *c, bool local, char *reason, size_t rlen)
 {
-	if (svc_rules_agg_type(c) != SVC_AGG_NODE)
-		return fold(f, c, local, reason, rlen);
+	const svc_fold *f = r->f;
 	const svc_fold_kind *nk = &kinds[SVC_AGG_NODE];
+	if (change_kind(r, c) != nk)
+		return fold(r, c, local, reason, rlen);
 	svc_node before, after;
 	bool had, has;
 	int rc = OPS(f)->state_load(f->ctx, nk, c->aggregate, &before, &had);
 	if (!rc)
-		rc = fold(f, c, local, reason, rlen);
+		rc = fold(r, c, local, reason, rlen);
 	if (!rc)
 		rc = OPS(f)->state_load(f->ctx, nk, c->aggregate, &after, &has);
 	if (rc)
@@ -384,5 +794,13 @@ int svc_fold_change(const svc_fold *f, const svc_change *c, bool local, char *re
 				  before.held_through == after.held_through));
 	if (same || low == UINT64_MAX)
 		return 0;
-	return hold_refold(f, has ? after.node : before.node, low + 1);
+	return hold_refold(r, has ? after.node : before.node, low + 1);
+}
+
+int svc_fold_change(const svc_fold *f, const svc_change *c, bool local, char *reason,
+		    size_t rlen)
+{
+	run r;
+	run_init(&r, f);
+	return run_done(&r, fold_change(&r, c, local, reason, rlen));
 }

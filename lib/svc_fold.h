@@ -13,7 +13,13 @@
  * the state databases and walks the journal's fold-order index.
  *
  * Every record kind has one entry in the kind table (svc_fold_kind_of):
- * adding a kind is one rules file and one entry.
+ * adding a kind is one rules file (its pure step, svc_rules.h) and one
+ * entry, which says besides the rules which other records its checks read,
+ * which secondary index entries and monthly tallies its state contributes,
+ * and which peers may receive its changes. The driver keeps the dependency
+ * index, the index and the tallies right through every fold and re-fold,
+ * in the transaction of the change; tests/test_fold.c runs it with fixture
+ * kinds of its own.
  */
 #ifndef SVC_FOLD_H
 #define SVC_FOLD_H
@@ -28,19 +34,127 @@
 
 /* ------------------------------------------------------------ kinds */
 
+/* A record: its kind's number in the kinds table and its id. */
+typedef struct {
+	int type;
+	char agg[SVC_AGG_LEN];
+} svc_fold_ref;
+
+/* Most records one change's checks may read. */
+#define SVC_FOLD_READS_MAX 4
+
+/* A secondary index entry: (name, value) names the record. */
+#define SVC_FOLD_INDEX_NAME_LEN 16
+#define SVC_FOLD_INDEX_VALUE_LEN 64
+#define SVC_FOLD_INDEX_MAX 8
+typedef struct {
+	char name[SVC_FOLD_INDEX_NAME_LEN];
+	char value[SVC_FOLD_INDEX_VALUE_LEN];
+} svc_fold_index_entry;
+
+/* A contribution to a monthly aggregate: counter `name` of month (YYYYMM)
+ * within `scope` (a region, a shop, "" for the network) moves by delta. */
+#define SVC_FOLD_TALLY_NAME_LEN 16
+#define SVC_FOLD_TALLY_MAX 8
+typedef struct {
+	uint32_t month;
+	char name[SVC_FOLD_TALLY_NAME_LEN];
+	char scope[SVC_ID_LEN];
+	int64_t delta;
+} svc_fold_tally_entry;
+
+/* The node a change would be sent to, as this node's directory sees it. */
+typedef struct {
+	const char *node;
+	uint32_t role;      /* svc_role */
+	const char *region; /* a shop's region; a region's own id */
+} svc_fold_peer;
+
+/* Reading other records from a check (svc_fold_read()). */
+typedef struct svc_fold_reader svc_fold_reader;
+
 typedef struct svc_fold_kind {
-	svc_agg_type type;
+	svc_agg_type type; /* its index in its kinds table */
 	const char *name;  /* "ticket", for messages */
 	int db;            /* its state database in the store (store_kv.h); -1 for a ledger */
 	size_t state_size; /* 0 for a ledger: entries with no state, folded in any order */
 	/* The codec's encoding of the state (svc_codec.h). */
 	int (*encode)(const void *state, uint8_t *buf, size_t cap, size_t *len);
 	int (*decode)(const uint8_t *buf, size_t len, void *state);
-	/* The pure transition rules (svc_rules.h). */
+	/* The pure transition rules (svc_rules.h): one rules file per kind. */
 	const svc_rules *rules;
-	/* Stock effects of an accepted change (svc_rules_stock_effects). */
+	/* Stock effects of an accepted change (svc_rules_stock_effects); NULL: none. */
 	int (*effects)(const svc_change *c, svc_stock_delta out[2]);
+
+	/*
+	 * The members from here on may be NULL (the kind has no such thing):
+	 * the driver then skips that step at no cost, which is why the
+	 * existing kinds declare only what their behaviour needs.
+	 *
+	 * Reads (dependencies). reads() names the other records whose state
+	 * c's checks read, given the record's state before c (a claim: its
+	 * ticket); it returns how many it wrote to out. check() runs those
+	 * checks at c's place in fold order, after the hold check and before
+	 * rules->step: 0 to go on to step(), SVC_EREJECT with a one-line
+	 * reason to reject c, or a store error. It may read only the records
+	 * reads() named, through svc_fold_read(), which gives each one's state
+	 * as of c's place in (hlc, origin, seq) order, never as it is now.
+	 * The store records, for every record read, that this record depends
+	 * on it (the dependency index), so a change that lands earlier in the
+	 * read record's order folds this record again in the same
+	 * transaction. A kind with reads() and no check() keeps its
+	 * dependency recorded (its folds are then order-free of the other
+	 * record; the index is what a check added later relies on). A record
+	 * never reads itself.
+	 */
+	int (*reads)(const svc_change *c, const void *state, bool exists,
+		     svc_fold_ref out[SVC_FOLD_READS_MAX]);
+	int (*check)(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
+		     char *reason, size_t rlen);
+
+	/*
+	 * Secondary indexes. The entries of a state (phone, serial, status,
+	 * due time): returns how many it wrote. On every save the driver
+	 * removes the old state's entries that the new one lacks and adds the
+	 * new ones, and a deleted state takes its entries with it, so the
+	 * index always equals the entries of the states stored
+	 * (svc_fold_index_each()). Pure: a function of the state alone.
+	 */
+	int (*indexes)(const void *state, svc_fold_index_entry out[SVC_FOLD_INDEX_MAX]);
+
+	/*
+	 * Monthly tallies. The state's contribution to per-month counters:
+	 * returns how many it wrote. On every save the old state's
+	 * contributions are taken back and the new state's added, so a
+	 * re-fold (a late change, a hold, a release) leaves the tallies
+	 * exactly the sum over the states stored (svc_fold_tally_get()).
+	 * Pure, like indexes().
+	 */
+	int (*tallies)(const void *state, svc_fold_tally_entry out[SVC_FOLD_TALLY_MAX]);
+
+	/*
+	 * Visibility: may `peer` (below this node) receive c? The sync layer
+	 * asks this after its own rules (nothing goes back to the subtree it
+	 * came from; everything goes up). It reads this node's current
+	 * state. NULL: never sent down.
+	 */
+	bool (*visible)(svc_txn *t, const svc_fold_peer *peer, const svc_change *c);
 } svc_fold_kind;
+
+/*
+ * A kinds table: the entries, indexed by type (entry i has type i; entry 0
+ * and gaps are zero), and how a change finds its kind. The store folds with
+ * svc_fold_kinds_default(); tests fold fixture kinds through the same
+ * driver with a table of their own. The directory kind of the default table
+ * decides holds (svc_fold_change()) whatever the table.
+ */
+typedef struct svc_fold_kinds {
+	const svc_fold_kind *kinds;
+	size_t n;
+	int (*type_of)(const svc_change *c); /* 0 when the change belongs to no kind */
+} svc_fold_kinds;
+
+const svc_fold_kinds *svc_fold_kinds_default(void);
 
 /* The kind of an aggregate type; NULL for SVC_AGG_NONE and unknown types. */
 const svc_fold_kind *svc_fold_kind_of(svc_agg_type type);
@@ -58,6 +172,9 @@ typedef union {
 
 /* A walk's callback: 0 to go on, non-zero to stop (that value is returned). */
 typedef int (*svc_fold_walk_fn)(const svc_change *c, void *arg);
+/* A dependency walk's callback: `dep` reads the walked record; `last` is the
+ * fold position of dep's last change that read it. */
+typedef int (*svc_fold_deps_fn)(const svc_fold_ref *dep, const svc_fold_pos *last, void *arg);
 
 /*
  * Where the driver keeps what it folds. Every function returns 0 or an
@@ -88,15 +205,34 @@ typedef struct svc_fold_backend {
 	bool (*is_self)(void *ctx, const char *origin);
 	/* The backend's sticky error, 0 if none. */
 	int (*err)(void *ctx);
+
+	/* Is any recorded change of agg after `pos` in fold order? (the
+	 * fast path of svc_fold_read()) */
+	int (*has_after)(void *ctx, const char *agg, const svc_fold_pos *pos, bool *later);
+	/* The dependency index: `dep` read `read` at its change `pos` (an
+	 * entry per pair, keeping the latest pos); the records that read agg. */
+	int (*deps_put)(void *ctx, const svc_fold_ref *read, const svc_fold_ref *dep,
+			const svc_fold_pos *pos);
+	int (*deps_each)(void *ctx, const char *agg, svc_fold_deps_fn fn, void *arg);
+	/* Secondary index entries and tallies; NULL when no kind of the
+	 * table declares any. */
+	int (*index_put)(void *ctx, const char *name, const char *value, const char *agg);
+	int (*index_del)(void *ctx, const char *name, const char *value, const char *agg);
+	int (*tally_add)(void *ctx, uint32_t month, const char *name, const char *scope,
+			 int64_t delta);
 } svc_fold_backend;
 
 typedef struct {
 	const svc_fold_backend *ops;
 	void *ctx;
+	const svc_fold_kinds *kinds; /* NULL: svc_fold_kinds_default() */
 } svc_fold;
 
-/* The store's backend over a write (or, for loads, read) transaction. */
+/* The store's backend over a write (or, for loads, read) transaction,
+ * folding the default kinds. */
 svc_fold svc_fold_store(svc_txn *t);
+/* The same with another kinds table (tests' fixture kinds). */
+svc_fold svc_fold_store_kinds(svc_txn *t, const svc_fold_kinds *kinds);
 
 /* ------------------------------------------------------------ the driver */
 
@@ -113,6 +249,29 @@ svc_fold svc_fold_store(svc_txn *t);
 int svc_fold_change(const svc_fold *f, const svc_change *c, bool local, char *reason,
 		    size_t rlen);
 
+/*
+ * Reading another record from a check: its state as of the judged change's
+ * place in fold order. When the record has no change after that place (the
+ * common case) that is its stored state; otherwise its changes before that
+ * place are folded again into a scratch state, taking each change's stored
+ * verdict (so a read never judges, and a cycle of reads cannot recurse).
+ * SVC_EINVAL when reads() did not name the record.
+ */
+int svc_fold_read(svc_fold_reader *rd, int type, const char *agg, void *state, bool *exists);
+
+/*
+ * Dependents. When a record's fold changes at position P (an accepted change
+ * in order, or any re-fold from P on), every record whose last read of it is
+ * after P is folded again, and so on for theirs, in the same call. Each
+ * re-fold that changes nothing (same state, same verdicts) ends its branch;
+ * a read sees only changes strictly before the reader's, so verdicts settle
+ * from the earliest position on and a cycle of reads settles too; as a
+ * guard against a kind that breaks that rule, one call re-folds a record at
+ * most SVC_FOLD_CASCADE_MAX times and then fails with SVC_ESTORE (the
+ * store's transaction aborts; nothing half-folded is kept).
+ */
+#define SVC_FOLD_CASCADE_MAX 64
+
 /* Fold an aggregate again from its first recorded change (after changes
  * left it). */
 int svc_fold_refold(const svc_fold *f, svc_agg_type type, const char *agg);
@@ -125,6 +284,23 @@ int svc_fold_load(const svc_fold *f, svc_agg_type type, const char *agg, void *s
 		  bool *exists);
 
 /* ------------------------------------------------------------ reading state (the store's) */
+
+/* Index entries (name, value) of the states stored, in value order: value
+ * exactly, or (prefix true) every value starting with it. cb gets the
+ * entry's value and record; it returns 0 to go on. */
+typedef int (*svc_fold_index_cb)(const char *value, const char *agg, void *arg);
+int svc_fold_index_each(svc_txn *t, const char *name, const char *value, bool prefix,
+			svc_fold_index_cb cb, void *arg);
+
+/* A tally (0 when nothing contributed). */
+int svc_fold_tally_get(svc_txn *t, uint32_t month, const char *name, const char *scope,
+		       int64_t *out);
+/* The tallies of one month (month 0: all) and counter (NULL: all), in
+ * (month, name, scope) order. */
+typedef int (*svc_fold_tally_cb)(uint32_t month, const char *name, const char *scope,
+				 int64_t value, void *arg);
+int svc_fold_tally_each(svc_txn *t, uint32_t month, const char *name, svc_fold_tally_cb cb,
+			void *arg);
 
 int svc_ticket_get(svc_txn *t, const char *id, svc_ticket *out);
 int svc_claim_get(svc_txn *t, const char *id, svc_claim *out);

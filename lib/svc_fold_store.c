@@ -5,7 +5,9 @@
  * live, and from the journal, which must not know what states are. States
  * are kept in one database per kind, keyed by svc_kv_agg_key() and encoded by
  * the kind's codec; stock lines in the stock database; an aggregate's
- * changes are walked through the journal's fold-order index.
+ * changes are walked through the journal's fold-order index. The
+ * dependency index, the kinds' secondary indexes and their tallies have a
+ * database each (layouts below, where they are written).
  */
 #include "svc_fold.h"
 
@@ -180,6 +182,296 @@ static int stock_add(svc_txn *t, const svc_stock_delta *d, int sign)
 	return svc_kv_put(t, SVC_DB_STOCK, k, stock_key(k, d->location, d->part_no), buf, len, 0);
 }
 
+/* ------------------------------------------------------------ reads, indexes, tallies */
+
+#define WALK_STOP 1
+
+struct after_arg {
+	bool *later;
+};
+
+static int after_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
+{
+	struct after_arg *a = arg;
+	(void)k;
+	(void)v;
+	*a->later = true;
+	return WALK_STOP;
+}
+
+/* Any change of agg after pos: the first fold-order index entry from pos's
+ * key (no change of agg is at pos itself: pos is another record's change). */
+static int has_after(svc_txn *t, const char *agg, const svc_fold_pos *pos, bool *later)
+{
+	uint8_t k[SVC_KV_AGGIDX_KEY_LEN];
+	size_t n = svc_kv_agg_key(agg, k);
+	k[n] = 0;
+	svc_kv_be64_put(k + n + 1, pos->hlc);
+	size_t klen = n + 9 + svc_kv_key_origin_seq(k + n + 9, pos->origin, pos->seq);
+	struct after_arg a = {later};
+	*later = false;
+	int rc = svc_kv_walk(t, SVC_DB_AGGIDX, k, klen, k, n + 1, 0, after_step, &a);
+	return rc == WALK_STOP ? 0 : rc;
+}
+
+/*
+ * The dependency index: read-record-key \0 dependent-id -> type(4)
+ * hlc(8) seq(8) origin \0: the dependent's kind and the place of its last
+ * change that read the record. The key's read record is spelled as its
+ * state key (svc_kv_agg_key), so one record's dependents are one prefix.
+ */
+#define DEPS_KEY_LEN (SVC_KV_AGG_KEY_LEN + 1 + SVC_AGG_LEN)
+#define DEPS_VAL_LEN (4 + 8 + 8 + SVC_ID_LEN)
+
+static size_t deps_prefix(uint8_t *k, const char *agg)
+{
+	size_t n = svc_kv_agg_key(agg, k);
+	k[n] = 0;
+	return n + 1;
+}
+
+static int deps_decode(svc_txn *t, const svc_kv_val *v, svc_fold_ref *dep, svc_fold_pos *pos,
+		       const char *id, size_t idlen)
+{
+	const uint8_t *p = v->data;
+	size_t olen = v->len > 20 ? strnlen((const char *)p + 20, v->len - 20) : 0;
+	if (v->len < 21 || olen == v->len - 20 || olen >= sizeof pos->origin ||
+	    idlen >= sizeof dep->agg)
+		return svc_kv_corrupt(t, "bad dependency entry");
+	memset(dep, 0, sizeof *dep);
+	memset(pos, 0, sizeof *pos);
+	dep->type = (int)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+	memcpy(dep->agg, id, idlen);
+	pos->hlc = svc_kv_be64_get(p + 4);
+	pos->seq = svc_kv_be64_get(p + 12);
+	memcpy(pos->origin, p + 20, olen);
+	return 0;
+}
+
+static int deps_put(svc_txn *t, const svc_fold_ref *read, const svc_fold_ref *dep,
+		    const svc_fold_pos *pos)
+{
+	uint8_t k[DEPS_KEY_LEN], v[DEPS_VAL_LEN + 4];
+	size_t n = deps_prefix(k, read->agg), dlen = strlen(dep->agg);
+	memcpy(k + n, dep->agg, dlen);
+	n += dlen;
+	svc_kv_val old;
+	int rc = svc_kv_get(t, SVC_DB_DEPS, k, n, &old);
+	if (rc == 0) {
+		svc_fold_ref od;
+		svc_fold_pos op;
+		rc = deps_decode(t, &old, &od, &op, dep->agg, dlen);
+		if (rc)
+			return rc;
+		if (svc_rules_order_cmp(op.hlc, op.origin, op.seq, pos->hlc, pos->origin, pos->seq) >= 0)
+			return 0;
+	} else if (rc != SVC_ENOTFOUND) {
+		return rc;
+	}
+	uint32_t type = (uint32_t)dep->type;
+	v[0] = (uint8_t)(type >> 24);
+	v[1] = (uint8_t)(type >> 16);
+	v[2] = (uint8_t)(type >> 8);
+	v[3] = (uint8_t)type;
+	svc_kv_be64_put(v + 4, pos->hlc);
+	svc_kv_be64_put(v + 12, pos->seq);
+	size_t olen = strlen(pos->origin);
+	memcpy(v + 20, pos->origin, olen + 1);
+	return svc_kv_put(t, SVC_DB_DEPS, k, n, v, 20 + olen + 1, 0);
+}
+
+struct deps_arg {
+	svc_txn *t;
+	size_t plen;
+	svc_fold_deps_fn fn;
+	void *arg;
+};
+
+static int deps_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
+{
+	struct deps_arg *a = arg;
+	svc_fold_ref dep;
+	svc_fold_pos pos;
+	int rc = deps_decode(a->t, v, &dep, &pos, (const char *)k->data + a->plen,
+			     k->len - a->plen);
+	return rc ? rc : a->fn(&dep, &pos, a->arg);
+}
+
+static int deps_each(svc_txn *t, const char *agg, svc_fold_deps_fn fn, void *arg)
+{
+	uint8_t k[DEPS_KEY_LEN];
+	uint64_t n;
+	/* Every fold of a record that some kind reads asks: a store without
+	 * dependencies answers from the database's entry count, with no
+	 * cursor. */
+	int rc = svc_kv_count(t, SVC_DB_DEPS, &n);
+	if (rc || n == 0)
+		return rc;
+	struct deps_arg a = {t, deps_prefix(k, agg), fn, arg};
+	return svc_kv_walk(t, SVC_DB_DEPS, k, a.plen, k, a.plen, 0, deps_step, &a);
+}
+
+/* The index: name \0 value \0 record -> empty, so one name's entries sort
+ * by value and a value's records are one prefix. */
+#define INDEX_KEY_LEN (SVC_FOLD_INDEX_NAME_LEN + SVC_FOLD_INDEX_VALUE_LEN + SVC_AGG_LEN)
+
+static size_t index_key(uint8_t *k, const char *name, const char *value, const char *agg)
+{
+	size_t a = strnlen(name, SVC_FOLD_INDEX_NAME_LEN - 1);
+	size_t b = strnlen(value, SVC_FOLD_INDEX_VALUE_LEN - 1);
+	size_t c = agg ? strnlen(agg, SVC_AGG_LEN - 1) : 0;
+	memcpy(k, name, a);
+	k[a] = 0;
+	memcpy(k + a + 1, value, b);
+	if (!agg)
+		return a + 1 + b;
+	k[a + 1 + b] = 0;
+	memcpy(k + a + 2 + b, agg, c);
+	return a + 2 + b + c;
+}
+
+static int index_put(svc_txn *t, const char *name, const char *value, const char *agg)
+{
+	uint8_t k[INDEX_KEY_LEN];
+	return svc_kv_put(t, SVC_DB_INDEX, k, index_key(k, name, value, agg), "", 0, 0);
+}
+
+static int index_del(svc_txn *t, const char *name, const char *value, const char *agg)
+{
+	uint8_t k[INDEX_KEY_LEN];
+	return svc_kv_del(t, SVC_DB_INDEX, k, index_key(k, name, value, agg));
+}
+
+struct index_arg {
+	size_t nlen;
+	svc_fold_index_cb cb;
+	void *arg;
+};
+
+static int index_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
+{
+	struct index_arg *a = arg;
+	(void)v;
+	const char *p = (const char *)k->data + a->nlen + 1;
+	size_t rest = k->len - a->nlen - 1;
+	const char *nul = memchr(p, 0, rest);
+	if (!nul)
+		return 0;
+	char value[SVC_FOLD_INDEX_VALUE_LEN], agg[SVC_AGG_LEN];
+	size_t vlen = (size_t)(nul - p), alen = rest - vlen - 1;
+	if (vlen >= sizeof value || alen >= sizeof agg)
+		return 0;
+	memcpy(value, p, vlen);
+	value[vlen] = 0;
+	memcpy(agg, nul + 1, alen);
+	agg[alen] = 0;
+	return a->cb(value, agg, a->arg);
+}
+
+int svc_fold_index_each(svc_txn *t, const char *name, const char *value, bool prefix,
+			svc_fold_index_cb cb, void *arg)
+{
+	uint8_t k[INDEX_KEY_LEN];
+	size_t klen = index_key(k, name, value, NULL);
+	/* An exact value is the prefix name \0 value \0. */
+	if (!prefix)
+		k[klen++] = 0;
+	struct index_arg a = {strnlen(name, SVC_FOLD_INDEX_NAME_LEN - 1), cb, arg};
+	return svc_kv_walk(t, SVC_DB_INDEX, k, klen, k, klen, 0, index_step, &a);
+}
+
+/* Tallies: month(4, big-endian) name \0 scope -> value(8, big-endian two's
+ * complement); a tally that comes back to zero is removed, so equal
+ * states give equal databases whatever the order they were reached in. */
+#define TALLY_KEY_LEN (4 + SVC_FOLD_TALLY_NAME_LEN + SVC_ID_LEN)
+
+static size_t tally_key(uint8_t *k, uint32_t month, const char *name, const char *scope)
+{
+	size_t a = strnlen(name, SVC_FOLD_TALLY_NAME_LEN - 1), b = strnlen(scope, SVC_ID_LEN - 1);
+	k[0] = (uint8_t)(month >> 24);
+	k[1] = (uint8_t)(month >> 16);
+	k[2] = (uint8_t)(month >> 8);
+	k[3] = (uint8_t)month;
+	memcpy(k + 4, name, a);
+	k[4 + a] = 0;
+	memcpy(k + 5 + a, scope, b);
+	return 5 + a + b;
+}
+
+int svc_fold_tally_get(svc_txn *t, uint32_t month, const char *name, const char *scope,
+		       int64_t *out)
+{
+	uint8_t k[TALLY_KEY_LEN];
+	svc_kv_val v;
+	*out = 0;
+	int rc = svc_kv_get(t, SVC_DB_TALLY, k, tally_key(k, month, name, scope), &v);
+	if (rc == SVC_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (v.len != 8)
+		return svc_kv_corrupt(t, "bad tally %u %s", month, name);
+	*out = (int64_t)svc_kv_be64_get(v.data);
+	return 0;
+}
+
+static int tally_add(svc_txn *t, uint32_t month, const char *name, const char *scope,
+		     int64_t delta)
+{
+	uint8_t k[TALLY_KEY_LEN], v[8];
+	int64_t now;
+	size_t klen = tally_key(k, month, name, scope);
+	int rc = svc_fold_tally_get(t, month, name, scope, &now);
+	if (rc)
+		return rc;
+	now += delta;
+	if (now == 0)
+		return svc_kv_del(t, SVC_DB_TALLY, k, klen);
+	svc_kv_be64_put(v, (uint64_t)now);
+	return svc_kv_put(t, SVC_DB_TALLY, k, klen, v, 8, 0);
+}
+
+struct tally_arg {
+	svc_txn *t;
+	svc_fold_tally_cb cb;
+	void *arg;
+};
+
+static int tally_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
+{
+	struct tally_arg *a = arg;
+	const uint8_t *p = k->data;
+	char name[SVC_FOLD_TALLY_NAME_LEN], scope[SVC_ID_LEN];
+	const uint8_t *nul = k->len > 4 ? memchr(p + 4, 0, k->len - 4) : NULL;
+	if (!nul || v->len != 8)
+		return svc_kv_corrupt(a->t, "bad tally entry");
+	size_t nlen = (size_t)(nul - p - 4), slen = k->len - 4 - nlen - 1;
+	if (nlen >= sizeof name || slen >= sizeof scope)
+		return svc_kv_corrupt(a->t, "bad tally entry");
+	memcpy(name, p + 4, nlen);
+	name[nlen] = 0;
+	memcpy(scope, nul + 1, slen);
+	scope[slen] = 0;
+	uint32_t month = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return a->cb(month, name, scope, (int64_t)svc_kv_be64_get(v->data), a->arg);
+}
+
+int svc_fold_tally_each(svc_txn *t, uint32_t month, const char *name, svc_fold_tally_cb cb,
+			void *arg)
+{
+	uint8_t k[TALLY_KEY_LEN];
+	size_t plen = 0;
+	struct tally_arg a = {t, cb, arg};
+	if (month) {
+		plen = tally_key(k, month, name ? name : "", "");
+		/* month alone, or month name \0 */
+		if (!name)
+			plen = 4;
+	}
+	return svc_kv_walk(t, SVC_DB_TALLY, plen ? k : NULL, plen, plen ? k : NULL, plen, 0,
+			   tally_step, &a);
+}
+
 /* ------------------------------------------------------------ the backend */
 
 static int b_state_load(void *ctx, const svc_fold_kind *k, const char *agg, void *state,
@@ -254,14 +546,68 @@ static int b_err(void *ctx)
 	return svc_txn_err(ctx);
 }
 
+static int b_has_after(void *ctx, const char *agg, const svc_fold_pos *pos, bool *later)
+{
+	return has_after(ctx, agg, pos, later);
+}
+
+static int b_deps_put(void *ctx, const svc_fold_ref *read, const svc_fold_ref *dep,
+		      const svc_fold_pos *pos)
+{
+	return deps_put(ctx, read, dep, pos);
+}
+
+static int b_deps_each(void *ctx, const char *agg, svc_fold_deps_fn fn, void *arg)
+{
+	return deps_each(ctx, agg, fn, arg);
+}
+
+static int b_index_put(void *ctx, const char *name, const char *value, const char *agg)
+{
+	return index_put(ctx, name, value, agg);
+}
+
+static int b_index_del(void *ctx, const char *name, const char *value, const char *agg)
+{
+	return index_del(ctx, name, value, agg);
+}
+
+static int b_tally_add(void *ctx, uint32_t month, const char *name, const char *scope,
+		       int64_t delta)
+{
+	return tally_add(ctx, month, name, scope, delta);
+}
+
 static const svc_fold_backend store_backend = {
-	b_state_load, b_state_save, b_state_del, b_has_later, b_agg_walk, b_origin_walk,
-	b_reject_get, b_reject_put, b_reject_del, b_stock_add, b_is_self,   b_err,
+	.state_load = b_state_load,
+	.state_save = b_state_save,
+	.state_del = b_state_del,
+	.has_later = b_has_later,
+	.agg_walk = b_agg_walk,
+	.origin_walk = b_origin_walk,
+	.reject_get = b_reject_get,
+	.reject_put = b_reject_put,
+	.reject_del = b_reject_del,
+	.stock_add = b_stock_add,
+	.is_self = b_is_self,
+	.err = b_err,
+	.has_after = b_has_after,
+	.deps_put = b_deps_put,
+	.deps_each = b_deps_each,
+	.index_put = b_index_put,
+	.index_del = b_index_del,
+	.tally_add = b_tally_add,
 };
 
 svc_fold svc_fold_store(svc_txn *t)
 {
-	svc_fold f = {&store_backend, t};
+	svc_fold f = {&store_backend, t, NULL};
+	return f;
+}
+
+svc_fold svc_fold_store_kinds(svc_txn *t, const svc_fold_kinds *kinds)
+{
+	svc_fold f = {&store_backend, t, kinds};
 	return f;
 }
 

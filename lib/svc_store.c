@@ -51,6 +51,7 @@ static const char *const db_names[SVC_DB_COUNT_] = {
 	"meta", "changes", "heads", "arrival", "aggidx", "rejects",
 	"tickets", "claims", "transfers", "catalog", "nodes", "stock",
 	"peers", "commits", "quarantine", "replay",
+	"deps", "index", "tally",
 };
 
 struct svc_store {

@@ -14,15 +14,15 @@
  * says it may see, decided per change against the current folded state of
  * its aggregate, which holds accepted changes only: a rejected assignment
  * gives nobody the ticket, and a late change that re-folds an assignment
- * away takes the ticket's later changes away from that shop. A shop gets
- * tickets assigned to it (with their earlier history when it gains one), its own claims, moves at its location, transfers to or
- * from it, the catalog, and the directory entries of HQ, the regions and its
- * own region; a region gets everything of its region. Upward, a node sends
- * what originated at it or below it.
+ * away takes the ticket's later changes away from that shop. Each kind's
+ * rule is in its entry of the fold's kind table (lib/fold_visible.c); this
+ * file keeps what holds for every kind. Upward, a node sends what
+ * originated at it or below it.
  */
 #include "svc_sync.h"
 
 #include "svc_err.h"
+#include "svc_fold.h"
 #include "svc_rules.h"
 
 #include <stdio.h>
@@ -175,66 +175,6 @@ static void upstream_of(svc_txn *t, const char *node, char out[SVC_ID_LEN])
 	svc_errclear();
 }
 
-/* Is `node` the region R itself or a node of region R? */
-static bool in_region(svc_txn *t, const char *node, const char *region)
-{
-	svc_node n;
-	if (strcmp(node, region) == 0)
-		return true;
-	bool yes = svc_node_get(t, node, &n) == 0 && strcmp(n.region, region) == 0;
-	svc_errclear();
-	return yes;
-}
-
-/* A location (stock) is visible to the peer: its own, or in its region. */
-static bool location_visible(svc_txn *t, const svc_peer_view *pv, const char *loc)
-{
-	if (pv->role == SVC_ROLE_SHOP)
-		return strcmp(loc, pv->node) == 0;
-	return in_region(t, loc, pv->node);
-}
-
-/* Did the ticket's history ever assign it to `shop`? */
-struct assigned_arg {
-	const char *shop;
-	bool yes;
-};
-
-static int assigned_step(const svc_logged_change *lc, void *argp)
-{
-	struct assigned_arg *a = argp;
-	const svc_change *c = &lc->c;
-	/* A change the fold rejected never gave anyone the ticket. */
-	if (lc->rejected)
-		return 0;
-	if ((c->kind == SVC_CK_TICKET_ASSIGN && strcmp(c->u.ticket_assign.shop, a->shop) == 0) ||
-	    (c->kind == SVC_CK_TICKET_OPEN && strcmp(c->u.ticket_open.shop, a->shop) == 0)) {
-		a->yes = true;
-		return 1;
-	}
-	return 0;
-}
-
-static bool ticket_visible(svc_txn *t, const svc_peer_view *pv, const svc_change *c)
-{
-	svc_ticket tk;
-	bool have = svc_ticket_get(t, c->aggregate, &tk) == 0;
-	svc_errclear();
-	if (pv->role == SVC_ROLE_REGION)
-		return have ? strcmp(tk.region, pv->node) == 0
-			    : c->kind == SVC_CK_TICKET_OPEN &&
-				      strcmp(c->u.ticket_open.region, pv->node) == 0;
-	if (have && (strcmp(tk.shop, pv->node) == 0 || strcmp(tk.opened_by, pv->node) == 0))
-		return true;
-	/* A shop that held the ticket hears that it was re-assigned away. */
-	if (c->kind == SVC_CK_TICKET_ASSIGN) {
-		struct assigned_arg a = {pv->node, false};
-		svc_journal_agg_each(t, c->aggregate, assigned_step, &a);
-		return a.yes;
-	}
-	return false;
-}
-
 bool svc_sync_visible(svc_txn *t, const svc_peer_view *pv, const svc_change *c)
 {
 	svc_self self;
@@ -257,45 +197,10 @@ bool svc_sync_visible(svc_txn *t, const svc_peer_view *pv, const svc_change *c)
 	if (pv->role == SVC_ROLE_HQ)
 		return true; /* HQ below this node cannot happen; be generous */
 
-	switch (svc_rules_agg_type(c)) {
-	case SVC_AGG_CATALOG:
-		return true;
-	case SVC_AGG_NODE: {
-		svc_node n;
-		const char *node = c->aggregate + 2; /* "N:<node>" */
-		if (svc_node_get(t, node, &n) != 0) {
-			svc_errclear();
-			return false;
-		}
-		if (n.role == SVC_ROLE_HQ || n.role == SVC_ROLE_REGION)
-			return true;
-		const char *peer_region = pv->role == SVC_ROLE_SHOP ? pv->region : pv->node;
-		return strcmp(n.node, pv->node) == 0 || strcmp(n.region, peer_region) == 0;
-	}
-	case SVC_AGG_TICKET:
-		return ticket_visible(t, pv, c);
-	case SVC_AGG_CLAIM: {
-		svc_claim cl;
-		if (svc_claim_get(t, c->aggregate, &cl) != 0) {
-			svc_errclear();
-			return false;
-		}
-		return pv->role == SVC_ROLE_SHOP ? strcmp(cl.shop, pv->node) == 0
-						 : strcmp(cl.region, pv->node) == 0;
-	}
-	case SVC_AGG_TRANSFER: {
-		svc_transfer x;
-		if (svc_transfer_get(t, c->aggregate, &x) != 0) {
-			svc_errclear();
-			return false;
-		}
-		return location_visible(t, pv, x.source) || location_visible(t, pv, x.dest);
-	}
-	case SVC_AGG_MOVE:
-		return location_visible(t, pv, c->u.part_move.location);
-	default:
-		return false;
-	}
+	/* The rest is the kind's rule (its entry in the fold's kind table). */
+	const svc_fold_kind *k = svc_fold_kind_of(svc_rules_agg_type(c));
+	svc_fold_peer fp = {pv->node, pv->role, pv->region};
+	return k && k->visible && k->visible(t, &fp, c);
 }
 
 /* ------------------------------------------------------------ heads */

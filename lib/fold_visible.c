@@ -1,0 +1,129 @@
+/*
+ * fold_visible: each record kind's visibility rule, named by its entry in
+ * the fold's kind table (svc_fold.h, member visible).
+ *
+ * Separate from the rules files because a rule here reads this node's
+ * current state (the directory, the ticket as folded now), which the pure
+ * transition rules may never do, and from the sync layer, which owns only
+ * what holds for every kind (nothing goes back to the subtree it came from,
+ * everything goes up) and asks the kind for the rest. Read isolation is
+ * DESIGN.md section 5: a shop gets tickets assigned to it (with their
+ * earlier history when it gains one), its own claims, moves at its
+ * location, transfers to or from it, the catalog, and the directory entries
+ * of HQ, the regions and its own region; a region gets everything of its
+ * region.
+ */
+#include "fold_visible.h"
+
+#include "svc_err.h"
+#include "svc_journal.h"
+
+#include <string.h>
+
+/* Is `node` the region R itself or a node of region R? */
+static bool in_region(svc_txn *t, const char *node, const char *region)
+{
+	svc_node n;
+	if (strcmp(node, region) == 0)
+		return true;
+	bool yes = svc_node_get(t, node, &n) == 0 && strcmp(n.region, region) == 0;
+	svc_errclear();
+	return yes;
+}
+
+/* A location (stock) is visible to the peer: its own, or in its region. */
+static bool location_visible(svc_txn *t, const svc_fold_peer *pv, const char *loc)
+{
+	if (pv->role == SVC_ROLE_SHOP)
+		return strcmp(loc, pv->node) == 0;
+	return in_region(t, loc, pv->node);
+}
+
+bool svc_fold_visible_catalog(svc_txn *t, const svc_fold_peer *p, const svc_change *c)
+{
+	(void)t;
+	(void)p;
+	(void)c;
+	return true;
+}
+
+bool svc_fold_visible_node(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
+{
+	svc_node n;
+	const char *node = c->aggregate + 2; /* "N:<node>" */
+	if (svc_node_get(t, node, &n) != 0) {
+		svc_errclear();
+		return false;
+	}
+	if (n.role == SVC_ROLE_HQ || n.role == SVC_ROLE_REGION)
+		return true;
+	const char *peer_region = pv->role == SVC_ROLE_SHOP ? pv->region : pv->node;
+	return strcmp(n.node, pv->node) == 0 || strcmp(n.region, peer_region) == 0;
+}
+
+/* Did the ticket's history ever assign it to `shop`? */
+struct assigned_arg {
+	const char *shop;
+	bool yes;
+};
+
+static int assigned_step(const svc_logged_change *lc, void *argp)
+{
+	struct assigned_arg *a = argp;
+	const svc_change *c = &lc->c;
+	/* A change the fold rejected never gave anyone the ticket. */
+	if (lc->rejected)
+		return 0;
+	if ((c->kind == SVC_CK_TICKET_ASSIGN && strcmp(c->u.ticket_assign.shop, a->shop) == 0) ||
+	    (c->kind == SVC_CK_TICKET_OPEN && strcmp(c->u.ticket_open.shop, a->shop) == 0)) {
+		a->yes = true;
+		return 1;
+	}
+	return 0;
+}
+
+bool svc_fold_visible_ticket(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
+{
+	svc_ticket tk;
+	bool have = svc_ticket_get(t, c->aggregate, &tk) == 0;
+	svc_errclear();
+	if (pv->role == SVC_ROLE_REGION)
+		return have ? strcmp(tk.region, pv->node) == 0
+			    : c->kind == SVC_CK_TICKET_OPEN &&
+				      strcmp(c->u.ticket_open.region, pv->node) == 0;
+	if (have && (strcmp(tk.shop, pv->node) == 0 || strcmp(tk.opened_by, pv->node) == 0))
+		return true;
+	/* A shop that held the ticket hears that it was re-assigned away. */
+	if (c->kind == SVC_CK_TICKET_ASSIGN) {
+		struct assigned_arg a = {pv->node, false};
+		svc_journal_agg_each(t, c->aggregate, assigned_step, &a);
+		return a.yes;
+	}
+	return false;
+}
+
+bool svc_fold_visible_claim(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
+{
+	svc_claim cl;
+	if (svc_claim_get(t, c->aggregate, &cl) != 0) {
+		svc_errclear();
+		return false;
+	}
+	return pv->role == SVC_ROLE_SHOP ? strcmp(cl.shop, pv->node) == 0
+					 : strcmp(cl.region, pv->node) == 0;
+}
+
+bool svc_fold_visible_transfer(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
+{
+	svc_transfer x;
+	if (svc_transfer_get(t, c->aggregate, &x) != 0) {
+		svc_errclear();
+		return false;
+	}
+	return location_visible(t, pv, x.source) || location_visible(t, pv, x.dest);
+}
+
+bool svc_fold_visible_move(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
+{
+	return location_visible(t, pv, c->u.part_move.location);
+}

@@ -1,0 +1,18 @@
+/*
+ * fold_visible: each record kind's visibility rule (lib/fold_visible.c),
+ * private to lib/: the fold's kind table names them once, and everything
+ * else asks a kind's entry (svc_fold_kind.visible).
+ */
+#ifndef SVC_FOLD_VISIBLE_H
+#define SVC_FOLD_VISIBLE_H
+
+#include "svc_fold.h"
+
+bool svc_fold_visible_catalog(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+bool svc_fold_visible_node(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+bool svc_fold_visible_ticket(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+bool svc_fold_visible_claim(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+bool svc_fold_visible_transfer(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+bool svc_fold_visible_move(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+
+#endif
