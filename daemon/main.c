@@ -37,10 +37,10 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"dir", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
-		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'n'},
-		{"verbose", no_argument, NULL, 'v'},     {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+	    {"dir", required_argument, NULL, 'd'},    {"listen", required_argument, NULL, 'l'},
+	    {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *listen = NULL, *config = NULL;
 	int check = 0, verbose = 0, c;
@@ -48,14 +48,30 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "d:l:c:nvh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'l': listen = optarg; break;
-		case 'c': config = optarg; break;
-		case 'n': check = 1; break;
-		case 'v': verbose = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': puts("svcsyncd 0.1.0"); return 0;
-		default: usage(stderr); return 2;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			puts("svcsyncd 0.1.0");
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc) {
@@ -77,7 +93,7 @@ int main(int argc, char **argv)
 		cfg.log_level = SVC_LOG_DEBUG;
 	if (!cfg.dir[0]) {
 		fprintf(stderr, "svcsyncd: no node directory: give --dir DIR, set SVCSYNC_DIR, "
-				"or set dir in [node]\n");
+		                "or set dir in [node]\n");
 		return 2;
 	}
 	if (svc_config_validate(&cfg)) {

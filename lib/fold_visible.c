@@ -89,8 +89,8 @@ bool svc_fold_visible_ticket(svc_txn *t, const svc_fold_peer *pv, const svc_chan
 	svc_errclear();
 	if (pv->role == SVC_ROLE_REGION)
 		return have ? strcmp(tk.region, pv->node) == 0
-			    : c->kind == SVC_CK_TICKET_OPEN &&
-				      strcmp(c->u.ticket_open.region, pv->node) == 0;
+		            : c->kind == SVC_CK_TICKET_OPEN &&
+		                  strcmp(c->u.ticket_open.region, pv->node) == 0;
 	if (have && (strcmp(tk.shop, pv->node) == 0 || strcmp(tk.opened_by, pv->node) == 0))
 		return true;
 	/* A shop that held the ticket hears that it was re-assigned away. */
@@ -110,7 +110,7 @@ bool svc_fold_visible_claim(svc_txn *t, const svc_fold_peer *pv, const svc_chang
 		return false;
 	}
 	return pv->role == SVC_ROLE_SHOP ? strcmp(cl.shop, pv->node) == 0
-					 : strcmp(cl.region, pv->node) == 0;
+	                                 : strcmp(cl.region, pv->node) == 0;
 }
 
 bool svc_fold_visible_transfer(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)

@@ -62,11 +62,11 @@ enum {
 	SVC_KV_APPEND = 1 << 0, /* the key sorts after every key of the database */
 };
 int svc_kv_put(svc_txn *t, int db, const void *k, size_t klen, const void *v, size_t vlen,
-	       unsigned flags);
+               unsigned flags);
 /* Put a value of vlen bytes and return where to write it (*out): one copy
  * instead of two for large values. */
 int svc_kv_reserve(svc_txn *t, int db, const void *k, size_t klen, size_t vlen, unsigned flags,
-		   void **out);
+                   void **out);
 /* Absent keys are no error. */
 int svc_kv_del(svc_txn *t, int db, const void *k, size_t klen);
 /* Entries in the database. */
@@ -86,7 +86,7 @@ enum {
 };
 typedef int (*svc_kv_walk_fn)(const svc_kv_val *k, const svc_kv_val *v, void *arg);
 int svc_kv_walk(svc_txn *t, int db, const void *from, size_t fromlen, const void *prefix,
-		size_t plen, unsigned flags, svc_kv_walk_fn fn, void *arg);
+                size_t plen, unsigned flags, svc_kv_walk_fn fn, void *arg);
 
 /* The last key of a database keyed by big-endian u64 (0 when empty). */
 int svc_kv_last_u64(svc_txn *t, int db, uint64_t *out);

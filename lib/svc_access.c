@@ -50,7 +50,7 @@ void svc_access_destroy(svc_access **ap)
 }
 
 bool svc_access_may_connect(const char *self, const svc_node *n, const svc_node *up,
-			    uint64_t now_ms)
+                            uint64_t now_ms)
 {
 	if (n->revoked || now_ms < n->not_before || now_ms > n->not_after)
 		return false;
@@ -64,7 +64,7 @@ bool svc_access_may_connect(const char *self, const svc_node *n, const svc_node 
 static int entry_cmp(const void *a, const void *b)
 {
 	return memcmp(((const access_entry *)a)->curve_pk, ((const access_entry *)b)->curve_pk,
-		      SVC_CURVE_KEY_LEN);
+	              SVC_CURVE_KEY_LEN);
 }
 
 static int node_ptr_cmp(const void *a, const void *b)
@@ -82,7 +82,7 @@ static const svc_node *find_node(const svc_node *const *idx, size_t n, const cha
 }
 
 static const access_entry *find_key(const access_entry *v, size_t n,
-				    const uint8_t pk[SVC_CURVE_KEY_LEN])
+                                    const uint8_t pk[SVC_CURVE_KEY_LEN])
 {
 	access_entry key;
 	memcpy(key.curve_pk, pk, SVC_CURVE_KEY_LEN);
@@ -109,7 +109,7 @@ static int note_gone(svc_access *a, const access_entry *now, size_t nnow)
 }
 
 int svc_access_rebuild(svc_access *a, const svc_node *dir, size_t n, const char *self,
-		       uint64_t now_ms)
+                       uint64_t now_ms)
 {
 	const svc_node **idx = n ? malloc(n * sizeof *idx) : NULL;
 	access_entry *v = n ? malloc(n * sizeof *v) : NULL;
@@ -198,8 +198,8 @@ int svc_access_load(svc_access *a, svc_txn *t, const char *self, uint64_t now_ms
 	return rc;
 }
 
-int svc_access_lookup(const svc_access *a, const uint8_t pk[SVC_CURVE_KEY_LEN],
-		      uint64_t now_ms, char node[SVC_ID_LEN], char *reason, size_t rlen)
+int svc_access_lookup(const svc_access *a, const uint8_t pk[SVC_CURVE_KEY_LEN], uint64_t now_ms,
+                      char node[SVC_ID_LEN], char *reason, size_t rlen)
 {
 	const access_entry *e = find_key(a->v, a->n, pk);
 	if (!e) {
@@ -208,7 +208,7 @@ int svc_access_lookup(const svc_access *a, const uint8_t pk[SVC_CURVE_KEY_LEN],
 	}
 	if (e->shared) {
 		snprintf(reason, rlen, "this key is certified for two nodes (%s and %s)", e->node,
-			 e->other);
+		         e->other);
 		return -1;
 	}
 	if (now_ms > e->not_after) {

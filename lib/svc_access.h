@@ -42,7 +42,7 @@ void svc_access_destroy(svc_access **a);
 /* May directory entry n connect to node `self` at wall time now_ms? up is
  * n's upstream's entry (NULL when it is not in the directory). Pure. */
 bool svc_access_may_connect(const char *self, const svc_node *n, const svc_node *up,
-			    uint64_t now_ms);
+                            uint64_t now_ms);
 
 /*
  * Replace the table with the keys of the n entries of `dir` (a whole
@@ -51,7 +51,7 @@ bool svc_access_may_connect(const char *self, const svc_node *n, const svc_node 
  * remembered for svc_access_drain_gone. On error the old table stays.
  */
 int svc_access_rebuild(svc_access *a, const svc_node *dir, size_t n, const char *self,
-		       uint64_t now_ms);
+                       uint64_t now_ms);
 
 /* The same, from the directory in the store (a read transaction will do). */
 int svc_access_load(svc_access *a, svc_txn *t, const char *self, uint64_t now_ms);
@@ -61,8 +61,8 @@ int svc_access_load(svc_access *a, svc_txn *t, const char *self, uint64_t now_ms
  * its id in node, or -1 and why not (one line) in reason. A certificate that
  * ended after the last rebuild is refused here already.
  */
-int svc_access_lookup(const svc_access *a, const uint8_t pk[SVC_CURVE_KEY_LEN],
-		      uint64_t now_ms, char node[SVC_ID_LEN], char *reason, size_t rlen);
+int svc_access_lookup(const svc_access *a, const uint8_t pk[SVC_CURVE_KEY_LEN], uint64_t now_ms,
+                      char node[SVC_ID_LEN], char *reason, size_t rlen);
 
 /* Does any key of `node` admit it? */
 bool svc_access_admits(const svc_access *a, const char *node);

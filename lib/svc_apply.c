@@ -60,16 +60,18 @@ static int authorize_dispatch(svc_txn *t, const svc_change *c)
 		rc = svc_fold_load(&f, SVC_AGG_NODE, nagg, &n, &have);
 		if (rc || !have)
 			return rc;
-		return svc_errf(SVC_EDENIED, "region %s may not give ticket %s to %s (no such shop)",
-				c->origin, c->aggregate, shop);
+		return svc_errf(SVC_EDENIED,
+		                "region %s may not give ticket %s to %s (no such shop)", c->origin,
+		                c->aggregate, shop);
 	}
 	if (n.role != SVC_ROLE_SHOP)
-		return svc_errf(SVC_EDENIED, "region %s may not give ticket %s to %s (a %s, not a shop)",
-				c->origin, c->aggregate, shop, svc_role_name(n.role));
+		return svc_errf(SVC_EDENIED,
+		                "region %s may not give ticket %s to %s (a %s, not a shop)",
+		                c->origin, c->aggregate, shop, svc_role_name(n.role));
 	if (strcmp(n.region, c->origin) != 0)
 		return svc_errf(SVC_EDENIED,
-				"region %s may not give ticket %s to %s (a shop of region %s)",
-				c->origin, c->aggregate, shop, n.region);
+		                "region %s may not give ticket %s to %s (a shop of region %s)",
+		                c->origin, c->aggregate, shop, n.region);
 	return 0;
 }
 
@@ -92,14 +94,14 @@ static int authorize_state(svc_txn *t, const svc_change *c)
 		return rc;
 	if (!have)
 		return svc_errf(SVC_EDENIED, "claim %s: unknown ticket %s", c->aggregate,
-				c->u.claim_submit.ticket);
+		                c->u.claim_submit.ticket);
 	if (strcmp(tk.shop, c->origin) != 0)
 		return svc_errf(SVC_EDENIED, "claim %s: ticket %s is assigned to %s, not to %s",
-				c->aggregate, tk.id, tk.shop[0] ? tk.shop : "no shop", c->origin);
+		                c->aggregate, tk.id, tk.shop[0] ? tk.shop : "no shop", c->origin);
 	return 0;
 }
 static int encode_and_hash(const svc_change *c, uint8_t *buf, size_t *len,
-			   uint8_t hash[SVC_HASH_LEN])
+                           uint8_t hash[SVC_HASH_LEN])
 {
 	int rc = svc_change_encode(c, buf, SVC_CHANGE_MAX, len);
 	if (rc)
@@ -139,7 +141,7 @@ int svc_apply_local(svc_txn *t, svc_change *c)
 		return rc;
 	if (head >= SVC_SEQ_MAX)
 		return svc_errf(SVC_ETOOBIG, "node %s has used every seq (%llu)", self.node,
-				(unsigned long long)head);
+		                (unsigned long long)head);
 	c->seq = head + 1;
 	rc = svc_journal_hlc_next(t, &c->hlc);
 	if (rc)
@@ -192,9 +194,10 @@ static int apply_cert_check(svc_txn *t, const svc_change *c)
 	if (rc && rc != SVC_ENOTFOUND)
 		return rc;
 	if (rc || !self.enrolled)
-		return svc_errf(SVC_EDENIED,
-				"change %s/%llu: cannot verify certificate: this node has no HQ key yet",
-				c->origin, (unsigned long long)c->seq);
+		return svc_errf(
+		    SVC_EDENIED,
+		    "change %s/%llu: cannot verify certificate: this node has no HQ key yet",
+		    c->origin, (unsigned long long)c->seq);
 	rc = svc_cert_verify(&c->u.node_cert, self.hq_pubkey, NULL);
 	if (rc)
 		return svc_errctx(rc, "change %s/%llu", c->origin, (unsigned long long)c->seq);
@@ -272,7 +275,7 @@ static int replay_keep(svc_txn *t, const char *origin, uint64_t from)
 }
 
 int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_change *c,
-		     bool trust_unknown, bool hashed, uint8_t hash[SVC_HASH_LEN])
+                     bool trust_unknown, bool hashed, uint8_t hash[SVC_HASH_LEN])
 {
 	char reason[SVC_REASON_LEN];
 	uint8_t head_hash[SVC_HASH_LEN], have[SVC_HASH_LEN];
@@ -297,13 +300,13 @@ int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_cha
 		 * against a commit signed with this node's key.) */
 		svc_self self;
 		bool own = svc_kv_own_returns(t) && svc_self_get(t, &self) == 0 &&
-			   strcmp(c->origin, self.node) == 0;
+		           strcmp(c->origin, self.node) == 0;
 		if (!own) {
 			if ((rc = svc_txn_err(t)))
 				return rc;
 			return svc_errf(SVC_ECRYPTO,
-					"fork: %s/%llu held here with a different hash",
-					c->origin, (unsigned long long)c->seq);
+			                "fork: %s/%llu held here with a different hash", c->origin,
+			                (unsigned long long)c->seq);
 		}
 		rc = svc_restore_diverged(t, c->seq);
 		if (!rc)
@@ -329,9 +332,9 @@ int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_cha
 		if (rc == 0) {
 			if (memcmp(have, c->prev_hash, SVC_HASH_LEN) != 0)
 				return svc_errf(SVC_ECRYPTO,
-						"change %s/%llu does not chain to %s/%llu",
-						c->origin, (unsigned long long)c->seq, c->origin,
-						(unsigned long long)(c->seq - 1));
+				                "change %s/%llu does not chain to %s/%llu",
+				                c->origin, (unsigned long long)c->seq, c->origin,
+				                (unsigned long long)(c->seq - 1));
 		} else if (rc != SVC_ENOTFOUND) {
 			return rc;
 		}
@@ -339,7 +342,7 @@ int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_cha
 		static const uint8_t zero[SVC_HASH_LEN];
 		if (memcmp(c->prev_hash, zero, SVC_HASH_LEN) != 0)
 			return svc_errf(SVC_ECRYPTO, "change %s/1 has a predecessor hash",
-					c->origin);
+			                c->origin);
 	}
 
 	/* The claimed role and region must be the origin's certified ones. */
@@ -353,11 +356,11 @@ int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_cha
 	if (known) {
 		if (n.role != c->origin_role || strcmp(n.region, c->origin_region) != 0)
 			return svc_errf(SVC_EDENIED,
-					"change %s/%llu claims role %s region '%s', certificate "
-					"says %s region '%s'",
-					c->origin, (unsigned long long)c->seq,
-					svc_role_name(c->origin_role), c->origin_region,
-					svc_role_name(n.role), n.region);
+			                "change %s/%llu claims role %s region '%s', certificate "
+			                "says %s region '%s'",
+			                c->origin, (unsigned long long)c->seq,
+			                svc_role_name(c->origin_role), c->origin_region,
+			                svc_role_name(n.role), n.region);
 		/* A certificate past its validity is treated as a revocation
 		 * at not_after: what the node stamped later is refused. HQ's
 		 * own is exempt: its key is the root this node pinned. */
@@ -369,32 +372,33 @@ int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_cha
 			if (!gmtime_r(&sec, &tm) ||
 			    !strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm))
 				snprintf(when, sizeof when, "%llu ms",
-					 (unsigned long long)n.not_after);
+				         (unsigned long long)n.not_after);
 			return svc_errf(SVC_EDENIED,
-					"change %s/%llu: certificate of %s (serial %llu) expired "
-					"at %s",
-					c->origin, (unsigned long long)c->seq, c->origin,
-					(unsigned long long)n.serial, when);
+			                "change %s/%llu: certificate of %s (serial %llu) expired "
+			                "at %s",
+			                c->origin, (unsigned long long)c->seq, c->origin,
+			                (unsigned long long)n.serial, when);
 		}
 	} else if (strcmp(c->origin, self_hq(t)) == 0) {
 		/* HQ is the root of trust this node accepted at enrollment:
 		 * its changes (its own certificate first) need no entry. */
 		if (c->origin_role != SVC_ROLE_HQ || c->origin_region[0])
-			return svc_errf(SVC_EDENIED, "change %s/%llu claims to be HQ's but not as hq",
-					c->origin, (unsigned long long)c->seq);
+			return svc_errf(SVC_EDENIED,
+			                "change %s/%llu claims to be HQ's but not as hq", c->origin,
+			                (unsigned long long)c->seq);
 	} else if (!trust_unknown) {
 		return svc_errf(SVC_EDENIED, "change %s/%llu: unknown origin %s (no certificate)",
-				c->origin, (unsigned long long)c->seq, c->origin);
+		                c->origin, (unsigned long long)c->seq, c->origin);
 	}
 
 	rc = svc_rules_validate(c, reason, sizeof reason);
 	if (rc)
 		return svc_errf(SVC_EINVAL, "change %s/%llu: %s", c->origin,
-				(unsigned long long)c->seq, reason);
+		                (unsigned long long)c->seq, reason);
 	rc = svc_rules_authorize(c, reason, sizeof reason);
 	if (rc)
 		return svc_errf(SVC_EDENIED, "change %s/%llu: %s", c->origin,
-				(unsigned long long)c->seq, reason);
+		                (unsigned long long)c->seq, reason);
 	rc = authorize_state(t, c);
 	if (rc)
 		return svc_errctx(rc, "change %s/%llu", c->origin, (unsigned long long)c->seq);

@@ -55,6 +55,6 @@ int svc_apply_local(svc_txn *t, svc_change *c);
  * it must not be stored (the caller quarantines it).
  */
 int svc_apply_remote(svc_txn *t, const uint8_t *bytes, size_t len, const svc_change *c,
-		     bool trust_unknown, bool hashed, uint8_t hash[SVC_HASH_LEN]);
+                     bool trust_unknown, bool hashed, uint8_t hash[SVC_HASH_LEN]);
 
 #endif

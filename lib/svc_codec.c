@@ -47,8 +47,8 @@
  * commit header's hash list and the protocol's arrays), and apply the same
  * limits as the decoders: a change its origin can encode but receivers
  * refuse would break that origin's hash chain at every receiver, so such a
- * value is refused at the origin, where a user can still be told. protobuf-c writes fields in field-number order and leaves
- * out proto3 defaults, so one value always gives the same bytes.
+ * value is refused at the origin, where a user can still be told. protobuf-c writes fields in
+ * field-number order and leaves out proto3 defaults, so one value always gives the same bytes.
  *
  * Signed is parsed by hand instead of through protobuf-c, because its body
  * must be handed back as a pointer into the caller's buffer: the signature
@@ -113,7 +113,6 @@ static uint8_t *unconst_bytes(const uint8_t *p)
 	return (uint8_t *)(uintptr_t)p;
 }
 
-
 /* ------------------------------------------------------------ errors */
 
 /*
@@ -168,7 +167,8 @@ static void wpath_fmt(const struct wpath *p, char *out, size_t cap)
 		int w;
 
 		if (q->idx1)
-			w = snprintf(out + used, cap - used, "%s%s[%zu]", dot, q->name, q->idx1 - 1);
+			w = snprintf(out + used, cap - used, "%s%s[%zu]", dot, q->name,
+			             q->idx1 - 1);
 		else
 			w = snprintf(out + used, cap - used, "%s%s", dot, q->name);
 		if (w < 0 || (size_t)w >= cap - used)
@@ -540,7 +540,6 @@ static int pb_done(const struct chk *k, ProtobufCMessage *m, void *out, size_t s
 	return k->rc;
 }
 
-
 /* ------------------------------------------------------------ field maps
  *
  * Each message is a table: one row per field, saying where the field sits in
@@ -601,6 +600,8 @@ struct oneofmap {
 	const char *none; /* when decoding a message that sets no member */
 };
 
+/* The tables below are laid out by hand, a row per field where it helps. */
+// clang-format off
 /* Rows of the table of struct T (each table defines T around itself). */
 #define MEMBER_(f) offsetof(T, f), sizeof(((T *)0)->f)
 #define F_STR(num, f) {(num), K_STR, MEMBER_(f), 0, 0, NULL}
@@ -863,6 +864,7 @@ static const struct oneofmap envelope_msg = {
 #define T svc_msg
 MSGMAP(envelope_map, svcsync__envelope__descriptor, F_ONEOF(u, type, envelope_msg));
 #undef T
+// clang-format on
 
 /* ------------------------------------------------------------ the walkers */
 
@@ -902,8 +904,8 @@ static void *enc_alloc(struct enc *e, size_t n, const struct wpath *at)
 
 /* The generated field a row names. A row naming no field is a bug in a
  * table, caught by the first test that maps it. */
-static inline const ProtobufCFieldDescriptor *field_of(struct chk *k, const ProtobufCMessageDescriptor *d,
-                                                uint32_t num, const struct wpath *at)
+static inline const ProtobufCFieldDescriptor *
+field_of(struct chk *k, const ProtobufCMessageDescriptor *d, uint32_t num, const struct wpath *at)
 {
 	const ProtobufCFieldDescriptor *fd;
 
@@ -1413,8 +1415,7 @@ int svc_bundle_decode(const uint8_t *buf, size_t len, svc_bundle *out)
 
 int svc_export_header_encode(const svc_export_header *h, uint8_t *buf, size_t cap, size_t *len)
 {
-	return map_encode(&export_map, "export", SVC_EXPORT_HEADER_MAX, h, buf, cap, len,
-	                  __func__);
+	return map_encode(&export_map, "export", SVC_EXPORT_HEADER_MAX, h, buf, cap, len, __func__);
 }
 
 /* By hand after the table: the version and the two nodes say whether this
@@ -1608,7 +1609,6 @@ int svc_signed_decode(const uint8_t *buf, size_t len, const uint8_t **body, size
 	return 0;
 }
 
-
 /* ------------------------------------------------------------ protocol messages */
 
 /*
@@ -1709,8 +1709,7 @@ static ProtobufCBinaryData *blobs_to_pb(struct chk *k, const svc_blob *b, size_t
 	return out;
 }
 
-static void blobs_pair_to_pb(struct chk *k, const svc_batch *b, Svcsync__Batch *m,
-                             struct msg_pb *p)
+static void blobs_pair_to_pb(struct chk *k, const svc_batch *b, Svcsync__Batch *m, struct msg_pb *p)
 {
 	p->changes = blobs_to_pb(k, b->changes, b->nchanges, SVC_BATCH_CHANGES_MAX,
 	                         "envelope.batch.changes");
@@ -1757,7 +1756,8 @@ int svc_msg_encode(const svc_msg *m, uint8_t **out, size_t *len)
 		if (!buf)
 			chk_fail(&e.k, SVC_ENOMEM, "envelope: %zu bytes", n);
 		else if (protobuf_c_message_pack(&env->base, buf) != n)
-			chk_fail(&e.k, SVC_EINVAL, "envelope: protobuf-c packed an unexpected size");
+			chk_fail(&e.k, SVC_EINVAL,
+			         "envelope: protobuf-c packed an unexpected size");
 	}
 	msg_pb_fini(&p);
 	if (e.k.rc) {

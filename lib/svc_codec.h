@@ -31,15 +31,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SVC_CHANGE_MAX 8192       /* largest encoded change accepted */
-#define SVC_STATE_MAX 8192        /* largest encoded aggregate state */
+#define SVC_CHANGE_MAX 8192         /* largest encoded change accepted */
+#define SVC_STATE_MAX 8192          /* largest encoded aggregate state */
 #define SVC_COMMIT_CHANGES_MAX 1024 /* changes covered by one commit (~35 KB header) */
 /* Largest encoded commit header, and largest Signed (which may wrap one). Each
  * hash costs 34 bytes on the wire (tag, length, 32 bytes); the 1024 bytes of
  * slack cover origin, seqs, prev_commit and the signature envelope, so a
  * commit of SVC_COMMIT_CHANGES_MAX changes always fits. */
 #define SVC_COMMIT_MAX (SVC_COMMIT_CHANGES_MAX * (SVC_HASH_LEN + 2) + 1024)
-#define SVC_ENROLL_MAX 4096       /* enrollment request or bundle file */
+#define SVC_ENROLL_MAX 4096 /* enrollment request or bundle file */
 
 /* Changes. The decoder validates the body against the kind's field limits. */
 int svc_change_encode(const svc_change *c, uint8_t *buf, size_t cap, size_t *len);
@@ -68,9 +68,9 @@ typedef struct {
 	char origin[SVC_ID_LEN];
 	uint64_t first_seq;
 	uint64_t last_seq;
-	size_t nhashes;                 /* == last_seq - first_seq + 1 */
+	size_t nhashes;                  /* == last_seq - first_seq + 1 */
 	uint8_t (*hashes)[SVC_HASH_LEN]; /* caller-provided array on encode; on
-					  * decode points into `hashbuf` */
+	                                  * decode points into `hashbuf` */
 	uint8_t prev_commit[SVC_HASH_LEN];
 	bool has_prev;
 } svc_commit_header;
@@ -78,16 +78,16 @@ typedef struct {
 /* hashbuf must hold SVC_COMMIT_CHANGES_MAX hashes. */
 int svc_commit_header_encode(const svc_commit_header *h, uint8_t *buf, size_t cap, size_t *len);
 int svc_commit_header_decode(const uint8_t *buf, size_t len, svc_commit_header *out,
-			     uint8_t (*hashbuf)[SVC_HASH_LEN]);
+                             uint8_t (*hashbuf)[SVC_HASH_LEN]);
 
 /* Signed{body, signature}: enrollment requests, bundles, commits. The decoded
  * body points into `buf` (valid as long as buf is). Both directions cap the
  * whole message at SVC_COMMIT_MAX; the body must be non-empty and the
  * decoder refuses unknown, repeated or misplaced fields. */
 int svc_signed_encode(const uint8_t *body, size_t body_len, const uint8_t sig[SVC_SIG_LEN],
-		      uint8_t *buf, size_t cap, size_t *len);
+                      uint8_t *buf, size_t cap, size_t *len);
 int svc_signed_decode(const uint8_t *buf, size_t len, const uint8_t **body, size_t *body_len,
-		      uint8_t sig[SVC_SIG_LEN]);
+                      uint8_t sig[SVC_SIG_LEN]);
 
 /* Enrollment request body. */
 typedef struct {
@@ -142,9 +142,9 @@ int svc_export_header_decode(const uint8_t *buf, size_t len, svc_export_header *
  */
 
 #define SVC_PROTO_VERSION 1
-#define SVC_MSG_MAX (32u << 20)     /* largest protocol message accepted */
-#define SVC_HELLO_HEADS_MAX 100000  /* origins in one HELLO summary */
-#define SVC_BATCH_CHANGES_MAX 8192  /* changes in one BATCH */
+#define SVC_MSG_MAX (32u << 20)    /* largest protocol message accepted */
+#define SVC_HELLO_HEADS_MAX 100000 /* origins in one HELLO summary */
+#define SVC_BATCH_CHANGES_MAX 8192 /* changes in one BATCH */
 #define SVC_BATCH_COMMITS_MAX 8192
 
 typedef struct {

@@ -114,7 +114,7 @@ static char *reader(char *buf, int cap, void *stream)
 }
 
 static int num(struct parse *p, const char *key, const char *val, long long lo, long long hi,
-	       long long *out)
+               long long *out)
 {
 	char *end;
 	errno = 0;
@@ -244,12 +244,12 @@ int svc_config_validate(const svc_config *c)
 		return svc_errf(SVC_EINVAL, "listen '%s': expected tcp://ADDR:PORT", c->listen);
 	if (c->reconnect_max_ms < c->reconnect_ms)
 		return svc_errf(SVC_EINVAL, "reconnect_max_ms %d is below reconnect_ms %d",
-				c->reconnect_max_ms, c->reconnect_ms);
+		                c->reconnect_max_ms, c->reconnect_ms);
 	if (c->batch_bytes + 65536 > c->max_message)
 		return svc_errf(SVC_EINVAL,
-				"batch_bytes %zu does not fit max_message %zu (leave 64 KiB for "
-				"commit headers)",
-				c->batch_bytes, c->max_message);
+		                "batch_bytes %zu does not fit max_message %zu (leave 64 KiB for "
+		                "commit headers)",
+		                c->batch_bytes, c->max_message);
 	return 0;
 }
 
@@ -258,13 +258,13 @@ static int finish(svc_config *c, struct parse *p, int rc, const char *name)
 {
 	if (p->read_errno)
 		return svc_errf(SVC_EIO, "config %s: cannot read: %s", name,
-				strerror(p->read_errno));
+		                strerror(p->read_errno));
 	if (rc < 0)
 		return svc_errf(SVC_ENOMEM, "config %s: out of memory", name);
 	if (rc > 0 && (!p->err_line || rc < p->err_line))
 		return svc_errf(SVC_EINVAL,
-				"config %s:%d: syntax error (expected key = value or [section])",
-				name, rc);
+		                "config %s:%d: syntax error (expected key = value or [section])",
+		                name, rc);
 	if (p->err_line)
 		return svc_errf(SVC_EINVAL, "config %s:%d: %s", name, p->err_line, p->err);
 	if (svc_config_validate(&p->cfg))
@@ -308,10 +308,11 @@ void svc_config_print(const svc_config *c, FILE *out)
 		fprintf(out, "dir = %s\n", c->dir);
 	if (c->listen[0])
 		fprintf(out, "listen = %s\n", c->listen);
-	fprintf(out, "\n[sync]\nbatch_changes = %zu\nbatch_bytes = %zu\nwindow = %zu\n"
-		     "heartbeat_ms = %d\nreconnect_ms = %d\nreconnect_max_ms = %d\n"
-		     "max_message = %zu\ncommit_delay_ms = %d\n",
-		c->batch_changes, c->batch_bytes, c->window, c->heartbeat_ms, c->reconnect_ms,
-		c->reconnect_max_ms, c->max_message, c->commit_delay_ms);
+	fprintf(out,
+	        "\n[sync]\nbatch_changes = %zu\nbatch_bytes = %zu\nwindow = %zu\n"
+	        "heartbeat_ms = %d\nreconnect_ms = %d\nreconnect_max_ms = %d\n"
+	        "max_message = %zu\ncommit_delay_ms = %d\n",
+	        c->batch_changes, c->batch_bytes, c->window, c->heartbeat_ms, c->reconnect_ms,
+	        c->reconnect_max_ms, c->max_message, c->commit_delay_ms);
 	fprintf(out, "\n[log]\nlevel = %s\n", svc_log_level_name(c->log_level));
 }

@@ -53,7 +53,7 @@ int svc_key_load(const char *path, svc_keypair **out);
 void svc_sign(const svc_keypair *kp, const void *msg, size_t len, uint8_t sig[SVC_SIG_LEN]);
 /* 0 if sig is pk's signature over msg, SVC_ECRYPTO otherwise. */
 int svc_verify(const uint8_t pk[SVC_PK_LEN], const void *msg, size_t len,
-	       const uint8_t sig[SVC_SIG_LEN]);
+               const uint8_t sig[SVC_SIG_LEN]);
 
 /* CURVE (X25519) keys derived from the Ed25519 ones. curve_sk must point to
  * 32 bytes of secure memory (svc_secure_alloc). */

@@ -68,13 +68,13 @@ void svc_daemon_disk_fail(svc_daemon *d)
 		d->disk_backoff_ms = DISK_RETRY_MIN_MS;
 		snprintf(d->disk_detail, sizeof d->disk_detail, "%s", svc_errmsg());
 		svc_log(SVC_LOG_ERROR, "store",
-			"disk full: %s; changes wait, writes are retried (backing off to %d s)",
-			d->disk_detail, DISK_RETRY_MAX_MS / 1000);
+		        "disk full: %s; changes wait, writes are retried (backing off to %d s)",
+		        d->disk_detail, DISK_RETRY_MAX_MS / 1000);
 	} else {
 		d->disk_retries++;
 		d->disk_backoff_ms = d->disk_backoff_ms * 2 > DISK_RETRY_MAX_MS
-					     ? DISK_RETRY_MAX_MS
-					     : d->disk_backoff_ms * 2;
+		                         ? DISK_RETRY_MAX_MS
+		                         : d->disk_backoff_ms * 2;
 	}
 	d->disk_retry_at = svc_mono_ms() + d->disk_backoff_ms;
 	d->disk_asked = false;
@@ -90,7 +90,7 @@ void svc_daemon_disk_ok(svc_daemon *d)
 	d->disk_full = false;
 	d->resend_due = true;
 	svc_log(SVC_LOG_INFO, "store", "disk space available again after %u retries",
-		d->disk_retries + 1);
+	        d->disk_retries + 1);
 }
 
 /* While the disk is full, writes wait for the next scheduled try. */
@@ -129,12 +129,11 @@ void svc_daemon_note_batch(svc_daemon *d)
 	}
 }
 
-static void h_zap_refused(void *arg, const char *key_z85, const char *mechanism,
-			  const char *reason)
+static void h_zap_refused(void *arg, const char *key_z85, const char *mechanism, const char *reason)
 {
 	(void)arg;
 	svc_log(SVC_LOG_WARN, "zap", "refused %s client key %s: %s", mechanism,
-		key_z85 ? key_z85 : "-", reason);
+	        key_z85 ? key_z85 : "-", reason);
 }
 
 static void h_zap_admitted(void *arg, const char *node)
@@ -160,7 +159,7 @@ static void zap_rebuild(svc_daemon *d)
 }
 
 static int zap_check(void *arg, const uint8_t pk[32], char node[SVC_ID_LEN], char *reason,
-		     size_t rlen)
+                     size_t rlen)
 {
 	svc_daemon *d = arg;
 	return svc_access_lookup(d->access, pk, svc_journal_now_ms(), node, reason, rlen);
@@ -216,11 +215,12 @@ static void revoke_expired(svc_daemon *d)
 		struct tm tm;
 		snprintf(reason, sizeof reason, "certificate expired");
 		if (gmtime_r(&sec, &tm))
-			strftime(reason, sizeof reason, "certificate expired (noticed %Y-%m-%d %H:%M:%S UTC)",
-				 &tm);
+			strftime(reason, sizeof reason,
+			         "certificate expired (noticed %Y-%m-%d %H:%M:%S UTC)", &tm);
 		if (svc_identity_revoke(d->store, e.v[i], reason, NULL)) {
-			svc_log(SVC_LOG_ERROR, "zap", "cannot revoke %s, whose certificate expired: %s",
-				e.v[i], svc_errmsg());
+			svc_log(SVC_LOG_ERROR, "zap",
+			        "cannot revoke %s, whose certificate expired: %s", e.v[i],
+			        svc_errmsg());
 			continue;
 		}
 		memset(&n, 0, sizeof n);
@@ -229,8 +229,9 @@ static void revoke_expired(svc_daemon *d)
 			svc_txn_abort(&t);
 		}
 		svc_errclear();
-		svc_log(SVC_LOG_INFO, "zap", "revoked %s: its certificate expired (cut-off seq %llu)",
-			e.v[i], (unsigned long long)n.cutoff_seq);
+		svc_log(SVC_LOG_INFO, "zap",
+		        "revoked %s: its certificate expired (cut-off seq %llu)", e.v[i],
+		        (unsigned long long)n.cutoff_seq);
 		d->work = true;
 	}
 	free(e.v);
@@ -262,7 +263,7 @@ static int upstream_connect(svc_daemon *d)
 	int rc = svc_curve_public(d->self.upstream_pubkey, server_pk);
 	if (!rc)
 		rc = svc_transport_connect(d->tr, d->self.endpoint, server_pk, d->curve_pk,
-					   d->curve_sk);
+		                           d->curve_sk);
 	return rc;
 }
 
@@ -280,19 +281,20 @@ static void upstream_check(svc_daemon *d)
 	bool revoked = upstream_revoked(d, why, sizeof why);
 	if (revoked && !d->up_revoked) {
 		svc_log(SVC_LOG_WARN, "link",
-			"dropping the link to %s: its certificate is revoked (%s); this node "
-			"needs a new upstream",
-			d->upstream->node, why);
+		        "dropping the link to %s: its certificate is revoked (%s); this node "
+		        "needs a new upstream",
+		        d->upstream->node, why);
 		svc_transport_disconnect(d->tr);
-		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_journal_now_ms());
+		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL,
+		                svc_journal_now_ms());
 		d->up_revoked = true;
 	} else if (!revoked && d->up_revoked) {
 		svc_log(SVC_LOG_INFO, "link", "%s holds a valid certificate again: reconnecting",
-			d->upstream->node);
+		        d->upstream->node);
 		d->up_revoked = false;
 		if (upstream_connect(d))
-			svc_log(SVC_LOG_ERROR, "link", "cannot connect to %s: %s", d->upstream->node,
-				svc_errmsg());
+			svc_log(SVC_LOG_ERROR, "link", "cannot connect to %s: %s",
+			        d->upstream->node, svc_errmsg());
 	}
 }
 
@@ -310,10 +312,10 @@ static void close_gone(const char *node, void *arg)
 	struct peer *p = svc_daemon_down_find(d, node);
 	if (p || n)
 		svc_log(SVC_LOG_WARN, "zap",
-			"closing the session of %s: %s (%zu connection(s) shut down)", node,
-			svc_access_admits(d->access, node) ? "its key was replaced"
-							   : "no longer admitted",
-			n);
+		        "closing the session of %s: %s (%zu connection(s) shut down)", node,
+		        svc_access_admits(d->access, node) ? "its key was replaced"
+		                                           : "no longer admitted",
+		        n);
 	if (p)
 		svc_daemon_down_remove(d, p);
 }
@@ -329,9 +331,10 @@ static void enforce_directory(svc_daemon *d)
 			continue;
 		}
 		size_t n = svc_transport_kick_node(d->tr, p->node);
-		svc_log(SVC_LOG_WARN, "zap",
-			"closing the session of %s: no longer admitted (%zu connection(s) shut down)",
-			p->node, n);
+		svc_log(
+		    SVC_LOG_WARN, "zap",
+		    "closing the session of %s: no longer admitted (%zu connection(s) shut down)",
+		    p->node, n);
 		svc_daemon_down_remove(d, p);
 	}
 }
@@ -388,8 +391,8 @@ static bool log_grew(svc_daemon *d, bool *directory)
 	if (svc_txn_begin(d->store, false, &t) == 0) {
 		svc_journal_last(t, &lsn);
 		if (lsn > d->last_lsn)
-			svc_journal_each_from_want(t, d->last_lsn + 1, directory_want, directory_step,
-					       &ds);
+			svc_journal_each_from_want(t, d->last_lsn + 1, directory_want,
+			                           directory_step, &ds);
 		svc_txn_abort(&t);
 	}
 	*directory = ds.found;
@@ -439,8 +442,8 @@ static void reload(svc_daemon *d)
 		svc_log(SVC_LOG_WARN, "config", "listen and dir changes need a restart");
 	snprintf(c.listen, sizeof c.listen, "%s", d->cfg.listen);
 	snprintf(c.dir, sizeof c.dir, "%s", d->cfg.dir);
-	if (c.reconnect_ms != d->cfg.reconnect_ms || c.reconnect_max_ms != d->cfg.reconnect_max_ms ||
-	    c.max_message != d->cfg.max_message)
+	if (c.reconnect_ms != d->cfg.reconnect_ms ||
+	    c.reconnect_max_ms != d->cfg.reconnect_max_ms || c.max_message != d->cfg.max_message)
 		svc_log(SVC_LOG_WARN, "config", "reconnect and max_message changes need a restart");
 	c.reconnect_ms = d->cfg.reconnect_ms;
 	c.reconnect_max_ms = d->cfg.reconnect_max_ms;
@@ -469,7 +472,7 @@ static void h_fd_ready(void *arg, int fd)
 				reload(d);
 			} else {
 				svc_log(SVC_LOG_INFO, "daemon", "signal %u: stopping",
-					si.ssi_signo);
+				        si.ssi_signo);
 				d->stop = true;
 			}
 		}
@@ -548,9 +551,10 @@ static int open_wake(svc_daemon *d)
 {
 	int rc = svc_nodedir_wake_open(&d->nd, &d->wake_fd);
 	if (!rc && d->wake_fd < 0)
-		svc_log(SVC_LOG_WARN, "daemon", "node directory path too long for wake.sock; "
-						"local changes ship within %d ms",
-			TICK_MS);
+		svc_log(SVC_LOG_WARN, "daemon",
+		        "node directory path too long for wake.sock; "
+		        "local changes ship within %d ms",
+		        TICK_MS);
 	return rc;
 }
 
@@ -588,17 +592,17 @@ static int load_self(svc_daemon *d)
 	d->restore_blocked = r.blocked;
 	if (r.blocked)
 		svc_log(SVC_LOG_WARN, "store",
-			"restored: local writes are blocked until %s's own changes are fetched "
-			"back from %s",
-			d->self.node, d->self.upstream[0] ? d->self.upstream : "its upstream");
+		        "restored: local writes are blocked until %s's own changes are fetched "
+		        "back from %s",
+		        d->self.node, d->self.upstream[0] ? d->self.upstream : "its upstream");
 	if (!d->self.enrolled)
 		return svc_errf(SVC_EINVAL,
-				"node %s is not enrolled yet: run 'svcsync enroll request' here, "
-				"'svcsync enroll approve' at HQ, then 'svcsync enroll accept'",
-				d->self.node);
+		                "node %s is not enrolled yet: run 'svcsync enroll request' here, "
+		                "'svcsync enroll approve' at HQ, then 'svcsync enroll accept'",
+		                d->self.node);
 	if (memcmp(d->self.pubkey, d->kp->pk, SVC_PK_LEN) != 0)
 		return svc_errf(SVC_EKEY, "%s in %s is not the key of node %s", SVC_KEY_FILE,
-				d->cfg.dir, d->self.node);
+		                d->cfg.dir, d->self.node);
 	return 0;
 }
 
@@ -639,11 +643,11 @@ int svc_daemon_new(const svc_config *cfg, const char *config_path, svc_daemon **
 		goto fail;
 
 	svc_transport_opts topts = {cfg->max_message, cfg->heartbeat_ms, cfg->reconnect_ms,
-				    cfg->reconnect_max_ms};
+	                            cfg->reconnect_max_ms};
 	svc_transport_handlers h = {
-		.zap_refused = h_zap_refused,
-		.zap_admitted = h_zap_admitted,
-		.fd_ready = h_fd_ready,
+	    .zap_refused = h_zap_refused,
+	    .zap_admitted = h_zap_admitted,
+	    .fd_ready = h_fd_ready,
 	};
 	svc_daemon_link_handlers(&h);
 	if ((rc = svc_transport_new(&topts, &h, d, &d->tr)))
@@ -655,7 +659,7 @@ int svc_daemon_new(const svc_config *cfg, const char *config_path, svc_daemon **
 	if (cfg->listen[0]) {
 		zap_rebuild(d);
 		rc = svc_transport_listen(d->tr, cfg->listen, d->curve_pk, d->curve_sk, zap_check,
-					  d, d->bound, sizeof d->bound);
+		                          d, d->bound, sizeof d->bound);
 		if (rc)
 			goto fail;
 		/* Fail closed: refuse to run a listener that lets a stranger in. */
@@ -665,7 +669,7 @@ int svc_daemon_new(const svc_config *cfg, const char *config_path, svc_daemon **
 			goto fail;
 		}
 		svc_log(SVC_LOG_INFO, "daemon", "listening on %s (unknown keys refused: checked)",
-			d->bound);
+		        d->bound);
 	}
 	if (d->self.upstream[0] && d->self.endpoint[0]) {
 		uint8_t server_pk[32];
@@ -681,17 +685,18 @@ int svc_daemon_new(const svc_config *cfg, const char *config_path, svc_daemon **
 		char why[SVC_REASON_LEN];
 		if (upstream_revoked(d, why, sizeof why)) {
 			d->up_revoked = true;
-			svc_log(SVC_LOG_WARN, "daemon",
-				"upstream %s is revoked (%s): not connecting; this node needs a new "
-				"upstream",
-				d->self.upstream, why);
+			svc_log(
+			    SVC_LOG_WARN, "daemon",
+			    "upstream %s is revoked (%s): not connecting; this node needs a new "
+			    "upstream",
+			    d->self.upstream, why);
 		} else {
 			rc = svc_transport_connect(d->tr, d->self.endpoint, server_pk, d->curve_pk,
-						   d->curve_sk);
+			                           d->curve_sk);
 			if (rc)
 				goto fail;
 			svc_log(SVC_LOG_INFO, "daemon", "upstream %s at %s", d->self.upstream,
-				d->self.endpoint);
+			        d->self.endpoint);
 		}
 	}
 	*out = d;
@@ -714,15 +719,15 @@ int svc_daemon_run(svc_daemon *d)
 {
 	char ready[512];
 	snprintf(ready, sizeof ready, "READY=1\nSTATUS=node %s (%s) %s%s", d->self.node,
-		 svc_role_name(d->self.role), d->bound[0] ? "listening on " : "",
-		 d->bound[0] ? d->bound : "");
+	         svc_role_name(d->self.role), d->bound[0] ? "listening on " : "",
+	         d->bound[0] ? d->bound : "");
 	notify(ready);
 #ifdef SVC_HAVE_SYSTEMD
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
 		d->watchdog_usec = 0;
 #endif
 	svc_log(SVC_LOG_INFO, "daemon", "node %s (%s) running, store %s", d->self.node,
-		svc_role_name(d->self.role), d->cfg.dir);
+	        svc_role_name(d->self.role), d->cfg.dir);
 	d->work = true;
 	while (!d->stop) {
 		int rc = svc_transport_poll(d->tr, TICK_MS);

@@ -31,7 +31,7 @@
 /* One peer: its link machine and what the node keeps about it. */
 struct peer {
 	svc_daemon *d;
-	bool up;                 /* this is the upstream link */
+	bool up; /* this is the upstream link */
 	char node[SVC_ID_LEN];
 	uint8_t rid[256];
 	size_t rid_len;
@@ -46,7 +46,7 @@ struct peer {
 	} sent_own[SVC_LINK_WINDOW_MAX];
 	size_t nsent_own;
 	bool rehello; /* a restore was detected while applying a batch */
-	bool resend; /* a batch of it was refused for lack of space: ask again */
+	bool resend;  /* a batch of it was refused for lack of space: ask again */
 };
 
 /* The running node: one per process. */
@@ -69,12 +69,12 @@ struct svc_daemon {
 	struct peer **downs;
 	size_t ndowns;
 
-	svc_access *access; /* who may connect: the ZAP handler asks it */
+	svc_access *access;  /* who may connect: the ZAP handler asks it */
 	char up_detail[256]; /* the last upstream failure logged */
 
-	bool work;               /* local changes or relayed ones to ship */
-	bool restore_blocked;    /* restored: fetching own changes back from upstream */
-	uint64_t last_lsn;       /* arrival log position last seen */
+	bool work;            /* local changes or relayed ones to ship */
+	bool restore_blocked; /* restored: fetching own changes back from upstream */
+	uint64_t last_lsn;    /* arrival log position last seen */
 	uint64_t next_tick, next_status, next_watchdog, next_zap, watchdog_usec;
 	unsigned batches_since_release; /* batches built or applied */
 	uint64_t started;

@@ -134,13 +134,14 @@ static void restore_acked(svc_daemon *d, struct peer *p, const svc_ack *ack)
 		return;
 	memset(&a, 0, sizeof a);
 	a.confirm = p->sent_own[i].own_last;
-	memmove(&p->sent_own[0], &p->sent_own[i + 1], (p->nsent_own - i - 1) * sizeof p->sent_own[0]);
+	memmove(&p->sent_own[0], &p->sent_own[i + 1],
+	        (p->nsent_own - i - 1) * sizeof p->sent_own[0]);
 	p->nsent_own -= i + 1;
 	if (ack->quarantined)
 		return;
 	if (svc_store_write(d->store, restore_fn, &a))
 		svc_log(SVC_LOG_ERROR, peer_tag(p, tag, sizeof tag), "restore state: %s",
-			svc_errmsg());
+		        svc_errmsg());
 }
 
 /* Take a new store id (after a detected restore) into every link. */
@@ -191,7 +192,7 @@ static bool restore_check(svc_daemon *d, struct peer *p, const svc_hello *h)
 	}
 	if (svc_store_write(d->store, restore_fn, &a)) {
 		svc_log(SVC_LOG_ERROR, peer_tag(p, tag, sizeof tag), "restore state: %s",
-			svc_errmsg());
+		        svc_errmsg());
 		return false;
 	}
 	bool diverged = !a.hello && memcmp(a.store_id, d->self.store_id, 16) != 0;
@@ -200,28 +201,28 @@ static bool restore_check(svc_daemon *d, struct peer *p, const svc_hello *h)
 		/* A change sent back differed from the store's (svc_store.c). */
 		adopt_store_id(d);
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
-			"this store is an older copy that went on writing: %s holds other "
-			"changes of %s under the same seqs (through seq %llu); this store's are "
-			"kept aside, and local writes are blocked until the network's are back",
-			p->node, d->self.node, (unsigned long long)a.r.target);
+		        "this store is an older copy that went on writing: %s holds other "
+		        "changes of %s under the same seqs (through seq %llu); this store's are "
+		        "kept aside, and local writes are blocked until the network's are back",
+		        p->node, d->self.node, (unsigned long long)a.r.target);
 		return true;
 	}
 	if (a.ev == SVC_RESTORE_DETECTED) {
 		adopt_store_id(d);
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
-			"this store is an older copy: %s holds %s's changes through seq %llu, the "
-			"store only through %llu; local writes are blocked until they are fetched "
-			"back",
-			p->node, d->self.node, (unsigned long long)a.r.target,
-			(unsigned long long)a.r.head);
+		        "this store is an older copy: %s holds %s's changes through seq %llu, the "
+		        "store only through %llu; local writes are blocked until they are fetched "
+		        "back",
+		        p->node, d->self.node, (unsigned long long)a.r.target,
+		        (unsigned long long)a.r.head);
 		return true;
 	}
 	if (a.ev == SVC_RESTORE_CAUGHT_UP)
 		svc_log(SVC_LOG_INFO, peer_tag(p, tag, sizeof tag),
-			"caught up after the restore: own changes through seq %llu are back; "
-			"local writes allowed again%s",
-			(unsigned long long)a.r.target,
-			a.r.replay ? " (changes kept aside: svcsync restore --replay)" : "");
+		        "caught up after the restore: own changes through seq %llu are back; "
+		        "local writes allowed again%s",
+		        (unsigned long long)a.r.target,
+		        a.r.replay ? " (changes kept aside: svcsync restore --replay)" : "");
 	return false;
 }
 
@@ -277,7 +278,7 @@ static int op_send_hello(void *ctx, svc_link *l)
 }
 
 static int op_send_batch(void *ctx, svc_link *l, uint64_t id, uint64_t after, uint64_t *to_lsn,
-			 bool *sent)
+                         bool *sent)
 {
 	struct peer *p = ctx;
 	svc_daemon *d = p->d;
@@ -339,9 +340,9 @@ static int op_send_batch(void *ctx, svc_link *l, uint64_t id, uint64_t after, ui
 	if (res.nchanges) {
 		char tag[64];
 		svc_log(SVC_LOG_DEBUG, peer_tag(p, tag, sizeof tag),
-			"sent batch %llu: %zu changes, %zu commits, through lsn %llu",
-			(unsigned long long)id, res.nchanges, res.ncommits,
-			(unsigned long long)res.to_lsn);
+		        "sent batch %llu: %zu changes, %zu commits, through lsn %llu",
+		        (unsigned long long)id, res.nchanges, res.ncommits,
+		        (unsigned long long)res.to_lsn);
 	}
 	return 0;
 }
@@ -357,8 +358,8 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 		p->resend = true;
 		return svc_errf(SVC_ENOSPACE, "%s", d->disk_detail);
 	}
-	int rc = svc_sync_apply_bounded(d->store, &p->pv, l->peer_store_id, l->peer_log_head, b,
-					&res);
+	int rc =
+	    svc_sync_apply_bounded(d->store, &p->pv, l->peer_store_id, l->peer_log_head, b, &res);
 	if (rc == SVC_ENOSPACE) {
 		svc_daemon_disk_fail(d);
 		p->resend = true;
@@ -369,13 +370,13 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 	if (rc) {
 		d->gaps += res.gaps;
 		svc_log(SVC_LOG_ERROR, peer_tag(p, tag, sizeof tag), "batch %llu not applied: %s",
-			(unsigned long long)b->id, svc_errmsg());
+		        (unsigned long long)b->id, svc_errmsg());
 		return rc;
 	}
 	if (res.forks) {
 		d->forks += res.forks;
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "%u fork(s) quarantined: %s",
-			res.forks, res.first_fork);
+		        res.forks, res.first_fork);
 	}
 	svc_daemon_disk_ok(d);
 	svc_daemon_note_batch(d);
@@ -389,15 +390,15 @@ static int op_apply_batch(void *ctx, svc_link *l, const svc_batch *b, svc_ack *a
 	p->quarantined += res.quarantined;
 	if (res.applied || res.quarantined)
 		svc_log(SVC_LOG_INFO, peer_tag(p, tag, sizeof tag),
-			"applied %u changes (%u already here, %u quarantined) through lsn %llu",
-			res.applied, res.duplicates, res.quarantined,
-			(unsigned long long)res.to_lsn);
+		        "applied %u changes (%u already here, %u quarantined) through lsn %llu",
+		        res.applied, res.duplicates, res.quarantined,
+		        (unsigned long long)res.to_lsn);
 	if (res.quarantined)
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "quarantined: %s",
-			res.first_reason);
+		        res.first_reason);
 	if (res.applied || (p->up && res.duplicates))
 		d->work = true; /* relay to the other links; own changes sent back
-				   may lift the hold on shipping new ones */
+		                   may lift the hold on shipping new ones */
 	if (res.directory_changed)
 		svc_daemon_directory_changed(d);
 	return 0;
@@ -439,8 +440,9 @@ static void op_state_changed(void *ctx, svc_link *l, svc_link_state from, const 
 	if (p->d->disk_full && (from == SVC_LINK_UP || l->state == SVC_LINK_UP))
 		return;
 	if (l->state == SVC_LINK_UP)
-		svc_log(SVC_LOG_INFO, peer_tag(p, tag, sizeof tag), "up (%s, resuming after lsn %llu)",
-			p->up ? "upstream" : "downstream", (unsigned long long)l->send_after);
+		svc_log(SVC_LOG_INFO, peer_tag(p, tag, sizeof tag),
+		        "up (%s, resuming after lsn %llu)", p->up ? "upstream" : "downstream",
+		        (unsigned long long)l->send_after);
 	else if (l->state == SVC_LINK_DOWN)
 		svc_log(SVC_LOG_INFO, peer_tag(p, tag, sizeof tag), "down (%s)", why);
 	else if (from == SVC_LINK_UP)
@@ -473,21 +475,21 @@ static void op_diverged(void *ctx, svc_link *l, uint64_t resume, uint64_t head)
 	(void)l;
 	p->d->divergences++;
 	svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
-		"divergence: peer asks to resume after lsn %llu, beyond this node's log head "
-		"%llu; resending from the start, skipping what its summary says it holds",
-		(unsigned long long)resume, (unsigned long long)head);
+	        "divergence: peer asks to resume after lsn %llu, beyond this node's log head "
+	        "%llu; resending from the start, skipping what its summary says it holds",
+	        (unsigned long long)resume, (unsigned long long)head);
 }
 
 static const svc_link_ops link_ops = {
-	.send_hello = op_send_hello,
-	.send_batch = op_send_batch,
-	.apply_batch = op_apply_batch,
-	.send_ack = op_send_ack,
-	.send_ping = op_send_ping,
-	.acked = op_acked,
-	.state_changed = op_state_changed,
-	.log_head = op_log_head,
-	.diverged = op_diverged,
+    .send_hello = op_send_hello,
+    .send_batch = op_send_batch,
+    .apply_batch = op_apply_batch,
+    .send_ack = op_send_ack,
+    .send_ping = op_send_ping,
+    .acked = op_acked,
+    .state_changed = op_state_changed,
+    .log_head = op_log_head,
+    .diverged = op_diverged,
 };
 
 /* ------------------------------------------------------------ peers */
@@ -495,8 +497,9 @@ static const svc_link_ops link_ops = {
 /* Apply the [sync] settings a link uses (at creation and on reload). */
 void svc_daemon_link_tune(svc_daemon *d, svc_link *l)
 {
-	l->window = d->cfg.window < 1 ? 1 : d->cfg.window > SVC_LINK_WINDOW_MAX ? SVC_LINK_WINDOW_MAX
-										     : d->cfg.window;
+	l->window = d->cfg.window < 1                     ? 1
+	            : d->cfg.window > SVC_LINK_WINDOW_MAX ? SVC_LINK_WINDOW_MAX
+	                                                  : d->cfg.window;
 	l->ping_ms = d->cfg.heartbeat_ms;
 	if (l->dead_ms < d->cfg.heartbeat_ms * 5)
 		l->dead_ms = d->cfg.heartbeat_ms * 5;
@@ -554,8 +557,9 @@ static struct peer *down_get(svc_daemon *d, const char *node, const uint8_t *rid
 		if (!p)
 			return NULL;
 		if (svc_daemon_peer_view(d, p)) {
-			svc_log(SVC_LOG_WARN, "zap", "admitted %s but it is not in the directory: %s",
-				node, svc_errmsg());
+			svc_log(SVC_LOG_WARN, "zap",
+			        "admitted %s but it is not in the directory: %s", node,
+			        svc_errmsg());
 			svc_daemon_peer_free(p);
 			return NULL;
 		}
@@ -610,8 +614,8 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	if (svc_msg_decode(data, len, &m)) {
 		svc_msg e;
 		p->link.protocol_errors++;
-		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "dropped a %zu-byte message: %s",
-			len, svc_errmsg());
+		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
+		        "dropped a %zu-byte message: %s", len, svc_errmsg());
 		memset(&e, 0, sizeof e);
 		e.type = SVC_MSG_ERROR;
 		e.u.error.code = 400;
@@ -624,8 +628,8 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	case SVC_MSG_HELLO:
 		if (m.u.hello.version != SVC_PROTO_VERSION) {
 			svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
-				"speaks protocol %u, this node %d: ignoring", m.u.hello.version,
-				SVC_PROTO_VERSION);
+			        "speaks protocol %u, this node %d: ignoring", m.u.hello.version,
+			        SVC_PROTO_VERSION);
 			svc_msg_free(&m);
 			return;
 		}
@@ -634,8 +638,8 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 		uint64_t wall = svc_journal_now_ms();
 		if (svc_hlc_ms(m.u.hello.hlc) > wall + SVC_PROTO_SKEW_WARN_MS)
 			svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
-				"clock is %llu s ahead of this node's",
-				(unsigned long long)((svc_hlc_ms(m.u.hello.hlc) - wall) / 1000));
+			        "clock is %llu s ahead of this node's",
+			        (unsigned long long)((svc_hlc_ms(m.u.hello.hlc) - wall) / 1000));
 		restored = p->up && restore_check(p->d, p, &m.u.hello);
 		break;
 	case SVC_MSG_ACK:
@@ -644,7 +648,7 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 		break;
 	case SVC_MSG_ERROR:
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "peer reports error %u: %s",
-			m.u.error.code, m.u.error.text);
+		        m.u.error.code, m.u.error.text);
 		svc_msg_free(&m);
 		/* The peer could not use what we sent: start over. */
 		if (p->up)
@@ -702,7 +706,7 @@ static bool is_hello(const uint8_t *data, size_t len)
  * longer admits gets nothing at all, whatever ZAP said when it connected.
  */
 static void h_down_msg(void *arg, const char *peer, const uint8_t *rid, size_t rid_len,
-		       const uint8_t *data, size_t len)
+                       const uint8_t *data, size_t len)
 {
 	svc_daemon *d = arg;
 	char tag[64];
@@ -710,22 +714,24 @@ static void h_down_msg(void *arg, const char *peer, const uint8_t *rid, size_t r
 	if (!svc_access_admits(d->access, peer)) {
 		size_t n = svc_transport_kick_node(d->tr, peer);
 		svc_log(SVC_LOG_WARN, tag,
-			"dropped a %zu-byte message: the node is no longer admitted (%zu "
-			"connection(s) shut down)",
-			len, n);
+		        "dropped a %zu-byte message: the node is no longer admitted (%zu "
+		        "connection(s) shut down)",
+		        len, n);
 		return;
 	}
 	struct peer *p = svc_daemon_down_find(d, peer);
 	if (p && (rid_len != p->rid_len || memcmp(rid, p->rid, rid_len) != 0)) {
 		if (!is_hello(data, len)) {
-			svc_log(SVC_LOG_WARN, tag,
-				"dropped a %zu-byte message: not from the node's current session (a "
-				"new connection opens one with HELLO)",
-				len);
+			svc_log(
+			    SVC_LOG_WARN, tag,
+			    "dropped a %zu-byte message: not from the node's current session (a "
+			    "new connection opens one with HELLO)",
+			    len);
 			return;
 		}
 		if (p->rid_len) {
-			svc_log(SVC_LOG_INFO, tag, "a new session: closing the previous connection");
+			svc_log(SVC_LOG_INFO, tag,
+			        "a new session: closing the previous connection");
 			svc_transport_kick(d->tr, p->rid, p->rid_len);
 		}
 		svc_link_handle(&p->link, SVC_EV_DISCONNECTED, NULL, svc_journal_now_ms());
@@ -753,7 +759,7 @@ static void h_down_gone(void *arg, const char *peer, const uint8_t *rid, size_t 
 }
 
 static void h_down_dropped(void *arg, const char *peer, const uint8_t *rid, size_t rid_len,
-			   const char *reason)
+                           const char *reason)
 {
 	char tag[64];
 	(void)arg;
@@ -763,11 +769,11 @@ static void h_down_dropped(void *arg, const char *peer, const uint8_t *rid, size
 		 * before it said anything. */
 		snprintf(tag, sizeof tag, "link %s", peer[0] ? peer : "?");
 		svc_log(SVC_LOG_WARN, tag, "connection closed before its first message: %s",
-			reason);
+		        reason);
 		return;
 	}
 	svc_log(SVC_LOG_WARN, "link", "dropped a message from %s: %s", peer[0] ? peer : "?",
-		reason);
+	        reason);
 }
 
 static void h_up_state(void *arg, bool connected, const char *detail)
@@ -778,7 +784,7 @@ static void h_up_state(void *arg, bool connected, const char *detail)
 	if (connected) {
 		d->up_detail[0] = '\0';
 		svc_log(SVC_LOG_INFO, "link", "connected to %s at %s", d->upstream->node,
-			d->self.endpoint);
+		        d->self.endpoint);
 		svc_daemon_peer_view(d, d->upstream);
 		svc_link_handle(&d->upstream->link, SVC_EV_CONNECTED, NULL, svc_mono_ms());
 	} else {
@@ -787,7 +793,7 @@ static void h_up_state(void *arg, bool connected, const char *detail)
 		const char *why = detail ? detail : "disconnected";
 		if (d->upstream->link.state != SVC_LINK_DOWN || strcmp(why, d->up_detail) != 0)
 			svc_log(SVC_LOG_WARN, "link", "%s at %s: %s", d->upstream->node,
-				d->self.endpoint, why);
+			        d->self.endpoint, why);
 		snprintf(d->up_detail, sizeof d->up_detail, "%s", why);
 		svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_mono_ms());
 	}

@@ -13,26 +13,46 @@ static _Thread_local int detail_code;
 const char *svc_strerror(int code)
 {
 	switch (code) {
-	case SVC_OK: return "success";
-	case SVC_EINVAL: return "invalid input";
-	case SVC_ENOTFOUND: return "not found";
-	case SVC_EEXIST: return "already exists";
-	case SVC_EDENIED: return "not permitted for this node";
-	case SVC_EREJECT: return "invalid transition";
-	case SVC_ESTORE: return "store error";
-	case SVC_EFULL: return "store full";
-	case SVC_EVERSION: return "version mismatch";
-	case SVC_ECRYPTO: return "verification failed";
-	case SVC_EDECODE: return "malformed data";
-	case SVC_EIO: return "I/O error";
-	case SVC_ENOMEM: return "out of memory";
-	case SVC_EKEY: return "key error";
-	case SVC_EBUSY: return "busy";
-	case SVC_ENET: return "network error";
-	case SVC_ETOOBIG: return "too big";
-	case SVC_ECONFLICT: return "conflicts with current state";
-	case SVC_ENOSPACE: return "no space left on device";
-	default: return "unknown error";
+	case SVC_OK:
+		return "success";
+	case SVC_EINVAL:
+		return "invalid input";
+	case SVC_ENOTFOUND:
+		return "not found";
+	case SVC_EEXIST:
+		return "already exists";
+	case SVC_EDENIED:
+		return "not permitted for this node";
+	case SVC_EREJECT:
+		return "invalid transition";
+	case SVC_ESTORE:
+		return "store error";
+	case SVC_EFULL:
+		return "store full";
+	case SVC_EVERSION:
+		return "version mismatch";
+	case SVC_ECRYPTO:
+		return "verification failed";
+	case SVC_EDECODE:
+		return "malformed data";
+	case SVC_EIO:
+		return "I/O error";
+	case SVC_ENOMEM:
+		return "out of memory";
+	case SVC_EKEY:
+		return "key error";
+	case SVC_EBUSY:
+		return "busy";
+	case SVC_ENET:
+		return "network error";
+	case SVC_ETOOBIG:
+		return "too big";
+	case SVC_ECONFLICT:
+		return "conflicts with current state";
+	case SVC_ENOSPACE:
+		return "no space left on device";
+	default:
+		return "unknown error";
 	}
 }
 

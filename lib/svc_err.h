@@ -22,17 +22,17 @@
 
 typedef enum {
 	SVC_OK = 0,
-	SVC_EINVAL = -1,     /* bad input: a field, an argument, a config line */
-	SVC_ENOTFOUND = -2,  /* no such ticket / claim / part / node */
-	SVC_EEXIST = -3,     /* already there */
-	SVC_EDENIED = -4,    /* the role or node may not do this */
-	SVC_EREJECT = -5,    /* invalid transition at its place in fold order */
-	SVC_ESTORE = -6,     /* LMDB failure */
-	SVC_EFULL = -7,      /* the store's map is full and could not grow */
-	SVC_EVERSION = -8,   /* schema or protocol version mismatch */
-	SVC_ECRYPTO = -9,    /* bad signature, bad hash, broken chain */
-	SVC_EDECODE = -10,   /* malformed bytes */
-	SVC_EIO = -11,       /* file system */
+	SVC_EINVAL = -1,    /* bad input: a field, an argument, a config line */
+	SVC_ENOTFOUND = -2, /* no such ticket / claim / part / node */
+	SVC_EEXIST = -3,    /* already there */
+	SVC_EDENIED = -4,   /* the role or node may not do this */
+	SVC_EREJECT = -5,   /* invalid transition at its place in fold order */
+	SVC_ESTORE = -6,    /* LMDB failure */
+	SVC_EFULL = -7,     /* the store's map is full and could not grow */
+	SVC_EVERSION = -8,  /* schema or protocol version mismatch */
+	SVC_ECRYPTO = -9,   /* bad signature, bad hash, broken chain */
+	SVC_EDECODE = -10,  /* malformed bytes */
+	SVC_EIO = -11,      /* file system */
 	SVC_ENOMEM = -12,
 	SVC_EKEY = -13,      /* key file missing, unsafe mode, wrong owner */
 	SVC_EBUSY = -14,     /* another daemon holds the store */

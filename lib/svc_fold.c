@@ -48,11 +48,12 @@
 /* A claim reads its ticket (the record its checks are about: what was
  * consumed on it, who it is assigned to). */
 static int claim_reads(const svc_change *c, const void *state, bool exists,
-		       svc_fold_ref out[SVC_FOLD_READS_MAX])
+                       svc_fold_ref out[SVC_FOLD_READS_MAX])
 {
 	const svc_claim *cl = state;
-	const char *ticket = exists ? cl->ticket
-				    : c->kind == SVC_CK_CLAIM_SUBMIT ? c->u.claim_submit.ticket : "";
+	const char *ticket = exists                           ? cl->ticket
+	                     : c->kind == SVC_CK_CLAIM_SUBMIT ? c->u.claim_submit.ticket
+	                                                      : "";
 	if (!ticket[0])
 		return 0;
 	out[0].type = SVC_AGG_TICKET;
@@ -62,37 +63,35 @@ static int claim_reads(const svc_change *c, const void *state, bool exists,
 
 /* A kind with state; the rest (reads, check, indexes, tallies, visible)
  * as designated initializers. */
-#define KIND(type_, name_, db_, ctype_, enc_, dec_, rules_, ...)                                \
-	[type_] = {                                                                             \
-		.type = type_,                                                                  \
-		.name = name_,                                                                  \
-		.db = db_,                                                                      \
-		.state_size = sizeof(ctype_),                                                   \
-		.encode = (int (*)(const void *, uint8_t *, size_t, size_t *))enc_,             \
-		.decode = (int (*)(const uint8_t *, size_t, void *))dec_,                       \
-		.rules = &rules_,                                                               \
-		.effects = svc_rules_stock_effects,                                                   \
-		__VA_ARGS__                                                                     \
-	}
+#define KIND(type_, name_, db_, ctype_, enc_, dec_, rules_, ...)                                   \
+	[type_] = {.type = type_,                                                                  \
+	           .name = name_,                                                                  \
+	           .db = db_,                                                                      \
+	           .state_size = sizeof(ctype_),                                                   \
+	           .encode = (int (*)(const void *, uint8_t *, size_t, size_t *))enc_,             \
+	           .decode = (int (*)(const uint8_t *, size_t, void *))dec_,                       \
+	           .rules = &rules_,                                                               \
+	           .effects = svc_rules_stock_effects,                                             \
+	           __VA_ARGS__}
 
 static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
-	KIND(SVC_AGG_TICKET, "ticket", SVC_DB_TICKETS, svc_ticket, svc_ticket_encode,
-	     svc_ticket_decode, svc_rules_ticket, .visible = svc_fold_visible_ticket),
-	KIND(SVC_AGG_CLAIM, "claim", SVC_DB_CLAIMS, svc_claim, svc_claim_encode, svc_claim_decode,
-	     svc_rules_claim, .reads = claim_reads, .visible = svc_fold_visible_claim),
-	KIND(SVC_AGG_TRANSFER, "transfer", SVC_DB_TRANSFERS, svc_transfer, svc_transfer_encode,
-	     svc_transfer_decode, svc_rules_transfer, .visible = svc_fold_visible_transfer),
-	KIND(SVC_AGG_CATALOG, "part", SVC_DB_CATALOG, svc_catalog_item, svc_catalog_encode,
-	     svc_catalog_decode, svc_rules_catalog, .visible = svc_fold_visible_catalog),
-	KIND(SVC_AGG_NODE, "node", SVC_DB_NODES, svc_node, svc_node_encode, svc_node_decode,
-	     svc_rules_node, .visible = svc_fold_visible_node),
-	/* Part moves: a ledger, no state. */
-	[SVC_AGG_MOVE] = {.type = SVC_AGG_MOVE,
-			  .name = "move",
-			  .db = -1,
-			  .rules = &svc_rules_move,
-			  .effects = svc_rules_stock_effects,
-			  .visible = svc_fold_visible_move},
+    KIND(SVC_AGG_TICKET, "ticket", SVC_DB_TICKETS, svc_ticket, svc_ticket_encode, svc_ticket_decode,
+         svc_rules_ticket, .visible = svc_fold_visible_ticket),
+    KIND(SVC_AGG_CLAIM, "claim", SVC_DB_CLAIMS, svc_claim, svc_claim_encode, svc_claim_decode,
+         svc_rules_claim, .reads = claim_reads, .visible = svc_fold_visible_claim),
+    KIND(SVC_AGG_TRANSFER, "transfer", SVC_DB_TRANSFERS, svc_transfer, svc_transfer_encode,
+         svc_transfer_decode, svc_rules_transfer, .visible = svc_fold_visible_transfer),
+    KIND(SVC_AGG_CATALOG, "part", SVC_DB_CATALOG, svc_catalog_item, svc_catalog_encode,
+         svc_catalog_decode, svc_rules_catalog, .visible = svc_fold_visible_catalog),
+    KIND(SVC_AGG_NODE, "node", SVC_DB_NODES, svc_node, svc_node_encode, svc_node_decode,
+         svc_rules_node, .visible = svc_fold_visible_node),
+    /* Part moves: a ledger, no state. */
+    [SVC_AGG_MOVE] = {.type = SVC_AGG_MOVE,
+                      .name = "move",
+                      .db = -1,
+                      .rules = &svc_rules_move,
+                      .effects = svc_rules_stock_effects,
+                      .visible = svc_fold_visible_move},
 };
 
 static int default_type_of(const svc_change *c)
@@ -191,8 +190,7 @@ int svc_fold_effects(const svc_fold *f, const svc_change *c, int sign)
 	return effects_of(f, change_kind(&r, c), c, sign);
 }
 
-int svc_fold_load(const svc_fold *f, svc_agg_type type, const char *agg, void *state,
-		  bool *exists)
+int svc_fold_load(const svc_fold *f, svc_agg_type type, const char *agg, void *state, bool *exists)
 {
 	const svc_fold_kind *k = table_kind(f->kinds ? f->kinds : &default_kinds, (int)type);
 	if (!k || !k->state_size)
@@ -216,7 +214,7 @@ static bool tally_same(const svc_fold_tally_entry *a, const svc_fold_tally_entry
 /* Move the index entries and tallies from the old state's (had) to the
  * new state's (has): entries both have are left alone. */
 static int derived_update(const svc_fold *f, const svc_fold_kind *k, const char *agg,
-			  const void *old, bool had, const void *new, bool has)
+                          const void *old, bool had, const void *new, bool has)
 {
 	if (k->indexes) {
 		svc_fold_index_entry a[SVC_FOLD_INDEX_MAX], b[SVC_FOLD_INDEX_MAX];
@@ -247,20 +245,20 @@ static int derived_update(const svc_fold *f, const svc_fold_kind *k, const char 
 					keep = used[j] = true;
 			if (!keep)
 				OPS(f)->tally_add(f->ctx, a[i].month, a[i].name, a[i].scope,
-						  -a[i].delta);
+				                  -a[i].delta);
 		}
 		for (int j = 0; j < nb; j++)
 			if (!used[j])
 				OPS(f)->tally_add(f->ctx, b[j].month, b[j].name, b[j].scope,
-						  b[j].delta);
+				                  b[j].delta);
 	}
 	return OPS(f)->err(f->ctx);
 }
 
 /* Store a record's new state (has) or delete it, with its derived entries;
  * old/had are what was stored. */
-static int state_store(const svc_fold *f, const svc_fold_kind *k, const char *agg,
-		       const void *old, bool had, const void *new, bool has)
+static int state_store(const svc_fold *f, const svc_fold_kind *k, const char *agg, const void *old,
+                       bool had, const void *new, bool has)
 {
 	if ((k->indexes || k->tallies) && (had || has)) {
 		int rc = derived_update(f, k, agg, old, had, new, has);
@@ -296,7 +294,8 @@ static int asof_step(const svc_change *c, void *arg)
 	struct asof *a = arg;
 	const svc_fold *f = a->f;
 	bool rejected;
-	if (svc_rules_order_cmp(c->hlc, c->origin, c->seq, a->at->hlc, a->at->origin, a->at->seq) >= 0)
+	if (svc_rules_order_cmp(c->hlc, c->origin, c->seq, a->at->hlc, a->at->origin, a->at->seq) >=
+	    0)
 		return 1;
 	int rc = OPS(f)->reject_get(f->ctx, c, &rejected);
 	if (rc || rejected)
@@ -319,7 +318,7 @@ int svc_fold_read(svc_fold_reader *rd, int type, const char *agg, void *state, b
 	const svc_fold_kind *k = table_kind(rd->r->kt, type);
 	if (!named || !k || !k->state_size)
 		return svc_errf(SVC_EINVAL, "%s reads %s, which its kind's reads() did not name",
-				rd->self.agg, agg);
+		                rd->self.agg, agg);
 	svc_fold_pos at;
 	bool later;
 	pos_of(&at, rd->c);
@@ -368,13 +367,13 @@ static int held_by_cutoff(const svc_fold *f, const svc_change *c, char *reason, 
 		return 0;
 	if (n.revoked)
 		snprintf(reason, rlen, SVC_HELD_PREFIX "%s (cut-off seq %llu): %.120s", c->origin,
-			 (unsigned long long)n.cutoff_seq, n.revoke_reason);
+		         (unsigned long long)n.cutoff_seq, n.revoke_reason);
 	else
 		snprintf(reason, rlen,
-			 SVC_HELD_PREFIX "%s (cut-off seq %llu): work of its superseded key "
-					 "(through seq %llu)",
-			 c->origin, (unsigned long long)n.cutoff_seq,
-			 (unsigned long long)n.held_through);
+		         SVC_HELD_PREFIX "%s (cut-off seq %llu): work of its superseded key "
+		                         "(through seq %llu)",
+		         c->origin, (unsigned long long)n.cutoff_seq,
+		         (unsigned long long)n.held_through);
 	return 1;
 }
 
@@ -384,8 +383,8 @@ static int held_by_cutoff(const svc_fold *f, const svc_change *c, char *reason, 
  * reads of c in the dependency index unless c is a local change refused
  * (which leaves nothing behind).
  */
-static int verdict_of(run *r, const svc_fold_kind *k, void *state, bool exists,
-		      const svc_change *c, bool local, char *reason, size_t rlen, bool *failed)
+static int verdict_of(run *r, const svc_fold_kind *k, void *state, bool exists, const svc_change *c,
+                      bool local, char *reason, size_t rlen, bool *failed)
 {
 	const svc_fold *f = r->f;
 	*failed = false;
@@ -454,7 +453,7 @@ static int refold_step(const svc_change *c, void *arg)
 		return rc;
 	memcpy(&rf->scratch, &rf->state, rf->kind->state_size);
 	int verdict = verdict_of(rf->r, rf->kind, &rf->scratch, rf->exists, c, false, reason,
-				 sizeof reason, &failed);
+	                         sizeof reason, &failed);
 	if (failed)
 		return verdict;
 	if (verdict == 0) {
@@ -498,7 +497,7 @@ static bool table_reads(const svc_fold_kinds *kt)
  * indexes or tallies do (their entries move from the old state's).
  */
 static int refold_agg(run *r, const svc_fold_kind *k, const char *agg, const svc_fold_pos *from,
-		      bool moved)
+                      bool moved)
 {
 	const svc_fold *f = r->f;
 	bool derived = k->indexes || k->tallies;
@@ -563,8 +562,8 @@ static int seen_bump(run *r, const svc_fold_ref *ref)
 		if (r->seen[i].r.type == ref->type && strcmp(r->seen[i].r.agg, ref->agg) == 0) {
 			if (++r->seen[i].n > SVC_FOLD_CASCADE_MAX)
 				return svc_errf(SVC_ESTORE,
-						"%s: its reads do not settle after %d folds",
-						ref->agg, SVC_FOLD_CASCADE_MAX);
+				                "%s: its reads do not settle after %d folds",
+				                ref->agg, SVC_FOLD_CASCADE_MAX);
 			return 0;
 		}
 	if (r->nseen == r->cap) {
@@ -617,7 +616,7 @@ static int fold(run *r, const svc_change *c, bool local, char *reason, size_t rl
 	const svc_fold_kind *k = change_kind(r, c);
 	if (!k)
 		return svc_errf(SVC_EINVAL, "change %s/%llu: unknown kind", c->origin,
-				(unsigned long long)c->seq);
+		                (unsigned long long)c->seq);
 	reason[0] = '\0';
 
 	bool failed;
@@ -783,22 +782,22 @@ static int fold_change(run *r, const svc_change *c, bool local, char *reason, si
 	 * cutoff while revoked: when that changes, fold again from the lower
 	 * of the two cut-offs. */
 	uint64_t h0 = had && (before.revoked || before.held_through > before.cutoff_seq)
-			  ? before.cutoff_seq
-			  : UINT64_MAX;
+	                  ? before.cutoff_seq
+	                  : UINT64_MAX;
 	uint64_t h1 = has && (after.revoked || after.held_through > after.cutoff_seq)
-			  ? after.cutoff_seq
-			  : UINT64_MAX;
+	                  ? after.cutoff_seq
+	                  : UINT64_MAX;
 	uint64_t low = h0 < h1 ? h0 : h1;
-	bool same = h0 == h1 && (!had || !has ||
-				 (before.revoked == after.revoked &&
-				  before.held_through == after.held_through));
+	bool same =
+	    h0 == h1 &&
+	    (!had || !has ||
+	     (before.revoked == after.revoked && before.held_through == after.held_through));
 	if (same || low == UINT64_MAX)
 		return 0;
 	return hold_refold(r, has ? after.node : before.node, low + 1);
 }
 
-int svc_fold_change(const svc_fold *f, const svc_change *c, bool local, char *reason,
-		    size_t rlen)
+int svc_fold_change(const svc_fold *f, const svc_change *c, bool local, char *reason, size_t rlen)
 {
 	run r;
 	run_init(&r, f);

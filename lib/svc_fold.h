@@ -108,9 +108,9 @@ typedef struct svc_fold_kind {
 	 * never reads itself.
 	 */
 	int (*reads)(const svc_change *c, const void *state, bool exists,
-		     svc_fold_ref out[SVC_FOLD_READS_MAX]);
+	             svc_fold_ref out[SVC_FOLD_READS_MAX]);
 	int (*check)(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
-		     char *reason, size_t rlen);
+	             char *reason, size_t rlen);
 
 	/*
 	 * Secondary indexes. The entries of a state (phone, serial, status,
@@ -187,7 +187,7 @@ typedef int (*svc_fold_deps_fn)(const svc_fold_ref *dep, const svc_fold_pos *las
 typedef struct svc_fold_backend {
 	/* state zeroed and *exists false when the aggregate has no state */
 	int (*state_load)(void *ctx, const svc_fold_kind *k, const char *agg, void *state,
-			  bool *exists);
+	                  bool *exists);
 	int (*state_save)(void *ctx, const svc_fold_kind *k, const char *agg, const void *state);
 	int (*state_del)(void *ctx, const svc_fold_kind *k, const char *agg);
 	/* Is any recorded change of c's aggregate after c in fold order? */
@@ -196,7 +196,7 @@ typedef struct svc_fold_backend {
 	int (*agg_walk)(void *ctx, const char *agg, svc_fold_walk_fn fn, void *arg);
 	/* The recorded changes of an origin from seq `from`, in seq order. */
 	int (*origin_walk)(void *ctx, const char *origin, uint64_t from, svc_fold_walk_fn fn,
-			   void *arg);
+	                   void *arg);
 	int (*reject_get)(void *ctx, const svc_change *c, bool *rejected);
 	int (*reject_put)(void *ctx, const svc_change *c, const char *reason);
 	int (*reject_del)(void *ctx, const svc_change *c);
@@ -212,14 +212,14 @@ typedef struct svc_fold_backend {
 	/* The dependency index: `dep` read `read` at its change `pos` (an
 	 * entry per pair, keeping the latest pos); the records that read agg. */
 	int (*deps_put)(void *ctx, const svc_fold_ref *read, const svc_fold_ref *dep,
-			const svc_fold_pos *pos);
+	                const svc_fold_pos *pos);
 	int (*deps_each)(void *ctx, const char *agg, svc_fold_deps_fn fn, void *arg);
 	/* Secondary index entries and tallies; NULL when no kind of the
 	 * table declares any. */
 	int (*index_put)(void *ctx, const char *name, const char *value, const char *agg);
 	int (*index_del)(void *ctx, const char *name, const char *value, const char *agg);
 	int (*tally_add)(void *ctx, uint32_t month, const char *name, const char *scope,
-			 int64_t delta);
+	                 int64_t delta);
 } svc_fold_backend;
 
 typedef struct {
@@ -246,8 +246,7 @@ svc_fold svc_fold_store_kinds(svc_txn *t, const svc_fold_kinds *kinds);
  * from which a node's changes are held (its revocation, a release, a
  * re-issued certificate) folds that node's affected changes again too.
  */
-int svc_fold_change(const svc_fold *f, const svc_change *c, bool local, char *reason,
-		    size_t rlen);
+int svc_fold_change(const svc_fold *f, const svc_change *c, bool local, char *reason, size_t rlen);
 
 /*
  * Reading another record from a check: its state as of the judged change's
@@ -280,8 +279,7 @@ int svc_fold_refold(const svc_fold *f, svc_agg_type type, const char *agg);
 int svc_fold_effects(const svc_fold *f, const svc_change *c, int sign);
 
 /* The state of an aggregate, through the backend (*exists false if none). */
-int svc_fold_load(const svc_fold *f, svc_agg_type type, const char *agg, void *state,
-		  bool *exists);
+int svc_fold_load(const svc_fold *f, svc_agg_type type, const char *agg, void *state, bool *exists);
 
 /* ------------------------------------------------------------ reading state (the store's) */
 
@@ -290,17 +288,17 @@ int svc_fold_load(const svc_fold *f, svc_agg_type type, const char *agg, void *s
  * entry's value and record; it returns 0 to go on. */
 typedef int (*svc_fold_index_cb)(const char *value, const char *agg, void *arg);
 int svc_fold_index_each(svc_txn *t, const char *name, const char *value, bool prefix,
-			svc_fold_index_cb cb, void *arg);
+                        svc_fold_index_cb cb, void *arg);
 
 /* A tally (0 when nothing contributed). */
 int svc_fold_tally_get(svc_txn *t, uint32_t month, const char *name, const char *scope,
-		       int64_t *out);
+                       int64_t *out);
 /* The tallies of one month (month 0: all) and counter (NULL: all), in
  * (month, name, scope) order. */
-typedef int (*svc_fold_tally_cb)(uint32_t month, const char *name, const char *scope,
-				 int64_t value, void *arg);
+typedef int (*svc_fold_tally_cb)(uint32_t month, const char *name, const char *scope, int64_t value,
+                                 void *arg);
 int svc_fold_tally_each(svc_txn *t, uint32_t month, const char *name, svc_fold_tally_cb cb,
-			void *arg);
+                        void *arg);
 
 int svc_ticket_get(svc_txn *t, const char *id, svc_ticket *out);
 int svc_claim_get(svc_txn *t, const char *id, svc_claim *out);
@@ -317,7 +315,7 @@ typedef int (*svc_transfer_cb)(const svc_transfer *x, void *arg);
 typedef int (*svc_catalog_cb)(const svc_catalog_item *c, void *arg);
 typedef int (*svc_node_cb)(const svc_node *n, void *arg);
 typedef int (*svc_stock_cb)(const char *location, const char *part_no, const svc_stock *s,
-			    void *arg);
+                            void *arg);
 
 int svc_ticket_each(svc_txn *t, svc_ticket_cb cb, void *arg);
 /* Tickets without their opening fields (kind, customer, phone, address,

@@ -49,7 +49,7 @@ static int ticket_fill(svc_txn *t, svc_ticket *tk)
 	memcpy(origin, tk->id + 2, olen);
 	origin[olen] = '\0';
 	int rc = svc_kv_get(t, SVC_DB_CHANGES, k,
-			    svc_kv_key_origin_seq(k, origin, strtoull(dash + 1, NULL, 10)), &v);
+	                    svc_kv_key_origin_seq(k, origin, strtoull(dash + 1, NULL, 10)), &v);
 	if (rc == 0 && (svc_kv_change_decode(&v, &c) != 0 || c.kind != SVC_CK_TICKET_OPEN))
 		rc = SVC_EDECODE;
 	if (rc)
@@ -75,7 +75,7 @@ static int state_decode(svc_txn *t, const svc_fold_kind *k, const svc_kv_val *v,
 }
 
 static int state_load(svc_txn *t, const svc_fold_kind *k, const char *agg, void *state,
-		      bool *exists)
+                      bool *exists)
 {
 	svc_kv_fold_cache *fc = svc_kv_fold(t);
 	uint8_t key[SVC_KV_AGG_KEY_LEN];
@@ -102,8 +102,8 @@ static int state_load(svc_txn *t, const svc_fold_kind *k, const char *agg, void 
 		return rc;
 	rc = state_decode(t, k, &v, state);
 	if (rc)
-		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: state of %s", svc_kv_dir(t),
-						  agg));
+		return svc_txn_fail(
+		    t, svc_errctx(SVC_ESTORE, "store %s: state of %s", svc_kv_dir(t), agg));
 	*exists = true;
 	if (node) {
 		snprintf(fc->node_agg, sizeof fc->node_agg, "%s", agg);
@@ -161,7 +161,7 @@ int svc_stock_get(svc_txn *t, const char *location, const char *part_no, svc_sto
 		return rc;
 	if (svc_stock_decode(v.data, v.len, out))
 		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: stock %s/%s",
-						  svc_kv_dir(t), location, part_no));
+		                                  svc_kv_dir(t), location, part_no));
 	return 0;
 }
 
@@ -231,7 +231,7 @@ static size_t deps_prefix(uint8_t *k, const char *agg)
 }
 
 static int deps_decode(svc_txn *t, const svc_kv_val *v, svc_fold_ref *dep, svc_fold_pos *pos,
-		       const char *id, size_t idlen)
+                       const char *id, size_t idlen)
 {
 	const uint8_t *p = v->data;
 	size_t olen = v->len > 20 ? strnlen((const char *)p + 20, v->len - 20) : 0;
@@ -249,7 +249,7 @@ static int deps_decode(svc_txn *t, const svc_kv_val *v, svc_fold_ref *dep, svc_f
 }
 
 static int deps_put(svc_txn *t, const svc_fold_ref *read, const svc_fold_ref *dep,
-		    const svc_fold_pos *pos)
+                    const svc_fold_pos *pos)
 {
 	uint8_t k[DEPS_KEY_LEN], v[DEPS_VAL_LEN + 4];
 	size_t n = deps_prefix(k, read->agg), dlen = strlen(dep->agg);
@@ -263,7 +263,8 @@ static int deps_put(svc_txn *t, const svc_fold_ref *read, const svc_fold_ref *de
 		rc = deps_decode(t, &old, &od, &op, dep->agg, dlen);
 		if (rc)
 			return rc;
-		if (svc_rules_order_cmp(op.hlc, op.origin, op.seq, pos->hlc, pos->origin, pos->seq) >= 0)
+		if (svc_rules_order_cmp(op.hlc, op.origin, op.seq, pos->hlc, pos->origin,
+		                        pos->seq) >= 0)
 			return 0;
 	} else if (rc != SVC_ENOTFOUND) {
 		return rc;
@@ -292,8 +293,8 @@ static int deps_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 	struct deps_arg *a = arg;
 	svc_fold_ref dep;
 	svc_fold_pos pos;
-	int rc = deps_decode(a->t, v, &dep, &pos, (const char *)k->data + a->plen,
-			     k->len - a->plen);
+	int rc =
+	    deps_decode(a->t, v, &dep, &pos, (const char *)k->data + a->plen, k->len - a->plen);
 	return rc ? rc : a->fn(&dep, &pos, a->arg);
 }
 
@@ -369,7 +370,7 @@ static int index_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 }
 
 int svc_fold_index_each(svc_txn *t, const char *name, const char *value, bool prefix,
-			svc_fold_index_cb cb, void *arg)
+                        svc_fold_index_cb cb, void *arg)
 {
 	uint8_t k[INDEX_KEY_LEN];
 	size_t klen = index_key(k, name, value, NULL);
@@ -399,7 +400,7 @@ static size_t tally_key(uint8_t *k, uint32_t month, const char *name, const char
 }
 
 int svc_fold_tally_get(svc_txn *t, uint32_t month, const char *name, const char *scope,
-		       int64_t *out)
+                       int64_t *out)
 {
 	uint8_t k[TALLY_KEY_LEN];
 	svc_kv_val v;
@@ -415,8 +416,7 @@ int svc_fold_tally_get(svc_txn *t, uint32_t month, const char *name, const char 
 	return 0;
 }
 
-static int tally_add(svc_txn *t, uint32_t month, const char *name, const char *scope,
-		     int64_t delta)
+static int tally_add(svc_txn *t, uint32_t month, const char *name, const char *scope, int64_t delta)
 {
 	uint8_t k[TALLY_KEY_LEN], v[8];
 	int64_t now;
@@ -457,7 +457,7 @@ static int tally_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 }
 
 int svc_fold_tally_each(svc_txn *t, uint32_t month, const char *name, svc_fold_tally_cb cb,
-			void *arg)
+                        void *arg)
 {
 	uint8_t k[TALLY_KEY_LEN];
 	size_t plen = 0;
@@ -469,13 +469,13 @@ int svc_fold_tally_each(svc_txn *t, uint32_t month, const char *name, svc_fold_t
 			plen = 4;
 	}
 	return svc_kv_walk(t, SVC_DB_TALLY, plen ? k : NULL, plen, plen ? k : NULL, plen, 0,
-			   tally_step, &a);
+	                   tally_step, &a);
 }
 
 /* ------------------------------------------------------------ the backend */
 
 static int b_state_load(void *ctx, const svc_fold_kind *k, const char *agg, void *state,
-			bool *exists)
+                        bool *exists)
 {
 	return state_load(ctx, k, agg, state, exists);
 }
@@ -501,7 +501,7 @@ static int b_agg_walk(void *ctx, const char *agg, svc_fold_walk_fn fn, void *arg
 }
 
 static int b_origin_walk(void *ctx, const char *origin, uint64_t from, svc_fold_walk_fn fn,
-			 void *arg)
+                         void *arg)
 {
 	return svc_journal_origin_walk(ctx, origin, from, fn, arg);
 }
@@ -533,7 +533,8 @@ static bool b_is_self(void *ctx, const char *origin)
 	if (!self) {
 		svc_self s;
 		if (svc_self_get(t, &s)) {
-			svc_errclear(); /* a store without identity (tests) holds by the rule alone */
+			svc_errclear(); /* a store without identity (tests) holds by the rule alone
+			                 */
 			return false;
 		}
 		self = svc_kv_self(t);
@@ -552,7 +553,7 @@ static int b_has_after(void *ctx, const char *agg, const svc_fold_pos *pos, bool
 }
 
 static int b_deps_put(void *ctx, const svc_fold_ref *read, const svc_fold_ref *dep,
-		      const svc_fold_pos *pos)
+                      const svc_fold_pos *pos)
 {
 	return deps_put(ctx, read, dep, pos);
 }
@@ -573,30 +574,30 @@ static int b_index_del(void *ctx, const char *name, const char *value, const cha
 }
 
 static int b_tally_add(void *ctx, uint32_t month, const char *name, const char *scope,
-		       int64_t delta)
+                       int64_t delta)
 {
 	return tally_add(ctx, month, name, scope, delta);
 }
 
 static const svc_fold_backend store_backend = {
-	.state_load = b_state_load,
-	.state_save = b_state_save,
-	.state_del = b_state_del,
-	.has_later = b_has_later,
-	.agg_walk = b_agg_walk,
-	.origin_walk = b_origin_walk,
-	.reject_get = b_reject_get,
-	.reject_put = b_reject_put,
-	.reject_del = b_reject_del,
-	.stock_add = b_stock_add,
-	.is_self = b_is_self,
-	.err = b_err,
-	.has_after = b_has_after,
-	.deps_put = b_deps_put,
-	.deps_each = b_deps_each,
-	.index_put = b_index_put,
-	.index_del = b_index_del,
-	.tally_add = b_tally_add,
+    .state_load = b_state_load,
+    .state_save = b_state_save,
+    .state_del = b_state_del,
+    .has_later = b_has_later,
+    .agg_walk = b_agg_walk,
+    .origin_walk = b_origin_walk,
+    .reject_get = b_reject_get,
+    .reject_put = b_reject_put,
+    .reject_del = b_reject_del,
+    .stock_add = b_stock_add,
+    .is_self = b_is_self,
+    .err = b_err,
+    .has_after = b_has_after,
+    .deps_put = b_deps_put,
+    .deps_each = b_deps_each,
+    .index_put = b_index_put,
+    .index_del = b_index_del,
+    .tally_add = b_tally_add,
 };
 
 svc_fold svc_fold_store(svc_txn *t)
@@ -670,16 +671,16 @@ struct state_each_arg {
 static int state_each_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 {
 	struct state_each_arg *a = arg;
-	int drc = a->brief ? a->k->decode(v->data, v->len, &a->st)
-			   : state_decode(a->t, a->k, v, &a->st);
+	int drc =
+	    a->brief ? a->k->decode(v->data, v->len, &a->st) : state_decode(a->t, a->k, v, &a->st);
 	if (drc)
 		return svc_txn_fail(a->t, svc_errctx(SVC_ESTORE, "store %s: %.*s", svc_kv_dir(a->t),
-						     (int)k->len, (const char *)k->data));
+		                                     (int)k->len, (const char *)k->data));
 	return a->cb(&a->st, a->arg);
 }
 
 static int state_each(svc_txn *t, svc_agg_type type, bool brief, int (*cb)(const void *, void *),
-		      void *arg)
+                      void *arg)
 {
 	struct state_each_arg *a = malloc(sizeof *a);
 	if (!a)
@@ -694,10 +695,10 @@ static int state_each(svc_txn *t, svc_agg_type type, bool brief, int (*cb)(const
 	return rc;
 }
 
-#define EACH_STATE(fname, type_enum, cbtype)                                                    \
-	int fname(svc_txn *t, cbtype cb, void *arg)                                             \
-	{                                                                                       \
-		return state_each(t, type_enum, false, (int (*)(const void *, void *))cb, arg);  \
+#define EACH_STATE(fname, type_enum, cbtype)                                                       \
+	int fname(svc_txn *t, cbtype cb, void *arg)                                                \
+	{                                                                                          \
+		return state_each(t, type_enum, false, (int (*)(const void *, void *))cb, arg);    \
 	}
 
 EACH_STATE(svc_ticket_each, SVC_AGG_TICKET, svc_ticket_cb)
@@ -736,7 +737,7 @@ static int stock_each_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 	svc_stock s;
 	if (svc_stock_decode(v->data, v->len, &s))
 		return svc_txn_fail(a->t, svc_errctx(SVC_ESTORE, "store %s: stock %s/%s",
-						     svc_kv_dir(a->t), loc, part));
+		                                     svc_kv_dir(a->t), loc, part));
 	return a->cb(loc, part, &s, a->arg);
 }
 
@@ -746,6 +747,6 @@ int svc_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg)
 	/* A location's lines are the keys location \0 part. */
 	if (location)
 		return svc_kv_walk(t, SVC_DB_STOCK, location, a.llen + 1, location, a.llen + 1, 0,
-				   stock_each_step, &a);
+		                   stock_each_step, &a);
 	return svc_kv_walk(t, SVC_DB_STOCK, NULL, 0, NULL, 0, 0, stock_each_step, &a);
 }

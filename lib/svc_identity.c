@@ -804,7 +804,7 @@ static int revoke_write(svc_txn *t, void *argp)
 		return rc;
 	if (self.role != SVC_ROLE_HQ)
 		return svc_errf(SVC_EDENIED, "only HQ revokes certificates; %s is a %s", self.node,
-				svc_role_name(self.role));
+		                svc_role_name(self.role));
 	if (strcmp(a->node, self.node) == 0)
 		return svc_errf(SVC_EINVAL, "HQ cannot revoke its own certificate");
 	rc = svc_node_get(t, a->node, &n);
@@ -812,14 +812,14 @@ static int revoke_write(svc_txn *t, void *argp)
 		return rc;
 	if (n.revoked)
 		return svc_errf(SVC_EEXIST, "node %s is already revoked (%s)", a->node,
-				n.revoke_reason);
+		                n.revoke_reason);
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_NODE_REVOKE;
 	svc_rules_node_agg(c.aggregate, a->node);
 	snprintf(c.u.node_revoke.node, sizeof c.u.node_revoke.node, "%s", a->node);
 	if (strlen(a->reason) >= sizeof c.u.node_revoke.reason)
 		return svc_errf(SVC_EINVAL, "reason: longer than %zu bytes",
-				sizeof c.u.node_revoke.reason - 1);
+		                sizeof c.u.node_revoke.reason - 1);
 	snprintf(c.u.node_revoke.reason, sizeof c.u.node_revoke.reason, "%s", a->reason);
 	c.u.node_revoke.serial = n.serial;
 	a->serial = n.serial;

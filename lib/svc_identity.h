@@ -42,18 +42,19 @@ void svc_key_path(const char *dir, char *out, size_t cap);
  * closes it) if out is not NULL.
  */
 int svc_identity_init(const char *dir, const char *node, uint32_t role, const char *region,
-		      svc_store **out);
+                      svc_store **out);
 
 /* Load the node's key from its directory (refusing unsafe key files). */
 int svc_identity_key(const char *dir, svc_keypair **out);
 
 /* Write an enrollment request for this node to buf. */
-int svc_enroll_make_request(svc_store *s, const svc_keypair *kp, uint8_t *buf, size_t cap, size_t *len);
+int svc_enroll_make_request(svc_store *s, const svc_keypair *kp, uint8_t *buf, size_t cap,
+                            size_t *len);
 
 typedef struct {
-	const char *upstream;  /* node the new node connects to: HQ or a region */
-	const char *endpoint;  /* tcp://HOST:PORT of that upstream */
-	unsigned days;         /* certificate validity; 0 = default */
+	const char *upstream; /* node the new node connects to: HQ or a region */
+	const char *endpoint; /* tcp://HOST:PORT of that upstream */
+	unsigned days;        /* certificate validity; 0 = default */
 } svc_approve_opts;
 
 /*
@@ -63,9 +64,9 @@ typedef struct {
  * upstream HQ does not know, and a shop whose upstream region is not its own.
  * `issued` (may be NULL) receives the certificate.
  */
-int svc_enroll_approve(svc_store *hq, const svc_keypair *hq_key, const uint8_t *req,
-		       size_t req_len, const svc_approve_opts *opts, uint8_t *buf, size_t cap,
-		       size_t *len, svc_cert *issued);
+int svc_enroll_approve(svc_store *hq, const svc_keypair *hq_key, const uint8_t *req, size_t req_len,
+                       const svc_approve_opts *opts, uint8_t *buf, size_t cap, size_t *len,
+                       svc_cert *issued);
 
 /*
  * At the node: verify the bundle (HQ's signature over it, HQ's signature over
@@ -74,7 +75,7 @@ int svc_enroll_approve(svc_store *hq, const svc_keypair *hq_key, const uint8_t *
  * If `pin_hq` is not NULL the bundle's HQ key must equal it.
  */
 int svc_enroll_accept(svc_store *s, const uint8_t *bundle, size_t len,
-		      const uint8_t *pin_hq /* SVC_PK_LEN or NULL */);
+                      const uint8_t *pin_hq /* SVC_PK_LEN or NULL */);
 
 /*
  * At HQ: revoke a node's certificate (shop withdrawal). Recorded as a
@@ -96,6 +97,6 @@ int svc_identity_revoke(svc_store *hq, const char *node, const char *reason, uin
  * back; changes HQ does not hold yet are folded when they arrive.
  */
 int svc_identity_release(svc_store *hq, const char *origin, uint64_t through, const char *reason,
-			 uint64_t *released);
+                         uint64_t *released);
 
 #endif

@@ -91,7 +91,7 @@ int svc_journal_hlc_next(svc_txn *t, uint64_t *out)
 	uint64_t wall = svc_journal_now_ms() << 16;
 	if (wall <= j->hlc && j->hlc >= SVC_HLC_MAX)
 		return svc_errf(SVC_ETOOBIG, "store %s: the clock is at its end (%llu)",
-				svc_kv_dir(t), (unsigned long long)j->hlc);
+		                svc_kv_dir(t), (unsigned long long)j->hlc);
 	j->hlc = wall > j->hlc ? wall : j->hlc + 1;
 	j->hlc_dirty = true;
 	svc_kv_on_commit(t, journal_flush);
@@ -131,9 +131,10 @@ static int lsn_next(svc_txn *t, uint64_t *out)
 		j->lsn_loaded = true;
 	}
 	if (j->lsn >= SVC_SEQ_MAX)
-		return svc_txn_fail(t, svc_errf(SVC_ETOOBIG, "store %s: the arrival log is full "
-							    "(lsn %llu)",
-						svc_kv_dir(t), (unsigned long long)j->lsn));
+		return svc_txn_fail(t, svc_errf(SVC_ETOOBIG,
+		                                "store %s: the arrival log is full "
+		                                "(lsn %llu)",
+		                                svc_kv_dir(t), (unsigned long long)j->lsn));
 	*out = ++j->lsn;
 	return 0;
 }
@@ -164,8 +165,8 @@ static void journal_flush(svc_txn *t)
 	}
 }
 
-int svc_journal_head_load(svc_txn *t, const char *origin, uint64_t *seq,
-			  uint8_t hash[SVC_HASH_LEN], uint64_t *contig)
+int svc_journal_head_load(svc_txn *t, const char *origin, uint64_t *seq, uint8_t hash[SVC_HASH_LEN],
+                          uint64_t *contig)
 {
 	svc_kv_journal_cache *j = svc_kv_journal(t);
 	if (j->head_origin[0] && strcmp(j->head_origin, origin) == 0) {
@@ -198,7 +199,7 @@ int svc_journal_head_get(svc_txn *t, const char *origin, uint64_t *seq, uint8_t 
 }
 
 void svc_journal_head_set(svc_txn *t, const char *origin, uint64_t seq,
-			  const uint8_t hash[SVC_HASH_LEN], uint64_t contig)
+                          const uint8_t hash[SVC_HASH_LEN], uint64_t contig)
 {
 	svc_kv_journal_cache *j = svc_kv_journal(t);
 	if (strcmp(j->head_origin, origin) != 0) {
@@ -237,7 +238,7 @@ int svc_journal_head_each(svc_txn *t, svc_head_cb cb, void *arg)
 }
 
 int svc_journal_change_hash(svc_txn *t, const char *origin, uint64_t seq,
-			    uint8_t hash[SVC_HASH_LEN])
+                            uint8_t hash[SVC_HASH_LEN])
 {
 	uint8_t k[SVC_KV_OSKEY_LEN];
 	svc_kv_val v;
@@ -246,7 +247,7 @@ int svc_journal_change_hash(svc_txn *t, const char *origin, uint64_t seq,
 		return rc;
 	if (v.len < SVC_HASH_LEN)
 		return svc_kv_corrupt(t, "change %s/%llu is corrupt", origin,
-				      (unsigned long long)seq);
+		                      (unsigned long long)seq);
 	memcpy(hash, v.data, SVC_HASH_LEN);
 	return 0;
 }
@@ -267,7 +268,7 @@ int svc_journal_reject_put(svc_txn *t, const svc_change *c, const char *reason)
 {
 	uint8_t k[SVC_KV_OSKEY_LEN];
 	return svc_kv_put(t, SVC_DB_REJECTS, k, key_origin_seq(k, c->origin, c->seq), reason,
-			  strlen(reason), 0);
+	                  strlen(reason), 0);
 }
 
 int svc_journal_reject_del(svc_txn *t, const svc_change *c)
@@ -276,8 +277,8 @@ int svc_journal_reject_del(svc_txn *t, const svc_change *c)
 	return svc_kv_del(t, SVC_DB_REJECTS, k, key_origin_seq(k, c->origin, c->seq));
 }
 
-int svc_journal_reject_get(svc_txn *t, const char *origin, uint64_t seq, char *reason,
-			   size_t cap, bool *rejected)
+int svc_journal_reject_get(svc_txn *t, const char *origin, uint64_t seq, char *reason, size_t cap,
+                           bool *rejected)
 {
 	uint8_t k[SVC_KV_OSKEY_LEN];
 	svc_kv_val v;
@@ -297,7 +298,7 @@ int svc_journal_reject_get(svc_txn *t, const char *origin, uint64_t seq, char *r
 }
 
 int svc_journal_put(svc_txn *t, const svc_change *c, const uint8_t *bytes, size_t len,
-		    const uint8_t hash[SVC_HASH_LEN])
+                    const uint8_t hash[SVC_HASH_LEN])
 {
 	uint8_t k[SVC_KV_OSKEY_LEN], ak[SVC_KV_AGGIDX_KEY_LEN], lk[8];
 	uint64_t lsn = 0;
@@ -364,12 +365,12 @@ static int change_load(svc_txn *t, const char *origin, uint64_t seq, svc_change 
 	int rc = svc_kv_get(t, SVC_DB_CHANGES, ck, key_origin_seq(ck, origin, seq), &cv);
 	if (rc == SVC_ENOTFOUND)
 		return svc_kv_corrupt(t, "index names missing change %s/%llu", origin,
-				      (unsigned long long)seq);
+		                      (unsigned long long)seq);
 	if (rc)
 		return rc;
 	if (svc_kv_change_decode(&cv, c))
 		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: change %s/%llu",
-						  svc_kv_dir(t), origin, (unsigned long long)seq));
+		                                  svc_kv_dir(t), origin, (unsigned long long)seq));
 	return 0;
 }
 
@@ -408,7 +409,7 @@ int svc_journal_agg_walk(svc_txn *t, const char *aggregate, svc_journal_walk_fn 
 	a->arg = arg;
 	prefix[a->alen] = 0;
 	int rc = svc_kv_walk(t, SVC_DB_AGGIDX, prefix, a->alen + 1, prefix, a->alen + 1, 0,
-			     agg_walk_step, a);
+	                     agg_walk_step, a);
 	free(a);
 	return rc == WALK_END ? 0 : rc;
 }
@@ -429,12 +430,12 @@ static int origin_walk_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 		return WALK_END;
 	if (svc_kv_change_decode(v, &a->c))
 		return svc_txn_fail(a->t, svc_errctx(SVC_ESTORE, "store %s: change of %s",
-						     svc_kv_dir(a->t), a->origin));
+		                                     svc_kv_dir(a->t), a->origin));
 	return a->fn(&a->c, a->arg);
 }
 
-int svc_journal_origin_walk(svc_txn *t, const char *origin, uint64_t from,
-			    svc_journal_walk_fn fn, void *arg)
+int svc_journal_origin_walk(svc_txn *t, const char *origin, uint64_t from, svc_journal_walk_fn fn,
+                            void *arg)
 {
 	uint8_t k[SVC_KV_OSKEY_LEN];
 	struct origin_walk_arg *a = malloc(sizeof *a);
@@ -453,7 +454,7 @@ int svc_journal_origin_walk(svc_txn *t, const char *origin, uint64_t from,
 
 /* Load a logged change by its key in the changes database. */
 static int logged_load(svc_txn *t, const char *origin, uint64_t seq, svc_logged_change *out,
-		       const uint8_t **bytes, size_t *blen)
+                       const uint8_t **bytes, size_t *blen)
 {
 	uint8_t k[SVC_KV_OSKEY_LEN];
 	svc_kv_val v;
@@ -464,13 +465,13 @@ static int logged_load(svc_txn *t, const char *origin, uint64_t seq, svc_logged_
 		return rc;
 	if (v.len < SVC_KV_CHANGE_HDR)
 		return svc_kv_corrupt(t, "change %s/%llu is corrupt", origin,
-				      (unsigned long long)seq);
+		                      (unsigned long long)seq);
 	const uint8_t *p = v.data;
 	memcpy(out->hash, p, SVC_HASH_LEN);
 	out->lsn = be64_get(p + SVC_HASH_LEN);
 	if (svc_change_decode(p + SVC_KV_CHANGE_HDR, v.len - SVC_KV_CHANGE_HDR, &out->c))
 		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: change %s/%llu",
-						  svc_kv_dir(t), origin, (unsigned long long)seq));
+		                                  svc_kv_dir(t), origin, (unsigned long long)seq));
 	out->bytes = p + SVC_KV_CHANGE_HDR;
 	out->len = v.len - SVC_KV_CHANGE_HDR;
 	if (bytes) {
@@ -478,11 +479,11 @@ static int logged_load(svc_txn *t, const char *origin, uint64_t seq, svc_logged_
 		*blen = out->len;
 	}
 	return svc_journal_reject_get(t, origin, seq, out->reason, sizeof out->reason,
-				      &out->rejected);
+	                              &out->rejected);
 }
 
 int svc_journal_change_get(svc_txn *t, const char *origin, uint64_t seq, svc_logged_change *out,
-		   const uint8_t **bytes, size_t *len)
+                           const uint8_t **bytes, size_t *len)
 {
 	return logged_load(t, origin, seq, out, bytes, len);
 }
@@ -526,8 +527,8 @@ int svc_journal_origin_each(svc_txn *t, const char *origin, svc_change_cb cb, vo
 	a->slen = key_origin_seq(start, origin, 0);
 	a->cb = cb;
 	a->arg = arg;
-	int rc = svc_kv_walk(t, SVC_DB_CHANGES, start, a->slen, start, olen + 1, 0,
-			     origin_each_step, a);
+	int rc =
+	    svc_kv_walk(t, SVC_DB_CHANGES, start, a->slen, start, olen + 1, 0, origin_each_step, a);
 	free(a);
 	return rc == WALK_END ? 0 : rc;
 }
@@ -554,7 +555,7 @@ static int log_each_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 }
 
 static int log_each(svc_txn *t, uint64_t from, bool desc, svc_journal_want_fn want,
-		    svc_change_cb cb, void *arg)
+                    svc_change_cb cb, void *arg)
 {
 	uint8_t start[8];
 	if (svc_txn_err(t))
@@ -568,14 +569,14 @@ static int log_each(svc_txn *t, uint64_t from, bool desc, svc_journal_want_fn wa
 	a->arg = arg;
 	be64_put(start, from);
 	int rc = desc ? svc_kv_walk(t, SVC_DB_ARRIVAL, NULL, 0, NULL, 0, SVC_KV_REVERSE,
-				    log_each_step, a)
-		      : svc_kv_walk(t, SVC_DB_ARRIVAL, start, 8, NULL, 0, 0, log_each_step, a);
+	                            log_each_step, a)
+	              : svc_kv_walk(t, SVC_DB_ARRIVAL, start, 8, NULL, 0, 0, log_each_step, a);
 	free(a);
 	return rc;
 }
 
 int svc_journal_each_from_want(svc_txn *t, uint64_t from, svc_journal_want_fn want,
-			       svc_change_cb cb, void *arg)
+                               svc_change_cb cb, void *arg)
 {
 	return log_each(t, from, false, want, cb, arg);
 }
@@ -694,12 +695,12 @@ int svc_peer_each(svc_txn *t, svc_peer_cb cb, void *arg)
 /* ------------------------------------------------------------ commits */
 
 int svc_journal_commit_put(svc_txn *t, const char *origin, uint64_t first, uint64_t last,
-		   const uint8_t *bytes, size_t len)
+                           const uint8_t *bytes, size_t len)
 {
 	uint8_t k[SVC_KV_OSKEY_LEN];
 	void *val;
-	int rc = svc_kv_reserve(t, SVC_DB_COMMITS, k, key_origin_seq(k, origin, last), 8 + len, 0,
-				&val);
+	int rc =
+	    svc_kv_reserve(t, SVC_DB_COMMITS, k, key_origin_seq(k, origin, last), 8 + len, 0, &val);
 	if (rc)
 		return rc;
 	be64_put(val, first);
@@ -723,14 +724,14 @@ static int commit_seek_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 /* The first commit of `origin` with last >= seq (or its latest commit).
  * With `covering`, it must also start at or before seq. */
 static int commit_seek(svc_txn *t, const char *origin, uint64_t seq, bool latest, bool covering,
-		       const uint8_t **bytes, size_t *len, uint64_t *first, uint64_t *last)
+                       const uint8_t **bytes, size_t *len, uint64_t *first, uint64_t *last)
 {
 	uint8_t k[SVC_KV_OSKEY_LEN];
 	struct commit_seek_arg a;
 	a.olen = strlen(origin);
 	size_t klen = key_origin_seq(k, origin, latest ? UINT64_MAX : seq);
-	int rc = svc_kv_walk(t, SVC_DB_COMMITS, k, klen, k, a.olen + 1,
-			     latest ? SVC_KV_REVERSE : 0, commit_seek_step, &a);
+	int rc = svc_kv_walk(t, SVC_DB_COMMITS, k, klen, k, a.olen + 1, latest ? SVC_KV_REVERSE : 0,
+	                     commit_seek_step, &a);
 	if (rc == 0)
 		return SVC_ENOTFOUND;
 	if (rc != WALK_END)
@@ -747,19 +748,19 @@ static int commit_seek(svc_txn *t, const char *origin, uint64_t seq, bool latest
 }
 
 int svc_journal_commit_find(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
-		    size_t *len, uint64_t *first, uint64_t *last)
+                            size_t *len, uint64_t *first, uint64_t *last)
 {
 	return commit_seek(t, origin, seq, false, true, bytes, len, first, last);
 }
 
 int svc_journal_commit_next(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
-		    size_t *len, uint64_t *first, uint64_t *last)
+                            size_t *len, uint64_t *first, uint64_t *last)
 {
 	return commit_seek(t, origin, seq, false, false, bytes, len, first, last);
 }
 
 int svc_journal_commit_latest(svc_txn *t, const char *origin, uint64_t *last, const uint8_t **bytes,
-		      size_t *len)
+                              size_t *len)
 {
 	uint64_t first;
 	int rc = commit_seek(t, origin, 0, true, false, bytes, len, &first, last);
@@ -775,7 +776,7 @@ int svc_journal_commit_latest(svc_txn *t, const char *origin, uint64_t *last, co
 /* ------------------------------------------------------------ quarantine */
 
 int svc_quarantine_put(svc_txn *t, const char *peer, const char *reason, const uint8_t *bytes,
-		       size_t len)
+                       size_t len)
 {
 	uint8_t k[8];
 	uint64_t id;
@@ -786,7 +787,7 @@ int svc_quarantine_put(svc_txn *t, const char *peer, const char *reason, const u
 		return rc;
 	be64_put(k, ++id);
 	rc = svc_kv_reserve(t, SVC_DB_QUARANTINE, k, 8, 8 + plen + 1 + rlen + 1 + len,
-			    SVC_KV_APPEND, &val);
+	                    SVC_KV_APPEND, &val);
 	if (rc)
 		return rc;
 	uint8_t *p = val;

@@ -37,11 +37,11 @@ uint64_t svc_journal_now_ms(void);
 /* A stored change with its bookkeeping. */
 typedef struct {
 	svc_change c;
-	uint64_t lsn;           /* position in this node's arrival log */
+	uint64_t lsn; /* position in this node's arrival log */
 	bool rejected;
 	char reason[SVC_REASON_LEN];
 	uint8_t hash[SVC_HASH_LEN];
-	const uint8_t *bytes;   /* as first encoded; valid during the callback */
+	const uint8_t *bytes; /* as first encoded; valid during the callback */
 	size_t len;
 } svc_logged_change;
 
@@ -49,7 +49,7 @@ typedef struct {
  * arrival entry and its fold index entry. Heads are the caller's
  * (svc_journal_head_set). */
 int svc_journal_put(svc_txn *t, const svc_change *c, const uint8_t *bytes, size_t len,
-		    const uint8_t hash[SVC_HASH_LEN]);
+                    const uint8_t hash[SVC_HASH_LEN]);
 
 typedef int (*svc_change_cb)(const svc_logged_change *lc, void *arg);
 
@@ -61,7 +61,7 @@ int svc_journal_each_from(svc_txn *t, uint64_t from, svc_change_cb cb, void *arg
  * loading and decoding each entry; entries it refuses are skipped. */
 typedef bool (*svc_journal_want_fn)(uint64_t lsn, const char *origin, uint64_t seq, void *arg);
 int svc_journal_each_from_want(svc_txn *t, uint64_t from, svc_journal_want_fn want,
-			       svc_change_cb cb, void *arg);
+                               svc_change_cb cb, void *arg);
 /* Last lsn of the arrival log (0 when empty). */
 int svc_journal_last(svc_txn *t, uint64_t *lsn);
 
@@ -73,13 +73,13 @@ int svc_journal_agg_walk(svc_txn *t, const char *aggregate, svc_journal_walk_fn 
 /* Is any change of c's aggregate after c in fold order? */
 int svc_journal_agg_has_later(svc_txn *t, const svc_change *c, bool *later);
 /* The stored changes of one origin from seq `from` on, decoded, in seq order. */
-int svc_journal_origin_walk(svc_txn *t, const char *origin, uint64_t from,
-			    svc_journal_walk_fn fn, void *arg);
+int svc_journal_origin_walk(svc_txn *t, const char *origin, uint64_t from, svc_journal_walk_fn fn,
+                            void *arg);
 
 /* One change by identity, with its original bytes if bytes != NULL
  * (bytes valid until the transaction ends). */
 int svc_journal_change_get(svc_txn *t, const char *origin, uint64_t seq, svc_logged_change *out,
-		   const uint8_t **bytes, size_t *len);
+                           const uint8_t **bytes, size_t *len);
 
 /* The changes of one origin that are stored here, in seq order (a filtered
  * receiver holds some of them: the walk costs what is stored, never the
@@ -88,7 +88,7 @@ int svc_journal_origin_each(svc_txn *t, const char *origin, svc_change_cb cb, vo
 
 /* The stored hash of one change (SVC_ENOTFOUND when absent). */
 int svc_journal_change_hash(svc_txn *t, const char *origin, uint64_t seq,
-			    uint8_t hash[SVC_HASH_LEN]);
+                            uint8_t hash[SVC_HASH_LEN]);
 
 /* ------------------------------------------------------------ heads */
 
@@ -98,20 +98,20 @@ int svc_journal_head_get(svc_txn *t, const char *origin, uint64_t *seq, uint8_t 
 /* The same with `contig`: every change of the origin 1..contig is stored
  * here (a filtered receiver holds an origin's changes with gaps; upward
  * streams have none). */
-int svc_journal_head_load(svc_txn *t, const char *origin, uint64_t *seq,
-			  uint8_t hash[SVC_HASH_LEN], uint64_t *contig);
+int svc_journal_head_load(svc_txn *t, const char *origin, uint64_t *seq, uint8_t hash[SVC_HASH_LEN],
+                          uint64_t *contig);
 /* Set the origin's head (cached in the transaction, written at commit). */
 void svc_journal_head_set(svc_txn *t, const char *origin, uint64_t seq,
-			  const uint8_t hash[SVC_HASH_LEN], uint64_t contig);
+                          const uint8_t hash[SVC_HASH_LEN], uint64_t contig);
 typedef int (*svc_head_cb)(const char *origin, uint64_t seq, const uint8_t hash[SVC_HASH_LEN],
-			   uint64_t contig, void *arg);
+                           uint64_t contig, void *arg);
 int svc_journal_head_each(svc_txn *t, svc_head_cb cb, void *arg);
 
 /* ------------------------------------------------------------ rejections */
 
 /* The fold's verdicts that refused a stored change. reason may be NULL. */
-int svc_journal_reject_get(svc_txn *t, const char *origin, uint64_t seq, char *reason,
-			   size_t cap, bool *rejected);
+int svc_journal_reject_get(svc_txn *t, const char *origin, uint64_t seq, char *reason, size_t cap,
+                           bool *rejected);
 int svc_journal_reject_put(svc_txn *t, const svc_change *c, const char *reason);
 int svc_journal_reject_del(svc_txn *t, const svc_change *c);
 
@@ -150,18 +150,18 @@ int svc_peer_each(svc_txn *t, svc_peer_cb cb, void *arg);
 
 /* Signed commits (encoded Commit bytes) by (origin, first..last seq). */
 int svc_journal_commit_put(svc_txn *t, const char *origin, uint64_t first, uint64_t last,
-		   const uint8_t *bytes, size_t len);
+                           const uint8_t *bytes, size_t len);
 /* The commit covering (origin, seq): SVC_ENOTFOUND when none. bytes valid
  * until the transaction ends. */
 int svc_journal_commit_find(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
-		    size_t *len, uint64_t *first, uint64_t *last);
+                            size_t *len, uint64_t *first, uint64_t *last);
 /* The first commit of the origin whose last seq is >= seq, whether or not
  * it covers seq (SVC_ENOTFOUND when none). */
 int svc_journal_commit_next(svc_txn *t, const char *origin, uint64_t seq, const uint8_t **bytes,
-		    size_t *len, uint64_t *first, uint64_t *last);
+                            size_t *len, uint64_t *first, uint64_t *last);
 /* The origin's latest commit: last seq covered (0 if none) and its bytes. */
 int svc_journal_commit_latest(svc_txn *t, const char *origin, uint64_t *last, const uint8_t **bytes,
-		      size_t *len);
+                              size_t *len);
 
 /* Quarantine: a change refused on receipt, with the authenticated peer that
  * sent it and the reason. */
@@ -175,7 +175,7 @@ typedef struct {
 } svc_quarantined;
 
 int svc_quarantine_put(svc_txn *t, const char *peer, const char *reason, const uint8_t *bytes,
-		       size_t len);
+                       size_t len);
 typedef int (*svc_quarantine_cb)(const svc_quarantined *q, void *arg);
 int svc_quarantine_each(svc_txn *t, svc_quarantine_cb cb, void *arg);
 int svc_quarantine_count(svc_txn *t, uint64_t *n);
@@ -193,21 +193,21 @@ int svc_quarantine_count(svc_txn *t, uint64_t *n);
  * receives the installed store's identity.
  */
 int svc_restore_install(const char *dir, const char *from, const uint8_t pubkey[SVC_PK_LEN],
-			svc_self *out);
+                        svc_self *out);
 
 typedef struct {
-	bool blocked;       /* local writes refused until the node has caught up */
-	bool target_known;  /* the upstream said how far it holds this node */
-	bool detected;      /* noticed from the upstream's summary (a plain copy) */
-	uint64_t target;    /* highest seq of this node's origin the upstream holds */
-	uint64_t head;      /* this node's own head */
-	uint64_t confirmed; /* own seqs 1..confirmed are known to be the network's */
+	bool blocked;         /* local writes refused until the node has caught up */
+	bool target_known;    /* the upstream said how far it holds this node */
+	bool detected;        /* noticed from the upstream's summary (a plain copy) */
+	uint64_t target;      /* highest seq of this node's origin the upstream holds */
+	uint64_t head;        /* this node's own head */
+	uint64_t confirmed;   /* own seqs 1..confirmed are known to be the network's */
 	bool confirmed_known; /* false in a store written before confirmations */
 	/* A HELLO to the upstream lists this node's own origin at
 	 * min(head, confirmed), so the upstream sends back what lies above and a
 	 * store that went back in time and wrote again is caught by the first
 	 * own change that differs. */
-	uint64_t replay;    /* own changes kept aside for `svcsync restore --replay` */
+	uint64_t replay; /* own changes kept aside for `svcsync restore --replay` */
 } svc_restore_state;
 
 typedef enum {
@@ -243,7 +243,7 @@ int svc_restore_diverged(svc_txn *t, uint64_t seq);
  */
 typedef int (*svc_journal_moved_fn)(const svc_change *c, bool rejected, void *arg);
 int svc_journal_replay_move(svc_txn *t, const char *origin, uint64_t from,
-			    svc_journal_moved_fn moved, void *arg);
+                            svc_journal_moved_fn moved, void *arg);
 
 /* The replay table: own changes moved aside, oldest first, with their id.
  * The change is valid during the callback. */

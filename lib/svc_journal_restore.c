@@ -96,8 +96,9 @@ int svc_restore_get(svc_txn *t, svc_restore_state *out)
 
 static int restore_put(svc_txn *t, const svc_restore_state *r)
 {
-	uint64_t flags = (r->blocked ? RESTORE_BLOCKED : 0) | (r->target_known ? RESTORE_TARGET : 0) |
-			 (r->detected ? RESTORE_DETECTED : 0);
+	uint64_t flags = (r->blocked ? RESTORE_BLOCKED : 0) |
+	                 (r->target_known ? RESTORE_TARGET : 0) |
+	                 (r->detected ? RESTORE_DETECTED : 0);
 	svc_kv_meta_put_u64(t, "restore", flags);
 	svc_kv_meta_put_u64(t, "restore_target", r->target);
 	return svc_kv_meta_put_u64(t, "own_confirmed", r->confirmed);
@@ -202,18 +203,18 @@ int svc_restore_refusal(svc_txn *t)
 		return rc;
 	const char *up = self.upstream[0] ? self.upstream : "its upstream";
 	if (r.detected)
-		return svc_errf(SVC_EDENIED,
-				"node %s was restored from an older copy of its directory (%s holds "
-				"its changes through seq %llu, this store through %llu); writes are "
-				"blocked until it has fetched them from %s (start svcsyncd, or see "
-				"svcsync status)",
-				self.node, up, (unsigned long long)r.target,
-				(unsigned long long)r.head, up);
+		return svc_errf(
+		    SVC_EDENIED,
+		    "node %s was restored from an older copy of its directory (%s holds "
+		    "its changes through seq %llu, this store through %llu); writes are "
+		    "blocked until it has fetched them from %s (start svcsyncd, or see "
+		    "svcsync status)",
+		    self.node, up, (unsigned long long)r.target, (unsigned long long)r.head, up);
 	return svc_errf(SVC_EDENIED,
-			"node %s was restored from a backup; writes are blocked until it has "
-			"fetched its own later changes from %s (start svcsyncd, or see svcsync "
-			"status)",
-			self.node, up);
+	                "node %s was restored from a backup; writes are blocked until it has "
+	                "fetched its own later changes from %s (start svcsyncd, or see svcsync "
+	                "status)",
+	                self.node, up);
 }
 
 /* ------------------------------------------------------------ the replay table */
@@ -262,7 +263,7 @@ static int first_key_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 }
 
 int svc_journal_replay_move(svc_txn *t, const char *origin, uint64_t from,
-			    svc_journal_moved_fn moved, void *arg)
+                            svc_journal_moved_fn moved, void *arg)
 {
 	svc_kv_journal_cache *j = svc_kv_journal(t);
 	uint64_t head, contig, lsn, id = 1;
@@ -295,13 +296,14 @@ int svc_journal_replay_move(svc_txn *t, const char *origin, uint64_t from,
 			break;
 		if (svc_kv_change_decode(&v, &c)) {
 			rc = svc_kv_corrupt(t, "change %s/%llu is corrupt", origin,
-					    (unsigned long long)q);
+			                    (unsigned long long)q);
 			break;
 		}
 		be64_put(rid, id++);
 		memcpy(lk, (const uint8_t *)v.data + SVC_HASH_LEN, 8);
-		rc = svc_kv_put(t, SVC_DB_REPLAY, rid, 8, (const uint8_t *)v.data + SVC_KV_CHANGE_HDR,
-				v.len - SVC_KV_CHANGE_HDR, 0);
+		rc = svc_kv_put(t, SVC_DB_REPLAY, rid, 8,
+		                (const uint8_t *)v.data + SVC_KV_CHANGE_HDR,
+		                v.len - SVC_KV_CHANGE_HDR, 0);
 		if (!rc)
 			rc = svc_journal_reject_get(t, origin, q, NULL, 0, &rejected);
 		if (!rc)
@@ -324,7 +326,8 @@ int svc_journal_replay_move(svc_txn *t, const char *origin, uint64_t from,
 		uint8_t ck[SVC_KV_OSKEY_LEN], found[SVC_KV_OSKEY_LEN];
 		svc_kv_val key;
 		size_t cklen = key_origin_seq(ck, origin, from);
-		rc = svc_kv_walk(t, SVC_DB_COMMITS, ck, cklen, ck, olen + 1, 0, first_key_step, &key);
+		rc = svc_kv_walk(t, SVC_DB_COMMITS, ck, cklen, ck, olen + 1, 0, first_key_step,
+		                 &key);
 		if (rc != WALK_END)
 			break;
 		if (key.len != olen + 9) {
@@ -365,17 +368,18 @@ static int install_fn(svc_txn *t, void *argp)
 	if (rc)
 		return rc;
 	if (memcmp(a->self.pubkey, a->pubkey, SVC_PK_LEN) != 0)
-		return svc_errf(SVC_EKEY, "the backup is of node %s, whose key is not this "
-					  "directory's node.key",
-				a->self.node);
+		return svc_errf(SVC_EKEY,
+		                "the backup is of node %s, whose key is not this "
+		                "directory's node.key",
+		                a->self.node);
 	/* A restored node catches up from its upstream. HQ has none, and its
 	 * later changes exist below it only filtered: no node could give them
 	 * all back. */
 	if (!a->self.upstream[0])
 		return svc_errf(SVC_EINVAL,
-				"node %s has no upstream to fetch its later changes back from: "
-				"restoring it from a backup would re-issue seqs the network holds",
-				a->self.node);
+		                "node %s has no upstream to fetch its later changes back from: "
+		                "restoring it from a backup would re-issue seqs the network holds",
+		                a->self.node);
 	rc = svc_restore_get(t, &r);
 	if (!rc)
 		rc = svc_store_new_id(t);
@@ -391,7 +395,7 @@ static int install_fn(svc_txn *t, void *argp)
 }
 
 int svc_restore_install(const char *dir, const char *from, const uint8_t pubkey[SVC_PK_LEN],
-			svc_self *out)
+                        svc_self *out)
 {
 	struct install_arg a;
 	memset(&a, 0, sizeof a);

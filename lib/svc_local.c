@@ -348,9 +348,10 @@ static int ticket_change_fn(svc_txn *t, void *arg)
 			return svc_errf(SVC_EDENIED, "shop: %s is in region %s, not in %s", a->shop,
 			                n.region, self.node);
 		if (strcmp(n.region, tk.region) != 0)
-			return svc_errf(SVC_EDENIED,
-			                "shop: %s is in region %s, but ticket %s belongs to region %s",
-			                a->shop, n.region, tk.id, tk.region);
+			return svc_errf(
+			    SVC_EDENIED,
+			    "shop: %s is in region %s, but ticket %s belongs to region %s", a->shop,
+			    n.region, tk.id, tk.region);
 		TRY(SET(c.u.ticket_assign.shop, "shop", a->shop));
 		break;
 	case SVC_CK_TICKET_STATUS:

@@ -94,7 +94,7 @@ static void emit(svc_log_level level, const char *tag, const char *text)
 		n += (size_t)snprintf(line + n, sizeof line - n, ".%03ldZ ", ts.tv_nsec / 1000000);
 	}
 	int m = snprintf(line + n, sizeof line - n, "%-5s %s: %s", svc_log_level_name(level), tag,
-			 text);
+	                 text);
 	n = m < 0 ? n : n + (size_t)m;
 	if (n >= sizeof line - 1)
 		n = sizeof line - 2;
@@ -115,7 +115,7 @@ static void close_interval(slot *s, uint64_t now)
 		char text[TEXT_MAX + 80];
 		unsigned secs = (unsigned)((now - s->start + 999) / 1000);
 		snprintf(text, sizeof text, "%s (%u more like this in the last %u s)", s->last,
-			 s->held, secs);
+		         s->held, secs);
 		emit(s->level, s->tag, text);
 	}
 	s->start = now;
@@ -127,7 +127,8 @@ static slot *slot_for(svc_log_level level, const char *tag, const char *fmt, uin
 	slot *oldest = &slots[0];
 	for (size_t i = 0; i < SLOTS; i++) {
 		slot *s = &slots[i];
-		if (s->used && s->fmt == fmt && s->level == level && strncmp(s->tag, tag, TAG_MAX) == 0)
+		if (s->used && s->fmt == fmt && s->level == level &&
+		    strncmp(s->tag, tag, TAG_MAX) == 0)
 			return s;
 		if (!s->used || (oldest->used && s->start < oldest->start))
 			oldest = s;

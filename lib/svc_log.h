@@ -36,7 +36,7 @@ const char *svc_log_level_name(svc_log_level level);
 
 /* tag: the subsystem or peer ("link shop-a", "zap", "store"). */
 void svc_log(svc_log_level level, const char *tag, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Write the summaries of rate-limited lines whose interval has ended. The
  * daemon calls it every tick; it costs a scan of a small table. */

@@ -33,7 +33,8 @@ int svc_nodedir_init(svc_nodedir *nd, const char *dir)
 {
 	/* The longest name decides. */
 	if (strlen(dir) + 1 + strlen(STATUS_TMP_FILE) >= sizeof nd->dir)
-		return svc_errf(SVC_EINVAL, "node directory path too long (%zu bytes)", strlen(dir));
+		return svc_errf(SVC_EINVAL, "node directory path too long (%zu bytes)",
+		                strlen(dir));
 	snprintf(nd->dir, sizeof nd->dir, "%s", dir);
 	snprintf(nd->lock, sizeof nd->lock, "%s/%s", dir, LOCK_FILE);
 	snprintf(nd->wake, sizeof nd->wake, "%s/%s", dir, WAKE_FILE);
@@ -159,10 +160,10 @@ void svc_nodedir_wake(const char *dir)
 static void format_status(FILE *f, const svc_nodedir_status *st)
 {
 	fprintf(f, "pid %ld\nstarted %llu\nupdated %llu\nlsn %llu\nlisten %s\n", st->pid,
-		(unsigned long long)st->started, (unsigned long long)st->updated,
-		(unsigned long long)st->lsn, st->listen[0] ? st->listen : "-");
+	        (unsigned long long)st->started, (unsigned long long)st->updated,
+	        (unsigned long long)st->lsn, st->listen[0] ? st->listen : "-");
 	fprintf(f, "divergences %llu\nforks %llu\ngaps %llu\n", (unsigned long long)st->divergences,
-		(unsigned long long)st->forks, (unsigned long long)st->gaps);
+	        (unsigned long long)st->forks, (unsigned long long)st->gaps);
 	if (st->has_mono)
 		fprintf(f, "monotonic %llu\n", (unsigned long long)st->mono);
 	if (st->disk_full)
@@ -170,11 +171,11 @@ static void format_status(FILE *f, const svc_nodedir_status *st)
 	for (size_t i = 0; i < st->nlinks; i++) {
 		const svc_nodedir_link *l = &st->links[i];
 		fprintf(f, "link %s %s %s %llu %llu %llu %llu %llu %llu %llu\n", l->node,
-			l->upstream ? "upstream" : "downstream", l->state,
-			(unsigned long long)l->last_rx, (unsigned long long)l->acked,
-			(unsigned long long)l->sent, (unsigned long long)l->applied,
-			(unsigned long long)l->quarantined, (unsigned long long)l->peer_ms,
-			(unsigned long long)l->errors);
+		        l->upstream ? "upstream" : "downstream", l->state,
+		        (unsigned long long)l->last_rx, (unsigned long long)l->acked,
+		        (unsigned long long)l->sent, (unsigned long long)l->applied,
+		        (unsigned long long)l->quarantined, (unsigned long long)l->peer_ms,
+		        (unsigned long long)l->errors);
 		if (l->has_age && l->never)
 			fprintf(f, "link_age %s -\n", l->node);
 		else if (l->has_age)
@@ -271,8 +272,8 @@ static int add_link(svc_nodedir_status *st, size_t *cap, char **w)
 		l.upstream = true;
 	else if (strcmp(w[2], "downstream") != 0)
 		return -1;
-	uint64_t *nums[] = {&l.last_rx, &l.acked,   &l.sent,  &l.applied,
-			    &l.quarantined, &l.peer_ms, &l.errors};
+	uint64_t *nums[] = {&l.last_rx,     &l.acked,   &l.sent,  &l.applied,
+	                    &l.quarantined, &l.peer_ms, &l.errors};
 	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
 		if (!parse_u64(w[4 + i], nums[i]))
 			return -1;
@@ -366,8 +367,7 @@ static int parse_line(svc_nodedir_status *st, size_t *cap, char *line)
 	return 0; /* a record of a newer daemon */
 }
 
-int svc_nodedir_status_parse(const char *text, size_t len, const char *name,
-			     svc_nodedir_status *st)
+int svc_nodedir_status_parse(const char *text, size_t len, const char *name, svc_nodedir_status *st)
 {
 	size_t cap = 0;
 	unsigned lineno = 0;
@@ -380,8 +380,9 @@ int svc_nodedir_status_parse(const char *text, size_t len, const char *name,
 		const char *nl = memchr(text + at, '\n', len - at);
 		lineno++;
 		if (!nl)
-			return svc_errf(SVC_EDECODE, "status file %s is damaged: line %u is cut short",
-					name, lineno);
+			return svc_errf(SVC_EDECODE,
+			                "status file %s is damaged: line %u is cut short", name,
+			                lineno);
 		size_t n = (size_t)(nl - (text + at));
 		char *line = malloc(n + 1);
 		if (!line)
@@ -393,8 +394,9 @@ int svc_nodedir_status_parse(const char *text, size_t len, const char *name,
 		int rc = parse_line(st, &cap, line);
 		free(line);
 		if (rc == -1)
-			return svc_errf(SVC_EDECODE, "status file %s is damaged: line %u (%s) is malformed",
-					name, lineno, key);
+			return svc_errf(SVC_EDECODE,
+			                "status file %s is damaged: line %u (%s) is malformed",
+			                name, lineno, key);
 		if (rc)
 			return rc;
 		at += n + 1;
@@ -408,8 +410,8 @@ int svc_nodedir_status_read(const svc_nodedir *nd, svc_nodedir_status *st)
 	FILE *f = fopen(nd->status, "re");
 	if (!f)
 		return errno == ENOENT
-			   ? svc_errf(SVC_ENOTFOUND, "no status file %s", nd->status)
-			   : svc_errf(SVC_EIO, "status file %s: %s", nd->status, strerror(errno));
+		           ? svc_errf(SVC_ENOTFOUND, "no status file %s", nd->status)
+		           : svc_errf(SVC_EIO, "status file %s: %s", nd->status, strerror(errno));
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int rc = 0;
@@ -419,9 +421,10 @@ int svc_nodedir_status_read(const svc_nodedir *nd, svc_nodedir_status *st)
 			char *v = c <= STATUS_MAX ? realloc(buf, c) : NULL;
 			if (!v) {
 				rc = c <= STATUS_MAX
-					 ? svc_errf(SVC_ENOMEM, "out of memory")
-					 : svc_errf(SVC_EDECODE, "status file %s is damaged: over %u bytes",
-						    nd->status, STATUS_MAX);
+				         ? svc_errf(SVC_ENOMEM, "out of memory")
+				         : svc_errf(SVC_EDECODE,
+				                    "status file %s is damaged: over %u bytes",
+				                    nd->status, STATUS_MAX);
 				break;
 			}
 			buf = v;

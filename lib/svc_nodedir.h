@@ -107,17 +107,17 @@ void svc_nodedir_wake(const char *dir);
 
 typedef struct {
 	char node[SVC_ID_LEN];
-	bool upstream;      /* the upstream link (else a downstream one) */
-	char state[16];     /* svc_link_state_name: up, hello_sent, down */
-	uint64_t last_rx;   /* wall ms of the last contact (0: none) */
-	uint64_t acked;     /* this node's log the peer confirmed */
-	uint64_t sent;      /* this node's log handed to the peer */
+	bool upstream;                 /* the upstream link (else a downstream one) */
+	char state[16];                /* svc_link_state_name: up, hello_sent, down */
+	uint64_t last_rx;              /* wall ms of the last contact (0: none) */
+	uint64_t acked;                /* this node's log the peer confirmed */
+	uint64_t sent;                 /* this node's log handed to the peer */
 	uint64_t applied, quarantined; /* changes received from it */
-	uint64_t peer_ms;   /* the peer's clock at its last HELLO or PING */
-	uint64_t errors;    /* protocol errors */
-	bool has_age;       /* rx_age / never are known (a link_age record) */
-	bool never;         /* no contact yet */
-	uint64_t rx_age;    /* ms between the last contact and the write */
+	uint64_t peer_ms;              /* the peer's clock at its last HELLO or PING */
+	uint64_t errors;               /* protocol errors */
+	bool has_age;                  /* rx_age / never are known (a link_age record) */
+	bool never;                    /* no contact yet */
+	uint64_t rx_age;               /* ms between the last contact and the write */
 } svc_nodedir_link;
 
 typedef struct {
@@ -128,12 +128,12 @@ typedef struct {
 	/* Integrity events since the daemon started. */
 	uint64_t divergences, forks, gaps;
 	bool has_mono;
-	uint64_t mono;             /* the daemon's monotonic clock at the write */
+	uint64_t mono; /* the daemon's monotonic clock at the write */
 	bool disk_full;
 	unsigned disk_retries;
 	char disk_detail[256];
 	size_t nlinks;
-	svc_nodedir_link *links;   /* the reader allocates; see svc_nodedir_status_free */
+	svc_nodedir_link *links; /* the reader allocates; see svc_nodedir_status_free */
 } svc_nodedir_status;
 
 /*
@@ -155,7 +155,7 @@ int svc_nodedir_status_read(const svc_nodedir *nd, svc_nodedir_status *st);
 /* The same, from text (len bytes): what svc_nodedir_status_read parses.
  * `name` says where it came from in errors. */
 int svc_nodedir_status_parse(const char *text, size_t len, const char *name,
-			     svc_nodedir_status *st);
+                             svc_nodedir_status *st);
 
 void svc_nodedir_status_free(svc_nodedir_status *st);
 

@@ -98,8 +98,8 @@ static int signer_linked(svc_txn *t, const svc_self *self, const char *signer,
 		 * revoked or expired there. */
 		if (rc == 0 && (rc = cert_usable(&n, "signer")))
 			return rc;
-		memcpy(pk, strcmp(signer, self->hq_node) == 0 ? self->hq_pubkey
-		                                               : self->upstream_pubkey,
+		memcpy(pk,
+		       strcmp(signer, self->hq_node) == 0 ? self->hq_pubkey : self->upstream_pubkey,
 		       SVC_PK_LEN);
 		*upstream = true;
 		return 0;
@@ -293,8 +293,8 @@ static const svc_build_limits export_limits = {
     .max_scan = 1u << 20,
 };
 
-static int export_prepare(svc_store *s, const svc_keypair *kp, const char *for_node,
-                          svc_self *self, svc_peer_view *pv)
+static int export_prepare(svc_store *s, const svc_keypair *kp, const char *for_node, svc_self *self,
+                          svc_peer_view *pv)
 {
 	svc_txn *t;
 	bool up = false;
@@ -316,8 +316,8 @@ static int export_prepare(svc_store *s, const svc_keypair *kp, const char *for_n
 	return rc;
 }
 
-int svc_offline_export(svc_store *s, const svc_keypair *kp, const char *for_node,
-                       const char *path, svc_export_stats *st)
+int svc_offline_export(svc_store *s, const svc_keypair *kp, const char *for_node, const char *path,
+                       svc_export_stats *st)
 {
 	svc_export_stats z;
 	svc_export_writer *w = NULL;
@@ -357,7 +357,8 @@ int svc_offline_export(svc_store *s, const svc_keypair *kp, const char *for_node
 			/* Nothing to sign means the daemon signed it meanwhile;
 			 * stuck twice at the same place means it cannot be. */
 			if (!rc && made == 0 && stuck_at == after)
-				rc = svc_errf(SVC_ESTORE, "a local change after lsn %llu cannot be signed",
+				rc = svc_errf(SVC_ESTORE,
+				              "a local change after lsn %llu cannot be signed",
 				              (unsigned long long)after);
 			stuck_at = after;
 			continue;
@@ -459,8 +460,9 @@ static int parse_file(export_file *x)
 		if (rl == 0)
 			break;
 		if (rl > SVC_MSG_MAX)
-			return svc_errf(SVC_EDECODE, "%s: batch %zu: %u bytes, over the %u byte limit",
-			                x->path, x->nframes + 1, rl, SVC_MSG_MAX);
+			return svc_errf(SVC_EDECODE,
+			                "%s: batch %zu: %u bytes, over the %u byte limit", x->path,
+			                x->nframes + 1, rl, SVC_MSG_MAX);
 		if (len - pos - 4 < rl)
 			goto truncated;
 		if (x->nframes == cap) {
@@ -551,8 +553,9 @@ static int check_batches(export_file *x, size_t *changes)
 		*changes += ok ? m.u.batch.nchanges : 0;
 		svc_msg_free(&m);
 		if (!ok)
-			return svc_errf(SVC_EDECODE, "%s: batch %zu: not a batch a link could carry",
-			                x->path, i + 1);
+			return svc_errf(SVC_EDECODE,
+			                "%s: batch %zu: not a batch a link could carry", x->path,
+			                i + 1);
 	}
 	if (*changes != x->h.changes)
 		return svc_errf(SVC_EDECODE, "%s: %zu changes, its header says %llu", x->path,

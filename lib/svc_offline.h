@@ -79,16 +79,16 @@ typedef struct {
  * renamed), signed with `kp`, which must be this node's key. `for_node` must
  * be linked to this node (see above). *st (may be NULL) receives the counts.
  */
-int svc_offline_export(svc_store *s, const svc_keypair *kp, const char *for_node,
-                       const char *path, svc_export_stats *st);
+int svc_offline_export(svc_store *s, const svc_keypair *kp, const char *for_node, const char *path,
+                       svc_export_stats *st);
 
 typedef struct {
 	char signer[SVC_ID_LEN];
 	size_t batches;
-	size_t total;       /* changes in the file */
-	size_t applied;     /* newly stored */
-	size_t present;     /* already here */
-	size_t quarantined; /* failed verification or authorization */
+	size_t total;                      /* changes in the file */
+	size_t applied;                    /* newly stored */
+	size_t present;                    /* already here */
+	size_t quarantined;                /* failed verification or authorization */
 	char first_reason[SVC_REASON_LEN]; /* of the first quarantined change */
 } svc_import_stats;
 

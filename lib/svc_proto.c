@@ -14,9 +14,12 @@
 const char *svc_link_state_name(svc_link_state s)
 {
 	switch (s) {
-	case SVC_LINK_DOWN: return "down";
-	case SVC_LINK_HELLO_SENT: return "hello_sent";
-	case SVC_LINK_UP: return "up";
+	case SVC_LINK_DOWN:
+		return "down";
+	case SVC_LINK_HELLO_SENT:
+		return "hello_sent";
+	case SVC_LINK_UP:
+		return "up";
 	}
 	return "unknown";
 }
@@ -24,18 +27,23 @@ const char *svc_link_state_name(svc_link_state s)
 svc_link_event svc_link_event_of(svc_msg_type type)
 {
 	switch (type) {
-	case SVC_MSG_HELLO: return SVC_EV_HELLO;
-	case SVC_MSG_BATCH: return SVC_EV_BATCH;
-	case SVC_MSG_ACK: return SVC_EV_ACK;
-	case SVC_MSG_PING: return SVC_EV_PING;
+	case SVC_MSG_HELLO:
+		return SVC_EV_HELLO;
+	case SVC_MSG_BATCH:
+		return SVC_EV_BATCH;
+	case SVC_MSG_ACK:
+		return SVC_EV_ACK;
+	case SVC_MSG_PING:
+		return SVC_EV_PING;
 	case SVC_MSG_NONE:
-	case SVC_MSG_ERROR: break;
+	case SVC_MSG_ERROR:
+		break;
 	}
 	return SVC_EV_NONE;
 }
 
 void svc_link_init(svc_link *l, const char *peer, const uint8_t my_store_id[16], bool initiator,
-		   size_t window, const svc_link_ops *ops, void *ctx)
+                   size_t window, const svc_link_ops *ops, void *ctx)
 {
 	memset(l, 0, sizeof *l);
 	snprintf(l->peer, sizeof l->peer, "%s", peer);
@@ -148,10 +156,10 @@ static int batch_out_of_bounds(svc_link *l, const svc_batch *b)
 {
 	if (b->to_lsn > l->peer_log_head)
 		return svc_errf(SVC_EINVAL,
-				"batch %llu refused: to_lsn %llu is beyond the log head %llu "
-				"announced in its HELLO",
-				(unsigned long long)b->id, (unsigned long long)b->to_lsn,
-				(unsigned long long)l->peer_log_head);
+		                "batch %llu refused: to_lsn %llu is beyond the log head %llu "
+		                "announced in its HELLO",
+		                (unsigned long long)b->id, (unsigned long long)b->to_lsn,
+		                (unsigned long long)l->peer_log_head);
 	return 0;
 }
 
@@ -173,7 +181,7 @@ static int on_batch(svc_link *l, const svc_batch *b, uint64_t now)
 		 * responder reports the error to the peer). */
 		forget_window(l);
 		set_state(l, l->initiator ? SVC_LINK_HELLO_SENT : SVC_LINK_DOWN,
-			  "batch not applied");
+		          "batch not applied");
 		return rc;
 	}
 	ack.id = b->id;
@@ -204,12 +212,13 @@ static int on_ack(svc_link *l, const svc_ack *a, uint64_t now)
 		 * timer or the next HELLO starts over). */
 		l->protocol_errors++;
 		return svc_errf(SVC_EINVAL,
-				"ACK %llu refused: lsn %llu is beyond the %llu this node has sent",
-				(unsigned long long)a->id, (unsigned long long)a->to_lsn,
-				(unsigned long long)l->sent_high);
+		                "ACK %llu refused: lsn %llu is beyond the %llu this node has sent",
+		                (unsigned long long)a->id, (unsigned long long)a->to_lsn,
+		                (unsigned long long)l->sent_high);
 	}
 	uint64_t to = l->inflight[i].to_lsn;
-	memmove(&l->inflight[0], &l->inflight[i + 1], (l->ninflight - i - 1) * sizeof l->inflight[0]);
+	memmove(&l->inflight[0], &l->inflight[i + 1],
+	        (l->ninflight - i - 1) * sizeof l->inflight[0]);
 	l->ninflight -= i + 1;
 	if (to > l->acked) {
 		l->acked = to;
@@ -261,9 +270,11 @@ int svc_link_handle(svc_link *l, svc_link_event ev, const svc_msg *msg, uint64_t
 
 	case SVC_EV_HELLO:
 		if (!msg || msg->type != SVC_MSG_HELLO)
-			return svc_errf(SVC_EINVAL, "link %s: HELLO event without a HELLO", l->peer);
+			return svc_errf(SVC_EINVAL, "link %s: HELLO event without a HELLO",
+			                l->peer);
 		l->last_rx_ms = now;
-		if (l->peer_head_known && memcmp(l->peer_store_id, msg->u.hello.store_id, 16) == 0 &&
+		if (l->peer_head_known &&
+		    memcmp(l->peer_store_id, msg->u.hello.store_id, 16) == 0 &&
 		    msg->u.hello.log_head < l->peer_log_head) {
 			/* A log only grows: a smaller head from the same store
 			 * in one session means its positions cannot be trusted.
@@ -273,12 +284,12 @@ int svc_link_handle(svc_link *l, svc_link_event ev, const svc_msg *msg, uint64_t
 			forget_window(l);
 			svc_link_new_session(l);
 			set_state(l, l->initiator ? SVC_LINK_HELLO_SENT : SVC_LINK_DOWN,
-				  "log head shrank");
+			          "log head shrank");
 			return svc_errf(SVC_EINVAL,
-					"HELLO refused: log head %llu is below the %llu announced "
-					"earlier in this session",
-					(unsigned long long)msg->u.hello.log_head,
-					(unsigned long long)was);
+			                "HELLO refused: log head %llu is below the %llu announced "
+			                "earlier in this session",
+			                (unsigned long long)msg->u.hello.log_head,
+			                (unsigned long long)was);
 		}
 		adopt_hello(l, &msg->u.hello);
 		if (!l->initiator) {
@@ -316,10 +327,10 @@ int svc_link_handle(svc_link *l, svc_link_event ev, const svc_msg *msg, uint64_t
 				if (head < l->peer_log_head) {
 					l->protocol_errors++;
 					return svc_errf(SVC_EINVAL,
-							"PING refused: log head %llu is below the "
-							"%llu announced earlier in this session",
-							(unsigned long long)head,
-							(unsigned long long)l->peer_log_head);
+					                "PING refused: log head %llu is below the "
+					                "%llu announced earlier in this session",
+					                (unsigned long long)head,
+					                (unsigned long long)l->peer_log_head);
 				}
 				l->peer_log_head = head;
 			}

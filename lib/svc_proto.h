@@ -114,7 +114,7 @@ typedef struct {
 	 * false when there is nothing to send.
 	 */
 	int (*send_batch)(void *ctx, svc_link *l, uint64_t id, uint64_t after, uint64_t *to_lsn,
-			  bool *sent);
+	                  bool *sent);
 	/* Apply a batch durably and fill the ACK. Non-zero: not applied (the
 	 * peer will send it again after the next HELLO). */
 	int (*apply_batch)(void *ctx, svc_link *l, const svc_batch *b, svc_ack *ack);
@@ -139,42 +139,42 @@ typedef struct {
 
 struct svc_link {
 	svc_link_state state;
-	bool initiator;         /* this node connected (it is the downstream end) */
+	bool initiator; /* this node connected (it is the downstream end) */
 	char peer[SVC_ID_LEN];
 	uint8_t my_store_id[16];
 	uint8_t peer_store_id[16];
 	bool peer_store_known;
 
-	uint64_t send_after;    /* this node's log handed to the peer through here */
-	uint64_t acked;         /* confirmed by the peer */
+	uint64_t send_after; /* this node's log handed to the peer through here */
+	uint64_t acked;      /* confirmed by the peer */
 	uint64_t next_id;
 	svc_inflight inflight[SVC_LINK_WINDOW_MAX];
 	size_t ninflight;
-	size_t window;          /* batches in flight at most */
+	size_t window; /* batches in flight at most */
 
 	uint64_t last_rx_ms, last_tx_ms; /* on the caller's clock: monotonic ms */
-	int ping_ms;            /* ping after this much silence from us */
-	int dead_ms;            /* down after this much silence from the peer */
+	int ping_ms;                     /* ping after this much silence from us */
+	int dead_ms;                     /* down after this much silence from the peer */
 
 	/* Positions the peer stated in this session. */
 	bool peer_head_known;
-	uint64_t peer_log_head; /* its log head, from its HELLO */
-	uint64_t sent_high;     /* highest position of this node's log sent or
-				   accepted as the peer's checkpoint */
+	uint64_t peer_log_head;  /* its log head, from its HELLO */
+	uint64_t sent_high;      /* highest position of this node's log sent or
+	                            accepted as the peer's checkpoint */
 	uint64_t head_announced; /* this node's log head as last told the peer
-				    (the node's HELLO and PING ops keep it) */
+	                            (the node's HELLO and PING ops keep it) */
 
 	uint64_t protocol_errors;
-	uint64_t divergences;   /* resume points beyond this node's log */
+	uint64_t divergences; /* resume points beyond this node's log */
 	uint64_t batches_in, batches_out;
-	uint64_t peer_hlc;      /* from the peer's last HELLO / PING */
+	uint64_t peer_hlc; /* from the peer's last HELLO / PING */
 
 	const svc_link_ops *ops;
 	void *ctx;
 };
 
 void svc_link_init(svc_link *l, const char *peer, const uint8_t my_store_id[16], bool initiator,
-		   size_t window, const svc_link_ops *ops, void *ctx);
+                   size_t window, const svc_link_ops *ops, void *ctx);
 
 /* Feed one event. msg is the decoded message for HELLO/BATCH/ACK/PING events
  * (NULL otherwise). now_ms is a monotonic clock (svc_mono_ms): every timer

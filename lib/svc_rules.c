@@ -567,7 +567,7 @@ const svc_rules *svc_rules_for(svc_agg_type t)
 }
 
 int svc_rules_order_cmp(uint64_t hlc_a, const char *origin_a, uint64_t seq_a, uint64_t hlc_b,
-                 const char *origin_b, uint64_t seq_b)
+                        const char *origin_b, uint64_t seq_b)
 {
 	if (hlc_a != hlc_b)
 		return hlc_a < hlc_b ? -1 : 1;
@@ -955,10 +955,12 @@ int svc_rules_validate(const svc_change *c, char *reason, size_t len)
 	SVC_TRY(svc_check_node_id("origin", c->origin, reason, len));
 	if (c->seq < 1 || c->seq > SVC_SEQ_MAX)
 		return svc_rules_fail(SVC_EINVAL, reason, len,
-		                      "seq: %" PRIu64 " is outside 1..%" PRIu64, c->seq, SVC_SEQ_MAX);
+		                      "seq: %" PRIu64 " is outside 1..%" PRIu64, c->seq,
+		                      SVC_SEQ_MAX);
 	if (c->hlc < 1 || c->hlc > SVC_HLC_MAX)
 		return svc_rules_fail(SVC_EINVAL, reason, len,
-		                      "hlc: %" PRIu64 " is outside 1..%" PRIu64, c->hlc, SVC_HLC_MAX);
+		                      "hlc: %" PRIu64 " is outside 1..%" PRIu64, c->hlc,
+		                      SVC_HLC_MAX);
 	if (c->origin_role > SVC_ROLE_SHOP)
 		return svc_rules_fail(SVC_EINVAL, reason, len, "origin_role: unknown role %" PRIu32,
 		                      c->origin_role);

@@ -75,8 +75,8 @@ int svc_rules_validate(const svc_change *c, char *reason, size_t reason_len);
 int svc_rules_authorize(const svc_change *c, char *reason, size_t reason_len);
 
 /* Order of changes within an aggregate: (hlc, origin, seq). */
-int svc_rules_order_cmp(uint64_t hlc_a, const char *origin_a, uint64_t seq_a,
-		 uint64_t hlc_b, const char *origin_b, uint64_t seq_b);
+int svc_rules_order_cmp(uint64_t hlc_a, const char *origin_a, uint64_t seq_a, uint64_t hlc_b,
+                        const char *origin_b, uint64_t seq_b);
 
 /* Stock effects of an accepted change: up to two (location, part) deltas. */
 typedef struct {
@@ -107,7 +107,7 @@ void svc_rules_move_agg(char out[SVC_AGG_LEN], const char *location, const char 
 
 /* ------------------------------------------------------------ field validators
  * All return 0 or SVC_EINVAL with a reason naming `field`. */
-int svc_valid_node_id(const char *id);                 /* bool-ish: 1 valid, 0 not */
+int svc_valid_node_id(const char *id); /* bool-ish: 1 valid, 0 not */
 int svc_check_node_id(const char *field, const char *id, char *reason, size_t len);
 int svc_check_phone(const char *field, const char *phone, char *reason, size_t len);
 int svc_check_text(const char *field, const char *s, bool required, char *reason, size_t len);

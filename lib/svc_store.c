@@ -48,10 +48,9 @@
 #define MAP_MAX (1UL << 40)
 
 static const char *const db_names[SVC_DB_COUNT_] = {
-	"meta", "changes", "heads", "arrival", "aggidx", "rejects",
-	"tickets", "claims", "transfers", "catalog", "nodes", "stock",
-	"peers", "commits", "quarantine", "replay",
-	"deps", "index", "tally",
+    "meta",       "changes",   "heads",   "arrival", "aggidx", "rejects", "tickets",
+    "claims",     "transfers", "catalog", "nodes",   "stock",  "peers",   "commits",
+    "quarantine", "replay",    "deps",    "index",   "tally",
 };
 
 struct svc_store {
@@ -222,7 +221,7 @@ size_t svc_kv_agg_key(const char *agg, uint8_t out[SVC_KV_AGG_KEY_LEN])
 	memcpy(out, agg, d);
 	out[d] = 0x01;
 	for (int i = 15; i >= 0; i--) {
-		out[d + 1 + (size_t)i] = (uint8_t)"0123456789abcdef"[num & 15];
+		out[d + 1 + (size_t)i] = (uint8_t) "0123456789abcdef"[num & 15];
 		num >>= 4;
 	}
 	return d + 17;
@@ -241,7 +240,7 @@ int svc_kv_change_decode(const svc_kv_val *v, svc_change *c)
 	if (v->len < SVC_KV_CHANGE_HDR)
 		return SVC_EDECODE;
 	return svc_change_decode((const uint8_t *)v->data + SVC_KV_CHANGE_HDR,
-				 v->len - SVC_KV_CHANGE_HDR, c);
+	                         v->len - SVC_KV_CHANGE_HDR, c);
 }
 
 /* ------------------------------------------------------------ key/value access */
@@ -267,7 +266,7 @@ static unsigned put_flags(unsigned flags)
 }
 
 int svc_kv_put(svc_txn *t, int db, const void *k, size_t klen, const void *v, size_t vlen,
-	       unsigned flags)
+               unsigned flags)
 {
 	if (t->err)
 		return t->err;
@@ -280,7 +279,7 @@ int svc_kv_put(svc_txn *t, int db, const void *k, size_t klen, const void *v, si
 }
 
 int svc_kv_reserve(svc_txn *t, int db, const void *k, size_t klen, size_t vlen, unsigned flags,
-		   void **out)
+                   void **out)
 {
 	if (t->err)
 		return t->err;
@@ -325,7 +324,7 @@ bool svc_kv_missing(svc_txn *t, int db)
 }
 
 int svc_kv_walk(svc_txn *t, int db, const void *from, size_t fromlen, const void *prefix,
-		size_t plen, unsigned flags, svc_kv_walk_fn fn, void *arg)
+                size_t plen, unsigned flags, svc_kv_walk_fn fn, void *arg)
 {
 	bool rev = (flags & SVC_KV_REVERSE) != 0;
 	MDB_cursor *cur;
@@ -348,7 +347,7 @@ int svc_kv_walk(svc_txn *t, int db, const void *from, size_t fromlen, const void
 		if (rev && rc == MDB_NOTFOUND)
 			rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 		else if (rev && rc == 0 &&
-			 (k.mv_size != fromlen || memcmp(k.mv_data, from, fromlen) != 0))
+		         (k.mv_size != fromlen || memcmp(k.mv_data, from, fromlen) != 0))
 			rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
 	}
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, rev ? MDB_PREV : MDB_NEXT)) {
@@ -486,14 +485,14 @@ int svc_store_open(const char *dir, unsigned flags, svc_store **out)
 	if (flags & SVC_STORE_CREATE) {
 		if (exists)
 			return svc_errf(SVC_EEXIST, "store %s already exists; refusing to touch it",
-					dir);
+			                dir);
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 			return svc_errf(SVC_EIO, "store %s: cannot create directory: %s", dir,
-					strerror(errno));
+			                strerror(errno));
 	} else if (!exists) {
 		return svc_errf(SVC_ENOTFOUND,
-				"no store in %s (create one with: svcsync init --dir %s ...)", dir,
-				dir);
+		                "no store in %s (create one with: svcsync init --dir %s ...)", dir,
+		                dir);
 	}
 
 	svc_store *s = calloc(1, sizeof *s);
@@ -525,7 +524,7 @@ int svc_store_open(const char *dir, unsigned flags, svc_store **out)
 	rc = mdb_env_open(s->env, dir, eflags, 0600);
 	if (rc) {
 		svc_errf(rc == EACCES ? SVC_EIO : SVC_ESTORE, "store %s: cannot open: %s", dir,
-			 mdb_strerror(rc));
+		         mdb_strerror(rc));
 		mdb_env_close(s->env);
 		free(s);
 		return rc == EACCES ? SVC_EIO : SVC_ESTORE;
@@ -568,10 +567,11 @@ int svc_store_open(const char *dir, unsigned flags, svc_store **out)
 		uint64_t ver = v.mv_size == 8 ? svc_kv_be64_get(v.mv_data) : 0;
 		if (ver == 0 || ver > SVC_SCHEMA_VERSION) {
 			mdb_txn_abort(txn);
-			svc_errf(SVC_EVERSION,
-				 "store %s: written by schema version %llu, this build reads up to %d; "
-				 "upgrade svcsync",
-				 dir, (unsigned long long)ver, SVC_SCHEMA_VERSION);
+			svc_errf(
+			    SVC_EVERSION,
+			    "store %s: written by schema version %llu, this build reads up to %d; "
+			    "upgrade svcsync",
+			    dir, (unsigned long long)ver, SVC_SCHEMA_VERSION);
 			goto fail_ver;
 		}
 	}
@@ -688,7 +688,7 @@ int svc_txn_commit(svc_txn **tp)
 		int code = full ? SVC_ENOSPACE : SVC_ESTORE;
 		if (rc == MDB_MAP_FULL)
 			code = svc_errf(SVC_EFULL, "store %s: commit: %s", t->s->dir,
-					mdb_strerror(rc));
+			                mdb_strerror(rc));
 		else if (code == SVC_ENOSPACE)
 			no_space_err(t->s->dir);
 		else
@@ -716,13 +716,13 @@ static int grow_map(svc_store *s)
 	size_t want = info.me_mapsize * 2;
 	if (want > MAP_MAX)
 		return svc_errf(SVC_EFULL, "store %s: map would exceed %lu GiB", s->dir,
-				(unsigned long)(MAP_MAX >> 30));
+		                (unsigned long)(MAP_MAX >> 30));
 	int rc = mdb_env_set_mapsize(s->env, want);
 	if (no_space(rc))
 		return no_space_err(s->dir);
 	if (rc)
 		return svc_errf(SVC_EFULL, "store %s: cannot grow map to %zu MiB: %s", s->dir,
-				want >> 20, mdb_strerror(rc));
+		                want >> 20, mdb_strerror(rc));
 	return 0;
 }
 
@@ -795,13 +795,13 @@ int svc_self_get(svc_txn *t, svc_self *out)
 			rc = meta_get_str(t, "endpoint", s.endpoint, sizeof s.endpoint);
 		if (!rc)
 			rc = meta_get_bytes(t, "upstream_pubkey", s.upstream_pubkey,
-					    sizeof s.upstream_pubkey, &got);
+			                    sizeof s.upstream_pubkey, &got);
 		if (!rc)
 			rc = meta_get_bytes(t, "cert_body", s.cert.body, sizeof s.cert.body,
-					    &s.cert.body_len);
+			                    &s.cert.body_len);
 		if (!rc)
 			rc = meta_get_bytes(t, "cert_sig", s.cert.signature,
-					    sizeof s.cert.signature, &got);
+			                    sizeof s.cert.signature, &got);
 	}
 	if (rc)
 		return rc;
@@ -827,10 +827,10 @@ int svc_self_put(svc_txn *t, const svc_self *s)
 		meta_put_str(t, "upstream", s->upstream);
 		meta_put_str(t, "endpoint", s->endpoint);
 		svc_kv_put(t, SVC_DB_META, "upstream_pubkey", 15, s->upstream_pubkey,
-		    s->upstream[0] ? sizeof s->upstream_pubkey : 0, 0);
+		           s->upstream[0] ? sizeof s->upstream_pubkey : 0, 0);
 		svc_kv_put(t, SVC_DB_META, "cert_body", 9, s->cert.body, s->cert.body_len, 0);
 		svc_kv_put(t, SVC_DB_META, "cert_sig", 8, s->cert.signature,
-		    s->cert.body_len ? sizeof s->cert.signature : 0, 0);
+		           s->cert.body_len ? sizeof s->cert.signature : 0, 0);
 	}
 	if (t->err)
 		return t->err;
@@ -855,8 +855,8 @@ int svc_store_backup(svc_store *s, const char *path, uint64_t *bytes)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return svc_errf(errno == EEXIST ? SVC_EEXIST : SVC_EIO, "backup %s: %s%s", path,
-				strerror(errno),
-				errno == EEXIST ? " (refusing to overwrite it)" : "");
+		                strerror(errno),
+		                errno == EEXIST ? " (refusing to overwrite it)" : "");
 	/* A compacting copy runs in one read transaction: a consistent
 	 * snapshot while the daemon and the CLI keep writing. */
 	int rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
@@ -868,7 +868,7 @@ int svc_store_backup(svc_store *s, const char *path, uint64_t *bytes)
 	if (rc) {
 		unlink(path);
 		return svc_errf(rc == ENOSPC ? SVC_EFULL : SVC_EIO, "backup %s: %s", path,
-				rc == ENOSPC ? "no space left on device" : mdb_strerror(rc));
+		                rc == ENOSPC ? "no space left on device" : mdb_strerror(rc));
 	}
 	*bytes = (uint64_t)st.st_size;
 	return 0;
@@ -893,7 +893,7 @@ static int copy_file(const char *from, const char *to)
 			ssize_t w = write(out, buf + off, (size_t)(n - off));
 			if (w < 0) {
 				rc = svc_errf(errno == ENOSPC ? SVC_EFULL : SVC_EIO, "%s: %s", to,
-					      strerror(errno));
+				              strerror(errno));
 				break;
 			}
 			off += w;

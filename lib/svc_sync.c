@@ -66,7 +66,7 @@ static int commit_fn(svc_txn *t, void *argp)
 		rc = svc_signed_decode(prev_bytes, prev_len, &body, &blen, psig);
 		if (rc)
 			return svc_errctx(rc, "own commit %s/%llu", self.node,
-					  (unsigned long long)last);
+			                  (unsigned long long)last);
 		svc_hash(body, blen, h.prev_commit);
 		h.has_prev = true;
 	}
@@ -81,10 +81,9 @@ static int commit_fn(svc_txn *t, void *argp)
 			rc = svc_journal_change_hash(t, self.node, last + 1 + i, a->hashes[i]);
 			if (rc)
 				return rc == SVC_ENOTFOUND
-					       ? svc_errf(SVC_ESTORE, "own change %s/%llu is missing",
-							  self.node,
-							  (unsigned long long)(last + 1 + i))
-					       : rc;
+				           ? svc_errf(SVC_ESTORE, "own change %s/%llu is missing",
+				                      self.node, (unsigned long long)(last + 1 + i))
+				           : rc;
 		}
 		h.first_seq = last + 1;
 		h.last_seq = last + n;
@@ -225,7 +224,7 @@ struct heads_arg {
 };
 
 static int heads_step(const char *origin, uint64_t seq, const uint8_t hash[SVC_HASH_LEN],
-		      uint64_t contig, void *argp)
+                      uint64_t contig, void *argp)
 {
 	struct heads_arg *a = argp;
 	(void)seq;
@@ -311,7 +310,7 @@ static uint64_t heads_lookup(const svc_heads *h, const char *origin)
  * nothing.
  */
 static bool own_wanted(const svc_peer_view *pv, const svc_heads *skip, const char *origin,
-		       uint64_t seq)
+                       uint64_t seq)
 {
 	if (pv->upstream || strcmp(origin, pv->node) != 0)
 		return false;
@@ -389,8 +388,8 @@ static int add_change(struct build *b, const svc_logged_change *lc)
 	}
 	need_commit = cb && !have_commit(b, lc->c.origin, last);
 	size_t add = lc->len + (need_commit ? clen : 0);
-	if (b->nchanges && (b->nchanges + 1 > b->lim->max_changes ||
-			    b->bytes + add > b->lim->max_bytes)) {
+	if (b->nchanges &&
+	    (b->nchanges + 1 > b->lim->max_changes || b->bytes + add > b->lim->max_bytes)) {
 		b->more = true;
 		return 1;
 	}
@@ -496,9 +495,9 @@ static int build_step(const svc_logged_change *lc, void *argp)
 	return 0;
 }
 
-int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
-		   const svc_heads *skip, const svc_build_limits *lim, uint64_t batch_id,
-		   uint8_t **msg, size_t *len, svc_build_result *res)
+int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn, const svc_heads *skip,
+                   const svc_build_limits *lim, uint64_t batch_id, uint8_t **msg, size_t *len,
+                   svc_build_result *res)
 {
 	struct build b;
 	svc_txn *t;
@@ -631,15 +630,15 @@ static int commit_verify(svc_txn *t, struct apply *a, size_t i)
 		memcpy(pk, n.pubkey, SVC_PK_LEN);
 	} else {
 		snprintf(c->reason, sizeof c->reason,
-			 "commit %s/%llu-%llu: unknown origin (no certificate)", h.origin,
-			 (unsigned long long)h.first_seq, (unsigned long long)h.last_seq);
+		         "commit %s/%llu-%llu: unknown origin (no certificate)", h.origin,
+		         (unsigned long long)h.first_seq, (unsigned long long)h.last_seq);
 		svc_errclear();
 		return svc_txn_err(t);
 	}
 	if (svc_verify(pk, hb, hlen, sig)) {
 		snprintf(c->reason, sizeof c->reason,
-			 "commit %s/%llu-%llu: signature does not verify", h.origin,
-			 (unsigned long long)h.first_seq, (unsigned long long)h.last_seq);
+		         "commit %s/%llu-%llu: signature does not verify", h.origin,
+		         (unsigned long long)h.first_seq, (unsigned long long)h.last_seq);
 		return 0;
 	}
 	c->state = 1;
@@ -723,7 +722,7 @@ static int oq_scan_step(const svc_quarantined *q, void *argp)
  * batch or before it), or 0. The quarantine is searched once per origin and
  * batch, and only when a seq seems to be missing. */
 static int quarantined_above(svc_txn *t, struct apply *a, const char *origin, uint64_t head,
-			     uint64_t *seq)
+                             uint64_t *seq)
 {
 	origin_quarantine *q = oq_find(a, origin, true);
 	if (!q)
@@ -770,7 +769,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 
 	if (blob->len > SVC_CHANGE_MAX) {
 		snprintf(reason, sizeof reason, "change of %zu bytes exceeds %d", blob->len,
-			 SVC_CHANGE_MAX);
+		         SVC_CHANGE_MAX);
 		return quarantine(t, a, blob, reason);
 	}
 	if (svc_change_decode(blob->data, blob->len, &c)) {
@@ -794,8 +793,8 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 
 	if (!a->pv->upstream && !from_subtree(t, a->pv, c.origin)) {
 		snprintf(reason, sizeof reason,
-			 "change %s/%llu relayed by %s, which is not its origin's upstream",
-			 c.origin, (unsigned long long)c.seq, a->pv->node);
+		         "change %s/%llu relayed by %s, which is not its origin's upstream",
+		         c.origin, (unsigned long long)c.seq, a->pv->node);
 		return quarantine(t, a, blob, reason);
 	}
 	long ci = find_commit(t, a, c.origin, c.seq, &err);
@@ -813,23 +812,24 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 			size_t hlen;
 			uint8_t sig[SVC_SIG_LEN];
 			svc_commit_header h;
-			uint8_t (*hb_hashes)[SVC_HASH_LEN] = malloc(SVC_COMMIT_CHANGES_MAX *
-								    SVC_HASH_LEN);
+			uint8_t(*hb_hashes)[SVC_HASH_LEN] =
+			    malloc(SVC_COMMIT_CHANGES_MAX * SVC_HASH_LEN);
 			if (!hb_hashes)
 				return svc_errf(SVC_ENOMEM, "out of memory");
 			bool ok = svc_signed_decode(cb, clen, &hb, &hlen, sig) == 0 &&
-				  svc_commit_header_decode(hb, hlen, &h, hb_hashes) == 0 &&
-				  memcmp(hb_hashes[c.seq - h.first_seq], hash, SVC_HASH_LEN) == 0;
+			          svc_commit_header_decode(hb, hlen, &h, hb_hashes) == 0 &&
+			          memcmp(hb_hashes[c.seq - h.first_seq], hash, SVC_HASH_LEN) == 0;
 			free(hb_hashes);
 			if (!ok) {
 				snprintf(reason, sizeof reason,
-					 "change %s/%llu: hash not in its commit", c.origin,
-					 (unsigned long long)c.seq);
+				         "change %s/%llu: hash not in its commit", c.origin,
+				         (unsigned long long)c.seq);
 				return quarantine(t, a, blob, reason);
 			}
 		} else if (rc == SVC_ENOTFOUND) {
-			snprintf(reason, sizeof reason, "change %s/%llu: no signed commit covers it",
-				 c.origin, (unsigned long long)c.seq);
+			snprintf(reason, sizeof reason,
+			         "change %s/%llu: no signed commit covers it", c.origin,
+			         (unsigned long long)c.seq);
 			svc_errclear();
 			return quarantine(t, a, blob, reason);
 		} else {
@@ -841,8 +841,8 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 			return quarantine(t, a, blob, cc->reason);
 		if (memcmp(cc->hashes[c.seq - cc->first], hash, SVC_HASH_LEN) != 0) {
 			snprintf(reason, sizeof reason,
-				 "change %s/%llu: hash differs from the one its commit signs",
-				 c.origin, (unsigned long long)c.seq);
+			         "change %s/%llu: hash differs from the one its commit signs",
+			         c.origin, (unsigned long long)c.seq);
 			return quarantine(t, a, blob, reason);
 		}
 	}
@@ -863,18 +863,19 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 				return rc;
 			if (q && q < c.seq) {
 				snprintf(reason, sizeof reason,
-					 "change %s/%llu follows %s/%llu, which is in quarantine "
-					 "here",
-					 c.origin, (unsigned long long)c.seq, c.origin,
-					 (unsigned long long)q);
+				         "change %s/%llu follows %s/%llu, which is in quarantine "
+				         "here",
+				         c.origin, (unsigned long long)c.seq, c.origin,
+				         (unsigned long long)q);
 				return quarantine(t, a, blob, reason);
 			}
 			a->res->gaps = 1;
-			return svc_errf(SVC_EINVAL,
-					"change %s/%llu leaves a hole after seq %llu of its origin, "
-					"which %s skipped",
-					c.origin, (unsigned long long)c.seq, (unsigned long long)head,
-					a->pv->node);
+			return svc_errf(
+			    SVC_EINVAL,
+			    "change %s/%llu leaves a hole after seq %llu of its origin, "
+			    "which %s skipped",
+			    c.origin, (unsigned long long)c.seq, (unsigned long long)head,
+			    a->pv->node);
 		}
 	}
 	if (fork && a->pv->upstream) {
@@ -891,7 +892,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 	}
 	if (fork) {
 		snprintf(reason, sizeof reason, "fork: %s/%llu held here with a different hash",
-			 c.origin, (unsigned long long)c.seq);
+		         c.origin, (unsigned long long)c.seq);
 		a->res->forks++;
 		if (!a->res->first_fork[0])
 			snprintf(a->res->first_fork, sizeof a->res->first_fork, "%s", reason);
@@ -918,7 +919,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 	if (ci >= 0 && !a->cc[ci].stored) {
 		const svc_blob *cb = &a->b->commits[ci];
 		rc = svc_journal_commit_put(t, c.origin, a->cc[ci].first, a->cc[ci].last, cb->data,
-				    cb->len);
+		                            cb->len);
 		if (rc)
 			return rc;
 		a->cc[ci].stored = true;
@@ -968,19 +969,18 @@ static int apply_fn(svc_txn *t, void *argp)
 	return svc_peer_put(t, &p);
 }
 
-int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
-			   const uint8_t peer_store_id[16], uint64_t peer_head, const svc_batch *b,
-			   svc_sync_result *res)
+int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
+                           uint64_t peer_head, const svc_batch *b, svc_sync_result *res)
 {
 	struct apply a = {pv, peer_store_id, peer_head, b, res, NULL, NULL, 0, 0};
 	memset(res, 0, sizeof *res);
 	if (b->ncommits > SVC_BATCH_COMMITS_MAX || b->nchanges > SVC_BATCH_CHANGES_MAX)
 		return svc_errf(SVC_ETOOBIG, "batch from %s: %zu changes, %zu commits", pv->node,
-				b->nchanges, b->ncommits);
+		                b->nchanges, b->ncommits);
 	if (b->to_lsn > peer_head)
 		return svc_errf(SVC_EINVAL, "to_lsn %llu is beyond the log head %llu %s announced",
-				(unsigned long long)b->to_lsn, (unsigned long long)peer_head,
-				pv->node);
+		                (unsigned long long)b->to_lsn, (unsigned long long)peer_head,
+		                pv->node);
 	if (b->ncommits) {
 		a.cc = calloc(b->ncommits, sizeof *a.cc);
 		if (!a.cc)
@@ -1001,7 +1001,7 @@ int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
 }
 
 int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
-		   const svc_batch *b, svc_sync_result *res)
+                   const svc_batch *b, svc_sync_result *res)
 {
 	return svc_sync_apply_bounded(s, pv, peer_store_id, b->to_lsn, b, res);
 }
@@ -1019,7 +1019,7 @@ static void problem(struct verify *v, const char *fmt, const char *origin, uint6
 {
 	if (!v->r->first_problem[0])
 		snprintf(v->r->first_problem, sizeof v->r->first_problem, "%s/%llu: %s", origin,
-			 (unsigned long long)seq, fmt);
+		         (unsigned long long)seq, fmt);
 }
 
 /* Check the origin's commits from `from` on; returns the last seq covered. */
@@ -1061,9 +1061,9 @@ static int verify_commits(struct verify *v, const char *origin, uint64_t head, u
 		v->r->commits++;
 		*covered = last > *covered ? last : *covered;
 		bool ok = svc_signed_decode(cb, clen, &hb, &hlen, sig) == 0 &&
-			  svc_commit_header_decode(hb, hlen, &hdr, v->hashes) == 0 &&
-			  strcmp(hdr.origin, origin) == 0 && have_key &&
-			  svc_verify(pk, hb, hlen, sig) == 0;
+		          svc_commit_header_decode(hb, hlen, &hdr, v->hashes) == 0 &&
+		          strcmp(hdr.origin, origin) == 0 && have_key &&
+		          svc_verify(pk, hb, hlen, sig) == 0;
 		for (uint64_t q = first; ok && q <= last; q++)
 			if (svc_journal_change_hash(v->t, origin, q, h) == 0 &&
 			    memcmp(h, v->hashes[q - first], SVC_HASH_LEN) != 0)
@@ -1113,7 +1113,7 @@ static int verify_change(const svc_logged_change *lc, void *arg)
 }
 
 static int verify_origin(const char *origin, uint64_t head, const uint8_t hash[SVC_HASH_LEN],
-			 uint64_t contig, void *arg)
+                         uint64_t contig, void *arg)
 {
 	struct verify *v = arg;
 	struct verify_walk w = {v, origin, 0, {0}};

@@ -66,18 +66,18 @@ int svc_sync_heads_for(svc_txn *t, const svc_peer_view *pv, svc_heads *out);
 int svc_heads_from_hello(const svc_hello *h, svc_heads *out);
 
 typedef struct {
-	size_t max_changes;  /* per batch */
-	size_t max_bytes;    /* per batch, changes + commits */
-	size_t max_scan;     /* log entries examined per call, to bound latency */
+	size_t max_changes; /* per batch */
+	size_t max_bytes;   /* per batch, changes + commits */
+	size_t max_scan;    /* log entries examined per call, to bound latency */
 } svc_build_limits;
 
 typedef struct {
-	uint64_t to_lsn;     /* log scanned through; the peer's next checkpoint */
+	uint64_t to_lsn; /* log scanned through; the peer's next checkpoint */
 	size_t nchanges;
 	size_t ncommits;
-	bool more;           /* stopped on a limit with log left to scan */
-	bool blocked;        /* stopped at a local change not yet committed */
-	uint64_t own_last;   /* highest seq of this node's own changes in it (0: none) */
+	bool more;         /* stopped on a limit with log left to scan */
+	bool blocked;      /* stopped at a local change not yet committed */
+	uint64_t own_last; /* highest seq of this node's own changes in it (0: none) */
 } svc_build_result;
 
 /*
@@ -85,16 +85,16 @@ typedef struct {
  * a malloc'ed buffer (*msg; NULL when there is nothing to send and the scan
  * did not move). `skip` (may be NULL) is the peer's summary.
  */
-int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn,
-		   const svc_heads *skip, const svc_build_limits *lim, uint64_t batch_id,
-		   uint8_t **msg, size_t *len, svc_build_result *res);
+int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn, const svc_heads *skip,
+                   const svc_build_limits *lim, uint64_t batch_id, uint8_t **msg, size_t *len,
+                   svc_build_result *res);
 
 typedef struct {
 	uint32_t applied, duplicates, quarantined;
 	uint32_t forks; /* quarantined: (origin, seq) held here with another hash */
 	uint32_t gaps;  /* 1 when the batch was refused for a hole (see below) */
 	uint64_t to_lsn;
-	bool directory_changed; /* a certificate or revocation was applied */
+	bool directory_changed;            /* a certificate or revocation was applied */
 	char first_reason[SVC_REASON_LEN]; /* of the first quarantined change */
 	char first_fork[SVC_REASON_LEN];   /* of the first fork */
 } svc_sync_result;
@@ -118,24 +118,23 @@ typedef struct {
  * (SVC_EINVAL, res->gaps = 1, nothing applied, checkpoint kept) so that the
  * peer sends it again from where this node stands.
  */
-int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv,
-			   const uint8_t peer_store_id[16], uint64_t peer_head, const svc_batch *b,
-			   svc_sync_result *res);
+int svc_sync_apply_bounded(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
+                           uint64_t peer_head, const svc_batch *b, svc_sync_result *res);
 
 /* svc_sync_apply_bounded() with the batch's own to_lsn as the head, for
  * callers with no HELLO to bound it (in-memory replication in tests). */
 int svc_sync_apply(svc_store *s, const svc_peer_view *pv, const uint8_t peer_store_id[16],
-		   const svc_batch *b, svc_sync_result *res);
+                   const svc_batch *b, svc_sync_result *res);
 
 /* What svc_sync_verify found in a store. */
 typedef struct {
 	uint64_t origins, changes;
-	uint64_t bad_hash;      /* stored bytes do not hash to the stored hash */
-	uint64_t broken_chain;  /* prev_hash does not name the previous change */
-	uint64_t gaps;          /* seqs missing below an origin's head (normal
-				   for origins this node sees filtered) */
+	uint64_t bad_hash;             /* stored bytes do not hash to the stored hash */
+	uint64_t broken_chain;         /* prev_hash does not name the previous change */
+	uint64_t gaps;                 /* seqs missing below an origin's head (normal
+	                                  for origins this node sees filtered) */
 	uint64_t commits, bad_commits; /* signature or hash list does not match */
-	uint64_t uncommitted;   /* local changes not signed yet */
+	uint64_t uncommitted;          /* local changes not signed yet */
 	char first_problem[SVC_REASON_LEN];
 } svc_verify_report;
 

@@ -41,17 +41,17 @@
 typedef struct svc_transport svc_transport;
 
 typedef struct {
-	size_t max_msg;        /* ZMQ_MAXMSGSIZE */
-	int heartbeat_ms;      /* ZMQ_HEARTBEAT_IVL; timeout is 3x */
-	int reconnect_ms;      /* first reconnect delay */
-	int reconnect_max_ms;  /* back-off ceiling */
+	size_t max_msg;       /* ZMQ_MAXMSGSIZE */
+	int heartbeat_ms;     /* ZMQ_HEARTBEAT_IVL; timeout is 3x */
+	int reconnect_ms;     /* first reconnect delay */
+	int reconnect_max_ms; /* back-off ceiling */
 } svc_transport_opts;
 
 /* ZAP decision: may the client with this CURVE public key connect? Fill
  * node (the User-Id) and return 0 to admit; return non-zero and fill reason
  * to refuse. */
-typedef int (*svc_zap_check_fn)(void *arg, const uint8_t client_curve_pk[32],
-				char node[SVC_ID_LEN], char *reason, size_t reason_len);
+typedef int (*svc_zap_check_fn)(void *arg, const uint8_t client_curve_pk[32], char node[SVC_ID_LEN],
+                                char *reason, size_t reason_len);
 
 /* Callbacks from svc_transport_poll. Data is valid during the call only. Any
  * of them may be NULL. */
@@ -59,7 +59,7 @@ typedef struct {
 	/* A message from a downstream peer, attributed to its ZAP User-Id;
 	 * rid is the ROUTER routing id to reply to. */
 	void (*down_msg)(void *arg, const char *peer, const uint8_t *rid, size_t rid_len,
-			 const uint8_t *data, size_t len);
+	                 const uint8_t *data, size_t len);
 	/* A message from the upstream. */
 	void (*up_msg)(void *arg, const uint8_t *data, size_t len);
 	/* The upstream connection came up (CURVE handshake done) or went down. */
@@ -69,7 +69,7 @@ typedef struct {
 	 * client expecting another server key) come here too, with key_z85 ""
 	 * because ZeroMQ does not reveal it. */
 	void (*zap_refused)(void *arg, const char *key_z85, const char *mechanism,
-			    const char *reason);
+	                    const char *reason);
 	/* A ZAP admission. */
 	void (*zap_admitted)(void *arg, const char *node);
 	/* An extra fd registered with svc_transport_watch_fd is readable. */
@@ -87,28 +87,28 @@ typedef struct {
 	 * message of it was read: a peer that hung up or was reset, or one
 	 * whose first message exceeded max_msg (libzmq drops it so). */
 	void (*down_dropped)(void *arg, const char *peer, const uint8_t *rid, size_t rid_len,
-			     const char *reason);
+	                     const char *reason);
 } svc_transport_handlers;
 
 /* Caller owns the result; destroy with svc_transport_destroy (NULLs, safe
  * twice). */
-int svc_transport_new(const svc_transport_opts *opts, const svc_transport_handlers *h,
-		      void *arg, svc_transport **out);
+int svc_transport_new(const svc_transport_opts *opts, const svc_transport_handlers *h, void *arg,
+                      svc_transport **out);
 void svc_transport_destroy(svc_transport **t);
 
 /* Bind the listener: ZAP handler first, then the CURVE server ROUTER.
  * curve_sk points to 32 bytes of secure memory. `bound` receives the actual
  * endpoint (port resolved when the endpoint asked for "*" or 0). */
 int svc_transport_listen(svc_transport *t, const char *endpoint, const uint8_t curve_pk[32],
-			 const uint8_t *curve_sk, svc_zap_check_fn check, void *check_arg,
-			 char *bound, size_t bound_len);
+                         const uint8_t *curve_sk, svc_zap_check_fn check, void *check_arg,
+                         char *bound, size_t bound_len);
 
 /* Connect the upstream DEALER as a CURVE client, replacing any upstream link.
  * Returns before the handshake; up_state says when it is done or failed.
  * The link retries with back-off from reconnect_ms to reconnect_max_ms,
  * after a refusal too (libzmq itself gives up on a refused handshake). */
 int svc_transport_connect(svc_transport *t, const char *endpoint, const uint8_t server_pk[32],
-			  const uint8_t curve_pk[32], const uint8_t *curve_sk);
+                          const uint8_t curve_pk[32], const uint8_t *curve_sk);
 
 /* Close the upstream link now (and do not reconnect until connect again).
  * No up_state callback follows: the caller knows. */
@@ -118,8 +118,8 @@ void svc_transport_disconnect(svc_transport *t);
  * SVC_EBUSY when the peer's queue is full, SVC_ENET when it is gone (for the
  * upstream: unless up_state last reported it connected), SVC_ETOOBIG over
  * opts.max_msg (the peer would drop the connection). */
-int svc_transport_send_down(svc_transport *t, const uint8_t *rid, size_t rid_len,
-			    const void *data, size_t len);
+int svc_transport_send_down(svc_transport *t, const uint8_t *rid, size_t rid_len, const void *data,
+                            size_t len);
 int svc_transport_send_up(svc_transport *t, const void *data, size_t len);
 
 /* Drop a downstream peer's connection (revocation, protocol abuse). From
@@ -159,7 +159,7 @@ int svc_transport_poll(svc_transport *t, int timeout_ms);
  * self-test's own refusals are not reported to zap_refused.
  */
 int svc_transport_selftest(svc_transport *t, const char *endpoint, const uint8_t server_pk[32],
-			   int timeout_ms);
+                           int timeout_ms);
 
 /* Z85 (ZeroMQ RFC 32) of a 32-byte key: out holds 41 bytes. */
 void svc_z85_key(const uint8_t key[32], char out[41]);
@@ -168,6 +168,6 @@ void svc_z85_key(const uint8_t key[32], char out[41]);
  * protocol always sends single frames; this lets tests check that a listener
  * drops anything else. Same results as svc_transport_send_up. */
 int svc_transport_test_send_up_frames(svc_transport *t, const void *const *frames,
-				      const size_t *lens, size_t n);
+                                      const size_t *lens, size_t n);
 
 #endif

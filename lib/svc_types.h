@@ -17,18 +17,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SVC_ID_LEN 33        /* node id: [a-z0-9][a-z0-9-]{0,31} + NUL */
-#define SVC_AGG_LEN 72       /* aggregate id: up to "S:<node>/<part_no>" */
-#define SVC_NAME_LEN 96      /* customer name, UTF-8 */
+#define SVC_ID_LEN 33   /* node id: [a-z0-9][a-z0-9-]{0,31} + NUL */
+#define SVC_AGG_LEN 72  /* aggregate id: up to "S:<node>/<part_no>" */
+#define SVC_NAME_LEN 96 /* customer name, UTF-8 */
 #define SVC_PHONE_LEN 24
 #define SVC_ADDR_LEN 256
 #define SVC_PRODUCT_LEN 64
 #define SVC_SERIAL_LEN 64
-#define SVC_TEXT_LEN 1024    /* fault text, notes */
+#define SVC_TEXT_LEN 1024 /* fault text, notes */
 #define SVC_REASON_LEN 256
-#define SVC_PART_LEN 32      /* part number */
+#define SVC_PART_LEN 32 /* part number */
 #define SVC_PART_NAME_LEN 128
-#define SVC_REF_LEN 64       /* payment reference */
+#define SVC_REF_LEN 64 /* payment reference */
 #define SVC_CLAIM_PARTS_MAX 16
 /* The person who entered a change: a limit in characters, not bytes, since
  * Chinese names take three bytes a character; the buffer holds the longest
@@ -85,7 +85,7 @@ typedef enum {
 	SVC_CS_AUDITED,
 	SVC_CS_RETURNED,
 	SVC_CS_APPROVED,
-	SVC_CS_PARTIAL,          /* partially_approved */
+	SVC_CS_PARTIAL, /* partially_approved */
 	SVC_CS_REJECTED,
 	SVC_CS_PAID,
 } svc_claim_status;
@@ -93,7 +93,7 @@ typedef enum {
 typedef enum {
 	SVC_CA_AUDIT = 1,
 	SVC_CA_RETURN,
-	SVC_CA_APPROVE,          /* amount < claimed makes it partially_approved */
+	SVC_CA_APPROVE, /* amount < claimed makes it partially_approved */
 	SVC_CA_REJECT,
 	SVC_CA_PAY,
 } svc_claim_action;
@@ -288,7 +288,10 @@ static inline size_t svc_utf8_chars(const char *s)
 }
 
 /* Milliseconds of an HLC value (48-bit ms + 16-bit counter). */
-static inline uint64_t svc_hlc_ms(uint64_t hlc) { return hlc >> 16; }
+static inline uint64_t svc_hlc_ms(uint64_t hlc)
+{
+	return hlc >> 16;
+}
 
 /* ------------------------------------------------------------ materialized state */
 

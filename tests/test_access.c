@@ -37,7 +37,7 @@ static void curve_of(const svc_keypair *kp, uint8_t pk[32])
 
 /* Who pk connects as at `now` ("" when refused; the reason into why). */
 static const char *who(const svc_access *a, const svc_keypair *kp, uint64_t now, char *why,
-		       size_t len)
+                       size_t len)
 {
 	static char node[SVC_ID_LEN];
 	uint8_t pk[32];
@@ -73,7 +73,7 @@ static size_t drain(svc_access *a, struct gone *g)
 int main(void)
 {
 	svc_keypair *k_reg = NULL, *k_shop = NULL, *k_far = NULL, *k_other = NULL, *k_new = NULL,
-		    *k_stranger = NULL;
+	            *k_stranger = NULL;
 	if (svc_crypto_init() || svc_keypair_new(&k_reg) || svc_keypair_new(&k_shop) ||
 	    svc_keypair_new(&k_far) || svc_keypair_new(&k_other) || svc_keypair_new(&k_new) ||
 	    svc_keypair_new(&k_stranger))
@@ -97,7 +97,7 @@ int main(void)
 	dir[1] = make_node("shop-a", "region-e", k_shop);
 	dir[2] = make_node("shop-x", "shop-a", k_far);
 	dir[3] = make_node("shop-o", "region-w", k_other); /* region-w not in the directory */
-	dir[4] = make_node("hq", "", k_new); /* this node itself: never a client */
+	dir[4] = make_node("hq", "", k_new);               /* this node itself: never a client */
 	dir[1].not_after = NOW + 2 * DAY;
 	CHECK_INT(svc_access_rebuild(a, dir, 5, "hq", NOW), 0);
 	CHECK_STR(who(a, k_reg, NOW, why, sizeof why), "region-e");

@@ -1535,7 +1535,8 @@ static void self_dealing(void)
 	CHECK(fd.found);
 	memset(&g, 0, sizeof g);
 	g.c = fd.c;
-	if (fd.found && svc_journal_commit_find(t, "hq", fd.c.seq, &cb, &clen, &first, &last) == 0 &&
+	if (fd.found &&
+	    svc_journal_commit_find(t, "hq", fd.c.seq, &cb, &clen, &first, &last) == 0 &&
 	    clen <= sizeof g.commit) {
 		memcpy(g.commit, cb, clen);
 		g.clen = clen;
@@ -1627,8 +1628,8 @@ static void self_dealing(void)
 
 /* Write an export file signed by `signer` for `target`, holding one BATCH
  * with the given changes and the commits they carry. */
-static void write_export(const char *path, size_t signer, const char *target,
-                         forged *const *fs, size_t n)
+static void write_export(const char *path, size_t signer, const char *target, forged *const *fs,
+                         size_t n)
 {
 	svc_blob ch[16], cm[16];
 	svc_msg m;
@@ -2606,7 +2607,7 @@ int main(void)
 		       cats[i].through);
 		if (cats[i].tried < cats[i].min) {
 			fprintf(stderr, "FAIL: attacks: %s tried %u, fewer than the %u it makes\n",
-				cats[i].name, cats[i].tried, cats[i].min);
+			        cats[i].name, cats[i].tried, cats[i].min);
 			svc_test_fail++;
 		} else {
 			svc_test_pass++;

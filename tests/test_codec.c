@@ -1697,9 +1697,9 @@ static void test_msg(void)
 			int field;
 			const char *want;
 		} pos[] = {{0, "envelope.hello.checkpoint: 9007199254740992 is above"},
-			   {1, "envelope.hello.heads.seq: 18446744073709551615 is above"},
-			   {2, "envelope.batch.to_lsn: 4611686018427387904 is above"},
-			   {3, "envelope.ack.to_lsn: 9007199254740992 is above"}};
+		           {1, "envelope.hello.heads.seq: 18446744073709551615 is above"},
+		           {2, "envelope.batch.to_lsn: 4611686018427387904 is above"},
+		           {3, "envelope.ack.to_lsn: 9007199254740992 is above"}};
 		for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++) {
 			svc_blob none[1];
 			make_hello(&m);
@@ -2242,7 +2242,8 @@ static void test_export_header(void)
 	 * header it was cut from: the signature covers the whole. */
 	int same = 0;
 	for (size_t cut = 0; cut < n; cut++)
-		if (svc_export_header_decode(buf, cut, &out) == 0 && memcmp(&h, &out, sizeof h) == 0)
+		if (svc_export_header_decode(buf, cut, &out) == 0 &&
+		    memcmp(&h, &out, sizeof h) == 0)
 			same++;
 	CHECK_INT(same, 0);
 

@@ -541,13 +541,11 @@ static const struct gold golden[] = {
     {"transfer", 77,
      "0a1074722d726567696f6e2d656173742d331209502d4d4f544f522d371a0b726567696f6e2d65617374220c"
      "73686f702d73682d30303033280238154816520b726567696f6e2d656173745817"},
-    {"catalog", 19,
-     "0a09502d4d4f544f522d37201f2a0268713020"},
+    {"catalog", 19, "0a09502d4d4f544f522d37201f2a0268713020"},
     {"node", 85,
      "0a0b726567696f6e2d6561737410021a0b726567696f6e2d65617374220268712a20bac7d4e1eefb0815222f"
      "3c495663707d8a97a4b1becbd8e5f2ff0c192633404d3029382a402b602e6a026871702f782c80012d"},
-    {"stock", 4,
-     "08181001"},
+    {"stock", 4, "08181001"},
     {"cert", 86,
      "0a0b726567696f6e2d6561737410021a0b726567696f6e2d65617374220268712a20d9e6f3000d1a2734414e"
      "5b6875828f9ca9b6c3d0ddeaf704111e2b3845525f6c3080efbbe4b83238809fc5dfa33440024a026871"},
@@ -565,10 +563,8 @@ static const struct gold golden[] = {
      "0801120c73686f702d73682d303030331a0b726567696f6e2d65617374221093a0adbac7d4e1eefb0815222f"
      "3c49562880efbbe4b8323220b2bfccd9e6f3000d1a2734414e5b6875828f9ca9b6c3d0ddeaf704111e2b3845"
      "3801"},
-    {"ticket.max", 2139,
-     "#0b7516a9808f4967e373759199d918086cb78957a8b2befe3075601e38718c14"},
-    {"claim.max", 2027,
-     "#956284eff475e9338bcf9e3359103a47b54bf6d8c53452d4990aaa479e714367"},
+    {"ticket.max", 2139, "#0b7516a9808f4967e373759199d918086cb78957a8b2befe3075601e38718c14"},
+    {"claim.max", 2027, "#956284eff475e9338bcf9e3359103a47b54bf6d8c53452d4990aaa479e714367"},
     {"transfer.max", 264,
      "0a47696969696969696969696969696969696969696969696969696969696969696969696969696969696969"
      "6969696969696969696969696969696969696969696969696969696969121f70707070707070707070707070"
@@ -583,10 +579,8 @@ static const struct gold golden[] = {
      "94b5e69cbae794b5e69cbae794b5e69cbae794b5e69cbae794b5e69cba7918ffffffffffffffff7f20ffffff"
      "ffffffffffff012a20686868686868686868686868686868686868686868686868686868686868686830ffff"
      "ffffffffffffff01"},
-    {"node.max", 525,
-     "#86b9dcd5dd095fe08d8ebfe5e01c855da606dd5ba39cd67a499efbcbe10759ed"},
-    {"stock.max", 33,
-     "08ffffffffffffffffff0110feffffffffffffffff0118ffffffffffffffffff01"},
+    {"node.max", 525, "#86b9dcd5dd095fe08d8ebfe5e01c855da606dd5ba39cd67a499efbcbe10759ed"},
+    {"stock.max", 33, "08ffffffffffffffffff0110feffffffffffffffff0118ffffffffffffffffff01"},
     {"cert.max", 209,
      "0a206e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e10ffffffff0f1a207272"
      "7272727272727272727272727272727272727272727272727272727272722220757575757575757575757575"
@@ -597,8 +591,7 @@ static const struct gold golden[] = {
      "0a206e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e10ffffffff0f1a207272"
      "7272727272727272727272727272727272727272727272727272727272722220f805121f2c394653606d7a87"
      "94a1aebbc8d5e2effc091623303d4a5764717e8b28ffffffffffffffffff01"},
-    {"bundle.max", 989,
-     "#3d27a89dc781e8e717088c71e6bca836bca308c291887bf759a7930c385f3651"},
+    {"bundle.max", 989, "#3d27a89dc781e8e717088c71e6bca836bca308c291887bf759a7930c385f3651"},
     {"export.max", 155,
      "0801122073737373737373737373737373737373737373737373737373737373737373731a20747474747474"
      "7474747474747474747474747474747474747474747474747474221093a0adbac7d4e1eefb0815222f3c4956"
@@ -618,16 +611,11 @@ static const struct gold golden[] = {
      "0a284d5a6774818e9ba8b5c2cfdce9f603101d2a3744515e6b7885929facb9c6d3e0edfa0714212e3b481240"
      "2e3b4855626f7c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f1c293643505d"
      "6a7784919eabb8c5d2dfecf90613202d3a475461"},
-    {"msg.hello", 37,
-     "0a230801120b726567696f6e2d656173741a10d1deebf805121f2c394653606d7a87943801"},
-    {"msg.batch", 4,
-     "12020801"},
-    {"msg.ack", 10,
-     "1a080802100318042805"},
-    {"msg.ping", 4,
-     "22020806"},
-    {"msg.error", 13,
-     "2a0b1209626164206261746368"},
+    {"msg.hello", 37, "0a230801120b726567696f6e2d656173741a10d1deebf805121f2c394653606d7a87943801"},
+    {"msg.batch", 4, "12020801"},
+    {"msg.ack", 10, "1a080802100318042805"},
+    {"msg.ping", 4, "22020806"},
+    {"msg.error", 13, "2a0b1209626164206261746368"},
     {"msg.hello.full", 122,
      "0a780801120b726567696f6e2d656173741a10d1deebf805121f2c394653606d7a879420ffffffffffffff0f"
      "2a10f0fd0a1724313e4b5865727f8c99a6b332060a026871100332220a206f6f6f6f6f6f6f6f6f6f6f6f6f6f"
@@ -638,8 +626,7 @@ static const struct gold golden[] = {
      "3a47"},
     {"msg.ack.full", 40,
      "1a2608ffffffffffffffffff0110ffffffffffffff0f18ffffffff0f20ffffffff0f28ffffffff0f"},
-    {"msg.ping.full", 22,
-     "221408ffffffffffffffffff0110ffffffffffffff0f"},
+    {"msg.ping.full", 22, "221408ffffffffffffffffff0110ffffffffffffff0f"},
     {"msg.error.full", 267,
      "2a880208ffffffff0f12ff01e99499e99499e99499e99499e99499e99499e99499e99499e99499e99499e994"
      "99e99499e99499e99499e99499e99499e99499e99499e99499e99499e99499e99499e99499e99499e99499e9"
@@ -693,7 +680,7 @@ static void gold_check(const char *name, int rc, const uint8_t *b, size_t n)
 		int rc_ = enc((val), gbuf_fresh(), sizeof gbuf, &n_);                              \
 		gold_check((name), rc_, gbuf, n_);                                                 \
 		if (!print_mode) {                                                                 \
-			CHECK_INT(dec(gbuf, n_, &back_), 0);                                        \
+			CHECK_INT(dec(gbuf, n_, &back_), 0);                                       \
 			CHECK(memcmp((val), &back_, sizeof back_) == 0);                           \
 		}                                                                                  \
 	} while (0)
@@ -711,8 +698,8 @@ static void run_changes(void)
 
 	for (int max = 0; max <= 1; max++)
 		for (int k = SVC_CK_TICKET_OPEN; k < SVC_CK_MAX_; k++) {
-			snprintf(name, sizeof name, "change.%s%s", svc_change_kind_name((uint32_t)k),
-			         max ? ".max" : "");
+			snprintf(name, sizeof name, "change.%s%s",
+			         svc_change_kind_name((uint32_t)k), max ? ".max" : "");
 			gold_change(&c, (svc_change_kind)k, max);
 			GOLD(name, svc_change, svc_change_encode, svc_change_decode, &c);
 		}
@@ -757,7 +744,8 @@ static void run_states(void)
 		gold_transfer(&tr, max);
 		GOLD_NAMED("transfer", svc_transfer, svc_transfer_encode, svc_transfer_decode, &tr);
 		gold_catalog(&ci, max);
-		GOLD_NAMED("catalog", svc_catalog_item, svc_catalog_encode, svc_catalog_decode, &ci);
+		GOLD_NAMED("catalog", svc_catalog_item, svc_catalog_encode, svc_catalog_decode,
+		           &ci);
 		gold_node(&n, max);
 		GOLD_NAMED("node", svc_node, svc_node_encode, svc_node_decode, &n);
 		gold_stock(&s, max);

@@ -483,7 +483,8 @@ static void test_curve(void)
 	svc_keypair *a = NULL, *b = NULL;
 	CHECK_INT(svc_keypair_new(&a), 0);
 	CHECK_INT(svc_keypair_new(&b), 0);
-	uint8_t *ask = svc_secure_alloc(SVC_CURVE_KEY_LEN), *bsk = svc_secure_alloc(SVC_CURVE_KEY_LEN);
+	uint8_t *ask = svc_secure_alloc(SVC_CURVE_KEY_LEN),
+	        *bsk = svc_secure_alloc(SVC_CURVE_KEY_LEN);
 	CHECK(ask && bsk);
 	if (!a || !b || !ask || !bsk)
 		goto out;

@@ -155,7 +155,7 @@ static int chaos(const svc_change *c, char *reason, size_t len)
 
 /* A spend reads the account it names. */
 static int order_reads(const svc_change *c, const void *state, bool exists,
-		       svc_fold_ref out[SVC_FOLD_READS_MAX])
+                       svc_fold_ref out[SVC_FOLD_READS_MAX])
 {
 	(void)state;
 	(void)exists;
@@ -169,7 +169,7 @@ static int order_reads(const svc_change *c, const void *state, bool exists,
 }
 
 static int order_check(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
-		       char *reason, size_t len)
+                       char *reason, size_t len)
 {
 	const fx_order *o = state;
 	fx_op op;
@@ -192,7 +192,7 @@ static int order_check(svc_fold_reader *rd, const void *state, bool exists, cons
 
 /* A close reads the account's order (A:n reads O:n). */
 static int account_reads(const svc_change *c, const void *state, bool exists,
-			 svc_fold_ref out[SVC_FOLD_READS_MAX])
+                         svc_fold_ref out[SVC_FOLD_READS_MAX])
 {
 	(void)state;
 	(void)exists;
@@ -205,8 +205,8 @@ static int account_reads(const svc_change *c, const void *state, bool exists,
 	return 1;
 }
 
-static int account_check(svc_fold_reader *rd, const void *state, bool exists,
-			 const svc_change *c, char *reason, size_t len)
+static int account_check(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
+                         char *reason, size_t len)
 {
 	(void)state;
 	(void)exists;
@@ -311,28 +311,28 @@ static int raw_decode_order(const uint8_t *buf, size_t len, void *s)
 /* Both live in the store's catalog database: their ids ("A:", "O:") never
  * meet a part's ("P:"), and the store under test holds nothing else. */
 static const svc_fold_kind fx_kinds[FX_NKINDS] = {
-	[FX_ACCOUNT] = {.type = (svc_agg_type)FX_ACCOUNT,
-			.name = "account",
-			.db = SVC_DB_CATALOG,
-			.state_size = sizeof(fx_account),
-			.encode = raw_encode_account,
-			.decode = raw_decode_account,
-			.rules = &account_rules,
-			.reads = account_reads,
-			.check = account_check,
-			.indexes = account_indexes,
-			.tallies = account_tallies},
-	[FX_ORDER] = {.type = (svc_agg_type)FX_ORDER,
-		      .name = "order",
-		      .db = SVC_DB_CATALOG,
-		      .state_size = sizeof(fx_order),
-		      .encode = raw_encode_order,
-		      .decode = raw_decode_order,
-		      .rules = &order_rules,
-		      .reads = order_reads,
-		      .check = order_check,
-		      .indexes = order_indexes,
-		      .tallies = order_tallies},
+    [FX_ACCOUNT] = {.type = (svc_agg_type)FX_ACCOUNT,
+                    .name = "account",
+                    .db = SVC_DB_CATALOG,
+                    .state_size = sizeof(fx_account),
+                    .encode = raw_encode_account,
+                    .decode = raw_decode_account,
+                    .rules = &account_rules,
+                    .reads = account_reads,
+                    .check = account_check,
+                    .indexes = account_indexes,
+                    .tallies = account_tallies},
+    [FX_ORDER] = {.type = (svc_agg_type)FX_ORDER,
+                  .name = "order",
+                  .db = SVC_DB_CATALOG,
+                  .state_size = sizeof(fx_order),
+                  .encode = raw_encode_order,
+                  .decode = raw_decode_order,
+                  .rules = &order_rules,
+                  .reads = order_reads,
+                  .check = order_check,
+                  .indexes = order_indexes,
+                  .tallies = order_tallies},
 };
 
 static int fx_type_of(const svc_change *c)
@@ -353,7 +353,7 @@ static const svc_fold_kinds fx_table = {fx_kinds, FX_NKINDS, fx_type_of};
 static svc_change g_set[NCH];
 
 static void mk(svc_change *c, const char *origin, uint64_t seq, unsigned sec, const char *agg,
-	       const char *text)
+               const char *text)
 {
 	memset(c, 0, sizeof *c);
 	snprintf(c->origin, sizeof c->origin, "%s", origin);
@@ -441,7 +441,7 @@ static mem_state *mem_lookup(mem_store *m, int type, const char *agg, bool make)
 }
 
 static int m_state_load(void *ctx, const svc_fold_kind *k, const char *agg, void *state,
-			bool *exists)
+                        bool *exists)
 {
 	mem_state *s = mem_lookup(ctx, (int)k->type, agg, false);
 	*exists = s && s->exists;
@@ -503,7 +503,7 @@ static int m_agg_walk(void *ctx, const char *agg, svc_fold_walk_fn fn, void *arg
 }
 
 static int m_origin_walk(void *ctx, const char *origin, uint64_t from, svc_fold_walk_fn fn,
-			 void *arg)
+                         void *arg)
 {
 	(void)ctx;
 	(void)origin;
@@ -566,19 +566,21 @@ static int m_has_after(void *ctx, const char *agg, const svc_fold_pos *p, bool *
 	for (int i = 0; i < m->n; i++)
 		if (strcmp(m->log[i]->aggregate, agg) == 0 &&
 		    svc_rules_order_cmp(m->log[i]->hlc, m->log[i]->origin, m->log[i]->seq, p->hlc,
-				 p->origin, p->seq) > 0)
+		                        p->origin, p->seq) > 0)
 			*later = true;
 	return 0;
 }
 
 static int m_deps_put(void *ctx, const svc_fold_ref *read, const svc_fold_ref *dep,
-		      const svc_fold_pos *p)
+                      const svc_fold_pos *p)
 {
 	mem_store *m = ctx;
 	for (int i = 0; i < m->ndeps; i++)
-		if (strcmp(m->dread[i].agg, read->agg) == 0 && strcmp(m->ddep[i].agg, dep->agg) == 0) {
+		if (strcmp(m->dread[i].agg, read->agg) == 0 &&
+		    strcmp(m->ddep[i].agg, dep->agg) == 0) {
 			const svc_fold_pos *o = &m->dpos[i];
-			if (svc_rules_order_cmp(o->hlc, o->origin, o->seq, p->hlc, p->origin, p->seq) < 0)
+			if (svc_rules_order_cmp(o->hlc, o->origin, o->seq, p->hlc, p->origin,
+			                        p->seq) < 0)
 				m->dpos[i] = *p;
 			return 0;
 		}
@@ -632,7 +634,7 @@ static int m_index_del(void *ctx, const char *name, const char *value, const cha
 }
 
 static int m_tally_add(void *ctx, uint32_t month, const char *name, const char *scope,
-		       int64_t delta)
+                       int64_t delta)
 {
 	mem_store *m = ctx;
 	for (int i = 0; i < m->ntal; i++)
@@ -655,24 +657,24 @@ static int m_tally_add(void *ctx, uint32_t month, const char *name, const char *
 }
 
 static const svc_fold_backend mem_backend = {
-	.state_load = m_state_load,
-	.state_save = m_state_save,
-	.state_del = m_state_del,
-	.has_later = m_has_later,
-	.agg_walk = m_agg_walk,
-	.origin_walk = m_origin_walk,
-	.reject_get = m_reject_get,
-	.reject_put = m_reject_put,
-	.reject_del = m_reject_del,
-	.stock_add = m_stock_add,
-	.is_self = m_is_self,
-	.err = m_err,
-	.has_after = m_has_after,
-	.deps_put = m_deps_put,
-	.deps_each = m_deps_each,
-	.index_put = m_index_put,
-	.index_del = m_index_del,
-	.tally_add = m_tally_add,
+    .state_load = m_state_load,
+    .state_save = m_state_save,
+    .state_del = m_state_del,
+    .has_later = m_has_later,
+    .agg_walk = m_agg_walk,
+    .origin_walk = m_origin_walk,
+    .reject_get = m_reject_get,
+    .reject_put = m_reject_put,
+    .reject_del = m_reject_del,
+    .stock_add = m_stock_add,
+    .is_self = m_is_self,
+    .err = m_err,
+    .has_after = m_has_after,
+    .deps_put = m_deps_put,
+    .deps_each = m_deps_each,
+    .index_put = m_index_put,
+    .index_del = m_index_del,
+    .tally_add = m_tally_add,
 };
 
 /* ------------------------------------------------------------ canonical dumps */
@@ -722,7 +724,7 @@ static bool dump_same(const dump *a, const dump *b, const char *what)
 		fprintf(stderr, "%s differs:\n", what);
 		for (int i = 0; i < a->n || i < b->n; i++)
 			fprintf(stderr, "  %-60.200s | %.200s\n", i < a->n ? a->line[i] : "",
-				i < b->n ? b->line[i] : "");
+			        i < b->n ? b->line[i] : "");
 	}
 	return same;
 }
@@ -733,16 +735,16 @@ static void mem_dump(const mem_store *m, dump *d)
 	for (int i = 0; i < m->nstates; i++)
 		if (m->states[i].exists)
 			dump_state(d, m->states[i].agg, &m->states[i].st,
-				   fx_kinds[m->states[i].type].state_size);
+			           fx_kinds[m->states[i].type].state_size);
 	for (int i = 0; i < m->n; i++)
 		if (m->rejected[i])
 			dump_add(d, "reject %s/%" PRIu64 " %s", m->log[i]->origin, m->log[i]->seq,
-				 m->why[i]);
+			         m->why[i]);
 	for (int i = 0; i < m->nidx; i++)
 		dump_add(d, "index %s %s %s", m->idx[i].name, m->idx[i].value, m->idx_agg[i]);
 	for (int i = 0; i < m->ntal; i++)
 		dump_add(d, "tally %u %s %s %" PRId64, m->tal[i].month, m->tal[i].name,
-			 m->tal[i].scope, m->tal[i].delta);
+		         m->tal[i].scope, m->tal[i].delta);
 	dump_sort(d);
 }
 
@@ -758,8 +760,7 @@ static int index_line(const char *value, const char *agg, void *arg)
 	return 0;
 }
 
-static int tally_line(uint32_t month, const char *name, const char *scope, int64_t value,
-		      void *arg)
+static int tally_line(uint32_t month, const char *name, const char *scope, int64_t value, void *arg)
 {
 	dump_add(arg, "tally %u %s %s %" PRId64, month, name, scope, value);
 	return 0;
@@ -776,16 +777,17 @@ static void lmdb_dump(svc_txn *t, dump *d)
 	for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) {
 		svc_fold_state st;
 		bool have;
-		CHECK_INT(svc_fold_load(&f, (svc_agg_type)recs[i].type, recs[i].agg, &st, &have), 0);
+		CHECK_INT(svc_fold_load(&f, (svc_agg_type)recs[i].type, recs[i].agg, &st, &have),
+		          0);
 		if (have)
 			dump_state(d, recs[i].agg, &st, fx_kinds[recs[i].type].state_size);
 	}
 	for (int i = 0; i < NCH; i++) {
 		char why[SVC_REASON_LEN];
 		bool rej;
-		CHECK_INT(svc_journal_reject_get(t, g_set[i].origin, g_set[i].seq, why, sizeof why,
-						 &rej),
-			  0);
+		CHECK_INT(
+		    svc_journal_reject_get(t, g_set[i].origin, g_set[i].seq, why, sizeof why, &rej),
+		    0);
 		if (rej)
 			dump_add(d, "reject %s/%" PRIu64 " %s", g_set[i].origin, g_set[i].seq, why);
 	}
@@ -845,8 +847,8 @@ static void lmdb_run(svc_store *s, const svc_change *const *order, int n, dump *
 	for (int i = 0; i < n; i++) {
 		int rc = lmdb_fold(t, order[i]);
 		if (rc)
-			fprintf(stderr, "fold %s/%" PRIu64 ": %s\n", order[i]->origin, order[i]->seq,
-				svc_errmsg());
+			fprintf(stderr, "fold %s/%" PRIu64 ": %s\n", order[i]->origin,
+			        order[i]->seq, svc_errmsg());
 		CHECK_INT(rc, 0);
 	}
 	lmdb_dump(t, d);
@@ -1018,7 +1020,7 @@ static void test_late_account(svc_store *s)
 
 /* A check may read only what its kind's reads() named. */
 static int sneaky_check(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
-			char *reason, size_t len)
+                        char *reason, size_t len)
 {
 	(void)state;
 	(void)exists;

@@ -85,7 +85,7 @@ static void burst_then_summary(void)
 	fake_now = 1000;
 	for (int i = 0; i < 1000; i++)
 		svc_log(SVC_LOG_WARN, "link shop-a", "dropped a %d-byte message: %s", 10 + i,
-			"undecodable");
+		        "undecodable");
 	CHECK_INT(lines(buf, sizeof buf), SVC_LOG_BURST);
 	CHECK(strstr(buf, "warn  link shop-a: dropped a 10-byte message: undecodable\n") != NULL);
 
@@ -98,9 +98,9 @@ static void burst_then_summary(void)
 	CHECK_INT(lines(buf, sizeof buf), 1);
 	char want[160];
 	snprintf(want, sizeof want,
-		 "link shop-a: dropped a 1009-byte message: undecodable (%d more like this in "
-		 "the last 10 s)",
-		 1000 - SVC_LOG_BURST);
+	         "link shop-a: dropped a 1009-byte message: undecodable (%d more like this in "
+	         "the last 10 s)",
+	         1000 - SVC_LOG_BURST);
 	CHECK(strstr(buf, want) != NULL);
 	svc_log_tick();
 	CHECK_INT(lines(buf, sizeof buf), 0);
@@ -140,7 +140,7 @@ static void kinds_apart(void)
 	snprintf(want, sizeof want, "(%d more like this in the last 10 s)", 100 - SVC_LOG_BURST);
 	CHECK_INT(count_of(buf, want), 4);
 	snprintf(want, sizeof want, "warn  link shop-b: peer reports error 99 (%d more",
-		 100 - SVC_LOG_BURST);
+	         100 - SVC_LOG_BURST);
 	CHECK(strstr(buf, want) != NULL);
 
 	/* Quiet for a whole interval: forgotten, a full burst again. */
@@ -184,7 +184,7 @@ static void flush_at_exit(void)
 	svc_log_flush();
 	CHECK_INT(lines(buf, sizeof buf), 1);
 	CHECK(strstr(buf, "error store: disk full: no space left on device (x) (4 more like this "
-			  "in the last 3 s)") != NULL);
+	                  "in the last 3 s)") != NULL);
 	svc_log_flush();
 	CHECK_INT(lines(buf, sizeof buf), 0);
 }

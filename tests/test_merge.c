@@ -319,7 +319,8 @@ static int mem_has_after(void *ctx, const char *id, const svc_fold_pos *p, bool 
 		if (strcmp(a->id, id) != 0 || a->nidx == 0)
 			continue;
 		const svc_change *d = &m->base[a->idx[a->nidx - 1]];
-		*later = svc_rules_order_cmp(d->hlc, d->origin, d->seq, p->hlc, p->origin, p->seq) > 0;
+		*later =
+		    svc_rules_order_cmp(d->hlc, d->origin, d->seq, p->hlc, p->origin, p->seq) > 0;
 	}
 	return 0;
 }
@@ -329,9 +330,11 @@ static int mem_deps_put(void *ctx, const svc_fold_ref *read, const svc_fold_ref 
 {
 	mem_store *m = ctx;
 	for (int i = 0; i < m->ndeps; i++)
-		if (strcmp(m->read[i].agg, read->agg) == 0 && strcmp(m->dep[i].agg, dep->agg) == 0) {
+		if (strcmp(m->read[i].agg, read->agg) == 0 &&
+		    strcmp(m->dep[i].agg, dep->agg) == 0) {
 			const svc_fold_pos *o = &m->dpos[i];
-			if (svc_rules_order_cmp(o->hlc, o->origin, o->seq, p->hlc, p->origin, p->seq) < 0)
+			if (svc_rules_order_cmp(o->hlc, o->origin, o->seq, p->hlc, p->origin,
+			                        p->seq) < 0)
 				m->dpos[i] = *p;
 			return 0;
 		}
@@ -451,8 +454,8 @@ static void fold_batch(const svc_change *base, int nbase, const svc_change *cons
 
 /* Incremental: arrival order, as a store receives them; a change that lands
  * before what its aggregate has folded makes the fold fold it again. */
-static void fold_incremental(const svc_change *base, int nbase, const svc_change *const *in,
-                             int n, result *r)
+static void fold_incremental(const svc_change *base, int nbase, const svc_change *const *in, int n,
+                             result *r)
 {
 	fold_order(base, nbase, in, n, r);
 }

@@ -214,7 +214,7 @@ static void test_status_damaged(void)
 	/* Records a newer daemon may write are skipped; a link_age without
 	 * its link means nothing. */
 	static const char newer[] = "pid 7\nweather sunny today\nlink_age ghost 5\n"
-				    "link r downstream up 1 2 3 4 5 6 7\n";
+	                            "link r downstream up 1 2 3 4 5 6 7\n";
 	svc_nodedir_status got;
 	put_file(nd.status, newer, sizeof newer - 1);
 	CHECK_INT(svc_nodedir_status_read(&nd, &got), 0);

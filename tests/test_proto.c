@@ -306,13 +306,14 @@ static const svc_link_ops fake_ops = {
 /* ------------------------------------------------------------ helpers */
 
 static const uint8_t STORE_A[SVC_STORE_ID_LEN] = {0xa1, 0xa2, 0xa3, 0xa4, 5,  6,  7,  8,
-                                    9,    10,   11,   12,   13, 14, 15, 16};
+                                                  9,    10,   11,   12,   13, 14, 15, 16};
 static const uint8_t STORE_B[SVC_STORE_ID_LEN] = {0xb1, 0xb2, 0xb3, 0xb4, 5,  6,  7,  8,
-                                    9,    10,   11,   12,   13, 14, 15, 16};
+                                                  9,    10,   11,   12,   13, 14, 15, 16};
 static const uint8_t STORE_X[16] = {0xee, 0xee, 0xee, 0xee, 5,  6,  7,  8,
                                     9,    10,   11,   12,   13, 14, 15, 16};
 
-static void fake_init(struct fake *f, const uint8_t store[SVC_STORE_ID_LEN], uint64_t len, uint64_t per_batch)
+static void fake_init(struct fake *f, const uint8_t store[SVC_STORE_ID_LEN], uint64_t len,
+                      uint64_t per_batch)
 {
 	memset(f, 0, sizeof *f);
 	memcpy(f->store_id, store, SVC_STORE_ID_LEN);
@@ -1035,8 +1036,8 @@ static void sim_event(struct sim *s, struct side *x, svc_link_event ev)
 	CHECK_INT(rc, 0);
 }
 
-static void side_init(struct sim *s, struct side *x, const uint8_t store[SVC_STORE_ID_LEN], bool initiator,
-                      uint64_t len, struct side *peer)
+static void side_init(struct sim *s, struct side *x, const uint8_t store[SVC_STORE_ID_LEN],
+                      bool initiator, uint64_t len, struct side *peer)
 {
 	fake_init(&x->f, store, 0, 1 + rnd(s, 12));
 	x->f.len = rnd(s, 2) ? len : rnd(s, len + 1); /* the rest arrives later */

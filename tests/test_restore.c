@@ -3,11 +3,10 @@
  *
  * A backup installed with svc_restore_install is blocked under a new store id
  * and refuses local writes. Another version of an own change is refused
- * unless it comes from the upstream, signature checked. A plain copy of an old store that wrote on, as
- * far as the network had gone and beyond, meets the network's version of
- * its own re-used seq: its own changes from that seq on move to the replay
- * table in the same transaction, their stock effects are reversed, the
- * tickets they touched are folded again without them, and its head goes
+ * unless it comes from the upstream, signature checked. A plain copy of an old store that wrote on,
+ * as far as the network had gone and beyond, meets the network's version of its own re-used seq:
+ * its own changes from that seq on move to the replay table in the same transaction, their stock
+ * effects are reversed, the tickets they touched are folded again without them, and its head goes
  * back. Once the network's changes are in, the store unblocks, and
  * svc_local_replay re-enters the kept-aside changes under new seqs and
  * ticket ids, the ones that name a replayed ticket following it.
@@ -199,8 +198,8 @@ static void copy(const char *from, const char *dir)
 int main(void)
 {
 	char *base = svc_test_tmpdir("restore");
-	char net[SVC_PATH_MAX], bak[SVC_PATH_MAX], inst[SVC_PATH_MAX], cp[SVC_PATH_MAX], id1[SVC_AGG_LEN], id2[SVC_AGG_LEN],
-	    off3[SVC_AGG_LEN], off6[SVC_AGG_LEN];
+	char net[SVC_PATH_MAX], bak[SVC_PATH_MAX], inst[SVC_PATH_MAX], cp[SVC_PATH_MAX],
+	    id1[SVC_AGG_LEN], id2[SVC_AGG_LEN], off3[SVC_AGG_LEN], off6[SVC_AGG_LEN];
 	uint64_t bytes = 0;
 	svc_ticket tk;
 
@@ -285,7 +284,7 @@ int main(void)
 	CHECK_INT(r.target, 5);
 	CHECK_INT(r.head, 3);
 	CHECK_INT(r.replay, 5);
-	CHECK_INT(on_hand(s), 5);          /* the -4 is reversed */
+	CHECK_INT(on_hand(s), 5); /* the -4 is reversed */
 	ticket(s, id1, &tk, 0);
 	CHECK_INT(tk.status, SVC_TS_ASSIGNED); /* re-folded without the accept */
 	ticket(s, id2, &tk, 0);

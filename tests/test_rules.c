@@ -430,7 +430,7 @@ static void test_fold_cmp(void)
 
 #define VALID(c)                                                                                   \
 	do {                                                                                       \
-		int rc_ = svc_rules_validate((c), why, sizeof why);                               \
+		int rc_ = svc_rules_validate((c), why, sizeof why);                                \
 		if (rc_)                                                                           \
 			fprintf(stderr, "%s:%d: unexpectedly invalid: %s\n", __FILE__, __LINE__,   \
 			        why);                                                              \
@@ -439,7 +439,7 @@ static void test_fold_cmp(void)
 
 #define INVALID(c, sub)                                                                            \
 	do {                                                                                       \
-		CHECK_INT(svc_rules_validate((c), why, sizeof why), SVC_EINVAL);                  \
+		CHECK_INT(svc_rules_validate((c), why, sizeof why), SVC_EINVAL);                   \
 		CHECK_HAS(why, sub);                                                               \
 		CHECK_LINE(why);                                                                   \
 	} while (0)

@@ -330,8 +330,9 @@ static struct collected *history(const char *base)
 	for (int p = 0; p < 2; p++) {
 		svc_txn_begin(peers[p], true, &t);
 		for (size_t i = 0; i < rc0->n; i++)
-			CHECK_INT(svc_apply_remote(t, rc0->bytes[i], rc0->len[i], &rc0->c[i], true, false, h),
-				  0);
+			CHECK_INT(svc_apply_remote(t, rc0->bytes[i], rc0->len[i], &rc0->c[i], true,
+			                           false, h),
+			          0);
 		CHECK_INT(svc_txn_commit(&t), 0);
 	}
 	free(rc0);
@@ -383,7 +384,8 @@ static void replay(const char *dir, struct collected *col, const size_t *order, 
 	CHECK_INT(svc_txn_begin(s, true, &t), 0);
 	for (size_t i = 0; i < col->n; i++) {
 		const svc_change *c = &col->c[order[i]];
-		int rc = svc_apply_remote(t, col->bytes[order[i]], col->len[order[i]], c, true, false, h);
+		int rc = svc_apply_remote(t, col->bytes[order[i]], col->len[order[i]], c, true,
+		                          false, h);
 		CHECK(rc == 0 || rc == 1);
 		if (c->kind == SVC_CK_TICKET_OPEN)
 			snprintf(tid, sizeof tid, "%s", c->aggregate);
@@ -461,7 +463,8 @@ static void test_replay_and_refold(void)
 	svc_txn *t;
 	CHECK_INT(svc_store_open(d1, 0, &s), 0);
 	CHECK_INT(svc_txn_begin(s, true, &t), 0);
-	CHECK_INT(svc_apply_remote(t, uniq->bytes[0], uniq->len[0], &uniq->c[0], true, false, h), 1);
+	CHECK_INT(svc_apply_remote(t, uniq->bytes[0], uniq->len[0], &uniq->c[0], true, false, h),
+	          1);
 	svc_change forged = uniq->c[0];
 	uint8_t fb[SVC_CHANGE_MAX];
 	size_t flen;
@@ -490,7 +493,8 @@ static void pull(svc_store *to, svc_store *from)
 	svc_txn_abort(&t);
 	CHECK_INT(svc_txn_begin(to, true, &t), 0);
 	for (size_t i = 0; i < col->n; i++) {
-		int rc = svc_apply_remote(t, col->bytes[i], col->len[i], &col->c[i], false, false, h);
+		int rc =
+		    svc_apply_remote(t, col->bytes[i], col->len[i], &col->c[i], false, false, h);
 		if (rc < 0)
 			fprintf(stderr, "  pull %s/%llu: %s\n", col->c[i].origin,
 			        (unsigned long long)col->c[i].seq, svc_errmsg());
@@ -513,9 +517,9 @@ static void pull_seqs(svc_store *dst, svc_store *shop, uint64_t from, uint64_t t
 	for (size_t i = 0; i < col->n; i++)
 		if (strcmp(col->c[i].origin, "shop-a") == 0 && col->c[i].seq >= from &&
 		    col->c[i].seq <= to)
-			CHECK_INT(
-			    svc_apply_remote(t, col->bytes[i], col->len[i], &col->c[i], false, false, h),
-			    0);
+			CHECK_INT(svc_apply_remote(t, col->bytes[i], col->len[i], &col->c[i], false,
+			                           false, h),
+			          0);
 	CHECK_INT(svc_txn_commit(&t), 0);
 	free(col);
 }

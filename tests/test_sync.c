@@ -37,12 +37,12 @@ typedef struct {
 
 static char *base;
 static node net[] = {
-	{.id = "hq", .role = SVC_ROLE_HQ, .region = "", .upstream = ""},
-	{.id = "region-e", .role = SVC_ROLE_REGION, .region = "region-e", .upstream = "hq"},
-	{.id = "region-w", .role = SVC_ROLE_REGION, .region = "region-w", .upstream = "hq"},
-	{.id = "shop-a", .role = SVC_ROLE_SHOP, .region = "region-e", .upstream = "region-e"},
-	{.id = "shop-b", .role = SVC_ROLE_SHOP, .region = "region-e", .upstream = "region-e"},
-	{.id = "shop-c", .role = SVC_ROLE_SHOP, .region = "region-w", .upstream = "region-w"},
+    {.id = "hq", .role = SVC_ROLE_HQ, .region = "", .upstream = ""},
+    {.id = "region-e", .role = SVC_ROLE_REGION, .region = "region-e", .upstream = "hq"},
+    {.id = "region-w", .role = SVC_ROLE_REGION, .region = "region-w", .upstream = "hq"},
+    {.id = "shop-a", .role = SVC_ROLE_SHOP, .region = "region-e", .upstream = "region-e"},
+    {.id = "shop-b", .role = SVC_ROLE_SHOP, .region = "region-e", .upstream = "region-e"},
+    {.id = "shop-c", .role = SVC_ROLE_SHOP, .region = "region-w", .upstream = "region-w"},
 };
 #define NNODES (sizeof net / sizeof net[0])
 enum { HQ, RE, RW, SA, SB, SC };
@@ -56,9 +56,9 @@ static void enroll(node *hq, node *n)
 	size_t rlen, blen;
 	svc_approve_opts o = {n->upstream, "tcp://127.0.0.1:7700", 0};
 	CHECK_INT(svc_enroll_make_request(n->s, n->kp, req, sizeof req, &rlen), 0);
-	CHECK_INT(svc_enroll_approve(hq->s, hq->kp, req, rlen, &o, bundle, sizeof bundle, &blen,
-				     NULL),
-		  0);
+	CHECK_INT(
+	    svc_enroll_approve(hq->s, hq->kp, req, rlen, &o, bundle, sizeof bundle, &blen, NULL),
+	    0);
 	CHECK_INT(svc_enroll_accept(n->s, bundle, blen, NULL), 0);
 }
 
@@ -69,8 +69,8 @@ static void setup(void)
 		node *n = &net[i];
 		snprintf(n->dir, sizeof n->dir, "%s/%s", base, n->id);
 		CHECK_INT(svc_identity_init(n->dir, n->id, n->role,
-					    n->role == SVC_ROLE_HQ ? "" : n->region, &n->s),
-			  0);
+		                            n->role == SVC_ROLE_HQ ? "" : n->region, &n->s),
+		          0);
 		CHECK_INT(svc_identity_key(n->dir, &n->kp), 0);
 		if (i > 0)
 			enroll(&net[HQ], n);
@@ -123,8 +123,8 @@ static svc_sync_result ship(size_t from, size_t to)
 		size_t len;
 		svc_build_result br;
 		CHECK_INT(svc_sync_build(net[from].s, &out_pv, pos[from][to], NULL, &lim, round + 1,
-					 &buf, &len, &br),
-			  0);
+		                         &buf, &len, &br),
+		          0);
 		if (!buf)
 			break;
 		svc_msg m;
@@ -133,14 +133,15 @@ static svc_sync_result ship(size_t from, size_t to)
 		svc_sync_result r;
 		int arc = svc_sync_apply(net[to].s, &in_pv, fself.store_id, &m.u.batch, &r);
 		if (arc)
-			fprintf(stderr, "  ship %s -> %s: %s\n", net[from].id, net[to].id, svc_errmsg());
+			fprintf(stderr, "  ship %s -> %s: %s\n", net[from].id, net[to].id,
+			        svc_errmsg());
 		CHECK_INT(arc, 0);
 		total.applied += r.applied;
 		total.duplicates += r.duplicates;
 		total.quarantined += r.quarantined;
 		if (r.quarantined && !total.first_reason[0])
 			snprintf(total.first_reason, sizeof total.first_reason, "%s",
-				 r.first_reason);
+			         r.first_reason);
 		CHECK_INT(r.to_lsn, br.to_lsn);
 		svc_msg_free(&m);
 		pos[from][to] = br.to_lsn;
@@ -217,12 +218,12 @@ static void ticket_status(size_t n, const char *id, uint32_t *status, char shop[
 static void walk_in(size_t shop, char id[SVC_AGG_LEN], const char *customer)
 {
 	svc_ticket_fields f = {
-		.kind = "repair",
-		.customer = customer,
-		.phone = "138-0013-8000",
-		.product = "AC-3000",
-		.fault = "no cooling",
-		.address = "北京市朝阳区 1 号",
+	    .kind = "repair",
+	    .customer = customer,
+	    .phone = "138-0013-8000",
+	    .product = "AC-3000",
+	    .fault = "no cooling",
+	    .address = "北京市朝阳区 1 号",
 	};
 	CHECK_INT(svc_local_ticket_new(net[shop].s, &f, id), 0);
 }
@@ -265,7 +266,7 @@ static void test_flow_and_isolation(void)
 	settle();
 	CHECK_INT(svc_local_claim_decide(net[HQ].s, cid, SVC_CA_APPROVE, 9000, NULL, NULL), 0);
 	CHECK_INT(svc_local_claim_decide(net[HQ].s, cid, SVC_CA_PAY, 0, NULL, "PAY-2026-11-0001"),
-		  0);
+	          0);
 	settle();
 	svc_claim cl;
 	CHECK_INT(svc_txn_begin(net[SA].s, false, &t), 0);
@@ -363,7 +364,7 @@ static svc_sync_result tampered(void (*mutate)(svc_batch *b, uint8_t **owned))
 	CHECK_INT(svc_sync_commit_local(net[SC].s, net[SC].kp, NULL), 0);
 	CHECK(view(SC, RW, &out_pv) && view(RW, SC, &in_pv));
 	CHECK_INT(svc_sync_build(net[SC].s, &out_pv, pos[SC][RW], NULL, &lim, 1, &buf, &len, &br),
-		  0);
+	          0);
 	if (!buf)
 		return r;
 	svc_msg m;
@@ -390,7 +391,7 @@ static void flip_change(svc_batch *b, uint8_t **owned)
 	memcpy(owned[0], c->data, c->len);
 	for (size_t i = 0; i + 2 < c->len; i++)
 		if (memcmp(owned[0] + i, "\xe4\xba\x8c", 3) == 0) /* 二 */
-			memcpy(owned[0] + i, "\xe4\xb8\x89", 3);   /* 三 */
+			memcpy(owned[0] + i, "\xe4\xb8\x89", 3);  /* 三 */
 	c->data = owned[0];
 }
 
@@ -444,7 +445,7 @@ static void test_impersonating_relay(void)
 	CHECK_INT(svc_sync_commit_local(net[SC].s, net[SC].kp, NULL), 0);
 	CHECK(view(SC, RW, &out_pv));
 	CHECK_INT(svc_sync_build(net[SC].s, &out_pv, pos[SC][RW], NULL, &lim, 1, &buf, &len, &br),
-		  0);
+	          0);
 	CHECK(buf != NULL);
 	svc_msg m;
 	CHECK_INT(svc_msg_decode(buf, len, &m), 0);
@@ -464,7 +465,7 @@ static void test_impersonating_relay(void)
 /* Encode `changes` (with b's commits) as a batch, apply it at `to` as
  * coming from `from`, and return svc_sync_apply's code. */
 static int apply_changes(size_t from, size_t to, const svc_batch *b, svc_blob *changes, size_t n,
-			 svc_sync_result *r)
+                         svc_sync_result *r)
 {
 	svc_peer_view in_pv;
 	svc_self self;
@@ -515,7 +516,7 @@ static void test_checkpoint_bound(void)
 	b.to_lsn = big;
 	svc_errclear();
 	CHECK_INT(svc_sync_apply_bounded(net[RE].s, &in_pv, self.store_id, head, &b, &r),
-		  SVC_EINVAL);
+	          SVC_EINVAL);
 	CHECK(strstr(svc_errmsg(), "beyond the log head") != NULL);
 	CHECK_INT(recv_lsn(RE, SA), before);
 	/* A lying HELLO cannot be told from the truth here ... */
@@ -552,8 +553,12 @@ static void test_fork(void)
 
 	/* The restored copy writes the same seq with other bytes and signs
 	 * it with the same key. */
-	svc_ticket_fields f = {.kind = "repair", .customer = "分叉", .phone = "139-0000-0000",
-			       .product = "AC-3000", .fault = "no cooling", .address = "西安"};
+	svc_ticket_fields f = {.kind = "repair",
+	                       .customer = "分叉",
+	                       .phone = "139-0000-0000",
+	                       .product = "AC-3000",
+	                       .fault = "no cooling",
+	                       .address = "西安"};
 	CHECK_INT(svc_local_ticket_new(old, &f, id2), 0);
 	CHECK_INT(svc_sync_commit_local(old, net[SA].kp, NULL), 0);
 	svc_peer_view out_pv;
@@ -567,9 +572,9 @@ static void test_fork(void)
 	if (buf) {
 		svc_msg m;
 		CHECK_INT(svc_msg_decode(buf, len, &m), 0);
-		CHECK_INT(apply_changes(SA, RE, &m.u.batch, m.u.batch.changes, m.u.batch.nchanges,
-					&r),
-			  0);
+		CHECK_INT(
+		    apply_changes(SA, RE, &m.u.batch, m.u.batch.changes, m.u.batch.nchanges, &r),
+		    0);
 		CHECK_INT(r.applied, 0);
 		CHECK_INT(r.forks, 1);
 		CHECK_INT(r.quarantined, 1);
@@ -607,7 +612,7 @@ static void test_upward_hole(void)
 	CHECK(has_ticket(RE, id[2]));
 	CHECK(view(RE, HQ, &out_pv));
 	CHECK_INT(svc_sync_build(net[RE].s, &out_pv, pos[RE][HQ], NULL, &lim, 1, &buf, &len, &br),
-		  0);
+	          0);
 	CHECK(buf != NULL);
 	if (!buf)
 		return;

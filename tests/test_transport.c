@@ -62,8 +62,8 @@ typedef struct {
 	bool admit_all;
 } allow;
 
-static int check(void *arg, const uint8_t pk[SVC_CURVE_KEY_LEN], char node[SVC_ID_LEN], char *reason,
-                 size_t reason_len)
+static int check(void *arg, const uint8_t pk[SVC_CURVE_KEY_LEN], char node[SVC_ID_LEN],
+                 char *reason, size_t reason_len)
 {
 	allow *a = arg;
 	if (a->admit_all) {
@@ -255,8 +255,8 @@ static svc_transport *server_new(rec *r, size_t max_msg, const key *k, allow *a,
 	return t;
 }
 
-static svc_transport *client_new(rec *r, size_t max_msg, const char *ep, const uint8_t spk[SVC_CURVE_KEY_LEN],
-                                 const key *k)
+static svc_transport *client_new(rec *r, size_t max_msg, const char *ep,
+                                 const uint8_t spk[SVC_CURVE_KEY_LEN], const key *k)
 {
 	svc_transport *t = tr_new(r, max_msg);
 	int rc = svc_transport_connect(t, ep, spk, k->pk, k->sk);

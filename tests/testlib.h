@@ -16,39 +16,39 @@
 
 extern int svc_test_pass, svc_test_fail;
 
-#define CHECK(cond)                                                                     \
-	do {                                                                            \
-		if (cond) {                                                             \
-			svc_test_pass++;                                                \
-		} else {                                                                \
-			svc_test_fail++;                                                \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                       \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			svc_test_pass++;                                                           \
+		} else {                                                                           \
+			svc_test_fail++;                                                           \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                                 \
-	do {                                                                            \
-		long long va_ = (long long)(a), vb_ = (long long)(b);                   \
-		if (va_ == vb_) {                                                       \
-			svc_test_pass++;                                                \
-		} else {                                                                \
-			svc_test_fail++;                                                \
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", \
-				__FILE__, __LINE__, #a, #b, va_, vb_);                  \
-		}                                                                       \
+#define CHECK_INT(a, b)                                                                            \
+	do {                                                                                       \
+		long long va_ = (long long)(a), vb_ = (long long)(b);                              \
+		if (va_ == vb_) {                                                                  \
+			svc_test_pass++;                                                           \
+		} else {                                                                           \
+			svc_test_fail++;                                                           \
+			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n",          \
+			        __FILE__, __LINE__, #a, #b, va_, vb_);                             \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                 \
-	do {                                                                            \
-		const char *sa_ = (a), *sb_ = (b);                                      \
-		if (sa_ && sb_ && strcmp(sa_, sb_) == 0) {                              \
-			svc_test_pass++;                                                \
-		} else {                                                                \
-			svc_test_fail++;                                                \
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", \
-				__FILE__, __LINE__, #a, #b, sa_ ? sa_ : "(null)",       \
-				sb_ ? sb_ : "(null)");                                  \
-		}                                                                       \
+#define CHECK_STR(a, b)                                                                            \
+	do {                                                                                       \
+		const char *sa_ = (a), *sb_ = (b);                                                 \
+		if (sa_ && sb_ && strcmp(sa_, sb_) == 0) {                                         \
+			svc_test_pass++;                                                           \
+		} else {                                                                           \
+			svc_test_fail++;                                                           \
+			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n",      \
+			        __FILE__, __LINE__, #a, #b, sa_ ? sa_ : "(null)",                  \
+			        sb_ ? sb_ : "(null)");                                             \
+		}                                                                                  \
 	} while (0)
 
 /* A fresh empty directory under $SVC_TEST_TMP (or /tmp); caller frees. */

@@ -117,8 +117,8 @@ static size_t changes_of(const uint8_t *p, size_t len, svc_blob *out, size_t cap
 		if (rl == 0 || rl > len - pos - 4)
 			break;
 		if (svc_msg_decode(p + pos + 4, rl, &m) == 0) {
-			for (size_t i = 0; m.type == SVC_MSG_BATCH && i < m.u.batch.nchanges && n < cap;
-			     i++) {
+			for (size_t i = 0;
+			     m.type == SVC_MSG_BATCH && i < m.u.batch.nchanges && n < cap; i++) {
 				const svc_blob *c = &m.u.batch.changes[i];
 				memcpy(*keep + used, c->data, c->len);
 				out[n].data = *keep + used;

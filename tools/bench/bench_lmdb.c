@@ -71,7 +71,7 @@ static void record(uint64_t seq, uint8_t *k, uint8_t *v, size_t vsize)
 }
 
 int bench_raw_put(const char *dir, uint64_t n, size_t vsize, size_t batch, double *secs,
-		  uint64_t *file_bytes)
+                  uint64_t *file_bytes)
 {
 	MDB_env *env;
 	MDB_dbi dbi;
@@ -210,8 +210,9 @@ int bench_db_sizes(const char *store_dir, bench_db_size *out, size_t cap, size_t
 		bench_db_size *d = &out[(*n)++];
 		snprintf(d->name, sizeof d->name, "%s", name);
 		d->entries = st.ms_entries;
-		d->bytes = (uint64_t)(st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages) *
-			   st.ms_psize;
+		d->bytes =
+		    (uint64_t)(st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages) *
+		    st.ms_psize;
 	}
 	mdb_cursor_close(cur);
 	mdb_txn_abort(txn);

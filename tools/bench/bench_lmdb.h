@@ -16,7 +16,7 @@
  * the size of data.mdb afterwards.
  */
 int bench_raw_put(const char *dir, uint64_t n, size_t vsize, size_t batch, double *secs,
-		  uint64_t *file_bytes);
+                  uint64_t *file_bytes);
 
 /* n durable transactions of one record each; ms[i] is the i-th's latency. */
 int bench_raw_commit_ms(const char *dir, size_t n, size_t vsize, double *ms);

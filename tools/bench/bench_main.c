@@ -159,7 +159,7 @@ static int need(int rc, const char *what)
 {
 	if (rc)
 		fprintf(stderr, "svcsync-bench: %s failed%s%s\n", what, rc < 0 ? ": " : "",
-			rc < 0 ? svc_errmsg() : "");
+		        rc < 0 ? svc_errmsg() : "");
 	return rc;
 }
 
@@ -228,10 +228,10 @@ static void ticket_new_argv(char **argv, char *exe, const char *dir, uint64_t i)
 	argv[n++] = (char *)(uintptr_t)dir;
 	argv[n++] = (char *)(uintptr_t) "ticket";
 	argv[n++] = (char *)(uintptr_t) "new";
-#define ARG(flag, val)                                                                          \
-	do {                                                                                    \
-		argv[n++] = (char *)(uintptr_t)(flag);                                          \
-		argv[n++] = (char *)(uintptr_t)(val);                                           \
+#define ARG(flag, val)                                                                             \
+	do {                                                                                       \
+		argv[n++] = (char *)(uintptr_t)(flag);                                             \
+		argv[n++] = (char *)(uintptr_t)(val);                                              \
 	} while (0)
 	ARG("--kind", f.kind);
 	ARG("--customer", f.customer);
@@ -294,8 +294,8 @@ static int run_cli(const opts *o)
 	bench_note("cli: floors (svcsync id; raw LMDB single-record commit)");
 	for (int i = 0; i < runs && !bench_interrupted; i++) {
 		bench_run r;
-		char *idargv[] = {exe, (char *)(uintptr_t) "--dir", n.shop, (char *)(uintptr_t) "id",
-				  NULL};
+		char *idargv[] = {exe, (char *)(uintptr_t) "--dir", n.shop,
+		                  (char *)(uintptr_t) "id", NULL};
 		if (bench_exec(idargv, NULL, NULL, &r)) {
 			rc = need(-1, "svcsync id");
 			goto out;
@@ -318,8 +318,7 @@ static int run_cli(const opts *o)
 	printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
 	print_dist("`svcsync ticket new`", lat, (size_t)runs, "target: median < 10 ms");
 	print_dist("floor: `svcsync id` (process + open, no write)", idl, (size_t)runs, "");
-	print_dist("floor: raw LMDB, 1 record per durable txn (in process)", raw, (size_t)runs,
-		   "");
+	print_dist("floor: raw LMDB, 1 record per durable txn (in process)", raw, (size_t)runs, "");
 	printf("\nPeak RSS of `ticket new`: %.1f MiB.\n\n", (double)rss_max / 1024.0);
 	fflush(stdout);
 out:
@@ -406,8 +405,14 @@ static int run_import(const opts *o, uint64_t n_t, bool memory)
 	bench_note("import %" PRIu64 ": svcsync import --kind ticket", n_t);
 	char exe[SVC_PATH_MAX];
 	snprintf(exe, sizeof exe, "%s/svcsync", bench_bindir());
-	char *argv[] = {exe, (char *)(uintptr_t) "--dir", n.shop, (char *)(uintptr_t) "import",
-			(char *)(uintptr_t) "--kind", (char *)(uintptr_t) "ticket", jsonl, NULL};
+	char *argv[] = {exe,
+	                (char *)(uintptr_t) "--dir",
+	                n.shop,
+	                (char *)(uintptr_t) "import",
+	                (char *)(uintptr_t) "--kind",
+	                (char *)(uintptr_t) "ticket",
+	                jsonl,
+	                NULL};
 	if (bench_exec(argv, NULL, NULL, &cr))
 		return need(-1, "svcsync import");
 	uint64_t cli_bytes = bench_store_bytes(n.shop);
@@ -415,7 +420,7 @@ static int run_import(const opts *o, uint64_t n_t, bool memory)
 	/* raw LMDB, same count, size and batch */
 	size_t vsize = (size_t)(avg + 0.5);
 	bench_note("import %" PRIu64 ": raw LMDB, %zu-byte records, %d per txn", n_t, vsize,
-		   SVC_IMPORT_BATCH);
+	           SVC_IMPORT_BATCH);
 	snprintf(name, sizeof name, "import-%" PRIu64 "-raw", n_t);
 	double c0 = bench_self_cpu_ms();
 	if (bench_raw_put(bench_path(name), n_t, vsize, SVC_IMPORT_BATCH, &raw_s, &raw_bytes))
@@ -467,7 +472,8 @@ static int run_import(const opts *o, uint64_t n_t, bool memory)
 		printf("| raw LMDB baseline (records only) | %.1f | %.0f |\n\n", mib(raw_bytes),
 		       (double)raw_bytes / (double)n_t);
 		printf("Pages per database (after `svcsync import`):\n\n");
-		printf("| database | entries | MiB | bytes per ticket |\n| --- | ---: | ---: | ---: |\n");
+		printf("| database | entries | MiB | bytes per ticket |\n| --- | ---: | ---: | "
+		       "---: |\n");
 		for (size_t i = 0; i < ndb; i++)
 			if (dbs[i].bytes > 65536)
 				printf("| %s | %" PRIu64 " | %.1f | %.0f |\n", dbs[i].name,
@@ -483,7 +489,7 @@ static int run_import(const opts *o, uint64_t n_t, bool memory)
 		if (cli_mem(n.shop, "`ticket new ...`", tn + 3, &rows[0]))
 			return -1;
 		char *list[] = {(char *)(uintptr_t) "ticket", (char *)(uintptr_t) "list",
-				(char *)(uintptr_t) "--limit", (char *)(uintptr_t) "20", NULL};
+		                (char *)(uintptr_t) "--limit", (char *)(uintptr_t) "20", NULL};
 		char *stock[] = {(char *)(uintptr_t) "stock", NULL};
 		char *claims[] = {(char *)(uintptr_t) "claim", (char *)(uintptr_t) "list", NULL};
 		if (cli_mem(n.shop, "`ticket list --limit 20`", list, &rows[1]) ||
@@ -539,7 +545,7 @@ static void track(const bench_daemon *d, long *rss, long *anon, long *file)
  * changes of the shop, polling every poll_ms. Leaves both running.
  */
 static int catch_up(const net *n, bench_daemon *hq, bench_daemon *shop, uint64_t target,
-		    double poll_ms, double timeout_s, repl_result *r)
+                    double poll_ms, double timeout_s, repl_result *r)
 {
 	svc_store *hs;
 	if (bench_daemon_start(hq, "hq", n->hq, n->ep))
@@ -572,8 +578,8 @@ static int catch_up(const net *n, bench_daemon *hq, bench_daemon *shop, uint64_t
 			break;
 		if (now - t0 > timeout_s || bench_interrupted) {
 			r->secs = now - t0;
-			bench_note("HQ holds %" PRIu64 " of %" PRIu64 " after %.0f s: giving up", seq,
-				   target, r->secs);
+			bench_note("HQ holds %" PRIu64 " of %" PRIu64 " after %.0f s: giving up",
+			           seq, target, r->secs);
 			break;
 		}
 		track(hq, &r->hq_rss, &r->hq_anon, &r->hq_file);
@@ -614,7 +620,7 @@ static int replicate(uint64_t n_t, net *n, repl_result *r)
 	snprintf(name, sizeof name, "repl-%" PRIu64 "-raw", n_t);
 	bench_note("replicate %" PRIu64 ": raw LMDB baseline", n_t);
 	if (bench_raw_put(bench_path(name), n_t, (size_t)(avg + 0.5), SVC_IMPORT_BATCH, &raw_s,
-			  NULL))
+	                  NULL))
 		return -1;
 	bench_rmrf(bench_path(name));
 	r->raw_rate = (double)n_t / raw_s;
@@ -645,7 +651,8 @@ static void print_replicate(const repl_result *rs, size_t k)
 	       "|\n");
 	printf("| ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
 	for (size_t i = 0; i < k; i++)
-		printf("| %" PRIu64 " | %.2f | %.2f s | %.0f | %.0f | %.2f | target: >= 150,000/s |\n",
+		printf("| %" PRIu64
+		       " | %.2f | %.2f s | %.0f | %.0f | %.2f | target: >= 150,000/s |\n",
 		       rs[i].n, rs[i].secs, rs[i].first_s, rs[i].rate, rs[i].raw_rate,
 		       rs[i].rate / rs[i].raw_rate);
 	printf("\nWhere the work is: CPU time and bytes written (wchar) per change by each daemon "
@@ -668,7 +675,8 @@ static void print_replicate(const repl_result *rs, size_t k)
 	printf("| backlog | daemon | VmHWM | peak VmRSS | peak RssAnon | peak RssFile | |\n");
 	printf("| ---: | --- | ---: | ---: | ---: | ---: | --- |\n");
 	for (size_t i = 0; i < k; i++) {
-		printf("| %" PRIu64 " | HQ | %.1f | %.1f | %.1f | %.1f | target: < 64 MiB, flat |\n",
+		printf("| %" PRIu64
+		       " | HQ | %.1f | %.1f | %.1f | %.1f | target: < 64 MiB, flat |\n",
 		       rs[i].n, rs[i].hq_end.hwm_kib / 1024.0, rs[i].hq_rss / 1024.0,
 		       rs[i].hq_anon / 1024.0, rs[i].hq_file / 1024.0);
 		printf("| %" PRIu64 " | shop | %.1f | %.1f | %.1f | %.1f | |\n", rs[i].n,
@@ -708,17 +716,17 @@ static int incremental(const net *n, uint64_t have, int newc, int reps, incr_res
 	return 0;
 }
 
-static void print_incremental(uint64_t big, const incr_result *a, const incr_result *b,
-			      int newc)
+static void print_incremental(uint64_t big, const incr_result *a, const incr_result *b, int newc)
 {
 	double x[16], y[16];
 	memcpy(x, a->total_ms, sizeof x);
 	memcpy(y, b->total_ms, sizeof y);
 	printf("## f) Incremental cost\n\n");
-	printf("Both daemons stopped, %d new tickets written at the shop, HQ's daemon started; "
-	       "timed from the shop daemon's spawn (which includes its start-up, connect and "
-	       "CURVE handshake) until HQ holds the %d (polled every 1 ms). %d repetitions; ms:\n\n",
-	       newc, newc, a->reps);
+	printf(
+	    "Both daemons stopped, %d new tickets written at the shop, HQ's daemon started; "
+	    "timed from the shop daemon's spawn (which includes its start-up, connect and "
+	    "CURVE handshake) until HQ holds the %d (polled every 1 ms). %d repetitions; ms:\n\n",
+	    newc, newc, a->reps);
 	printf("| store | min | median | max |\n| --- | ---: | ---: | ---: |\n");
 	printf("| %" PRIu64 " changes already synced | %.1f | %.1f | %.1f |\n", big,
 	       bench_pct(x, (size_t)a->reps, 0), bench_pct(x, (size_t)a->reps, 50),
@@ -749,7 +757,8 @@ static int run_latency(const opts *o)
 {
 	net n;
 	int runs = o->runs, rc = -1;
-	double *e2e = calloc((size_t)runs, sizeof *e2e), *after = calloc((size_t)runs, sizeof *after),
+	double *e2e = calloc((size_t)runs, sizeof *e2e),
+	       *after = calloc((size_t)runs, sizeof *after),
 	       *cli = calloc((size_t)runs, sizeof *cli);
 	bench_daemon hq = {0}, region = {0}, shop = {0};
 	svc_store *hs = NULL;
@@ -782,7 +791,7 @@ static int run_latency(const opts *o)
 				break;
 			if (bench_now_s() - t0 > 30 || bench_interrupted) {
 				fprintf(stderr, "svcsync-bench: the region never got the shop's "
-						"certificate\n");
+				                "certificate\n");
 				svc_store_close(&rs);
 				goto out;
 			}
@@ -804,7 +813,8 @@ static int run_latency(const opts *o)
 	double t0 = bench_now_s();
 	while (!bench_interrupted && bench_head(hs, SHOP, &seq) == 0 && seq < 3) {
 		if (bench_now_s() - t0 > 30) {
-			fprintf(stderr, "svcsync-bench: HQ did not get the shop's warm-up tickets\n");
+			fprintf(stderr,
+			        "svcsync-bench: HQ did not get the shop's warm-up tickets\n");
 			goto out;
 		}
 		bench_sleep_ms(5);
@@ -862,7 +872,7 @@ static int run_latency(const opts *o)
 	printf("| interval | n | min | median | p90 | p99 | max | |\n");
 	printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
 	print_dist("CLI spawn -> HQ holds it", e2e, (size_t)runs,
-		   "target: p50 < 20 ms, p99 < 100 ms");
+	           "target: p50 < 20 ms, p99 < 100 ms");
 	print_dist("CLI exit (committed) -> HQ holds it", after, (size_t)runs, "");
 	print_dist("CLI spawn -> exit", cli, (size_t)runs, "");
 	printf("\n");
@@ -948,7 +958,7 @@ static int parse_u64(const char *flag, const char *v, uint64_t *out)
 	unsigned long long x = strtoull(v, &end, 10);
 	if (errno || *end || !*v || x == 0) {
 		fprintf(stderr, "svcsync-bench: %s: expected a positive number, got '%s'\n", flag,
-			v);
+		        v);
 		return -1;
 	}
 	*out = x;
@@ -977,9 +987,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--all") == 0) {
 			cmd = "all";
 		} else if ((strcmp(a, "--tickets") == 0 || strcmp(a, "--runs") == 0 ||
-			    strcmp(a, "--preload") == 0 || strcmp(a, "--new") == 0 ||
-			    strcmp(a, "--reps") == 0) &&
-			   has_val) {
+		            strcmp(a, "--preload") == 0 || strcmp(a, "--new") == 0 ||
+		            strcmp(a, "--reps") == 0) &&
+		           has_val) {
 			if (parse_u64(a, argv[++i], &v))
 				return 2;
 			if (strcmp(a, "--tickets") == 0)
@@ -995,9 +1005,10 @@ int main(int argc, char **argv)
 		} else if (a[0] != '-' && !cmd) {
 			cmd = a;
 		} else {
-			fprintf(stderr, "svcsync-bench: unknown or incomplete argument '%s' (see "
-					"--help)\n",
-				a);
+			fprintf(stderr,
+			        "svcsync-bench: unknown or incomplete argument '%s' (see "
+			        "--help)\n",
+			        a);
 			return 2;
 		}
 	}

@@ -137,7 +137,7 @@ const char *bench_scratch(void)
 	snprintf(scratch_dir, sizeof scratch_dir, "%s/svcsync-bench.XXXXXX", scratch_base);
 	if (!mkdtemp(scratch_dir)) {
 		fprintf(stderr, "svcsync-bench: cannot create a directory under %s: %s\n",
-			scratch_base, strerror(errno));
+		        scratch_base, strerror(errno));
 		exit(1);
 	}
 	return scratch_dir;
@@ -199,10 +199,10 @@ static pid_t spawn(char *const argv[], const char *out_path, const char *err_pat
 	pid_t pid;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
-					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	                                 O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (err_path)
 		posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_APPEND,
-						 0600);
+		                                 0600);
 	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc) {
@@ -265,8 +265,8 @@ int bench_exec_rss_main(int argc, char **argv)
 	if (!f)
 		return 1;
 	fprintf(f, "%d %.6f %ld %.3f %.3f\n", st, (double)(t1 - t0) / 1e6, ru.ru_maxrss,
-		(double)ru.ru_utime.tv_sec * 1e3 + (double)ru.ru_utime.tv_usec / 1e3,
-		(double)ru.ru_stime.tv_sec * 1e3 + (double)ru.ru_stime.tv_usec / 1e3);
+	        (double)ru.ru_utime.tv_sec * 1e3 + (double)ru.ru_utime.tv_usec / 1e3,
+	        (double)ru.ru_stime.tv_sec * 1e3 + (double)ru.ru_stime.tv_usec / 1e3);
 	return fclose(f) ? 1 : 0;
 }
 
@@ -298,7 +298,7 @@ int bench_exec(char *const argv[], const char *out_path, const char *err_path, b
 			return -1;
 	FILE *f = fopen(res, "r");
 	if (!f || fscanf(f, "%d %lf %ld %lf %lf", &r->status, &r->wall_ms, &r->maxrss_kib,
-			 &r->user_ms, &r->sys_ms) != 5) {
+	                 &r->user_ms, &r->sys_ms) != 5) {
 		if (f)
 			fclose(f);
 		fprintf(stderr, "svcsync-bench: could not run %s\n", argv[0]);
@@ -373,8 +373,8 @@ int bench_proc_usage(pid_t pid, bench_usage *u)
 	/* after "(comm)": state is field 3; utime and stime are 14 and 15 */
 	char *p = strrchr(buf, ')');
 	unsigned long ut = 0, st = 0;
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-			 &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
 	u->cpu_ms = (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 	snprintf(path, sizeof path, "/proc/%d/io", (int)pid);
@@ -418,16 +418,14 @@ const char *bench_loadavg(void)
  * addresses (UTF-8), mobile numbers, appliance models and fault texts of the
  * lengths seen in practice, so an encoded change is the size a real one is.
  */
-static const char *const t_kinds[] = {"repair", "install", "repair", "complaint",
-				      "consult", "repair", "exchange", "return"};
+static const char *const t_kinds[] = {"repair",  "install", "repair",   "complaint",
+                                      "consult", "repair",  "exchange", "return"};
 static const char *const t_names[] = {"王芳", "李娜", "张伟", "刘洋", "陈静",
-				      "杨磊", "赵敏", "黄强", "周杰", "吴婷"};
-static const char *const t_streets[] = {"天河区体育西路", "越秀区中山五路",
-					"海珠区新港中路", "番禺区市桥大北路",
-					"白云区广州大道北"};
+                                      "杨磊", "赵敏", "黄强", "周杰", "吴婷"};
+static const char *const t_streets[] = {"天河区体育西路", "越秀区中山五路", "海珠区新港中路",
+                                        "番禺区市桥大北路", "白云区广州大道北"};
 static const char *const t_products[] = {"KFR-35GW/BP3DN8Y-PH400(B3)", "XQG100-14HB30",
-					 "BCD-520WKPZM(E)", "JSQ30-16WH5D",
-					 "CXW-260-J25S"};
+                                         "BCD-520WKPZM(E)", "JSQ30-16WH5D", "CXW-260-J25S"};
 static const char *const t_faults[] = {
     "制冷效果差，开机半小时后外机停转，显示E4故障码",
     "滚筒不转，有异响，排水正常",
@@ -448,13 +446,13 @@ void bench_ticket_fields(uint64_t i, svc_ticket_fields *f)
 	unsigned long long u = (unsigned long long)i;
 	f->kind = t_kinds[i % NELEM(t_kinds)];
 	snprintf(tbuf.customer, sizeof tbuf.customer, "%s%llu", t_names[i % NELEM(t_names)],
-		 u % 100000);
+	         u % 100000);
 	snprintf(tbuf.phone, sizeof tbuf.phone, "13%09llu", (u * 7919) % 1000000000ull);
 	snprintf(tbuf.address, sizeof tbuf.address, "广东省广州市%s%llu号%llu室",
-		 t_streets[i % NELEM(t_streets)], u % 997 + 1, u % 31 * 100 + 101);
+	         t_streets[i % NELEM(t_streets)], u % 997 + 1, u % 31 * 100 + 101);
 	snprintf(tbuf.serial, sizeof tbuf.serial, "SN%012llu", u * 104729 % 1000000000000ull);
 	snprintf(tbuf.purchased, sizeof tbuf.purchased, "20%02llu-%02llu-%02llu", 23 + u % 3,
-		 u % 12 + 1, u % 28 + 1);
+	         u % 12 + 1, u % 28 + 1);
 	f->customer = tbuf.customer;
 	f->phone = tbuf.phone;
 	f->address = tbuf.address;
@@ -469,11 +467,11 @@ size_t bench_ticket_json(uint64_t i, char *buf, size_t cap)
 	svc_ticket_fields f;
 	bench_ticket_fields(i, &f);
 	int n = snprintf(buf, cap,
-			 "{\"kind\":\"%s\",\"customer\":\"%s\",\"phone\":\"%s\",\"address\":\"%s\","
-			 "\"product\":\"%s\",\"serial\":\"%s\",\"purchased\":\"%s\","
-			 "\"fault\":\"%s\"}\n",
-			 f.kind, f.customer, f.phone, f.address, f.product, f.serial, f.purchased,
-			 f.fault);
+	                 "{\"kind\":\"%s\",\"customer\":\"%s\",\"phone\":\"%s\",\"address\":\"%s\","
+	                 "\"product\":\"%s\",\"serial\":\"%s\",\"purchased\":\"%s\","
+	                 "\"fault\":\"%s\"}\n",
+	                 f.kind, f.customer, f.phone, f.address, f.product, f.serial, f.purchased,
+	                 f.fault);
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
@@ -498,7 +496,7 @@ int bench_write_jsonl(const char *path, uint64_t n)
 }
 
 int bench_lib_import(svc_store *s, uint64_t first, uint64_t n, double *import_s,
-		     double *import_cpu_ms, double *check_s)
+                     double *import_cpu_ms, double *check_s)
 {
 	svc_ticket_open *bodies = malloc(SVC_IMPORT_BATCH * sizeof *bodies);
 	double t_import = 0, t_check = 0, cpu = 0;
@@ -591,19 +589,19 @@ int bench_node_init(const char *dir, const char *id, const char *role, const cha
 {
 	if (region)
 		return bench_cli(dir, "init", "--id", id, "--role", role, "--region", region,
-				 (char *)NULL);
+		                 (char *)NULL);
 	return bench_cli(dir, "init", "--id", id, "--role", role, (char *)NULL);
 }
 
 int bench_enroll(const char *hq_dir, const char *node_dir, const char *upstream,
-		 const char *endpoint)
+                 const char *endpoint)
 {
 	char req[SVC_PATH_MAX], bundle[SVC_PATH_MAX];
 	snprintf(req, sizeof req, "%s/enroll.req", node_dir);
 	snprintf(bundle, sizeof bundle, "%s/enroll.bundle", node_dir);
 	if (bench_cli(node_dir, "enroll", "request", "--out", req, (char *)NULL) ||
 	    bench_cli(hq_dir, "enroll", "approve", "--request", req, "--upstream", upstream,
-		      "--endpoint", endpoint, "--out", bundle, (char *)NULL) ||
+	              "--endpoint", endpoint, "--out", bundle, (char *)NULL) ||
 	    bench_cli(node_dir, "enroll", "accept", "--bundle", bundle, (char *)NULL))
 		return -1;
 	return 0;
@@ -705,8 +703,10 @@ bool bench_daemon_alive(bench_daemon *d)
 		return false;
 	if (waitpid(d->pid, &st, WNOHANG) != d->pid)
 		return true;
-	fprintf(stderr, "svcsync-bench: daemon %s (pid %d) exited with status 0x%x while the bench "
-		"still needed it; its log:\n", d->name, (int)d->pid, st);
+	fprintf(stderr,
+	        "svcsync-bench: daemon %s (pid %d) exited with status 0x%x while the bench "
+	        "still needed it; its log:\n",
+	        d->name, (int)d->pid, st);
 	dump_log(d->log);
 	d->pid = 0;
 	return false;
@@ -730,8 +730,10 @@ int bench_daemon_stop(bench_daemon *d, double timeout_s)
 		if (r < 0 && errno != EINTR)
 			break;
 		if (bench_now_s() - t0 > timeout_s) {
-			fprintf(stderr, "svcsync-bench: daemon %s (pid %d) ignored SIGTERM for %.0f s; "
-				"killing it\n", d->name, (int)d->pid, timeout_s);
+			fprintf(stderr,
+			        "svcsync-bench: daemon %s (pid %d) ignored SIGTERM for %.0f s; "
+			        "killing it\n",
+			        d->name, (int)d->pid, timeout_s);
 			kill(d->pid, SIGKILL);
 			waitpid(d->pid, &st, 0);
 			rc = -1;
@@ -741,7 +743,7 @@ int bench_daemon_stop(bench_daemon *d, double timeout_s)
 	}
 	if (!rc && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
 		fprintf(stderr, "svcsync-bench: daemon %s stopped with status 0x%x; its log:\n",
-			d->name, st);
+		        d->name, st);
 		dump_log(d->log);
 		rc = -1;
 	}

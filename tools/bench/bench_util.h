@@ -62,9 +62,9 @@ uint64_t bench_store_bytes(const char *dir);
 /* ------------------------------------------------------------ processes */
 
 typedef struct {
-	int status;         /* wait status */
-	double wall_ms;     /* spawn to reaped */
-	long maxrss_kib;    /* ru_maxrss from wait4 */
+	int status;      /* wait status */
+	double wall_ms;  /* spawn to reaped */
+	long maxrss_kib; /* ru_maxrss from wait4 */
 	double user_ms, sys_ms;
 } bench_run;
 
@@ -124,7 +124,7 @@ int bench_write_jsonl(const char *path, uint64_t n);
  * there, *check_s the time spent building and checking the bodies.
  */
 int bench_lib_import(svc_store *s, uint64_t first, uint64_t n, double *import_s,
-		     double *import_cpu_ms, double *check_s);
+                     double *import_cpu_ms, double *check_s);
 
 /* Average encoded size (bytes as stored) of the first `sample` changes. */
 int bench_avg_change_size(svc_store *s, size_t sample, double *avg);
@@ -138,7 +138,7 @@ int bench_free_port(void);
 int bench_node_init(const char *dir, const char *id, const char *role, const char *region);
 /* enroll node_dir at hq_dir under upstream, reachable at endpoint. */
 int bench_enroll(const char *hq_dir, const char *node_dir, const char *upstream,
-		 const char *endpoint);
+                 const char *endpoint);
 
 typedef struct {
 	pid_t pid;

@@ -207,8 +207,7 @@ int cli_list_limit(const cli_args *a, size_t *out);
  * first `limit` (0: all) of the spec's order and print them as a table or
  * JSON, reading the rows back CLI_PAGE per transaction. `arg` goes to
  * collect and row. Returns the exit status. */
-int cli_list_run(const cli_ctx *ctx, const cli_list_spec *spec, bool json, size_t limit,
-                 void *arg);
+int cli_list_run(const cli_ctx *ctx, const cli_list_spec *spec, bool json, size_t limit, void *arg);
 
 /* ------------------------------------------------------------ JSON */
 

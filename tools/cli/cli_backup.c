@@ -93,7 +93,7 @@ static int lock_daemon(const char *dir, int *fd)
 		if (holder)
 			snprintf(pid, sizeof pid, "%ld", holder);
 		return cli_failf("svcsyncd (pid %s) is running on %s: stop it before restoring",
-				 pid, dir);
+		                 pid, dir);
 	}
 	return rc ? cli_fail() : CLI_OK;
 }

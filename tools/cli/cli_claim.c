@@ -209,8 +209,7 @@ static int claim_list(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"ID",  "TICKET", "SHOP",     "STATUS",
 	                                      "REV", "TOTAL",  "APPROVED", "SUBMITTED"};
-	static const cli_list_spec spec = {headers, "llllrrrl", false, claim_collect,
-	                                   claim_row_id};
+	static const cli_list_spec spec = {headers, "llllrrrl", false, claim_collect, claim_row_id};
 	cli_args a;
 	struct list_filter f = {0};
 	const char *st;

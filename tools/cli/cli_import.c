@@ -621,7 +621,7 @@ int cli_cmd_export(const cli_ctx *ctx, int argc, char **argv)
 		svc_store_close(&s);
 	if (rc)
 		return cli_fail();
-	printf("exported %zu changes for %s to %s (%zu new commits signed)\n", st.changes,
-	       for_node, out, st.commits);
+	printf("exported %zu changes for %s to %s (%zu new commits signed)\n", st.changes, for_node,
+	       out, st.commits);
 	return CLI_OK;
 }

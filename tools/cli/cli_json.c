@@ -134,8 +134,8 @@ json_t *cli_json_node(const svc_node *n)
 	put(o, "revoke_reason", str(n->revoke_reason));
 	bool holding = n->revoked || n->held_through > n->cutoff_seq;
 	put(o, "cutoff_seq", holding ? json_integer((json_int_t)n->cutoff_seq) : json_null());
-	put(o, "held_through", !n->revoked && holding ? json_integer((json_int_t)n->held_through)
-	                                              : json_null());
+	put(o, "held_through",
+	    !n->revoked && holding ? json_integer((json_int_t)n->held_through) : json_null());
 	return o;
 }
 

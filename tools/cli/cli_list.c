@@ -297,8 +297,7 @@ int cli_list_limit(const cli_args *a, size_t *out)
 	return CLI_OK;
 }
 
-int cli_list_run(const cli_ctx *ctx, const cli_list_spec *spec, bool json, size_t limit,
-                 void *arg)
+int cli_list_run(const cli_ctx *ctx, const cli_list_spec *spec, bool json, size_t limit, void *arg)
 {
 	svc_store *s = NULL;
 	svc_txn *t = NULL;

@@ -449,12 +449,12 @@ static void node_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 	if (n.revoked)
 		snprintf(status, sizeof status, "revoked after seq %" PRIu64, n.cutoff_seq);
 	const char *cells[] = {n.node,
-			       svc_role_name(n.role),
-			       n.region[0] ? n.region : "-",
-			       n.upstream[0] ? n.upstream : "-",
-			       serial,
-			       until,
-			       status};
+	                       svc_role_name(n.role),
+	                       n.region[0] ? n.region : "-",
+	                       n.upstream[0] ? n.upstream : "-",
+	                       serial,
+	                       until,
+	                       status};
 	cli_list_row(l, cells);
 }
 
@@ -551,13 +551,13 @@ static void log_row(cli_list *l, const svc_logged_change *lc)
 	else
 		snprintf(text, sizeof text, "%s", summary);
 	const char *cells[] = {lsn, change, when, svc_change_kind_name(lc->c.kind), lc->c.aggregate,
-	                       text, lc->c.operator[0] ? lc->c.operator : "-"};
+	                       text, lc->c.operator[0] ? lc->c.operator: "-" };
 	cli_list_row(l, cells);
 }
 
 int cli_cmd_log(const cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const headers[] = {"LSN",  "CHANGE",    "TIME",    "KIND",
+	static const char *const headers[] = {"LSN",       "CHANGE",  "TIME",    "KIND",
 	                                      "AGGREGATE", "SUMMARY", "OPERATOR"};
 	cli_args a;
 	size_t limit = 0;
@@ -587,7 +587,8 @@ int cli_cmd_log(const cli_ctx *ctx, int argc, char **argv)
 		uint64_t lo = hi > CLI_PAGE ? hi - CLI_PAGE + 1 : 1;
 		p.hi = hi;
 		p.n = 0;
-		if (svc_txn_begin(s, false, &t) || svc_journal_each_from(t, lo, log_page_cb, &p) < 0) {
+		if (svc_txn_begin(s, false, &t) ||
+		    svc_journal_each_from(t, lo, log_page_cb, &p) < 0) {
 			svc_txn_abort(&t);
 			rc = cli_fail();
 			break;

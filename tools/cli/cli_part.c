@@ -310,9 +310,9 @@ static void transfer_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 	snprintf(qty, sizeof qty, "%" PRId64, x.qty);
 	cli_time(shipped, x.shipped);
 	cli_time(received, x.received_at);
-	const char *cells[] = {x.id,    x.part_no, qty,
-			       x.source, x.dest,   x.received ? "received" : "in_transit",
-			       shipped, received};
+	const char *cells[] = {x.id,     x.part_no, qty,
+	                       x.source, x.dest,    x.received ? "received" : "in_transit",
+	                       shipped,  received};
 	cli_list_row(l, cells);
 }
 

@@ -77,8 +77,8 @@ static uint64_t file_age(const svc_nodedir_status *st, uint64_t now, uint64_t mo
 }
 
 /* Milliseconds since the link last heard from its peer; false: never. */
-static bool contact_age(const svc_nodedir_status *st, const svc_nodedir_link *r, uint64_t now, uint64_t mono,
-			uint64_t *age)
+static bool contact_age(const svc_nodedir_status *st, const svc_nodedir_link *r, uint64_t now,
+                        uint64_t mono, uint64_t *age)
 {
 	if (r->has_age) {
 		*age = file_age(st, now, mono) + r->rx_age;
@@ -96,8 +96,8 @@ static void age_text(char out[32], bool known, uint64_t age)
 		snprintf(out, 32, "%.1f s ago", (double)age / 1000.0);
 }
 
-static json_t *link_json(const svc_nodedir_status *st, const svc_nodedir_link *r, uint64_t lsn, uint64_t now,
-			 uint64_t mono)
+static json_t *link_json(const svc_nodedir_status *st, const svc_nodedir_link *r, uint64_t lsn,
+                         uint64_t now, uint64_t mono)
 {
 	json_t *o = json_object();
 	uint64_t age;
@@ -106,17 +106,18 @@ static json_t *link_json(const svc_nodedir_status *st, const svc_nodedir_link *r
 	json_object_set_new(o, "state", json_string(r->state));
 	json_object_set_new(o, "connected", json_boolean(strcmp(r->state, "up") == 0));
 	json_object_set_new(o, "last_contact_ms",
-			    known && now > age ? cli_json_ms(now - age) : json_null());
+	                    known && now > age ? cli_json_ms(now - age) : json_null());
 	json_object_set_new(o, "last_contact_age_ms",
-			    known ? json_integer((json_int_t)age) : json_null());
+	                    known ? json_integer((json_int_t)age) : json_null());
 	json_object_set_new(o, "acked_lsn", json_integer((json_int_t)r->acked));
-	json_object_set_new(o, "backlog", json_integer((json_int_t)(lsn > r->acked ? lsn - r->acked : 0)));
+	json_object_set_new(o, "backlog",
+	                    json_integer((json_int_t)(lsn > r->acked ? lsn - r->acked : 0)));
 	json_object_set_new(o, "applied", json_integer((json_int_t)r->applied));
 	json_object_set_new(o, "quarantined", json_integer((json_int_t)r->quarantined));
 	json_object_set_new(o, "protocol_errors", json_integer((json_int_t)r->errors));
 	bool ahead = r->peer_ms > now + SVC_PROTO_SKEW_WARN_MS;
 	json_object_set_new(o, "clock_ahead_ms",
-			    ahead ? json_integer((json_int_t)(r->peer_ms - now)) : json_null());
+	                    ahead ? json_integer((json_int_t)(r->peer_ms - now)) : json_null());
 	return o;
 }
 
@@ -181,52 +182,54 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(o, "held", json_integer((json_int_t)held));
 		json_t *ro = json_object();
 		json_object_set_new(ro, "writes_blocked", json_boolean(rs.blocked));
-		json_object_set_new(ro, "state",
-				    json_string(rs.blocked ? (rs.detected ? "restored-copy-detected"
-									  : "restored")
-							   : "normal"));
+		json_object_set_new(
+		    ro, "state",
+		    json_string(rs.blocked ? (rs.detected ? "restored-copy-detected" : "restored")
+		                           : "normal"));
 		json_object_set_new(ro, "own_head", json_integer((json_int_t)rs.head));
-		json_object_set_new(ro, "upstream_holds", rs.target_known
-								  ? json_integer((json_int_t)rs.target)
-								  : json_null());
+		json_object_set_new(ro, "upstream_holds",
+		                    rs.target_known ? json_integer((json_int_t)rs.target)
+		                                    : json_null());
 		json_object_set_new(ro, "replay_pending", json_integer((json_int_t)rs.replay));
 		json_object_set_new(o, "restore", ro);
 		json_object_set_new(o, "clock_ahead_ms",
-				    own_ahead ? json_integer((json_int_t)(own_ms - now)) : json_null());
+		                    own_ahead ? json_integer((json_int_t)(own_ms - now))
+		                              : json_null());
 		json_t *dm = json_object();
 		json_object_set_new(dm, "running", json_boolean(running));
 		json_object_set_new(dm, "pid", running ? json_integer(st->pid) : json_null());
 		json_object_set_new(dm, "updated_ms",
-				    running ? cli_json_ms(now - file_age(st, now, mono))
-						: json_null());
+		                    running ? cli_json_ms(now - file_age(st, now, mono))
+		                            : json_null());
 		json_object_set_new(dm, "disk_full", json_boolean(running && st->disk_full));
-		json_object_set_new(dm, "disk_error", running && st->disk_full
-							  ? json_string(st->disk_detail)
-							  : json_null());
-		json_object_set_new(dm, "disk_retries", running && st->disk_full
-							    ? json_integer(st->disk_retries)
-							    : json_null());
-		json_object_set_new(dm, "listen", running && strcmp(st->listen, "-") != 0
-							 ? json_string(st->listen)
-							 : json_null());
-		json_object_set_new(dm, "integrity",
-				    running ? json_pack("{s:I,s:I,s:I}", "divergences",
-							    (json_int_t)st->divergences, "forks",
-							    (json_int_t)st->forks, "gaps",
-							    (json_int_t)st->gaps)
-						: json_null());
+		json_object_set_new(dm, "disk_error",
+		                    running && st->disk_full ? json_string(st->disk_detail)
+		                                             : json_null());
+		json_object_set_new(dm, "disk_retries",
+		                    running && st->disk_full ? json_integer(st->disk_retries)
+		                                             : json_null());
+		json_object_set_new(dm, "listen",
+		                    running && strcmp(st->listen, "-") != 0
+		                        ? json_string(st->listen)
+		                        : json_null());
+		json_object_set_new(
+		    dm, "integrity",
+		    running
+		        ? json_pack("{s:I,s:I,s:I}", "divergences", (json_int_t)st->divergences,
+		                    "forks", (json_int_t)st->forks, "gaps", (json_int_t)st->gaps)
+		        : json_null());
 		json_object_set_new(o, "daemon", dm);
 		json_object_set_new(o, "upstream",
-				    up ? link_json(st, up, stats.lsn, now, mono)
-				       : (self.upstream[0] ? json_pack("{s:s,s:s,s:b}", "node",
-								       self.upstream, "state", "down",
-								       "connected", 0)
-							   : json_null()));
+		                    up ? link_json(st, up, stats.lsn, now, mono)
+		                       : (self.upstream[0]
+		                              ? json_pack("{s:s,s:s,s:b}", "node", self.upstream,
+		                                          "state", "down", "connected", 0)
+		                              : json_null()));
 		json_t *downs = json_array();
 		for (size_t i = 0; i < st->nlinks; i++)
 			if (!st->links[i].upstream)
-				json_array_append_new(downs, link_json(st, &st->links[i], stats.lsn,
-								       now, mono));
+				json_array_append_new(
+				    downs, link_json(st, &st->links[i], stats.lsn, now, mono));
 		json_object_set_new(o, "downstream", downs);
 		svc_nodedir_status_free(st);
 		return cli_json_print(o);
@@ -252,11 +255,11 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 		       rs.head);
 	if (rs.replay)
 		printf("replay       %" PRIu64 " change(s) made after the restore kept aside%s\n",
-		       rs.replay,
-		       rs.blocked ? "" : " (svcsync restore --replay re-enters them)");
+		       rs.replay, rs.blocked ? "" : " (svcsync restore --replay re-enters them)");
 	if (own_ahead)
-		printf("clock        WARNING: this node's clock is %.0f s ahead of the wall clock\n",
-		       (double)(own_ms - now) / 1000.0);
+		printf(
+		    "clock        WARNING: this node's clock is %.0f s ahead of the wall clock\n",
+		    (double)(own_ms - now) / 1000.0);
 	if (!running) {
 		printf("daemon       not running\n");
 	} else if (!st->pid) {
@@ -283,11 +286,11 @@ static int status_cmd(const cli_ctx *ctx, int argc, char **argv)
 			age_text(when, known, age);
 			printf("upstream     %s %s, last contact %s, %" PRIu64
 			       " log entries not yet acknowledged\n",
-			       up->node, strcmp(up->state, "up") == 0 ? "connected" : up->state, when,
-			       stats.lsn > up->acked ? stats.lsn - up->acked : 0);
+			       up->node, strcmp(up->state, "up") == 0 ? "connected" : up->state,
+			       when, stats.lsn > up->acked ? stats.lsn - up->acked : 0);
 			if (up->peer_ms > now + SVC_PROTO_SKEW_WARN_MS)
-				printf("             WARNING: %s's clock is %.0f s ahead\n", up->node,
-				       (double)(up->peer_ms - now) / 1000.0);
+				printf("             WARNING: %s's clock is %.0f s ahead\n",
+				       up->node, (double)(up->peer_ms - now) / 1000.0);
 		} else {
 			printf("upstream     %s not connected (%s)\n", self.upstream,
 			       self.endpoint[0] ? self.endpoint : "no endpoint");
@@ -360,7 +363,8 @@ static int q_cb(const svc_quarantined *q, void *argp)
 		json_object_set_new(o, "reason", json_string(q->reason));
 		json_object_set_new(o, "origin", ok ? json_string(c.origin) : json_null());
 		json_object_set_new(o, "seq", ok ? json_integer((json_int_t)c.seq) : json_null());
-		json_object_set_new(o, "kind", ok ? json_string(svc_change_kind_name(c.kind)) : json_null());
+		json_object_set_new(o, "kind",
+		                    ok ? json_string(svc_change_kind_name(c.kind)) : json_null());
 		json_object_set_new(o, "aggregate", ok ? json_string(c.aggregate) : json_null());
 		json_object_set_new(o, "bytes", json_integer((json_int_t)q->len));
 		cli_list_obj(a->l, o);
@@ -408,8 +412,7 @@ static int held_cb(const svc_logged_change *lc, void *argp)
 
 static int quarantine_list(const cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const headers[] = {"ID", "RECEIVED", "PEER", "CHANGE", "WHAT",
-					      "REASON"};
+	static const char *const headers[] = {"ID", "RECEIVED", "PEER", "CHANGE", "WHAT", "REASON"};
 	cli_args a;
 	svc_store *s = NULL;
 	svc_txn *t = NULL;
@@ -435,7 +438,7 @@ static int quarantine_release(const cli_ctx *ctx, int argc, char **argv)
 	bool given = false;
 	uint64_t released = 0;
 	int rc = cli_parse(&a, "quarantine release", quarantine_usage,
-			   "origin= through-seq= reason=", 0, argc, argv);
+	                   "origin= through-seq= reason=", 0, argc, argv);
 	if (rc || (rc = cli_need(&a, "origin", &origin)) ||
 	    (rc = cli_int(&a, "through-seq", &through, &given)) ||
 	    (rc = cli_need(&a, "reason", &reason)))
@@ -489,19 +492,19 @@ int cli_cmd_verify(const cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	bool bad = r.bad_hash || r.broken_chain || r.bad_commits;
 	if (cli_flag(&a, "json")) {
-		json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "origins",
-				      (json_int_t)r.origins, "changes", (json_int_t)r.changes,
-				      "bad_hash", (json_int_t)r.bad_hash, "broken_chain",
-				      (json_int_t)r.broken_chain, "gaps", (json_int_t)r.gaps,
-				      "commits", (json_int_t)r.commits, "bad_commits",
-				      (json_int_t)r.bad_commits, "uncommitted",
-				      (json_int_t)r.uncommitted, "ok", !bad);
+		json_t *o = json_pack(
+		    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "origins", (json_int_t)r.origins,
+		    "changes", (json_int_t)r.changes, "bad_hash", (json_int_t)r.bad_hash,
+		    "broken_chain", (json_int_t)r.broken_chain, "gaps", (json_int_t)r.gaps,
+		    "commits", (json_int_t)r.commits, "bad_commits", (json_int_t)r.bad_commits,
+		    "uncommitted", (json_int_t)r.uncommitted, "ok", !bad);
 		json_object_set_new(o, "first_problem", cli_json_opt(r.first_problem));
 		cli_json_print(o);
 	} else {
-		printf("%" PRIu64 " changes from %" PRIu64 " origins: %" PRIu64 " bad hashes, %" PRIu64
-		       " broken chain links, %" PRIu64 " gaps; %" PRIu64 " commits, %" PRIu64
-		       " do not verify; %" PRIu64 " local changes not signed yet\n",
+		printf("%" PRIu64 " changes from %" PRIu64 " origins: %" PRIu64
+		       " bad hashes, %" PRIu64 " broken chain links, %" PRIu64 " gaps; %" PRIu64
+		       " commits, %" PRIu64 " do not verify; %" PRIu64
+		       " local changes not signed yet\n",
 		       r.changes, r.origins, r.bad_hash, r.broken_chain, r.gaps, r.commits,
 		       r.bad_commits, r.uncommitted);
 	}

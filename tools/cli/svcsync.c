@@ -53,24 +53,12 @@ static const char usage[] =
     "one-line reason on stderr.\n";
 
 static const cli_sub commands[] = {
-    {"init", cli_cmd_init},
-    {"enroll", cli_cmd_enroll},
-    {"id", cli_cmd_id},
-    {"ticket", cli_cmd_ticket},
-    {"catalog", cli_cmd_catalog},
-    {"part", cli_cmd_part},
-    {"stock", cli_cmd_stock},
-    {"claim", cli_cmd_claim},
-    {"log", cli_cmd_log},
-    {"node", cli_cmd_node},
-    {"import", cli_cmd_import},
-    {"export", cli_cmd_export},
-    {"status", cli_cmd_status},
-    {"quarantine", cli_cmd_quarantine},
-    {"verify", cli_cmd_verify},
-    {"backup", cli_cmd_backup},
-    {"restore", cli_cmd_restore},
-    {NULL, NULL},
+    {"init", cli_cmd_init},     {"enroll", cli_cmd_enroll},         {"id", cli_cmd_id},
+    {"ticket", cli_cmd_ticket}, {"catalog", cli_cmd_catalog},       {"part", cli_cmd_part},
+    {"stock", cli_cmd_stock},   {"claim", cli_cmd_claim},           {"log", cli_cmd_log},
+    {"node", cli_cmd_node},     {"import", cli_cmd_import},         {"export", cli_cmd_export},
+    {"status", cli_cmd_status}, {"quarantine", cli_cmd_quarantine}, {"verify", cli_cmd_verify},
+    {"backup", cli_cmd_backup}, {"restore", cli_cmd_restore},       {NULL, NULL},
 };
 
 /* Take the global options, --dir DIR and --operator NAME (or --OPT=VALUE),
