@@ -26,7 +26,7 @@ static bool in_region(svc_txn *t, const char *node, const char *region)
 	svc_node n;
 	if (strcmp(node, region) == 0)
 		return true;
-	bool yes = svc_node_get(t, node, &n) == 0 && strcmp(n.region, region) == 0;
+	bool yes = svc_fold_node_get(t, node, &n) == 0 && strcmp(n.region, region) == 0;
 	svc_errclear();
 	return yes;
 }
@@ -51,7 +51,7 @@ bool svc_fold_visible_node(svc_txn *t, const svc_fold_peer *pv, const svc_change
 {
 	svc_node n;
 	const char *node = c->aggregate + 2; /* "N:<node>" */
-	if (svc_node_get(t, node, &n) != 0) {
+	if (svc_fold_node_get(t, node, &n) != 0) {
 		svc_errclear();
 		return false;
 	}
@@ -85,7 +85,7 @@ static int assigned_step(const svc_logged_change *lc, void *argp)
 bool svc_fold_visible_ticket(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
 {
 	svc_ticket tk;
-	bool have = svc_ticket_get(t, c->aggregate, &tk) == 0;
+	bool have = svc_fold_ticket_get(t, c->aggregate, &tk) == 0;
 	svc_errclear();
 	if (pv->role == SVC_ROLE_REGION)
 		return have ? strcmp(tk.region, pv->node) == 0
@@ -105,7 +105,7 @@ bool svc_fold_visible_ticket(svc_txn *t, const svc_fold_peer *pv, const svc_chan
 bool svc_fold_visible_claim(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
 {
 	svc_claim cl;
-	if (svc_claim_get(t, c->aggregate, &cl) != 0) {
+	if (svc_fold_claim_get(t, c->aggregate, &cl) != 0) {
 		svc_errclear();
 		return false;
 	}
@@ -116,7 +116,7 @@ bool svc_fold_visible_claim(svc_txn *t, const svc_fold_peer *pv, const svc_chang
 bool svc_fold_visible_transfer(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
 {
 	svc_transfer x;
-	if (svc_transfer_get(t, c->aggregate, &x) != 0) {
+	if (svc_fold_transfer_get(t, c->aggregate, &x) != 0) {
 		svc_errclear();
 		return false;
 	}

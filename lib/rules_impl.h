@@ -56,4 +56,14 @@ int svc_rules_wrong_kind(const char *rules, const svc_change *c, char *reason, s
  * region node for its own id (a region's region id is its node id). */
 bool svc_rules_is_hq_or_region(const svc_change *c, const char *region);
 
+/* A user-typed value for a reason: at most ~40 bytes, cut on a character
+ * boundary, with "..." when shortened (svc_rules_fail replaces control
+ * characters). Returns buf. */
+const char *svc_rules_quote(char buf[64], const char *s);
+
+/* svc_check_text, with `multiline` allowing newlines and tabs (a ticket's
+ * fault and its notes). */
+int svc_rules_check_text(const char *field, const char *s, bool required, bool multiline,
+                         char *reason, size_t len);
+
 #endif

@@ -44,7 +44,7 @@ static int node_cert(svc_node *n, bool exists, const svc_change *c, char *reason
 	svc_cert cert;
 	memset(&cert, 0, sizeof cert);
 	if (c->u.node_cert.body_len > sizeof c->u.node_cert.body ||
-	    svc_cert_decode(c->u.node_cert.body, c->u.node_cert.body_len, &cert) != 0)
+	    svc_codec_cert_decode(c->u.node_cert.body, c->u.node_cert.body_len, &cert) != 0)
 		return svc_rules_fail(SVC_EREJECT, reason, len,
 		                      "node %s: certificate body does not decode", c->aggregate);
 	char want[SVC_AGG_LEN];

@@ -191,7 +191,7 @@ static int copy_step(const svc_node *n, void *arg)
 int svc_access_load(svc_access *a, svc_txn *t, const char *self, uint64_t now_ms)
 {
 	struct dir_copy c = {NULL, 0, 0};
-	int rc = svc_node_each(t, copy_step, &c);
+	int rc = svc_fold_node_each(t, copy_step, &c);
 	if (!rc)
 		rc = svc_access_rebuild(a, c.v, c.n, self, now_ms);
 	free(c.v);

@@ -103,7 +103,7 @@ static int authorize_state(svc_txn *t, const svc_change *c)
 static int encode_and_hash(const svc_change *c, uint8_t *buf, size_t *len,
                            uint8_t hash[SVC_HASH_LEN])
 {
-	int rc = svc_change_encode(c, buf, SVC_CHANGE_MAX, len);
+	int rc = svc_codec_change_encode(c, buf, SVC_CHANGE_MAX, len);
 	if (rc)
 		return rc;
 	svc_hash(buf, *len, hash);

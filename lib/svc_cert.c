@@ -17,7 +17,7 @@ int svc_cert_verify(const svc_node_cert *nc, const uint8_t issuer_pk[SVC_PK_LEN]
 		                nc->body_len, sizeof nc->body);
 	if (svc_verify(issuer_pk, nc->body, nc->body_len, nc->signature))
 		return svc_errf(SVC_ECRYPTO, "certificate: signature does not verify");
-	int rc = svc_cert_decode(nc->body, nc->body_len, &c);
+	int rc = svc_codec_cert_decode(nc->body, nc->body_len, &c);
 	if (rc)
 		return svc_errctx(rc, "certificate");
 	if (out)

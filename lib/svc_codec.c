@@ -29,7 +29,7 @@
  *     message may hold (protobuf-c allocates for each one it sees).
  *  3. protobuf_c_message_unpack with the default allocator. The unpacked
  *     message is freed before the decoder returns, except for a protocol
- *     Envelope, which the svc_msg keeps until svc_msg_free.
+ *     Envelope, which the svc_msg keeps until svc_codec_msg_free.
  *  4. Meaning: copy into the fixed svc_types buffers, with the length and
  *     count checks the wire cannot express.
  *
@@ -633,7 +633,7 @@ MSGMAP(claim_part_map, svcsync__claim_part__descriptor,
 #undef T
 
 /* The body's length is checked against the buffer both ways; the body itself
- * is opaque here (svc_cert_decode reads it). */
+ * is opaque here (svc_codec_cert_decode reads it). */
 #define T svc_node_cert
 MSGMAP(node_cert_map, svcsync__node_cert__descriptor,
        F_BYTES(1, body, body_len), F_FIXED(2, signature), F_INT(3, held_through));
@@ -1313,114 +1313,116 @@ static int map_decode(const struct msgmap *map, const char *what, size_t max, co
 
 /* ------------------------------------------------------------ changes, states, bodies */
 
-int svc_change_encode(const svc_change *c, uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_change_encode(const svc_change *c, uint8_t *buf, size_t cap, size_t *len)
 {
 	return map_encode(&change_map, "change", SVC_CHANGE_MAX, c, buf, cap, len, __func__);
 }
 
-int svc_change_decode(const uint8_t *buf, size_t len, svc_change *out)
+int svc_codec_change_decode(const uint8_t *buf, size_t len, svc_change *out)
 {
 	return map_decode(&change_map, "change", SVC_CHANGE_MAX, buf, len, out, __func__);
 }
 
-int svc_ticket_encode(const svc_ticket *t, uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_ticket_encode(const svc_ticket *t, uint8_t *buf, size_t cap, size_t *len)
 {
 	return map_encode(&ticket_map, "ticket", SVC_STATE_MAX, t, buf, cap, len, __func__);
 }
 
-int svc_ticket_decode(const uint8_t *buf, size_t len, svc_ticket *out)
+int svc_codec_ticket_decode(const uint8_t *buf, size_t len, svc_ticket *out)
 {
 	return map_decode(&ticket_map, "ticket", SVC_STATE_MAX, buf, len, out, __func__);
 }
 
-int svc_claim_encode(const svc_claim *c, uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_claim_encode(const svc_claim *c, uint8_t *buf, size_t cap, size_t *len)
 {
 	return map_encode(&claim_map, "claim", SVC_STATE_MAX, c, buf, cap, len, __func__);
 }
 
-int svc_claim_decode(const uint8_t *buf, size_t len, svc_claim *out)
+int svc_codec_claim_decode(const uint8_t *buf, size_t len, svc_claim *out)
 {
 	return map_decode(&claim_map, "claim", SVC_STATE_MAX, buf, len, out, __func__);
 }
 
-int svc_transfer_encode(const svc_transfer *t, uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_transfer_encode(const svc_transfer *t, uint8_t *buf, size_t cap, size_t *len)
 {
 	return map_encode(&transfer_map, "transfer", SVC_STATE_MAX, t, buf, cap, len, __func__);
 }
 
-int svc_transfer_decode(const uint8_t *buf, size_t len, svc_transfer *out)
+int svc_codec_transfer_decode(const uint8_t *buf, size_t len, svc_transfer *out)
 {
 	return map_decode(&transfer_map, "transfer", SVC_STATE_MAX, buf, len, out, __func__);
 }
 
-int svc_catalog_encode(const svc_catalog_item *c, uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_catalog_encode(const svc_catalog_item *c, uint8_t *buf, size_t cap, size_t *len)
 {
 	return map_encode(&catalog_map, "catalog", SVC_STATE_MAX, c, buf, cap, len, __func__);
 }
 
-int svc_catalog_decode(const uint8_t *buf, size_t len, svc_catalog_item *out)
+int svc_codec_catalog_decode(const uint8_t *buf, size_t len, svc_catalog_item *out)
 {
 	return map_decode(&catalog_map, "catalog", SVC_STATE_MAX, buf, len, out, __func__);
 }
 
-int svc_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len)
 {
 	return map_encode(&node_map, "node", SVC_STATE_MAX, n, buf, cap, len, __func__);
 }
 
-int svc_node_decode(const uint8_t *buf, size_t len, svc_node *out)
+int svc_codec_node_decode(const uint8_t *buf, size_t len, svc_node *out)
 {
 	return map_decode(&node_map, "node", SVC_STATE_MAX, buf, len, out, __func__);
 }
 
-int svc_stock_encode(const svc_stock *s, uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_stock_encode(const svc_stock *s, uint8_t *buf, size_t cap, size_t *len)
 {
 	return map_encode(&stock_map, "stock", SVC_STATE_MAX, s, buf, cap, len, __func__);
 }
 
-int svc_stock_decode(const uint8_t *buf, size_t len, svc_stock *out)
+int svc_codec_stock_decode(const uint8_t *buf, size_t len, svc_stock *out)
 {
 	return map_decode(&stock_map, "stock", SVC_STATE_MAX, buf, len, out, __func__);
 }
 
-int svc_cert_encode(const svc_cert *c, uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_cert_encode(const svc_cert *c, uint8_t *buf, size_t cap, size_t *len)
 {
 	return map_encode(&cert_map, "cert", SVC_CERT_BODY_MAX, c, buf, cap, len, __func__);
 }
 
-int svc_cert_decode(const uint8_t *buf, size_t len, svc_cert *out)
+int svc_codec_cert_decode(const uint8_t *buf, size_t len, svc_cert *out)
 {
 	return map_decode(&cert_map, "cert", SVC_CERT_BODY_MAX, buf, len, out, __func__);
 }
 
-int svc_enroll_request_encode(const svc_enroll_request *r, uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_enroll_request_encode(const svc_enroll_request *r, uint8_t *buf, size_t cap,
+                                    size_t *len)
 {
 	return map_encode(&enroll_map, "enroll", SVC_ENROLL_MAX, r, buf, cap, len, __func__);
 }
 
-int svc_enroll_request_decode(const uint8_t *buf, size_t len, svc_enroll_request *out)
+int svc_codec_enroll_request_decode(const uint8_t *buf, size_t len, svc_enroll_request *out)
 {
 	return map_decode(&enroll_map, "enroll", SVC_ENROLL_MAX, buf, len, out, __func__);
 }
 
-int svc_bundle_encode(const svc_bundle *b, uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_bundle_encode(const svc_bundle *b, uint8_t *buf, size_t cap, size_t *len)
 {
 	return map_encode(&bundle_map, "bundle", SVC_ENROLL_MAX, b, buf, cap, len, __func__);
 }
 
-int svc_bundle_decode(const uint8_t *buf, size_t len, svc_bundle *out)
+int svc_codec_bundle_decode(const uint8_t *buf, size_t len, svc_bundle *out)
 {
 	return map_decode(&bundle_map, "bundle", SVC_ENROLL_MAX, buf, len, out, __func__);
 }
 
-int svc_export_header_encode(const svc_export_header *h, uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_export_header_encode(const svc_export_header *h, uint8_t *buf, size_t cap,
+                                   size_t *len)
 {
 	return map_encode(&export_map, "export", SVC_EXPORT_HEADER_MAX, h, buf, cap, len, __func__);
 }
 
 /* By hand after the table: the version and the two nodes say whether this
  * node may read the file at all. */
-int svc_export_header_decode(const uint8_t *buf, size_t len, svc_export_header *out)
+int svc_codec_export_header_decode(const uint8_t *buf, size_t len, svc_export_header *out)
 {
 	ProtobufCMessage *pm;
 	struct chk k = {0};
@@ -1465,7 +1467,8 @@ static void commit_run_check(struct chk *k, int code, uint64_t first, uint64_t l
  * (up to SVC_COMMIT_CHANGES_MAX of them, not inside the header), and their
  * count must agree with the run.
  */
-int svc_commit_header_encode(const svc_commit_header *h, uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_commit_header_encode(const svc_commit_header *h, uint8_t *buf, size_t cap,
+                                   size_t *len)
 {
 	static const char w[] = "commit";
 	struct wpath root = {NULL, w, 0};
@@ -1475,7 +1478,7 @@ int svc_commit_header_encode(const svc_commit_header *h, uint8_t *buf, size_t ca
 	int rc;
 
 	if (!h || !len || (h->nhashes && !h->hashes))
-		return bad_args("svc_commit_header_encode");
+		return bad_args("svc_codec_commit_header_encode");
 	*len = 0;
 	e.k.rc = 0;
 	e.used = 0;
@@ -1497,8 +1500,8 @@ int svc_commit_header_encode(const svc_commit_header *h, uint8_t *buf, size_t ca
 	return rc;
 }
 
-int svc_commit_header_decode(const uint8_t *buf, size_t len, svc_commit_header *out,
-                             uint8_t (*hashbuf)[SVC_HASH_LEN])
+int svc_codec_commit_header_decode(const uint8_t *buf, size_t len, svc_commit_header *out,
+                                   uint8_t (*hashbuf)[SVC_HASH_LEN])
 {
 	static const char w[] = "commit";
 	ProtobufCMessage *pm;
@@ -1507,9 +1510,9 @@ int svc_commit_header_decode(const uint8_t *buf, size_t len, svc_commit_header *
 	int rc;
 
 	if (!hashbuf)
-		return bad_args("svc_commit_header_decode");
-	rc = map_unpack(&commit_map, w, SVC_COMMIT_MAX, buf, len, out, "svc_commit_header_decode",
-	                &k, &pm);
+		return bad_args("svc_codec_commit_header_decode");
+	rc = map_unpack(&commit_map, w, SVC_COMMIT_MAX, buf, len, out,
+	                "svc_codec_commit_header_decode", &k, &pm);
 	if (rc)
 		return rc;
 	m = (const Svcsync__CommitHeader *)pm;
@@ -1531,13 +1534,13 @@ int svc_commit_header_decode(const uint8_t *buf, size_t len, svc_commit_header *
 
 /* ------------------------------------------------------------ signed */
 
-int svc_signed_encode(const uint8_t *body, size_t body_len, const uint8_t sig[SVC_SIG_LEN],
-                      uint8_t *buf, size_t cap, size_t *len)
+int svc_codec_signed_encode(const uint8_t *body, size_t body_len, const uint8_t sig[SVC_SIG_LEN],
+                            uint8_t *buf, size_t cap, size_t *len)
 {
 	Svcsync__Signed m;
 
 	if (!body || !sig || !len)
-		return bad_args("svc_signed_encode");
+		return bad_args("svc_codec_signed_encode");
 	*len = 0;
 	if (!body_len)
 		return svc_errf(SVC_EINVAL, "signed.body: empty");
@@ -1552,8 +1555,8 @@ int svc_signed_encode(const uint8_t *body, size_t body_len, const uint8_t sig[SV
  * length-delimited, in any order, and nothing else. An envelope has no
  * reason to grow fields, so anything more is refused rather than skipped.
  */
-int svc_signed_decode(const uint8_t *buf, size_t len, const uint8_t **body, size_t *body_len,
-                      uint8_t sig[SVC_SIG_LEN])
+int svc_codec_signed_decode(const uint8_t *buf, size_t len, const uint8_t **body, size_t *body_len,
+                            uint8_t sig[SVC_SIG_LEN])
 {
 	static const char *const names[] = {NULL, "body", "signature"};
 	const uint8_t *field[3] = {NULL, NULL, NULL};
@@ -1561,14 +1564,14 @@ int svc_signed_decode(const uint8_t *buf, size_t len, const uint8_t **body, size
 	size_t off = 0;
 
 	if (!body || !body_len || !sig)
-		return bad_args("svc_signed_decode");
+		return bad_args("svc_codec_signed_decode");
 	*body = NULL;
 	*body_len = 0;
 	memset(sig, 0, SVC_SIG_LEN);
 	if (len > SVC_COMMIT_MAX)
 		return svc_errf(SVC_ETOOBIG, "signed: %zu bytes, limit %d", len, SVC_COMMIT_MAX);
 	if (!buf && len)
-		return bad_args("svc_signed_decode");
+		return bad_args("svc_codec_signed_decode");
 	while (off < len) {
 		uint64_t key, n;
 		size_t used = varint_get(buf + off, len - off, &key);
@@ -1628,7 +1631,7 @@ struct msg_priv {
  * blobs are mapped by hand, because they are arrays behind pointers, of up
  * to a hundred thousand entries: the encoder allocates their protobuf-c
  * side, the decoder allocates the svc_msg's side, which it owns until
- * svc_msg_free, and the blobs point into the unpacked Envelope.
+ * svc_codec_msg_free, and the blobs point into the unpacked Envelope.
  */
 struct msg_pb {
 	Svcsync__OriginHead *heads;
@@ -1723,7 +1726,7 @@ static void blobs_pair_to_pb(struct chk *k, const svc_batch *b, Svcsync__Batch *
 	m->commits = p->commits;
 }
 
-int svc_msg_encode(const svc_msg *m, uint8_t **out, size_t *len)
+int svc_codec_msg_encode(const svc_msg *m, uint8_t **out, size_t *len)
 {
 	struct wpath root = {NULL, "envelope", 0};
 	struct msg_pb p;
@@ -1733,7 +1736,7 @@ int svc_msg_encode(const svc_msg *m, uint8_t **out, size_t *len)
 	size_t n = 0;
 
 	if (!m || !out || !len)
-		return bad_args("svc_msg_encode");
+		return bad_args("svc_codec_msg_encode");
 	*out = NULL;
 	*len = 0;
 	memset(&p, 0, sizeof p);
@@ -1846,7 +1849,7 @@ static void blobs_pair_from_pb(struct chk *k, const Svcsync__Batch *m, svc_batch
 	b->commits = priv->commits;
 }
 
-int svc_msg_decode(const uint8_t *buf, size_t len, svc_msg *out)
+int svc_codec_msg_decode(const uint8_t *buf, size_t len, svc_msg *out)
 {
 	struct wpath root = {NULL, "envelope", 0};
 	const Svcsync__Envelope *env;
@@ -1855,7 +1858,7 @@ int svc_msg_decode(const uint8_t *buf, size_t len, svc_msg *out)
 	int rc;
 
 	if (!out)
-		return bad_args("svc_msg_decode");
+		return bad_args("svc_codec_msg_decode");
 	memset(out, 0, sizeof *out);
 	/* Before the allocation: an oversized frame costs nothing. */
 	if (len > SVC_MSG_MAX)
@@ -1878,11 +1881,11 @@ int svc_msg_decode(const uint8_t *buf, size_t len, svc_msg *out)
 	if (!k.rc && out->type == SVC_MSG_BATCH)
 		blobs_pair_from_pb(&k, env->batch, &out->u.batch, priv);
 	if (k.rc)
-		svc_msg_free(out);
+		svc_codec_msg_free(out);
 	return k.rc;
 }
 
-void svc_msg_free(svc_msg *m)
+void svc_codec_msg_free(svc_msg *m)
 {
 	struct msg_priv *priv;
 

@@ -42,26 +42,26 @@
 #define SVC_ENROLL_MAX 4096 /* enrollment request or bundle file */
 
 /* Changes. The decoder validates the body against the kind's field limits. */
-int svc_change_encode(const svc_change *c, uint8_t *buf, size_t cap, size_t *len);
-int svc_change_decode(const uint8_t *buf, size_t len, svc_change *out);
+int svc_codec_change_encode(const svc_change *c, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_change_decode(const uint8_t *buf, size_t len, svc_change *out);
 
 /* Materialized states (stored in LMDB). */
-int svc_ticket_encode(const svc_ticket *t, uint8_t *buf, size_t cap, size_t *len);
-int svc_ticket_decode(const uint8_t *buf, size_t len, svc_ticket *out);
-int svc_claim_encode(const svc_claim *c, uint8_t *buf, size_t cap, size_t *len);
-int svc_claim_decode(const uint8_t *buf, size_t len, svc_claim *out);
-int svc_transfer_encode(const svc_transfer *t, uint8_t *buf, size_t cap, size_t *len);
-int svc_transfer_decode(const uint8_t *buf, size_t len, svc_transfer *out);
-int svc_catalog_encode(const svc_catalog_item *c, uint8_t *buf, size_t cap, size_t *len);
-int svc_catalog_decode(const uint8_t *buf, size_t len, svc_catalog_item *out);
-int svc_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len);
-int svc_node_decode(const uint8_t *buf, size_t len, svc_node *out);
-int svc_stock_encode(const svc_stock *s, uint8_t *buf, size_t cap, size_t *len);
-int svc_stock_decode(const uint8_t *buf, size_t len, svc_stock *out);
+int svc_codec_ticket_encode(const svc_ticket *t, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_ticket_decode(const uint8_t *buf, size_t len, svc_ticket *out);
+int svc_codec_claim_encode(const svc_claim *c, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_claim_decode(const uint8_t *buf, size_t len, svc_claim *out);
+int svc_codec_transfer_encode(const svc_transfer *t, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_transfer_decode(const uint8_t *buf, size_t len, svc_transfer *out);
+int svc_codec_catalog_encode(const svc_catalog_item *c, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_catalog_decode(const uint8_t *buf, size_t len, svc_catalog_item *out);
+int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_node_decode(const uint8_t *buf, size_t len, svc_node *out);
+int svc_codec_stock_encode(const svc_stock *s, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_stock_decode(const uint8_t *buf, size_t len, svc_stock *out);
 
 /* Certificate body (the bytes HQ signs). */
-int svc_cert_encode(const svc_cert *c, uint8_t *buf, size_t cap, size_t *len);
-int svc_cert_decode(const uint8_t *buf, size_t len, svc_cert *out);
+int svc_codec_cert_encode(const svc_cert *c, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_cert_decode(const uint8_t *buf, size_t len, svc_cert *out);
 
 /* A commit header: one origin's changes first..last with their hashes. */
 typedef struct {
@@ -76,18 +76,19 @@ typedef struct {
 } svc_commit_header;
 
 /* hashbuf must hold SVC_COMMIT_CHANGES_MAX hashes. */
-int svc_commit_header_encode(const svc_commit_header *h, uint8_t *buf, size_t cap, size_t *len);
-int svc_commit_header_decode(const uint8_t *buf, size_t len, svc_commit_header *out,
-                             uint8_t (*hashbuf)[SVC_HASH_LEN]);
+int svc_codec_commit_header_encode(const svc_commit_header *h, uint8_t *buf, size_t cap,
+                                   size_t *len);
+int svc_codec_commit_header_decode(const uint8_t *buf, size_t len, svc_commit_header *out,
+                                   uint8_t (*hashbuf)[SVC_HASH_LEN]);
 
 /* Signed{body, signature}: enrollment requests, bundles, commits. The decoded
  * body points into `buf` (valid as long as buf is). Both directions cap the
  * whole message at SVC_COMMIT_MAX; the body must be non-empty and the
  * decoder refuses unknown, repeated or misplaced fields. */
-int svc_signed_encode(const uint8_t *body, size_t body_len, const uint8_t sig[SVC_SIG_LEN],
-                      uint8_t *buf, size_t cap, size_t *len);
-int svc_signed_decode(const uint8_t *buf, size_t len, const uint8_t **body, size_t *body_len,
-                      uint8_t sig[SVC_SIG_LEN]);
+int svc_codec_signed_encode(const uint8_t *body, size_t body_len, const uint8_t sig[SVC_SIG_LEN],
+                            uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_signed_decode(const uint8_t *buf, size_t len, const uint8_t **body, size_t *body_len,
+                            uint8_t sig[SVC_SIG_LEN]);
 
 /* Enrollment request body. */
 typedef struct {
@@ -98,8 +99,9 @@ typedef struct {
 	uint64_t created;
 } svc_enroll_request;
 
-int svc_enroll_request_encode(const svc_enroll_request *r, uint8_t *buf, size_t cap, size_t *len);
-int svc_enroll_request_decode(const uint8_t *buf, size_t len, svc_enroll_request *out);
+int svc_codec_enroll_request_encode(const svc_enroll_request *r, uint8_t *buf, size_t cap,
+                                    size_t *len);
+int svc_codec_enroll_request_decode(const uint8_t *buf, size_t len, svc_enroll_request *out);
 
 #define SVC_ENDPOINT_LEN 256
 
@@ -113,8 +115,8 @@ typedef struct {
 	uint8_t upstream_pubkey[SVC_PK_LEN];
 } svc_bundle;
 
-int svc_bundle_encode(const svc_bundle *b, uint8_t *buf, size_t cap, size_t *len);
-int svc_bundle_decode(const uint8_t *buf, size_t len, svc_bundle *out);
+int svc_codec_bundle_encode(const svc_bundle *b, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_bundle_decode(const uint8_t *buf, size_t len, svc_bundle *out);
 
 /* The signed header of an export file (svc_offline.h). */
 #define SVC_EXPORT_VERSION 1
@@ -131,13 +133,14 @@ typedef struct {
 	uint64_t changes;
 } svc_export_header;
 
-int svc_export_header_encode(const svc_export_header *h, uint8_t *buf, size_t cap, size_t *len);
-int svc_export_header_decode(const uint8_t *buf, size_t len, svc_export_header *out);
+int svc_codec_export_header_encode(const svc_export_header *h, uint8_t *buf, size_t cap,
+                                   size_t *len);
+int svc_codec_export_header_decode(const uint8_t *buf, size_t len, svc_export_header *out);
 
 /* ------------------------------------------------------------ protocol messages
  *
  * One Envelope per ZeroMQ message. Decoded messages point into memory owned
- * by the svc_msg (free with svc_msg_free); blobs are the original bytes of
+ * by the svc_msg (free with svc_codec_msg_free); blobs are the original bytes of
  * changes and commits, which are hashed and verified as received.
  */
 
@@ -223,11 +226,11 @@ typedef struct {
 } svc_msg;
 
 /* Decode one message (size-capped at SVC_MSG_MAX before decoding). On
- * success the caller must svc_msg_free(). On failure nothing needs freeing. */
-int svc_msg_decode(const uint8_t *buf, size_t len, svc_msg *out);
-void svc_msg_free(svc_msg *m);
+ * success the caller must svc_codec_msg_free(). On failure nothing needs freeing. */
+int svc_codec_msg_decode(const uint8_t *buf, size_t len, svc_msg *out);
+void svc_codec_msg_free(svc_msg *m);
 
 /* Encode into a malloc'ed buffer (caller frees with free()). */
-int svc_msg_encode(const svc_msg *m, uint8_t **out, size_t *len);
+int svc_codec_msg_encode(const svc_msg *m, uint8_t **out, size_t *len);
 
 #endif

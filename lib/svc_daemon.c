@@ -204,7 +204,7 @@ static void revoke_expired(svc_daemon *d)
 		svc_errclear();
 		return;
 	}
-	int rc = svc_node_each(t, expired_step, &e);
+	int rc = svc_fold_node_each(t, expired_step, &e);
 	svc_txn_abort(&t);
 	if (rc)
 		svc_log(SVC_LOG_ERROR, "zap", "cannot read the directory: %s", svc_errmsg());
@@ -225,7 +225,7 @@ static void revoke_expired(svc_daemon *d)
 		}
 		memset(&n, 0, sizeof n);
 		if (svc_txn_begin(d->store, false, &t) == 0) {
-			svc_node_get(t, e.v[i], &n);
+			svc_fold_node_get(t, e.v[i], &n);
 			svc_txn_abort(&t);
 		}
 		svc_errclear();
@@ -247,7 +247,7 @@ static bool upstream_revoked(svc_daemon *d, char *why, size_t len)
 		svc_errclear();
 		return false;
 	}
-	if (svc_node_get(t, d->self.upstream, &n) == 0 && n.revoked) {
+	if (svc_fold_node_get(t, d->self.upstream, &n) == 0 && n.revoked) {
 		revoked = true;
 		snprintf(why, len, "%s", n.revoke_reason);
 	}

@@ -46,7 +46,7 @@ static int send_msg(struct peer *p, const svc_msg *m)
 {
 	uint8_t *buf;
 	size_t len;
-	int rc = svc_msg_encode(m, &buf, &len);
+	int rc = svc_codec_msg_encode(m, &buf, &len);
 	if (rc)
 		return rc;
 	if (p->up)
@@ -611,7 +611,7 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	svc_link_event ev;
 	bool restored = false;
 
-	if (svc_msg_decode(data, len, &m)) {
+	if (svc_codec_msg_decode(data, len, &m)) {
 		svc_msg e;
 		p->link.protocol_errors++;
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
@@ -630,7 +630,7 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 			svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag),
 			        "speaks protocol %u, this node %d: ignoring", m.u.hello.version,
 			        SVC_PROTO_VERSION);
-			svc_msg_free(&m);
+			svc_codec_msg_free(&m);
 			return;
 		}
 		svc_heads_free(&p->skip);
@@ -649,7 +649,7 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	case SVC_MSG_ERROR:
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "peer reports error %u: %s",
 		        m.u.error.code, m.u.error.text);
-		svc_msg_free(&m);
+		svc_codec_msg_free(&m);
 		/* The peer could not use what we sent: start over. */
 		if (p->up)
 			svc_link_handle(&p->link, SVC_EV_CONNECTED, NULL, now);
@@ -658,11 +658,11 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 		break;
 	}
 	if (ev == SVC_EV_NONE) {
-		svc_msg_free(&m);
+		svc_codec_msg_free(&m);
 		return;
 	}
 	int rc = svc_link_handle(&p->link, ev, &m, now);
-	svc_msg_free(&m);
+	svc_codec_msg_free(&m);
 	if (!rc && (restored || p->rehello)) {
 		/* Say HELLO again: the new store id, and what this node now
 		 * needs of its own history. */
@@ -687,12 +687,12 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 static bool is_hello(const uint8_t *data, size_t len)
 {
 	svc_msg m;
-	if (svc_msg_decode(data, len, &m)) {
+	if (svc_codec_msg_decode(data, len, &m)) {
 		svc_errclear();
 		return false;
 	}
 	bool hello = m.type == SVC_MSG_HELLO;
-	svc_msg_free(&m);
+	svc_codec_msg_free(&m);
 	return hello;
 }
 

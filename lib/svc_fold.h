@@ -300,12 +300,12 @@ typedef int (*svc_fold_tally_cb)(uint32_t month, const char *name, const char *s
 int svc_fold_tally_each(svc_txn *t, uint32_t month, const char *name, svc_fold_tally_cb cb,
                         void *arg);
 
-int svc_ticket_get(svc_txn *t, const char *id, svc_ticket *out);
-int svc_claim_get(svc_txn *t, const char *id, svc_claim *out);
-int svc_transfer_get(svc_txn *t, const char *id, svc_transfer *out);
-int svc_catalog_get(svc_txn *t, const char *part_no, svc_catalog_item *out);
-int svc_node_get(svc_txn *t, const char *node, svc_node *out);
-int svc_stock_get(svc_txn *t, const char *location, const char *part_no, svc_stock *out);
+int svc_fold_ticket_get(svc_txn *t, const char *id, svc_ticket *out);
+int svc_fold_claim_get(svc_txn *t, const char *id, svc_claim *out);
+int svc_fold_transfer_get(svc_txn *t, const char *id, svc_transfer *out);
+int svc_fold_catalog_get(svc_txn *t, const char *part_no, svc_catalog_item *out);
+int svc_fold_node_get(svc_txn *t, const char *node, svc_node *out);
+int svc_fold_stock_get(svc_txn *t, const char *location, const char *part_no, svc_stock *out);
 
 /* Iteration: the callback returns 0 to go on, non-zero to stop (that value is
  * returned). Values passed to callbacks are valid only during the call. */
@@ -317,16 +317,16 @@ typedef int (*svc_node_cb)(const svc_node *n, void *arg);
 typedef int (*svc_stock_cb)(const char *location, const char *part_no, const svc_stock *s,
                             void *arg);
 
-int svc_ticket_each(svc_txn *t, svc_ticket_cb cb, void *arg);
+int svc_fold_ticket_each(svc_txn *t, svc_ticket_cb cb, void *arg);
 /* Tickets without their opening fields (kind, customer, phone, address,
  * product, serial, purchased, fault are empty): what a list needs to filter
  * and sort, without reading every ticket's opening change. */
-int svc_ticket_each_brief(svc_txn *t, svc_ticket_cb cb, void *arg);
-int svc_claim_each(svc_txn *t, svc_claim_cb cb, void *arg);
-int svc_transfer_each(svc_txn *t, svc_transfer_cb cb, void *arg);
-int svc_catalog_each(svc_txn *t, svc_catalog_cb cb, void *arg);
-int svc_node_each(svc_txn *t, svc_node_cb cb, void *arg);
+int svc_fold_ticket_each_brief(svc_txn *t, svc_ticket_cb cb, void *arg);
+int svc_fold_claim_each(svc_txn *t, svc_claim_cb cb, void *arg);
+int svc_fold_transfer_each(svc_txn *t, svc_transfer_cb cb, void *arg);
+int svc_fold_catalog_each(svc_txn *t, svc_catalog_cb cb, void *arg);
+int svc_fold_node_each(svc_txn *t, svc_node_cb cb, void *arg);
 /* location NULL: all locations. */
-int svc_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg);
+int svc_fold_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg);
 
 #endif

@@ -149,7 +149,7 @@ static size_t stock_key(uint8_t *k, const char *location, const char *part_no)
 	return a + 1 + b;
 }
 
-int svc_stock_get(svc_txn *t, const char *location, const char *part_no, svc_stock *out)
+int svc_fold_stock_get(svc_txn *t, const char *location, const char *part_no, svc_stock *out)
 {
 	uint8_t k[SVC_ID_LEN + SVC_PART_LEN];
 	svc_kv_val v;
@@ -159,7 +159,7 @@ int svc_stock_get(svc_txn *t, const char *location, const char *part_no, svc_sto
 		return 0;
 	if (rc)
 		return rc;
-	if (svc_stock_decode(v.data, v.len, out))
+	if (svc_codec_stock_decode(v.data, v.len, out))
 		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: stock %s/%s",
 		                                  svc_kv_dir(t), location, part_no));
 	return 0;
@@ -170,13 +170,13 @@ static int stock_add(svc_txn *t, const svc_stock_delta *d, int sign)
 	svc_stock s;
 	uint8_t k[SVC_ID_LEN + SVC_PART_LEN], buf[64];
 	size_t len;
-	int rc = svc_stock_get(t, d->location, d->part_no, &s);
+	int rc = svc_fold_stock_get(t, d->location, d->part_no, &s);
 	if (rc)
 		return rc;
 	s.on_hand += sign * d->on_hand;
 	s.defective += sign * d->defective;
 	s.in_transit_in += sign * d->in_transit_in;
-	rc = svc_stock_encode(&s, buf, sizeof buf, &len);
+	rc = svc_codec_stock_encode(&s, buf, sizeof buf, &len);
 	if (rc)
 		return svc_txn_fail(t, rc);
 	return svc_kv_put(t, SVC_DB_STOCK, k, stock_key(k, d->location, d->part_no), buf, len, 0);
@@ -625,22 +625,22 @@ static int getter(svc_txn *t, svc_agg_type type, const char *agg, void *out, con
 	return 0;
 }
 
-int svc_ticket_get(svc_txn *t, const char *id, svc_ticket *out)
+int svc_fold_ticket_get(svc_txn *t, const char *id, svc_ticket *out)
 {
 	return getter(t, SVC_AGG_TICKET, id, out, "ticket");
 }
 
-int svc_claim_get(svc_txn *t, const char *id, svc_claim *out)
+int svc_fold_claim_get(svc_txn *t, const char *id, svc_claim *out)
 {
 	return getter(t, SVC_AGG_CLAIM, id, out, "claim");
 }
 
-int svc_transfer_get(svc_txn *t, const char *id, svc_transfer *out)
+int svc_fold_transfer_get(svc_txn *t, const char *id, svc_transfer *out)
 {
 	return getter(t, SVC_AGG_TRANSFER, id, out, "transfer");
 }
 
-int svc_catalog_get(svc_txn *t, const char *part_no, svc_catalog_item *out)
+int svc_fold_catalog_get(svc_txn *t, const char *part_no, svc_catalog_item *out)
 {
 	char agg[SVC_AGG_LEN];
 	svc_rules_catalog_agg(agg, part_no);
@@ -650,7 +650,7 @@ int svc_catalog_get(svc_txn *t, const char *part_no, svc_catalog_item *out)
 	return rc;
 }
 
-int svc_node_get(svc_txn *t, const char *node, svc_node *out)
+int svc_fold_node_get(svc_txn *t, const char *node, svc_node *out)
 {
 	char agg[SVC_AGG_LEN];
 	svc_rules_node_agg(agg, node);
@@ -701,16 +701,16 @@ static int state_each(svc_txn *t, svc_agg_type type, bool brief, int (*cb)(const
 		return state_each(t, type_enum, false, (int (*)(const void *, void *))cb, arg);    \
 	}
 
-EACH_STATE(svc_ticket_each, SVC_AGG_TICKET, svc_ticket_cb)
+EACH_STATE(svc_fold_ticket_each, SVC_AGG_TICKET, svc_ticket_cb)
 
-int svc_ticket_each_brief(svc_txn *t, svc_ticket_cb cb, void *arg)
+int svc_fold_ticket_each_brief(svc_txn *t, svc_ticket_cb cb, void *arg)
 {
 	return state_each(t, SVC_AGG_TICKET, true, (int (*)(const void *, void *))cb, arg);
 }
-EACH_STATE(svc_claim_each, SVC_AGG_CLAIM, svc_claim_cb)
-EACH_STATE(svc_transfer_each, SVC_AGG_TRANSFER, svc_transfer_cb)
-EACH_STATE(svc_catalog_each, SVC_AGG_CATALOG, svc_catalog_cb)
-EACH_STATE(svc_node_each, SVC_AGG_NODE, svc_node_cb)
+EACH_STATE(svc_fold_claim_each, SVC_AGG_CLAIM, svc_claim_cb)
+EACH_STATE(svc_fold_transfer_each, SVC_AGG_TRANSFER, svc_transfer_cb)
+EACH_STATE(svc_fold_catalog_each, SVC_AGG_CATALOG, svc_catalog_cb)
+EACH_STATE(svc_fold_node_each, SVC_AGG_NODE, svc_node_cb)
 
 struct stock_each_arg {
 	svc_txn *t;
@@ -735,13 +735,13 @@ static int stock_each_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 	memcpy(part, nul + 1, plen);
 	part[plen] = '\0';
 	svc_stock s;
-	if (svc_stock_decode(v->data, v->len, &s))
+	if (svc_codec_stock_decode(v->data, v->len, &s))
 		return svc_txn_fail(a->t, svc_errctx(SVC_ESTORE, "store %s: stock %s/%s",
 		                                     svc_kv_dir(a->t), loc, part));
 	return a->cb(loc, part, &s, a->arg);
 }
 
-int svc_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg)
+int svc_fold_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg)
 {
 	struct stock_each_arg a = {t, location, location ? strlen(location) : 0, cb, arg};
 	/* A location's lines are the keys location \0 part. */

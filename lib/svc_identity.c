@@ -45,7 +45,7 @@
 #define DIR_MAX 4000
 #define PATH_CAP (DIR_MAX + 32)
 
-void svc_key_path(const char *dir, char *out, size_t cap)
+void svc_identity_key_path(const char *dir, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s/%s", dir, SVC_KEY_FILE);
 }
@@ -178,7 +178,7 @@ static int check_endpoint(const char *field, const char *ep)
 static int cert_issue(const svc_cert *c, const svc_keypair *kp, svc_node_cert *out)
 {
 	memset(out, 0, sizeof *out);
-	int rc = svc_cert_encode(c, out->body, sizeof out->body, &out->body_len);
+	int rc = svc_codec_cert_encode(c, out->body, sizeof out->body, &out->body_len);
 	if (rc)
 		return svc_errctx(rc, "certificate for %s", c->node);
 	svc_sign(kp, out->body, out->body_len, out->signature);
@@ -306,7 +306,7 @@ int svc_identity_init(const char *dir, const char *node, uint32_t role, const ch
 	rc = svc_keypair_new(&kp);
 	if (rc)
 		goto fail;
-	svc_key_path(dir, keypath, sizeof keypath);
+	svc_identity_key_path(dir, keypath, sizeof keypath);
 	rc = svc_key_save(keypath, kp);
 	if (rc)
 		goto fail;
@@ -351,7 +351,7 @@ int svc_identity_key(const char *dir, svc_keypair **out)
 	*out = NULL;
 	if (strlen(dir) > DIR_MAX)
 		return svc_errf(SVC_EINVAL, "node directory: name longer than %d bytes", DIR_MAX);
-	svc_key_path(dir, path, sizeof path);
+	svc_identity_key_path(dir, path, sizeof path);
 	return svc_key_load(path, out);
 }
 
@@ -392,12 +392,12 @@ int svc_enroll_make_request(svc_store *s, const svc_keypair *kp, uint8_t *buf, s
 	snprintf(r.region, sizeof r.region, "%s", self.region);
 	memcpy(r.pubkey, self.pubkey, SVC_PK_LEN);
 	r.created = svc_journal_now_ms();
-	rc = svc_enroll_request_encode(&r, body, sizeof body, &blen);
+	rc = svc_codec_enroll_request_encode(&r, body, sizeof body, &blen);
 	if (rc)
 		return svc_errctx(rc, "enroll request");
 	/* Signed with the key it names: proof that the node holds it. */
 	svc_sign(kp, body, blen, sig);
-	rc = svc_signed_encode(body, blen, sig, buf, cap, len);
+	rc = svc_codec_signed_encode(body, blen, sig, buf, cap, len);
 	if (rc)
 		return svc_errctx(rc, "enroll request");
 	return 0;
@@ -456,7 +456,7 @@ static int approve_upstream(svc_txn *t, const svc_self *self, const svc_enroll_r
 		memcpy(up_pk, self->pubkey, SVC_PK_LEN);
 		return 0;
 	}
-	int rc = svc_node_get(t, upstream, &up);
+	int rc = svc_fold_node_get(t, upstream, &up);
 	if (rc == SVC_ENOTFOUND)
 		return svc_errf(SVC_EINVAL,
 		                "upstream %s: not in HQ's directory (enroll it first, or use %s)",
@@ -504,7 +504,7 @@ static int approve_write(svc_txn *t, void *arg)
 		return rc;
 
 	struct dir_scan d = {.node = r->node, .pubkey = r->pubkey};
-	rc = svc_node_each(t, dir_scan_cb, &d);
+	rc = svc_fold_node_each(t, dir_scan_cb, &d);
 	if (rc)
 		return rc;
 	if (d.found && !d.found_revoked)
@@ -554,11 +554,11 @@ static int approve_write(svc_txn *t, void *arg)
 	snprintf(b->upstream, sizeof b->upstream, "%s", a->upstream);
 	snprintf(b->endpoint, sizeof b->endpoint, "%s", a->endpoint);
 	memcpy(b->upstream_pubkey, up_pk, SVC_PK_LEN);
-	rc = svc_bundle_encode(b, a->body, sizeof a->body, &blen);
+	rc = svc_codec_bundle_encode(b, a->body, sizeof a->body, &blen);
 	if (rc)
 		return svc_errctx(rc, "bundle for %s", r->node);
 	svc_sign(a->hq_key, a->body, blen, sig);
-	rc = svc_signed_encode(a->body, blen, sig, a->buf, a->cap, a->len);
+	rc = svc_codec_signed_encode(a->body, blen, sig, a->buf, a->cap, a->len);
 	if (rc)
 		return svc_errctx(rc, "bundle for %s", r->node);
 	return 0;
@@ -604,10 +604,10 @@ int svc_enroll_approve(svc_store *hq, const svc_keypair *hq_key, const uint8_t *
 	if (req_len > SVC_ENROLL_MAX)
 		return svc_errf(SVC_ETOOBIG, "request: %zu bytes, over the %d byte limit", req_len,
 		                SVC_ENROLL_MAX);
-	rc = svc_signed_decode(req, req_len, &body, &body_len, sig);
+	rc = svc_codec_signed_decode(req, req_len, &body, &body_len, sig);
 	if (rc)
 		return svc_errctx(rc, "request");
-	rc = svc_enroll_request_decode(body, body_len, &r);
+	rc = svc_codec_enroll_request_decode(body, body_len, &r);
 	if (rc)
 		return svc_errctx(rc, "request");
 	if (svc_verify(r.pubkey, body, body_len, sig))
@@ -698,7 +698,7 @@ static int accept_write(svc_txn *t, void *arg)
 		svc_cert old;
 		uint64_t serial = 0;
 		if (self.cert.body_len &&
-		    svc_cert_decode(self.cert.body, self.cert.body_len, &old) == 0)
+		    svc_codec_cert_decode(self.cert.body, self.cert.body_len, &old) == 0)
 			serial = old.serial;
 		return svc_errf(SVC_EEXIST,
 		                "node %s is already enrolled (serial %llu, upstream %s); "
@@ -729,12 +729,12 @@ int svc_enroll_accept(svc_store *s, const uint8_t *bundle, size_t len, const uin
 	struct accept_arg *a = calloc(1, sizeof *a);
 	if (!a)
 		return svc_errf(SVC_ENOMEM, "out of memory");
-	rc = svc_signed_decode(bundle, len, &body, &body_len, sig);
+	rc = svc_codec_signed_decode(bundle, len, &body, &body_len, sig);
 	if (rc) {
 		rc = svc_errctx(rc, "bundle");
 		goto out;
 	}
-	rc = svc_bundle_decode(body, body_len, &a->b);
+	rc = svc_codec_bundle_decode(body, body_len, &a->b);
 	if (rc) {
 		rc = svc_errctx(rc, "bundle");
 		goto out;
@@ -807,7 +807,7 @@ static int revoke_write(svc_txn *t, void *argp)
 		                svc_role_name(self.role));
 	if (strcmp(a->node, self.node) == 0)
 		return svc_errf(SVC_EINVAL, "HQ cannot revoke its own certificate");
-	rc = svc_node_get(t, a->node, &n);
+	rc = svc_fold_node_get(t, a->node, &n);
 	if (rc)
 		return rc;
 	if (n.revoked)
@@ -860,7 +860,7 @@ static int release_write(svc_txn *t, void *argp)
 		return svc_errf(SVC_EDENIED,
 		                "only HQ releases held changes; this node (%s) is a %s", self.node,
 		                svc_role_name(self.role));
-	rc = svc_node_get(t, a->origin, &n);
+	rc = svc_fold_node_get(t, a->origin, &n);
 	if (rc)
 		return rc;
 	if (!n.revoked)

@@ -31,7 +31,7 @@
 #define SVC_CERT_DAYS_DEFAULT 730
 
 /* Path of the node's key file in dir (out of `cap` bytes). */
-void svc_key_path(const char *dir, char *out, size_t cap);
+void svc_identity_key_path(const char *dir, char *out, size_t cap);
 
 /*
  * Create a node: its store in `dir` and its Ed25519 key. `region` is required

@@ -469,7 +469,7 @@ static int logged_load(svc_txn *t, const char *origin, uint64_t seq, svc_logged_
 	const uint8_t *p = v.data;
 	memcpy(out->hash, p, SVC_HASH_LEN);
 	out->lsn = be64_get(p + SVC_HASH_LEN);
-	if (svc_change_decode(p + SVC_KV_CHANGE_HDR, v.len - SVC_KV_CHANGE_HDR, &out->c))
+	if (svc_codec_change_decode(p + SVC_KV_CHANGE_HDR, v.len - SVC_KV_CHANGE_HDR, &out->c))
 		return svc_txn_fail(t, svc_errctx(SVC_ESTORE, "store %s: change %s/%llu",
 		                                  svc_kv_dir(t), origin, (unsigned long long)seq));
 	out->bytes = p + SVC_KV_CHANGE_HDR;

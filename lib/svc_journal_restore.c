@@ -229,7 +229,7 @@ struct replay_each_arg {
 static int replay_each_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
 {
 	struct replay_each_arg *a = arg;
-	if (k->len != 8 || svc_change_decode(v->data, v->len, &a->c))
+	if (k->len != 8 || svc_codec_change_decode(v->data, v->len, &a->c))
 		return svc_kv_corrupt(a->t, "replay entry is corrupt");
 	return a->cb(a->t, be64_get(k->data), &a->c, a->arg);
 }

@@ -84,14 +84,14 @@ static int need_part(svc_txn *t, const char *part_no, svc_catalog_item *item)
 {
 	svc_catalog_item scratch;
 	RULE(svc_check_part_no("part_no", part_no, reason_, sizeof reason_));
-	return svc_catalog_get(t, part_no, item ? item : &scratch);
+	return svc_fold_catalog_get(t, part_no, item ? item : &scratch);
 }
 
 static int need_ticket(svc_txn *t, const char *id, svc_ticket *out)
 {
 	if (!given(id))
 		return svc_errf(SVC_EINVAL, "ticket: required (a ticket id, T-<node>-<seq>)");
-	return svc_ticket_get(t, id, out);
+	return svc_fold_ticket_get(t, id, out);
 }
 
 /* A node of the directory with the given role, not revoked. `what` names
@@ -100,7 +100,7 @@ static int need_node(svc_txn *t, const char *field, const char *node, uint32_t r
 {
 	const char *what = svc_role_name(role);
 	RULE(svc_check_node_id(field, node, reason_, sizeof reason_));
-	int rc = svc_node_get(t, node, out);
+	int rc = svc_fold_node_get(t, node, out);
 	if (rc == SVC_ENOTFOUND)
 		return svc_errf(rc, "unknown %s %s (not in this node's directory)", what, node);
 	if (rc)
@@ -118,7 +118,7 @@ static int need_stock(svc_txn *t, const char *location, const char *part_no, int
                       const char *verb)
 {
 	svc_stock st;
-	TRY(svc_stock_get(t, location, part_no, &st));
+	TRY(svc_fold_stock_get(t, location, part_no, &st));
 	if (st.on_hand < need)
 		return svc_errf(SVC_ECONFLICT,
 		                "part %s: %" PRId64 " on hand at %s, cannot %s %" PRId64, part_no,
@@ -454,7 +454,7 @@ static int need_destination(svc_txn *t, const svc_self *self, const char *to)
 	RULE(svc_check_node_id("to", to, reason_, sizeof reason_));
 	if (strcmp(to, self->node) == 0)
 		return svc_errf(SVC_EINVAL, "to: %s cannot ship parts to itself", to);
-	int rc = svc_node_get(t, to, &n);
+	int rc = svc_fold_node_get(t, to, &n);
 	if (rc == SVC_ENOTFOUND &&
 	    (strcmp(to, self->region) == 0 || strcmp(to, self->upstream) == 0))
 		return 0;
@@ -486,7 +486,7 @@ static int move_fn(svc_txn *t, void *arg)
 		if (!given(a->transfer))
 			return svc_errf(SVC_EINVAL,
 			                "transfer: required (a transfer id, X-<node>-<seq>)");
-		TRY(svc_transfer_get(t, a->transfer, &x));
+		TRY(svc_fold_transfer_get(t, a->transfer, &x));
 		if (strcmp(x.dest, self.node) != 0)
 			return svc_errf(SVC_EDENIED,
 			                "transfer %s: ships to %s, not to this node (%s)", x.id,
@@ -717,7 +717,7 @@ static int claim_submit_fn(svc_txn *t, void *arg)
 	TRY(SET(b->note, "note", r->note));
 	TRY(SET(b->region, "region", self.region));
 
-	int rc = svc_claim_get(t, c.aggregate, &cl);
+	int rc = svc_fold_claim_get(t, c.aggregate, &cl);
 	if (rc == SVC_ENOTFOUND) {
 		b->revision = 1;
 	} else if (rc) {
@@ -770,7 +770,7 @@ static int claim_decide_fn(svc_txn *t, void *arg)
 
 	if (!given(a->id))
 		return svc_errf(SVC_EINVAL, "claim: required (a claim id, C-<node>-<seq>)");
-	TRY(svc_claim_get(t, a->id, &cl));
+	TRY(svc_fold_claim_get(t, a->id, &cl));
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_CLAIM_DECIDE;
 	TRY(SET(c.aggregate, "claim", a->id));

@@ -53,7 +53,7 @@ static void upstream_of(svc_txn *t, const char *node, char out[SVC_ID_LEN])
 {
 	svc_node n;
 	out[0] = '\0';
-	if (node[0] && svc_node_get(t, node, &n) == 0)
+	if (node[0] && svc_fold_node_get(t, node, &n) == 0)
 		snprintf(out, SVC_ID_LEN, "%s", n.upstream);
 	svc_errclear();
 }
@@ -89,7 +89,7 @@ static int signer_linked(svc_txn *t, const svc_self *self, const char *signer,
 	if (strcmp(signer, self->node) == 0)
 		return svc_errf(SVC_EDENIED, "signed by this node itself (%s), not by a peer",
 		                signer);
-	rc = svc_node_get(t, signer, &n);
+	rc = svc_fold_node_get(t, signer, &n);
 	if (rc && rc != SVC_ENOTFOUND)
 		return rc;
 	svc_errclear();
@@ -137,7 +137,7 @@ static int target_linked(svc_txn *t, const svc_self *self, const char *target, b
 		*upstream = true;
 		return 0;
 	}
-	rc = svc_node_get(t, target, &n);
+	rc = svc_fold_node_get(t, target, &n);
 	if (rc == SVC_ENOTFOUND)
 		return svc_errf(rc, "--for: unknown node %s (not in this node's directory)",
 		                target);
@@ -248,10 +248,10 @@ int svc_export_writer_close(svc_export_writer **wp, const svc_keypair *kp, svc_e
 	svc_hash_final(&w->hs, h->content_hash);
 	h->batches = w->batches;
 	h->changes = w->changes;
-	int rc = svc_export_header_encode(h, body, sizeof body, &blen);
+	int rc = svc_codec_export_header_encode(h, body, sizeof body, &blen);
 	if (!rc) {
 		svc_sign(kp, body, blen, sig);
-		rc = svc_signed_encode(body, blen, sig, signed_buf, sizeof signed_buf, &slen);
+		rc = svc_codec_signed_encode(body, blen, sig, signed_buf, sizeof signed_buf, &slen);
 	}
 	be32_put(hdr, 0);
 	if (!rc)
@@ -488,8 +488,8 @@ static int parse_file(export_file *x)
 	if (len - pos != hl)
 		return svc_errf(SVC_EDECODE, "%s: %zu bytes after the signed header", x->path,
 		                len - pos - hl);
-	if (svc_signed_decode(buf + pos, hl, &x->hbody, &x->hbody_len, x->sig) ||
-	    svc_export_header_decode(x->hbody, x->hbody_len, &x->h))
+	if (svc_codec_signed_decode(buf + pos, hl, &x->hbody, &x->hbody_len, x->sig) ||
+	    svc_codec_export_header_decode(x->hbody, x->hbody_len, &x->h))
 		return svc_errf(SVC_EDECODE, "%s: header: %s", x->path, svc_errmsg());
 	uint8_t hash[SVC_HASH_LEN];
 	svc_hash(buf, content_end, hash);
@@ -545,13 +545,13 @@ static int check_batches(export_file *x, size_t *changes)
 	*changes = 0;
 	for (size_t i = 0; i < x->nframes; i++) {
 		svc_msg m;
-		int rc = svc_msg_decode(x->frames[i].data, x->frames[i].len, &m);
+		int rc = svc_codec_msg_decode(x->frames[i].data, x->frames[i].len, &m);
 		if (rc)
 			return svc_errctx(rc, "%s: batch %zu", x->path, i + 1);
 		bool ok = m.type == SVC_MSG_BATCH && m.u.batch.nchanges <= SVC_BATCH_CHANGES_MAX &&
 		          m.u.batch.ncommits <= SVC_BATCH_COMMITS_MAX;
 		*changes += ok ? m.u.batch.nchanges : 0;
-		svc_msg_free(&m);
+		svc_codec_msg_free(&m);
 		if (!ok)
 			return svc_errf(SVC_EDECODE,
 			                "%s: batch %zu: not a batch a link could carry", x->path,
@@ -569,14 +569,14 @@ static int apply_batches(svc_store *s, export_file *x, const svc_peer_view *pv,
 	for (size_t i = 0; i < x->nframes; i++) {
 		svc_msg m;
 		svc_sync_result res;
-		int rc = svc_msg_decode(x->frames[i].data, x->frames[i].len, &m);
+		int rc = svc_codec_msg_decode(x->frames[i].data, x->frames[i].len, &m);
 		if (rc)
 			return svc_errctx(rc, "%s: batch %zu", x->path, i + 1);
 		svc_batch b = m.u.batch;
 		/* A file's positions are not the link's: see svc_offline.h. */
 		b.to_lsn = 0;
 		rc = svc_sync_apply(s, pv, store_id, &b, &res);
-		svc_msg_free(&m);
+		svc_codec_msg_free(&m);
 		if (rc)
 			return svc_errctx(rc, "%s: batch %zu", x->path, i + 1);
 		st->batches++;

@@ -239,8 +239,8 @@ int svc_kv_change_decode(const svc_kv_val *v, svc_change *c)
 {
 	if (v->len < SVC_KV_CHANGE_HDR)
 		return SVC_EDECODE;
-	return svc_change_decode((const uint8_t *)v->data + SVC_KV_CHANGE_HDR,
-	                         v->len - SVC_KV_CHANGE_HDR, c);
+	return svc_codec_change_decode((const uint8_t *)v->data + SVC_KV_CHANGE_HDR,
+	                               v->len - SVC_KV_CHANGE_HDR, c);
 }
 
 /* ------------------------------------------------------------ key/value access */

@@ -63,7 +63,7 @@ static int commit_fn(svc_txn *t, void *argp)
 		const uint8_t *body;
 		size_t blen;
 		uint8_t psig[SVC_SIG_LEN];
-		rc = svc_signed_decode(prev_bytes, prev_len, &body, &blen, psig);
+		rc = svc_codec_signed_decode(prev_bytes, prev_len, &body, &blen, psig);
 		if (rc)
 			return svc_errctx(rc, "own commit %s/%llu", self.node,
 			                  (unsigned long long)last);
@@ -90,11 +90,12 @@ static int commit_fn(svc_txn *t, void *argp)
 		h.nhashes = (size_t)n;
 		h.hashes = a->hashes;
 		size_t hlen, slen;
-		rc = svc_commit_header_encode(&h, a->hbuf, SVC_COMMIT_MAX, &hlen);
+		rc = svc_codec_commit_header_encode(&h, a->hbuf, SVC_COMMIT_MAX, &hlen);
 		if (rc)
 			return rc;
 		svc_sign(a->kp, a->hbuf, hlen, sig);
-		rc = svc_signed_encode(a->hbuf, hlen, sig, a->sbuf, SVC_COMMIT_MAX + 256, &slen);
+		rc = svc_codec_signed_encode(a->hbuf, hlen, sig, a->sbuf, SVC_COMMIT_MAX + 256,
+		                             &slen);
 		if (rc)
 			return rc;
 		rc = svc_journal_commit_put(t, self.node, h.first_seq, h.last_seq, a->sbuf, slen);
@@ -142,7 +143,7 @@ int svc_sync_peer_view(svc_txn *t, const char *peer, bool upstream, svc_peer_vie
 	memset(out, 0, sizeof *out);
 	snprintf(out->node, sizeof out->node, "%s", peer);
 	out->upstream = upstream;
-	int rc = svc_node_get(t, peer, &n);
+	int rc = svc_fold_node_get(t, peer, &n);
 	if (rc == SVC_ENOTFOUND && upstream) {
 		/* A fresh node learns its upstream's certificate only from
 		 * the first batch; the enrollment bundle already says who it
@@ -169,7 +170,7 @@ static void upstream_of(svc_txn *t, const char *node, char out[SVC_ID_LEN])
 {
 	svc_node n;
 	out[0] = '\0';
-	if (svc_node_get(t, node, &n) == 0)
+	if (svc_fold_node_get(t, node, &n) == 0)
 		snprintf(out, SVC_ID_LEN, "%s", n.upstream);
 	svc_errclear();
 }
@@ -545,7 +546,7 @@ int svc_sync_build(svc_store *s, const svc_peer_view *pv, uint64_t after_lsn, co
 		m.u.batch.changes = b.changes;
 		m.u.batch.ncommits = b.ncommits;
 		m.u.batch.commits = b.commits;
-		rc = svc_msg_encode(&m, msg, len);
+		rc = svc_codec_msg_encode(&m, msg, len);
 	}
 	svc_txn_abort(&t);
 	res->to_lsn = b.to_lsn;
@@ -610,8 +611,8 @@ static int commit_verify(svc_txn *t, struct apply *a, size_t i)
 		if (!c->hashes)
 			return svc_errf(SVC_ENOMEM, "out of memory");
 	}
-	if (svc_signed_decode(blob->data, blob->len, &hb, &hlen, sig) ||
-	    svc_commit_header_decode(hb, hlen, &h, c->hashes)) {
+	if (svc_codec_signed_decode(blob->data, blob->len, &hb, &hlen, sig) ||
+	    svc_codec_commit_header_decode(hb, hlen, &h, c->hashes)) {
 		snprintf(c->reason, sizeof c->reason, "commit: %s", svc_errmsg());
 		return 0;
 	}
@@ -626,7 +627,7 @@ static int commit_verify(svc_txn *t, struct apply *a, size_t i)
 	} else if (strcmp(h.origin, self.node) == 0) {
 		/* Its own history, sent back after a restore. */
 		memcpy(pk, self.pubkey, SVC_PK_LEN);
-	} else if (svc_node_get(t, h.origin, &n) == 0) {
+	} else if (svc_fold_node_get(t, h.origin, &n) == 0) {
 		memcpy(pk, n.pubkey, SVC_PK_LEN);
 	} else {
 		snprintf(c->reason, sizeof c->reason,
@@ -692,7 +693,7 @@ static int quarantine(svc_txn *t, struct apply *a, const svc_blob *blob, const c
 	/* Downward streams are filtered and may skip seqs; upward, what is
 	 * quarantined here explains a seq missing from the held ones. */
 	if (!a->pv->upstream && blob->len <= SVC_CHANGE_MAX &&
-	    svc_change_decode(blob->data, blob->len, &c) == 0)
+	    svc_codec_change_decode(blob->data, blob->len, &c) == 0)
 		oq_note(a, c.origin, c.seq);
 	svc_errclear();
 	a->res->quarantined++;
@@ -710,7 +711,7 @@ static int oq_scan_step(const svc_quarantined *q, void *argp)
 {
 	struct oq_scan *sc = argp;
 	svc_change c;
-	if (q->len <= SVC_CHANGE_MAX && svc_change_decode(q->bytes, q->len, &c) == 0 &&
+	if (q->len <= SVC_CHANGE_MAX && svc_codec_change_decode(q->bytes, q->len, &c) == 0 &&
 	    strcmp(c.origin, sc->origin) == 0 && c.seq > sc->above &&
 	    (!sc->lowest || c.seq < sc->lowest))
 		sc->lowest = c.seq;
@@ -772,7 +773,7 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 		         SVC_CHANGE_MAX);
 		return quarantine(t, a, blob, reason);
 	}
-	if (svc_change_decode(blob->data, blob->len, &c)) {
+	if (svc_codec_change_decode(blob->data, blob->len, &c)) {
 		snprintf(reason, sizeof reason, "undecodable change: %s", svc_errmsg());
 		return quarantine(t, a, blob, reason);
 	}
@@ -816,8 +817,8 @@ static int apply_one(svc_txn *t, struct apply *a, const svc_blob *blob)
 			    malloc(SVC_COMMIT_CHANGES_MAX * SVC_HASH_LEN);
 			if (!hb_hashes)
 				return svc_errf(SVC_ENOMEM, "out of memory");
-			bool ok = svc_signed_decode(cb, clen, &hb, &hlen, sig) == 0 &&
-			          svc_commit_header_decode(hb, hlen, &h, hb_hashes) == 0 &&
+			bool ok = svc_codec_signed_decode(cb, clen, &hb, &hlen, sig) == 0 &&
+			          svc_codec_commit_header_decode(hb, hlen, &h, hb_hashes) == 0 &&
 			          memcmp(hb_hashes[c.seq - h.first_seq], hash, SVC_HASH_LEN) == 0;
 			free(hb_hashes);
 			if (!ok) {
@@ -1038,7 +1039,7 @@ static int verify_commits(struct verify *v, const char *origin, uint64_t head, u
 	} else if (strcmp(origin, v->self.hq_node) == 0) {
 		memcpy(pk, v->self.hq_pubkey, SVC_PK_LEN);
 		have_key = true;
-	} else if (svc_node_get(v->t, origin, &n) == 0) {
+	} else if (svc_fold_node_get(v->t, origin, &n) == 0) {
 		memcpy(pk, n.pubkey, SVC_PK_LEN);
 		have_key = true;
 	}
@@ -1060,8 +1061,8 @@ static int verify_commits(struct verify *v, const char *origin, uint64_t head, u
 			return rc;
 		v->r->commits++;
 		*covered = last > *covered ? last : *covered;
-		bool ok = svc_signed_decode(cb, clen, &hb, &hlen, sig) == 0 &&
-		          svc_commit_header_decode(hb, hlen, &hdr, v->hashes) == 0 &&
+		bool ok = svc_codec_signed_decode(cb, clen, &hb, &hlen, sig) == 0 &&
+		          svc_codec_commit_header_decode(hb, hlen, &hdr, v->hashes) == 0 &&
 		          strcmp(hdr.origin, origin) == 0 && have_key &&
 		          svc_verify(pk, hb, hlen, sig) == 0;
 		for (uint64_t q = first; ok && q <= last; q++)

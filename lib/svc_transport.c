@@ -4,7 +4,10 @@
  * This is the only file that includes zmq.h; everything above it speaks
  * svc_err codes, byte buffers and the callbacks of svc_transport.h. It is not
  * the sync protocol: it moves opaque single-frame messages and says who sent
- * them.
+ * them. It stays one file, longer than lib/ otherwise allows, because being
+ * the one includer of zmq.h is its point: libzmq's sharp edges (listed
+ * below) are handled in one place, and every section of it (sockets, ZAP,
+ * monitors, the self-test) shares the one context those edges are about.
  *
  * One transport owns one ZeroMQ context with one I/O thread, and every socket
  * in it: the ROUTER listener, the ZAP handler (a REP socket), the upstream

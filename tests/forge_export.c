@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	must(svc_identity_key(dir, &kp), "key");
 	must(svc_txn_begin(s, false, &t), "read");
 	must(svc_self_get(t, &self), "self");
-	must(svc_claim_get(t, claim, &cl), claim);
+	must(svc_fold_claim_get(t, claim, &cl), claim);
 	must(svc_journal_head_get(t, self.hq_node, &head, prev), "HQ's head");
 	svc_txn_abort(&t);
 
@@ -98,10 +98,10 @@ int main(int argc, char **argv)
 	uint8_t hashes[2][SVC_HASH_LEN];
 	size_t len[2];
 	decision(&c[0], &self, &cl, SVC_CA_APPROVE, head + 1, prev);
-	must(svc_change_encode(&c[0], bytes[0], sizeof bytes[0], &len[0]), "approve");
+	must(svc_codec_change_encode(&c[0], bytes[0], sizeof bytes[0], &len[0]), "approve");
 	svc_hash(bytes[0], len[0], hashes[0]);
 	decision(&c[1], &self, &cl, SVC_CA_PAY, head + 2, hashes[0]);
-	must(svc_change_encode(&c[1], bytes[1], sizeof bytes[1], &len[1]), "pay");
+	must(svc_codec_change_encode(&c[1], bytes[1], sizeof bytes[1], &len[1]), "pay");
 	svc_hash(bytes[1], len[1], hashes[1]);
 
 	/* HQ's commit over both, signed with the shop's key. */
@@ -114,9 +114,9 @@ int main(int argc, char **argv)
 	h.last_seq = head + 2;
 	h.nhashes = 2;
 	h.hashes = hashes;
-	must(svc_commit_header_encode(&h, hb, sizeof hb, &hlen), "commit");
+	must(svc_codec_commit_header_encode(&h, hb, sizeof hb, &hlen), "commit");
 	svc_sign(kp, hb, hlen, sig);
-	must(svc_signed_encode(hb, hlen, sig, commit, sizeof commit, &clen), "commit");
+	must(svc_codec_signed_encode(hb, hlen, sig, commit, sizeof commit, &clen), "commit");
 
 	svc_blob ch[2] = {{bytes[0], len[0]}, {bytes[1], len[1]}}, cm = {commit, clen};
 	svc_msg m;
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	m.u.batch.changes = ch;
 	m.u.batch.ncommits = 1;
 	m.u.batch.commits = &cm;
-	must(svc_msg_encode(&m, &msg, &mlen), "batch");
+	must(svc_codec_msg_encode(&m, &msg, &mlen), "batch");
 
 	svc_export_writer *w = NULL;
 	svc_export_header eh;

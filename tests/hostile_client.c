@@ -137,7 +137,7 @@ static uint8_t *hello_msg(const char *node, size_t *len)
 		svc_random(m.u.hello.store_id, SVC_STORE_ID_LEN);
 	m.u.hello.log_head = log_head;
 	m.u.hello.hlc = (uint64_t)time(NULL) * 1000 << 16;
-	if (svc_msg_encode(&m, &buf, len)) {
+	if (svc_codec_msg_encode(&m, &buf, len)) {
 		fprintf(stderr, "hostile_client: cannot encode HELLO\n");
 		exit(1);
 	}
@@ -173,7 +173,7 @@ static svc_blob *read_export(const char *path, size_t *n, uint8_t **file)
 		at += 4;
 		if (l == 0 || at + l > (size_t)sz)
 			break;
-		if (svc_msg_decode(raw + at, l, &m) != 0 || m.type != SVC_MSG_BATCH)
+		if (svc_codec_msg_decode(raw + at, l, &m) != 0 || m.type != SVC_MSG_BATCH)
 			usage("--changes holds something other than batches");
 		for (size_t i = 0; i < m.u.batch.nchanges; i++) {
 			const svc_blob *c = &m.u.batch.changes[i];
@@ -186,7 +186,7 @@ static svc_blob *read_export(const char *path, size_t *n, uint8_t **file)
 			v[(*n)++].len = c->len;
 			used += c->len;
 		}
-		svc_msg_free(&m);
+		svc_codec_msg_free(&m);
 		at += l;
 	}
 	free(raw);
@@ -214,7 +214,7 @@ static void drain(void *sock, struct tally *t)
 		}
 		svc_msg d;
 		t->msgs++;
-		if (svc_msg_decode(zmq_msg_data(&m), zmq_msg_size(&m), &d) == 0) {
+		if (svc_codec_msg_decode(zmq_msg_data(&m), zmq_msg_size(&m), &d) == 0) {
 			switch (d.type) {
 			case SVC_MSG_HELLO:
 				t->hello++;
@@ -230,8 +230,9 @@ static void drain(void *sock, struct tally *t)
 				t->batch++;
 				for (size_t i = 0; t->show_changes && i < d.u.batch.nchanges; i++) {
 					svc_change c;
-					if (svc_change_decode(d.u.batch.changes[i].data,
-					                      d.u.batch.changes[i].len, &c) == 0)
+					if (svc_codec_change_decode(d.u.batch.changes[i].data,
+					                            d.u.batch.changes[i].len,
+					                            &c) == 0)
 						printf("change: %s/%llu %s %s\n", c.origin,
 						       (unsigned long long)c.seq,
 						       svc_change_kind_name(c.kind), c.aggregate);
@@ -251,7 +252,7 @@ static void drain(void *sock, struct tally *t)
 			default:
 				t->other++;
 			}
-			svc_msg_free(&d);
+			svc_codec_msg_free(&d);
 		} else {
 			t->other++;
 		}
@@ -482,7 +483,7 @@ int main(int argc, char **argv)
 				memset(&p, 0, sizeof p);
 				p.type = SVC_MSG_PING;
 				p.u.ping.hlc = (uint64_t)time(NULL) * 1000 << 16;
-				if (svc_msg_encode(&p, &pb, &pl) == 0) {
+				if (svc_codec_msg_encode(&p, &pb, &pl) == 0) {
 					send_one(s, pb, pl, 0, &t);
 					free(pb);
 				}
@@ -527,7 +528,7 @@ int main(int argc, char **argv)
 		m.type = SVC_MSG_BATCH;
 		m.u.batch.id = 1;
 		m.u.batch.to_lsn = to_lsn;
-		if (svc_msg_encode(&m, &b, &bl)) {
+		if (svc_codec_msg_encode(&m, &b, &bl)) {
 			fprintf(stderr, "hostile_client: cannot encode BATCH\n");
 			return 1;
 		}

@@ -245,8 +245,8 @@ static inline int fx_cert(svc_change *c, const char *node, uint32_t role, const 
 	fx_cert_body(&cert, node, role, region, serial);
 	c->kind = SVC_CK_NODE_CERT;
 	svc_rules_node_agg(c->aggregate, node);
-	return svc_cert_encode(&cert, c->u.node_cert.body, sizeof c->u.node_cert.body,
-	                       &c->u.node_cert.body_len);
+	return svc_codec_cert_encode(&cert, c->u.node_cert.body, sizeof c->u.node_cert.body,
+	                             &c->u.node_cert.body_len);
 }
 
 static inline void fx_revoke(svc_change *c, const char *node, uint64_t serial)

@@ -259,7 +259,7 @@ static svc_sync_result ship(size_t from, size_t to)
 		if (!buf)
 			break;
 		svc_msg m;
-		CHECK_INT(svc_msg_decode(buf, len, &m), 0);
+		CHECK_INT(svc_codec_msg_decode(buf, len, &m), 0);
 		svc_sync_result r;
 		CHECK_INT(svc_sync_apply(N[to].s, &in_pv, N[from].store_id, &m.u.batch, &r), 0);
 		total.applied += r.applied;
@@ -268,7 +268,7 @@ static svc_sync_result ship(size_t from, size_t to)
 		if (r.quarantined && !total.first_reason[0])
 			snprintf(total.first_reason, sizeof total.first_reason, "%s",
 			         r.first_reason);
-		svc_msg_free(&m);
+		svc_codec_msg_free(&m);
 		pos[from][to] = br.to_lsn;
 		if (rec && br.nchanges)
 			rec_add(rec, buf, len);
@@ -402,7 +402,7 @@ static void forge(size_t origin, const svc_change *tmpl, const forge_opts *o, fo
 		svc_rules_ticket_id(c->aggregate, c->origin, c->seq);
 	else if (c->kind == SVC_CK_PART_MOVE && c->u.part_move.kind == SVC_MV_TRANSFER_OUT)
 		svc_rules_transfer_id(c->aggregate, c->origin, c->seq);
-	int rc = svc_change_encode(c, f->bytes, sizeof f->bytes, &f->len);
+	int rc = svc_codec_change_encode(c, f->bytes, sizeof f->bytes, &f->len);
 	if (rc) {
 		fprintf(stderr, "forge: cannot encode %s %s: %s\n", svc_change_kind_name(c->kind),
 		        c->aggregate, svc_errmsg());
@@ -421,9 +421,9 @@ static void forge(size_t origin, const svc_change *tmpl, const forge_opts *o, fo
 	h.first_seq = h.last_seq = c->seq;
 	h.nhashes = 1;
 	h.hashes = &f->hash;
-	CHECK_INT(svc_commit_header_encode(&h, hb, sizeof hb, &hlen), 0);
+	CHECK_INT(svc_codec_commit_header_encode(&h, hb, sizeof hb, &hlen), 0);
 	svc_sign(N[signer].kp, hb, hlen, sig);
-	CHECK_INT(svc_signed_encode(hb, hlen, sig, f->commit, sizeof f->commit, &f->clen), 0);
+	CHECK_INT(svc_codec_signed_encode(hb, hlen, sig, f->commit, sizeof f->commit, &f->clen), 0);
 }
 
 typedef enum { OUT_APPLIED, OUT_REJECTED, OUT_QUARANTINED, OUT_ABSENT, OUT_OTHER } outcome;
@@ -1121,7 +1121,7 @@ static svc_claim claim_state(size_t at, const char *id)
 	svc_txn *t;
 	memset(&x, 0, sizeof x);
 	CHECK_INT(svc_txn_begin(N[at].s, false, &t), 0);
-	CHECK_INT(svc_claim_get(t, id, &x), 0);
+	CHECK_INT(svc_fold_claim_get(t, id, &x), 0);
 	svc_txn_abort(&t);
 	return x;
 }
@@ -1211,8 +1211,8 @@ static void cert_body(svc_change *c, size_t issuer, const char *node_id, uint32_
 	memset(c, 0, sizeof *c);
 	c->kind = SVC_CK_NODE_CERT;
 	svc_rules_node_agg(c->aggregate, node_id);
-	CHECK_INT(svc_cert_encode(&cert, c->u.node_cert.body, sizeof c->u.node_cert.body,
-	                          &c->u.node_cert.body_len),
+	CHECK_INT(svc_codec_cert_encode(&cert, c->u.node_cert.body, sizeof c->u.node_cert.body,
+	                                &c->u.node_cert.body_len),
 	          0);
 	svc_sign(N[issuer].kp, c->u.node_cert.body, c->u.node_cert.body_len,
 	         c->u.node_cert.signature);
@@ -1547,7 +1547,7 @@ static void self_dealing(void)
 	CHECK_INT(st.total, g.c.u.claim_decide.claimed);
 	CHECK_INT(st.revision, g.c.u.claim_decide.revision);
 	snprintf(g.c.aggregate, sizeof g.c.aggregate, "%s", cl[SVC_CS_AUDITED]);
-	CHECK_INT(svc_change_encode(&g.c, g.bytes, sizeof g.bytes, &g.len), 0);
+	CHECK_INT(svc_codec_change_encode(&g.c, g.bytes, sizeof g.bytes, &g.len), 0);
 	svc_change c2 = g.c;
 	for (int with_commit = 1; with_commit >= 0; with_commit--) {
 		if (!with_commit)
@@ -1649,7 +1649,7 @@ static void write_export(const char *path, size_t signer, const char *target, fo
 	m.u.batch.changes = ch;
 	m.u.batch.ncommits = nc;
 	m.u.batch.commits = cm;
-	CHECK_INT(svc_msg_encode(&m, &msg, &len), 0);
+	CHECK_INT(svc_codec_msg_encode(&m, &msg, &len), 0);
 	CHECK_INT(svc_export_writer_open(&w, path), 0);
 	CHECK_INT(svc_export_writer_add(w, msg, len, n), 0);
 	memset(&h, 0, sizeof h);
@@ -1700,7 +1700,7 @@ static void forged_export(void)
 		o.seq = head + 1;
 		forge(HQ, &c, &o, &a);
 		memcpy(a.c.prev_hash, hh, SVC_HASH_LEN);
-		CHECK_INT(svc_change_encode(&a.c, a.bytes, sizeof a.bytes, &a.len), 0);
+		CHECK_INT(svc_codec_change_encode(&a.c, a.bytes, sizeof a.bytes, &a.len), 0);
 		svc_hash(a.bytes, a.len, a.hash);
 		svc_claim approved = st;
 		approved.approved = st.total;
@@ -1708,7 +1708,7 @@ static void forged_export(void)
 		o.seq = head + 2;
 		forge(HQ, &c, &o, &p);
 		memcpy(p.c.prev_hash, a.hash, SVC_HASH_LEN);
-		CHECK_INT(svc_change_encode(&p.c, p.bytes, sizeof p.bytes, &p.len), 0);
+		CHECK_INT(svc_codec_change_encode(&p.c, p.bytes, sizeof p.bytes, &p.len), 0);
 		svc_hash(p.bytes, p.len, p.hash);
 		/* The commit forge() signed covers the bytes before they were
 		 * chained to this node's head of HQ; it fails on its signature
@@ -1818,7 +1818,7 @@ static void expiry(void)
 	CHECK_INT(settle(), 0);
 	svc_node n;
 	CHECK_INT(svc_txn_begin(N[RE].s, false, &t), 0);
-	CHECK_INT(svc_node_get(t, "shop-x", &n), 0);
+	CHECK_INT(svc_fold_node_get(t, "shop-x", &n), 0);
 	svc_txn_abort(&t);
 	CHECK(n.not_after < now);
 
@@ -1857,7 +1857,7 @@ static bool stored_is_original(size_t at, const svc_batch *orig)
 	CHECK_INT(svc_txn_begin(N[at].s, false, &t), 0);
 	for (size_t i = 0; i < orig->nchanges; i++) {
 		svc_change c;
-		if (svc_change_decode(orig->changes[i].data, orig->changes[i].len, &c))
+		if (svc_codec_change_decode(orig->changes[i].data, orig->changes[i].len, &c))
 			continue;
 		svc_logged_change lc;
 		const uint8_t *b;
@@ -1921,7 +1921,7 @@ static void tampering(void)
 	if (!buf)
 		return;
 	svc_msg m;
-	CHECK_INT(svc_msg_decode(buf, len, &m), 0);
+	CHECK_INT(svc_codec_msg_decode(buf, len, &m), 0);
 	svc_batch *b = &m.u.batch;
 	CHECK_INT(b->nchanges, 3);
 	CHECK_INT(b->ncommits, 1);
@@ -1947,8 +1947,9 @@ static void tampering(void)
 			const uint8_t *body;
 			size_t blen;
 			uint8_t sig[SVC_SIG_LEN];
-			CHECK_INT(svc_signed_decode(target->data, target->len, &body, &blen, sig),
-			          0);
+			CHECK_INT(
+			    svc_codec_signed_decode(target->data, target->len, &body, &blen, sig),
+			    0);
 			/* the signature is the last 64 bytes of the Signed message */
 			size_t sig_at = target->len - SVC_SIG_LEN;
 			CHECK(memcmp(target->data + sig_at, sig, SVC_SIG_LEN) == 0);
@@ -1995,7 +1996,7 @@ static void tampering(void)
 		printf("   tampering: %s: %zu bytes x %zu flips = %u variants, %u got through\n",
 		       part_name[part], to - from, sizeof masks, tried[part], through[part]);
 	}
-	svc_msg_free(&m);
+	svc_codec_msg_free(&m);
 	free(buf);
 }
 
@@ -2040,11 +2041,11 @@ static unsigned replay_session(const recording *s, size_t from, size_t to, unsig
 	for (size_t i = 0; i < s->n; i++) {
 		svc_msg m;
 		svc_sync_result r;
-		CHECK_INT(svc_msg_decode(s->msgs[i], s->lens[i], &m), 0);
+		CHECK_INT(svc_codec_msg_decode(s->msgs[i], s->lens[i], &m), 0);
 		CHECK_INT(svc_sync_apply(N[to].s, &pv, N[from].store_id, &m.u.batch, &r), 0);
 		applied += r.applied;
 		*quarantined += r.quarantined;
-		svc_msg_free(&m);
+		svc_codec_msg_free(&m);
 	}
 	return applied;
 }
@@ -2416,7 +2417,7 @@ static void read_isolation(void)
 		svc_ticket tkx;
 		svc_txn *tt;
 		CHECK_INT(svc_txn_begin(N[s].s, false, &tt), 0);
-		CHECK_INT(svc_ticket_get(tt, t->id, &tkx), 0);
+		CHECK_INT(svc_fold_ticket_get(tt, t->id, &tkx), 0);
 		svc_txn_abort(&tt);
 		if (tkx.status != SVC_TS_ASSIGNED || k % 2)
 			continue;
@@ -2456,7 +2457,7 @@ static void read_isolation(void)
 			svc_claim cl2;
 			svc_txn *tt;
 			CHECK_INT(svc_txn_begin(N[iso_region[r]].s, false, &tt), 0);
-			int have = svc_claim_get(tt, c, &cl2);
+			int have = svc_fold_claim_get(tt, c, &cl2);
 			svc_txn_abort(&tt);
 			svc_errclear();
 			if (have)
@@ -2474,7 +2475,7 @@ static void read_isolation(void)
 		svc_txn *tt;
 		svc_rules_claim_id(c, iso[k].id);
 		CHECK_INT(svc_txn_begin(N[iso_hq].s, false, &tt), 0);
-		int have = svc_claim_get(tt, c, &cl2);
+		int have = svc_fold_claim_get(tt, c, &cl2);
 		svc_txn_abort(&tt);
 		svc_errclear();
 		if (have || k % 4)
@@ -2496,11 +2497,11 @@ static void read_isolation(void)
 		struct iso_scan s = {at, 0, ""};
 		svc_txn *t;
 		CHECK_INT(svc_txn_begin(N[at].s, false, &t), 0);
-		svc_ticket_each(t, iso_ticket_step, &s);
-		svc_claim_each(t, iso_claim_step, &s);
-		svc_transfer_each(t, iso_transfer_step, &s);
-		svc_stock_each(t, NULL, iso_stock_step, &s);
-		svc_node_each(t, iso_node_step, &s);
+		svc_fold_ticket_each(t, iso_ticket_step, &s);
+		svc_fold_claim_each(t, iso_claim_step, &s);
+		svc_fold_transfer_each(t, iso_transfer_step, &s);
+		svc_fold_stock_each(t, NULL, iso_stock_step, &s);
+		svc_fold_node_each(t, iso_node_step, &s);
 		svc_journal_each_from(t, 1, iso_change_step, &s);
 		svc_txn_abort(&t);
 		/* its own tickets and claims did arrive (isolation is not
@@ -2512,7 +2513,7 @@ static void read_isolation(void)
 				continue;
 			mine++;
 			svc_ticket tkx;
-			if (svc_ticket_get(t, iso[k].id, &tkx) == 0)
+			if (svc_fold_ticket_get(t, iso[k].id, &tkx) == 0)
 				held++;
 			svc_errclear();
 		}

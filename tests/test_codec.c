@@ -339,7 +339,7 @@ static void roundtrip_change(const svc_change *c, const char *tag)
 	size_t n = 0, n2 = 0, n3 = 0;
 	int rc;
 
-	rc = svc_change_encode(c, buf, sizeof buf, &n);
+	rc = svc_codec_change_encode(c, buf, sizeof buf, &n);
 	CHECK_INT(rc, 0);
 	if (rc) {
 		fprintf(stderr, "  %s: %s\n", tag, svc_errmsg());
@@ -347,11 +347,11 @@ static void roundtrip_change(const svc_change *c, const char *tag)
 	}
 	CHECK(n <= SVC_CHANGE_MAX);
 	/* Determinism: the same value twice gives the same bytes. */
-	CHECK_INT(svc_change_encode(c, buf2, sizeof buf2, &n2), 0);
+	CHECK_INT(svc_codec_change_encode(c, buf2, sizeof buf2, &n2), 0);
 	CHECK(n == n2 && memcmp(buf, buf2, n) == 0);
 
 	memset(&d, 0xa5, sizeof d);
-	rc = svc_change_decode(buf, n, &d);
+	rc = svc_codec_change_decode(buf, n, &d);
 	CHECK_INT(rc, 0);
 	if (rc) {
 		fprintf(stderr, "  %s: %s\n", tag, svc_errmsg());
@@ -361,7 +361,7 @@ static void roundtrip_change(const svc_change *c, const char *tag)
 		fprintf(stderr, "  %s: decoded change differs\n", tag);
 	CHECK(memcmp(c, &d, sizeof d) == 0);
 	/* And the decoded value re-encodes to the very same bytes. */
-	CHECK_INT(svc_change_encode(&d, buf2, sizeof buf2, &n3), 0);
+	CHECK_INT(svc_codec_change_encode(&d, buf2, sizeof buf2, &n3), 0);
 	CHECK(n3 == n && memcmp(buf, buf2, n) == 0);
 }
 
@@ -392,8 +392,8 @@ static void test_change_fields(void)
 	size_t n;
 
 	make_change(&c, SVC_CK_TICKET_OPEN, false);
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), 0);
-	CHECK_INT(svc_change_decode(buf, n, &d), 0);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_change_decode(buf, n, &d), 0);
 	CHECK_STR(d.origin, "shop-gz-0042");
 	CHECK_INT(d.seq, 42);
 	CHECK(d.hlc == ((1714550400000ULL << 16) | 3));
@@ -414,8 +414,8 @@ static void test_change_fields(void)
 	CHECK_STR(d.u.ticket_open.shop, "shop-bj-0001");
 
 	make_change(&c, SVC_CK_CLAIM_SUBMIT, true);
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), 0);
-	CHECK_INT(svc_change_decode(buf, n, &d), 0);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_change_decode(buf, n, &d), 0);
 	CHECK_INT(d.u.claim_submit.nparts, SVC_CLAIM_PARTS_MAX);
 	CHECK_INT(strlen(d.u.claim_submit.parts[15].part_no), SVC_PART_LEN - 1);
 	CHECK(d.u.claim_submit.parts[15].unit_price == INT64_MIN);
@@ -425,8 +425,8 @@ static void test_change_fields(void)
 	CHECK_INT(strlen(d.u.claim_submit.note), SVC_REASON_LEN - 1);
 
 	make_change(&c, SVC_CK_PART_MOVE, false);
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), 0);
-	CHECK_INT(svc_change_decode(buf, n, &d), 0);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_change_decode(buf, n, &d), 0);
 	CHECK_INT(d.u.part_move.qty, -3);
 	CHECK_STR(d.u.part_move.ticket, "");
 }
@@ -448,24 +448,24 @@ static void test_determinism(void)
 	       sizeof b.u.claim_submit.note - strlen(b.u.claim_submit.note) - 1);
 	memset(&b.u.claim_submit.parts[2], 0xee,
 	       sizeof b.u.claim_submit.parts - 2 * sizeof b.u.claim_submit.parts[0]);
-	CHECK_INT(svc_change_encode(&a, buf, sizeof buf, &na), 0);
-	CHECK_INT(svc_change_encode(&b, buf2, sizeof buf2, &nb), 0);
+	CHECK_INT(svc_codec_change_encode(&a, buf, sizeof buf, &na), 0);
+	CHECK_INT(svc_codec_change_encode(&b, buf2, sizeof buf2, &nb), 0);
 	CHECK(na == nb && memcmp(buf, buf2, na) == 0);
 
 	make_change(&a, SVC_CK_NODE_CERT, false);
 	memcpy(&b, &a, sizeof b);
 	memset(b.u.node_cert.body + b.u.node_cert.body_len, 0xcc,
 	       SVC_CERT_BODY_MAX - b.u.node_cert.body_len);
-	CHECK_INT(svc_change_encode(&a, buf, sizeof buf, &na), 0);
-	CHECK_INT(svc_change_encode(&b, buf2, sizeof buf2, &nb), 0);
+	CHECK_INT(svc_codec_change_encode(&a, buf, sizeof buf, &na), 0);
+	CHECK_INT(svc_codec_change_encode(&b, buf2, sizeof buf2, &nb), 0);
 	CHECK(na == nb && memcmp(buf, buf2, na) == 0);
 
 	make_change(&a, SVC_CK_TICKET_ASSIGN, false);
 	memcpy(&b, &a, sizeof b);
 	memset((char *)&b.u + sizeof b.u.ticket_assign, 0x55,
 	       sizeof b.u - sizeof b.u.ticket_assign);
-	CHECK_INT(svc_change_encode(&a, buf, sizeof buf, &na), 0);
-	CHECK_INT(svc_change_encode(&b, buf2, sizeof buf2, &nb), 0);
+	CHECK_INT(svc_codec_change_encode(&a, buf, sizeof buf, &na), 0);
+	CHECK_INT(svc_codec_change_encode(&b, buf2, sizeof buf2, &nb), 0);
 	CHECK(na == nb && memcmp(buf, buf2, na) == 0);
 }
 
@@ -554,14 +554,14 @@ static void test_kat(void)
 		want[i] = (uint8_t)v;
 	}
 	kat_value(&c);
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), 0);
 	for (size_t i = 0; i < n && i < 512; i++)
 		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
 	hex[2 * (n < 512 ? n : 512)] = '\0';
 	CHECK_STR(hex, kat_change_hex);
 	CHECK_INT(n, wn);
 	/* Decoding the frozen bytes gives the value back. */
-	CHECK_INT(svc_change_decode(want, wn, &d), 0);
+	CHECK_INT(svc_codec_change_decode(want, wn, &d), 0);
 	CHECK(memcmp(&c, &d, sizeof d) == 0);
 }
 
@@ -577,7 +577,7 @@ static int decode_with_operator(const char *op, svc_change *out)
 	wb_change_head(&w);
 	wb_str(&w, 8, op);
 	wb_msg(&w, 19, &sub);
-	return svc_change_decode(w.b, w.n, out);
+	return svc_codec_change_decode(w.b, w.n, out);
 }
 
 /*
@@ -593,8 +593,8 @@ static void test_operator(void)
 	size_t n;
 
 	make_change(&c, SVC_CK_TICKET_NOTE, false);
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), 0);
-	CHECK_INT(svc_change_decode(buf, n, &d), 0);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_change_decode(buf, n, &d), 0);
 	CHECK_STR(d.operator, "");
 
 	snprintf(c.operator, sizeof c.operator, "张伟");
@@ -609,7 +609,7 @@ static void test_operator(void)
 
 	strcat(name, "伟");
 	snprintf(c.operator, sizeof c.operator, "%s", name);
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has("change.operator: 33 characters, limit 32"));
 	CHECK_INT(decode_with_operator(name, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change.operator: 33 characters, limit 32"));
@@ -618,7 +618,7 @@ static void test_operator(void)
 	memset(name, 'a', 33);
 	name[33] = '\0';
 	snprintf(c.operator, sizeof c.operator, "%s", name);
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has("change.operator: 33 characters, limit 32"));
 	CHECK_INT(decode_with_operator(name, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change.operator: 33 characters, limit 32"));
@@ -639,56 +639,56 @@ static void test_encode_refuses(void)
 
 	make_change(&c, SVC_CK_TICKET_OPEN, false);
 	memset(c.u.ticket_open.phone, '1', sizeof c.u.ticket_open.phone);
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has("change.ticket_open.phone: not NUL-terminated"));
 	CHECK_INT(n, 0);
 
 	make_change(&c, SVC_CK_TICKET_OPEN, false);
 	SET(c.u.ticket_open.customer, "\xe5\xbc"); /* half of 张 */
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has("change.ticket_open.customer: not valid UTF-8"));
 
 	make_change(&c, SVC_CK_TICKET_NOTE, false);
 	SET(c.origin, "\xc0\xaf"); /* overlong '/' */
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has("change.origin"));
 
 	make_change(&c, SVC_CK_TICKET_NOTE, false);
 	SET(c.u.ticket_note.text, "\xed\xa0\x80"); /* a UTF-16 surrogate */
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
 
 	make_change(&c, SVC_CK_CLAIM_SUBMIT, false);
 	c.u.claim_submit.nparts = SVC_CLAIM_PARTS_MAX + 1;
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has("change.claim_submit.parts: 17 entries, limit 16"));
 
 	make_change(&c, SVC_CK_CLAIM_SUBMIT, false);
 	memset(c.u.claim_submit.parts[1].part_no, 'P', SVC_PART_LEN);
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has("change.claim_submit.parts[1].part_no"));
 
 	make_change(&c, SVC_CK_NODE_CERT, false);
 	c.u.node_cert.body_len = SVC_CERT_BODY_MAX + 1;
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has("change.node_cert.body"));
 
 	make_change(&c, SVC_CK_TICKET_NOTE, false);
 	c.kind = SVC_CK_NONE;
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
 	c.kind = SVC_CK_MAX_;
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has("change: kind"));
 
 	/* A caller buffer one byte short. */
 	make_change(&c, SVC_CK_TICKET_OPEN, false);
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), 0);
-	CHECK_INT(svc_change_encode(&c, buf2, n - 1, &n), SVC_ETOOBIG);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_change_encode(&c, buf2, n - 1, &n), SVC_ETOOBIG);
 	CHECK(errmsg_has("buffer holds"));
 
-	CHECK_INT(svc_change_encode(NULL, buf, sizeof buf, &n), SVC_EINVAL);
-	CHECK_INT(svc_change_encode(&c, buf, sizeof buf, NULL), SVC_EINVAL);
-	CHECK_INT(svc_change_decode(buf, 1, NULL), SVC_EINVAL);
-	CHECK_INT(svc_change_decode(NULL, 5, &c), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(NULL, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, NULL), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_decode(buf, 1, NULL), SVC_EINVAL);
+	CHECK_INT(svc_codec_change_decode(NULL, 5, &c), SVC_EINVAL);
 }
 
 /* ------------------------------------------------------------ hostile changes */
@@ -702,7 +702,7 @@ static int decode_with_open_field(unsigned field, const void *s, size_t n, svc_c
 	wb_bytes(&sub, field, s, n);
 	wb_change_head(&w);
 	wb_msg(&w, 16, &sub);
-	return svc_change_decode(w.b, w.n, out);
+	return svc_codec_change_decode(w.b, w.n, out);
 }
 
 static void test_change_hostile(void)
@@ -717,9 +717,9 @@ static void test_change_hostile(void)
 	 * field, so a cut either drops it or breaks its length. */
 	for (int k = SVC_CK_TICKET_OPEN; k < SVC_CK_MAX_; k++) {
 		make_change(&c, (svc_change_kind)k, k % 2 == 0);
-		CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), 0);
+		CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n), 0);
 		for (size_t cut = 0; cut < n; cut++) {
-			int rc = svc_change_decode(buf, cut, &d);
+			int rc = svc_codec_change_decode(buf, cut, &d);
 			if (rc != SVC_EDECODE || !is_zero(&d, sizeof d))
 				fails++;
 		}
@@ -728,9 +728,9 @@ static void test_change_hostile(void)
 
 	/* Size is checked before anything else, even for garbage. */
 	memset(big, 0xff, sizeof big);
-	CHECK_INT(svc_change_decode((const uint8_t *)big, sizeof big, &d), SVC_ETOOBIG);
+	CHECK_INT(svc_codec_change_decode((const uint8_t *)big, sizeof big, &d), SVC_ETOOBIG);
 	CHECK(errmsg_has("change: 8193 bytes, limit 8192"));
-	CHECK_INT(svc_change_decode((const uint8_t *)big, SVC_CHANGE_MAX, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode((const uint8_t *)big, SVC_CHANGE_MAX, &d), SVC_EDECODE);
 
 	/* A string at its limit passes, one byte over is refused by name. */
 	memset(big, 'f', sizeof big);
@@ -758,18 +758,18 @@ static void test_change_hostile(void)
 	wb_u64(&sub, 2, 5);
 	wb_change_head(&w);
 	wb_msg(&w, 16, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 
 	/* No body; an empty buffer; a body from a newer schema. */
 	wb_change_head(&w);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change: no body"));
-	CHECK_INT(svc_change_decode(w.b, 0, &d), SVC_EDECODE);
-	CHECK_INT(svc_change_decode(NULL, 0, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, 0, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(NULL, 0, &d), SVC_EDECODE);
 	sub.n = 0;
 	wb_str(&sub, 1, "x");
 	wb_msg(&w, 99, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change: no body"));
 
 	/* Unknown fields are skipped (a newer origin may add them). */
@@ -780,7 +780,7 @@ static void test_change_hostile(void)
 	wb_str(&sub, 1, "shop-9");
 	wb_u64(&sub, 9, 1);
 	wb_msg(&w, 17, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), 0);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), 0);
 	CHECK_INT(d.kind, SVC_CK_TICKET_ASSIGN);
 	CHECK_STR(d.u.ticket_assign.shop, "shop-9");
 
@@ -789,12 +789,12 @@ static void test_change_hostile(void)
 	wb_str(&w, 1, "shop-1");
 	sub.n = 0;
 	wb_msg(&w, 19, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change.prev_hash: 0 bytes, expected 32"));
 	w.n = 0;
 	wb_bytes(&w, 5, big, 31);
 	wb_msg(&w, 19, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change.prev_hash: 31 bytes, expected 32"));
 
 	/* Claim with one part too many, and a part number over its limit. */
@@ -807,12 +807,12 @@ static void test_change_hostile(void)
 		wb_msg(&sub, 4, &part);
 	wb_change_head(&w);
 	wb_msg(&w, 23, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), 0);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), 0);
 	CHECK_INT(d.u.claim_submit.nparts, SVC_CLAIM_PARTS_MAX);
 	wb_msg(&sub, 4, &part);
 	wb_change_head(&w);
 	wb_msg(&w, 23, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change.claim_submit.parts: more than 16 entries"));
 	part.n = 0;
 	wb_bytes(&part, 1, big, SVC_PART_LEN);
@@ -820,7 +820,7 @@ static void test_change_hostile(void)
 	wb_msg(&sub, 4, &part);
 	wb_change_head(&w);
 	wb_msg(&w, 23, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change.claim_submit.parts[0].part_no: 32 bytes, limit 31"));
 	part.n = 0;
 	wb_bytes(&part, 1, "P\0", 2);
@@ -828,7 +828,7 @@ static void test_change_hostile(void)
 	wb_msg(&sub, 4, &part);
 	wb_change_head(&w);
 	wb_msg(&w, 23, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change.claim_submit.parts.part_no: contains a NUL byte"));
 
 	/* Node cert: body over its cap, signature one byte short. */
@@ -837,34 +837,34 @@ static void test_change_hostile(void)
 	wb_bytes(&sub, 2, big, SVC_SIG_LEN);
 	wb_change_head(&w);
 	wb_msg(&w, 25, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change.node_cert.body: 513 bytes, limit 512"));
 	sub.n = 0;
 	wb_bytes(&sub, 1, big, 10);
 	wb_bytes(&sub, 2, big, SVC_SIG_LEN - 1);
 	wb_change_head(&w);
 	wb_msg(&w, 25, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change.node_cert.signature: 63 bytes, expected 64"));
 
 	/* Broken framing: group wire types, field 0, a varint that never ends. */
 	wb_change_head(&w);
 	wb_key(&w, 9, 3);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("wire type 3"));
 	wb_change_head(&w);
 	wb_u64(&w, 0, 1);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	wb_change_head(&w);
 	wb_key(&w, 2, 0);
 	for (int i = 0; i < 11; i++)
 		wb_raw(&w, "\xff", 1);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	/* A length that runs past the end of the message. */
 	wb_change_head(&w);
 	wb_key(&w, 16, 2);
 	wb_varint(&w, UINT64_MAX);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change.ticket_open"));
 }
 
@@ -917,7 +917,8 @@ static void test_utf8(void)
 		CHECK_INT(rc, cases[i].ok ? 0 : SVC_EDECODE);
 		make_change(&c, SVC_CK_TICKET_NOTE, false);
 		SET(c.u.ticket_note.text, cases[i].s);
-		CHECK_INT(svc_change_encode(&c, buf, sizeof buf, &n), cases[i].ok ? 0 : SVC_EINVAL);
+		CHECK_INT(svc_codec_change_encode(&c, buf, sizeof buf, &n),
+		          cases[i].ok ? 0 : SVC_EINVAL);
 	}
 	/* A bad byte at every offset of a long ASCII string. */
 	{
@@ -1130,44 +1131,46 @@ static void test_states(void)
 
 	for (int max = 0; max <= 1; max++) {
 		make_ticket(&t, max);
-		STATE_ROUNDTRIP(svc_ticket, svc_ticket_encode, svc_ticket_decode, &t);
+		STATE_ROUNDTRIP(svc_ticket, svc_codec_ticket_encode, svc_codec_ticket_decode, &t);
 		make_claim(&c, max);
-		STATE_ROUNDTRIP(svc_claim, svc_claim_encode, svc_claim_decode, &c);
+		STATE_ROUNDTRIP(svc_claim, svc_codec_claim_encode, svc_codec_claim_decode, &c);
 		make_transfer(&tr, max);
-		STATE_ROUNDTRIP(svc_transfer, svc_transfer_encode, svc_transfer_decode, &tr);
+		STATE_ROUNDTRIP(svc_transfer, svc_codec_transfer_encode, svc_codec_transfer_decode,
+		                &tr);
 		make_catalog(&ci, max);
-		STATE_ROUNDTRIP(svc_catalog_item, svc_catalog_encode, svc_catalog_decode, &ci);
+		STATE_ROUNDTRIP(svc_catalog_item, svc_codec_catalog_encode,
+		                svc_codec_catalog_decode, &ci);
 		make_node(&nd, max);
-		STATE_ROUNDTRIP(svc_node, svc_node_encode, svc_node_decode, &nd);
+		STATE_ROUNDTRIP(svc_node, svc_codec_node_encode, svc_codec_node_decode, &nd);
 	}
 	/* Empty values are valid states too. */
 	memset(&t, 0, sizeof t);
-	STATE_ROUNDTRIP(svc_ticket, svc_ticket_encode, svc_ticket_decode, &t);
+	STATE_ROUNDTRIP(svc_ticket, svc_codec_ticket_encode, svc_codec_ticket_decode, &t);
 	memset(&c, 0, sizeof c);
-	STATE_ROUNDTRIP(svc_claim, svc_claim_encode, svc_claim_decode, &c);
+	STATE_ROUNDTRIP(svc_claim, svc_codec_claim_encode, svc_codec_claim_decode, &c);
 
 	st.on_hand = -5;
 	st.defective = INT64_MIN;
 	st.in_transit_in = INT64_MAX;
-	STATE_ROUNDTRIP(svc_stock, svc_stock_encode, svc_stock_decode, &st);
+	STATE_ROUNDTRIP(svc_stock, svc_codec_stock_encode, svc_codec_stock_decode, &st);
 	memset(&st, 0, sizeof st);
-	CHECK_INT(svc_stock_encode(&st, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_stock_encode(&st, buf, sizeof buf, &n), 0);
 	CHECK_INT(n, 0);
-	CHECK_INT(svc_stock_decode(buf, 0, &st2), 0);
+	CHECK_INT(svc_codec_stock_decode(buf, 0, &st2), 0);
 	CHECK(is_zero(&st2, sizeof st2));
 
 	/* A few fields by name, so a failure says which. */
 	make_ticket(&t, false);
-	CHECK_INT(svc_ticket_encode(&t, buf, sizeof buf, &n), 0);
-	CHECK_INT(svc_ticket_decode(buf, n, &t2), 0);
+	CHECK_INT(svc_codec_ticket_encode(&t, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_ticket_decode(buf, n, &t2), 0);
 	CHECK_STR(t2.customer, "张三");
 	CHECK_STR(t2.address, "北京市朝阳区");
 	CHECK(t2.in_warranty);
 	CHECK_STR(t2.last.origin, "region-north");
 	CHECK(t2.last.hlc == 1714550400000ULL && t2.last.seq == 1714550400000ULL);
 	make_claim(&c, false);
-	CHECK_INT(svc_claim_encode(&c, buf, sizeof buf, &n), 0);
-	CHECK_INT(svc_claim_decode(buf, n, &c2), 0);
+	CHECK_INT(svc_codec_claim_encode(&c, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_claim_decode(buf, n, &c2), 0);
 	CHECK_INT(c2.nparts, 2);
 	CHECK_STR(c2.parts[1].part_no, "P-001");
 	CHECK_INT(c2.parts[1].amount, 2500);
@@ -1179,38 +1182,38 @@ static void test_states(void)
 	w.n = 0;
 	for (int i = 0; i <= SVC_CLAIM_PARTS_MAX; i++)
 		wb_msg(&w, 8, &part);
-	CHECK_INT(svc_claim_decode(w.b, w.n, &c2), SVC_EDECODE);
+	CHECK_INT(svc_codec_claim_decode(w.b, w.n, &c2), SVC_EDECODE);
 	CHECK(errmsg_has("claim.parts: more than 16 entries"));
 	CHECK(is_zero(&c2, sizeof c2));
 	w.n = 0;
 	wb_bytes(&w, 5, "0123456789012345678901234567890", 31);
-	CHECK_INT(svc_node_decode(w.b, w.n, &nd), SVC_EDECODE);
+	CHECK_INT(svc_codec_node_decode(w.b, w.n, &nd), SVC_EDECODE);
 	CHECK(errmsg_has("node.pubkey: 31 bytes, expected 32"));
 	w.n = 0;
-	CHECK_INT(svc_node_decode(w.b, w.n, &nd), SVC_EDECODE);
+	CHECK_INT(svc_codec_node_decode(w.b, w.n, &nd), SVC_EDECODE);
 	CHECK(errmsg_has("node.pubkey: 0 bytes, expected 32"));
 	w.n = 0;
 	wb_str(&w, 27, "012345678901234567890123456789012");
-	CHECK_INT(svc_ticket_decode(w.b, w.n, &t2), SVC_EDECODE);
+	CHECK_INT(svc_codec_ticket_decode(w.b, w.n, &t2), SVC_EDECODE);
 	CHECK(errmsg_has("ticket.last_origin: 33 bytes, limit 32"));
 	w.n = 0;
 	wb_bytes(&w, 2, "P\0", 2);
-	CHECK_INT(svc_catalog_decode(w.b, w.n, &ci), SVC_EDECODE);
+	CHECK_INT(svc_codec_catalog_decode(w.b, w.n, &ci), SVC_EDECODE);
 	CHECK(errmsg_has("catalog.name: contains a NUL byte"));
 	w.n = 0;
 	wb_bytes(&w, 1, "x", 1);
-	CHECK_INT(svc_stock_decode(w.b, w.n, &st2), SVC_EDECODE);
+	CHECK_INT(svc_codec_stock_decode(w.b, w.n, &st2), SVC_EDECODE);
 
 	/* Encoders refuse what decoders would. */
 	make_claim(&c, false);
 	c.nparts = 99;
-	CHECK_INT(svc_claim_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_claim_encode(&c, buf, sizeof buf, &n), SVC_EINVAL);
 	make_transfer(&tr, false);
 	memset(tr.dest, 'd', sizeof tr.dest);
-	CHECK_INT(svc_transfer_encode(&tr, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_transfer_encode(&tr, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has("transfer.dest: not NUL-terminated"));
 	make_ticket(&t, false);
-	CHECK_INT(svc_ticket_encode(&t, buf, 10, &n), SVC_ETOOBIG);
+	CHECK_INT(svc_codec_ticket_encode(&t, buf, 10, &n), SVC_ETOOBIG);
 }
 
 /* ------------------------------------------------------------ certs, enrollment */
@@ -1293,18 +1296,19 @@ static void test_cert_enroll_bundle(void)
 
 	for (int max = 0; max <= 1; max++) {
 		make_cert(&ce, max);
-		BODY_ROUNDTRIP(svc_cert, svc_cert_encode, svc_cert_decode, &ce, SVC_CERT_BODY_MAX);
+		BODY_ROUNDTRIP(svc_cert, svc_codec_cert_encode, svc_codec_cert_decode, &ce,
+		               SVC_CERT_BODY_MAX);
 		make_bundle(&bu, max);
-		BODY_ROUNDTRIP(svc_bundle, svc_bundle_encode, svc_bundle_decode, &bu,
+		BODY_ROUNDTRIP(svc_bundle, svc_codec_bundle_encode, svc_codec_bundle_decode, &bu,
 		               SVC_ENROLL_MAX);
 		make_enroll(&er, max);
-		BODY_ROUNDTRIP(svc_enroll_request, svc_enroll_request_encode,
-		               svc_enroll_request_decode, &er, SVC_ENROLL_MAX);
+		BODY_ROUNDTRIP(svc_enroll_request, svc_codec_enroll_request_encode,
+		               svc_codec_enroll_request_decode, &er, SVC_ENROLL_MAX);
 	}
 
 	make_bundle(&bu, false);
-	CHECK_INT(svc_bundle_encode(&bu, buf, sizeof buf, &n), 0);
-	CHECK_INT(svc_bundle_decode(buf, n, &bu2), 0);
+	CHECK_INT(svc_codec_bundle_encode(&bu, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_bundle_decode(buf, n, &bu2), 0);
 	CHECK_STR(bu2.endpoint, "tcp://region-south.example.cn:7411");
 	CHECK_INT(bu2.cert.body_len, 120);
 
@@ -1312,7 +1316,7 @@ static void test_cert_enroll_bundle(void)
 	w.n = 0;
 	wb_bytes(&w, 2, buf, SVC_PK_LEN);
 	wb_bytes(&w, 6, buf, SVC_PK_LEN);
-	CHECK_INT(svc_bundle_decode(w.b, w.n, &bu2), SVC_EDECODE);
+	CHECK_INT(svc_codec_bundle_decode(w.b, w.n, &bu2), SVC_EDECODE);
 	CHECK(errmsg_has("bundle.cert: missing"));
 	sub.n = 0;
 	wb_bytes(&sub, 1, "b", 1);
@@ -1321,33 +1325,33 @@ static void test_cert_enroll_bundle(void)
 	wb_msg(&w, 1, &sub);
 	wb_bytes(&w, 2, buf, SVC_PK_LEN - 1);
 	wb_bytes(&w, 6, buf, SVC_PK_LEN);
-	CHECK_INT(svc_bundle_decode(w.b, w.n, &bu2), SVC_EDECODE);
+	CHECK_INT(svc_codec_bundle_decode(w.b, w.n, &bu2), SVC_EDECODE);
 	CHECK(errmsg_has("bundle.hq_pubkey: 31 bytes, expected 32"));
 	sub.n = 0;
 	wb_bytes(&sub, 1, "b", 1);
 	wb_bytes(&sub, 2, buf, SVC_SIG_LEN + 1);
 	w.n = 0;
 	wb_msg(&w, 1, &sub);
-	CHECK_INT(svc_bundle_decode(w.b, w.n, &bu2), SVC_EDECODE);
+	CHECK_INT(svc_codec_bundle_decode(w.b, w.n, &bu2), SVC_EDECODE);
 	CHECK(errmsg_has("bundle.cert.signature: 65 bytes"));
 	w.n = 0;
 	wb_bytes(&w, 5, "tcp://\0x", 8);
-	CHECK_INT(svc_bundle_decode(w.b, w.n, &bu2), SVC_EDECODE);
+	CHECK_INT(svc_codec_bundle_decode(w.b, w.n, &bu2), SVC_EDECODE);
 	CHECK(errmsg_has("bundle.endpoint: contains a NUL byte"));
 
 	w.n = 0;
 	wb_bytes(&w, 5, buf, SVC_PK_LEN + 1);
-	CHECK_INT(svc_cert_decode(w.b, w.n, &ce), SVC_EDECODE);
+	CHECK_INT(svc_codec_cert_decode(w.b, w.n, &ce), SVC_EDECODE);
 	CHECK(errmsg_has("cert.pubkey: 33 bytes, expected 32"));
 	w.n = 0;
 	wb_bytes(&w, 4, buf, SVC_PK_LEN);
 	wb_str(&w, 1, "0123456789012345678901234567890123");
-	CHECK_INT(svc_enroll_request_decode(w.b, w.n, &er), SVC_EDECODE);
+	CHECK_INT(svc_codec_enroll_request_decode(w.b, w.n, &er), SVC_EDECODE);
 	CHECK(errmsg_has("enroll.node: 34 bytes, limit 32"));
 
 	make_bundle(&bu, false);
 	bu.cert.body_len = SVC_CERT_BODY_MAX + 1;
-	CHECK_INT(svc_bundle_encode(&bu, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_bundle_encode(&bu, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has("bundle.cert.body"));
 }
 
@@ -1376,8 +1380,8 @@ static void test_commit(void)
 	h.first_seq = h.last_seq = 1;
 	h.nhashes = 1;
 	h.hashes = hashes_in;
-	CHECK_INT(svc_commit_header_encode(&h, buf, sizeof buf, &n), 0);
-	CHECK_INT(svc_commit_header_decode(buf, n, &d, hashes_out), 0);
+	CHECK_INT(svc_codec_commit_header_encode(&h, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_commit_header_decode(buf, n, &d, hashes_out), 0);
 	CHECK_STR(d.origin, "shop-gz-0042");
 	CHECK(d.first_seq == 1 && d.last_seq == 1 && d.nhashes == 1);
 	CHECK(d.hashes == hashes_out);
@@ -1391,52 +1395,52 @@ static void test_commit(void)
 	h.nhashes = SVC_COMMIT_CHANGES_MAX;
 	h.has_prev = true;
 	fill_bytes(h.prev_commit, SVC_HASH_LEN, 99);
-	CHECK_INT(svc_commit_header_encode(&h, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_commit_header_encode(&h, buf, sizeof buf, &n), 0);
 	CHECK(n <= SVC_COMMIT_MAX);
-	CHECK_INT(svc_commit_header_encode(&h, buf2, sizeof buf2, &sn), 0);
+	CHECK_INT(svc_codec_commit_header_encode(&h, buf2, sizeof buf2, &sn), 0);
 	CHECK(n == sn && memcmp(buf, buf2, n) == 0);
 	memset(hashes_out, 0, sizeof hashes_out);
-	CHECK_INT(svc_commit_header_decode(buf, n, &d, hashes_out), 0);
+	CHECK_INT(svc_codec_commit_header_decode(buf, n, &d, hashes_out), 0);
 	CHECK_INT(d.nhashes, SVC_COMMIT_CHANGES_MAX);
 	CHECK(memcmp(hashes_out, hashes_in, sizeof hashes_out) == 0);
 	CHECK(d.has_prev && memcmp(d.prev_commit, h.prev_commit, SVC_HASH_LEN) == 0);
 	CHECK_STR(d.origin, h.origin);
 	fill_bytes(sig, SVC_SIG_LEN, 5);
-	CHECK_INT(svc_signed_encode(buf, n, sig, buf2, sizeof buf2, &sn), 0);
+	CHECK_INT(svc_codec_signed_encode(buf, n, sig, buf2, sizeof buf2, &sn), 0);
 	CHECK(sn <= SVC_COMMIT_MAX);
-	CHECK_INT(svc_signed_decode(buf2, sn, &body, &body_len, sig2), 0);
+	CHECK_INT(svc_codec_signed_decode(buf2, sn, &body, &body_len, sig2), 0);
 	CHECK(body_len == n && memcmp(body, buf, n) == 0);
 	CHECK(memcmp(sig, sig2, SVC_SIG_LEN) == 0);
 
 	/* Encoder refusals mirror the decoder's. */
 	h.first_seq = SVC_SEQ_MAX - (SVC_COMMIT_CHANGES_MAX - 2);
 	h.last_seq = SVC_SEQ_MAX + 1;
-	CHECK_INT(svc_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has("are not a run"));
 	h.first_seq = SVC_SEQ_MAX - (SVC_COMMIT_CHANGES_MAX - 1);
 	h.last_seq = SVC_SEQ_MAX;
 	h.nhashes = SVC_COMMIT_CHANGES_MAX - 1;
-	CHECK_INT(svc_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
 	snprintf(want, sizeof want, "commit.hashes: %d hashes", SVC_COMMIT_CHANGES_MAX - 1);
 	CHECK(errmsg_has(want));
 	h.first_seq = 1;
 	h.last_seq = SVC_COMMIT_CHANGES_MAX + 1;
 	h.nhashes = SVC_COMMIT_CHANGES_MAX + 1;
-	CHECK_INT(svc_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
 	CHECK(errmsg_has(more_than));
 	h.first_seq = 0;
 	h.last_seq = 0;
 	h.nhashes = 1;
-	CHECK_INT(svc_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
 	h.first_seq = 5;
 	h.last_seq = 4;
 	h.nhashes = 0;
-	CHECK_INT(svc_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
 	h.first_seq = 1;
 	h.last_seq = 1;
 	h.nhashes = 1;
 	h.hashes = NULL;
-	CHECK_INT(svc_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_commit_header_encode(&h, buf, sizeof buf, &n), SVC_EINVAL);
 
 	/* Hostile headers: wrong count, no hashes, a short hash, short prev,
 	 * too many, an inverted run. */
@@ -1446,29 +1450,29 @@ static void test_commit(void)
 	wb_u64(&w, 3, 3);
 	wb_bytes(&w, 4, hashes_in[0], SVC_HASH_LEN);
 	wb_bytes(&w, 4, hashes_in[1], SVC_HASH_LEN);
-	CHECK_INT(svc_commit_header_decode(w.b, w.n, &d, hashes_out), SVC_EDECODE);
+	CHECK_INT(svc_codec_commit_header_decode(w.b, w.n, &d, hashes_out), SVC_EDECODE);
 	CHECK(errmsg_has("commit.hashes: 2 hashes for seqs 1..3"));
 	CHECK(is_zero(&d, sizeof d));
 	wb_bytes(&w, 4, hashes_in[2], SVC_HASH_LEN - 1);
-	CHECK_INT(svc_commit_header_decode(w.b, w.n, &d, hashes_out), SVC_EDECODE);
+	CHECK_INT(svc_codec_commit_header_decode(w.b, w.n, &d, hashes_out), SVC_EDECODE);
 	CHECK(errmsg_has("commit.hashes[2]: 31 bytes, expected 32"));
 	w.n -= SVC_HASH_LEN + 1;
 	wb_bytes(&w, 4, hashes_in[2], SVC_HASH_LEN);
-	CHECK_INT(svc_commit_header_decode(w.b, w.n, &d, hashes_out), 0);
+	CHECK_INT(svc_codec_commit_header_decode(w.b, w.n, &d, hashes_out), 0);
 	CHECK_INT(d.nhashes, 3);
 	wb_bytes(&w, 5, hashes_in[2], 16);
-	CHECK_INT(svc_commit_header_decode(w.b, w.n, &d, hashes_out), SVC_EDECODE);
+	CHECK_INT(svc_codec_commit_header_decode(w.b, w.n, &d, hashes_out), SVC_EDECODE);
 	CHECK(errmsg_has("commit.prev_commit: 16 bytes, expected 32"));
 	w.n = 0;
 	wb_str(&w, 1, "shop-1");
 	wb_u64(&w, 2, 1);
 	wb_u64(&w, 3, 1);
-	CHECK_INT(svc_commit_header_decode(w.b, w.n, &d, hashes_out), SVC_EDECODE);
+	CHECK_INT(svc_codec_commit_header_decode(w.b, w.n, &d, hashes_out), SVC_EDECODE);
 	CHECK(errmsg_has("commit.hashes: 0 hashes"));
 	w.n = 0;
 	wb_u64(&w, 2, 9);
 	wb_u64(&w, 3, 8);
-	CHECK_INT(svc_commit_header_decode(w.b, w.n, &d, hashes_out), SVC_EDECODE);
+	CHECK_INT(svc_codec_commit_header_decode(w.b, w.n, &d, hashes_out), SVC_EDECODE);
 	CHECK(errmsg_has("not a run"));
 	w.n = 0;
 	wb_u64(&w, 2, 1);
@@ -1476,11 +1480,12 @@ static void test_commit(void)
 	for (int i = 0; i <= SVC_COMMIT_CHANGES_MAX; i++)
 		wb_bytes(&w, 4, hashes_in[i], SVC_HASH_LEN);
 	CHECK(w.n <= SVC_COMMIT_MAX);
-	CHECK_INT(svc_commit_header_decode(w.b, w.n, &d, hashes_out), SVC_EDECODE);
+	CHECK_INT(svc_codec_commit_header_decode(w.b, w.n, &d, hashes_out), SVC_EDECODE);
 	snprintf(want, sizeof want, "commit.hashes: more than %d entries", SVC_COMMIT_CHANGES_MAX);
 	CHECK(errmsg_has(want));
-	CHECK_INT(svc_commit_header_decode(w.b, SVC_COMMIT_MAX + 1, &d, hashes_out), SVC_ETOOBIG);
-	CHECK_INT(svc_commit_header_decode(w.b, w.n, &d, NULL), SVC_EINVAL);
+	CHECK_INT(svc_codec_commit_header_decode(w.b, SVC_COMMIT_MAX + 1, &d, hashes_out),
+	          SVC_ETOOBIG);
+	CHECK_INT(svc_codec_commit_header_decode(w.b, w.n, &d, NULL), SVC_EINVAL);
 }
 
 static void test_signed(void)
@@ -1492,9 +1497,9 @@ static void test_signed(void)
 	size_t n, body_len;
 
 	fill_bytes(sig, SVC_SIG_LEN, 11);
-	CHECK_INT(svc_signed_encode(body_in, sizeof body_in, sig, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_signed_encode(body_in, sizeof body_in, sig, buf, sizeof buf, &n), 0);
 	CHECK_INT(n, 2 + sizeof body_in + 2 + SVC_SIG_LEN);
-	CHECK_INT(svc_signed_decode(buf, n, &body, &body_len, sig2), 0);
+	CHECK_INT(svc_codec_signed_decode(buf, n, &body, &body_len, sig2), 0);
 	CHECK(body == buf + 2); /* into the caller's buffer, not a copy */
 	CHECK_INT(body_len, sizeof body_in);
 	CHECK(memcmp(body, body_in, sizeof body_in) == 0);
@@ -1504,13 +1509,13 @@ static void test_signed(void)
 	w.n = 0;
 	wb_bytes(&w, 2, sig, SVC_SIG_LEN);
 	wb_bytes(&w, 1, body_in, sizeof body_in);
-	CHECK_INT(svc_signed_decode(w.b, w.n, &body, &body_len, sig2), 0);
+	CHECK_INT(svc_codec_signed_decode(w.b, w.n, &body, &body_len, sig2), 0);
 	CHECK(body == w.b + w.n - sizeof body_in && body_len == sizeof body_in);
 
 	/* Every proper prefix fails. */
 	int fails = 0;
 	for (size_t cut = 0; cut < n; cut++)
-		if (svc_signed_decode(buf, cut, &body, &body_len, sig2) != SVC_EDECODE ||
+		if (svc_codec_signed_decode(buf, cut, &body, &body_len, sig2) != SVC_EDECODE ||
 		    body != NULL || body_len != 0)
 			fails++;
 	CHECK_INT(fails, 0);
@@ -1518,59 +1523,61 @@ static void test_signed(void)
 	w.n = 0;
 	wb_bytes(&w, 1, body_in, sizeof body_in);
 	wb_bytes(&w, 2, sig, SVC_SIG_LEN - 1);
-	CHECK_INT(svc_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
+	CHECK_INT(svc_codec_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
 	CHECK(errmsg_has("signed.signature: 63 bytes, expected 64"));
 	CHECK(body == NULL && body_len == 0 && is_zero(sig2, sizeof sig2));
 
 	w.n = 0;
 	wb_bytes(&w, 1, body_in, sizeof body_in);
-	CHECK_INT(svc_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
+	CHECK_INT(svc_codec_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
 	CHECK(errmsg_has("signed.signature: missing"));
 
 	w.n = 0;
 	wb_bytes(&w, 2, sig, SVC_SIG_LEN);
-	CHECK_INT(svc_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
+	CHECK_INT(svc_codec_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
 	CHECK(errmsg_has("signed.body: missing"));
 	wb_bytes(&w, 1, body_in, 0);
-	CHECK_INT(svc_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
+	CHECK_INT(svc_codec_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
 	CHECK(errmsg_has("signed.body: missing"));
 
 	w.n = 0;
 	wb_bytes(&w, 1, body_in, sizeof body_in);
 	wb_bytes(&w, 2, sig, SVC_SIG_LEN);
 	wb_bytes(&w, 1, body_in, sizeof body_in);
-	CHECK_INT(svc_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
+	CHECK_INT(svc_codec_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
 	CHECK(errmsg_has("signed.body: appears twice"));
 
 	w.n = 0;
 	wb_bytes(&w, 1, body_in, sizeof body_in);
 	wb_bytes(&w, 2, sig, SVC_SIG_LEN);
 	wb_bytes(&w, 3, "x", 1);
-	CHECK_INT(svc_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
+	CHECK_INT(svc_codec_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
 	CHECK(errmsg_has("signed: unexpected field 3"));
 
 	w.n = 0;
 	wb_u64(&w, 1, 5);
-	CHECK_INT(svc_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
+	CHECK_INT(svc_codec_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
 	CHECK(errmsg_has("wire type 0"));
 
 	/* Trailing junk after a complete message. */
 	memcpy(w.b, buf, n);
 	w.n = n;
 	wb_raw(&w, "\x00", 1);
-	CHECK_INT(svc_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
+	CHECK_INT(svc_codec_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
 	w.n = n;
 	wb_raw(&w, "\x0a", 1);
-	CHECK_INT(svc_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
+	CHECK_INT(svc_codec_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
 	w.n = n;
 	wb_raw(&w, "\x12\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11);
-	CHECK_INT(svc_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
+	CHECK_INT(svc_codec_signed_decode(w.b, w.n, &body, &body_len, sig2), SVC_EDECODE);
 
-	CHECK_INT(svc_signed_decode(buf, SVC_COMMIT_MAX + 1, &body, &body_len, sig2), SVC_ETOOBIG);
-	CHECK_INT(svc_signed_decode(NULL, 0, &body, &body_len, sig2), SVC_EDECODE);
-	CHECK_INT(svc_signed_encode(body_in, 0, sig, buf, sizeof buf, &n), SVC_EINVAL);
-	CHECK_INT(svc_signed_encode(buf2, SVC_COMMIT_MAX, sig, buf, sizeof buf, &n), SVC_ETOOBIG);
-	CHECK_INT(svc_signed_encode(body_in, sizeof body_in, sig, buf, 10, &n), SVC_ETOOBIG);
+	CHECK_INT(svc_codec_signed_decode(buf, SVC_COMMIT_MAX + 1, &body, &body_len, sig2),
+	          SVC_ETOOBIG);
+	CHECK_INT(svc_codec_signed_decode(NULL, 0, &body, &body_len, sig2), SVC_EDECODE);
+	CHECK_INT(svc_codec_signed_encode(body_in, 0, sig, buf, sizeof buf, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_signed_encode(buf2, SVC_COMMIT_MAX, sig, buf, sizeof buf, &n),
+	          SVC_ETOOBIG);
+	CHECK_INT(svc_codec_signed_encode(body_in, sizeof body_in, sig, buf, 10, &n), SVC_ETOOBIG);
 }
 
 /* ------------------------------------------------------------ protocol messages */
@@ -1608,7 +1615,7 @@ static void make_batch(svc_msg *m, svc_blob *changes, svc_blob *commits)
 	size_t n = 0;
 
 	make_change(&c, SVC_CK_TICKET_OPEN, false);
-	CHECK_INT(svc_change_encode(&c, enc, sizeof enc, &n), 0);
+	CHECK_INT(svc_codec_change_encode(&c, enc, sizeof enc, &n), 0);
 	fill_bytes(msg_blob_rand, sizeof msg_blob_rand, 42);
 	changes[0].data = enc;
 	changes[0].len = n;
@@ -1635,9 +1642,9 @@ static int msg_prefix_failures(const uint8_t *b, size_t n)
 
 	for (size_t cut = 0; cut < n; cut++) {
 		svc_msg d;
-		int rc = svc_msg_decode(b, cut, &d);
+		int rc = svc_codec_msg_decode(b, cut, &d);
 		if (rc == 0)
-			svc_msg_free(&d);
+			svc_codec_msg_free(&d);
 		if (rc != SVC_EDECODE || !is_zero(&d, sizeof d))
 			bad++;
 	}
@@ -1655,11 +1662,11 @@ static void test_msg(void)
 	memset(big_text_256, 'e', sizeof big_text_256);
 	/* HELLO, all fields. */
 	make_hello(&m);
-	CHECK_INT(svc_msg_encode(&m, &out, &n), 0);
-	CHECK_INT(svc_msg_encode(&m, &out2, &n2), 0);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), 0);
+	CHECK_INT(svc_codec_msg_encode(&m, &out2, &n2), 0);
 	CHECK(out && out2 && n == n2 && memcmp(out, out2, n) == 0);
 	free(out2);
-	CHECK_INT(svc_msg_decode(out, n, &d), 0);
+	CHECK_INT(svc_codec_msg_decode(out, n, &d), 0);
 	CHECK_INT(msg_prefix_failures(out, n), 0);
 	free(out);
 	CHECK_INT(d.type, SVC_MSG_HELLO);
@@ -1673,21 +1680,21 @@ static void test_msg(void)
 	CHECK_INT(d.u.hello.nheads, 3);
 	CHECK(d.u.hello.heads && memcmp(d.u.hello.heads, msg_heads, sizeof msg_heads) == 0);
 	CHECK(d.priv_ != NULL);
-	svc_msg_free(&d);
+	svc_codec_msg_free(&d);
 	CHECK(d.priv_ == NULL && d.type == SVC_MSG_NONE);
-	svc_msg_free(&d); /* safe twice */
-	svc_msg_free(NULL);
+	svc_codec_msg_free(&d); /* safe twice */
+	svc_codec_msg_free(NULL);
 
 	/* HELLO with no checkpoint and no summary. */
 	make_hello(&m);
 	m.u.hello.has_your_store_id = false;
 	m.u.hello.nheads = 0;
 	m.u.hello.heads = NULL;
-	CHECK_INT(svc_msg_encode(&m, &out, &n), 0);
-	CHECK_INT(svc_msg_decode(out, n, &d), 0);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), 0);
+	CHECK_INT(svc_codec_msg_decode(out, n, &d), 0);
 	CHECK(!d.u.hello.has_your_store_id && is_zero(d.u.hello.your_store_id, SVC_STORE_ID_LEN));
 	CHECK(d.u.hello.nheads == 0 && d.u.hello.heads == NULL);
-	svc_msg_free(&d);
+	svc_codec_msg_free(&d);
 	free(out);
 
 	/* Positions a peer states lie in 0..SVC_SEQ_MAX: the encoder writes
@@ -1725,10 +1732,10 @@ static void test_msg(void)
 				m.u.ack.to_lsn = SVC_SEQ_MAX + 1;
 				break;
 			}
-			CHECK_INT(svc_msg_encode(&m, &out, &n), 0);
-			CHECK_INT(svc_msg_decode(out, n, &d), SVC_EDECODE);
+			CHECK_INT(svc_codec_msg_encode(&m, &out, &n), 0);
+			CHECK_INT(svc_codec_msg_decode(out, n, &d), SVC_EDECODE);
 			CHECK(errmsg_has(pos[i].want));
-			svc_msg_free(&d);
+			svc_codec_msg_free(&d);
 			free(out);
 			msg_heads[1].seq = SVC_SEQ_MAX;
 		}
@@ -1736,8 +1743,8 @@ static void test_msg(void)
 
 	/* BATCH: the blobs survive the receive buffer (the message owns them). */
 	make_batch(&m, changes, commits);
-	CHECK_INT(svc_msg_encode(&m, &out, &n), 0);
-	CHECK_INT(svc_msg_decode(out, n, &d), 0);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), 0);
+	CHECK_INT(svc_codec_msg_decode(out, n, &d), 0);
 	CHECK_INT(msg_prefix_failures(out, n), 0);
 	memset(out, 0xee, n);
 	free(out);
@@ -1754,18 +1761,18 @@ static void test_msg(void)
 		CHECK(d.u.batch.commits[0].len == 100 &&
 		      memcmp(d.u.batch.commits[0].data, commits[0].data, 100) == 0);
 	}
-	svc_msg_free(&d);
+	svc_codec_msg_free(&d);
 
 	/* An empty BATCH still moves the checkpoint. */
 	memset(&m, 0, sizeof m);
 	m.type = SVC_MSG_BATCH;
 	m.u.batch.id = 1;
 	m.u.batch.to_lsn = 50;
-	CHECK_INT(svc_msg_encode(&m, &out, &n), 0);
-	CHECK_INT(svc_msg_decode(out, n, &d), 0);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), 0);
+	CHECK_INT(svc_codec_msg_decode(out, n, &d), 0);
 	CHECK(d.type == SVC_MSG_BATCH && d.u.batch.to_lsn == 50 && d.u.batch.nchanges == 0 &&
 	      d.u.batch.changes == NULL && d.u.batch.commits == NULL);
-	svc_msg_free(&d);
+	svc_codec_msg_free(&d);
 	free(out);
 
 	/* ACK, PING, ERROR. */
@@ -1776,79 +1783,79 @@ static void test_msg(void)
 	m.u.ack.applied = 1000;
 	m.u.ack.duplicates = 2;
 	m.u.ack.quarantined = UINT32_MAX;
-	CHECK_INT(svc_msg_encode(&m, &out, &n), 0);
-	CHECK_INT(svc_msg_decode(out, n, &d), 0);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), 0);
+	CHECK_INT(svc_codec_msg_decode(out, n, &d), 0);
 	CHECK(d.type == SVC_MSG_ACK && memcmp(&d.u.ack, &m.u.ack, sizeof m.u.ack) == 0);
 	CHECK_INT(msg_prefix_failures(out, n), 0);
-	svc_msg_free(&d);
+	svc_codec_msg_free(&d);
 	free(out);
 
 	memset(&m, 0, sizeof m);
 	m.type = SVC_MSG_PING;
-	CHECK_INT(svc_msg_encode(&m, &out, &n), 0);
-	CHECK_INT(svc_msg_decode(out, n, &d), 0);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), 0);
+	CHECK_INT(svc_codec_msg_decode(out, n, &d), 0);
 	CHECK(d.type == SVC_MSG_PING && d.u.ping.hlc == 0);
-	svc_msg_free(&d);
+	svc_codec_msg_free(&d);
 	free(out);
 
 	memset(&m, 0, sizeof m);
 	m.type = SVC_MSG_ERROR;
 	m.u.error.code = 10;
 	FILL(m.u.error.text, "证书已吊销");
-	CHECK_INT(svc_msg_encode(&m, &out, &n), 0);
-	CHECK_INT(svc_msg_decode(out, n, &d), 0);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), 0);
+	CHECK_INT(svc_codec_msg_decode(out, n, &d), 0);
 	CHECK(d.type == SVC_MSG_ERROR && d.u.error.code == 10);
 	CHECK_STR(d.u.error.text, m.u.error.text);
 	CHECK_INT(msg_prefix_failures(out, n), 0);
-	svc_msg_free(&d);
+	svc_codec_msg_free(&d);
 	free(out);
 
 	/* Encoder refusals leave *out NULL. */
 	memset(&m, 0, sizeof m);
 	out = (uint8_t *)&n;
-	CHECK_INT(svc_msg_encode(&m, &out, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), SVC_EINVAL);
 	CHECK(out == NULL && n == 0);
 	CHECK(errmsg_has("envelope: message type 0 unknown"));
 	make_hello(&m);
 	m.u.hello.nheads = SVC_HELLO_HEADS_MAX + 1;
-	CHECK_INT(svc_msg_encode(&m, &out, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), SVC_EINVAL);
 	make_hello(&m);
 	m.u.hello.heads = NULL;
-	CHECK_INT(svc_msg_encode(&m, &out, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), SVC_EINVAL);
 	make_hello(&m);
 	memset(msg_heads[2].origin, 'o', sizeof msg_heads[2].origin);
-	CHECK_INT(svc_msg_encode(&m, &out, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), SVC_EINVAL);
 	CHECK(errmsg_has("hello.heads.origin: not NUL-terminated"));
 	make_batch(&m, changes, commits);
 	changes[1].len = 5;
-	CHECK_INT(svc_msg_encode(&m, &out, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), SVC_EINVAL);
 	CHECK(errmsg_has("batch.changes[1]: NULL with 5 bytes"));
 	make_batch(&m, changes, commits);
 	m.u.batch.ncommits = SVC_BATCH_COMMITS_MAX + 1;
-	CHECK_INT(svc_msg_encode(&m, &out, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), SVC_EINVAL);
 	memset(&m, 0, sizeof m);
 	m.type = SVC_MSG_ERROR;
 	memset(m.u.error.text, 'e', sizeof m.u.error.text);
-	CHECK_INT(svc_msg_encode(&m, &out, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_msg_encode(&m, &out, &n), SVC_EINVAL);
 	CHECK(out == NULL);
-	CHECK_INT(svc_msg_encode(NULL, &out, &n), SVC_EINVAL);
+	CHECK_INT(svc_codec_msg_encode(NULL, &out, &n), SVC_EINVAL);
 
 	/* Hostile envelopes. */
-	CHECK_INT(svc_msg_decode(w.b, 0, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_msg_decode(w.b, 0, &d), SVC_EDECODE);
 	CHECK(errmsg_has("envelope: no message"));
 	CHECK(is_zero(&d, sizeof d));
 	w.n = 0;
 	sub.n = 0;
 	wb_u64(&sub, 1, 1);
 	wb_msg(&w, 9, &sub);
-	CHECK_INT(svc_msg_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_msg_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("envelope: no message"));
 
 	sub.n = 0;
 	wb_bytes(&sub, 3, buf, 15);
 	w.n = 0;
 	wb_msg(&w, 1, &sub);
-	CHECK_INT(svc_msg_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_msg_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("hello.store_id: 15 bytes, expected 16"));
 	CHECK(is_zero(&d, sizeof d));
 	sub.n = 0;
@@ -1856,7 +1863,7 @@ static void test_msg(void)
 	wb_bytes(&sub, 5, buf, 8);
 	w.n = 0;
 	wb_msg(&w, 1, &sub);
-	CHECK_INT(svc_msg_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_msg_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("hello.your_store_id: 8 bytes, expected 16"));
 	{
 		struct wb head;
@@ -1867,7 +1874,7 @@ static void test_msg(void)
 		wb_msg(&sub, 6, &head);
 		w.n = 0;
 		wb_msg(&w, 1, &sub);
-		CHECK_INT(svc_msg_decode(w.b, w.n, &d), SVC_EDECODE);
+		CHECK_INT(svc_codec_msg_decode(w.b, w.n, &d), SVC_EDECODE);
 		CHECK(errmsg_has("hello.heads[0].origin: 33 bytes, limit 32"));
 		head.n = 0;
 		wb_bytes(&head, 1, "hq\0", 3);
@@ -1876,7 +1883,7 @@ static void test_msg(void)
 		wb_msg(&sub, 6, &head);
 		w.n = 0;
 		wb_msg(&w, 1, &sub);
-		CHECK_INT(svc_msg_decode(w.b, w.n, &d), SVC_EDECODE);
+		CHECK_INT(svc_codec_msg_decode(w.b, w.n, &d), SVC_EDECODE);
 		CHECK(errmsg_has("envelope.hello.heads.origin: contains a NUL byte"));
 	}
 
@@ -1896,13 +1903,13 @@ static void test_msg(void)
 				big[at++] = 0x32; /* heads, empty */
 				big[at++] = 0;
 			}
-			CHECK_INT(svc_msg_decode(big, at, &d), SVC_EDECODE);
+			CHECK_INT(svc_codec_msg_decode(big, at, &d), SVC_EDECODE);
 			CHECK(errmsg_has("envelope.hello.heads: more than 100000 entries"));
 			at -= 2;
 			big[1] = (uint8_t)(big[1] - 2);
-			CHECK_INT(svc_msg_decode(big, at, &d), 0);
+			CHECK_INT(svc_codec_msg_decode(big, at, &d), 0);
 			CHECK_INT(d.u.hello.nheads, SVC_HELLO_HEADS_MAX);
-			svc_msg_free(&d);
+			svc_codec_msg_free(&d);
 			free(big);
 		}
 	}
@@ -1911,7 +1918,7 @@ static void test_msg(void)
 		wb_bytes(&sub, 3, "", 0);
 	w.n = 0;
 	wb_msg(&w, 2, &sub);
-	CHECK_INT(svc_msg_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_msg_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("envelope.batch.changes: more than 8192 entries"));
 
 	sub.n = 0;
@@ -1919,20 +1926,21 @@ static void test_msg(void)
 	wb_bytes(&sub, 2, big_text_256, sizeof big_text_256);
 	w.n = 0;
 	wb_msg(&w, 5, &sub);
-	CHECK_INT(svc_msg_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_msg_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("error.text: 256 bytes, limit 255"));
 
 	{
 		uint8_t *huge = calloc(1, (size_t)SVC_MSG_MAX + 1);
 		if (huge) {
-			CHECK_INT(svc_msg_decode(huge, (size_t)SVC_MSG_MAX + 1, &d), SVC_ETOOBIG);
+			CHECK_INT(svc_codec_msg_decode(huge, (size_t)SVC_MSG_MAX + 1, &d),
+			          SVC_ETOOBIG);
 			/* All zero bytes: field 0, refused at the first byte. */
-			CHECK_INT(svc_msg_decode(huge, SVC_MSG_MAX, &d), SVC_EDECODE);
+			CHECK_INT(svc_codec_msg_decode(huge, SVC_MSG_MAX, &d), SVC_EDECODE);
 			free(huge);
 		}
 	}
-	CHECK_INT(svc_msg_decode(NULL, 4, &d), SVC_EINVAL);
-	CHECK_INT(svc_msg_decode(w.b, w.n, NULL), SVC_EINVAL);
+	CHECK_INT(svc_codec_msg_decode(NULL, 4, &d), SVC_EINVAL);
+	CHECK_INT(svc_codec_msg_decode(w.b, w.n, NULL), SVC_EINVAL);
 }
 
 /*
@@ -1951,22 +1959,22 @@ static void test_slack(void)
 		wb_u64(&w, 15, (uint64_t)i);
 	sub.n = 0;
 	wb_msg(&w, 17, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), 0);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), 0);
 	CHECK_INT(d.kind, SVC_CK_TICKET_ASSIGN);
 	wb_u64(&w, 15, 1);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("change: more than 1024 unknown or repeated fields"));
 
 	/* Repeats of a known singular field count too (last one wins). */
 	w.n = 0;
 	for (int i = 0; i < 1026; i++)
 		wb_str(&w, 1, i % 2 ? "a" : "b");
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), SVC_EDECODE);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), SVC_EDECODE);
 	CHECK(errmsg_has("unknown or repeated"));
 	wb_change_head(&w);
 	wb_str(&w, 1, "shop-2");
 	wb_msg(&w, 17, &sub);
-	CHECK_INT(svc_change_decode(w.b, w.n, &d), 0);
+	CHECK_INT(svc_codec_change_decode(w.b, w.n, &d), 0);
 	CHECK_STR(d.origin, "shop-2");
 
 	/* The budget is per decode, across nesting levels. */
@@ -1977,7 +1985,7 @@ static void test_slack(void)
 	wb_msg(&w, 4, &sub);
 	for (int i = 0; i < 600; i++)
 		wb_u64(&w, 9, 1);
-	CHECK_INT(svc_msg_decode(w.b, w.n, &m), SVC_EDECODE);
+	CHECK_INT(svc_codec_msg_decode(w.b, w.n, &m), SVC_EDECODE);
 	CHECK(errmsg_has("unknown or repeated"));
 }
 
@@ -2006,28 +2014,29 @@ static void test_slack(void)
 		return dec(buf2, rn_, &y_) == 0 && memcmp(&x_, &y_, sizeof x_) == 0;               \
 	}
 
-FUZZ_FN(fz_change, svc_change, svc_change_encode, svc_change_decode)
-FUZZ_FN(fz_ticket, svc_ticket, svc_ticket_encode, svc_ticket_decode)
-FUZZ_FN(fz_claim, svc_claim, svc_claim_encode, svc_claim_decode)
-FUZZ_FN(fz_transfer, svc_transfer, svc_transfer_encode, svc_transfer_decode)
-FUZZ_FN(fz_catalog, svc_catalog_item, svc_catalog_encode, svc_catalog_decode)
-FUZZ_FN(fz_node, svc_node, svc_node_encode, svc_node_decode)
-FUZZ_FN(fz_stock, svc_stock, svc_stock_encode, svc_stock_decode)
-FUZZ_FN(fz_cert, svc_cert, svc_cert_encode, svc_cert_decode)
-FUZZ_FN(fz_enroll, svc_enroll_request, svc_enroll_request_encode, svc_enroll_request_decode)
-FUZZ_FN(fz_bundle, svc_bundle, svc_bundle_encode, svc_bundle_decode)
+FUZZ_FN(fz_change, svc_change, svc_codec_change_encode, svc_codec_change_decode)
+FUZZ_FN(fz_ticket, svc_ticket, svc_codec_ticket_encode, svc_codec_ticket_decode)
+FUZZ_FN(fz_claim, svc_claim, svc_codec_claim_encode, svc_codec_claim_decode)
+FUZZ_FN(fz_transfer, svc_transfer, svc_codec_transfer_encode, svc_codec_transfer_decode)
+FUZZ_FN(fz_catalog, svc_catalog_item, svc_codec_catalog_encode, svc_codec_catalog_decode)
+FUZZ_FN(fz_node, svc_node, svc_codec_node_encode, svc_codec_node_decode)
+FUZZ_FN(fz_stock, svc_stock, svc_codec_stock_encode, svc_codec_stock_decode)
+FUZZ_FN(fz_cert, svc_cert, svc_codec_cert_encode, svc_codec_cert_decode)
+FUZZ_FN(fz_enroll, svc_enroll_request, svc_codec_enroll_request_encode,
+        svc_codec_enroll_request_decode)
+FUZZ_FN(fz_bundle, svc_bundle, svc_codec_bundle_encode, svc_codec_bundle_decode)
 
 static bool fz_commit(const uint8_t *b, size_t n)
 {
 	svc_commit_header h, h2;
 	size_t rn;
-	int rc = svc_commit_header_decode(b, n, &h, hashes_out);
+	int rc = svc_codec_commit_header_decode(b, n, &h, hashes_out);
 
 	if (rc)
 		return (rc == SVC_EDECODE || rc == SVC_ETOOBIG) && is_zero(&h, sizeof h);
-	if (svc_commit_header_encode(&h, buf2, sizeof buf2, &rn) != 0)
+	if (svc_codec_commit_header_encode(&h, buf2, sizeof buf2, &rn) != 0)
 		return false;
-	return svc_commit_header_decode(buf2, rn, &h2, hashes_out) == 0 &&
+	return svc_codec_commit_header_decode(buf2, rn, &h2, hashes_out) == 0 &&
 	       h2.nhashes == h.nhashes && h2.first_seq == h.first_seq;
 }
 
@@ -2036,13 +2045,13 @@ static bool fz_signed(const uint8_t *b, size_t n)
 	const uint8_t *body;
 	size_t body_len, rn;
 	uint8_t sig[SVC_SIG_LEN];
-	int rc = svc_signed_decode(b, n, &body, &body_len, sig);
+	int rc = svc_codec_signed_decode(b, n, &body, &body_len, sig);
 
 	if (rc)
 		return (rc == SVC_EDECODE || rc == SVC_ETOOBIG) && body == NULL;
 	if (body < b || body + body_len > b + n)
 		return false;
-	return svc_signed_encode(body, body_len, sig, buf2, sizeof buf2, &rn) == 0;
+	return svc_codec_signed_encode(body, body_len, sig, buf2, sizeof buf2, &rn) == 0;
 }
 
 /* decode, encode, decode, encode: the two encodings must agree. */
@@ -2052,16 +2061,17 @@ static bool fz_msg(const uint8_t *b, size_t n)
 	uint8_t *e1 = NULL, *e2 = NULL;
 	size_t n1 = 0, n2 = 0;
 	bool ok;
-	int rc = svc_msg_decode(b, n, &m1);
+	int rc = svc_codec_msg_decode(b, n, &m1);
 
 	if (rc)
 		return (rc == SVC_EDECODE || rc == SVC_ETOOBIG) && is_zero(&m1, sizeof m1);
-	ok = svc_msg_encode(&m1, &e1, &n1) == 0 && svc_msg_decode(e1, n1, &m2) == 0;
+	ok = svc_codec_msg_encode(&m1, &e1, &n1) == 0 && svc_codec_msg_decode(e1, n1, &m2) == 0;
 	if (ok) {
-		ok = svc_msg_encode(&m2, &e2, &n2) == 0 && n1 == n2 && memcmp(e1, e2, n1) == 0;
-		svc_msg_free(&m2);
+		ok =
+		    svc_codec_msg_encode(&m2, &e2, &n2) == 0 && n1 == n2 && memcmp(e1, e2, n1) == 0;
+		svc_codec_msg_free(&m2);
 	}
-	svc_msg_free(&m1);
+	svc_codec_msg_free(&m1);
 	free(e1);
 	free(e2);
 	return ok;
@@ -2109,26 +2119,26 @@ static void make_seeds(void)
 
 	for (int k = SVC_CK_TICKET_OPEN; k < SVC_CK_MAX_; k++) {
 		make_change(&c, (svc_change_kind)k, false);
-		if (svc_change_encode(&c, buf, sizeof buf, &n) == 0)
+		if (svc_codec_change_encode(&c, buf, sizeof buf, &n) == 0)
 			add_seed(buf, n);
 	}
 	make_ticket(&t, false);
-	if (svc_ticket_encode(&t, buf, sizeof buf, &n) == 0)
+	if (svc_codec_ticket_encode(&t, buf, sizeof buf, &n) == 0)
 		add_seed(buf, n);
 	make_claim(&cl, false);
-	if (svc_claim_encode(&cl, buf, sizeof buf, &n) == 0)
+	if (svc_codec_claim_encode(&cl, buf, sizeof buf, &n) == 0)
 		add_seed(buf, n);
 	make_node(&nd, false);
-	if (svc_node_encode(&nd, buf, sizeof buf, &n) == 0)
+	if (svc_codec_node_encode(&nd, buf, sizeof buf, &n) == 0)
 		add_seed(buf, n);
 	make_bundle(&bu, false);
-	if (svc_bundle_encode(&bu, buf, sizeof buf, &n) == 0)
+	if (svc_codec_bundle_encode(&bu, buf, sizeof buf, &n) == 0)
 		add_seed(buf, n);
 	make_cert(&ce, false);
-	if (svc_cert_encode(&ce, buf, sizeof buf, &n) == 0)
+	if (svc_codec_cert_encode(&ce, buf, sizeof buf, &n) == 0)
 		add_seed(buf, n);
 	make_enroll(&er, false);
-	if (svc_enroll_request_encode(&er, buf, sizeof buf, &n) == 0)
+	if (svc_codec_enroll_request_encode(&er, buf, sizeof buf, &n) == 0)
 		add_seed(buf, n);
 	{
 		svc_msg m;
@@ -2136,13 +2146,13 @@ static void make_seeds(void)
 		uint8_t *e;
 
 		make_hello(&m);
-		if (svc_msg_encode(&m, &e, &n) == 0) {
+		if (svc_codec_msg_encode(&m, &e, &n) == 0) {
 			add_seed(e, n);
 			free(e);
 		}
 		make_batch(&m, changes, commits);
 		m.u.batch.changes[2].len = 20;
-		if (svc_msg_encode(&m, &e, &n) == 0) {
+		if (svc_codec_msg_encode(&m, &e, &n) == 0) {
 			add_seed(e, n);
 			free(e);
 		}
@@ -2153,9 +2163,9 @@ static void make_seeds(void)
 	h.last_seq = 5;
 	h.nhashes = 3;
 	h.hashes = hashes_in;
-	if (svc_commit_header_encode(&h, buf, sizeof buf, &n) == 0) {
+	if (svc_codec_commit_header_encode(&h, buf, sizeof buf, &n) == 0) {
 		add_seed(buf, n);
-		if (svc_signed_encode(buf, n, sig, buf2, sizeof buf2, &sn) == 0)
+		if (svc_codec_signed_encode(buf, n, sig, buf2, sizeof buf2, &sn) == 0)
 			add_seed(buf2, sn);
 	}
 }
@@ -2234,15 +2244,15 @@ static void test_export_header(void)
 	fill_bytes(h.content_hash, SVC_HASH_LEN, 5);
 	h.batches = 2;
 	h.changes = 4097;
-	CHECK_INT(svc_export_header_encode(&h, buf, sizeof buf, &n), 0);
-	CHECK_INT(svc_export_header_decode(buf, n, &out), 0);
+	CHECK_INT(svc_codec_export_header_encode(&h, buf, sizeof buf, &n), 0);
+	CHECK_INT(svc_codec_export_header_decode(buf, n, &out), 0);
 	CHECK(memcmp(&h, &out, sizeof h) == 0);
 
 	/* A prefix may decode (proto3 fields are optional), never as the
 	 * header it was cut from: the signature covers the whole. */
 	int same = 0;
 	for (size_t cut = 0; cut < n; cut++)
-		if (svc_export_header_decode(buf, cut, &out) == 0 &&
+		if (svc_codec_export_header_decode(buf, cut, &out) == 0 &&
 		    memcmp(&h, &out, sizeof h) == 0)
 			same++;
 	CHECK_INT(same, 0);
@@ -2253,7 +2263,7 @@ static void test_export_header(void)
 	wb_bytes(&w, 3, (const uint8_t *)"region-e", 8);
 	wb_bytes(&w, 4, h.store_id, sizeof h.store_id);
 	wb_bytes(&w, 6, h.content_hash, SVC_HASH_LEN);
-	CHECK_INT(svc_export_header_decode(w.b, w.n, &out), SVC_EDECODE);
+	CHECK_INT(svc_codec_export_header_decode(w.b, w.n, &out), SVC_EDECODE);
 	CHECK(errmsg_has("export.version: 2"));
 	CHECK(is_zero(&out, sizeof out));
 
@@ -2263,7 +2273,7 @@ static void test_export_header(void)
 	wb_bytes(&w, 3, (const uint8_t *)"region-e", 8);
 	wb_bytes(&w, 4, h.store_id, sizeof h.store_id);
 	wb_bytes(&w, 6, h.content_hash, SVC_HASH_LEN - 1);
-	CHECK_INT(svc_export_header_decode(w.b, w.n, &out), SVC_EDECODE);
+	CHECK_INT(svc_codec_export_header_decode(w.b, w.n, &out), SVC_EDECODE);
 	CHECK(errmsg_has("export.content_hash: 31 bytes, expected 32"));
 
 	w.n = 0;
@@ -2271,7 +2281,7 @@ static void test_export_header(void)
 	wb_bytes(&w, 3, (const uint8_t *)"region-e", 8);
 	wb_bytes(&w, 4, h.store_id, sizeof h.store_id);
 	wb_bytes(&w, 6, h.content_hash, SVC_HASH_LEN);
-	CHECK_INT(svc_export_header_decode(w.b, w.n, &out), SVC_EDECODE);
+	CHECK_INT(svc_codec_export_header_decode(w.b, w.n, &out), SVC_EDECODE);
 	CHECK(errmsg_has("export: signer or target missing"));
 }
 

@@ -701,18 +701,20 @@ static void run_changes(void)
 			snprintf(name, sizeof name, "change.%s%s",
 			         svc_change_kind_name((uint32_t)k), max ? ".max" : "");
 			gold_change(&c, (svc_change_kind)k, max);
-			GOLD(name, svc_change, svc_change_encode, svc_change_decode, &c);
+			GOLD(name, svc_change, svc_codec_change_encode, svc_codec_change_decode,
+			     &c);
 		}
 	/* The operator (field 8): a Chinese name, and 32 four-byte characters,
 	 * the most the buffer holds. Every case above leaves it empty, which
 	 * is how changes older than the field look. */
 	gold_change(&c, SVC_CK_TICKET_NOTE, false);
 	SET(c.operator, "张伟");
-	GOLD("change.ticket.note.operator", svc_change, svc_change_encode, svc_change_decode, &c);
+	GOLD("change.ticket.note.operator", svc_change, svc_codec_change_encode,
+	     svc_codec_change_decode, &c);
 	gold_change(&c, SVC_CK_TICKET_NOTE, true);
 	FILL(c.operator, "𠀀");
-	GOLD("change.ticket.note.operator.max", svc_change, svc_change_encode, svc_change_decode,
-	     &c);
+	GOLD("change.ticket.note.operator.max", svc_change, svc_codec_change_encode,
+	     svc_codec_change_decode, &c);
 }
 
 static void run_states(void)
@@ -738,28 +740,31 @@ static void run_states(void)
 		GOLD(name, __VA_ARGS__);                                                           \
 	} while (0)
 		gold_ticket(&t, max);
-		GOLD_NAMED("ticket", svc_ticket, svc_ticket_encode, svc_ticket_decode, &t);
+		GOLD_NAMED("ticket", svc_ticket, svc_codec_ticket_encode, svc_codec_ticket_decode,
+		           &t);
 		gold_claim(&c, max);
-		GOLD_NAMED("claim", svc_claim, svc_claim_encode, svc_claim_decode, &c);
+		GOLD_NAMED("claim", svc_claim, svc_codec_claim_encode, svc_codec_claim_decode, &c);
 		gold_transfer(&tr, max);
-		GOLD_NAMED("transfer", svc_transfer, svc_transfer_encode, svc_transfer_decode, &tr);
+		GOLD_NAMED("transfer", svc_transfer, svc_codec_transfer_encode,
+		           svc_codec_transfer_decode, &tr);
 		gold_catalog(&ci, max);
-		GOLD_NAMED("catalog", svc_catalog_item, svc_catalog_encode, svc_catalog_decode,
-		           &ci);
+		GOLD_NAMED("catalog", svc_catalog_item, svc_codec_catalog_encode,
+		           svc_codec_catalog_decode, &ci);
 		gold_node(&n, max);
-		GOLD_NAMED("node", svc_node, svc_node_encode, svc_node_decode, &n);
+		GOLD_NAMED("node", svc_node, svc_codec_node_encode, svc_codec_node_decode, &n);
 		gold_stock(&s, max);
-		GOLD_NAMED("stock", svc_stock, svc_stock_encode, svc_stock_decode, &s);
+		GOLD_NAMED("stock", svc_stock, svc_codec_stock_encode, svc_codec_stock_decode, &s);
 		gold_cert(&ce, max);
-		GOLD_NAMED("cert", svc_cert, svc_cert_encode, svc_cert_decode, &ce);
+		GOLD_NAMED("cert", svc_cert, svc_codec_cert_encode, svc_codec_cert_decode, &ce);
 		gold_enroll(&er, max);
-		GOLD_NAMED("enroll", svc_enroll_request, svc_enroll_request_encode,
-		           svc_enroll_request_decode, &er);
+		GOLD_NAMED("enroll", svc_enroll_request, svc_codec_enroll_request_encode,
+		           svc_codec_enroll_request_decode, &er);
 		gold_bundle(&b, max);
-		GOLD_NAMED("bundle", svc_bundle, svc_bundle_encode, svc_bundle_decode, &b);
+		GOLD_NAMED("bundle", svc_bundle, svc_codec_bundle_encode, svc_codec_bundle_decode,
+		           &b);
 		gold_export(&eh, max);
-		GOLD_NAMED("export", svc_export_header, svc_export_header_encode,
-		           svc_export_header_decode, &eh);
+		GOLD_NAMED("export", svc_export_header, svc_codec_export_header_encode,
+		           svc_codec_export_header_decode, &eh);
 #undef GOLD_NAMED
 	}
 }
@@ -776,11 +781,11 @@ static void run_commit_signed(void)
 
 	for (int prev = 0; prev <= 1; prev++) {
 		gold_commit(&h, prev);
-		rc = svc_commit_header_encode(&h, gbuf_fresh(), sizeof gbuf, &n);
+		rc = svc_codec_commit_header_encode(&h, gbuf_fresh(), sizeof gbuf, &n);
 		gold_check(prev ? "commit.prev" : "commit", rc, gbuf, n);
 		if (print_mode)
 			continue;
-		CHECK_INT(svc_commit_header_decode(gbuf, n, &back, hb), 0);
+		CHECK_INT(svc_codec_commit_header_decode(gbuf, n, &back, hb), 0);
 		CHECK_STR(back.origin, h.origin);
 		CHECK(back.first_seq == h.first_seq && back.last_seq == h.last_seq);
 		CHECK(back.nhashes == h.nhashes &&
@@ -790,10 +795,11 @@ static void run_commit_signed(void)
 	}
 	seq_bytes(sig, sizeof sig, 18);
 	seq_bytes(gold_blob, sizeof gold_blob, 19);
-	rc = svc_signed_encode(gold_blob, sizeof gold_blob, sig, gbuf_fresh(), sizeof gbuf, &n);
+	rc = svc_codec_signed_encode(gold_blob, sizeof gold_blob, sig, gbuf_fresh(), sizeof gbuf,
+	                             &n);
 	gold_check("signed", rc, gbuf, n);
 	if (!print_mode) {
-		CHECK_INT(svc_signed_decode(gbuf, n, &body, &blen, sback), 0);
+		CHECK_INT(svc_codec_signed_decode(gbuf, n, &body, &blen, sback), 0);
 		CHECK(blen == sizeof gold_blob && memcmp(body, gold_blob, blen) == 0);
 		CHECK(memcmp(sback, sig, sizeof sig) == 0);
 	}
@@ -851,13 +857,13 @@ static void run_msgs(void)
 
 			gold_msg(&m, (svc_msg_type)t, full);
 			snprintf(name, sizeof name, "msg.%s%s", names[t], full ? ".full" : "");
-			int rc = svc_msg_encode(&m, &out, &n);
+			int rc = svc_codec_msg_encode(&m, &out, &n);
 
 			gold_check(name, rc, out, n);
 			if (!print_mode && out) {
-				CHECK_INT(svc_msg_decode(out, n, &back), 0);
+				CHECK_INT(svc_codec_msg_decode(out, n, &back), 0);
 				msg_same(&m, &back);
-				svc_msg_free(&back);
+				svc_codec_msg_free(&back);
 			}
 			free(out);
 		}

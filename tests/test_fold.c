@@ -828,7 +828,7 @@ static int lmdb_fold(svc_txn *t, const svc_change *c)
 	uint8_t buf[SVC_CHANGE_MAX], hash[SVC_HASH_LEN] = {0};
 	size_t len;
 	char why[SVC_REASON_LEN];
-	int rc = svc_change_encode(c, buf, sizeof buf, &len);
+	int rc = svc_codec_change_encode(c, buf, sizeof buf, &len);
 	if (!rc)
 		rc = svc_journal_put(t, c, buf, len, hash);
 	svc_fold f = svc_fold_store_kinds(t, &fx_table);

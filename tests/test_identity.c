@@ -70,7 +70,7 @@ static int node_of(svc_store *s, const char *node, svc_node *out)
 	int rc = svc_txn_begin(s, false, &t);
 	if (rc)
 		return rc;
-	rc = svc_node_get(t, node, out);
+	rc = svc_fold_node_get(t, node, out);
 	svc_txn_abort(&t);
 	return rc;
 }
@@ -373,16 +373,16 @@ static size_t forge_bundle(const svc_keypair *hq_kp, const svc_cert *c, const ch
 	uint8_t body[SVC_ENROLL_MAX], sig[SVC_SIG_LEN];
 	size_t blen, len = 0;
 	memset(&b, 0, sizeof b);
-	CHECK_INT(svc_cert_encode(c, b.cert.body, sizeof b.cert.body, &b.cert.body_len), 0);
+	CHECK_INT(svc_codec_cert_encode(c, b.cert.body, sizeof b.cert.body, &b.cert.body_len), 0);
 	svc_sign(hq_kp, b.cert.body, b.cert.body_len, b.cert.signature);
 	memcpy(b.hq_pubkey, hq_kp->pk, SVC_PK_LEN);
 	snprintf(b.hq_node, sizeof b.hq_node, "hq");
 	snprintf(b.upstream, sizeof b.upstream, "%s", upstream);
 	snprintf(b.endpoint, sizeof b.endpoint, "tcp://hq.example.com:7700");
 	memcpy(b.upstream_pubkey, hq_kp->pk, SVC_PK_LEN);
-	CHECK_INT(svc_bundle_encode(&b, body, sizeof body, &blen), 0);
+	CHECK_INT(svc_codec_bundle_encode(&b, body, sizeof body, &blen), 0);
 	svc_sign(hq_kp, body, blen, sig);
-	CHECK_INT(svc_signed_encode(body, blen, sig, out, SVC_ENROLL_MAX, &len), 0);
+	CHECK_INT(svc_codec_signed_encode(body, blen, sig, out, SVC_ENROLL_MAX, &len), 0);
 	return len;
 }
 
@@ -419,7 +419,7 @@ static int replicate(svc_store *hq, svc_store *s, uint64_t seq, bool forge)
 	if (forge) {
 		CHECK_INT(lc.c.kind, SVC_CK_NODE_CERT);
 		lc.c.u.node_cert.signature[7] ^= 1;
-		CHECK_INT(svc_change_encode(&lc.c, bytes, sizeof bytes, &len), 0);
+		CHECK_INT(svc_codec_change_encode(&lc.c, bytes, sizeof bytes, &len), 0);
 	}
 	CHECK_INT(svc_txn_begin(s, true, &t), 0);
 	rc = svc_apply_remote(t, bytes, len, &lc.c, true, false, hash);

@@ -144,7 +144,7 @@ static int get_ticket(svc_store *s, const char *id, svc_ticket *out)
 	svc_txn *t;
 	int rc = svc_txn_begin(s, false, &t);
 	if (!rc) {
-		rc = svc_ticket_get(t, id, out);
+		rc = svc_fold_ticket_get(t, id, out);
 		svc_txn_abort(&t);
 	}
 	return rc;
@@ -155,7 +155,7 @@ static int get_claim(svc_store *s, const char *id, svc_claim *out)
 	svc_txn *t;
 	int rc = svc_txn_begin(s, false, &t);
 	if (!rc) {
-		rc = svc_claim_get(t, id, out);
+		rc = svc_fold_claim_get(t, id, out);
 		svc_txn_abort(&t);
 	}
 	return rc;
@@ -167,7 +167,7 @@ static svc_stock stock_of(svc_store *s, const char *loc, const char *part)
 	svc_stock st;
 	memset(&st, 0, sizeof st);
 	if (svc_txn_begin(s, false, &t) == 0) {
-		svc_stock_get(t, loc, part, &st);
+		svc_fold_stock_get(t, loc, part, &st);
 		svc_txn_abort(&t);
 	}
 	return st;
@@ -560,7 +560,7 @@ static size_t ticket_count(svc_store *s)
 	svc_txn *t;
 	size_t n = 0;
 	if (svc_txn_begin(s, false, &t) == 0) {
-		svc_ticket_each(t, count_cb, &n);
+		svc_fold_ticket_each(t, count_cb, &n);
 		svc_txn_abort(&t);
 	}
 	return n;
@@ -662,9 +662,9 @@ static void resign(const char *src, const char *dst, const char *signer, const c
 		svc_msg m;
 		if (len == 0 || len > n - pos - 4)
 			break;
-		OK(svc_msg_decode(buf + pos + 4, len, &m));
+		OK(svc_codec_msg_decode(buf + pos + 4, len, &m));
 		OK(svc_export_writer_add(w, buf + pos + 4, len, m.u.batch.nchanges));
-		svc_msg_free(&m);
+		svc_codec_msg_free(&m);
 		pos += 4 + len;
 	}
 	memset(&h, 0, sizeof h);
@@ -717,8 +717,8 @@ static void test_offline(void)
 	svc_catalog_item ci;
 	svc_peer p;
 	CHECK_INT(svc_txn_begin(rx, false, &t), 0);
-	CHECK_INT(svc_catalog_get(t, "P-100", &ci), 0);
-	CHECK_INT(svc_transfer_get(t, xid_b, &(svc_transfer){0}), SVC_ENOTFOUND);
+	CHECK_INT(svc_fold_catalog_get(t, "P-100", &ci), 0);
+	CHECK_INT(svc_fold_transfer_get(t, xid_b, &(svc_transfer){0}), SVC_ENOTFOUND);
 	/* A file is not the link: HQ's checkpoint here has not moved. */
 	CHECK_INT(svc_peer_get(t, "hq", &p), 0);
 	CHECK_INT(p.recv_lsn, 0);

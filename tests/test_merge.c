@@ -519,15 +519,15 @@ static int encode_state(const agg *a, uint8_t *buf, size_t cap, size_t *len)
 {
 	switch (a->type) {
 	case SVC_AGG_TICKET:
-		return svc_ticket_encode(&a->st.t, buf, cap, len);
+		return svc_codec_ticket_encode(&a->st.t, buf, cap, len);
 	case SVC_AGG_CLAIM:
-		return svc_claim_encode(&a->st.c, buf, cap, len);
+		return svc_codec_claim_encode(&a->st.c, buf, cap, len);
 	case SVC_AGG_TRANSFER:
-		return svc_transfer_encode(&a->st.x, buf, cap, len);
+		return svc_codec_transfer_encode(&a->st.x, buf, cap, len);
 	case SVC_AGG_CATALOG:
-		return svc_catalog_encode(&a->st.p, buf, cap, len);
+		return svc_codec_catalog_encode(&a->st.p, buf, cap, len);
 	case SVC_AGG_NODE:
-		return svc_node_encode(&a->st.n, buf, cap, len);
+		return svc_codec_node_encode(&a->st.n, buf, cap, len);
 	default:
 		*len = 0;
 		return 0;

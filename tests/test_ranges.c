@@ -39,7 +39,7 @@ static int arrive(svc_store *s, const svc_change *c)
 	uint8_t buf[SVC_CHANGE_MAX], hash[SVC_HASH_LEN];
 	size_t len = 0;
 	svc_txn *t = NULL;
-	int rc = svc_change_encode(c, buf, sizeof buf, &len);
+	int rc = svc_codec_change_encode(c, buf, sizeof buf, &len);
 	CHECK_INT(rc, 0);
 	if (rc)
 		return rc;

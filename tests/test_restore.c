@@ -107,7 +107,7 @@ static int64_t on_hand(svc_store *s)
 	svc_stock st;
 	memset(&st, 0, sizeof st);
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
-	CHECK_INT(svc_stock_get(t, NODE, PART, &st), 0);
+	CHECK_INT(svc_fold_stock_get(t, NODE, PART, &st), 0);
 	svc_txn_abort(&t);
 	return st.on_hand;
 }
@@ -182,7 +182,7 @@ static void ticket(svc_store *s, const char *id, svc_ticket *tk, int want_rc)
 {
 	svc_txn *t = NULL;
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
-	CHECK_INT(svc_ticket_get(t, id, tk), want_rc);
+	CHECK_INT(svc_fold_ticket_get(t, id, tk), want_rc);
 	svc_txn_abort(&t);
 	svc_errclear();
 }

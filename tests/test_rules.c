@@ -864,19 +864,19 @@ static void test_validate_node(void)
 	fx_head(&c, &FX_HQ, 1, FX_HLC(0, 0));
 	c.kind = SVC_CK_NODE_CERT;
 	FX_COPY(c.aggregate, "N:shop-a");
-	CHECK_INT(svc_cert_encode(&cert, c.u.node_cert.body, sizeof c.u.node_cert.body,
-	                          &c.u.node_cert.body_len),
+	CHECK_INT(svc_codec_cert_encode(&cert, c.u.node_cert.body, sizeof c.u.node_cert.body,
+	                                &c.u.node_cert.body_len),
 	          0);
 	INVALID(&c, "cert.serial: must be at least 1");
 	fx_cert_body(&cert, "shop-a", 0, "region-n", 1);
-	CHECK_INT(svc_cert_encode(&cert, c.u.node_cert.body, sizeof c.u.node_cert.body,
-	                          &c.u.node_cert.body_len),
+	CHECK_INT(svc_codec_cert_encode(&cert, c.u.node_cert.body, sizeof c.u.node_cert.body,
+	                                &c.u.node_cert.body_len),
 	          0);
 	INVALID(&c, "cert.role: unknown role 0");
 	fx_cert_body(&cert, "shop-a", SVC_ROLE_SHOP, "region-n", 1);
 	cert.not_after = cert.not_before;
-	CHECK_INT(svc_cert_encode(&cert, c.u.node_cert.body, sizeof c.u.node_cert.body,
-	                          &c.u.node_cert.body_len),
+	CHECK_INT(svc_codec_cert_encode(&cert, c.u.node_cert.body, sizeof c.u.node_cert.body,
+	                                &c.u.node_cert.body_len),
 	          0);
 	INVALID(&c, "cert.not_after: not after not_before");
 

@@ -155,7 +155,7 @@ static void test_chain_and_growth(void)
 	svc_ticket tk;
 	char id[SVC_AGG_LEN];
 	svc_rules_ticket_id(id, "shop-a", 1234);
-	CHECK_INT(svc_ticket_get(t, id, &tk), 0);
+	CHECK_INT(svc_fold_ticket_get(t, id, &tk), 0);
 	CHECK_STR(tk.id, id);
 	CHECK_INT(tk.status, SVC_TS_ASSIGNED);
 	CHECK_STR(tk.shop, "shop-a");
@@ -270,7 +270,8 @@ static int collect(const svc_logged_change *lc, void *argp)
 	if (col->n >= 64)
 		return 1;
 	col->c[col->n] = c;
-	CHECK_INT(svc_change_encode(&c, col->bytes[col->n], SVC_CHANGE_MAX, &col->len[col->n]), 0);
+	CHECK_INT(
+	    svc_codec_change_encode(&c, col->bytes[col->n], SVC_CHANGE_MAX, &col->len[col->n]), 0);
 	col->n++;
 	return 0;
 }
@@ -394,8 +395,8 @@ static void replay(const char *dir, struct collected *col, const size_t *order, 
 	svc_ticket tk;
 	svc_journal_stats st;
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
-	CHECK_INT(svc_ticket_get(t, tid, &tk), 0);
-	CHECK_INT(svc_ticket_encode(&tk, out->bytes, sizeof out->bytes, &out->len), 0);
+	CHECK_INT(svc_fold_ticket_get(t, tid, &tk), 0);
+	CHECK_INT(svc_codec_ticket_encode(&tk, out->bytes, sizeof out->bytes, &out->len), 0);
 	svc_journal_stats_get(t, &st);
 	out->rejected = st.rejected;
 	svc_txn_abort(&t);
@@ -469,7 +470,7 @@ static void test_replay_and_refold(void)
 	uint8_t fb[SVC_CHANGE_MAX];
 	size_t flen;
 	snprintf(forged.u.ticket_open.customer, sizeof forged.u.ticket_open.customer, "Mallory");
-	CHECK_INT(svc_change_encode(&forged, fb, sizeof fb, &flen), 0);
+	CHECK_INT(svc_codec_change_encode(&forged, fb, sizeof fb, &flen), 0);
 	CHECK_INT(svc_apply_remote(t, fb, flen, &forged, true, false, h), SVC_ECRYPTO);
 	svc_txn_abort(&t);
 	svc_store_close(&s);
@@ -551,14 +552,14 @@ static void cut_view_of(svc_store *s, const char *t1, const char *t2, struct cut
 	svc_node n;
 	memset(v, 0, sizeof *v);
 	CHECK_INT(svc_txn_begin(s, false, &t), 0);
-	CHECK_INT(svc_ticket_get(t, t1, &tk), 0);
-	CHECK_INT(svc_ticket_encode(&tk, v->t1, sizeof v->t1, &v->t1_len), 0);
-	v->t2 = svc_ticket_get(t, t2, &tk) == 0;
+	CHECK_INT(svc_fold_ticket_get(t, t1, &tk), 0);
+	CHECK_INT(svc_codec_ticket_encode(&tk, v->t1, sizeof v->t1, &v->t1_len), 0);
+	v->t2 = svc_fold_ticket_get(t, t2, &tk) == 0;
 	svc_errclear();
-	CHECK_INT(svc_stock_get(t, "shop-a", "P-1", &st), 0);
+	CHECK_INT(svc_fold_stock_get(t, "shop-a", "P-1", &st), 0);
 	v->on_hand = st.on_hand;
 	CHECK_INT(svc_journal_held_each(t, "shop-a", held_seq, &v->held), 0);
-	CHECK_INT(svc_node_get(t, "shop-a", &n), 0);
+	CHECK_INT(svc_fold_node_get(t, "shop-a", &n), 0);
 	v->cutoff = n.revoked ? n.cutoff_seq : UINT64_MAX;
 	svc_txn_abort(&t);
 }

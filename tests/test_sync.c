@@ -3,7 +3,7 @@
  *
  * A network of HQ, two regions and three shops is created and enrolled with
  * the real identity functions; "links" hand encoded batches from one store
- * to another through svc_sync_build / svc_msg_decode / svc_sync_apply, the
+ * to another through svc_sync_build / svc_codec_msg_decode / svc_sync_apply, the
  * same calls the daemon makes. Checked: changes flow up and down the tree;
  * read isolation (a shop never receives another shop's tickets or claims, a
  * region nothing of the other region); a shop that gains a ticket gets its
@@ -128,7 +128,7 @@ static svc_sync_result ship(size_t from, size_t to)
 		if (!buf)
 			break;
 		svc_msg m;
-		CHECK_INT(svc_msg_decode(buf, len, &m), 0);
+		CHECK_INT(svc_codec_msg_decode(buf, len, &m), 0);
 		CHECK_INT(m.type, SVC_MSG_BATCH);
 		svc_sync_result r;
 		int arc = svc_sync_apply(net[to].s, &in_pv, fself.store_id, &m.u.batch, &r);
@@ -143,7 +143,7 @@ static svc_sync_result ship(size_t from, size_t to)
 			snprintf(total.first_reason, sizeof total.first_reason, "%s",
 			         r.first_reason);
 		CHECK_INT(r.to_lsn, br.to_lsn);
-		svc_msg_free(&m);
+		svc_codec_msg_free(&m);
 		pos[from][to] = br.to_lsn;
 		if (br.nchanges) {
 			free(last_batch);
@@ -187,7 +187,7 @@ static int tickets(size_t n)
 	int c = 0;
 	svc_txn *t;
 	CHECK_INT(svc_txn_begin(net[n].s, false, &t), 0);
-	svc_ticket_each(t, count_tickets_cb, &c);
+	svc_fold_ticket_each(t, count_tickets_cb, &c);
 	svc_txn_abort(&t);
 	return c;
 }
@@ -197,7 +197,7 @@ static bool has_ticket(size_t n, const char *id)
 	svc_txn *t;
 	svc_ticket tk;
 	CHECK_INT(svc_txn_begin(net[n].s, false, &t), 0);
-	int rc = svc_ticket_get(t, id, &tk);
+	int rc = svc_fold_ticket_get(t, id, &tk);
 	svc_txn_abort(&t);
 	return rc == 0;
 }
@@ -208,7 +208,7 @@ static void ticket_status(size_t n, const char *id, uint32_t *status, char shop[
 	svc_ticket tk;
 	memset(&tk, 0, sizeof tk);
 	CHECK_INT(svc_txn_begin(net[n].s, false, &t), 0);
-	CHECK_INT(svc_ticket_get(t, id, &tk), 0);
+	CHECK_INT(svc_fold_ticket_get(t, id, &tk), 0);
 	svc_txn_abort(&t);
 	*status = tk.status;
 	if (shop)
@@ -250,7 +250,7 @@ static void test_flow_and_isolation(void)
 	svc_txn *t;
 	svc_catalog_item ci;
 	CHECK_INT(svc_txn_begin(net[SC].s, false, &t), 0);
-	CHECK_INT(svc_catalog_get(t, "CMP-35", &ci), 0);
+	CHECK_INT(svc_fold_catalog_get(t, "CMP-35", &ci), 0);
 	CHECK_INT(ci.price, 35000);
 	svc_txn_abort(&t);
 
@@ -270,14 +270,14 @@ static void test_flow_and_isolation(void)
 	settle();
 	svc_claim cl;
 	CHECK_INT(svc_txn_begin(net[SA].s, false, &t), 0);
-	CHECK_INT(svc_claim_get(t, cid, &cl), 0);
+	CHECK_INT(svc_fold_claim_get(t, cid, &cl), 0);
 	svc_txn_abort(&t);
 	CHECK_INT(cl.status, SVC_CS_PAID);
 	CHECK_INT(cl.approved, 9000);
 	CHECK_STR(cl.pay_ref, "PAY-2026-11-0001");
 	/* shop-b never sees shop-a's claim. */
 	CHECK_INT(svc_txn_begin(net[SB].s, false, &t), 0);
-	CHECK_INT(svc_claim_get(t, cid, &cl), SVC_ENOTFOUND);
+	CHECK_INT(svc_fold_claim_get(t, cid, &cl), SVC_ENOTFOUND);
 	svc_txn_abort(&t);
 	ticket_status(HQ, ta, &st, NULL);
 	CHECK_INT(st, SVC_TS_RESOLVED);
@@ -300,13 +300,13 @@ static void test_flow_and_isolation(void)
 	size_t l1, l2;
 	svc_ticket k1, k2;
 	CHECK_INT(svc_txn_begin(net[HQ].s, false, &t), 0);
-	svc_ticket_get(t, ta, &k1);
+	svc_fold_ticket_get(t, ta, &k1);
 	svc_txn_abort(&t);
 	CHECK_INT(svc_txn_begin(net[SA].s, false, &t), 0);
-	svc_ticket_get(t, ta, &k2);
+	svc_fold_ticket_get(t, ta, &k2);
 	svc_txn_abort(&t);
-	svc_ticket_encode(&k1, b1, sizeof b1, &l1);
-	svc_ticket_encode(&k2, b2, sizeof b2, &l2);
+	svc_codec_ticket_encode(&k1, b1, sizeof b1, &l1);
+	svc_codec_ticket_encode(&k2, b2, sizeof b2, &l2);
 	CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
 }
 
@@ -323,7 +323,7 @@ static void test_exactly_once(void)
 	svc_peer_view pv;
 	svc_self self;
 	svc_txn *t;
-	CHECK_INT(svc_msg_decode(last_batch, last_len, &m), 0);
+	CHECK_INT(svc_codec_msg_decode(last_batch, last_len, &m), 0);
 	CHECK(view(RW, SC, &pv));
 	CHECK_INT(svc_txn_begin(net[SC].s, false, &t), 0);
 	svc_self_get(t, &self);
@@ -332,7 +332,7 @@ static void test_exactly_once(void)
 	CHECK_INT(r.applied, 0);
 	CHECK_INT(r.quarantined, 0);
 	CHECK(r.duplicates > 0);
-	svc_msg_free(&m);
+	svc_codec_msg_free(&m);
 	/* A lost checkpoint (ship from the start): still nothing twice. */
 	pos[SC][RW] = 0;
 	r = ship(SC, RW);
@@ -368,13 +368,13 @@ static svc_sync_result tampered(void (*mutate)(svc_batch *b, uint8_t **owned))
 	if (!buf)
 		return r;
 	svc_msg m;
-	CHECK_INT(svc_msg_decode(buf, len, &m), 0);
+	CHECK_INT(svc_codec_msg_decode(buf, len, &m), 0);
 	mutate(&m.u.batch, owned);
 	CHECK_INT(svc_txn_begin(net[SC].s, false, &t), 0);
 	svc_self_get(t, &self);
 	svc_txn_abort(&t);
 	CHECK_INT(svc_sync_apply(net[RW].s, &in_pv, self.store_id, &m.u.batch, &r), 0);
-	svc_msg_free(&m);
+	svc_codec_msg_free(&m);
 	for (int i = 0; i < 64; i++)
 		free(owned[i]);
 	free(buf);
@@ -448,7 +448,7 @@ static void test_impersonating_relay(void)
 	          0);
 	CHECK(buf != NULL);
 	svc_msg m;
-	CHECK_INT(svc_msg_decode(buf, len, &m), 0);
+	CHECK_INT(svc_codec_msg_decode(buf, len, &m), 0);
 	CHECK(view(RE, SB, &in_pv)); /* region-e believes this came from shop-b */
 	CHECK_INT(svc_txn_begin(net[SB].s, false, &t), 0);
 	svc_self_get(t, &self);
@@ -458,7 +458,7 @@ static void test_impersonating_relay(void)
 	CHECK(r.quarantined >= 1);
 	CHECK(strstr(r.first_reason, "relayed by shop-b") != NULL);
 	CHECK(!has_ticket(RE, id));
-	svc_msg_free(&m);
+	svc_codec_msg_free(&m);
 	free(buf);
 }
 
@@ -571,7 +571,7 @@ static void test_fork(void)
 	CHECK(buf != NULL);
 	if (buf) {
 		svc_msg m;
-		CHECK_INT(svc_msg_decode(buf, len, &m), 0);
+		CHECK_INT(svc_codec_msg_decode(buf, len, &m), 0);
 		CHECK_INT(
 		    apply_changes(SA, RE, &m.u.batch, m.u.batch.changes, m.u.batch.nchanges, &r),
 		    0);
@@ -582,12 +582,12 @@ static void test_fork(void)
 		CHECK(strstr(r.first_fork, "fork: shop-a/") != NULL);
 		CHECK(strstr(r.first_fork, "held here with a different hash") != NULL);
 		CHECK(strcmp(r.first_reason, r.first_fork) == 0);
-		svc_msg_free(&m);
+		svc_codec_msg_free(&m);
 	}
 	free(buf);
 	/* region-e keeps the version it had. */
 	CHECK_INT(svc_txn_begin(net[RE].s, false, &t), 0);
-	CHECK_INT(svc_ticket_get(t, id1, &tk), 0);
+	CHECK_INT(svc_fold_ticket_get(t, id1, &tk), 0);
 	svc_txn_abort(&t);
 	CHECK(strcmp(tk.customer, "原版") == 0);
 	svc_store_close(&old);
@@ -617,13 +617,13 @@ static void test_upward_hole(void)
 	if (!buf)
 		return;
 	svc_msg m;
-	CHECK_INT(svc_msg_decode(buf, len, &m), 0);
+	CHECK_INT(svc_codec_msg_decode(buf, len, &m), 0);
 	const svc_batch *b = &m.u.batch;
 	svc_blob *v = calloc(b->nchanges + 1, sizeof *v);
 	size_t n = 0, mine[3], nmine = 0;
 	for (size_t i = 0; i < b->nchanges; i++) {
 		svc_change c;
-		CHECK_INT(svc_change_decode(b->changes[i].data, b->changes[i].len, &c), 0);
+		CHECK_INT(svc_codec_change_decode(b->changes[i].data, b->changes[i].len, &c), 0);
 		if (strcmp(c.origin, "shop-b") == 0 && nmine < 3)
 			mine[nmine++] = i;
 	}
@@ -660,7 +660,7 @@ static void test_upward_hole(void)
 		pos[RE][HQ] = br.to_lsn;
 	}
 	free(v);
-	svc_msg_free(&m);
+	svc_codec_msg_free(&m);
 	free(buf);
 }
 

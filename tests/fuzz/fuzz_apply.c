@@ -74,12 +74,12 @@ static void sign_commit(forged_batch *fb, size_t from, size_t to)
 	h.nhashes = to - from;
 	memcpy(hashes, f->hash[from], h.nhashes * SVC_HASH_LEN);
 	h.hashes = hashes;
-	if (svc_commit_header_encode(&h, body, sizeof body, &body_len) != 0)
+	if (svc_codec_commit_header_encode(&h, body, sizeof body, &body_len) != 0)
 		return;
 	svc_sign(net[FUZZ_SHOP].kp, body, body_len, sig);
 	buf = malloc(SVC_COMMIT_MAX);
 	FUZZ_CHECK(buf != NULL);
-	FUZZ_CHECK(svc_signed_encode(body, body_len, sig, buf, SVC_COMMIT_MAX, &len) == 0);
+	FUZZ_CHECK(svc_codec_signed_encode(body, body_len, sig, buf, SVC_COMMIT_MAX, &len) == 0);
 	fb->commits[fb->b.ncommits] = buf;
 	fb->b.commits[fb->b.ncommits].data = buf;
 	fb->b.commits[fb->b.ncommits].len = len;
@@ -158,9 +158,9 @@ static void apply(svc_store *s, const svc_batch *b)
 	if (rc == 0)
 		FUZZ_CHECK((size_t)res.applied + res.duplicates + res.quarantined == b->nchanges);
 	FUZZ_CHECK(svc_txn_begin(s, false, &t) == 0);
-	FUZZ_CHECK(svc_ticket_each(t, ticket_cb, NULL) == 0);
-	FUZZ_CHECK(svc_claim_each(t, claim_cb, NULL) == 0);
-	FUZZ_CHECK(svc_stock_each(t, NULL, stock_cb, NULL) == 0);
+	FUZZ_CHECK(svc_fold_ticket_each(t, ticket_cb, NULL) == 0);
+	FUZZ_CHECK(svc_fold_claim_each(t, claim_cb, NULL) == 0);
+	FUZZ_CHECK(svc_fold_stock_each(t, NULL, stock_cb, NULL) == 0);
 	svc_txn_abort(&t);
 }
 
@@ -170,10 +170,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	svc_msg m;
 	forged_batch fb;
 
-	if (svc_msg_decode(data, size, &m) != 0)
+	if (svc_codec_msg_decode(data, size, &m) != 0)
 		return 0;
 	if (m.type != SVC_MSG_BATCH) {
-		svc_msg_free(&m);
+		svc_codec_msg_free(&m);
 		return 0;
 	}
 	s = fuzz_snapshot_open(&hq);
@@ -182,6 +182,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	apply(s, &fb.b);
 	forged_batch_free(&fb);
 	svc_store_close(&s);
-	svc_msg_free(&m);
+	svc_codec_msg_free(&m);
 	return 0;
 }

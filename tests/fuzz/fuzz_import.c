@@ -88,7 +88,7 @@ static void check_encodes(const fuzz_node *n, const svc_ticket_open *body)
 	snprintf(c.origin_region, sizeof c.origin_region, "%s", n->region);
 	c.kind = SVC_CK_TICKET_OPEN;
 	c.u.ticket_open = *body;
-	FUZZ_CHECK(svc_change_encode(&c, buf, sizeof buf, &len) == 0);
+	FUZZ_CHECK(svc_codec_change_encode(&c, buf, sizeof buf, &len) == 0);
 }
 
 static void check_line(svc_txn *t[FUZZ_NNODES], const char *line, size_t len)

@@ -1,11 +1,11 @@
 /*
  * fuzz_msg: one ZeroMQ message from a peer, the daemon's widest door.
  *
- * svc_msg_decode sees every frame an authenticated peer sends. What decodes
+ * svc_codec_msg_decode sees every frame an authenticated peer sends. What decodes
  * must encode again and decode to the same message. A HELLO's summary goes
  * through svc_heads_from_hello (copy and sort); a BATCH's blobs go through
- * the decoders svc_sync_apply runs on them: svc_change_decode for each
- * change, svc_signed_decode and svc_commit_header_decode for each commit.
+ * the decoders svc_sync_apply runs on them: svc_codec_change_decode for each
+ * change, svc_codec_signed_decode and svc_codec_commit_header_decode for each commit.
  */
 #include "fuzz.h"
 
@@ -72,16 +72,16 @@ static void batch_contents(const svc_batch *b)
 	static svc_change c;
 
 	for (size_t i = 0; i < b->nchanges; i++)
-		svc_change_decode(b->changes[i].data, b->changes[i].len, &c);
+		svc_codec_change_decode(b->changes[i].data, b->changes[i].len, &c);
 	for (size_t i = 0; i < b->ncommits; i++) {
 		const uint8_t *body;
 		size_t body_len;
 		uint8_t sig[SVC_SIG_LEN];
 		svc_commit_header h;
 
-		if (svc_signed_decode(b->commits[i].data, b->commits[i].len, &body, &body_len,
-		                      sig) == 0)
-			svc_commit_header_decode(body, body_len, &h, hashbuf);
+		if (svc_codec_signed_decode(b->commits[i].data, b->commits[i].len, &body, &body_len,
+		                            sig) == 0)
+			svc_codec_commit_header_decode(body, body_len, &h, hashbuf);
 	}
 }
 
@@ -91,13 +91,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *enc;
 	size_t len;
 
-	if (svc_msg_decode(data, size, &m) != 0)
+	if (svc_codec_msg_decode(data, size, &m) != 0)
 		return 0;
 	FUZZ_CHECK(m.type != SVC_MSG_NONE);
-	FUZZ_CHECK(svc_msg_encode(&m, &enc, &len) == 0);
-	FUZZ_CHECK(svc_msg_decode(enc, len, &again) == 0);
+	FUZZ_CHECK(svc_codec_msg_encode(&m, &enc, &len) == 0);
+	FUZZ_CHECK(svc_codec_msg_decode(enc, len, &again) == 0);
 	FUZZ_CHECK(msg_equal(&m, &again));
-	svc_msg_free(&again);
+	svc_codec_msg_free(&again);
 	free(enc);
 	if (m.type == SVC_MSG_HELLO) {
 		svc_heads heads;
@@ -111,6 +111,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (m.type == SVC_MSG_BATCH) {
 		batch_contents(&m.u.batch);
 	}
-	svc_msg_free(&m);
+	svc_codec_msg_free(&m);
 	return 0;
 }

@@ -109,7 +109,7 @@ void fuzz_net_ship(fuzz_node *from, fuzz_node *to, size_t max_changes, fuzz_batc
 			break;
 		if (each)
 			each(buf, len, arg);
-		MUST(svc_msg_decode(buf, len, &m));
+		MUST(svc_codec_msg_decode(buf, len, &m));
 		FUZZ_CHECK(m.type == SVC_MSG_BATCH);
 		MUST(svc_sync_apply(to->s, &in_pv, from->store_id, &m.u.batch, &ar));
 		if (ar.quarantined) {
@@ -117,7 +117,7 @@ void fuzz_net_ship(fuzz_node *from, fuzz_node *to, size_t max_changes, fuzz_batc
 			        ar.first_reason);
 			abort();
 		}
-		svc_msg_free(&m);
+		svc_codec_msg_free(&m);
 		free(buf);
 		from->sent[to->idx] = br.to_lsn;
 		if (!br.more)
@@ -204,11 +204,11 @@ void fuzz_forge(svc_store *s, const svc_blob *in, size_t n, fuzz_forged *f)
 		size_t len;
 
 		f->bytes[i] = in[i];
-		if (svc_change_decode(in[i].data, in[i].len, &f->c[i]) == 0) {
+		if (svc_codec_change_decode(in[i].data, in[i].len, &f->c[i]) == 0) {
 			f->ok[i] = true;
 			chain_to(t, f, i, f->c[i].prev_hash);
 			/* What decodes encodes (fuzz_change checks it). */
-			MUST(svc_change_encode(&f->c[i], enc, sizeof enc, &len));
+			MUST(svc_codec_change_encode(&f->c[i], enc, sizeof enc, &len));
 			f->own[i] = malloc(len);
 			FUZZ_CHECK(f->own[i] != NULL);
 			memcpy(f->own[i], enc, len);

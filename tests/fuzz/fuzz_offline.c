@@ -6,8 +6,8 @@
  * copy per input: LMDB allocates megabytes per environment, which under ASan
  * dominates the time):
  *
- *  1. as it is: the framing, the signed header (svc_signed_decode and
- *     svc_export_header_decode on whatever the input puts after the u32 0),
+ *  1. as it is: the framing, the signed header (svc_codec_signed_decode and
+ *     svc_codec_export_header_decode on whatever the input puts after the u32 0),
  *     the content hash and the refusals of a whole file;
  *  2. as shop-a could write it with its own key: the changes of every batch
  *     of the input that decodes are forged (fuzz_net.h: re-chained and
@@ -86,9 +86,9 @@ static void import_file(svc_store *s)
 		FUZZ_CHECK(strcmp(st.signer, "") != 0);
 	}
 	FUZZ_CHECK(svc_txn_begin(s, false, &t) == 0);
-	FUZZ_CHECK(svc_ticket_each(t, ticket_cb, NULL) == 0);
-	FUZZ_CHECK(svc_claim_each(t, claim_cb, NULL) == 0);
-	FUZZ_CHECK(svc_stock_each(t, NULL, stock_cb, NULL) == 0);
+	FUZZ_CHECK(svc_fold_ticket_each(t, ticket_cb, NULL) == 0);
+	FUZZ_CHECK(svc_fold_claim_each(t, claim_cb, NULL) == 0);
+	FUZZ_CHECK(svc_fold_stock_each(t, NULL, stock_cb, NULL) == 0);
 	svc_txn_abort(&t);
 }
 
@@ -116,7 +116,7 @@ static size_t changes_of(const uint8_t *p, size_t len, svc_blob *out, size_t cap
 		svc_msg m;
 		if (rl == 0 || rl > len - pos - 4)
 			break;
-		if (svc_msg_decode(p + pos + 4, rl, &m) == 0) {
+		if (svc_codec_msg_decode(p + pos + 4, rl, &m) == 0) {
 			for (size_t i = 0;
 			     m.type == SVC_MSG_BATCH && i < m.u.batch.nchanges && n < cap; i++) {
 				const svc_blob *c = &m.u.batch.changes[i];
@@ -126,7 +126,7 @@ static size_t changes_of(const uint8_t *p, size_t len, svc_blob *out, size_t cap
 				used += c->len;
 				n++;
 			}
-			svc_msg_free(&m);
+			svc_codec_msg_free(&m);
 		}
 		pos += 4 + (size_t)rl;
 	}
@@ -148,10 +148,10 @@ static void commit_for(const fuzz_forged *f, size_t i, uint8_t *out, size_t cap,
 	h.first_seq = h.last_seq = f->c[i].seq;
 	h.nhashes = 1;
 	h.hashes = &f->hash[i];
-	if (svc_commit_header_encode(&h, hb, sizeof hb, &hlen) != 0)
+	if (svc_codec_commit_header_encode(&h, hb, sizeof hb, &hlen) != 0)
 		return;
 	svc_sign(net[FUZZ_SHOP].kp, hb, hlen, sig);
-	if (svc_signed_encode(hb, hlen, sig, out, cap, len) != 0)
+	if (svc_codec_signed_encode(hb, hlen, sig, out, cap, len) != 0)
 		*len = 0;
 }
 
@@ -186,7 +186,7 @@ static void forged_import(svc_store *s, const uint8_t *data, size_t size)
 	m.u.batch.changes = changes;
 	m.u.batch.ncommits = nc;
 	m.u.batch.commits = commits;
-	if (svc_msg_encode(&m, &msg, &len) == 0) {
+	if (svc_codec_msg_encode(&m, &msg, &len) == 0) {
 		FUZZ_CHECK(svc_export_writer_open(&w, path) == 0);
 		FUZZ_CHECK(svc_export_writer_add(w, msg, len, n) == 0);
 		memset(&h, 0, sizeof h);

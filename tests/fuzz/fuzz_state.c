@@ -22,10 +22,10 @@ static uint8_t buf[SVC_STATE_MAX];
 	{                                                                                          \
 		static type v, again;                                                              \
 		size_t len;                                                                        \
-		if (svc_##name##_decode(data, size, &v) != 0)                                      \
+		if (svc_codec_##name##_decode(data, size, &v) != 0)                                \
 			return;                                                                    \
-		FUZZ_CHECK(svc_##name##_encode(&v, buf, sizeof buf, &len) == 0);                   \
-		FUZZ_CHECK(svc_##name##_decode(buf, len, &again) == 0);                            \
+		FUZZ_CHECK(svc_codec_##name##_encode(&v, buf, sizeof buf, &len) == 0);             \
+		FUZZ_CHECK(svc_codec_##name##_decode(buf, len, &again) == 0);                      \
 		FUZZ_CHECK(memcmp(&v, &again, sizeof v) == 0);                                     \
 	}
 

@@ -106,14 +106,14 @@ static void keep_batch(const uint8_t *msg, size_t len, void *arg)
 	nbatch++;
 	put("msg", msg, len, "batch-%s-%02zu", link, nbatch);
 	put("apply", msg, len, "batch-%s-%02zu", link, nbatch);
-	MUST(svc_msg_decode(msg, len, &m));
+	MUST(svc_codec_msg_decode(msg, len, &m));
 	for (size_t i = 0; i < m.u.batch.nchanges; i++)
 		put("change", m.u.batch.changes[i].data, m.u.batch.changes[i].len,
 		    "real-%s-%02zu-%02zu", link, nbatch, i);
 	for (size_t i = 0; i < m.u.batch.ncommits; i++)
 		put("commit", m.u.batch.commits[i].data, m.u.batch.commits[i].len,
 		    "real-%s-%02zu-%02zu", link, nbatch, i);
-	svc_msg_free(&m);
+	svc_codec_msg_free(&m);
 }
 
 static void walk_in(svc_store *s, char id[SVC_AGG_LEN], const char *customer)
@@ -137,7 +137,7 @@ static int ticket_seed(const svc_ticket *t, void *arg)
 	uint8_t buf[SVC_STATE_MAX];
 	size_t len;
 	(void)arg;
-	MUST(svc_ticket_encode(t, buf, sizeof buf, &len));
+	MUST(svc_codec_ticket_encode(t, buf, sizeof buf, &len));
 	put("state", buf, len, "ticket-%s", t->id);
 	return 0;
 }
@@ -147,7 +147,7 @@ static int claim_seed(const svc_claim *c, void *arg)
 	uint8_t buf[SVC_STATE_MAX];
 	size_t len;
 	(void)arg;
-	MUST(svc_claim_encode(c, buf, sizeof buf, &len));
+	MUST(svc_codec_claim_encode(c, buf, sizeof buf, &len));
 	put("state", buf, len, "claim-%s", c->id);
 	return 0;
 }
@@ -157,7 +157,7 @@ static int node_seed(const svc_node *n, void *arg)
 	uint8_t buf[SVC_STATE_MAX];
 	size_t len;
 	(void)arg;
-	MUST(svc_node_encode(n, buf, sizeof buf, &len));
+	MUST(svc_codec_node_encode(n, buf, sizeof buf, &len));
 	put("state", buf, len, "node-%s", n->node);
 	return 0;
 }
@@ -167,7 +167,7 @@ static int stock_seed(const char *location, const char *part_no, const svc_stock
 	uint8_t buf[SVC_STATE_MAX];
 	size_t len;
 	(void)arg;
-	MUST(svc_stock_encode(st, buf, sizeof buf, &len));
+	MUST(svc_codec_stock_encode(st, buf, sizeof buf, &len));
 	put("state", buf, len, "stock-%s-%s", location, part_no);
 	return 0;
 }
@@ -177,7 +177,7 @@ static int catalog_seed(const svc_catalog_item *c, void *arg)
 	uint8_t buf[SVC_STATE_MAX];
 	size_t len;
 	(void)arg;
-	MUST(svc_catalog_encode(c, buf, sizeof buf, &len));
+	MUST(svc_codec_catalog_encode(c, buf, sizeof buf, &len));
 	put("state", buf, len, "catalog-%s", c->part_no);
 	return 0;
 }
@@ -187,7 +187,7 @@ static int transfer_seed(const svc_transfer *x, void *arg)
 	uint8_t buf[SVC_STATE_MAX];
 	size_t len;
 	(void)arg;
-	MUST(svc_transfer_encode(x, buf, sizeof buf, &len));
+	MUST(svc_codec_transfer_encode(x, buf, sizeof buf, &len));
 	put("state", buf, len, "transfer-%s", x->id);
 	return 0;
 }
@@ -234,12 +234,12 @@ static void working_day(fuzz_node net[FUZZ_NNODES])
 	fuzz_net_ship(re, sa, 64, keep_batch, "region-shop");
 
 	MUST(svc_txn_begin(hq->s, false, &t));
-	MUST(svc_ticket_each(t, ticket_seed, NULL));
-	MUST(svc_claim_each(t, claim_seed, NULL));
-	MUST(svc_node_each(t, node_seed, NULL));
-	MUST(svc_stock_each(t, NULL, stock_seed, NULL));
-	MUST(svc_catalog_each(t, catalog_seed, NULL));
-	MUST(svc_transfer_each(t, transfer_seed, NULL));
+	MUST(svc_fold_ticket_each(t, ticket_seed, NULL));
+	MUST(svc_fold_claim_each(t, claim_seed, NULL));
+	MUST(svc_fold_node_each(t, node_seed, NULL));
+	MUST(svc_fold_stock_each(t, NULL, stock_seed, NULL));
+	MUST(svc_fold_catalog_each(t, catalog_seed, NULL));
+	MUST(svc_fold_transfer_each(t, transfer_seed, NULL));
 	svc_txn_abort(&t);
 }
 
@@ -250,7 +250,7 @@ static void put_msg(const char *name, const svc_msg *m)
 	uint8_t *buf;
 	size_t len;
 
-	MUST(svc_msg_encode(m, &buf, &len));
+	MUST(svc_codec_msg_encode(m, &buf, &len));
 	put("msg", buf, len, "%s", name);
 	if (m->type == SVC_MSG_BATCH)
 		put("apply", buf, len, "%s", name);
@@ -337,7 +337,7 @@ static void messages(fuzz_node net[FUZZ_NNODES])
 	memset(&m, 0, sizeof m);
 	m.type = SVC_MSG_PING;
 	m.u.ping.hlc = 5;
-	MUST(svc_msg_encode(&m, &buf, &len));
+	MUST(svc_codec_msg_encode(&m, &buf, &len));
 	{
 		uint8_t more[64];
 		memcpy(more, buf, len);
@@ -358,7 +358,7 @@ static void put_change(const char *name, svc_change *c)
 	uint8_t buf[SVC_CHANGE_MAX];
 	size_t len;
 
-	MUST(svc_change_encode(c, buf, sizeof buf, &len));
+	MUST(svc_codec_change_encode(c, buf, sizeof buf, &len));
 	put("change", buf, len, "%s", name);
 }
 
@@ -513,10 +513,10 @@ static void commits(fuzz_node net[FUZZ_NNODES])
 	h.last_seq = 3;
 	h.nhashes = 3;
 	h.hashes = hashes;
-	MUST(svc_commit_header_encode(&h, body, sizeof body, &blen));
+	MUST(svc_codec_commit_header_encode(&h, body, sizeof body, &blen));
 	put("commit", body, blen, "bare-header");
 	svc_sign(net[FUZZ_SHOP].kp, body, blen, sig);
-	MUST(svc_signed_encode(body, blen, sig, buf, sizeof buf, &len));
+	MUST(svc_codec_signed_encode(body, blen, sig, buf, sizeof buf, &len));
 	put("commit", buf, len, "signed-3");
 	put("commit", buf, len / 2, "edge-signed-truncated");
 
@@ -527,9 +527,9 @@ static void commits(fuzz_node net[FUZZ_NNODES])
 	h.nhashes = SVC_COMMIT_CHANGES_MAX;
 	h.has_prev = true;
 	memset(h.prev_commit, 0xab, sizeof h.prev_commit);
-	MUST(svc_commit_header_encode(&h, body, sizeof body, &blen));
+	MUST(svc_codec_commit_header_encode(&h, body, sizeof body, &blen));
 	svc_sign(net[FUZZ_SHOP].kp, body, blen, sig);
-	MUST(svc_signed_encode(body, blen, sig, buf, sizeof buf, &len));
+	MUST(svc_codec_signed_encode(body, blen, sig, buf, sizeof buf, &len));
 	put("commit", buf, len, "signed-largest");
 }
 
@@ -553,14 +553,14 @@ static void enrollment(fuzz_node net[FUZZ_NNODES])
 	MUST(svc_enroll_make_request(s, kp, req, sizeof req, &rlen));
 	put("enroll", req, rlen, "request");
 	put("enroll", req, rlen - 3, "edge-request-truncated");
-	MUST(svc_signed_decode(req, rlen, &body, &body_len, sig));
+	MUST(svc_codec_signed_decode(req, rlen, &body, &body_len, sig));
 	put("enroll", body, body_len, "request-body");
 	MUST(svc_enroll_approve(net[FUZZ_HQ].s, net[FUZZ_HQ].kp, req, rlen, &o, bundle,
 	                        sizeof bundle, &blen, NULL));
 	put("enroll", bundle, blen, "bundle");
-	MUST(svc_signed_decode(bundle, blen, &body, &body_len, sig));
+	MUST(svc_codec_signed_decode(bundle, blen, &body, &body_len, sig));
 	put("enroll", body, body_len, "bundle-body");
-	MUST(svc_bundle_decode(body, body_len, &b));
+	MUST(svc_codec_bundle_decode(body, body_len, &b));
 	put("enroll", b.cert.body, b.cert.body_len, "cert-shop-b");
 	svc_keypair_destroy(&kp);
 	svc_store_close(&s);
@@ -600,7 +600,7 @@ static void states(void)
 	tk.last.hlc = UINT64_MAX;
 	FILL(tk.last.origin, "o");
 	tk.last.seq = UINT64_MAX;
-	MUST(svc_ticket_encode(&tk, buf, sizeof buf, &len));
+	MUST(svc_codec_ticket_encode(&tk, buf, sizeof buf, &len));
 	put("state", buf, len, "longest-ticket");
 
 	memset(&cl, 0, sizeof cl);
@@ -626,7 +626,7 @@ static void states(void)
 	cl.submitted = cl.audited = cl.decided = cl.paid = UINT64_MAX;
 	FILL(cl.note, "注");
 	FILL(cl.last.origin, "o");
-	MUST(svc_claim_encode(&cl, buf, sizeof buf, &len));
+	MUST(svc_codec_claim_encode(&cl, buf, sizeof buf, &len));
 	put("state", buf, len, "longest-claim");
 
 	memset(&n, 0, sizeof n);
@@ -642,11 +642,11 @@ static void states(void)
 	FILL(n.revoke_reason, "撤");
 	n.revoked_hlc = UINT64_MAX;
 	n.cutoff_seq = UINT64_MAX;
-	MUST(svc_node_encode(&n, buf, sizeof buf, &len));
+	MUST(svc_codec_node_encode(&n, buf, sizeof buf, &len));
 	put("state", buf, len, "longest-node");
 
 	svc_stock st = {INT64_MIN, INT64_MAX, -1};
-	MUST(svc_stock_encode(&st, buf, sizeof buf, &len));
+	MUST(svc_codec_stock_encode(&st, buf, sizeof buf, &len));
 	put("state", buf, len, "extreme-stock");
 	put("state", NULL, 0, "edge-empty");
 }

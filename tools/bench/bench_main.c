@@ -784,7 +784,7 @@ static int run_latency(const opts *o)
 			svc_node nd;
 			bool have = false;
 			if (svc_txn_begin(rs, false, &t) == 0) {
-				have = svc_node_get(t, SHOP, &nd) == 0;
+				have = svc_fold_node_get(t, SHOP, &nd) == 0;
 				svc_txn_abort(&t);
 			}
 			if (have)

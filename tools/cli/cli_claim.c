@@ -142,7 +142,7 @@ static int claim_decide(const cli_ctx *ctx, int argc, char **argv)
 	svc_claim cl;
 	rc = svc_txn_begin(s, false, &t);
 	if (!rc)
-		rc = svc_claim_get(t, a.pos[0], &cl);
+		rc = svc_fold_claim_get(t, a.pos[0], &cl);
 	svc_txn_abort(&t);
 	cli_done_write(ctx, &s);
 	if (rc)
@@ -193,7 +193,7 @@ static void claim_row_id(svc_txn *t, const char *id, cli_list *l, void *arg)
 {
 	svc_claim c;
 	(void)arg;
-	if (svc_claim_get(t, id, &c) == 0)
+	if (svc_fold_claim_get(t, id, &c) == 0)
 		claim_row(l, &c);
 }
 
@@ -202,7 +202,7 @@ static int claim_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
 	struct list_filter *f = arg;
 	(void)s;
 	f->ids = ids;
-	return svc_claim_each(t, list_cb, f);
+	return svc_fold_claim_each(t, list_cb, f);
 }
 
 static int claim_list(const cli_ctx *ctx, int argc, char **argv)
@@ -290,7 +290,7 @@ static int claim_show(const cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	rc = svc_txn_begin(s, false, &t);
 	if (!rc)
-		rc = svc_claim_get(t, a.pos[0], &c);
+		rc = svc_fold_claim_get(t, a.pos[0], &c);
 	if (!rc)
 		rc = cli_history_load(t, c.id, &h);
 	svc_txn_abort(&t);

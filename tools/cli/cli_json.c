@@ -250,7 +250,8 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 	case SVC_CK_NODE_CERT: {
 		svc_cert cert;
 		memset(&cert, 0, sizeof cert);
-		if (svc_cert_decode(c->u.node_cert.body, c->u.node_cert.body_len, &cert) != 0) {
+		if (svc_codec_cert_decode(c->u.node_cert.body, c->u.node_cert.body_len, &cert) !=
+		    0) {
 			snprintf(out, cap, "certificate (undecodable)");
 			break;
 		}

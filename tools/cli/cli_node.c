@@ -354,8 +354,8 @@ int cli_cmd_id(const cli_ctx *ctx, int argc, char **argv)
 	svc_store_close(&s);
 	if (rc)
 		return cli_fail();
-	bool has_cert =
-	    self.cert.body_len && svc_cert_decode(self.cert.body, self.cert.body_len, &cert) == 0;
+	bool has_cert = self.cert.body_len &&
+	                svc_codec_cert_decode(self.cert.body, self.cert.body_len, &cert) == 0;
 	svc_hex(self.pubkey, SVC_PK_LEN, pk);
 	svc_hex(self.hq_pubkey, SVC_PK_LEN, hq);
 	svc_hex(self.upstream_pubkey, SVC_PK_LEN, up);
@@ -437,7 +437,7 @@ static void node_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 	svc_node n;
 	char serial[24], until[32];
 	(void)arg;
-	if (svc_node_get(t, id, &n))
+	if (svc_fold_node_get(t, id, &n))
 		return;
 	if (cli_list_json(l)) {
 		cli_list_obj(l, cli_json_node(&n));
@@ -462,7 +462,7 @@ static int node_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
 {
 	(void)s;
 	(void)arg;
-	return svc_node_each(t, node_id_cb, ids);
+	return svc_fold_node_each(t, node_id_cb, ids);
 }
 
 static int node_list(const cli_ctx *ctx, int argc, char **argv)
@@ -495,7 +495,7 @@ static int node_revoke(const cli_ctx *ctx, int argc, char **argv)
 	svc_txn *t = NULL;
 	memset(&n, 0, sizeof n);
 	if (svc_txn_begin(s, false, &t) == 0) {
-		svc_node_get(t, a.pos[0], &n);
+		svc_fold_node_get(t, a.pos[0], &n);
 		svc_txn_abort(&t);
 	}
 	cli_done_write(ctx, &s);

@@ -80,7 +80,7 @@ static void catalog_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 	svc_catalog_item c;
 	char price[32];
 	(void)arg;
-	if (svc_catalog_get(t, id, &c))
+	if (svc_fold_catalog_get(t, id, &c))
 		return;
 	if (cli_list_json(l)) {
 		cli_list_obj(l, catalog_json(&c));
@@ -95,7 +95,7 @@ static int catalog_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
 {
 	(void)s;
 	(void)arg;
-	return svc_catalog_each(t, catalog_id_cb, ids);
+	return svc_fold_catalog_each(t, catalog_id_cb, ids);
 }
 
 static int catalog_list(const cli_ctx *ctx, int argc, char **argv)
@@ -301,7 +301,7 @@ static void transfer_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 	svc_transfer x;
 	char qty[24], shipped[32], received[32];
 	(void)arg;
-	if (svc_transfer_get(t, id, &x))
+	if (svc_fold_transfer_get(t, id, &x))
 		return;
 	if (cli_list_json(l)) {
 		cli_list_obj(l, cli_json_transfer(&x));
@@ -320,7 +320,7 @@ static int transfer_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
 {
 	(void)s;
 	(void)arg;
-	return svc_transfer_each(t, transfer_id_cb, ids);
+	return svc_fold_transfer_each(t, transfer_id_cb, ids);
 }
 
 static int part_transfers(const cli_ctx *ctx, int argc, char **argv)
@@ -385,7 +385,7 @@ static bool stock_in_scope(svc_txn *t, const svc_self *self, const char *locatio
 	svc_node n;
 	if (self->role == SVC_ROLE_HQ || strcmp(location, self->node) == 0)
 		return true;
-	return self->role == SVC_ROLE_REGION && svc_node_get(t, location, &n) == 0 &&
+	return self->role == SVC_ROLE_REGION && svc_fold_node_get(t, location, &n) == 0 &&
 	       n.role == SVC_ROLE_SHOP && strcmp(n.region, self->node) == 0;
 }
 
@@ -415,7 +415,7 @@ static int stock_cb(const char *location, const char *part_no, const svc_stock *
 static void stock_print(cli_list *l, svc_txn *t, const stock_row *r)
 {
 	svc_catalog_item item;
-	const char *name = svc_catalog_get(t, r->part_no, &item) == 0 ? item.name : "";
+	const char *name = svc_fold_catalog_get(t, r->part_no, &item) == 0 ? item.name : "";
 	if (cli_list_json(l)) {
 		json_t *o = json_object();
 		json_object_set_new(o, "location", json_string(r->location));
@@ -470,7 +470,7 @@ int cli_cmd_stock(const cli_ctx *ctx, int argc, char **argv)
 		              loc, svc_role_name(self.role), self.node);
 	rows.t = t;
 	rows.self = &self;
-	if (!rc && svc_stock_each(t, all ? NULL : loc, stock_cb, &rows) < 0)
+	if (!rc && svc_fold_stock_each(t, all ? NULL : loc, stock_cb, &rows) < 0)
 		rc = -1;
 	svc_txn_abort(&t);
 	if (!rc && rows.oom)

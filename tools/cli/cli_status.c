@@ -348,7 +348,7 @@ static int q_cb(const svc_quarantined *q, void *argp)
 	struct q_arg *a = argp;
 	svc_change c;
 	char id[24], when[32], what[160] = "(undecodable)", who[48] = "-";
-	bool ok = svc_change_decode(q->bytes, q->len, &c) == 0;
+	bool ok = svc_codec_change_decode(q->bytes, q->len, &c) == 0;
 	svc_errclear();
 	if (ok) {
 		snprintf(who, sizeof who, "%s/%" PRIu64, c.origin, c.seq);

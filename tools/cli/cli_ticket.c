@@ -256,7 +256,7 @@ static void ticket_row_id(svc_txn *t, const char *id, cli_list *l, void *arg)
 {
 	svc_ticket tk;
 	(void)arg;
-	if (svc_ticket_get(t, id, &tk) == 0)
+	if (svc_fold_ticket_get(t, id, &tk) == 0)
 		ticket_row(l, &tk);
 }
 
@@ -267,7 +267,7 @@ static int ticket_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
 	struct list_filter *f = arg;
 	f->s = s;
 	f->ids = ids;
-	return svc_ticket_each_brief(t, list_cb, f);
+	return svc_fold_ticket_each_brief(t, list_cb, f);
 }
 
 static int ticket_list(const cli_ctx *ctx, int argc, char **argv)
@@ -386,9 +386,9 @@ static int ticket_show(const cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	rc = svc_txn_begin(s, false, &t);
 	if (!rc)
-		rc = svc_ticket_get(t, a.pos[0], &tk);
+		rc = svc_fold_ticket_get(t, a.pos[0], &tk);
 	if (!rc && svc_rules_claim_id(cid, tk.id) == 0)
-		has_claim = svc_claim_get(t, cid, &cl) == 0;
+		has_claim = svc_fold_claim_get(t, cid, &cl) == 0;
 	if (!rc)
 		rc = cli_history_load(t, tk.id, &h);
 	svc_txn_abort(&t);
