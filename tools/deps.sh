@@ -3,7 +3,7 @@
 svc_deps_install() {
 	local pkgs="build-essential cmake pkg-config libzmq3-dev liblmdb-dev libprotobuf-c-dev
 		protobuf-c-compiler libsodium-dev libinih-dev libjansson-dev libsystemd-dev
-		python3 lmdb-utils faketime clang-format $*"
+		python3 lmdb-utils faketime clang-format tzdata $*"
 	local missing=""
 	local p
 	for p in $pkgs; do
