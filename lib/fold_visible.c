@@ -47,6 +47,15 @@ bool svc_fold_visible_catalog(svc_txn *t, const svc_fold_peer *p, const svc_chan
 	return true;
 }
 
+/* policy */
+bool svc_fold_visible_everyone(svc_txn *t, const svc_fold_peer *p, const svc_change *c)
+{
+	(void)t;
+	(void)p;
+	(void)c;
+	return true;
+}
+
 bool svc_fold_visible_node(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
 {
 	svc_node n;

@@ -9,6 +9,8 @@
 #include "svc_fold.h"
 
 bool svc_fold_visible_catalog(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+/* policy: the policy, grades, models and fault codes go to every node. */
+bool svc_fold_visible_everyone(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 bool svc_fold_visible_node(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 bool svc_fold_visible_ticket(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 bool svc_fold_visible_claim(svc_txn *t, const svc_fold_peer *p, const svc_change *c);

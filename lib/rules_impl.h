@@ -24,6 +24,15 @@ extern const svc_rules svc_rules_transfer;
 extern const svc_rules svc_rules_catalog;
 extern const svc_rules svc_rules_node;
 extern const svc_rules svc_rules_move;
+/* policy */
+extern const svc_rules svc_rules_policy;
+extern const svc_rules svc_rules_grade;
+extern const svc_rules svc_rules_model;
+extern const svc_rules svc_rules_fault;
+/* Field validation of policy.set and region.grade (rules_policy.c), of
+ * model.put and fault_code.put (rules_model.c). */
+int svc_rules_validate_policy(const svc_change *c, char *reason, size_t len);
+int svc_rules_validate_model(const svc_change *c, char *reason, size_t len);
 
 /* Write a one-line reason (if `reason` is non-NULL and `len` > 0) and return
  * `code`. Newlines and other control characters that slip in through %s are

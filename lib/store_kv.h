@@ -47,6 +47,11 @@ enum {
 	SVC_DB_DEPS,  /* the fold's dependency index (svc_fold_store.c) */
 	SVC_DB_INDEX, /* the kinds' secondary indexes */
 	SVC_DB_TALLY, /* the kinds' monthly tallies */
+	/* policy */
+	SVC_DB_POLICY,
+	SVC_DB_GRADES,
+	SVC_DB_MODELS,
+	SVC_DB_FAULTS,
 	SVC_DB_COUNT_
 };
 

@@ -381,6 +381,10 @@ static size_t repeated_max(const ProtobufCMessageDescriptor *d, uint32_t field)
 		return SVC_BATCH_CHANGES_MAX;
 	if (d == &svcsync__batch__descriptor && field == 4)
 		return SVC_BATCH_COMMITS_MAX;
+	/* policy */
+	if ((d == &svcsync__policy_set__descriptor || d == &svcsync__policy_state__descriptor) &&
+	    field == 3)
+		return SVC_POLICY_ENTRIES_MAX;
 	return 0;
 }
 
@@ -700,6 +704,30 @@ MSGMAP(quarantine_release_map, svcsync__quarantine_release__descriptor,
        F_STR(1, origin), F_INT(2, through_seq), F_STR(3, reason));
 #undef T
 
+/* ---- policy: service policy, region grades, product models, fault codes */
+
+#define T svc_policy_entry
+MSGMAP(policy_entry_map, svcsync__policy_entry__descriptor, F_STR(1, key), F_STR(2, value));
+#undef T
+
+#define T svc_policy_set
+MSGMAP(policy_set_map, svcsync__policy_set__descriptor,
+       F_INT(1, version), F_INT(2, from), F_REP(3, entries, nentries, policy_entry_map));
+#undef T
+
+#define T svc_region_grade
+MSGMAP(region_grade_map, svcsync__region_grade__descriptor, F_STR(1, region), F_INT(2, grade));
+#undef T
+
+#define T svc_model_put
+MSGMAP(model_put_map, svcsync__model_put__descriptor, F_STR(1, model), F_STR(2, category));
+#undef T
+
+#define T svc_fault_code_put
+MSGMAP(fault_code_put_map, svcsync__fault_code_put__descriptor,
+       F_STR(1, code), F_STR(2, category), F_STR(3, text));
+#undef T
+
 /* ---- the change */
 
 static const struct oneof_alt change_body_alts[] = {
@@ -715,6 +743,11 @@ static const struct oneof_alt change_body_alts[] = {
     {SVC_CK_NODE_CERT, 25, &node_cert_map},
     {SVC_CK_NODE_REVOKE, 26, &node_revoke_map},
     {SVC_CK_QUARANTINE_RELEASE, 27, &quarantine_release_map},
+    /* policy */
+    {SVC_CK_POLICY_SET, 32, &policy_set_map},
+    {SVC_CK_REGION_GRADE, 33, &region_grade_map},
+    {SVC_CK_MODEL_PUT, 34, &model_put_map},
+    {SVC_CK_FAULT_CODE_PUT, 35, &fault_code_put_map},
 };
 
 /* A body from a newer schema also decodes as "no body": protobuf-c keeps an
@@ -776,6 +809,31 @@ MSGMAP(node_map, svcsync__node_state__descriptor,
        F_BOOL(9, revoked), F_STR(10, revoke_reason), F_INT(11, revoked_hlc),
        F_INT(15, cutoff_seq), F_INT(16, held_through), F_INT(12, last.hlc),
        F_STR(13, last.origin), F_INT(14, last.seq));
+#undef T
+
+/* policy */
+#define T svc_policy
+MSGMAP(policy_map, svcsync__policy_state__descriptor,
+       F_INT(1, version), F_INT(2, from), F_REP(3, entries, nentries, policy_entry_map),
+       F_INT(4, issued), F_INT(5, last.hlc), F_STR(6, last.origin), F_INT(7, last.seq));
+#undef T
+
+#define T svc_grade_item
+MSGMAP(grade_map, svcsync__grade_state__descriptor,
+       F_STR(1, region), F_INT(2, grade), F_INT(3, last.hlc), F_STR(4, last.origin),
+       F_INT(5, last.seq));
+#undef T
+
+#define T svc_model
+MSGMAP(model_map, svcsync__model_state__descriptor,
+       F_STR(1, model), F_STR(2, category), F_INT(3, last.hlc), F_STR(4, last.origin),
+       F_INT(5, last.seq));
+#undef T
+
+#define T svc_fault_code
+MSGMAP(fault_code_map, svcsync__fault_code_state__descriptor,
+       F_STR(1, code), F_STR(2, category), F_STR(3, text), F_INT(4, last.hlc),
+       F_STR(5, last.origin), F_INT(6, last.seq));
 #undef T
 
 #define T svc_stock
@@ -1362,6 +1420,21 @@ int svc_codec_catalog_decode(const uint8_t *buf, size_t len, svc_catalog_item *o
 {
 	return map_decode(&catalog_map, "catalog", SVC_STATE_MAX, buf, len, out, __func__);
 }
+
+/* policy */
+#define STATE_CODEC(name_, ctype_, map_, what_)                                                    \
+	int svc_codec_##name_##_encode(const ctype_ *v, uint8_t *buf, size_t cap, size_t *len)     \
+	{                                                                                          \
+		return map_encode(&map_, what_, SVC_STATE_MAX, v, buf, cap, len, __func__);        \
+	}                                                                                          \
+	int svc_codec_##name_##_decode(const uint8_t *buf, size_t len, ctype_ *out)                \
+	{                                                                                          \
+		return map_decode(&map_, what_, SVC_STATE_MAX, buf, len, out, __func__);           \
+	}
+STATE_CODEC(policy, svc_policy, policy_map, "policy")
+STATE_CODEC(grade, svc_grade_item, grade_map, "grade")
+STATE_CODEC(model, svc_model, model_map, "model")
+STATE_CODEC(fault_code, svc_fault_code, fault_code_map, "fault code")
 
 int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len)
 {

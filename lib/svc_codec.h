@@ -54,6 +54,15 @@ int svc_codec_transfer_encode(const svc_transfer *t, uint8_t *buf, size_t cap, s
 int svc_codec_transfer_decode(const uint8_t *buf, size_t len, svc_transfer *out);
 int svc_codec_catalog_encode(const svc_catalog_item *c, uint8_t *buf, size_t cap, size_t *len);
 int svc_codec_catalog_decode(const uint8_t *buf, size_t len, svc_catalog_item *out);
+/* policy */
+int svc_codec_policy_encode(const svc_policy *v, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_policy_decode(const uint8_t *buf, size_t len, svc_policy *out);
+int svc_codec_grade_encode(const svc_grade_item *v, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_grade_decode(const uint8_t *buf, size_t len, svc_grade_item *out);
+int svc_codec_model_encode(const svc_model *v, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_model_decode(const uint8_t *buf, size_t len, svc_model *out);
+int svc_codec_fault_code_encode(const svc_fault_code *v, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_fault_code_decode(const uint8_t *buf, size_t len, svc_fault_code *out);
 int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len);
 int svc_codec_node_decode(const uint8_t *buf, size_t len, svc_node *out);
 int svc_codec_stock_encode(const svc_stock *s, uint8_t *buf, size_t cap, size_t *len);

@@ -86,6 +86,15 @@ static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
          svc_codec_catalog_decode, svc_rules_catalog, .visible = svc_fold_visible_catalog),
     KIND(SVC_AGG_NODE, "node", SVC_DB_NODES, svc_node, svc_codec_node_encode, svc_codec_node_decode,
          svc_rules_node, .visible = svc_fold_visible_node),
+    /* policy: replicated to everyone, like the catalog */
+    KIND(SVC_AGG_POLICY, "policy", SVC_DB_POLICY, svc_policy, svc_codec_policy_encode,
+         svc_codec_policy_decode, svc_rules_policy, .visible = svc_fold_visible_everyone),
+    KIND(SVC_AGG_GRADE, "grade", SVC_DB_GRADES, svc_grade_item, svc_codec_grade_encode,
+         svc_codec_grade_decode, svc_rules_grade, .visible = svc_fold_visible_everyone),
+    KIND(SVC_AGG_MODEL, "model", SVC_DB_MODELS, svc_model, svc_codec_model_encode,
+         svc_codec_model_decode, svc_rules_model, .visible = svc_fold_visible_everyone),
+    KIND(SVC_AGG_FAULT, "fault code", SVC_DB_FAULTS, svc_fault_code, svc_codec_fault_code_encode,
+         svc_codec_fault_code_decode, svc_rules_fault, .visible = svc_fold_visible_everyone),
     /* Part moves: a ledger, no state. */
     [SVC_AGG_MOVE] = {.type = SVC_AGG_MOVE,
                       .name = "move",

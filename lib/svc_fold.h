@@ -166,6 +166,11 @@ typedef union {
 	svc_transfer x;
 	svc_catalog_item p;
 	svc_node n;
+	/* policy */
+	svc_policy pol;
+	svc_grade_item gr;
+	svc_model mod;
+	svc_fault_code fc;
 } svc_fold_state;
 
 /* ------------------------------------------------------------ the backend */
@@ -326,6 +331,26 @@ int svc_fold_claim_each(svc_txn *t, svc_claim_cb cb, void *arg);
 int svc_fold_transfer_each(svc_txn *t, svc_transfer_cb cb, void *arg);
 int svc_fold_catalog_each(svc_txn *t, svc_catalog_cb cb, void *arg);
 int svc_fold_node_each(svc_txn *t, svc_node_cb cb, void *arg);
+/* policy: models, fault codes, grades and policy versions. */
+int svc_fold_model_get(svc_txn *t, const char *model, svc_model *out);
+int svc_fold_fault_get(svc_txn *t, const char *category, const char *code, svc_fault_code *out);
+/* A region's grade: SVC_GRADE_NONE when HQ has not graded it. */
+int svc_fold_grade_get(svc_txn *t, const char *region, uint32_t *grade);
+typedef int (*svc_model_cb)(const svc_model *m, void *arg);
+typedef int (*svc_fault_cb)(const svc_fault_code *f, void *arg);
+typedef int (*svc_grade_cb)(const svc_grade_item *g, void *arg);
+typedef int (*svc_policy_cb)(const svc_policy *p, void *arg);
+int svc_fold_model_each(svc_txn *t, svc_model_cb cb, void *arg);
+int svc_fold_fault_each(svc_txn *t, svc_fault_cb cb, void *arg);
+int svc_fold_grade_each(svc_txn *t, svc_grade_cb cb, void *arg);
+/* Policy versions, in the order of their keys. */
+int svc_fold_policy_each(svc_txn *t, svc_policy_cb cb, void *arg);
+/* The version in force on a date (YYYYMMDD): the highest version dated on or
+ * before it; version 0 (no entries: the defaults) when there is none. */
+int svc_fold_policy_at(svc_txn *t, uint32_t ymd, svc_policy *out);
+/* The newest version issued (version 0 when none). */
+int svc_fold_policy_latest(svc_txn *t, svc_policy *out);
+
 /* location NULL: all locations. */
 int svc_fold_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg);
 

@@ -712,6 +712,74 @@ EACH_STATE(svc_fold_transfer_each, SVC_AGG_TRANSFER, svc_transfer_cb)
 EACH_STATE(svc_fold_catalog_each, SVC_AGG_CATALOG, svc_catalog_cb)
 EACH_STATE(svc_fold_node_each, SVC_AGG_NODE, svc_node_cb)
 
+/* ---- policy */
+
+int svc_fold_model_get(svc_txn *t, const char *model, svc_model *out)
+{
+	char agg[SVC_AGG_LEN];
+	svc_rules_model_agg(agg, model);
+	int rc = getter(t, SVC_AGG_MODEL, agg, out, "model");
+	if (rc == SVC_ENOTFOUND)
+		svc_errf(rc, "model: unknown model %s (not in HQ's model list)", model);
+	return rc;
+}
+
+int svc_fold_fault_get(svc_txn *t, const char *category, const char *code, svc_fault_code *out)
+{
+	char agg[SVC_AGG_LEN];
+	svc_rules_fault_agg(agg, category, code);
+	int rc = getter(t, SVC_AGG_FAULT, agg, out, "fault code");
+	if (rc == SVC_ENOTFOUND)
+		svc_errf(rc, "fault-code: unknown fault code %s for category %s", code, category);
+	return rc;
+}
+
+int svc_fold_grade_get(svc_txn *t, const char *region, uint32_t *grade)
+{
+	char agg[SVC_AGG_LEN];
+	svc_grade_item g;
+	svc_rules_grade_agg(agg, region);
+	int rc = getter(t, SVC_AGG_GRADE, agg, &g, "grade");
+	*grade = rc == 0 ? g.grade : SVC_GRADE_NONE;
+	if (rc == SVC_ENOTFOUND) {
+		svc_errclear();
+		return 0;
+	}
+	return rc;
+}
+
+EACH_STATE(svc_fold_model_each, SVC_AGG_MODEL, svc_model_cb)
+EACH_STATE(svc_fold_fault_each, SVC_AGG_FAULT, svc_fault_cb)
+EACH_STATE(svc_fold_grade_each, SVC_AGG_GRADE, svc_grade_cb)
+EACH_STATE(svc_fold_policy_each, SVC_AGG_POLICY, svc_policy_cb)
+
+struct policy_pick {
+	uint32_t ymd; /* 0: any date */
+	svc_policy *out;
+};
+
+static int policy_pick_cb(const svc_policy *p, void *arg)
+{
+	struct policy_pick *a = arg;
+	if ((a->ymd == 0 || p->from <= a->ymd) && p->version > a->out->version)
+		*a->out = *p;
+	return 0;
+}
+
+int svc_fold_policy_at(svc_txn *t, uint32_t ymd, svc_policy *out)
+{
+	memset(out, 0, sizeof *out);
+	struct policy_pick a = {ymd ? ymd : 1, out};
+	return svc_fold_policy_each(t, policy_pick_cb, &a);
+}
+
+int svc_fold_policy_latest(svc_txn *t, svc_policy *out)
+{
+	memset(out, 0, sizeof *out);
+	struct policy_pick a = {0, out};
+	return svc_fold_policy_each(t, policy_pick_cb, &a);
+}
+
 struct stock_each_arg {
 	svc_txn *t;
 	const char *location;

@@ -27,6 +27,7 @@
 
 #include "svc_err.h"
 #include "svc_rules.h"
+#include "svc_tz.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -938,4 +939,175 @@ int svc_local_replay(svc_store *s, svc_replay_result **out, size_t *n)
 	*out = a.res;
 	*n = a.nres;
 	return 0;
+}
+
+/* ------------------------------------------------------------ policy: models, fault codes,
+ * region grades and the service policy (HQ) */
+
+struct model_arg {
+	const char *model, *code, *category, *text;
+};
+
+static int model_fn(svc_txn *t, void *arg)
+{
+	const struct model_arg *a = arg;
+	svc_change c;
+	memset(&c, 0, sizeof c);
+	RULE(svc_check_code("category", a->category, reason_, sizeof reason_));
+	if (a->model) {
+		RULE(svc_check_code("model", a->model, reason_, sizeof reason_));
+		c.kind = SVC_CK_MODEL_PUT;
+		TRY(SET(c.u.model_put.model, "model", a->model));
+		TRY(SET(c.u.model_put.category, "category", a->category));
+		svc_rules_model_agg(c.aggregate, a->model);
+	} else {
+		RULE(svc_check_code("code", a->code, reason_, sizeof reason_));
+		c.kind = SVC_CK_FAULT_CODE_PUT;
+		TRY(SET(c.u.fault_code_put.code, "code", a->code));
+		TRY(SET(c.u.fault_code_put.category, "category", a->category));
+		TRY(SET(c.u.fault_code_put.text, "text", a->text));
+		svc_rules_fault_agg(c.aggregate, a->category, a->code);
+	}
+	return svc_apply_local(t, &c);
+}
+
+int svc_local_model_add(svc_store *s, const char *model, const char *category)
+{
+	struct model_arg a = {.model = model, .category = category};
+	return svc_store_write(s, model_fn, &a);
+}
+
+int svc_local_fault_code_add(svc_store *s, const char *code, const char *category, const char *text)
+{
+	struct model_arg a = {.code = code, .category = category, .text = text};
+	return svc_store_write(s, model_fn, &a);
+}
+
+struct grade_arg {
+	const char *region, *grade;
+};
+
+static int grade_fn(svc_txn *t, void *arg)
+{
+	const struct grade_arg *a = arg;
+	svc_change c;
+	svc_node n;
+	memset(&c, 0, sizeof c);
+	TRY(need_node(t, "region", a->region, SVC_ROLE_REGION, &n));
+	c.kind = SVC_CK_REGION_GRADE;
+	TRY(SET(c.u.region_grade.region, "region", a->region));
+	TRY(svc_grade_parse(a->grade, &c.u.region_grade.grade));
+	svc_rules_grade_agg(c.aggregate, a->region);
+	return svc_apply_local(t, &c);
+}
+
+int svc_local_region_grade(svc_store *s, const char *region, const char *grade)
+{
+	struct grade_arg a = {.region = region, .grade = grade};
+	return svc_store_write(s, grade_fn, &a);
+}
+
+int svc_local_policy_today(svc_txn *t, uint64_t now_ms, svc_policy *out, svc_tz **tz,
+                           uint32_t *today)
+{
+	/* The zone is itself a policy key: read today's date in the default zone,
+	 * then again in the zone of the version in force if that differs. */
+	const char *zone = svc_policy_time_zone(NULL);
+	*tz = NULL;
+	for (int round = 0; round < 2; round++) {
+		svc_tz_destroy(tz);
+		TRY(svc_tz_load(tz, zone));
+		*today = (uint32_t)svc_tz_date_of(*tz, (int64_t)now_ms);
+		int rc = svc_fold_policy_at(t, *today, out);
+		if (rc) {
+			svc_tz_destroy(tz);
+			return rc;
+		}
+		if (strcmp(svc_policy_time_zone(out), zone) == 0)
+			return 0;
+		zone = svc_policy_time_zone(out);
+	}
+	return 0;
+}
+
+struct policy_arg {
+	const char *const *items;
+	size_t n;
+	const char *from;
+	uint32_t version;
+};
+
+static int policy_put(svc_policy_set *b, const char *key, const char *value)
+{
+	for (uint32_t i = 0; i < b->nentries; i++) {
+		if (strcmp(b->entries[i].key, key) == 0) {
+			TRY(SET(b->entries[i].value, key, value));
+			return 0;
+		}
+	}
+	if (b->nentries >= SVC_POLICY_ENTRIES_MAX)
+		return svc_errf(SVC_EINVAL, "%s: a policy holds at most %d keys", key,
+		                SVC_POLICY_ENTRIES_MAX);
+	svc_policy_entry *e = &b->entries[b->nentries];
+	TRY(SET(e->key, "key", key));
+	TRY(SET(e->value, key, value));
+	b->nentries++;
+	return 0;
+}
+
+static int policy_fn(svc_txn *t, void *arg)
+{
+	struct policy_arg *a = arg;
+	svc_change c;
+	svc_policy latest, today;
+	svc_tz *tz = NULL;
+	uint32_t day, from;
+	memset(&c, 0, sizeof c);
+	if (a->n == 0)
+		return svc_errf(SVC_EINVAL, "policy: give at least one KEY=VALUE");
+	RULE(svc_parse_date("from", a->from, &from, reason_, sizeof reason_));
+	TRY(svc_local_policy_today(t, svc_journal_now_ms(), &today, &tz, &day));
+	svc_tz_destroy(&tz);
+	if (from <= day) {
+		char d[16];
+		svc_date_format((int32_t)day, d, sizeof d);
+		return svc_errf(SVC_EINVAL,
+		                "from: %s is not after today (%s in %s); a policy takes effect "
+		                "from tomorrow or later",
+		                a->from, d, svc_policy_time_zone(&today));
+	}
+	TRY(svc_fold_policy_latest(t, &latest));
+	svc_policy_set *b = &c.u.policy_set;
+	b->nentries = latest.nentries;
+	memcpy(b->entries, latest.entries, sizeof b->entries);
+	for (size_t i = 0; i < a->n; i++) {
+		const char *eq = strchr(a->items[i], '=');
+		char key[SVC_POLICY_KEY_LEN];
+		if (!eq || eq == a->items[i] || (size_t)(eq - a->items[i]) >= sizeof key)
+			return svc_errf(SVC_EINVAL, "policy: '%s' is not KEY=VALUE", a->items[i]);
+		memcpy(key, a->items[i], (size_t)(eq - a->items[i]));
+		key[eq - a->items[i]] = '\0';
+		RULE(svc_policy_check_entry(key, eq + 1, reason_, sizeof reason_));
+		if (strcmp(key, "time_zone") == 0) {
+			TRY(svc_tz_load(&tz, eq + 1));
+			svc_tz_destroy(&tz);
+		}
+		TRY(policy_put(b, key, eq + 1));
+	}
+	b->version = latest.version + 1;
+	b->from = from;
+	c.kind = SVC_CK_POLICY_SET;
+	svc_rules_policy_agg(c.aggregate, b->version);
+	a->version = b->version;
+	return svc_apply_local(t, &c);
+}
+
+int svc_local_policy_set(svc_store *s, const char *const *items, size_t n, const char *from,
+                         uint32_t *version)
+{
+	struct policy_arg a = {.items = items, .n = n, .from = from};
+	int rc = svc_store_write(s, policy_fn, &a);
+	if (rc == 0 && version)
+		*version = a.version;
+	return rc;
 }

@@ -180,4 +180,27 @@ typedef struct {
  */
 int svc_local_replay(svc_store *s, svc_replay_result **out, size_t *n);
 
+/* ------------------------------------------------------------ policy (HQ)
+ * The product model list, fault codes per category, region grades and the
+ * service policy: HQ writes them, every node receives them. */
+
+struct svc_tz;
+
+/* Put a model in the list (or change its category). */
+int svc_local_model_add(svc_store *s, const char *model, const char *category);
+/* Put a fault code of a category (or change its text). */
+int svc_local_fault_code_add(svc_store *s, const char *code, const char *category,
+                             const char *text);
+/* Grade a region of the directory A, B or C. */
+int svc_local_region_grade(svc_store *s, const char *region, const char *grade);
+/* Issue the next policy version: the newest version's keys with items
+ * ("KEY=VALUE") applied, in force from `from` (YYYY-MM-DD, after today in
+ * the network's zone). The version number is written to *version. */
+int svc_local_policy_set(svc_store *s, const char *const *items, size_t n, const char *from,
+                         uint32_t *version);
+/* The network's zone (caller owns *tz: svc_tz_destroy), today's date in it
+ * and the policy in force today, at the moment now_ms. */
+int svc_local_policy_today(svc_txn *t, uint64_t now_ms, svc_policy *out, struct svc_tz **tz,
+                           uint32_t *today);
+
 #endif

@@ -277,6 +277,15 @@ svc_agg_type svc_rules_agg_type(const svc_change *c)
 	case SVC_CK_NODE_REVOKE:
 	case SVC_CK_QUARANTINE_RELEASE:
 		return SVC_AGG_NODE;
+	/* policy */
+	case SVC_CK_POLICY_SET:
+		return SVC_AGG_POLICY;
+	case SVC_CK_REGION_GRADE:
+		return SVC_AGG_GRADE;
+	case SVC_CK_MODEL_PUT:
+		return SVC_AGG_MODEL;
+	case SVC_CK_FAULT_CODE_PUT:
+		return SVC_AGG_FAULT;
 	case SVC_CK_PART_MOVE:
 		switch (c->u.part_move.kind) {
 		case SVC_MV_TRANSFER_OUT:
@@ -310,6 +319,15 @@ const svc_rules *svc_rules_for(svc_agg_type t)
 		return &svc_rules_node;
 	case SVC_AGG_MOVE:
 		return &svc_rules_move;
+	/* policy */
+	case SVC_AGG_POLICY:
+		return &svc_rules_policy;
+	case SVC_AGG_GRADE:
+		return &svc_rules_grade;
+	case SVC_AGG_MODEL:
+		return &svc_rules_model;
+	case SVC_AGG_FAULT:
+		return &svc_rules_fault;
 	default:
 		return NULL;
 	}
@@ -742,6 +760,13 @@ int svc_rules_validate(const svc_change *c, char *reason, size_t len)
 		return validate_node_revoke(c, reason, len);
 	case SVC_CK_QUARANTINE_RELEASE:
 		return validate_quarantine_release(c, reason, len);
+	/* policy */
+	case SVC_CK_POLICY_SET:
+	case SVC_CK_REGION_GRADE:
+		return svc_rules_validate_policy(c, reason, len);
+	case SVC_CK_MODEL_PUT:
+	case SVC_CK_FAULT_CODE_PUT:
+		return svc_rules_validate_model(c, reason, len);
 	default:
 		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: unknown change kind %d",
 		                      (int)c->kind);
@@ -843,6 +868,15 @@ static int authorize_region(const svc_change *c, char *reason, size_t len)
 		return deny_hq_only(c, reason, len, "revoke nodes");
 	case SVC_CK_QUARANTINE_RELEASE:
 		return deny_hq_only(c, reason, len, "release held changes");
+	/* policy */
+	case SVC_CK_POLICY_SET:
+		return deny_hq_only(c, reason, len, "set the service policy");
+	case SVC_CK_REGION_GRADE:
+		return deny_hq_only(c, reason, len, "grade regions");
+	case SVC_CK_MODEL_PUT:
+		return deny_hq_only(c, reason, len, "edit the model list");
+	case SVC_CK_FAULT_CODE_PUT:
+		return deny_hq_only(c, reason, len, "edit the fault codes");
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}
@@ -922,6 +956,15 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 		return deny_hq_only(c, reason, len, "revoke nodes");
 	case SVC_CK_QUARANTINE_RELEASE:
 		return deny_hq_only(c, reason, len, "release held changes");
+	/* policy */
+	case SVC_CK_POLICY_SET:
+		return deny_hq_only(c, reason, len, "set the service policy");
+	case SVC_CK_REGION_GRADE:
+		return deny_hq_only(c, reason, len, "grade regions");
+	case SVC_CK_MODEL_PUT:
+		return deny_hq_only(c, reason, len, "edit the model list");
+	case SVC_CK_FAULT_CODE_PUT:
+		return deny_hq_only(c, reason, len, "edit the fault codes");
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}

@@ -44,6 +44,11 @@ typedef enum {
 	SVC_AGG_CATALOG,  /* P:<part_no> : svc_catalog_item */
 	SVC_AGG_NODE,     /* N:<node> : svc_node */
 	SVC_AGG_MOVE,     /* S:<location>/<part_no> : stateless ledger entries */
+	/* policy */
+	SVC_AGG_POLICY, /* V:<version> : svc_policy */
+	SVC_AGG_GRADE,  /* G:<region> : svc_grade_item */
+	SVC_AGG_MODEL,  /* M:<model> : svc_model */
+	SVC_AGG_FAULT,  /* F:<category>/<code> : svc_fault_code */
 	SVC_AGG_MAX_
 } svc_agg_type;
 
@@ -104,6 +109,26 @@ void svc_rules_transfer_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq
 void svc_rules_catalog_agg(char out[SVC_AGG_LEN], const char *part_no);
 void svc_rules_node_agg(char out[SVC_AGG_LEN], const char *node);
 void svc_rules_move_agg(char out[SVC_AGG_LEN], const char *location, const char *part_no);
+
+/* ---- policy: aggregates, the policy's keys and their defaults */
+void svc_rules_policy_agg(char out[SVC_AGG_LEN], uint32_t version);
+void svc_rules_grade_agg(char out[SVC_AGG_LEN], const char *region);
+void svc_rules_model_agg(char out[SVC_AGG_LEN], const char *model);
+void svc_rules_fault_agg(char out[SVC_AGG_LEN], const char *category, const char *code);
+/* A model, category or fault code: 1..31 of A-Z a-z 0-9 . _ - (not first). */
+int svc_check_code(const char *field, const char *s, char *reason, size_t len);
+/* One KEY=VALUE of a policy: a known key and a value of its type. */
+int svc_policy_check_entry(const char *key, const char *value, char *reason, size_t len);
+/* A policy's value for key (p NULL or key unset: the default, NULL if none). */
+const char *svc_policy_get(const svc_policy *p, const char *key);
+/* Numbers: warranty months of a category, return and exchange days, on-site
+ * hours of a grade (0 for no grade). */
+unsigned svc_policy_warranty_months(const svc_policy *p, const char *category);
+unsigned svc_policy_days(const svc_policy *p, const char *key);
+unsigned svc_policy_onsite_hours(const svc_policy *p, uint32_t grade);
+/* The callback rule of a grade: 100 for every ticket, else a percentage. */
+unsigned svc_policy_callback_pct(const svc_policy *p, uint32_t grade);
+const char *svc_policy_time_zone(const svc_policy *p);
 
 /* ------------------------------------------------------------ field validators
  * All return 0 or SVC_EINVAL with a reason naming `field`. */

@@ -73,6 +73,11 @@ static const char *const change_kind_names[] = {
     [SVC_CK_NODE_CERT] = "node.cert",
     [SVC_CK_NODE_REVOKE] = "node.revoke",
     [SVC_CK_QUARANTINE_RELEASE] = "quarantine.release",
+    /* policy */
+    [SVC_CK_POLICY_SET] = "policy.set",
+    [SVC_CK_REGION_GRADE] = "region.grade",
+    [SVC_CK_MODEL_PUT] = "model.put",
+    [SVC_CK_FAULT_CODE_PUT] = "fault_code.put",
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -179,4 +184,18 @@ const char *svc_change_kind_name(uint32_t k)
 int svc_change_kind_parse(const char *s, uint32_t *out)
 {
 	return parse_of("change kind", change_kind_names, NELEM(change_kind_names), s, out);
+}
+
+/* policy */
+static const char *const grade_names[] = {
+    [SVC_GRADE_A] = "A", [SVC_GRADE_B] = "B", [SVC_GRADE_C] = "C"};
+
+const char *svc_grade_name(uint32_t g)
+{
+	return g == SVC_GRADE_NONE ? "-" : name_of(grade_names, NELEM(grade_names), g);
+}
+
+int svc_grade_parse(const char *s, uint32_t *out)
+{
+	return parse_of("grade", grade_names, NELEM(grade_names), s, out);
 }

@@ -113,6 +113,11 @@ typedef enum {
 	SVC_CK_NODE_CERT,
 	SVC_CK_NODE_REVOKE,
 	SVC_CK_QUARANTINE_RELEASE,
+	/* policy: service policy, region grades, product models, fault codes */
+	SVC_CK_POLICY_SET,
+	SVC_CK_REGION_GRADE,
+	SVC_CK_MODEL_PUT,
+	SVC_CK_FAULT_CODE_PUT,
 	SVC_CK_MAX_
 } svc_change_kind;
 
@@ -234,6 +239,48 @@ typedef struct {
 	char reason[SVC_REASON_LEN];
 } svc_quarantine_release;
 
+/* ---- policy: service policy, region grades, product models, fault codes */
+
+#define SVC_CODE_LEN 32 /* a model, category or fault code: 1..31 of [A-Za-z0-9._-] */
+#define SVC_POLICY_KEY_LEN 48
+#define SVC_POLICY_VAL_LEN 48
+#define SVC_POLICY_ENTRIES_MAX 32
+
+typedef enum {
+	SVC_GRADE_NONE = 0,
+	SVC_GRADE_A,
+	SVC_GRADE_B,
+	SVC_GRADE_C,
+} svc_grade;
+
+typedef struct {
+	char key[SVC_POLICY_KEY_LEN];
+	char value[SVC_POLICY_VAL_LEN];
+} svc_policy_entry;
+
+typedef struct {
+	uint32_t version;
+	uint32_t from; /* YYYYMMDD in the network's zone */
+	uint32_t nentries;
+	svc_policy_entry entries[SVC_POLICY_ENTRIES_MAX];
+} svc_policy_set;
+
+typedef struct {
+	char region[SVC_ID_LEN];
+	uint32_t grade; /* svc_grade */
+} svc_region_grade;
+
+typedef struct {
+	char model[SVC_CODE_LEN];
+	char category[SVC_CODE_LEN];
+} svc_model_put;
+
+typedef struct {
+	char code[SVC_CODE_LEN];
+	char category[SVC_CODE_LEN];
+	char text[SVC_REASON_LEN];
+} svc_fault_code_put;
+
 /* ------------------------------------------------------------ the change */
 
 typedef struct {
@@ -261,6 +308,11 @@ typedef struct {
 		svc_node_cert node_cert;
 		svc_node_revoke node_revoke;
 		svc_quarantine_release quarantine_release;
+		/* policy */
+		svc_policy_set policy_set;
+		svc_region_grade region_grade;
+		svc_model_put model_put;
+		svc_fault_code_put fault_code_put;
 	} u;
 } svc_change;
 
@@ -390,6 +442,36 @@ typedef struct {
 	svc_fold_pos last;
 } svc_node;
 
+/* ---- policy: a policy version, a region's grade, a model, a fault code */
+
+typedef struct {
+	uint32_t version; /* 0: no version issued, the defaults */
+	uint32_t from;
+	uint32_t nentries;
+	svc_policy_entry entries[SVC_POLICY_ENTRIES_MAX];
+	uint64_t issued; /* ms */
+	svc_fold_pos last;
+} svc_policy;
+
+typedef struct {
+	char region[SVC_ID_LEN];
+	uint32_t grade;
+	svc_fold_pos last;
+} svc_grade_item;
+
+typedef struct {
+	char model[SVC_CODE_LEN];
+	char category[SVC_CODE_LEN];
+	svc_fold_pos last;
+} svc_model;
+
+typedef struct {
+	char code[SVC_CODE_LEN];
+	char category[SVC_CODE_LEN];
+	char text[SVC_REASON_LEN];
+	svc_fold_pos last;
+} svc_fault_code;
+
 typedef struct {
 	int64_t on_hand;
 	int64_t defective;     /* old parts sent back from here, counted for reports */
@@ -415,5 +497,8 @@ const char *svc_claim_action_name(uint32_t a);
 int svc_claim_action_parse(const char *s, uint32_t *out);
 const char *svc_change_kind_name(uint32_t k);
 int svc_change_kind_parse(const char *s, uint32_t *out);
+/* policy: "A", "B", "C" ("-" for none) */
+const char *svc_grade_name(uint32_t g);
+int svc_grade_parse(const char *s, uint32_t *out);
 
 #endif

@@ -83,6 +83,20 @@ static inline void fx_fix_agg(svc_change *c)
 	case SVC_CK_QUARANTINE_RELEASE:
 		svc_rules_node_agg(c->aggregate, c->u.quarantine_release.origin);
 		break;
+	/* policy */
+	case SVC_CK_POLICY_SET:
+		svc_rules_policy_agg(c->aggregate, c->u.policy_set.version);
+		break;
+	case SVC_CK_REGION_GRADE:
+		svc_rules_grade_agg(c->aggregate, c->u.region_grade.region);
+		break;
+	case SVC_CK_MODEL_PUT:
+		svc_rules_model_agg(c->aggregate, c->u.model_put.model);
+		break;
+	case SVC_CK_FAULT_CODE_PUT:
+		svc_rules_fault_agg(c->aggregate, c->u.fault_code_put.category,
+		                    c->u.fault_code_put.code);
+		break;
 	default:
 		break;
 	}
@@ -266,6 +280,50 @@ static inline void fx_release(svc_change *c, const char *origin, uint64_t throug
 	FX_COPY(c->u.quarantine_release.origin, origin);
 	FX_COPY(c->u.quarantine_release.reason, "reviewed: honest work in transit");
 	c->u.quarantine_release.through_seq = through;
+	fx_fix_agg(c);
+}
+
+/* ---- policy: models, fault codes, grades, policy versions (HQ's) */
+
+static inline void fx_model(svc_change *c, const char *model, const char *category)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_MODEL_PUT;
+	FX_COPY(c->u.model_put.model, model);
+	FX_COPY(c->u.model_put.category, category);
+	fx_fix_agg(c);
+}
+
+static inline void fx_fault(svc_change *c, const char *code, const char *category, const char *text)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_FAULT_CODE_PUT;
+	FX_COPY(c->u.fault_code_put.code, code);
+	FX_COPY(c->u.fault_code_put.category, category);
+	FX_COPY(c->u.fault_code_put.text, text);
+	fx_fix_agg(c);
+}
+
+static inline void fx_grade(svc_change *c, const char *region, uint32_t grade)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_REGION_GRADE;
+	FX_COPY(c->u.region_grade.region, region);
+	c->u.region_grade.grade = grade;
+	fx_fix_agg(c);
+}
+
+/* A policy version from `from` (YYYYMMDD) with one KEY=VALUE. */
+static inline void fx_policy(svc_change *c, uint32_t version, uint32_t from, const char *key,
+                             const char *value)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_POLICY_SET;
+	c->u.policy_set.version = version;
+	c->u.policy_set.from = from;
+	c->u.policy_set.nentries = 1;
+	FX_COPY(c->u.policy_set.entries[0].key, key);
+	FX_COPY(c->u.policy_set.entries[0].value, value);
 	fx_fix_agg(c);
 }
 

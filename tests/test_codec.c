@@ -325,6 +325,50 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 			SET(c->u.quarantine_release.reason, "reviewed: honest work in transit");
 		}
 		break;
+	/* policy */
+	case SVC_CK_POLICY_SET: {
+		svc_policy_set *p = &c->u.policy_set;
+		p->version = max ? UINT32_MAX : 3;
+		p->from = max ? UINT32_MAX : 20270101;
+		p->nentries = max ? SVC_POLICY_ENTRIES_MAX : 1;
+		for (uint32_t i = 0; i < p->nentries; i++) {
+			if (max) {
+				FILL(p->entries[i].key, "k");
+				FILL(p->entries[i].value, "值");
+			} else {
+				SET(p->entries[i].key, "warranty_months.aircon");
+				SET(p->entries[i].value, "36");
+			}
+		}
+		break;
+	}
+	case SVC_CK_REGION_GRADE:
+		c->u.region_grade.grade = max ? UINT32_MAX : SVC_GRADE_A;
+		if (max)
+			FILL(c->u.region_grade.region, "r");
+		else
+			SET(c->u.region_grade.region, "region-south");
+		break;
+	case SVC_CK_MODEL_PUT:
+		if (max) {
+			FILL(c->u.model_put.model, "M");
+			FILL(c->u.model_put.category, "c");
+		} else {
+			SET(c->u.model_put.model, "WM-8");
+			SET(c->u.model_put.category, "washer");
+		}
+		break;
+	case SVC_CK_FAULT_CODE_PUT:
+		if (max) {
+			FILL(c->u.fault_code_put.code, "E");
+			FILL(c->u.fault_code_put.category, "c");
+			FILL(c->u.fault_code_put.text, "不");
+		} else {
+			SET(c->u.fault_code_put.code, "E21");
+			SET(c->u.fault_code_put.category, "washer");
+			SET(c->u.fault_code_put.text, "不脱水");
+		}
+		break;
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;

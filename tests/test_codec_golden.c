@@ -166,6 +166,31 @@ static void gold_change(svc_change *c, svc_change_kind kind, bool max)
 		STR(c->u.quarantine_release.origin, max, "n", "shop-sh-0003");
 		STR(c->u.quarantine_release.reason, max, "放", "");
 		break;
+	/* policy */
+	case SVC_CK_POLICY_SET: {
+		svc_policy_set *p = &c->u.policy_set;
+		p->version = max ? UINT32_MAX : 2;
+		p->from = max ? UINT32_MAX : 20261205;
+		p->nentries = max ? SVC_POLICY_ENTRIES_MAX : 2;
+		for (uint32_t i = 0; i < p->nentries; i++) {
+			STR(p->entries[i].key, max, "k", i ? "time_zone" : "return_days");
+			STR(p->entries[i].value, max, "值", i ? "Asia/Shanghai" : "7");
+		}
+		break;
+	}
+	case SVC_CK_REGION_GRADE:
+		c->u.region_grade.grade = max ? UINT32_MAX : SVC_GRADE_B;
+		STR(c->u.region_grade.region, max, "r", "region-east");
+		break;
+	case SVC_CK_MODEL_PUT:
+		STR(c->u.model_put.model, max, "M", "KFR-35GW");
+		STR(c->u.model_put.category, max, "c", "aircon");
+		break;
+	case SVC_CK_FAULT_CODE_PUT:
+		STR(c->u.fault_code_put.code, max, "E", "E1");
+		STR(c->u.fault_code_put.category, max, "c", "aircon");
+		STR(c->u.fault_code_put.text, max, "漏", "室内机漏水");
+		break;
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;
@@ -282,6 +307,54 @@ static void gold_node(svc_node *n, bool max)
 	n->held_through = max ? UINT64_MAX : 45;
 	n->last.hlc = max ? UINT64_MAX : 46;
 	n->last.seq = max ? UINT64_MAX : 47;
+}
+
+/* policy */
+static void gold_policy(svc_policy *p, bool max)
+{
+	memset(p, 0, sizeof *p);
+	p->version = max ? UINT32_MAX : 1;
+	p->from = max ? UINT32_MAX : 20261205;
+	p->nentries = max ? SVC_POLICY_ENTRIES_MAX : 1;
+	for (uint32_t i = 0; i < p->nentries; i++) {
+		STR(p->entries[i].key, max, "k", "onsite_hours.A");
+		STR(p->entries[i].value, max, "值", "12");
+	}
+	p->issued = max ? UINT64_MAX : 1733230000000ULL;
+	STR(p->last.origin, max, "h", "hq");
+	p->last.hlc = max ? UINT64_MAX : 51;
+	p->last.seq = max ? UINT64_MAX : 52;
+}
+
+static void gold_grade(svc_grade_item *g, bool max)
+{
+	memset(g, 0, sizeof *g);
+	STR(g->region, max, "r", "region-east");
+	g->grade = max ? UINT32_MAX : SVC_GRADE_C;
+	STR(g->last.origin, max, "h", "hq");
+	g->last.hlc = max ? UINT64_MAX : 53;
+	g->last.seq = max ? UINT64_MAX : 54;
+}
+
+static void gold_model(svc_model *m, bool max)
+{
+	memset(m, 0, sizeof *m);
+	STR(m->model, max, "M", "KFR-35GW");
+	STR(m->category, max, "c", "aircon");
+	STR(m->last.origin, max, "h", "hq");
+	m->last.hlc = max ? UINT64_MAX : 55;
+	m->last.seq = max ? UINT64_MAX : 56;
+}
+
+static void gold_fault(svc_fault_code *f, bool max)
+{
+	memset(f, 0, sizeof *f);
+	STR(f->code, max, "E", "E1");
+	STR(f->category, max, "c", "aircon");
+	STR(f->text, max, "漏", "室内机漏水");
+	STR(f->last.origin, max, "h", "hq");
+	f->last.hlc = max ? UINT64_MAX : 57;
+	f->last.seq = max ? UINT64_MAX : 58;
 }
 
 static void gold_stock(svc_stock *s, bool max)
@@ -491,6 +564,23 @@ static const struct gold golden[] = {
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a2074818e9ba8b5c2cfdce9f603101d2a3744515e6b7885929facb9c6d3e0edfa0730023a0b7265"
      "67696f6e2d65617374da01100a0c73686f702d73682d30303033105a"},
+    {"change.policy.set", 153,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a2093a0adbac7d4e1eefb0815222f3c495663707d8a97a4b1becbd8e5f2ff0c192630023a0b7265"
+     "67696f6e2d65617374820235080210d5d2d4091a100a0b72657475726e5f646179731201371a1a0a0974696d"
+     "655f7a6f6e65120d417369612f5368616e67686169"},
+    {"change.region.grade", 115,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20b2bfccd9e6f3000d1a2734414e5b6875828f9ca9b6c3d0ddeaf704111e2b384530023a0b7265"
+     "67696f6e2d656173748a020f0a0b726567696f6e2d656173741002"},
+    {"change.model.put", 118,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20d1deebf805121f2c394653606d7a8794a1aebbc8d5e2effc091623303d4a576430023a0b7265"
+     "67696f6e2d656173749202120a084b46522d333547571206616972636f6e"},
+    {"change.fault_code.put", 129,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20f0fd0a1724313e4b5865727f8c99a6b3c0cddae7f4010e1b2835424f5c69768330023a0b7265"
+     "67696f6e2d656173749a021d0a0245311206616972636f6e1a0fe5aea4e58685e69cbae6bc8fe6b0b4"},
     {"change.ticket.open.max", 1823,
      "#cfbd8fa8141651a540e91ed581bdafcbeb0e0e4f67ef479121bdb3746e4a428e"},
     {"change.ticket.assign.max", 240,
@@ -520,6 +610,25 @@ static const struct gold golden[] = {
      "#ff13605a2cb35ca595f41ebd82abe8b944a9d33e86871a583ab8f8a434b85135"},
     {"change.quarantine.release.max", 510,
      "#0de4f9c33e3976d8abbbdb942954f6e2c21135aaae60a7f2934d7597f63359c5"},
+    {"change.policy.set.max", 3419,
+     "#89252d7e83a07ae2147063a17bae353e094e43469c2025cb3d333840c39f428c"},
+    {"change.region.grade.max", 246,
+     "0a206f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f10ffffffffffffffffff"
+     "0118ffffffffffffffffff012247e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a"
+     "e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a79792a20b2"
+     "bfccd9e6f3000d1a2734414e5b6875828f9ca9b6c3d0ddeaf704111e2b384530ffffffff0f3a207272727272"
+     "7272727272727272727272727272727272727272727272727272728a02280a20727272727272727272727272"
+     "727272727272727272727272727272727272727210ffffffff0f"},
+    {"change.model.put.max", 272,
+     "0a206f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f10ffffffffffffffffff"
+     "0118ffffffffffffffffff012247e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a"
+     "e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a79792a20d1"
+     "deebf805121f2c394653606d7a8794a1aebbc8d5e2effc091623303d4a576430ffffffff0f3a207272727272"
+     "7272727272727272727272727272727272727272727272727272729202420a1f4d4d4d4d4d4d4d4d4d4d4d4d"
+     "4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d121f6363636363636363636363636363636363636363636363"
+     "6363636363636363"},
+    {"change.fault_code.put.max", 531,
+     "#c99eef9971a5acfc821b848a221463321ea24d3769105f1aa6af919c2b32b08b"},
     {"change.ticket.note.operator", 133,
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a207c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f30023a0b7265"
@@ -563,6 +672,12 @@ static const struct gold golden[] = {
      "0801120c73686f702d73682d303030331a0b726567696f6e2d65617374221093a0adbac7d4e1eefb0815222f"
      "3c49562880efbbe4b8323220b2bfccd9e6f3000d1a2734414e5b6875828f9ca9b6c3d0ddeaf704111e2b3845"
      "3801"},
+    {"policy", 44,
+     "080110d5d2d4091a140a0e6f6e736974655f686f7572732e41120231322080efbbe4b8322833320268713834"},
+    {"grade", 23, "0a0b726567696f6e2d6561737410031835220268712836"},
+    {"model", 26, "0a084b46522d333547571206616972636f6e1837220268712838"},
+    {"fault_code", 37,
+     "0a0245311206616972636f6e1a0fe5aea4e58685e69cbae6bc8fe6b0b420392a026871303a"},
     {"ticket.max", 2139, "#0b7516a9808f4967e373759199d918086cb78957a8b2befe3075601e38718c14"},
     {"claim.max", 2027, "#956284eff475e9338bcf9e3359103a47b54bf6d8c53452d4990aaa479e714367"},
     {"transfer.max", 264,
@@ -597,6 +712,16 @@ static const struct gold golden[] = {
      "7474747474747474747474747474747474747474747474747474221093a0adbac7d4e1eefb0815222f3c4956"
      "28ffffffffffffffffff013220b2bfccd9e6f3000d1a2734414e5b6875828f9ca9b6c3d0ddeaf704111e2b38"
      "4538ffffffffffffffffff0140ffffffffffffffffff01"},
+    {"policy.max", 3279, "#267672c2f9091481f3fc5fc458d28370d7f5a85a138f0c43a80cb58927033013"},
+    {"grade.max", 96,
+     "0a20727272727272727272727272727272727272727272727272727272727272727210ffffffff0f18ffffff"
+     "ffffffffffff012220686868686868686868686868686868686868686868686868686868686868686828ffff"
+     "ffffffffffffff01"},
+    {"model.max", 122,
+     "0a1f4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d121f636363636363636363"
+     "6363636363636363636363636363636363636363636318ffffffffffffffffff012220686868686868686868"
+     "686868686868686868686868686868686868686868686828ffffffffffffffffff01"},
+    {"fault_code.max", 380, "#af27716c729e0eed29aa5a77cb40f39a6b4c4d539e9154638207929c72d2f209"},
     {"commit", 52,
      "0a0c73686f702d73682d303030331001180122206c798693a0adbac7d4e1eefb0815222f3c495663707d8a97"
      "a4b1becbd8e5f2ff"},
@@ -729,6 +854,10 @@ static void run_states(void)
 	static svc_enroll_request er;
 	static svc_bundle b;
 	static svc_export_header eh;
+	static svc_policy po;
+	static svc_grade_item gr;
+	static svc_model mo;
+	static svc_fault_code fc;
 
 	for (int max = 0; max <= 1; max++) {
 		const char *sfx = max ? ".max" : "";
@@ -765,6 +894,18 @@ static void run_states(void)
 		gold_export(&eh, max);
 		GOLD_NAMED("export", svc_export_header, svc_codec_export_header_encode,
 		           svc_codec_export_header_decode, &eh);
+		/* policy */
+		gold_policy(&po, max);
+		GOLD_NAMED("policy", svc_policy, svc_codec_policy_encode, svc_codec_policy_decode,
+		           &po);
+		gold_grade(&gr, max);
+		GOLD_NAMED("grade", svc_grade_item, svc_codec_grade_encode, svc_codec_grade_decode,
+		           &gr);
+		gold_model(&mo, max);
+		GOLD_NAMED("model", svc_model, svc_codec_model_encode, svc_codec_model_decode, &mo);
+		gold_fault(&fc, max);
+		GOLD_NAMED("fault_code", svc_fault_code, svc_codec_fault_code_encode,
+		           svc_codec_fault_code_decode, &fc);
 #undef GOLD_NAMED
 	}
 }

@@ -528,6 +528,15 @@ static int encode_state(const agg *a, uint8_t *buf, size_t cap, size_t *len)
 		return svc_codec_catalog_encode(&a->st.p, buf, cap, len);
 	case SVC_AGG_NODE:
 		return svc_codec_node_encode(&a->st.n, buf, cap, len);
+	/* policy */
+	case SVC_AGG_POLICY:
+		return svc_codec_policy_encode(&a->st.pol, buf, cap, len);
+	case SVC_AGG_GRADE:
+		return svc_codec_grade_encode(&a->st.gr, buf, cap, len);
+	case SVC_AGG_MODEL:
+		return svc_codec_model_encode(&a->st.mod, buf, cap, len);
+	case SVC_AGG_FAULT:
+		return svc_codec_fault_code_encode(&a->st.fc, buf, cap, len);
 	default:
 		*len = 0;
 		return 0;
@@ -771,6 +780,24 @@ static void set_directory(change_set *s)
 	CHECK_INT(fx_cert(push(s, &FX_HQ, 7, 0), "shop-a", SVC_ROLE_SHOP, "region-n", 2), 0);
 }
 
+/* P: HQ's policy records beside a ticket: two puts of one model (the later
+ * wins), a fault code, a grade changed twice, two versions and a second
+ * change that claims version 1 again (rejected wherever it lands in the
+ * order), mixed with a region's ticket. */
+static void set_policy(change_set *s)
+{
+	svc_change *c;
+	fx_model(push(s, &FX_HQ, 0, 0), "KFR-35GW", "heater");
+	fx_grade(push(s, &FX_HQ, 1, 0), "region-n", SVC_GRADE_B);
+	fx_policy(push(s, &FX_HQ, 2, 0), 1, 20240603, "onsite_hours.B", "12");
+	c = push(s, &FX_RN, 2, 1);
+	fx_open(c, "", "");
+	fx_model(push(s, &FX_HQ, 3, 0), "KFR-35GW", "aircon");
+	fx_fault(push(s, &FX_HQ, 4, 0), "E1", "aircon", "室内机漏水");
+	fx_grade(push(s, &FX_HQ, 5, 0), "region-n", SVC_GRADE_A);
+	fx_policy(push(s, &FX_HQ, 6, 0), 1, 20240604, "return_days", "7");
+}
+
 /* L: a day in region-n, 44 changes over eight aggregates, written in
  * causal order. */
 static void set_large(change_set *s)
@@ -972,6 +999,19 @@ static void expect_directory(const result *r)
 	const agg *n = find(r, "N:shop-a"), *p = find(r, "P:CMP-35");
 	CHECK(n && n->st.n.revoked && n->st.n.serial == 2 && n->st.n.revoked_hlc == FX_HLC(5, 0));
 	CHECK(p && p->st.p.price == 49000);
+}
+
+static void expect_policy(const result *r)
+{
+	CHECK_INT(r->nrej, 1);
+	CHECK_REJ(r, "hq", 7, "policy version 1 was already issued by hq");
+	const agg *m = find(r, "M:KFR-35GW"), *g = find(r, "G:region-n"), *v = find(r, "V:1");
+	CHECK(m && strcmp(m->st.mod.category, "aircon") == 0);
+	CHECK(g && g->st.gr.grade == SVC_GRADE_A);
+	CHECK(v && v->st.pol.from == 20240603 && v->st.pol.nentries == 1 &&
+	      strcmp(v->st.pol.entries[0].key, "onsite_hours.B") == 0);
+	CHECK(find(r, "F:aircon/E1") != NULL);
+	CHECK(find(r, "T-region-n-1") != NULL);
 }
 
 static void expect_large(const result *r)
@@ -1199,6 +1239,7 @@ int main(int argc, char **argv)
 	all_orders(set_claim_ticket, "claim-ticket", expect_claim_ticket);
 	all_orders(set_parts, "parts", expect_parts);
 	all_orders(set_directory, "directory", expect_directory);
+	all_orders(set_policy, "policy", expect_policy);
 	random_orders(set_large, "large", expect_large, rounds);
 	printf("%ld orders folded twice each in %.1f s CPU\n", g_orders,
 	       (double)(clock() - t0) / CLOCKS_PER_SEC);

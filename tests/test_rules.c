@@ -1202,6 +1202,8 @@ typedef union {
 	svc_transfer x;
 	svc_catalog_item p;
 	svc_node n;
+	/* policy */
+	svc_policy pol;
 } any_state;
 
 typedef struct {
@@ -2046,6 +2048,130 @@ static void test_node(void)
 	CHECK_STR(why, "node N:shop-a: certificate body does not decode");
 }
 
+/* ---- policy */
+
+static void test_policy_rules(void)
+{
+	svc_change c, base;
+	/* FX_T0 is 2024-06-01 00:00 UTC: 2024-06-01 has begun everywhere by noon
+	 * UTC, 2024-06-02 has not begun anywhere before 2024-06-01 10:00 UTC. */
+	fx_head(&base, &FX_HQ, 1, FX_HLC(0, 0));
+	fx_policy(&base, 1, 20240602, "onsite_hours.B", "12");
+	VALID(&base);
+	CHECK_STR(base.aggregate, "V:1");
+	c = base;
+	c.u.policy_set.from = 20240531;
+	INVALID(&c, "from: 20240531 had begun when the version was issued");
+	c = base;
+	c.u.policy_set.from = 20240230;
+	INVALID(&c, "from: ");
+	c = base;
+	c.hlc = FX_HLC(36 * 3600, 0); /* 2024-06-02 12:00 UTC: too late for that date */
+	INVALID(&c, "from: 20240602 had begun");
+	c = base;
+	FX_COPY(c.u.policy_set.entries[0].key, "colour");
+	INVALID(&c, "colour: unknown policy key");
+	c = base;
+	FX_COPY(c.u.policy_set.entries[0].key, "onsite_hours.D");
+	INVALID(&c, "onsite_hours.D: the grade must be A, B or C");
+	c = base;
+	FX_COPY(c.u.policy_set.entries[0].value, "-3");
+	INVALID(&c, "onsite_hours.B: '-3' is not a whole number from 1 to 720");
+	c = base;
+	c.u.policy_set.nentries = 2;
+	c.u.policy_set.entries[1] = c.u.policy_set.entries[0];
+	INVALID(&c, "onsite_hours.B: given twice");
+	c = base;
+	FX_COPY(c.u.policy_set.entries[0].key, "callback.C");
+	FX_COPY(c.u.policy_set.entries[0].value, "30%");
+	VALID(&c);
+	FX_COPY(c.u.policy_set.entries[0].value, "130%");
+	INVALID(&c, "callback.C: '130%' is neither 'all' nor a percentage");
+	c = base;
+	FX_COPY(c.u.policy_set.entries[0].key, "time_zone");
+	FX_COPY(c.u.policy_set.entries[0].value, "../etc/passwd");
+	INVALID(&c, "time_zone: '../etc/passwd' is not a zone name");
+	c = base;
+	FX_COPY(c.aggregate, "V:2");
+	INVALID(&c, "aggregate: 'V:2' does not match this policy.set, expected 'V:1'");
+	c = base;
+	c.u.policy_set.version = 0;
+	INVALID(&c, "version: must be 1 or more");
+
+	/* Only HQ writes any of it. */
+	c = base;
+	FX_COPY(c.origin, "region-n");
+	c.origin_role = SVC_ROLE_REGION;
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "region region-n may not set the service policy");
+	fx_grade(&c, "region-n", SVC_GRADE_A);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "may not grade regions");
+	fx_model(&c, "KFR-35GW", "aircon");
+	c.origin_role = SVC_ROLE_SHOP;
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "may not edit the model list");
+
+	/* Grades, models and fault codes. */
+	fx_head(&c, &FX_HQ, 2, FX_HLC(1, 0));
+	fx_grade(&c, "region-n", SVC_GRADE_C);
+	VALID(&c);
+	c.u.region_grade.grade = 4;
+	INVALID(&c, "grade: 4 is not A, B or C");
+	fx_model(&c, "KFR-35GW", "aircon");
+	VALID(&c);
+	CHECK_STR(c.aggregate, "M:KFR-35GW");
+	FX_COPY(c.u.model_put.category, "空调");
+	INVALID(&c, "category: '空调' must be 1 to 31 of A-Z");
+	fx_fault(&c, "E1", "aircon", "室内机漏水");
+	VALID(&c);
+	CHECK_STR(c.aggregate, "F:aircon/E1");
+	FX_COPY(c.u.fault_code_put.text, "");
+	INVALID(&c, "text: must not be empty");
+	/* 60 Chinese characters are fine, 61 are not (characters, not bytes). */
+	char text[SVC_REASON_LEN] = "";
+	for (int i = 0; i < 60; i++)
+		strcat(text, "漏");
+	FX_COPY(c.u.fault_code_put.text, text);
+	VALID(&c);
+	strcat(text, "水");
+	FX_COPY(c.u.fault_code_put.text, text);
+	INVALID(&c, "text: 61 characters, limit 60");
+
+	/* The fold: a version number is issued once; grades and models are the
+	 * last put. */
+	fold_state f = {0};
+	svc_change *p = at(&FX_HQ, 9000);
+	fx_policy(p, 1, 20240605, "return_days", "7");
+	OK(&f, p);
+	CHECK_INT(f.st.pol.version, 1);
+	CHECK_INT(f.st.pol.issued, FX_T0 + 9000 * 1000);
+	p = at(&FX_HQ, 9001);
+	fx_policy(p, 1, 20240606, "return_days", "9");
+	REJ(&f, p, "policy version 1 was already issued by hq");
+	CHECK_INT(f.st.pol.from, 20240605);
+
+	/* The values a ticket is judged by, and their defaults. */
+	CHECK_INT(svc_policy_days(&f.st.pol, "return_days"), 7);
+	CHECK_INT(svc_policy_days(&f.st.pol, "exchange_days"), 30);
+	CHECK_INT(svc_policy_days(NULL, "return_days"), 15);
+	CHECK_INT(svc_policy_warranty_months(NULL, "aircon"), 24);
+	CHECK_INT(svc_policy_onsite_hours(NULL, SVC_GRADE_A), 24);
+	CHECK_INT(svc_policy_onsite_hours(NULL, SVC_GRADE_C), 72);
+	CHECK_INT(svc_policy_onsite_hours(NULL, SVC_GRADE_NONE), 0);
+	CHECK_INT(svc_policy_callback_pct(NULL, SVC_GRADE_B), 100);
+	CHECK_STR(svc_policy_time_zone(NULL), "Asia/Shanghai");
+	svc_policy pol = {.version = 2, .nentries = 2};
+	FX_COPY(pol.entries[0].key, "warranty_months.aircon");
+	FX_COPY(pol.entries[0].value, "36");
+	FX_COPY(pol.entries[1].key, "callback.C");
+	FX_COPY(pol.entries[1].value, "30%");
+	CHECK_INT(svc_policy_warranty_months(&pol, "aircon"), 36);
+	CHECK_INT(svc_policy_warranty_months(&pol, "washer"), 24);
+	CHECK_INT(svc_policy_callback_pct(&pol, SVC_GRADE_C), 30);
+	CHECK_INT(svc_policy_callback_pct(&pol, SVC_GRADE_A), 100);
+}
+
 int main(void)
 {
 	test_names();
@@ -2074,5 +2200,6 @@ int main(void)
 	test_catalog_and_moves();
 	test_stock_effects();
 	test_node();
+	test_policy_rules();
 	return svc_test_done();
 }

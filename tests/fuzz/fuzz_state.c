@@ -35,6 +35,11 @@ ROUNDTRIP(svc_transfer, transfer)
 ROUNDTRIP(svc_catalog_item, catalog)
 ROUNDTRIP(svc_node, node)
 ROUNDTRIP(svc_stock, stock)
+/* policy */
+ROUNDTRIP(svc_policy, policy)
+ROUNDTRIP(svc_grade_item, grade)
+ROUNDTRIP(svc_model, model)
+ROUNDTRIP(svc_fault_code, fault_code)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -44,5 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	catalog_roundtrip(data, size);
 	node_roundtrip(data, size);
 	stock_roundtrip(data, size);
+	/* policy */
+	policy_roundtrip(data, size);
+	grade_roundtrip(data, size);
+	model_roundtrip(data, size);
+	fault_code_roundtrip(data, size);
 	return 0;
 }

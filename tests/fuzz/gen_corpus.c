@@ -462,6 +462,55 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 	c.u.claim_decide.claimed = INT64_MIN;
 	put_change("longest-claim-decide", &c);
 
+	/* policy */
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_POLICY_SET;
+	c.u.policy_set.version = UINT32_MAX;
+	c.u.policy_set.from = 99991231;
+	c.u.policy_set.nentries = SVC_POLICY_ENTRIES_MAX;
+	for (int i = 0; i < SVC_POLICY_ENTRIES_MAX; i++) {
+		FILL(c.u.policy_set.entries[i].key, "k");
+		FILL(c.u.policy_set.entries[i].value, "值");
+	}
+	put_change("longest-policy-set", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_REGION_GRADE;
+	FILL(c.u.region_grade.region, "r");
+	c.u.region_grade.grade = UINT32_MAX;
+	put_change("longest-region-grade", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_MODEL_PUT;
+	FILL(c.u.model_put.model, "M");
+	FILL(c.u.model_put.category, "c");
+	put_change("longest-model-put", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_FAULT_CODE_PUT;
+	FILL(c.u.fault_code_put.code, "E");
+	FILL(c.u.fault_code_put.category, "c");
+	FILL(c.u.fault_code_put.text, "漏");
+	put_change("longest-fault-code-put", &c);
+	{
+		static svc_policy pol;
+		uint8_t sbuf[SVC_STATE_MAX];
+		size_t slen;
+		pol.version = 2;
+		pol.from = 20261205;
+		pol.nentries = 2;
+		snprintf(pol.entries[0].key, sizeof pol.entries[0].key, "onsite_hours.A");
+		snprintf(pol.entries[0].value, sizeof pol.entries[0].value, "12");
+		snprintf(pol.entries[1].key, sizeof pol.entries[1].key, "time_zone");
+		snprintf(pol.entries[1].value, sizeof pol.entries[1].value, "Asia/Shanghai");
+		pol.issued = 1733230000000ULL;
+		MUST(svc_codec_policy_encode(&pol, sbuf, sizeof sbuf, &slen));
+		put("state", sbuf, slen, "policy-2");
+		svc_model mod = {.model = "KFR-35GW", .category = "aircon"};
+		MUST(svc_codec_model_encode(&mod, sbuf, sizeof sbuf, &slen));
+		put("state", sbuf, slen, "model-KFR-35GW");
+		svc_fault_code fc = {.code = "E1", .category = "aircon", .text = "室内机漏水"};
+		MUST(svc_codec_fault_code_encode(&fc, sbuf, sizeof sbuf, &slen));
+		put("state", sbuf, slen, "fault-code-aircon-E1");
+	}
+
 	/* A real certificate (HQ's own, from its self record). */
 	memset(&c.u, 0, sizeof c.u);
 	c.kind = SVC_CK_NODE_CERT;

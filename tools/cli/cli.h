@@ -251,6 +251,11 @@ int cli_cmd_quarantine(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_verify(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_backup(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_restore(const cli_ctx *ctx, int argc, char **argv);
+/* policy */
+int cli_cmd_policy(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_region(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_model(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_fault_code(const cli_ctx *ctx, int argc, char **argv);
 
 /* Dispatch argv[1] among `subs` (NULL-terminated names with their
  * functions); prints `usage` for help or a missing/unknown subcommand. */

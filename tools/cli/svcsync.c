@@ -47,18 +47,39 @@ static const char usage[] =
     "  export     write a signed file of what a linked node would receive from here\n"
     "  backup     write a consistent copy of the store (not the key) while it runs\n"
     "  restore    put a backup back (daemon stopped); replay writes kept aside\n"
+    "  policy     HQ's service policy: show, set (HQ)\n"
+    "  region     region grades: grade (HQ), list\n"
+    "  model      the product model list: add (HQ), list\n"
+    "  fault-code fault codes per product category: add (HQ), list\n"
     "\n"
     "Run 'svcsync COMMAND --help' for a command's options. Exit status: 0 on\n"
     "success, 2 for a malformed command line, 1 for any other failure, with a\n"
     "one-line reason on stderr.\n";
 
 static const cli_sub commands[] = {
-    {"init", cli_cmd_init},     {"enroll", cli_cmd_enroll},         {"id", cli_cmd_id},
-    {"ticket", cli_cmd_ticket}, {"catalog", cli_cmd_catalog},       {"part", cli_cmd_part},
-    {"stock", cli_cmd_stock},   {"claim", cli_cmd_claim},           {"log", cli_cmd_log},
-    {"node", cli_cmd_node},     {"import", cli_cmd_import},         {"export", cli_cmd_export},
-    {"status", cli_cmd_status}, {"quarantine", cli_cmd_quarantine}, {"verify", cli_cmd_verify},
-    {"backup", cli_cmd_backup}, {"restore", cli_cmd_restore},       {NULL, NULL},
+    {"init", cli_cmd_init},
+    {"enroll", cli_cmd_enroll},
+    {"id", cli_cmd_id},
+    {"ticket", cli_cmd_ticket},
+    {"catalog", cli_cmd_catalog},
+    {"part", cli_cmd_part},
+    {"stock", cli_cmd_stock},
+    {"claim", cli_cmd_claim},
+    {"log", cli_cmd_log},
+    {"node", cli_cmd_node},
+    {"import", cli_cmd_import},
+    {"export", cli_cmd_export},
+    {"status", cli_cmd_status},
+    {"quarantine", cli_cmd_quarantine},
+    {"verify", cli_cmd_verify},
+    {"backup", cli_cmd_backup},
+    {"restore", cli_cmd_restore},
+    /* policy */
+    {"policy", cli_cmd_policy},
+    {"region", cli_cmd_region},
+    {"model", cli_cmd_model},
+    {"fault-code", cli_cmd_fault_code},
+    {NULL, NULL},
 };
 
 /* Take the global options, --dir DIR and --operator NAME (or --OPT=VALUE),
