@@ -33,6 +33,11 @@ extern const svc_rules svc_rules_fault;
  * model.put and fault_code.put (rules_model.c). */
 int svc_rules_validate_policy(const svc_change *c, char *reason, size_t len);
 int svc_rules_validate_model(const svc_change *c, char *reason, size_t len);
+/* The policy fields of ticket.open and ticket.status (rules_policy.c). */
+int svc_rules_validate_ticket_policy(const svc_change *c, char *reason, size_t len);
+/* Fold the policy fields of a ticket's changes (rules_policy.c): 0 or
+ * SVC_EREJECT with a reason. */
+int svc_rules_ticket_policy_step(svc_ticket *t, const svc_change *c, char *reason, size_t len);
 
 /* Write a one-line reason (if `reason` is non-NULL and `len` > 0) and return
  * `code`. Newlines and other control characters that slip in through %s are

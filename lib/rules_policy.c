@@ -322,3 +322,104 @@ const svc_rules svc_rules_grade = {
     .state_size = sizeof(svc_grade_item),
     .step = grade_step,
 };
+
+/* ---- what a ticket takes from the policy */
+
+static uint64_t days_of(uint32_t ymd)
+{
+	uint64_t y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
+	y -= m <= 2;
+	uint64_t era = y / 400, yoe = y - era * 400;
+	uint64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+int svc_rules_validate_ticket_policy(const svc_change *c, char *reason, size_t len)
+{
+	if (c->kind == SVC_CK_TICKET_STATUS) {
+		const svc_ticket_status_body *b = &c->u.ticket_status;
+		if (!memchr(b->fault_code, 0, sizeof b->fault_code))
+			return svc_rules_fail(SVC_EINVAL, reason, len, "fault_code: too long");
+		if (b->at && b->status != SVC_TS_ON_SITE)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "at: a visit time goes with on_site only");
+		if (b->at > svc_hlc_ms(c->hlc))
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "at: the visit time is after the change was entered");
+		if (b->fault_code[0] && b->status != SVC_TS_RESOLVED)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "fault_code: goes with resolved only");
+		if (b->fault_code[0])
+			SVC_TRY(svc_check_code("fault_code", b->fault_code, reason, len));
+		return 0;
+	}
+	const svc_ticket_open *b = &c->u.ticket_open;
+	if (!memchr(b->model, 0, sizeof b->model) || !memchr(b->category, 0, sizeof b->category))
+		return svc_rules_fail(SVC_EINVAL, reason, len, "model: too long");
+	if (b->model[0])
+		SVC_TRY(svc_check_code("model", b->model, reason, len));
+	if (b->category[0])
+		SVC_TRY(svc_check_code("category", b->category, reason, len));
+	if (b->installed)
+		SVC_TRY(svc_check_date("installed", b->installed, reason, len));
+	if (b->warranty_until)
+		SVC_TRY(svc_check_date("warranty_until", b->warranty_until, reason, len));
+	if (b->grade > SVC_GRADE_C)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "grade: %" PRIu32 " is not A, B or C", b->grade);
+	if (b->channel > SVC_CHANNEL_WEB)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "channel: unknown channel %" PRIu32,
+		                      b->channel);
+	if (b->onsite_hours > 720)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "onsite_hours: %" PRIu32 " is more than 720",
+		                      b->onsite_hours);
+	if (b->opened_on) {
+		SVC_TRY(svc_check_date("opened_on", b->opened_on, reason, len));
+		/* Every zone's date is within a day of UTC's. */
+		uint64_t utc = svc_hlc_ms(c->hlc) / DAY_MS, d = days_of(b->opened_on);
+		if (d + 1 < utc || d > utc + 1)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "opened_on: %" PRIu32
+			                      " is not the day the ticket was "
+			                      "entered",
+			                      b->opened_on);
+	}
+	return 0;
+}
+
+int svc_rules_ticket_policy_step(svc_ticket *t, const svc_change *c, char *reason, size_t len)
+{
+	if (c->kind == SVC_CK_TICKET_OPEN) {
+		const svc_ticket_open *b = &c->u.ticket_open;
+		SVC_COPY(t->model, b->model);
+		SVC_COPY(t->category, b->category);
+		t->installed = b->installed;
+		t->policy_version = b->policy_version;
+		t->grade = b->grade;
+		t->channel = b->channel;
+		t->warranty_until = b->warranty_until;
+		t->opened_on = b->opened_on;
+		/* Judged from the recorded inputs only: the same on every node. */
+		if (b->warranty_until && b->opened_on)
+			t->in_warranty = b->opened_on <= b->warranty_until;
+		t->onsite_due =
+		    b->onsite_hours ? t->created + (uint64_t)b->onsite_hours * 3600000 : 0;
+		return 0;
+	}
+	if (c->kind != SVC_CK_TICKET_STATUS)
+		return 0;
+	const svc_ticket_status_body *b = &c->u.ticket_status;
+	if (b->at) {
+		if (b->at < t->created)
+			return svc_rules_fail(SVC_EREJECT, reason, len,
+			                      "ticket %s: the visit time is before the ticket was "
+			                      "opened",
+			                      t->id);
+		if (!t->visited)
+			t->visited = b->at;
+	}
+	if (b->status == SVC_TS_RESOLVED)
+		SVC_COPY(t->fault_code, b->fault_code);
+	return 0;
+}

@@ -258,6 +258,8 @@ static int ticket_step(void *state, bool exists, const svc_change *c, char *reas
 			return svc_rules_wrong_kind("ticket", c, reason, len);
 		}
 	}
+	if (rc == 0)
+		rc = svc_rules_ticket_policy_step(t, c, reason, len); /* policy */
 	if (rc != 0)
 		return rc;
 	t->updated = ms;

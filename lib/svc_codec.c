@@ -649,7 +649,11 @@ MSGMAP(node_cert_map, svcsync__node_cert__descriptor,
 MSGMAP(ticket_open_map, svcsync__ticket_open__descriptor,
        F_INT(1, kind), F_STR(2, customer), F_STR(3, phone), F_STR(4, address),
        F_STR(5, product), F_STR(6, serial), F_INT(7, purchased), F_STR(8, fault),
-       F_STR(9, region), F_STR(10, shop));
+       F_STR(9, region), F_STR(10, shop),
+       /* policy */
+       F_STR(13, model), F_STR(14, category), F_INT(15, installed), F_INT(16, policy_version),
+       F_INT(17, grade), F_INT(18, channel), F_INT(19, warranty_until),
+       F_INT(20, onsite_hours), F_INT(21, opened_on));
 #undef T
 
 #define T svc_ticket_assign
@@ -658,7 +662,9 @@ MSGMAP(ticket_assign_map, svcsync__ticket_assign__descriptor, F_STR(1, shop));
 
 #define T svc_ticket_status_body
 MSGMAP(ticket_status_map, svcsync__ticket_status__descriptor,
-       F_INT(1, status), F_STR(2, reason));
+       F_INT(1, status), F_STR(2, reason),
+       /* policy */
+       F_INT(3, at), F_STR(4, fault_code));
 #undef T
 
 #define T svc_ticket_note
@@ -776,7 +782,11 @@ MSGMAP(ticket_map, svcsync__ticket_state__descriptor,
        F_INT(18, resolved), F_INT(19, closed), F_INT(20, callback_at),
        F_INT(21, satisfaction), F_STR(22, callback_note), F_INT(23, notes),
        F_INT(24, reopened), F_INT(25, updated), F_INT(26, last.hlc),
-       F_STR(27, last.origin), F_INT(28, last.seq));
+       F_STR(27, last.origin), F_INT(28, last.seq),
+       /* policy */
+       F_STR(35, model), F_STR(36, category), F_INT(37, installed), F_INT(38, policy_version),
+       F_INT(39, grade), F_INT(40, channel), F_INT(41, warranty_until), F_INT(42, opened_on),
+       F_INT(43, onsite_due), F_INT(44, visited), F_STR(45, fault_code));
 #undef T
 
 #define T svc_claim

@@ -194,6 +194,104 @@ static int ticket_route(svc_txn *t, const svc_self *self, const svc_ticket_field
 	}
 }
 
+/* policy: the network's zone, loaded once per process (a bulk import opens
+ * thousands of tickets). */
+static svc_tz *zone_cache;
+
+static int zone_get(const char *name, const svc_tz **out)
+{
+	if (!zone_cache || strcmp(svc_tz_name(zone_cache), name) != 0) {
+		svc_tz_destroy(&zone_cache);
+		TRY(svc_tz_load(&zone_cache, name));
+	}
+	*out = zone_cache;
+	return 0;
+}
+
+/* The policy in force today, its zone and today's date in it. */
+static int policy_now(svc_txn *t, uint64_t now, svc_policy *pol, const svc_tz **tz, uint32_t *today)
+{
+	const char *zone = svc_policy_time_zone(NULL);
+	for (int round = 0; round < 2; round++) {
+		TRY(zone_get(zone, tz));
+		*today = (uint32_t)svc_tz_date_of(*tz, (int64_t)now);
+		TRY(svc_fold_policy_at(t, *today, pol));
+		if (strcmp(svc_policy_time_zone(pol), zone) == 0)
+			break;
+		zone = svc_policy_time_zone(pol);
+	}
+	return 0;
+}
+
+/* Judge a new ticket under the policy in force today and record what it was
+ * judged on: the version, the model's category, the dates, the region's
+ * grade, the channel, the warranty's last day and the on-site hours. A
+ * return or exchange outside its window is refused here, at the desk. */
+static int ticket_judge(svc_txn *t, const svc_self *self, const svc_ticket_fields *f,
+                        svc_ticket_open *b)
+{
+	svc_policy pol;
+	const svc_tz *tz;
+	uint32_t today;
+	char d1[16], d2[16];
+	TRY(policy_now(t, svc_journal_now_ms(), &pol, &tz, &today));
+	b->policy_version = pol.version;
+	b->opened_on = today;
+	if (given(f->model)) {
+		svc_model m;
+		RULE(svc_check_code("model", f->model, reason_, sizeof reason_));
+		TRY(svc_fold_model_get(t, f->model, &m));
+		TRY(SET(b->model, "model", m.model));
+		TRY(SET(b->category, "category", m.category));
+	}
+	if (given(f->installed))
+		RULE(svc_parse_date("installed", f->installed, &b->installed, reason_,
+		                    sizeof reason_));
+	if (given(f->channel))
+		TRY(svc_channel_parse(f->channel, &b->channel));
+	if (b->purchased > today) {
+		svc_date_format((int32_t)b->purchased, d1, sizeof d1);
+		svc_date_format((int32_t)today, d2, sizeof d2);
+		return svc_errf(SVC_EINVAL, "purchased: %s is in the future (today is %s)", d1, d2);
+	}
+	if (b->installed && b->installed > today) {
+		svc_date_format((int32_t)b->installed, d1, sizeof d1);
+		return svc_errf(SVC_EINVAL, "installed: %s is in the future", d1);
+	}
+	const char *region = b->region[0]                    ? b->region
+	                     : self->role == SVC_ROLE_REGION ? self->node
+	                                                     : self->region;
+	if (region[0])
+		TRY(svc_fold_grade_get(t, region, &b->grade));
+	b->onsite_hours = svc_policy_onsite_hours(&pol, b->grade);
+	if (b->purchased) {
+		unsigned months = svc_policy_warranty_months(&pol, b->category);
+		b->warranty_until = (uint32_t)svc_date_add_days(
+		    svc_date_add_months((int32_t)b->purchased, (int)months), -1);
+	}
+	if (b->kind == SVC_TK_RETURN || b->kind == SVC_TK_EXCHANGE) {
+		const char *key = b->kind == SVC_TK_RETURN ? "return_days" : "exchange_days";
+		const char *what = b->kind == SVC_TK_RETURN ? "return" : "exchange";
+		unsigned days = svc_policy_days(&pol, key);
+		if (!b->purchased)
+			return svc_errf(SVC_EINVAL,
+			                "purchased: required for a %s (its %u-day window counts "
+			                "from the purchase)",
+			                what, days);
+		uint32_t last = (uint32_t)svc_date_add_days((int32_t)b->purchased, days);
+		if (today > last) {
+			svc_date_format((int32_t)b->purchased, d1, sizeof d1);
+			svc_date_format((int32_t)last, d2, sizeof d2);
+			return svc_errf(SVC_EDENIED,
+			                "kind: a %s is accepted within %u days of purchase "
+			                "(purchased %s, window ended %s; policy version %" PRIu32
+			                ")",
+			                what, days, d1, d2, pol.version);
+		}
+	}
+	return 0;
+}
+
 int svc_local_ticket_fill(svc_txn *t, const svc_ticket_fields *f, svc_ticket_open *b)
 {
 	svc_self self;
@@ -212,7 +310,8 @@ int svc_local_ticket_fill(svc_txn *t, const svc_ticket_fields *f, svc_ticket_ope
 	if (given(f->purchased))
 		RULE(svc_parse_date("purchased", f->purchased, &b->purchased, reason_,
 		                    sizeof reason_));
-	return ticket_route(t, &self, f, b);
+	TRY(ticket_route(t, &self, f, b));
+	return ticket_judge(t, &self, f, b); /* policy */
 }
 
 int svc_local_ticket_body(svc_txn *t, const svc_ticket_fields *f, svc_ticket_open *b)
@@ -319,7 +418,50 @@ struct ticket_change_arg {
 	uint32_t status;
 	const char *text; /* reason, note text or callback note */
 	uint32_t satisfaction;
+	const char *at, *fault_code; /* policy */
 };
+
+/* policy: the visit time and the fault code of a status change. */
+static int ticket_status_policy(svc_txn *t, const svc_ticket *tk, const struct ticket_change_arg *a,
+                                svc_ticket_status_body *b)
+{
+	if (given(a->at)) {
+		svc_policy pol;
+		const svc_tz *tz;
+		uint32_t today;
+		uint64_t now = svc_journal_now_ms();
+		int64_t at;
+		char opened[32];
+		if (a->status != SVC_TS_ON_SITE)
+			return svc_errf(SVC_EINVAL, "at: a visit time goes with on_site only");
+		TRY(policy_now(t, now, &pol, &tz, &today));
+		TRY(svc_tz_parse_local(tz, a->at, &at));
+		if (at > (int64_t)now)
+			return svc_errf(SVC_EINVAL, "at: %s is in the future (%s)", a->at,
+			                svc_tz_name(tz));
+		/* The ticket's creation to the minute: a visit in its first minute is fine. */
+		if (at < (int64_t)(tk->created / 60000 * 60000)) {
+			svc_tz_format_local(tz, (int64_t)tk->created, opened, sizeof opened);
+			return svc_errf(SVC_EINVAL, "at: %s is before the ticket was opened (%s)",
+			                a->at, opened);
+		}
+		b->at = (uint64_t)at < tk->created ? tk->created : (uint64_t)at;
+	}
+	if (given(a->fault_code)) {
+		svc_fault_code fc;
+		if (a->status != SVC_TS_RESOLVED)
+			return svc_errf(SVC_EINVAL, "fault-code: goes with resolved only");
+		RULE(svc_check_code("fault-code", a->fault_code, reason_, sizeof reason_));
+		if (!tk->category[0])
+			return svc_errf(SVC_EINVAL,
+			                "fault-code: ticket %s has no product category (opened "
+			                "without --model)",
+			                tk->id);
+		TRY(svc_fold_fault_get(t, tk->category, a->fault_code, &fc));
+		TRY(SET(b->fault_code, "fault-code", a->fault_code));
+	}
+	return 0;
+}
 
 static int ticket_change_fn(svc_txn *t, void *arg)
 {
@@ -358,6 +500,7 @@ static int ticket_change_fn(svc_txn *t, void *arg)
 	case SVC_CK_TICKET_STATUS:
 		c.u.ticket_status.status = a->status;
 		TRY(SET(c.u.ticket_status.reason, "reason", a->text));
+		TRY(ticket_status_policy(t, &tk, a, &c.u.ticket_status)); /* policy */
 		break;
 	case SVC_CK_TICKET_NOTE:
 		TRY(SET(c.u.ticket_note.text, "text", a->text));
@@ -385,6 +528,18 @@ int svc_local_ticket_status(svc_store *s, const char *id, uint32_t status, const
 {
 	struct ticket_change_arg a = {
 	    .id = id, .kind = SVC_CK_TICKET_STATUS, .status = status, .text = reason};
+	return svc_store_write(s, ticket_change_fn, &a);
+}
+
+int svc_local_ticket_status_policy(svc_store *s, const char *id, uint32_t status,
+                                   const char *reason, const char *at, const char *fault_code)
+{
+	struct ticket_change_arg a = {.id = id,
+	                              .kind = SVC_CK_TICKET_STATUS,
+	                              .status = status,
+	                              .text = reason,
+	                              .at = at,
+	                              .fault_code = fault_code};
 	return svc_store_write(s, ticket_change_fn, &a);
 }
 

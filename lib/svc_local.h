@@ -52,6 +52,11 @@ typedef struct {
 	const char *fault;
 	const char *shop;
 	const char *region;
+	/* policy: a model of HQ's list (its category is copied), the install
+	 * date (YYYY-MM-DD) and the channel (phone, walk-in, letter, web) */
+	const char *model;
+	const char *installed;
+	const char *channel;
 } svc_ticket_fields;
 
 /*
@@ -90,6 +95,13 @@ int svc_local_ticket_assign(svc_store *s, const char *id, const char *shop);
 int svc_local_ticket_status(svc_store *s, const char *id, uint32_t status, const char *reason);
 
 int svc_local_ticket_note(svc_store *s, const char *id, const char *text);
+
+/* policy: on_site with the visit time the technician reports (at:
+ * "YYYY-MM-DD HH:MM" in the network's zone, not in the future, not before
+ * the ticket; NULL for none), or resolved with a fault code of the ticket's
+ * category (NULL for none). */
+int svc_local_ticket_status_policy(svc_store *s, const char *id, uint32_t status,
+                                   const char *reason, const char *at, const char *fault_code);
 
 /* Record the customer callback (回访): satisfaction 1 to 5, note optional. */
 int svc_local_ticket_callback(svc_store *s, const char *id, uint32_t satisfaction,

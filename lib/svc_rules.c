@@ -409,6 +409,7 @@ static int validate_ticket_open(const svc_change *c, char *reason, size_t len)
 	SVC_TRY(svc_rules_check_text("fault", b->fault, true, true, reason, len));
 	SVC_TRY(check_optional_node_id("region", b->region, reason, len));
 	SVC_TRY(check_optional_node_id("shop", b->shop, reason, len));
+	SVC_TRY(svc_rules_validate_ticket_policy(c, reason, len)); /* policy */
 	char want[SVC_AGG_LEN];
 	svc_rules_ticket_id(want, c->origin, c->seq);
 	return expect_agg(c, want, reason, len);
@@ -428,6 +429,7 @@ static int validate_ticket_change(const svc_change *c, char *reason, size_t len)
 		if (b->status < SVC_TS_NEW || b->status > SVC_TS_CANCELLED)
 			return svc_rules_fail(SVC_EINVAL, reason, len,
 			                      "status: unknown ticket status %" PRIu32, b->status);
+		SVC_TRY(svc_rules_validate_ticket_policy(c, reason, len)); /* policy */
 		return svc_check_text("reason", b->reason, false, reason, len);
 	}
 	case SVC_CK_TICKET_NOTE:

@@ -199,3 +199,18 @@ int svc_grade_parse(const char *s, uint32_t *out)
 {
 	return parse_of("grade", grade_names, NELEM(grade_names), s, out);
 }
+
+static const char *const channel_names[] = {[SVC_CHANNEL_PHONE] = "phone",
+                                            [SVC_CHANNEL_WALK_IN] = "walk-in",
+                                            [SVC_CHANNEL_LETTER] = "letter",
+                                            [SVC_CHANNEL_WEB] = "web"};
+
+const char *svc_channel_name(uint32_t c)
+{
+	return c == SVC_CHANNEL_NONE ? "-" : name_of(channel_names, NELEM(channel_names), c);
+}
+
+int svc_channel_parse(const char *s, uint32_t *out)
+{
+	return parse_of("channel", channel_names, NELEM(channel_names), s, out);
+}

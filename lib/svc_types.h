@@ -30,6 +30,7 @@
 #define SVC_PART_NAME_LEN 128
 #define SVC_REF_LEN 64 /* payment reference */
 #define SVC_CLAIM_PARTS_MAX 16
+#define SVC_POLICY_CODE_LEN 32 /* policy: a model, category or fault code */
 /* The person who entered a change: a limit in characters, not bytes, since
  * Chinese names take three bytes a character; the buffer holds the longest
  * UTF-8 encoding of that many. */
@@ -134,6 +135,17 @@ typedef struct {
 	char fault[SVC_TEXT_LEN];
 	char region[SVC_ID_LEN];
 	char shop[SVC_ID_LEN];
+	/* policy: the inputs the ticket was judged on, copied when it opened
+	 * (all zero in tickets opened before these fields: unknown) */
+	char model[SVC_POLICY_CODE_LEN];
+	char category[SVC_POLICY_CODE_LEN];
+	uint32_t installed;      /* YYYYMMDD, 0 unknown */
+	uint32_t policy_version; /* 0: the defaults */
+	uint32_t grade;          /* svc_grade of the region, 0 ungraded */
+	uint32_t channel;        /* svc_channel, 0 unknown */
+	uint32_t warranty_until; /* YYYYMMDD, the last day covered; 0 unknown */
+	uint32_t onsite_hours;   /* from the policy and the grade; 0 none */
+	uint32_t opened_on;      /* YYYYMMDD in the network's zone; 0 unknown */
 } svc_ticket_open;
 
 typedef struct {
@@ -143,6 +155,9 @@ typedef struct {
 typedef struct {
 	uint32_t status; /* svc_ticket_status */
 	char reason[SVC_REASON_LEN];
+	/* policy */
+	uint64_t at;                          /* on_site: the visit time reported, ms; 0 none */
+	char fault_code[SVC_POLICY_CODE_LEN]; /* resolved: one of the category's codes */
 } svc_ticket_status_body;
 
 typedef struct {
@@ -241,10 +256,18 @@ typedef struct {
 
 /* ---- policy: service policy, region grades, product models, fault codes */
 
-#define SVC_CODE_LEN 32 /* a model, category or fault code: 1..31 of [A-Za-z0-9._-] */
+#define SVC_CODE_LEN SVC_POLICY_CODE_LEN /* 1..31 of [A-Za-z0-9._-] */
 #define SVC_POLICY_KEY_LEN 48
 #define SVC_POLICY_VAL_LEN 48
 #define SVC_POLICY_ENTRIES_MAX 32
+
+typedef enum {
+	SVC_CHANNEL_NONE = 0,
+	SVC_CHANNEL_PHONE,
+	SVC_CHANNEL_WALK_IN,
+	SVC_CHANNEL_LETTER,
+	SVC_CHANNEL_WEB,
+} svc_channel;
 
 typedef enum {
 	SVC_GRADE_NONE = 0,
@@ -377,6 +400,18 @@ typedef struct {
 	uint32_t reopened;
 	uint64_t updated;
 	svc_fold_pos last;
+	/* policy: copied from the opening change, and what follows from it */
+	char model[SVC_POLICY_CODE_LEN];
+	char category[SVC_POLICY_CODE_LEN];
+	uint32_t installed;
+	uint32_t policy_version;
+	uint32_t grade;
+	uint32_t channel;
+	uint32_t warranty_until; /* 0: unknown */
+	uint32_t opened_on;
+	uint64_t onsite_due; /* created + the grade's on-site hours; 0 none */
+	uint64_t visited;    /* the first visit time reported; 0 none */
+	char fault_code[SVC_POLICY_CODE_LEN];
 } svc_ticket;
 
 typedef struct {
@@ -500,5 +535,8 @@ int svc_change_kind_parse(const char *s, uint32_t *out);
 /* policy: "A", "B", "C" ("-" for none) */
 const char *svc_grade_name(uint32_t g);
 int svc_grade_parse(const char *s, uint32_t *out);
+/* policy: phone, walk-in, letter, web ("-" for none) */
+const char *svc_channel_name(uint32_t c);
+int svc_channel_parse(const char *s, uint32_t *out);
 
 #endif

@@ -11,6 +11,14 @@
 #  2. policy show: version 0 (the defaults) in force today and version 1
 #     scheduled; two days later (faketime) version 1 is in force. The same
 #     output at the shop under TZ=America/New_York and TZ=UTC.
+#  3. Tickets take the policy: the region opens tickets with a model, dates
+#     and a channel; the opening records version 0, the category, the
+#     region's grade B, the warranty's last day and the on-site due time
+#     (48 h), and the shop sees the same. A return outside its 15 days is
+#     refused at 'ticket new'; inside, accepted. The shop reports its visit
+#     time (not in the future, not before the ticket) and resolves with a
+#     fault code of the ticket's category. Three days on, the ticket not
+#     visited is listed by 'ticket list --overdue'.
 #
 # Needs: SVC_BIN, SVC_TEST_TMP, python3, faketime.
 set -euo pipefail
@@ -88,5 +96,73 @@ expect_eq "$B" "$A" "policy show under TZ=America/New_York and TZ=UTC"
 A=$(TZ=UTC faketime -f '+2d' "$S" --dir "$T/hq" policy show)
 B=$(TZ=America/New_York faketime -f '+2d' "$S" --dir "$T/shop-p1" policy show)
 expect_eq "$B" "$A" "HQ under UTC and the shop under New York, two days on"
+
+section "3. tickets take the policy: judged, windows, due times, visit and fault code"
+P100=$(day "-100 days")
+P20=$(day "-20 days")
+P3=$(day "-3 days")
+TK=$(sv region-p ticket new --kind repair --customer "Panda Policy" --phone 13900000011 \
+	--product "空调 KFR-35GW" --fault "漏水" --model KFR-35GW --purchased "$P100" \
+	--installed "$P100" --channel phone)
+refused "an unknown model" "^svcsync: model: unknown model XX-1" region-p ticket new --kind repair \
+	--customer "Panda" --phone 13900000012 --product p --fault f --model XX-1
+refused "a purchase in the future" "^svcsync: purchased: $(day tomorrow) is in the future" \
+	region-p ticket new --kind repair --customer "Panda" --phone 13900000012 --product p \
+	--fault f --purchased "$(day tomorrow)"
+refused "a return after its window" \
+	"^svcsync: kind: a return is accepted within 15 days of purchase \\(purchased $P20, window ended $(day '-5 days'); policy version 0\\)$" \
+	region-p ticket new --kind return --customer "Panda" --phone 13900000012 --product p \
+	--fault f --purchased "$P20"
+refused "a bad channel" "^svcsync: channel: unknown value" region-p ticket new --kind repair \
+	--customer "Panda" --phone 13900000012 --product p --fault f --channel pigeon
+RT=$(sv region-p ticket new --kind return --customer "Panda Return" --phone 13900000013 \
+	--product p --fault "不想要了" --purchased "$P3" --channel walk-in)
+WANT_UNTIL=$(python3 -c "
+import datetime
+p = datetime.date.fromisoformat('$P100')
+y, m = (p.year + 2, p.month)
+import calendar
+d = min(p.day, calendar.monthrange(y, m)[1])
+print(datetime.date(y, m, d) - datetime.timedelta(days=1))")
+sv region-p ticket assign "$TK" --shop shop-p1 >/dev/null
+wait_json $W shop-p1 'j["status"]' assigned ticket show "$TK"
+J='(j["policy_version"], j["category"], j["grade"], j["channel"], j["installed"], j["warranty_until"], j["warranty"], j["onsite_due_ms"] - j["created_ms"])'
+for n in region-p shop-p1 hq; do
+	wait_json $W "$n" "$J" "(0, 'aircon', 'B', 'phone', '$P100', '$WANT_UNTIL', 'in', 172800000)" ticket show "$TK"
+done
+expect_eq "$(jget region-p '(j["kind"], j["channel"], j["warranty"])' ticket show "$RT")" \
+	"('return', 'walk-in', 'in')" "the return inside its window"
+sv shop-p1 ticket status "$TK" accepted >/dev/null
+refused "a visit in the future" "^svcsync: at: $(day tomorrow) 10:00 is in the future" \
+	shop-p1 ticket status "$TK" on_site --at "$(day tomorrow) 10:00"
+refused "a visit before the ticket" "^svcsync: at: $(day yesterday) 10:00 is before the ticket was opened" \
+	shop-p1 ticket status "$TK" on_site --at "$(day yesterday) 10:00"
+refused "a malformed visit time" "^svcsync: at: '10:00' is not 'YYYY-MM-DD HH:MM'" \
+	shop-p1 ticket status "$TK" on_site --at "10:00"
+VISIT=$(TZ=Asia/Shanghai date +'%F %H:%M')
+sv shop-p1 ticket status "$TK" on_site --at "$VISIT" >/dev/null
+refused "a code of another category" "^svcsync: fault-code: unknown fault code E21 for category aircon" \
+	shop-p1 ticket status "$TK" resolved --fault-code E21
+sv shop-p1 ticket status "$TK" resolved --fault-code E1 >/dev/null
+wait_json $W hq '(j["status"], j["fault_code"])' "('resolved', 'E1')" ticket show "$TK"
+expect_eq "$(sv shop-p1 ticket show "$TK" | grep -E '^  (visited|fault code|on-site due|warranty) ' | head -2 | tail -1 | sed 's/ *$//')" \
+	"  on-site due  $(TZ=Asia/Shanghai date -d "@$(( $(jget shop-p1 'j["onsite_due_ms"]' ticket show "$TK") / 1000 ))" +'%F %H:%M')" \
+	"the due time in the network's zone"
+assert_grep_out() { printf '%s' "$1" | grep -qF -- "$2" || bad "$3: no '$2' in output"; }
+assert_grep_out "$(sv shop-p1 ticket show "$TK")" "  visited      $VISIT (reported)" "ticket show's visit time"
+
+# The same answers in every host zone, and at every node.
+A=$(TZ=UTC "$S" --dir "$T/shop-p1" ticket show "$TK" --json | py 'sorted((k, v) for k, v in j.items() if k not in ("history",))')
+B=$(TZ=America/New_York "$S" --dir "$T/shop-p1" ticket show "$TK" --json | py 'sorted((k, v) for k, v in j.items() if k not in ("history",))')
+expect_eq "$B" "$A" "ticket show --json under TZ=America/New_York and TZ=UTC"
+A=$(TZ=UTC "$S" --dir "$T/shop-p1" ticket show "$TK" | sed -n '/^policy/,$p')
+B=$(TZ=America/New_York "$S" --dir "$T/hq" ticket show "$TK" | sed -n '/^policy/,$p')
+expect_eq "$B" "$A" "the policy lines of ticket show at the shop (UTC) and HQ (New York)"
+
+# Overdue is computed when read: nothing now; three days on, the return
+# ticket (never visited, due 48 h after it opened) is.
+expect_eq "$(jget region-p '[t["id"] for t in j]' ticket list --overdue)" "[]" "overdue now"
+expect_eq "$(faketime -f '+3d' "$S" --dir "$T/region-p" ticket list --overdue --json | py '[t["id"] for t in j]')" \
+	"['$RT']" "overdue in three days"
 
 net_done

@@ -64,6 +64,7 @@ json_t *cli_json_ticket(const svc_ticket *t)
 	put(o, "note_count", json_integer(t->notes));
 	put(o, "reopened", json_integer(t->reopened));
 	put(o, "updated_ms", cli_json_ms(t->updated));
+	cli_policy_ticket_json(o, t); /* policy */
 	return o;
 }
 

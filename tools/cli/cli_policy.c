@@ -479,3 +479,102 @@ int cli_cmd_policy(const cli_ctx *ctx, int argc, char **argv)
 	static const cli_sub subs[] = {{"set", policy_set}, {"show", policy_show}, {NULL, NULL}};
 	return cli_dispatch(ctx, "policy", policy_usage, subs, argc, argv);
 }
+
+/* ------------------------------------------------------------ what a ticket took */
+
+bool cli_policy_overdue(const svc_ticket *t, uint64_t now_ms)
+{
+	bool waiting =
+	    t->status == SVC_TS_NEW || t->status == SVC_TS_ASSIGNED || t->status == SVC_TS_ACCEPTED;
+	return t->onsite_due && waiting && !t->on_site && now_ms > t->onsite_due;
+}
+
+static json_t *date_json(uint32_t ymd)
+{
+	char d[16];
+	if (!ymd)
+		return json_null();
+	svc_date_format((int32_t)ymd, d, sizeof d);
+	return json_string(d);
+}
+
+static json_t *opt_str(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
+void cli_policy_ticket_json(json_t *o, const svc_ticket *t)
+{
+	/* A ticket opened before the policy existed has no opening date. */
+	bool judged = t->opened_on != 0;
+	json_object_set_new(o, "model", opt_str(t->model));
+	json_object_set_new(o, "category", opt_str(t->category));
+	json_object_set_new(o, "installed", date_json(t->installed));
+	json_object_set_new(o, "policy_version",
+	                    judged ? json_integer(t->policy_version) : json_null());
+	json_object_set_new(o, "grade",
+	                    t->grade ? json_string(svc_grade_name(t->grade)) : json_null());
+	json_object_set_new(o, "channel",
+	                    t->channel ? json_string(svc_channel_name(t->channel)) : json_null());
+	json_object_set_new(o, "opened_on", date_json(t->opened_on));
+	json_object_set_new(o, "warranty_until", date_json(t->warranty_until));
+	json_object_set_new(o, "warranty",
+	                    json_string(!t->warranty_until ? "unknown"
+	                                : t->in_warranty   ? "in"
+	                                                   : "out (customer-paid)"));
+	json_object_set_new(o, "onsite_due_ms", cli_json_ms(t->onsite_due));
+	json_object_set_new(o, "overdue",
+	                    json_boolean(cli_policy_overdue(t, svc_journal_now_ms())));
+	json_object_set_new(o, "visited_ms", cli_json_ms(t->visited));
+	json_object_set_new(o, "fault_code", opt_str(t->fault_code));
+}
+
+int cli_policy_zone(svc_txn *t, svc_tz **tz)
+{
+	svc_policy p;
+	uint32_t today;
+	return svc_local_policy_today(t, svc_journal_now_ms(), &p, tz, &today);
+}
+
+void cli_policy_ticket_print(const svc_ticket *t, const svc_tz *tz)
+{
+	char d[16], due[32], visit[32];
+	printf("\npolicy (times in %s)\n", svc_tz_name(tz));
+	if (t->opened_on) {
+		svc_date_format((int32_t)t->opened_on, d, sizeof d);
+		printf("  judged       version %" PRIu32 " on %s\n", t->policy_version, d);
+	} else {
+		printf("  judged       unknown (opened before the service policy)\n");
+	}
+	printf("  model        %s%s%s%s\n", t->model[0] ? t->model : "-",
+	       t->category[0] ? " (" : "", t->category, t->category[0] ? ")" : "");
+	if (t->installed) {
+		svc_date_format((int32_t)t->installed, d, sizeof d);
+		printf("  installed    %s\n", d);
+	} else {
+		printf("  installed    -\n");
+	}
+	printf("  channel      %s\n", svc_channel_name(t->channel));
+	printf("  grade        %s\n", svc_grade_name(t->grade));
+	if (t->warranty_until) {
+		svc_date_format((int32_t)t->warranty_until, d, sizeof d);
+		printf("  warranty     until %s (%s)\n", d,
+		       t->in_warranty ? "in warranty" : "out of warranty: customer-paid");
+	} else {
+		printf("  warranty     unknown\n");
+	}
+	if (t->onsite_due) {
+		svc_tz_format_local(tz, (int64_t)t->onsite_due, due, sizeof due);
+		printf("  on-site due  %s%s\n", due,
+		       cli_policy_overdue(t, svc_journal_now_ms()) ? " (overdue)" : "");
+	} else {
+		printf("  on-site due  -\n");
+	}
+	if (t->visited) {
+		svc_tz_format_local(tz, (int64_t)t->visited, visit, sizeof visit);
+		printf("  visited      %s (reported)\n", visit);
+	} else {
+		printf("  visited      -\n");
+	}
+	printf("  fault code   %s\n", t->fault_code[0] ? t->fault_code : "-");
+}

@@ -10,6 +10,8 @@
 #include "svc_err.h"
 #include "svc_local.h"
 #include "svc_rules.h"
+#include "svc_journal.h"
+#include "svc_tz.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -20,11 +22,15 @@ static const char ticket_usage[] =
     "                           --product MODEL --fault TEXT [--serial SN]\n"
     "                           [--purchased YYYY-MM-DD] [--address ADDR]\n"
     "                           [--shop SHOP] [--region REGION]\n"
+    "                           [--model MODEL] [--installed YYYY-MM-DD]\n"
+    "                           [--channel phone|walk-in|letter|web]\n"
     "       svcsync [--dir DIR] ticket assign ID --shop SHOP\n"
     "       svcsync [--dir DIR] ticket status ID STATUS [--reason TEXT]\n"
+    "                           [--at 'YYYY-MM-DD HH:MM'] [--fault-code CODE]\n"
     "       svcsync [--dir DIR] ticket note ID TEXT\n"
     "       svcsync [--dir DIR] ticket callback ID --satisfaction 1-5 [--note TEXT]\n"
-    "       svcsync [--dir DIR] ticket list [--status S] [--shop S] [--limit N] [--json]\n"
+    "       svcsync [--dir DIR] ticket list [--status S] [--shop S] [--overdue]\n"
+    "                           [--limit N] [--json]\n"
     "       svcsync [--dir DIR] ticket show ID [--json]\n"
     "\n"
     "Kinds: consult, complaint, install, repair, return, exchange.\n"
@@ -36,13 +42,23 @@ static const char new_usage[] =
     "                           --product MODEL --fault TEXT [--serial SN]\n"
     "                           [--purchased YYYY-MM-DD] [--address ADDR]\n"
     "                           [--shop SHOP] [--region REGION]\n"
+    "                           [--model MODEL] [--installed YYYY-MM-DD]\n"
+    "                           [--channel phone|walk-in|letter|web]\n"
     "\n"
     "Open a ticket and print its id (T-<node>-<seq>) alone on stdout.\n"
     "KIND is consult, complaint, install, repair, return or exchange. Where it goes\n"
     "depends on this node: a shop opens walk-in tickets assigned to itself; a\n"
     "region opens tickets in its region, optionally straight onto one of its\n"
     "shops (--shop); HQ gives --region, or --shop (the shop's region is used).\n"
-    "The purchase date decides the warranty (24 months).\n";
+    "\n"
+    "The ticket is judged under the service policy in force today (the network's\n"
+    "date) and records what it was judged on: the policy version, the category of\n"
+    "--model (a model of HQ's list), the purchase and install dates, the region's\n"
+    "grade and the channel. The warranty's end (purchase date plus the category's\n"
+    "warranty months) is shown, never used to refuse service. A return or an\n"
+    "exchange is refused outside its window (return_days, exchange_days after\n"
+    "purchase). The on-site due time is the creation time plus the on-site hours\n"
+    "of the region's grade.\n";
 
 static const char assign_usage[] =
     "usage: svcsync [--dir DIR] ticket assign ID --shop SHOP\n"
@@ -57,7 +73,14 @@ static const char status_usage[] =
     "Move a ticket along its lifecycle: assigned -> accepted -> on_site ->\n"
     "resolved (the assigned shop), resolved -> closed or back to assigned to\n"
     "reopen (its region or HQ), cancelled (region or HQ; a shop for its own\n"
-    "walk-ins).\n";
+    "walk-ins).\n"
+    "\n"
+    "  --at 'YYYY-MM-DD HH:MM'  with on_site: the visit time the technician\n"
+    "                           reports, in the network's time zone; not in the\n"
+    "                           future, not before the ticket. Recorded beside\n"
+    "                           the time it was entered.\n"
+    "  --fault-code CODE        with resolved: a fault code of the ticket's\n"
+    "                           product category (see 'svcsync fault-code list').\n";
 
 static const char note_usage[] = "usage: svcsync [--dir DIR] ticket note ID TEXT\n"
                                  "\n"
@@ -90,7 +113,7 @@ static int ticket_new(const cli_ctx *ctx, int argc, char **argv)
 	char id[SVC_AGG_LEN];
 	int rc = cli_parse(&a, "ticket new", new_usage,
 	                   "kind= customer= phone= product= fault= serial= purchased= address= "
-	                   "shop= region=",
+	                   "shop= region= model= installed= channel=",
 	                   0, argc, argv);
 	if (rc)
 		return rc;
@@ -111,6 +134,9 @@ static int ticket_new(const cli_ctx *ctx, int argc, char **argv)
 	    .fault = cli_opt(&a, "fault"),
 	    .shop = cli_opt(&a, "shop"),
 	    .region = cli_opt(&a, "region"),
+	    .model = cli_opt(&a, "model"),
+	    .installed = cli_opt(&a, "installed"),
+	    .channel = cli_opt(&a, "channel"),
 	};
 	if ((rc = cli_open(ctx, true, &s)))
 		return rc;
@@ -146,14 +172,16 @@ static int ticket_status(const cli_ctx *ctx, int argc, char **argv)
 	cli_args a;
 	svc_store *s = NULL;
 	uint32_t status;
-	int rc = cli_parse(&a, "ticket status", status_usage, "reason=", 2, argc, argv);
+	int rc =
+	    cli_parse(&a, "ticket status", status_usage, "reason= at= fault-code=", 2, argc, argv);
 	if (rc || (rc = cli_need_pos(&a, 2, "ticket ID and STATUS")))
 		return rc;
 	if (svc_ticket_status_parse(a.pos[1], &status))
 		return cli_usage(&a, "%s", svc_errmsg());
 	if ((rc = cli_open(ctx, true, &s)))
 		return rc;
-	if (svc_local_ticket_status(s, a.pos[0], status, cli_opt(&a, "reason"))) {
+	if (svc_local_ticket_status_policy(s, a.pos[0], status, cli_opt(&a, "reason"),
+	                                   cli_opt(&a, "at"), cli_opt(&a, "fault-code"))) {
 		svc_store_close(&s);
 		return cli_fail();
 	}
@@ -214,6 +242,7 @@ struct list_filter {
 	cli_ids *ids;
 	svc_store *s;
 	size_t seen;
+	uint64_t overdue_at; /* policy: 0, or now for --overdue */
 };
 
 static int list_cb(const svc_ticket *t, void *arg)
@@ -227,6 +256,8 @@ static int list_cb(const svc_ticket *t, void *arg)
 	if (f->by_status && t->status != f->status)
 		return 0;
 	if (f->shop && strcmp(t->shop, f->shop) != 0)
+		return 0;
+	if (f->overdue_at && !cli_policy_overdue(t, f->overdue_at))
 		return 0;
 	cli_ids_add(f->ids, t->created, t->id);
 	return 0;
@@ -280,8 +311,8 @@ static int ticket_list(const cli_ctx *ctx, int argc, char **argv)
 	size_t limit = 0;
 	struct list_filter f = {0};
 	const char *st;
-	int rc =
-	    cli_parse(&a, "ticket list", list_usage, "status= shop= limit= json", 0, argc, argv);
+	int rc = cli_parse(&a, "ticket list", list_usage, "status= shop= limit= json overdue", 0,
+	                   argc, argv);
 	if (rc || (rc = cli_list_limit(&a, &limit)))
 		return rc;
 	if ((st = cli_opt(&a, "status"))) {
@@ -290,6 +321,8 @@ static int ticket_list(const cli_ctx *ctx, int argc, char **argv)
 		f.by_status = true;
 	}
 	f.shop = cli_opt(&a, "shop");
+	if (cli_flag(&a, "overdue"))
+		f.overdue_at = svc_journal_now_ms();
 	return cli_list_run(ctx, &spec, cli_flag(&a, "json"), limit, &f);
 }
 
@@ -391,13 +424,18 @@ static int ticket_show(const cli_ctx *ctx, int argc, char **argv)
 		has_claim = svc_fold_claim_get(t, cid, &cl) == 0;
 	if (!rc)
 		rc = cli_history_load(t, tk.id, &h);
+	svc_tz *tz = NULL;
+	if (!rc)
+		rc = cli_policy_zone(t, &tz); /* policy */
 	svc_txn_abort(&t);
 	svc_store_close(&s);
 	if (rc) {
 		cli_history_free(&h);
+		svc_tz_destroy(&tz);
 		return cli_fail();
 	}
 	if (cli_flag(&a, "json")) {
+		svc_tz_destroy(&tz);
 		json_t *o = cli_json_ticket(&tk);
 		json_object_set_new(o, "claim", has_claim ? json_string(cl.id) : json_null());
 		json_object_set_new(o, "notes", notes_json(&h));
@@ -406,6 +444,8 @@ static int ticket_show(const cli_ctx *ctx, int argc, char **argv)
 		return cli_json_print(o);
 	}
 	show_text(&tk, &cl, has_claim, &h);
+	cli_policy_ticket_print(&tk, tz); /* policy */
+	svc_tz_destroy(&tz);
 	cli_history_free(&h);
 	return CLI_OK;
 }
