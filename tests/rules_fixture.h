@@ -327,4 +327,20 @@ static inline void fx_policy(svc_change *c, uint32_t version, uint32_t from, con
 	fx_fix_agg(c);
 }
 
+/* The policy inputs of a ticket opened on FX_T0's day: version 0, an
+ * air conditioner of a grade-B region, warranty to 2025-06-09, 48 h on site. */
+static inline void fx_judged(svc_change *c)
+{
+	svc_ticket_open *b = &c->u.ticket_open;
+	FX_COPY(b->model, "KFR-35GW");
+	FX_COPY(b->category, "aircon");
+	b->installed = 20230612;
+	b->policy_version = 0;
+	b->grade = SVC_GRADE_B;
+	b->channel = SVC_CHANNEL_PHONE;
+	b->warranty_until = 20250609;
+	b->onsite_hours = 48;
+	b->opened_on = 20240601;
+}
+
 #endif

@@ -636,6 +636,21 @@ static const struct gold golden[] = {
      "72"},
     {"change.ticket.note.operator.max", 1364,
      "#acb223350e14a682695064a1dce986e7ca6ffe7a0d21a154b8146e1b48cc3212"},
+    {"change.ticket.open.policy", 251,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a201f2c394653606d7a8794a1aebbc8d5e2effc091623303d4a5764717e8b98a5b230023a0b7265"
+     "67696f6e2d656173748201960108031206e69d8ee59b9b1a102b3836203231203535353520303130312227e4"
+     "b88ae6b5b7e5b882e6b5a6e4b89ce696b0e58cbae4b896e7baaae5a4a7e98193313030e58fb72a0b41432d32"
+     "20e7a9bae8b0834206e5ae89e8a3854a0b726567696f6e2d656173746a084b46522d33354757720661697263"
+     "6f6e78e0b5d3098001038801019001039801ffd1d409a00118a801b3b6d309"},
+    {"change.ticket.status.at", 125,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a205d6a7784919eabb8c5d2dfecf90613202d3a4754616e7b8895a2afbcc9d6e3f030023a0b7265"
+     "67696f6e2d656173749201190804120e637573746f6d6572206d6f7665641880efbbe4b832"},
+    {"change.ticket.status.fault_code", 122,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a205d6a7784919eabb8c5d2dfecf90613202d3a4754616e7b8895a2afbcc9d6e3f030023a0b7265"
+     "67696f6e2d656173749201160805120e637573746f6d6572206d6f76656422024531"},
     {"ticket", 167,
      "0a10742d73686f702d73682d303030332d3510021a06e78e8be4ba94220b3133393030303030303030320441"
      "432d3240e5aed30948015206e6bc8fe6b0b45a0b726567696f6e2d65617374620c73686f702d73682d303030"
@@ -839,6 +854,29 @@ static void run_changes(void)
 	gold_change(&c, SVC_CK_TICKET_NOTE, true);
 	FILL(c.operator, "𠀀");
 	GOLD("change.ticket.note.operator.max", svc_change, svc_codec_change_encode,
+	     svc_codec_change_decode, &c);
+	/* policy: the inputs a ticket was judged on, a visit time, a fault code */
+	gold_change(&c, SVC_CK_TICKET_OPEN, false);
+	SET(c.u.ticket_open.model, "KFR-35GW");
+	SET(c.u.ticket_open.category, "aircon");
+	c.u.ticket_open.installed = 20241120;
+	c.u.ticket_open.policy_version = 3;
+	c.u.ticket_open.grade = SVC_GRADE_A;
+	c.u.ticket_open.channel = SVC_CHANNEL_LETTER;
+	c.u.ticket_open.warranty_until = 20261119;
+	c.u.ticket_open.onsite_hours = 24;
+	c.u.ticket_open.opened_on = 20241203;
+	GOLD("change.ticket.open.policy", svc_change, svc_codec_change_encode,
+	     svc_codec_change_decode, &c);
+	gold_change(&c, SVC_CK_TICKET_STATUS, false);
+	c.u.ticket_status.status = SVC_TS_ON_SITE;
+	c.u.ticket_status.at = 1733230000000ULL;
+	GOLD("change.ticket.status.at", svc_change, svc_codec_change_encode,
+	     svc_codec_change_decode, &c);
+	c.u.ticket_status.status = SVC_TS_RESOLVED;
+	c.u.ticket_status.at = 0;
+	SET(c.u.ticket_status.fault_code, "E1");
+	GOLD("change.ticket.status.fault_code", svc_change, svc_codec_change_encode,
 	     svc_codec_change_decode, &c);
 }
 

@@ -798,6 +798,31 @@ static void set_policy(change_set *s)
 	fx_policy(push(s, &FX_HQ, 6, 0), 1, 20240604, "return_days", "7");
 }
 
+/* PT: a ticket judged under the policy, beside HQ's records: a visit time
+ * before the ticket (rejected, in every order), a good one, a fault code. */
+static void set_ticket_policy(change_set *s)
+{
+	svc_change *c;
+	char tk[SVC_AGG_LEN];
+	fx_model(push(s, &FX_HQ, 0, 0), "KFR-35GW", "aircon");
+	fx_grade(push(s, &FX_HQ, 1, 0), "region-n", SVC_GRADE_B);
+	c = push(s, &FX_RN, 2, 0);
+	fx_open(c, "shop-a", "");
+	fx_judged(c);
+	snprintf(tk, sizeof tk, "%s", c->aggregate);
+	fx_status(push(s, &FX_SA, 30, 0), tk, SVC_TS_ACCEPTED);
+	c = push(s, &FX_SA, 50, 0);
+	fx_status(c, tk, SVC_TS_ON_SITE);
+	c->u.ticket_status.at = FX_T0 + 1000;
+	c = push(s, &FX_SA, 60, 0);
+	fx_status(c, tk, SVC_TS_ON_SITE);
+	c->u.ticket_status.at = FX_T0 + 40000;
+	c = push(s, &FX_SA, 90, 0);
+	fx_status(c, tk, SVC_TS_RESOLVED);
+	FX_COPY(c->u.ticket_status.fault_code, "E1");
+	fx_policy(push(s, &FX_HQ, 100, 0), 1, 20240603, "onsite_hours.B", "12");
+}
+
 /* L: a day in region-n, 44 changes over eight aggregates, written in
  * causal order. */
 static void set_large(change_set *s)
@@ -1012,6 +1037,22 @@ static void expect_policy(const result *r)
 	      strcmp(v->st.pol.entries[0].key, "onsite_hours.B") == 0);
 	CHECK(find(r, "F:aircon/E1") != NULL);
 	CHECK(find(r, "T-region-n-1") != NULL);
+}
+
+static void expect_ticket_policy(const result *r)
+{
+	CHECK_INT(r->nrej, 1);
+	CHECK_REJ(r, "shop-a", 2, "the visit time is before the ticket was opened");
+	const agg *t = find(r, "T-region-n-1");
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	CHECK_INT(t->st.t.status, SVC_TS_RESOLVED);
+	CHECK_INT(t->st.t.visited, FX_T0 + 40000);
+	CHECK_INT(t->st.t.onsite_due, FX_T0 + 2000 + 48 * 3600000ULL);
+	CHECK(t->st.t.in_warranty);
+	CHECK_INT(t->st.t.grade, SVC_GRADE_B);
+	CHECK(strcmp(t->st.t.fault_code, "E1") == 0 && strcmp(t->st.t.category, "aircon") == 0);
 }
 
 static void expect_large(const result *r)
@@ -1240,6 +1281,7 @@ int main(int argc, char **argv)
 	all_orders(set_parts, "parts", expect_parts);
 	all_orders(set_directory, "directory", expect_directory);
 	all_orders(set_policy, "policy", expect_policy);
+	all_orders(set_ticket_policy, "tk-policy", expect_ticket_policy);
 	random_orders(set_large, "large", expect_large, rounds);
 	printf("%ld orders folded twice each in %.1f s CPU\n", g_orders,
 	       (double)(clock() - t0) / CLOCKS_PER_SEC);

@@ -2172,6 +2172,80 @@ static void test_policy_rules(void)
 	CHECK_INT(svc_policy_callback_pct(&pol, SVC_GRADE_A), 100);
 }
 
+static void test_ticket_policy(void)
+{
+	svc_change c, base;
+	fx_head(&base, &FX_RN, 1, FX_HLC(0, 0));
+	fx_open(&base, "shop-a", "");
+	fx_judged(&base);
+	VALID(&base);
+	c = base;
+	c.u.ticket_open.opened_on = 20240603;
+	INVALID(&c, "opened_on: 20240603 is not the day the ticket was entered");
+	c = base;
+	c.u.ticket_open.opened_on = 20240531; /* UTC-12 is still on the 31st */
+	VALID(&c);
+	c = base;
+	c.u.ticket_open.channel = 9;
+	INVALID(&c, "channel: unknown channel 9");
+	c = base;
+	c.u.ticket_open.grade = 4;
+	INVALID(&c, "grade: 4 is not A, B or C");
+	c = base;
+	c.u.ticket_open.installed = 20230230;
+	INVALID(&c, "installed: ");
+	c = base;
+	FX_COPY(c.u.ticket_open.model, "K F");
+	INVALID(&c, "model: 'K F' must be 1 to 31");
+
+	/* The fold judges from the recorded inputs alone. */
+	fold_state f = {0};
+	svc_change *p = at(&FX_RN, 20000);
+	fx_open(p, "shop-a", "");
+	fx_judged(p);
+	p->u.ticket_open.opened_on = 20240601;
+	p->u.ticket_open.warranty_until = 20240531; /* the day before: out of warranty */
+	OK(&f, p);
+	char tk[SVC_AGG_LEN];
+	FX_COPY(tk, f.st.t.id);
+	CHECK(!f.st.t.in_warranty);
+	CHECK_INT(f.st.t.onsite_due, FX_T0 + 20000 * 1000ULL + 48 * 3600000ULL);
+	CHECK_INT(f.st.t.opened_on, 20240601);
+	p = at(&FX_SA, 20001);
+	fx_status(p, tk, SVC_TS_ACCEPTED);
+	OK(&f, p);
+	p = at(&FX_SA, 20002);
+	fx_status(p, tk, SVC_TS_ON_SITE);
+	p->u.ticket_status.at = FX_T0 + 20003 * 1000ULL;
+	INVALID(p, "at: the visit time is after the change was entered");
+	p->u.ticket_status.at = FX_T0;
+	REJ(&f, p, "the visit time is before the ticket was opened");
+	p->u.ticket_status.at = FX_T0 + 20001 * 1000ULL;
+	OK(&f, p);
+	CHECK_INT(f.st.t.visited, FX_T0 + 20001 * 1000ULL);
+	CHECK_INT(f.st.t.on_site, FX_T0 + 20002 * 1000ULL);
+	p = at(&FX_SA, 20003);
+	fx_status(p, tk, SVC_TS_RESOLVED);
+	FX_COPY(p->u.ticket_status.fault_code, "E 1");
+	INVALID(p, "fault_code: 'E 1' must be");
+	p->u.ticket_status.status = SVC_TS_ACCEPTED;
+	FX_COPY(p->u.ticket_status.fault_code, "E1");
+	INVALID(p, "fault_code: goes with resolved only");
+	p->u.ticket_status.status = SVC_TS_RESOLVED;
+	OK(&f, p);
+	CHECK_STR(f.st.t.fault_code, "E1");
+
+	/* A ticket opened before the policy: no inputs, judged as before. */
+	fold_state old = {0};
+	p = at(&FX_RN, 20010);
+	fx_open(p, "", "");
+	OK(&old, p);
+	CHECK_INT(old.st.t.opened_on, 0);
+	CHECK_INT(old.st.t.warranty_until, 0);
+	CHECK_INT(old.st.t.onsite_due, 0);
+	CHECK(old.st.t.in_warranty == svc_in_warranty(20230610, FX_T0 + 20010 * 1000ULL, 24));
+}
+
 int main(void)
 {
 	test_names();
@@ -2201,5 +2275,6 @@ int main(void)
 	test_stock_effects();
 	test_node();
 	test_policy_rules();
+	test_ticket_policy();
 	return svc_test_done();
 }
