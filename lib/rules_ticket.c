@@ -15,6 +15,8 @@
  *    records its own.
  *  - a shop may cancel a walk-in ticket it opened, while it still holds it.
  *  - notes come from anyone involved: HQ, the region, the assigned shop.
+ *  - a consult taken by the hotline with no shop is resolved by its region
+ *    (or HQ) straight from new, then closed there: no shop, no visit.
  *
  * SLA timestamps are the HLC milliseconds of the change that set them, so
  * every node computes the same values. first_response is the first time the
@@ -119,6 +121,12 @@ static int need_region(const svc_ticket *t, const svc_change *c, const char *to,
 	                      region_or_hq(t));
 }
 
+/* policy: a consult with no shop, which its region or HQ answers itself. */
+static bool desk_consult(const svc_ticket *t)
+{
+	return t->kind == SVC_TK_CONSULT && !t->shop[0];
+}
+
 static int ticket_status(svc_ticket *t, const svc_change *c, uint64_t ms, char *reason, size_t len)
 {
 	uint32_t from = t->status, to = c->u.ticket_status.status;
@@ -132,7 +140,9 @@ static int ticket_status(svc_ticket *t, const svc_change *c, uint64_t ms, char *
 		ok = from == SVC_TS_ACCEPTED;
 		break;
 	case SVC_TS_RESOLVED:
-		ok = from == SVC_TS_ON_SITE;
+		/* policy: the hotline's short path, a consult answered where it was
+		 * taken, with no shop and no visit. */
+		ok = from == SVC_TS_ON_SITE || (desk_consult(t) && from == SVC_TS_NEW);
 		break;
 	case SVC_TS_CLOSED:
 	case SVC_TS_ASSIGNED: /* reopen; assigning from other states is ticket.assign */
@@ -163,7 +173,13 @@ static int ticket_status(svc_ticket *t, const svc_change *c, uint64_t ms, char *
 			t->on_site = ms;
 		break;
 	case SVC_TS_RESOLVED:
-		SVC_TRY(need_assigned_shop(t, c, to_name, reason, len));
+		if (desk_consult(t) && from == SVC_TS_NEW) {
+			SVC_TRY(need_region(t, c, to_name, reason, len));
+			if (!t->first_response)
+				t->first_response = ms;
+		} else {
+			SVC_TRY(need_assigned_shop(t, c, to_name, reason, len));
+		}
 		t->resolved = ms;
 		break;
 	case SVC_TS_CLOSED:

@@ -845,8 +845,8 @@ static int authorize_region(const svc_change *c, char *reason, size_t len)
 			return deny(c, reason, len, "accept tickets (the assigned shop does)");
 		case SVC_TS_ON_SITE:
 			return deny(c, reason, len, "set tickets on_site (the assigned shop does)");
-		case SVC_TS_RESOLVED:
-			return deny(c, reason, len, "resolve tickets (the assigned shop does)");
+		case SVC_TS_RESOLVED: /* policy: a consult answered at the desk; step() checks */
+			return 0;
 		default:
 			return deny(c, reason, len, "set tickets back to new");
 		}

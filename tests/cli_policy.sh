@@ -19,6 +19,8 @@
 #     time (not in the future, not before the ticket) and resolves with a
 #     fault code of the ticket's category. Three days on, the ticket not
 #     visited is listed by 'ticket list --overdue'.
+#  4. The hotline's short path: a consult the region takes by phone is
+#     resolved and closed there, with no shop; a repair is not.
 #
 # Needs: SVC_BIN, SVC_TEST_TMP, python3, faketime.
 set -euo pipefail
@@ -164,5 +166,14 @@ expect_eq "$B" "$A" "the policy lines of ticket show at the shop (UTC) and HQ (N
 expect_eq "$(jget region-p '[t["id"] for t in j]' ticket list --overdue)" "[]" "overdue now"
 expect_eq "$(faketime -f '+3d' "$S" --dir "$T/region-p" ticket list --overdue --json | py '[t["id"] for t in j]')" \
 	"['$RT']" "overdue in three days"
+
+section "4. the hotline's short path: a consult closed at the region"
+CS=$(sv region-p ticket new --kind consult --customer "Panda Asks" --phone 13900000014 \
+	--product p --fault "how to clean the filter" --channel phone)
+sv region-p ticket status "$CS" resolved --reason "explained on the phone" >/dev/null
+sv region-p ticket status "$CS" closed >/dev/null
+wait_json $W hq '(j["status"], j["shop"], j["channel"])' "('closed', None, 'phone')" ticket show "$CS"
+refused "a repair resolved at the desk" "new -> resolved is not a valid transition" \
+	region-p ticket status "$RT" resolved
 
 net_done

@@ -837,9 +837,12 @@ static expect exp_ticket_status(int a, const tkinfo *t, uint32_t to)
 	if (role == SVC_ROLE_SHOP &&
 	    (to == SVC_TS_CLOSED || to == SVC_TS_ASSIGNED || to == SVC_TS_NEW))
 		return EXP_Q; /* closing, reopening: the region's or HQ's */
-	if (role == SVC_ROLE_REGION && (to == SVC_TS_ACCEPTED || to == SVC_TS_ON_SITE ||
-	                                to == SVC_TS_RESOLVED || to == SVC_TS_NEW))
-		return EXP_Q; /* the work itself: the assigned shop's */
+	/* The work itself is the assigned shop's. A region may resolve only a
+	 * consult it holds with no shop (the hotline's short path), which the
+	 * fold decides: for these repair tickets its resolve is rejected there. */
+	if (role == SVC_ROLE_REGION &&
+	    (to == SVC_TS_ACCEPTED || to == SVC_TS_ON_SITE || to == SVC_TS_NEW))
+		return EXP_Q;
 	if (!valid_transition(t->status, to))
 		return EXP_R;
 	bool hq = a == HQ, region = a == t->region, assigned = a == t->shop;

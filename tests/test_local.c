@@ -512,8 +512,10 @@ static void test_region_and_hq_tickets(void)
 	REFUSED(re, svc_local_ticket_assign(re, fresh, "shop-b"), SVC_EDENIED, "region-west");
 	REFUSED(re, svc_local_ticket_assign(re, "T-region-east-999", "shop-a"), SVC_ENOTFOUND,
 	        "unknown ticket");
-	REFUSED(re, svc_local_ticket_status(re, fresh, SVC_TS_RESOLVED, NULL), SVC_EDENIED,
-	        "resolve");
+	/* Only a consult with no shop is resolved at the region (the hotline's
+	 * short path): a repair must go through a shop. */
+	REFUSED(re, svc_local_ticket_status(re, fresh, SVC_TS_RESOLVED, NULL), SVC_EREJECT,
+	        "new -> resolved is not a valid transition");
 	OK(svc_local_ticket_assign(re, fresh, "shop-a"));
 	OK(get_ticket(re, fresh, &tk));
 	CHECK_INT(tk.status, SVC_TS_ASSIGNED);

@@ -1038,7 +1038,7 @@ static void test_authorize_matrix(void)
 	    {"ticket.status assigned", b_status_assigned, "-yy-"},
 	    {"ticket.status accepted", b_status_accepted, "-y-y"},
 	    {"ticket.status on_site", b_status_on_site, "-y-y"},
-	    {"ticket.status resolved", b_status_resolved, "-y-y"},
+	    {"ticket.status resolved", b_status_resolved, "-yyy"},
 	    {"ticket.status closed", b_status_closed, "-yy-"},
 	    {"ticket.status cancelled", b_status_cancelled, "-yyy"},
 	    {"ticket.note", b_note, "-yyy"},
@@ -2234,6 +2234,34 @@ static void test_ticket_policy(void)
 	p->u.ticket_status.status = SVC_TS_RESOLVED;
 	OK(&f, p);
 	CHECK_STR(f.st.t.fault_code, "E1");
+
+	/* The hotline's short path: a consult with no shop is resolved and closed
+	 * by its region; a repair is not, nor a consult by another region. */
+	fold_state cs = {0};
+	p = at(&FX_RN, 20020);
+	fx_open(p, "", "");
+	p->u.ticket_open.kind = SVC_TK_CONSULT;
+	OK(&cs, p);
+	FX_COPY(tk, cs.st.t.id);
+	p = at(&FX_RS, 20021);
+	fx_status(p, tk, SVC_TS_RESOLVED);
+	REJ(&cs, p, "region-s may not set it resolved (region region-n)");
+	p = at(&FX_RN, 20022);
+	fx_status(p, tk, SVC_TS_RESOLVED);
+	OK(&cs, p);
+	CHECK_INT(cs.st.t.first_response, FX_T0 + 20022 * 1000ULL);
+	p = at(&FX_RN, 20023);
+	fx_status(p, tk, SVC_TS_CLOSED);
+	OK(&cs, p);
+	CHECK_INT(cs.st.t.status, SVC_TS_CLOSED);
+	fold_state rp = {0};
+	p = at(&FX_RN, 20030);
+	fx_open(p, "", "");
+	OK(&rp, p);
+	FX_COPY(tk, rp.st.t.id);
+	p = at(&FX_RN, 20031);
+	fx_status(p, tk, SVC_TS_RESOLVED);
+	REJ(&rp, p, "new -> resolved is not a valid transition");
 
 	/* A ticket opened before the policy: no inputs, judged as before. */
 	fold_state old = {0};
