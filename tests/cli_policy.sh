@@ -25,7 +25,19 @@
 # Needs: SVC_BIN, SVC_TEST_TMP, python3, faketime.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/netlib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/seclib.sh"
 net_setup cli_policy
+need_faketime || exit 77
+
+# fkz ZONE OFFSET NAME ARGS...: svcsync on NAME under host zone ZONE with its
+# wall clock shifted by OFFSET (libfaketime, preloaded after ASan's runtime).
+fkz() {
+	local z=$1 off=$2 n=$3 rc=0
+	shift 3
+	timeout 60 env TZ="$z" LD_PRELOAD="$SEC_PRELOAD" FAKETIME="$off" \
+		FAKETIME_DONT_FAKE_MONOTONIC=1 "$S" --dir "$T/$n" "$@" || rc=$?
+	[ "$rc" = 0 ] || fail "FAKETIME=$off svcsync --dir $n $* exited $rc"
+}
 
 W=20
 net_hq hq
@@ -90,13 +102,13 @@ section "2. the policy in force, today and in two days, in two host zones"
 expect_eq "$(jget shop-p1 '(j["today"], j["in_force"]["version"], j["in_force"]["values"]["onsite_hours.B"])' policy show)" \
 	"('$TODAY', 0, '48')" "today at shop-p1"
 LATER=$(day "+2 days")
-expect_eq "$(faketime -f '+2d' "$S" --dir "$T/shop-p1" policy show --json | py '(j["today"], j["in_force"]["version"], j["in_force"]["values"]["onsite_hours.B"], j["in_force"]["values"]["warranty_months.aircon"], j["in_force"]["values"]["return_days"])')" \
+expect_eq "$(fkz Asia/Shanghai +2d shop-p1 policy show --json | py '(j["today"], j["in_force"]["version"], j["in_force"]["values"]["onsite_hours.B"], j["in_force"]["values"]["warranty_months.aircon"], j["in_force"]["values"]["return_days"])')" \
 	"('$LATER', 1, '12', '36', '7')" "in two days at shop-p1"
 A=$(TZ=UTC "$S" --dir "$T/shop-p1" policy show)
 B=$(TZ=America/New_York "$S" --dir "$T/shop-p1" policy show)
 expect_eq "$B" "$A" "policy show under TZ=America/New_York and TZ=UTC"
-A=$(TZ=UTC faketime -f '+2d' "$S" --dir "$T/hq" policy show)
-B=$(TZ=America/New_York faketime -f '+2d' "$S" --dir "$T/shop-p1" policy show)
+A=$(fkz UTC +2d hq policy show)
+B=$(fkz America/New_York +2d shop-p1 policy show)
 expect_eq "$B" "$A" "HQ under UTC and the shop under New York, two days on"
 
 section "3. tickets take the policy: judged, windows, due times, visit and fault code"
@@ -164,7 +176,7 @@ expect_eq "$B" "$A" "the policy lines of ticket show at the shop (UTC) and HQ (N
 # Overdue is computed when read: nothing now; three days on, the return
 # ticket (never visited, due 48 h after it opened) is.
 expect_eq "$(jget region-p '[t["id"] for t in j]' ticket list --overdue)" "[]" "overdue now"
-expect_eq "$(faketime -f '+3d' "$S" --dir "$T/region-p" ticket list --overdue --json | py '[t["id"] for t in j]')" \
+expect_eq "$(fkz UTC +3d region-p ticket list --overdue --json | py '[t["id"] for t in j]')" \
 	"['$RT']" "overdue in three days"
 
 section "4. the hotline's short path: a consult closed at the region"

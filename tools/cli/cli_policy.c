@@ -453,7 +453,8 @@ static int policy_show(const cli_ctx *ctx, int argc, char **argv)
 		free(sc.v);
 		return sc.oom ? cli_failf("out of memory") : cli_fail();
 	}
-	qsort(sc.v, sc.n, sizeof *sc.v, version_cmp);
+	if (sc.n > 1)
+		qsort(sc.v, sc.n, sizeof *sc.v, version_cmp);
 	char today[16];
 	svc_date_format((int32_t)sc.today, today, sizeof today);
 	if (cli_flag(&a, "json")) {
