@@ -188,4 +188,16 @@ wait_json $W hq '(j["status"], j["shop"], j["channel"])' "('closed', None, 'phon
 refused "a repair resolved at the desk" "new -> resolved is not a valid transition" \
 	region-p ticket status "$RT" resolved
 
+section "5. a ticket judged under an older version is flagged in the region's queue"
+stop region-p
+V2=$(sv hq policy set onsite_hours.B=6 --from "$TOMORROW")
+assert_match "$V2" "version 2 in force from $TOMORROW" "version 2"
+OLD=$(fkz Asia/Shanghai +2d region-p ticket new --kind repair --customer "Panda Late" \
+	--phone 13900000015 --product p --fault f --model WM-8)
+expect_eq "$(jget region-p '[t["id"] for t in j]' ticket list --flagged)" "[]" "nothing flagged before version 2 arrives"
+start region-p
+wait_json $W region-p '[v["version"] for v in j["scheduled"]]' "[1, 2]" policy show
+expect_eq "$(jget region-p '[(t["id"], t["policy_version"]) for t in j]' ticket list --flagged)" \
+	"[('$OLD', 1)]" "the ticket judged under version 1 is flagged"
+
 net_done

@@ -266,6 +266,17 @@ int cli_policy_zone(svc_txn *t, struct svc_tz **tz);
 void cli_policy_ticket_print(const svc_ticket *t, const struct svc_tz *tz);
 /* Not on site yet and past its on-site due time at now_ms. */
 bool cli_policy_overdue(const svc_ticket *t, uint64_t now_ms);
+/* The policy versions this node holds, (from, version) pairs, to tell a
+ * ticket judged under another version than the one in force on its day (a
+ * shop that had not yet received it): the region's queue to re-judge. */
+typedef struct {
+	struct cli_policy_day {
+		uint32_t from, version;
+	} * v;
+	size_t n, cap;
+} cli_policy_days;
+int cli_policy_days_load(svc_txn *t, cli_policy_days *d);
+bool cli_policy_flagged(const cli_policy_days *d, const svc_ticket *t);
 
 /* Dispatch argv[1] among `subs` (NULL-terminated names with their
  * functions); prints `usage` for help or a missing/unknown subcommand. */

@@ -579,3 +579,36 @@ void cli_policy_ticket_print(const svc_ticket *t, const svc_tz *tz)
 	}
 	printf("  fault code   %s\n", t->fault_code[0] ? t->fault_code : "-");
 }
+
+static int days_cb(const svc_policy *p, void *arg)
+{
+	cli_policy_days *d = arg;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		struct cli_policy_day *nv = realloc(d->v, cap * sizeof *nv);
+		if (!nv)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+		d->v = nv;
+		d->cap = cap;
+	}
+	d->v[d->n].from = p->from;
+	d->v[d->n].version = p->version;
+	d->n++;
+	return 0;
+}
+
+int cli_policy_days_load(svc_txn *t, cli_policy_days *d)
+{
+	return svc_fold_policy_each(t, days_cb, d);
+}
+
+bool cli_policy_flagged(const cli_policy_days *d, const svc_ticket *t)
+{
+	uint32_t want = 0;
+	if (!t->opened_on)
+		return false; /* opened before the policy: nothing to compare */
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].from <= t->opened_on && d->v[i].version > want)
+			want = d->v[i].version;
+	return want != t->policy_version;
+}

@@ -29,7 +29,7 @@ static const char ticket_usage[] =
     "                           [--at 'YYYY-MM-DD HH:MM'] [--fault-code CODE]\n"
     "       svcsync [--dir DIR] ticket note ID TEXT\n"
     "       svcsync [--dir DIR] ticket callback ID --satisfaction 1-5 [--note TEXT]\n"
-    "       svcsync [--dir DIR] ticket list [--status S] [--shop S] [--overdue]\n"
+    "       svcsync [--dir DIR] ticket list [--status S] [--shop S] [--overdue] [--flagged]\n"
     "                           [--limit N] [--json]\n"
     "       svcsync [--dir DIR] ticket show ID [--json]\n"
     "\n"
@@ -93,10 +93,14 @@ static const char callback_usage[] =
     "satisfaction from 1 (very unhappy) to 5 (very happy).\n";
 
 static const char list_usage[] =
-    "usage: svcsync [--dir DIR] ticket list [--status S] [--shop S] [--limit N] [--json]\n"
+    "usage: svcsync [--dir DIR] ticket list [--status S] [--shop S] [--overdue]\n"
+    "                           [--flagged] [--limit N] [--json]\n"
     "\n"
     "List tickets, newest first, optionally only those with a status or at a\n"
-    "shop. --json prints an array of ticket objects (see docs/cli.md).\n";
+    "shop. --json prints an array of ticket objects (see docs/cli.md).\n"
+    "--overdue: not yet on site and past the on-site due time (computed now).\n"
+    "--flagged: judged under another policy version than the one this node\n"
+    "holds for the ticket's day (opened by a node that had not received it).\n";
 
 static const char show_usage[] =
     "usage: svcsync [--dir DIR] ticket show ID [--json]\n"
@@ -243,6 +247,8 @@ struct list_filter {
 	svc_store *s;
 	size_t seen;
 	uint64_t overdue_at; /* policy: 0, or now for --overdue */
+	bool flagged;        /* policy: judged under another version than the day's */
+	cli_policy_days days;
 };
 
 static int list_cb(const svc_ticket *t, void *arg)
@@ -258,6 +264,8 @@ static int list_cb(const svc_ticket *t, void *arg)
 	if (f->shop && strcmp(t->shop, f->shop) != 0)
 		return 0;
 	if (f->overdue_at && !cli_policy_overdue(t, f->overdue_at))
+		return 0;
+	if (f->flagged && !cli_policy_flagged(&f->days, t))
 		return 0;
 	cli_ids_add(f->ids, t->created, t->id);
 	return 0;
@@ -298,6 +306,11 @@ static int ticket_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
 	struct list_filter *f = arg;
 	f->s = s;
 	f->ids = ids;
+	if (f->flagged) {
+		int rc = cli_policy_days_load(t, &f->days);
+		if (rc)
+			return rc;
+	}
 	return svc_fold_ticket_each_brief(t, list_cb, f);
 }
 
@@ -311,8 +324,8 @@ static int ticket_list(const cli_ctx *ctx, int argc, char **argv)
 	size_t limit = 0;
 	struct list_filter f = {0};
 	const char *st;
-	int rc = cli_parse(&a, "ticket list", list_usage, "status= shop= limit= json overdue", 0,
-	                   argc, argv);
+	int rc = cli_parse(&a, "ticket list", list_usage,
+	                   "status= shop= limit= json overdue flagged", 0, argc, argv);
 	if (rc || (rc = cli_list_limit(&a, &limit)))
 		return rc;
 	if ((st = cli_opt(&a, "status"))) {
@@ -323,7 +336,10 @@ static int ticket_list(const cli_ctx *ctx, int argc, char **argv)
 	f.shop = cli_opt(&a, "shop");
 	if (cli_flag(&a, "overdue"))
 		f.overdue_at = svc_journal_now_ms();
-	return cli_list_run(ctx, &spec, cli_flag(&a, "json"), limit, &f);
+	f.flagged = cli_flag(&a, "flagged");
+	rc = cli_list_run(ctx, &spec, cli_flag(&a, "json"), limit, &f);
+	free(f.days.v);
+	return rc;
 }
 
 /* ------------------------------------------------------------ show */
