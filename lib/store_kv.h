@@ -135,6 +135,9 @@ typedef struct {
 	bool node_cached, node_exists;
 	char node_agg[SVC_AGG_LEN];
 	svc_node node;
+	/* The dependency index was seen empty in this transaction and has
+	 * not been written since. */
+	bool deps_empty;
 } svc_kv_fold_cache;
 
 svc_kv_journal_cache *svc_kv_journal(svc_txn *t);

@@ -64,7 +64,9 @@
 #include "svcsync.pb-c.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -261,11 +263,16 @@ static size_t utf8_chars(const char *s, size_t n)
  * buffer, valid UTF-8 and (chars > 0) at most chars characters, or the
  * decoders would refuse what we write.
  */
-static char *put_str(struct chk *k, const char *s, size_t cap, size_t chars, const struct wpath *at,
-                     const char *field)
+static inline char *put_str(struct chk *k, const char *s, size_t cap, size_t chars,
+                            const struct wpath *at, const char *field)
 {
-	size_t n = strnlen(s, cap);
+	size_t n;
 
+	/* Most strings of a stored ticket are empty (its opening fields live
+	 * in the opening change). */
+	if (cap && !s[0])
+		return unconst_str(s);
+	n = strnlen(s, cap);
 	if (n == cap) {
 		field_fail(k, SVC_EINVAL, at, field, "not NUL-terminated within %zu bytes", cap);
 		return unconst_str("");
@@ -284,15 +291,17 @@ static char *put_str(struct chk *k, const char *s, size_t cap, size_t chars, con
 
 /* A decoded string into its fixed buffer. wire_check has already refused
  * embedded NULs and invalid UTF-8, so strlen is the wire length. */
-static void get_str(struct chk *k, char *dst, size_t cap, size_t chars, const char *src,
-                    const struct wpath *at, const char *field)
+static inline void get_str(struct chk *k, char *dst, size_t cap, size_t chars, const char *src,
+                           const struct wpath *at, const char *field)
 {
 	size_t n;
 
 	if (k->rc)
 		return;
-	if (!src)
-		src = "";
+	if (!src || !src[0]) {
+		dst[0] = '\0';
+		return;
+	}
 	n = strlen(src);
 	if (n >= cap) {
 		field_fail(k, SVC_EDECODE, at, field, "%zu bytes, limit %zu", n, cap - 1);
@@ -507,10 +516,62 @@ static int pb_pack(const ProtobufCMessage *m, const char *what, size_t max, uint
 	return 0;
 }
 
-/* Size cap, wire walk, unpack. On success the caller owns *out and frees it
- * with pb_done. */
+/*
+ * Where protobuf-c allocates while unpacking a change or a state: one
+ * allocation per string field and per message, each freed again before the
+ * decoder returns, cost a third of a decode through malloc. They are cut
+ * from a buffer on the stack instead, which the decode drops as a whole;
+ * one that does not fit (a claim with many parts) goes to the heap, and
+ * only then is the unpacked message walked to free it.
+ */
+#define UNPACK_ARENA 4096
+
+struct unpack_arena {
+	ProtobufCAllocator a;
+	size_t used;
+	bool spilled;
+	_Alignas(max_align_t) unsigned char buf[UNPACK_ARENA];
+};
+
+static void *arena_alloc(void *data, size_t n)
+{
+	struct unpack_arena *u = data;
+	size_t need = (n + 15) & ~(size_t)15;
+	void *p;
+
+	if (need >= n && need <= sizeof u->buf - u->used) {
+		p = u->buf + u->used;
+		u->used += need;
+		return p;
+	}
+	u->spilled = true;
+	return malloc(n);
+}
+
+static void arena_free(void *data, void *p)
+{
+	struct unpack_arena *u = data;
+	uintptr_t at = (uintptr_t)p, lo = (uintptr_t)u->buf;
+
+	if (at - lo < sizeof u->buf)
+		return;
+	free(p);
+}
+
+static void arena_init(struct unpack_arena *u)
+{
+	u->a.alloc = arena_alloc;
+	u->a.free = arena_free;
+	u->a.allocator_data = u;
+	u->used = 0;
+	u->spilled = false;
+}
+
+/* Size cap, wire walk, unpack (alloc NULL: protobuf-c's default allocator).
+ * On success the caller owns *out and frees it with pb_done. */
 static int pb_unpack(const ProtobufCMessageDescriptor *d, const char *what, size_t max,
-                     const uint8_t *buf, size_t len, ProtobufCMessage **out)
+                     const uint8_t *buf, size_t len, struct unpack_arena *arena,
+                     ProtobufCMessage **out)
 {
 	static const uint8_t empty[1];
 	struct wpath root = {NULL, what, 0};
@@ -528,7 +589,7 @@ static int pb_unpack(const ProtobufCMessageDescriptor *d, const char *what, size
 	rc = wire_check(d, buf, len, &root, 0, &slack);
 	if (rc)
 		return rc;
-	*out = protobuf_c_message_unpack(d, NULL, len, buf);
+	*out = protobuf_c_message_unpack(d, arena ? &arena->a : NULL, len, buf);
 	if (!*out)
 		return svc_errf(SVC_EDECODE, "%s: not a valid %s message (or out of memory)", what,
 		                d->short_name);
@@ -536,9 +597,13 @@ static int pb_unpack(const ProtobufCMessageDescriptor *d, const char *what, size
 }
 
 /* Frees the unpacked message; on error zeroes the half-filled output. */
-static int pb_done(const struct chk *k, ProtobufCMessage *m, void *out, size_t size)
+static int pb_done(const struct chk *k, ProtobufCMessage *m, struct unpack_arena *arena, void *out,
+                   size_t size)
 {
-	protobuf_c_message_free_unpacked(m, NULL);
+	if (!arena)
+		protobuf_c_message_free_unpacked(m, NULL);
+	else if (arena->spilled)
+		protobuf_c_message_free_unpacked(m, &arena->a);
 	if (k->rc)
 		memset(out, 0, size);
 	return k->rc;
@@ -587,6 +652,9 @@ struct msgmap {
 	size_t csize; /* the C struct */
 	size_t n;
 	const struct fmap *f;
+	/* Each row's generated field, looked up once (see map_fields). */
+	const ProtobufCFieldDescriptor **fd;
+	atomic_bool *resolved;
 };
 
 /* A oneof: which C kind is which member, and how to say "none of them". */
@@ -624,8 +692,13 @@ struct oneofmap {
 
 #define MSGMAP(name, desc, ...)                                                                   \
 	static const struct fmap name##_rows[] = {__VA_ARGS__};                                   \
-	static const struct msgmap name = {&(desc), sizeof(T),                                    \
-	                                   sizeof name##_rows / sizeof name##_rows[0], name##_rows}
+	static const ProtobufCFieldDescriptor                                                     \
+	    *name##_fd[sizeof name##_rows / sizeof name##_rows[0]];                               \
+	static atomic_bool name##_resolved;                                                       \
+	static const struct msgmap name = {&(desc),        sizeof(T),                             \
+	                                   sizeof name##_rows / sizeof name##_rows[0],            \
+	                                   name##_rows,    name##_fd,                             \
+	                                   &name##_resolved}
 
 /* A oneof's kind is read as a uint32_t. */
 _Static_assert(sizeof(svc_change_kind) == sizeof(uint32_t), "change kind is uint32-sized");
@@ -1035,6 +1108,61 @@ static inline uint64_t int_copy(struct chk *k, const struct fmap *f,
 	return v64;
 }
 
+/* Moves an integer of a width already checked against its field. */
+static inline uint64_t int_move(size_t size, void *dst, const void *src)
+{
+	uint32_t v32;
+	uint64_t v64;
+
+	if (size == sizeof v32) {
+		memcpy(&v32, src, sizeof v32);
+		memcpy(dst, &v32, sizeof v32);
+		return v32;
+	}
+	memcpy(&v64, src, sizeof v64);
+	memcpy(dst, &v64, sizeof v64);
+	return v64;
+}
+
+/* A row's generated field when the row is sound (the field exists and an
+ * integer row has its width), else NULL: such a row takes the checked path
+ * on every use, which fails the mapping with the row's path. */
+static const ProtobufCFieldDescriptor *row_resolve(const ProtobufCMessageDescriptor *d,
+                                                   const struct fmap *f)
+{
+	const ProtobufCFieldDescriptor *fd;
+
+	if (f->kind == K_ONEOF)
+		return NULL;
+	fd = protobuf_c_message_descriptor_get_field(d, f->num);
+	if (fd && f->kind == K_INT && int_width(fd->type) != f->size)
+		return NULL;
+	return fd;
+}
+
+/*
+ * The rows' generated fields. Every encode and decode of a value walks its
+ * rows, and looking each field up and checking its width on every walk cost
+ * a fifth of a state's encode; a table is resolved once instead, on first
+ * use, under a lock (the daemon's threads share the tables), and read
+ * without one after that.
+ */
+static const ProtobufCFieldDescriptor *const *map_fields(const struct msgmap *map)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+	if (atomic_load_explicit(map->resolved, memory_order_acquire))
+		return map->fd;
+	pthread_mutex_lock(&lock);
+	if (!atomic_load_explicit(map->resolved, memory_order_relaxed)) {
+		for (size_t i = 0; i < map->n; i++)
+			map->fd[i] = row_resolve(map->pb, &map->f[i]);
+		atomic_store_explicit(map->resolved, true, memory_order_release);
+	}
+	pthread_mutex_unlock(&lock);
+	return map->fd;
+}
+
 static void to_pb(struct enc *e, const struct msgmap *map, const void *cv, ProtobufCMessage *pm,
                   const struct wpath *at);
 
@@ -1076,7 +1204,7 @@ static void oneof_to_pb(struct enc *e, const struct fmap *f, const ProtobufCMess
 }
 
 static void field_to_pb(struct enc *e, const struct fmap *f, const ProtobufCFieldDescriptor *fd,
-                        const char *c, char *pb, const struct wpath *at)
+                        bool checked, const char *c, char *pb, const struct wpath *at)
 {
 	char *dst = pb + fd->offset;
 	const char *src = c + f->off;
@@ -1089,7 +1217,10 @@ static void field_to_pb(struct enc *e, const struct fmap *f, const ProtobufCFiel
 		break;
 	}
 	case K_INT:
-		int_copy(&e->k, f, fd, dst, src, at);
+		if (checked)
+			int_move(f->size, dst, src);
+		else
+			int_copy(&e->k, f, fd, dst, src, at);
 		break;
 	case K_BOOL: {
 		bool v;
@@ -1164,20 +1295,36 @@ static void field_to_pb(struct enc *e, const struct fmap *f, const ProtobufCFiel
 static void to_pb(struct enc *e, const struct msgmap *map, const void *cv, ProtobufCMessage *pm,
                   const struct wpath *at)
 {
+	const ProtobufCFieldDescriptor *const *fds = map_fields(map);
 	const char *c = cv;
 
 	protobuf_c_message_init(map->pb, pm);
 	for (size_t i = 0; i < map->n && !e->k.rc; i++) {
 		const struct fmap *f = &map->f[i];
-		const ProtobufCFieldDescriptor *fd;
+		const ProtobufCFieldDescriptor *fd = fds[i];
 
+		/* As in from_pb: strings and integers without a call each. */
+		if (fd && f->kind == K_STR) {
+			char *s = put_str(&e->k, c + f->off, f->size, (size_t)f->max, at, fd->name);
+
+			memcpy((char *)pm + fd->offset, &s, sizeof s);
+			continue;
+		}
+		if (fd && f->kind == K_INT) {
+			int_move(f->size, (char *)pm + fd->offset, c + f->off);
+			continue;
+		}
+		if (fd) {
+			field_to_pb(e, f, fd, true, c, (char *)pm, at);
+			continue;
+		}
 		if (f->kind == K_ONEOF) {
 			oneof_to_pb(e, f, map->pb, c, (char *)pm, at);
 			continue;
 		}
 		fd = field_of(&e->k, map->pb, f->num, at);
 		if (fd)
-			field_to_pb(e, f, fd, c, (char *)pm, at);
+			field_to_pb(e, f, fd, false, c, (char *)pm, at);
 	}
 }
 
@@ -1214,7 +1361,7 @@ static void oneof_from_pb(struct chk *k, const struct fmap *f, const ProtobufCMe
 }
 
 static void field_from_pb(struct chk *k, const struct fmap *f, const ProtobufCFieldDescriptor *fd,
-                          const char *pb, char *c, const struct wpath *at)
+                          bool checked, const char *pb, char *c, const struct wpath *at)
 {
 	const char *src = pb + fd->offset;
 	char *dst = c + f->off;
@@ -1229,7 +1376,8 @@ static void field_from_pb(struct chk *k, const struct fmap *f, const ProtobufCFi
 		break;
 	}
 	case K_INT: {
-		uint64_t v = int_copy(k, f, fd, dst, src, at);
+		uint64_t v =
+		    checked ? int_move(f->size, dst, src) : int_copy(k, f, fd, dst, src, at);
 
 		if (!k->rc && f->max && v > f->max)
 			field_fail(k, SVC_EDECODE, at, fd->name, "%" PRIu64 " is above %" PRIu64, v,
@@ -1313,19 +1461,41 @@ static void field_from_pb(struct chk *k, const struct fmap *f, const ProtobufCFi
 static void from_pb(struct chk *k, const struct msgmap *map, const ProtobufCMessage *pm, void *cv,
                     const struct wpath *at)
 {
+	const ProtobufCFieldDescriptor *const *fds = map_fields(map);
 	char *c = cv;
 
 	for (size_t i = 0; i < map->n && !k->rc; i++) {
 		const struct fmap *f = &map->f[i];
-		const ProtobufCFieldDescriptor *fd;
+		const ProtobufCFieldDescriptor *fd = fds[i];
 
+		/* Strings and integers, most rows of every message, are
+		 * copied here rather than through a call per field. */
+		if (fd && f->kind == K_STR) {
+			const char *s;
+
+			memcpy(&s, (const char *)pm + fd->offset, sizeof s);
+			get_str(k, c + f->off, f->size, (size_t)f->max, s, at, fd->name);
+			continue;
+		}
+		if (fd && f->kind == K_INT) {
+			uint64_t v = int_move(f->size, c + f->off, (const char *)pm + fd->offset);
+
+			if (f->max && v > f->max)
+				field_fail(k, SVC_EDECODE, at, fd->name,
+				           "%" PRIu64 " is above %" PRIu64, v, f->max);
+			continue;
+		}
+		if (fd) {
+			field_from_pb(k, f, fd, true, (const char *)pm, c, at);
+			continue;
+		}
 		if (f->kind == K_ONEOF) {
 			oneof_from_pb(k, f, map->pb, (const char *)pm, c, at);
 			continue;
 		}
 		fd = field_of(k, map->pb, f->num, at);
 		if (fd)
-			field_from_pb(k, f, fd, (const char *)pm, c, at);
+			field_from_pb(k, f, fd, false, (const char *)pm, c, at);
 	}
 }
 
@@ -1351,7 +1521,8 @@ static int map_encode(const struct msgmap *map, const char *what, size_t max, co
 /* Zeroes *out, then size cap, wire walk, unpack and map. On success the
  * caller owns *pm and frees it with pb_done, after any checks of its own. */
 static int map_unpack(const struct msgmap *map, const char *what, size_t max, const uint8_t *buf,
-                      size_t len, void *out, const char *fn, struct chk *k, ProtobufCMessage **pm)
+                      size_t len, void *out, const char *fn, struct chk *k,
+                      struct unpack_arena *arena, ProtobufCMessage **pm)
 {
 	struct wpath root = {NULL, what, 0};
 	int rc;
@@ -1359,7 +1530,7 @@ static int map_unpack(const struct msgmap *map, const char *what, size_t max, co
 	if (!out)
 		return bad_args(fn);
 	memset(out, 0, map->csize);
-	rc = pb_unpack(map->pb, what, max, buf, len, pm);
+	rc = pb_unpack(map->pb, what, max, buf, len, arena, pm);
 	if (rc)
 		return rc;
 	from_pb(k, map, *pm, out, &root);
@@ -1370,13 +1541,16 @@ static int map_unpack(const struct msgmap *map, const char *what, size_t max, co
 static int map_decode(const struct msgmap *map, const char *what, size_t max, const uint8_t *buf,
                       size_t len, void *out, const char *fn)
 {
+	struct unpack_arena arena;
 	ProtobufCMessage *pm;
 	struct chk k = {0};
-	int rc = map_unpack(map, what, max, buf, len, out, fn, &k, &pm);
+	int rc;
 
+	arena_init(&arena);
+	rc = map_unpack(map, what, max, buf, len, out, fn, &k, &arena, &pm);
 	if (rc)
 		return rc;
-	return pb_done(&k, pm, out, map->csize);
+	return pb_done(&k, pm, &arena, out, map->csize);
 }
 
 /* ------------------------------------------------------------ changes, states, bodies */
@@ -1510,7 +1684,7 @@ int svc_codec_export_header_decode(const uint8_t *buf, size_t len, svc_export_he
 	ProtobufCMessage *pm;
 	struct chk k = {0};
 	int rc = map_unpack(&export_map, "export", SVC_EXPORT_HEADER_MAX, buf, len, out, __func__,
-	                    &k, &pm);
+	                    &k, NULL, &pm);
 
 	if (rc)
 		return rc;
@@ -1519,7 +1693,7 @@ int svc_codec_export_header_decode(const uint8_t *buf, size_t len, svc_export_he
 		         out->version, SVC_EXPORT_VERSION);
 	if (!k.rc && (!out->signer[0] || !out->target[0]))
 		chk_fail(&k, SVC_EDECODE, "export: signer or target missing");
-	return pb_done(&k, pm, out, sizeof *out);
+	return pb_done(&k, pm, NULL, out, sizeof *out);
 }
 
 /* ------------------------------------------------------------ commits */
@@ -1595,7 +1769,7 @@ int svc_codec_commit_header_decode(const uint8_t *buf, size_t len, svc_commit_he
 	if (!hashbuf)
 		return bad_args("svc_codec_commit_header_decode");
 	rc = map_unpack(&commit_map, w, SVC_COMMIT_MAX, buf, len, out,
-	                "svc_codec_commit_header_decode", &k, &pm);
+	                "svc_codec_commit_header_decode", &k, NULL, &pm);
 	if (rc)
 		return rc;
 	m = (const Svcsync__CommitHeader *)pm;
@@ -1612,7 +1786,7 @@ int svc_codec_commit_header_decode(const uint8_t *buf, size_t len, svc_commit_he
 		out->nhashes = m->n_hashes;
 		out->hashes = hashbuf;
 	}
-	return pb_done(&k, pm, out, sizeof *out);
+	return pb_done(&k, pm, NULL, out, sizeof *out);
 }
 
 /* ------------------------------------------------------------ signed */
@@ -1950,7 +2124,7 @@ int svc_codec_msg_decode(const uint8_t *buf, size_t len, svc_msg *out)
 	priv = calloc(1, sizeof *priv);
 	if (!priv)
 		return svc_errf(SVC_ENOMEM, "envelope: %zu bytes", len);
-	rc = pb_unpack(&svcsync__envelope__descriptor, "envelope", SVC_MSG_MAX, buf, len,
+	rc = pb_unpack(&svcsync__envelope__descriptor, "envelope", SVC_MSG_MAX, buf, len, NULL,
 	               &priv->env);
 	if (rc) {
 		free(priv);

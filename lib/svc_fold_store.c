@@ -256,6 +256,7 @@ static int deps_put(svc_txn *t, const svc_fold_ref *read, const svc_fold_ref *de
 	memcpy(k + n, dep->agg, dlen);
 	n += dlen;
 	svc_kv_val old;
+	svc_kv_fold(t)->deps_empty = false;
 	int rc = svc_kv_get(t, SVC_DB_DEPS, k, n, &old);
 	if (rc == 0) {
 		svc_fold_ref od;
@@ -302,12 +303,18 @@ static int deps_each(svc_txn *t, const char *agg, svc_fold_deps_fn fn, void *arg
 {
 	uint8_t k[DEPS_KEY_LEN];
 	uint64_t n;
+	svc_kv_fold_cache *fc = svc_kv_fold(t);
 	/* Every fold of a record that some kind reads asks: a store without
 	 * dependencies answers from the database's entry count, with no
-	 * cursor. */
+	 * cursor, and a transaction that found none and wrote none (a bulk
+	 * import of tickets) asks the database once, not once per change. */
+	if (fc->deps_empty)
+		return svc_txn_err(t);
 	int rc = svc_kv_count(t, SVC_DB_DEPS, &n);
-	if (rc || n == 0)
+	if (rc || n == 0) {
+		fc->deps_empty = rc == 0;
 		return rc;
+	}
 	struct deps_arg a = {t, deps_prefix(k, agg), fn, arg};
 	return svc_kv_walk(t, SVC_DB_DEPS, k, a.plen, k, a.plen, 0, deps_step, &a);
 }
