@@ -47,6 +47,8 @@
 #define MAP_INITIAL (64UL << 20)
 #define MAP_MAX (1UL << 40)
 
+_Static_assert(SVC_DB_COUNT_ <= 32, "svc_store.missing is a 32-bit mask of databases");
+
 static const char *const db_names[SVC_DB_COUNT_] = {
     "meta",
     "changes",
@@ -79,7 +81,10 @@ struct svc_store {
 	MDB_dbi dbi[SVC_DB_COUNT_];
 	char dir[4096];
 	bool rdonly;
-	bool no_replay; /* read-only open of a store that never had a replay table */
+	/* Databases a read-only open did not find: a store written before they
+	 * existed (the replay table; the fold's dependency index, indexes and
+	 * tallies). They read as empty until the first write creates them. */
+	uint32_t missing;
 };
 
 #define ON_COMMIT_MAX 4
@@ -270,6 +275,8 @@ int svc_kv_get(svc_txn *t, int db, const void *k, size_t klen, svc_kv_val *v)
 {
 	if (t->err)
 		return t->err;
+	if (svc_kv_missing(t, db))
+		return SVC_ENOTFOUND;
 	MDB_val key = {klen, (void *)(uintptr_t)k}, val;
 	int rc = mdb_get(t->txn, t->s->dbi[db], &key, &val);
 	if (rc == MDB_NOTFOUND)
@@ -341,7 +348,7 @@ int svc_kv_count(svc_txn *t, int db, uint64_t *n)
 
 bool svc_kv_missing(svc_txn *t, int db)
 {
-	return db == SVC_DB_REPLAY && t->s->no_replay;
+	return (t->s->missing >> db) & 1u;
 }
 
 int svc_kv_walk(svc_txn *t, int db, const void *from, size_t fromlen, const void *prefix,
@@ -562,9 +569,12 @@ int svc_store_open(const char *dir, unsigned flags, svc_store **out)
 		goto fail_rc;
 	for (int i = 0; i < SVC_DB_COUNT_; i++) {
 		rc = mdb_dbi_open(txn, db_names[i], s->rdonly ? 0 : MDB_CREATE, &s->dbi[i]);
-		if (rc == MDB_NOTFOUND && s->rdonly && i == SVC_DB_REPLAY) {
-			/* Written before restores kept anything aside: empty. */
-			s->no_replay = true;
+		if (rc == MDB_NOTFOUND && s->rdonly && i >= SVC_DB_REPLAY) {
+			/* Databases are only ever appended, and the first
+			 * stores were written with those before the replay
+			 * table: a later one missing from a store written by
+			 * an older version reads as empty. */
+			s->missing |= 1u << i;
 			rc = 0;
 		}
 		if (rc) {

@@ -106,6 +106,84 @@ static void test_open_refusals(void)
 	free(dir);
 }
 
+static int count_ticket(const svc_ticket *tk, void *arg)
+{
+	(void)tk;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int count_replay(svc_txn *t, uint64_t id, const svc_change *c, void *arg)
+{
+	(void)t, (void)id, (void)c;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int count_entry(const char *value, const char *agg, void *arg)
+{
+	(void)value, (void)agg;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/*
+ * A store written by an older version lacks the databases added since (the
+ * replay table, the fold's dependency index, indexes and tallies, HQ's
+ * policy records). Read-only commands must read it as it is, those
+ * databases as empty, and the first write must create them.
+ */
+static void test_older_store(void)
+{
+	static const char *const later[] = {"replay", "deps",   "index",  "tally",
+	                                    "policy", "grades", "models", "faults"};
+	char *dir = svc_test_tmpdir("store-older");
+	svc_store *s = make_store(dir, "shop-a", SVC_ROLE_SHOP, "region-e");
+	struct append_arg a = {1, 3, false};
+	CHECK_INT(svc_store_write(s, append_tickets, &a), 0);
+	svc_store_close(&s);
+
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int dropped = 0;
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 64);
+	CHECK_INT(mdb_env_open(env, dir, 0, 0600), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
+		if (mdb_dbi_open(txn, later[i], 0, &dbi) == 0 && mdb_drop(txn, dbi, 1) == 0)
+			dropped++;
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	CHECK_INT(dropped, (int)(sizeof later / sizeof later[0]));
+
+	svc_txn *t = NULL;
+	int n = 0, replays = 0, entries = 0;
+	int64_t tally = 1;
+	CHECK_INT(svc_store_open(dir, SVC_STORE_RDONLY, &s), 0);
+	CHECK_INT(svc_txn_begin(s, false, &t), 0);
+	CHECK_INT(svc_fold_ticket_each(t, count_ticket, &n), 0);
+	CHECK_INT(n, 3);
+	CHECK_INT(svc_replay_each(t, count_replay, &replays), 0);
+	CHECK_INT(replays, 0);
+	CHECK_INT(svc_fold_index_each(t, "phone", "138", true, count_entry, &entries), 0);
+	CHECK_INT(entries, 0);
+	CHECK_INT(svc_fold_tally_get(t, 202612, "tickets", "region-e", &tally), 0);
+	CHECK_INT((int)tally, 0);
+	svc_txn_abort(&t);
+	svc_store_close(&s);
+
+	/* The first write opens it read-write and creates what is missing. */
+	CHECK_INT(svc_store_open(dir, 0, &s), 0);
+	a.first = 4;
+	a.count = 1;
+	CHECK_INT(svc_store_write(s, append_tickets, &a), 0);
+	svc_store_close(&s);
+	svc_test_rmdir(dir);
+	free(dir);
+}
+
 struct chain_check {
 	uint64_t n;
 	uint8_t prev[SVC_HASH_LEN];
@@ -693,6 +771,7 @@ int main(void)
 	if (svc_crypto_init())
 		return 2;
 	test_open_refusals();
+	test_older_store();
 	test_chain_and_growth();
 	test_atomic_on_death();
 	test_local_refusal();
