@@ -451,8 +451,17 @@ void bench_ticket_fields(uint64_t i, svc_ticket_fields *f)
 	snprintf(tbuf.address, sizeof tbuf.address, "广东省广州市%s%llu号%llu室",
 	         t_streets[i % NELEM(t_streets)], u % 997 + 1, u % 31 * 100 + 101);
 	snprintf(tbuf.serial, sizeof tbuf.serial, "SN%012llu", u * 104729 % 1000000000000ull);
-	snprintf(tbuf.purchased, sizeof tbuf.purchased, "20%02llu-%02llu-%02llu", 23 + u % 3,
-	         u % 12 + 1, u % 28 + 1);
+	if (strcmp(f->kind, "return") == 0 || strcmp(f->kind, "exchange") == 0) {
+		/* A return or an exchange is accepted within its window of the
+		 * purchase (15 and 30 days by default): bought a few days ago. */
+		time_t when = time(NULL) - (time_t)(u % 10 + 1) * 86400;
+		struct tm tm;
+		gmtime_r(&when, &tm);
+		strftime(tbuf.purchased, sizeof tbuf.purchased, "%Y-%m-%d", &tm);
+	} else {
+		snprintf(tbuf.purchased, sizeof tbuf.purchased, "20%02llu-%02llu-%02llu",
+		         23 + u % 3, u % 12 + 1, u % 28 + 1);
+	}
 	f->customer = tbuf.customer;
 	f->phone = tbuf.phone;
 	f->address = tbuf.address;
