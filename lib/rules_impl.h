@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 extern const svc_rules svc_rules_ticket;
 extern const svc_rules svc_rules_claim;
@@ -79,5 +80,19 @@ const char *svc_rules_quote(char buf[64], const char *s);
  * fault and its notes). */
 int svc_rules_check_text(const char *field, const char *s, bool required, bool multiline,
                          char *reason, size_t len);
+
+/* Every string of a change must end inside its buffer before anything reads
+ * it; the codec guarantees it, but a change can also be built in memory.
+ * For validators with `reason` and `len` in scope. */
+#define TERMINATED(field, buf)                                                                     \
+	do {                                                                                       \
+		if (!memchr((buf), 0, sizeof(buf)))                                                \
+			return svc_rules_fail(SVC_EINVAL, reason, len,                             \
+			                      "%s: longer than %zu bytes", (field),                \
+			                      sizeof(buf) - 1);                                    \
+	} while (0)
+
+/* SVC_EINVAL unless the change names the aggregate `expected`. */
+int svc_rules_expect_agg(const svc_change *c, const char *expected, char *reason, size_t len);
 
 #endif

@@ -14,14 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TERMINATED(field, buf)                                                                     \
-	do {                                                                                       \
-		if (!memchr((buf), 0, sizeof(buf)))                                                \
-			return svc_rules_fail(SVC_EINVAL, reason, len,                             \
-			                      "%s: longer than %zu bytes", (field),                \
-			                      sizeof(buf) - 1);                                    \
-	} while (0)
-
 void svc_rules_model_agg(char out[SVC_AGG_LEN], const char *model)
 {
 	snprintf(out, SVC_AGG_LEN, "M:%s", model);
@@ -50,17 +42,6 @@ int svc_check_code(const char *field, const char *s, char *reason, size_t len)
 	return 0;
 }
 
-static int expect(const svc_change *c, const char *want, char *reason, size_t len)
-{
-	char q[64];
-	if (strcmp(c->aggregate, want) != 0)
-		return svc_rules_fail(SVC_EINVAL, reason, len,
-		                      "aggregate: '%s' does not match this %s, expected '%s'",
-		                      svc_rules_quote(q, c->aggregate),
-		                      svc_change_kind_name(c->kind), want);
-	return 0;
-}
-
 int svc_rules_validate_model(const svc_change *c, char *reason, size_t len)
 {
 	char want[SVC_AGG_LEN];
@@ -71,7 +52,7 @@ int svc_rules_validate_model(const svc_change *c, char *reason, size_t len)
 		SVC_TRY(svc_check_code("model", b->model, reason, len));
 		SVC_TRY(svc_check_code("category", b->category, reason, len));
 		svc_rules_model_agg(want, b->model);
-		return expect(c, want, reason, len);
+		return svc_rules_expect_agg(c, want, reason, len);
 	}
 	const svc_fault_code_put *b = &c->u.fault_code_put;
 	TERMINATED("code", b->code);
@@ -84,7 +65,7 @@ int svc_rules_validate_model(const svc_change *c, char *reason, size_t len)
 		return svc_rules_fail(SVC_EINVAL, reason, len, "text: %zu characters, limit 60",
 		                      svc_utf8_chars(b->text));
 	svc_rules_fault_agg(want, b->category, b->code);
-	return expect(c, want, reason, len);
+	return svc_rules_expect_agg(c, want, reason, len);
 }
 
 static int model_step(void *state, bool exists, const svc_change *c, char *reason, size_t len)

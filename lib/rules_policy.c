@@ -216,17 +216,6 @@ const char *svc_policy_time_zone(const svc_policy *p)
 
 /* ---- validation */
 
-static int expect(const svc_change *c, const char *want, char *reason, size_t len)
-{
-	char q[64];
-	if (strcmp(c->aggregate, want) != 0)
-		return svc_rules_fail(SVC_EINVAL, reason, len,
-		                      "aggregate: '%s' does not match this %s, expected '%s'",
-		                      svc_rules_quote(q, c->aggregate),
-		                      svc_change_kind_name(c->kind), want);
-	return 0;
-}
-
 int svc_rules_validate_policy(const svc_change *c, char *reason, size_t len)
 {
 	char want[SVC_AGG_LEN];
@@ -239,7 +228,7 @@ int svc_rules_validate_policy(const svc_change *c, char *reason, size_t len)
 			return svc_rules_fail(SVC_EINVAL, reason, len,
 			                      "grade: %" PRIu32 " is not A, B or C", b->grade);
 		svc_rules_grade_agg(want, b->region);
-		return expect(c, want, reason, len);
+		return svc_rules_expect_agg(c, want, reason, len);
 	}
 	const svc_policy_set *b = &c->u.policy_set;
 	if (b->version < 1)
@@ -273,7 +262,7 @@ int svc_rules_validate_policy(const svc_change *c, char *reason, size_t len)
 				                      e->key);
 	}
 	svc_rules_policy_agg(want, b->version);
-	return expect(c, want, reason, len);
+	return svc_rules_expect_agg(c, want, reason, len);
 }
 
 /* ---- steps */

@@ -208,8 +208,10 @@ static int zone_get(const char *name, const svc_tz **out)
 	return 0;
 }
 
-/* The policy in force today, its zone and today's date in it. */
-static int policy_now(svc_txn *t, uint64_t now, svc_policy *pol, const svc_tz **tz, uint32_t *today)
+/* The zone is itself a policy key: read today's date in the default zone,
+ * then again in the zone of the version in force if that differs. */
+int svc_local_policy_today(svc_txn *t, uint64_t now, svc_policy *pol, const svc_tz **tz,
+                           uint32_t *today)
 {
 	const char *zone = svc_policy_time_zone(NULL);
 	for (int round = 0; round < 2; round++) {
@@ -234,7 +236,7 @@ static int ticket_judge(svc_txn *t, const svc_self *self, const svc_ticket_field
 	const svc_tz *tz;
 	uint32_t today;
 	char d1[16], d2[16];
-	TRY(policy_now(t, svc_journal_now_ms(), &pol, &tz, &today));
+	TRY(svc_local_policy_today(t, svc_journal_now_ms(), &pol, &tz, &today));
 	b->policy_version = pol.version;
 	b->opened_on = today;
 	if (given(f->model)) {
@@ -434,7 +436,7 @@ static int ticket_status_policy(svc_txn *t, const svc_ticket *tk, const struct t
 		char opened[32];
 		if (a->status != SVC_TS_ON_SITE)
 			return svc_errf(SVC_EINVAL, "at: a visit time goes with on_site only");
-		TRY(policy_now(t, now, &pol, &tz, &today));
+		TRY(svc_local_policy_today(t, now, &pol, &tz, &today));
 		TRY(svc_tz_parse_local(tz, a->at, &at));
 		if (at > (int64_t)now)
 			return svc_errf(SVC_EINVAL, "at: %s is in the future (%s)", a->at,
@@ -1162,29 +1164,6 @@ int svc_local_region_grade(svc_store *s, const char *region, const char *grade)
 	return svc_store_write(s, grade_fn, &a);
 }
 
-int svc_local_policy_today(svc_txn *t, uint64_t now_ms, svc_policy *out, svc_tz **tz,
-                           uint32_t *today)
-{
-	/* The zone is itself a policy key: read today's date in the default zone,
-	 * then again in the zone of the version in force if that differs. */
-	const char *zone = svc_policy_time_zone(NULL);
-	*tz = NULL;
-	for (int round = 0; round < 2; round++) {
-		svc_tz_destroy(tz);
-		TRY(svc_tz_load(tz, zone));
-		*today = (uint32_t)svc_tz_date_of(*tz, (int64_t)now_ms);
-		int rc = svc_fold_policy_at(t, *today, out);
-		if (rc) {
-			svc_tz_destroy(tz);
-			return rc;
-		}
-		if (strcmp(svc_policy_time_zone(out), zone) == 0)
-			return 0;
-		zone = svc_policy_time_zone(out);
-	}
-	return 0;
-}
-
 struct policy_arg {
 	const char *const *items;
 	size_t n;
@@ -1215,14 +1194,13 @@ static int policy_fn(svc_txn *t, void *arg)
 	struct policy_arg *a = arg;
 	svc_change c;
 	svc_policy latest, today;
-	svc_tz *tz = NULL;
+	const svc_tz *tz;
 	uint32_t day, from;
 	memset(&c, 0, sizeof c);
 	if (a->n == 0)
 		return svc_errf(SVC_EINVAL, "policy: give at least one KEY=VALUE");
 	RULE(svc_parse_date("from", a->from, &from, reason_, sizeof reason_));
 	TRY(svc_local_policy_today(t, svc_journal_now_ms(), &today, &tz, &day));
-	svc_tz_destroy(&tz);
 	if (from <= day) {
 		char d[16];
 		svc_date_format((int32_t)day, d, sizeof d);
@@ -1244,8 +1222,9 @@ static int policy_fn(svc_txn *t, void *arg)
 		key[eq - a->items[i]] = '\0';
 		RULE(svc_policy_check_entry(key, eq + 1, reason_, sizeof reason_));
 		if (strcmp(key, "time_zone") == 0) {
-			TRY(svc_tz_load(&tz, eq + 1));
-			svc_tz_destroy(&tz);
+			svc_tz *zone = NULL; /* the zone must exist here to be set */
+			TRY(svc_tz_load(&zone, eq + 1));
+			svc_tz_destroy(&zone);
 		}
 		TRY(policy_put(b, key, eq + 1));
 	}

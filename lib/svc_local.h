@@ -210,9 +210,11 @@ int svc_local_region_grade(svc_store *s, const char *region, const char *grade);
  * the network's zone). The version number is written to *version. */
 int svc_local_policy_set(svc_store *s, const char *const *items, size_t n, const char *from,
                          uint32_t *version);
-/* The network's zone (caller owns *tz: svc_tz_destroy), today's date in it
- * and the policy in force today, at the moment now_ms. */
-int svc_local_policy_today(svc_txn *t, uint64_t now_ms, svc_policy *out, struct svc_tz **tz,
+/* The network's zone, today's date in it and the policy in force today, at
+ * the moment now_ms. *tz is the process's one loaded copy of the zone (a
+ * bulk import judges thousands of tickets): do not destroy it; it stays
+ * valid until a call finds the network in another zone. */
+int svc_local_policy_today(svc_txn *t, uint64_t now_ms, svc_policy *out, const struct svc_tz **tz,
                            uint32_t *today);
 
 #endif

@@ -348,22 +348,12 @@ int svc_rules_order_cmp(uint64_t hlc_a, const char *origin_a, uint64_t seq_a, ui
 
 /* ------------------------------------------------------------ layer 1: validate */
 
-/* Every string of a change must end inside its buffer before anything reads
- * it; the codec guarantees it, but a change can also be built in memory. */
-#define TERMINATED(field, buf)                                                                     \
-	do {                                                                                       \
-		if (!memchr((buf), 0, sizeof(buf)))                                                \
-			return svc_rules_fail(SVC_EINVAL, reason, len,                             \
-			                      "%s: longer than %zu bytes", (field),                \
-			                      sizeof(buf) - 1);                                    \
-	} while (0)
-
 static int check_optional_node_id(const char *field, const char *id, char *reason, size_t len)
 {
 	return id[0] ? svc_check_node_id(field, id, reason, len) : 0;
 }
 
-static int expect_agg(const svc_change *c, const char *expected, char *reason, size_t len)
+int svc_rules_expect_agg(const svc_change *c, const char *expected, char *reason, size_t len)
 {
 	char q[64];
 	if (strcmp(c->aggregate, expected) != 0)
@@ -412,7 +402,7 @@ static int validate_ticket_open(const svc_change *c, char *reason, size_t len)
 	SVC_TRY(svc_rules_validate_ticket_policy(c, reason, len)); /* policy */
 	char want[SVC_AGG_LEN];
 	svc_rules_ticket_id(want, c->origin, c->seq);
-	return expect_agg(c, want, reason, len);
+	return svc_rules_expect_agg(c, want, reason, len);
 }
 
 static int validate_ticket_change(const svc_change *c, char *reason, size_t len)
@@ -461,7 +451,7 @@ static int validate_catalog_put(const svc_change *c, char *reason, size_t len)
 		                      b->price);
 	char want[SVC_AGG_LEN];
 	svc_rules_catalog_agg(want, b->part_no);
-	return expect_agg(c, want, reason, len);
+	return svc_rules_expect_agg(c, want, reason, len);
 }
 
 static int validate_part_move(const svc_change *c, char *reason, size_t len)
@@ -553,7 +543,7 @@ static int validate_part_move(const svc_change *c, char *reason, size_t len)
 		svc_rules_move_agg(want, b->location, b->part_no);
 		break;
 	}
-	return expect_agg(c, want, reason, len);
+	return svc_rules_expect_agg(c, want, reason, len);
 }
 
 static int validate_claim_submit(const svc_change *c, char *reason, size_t len)
@@ -628,7 +618,7 @@ static int validate_claim_submit(const svc_change *c, char *reason, size_t len)
 		                      "total: a claim must ask for more than 0 fen");
 	SVC_TRY(svc_check_text("note", b->note, false, reason, len));
 	SVC_TRY(check_optional_node_id("region", b->region, reason, len));
-	return expect_agg(c, want, reason, len);
+	return svc_rules_expect_agg(c, want, reason, len);
 }
 
 static int validate_claim_decide(const svc_change *c, char *reason, size_t len)
@@ -685,7 +675,7 @@ static int validate_node_cert(const svc_change *c, char *reason, size_t len)
 		                      "cert.not_after: not after not_before");
 	char want[SVC_AGG_LEN];
 	svc_rules_node_agg(want, cert.node);
-	return expect_agg(c, want, reason, len);
+	return svc_rules_expect_agg(c, want, reason, len);
 }
 
 static int validate_node_revoke(const svc_change *c, char *reason, size_t len)
@@ -697,7 +687,7 @@ static int validate_node_revoke(const svc_change *c, char *reason, size_t len)
 	SVC_TRY(svc_check_text("reason", b->reason, true, reason, len));
 	char want[SVC_AGG_LEN];
 	svc_rules_node_agg(want, b->node);
-	return expect_agg(c, want, reason, len);
+	return svc_rules_expect_agg(c, want, reason, len);
 }
 
 static int validate_quarantine_release(const svc_change *c, char *reason, size_t len)
@@ -711,7 +701,7 @@ static int validate_quarantine_release(const svc_change *c, char *reason, size_t
 		return svc_rules_fail(SVC_EINVAL, reason, len, "through_seq: must be at least 1");
 	char want[SVC_AGG_LEN];
 	svc_rules_node_agg(want, b->origin);
-	return expect_agg(c, want, reason, len);
+	return svc_rules_expect_agg(c, want, reason, len);
 }
 
 int svc_rules_validate(const svc_change *c, char *reason, size_t len)
@@ -789,6 +779,34 @@ static int deny_hq_only(const svc_change *c, char *reason, size_t len, const cha
 	                      svc_role_name(c->origin_role), c->origin, what);
 }
 
+/* The kinds of change only HQ originates, whatever the role asking: what a
+ * refusal says the origin may not do; NULL for kinds other roles may
+ * originate (under the rules of their role). One list, so a new HQ-owned
+ * record kind is added once and refused alike for regions and shops. */
+static const char *hq_only(uint32_t kind)
+{
+	switch (kind) {
+	case SVC_CK_CATALOG_PUT:
+		return "edit the parts catalog";
+	case SVC_CK_NODE_CERT:
+		return "issue node certificates";
+	case SVC_CK_NODE_REVOKE:
+		return "revoke nodes";
+	case SVC_CK_QUARANTINE_RELEASE:
+		return "release held changes";
+	case SVC_CK_POLICY_SET:
+		return "set the service policy";
+	case SVC_CK_REGION_GRADE:
+		return "grade regions";
+	case SVC_CK_MODEL_PUT:
+		return "edit the model list";
+	case SVC_CK_FAULT_CODE_PUT:
+		return "edit the fault codes";
+	default:
+		return NULL;
+	}
+}
+
 static const char *decide_verb(uint32_t action)
 {
 	switch (action) {
@@ -862,23 +880,6 @@ static int authorize_region(const svc_change *c, char *reason, size_t len)
 		if (c->u.part_move.kind == SVC_MV_RECEIVE)
 			return deny_hq_only(c, reason, len, "receive stock");
 		return authorize_move_location(c, reason, len);
-	case SVC_CK_CATALOG_PUT:
-		return deny_hq_only(c, reason, len, "edit the parts catalog");
-	case SVC_CK_NODE_CERT:
-		return deny_hq_only(c, reason, len, "issue node certificates");
-	case SVC_CK_NODE_REVOKE:
-		return deny_hq_only(c, reason, len, "revoke nodes");
-	case SVC_CK_QUARANTINE_RELEASE:
-		return deny_hq_only(c, reason, len, "release held changes");
-	/* policy */
-	case SVC_CK_POLICY_SET:
-		return deny_hq_only(c, reason, len, "set the service policy");
-	case SVC_CK_REGION_GRADE:
-		return deny_hq_only(c, reason, len, "grade regions");
-	case SVC_CK_MODEL_PUT:
-		return deny_hq_only(c, reason, len, "edit the model list");
-	case SVC_CK_FAULT_CODE_PUT:
-		return deny_hq_only(c, reason, len, "edit the fault codes");
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}
@@ -950,23 +951,6 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 			                      c->origin, m->peer, c->origin_region);
 		return 0;
 	}
-	case SVC_CK_CATALOG_PUT:
-		return deny_hq_only(c, reason, len, "edit the parts catalog");
-	case SVC_CK_NODE_CERT:
-		return deny_hq_only(c, reason, len, "issue node certificates");
-	case SVC_CK_NODE_REVOKE:
-		return deny_hq_only(c, reason, len, "revoke nodes");
-	case SVC_CK_QUARANTINE_RELEASE:
-		return deny_hq_only(c, reason, len, "release held changes");
-	/* policy */
-	case SVC_CK_POLICY_SET:
-		return deny_hq_only(c, reason, len, "set the service policy");
-	case SVC_CK_REGION_GRADE:
-		return deny_hq_only(c, reason, len, "grade regions");
-	case SVC_CK_MODEL_PUT:
-		return deny_hq_only(c, reason, len, "edit the model list");
-	case SVC_CK_FAULT_CODE_PUT:
-		return deny_hq_only(c, reason, len, "edit the fault codes");
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}
@@ -974,13 +958,14 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 
 int svc_rules_authorize(const svc_change *c, char *reason, size_t len)
 {
+	const char *what = hq_only(c->kind);
 	switch (c->origin_role) {
 	case SVC_ROLE_HQ:
 		return 0;
 	case SVC_ROLE_REGION:
-		return authorize_region(c, reason, len);
+		return what ? deny_hq_only(c, reason, len, what) : authorize_region(c, reason, len);
 	case SVC_ROLE_SHOP:
-		return authorize_shop(c, reason, len);
+		return what ? deny_hq_only(c, reason, len, what) : authorize_shop(c, reason, len);
 	default:
 		return svc_rules_fail(SVC_EDENIED, reason, len,
 		                      "node %s has no role and may not originate changes",

@@ -555,18 +555,38 @@ net_quiesce() {
 
 # ------------------------------------------------------------ logs and files
 #
-# These print what they find and never fail: a missing log is no lines, and
-# a string that is absent counts 0 (grep -c exits 1 then, hence `|| true`).
-# The callers assert on what they print.
+# These print what they find, and the callers assert on what they print: a
+# log not written yet is no lines, a string that is absent counts 0, but a
+# file that exists and cannot be read is an error, never a quiet 0.
 
 # log_mark NAME: the number of lines in NAME's log now.
-log_mark() { wc -l <"$T/$1.log" 2>/dev/null || echo 0; }
+log_mark() {
+	[ -e "$T/$1.log" ] || { echo 0; return 0; }
+	wc -l <"$T/$1.log"
+}
 
 # log_since NAME MARK: the log lines after line MARK.
-log_since() { tail -n +"$(($2 + 1))" "$T/$1.log" 2>/dev/null || true; }
+# A node whose daemon has not started yet has no log: nothing since.
+log_since() {
+	[ -e "$T/$1.log" ] || return 0
+	tail -n +"$(($2 + 1))" "$T/$1.log"
+}
 
 # count_in NAME STRING: lines of NAME's LMDB file holding STRING (raw scan).
-count_in() { grep -a -c -F -- "$2" "$T/$1/data.mdb" || true; }
+# grep exits 1 when it counts 0 (a count, not a failure) and 2 when it
+# cannot read the file (a failure: the caller's comparison must not see 0).
+count_in() {
+	local n rc=0
+	n=$(grep -a -c -F -- "$2" "$T/$1/data.mdb") || rc=$?
+	if [ "$rc" -gt 1 ]; then
+		echo "count_in: cannot read $T/$1/data.mdb" >&2
+		return 2
+	fi
+	echo "$n"
+}
 
 # The status-file line of NAME's link to PEER (empty if none).
-link_line() { grep "^link $2 " "$T/$1/status" 2>/dev/null || true; }
+link_line() {
+	[ -e "$T/$1/status" ] || return 0
+	grep "^link $2 " "$T/$1/status" || [ $? -eq 1 ]
+}

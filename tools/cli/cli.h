@@ -259,10 +259,10 @@ int cli_cmd_fault_code(const cli_ctx *ctx, int argc, char **argv);
 /* What a ticket took from the policy: its fields as JSON (dates as
  * YYYY-MM-DD, times as ms, "overdue" computed now), and as text lines after
  * 'ticket show', times in the network's zone (tz from cli_policy_zone, read
- * in the ticket's transaction; caller frees it with svc_tz_destroy). */
+ * in the ticket's transaction; the process's copy, not to be destroyed). */
 struct svc_tz;
 void cli_policy_ticket_json(json_t *o, const svc_ticket *t);
-int cli_policy_zone(svc_txn *t, struct svc_tz **tz);
+int cli_policy_zone(svc_txn *t, const struct svc_tz **tz);
 void cli_policy_ticket_print(const svc_ticket *t, const struct svc_tz *tz);
 /* Not on site yet and past its on-site due time at now_ms. */
 bool cli_policy_overdue(const svc_ticket *t, uint64_t now_ms);

@@ -433,7 +433,7 @@ static int policy_show(const cli_ctx *ctx, int argc, char **argv)
 	cli_args a;
 	svc_store *s = NULL;
 	svc_txn *t = NULL;
-	svc_tz *tz = NULL;
+	const svc_tz *tz;
 	svc_policy now;
 	struct scheduled sc = {0};
 	int rc = cli_parse(&a, "policy show", policy_show_usage, "json", 0, argc, argv);
@@ -448,7 +448,6 @@ static int policy_show(const cli_ctx *ctx, int argc, char **argv)
 		rc = svc_fold_policy_each(t, scheduled_cb, &sc);
 	svc_txn_abort(&t);
 	svc_store_close(&s);
-	svc_tz_destroy(&tz);
 	if (rc || sc.oom) {
 		free(sc.v);
 		return sc.oom ? cli_failf("out of memory") : cli_fail();
@@ -530,7 +529,7 @@ void cli_policy_ticket_json(json_t *o, const svc_ticket *t)
 	json_object_set_new(o, "fault_code", opt_str(t->fault_code));
 }
 
-int cli_policy_zone(svc_txn *t, svc_tz **tz)
+int cli_policy_zone(svc_txn *t, const svc_tz **tz)
 {
 	svc_policy p;
 	uint32_t today;

@@ -440,18 +440,16 @@ static int ticket_show(const cli_ctx *ctx, int argc, char **argv)
 		has_claim = svc_fold_claim_get(t, cid, &cl) == 0;
 	if (!rc)
 		rc = cli_history_load(t, tk.id, &h);
-	svc_tz *tz = NULL;
+	const svc_tz *tz = NULL;
 	if (!rc)
 		rc = cli_policy_zone(t, &tz); /* policy */
 	svc_txn_abort(&t);
 	svc_store_close(&s);
 	if (rc) {
 		cli_history_free(&h);
-		svc_tz_destroy(&tz);
 		return cli_fail();
 	}
 	if (cli_flag(&a, "json")) {
-		svc_tz_destroy(&tz);
 		json_t *o = cli_json_ticket(&tk);
 		json_object_set_new(o, "claim", has_claim ? json_string(cl.id) : json_null());
 		json_object_set_new(o, "notes", notes_json(&h));
@@ -461,7 +459,6 @@ static int ticket_show(const cli_ctx *ctx, int argc, char **argv)
 	}
 	show_text(&tk, &cl, has_claim, &h);
 	cli_policy_ticket_print(&tk, tz); /* policy */
-	svc_tz_destroy(&tz);
 	cli_history_free(&h);
 	return CLI_OK;
 }
