@@ -24,6 +24,12 @@ extern const svc_rules svc_rules_transfer;
 extern const svc_rules svc_rules_catalog;
 extern const svc_rules svc_rules_node;
 extern const svc_rules svc_rules_move;
+/* customer */
+extern const svc_rules svc_rules_customer;
+extern const svc_rules svc_rules_unit;
+/* Field validation of customer and unit changes (svc_rules_validate). */
+int svc_rules_customer_validate(const svc_change *c, char *reason, size_t len);
+int svc_rules_unit_validate(const svc_change *c, char *reason, size_t len);
 
 /* Write a one-line reason (if `reason` is non-NULL and `len` > 0) and return
  * `code`. Newlines and other control characters that slip in through %s are

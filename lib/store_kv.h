@@ -47,6 +47,9 @@ enum {
 	SVC_DB_DEPS,  /* the fold's dependency index (svc_fold_store.c) */
 	SVC_DB_INDEX, /* the kinds' secondary indexes */
 	SVC_DB_TALLY, /* the kinds' monthly tallies */
+	/* customer */
+	SVC_DB_CUSTOMERS,
+	SVC_DB_UNITS,
 	SVC_DB_COUNT_
 };
 

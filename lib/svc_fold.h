@@ -166,6 +166,9 @@ typedef union {
 	svc_transfer x;
 	svc_catalog_item p;
 	svc_node n;
+	/* customer */
+	svc_customer cu;
+	svc_unit u;
 } svc_fold_state;
 
 /* ------------------------------------------------------------ the backend */
@@ -306,6 +309,20 @@ int svc_fold_transfer_get(svc_txn *t, const char *id, svc_transfer *out);
 int svc_fold_catalog_get(svc_txn *t, const char *part_no, svc_catalog_item *out);
 int svc_fold_node_get(svc_txn *t, const char *node, svc_node *out);
 int svc_fold_stock_get(svc_txn *t, const char *location, const char *part_no, svc_stock *out);
+/* customer: a customer file or product unit by id (SVC_ENOTFOUND: "unknown
+ * customer C-..."). These read the record kind they name: a claim's id has a
+ * customer's shape, and is never looked up here. */
+int svc_fold_customer_get(svc_txn *t, const char *id, svc_customer *out);
+int svc_fold_unit_get(svc_txn *t, const char *id, svc_unit *out);
+/* The index names of customers, units and the tickets that refer to them
+ * (svc_fold_index_each): phone digits (svc_rules_phone_digits), a name or
+ * serial (ASCII in lower case, at most 63 bytes), a customer or unit id. */
+#define SVC_INDEX_CUSTOMER_PHONE "cphone"
+#define SVC_INDEX_CUSTOMER_NAME "cname"
+#define SVC_INDEX_UNIT_SERIAL "userial"
+#define SVC_INDEX_UNIT_OWNER "uowner"
+#define SVC_INDEX_TICKET_CUSTOMER "tcust"
+#define SVC_INDEX_TICKET_UNIT "tunit"
 
 /* Iteration: the callback returns 0 to go on, non-zero to stop (that value is
  * returned). Values passed to callbacks are valid only during the call. */
@@ -326,6 +343,9 @@ int svc_fold_claim_each(svc_txn *t, svc_claim_cb cb, void *arg);
 int svc_fold_transfer_each(svc_txn *t, svc_transfer_cb cb, void *arg);
 int svc_fold_catalog_each(svc_txn *t, svc_catalog_cb cb, void *arg);
 int svc_fold_node_each(svc_txn *t, svc_node_cb cb, void *arg);
+/* customer */
+typedef int (*svc_customer_cb)(const svc_customer *c, void *arg);
+int svc_fold_customer_each(svc_txn *t, svc_customer_cb cb, void *arg);
 /* location NULL: all locations. */
 int svc_fold_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg);
 

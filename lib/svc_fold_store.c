@@ -659,6 +659,17 @@ int svc_fold_node_get(svc_txn *t, const char *node, svc_node *out)
 		svc_errf(rc, "unknown node %s (no certificate in the directory)", node);
 	return rc;
 }
+/* customer */
+int svc_fold_customer_get(svc_txn *t, const char *id, svc_customer *out)
+{
+	return getter(t, SVC_AGG_CUSTOMER, id, out, "customer");
+}
+
+int svc_fold_unit_get(svc_txn *t, const char *id, svc_unit *out)
+{
+	return getter(t, SVC_AGG_UNIT, id, out, "product unit");
+}
+
 struct state_each_arg {
 	svc_txn *t;
 	const svc_fold_kind *k;
@@ -711,6 +722,7 @@ EACH_STATE(svc_fold_claim_each, SVC_AGG_CLAIM, svc_claim_cb)
 EACH_STATE(svc_fold_transfer_each, SVC_AGG_TRANSFER, svc_transfer_cb)
 EACH_STATE(svc_fold_catalog_each, SVC_AGG_CATALOG, svc_catalog_cb)
 EACH_STATE(svc_fold_node_each, SVC_AGG_NODE, svc_node_cb)
+EACH_STATE(svc_fold_customer_each, SVC_AGG_CUSTOMER, svc_customer_cb)
 
 struct stock_each_arg {
 	svc_txn *t;

@@ -48,9 +48,28 @@
 #define MAP_MAX (1UL << 40)
 
 static const char *const db_names[SVC_DB_COUNT_] = {
-    "meta",       "changes",   "heads",   "arrival", "aggidx", "rejects", "tickets",
-    "claims",     "transfers", "catalog", "nodes",   "stock",  "peers",   "commits",
-    "quarantine", "replay",    "deps",    "index",   "tally",
+    "meta",
+    "changes",
+    "heads",
+    "arrival",
+    "aggidx",
+    "rejects",
+    "tickets",
+    "claims",
+    "transfers",
+    "catalog",
+    "nodes",
+    "stock",
+    "peers",
+    "commits",
+    "quarantine",
+    "replay",
+    "deps",
+    "index",
+    "tally",
+    /* customer */
+    "customers",
+    "units",
 };
 
 struct svc_store {

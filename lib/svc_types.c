@@ -73,6 +73,17 @@ static const char *const change_kind_names[] = {
     [SVC_CK_NODE_CERT] = "node.cert",
     [SVC_CK_NODE_REVOKE] = "node.revoke",
     [SVC_CK_QUARANTINE_RELEASE] = "quarantine.release",
+    /* customer */
+    [SVC_CK_CUSTOMER_PUT] = "customer.put",
+    [SVC_CK_CUSTOMER_MERGE] = "customer.merge",
+    [SVC_CK_UNIT_PUT] = "unit.put",
+    [SVC_CK_UNIT_MERGE] = "unit.merge",
+};
+
+/* customer */
+static const char *const customer_tier_names[] = {
+    [SVC_TIER_REGULAR] = "regular",
+    [SVC_TIER_VIP] = "vip",
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -179,4 +190,15 @@ const char *svc_change_kind_name(uint32_t k)
 int svc_change_kind_parse(const char *s, uint32_t *out)
 {
 	return parse_of("change kind", change_kind_names, NELEM(change_kind_names), s, out);
+}
+
+/* customer */
+const char *svc_customer_tier_name(uint32_t t)
+{
+	return name_of(customer_tier_names, NELEM(customer_tier_names), t);
+}
+
+int svc_customer_tier_parse(const char *s, uint32_t *out)
+{
+	return parse_of("tier", customer_tier_names, NELEM(customer_tier_names), s, out);
 }

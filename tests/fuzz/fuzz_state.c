@@ -4,7 +4,7 @@
  * The store only ever holds what the codec wrote, but a damaged disk, a
  * restored backup or a hand-edited copy can hold anything, and reading a
  * ticket must then fail with SVC_EDECODE rather than crash the daemon. Every
- * input goes through all six state decoders; whatever decodes must encode
+ * input goes through all eight state decoders; whatever decodes must encode
  * again and decode to the same value.
  */
 #include "fuzz.h"
@@ -35,6 +35,9 @@ ROUNDTRIP(svc_transfer, transfer)
 ROUNDTRIP(svc_catalog_item, catalog)
 ROUNDTRIP(svc_node, node)
 ROUNDTRIP(svc_stock, stock)
+/* customer */
+ROUNDTRIP(svc_customer, customer)
+ROUNDTRIP(svc_unit, unit)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -44,5 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	catalog_roundtrip(data, size);
 	node_roundtrip(data, size);
 	stock_roundtrip(data, size);
+	customer_roundtrip(data, size);
+	unit_roundtrip(data, size);
 	return 0;
 }

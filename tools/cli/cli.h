@@ -251,6 +251,9 @@ int cli_cmd_quarantine(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_verify(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_backup(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_restore(const cli_ctx *ctx, int argc, char **argv);
+/* customer */
+int cli_cmd_customer(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_unit(const cli_ctx *ctx, int argc, char **argv);
 
 /* Dispatch argv[1] among `subs` (NULL-terminated names with their
  * functions); prints `usage` for help or a missing/unknown subcommand. */

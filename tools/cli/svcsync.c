@@ -37,6 +37,8 @@ static const char usage[] =
     "  part       part movements: receive, transfer, consume, return, adjust, transfers\n"
     "  stock      stock on hand\n"
     "  claim      settlement claims: submit, audit, return, approve, reject, pay, list, show\n"
+    "  customer   customer files: new, show, find, duplicates, edit, merge\n"
+    "  unit       product units: show, merge\n"
     "  log        the changes in this store, newest first\n"
     "  node       the network directory: list, revoke (HQ)\n"
     "  status     this node, its daemon's links, backlogs and quarantine\n"
@@ -53,12 +55,27 @@ static const char usage[] =
     "one-line reason on stderr.\n";
 
 static const cli_sub commands[] = {
-    {"init", cli_cmd_init},     {"enroll", cli_cmd_enroll},         {"id", cli_cmd_id},
-    {"ticket", cli_cmd_ticket}, {"catalog", cli_cmd_catalog},       {"part", cli_cmd_part},
-    {"stock", cli_cmd_stock},   {"claim", cli_cmd_claim},           {"log", cli_cmd_log},
-    {"node", cli_cmd_node},     {"import", cli_cmd_import},         {"export", cli_cmd_export},
-    {"status", cli_cmd_status}, {"quarantine", cli_cmd_quarantine}, {"verify", cli_cmd_verify},
-    {"backup", cli_cmd_backup}, {"restore", cli_cmd_restore},       {NULL, NULL},
+    {"init", cli_cmd_init},
+    {"enroll", cli_cmd_enroll},
+    {"id", cli_cmd_id},
+    {"ticket", cli_cmd_ticket},
+    {"catalog", cli_cmd_catalog},
+    {"part", cli_cmd_part},
+    {"stock", cli_cmd_stock},
+    {"claim", cli_cmd_claim},
+    {"log", cli_cmd_log},
+    {"node", cli_cmd_node},
+    {"import", cli_cmd_import},
+    {"export", cli_cmd_export},
+    {"status", cli_cmd_status},
+    {"quarantine", cli_cmd_quarantine},
+    {"verify", cli_cmd_verify},
+    {"backup", cli_cmd_backup},
+    {"restore", cli_cmd_restore},
+    /* customer */
+    {"customer", cli_cmd_customer},
+    {"unit", cli_cmd_unit},
+    {NULL, NULL},
 };
 
 /* Take the global options, --dir DIR and --operator NAME (or --OPT=VALUE),
