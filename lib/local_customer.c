@@ -372,3 +372,87 @@ int svc_local_unit_by_serial(svc_txn *t, const char *serial, char (*ids)[SVC_AGG
 	v[len] = '\0';
 	return lookup(t, SVC_AGG_UNIT, SVC_INDEX_UNIT_SERIAL, v, ids, max, n);
 }
+
+/* ------------------------------------------------------------ tickets */
+
+static int one_of(const char *what, const char *field, const char *value, char (*ids)[SVC_AGG_LEN],
+                  size_t n)
+{
+	char list[4 * SVC_AGG_LEN];
+	size_t used = 0;
+	list[0] = '\0';
+	for (size_t i = 0; i < n && i < 4; i++) {
+		int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", ids[i]);
+		if (w > 0 && (size_t)w < sizeof list - used)
+			used += (size_t)w;
+	}
+	return svc_errf(SVC_ECONFLICT, "%s: %zu %s under %s here (%s%s): give --%s-id", field, n,
+	                what, value, list, n > 4 ? ", ..." : "",
+	                strcmp(what, "customers") == 0 ? "customer" : "unit");
+}
+
+int svc_local_ticket_link(svc_txn *t, svc_ticket_open *b, const char *customer_id,
+                          const char *model, const char *installed)
+{
+	char ids[8][SVC_AGG_LEN], cid[SVC_AGG_LEN], uid[SVC_AGG_LEN];
+	size_t n = 0;
+	if (given(customer_id)) {
+		svc_customer cu;
+		TRY(need_customer(t, "customer_id", customer_id, &cu));
+		TRY(survivor(t, SVC_AGG_CUSTOMER, cu.id, cid));
+	} else {
+		if (!given(b->phone))
+			return svc_errf(SVC_EINVAL, "phone: required (or --customer-id)");
+		TRY(svc_local_customer_by_phone(t, b->phone, ids, 8, &n));
+		if (n > 1)
+			return one_of("customers", "phone", b->phone, ids, n);
+		if (n == 1) {
+			snprintf(cid, sizeof cid, "%s", ids[0]);
+		} else {
+			svc_customer_fields f = {.name = b->customer,
+			                         .phones = {b->phone},
+			                         .nphones = 1,
+			                         .address = b->address};
+			if (!given(b->customer))
+				return svc_errf(
+				    SVC_EINVAL,
+				    "customer: required for a new customer (no customer "
+				    "under %s here)",
+				    b->phone);
+			TRY(svc_local_customer_new_txn(t, &f, cid));
+		}
+	}
+	uid[0] = '\0';
+	if (b->serial[0]) {
+		TRY(svc_local_unit_by_serial(t, b->serial, ids, 8, &n));
+		if (n > 1)
+			return one_of("units", "serial", b->serial, ids, n);
+		if (n == 1) {
+			snprintf(uid, sizeof uid, "%s", ids[0]);
+			/* the unit's purchase date, when the ticket gives none */
+			svc_unit u;
+			TRY(svc_fold_unit_get(t, uid, &u));
+			if (!b->purchased)
+				b->purchased = u.purchased;
+		} else {
+			char purchased[16] = "";
+			if (b->purchased)
+				snprintf(purchased, sizeof purchased, "%04u-%02u-%02u",
+				         (unsigned)(b->purchased / 10000),
+				         (unsigned)(b->purchased / 100 % 100),
+				         (unsigned)(b->purchased % 100));
+			svc_unit_fields u = {.serial = b->serial,
+			                     .model = given(model) ? model : b->product,
+			                     .purchased = purchased,
+			                     .installed = installed,
+			                     .owner = cid};
+			TRY(svc_local_unit_new_txn(t, &u, uid));
+		}
+	}
+	TRY(SET(b->customer_id, "customer_id", cid));
+	TRY(SET(b->unit_id, "unit_id", uid));
+	memset(b->customer, 0, sizeof b->customer);
+	memset(b->phone, 0, sizeof b->phone);
+	memset(b->address, 0, sizeof b->address);
+	return 0;
+}

@@ -680,7 +680,8 @@ static int refold_agg(run *r, const svc_fold_kind *k, const char *agg, const svc
 	bool had = false;
 	int rc = rf && old ? 0 : svc_errf(SVC_ENOMEM, "out of memory");
 	if (!rc && derived)
-		rc = OPS(f)->state_load(f->ctx, k, agg, old, &had);
+		rc = (OPS(f)->state_load_stored ? OPS(f)->state_load_stored
+		                                : OPS(f)->state_load)(f->ctx, k, agg, old, &had);
 	if (!rc) {
 		rf->r = r;
 		rf->kind = k;

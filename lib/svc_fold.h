@@ -217,6 +217,13 @@ typedef struct svc_fold_backend {
 	int (*deps_put)(void *ctx, const svc_fold_ref *read, const svc_fold_ref *dep,
 	                const svc_fold_pos *pos);
 	int (*deps_each)(void *ctx, const char *agg, svc_fold_deps_fn fn, void *arg);
+	/* The state as stored, without what the backend fills in from the
+	 * record's changes (the store's tickets keep their opening fields in
+	 * the opening change): what a re-fold moves index entries and tallies
+	 * from, so a kind's indexes() and tallies() read only stored fields.
+	 * NULL: state_load. */
+	int (*state_load_stored)(void *ctx, const svc_fold_kind *k, const char *agg, void *state,
+	                         bool *exists);
 	/* Secondary index entries and tallies; NULL when no kind of the
 	 * table declares any. */
 	int (*index_put)(void *ctx, const char *name, const char *value, const char *agg);

@@ -248,6 +248,10 @@ static int ticket_new_fn(svc_txn *t, void *arg)
 	c.kind = SVC_CK_TICKET_OPEN;
 	/* svc_apply_local judges the change: no need to ask the rules twice. */
 	TRY(svc_local_ticket_fill(t, a->f, &c.u.ticket_open));
+	/* customer: the ticket refers to the customer file and unit, found or
+	 * created in this transaction, before the ticket opens */
+	TRY(svc_local_ticket_link(t, &c.u.ticket_open, a->f->customer_id, a->f->model,
+	                          a->f->installed));
 	TRY(svc_apply_local(t, &c));
 	snprintf(a->id, sizeof a->id, "%s", c.aggregate);
 	return 0;
@@ -276,7 +280,12 @@ static int import_fn(svc_txn *t, void *arg)
 		memset(&c, 0, sizeof c);
 		c.kind = SVC_CK_TICKET_OPEN;
 		c.u.ticket_open = a->bodies[i];
-		int rc = svc_apply_local(t, &c);
+		/* customer: each line's customer found by phone or created */
+		int rc = 0;
+		if (!c.u.ticket_open.customer_id[0])
+			rc = svc_local_ticket_link(t, &c.u.ticket_open, NULL, NULL, NULL);
+		if (!rc)
+			rc = svc_apply_local(t, &c);
 		if (rc)
 			return svc_errctx(rc, "ticket %zu of the batch", i + 1);
 		if (i == 0)

@@ -52,6 +52,12 @@ typedef struct {
 	const char *fault;
 	const char *shop;
 	const char *region;
+	/* customer: the customer file (instead of customer and phone, which
+	 * then only find or create it) and the unit's model and install date
+	 * when --serial creates a unit */
+	const char *customer_id;
+	const char *model;
+	const char *installed;
 } svc_ticket_fields;
 
 /*
@@ -131,6 +137,20 @@ int svc_local_customer_edit(svc_store *s, const char *id, const svc_customer_fie
  * survivor not itself merged (that would make a cycle or a chain). */
 int svc_local_customer_merge(svc_store *s, const char *dup, const char *into);
 int svc_local_unit_merge(svc_store *s, const char *dup, const char *into);
+
+/*
+ * Make a ticket body refer to its customer file and product unit instead of
+ * carrying the person's data, in the caller's write transaction: the
+ * customer is customer_id (its survivor, if merged), or the one customer
+ * this node holds under the body's phone (several: refused, naming them),
+ * or a new file made from the body's name, phone and address (a
+ * customer.put before the ticket). The body's serial finds or creates the
+ * product unit the same way (model, else the body's product; purchased from
+ * the body; installed YYYY-MM-DD). The body's name, phone and address are
+ * then cleared: the ticket holds no copy of personal data.
+ */
+int svc_local_ticket_link(svc_txn *t, svc_ticket_open *b, const char *customer_id,
+                          const char *model, const char *installed);
 
 /* The customers this node holds under a phone number (any spelling), merged
  * ones replaced by their survivors, each once, in id order: up to max ids,

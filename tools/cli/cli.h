@@ -251,7 +251,10 @@ int cli_cmd_quarantine(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_verify(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_backup(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_restore(const cli_ctx *ctx, int argc, char **argv);
-/* customer */
+/* customer: a ticket that refers to a customer file shows the name and phone
+ * of the file as this node holds it (copied into tk's display fields);
+ * nothing when the node does not hold the file. */
+void cli_ticket_customer(svc_txn *t, svc_ticket *tk);
 int cli_cmd_customer(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_unit(const cli_ctx *ctx, int argc, char **argv);
 

@@ -98,6 +98,22 @@ static const char unit_merge_usage[] =
 #define LOOKUP_MAX 32
 #define FIND_MAX 200
 
+/* ------------------------------------------------------------ tickets */
+
+void cli_ticket_customer(svc_txn *t, svc_ticket *tk)
+{
+	svc_customer cu;
+	if (!tk->customer_id[0] || tk->customer[0])
+		return;
+	if (svc_fold_customer_get(t, tk->customer_id, &cu) != 0) {
+		svc_errclear();
+		return;
+	}
+	cli_oneline(tk->customer, sizeof tk->customer, cu.name, 60);
+	snprintf(tk->phone, sizeof tk->phone, "%s", cu.phones[0]);
+	cli_oneline(tk->address, sizeof tk->address, cu.address, 200);
+}
+
 /* ------------------------------------------------------------ fields */
 
 static int parse_fields(const cli_args *a, svc_customer_fields *f)
