@@ -136,3 +136,59 @@ bool svc_fold_visible_move(svc_txn *t, const svc_fold_peer *pv, const svc_change
 {
 	return location_visible(t, pv, c->u.part_move.location);
 }
+
+/* customer: a shop receives a customer file or product unit only with a
+ * ticket of its own that refers to it (assigned to it, or opened by it); a
+ * region those created in its region, and anything its shops' tickets
+ * refer to. The tickets are found through the ticket index, not a scan. */
+struct refers_arg {
+	svc_txn *t;
+	const svc_fold_peer *pv;
+	bool yes;
+};
+
+static int refers_step(const char *value, const char *agg, void *argp)
+{
+	struct refers_arg *a = argp;
+	svc_ticket tk;
+	(void)value;
+	if (svc_fold_ticket_get(a->t, agg, &tk) != 0) {
+		svc_errclear();
+		return 0;
+	}
+	if (a->pv->role == SVC_ROLE_REGION
+	        ? strcmp(tk.region, a->pv->node) == 0
+	        : strcmp(tk.shop, a->pv->node) == 0 || strcmp(tk.opened_by, a->pv->node) == 0) {
+		a->yes = true;
+		return 1;
+	}
+	return 0;
+}
+
+static bool record_visible(svc_txn *t, const svc_fold_peer *pv, const char *index, const char *id,
+                           const char *region)
+{
+	if (pv->role == SVC_ROLE_REGION && region && strcmp(region, pv->node) == 0)
+		return true;
+	struct refers_arg a = {t, pv, false};
+	if (svc_fold_index_each(t, index, id, false, refers_step, &a) < 0)
+		svc_errclear();
+	return a.yes;
+}
+
+bool svc_fold_visible_customer(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
+{
+	svc_customer cu;
+	bool have = svc_fold_customer_get(t, c->aggregate, &cu) == 0;
+	svc_errclear();
+	return record_visible(t, pv, SVC_INDEX_TICKET_CUSTOMER, c->aggregate,
+	                      have ? cu.region : NULL);
+}
+
+bool svc_fold_visible_unit(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
+{
+	svc_unit u;
+	bool have = svc_fold_unit_get(t, c->aggregate, &u) == 0;
+	svc_errclear();
+	return record_visible(t, pv, SVC_INDEX_TICKET_UNIT, c->aggregate, have ? u.region : NULL);
+}

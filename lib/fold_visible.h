@@ -16,5 +16,8 @@ bool svc_fold_visible_ticket(svc_txn *t, const svc_fold_peer *p, const svc_chang
 bool svc_fold_visible_claim(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 bool svc_fold_visible_transfer(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 bool svc_fold_visible_move(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+/* customer */
+bool svc_fold_visible_customer(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+bool svc_fold_visible_unit(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 
 #endif

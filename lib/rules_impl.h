@@ -39,6 +39,12 @@ int svc_rules_validate_ticket_policy(const svc_change *c, char *reason, size_t l
 /* Fold the policy fields of a ticket's changes (rules_policy.c): 0 or
  * SVC_EREJECT with a reason. */
 int svc_rules_ticket_policy_step(svc_ticket *t, const svc_change *c, char *reason, size_t len);
+/* customer */
+extern const svc_rules svc_rules_customer;
+extern const svc_rules svc_rules_unit;
+/* Field validation of customer and unit changes (svc_rules_validate). */
+int svc_rules_customer_validate(const svc_change *c, char *reason, size_t len);
+int svc_rules_unit_validate(const svc_change *c, char *reason, size_t len);
 
 /* Write a one-line reason (if `reason` is non-NULL and `len` > 0) and return
  * `code`. Newlines and other control characters that slip in through %s are

@@ -53,6 +53,9 @@ static int ticket_open(svc_ticket *t, bool exists, const svc_change *c, uint64_t
 	SVC_COPY(t->serial, b->serial);
 	t->purchased = b->purchased;
 	SVC_COPY(t->fault, b->fault);
+	/* customer */
+	SVC_COPY(t->customer_id, b->customer_id);
+	SVC_COPY(t->unit_id, b->unit_id);
 	/* A region's region id is its own node id; a shop (and HQ) carry theirs
 	 * in origin_region. */
 	if (b->region[0])

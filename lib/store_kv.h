@@ -52,6 +52,9 @@ enum {
 	SVC_DB_GRADES,
 	SVC_DB_MODELS,
 	SVC_DB_FAULTS,
+	/* customer */
+	SVC_DB_CUSTOMERS,
+	SVC_DB_UNITS,
 	SVC_DB_COUNT_
 };
 

@@ -162,6 +162,12 @@ int svc_apply_local(svc_txn *t, svc_change *c)
 		svc_rules_ticket_id(c->aggregate, c->origin, c->seq);
 	else if (c->kind == SVC_CK_PART_MOVE && c->u.part_move.kind == SVC_MV_TRANSFER_OUT)
 		svc_rules_transfer_id(c->aggregate, c->origin, c->seq);
+	/* customer: a new customer file or product unit (a put with no
+	 * record named yet) */
+	else if (c->kind == SVC_CK_CUSTOMER_PUT && !c->aggregate[0])
+		svc_rules_customer_id(c->aggregate, c->origin, c->seq);
+	else if (c->kind == SVC_CK_UNIT_PUT && !c->aggregate[0])
+		svc_rules_unit_id(c->aggregate, c->origin, c->seq);
 
 	rc = svc_rules_validate(c, reason, sizeof reason);
 	if (rc)

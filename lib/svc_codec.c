@@ -97,8 +97,8 @@ _Static_assert(SVC_COMMIT_MAX < (1 << 21), "Signed body length must fit a 3-byte
 /* Deep enough for the schema (Envelope > Hello > OriginHead, Change >
  * ClaimSubmit > ClaimPart); the schema has no recursive messages. */
 #define WIRE_DEPTH_MAX 4
-/* More fields than any message of the schema has (TicketState: 28). */
-#define WIRE_FIELDS_MAX 40
+/* More fields than any message of the schema has (TicketState: 47). */
+#define WIRE_FIELDS_MAX 64
 /* Unknown fields plus repeats of singular fields, per decode. Honest
  * encoders write neither; a newer peer adds a few fields per message. */
 #define WIRE_SLACK_MAX 1024
@@ -722,7 +722,7 @@ MSGMAP(node_cert_map, svcsync__node_cert__descriptor,
 MSGMAP(ticket_open_map, svcsync__ticket_open__descriptor,
        F_INT(1, kind), F_STR(2, customer), F_STR(3, phone), F_STR(4, address),
        F_STR(5, product), F_STR(6, serial), F_INT(7, purchased), F_STR(8, fault),
-       F_STR(9, region), F_STR(10, shop),
+       F_STR(9, region), F_STR(10, shop), F_STR(11, customer_id), F_STR(12, unit_id),
        /* policy */
        F_STR(13, model), F_STR(14, category), F_INT(15, installed), F_INT(16, policy_version),
        F_INT(17, grade), F_INT(18, channel), F_INT(19, warranty_until),
@@ -807,6 +807,26 @@ MSGMAP(fault_code_put_map, svcsync__fault_code_put__descriptor,
        F_STR(1, code), F_STR(2, category), F_STR(3, text));
 #undef T
 
+/* ---- customer files and product units */
+
+#define T svc_customer_put
+MSGMAP(customer_put_map, svcsync__customer_put__descriptor,
+       F_INT(1, fields), F_STRN(2, name, SVC_CUSTOMER_NAME_CHARS), F_STR(3, phones[0]),
+       F_STR(4, phones[1]), F_STR(5, phones[2]), F_STRN(6, address, SVC_CUSTOMER_ADDR_CHARS),
+       F_INT(7, tier));
+#undef T
+
+#define T svc_record_merge
+MSGMAP(customer_merge_map, svcsync__customer_merge__descriptor, F_STR(1, into));
+MSGMAP(unit_merge_map, svcsync__unit_merge__descriptor, F_STR(1, into));
+#undef T
+
+#define T svc_unit_put
+MSGMAP(unit_put_map, svcsync__unit_put__descriptor,
+       F_INT(1, fields), F_STR(2, serial), F_STRN(3, model, SVC_MODEL_CHARS),
+       F_INT(4, purchased), F_INT(5, installed), F_STR(6, owner));
+#undef T
+
 /* ---- the change */
 
 static const struct oneof_alt change_body_alts[] = {
@@ -822,6 +842,11 @@ static const struct oneof_alt change_body_alts[] = {
     {SVC_CK_NODE_CERT, 25, &node_cert_map},
     {SVC_CK_NODE_REVOKE, 26, &node_revoke_map},
     {SVC_CK_QUARANTINE_RELEASE, 27, &quarantine_release_map},
+    /* customer */
+    {SVC_CK_CUSTOMER_PUT, 28, &customer_put_map},
+    {SVC_CK_CUSTOMER_MERGE, 29, &customer_merge_map},
+    {SVC_CK_UNIT_PUT, 30, &unit_put_map},
+    {SVC_CK_UNIT_MERGE, 31, &unit_merge_map},
     /* policy */
     {SVC_CK_POLICY_SET, 32, &policy_set_map},
     {SVC_CK_REGION_GRADE, 33, &region_grade_map},
@@ -859,7 +884,28 @@ MSGMAP(ticket_map, svcsync__ticket_state__descriptor,
        /* policy */
        F_STR(35, model), F_STR(36, category), F_INT(37, installed), F_INT(38, policy_version),
        F_INT(39, grade), F_INT(40, channel), F_INT(41, warranty_until), F_INT(42, opened_on),
-       F_INT(43, onsite_due), F_INT(44, visited), F_STR(45, fault_code));
+       F_INT(43, onsite_due), F_INT(44, visited), F_STR(45, fault_code),
+       /* customer */
+       F_STR(29, customer_id), F_STR(30, unit_id));
+
+#undef T
+
+/* customer */
+#define T svc_customer
+MSGMAP(customer_map, svcsync__customer_state__descriptor,
+       F_STR(1, id), F_STRN(2, name, SVC_CUSTOMER_NAME_CHARS), F_STR(3, phones[0]),
+       F_STR(4, phones[1]), F_STR(5, phones[2]), F_STRN(6, address, SVC_CUSTOMER_ADDR_CHARS),
+       F_INT(7, tier), F_STR(8, region), F_STR(9, created_by), F_INT(10, created),
+       F_STR(11, merged_into), F_INT(12, merged), F_INT(13, updated), F_INT(14, last.hlc),
+       F_STR(15, last.origin), F_INT(16, last.seq));
+#undef T
+
+#define T svc_unit
+MSGMAP(unit_map, svcsync__unit_state__descriptor,
+       F_STR(1, id), F_STR(2, serial), F_STRN(3, model, SVC_MODEL_CHARS), F_INT(4, purchased),
+       F_INT(5, installed), F_STR(6, owner), F_STR(7, region), F_STR(8, created_by),
+       F_INT(9, created), F_STR(10, merged_into), F_INT(11, merged), F_INT(12, updated),
+       F_INT(13, last.hlc), F_STR(14, last.origin), F_INT(15, last.seq));
 #undef T
 
 #define T svc_claim
@@ -1628,6 +1674,27 @@ int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *l
 int svc_codec_node_decode(const uint8_t *buf, size_t len, svc_node *out)
 {
 	return map_decode(&node_map, "node", SVC_STATE_MAX, buf, len, out, __func__);
+}
+
+/* customer */
+int svc_codec_customer_encode(const svc_customer *c, uint8_t *buf, size_t cap, size_t *len)
+{
+	return map_encode(&customer_map, "customer", SVC_STATE_MAX, c, buf, cap, len, __func__);
+}
+
+int svc_codec_customer_decode(const uint8_t *buf, size_t len, svc_customer *out)
+{
+	return map_decode(&customer_map, "customer", SVC_STATE_MAX, buf, len, out, __func__);
+}
+
+int svc_codec_unit_encode(const svc_unit *u, uint8_t *buf, size_t cap, size_t *len)
+{
+	return map_encode(&unit_map, "unit", SVC_STATE_MAX, u, buf, cap, len, __func__);
+}
+
+int svc_codec_unit_decode(const uint8_t *buf, size_t len, svc_unit *out)
+{
+	return map_decode(&unit_map, "unit", SVC_STATE_MAX, buf, len, out, __func__);
 }
 
 int svc_codec_stock_encode(const svc_stock *s, uint8_t *buf, size_t cap, size_t *len)

@@ -67,6 +67,11 @@ int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *l
 int svc_codec_node_decode(const uint8_t *buf, size_t len, svc_node *out);
 int svc_codec_stock_encode(const svc_stock *s, uint8_t *buf, size_t cap, size_t *len);
 int svc_codec_stock_decode(const uint8_t *buf, size_t len, svc_stock *out);
+/* customer */
+int svc_codec_customer_encode(const svc_customer *c, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_customer_decode(const uint8_t *buf, size_t len, svc_customer *out);
+int svc_codec_unit_encode(const svc_unit *u, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_unit_decode(const uint8_t *buf, size_t len, svc_unit *out);
 
 /* Certificate body (the bytes HQ signs). */
 int svc_codec_cert_encode(const svc_cert *c, uint8_t *buf, size_t cap, size_t *len);

@@ -61,6 +61,170 @@ static int claim_reads(const svc_change *c, const void *state, bool exists,
 	return 1;
 }
 
+/* customer: a merge reads its survivor; the check refuses a survivor that
+ * is unknown or itself merged at the merge's place in fold order. Refusing
+ * a merged survivor is what keeps the pointers free of cycles: a merge adds
+ * an edge from a record with none (step() refuses a second merge) to one
+ * with none, so it can never close a loop, whatever order merges made at
+ * different nodes reach a store in: every node folds them in one order. */
+static int merge_reads(int type, const svc_change *c, svc_fold_ref out[SVC_FOLD_READS_MAX])
+{
+	const char *into = c->kind == SVC_CK_CUSTOMER_MERGE ? c->u.customer_merge.into
+	                   : c->kind == SVC_CK_UNIT_MERGE   ? c->u.unit_merge.into
+	                                                    : "";
+	if (!into[0] || strcmp(into, c->aggregate) == 0)
+		return 0;
+	out[0].type = type;
+	snprintf(out[0].agg, sizeof out[0].agg, "%s", into);
+	return 1;
+}
+
+static int customer_reads(const svc_change *c, const void *state, bool exists,
+                          svc_fold_ref out[SVC_FOLD_READS_MAX])
+{
+	(void)state;
+	(void)exists;
+	return merge_reads(SVC_AGG_CUSTOMER, c, out);
+}
+
+static int unit_reads(const svc_change *c, const void *state, bool exists,
+                      svc_fold_ref out[SVC_FOLD_READS_MAX])
+{
+	(void)state;
+	(void)exists;
+	return merge_reads(SVC_AGG_UNIT, c, out);
+}
+
+static int merge_check(const char *what, const char *dup, const char *into, bool have,
+                       const char *survivor_merged_into, char *reason, size_t rlen)
+{
+	if (!have)
+		return svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                      "%s %s: unknown %s %s to merge into", what, dup, what, into);
+	if (strcmp(survivor_merged_into, dup) == 0)
+		return svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                      "%s %s: merging it into %s would make a cycle (%s is merged "
+		                      "into %s)",
+		                      what, dup, into, into, dup);
+	if (survivor_merged_into[0])
+		return svc_rules_fail(
+		    SVC_EREJECT, reason, rlen,
+		    "%s %s: %s is itself merged into %s (merge into the survivor)", what, dup, into,
+		    survivor_merged_into);
+	return 0;
+}
+
+static int customer_check(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
+                          char *reason, size_t rlen)
+{
+	(void)state;
+	(void)exists;
+	if (c->kind != SVC_CK_CUSTOMER_MERGE)
+		return 0;
+	svc_customer *sv = malloc(sizeof *sv);
+	bool have = false;
+	if (!sv)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	int rc = svc_fold_read(rd, SVC_AGG_CUSTOMER, c->u.customer_merge.into, sv, &have);
+	if (!rc)
+		rc = merge_check("customer", c->aggregate, c->u.customer_merge.into, have,
+		                 sv->merged_into, reason, rlen);
+	free(sv);
+	return rc;
+}
+
+static int unit_check(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
+                      char *reason, size_t rlen)
+{
+	(void)state;
+	(void)exists;
+	if (c->kind != SVC_CK_UNIT_MERGE)
+		return 0;
+	svc_unit *sv = malloc(sizeof *sv);
+	bool have = false;
+	if (!sv)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	int rc = svc_fold_read(rd, SVC_AGG_UNIT, c->u.unit_merge.into, sv, &have);
+	if (!rc)
+		rc = merge_check("unit", c->aggregate, c->u.unit_merge.into, have, sv->merged_into,
+		                 reason, rlen);
+	free(sv);
+	return rc;
+}
+
+/* An index value: at most SVC_FOLD_INDEX_VALUE_LEN - 1 bytes, cut on a
+ * character boundary, ASCII letters in lower case (a name prefix search
+ * finds "Wang" by "wa"). */
+static void index_value(char out[SVC_FOLD_INDEX_VALUE_LEN], const char *s)
+{
+	size_t n = strlen(s);
+	if (n > SVC_FOLD_INDEX_VALUE_LEN - 1) {
+		n = SVC_FOLD_INDEX_VALUE_LEN - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+	out[n] = '\0';
+}
+
+static int add_entry(svc_fold_index_entry *out, int n, const char *name, const char *value)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(out[i].name, name) == 0 && strcmp(out[i].value, value) == 0)
+			return n;
+	size_t vl = strnlen(value, sizeof out[n].value - 1);
+	snprintf(out[n].name, sizeof out[n].name, "%s", name);
+	memcpy(out[n].value, value, vl);
+	out[n].value[vl] = '\0';
+	return n + 1;
+}
+
+/* A customer: each phone's digits ("cphone") and the name ("cname"); a
+ * merged one stays findable (it points to its survivor). */
+static int customer_indexes(const void *state, svc_fold_index_entry out[SVC_FOLD_INDEX_MAX])
+{
+	const svc_customer *cu = state;
+	int n = 0;
+	char v[SVC_FOLD_INDEX_VALUE_LEN];
+	for (int i = 0; i < SVC_PHONES_MAX; i++) {
+		char d[SVC_PHONE_LEN];
+		svc_rules_phone_digits(d, cu->phones[i]);
+		if (d[0])
+			n = add_entry(out, n, SVC_INDEX_CUSTOMER_PHONE, d);
+	}
+	index_value(v, cu->name);
+	if (v[0])
+		n = add_entry(out, n, SVC_INDEX_CUSTOMER_NAME, v);
+	return n;
+}
+
+/* A unit: its serial ("userial") and owner ("uowner"). */
+static int unit_indexes(const void *state, svc_fold_index_entry out[SVC_FOLD_INDEX_MAX])
+{
+	const svc_unit *u = state;
+	int n = 0;
+	char v[SVC_FOLD_INDEX_VALUE_LEN];
+	index_value(v, u->serial);
+	if (v[0])
+		n = add_entry(out, n, SVC_INDEX_UNIT_SERIAL, v);
+	if (u->owner[0])
+		n = add_entry(out, n, SVC_INDEX_UNIT_OWNER, u->owner);
+	return n;
+}
+
+/* A ticket: the customer and unit it refers to ("tcust", "tunit"). */
+static int ticket_indexes(const void *state, svc_fold_index_entry out[SVC_FOLD_INDEX_MAX])
+{
+	const svc_ticket *tk = state;
+	int n = 0;
+	if (tk->customer_id[0])
+		n = add_entry(out, n, SVC_INDEX_TICKET_CUSTOMER, tk->customer_id);
+	if (tk->unit_id[0])
+		n = add_entry(out, n, SVC_INDEX_TICKET_UNIT, tk->unit_id);
+	return n;
+}
+
 /* A kind with state; the rest (reads, check, indexes, tallies, visible)
  * as designated initializers. */
 #define KIND(type_, name_, db_, ctype_, enc_, dec_, rules_, ...)                                   \
@@ -76,7 +240,8 @@ static int claim_reads(const svc_change *c, const void *state, bool exists,
 
 static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
     KIND(SVC_AGG_TICKET, "ticket", SVC_DB_TICKETS, svc_ticket, svc_codec_ticket_encode,
-         svc_codec_ticket_decode, svc_rules_ticket, .visible = svc_fold_visible_ticket),
+         svc_codec_ticket_decode, svc_rules_ticket, .indexes = ticket_indexes,
+         .visible = svc_fold_visible_ticket),
     KIND(SVC_AGG_CLAIM, "claim", SVC_DB_CLAIMS, svc_claim, svc_codec_claim_encode,
          svc_codec_claim_decode, svc_rules_claim, .reads = claim_reads,
          .visible = svc_fold_visible_claim),
@@ -102,6 +267,14 @@ static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
                       .rules = &svc_rules_move,
                       .effects = svc_rules_stock_effects,
                       .visible = svc_fold_visible_move},
+    /* customer */
+    KIND(SVC_AGG_CUSTOMER, "customer", SVC_DB_CUSTOMERS, svc_customer, svc_codec_customer_encode,
+         svc_codec_customer_decode, svc_rules_customer, .reads = customer_reads,
+         .check = customer_check, .indexes = customer_indexes,
+         .visible = svc_fold_visible_customer),
+    KIND(SVC_AGG_UNIT, "unit", SVC_DB_UNITS, svc_unit, svc_codec_unit_encode, svc_codec_unit_decode,
+         svc_rules_unit, .reads = unit_reads, .check = unit_check, .indexes = unit_indexes,
+         .visible = svc_fold_visible_unit),
 };
 
 static int default_type_of(const svc_change *c)
@@ -516,7 +689,8 @@ static int refold_agg(run *r, const svc_fold_kind *k, const char *agg, const svc
 	bool had = false;
 	int rc = rf && old ? 0 : svc_errf(SVC_ENOMEM, "out of memory");
 	if (!rc && derived)
-		rc = OPS(f)->state_load(f->ctx, k, agg, old, &had);
+		rc = (OPS(f)->state_load_stored ? OPS(f)->state_load_stored
+		                                : OPS(f)->state_load)(f->ctx, k, agg, old, &had);
 	if (!rc) {
 		rf->r = r;
 		rf->kind = k;

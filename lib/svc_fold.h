@@ -171,6 +171,9 @@ typedef union {
 	svc_grade_item gr;
 	svc_model mod;
 	svc_fault_code fc;
+	/* customer */
+	svc_customer cu;
+	svc_unit u;
 } svc_fold_state;
 
 /* ------------------------------------------------------------ the backend */
@@ -219,6 +222,13 @@ typedef struct svc_fold_backend {
 	int (*deps_put)(void *ctx, const svc_fold_ref *read, const svc_fold_ref *dep,
 	                const svc_fold_pos *pos);
 	int (*deps_each)(void *ctx, const char *agg, svc_fold_deps_fn fn, void *arg);
+	/* The state as stored, without what the backend fills in from the
+	 * record's changes (the store's tickets keep their opening fields in
+	 * the opening change): what a re-fold moves index entries and tallies
+	 * from, so a kind's indexes() and tallies() read only stored fields.
+	 * NULL: state_load. */
+	int (*state_load_stored)(void *ctx, const svc_fold_kind *k, const char *agg, void *state,
+	                         bool *exists);
 	/* Secondary index entries and tallies; NULL when no kind of the
 	 * table declares any. */
 	int (*index_put)(void *ctx, const char *name, const char *value, const char *agg);
@@ -311,6 +321,20 @@ int svc_fold_transfer_get(svc_txn *t, const char *id, svc_transfer *out);
 int svc_fold_catalog_get(svc_txn *t, const char *part_no, svc_catalog_item *out);
 int svc_fold_node_get(svc_txn *t, const char *node, svc_node *out);
 int svc_fold_stock_get(svc_txn *t, const char *location, const char *part_no, svc_stock *out);
+/* customer: a customer file or product unit by id (SVC_ENOTFOUND: "unknown
+ * customer C-..."). These read the record kind they name: a claim's id has a
+ * customer's shape, and is never looked up here. */
+int svc_fold_customer_get(svc_txn *t, const char *id, svc_customer *out);
+int svc_fold_unit_get(svc_txn *t, const char *id, svc_unit *out);
+/* The index names of customers, units and the tickets that refer to them
+ * (svc_fold_index_each): phone digits (svc_rules_phone_digits), a name or
+ * serial (ASCII in lower case, at most 63 bytes), a customer or unit id. */
+#define SVC_INDEX_CUSTOMER_PHONE "cphone"
+#define SVC_INDEX_CUSTOMER_NAME "cname"
+#define SVC_INDEX_UNIT_SERIAL "userial"
+#define SVC_INDEX_UNIT_OWNER "uowner"
+#define SVC_INDEX_TICKET_CUSTOMER "tcust"
+#define SVC_INDEX_TICKET_UNIT "tunit"
 
 /* Iteration: the callback returns 0 to go on, non-zero to stop (that value is
  * returned). Values passed to callbacks are valid only during the call. */
@@ -351,6 +375,9 @@ int svc_fold_policy_at(svc_txn *t, uint32_t ymd, svc_policy *out);
 /* The newest version issued (version 0 when none). */
 int svc_fold_policy_latest(svc_txn *t, svc_policy *out);
 
+/* customer */
+typedef int (*svc_customer_cb)(const svc_customer *c, void *arg);
+int svc_fold_customer_each(svc_txn *t, svc_customer_cb cb, void *arg);
 /* location NULL: all locations. */
 int svc_fold_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg);
 

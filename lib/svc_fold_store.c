@@ -74,8 +74,8 @@ static int state_decode(svc_txn *t, const svc_fold_kind *k, const svc_kv_val *v,
 	return rc;
 }
 
-static int state_load(svc_txn *t, const svc_fold_kind *k, const char *agg, void *state,
-                      bool *exists)
+static int state_load_as(svc_txn *t, const svc_fold_kind *k, const char *agg, void *state,
+                         bool *exists, bool brief)
 {
 	svc_kv_fold_cache *fc = svc_kv_fold(t);
 	uint8_t key[SVC_KV_AGG_KEY_LEN];
@@ -100,7 +100,7 @@ static int state_load(svc_txn *t, const svc_fold_kind *k, const char *agg, void 
 	}
 	if (rc)
 		return rc;
-	rc = state_decode(t, k, &v, state);
+	rc = brief ? k->decode(v.data, v.len, state) : state_decode(t, k, &v, state);
 	if (rc)
 		return svc_txn_fail(
 		    t, svc_errctx(SVC_ESTORE, "store %s: state of %s", svc_kv_dir(t), agg));
@@ -112,6 +112,12 @@ static int state_load(svc_txn *t, const svc_fold_kind *k, const char *agg, void 
 		fc->node_cached = true;
 	}
 	return 0;
+}
+
+static int state_load(svc_txn *t, const svc_fold_kind *k, const char *agg, void *state,
+                      bool *exists)
+{
+	return state_load_as(t, k, agg, state, exists, false);
 }
 
 static int state_save(svc_txn *t, const svc_fold_kind *k, const char *agg, const void *state)
@@ -487,6 +493,15 @@ static int b_state_load(void *ctx, const svc_fold_kind *k, const char *agg, void
 	return state_load(ctx, k, agg, state, exists);
 }
 
+/* The state as stored (a ticket without its opening fields): what a
+ * re-fold moves index entries from, even when the opening change itself
+ * has just left the log (a restore's replay). */
+static int b_state_load_stored(void *ctx, const svc_fold_kind *k, const char *agg, void *state,
+                               bool *exists)
+{
+	return state_load_as(ctx, k, agg, state, exists, true);
+}
+
 static int b_state_save(void *ctx, const svc_fold_kind *k, const char *agg, const void *state)
 {
 	return state_save(ctx, k, agg, state);
@@ -588,6 +603,7 @@ static int b_tally_add(void *ctx, uint32_t month, const char *name, const char *
 
 static const svc_fold_backend store_backend = {
     .state_load = b_state_load,
+    .state_load_stored = b_state_load_stored,
     .state_save = b_state_save,
     .state_del = b_state_del,
     .has_later = b_has_later,
@@ -666,6 +682,17 @@ int svc_fold_node_get(svc_txn *t, const char *node, svc_node *out)
 		svc_errf(rc, "unknown node %s (no certificate in the directory)", node);
 	return rc;
 }
+/* customer */
+int svc_fold_customer_get(svc_txn *t, const char *id, svc_customer *out)
+{
+	return getter(t, SVC_AGG_CUSTOMER, id, out, "customer");
+}
+
+int svc_fold_unit_get(svc_txn *t, const char *id, svc_unit *out)
+{
+	return getter(t, SVC_AGG_UNIT, id, out, "product unit");
+}
+
 struct state_each_arg {
 	svc_txn *t;
 	const svc_fold_kind *k;
@@ -718,6 +745,7 @@ EACH_STATE(svc_fold_claim_each, SVC_AGG_CLAIM, svc_claim_cb)
 EACH_STATE(svc_fold_transfer_each, SVC_AGG_TRANSFER, svc_transfer_cb)
 EACH_STATE(svc_fold_catalog_each, SVC_AGG_CATALOG, svc_catalog_cb)
 EACH_STATE(svc_fold_node_each, SVC_AGG_NODE, svc_node_cb)
+EACH_STATE(svc_fold_customer_each, SVC_AGG_CUSTOMER, svc_customer_cb)
 
 /* ---- policy */
 

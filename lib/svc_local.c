@@ -239,10 +239,14 @@ static int ticket_judge(svc_txn *t, const svc_self *self, const svc_ticket_field
 	TRY(svc_local_policy_today(t, svc_journal_now_ms(), &pol, &tz, &today));
 	b->policy_version = pol.version;
 	b->opened_on = today;
-	if (given(f->model)) {
+	/* --model, else the model of the linked unit (svc_local_ticket_link) */
+	char unit_model[SVC_POLICY_CODE_LEN];
+	snprintf(unit_model, sizeof unit_model, "%s", b->model);
+	const char *model = given(f->model) ? f->model : unit_model[0] ? unit_model : NULL;
+	if (model) {
 		svc_model m;
-		RULE(svc_check_code("model", f->model, reason_, sizeof reason_));
-		TRY(svc_fold_model_get(t, f->model, &m));
+		RULE(svc_check_code("model", model, reason_, sizeof reason_));
+		TRY(svc_fold_model_get(t, model, &m));
 		TRY(SET(b->model, "model", m.model));
 		TRY(SET(b->category, "category", m.category));
 	}
@@ -294,11 +298,11 @@ static int ticket_judge(svc_txn *t, const svc_self *self, const svc_ticket_field
 	return 0;
 }
 
-int svc_local_ticket_fill(svc_txn *t, const svc_ticket_fields *f, svc_ticket_open *b)
+/* The ticket's own fields and its route, before it is linked and judged. */
+static int ticket_fields(svc_txn *t, const svc_self *self, const svc_ticket_fields *f,
+                         svc_ticket_open *b)
 {
-	svc_self self;
 	memset(b, 0, sizeof *b);
-	TRY(svc_self_get(t, &self));
 	if (!given(f->kind))
 		return svc_errf(SVC_EINVAL, "kind: required (consult, complaint, install, repair, "
 		                            "return or exchange)");
@@ -312,7 +316,14 @@ int svc_local_ticket_fill(svc_txn *t, const svc_ticket_fields *f, svc_ticket_ope
 	if (given(f->purchased))
 		RULE(svc_parse_date("purchased", f->purchased, &b->purchased, reason_,
 		                    sizeof reason_));
-	TRY(ticket_route(t, &self, f, b));
+	return ticket_route(t, self, f, b);
+}
+
+int svc_local_ticket_fill(svc_txn *t, const svc_ticket_fields *f, svc_ticket_open *b)
+{
+	svc_self self;
+	TRY(svc_self_get(t, &self));
+	TRY(ticket_fields(t, &self, f, b));
 	return ticket_judge(t, &self, f, b); /* policy */
 }
 
@@ -348,8 +359,16 @@ static int ticket_new_fn(svc_txn *t, void *arg)
 	svc_change c;
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_TICKET_OPEN;
+	svc_self self;
+	TRY(svc_self_get(t, &self));
 	/* svc_apply_local judges the change: no need to ask the rules twice. */
-	TRY(svc_local_ticket_fill(t, a->f, &c.u.ticket_open));
+	TRY(ticket_fields(t, &self, a->f, &c.u.ticket_open));
+	/* customer: the ticket refers to the customer file and unit, found or
+	 * created in this transaction, before the ticket opens; a unit this
+	 * node holds gives the dates and model the policy judges from */
+	TRY(svc_local_ticket_link(t, &c.u.ticket_open, a->f->customer_id, a->f->model,
+	                          a->f->installed));
+	TRY(ticket_judge(t, &self, a->f, &c.u.ticket_open));
 	TRY(svc_apply_local(t, &c));
 	snprintf(a->id, sizeof a->id, "%s", c.aggregate);
 	return 0;
@@ -378,7 +397,20 @@ static int import_fn(svc_txn *t, void *arg)
 		memset(&c, 0, sizeof c);
 		c.kind = SVC_CK_TICKET_OPEN;
 		c.u.ticket_open = a->bodies[i];
-		int rc = svc_apply_local(t, &c);
+		/* customer: each line's customer found by phone or created */
+		int rc = 0;
+		if (!c.u.ticket_open.customer_id[0]) {
+			/* the line was judged when it was read: keep what it was
+			 * judged on, whatever unit it links to */
+			svc_ticket_open *b = &c.u.ticket_open;
+			svc_ticket_open judged = *b;
+			rc = svc_local_ticket_link(t, b, NULL, NULL, NULL);
+			b->purchased = judged.purchased;
+			b->installed = judged.installed;
+			memcpy(b->model, judged.model, sizeof b->model);
+		}
+		if (!rc)
+			rc = svc_apply_local(t, &c);
 		if (rc)
 			return svc_errctx(rc, "ticket %zu of the batch", i + 1);
 		if (i == 0)

@@ -57,6 +57,10 @@ typedef struct {
 	const char *model;
 	const char *installed;
 	const char *channel;
+	/* customer: the customer file (instead of customer and phone, which
+	 * then only find or create it); model and installed above also
+	 * describe the unit when --serial creates one */
+	const char *customer_id;
 } svc_ticket_fields;
 
 /*
@@ -106,6 +110,66 @@ int svc_local_ticket_status_policy(svc_store *s, const char *id, uint32_t status
 /* Record the customer callback (回访): satisfaction 1 to 5, note optional. */
 int svc_local_ticket_callback(svc_store *s, const char *id, uint32_t satisfaction,
                               const char *note);
+
+/* ------------------------------------------------------------ customer files and product units
+ * (lib/local_customer.c) */
+
+/* A customer as a person states it. Phones: up to SVC_PHONES_MAX, each a
+ * Chinese mobile or landline number; tier "regular" (default) or "vip". In
+ * an edit, NULL (and nphones 0) leaves a field as it is. */
+typedef struct {
+	const char *name;
+	const char *phones[SVC_PHONES_MAX];
+	size_t nphones;
+	const char *address;
+	const char *tier;
+} svc_customer_fields;
+
+/* A product unit: serial required; purchased and installed YYYY-MM-DD, not
+ * in the future; owner a customer id. */
+typedef struct {
+	const char *serial;
+	const char *model;
+	const char *purchased;
+	const char *installed;
+	const char *owner;
+} svc_unit_fields;
+
+/* Create a customer file; its id ("C-<node>-<seq>") is written to id. */
+int svc_local_customer_new(svc_store *s, const svc_customer_fields *f, char id[SVC_AGG_LEN]);
+/* The same inside the caller's write transaction (a ticket and the
+ * customer it creates are one transaction). */
+int svc_local_customer_new_txn(svc_txn *t, const svc_customer_fields *f, char id[SVC_AGG_LEN]);
+int svc_local_unit_new_txn(svc_txn *t, const svc_unit_fields *f, char id[SVC_AGG_LEN]);
+/* Correct the given fields of a customer this node holds. */
+int svc_local_customer_edit(svc_store *s, const char *id, const svc_customer_fields *f);
+/* Merge a duplicate into its survivor (region or HQ): both held here, the
+ * survivor not itself merged (that would make a cycle or a chain). */
+int svc_local_customer_merge(svc_store *s, const char *dup, const char *into);
+int svc_local_unit_merge(svc_store *s, const char *dup, const char *into);
+
+/*
+ * Make a ticket body refer to its customer file and product unit instead of
+ * carrying the person's data, in the caller's write transaction: the
+ * customer is customer_id (its survivor, if merged), or the one customer
+ * this node holds under the body's phone (several: refused, naming them),
+ * or a new file made from the body's name, phone and address (a
+ * customer.put before the ticket). The body's serial finds or creates the
+ * product unit the same way (model, else the body's product; purchased from
+ * the body; installed YYYY-MM-DD). The body's name, phone and address are
+ * then cleared: the ticket holds no copy of personal data.
+ */
+int svc_local_ticket_link(svc_txn *t, svc_ticket_open *b, const char *customer_id,
+                          const char *model, const char *installed);
+
+/* The customers this node holds under a phone number (any spelling), merged
+ * ones replaced by their survivors, each once, in id order: up to max ids,
+ * *n how many there are. */
+int svc_local_customer_by_phone(svc_txn *t, const char *phone, char (*ids)[SVC_AGG_LEN], size_t max,
+                                size_t *n);
+/* Likewise the product units under a serial number. */
+int svc_local_unit_by_serial(svc_txn *t, const char *serial, char (*ids)[SVC_AGG_LEN], size_t max,
+                             size_t *n);
 
 /* ------------------------------------------------------------ catalog and parts */
 

@@ -242,6 +242,37 @@ void svc_rules_transfer_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq
 	agg_printf(out, "X-%s-%" PRIu64, node, seq);
 }
 
+/* customer */
+void svc_rules_customer_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
+{
+	agg_printf(out, "C-%s-%" PRIu64, node, seq);
+}
+
+void svc_rules_unit_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
+{
+	agg_printf(out, "U-%s-%" PRIu64, node, seq);
+}
+
+bool svc_rules_is_seq_id(const char *id, char prefix)
+{
+	char node[SVC_ID_LEN];
+	uint64_t seq;
+	return parse_seq_id(id, prefix, node, &seq);
+}
+
+void svc_rules_phone_digits(char out[SVC_PHONE_LEN], const char *phone)
+{
+	size_t n = 0;
+	for (const char *p = phone; *p && n + 1 < SVC_PHONE_LEN; p++)
+		if (*p >= '0' && *p <= '9')
+			out[n++] = *p;
+	out[n] = '\0';
+	/* A mainland number written with the country code is the same number:
+	 * "+86 138 0013 8000" and "13800138000" find the same customer. */
+	if (n == 13 && out[0] == '8' && out[1] == '6')
+		memmove(out, out + 2, n - 1);
+}
+
 void svc_rules_catalog_agg(char out[SVC_AGG_LEN], const char *part_no)
 {
 	agg_printf(out, "P:%s", part_no);
@@ -286,6 +317,12 @@ svc_agg_type svc_rules_agg_type(const svc_change *c)
 		return SVC_AGG_MODEL;
 	case SVC_CK_FAULT_CODE_PUT:
 		return SVC_AGG_FAULT;
+	case SVC_CK_CUSTOMER_PUT:
+	case SVC_CK_CUSTOMER_MERGE:
+		return SVC_AGG_CUSTOMER;
+	case SVC_CK_UNIT_PUT:
+	case SVC_CK_UNIT_MERGE:
+		return SVC_AGG_UNIT;
 	case SVC_CK_PART_MOVE:
 		switch (c->u.part_move.kind) {
 		case SVC_MV_TRANSFER_OUT:
@@ -328,6 +365,10 @@ const svc_rules *svc_rules_for(svc_agg_type t)
 		return &svc_rules_model;
 	case SVC_AGG_FAULT:
 		return &svc_rules_fault;
+	case SVC_AGG_CUSTOMER:
+		return &svc_rules_customer;
+	case SVC_AGG_UNIT:
+		return &svc_rules_unit;
 	default:
 		return NULL;
 	}
@@ -389,8 +430,26 @@ static int validate_ticket_open(const svc_change *c, char *reason, size_t len)
 	if (b->kind < SVC_TK_CONSULT || b->kind > SVC_TK_EXCHANGE)
 		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: unknown ticket kind %" PRIu32,
 		                      b->kind);
-	SVC_TRY(svc_check_text("customer", b->customer, true, reason, len));
-	SVC_TRY(svc_check_phone("phone", b->phone, reason, len));
+	TERMINATED("customer_id", b->customer_id);
+	TERMINATED("unit_id", b->unit_id);
+	/* customer: a ticket that refers to a customer file carries no copy
+	 * of the person's data; older tickets carry the copy and no id. */
+	if (b->customer_id[0]) {
+		if (!svc_rules_is_seq_id(b->customer_id, 'C'))
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "customer_id: not a customer id (C-<node>-<seq>)");
+		if (b->customer[0] || b->phone[0] || b->address[0])
+			return svc_rules_fail(
+			    SVC_EINVAL, reason, len,
+			    "customer: a ticket with customer_id holds no copy of "
+			    "the customer's name, phone or address");
+	} else {
+		SVC_TRY(svc_check_text("customer", b->customer, true, reason, len));
+		SVC_TRY(svc_check_phone("phone", b->phone, reason, len));
+	}
+	if (b->unit_id[0] && !svc_rules_is_seq_id(b->unit_id, 'U'))
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "unit_id: not a product unit id (U-<node>-<seq>)");
 	SVC_TRY(svc_check_text("address", b->address, false, reason, len));
 	SVC_TRY(svc_check_text("product", b->product, true, reason, len));
 	SVC_TRY(svc_check_text("serial", b->serial, false, reason, len));
@@ -759,6 +818,12 @@ int svc_rules_validate(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_MODEL_PUT:
 	case SVC_CK_FAULT_CODE_PUT:
 		return svc_rules_validate_model(c, reason, len);
+	case SVC_CK_CUSTOMER_PUT:
+	case SVC_CK_CUSTOMER_MERGE:
+		return svc_rules_customer_validate(c, reason, len);
+	case SVC_CK_UNIT_PUT:
+	case SVC_CK_UNIT_MERGE:
+		return svc_rules_unit_validate(c, reason, len);
 	default:
 		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: unknown change kind %d",
 		                      (int)c->kind);
@@ -880,6 +945,11 @@ static int authorize_region(const svc_change *c, char *reason, size_t len)
 		if (c->u.part_move.kind == SVC_MV_RECEIVE)
 			return deny_hq_only(c, reason, len, "receive stock");
 		return authorize_move_location(c, reason, len);
+	case SVC_CK_CUSTOMER_PUT:
+	case SVC_CK_CUSTOMER_MERGE:
+	case SVC_CK_UNIT_PUT:
+	case SVC_CK_UNIT_MERGE:
+		return 0;
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}
@@ -951,6 +1021,13 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 			                      c->origin, m->peer, c->origin_region);
 		return 0;
 	}
+	case SVC_CK_CUSTOMER_PUT:
+	case SVC_CK_UNIT_PUT:
+		return 0;
+	case SVC_CK_CUSTOMER_MERGE:
+		return deny(c, reason, len, "merge customers (its region or HQ)");
+	case SVC_CK_UNIT_MERGE:
+		return deny(c, reason, len, "merge product units (its region or HQ)");
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}

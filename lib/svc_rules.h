@@ -49,6 +49,9 @@ typedef enum {
 	SVC_AGG_GRADE,  /* G:<region> : svc_grade_item */
 	SVC_AGG_MODEL,  /* M:<model> : svc_model */
 	SVC_AGG_FAULT,  /* F:<category>/<code> : svc_fault_code */
+	/* customer */
+	SVC_AGG_CUSTOMER, /* C-... (customer.put/merge) : svc_customer */
+	SVC_AGG_UNIT,     /* U-... : svc_unit */
 	SVC_AGG_MAX_
 } svc_agg_type;
 
@@ -129,6 +132,20 @@ unsigned svc_policy_onsite_hours(const svc_policy *p, uint32_t grade);
 /* The callback rule of a grade: 100 for every ticket, else a percentage. */
 unsigned svc_policy_callback_pct(const svc_policy *p, uint32_t grade);
 const char *svc_policy_time_zone(const svc_policy *p);
+/* customer: a customer file is named after the change that creates it,
+ * "C-<node>-<seq>", a product unit "U-<node>-<seq>". A claim's id has the
+ * customer's shape too ("C-<node>-<seq>" of its ticket's seq); the two never
+ * collide, since one seq is one change, and nothing tells them apart by the
+ * prefix: a change's kind says which record it is for, and a reader asks
+ * the record kind it means (svc_fold_customer_get, svc_fold_claim_get). */
+void svc_rules_customer_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq);
+void svc_rules_unit_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq);
+/* Is id shaped like a customer (prefix 'C') or unit ('U') id? Shape only:
+ * see above. */
+bool svc_rules_is_seq_id(const char *id, char prefix);
+/* The digits of a phone number ("+86 138-0013-8000" -> "8613800138000"),
+ * the key of the phone index; "" when none fit. */
+void svc_rules_phone_digits(char out[SVC_PHONE_LEN], const char *phone);
 
 /* ------------------------------------------------------------ field validators
  * All return 0 or SVC_EINVAL with a reason naming `field`. */

@@ -74,6 +74,9 @@ static const char *const db_names[SVC_DB_COUNT_] = {
     "grades",
     "models",
     "faults",
+    /* customer */
+    "customers",
+    "units",
 };
 
 struct svc_store {

@@ -480,7 +480,20 @@ static int build_step(const svc_logged_change *lc, void *argp)
 	    strcmp(lc->c.u.ticket_assign.shop, b->pv->node) == 0) {
 		size_t mark = b->nchanges;
 		struct backfill bf = {b, lc->lsn};
-		rc = svc_journal_agg_each(b->t, lc->c.aggregate, backfill_step, &bf);
+		/* customer: the customer file and product unit the ticket refers
+		 * to come first, then the ticket's own history */
+		svc_ticket tk;
+		rc = 0;
+		if (svc_fold_ticket_get(b->t, lc->c.aggregate, &tk) == 0) {
+			if (tk.customer_id[0])
+				rc = svc_journal_agg_each(b->t, tk.customer_id, backfill_step, &bf);
+			if (rc == 0 && tk.unit_id[0])
+				rc = svc_journal_agg_each(b->t, tk.unit_id, backfill_step, &bf);
+		} else {
+			svc_errclear();
+		}
+		if (rc == 0)
+			rc = svc_journal_agg_each(b->t, lc->c.aggregate, backfill_step, &bf);
 		if (rc == 1 && mark > 0) {
 			/* Did not fit: send what we have, this change next time. */
 			b->nchanges = mark;

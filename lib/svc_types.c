@@ -78,6 +78,17 @@ static const char *const change_kind_names[] = {
     [SVC_CK_REGION_GRADE] = "region.grade",
     [SVC_CK_MODEL_PUT] = "model.put",
     [SVC_CK_FAULT_CODE_PUT] = "fault_code.put",
+    /* customer */
+    [SVC_CK_CUSTOMER_PUT] = "customer.put",
+    [SVC_CK_CUSTOMER_MERGE] = "customer.merge",
+    [SVC_CK_UNIT_PUT] = "unit.put",
+    [SVC_CK_UNIT_MERGE] = "unit.merge",
+};
+
+/* customer */
+static const char *const customer_tier_names[] = {
+    [SVC_TIER_REGULAR] = "regular",
+    [SVC_TIER_VIP] = "vip",
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -213,4 +224,15 @@ const char *svc_channel_name(uint32_t c)
 int svc_channel_parse(const char *s, uint32_t *out)
 {
 	return parse_of("channel", channel_names, NELEM(channel_names), s, out);
+}
+
+/* customer */
+const char *svc_customer_tier_name(uint32_t t)
+{
+	return name_of(customer_tier_names, NELEM(customer_tier_names), t);
+}
+
+int svc_customer_tier_parse(const char *s, uint32_t *out)
+{
+	return parse_of("tier", customer_tier_names, NELEM(customer_tier_names), s, out);
 }

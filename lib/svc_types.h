@@ -119,10 +119,45 @@ typedef enum {
 	SVC_CK_REGION_GRADE,
 	SVC_CK_MODEL_PUT,
 	SVC_CK_FAULT_CODE_PUT,
+	/* customer files and product units */
+	SVC_CK_CUSTOMER_PUT,
+	SVC_CK_CUSTOMER_MERGE,
+	SVC_CK_UNIT_PUT,
+	SVC_CK_UNIT_MERGE,
 	SVC_CK_MAX_
 } svc_change_kind;
 
 /* ------------------------------------------------------------ change bodies */
+
+/* customer: the tiers of a customer file and the fields a put sets. */
+typedef enum {
+	SVC_TIER_REGULAR = 1,
+	SVC_TIER_VIP,
+} svc_customer_tier;
+
+#define SVC_PHONES_MAX 3
+/* Limits in characters (the buffers hold their longest UTF-8 form). */
+#define SVC_CUSTOMER_NAME_CHARS 40
+#define SVC_CUSTOMER_ADDR_CHARS 80
+#define SVC_MODEL_CHARS 32
+#define SVC_CUSTOMER_NAME_LEN (SVC_CUSTOMER_NAME_CHARS * 4 + 1)
+
+enum {
+	SVC_CF_NAME = 1 << 0,
+	SVC_CF_PHONES = 1 << 1,
+	SVC_CF_ADDRESS = 1 << 2,
+	SVC_CF_TIER = 1 << 3,
+	SVC_CF_ALL_ = 0xf,
+};
+
+enum {
+	SVC_UF_SERIAL = 1 << 0,
+	SVC_UF_MODEL = 1 << 1,
+	SVC_UF_PURCHASED = 1 << 2,
+	SVC_UF_INSTALLED = 1 << 3,
+	SVC_UF_OWNER = 1 << 4,
+	SVC_UF_ALL_ = 0x1f,
+};
 
 typedef struct {
 	uint32_t kind; /* svc_ticket_kind */
@@ -146,6 +181,9 @@ typedef struct {
 	uint32_t warranty_until; /* YYYYMMDD, the last day covered; 0 unknown */
 	uint32_t onsite_hours;   /* from the policy and the grade; 0 none */
 	uint32_t opened_on;      /* YYYYMMDD in the network's zone; 0 unknown */
+	/* customer */
+	char customer_id[SVC_AGG_LEN];
+	char unit_id[SVC_AGG_LEN];
 } svc_ticket_open;
 
 typedef struct {
@@ -214,6 +252,27 @@ typedef struct {
 	char ref[SVC_REF_LEN];
 	int64_t claimed;
 } svc_claim_decide;
+
+/* customer */
+typedef struct {
+	uint32_t fields; /* SVC_CF_* */
+	char name[SVC_CUSTOMER_NAME_LEN];
+	char phones[SVC_PHONES_MAX][SVC_PHONE_LEN];
+	char address[SVC_ADDR_LEN];
+	uint32_t tier; /* svc_customer_tier */
+} svc_customer_put;
+
+typedef struct {
+	char into[SVC_AGG_LEN];
+} svc_record_merge;
+
+typedef struct {
+	uint32_t fields; /* SVC_UF_* */
+	char serial[SVC_SERIAL_LEN];
+	char model[SVC_PRODUCT_LEN];
+	uint32_t purchased, installed; /* YYYYMMDD, 0 unknown */
+	char owner[SVC_AGG_LEN];
+} svc_unit_put;
 
 /* The signed content of a node certificate. */
 typedef struct {
@@ -336,6 +395,11 @@ typedef struct {
 		svc_region_grade region_grade;
 		svc_model_put model_put;
 		svc_fault_code_put fault_code_put;
+		/* customer */
+		svc_customer_put customer_put;
+		svc_record_merge customer_merge;
+		svc_unit_put unit_put;
+		svc_record_merge unit_merge;
 	} u;
 } svc_change;
 
@@ -412,7 +476,42 @@ typedef struct {
 	uint64_t onsite_due; /* created + the grade's on-site hours; 0 none */
 	uint64_t visited;    /* the first visit time reported; 0 none */
 	char fault_code[SVC_POLICY_CODE_LEN];
+	/* customer */
+	char customer_id[SVC_AGG_LEN];
+	char unit_id[SVC_AGG_LEN];
 } svc_ticket;
+
+/* customer: a customer file and a product unit. A merged record keeps its
+ * fields and points to its survivor (merged_into). */
+typedef struct {
+	char id[SVC_AGG_LEN];
+	char name[SVC_CUSTOMER_NAME_LEN];
+	char phones[SVC_PHONES_MAX][SVC_PHONE_LEN];
+	char address[SVC_ADDR_LEN];
+	uint32_t tier;
+	char region[SVC_ID_LEN];
+	char created_by[SVC_ID_LEN];
+	uint64_t created;
+	char merged_into[SVC_AGG_LEN];
+	uint64_t merged;
+	uint64_t updated;
+	svc_fold_pos last;
+} svc_customer;
+
+typedef struct {
+	char id[SVC_AGG_LEN];
+	char serial[SVC_SERIAL_LEN];
+	char model[SVC_PRODUCT_LEN];
+	uint32_t purchased, installed;
+	char owner[SVC_AGG_LEN];
+	char region[SVC_ID_LEN];
+	char created_by[SVC_ID_LEN];
+	uint64_t created;
+	char merged_into[SVC_AGG_LEN];
+	uint64_t merged;
+	uint64_t updated;
+	svc_fold_pos last;
+} svc_unit;
 
 typedef struct {
 	char id[SVC_AGG_LEN];
@@ -538,5 +637,8 @@ int svc_grade_parse(const char *s, uint32_t *out);
 /* policy: phone, walk-in, letter, web ("-" for none) */
 const char *svc_channel_name(uint32_t c);
 int svc_channel_parse(const char *s, uint32_t *out);
+/* customer */
+const char *svc_customer_tier_name(uint32_t t);
+int svc_customer_tier_parse(const char *s, uint32_t *out);
 
 #endif

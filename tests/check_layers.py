@@ -67,6 +67,7 @@ ALIASES = [
     (re.compile(r"^svc_daemon_.*"), "svc_daemon"),
     (re.compile(r"^svc_journal_.*"), "svc_journal"),
     (re.compile(r"^svc_fold_.*"), "svc_fold"),
+    (re.compile(r"^local_.*"), "svc_local"),
 ]
 
 

@@ -130,7 +130,7 @@ ok
 chmod 600 sa/node.key
 
 echo "== values that look like options"
-id=$("$S" --dir sa ticket new --kind repair --customer -h --phone 13800138000 --product P \
+id=$("$S" --dir sa ticket new --kind repair --customer -h --phone 13800138999 --product P \
 	--fault --help) || fail "-h and --help as values"
 "$S" --dir sa ticket show "$id" --json | grep -q '"customer": "-h"' || fail "customer -h"
 ok

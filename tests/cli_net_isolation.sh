@@ -25,7 +25,7 @@ region_of() { case $1 in shop-e*) echo region-e ;; *) echo region-w ;; esac; }
 declare -A K=([shop-e1]=1 [shop-e2]=2 [shop-w1]=3 [shop-w2]=4)
 declare -A MARK=([1]=Quokka [2]=Narwhal [3]=Axolotl [4]=Pangolin)
 name() { echo "${MARK[${K[$1]}]} Customer$2"; } # SHOP N
-phone() { local k=${K[$1]}; echo "1${k}${k}${k}${k}${k}${k}${k}${k}0$2"; } # SHOP N: 11 digits
+phone() { local k=${K[$1]}; echo "1$((k + 4))${k}${k}${k}${k}${k}${k}${k}0$2"; } # SHOP N: a mobile number, 11 digits
 addr() { echo "${MARK[${K[$1]}]} Lane $2"; }
 
 section "the network: hq, region-e (shop-e1, shop-e2), region-w (shop-w1, shop-w2)"

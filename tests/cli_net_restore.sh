@@ -27,22 +27,24 @@ W=20
 # The copies' first contact with region-1 is expected to be logged as a warning.
 NET_LOG_ALLOW='this store is an older copy|restored: local writes are blocked'
 
-ticket() { # NAME CUSTOMER: open a ticket, print its id
-	sv "$1" ticket new --kind repair --customer "$2" --phone 13912345678 --product AC-1 \
-		--fault "noise"
+# Every ticket refers to one customer file, made before the scenarios, so a
+# ticket is one change and the seqs below count tickets; a ticket's label is
+# its fault text.
+ticket() { # NAME LABEL: open a ticket, print its id
+	sv "$1" ticket new --kind repair --customer-id "$CUST" --product AC-1 --fault "$2"
 }
 has_ticket() { svq "$1" ticket show "$2" --json >/dev/null; }
 restore_state() { json_val shop-1 'j["restore"]["state"]' status; }
 blocked_false() { [ "$(json_val shop-1 'j["restore"]["writes_blocked"]' status)" = False ]; }
 
-# check_network WHAT: shop-1's tickets are HQ's (ids and customers), HQ holds
+# check_network WHAT: shop-1's tickets are HQ's (ids and labels), HQ holds
 # shop-1's seqs 1..max once each, and every store verifies.
 check_network() {
 	net_quiesce $W
 	net_pycheck "$1" <<'PY'
 what = sys.argv[1]
 def tickets(n):
-    return sorted((t["id"], t["customer"]) for t in sv(n, "ticket", "list")
+    return sorted((t["id"], t["fault"]) for t in sv(n, "ticket", "list")
                   if t["id"].startswith("T-shop-1-"))
 expect(tickets("shop-1"), tickets("hq"), f"{what}: shop-1's tickets at HQ")
 seqs = [c["seq"] for c in sv("hq", "log") if c["origin"] == "shop-1"]
@@ -57,6 +59,7 @@ net_hq hq
 net_region region-1
 net_shop shop-1 region-1
 start_all
+CUST=$(sv shop-1 customer new --name "Restore customer" --phone 13912345678)
 net_quiesce $W
 
 section "c. a plain cp -a of an old directory"
@@ -108,8 +111,8 @@ sv shop-1 status | grep -q '^replay       3 change(s) made after the restore kep
 	fail "status text: $(sv shop-1 status)"
 ok
 # The network's versions won: nothing of the offline write was shipped.
-assert_eq "$(jget hq 'j["customer"]' ticket show "$D1")" "Network one" "HQ's $D1"
-assert_eq "$(jget shop-1 'j["customer"]' ticket show "$D1")" "Network one" "shop-1's $D1"
+assert_eq "$(jget hq 'j["fault"]' ticket show "$D1")" "Network one" "HQ's $D1"
+assert_eq "$(jget shop-1 'j["fault"]' ticket show "$D1")" "Network one" "shop-1's $D1"
 wait_until $W has_ticket shop-1 "$D2"
 check_network "b, before the replay"
 out=$(sv shop-1 restore --replay)
@@ -119,8 +122,8 @@ NEW2="T-shop-1-$((HQ_HEAD + 3))"
 assert_match "$out" "as $((HQ_HEAD + 3)): ticket.open $NEW2 \\(was $B2\\)" "replay output, second ticket"
 assert_match "$out" "3 change\\(s\\) re-entered, 0 still kept aside" "replay summary"
 wait_until $W has_ticket hq "$NEW2"
-assert_eq "$(jget hq 'j["customer"]' ticket show "$NEW")" "Written offline" "HQ's replayed ticket"
-assert_eq "$(jget hq 'j["customer"]' ticket show "$NEW2")" "Written offline too" \
+assert_eq "$(jget hq 'j["fault"]' ticket show "$NEW")" "Written offline" "HQ's replayed ticket"
+assert_eq "$(jget hq 'j["fault"]' ticket show "$NEW2")" "Written offline too" \
 	"HQ's second replayed ticket"
 wait_json $W hq '[n["text"] for n in j["notes"]]' \
 	"['offline note']" ticket show "$NEW"
@@ -145,12 +148,12 @@ wait_until $W grep -q "this store is an older copy: region-1 holds shop-1's chan
 ok
 wait_until $W blocked_false
 for id in "$E1" "$E2"; do wait_until $W has_ticket shop-1 "$id"; done
-assert_eq "$(jget shop-1 'j["customer"]' ticket show "$E1")" "Network three" "shop-1's $E1"
+assert_eq "$(jget shop-1 'j["fault"]' ticket show "$E1")" "Network three" "shop-1's $E1"
 assert_eq "$(json_val shop-1 'j["restore"]["replay_pending"]' status)" 1 "changes kept aside"
 out=$(sv shop-1 restore --replay)
 assert_match "$out" "re-entered seq $((HQ_HEAD - 1)) as $((HQ_HEAD + 1)): ticket.open T-shop-1-$((HQ_HEAD + 1)) \\(was $E1\\)" "replay output"
 wait_until $W has_ticket hq "T-shop-1-$((HQ_HEAD + 1))"
-assert_eq "$(jget hq 'j["customer"]' ticket show "T-shop-1-$((HQ_HEAD + 1))")" "Written offline three" \
+assert_eq "$(jget hq 'j["fault"]' ticket show "T-shop-1-$((HQ_HEAD + 1))")" "Written offline three" \
 	"HQ's replayed ticket"
 check_network "b2"
 

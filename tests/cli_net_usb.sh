@@ -71,7 +71,8 @@ for id in "${IDS[@]:0:5}"; do
 	for st in accepted on_site resolved; do sv shop-a ticket status "$id" "$st" >/dev/null; done
 done
 CL=$(sv shop-a claim submit --ticket "${IDS[0]}" --labor 8000 --travel 1500)
-N=$((WEEK + 5 * 3 + 1))
+# each ticket with its customer file, 5 x 3 status changes, the claim
+N=$((2 * WEEK + 5 * 3 + 1))
 assert_eq "$(shop_seqs shop-a)" "$(seq -s ' ' 1 $N)" "shop-a's own seqs"
 out=$(sv shop-a export --for region-e --out "$T/week.chg")
 echo "   $out"

@@ -59,7 +59,8 @@ net_quiesce 20
 if has_ticket shop-v2 "$T1"; then bad "shop-v2 holds $T1, whose assignment was rejected"; else ok; fi
 expect_eq "$(jget shop-v2 "len([c for c in j if c['aggregate'] == '$T1'])" log)" 0 \
 	"changes of $T1 at shop-v2"
-expect_eq "$(count_in shop-v2 "Koala Visible")" 1 "raw scan of shop-v2: its own customer (the scan works)"
+# (the customer file's change and its state: one line or more)
+assert_ge "$(count_in shop-v2 "Koala Visible")" 1 "raw scan of shop-v2: its own customer (the scan works)"
 expect_eq "$(count_in shop-v2 "Wombat Hidden")" 0 "raw scan of shop-v2: T1's customer"
 expect_eq "$(count_in shop-v2 13900000001)" 0 "raw scan of shop-v2: T1's phone"
 
@@ -80,7 +81,7 @@ T4=$(sv region-v ticket new --kind repair --customer "Emu Later" --phone 1390000
 sv region-v ticket assign "$T4" --shop shop-v1 >/dev/null
 wait_json $W shop-v1 'j["status"]' assigned ticket show "$T4"
 net_quiesce 20
-expect_eq "$(count_in shop-v1 "Emu Later")" 1 "raw scan of shop-v1: its later ticket (the scan works)"
+assert_ge "$(count_in shop-v1 "Emu Later")" 1 "raw scan of shop-v1: its later ticket's customer (the scan works)"
 expect_eq "$(count_in shop-v1 "Platypus note")" 0 "raw scan of shop-v1: the note on the voided ticket"
 expect_eq "$(jget shop-v1 "len([c for c in j if c['aggregate'] == '$T3' and c['kind'] == 'ticket.note'])" log)" 0 \
 	"notes of $T3 at shop-v1"

@@ -137,7 +137,8 @@ for n in region-e hq; do
 	sec_attack cut-off "$through" "$TB, stamped before the revocation, in the state at $n"
 done
 SEQ=$(held_seq hq "$TB")
-expect_json 5 hq 'j["held"]' 1 status
+# the backdated ticket and its customer file (seq SEQ - 1, released with it)
+expect_json 5 hq 'j["held"]' 2 status
 
 section "release: refused at region-e, applied everywhere from HQ"
 rc=0

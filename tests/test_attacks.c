@@ -571,7 +571,7 @@ static void ticket_new(size_t at, const char *shop, const char *region, char id[
 	    .shop = shop,
 	    .region = region,
 	};
-	int rc = svc_local_ticket_new(N[at].s, &f, id);
+	int rc = svc_test_ticket_new_legacy(N[at].s, &f, id);
 	if (rc)
 		fprintf(stderr, "ticket new at %s: %s\n", N[at].id, svc_errmsg());
 	CHECK_INT(rc, 0);
@@ -1312,7 +1312,7 @@ static void refused_live(void)
 	int rc;
 
 	/* a region opens a ticket onto another region's shop */
-	rc = svc_local_ticket_new(N[RE].s, &f, id);
+	rc = svc_test_ticket_new_legacy(N[RE].s, &f, id);
 	open_body(&c, "shop-c", "region-e");
 	live_then_replay("ticket.open onto shop-c (region-w)", RE, rc, &c, true);
 	/* a region assigns its ticket to another region's shop */
@@ -2189,7 +2189,7 @@ static void iso_open(size_t at, iso_ticket *t)
 		f.region = N[iso_region[t->region]].id;
 	if (N[at].role == SVC_ROLE_SHOP)
 		f.shop = NULL;
-	must(svc_local_ticket_new(N[at].s, &f, t->id), "iso ticket");
+	must(svc_test_ticket_new_legacy(N[at].s, &f, t->id), "iso ticket");
 }
 
 static bool iso_meant(const iso_ticket *t, size_t who)

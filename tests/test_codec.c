@@ -369,6 +369,47 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 			SET(c->u.fault_code_put.text, "不脱水");
 		}
 		break;
+	case SVC_CK_CUSTOMER_PUT: {
+		svc_customer_put *p = &c->u.customer_put;
+		p->fields = max ? UINT32_MAX : SVC_CF_ALL_;
+		p->tier = max ? UINT32_MAX : SVC_TIER_VIP;
+		if (max) {
+			/* four-byte characters: the character limits are what bind */
+			FILL(p->name, "𠀀");
+			for (int i = 0; i < SVC_PHONES_MAX; i++)
+				FILL(p->phones[i], "9");
+			FILL(p->address, "𠀀");
+		} else {
+			SET(p->name, "张三");
+			SET(p->phones[0], "13800138000");
+			SET(p->phones[1], "010-6552 0000");
+			SET(p->address, "北京市朝阳区建国路88号");
+		}
+		break;
+	}
+	case SVC_CK_CUSTOMER_MERGE:
+	case SVC_CK_UNIT_MERGE:
+		if (max)
+			FILL(c->u.customer_merge.into, "c");
+		else
+			SET(c->u.customer_merge.into, "C-shop-bj-0001-7");
+		break;
+	case SVC_CK_UNIT_PUT: {
+		svc_unit_put *u = &c->u.unit_put;
+		u->fields = max ? UINT32_MAX : SVC_UF_ALL_;
+		u->purchased = max ? UINT32_MAX : 20230115;
+		u->installed = max ? UINT32_MAX : 20230120;
+		if (max) {
+			FILL(u->serial, "S");
+			FILL(u->model, "𠀀");
+			FILL(u->owner, "c");
+		} else {
+			SET(u->serial, "SN2023A0001");
+			SET(u->model, "WM-8 滚筒洗衣机");
+			SET(u->owner, "C-shop-bj-0001-7");
+		}
+		break;
+	}
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;

@@ -191,10 +191,83 @@ static void gold_change(svc_change *c, svc_change_kind kind, bool max)
 		STR(c->u.fault_code_put.category, max, "c", "aircon");
 		STR(c->u.fault_code_put.text, max, "漏", "室内机漏水");
 		break;
+	case SVC_CK_CUSTOMER_PUT: {
+		svc_customer_put *p = &c->u.customer_put;
+		p->fields = max ? UINT32_MAX : SVC_CF_NAME | SVC_CF_PHONES;
+		p->tier = max ? UINT32_MAX : 0;
+		STR(p->name, max, "𠀀", "王小明");
+		STR(p->phones[0], max, "1", "13912345678");
+		STR(p->phones[1], max, "2", "");
+		STR(p->phones[2], max, "3", "");
+		STR(p->address, max, "𠀀", "");
+		break;
+	}
+	case SVC_CK_CUSTOMER_MERGE:
+		STR(c->u.customer_merge.into, max, "c", "C-region-east-12");
+		break;
+	case SVC_CK_UNIT_PUT: {
+		svc_unit_put *u = &c->u.unit_put;
+		u->fields = max ? UINT32_MAX : SVC_UF_ALL_;
+		u->purchased = max ? UINT32_MAX : 20240301;
+		u->installed = max ? UINT32_MAX : 0;
+		STR(u->serial, max, "S", "AC2-0099-7731");
+		STR(u->model, max, "𠀀", "AC-2");
+		STR(u->owner, max, "c", "C-region-east-12");
+		break;
+	}
+	case SVC_CK_UNIT_MERGE:
+		STR(c->u.unit_merge.into, max, "u", "U-shop-sh-0003-40");
+		break;
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;
 	}
+}
+
+/* customer */
+static void gold_customer(svc_customer *cu, bool max)
+{
+	uint64_t big = max ? UINT64_MAX : 1733230000000ULL;
+
+	memset(cu, 0, sizeof *cu);
+	STR(cu->id, max, "c", "C-shop-sh-0003-40");
+	STR(cu->name, max, "𠀀", "王小明");
+	STR(cu->phones[0], max, "1", "13912345678");
+	STR(cu->phones[1], max, "2", "021-5555 0101");
+	STR(cu->phones[2], max, "3", "");
+	STR(cu->address, max, "𠀀", "上海市浦东新区");
+	cu->tier = max ? UINT32_MAX : SVC_TIER_REGULAR;
+	STR(cu->region, max, "r", "region-east");
+	STR(cu->created_by, max, "o", "shop-sh-0003");
+	cu->created = big;
+	STR(cu->merged_into, max, "m", "");
+	cu->merged = max ? big : 0;
+	cu->updated = big;
+	cu->last.hlc = big;
+	STR(cu->last.origin, max, "h", "shop-sh-0003");
+	cu->last.seq = max ? UINT64_MAX : 40;
+}
+
+static void gold_unit(svc_unit *u, bool max)
+{
+	uint64_t big = max ? UINT64_MAX : 1733230000000ULL;
+
+	memset(u, 0, sizeof *u);
+	STR(u->id, max, "u", "U-shop-sh-0003-41");
+	STR(u->serial, max, "s", "AC2-0099-7731");
+	STR(u->model, max, "𠀀", "AC-2");
+	u->purchased = max ? UINT32_MAX : 20240301;
+	u->installed = max ? UINT32_MAX : 20240305;
+	STR(u->owner, max, "c", "C-shop-sh-0003-40");
+	STR(u->region, max, "r", "region-east");
+	STR(u->created_by, max, "o", "shop-sh-0003");
+	u->created = big;
+	STR(u->merged_into, max, "m", "U-region-east-9");
+	u->merged = big;
+	u->updated = big;
+	u->last.hlc = big;
+	STR(u->last.origin, max, "h", "region-east");
+	u->last.seq = max ? UINT64_MAX : 41;
 }
 
 static void gold_ticket(svc_ticket *t, bool max)
@@ -581,6 +654,23 @@ static const struct gold golden[] = {
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a20f0fd0a1724313e4b5865727f8c99a6b3c0cddae7f4010e1b2835424f5c69768330023a0b7265"
      "67696f6e2d656173749a021d0a0245311206616972636f6e1a0fe5aea4e58685e69cbae6bc8fe6b0b4"},
+    {"change.customer.put", 126,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a200f1c293643505d6a7784919eabb8c5d2dfecf90613202d3a4754616e7b8895a230023a0b7265"
+     "67696f6e2d65617374e2011a08031209e78e8be5b08fe6988e1a0b3133393132333435363738"},
+    {"change.customer.merge", 118,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a202e3b4855626f7c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c130023a0b7265"
+     "67696f6e2d65617374ea01120a10432d726567696f6e2d656173742d3132"},
+    {"change.unit.put", 146,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a204d5a6774818e9ba8b5c2cfdce9f603101d2a3744515e6b7885929facb9c6d3e030023a0b7265"
+     "67696f6e2d65617374f2012e081f120d4143322d303039392d373733311a0441432d3220adafd3093210432d"
+     "726567696f6e2d656173742d3132"},
+    {"change.unit.merge", 119,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a206c798693a0adbac7d4e1eefb0815222f3c495663707d8a97a4b1becbd8e5f2ff30023a0b7265"
+     "67696f6e2d65617374fa01130a11552d73686f702d73682d303030332d3430"},
     {"change.ticket.open.max", 1823,
      "#cfbd8fa8141651a540e91ed581bdafcbeb0e0e4f67ef479121bdb3746e4a428e"},
     {"change.ticket.assign.max", 240,
@@ -629,6 +719,26 @@ static const struct gold golden[] = {
      "6363636363636363"},
     {"change.fault_code.put.max", 531,
      "#c99eef9971a5acfc821b848a221463321ea24d3769105f1aa6af919c2b32b08b"},
+    {"change.customer.put.max", 715,
+     "#ba7483f157a4951e53e53cdbe75ec3c635611f3dec223334514eb5702c13cd41"},
+    {"change.customer.merge.max", 279,
+     "0a206f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f10ffffffffffffffffff"
+     "0118ffffffffffffffffff012247e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a"
+     "e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a79792a202e"
+     "3b4855626f7c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c130ffffffff0f3a207272727272"
+     "727272727272727272727272727272727272727272727272727272ea01490a47636363636363636363636363"
+     "6363636363636363636363636363636363636363636363636363636363636363636363636363636363636363"
+     "636363636363636363636363636363"},
+    {"change.unit.put.max", 428,
+     "#0cd5648538cb79e540365d35cfe46adc26c57e21591a979908578ce2a17e4a6b"},
+    {"change.unit.merge.max", 279,
+     "0a206f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f10ffffffffffffffffff"
+     "0118ffffffffffffffffff012247e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a"
+     "e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a79792a206c"
+     "798693a0adbac7d4e1eefb0815222f3c495663707d8a97a4b1becbd8e5f2ff30ffffffff0f3a207272727272"
+     "727272727272727272727272727272727272727272727272727272fa01490a47757575757575757575757575"
+     "7575757575757575757575757575757575757575757575757575757575757575757575757575757575757575"
+     "757575757575757575757575757575"},
     {"change.ticket.note.operator", 133,
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a207c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f30023a0b7265"
@@ -651,11 +761,32 @@ static const struct gold golden[] = {
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a205d6a7784919eabb8c5d2dfecf90613202d3a4754616e7b8895a2afbcc9d6e3f030023a0b7265"
      "67696f6e2d656173749201160805120e637573746f6d6572206d6f76656422024531"},
+    {"change.ticket.open.customer", 174,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a201f2c394653606d7a8794a1aebbc8d5e2effc091623303d4a5764717e8b98a5b230023a0b7265"
+     "67696f6e2d6561737482014a08032a0b41432d3220e7a9bae8b0834206e5ae89e8a3854a0b726567696f6e2d"
+     "656173745a11432d726567696f6e2d656173742d3939396211552d726567696f6e2d656173742d393938"},
     {"ticket", 167,
      "0a10742d73686f702d73682d303030332d3510021a06e78e8be4ba94220b3133393030303030303030320441"
      "432d3240e5aed30948015206e6bc8fe6b0b45a0b726567696f6e2d65617374620c73686f702d73682d303030"
      "336a0b726567696f6e2d6561737470057880efbbe4b8328801f9eebbe4b8329001f8eebbe4b832b80104c001"
      "01c801f7eebbe4b832d00180efbbe4b832da010c73686f702d73682d30303033e00105"},
+    {"ticket.customer", 207,
+     "0a10742d73686f702d73682d303030332d3510021a06e78e8be4ba94220b3133393030303030303030320441"
+     "432d3240e5aed30948015206e6bc8fe6b0b45a0b726567696f6e2d65617374620c73686f702d73682d303030"
+     "336a0b726567696f6e2d6561737470057880efbbe4b8328801f9eebbe4b8329001f8eebbe4b832b80104c001"
+     "01c801f7eebbe4b832d00180efbbe4b832da010c73686f702d73682d30303033e00105ea0111432d73686f70"
+     "2d73682d303030332d3430f20111552d73686f702d73682d303030332d3431"},
+    {"customer", 148,
+     "0a11432d73686f702d73682d303030332d34301209e78e8be5b08fe6988e1a0b313339313233343536373822"
+     "0d3032312d3535353520303130313215e4b88ae6b5b7e5b882e6b5a6e4b89ce696b0e58cba3801420b726567"
+     "696f6e2d656173744a0c73686f702d73682d303030335080efbbe4b8326880efbbe4b8327080efbbe4b8327a"
+     "0c73686f702d73682d30303033800128"},
+    {"unit", 156,
+     "0a11552d73686f702d73682d303030332d3431120d4143322d303039392d373733311a0441432d3220adafd3"
+     "0928b1afd3093211432d73686f702d73682d303030332d34303a0b726567696f6e2d65617374420c73686f70"
+     "2d73682d303030334880efbbe4b832520f552d726567696f6e2d656173742d395880efbbe4b8326080efbbe4"
+     "b8326880efbbe4b832720b726567696f6e2d656173747829"},
     {"claim", 205,
      "0a12632d742d73686f702d73682d303030332d351210742d73686f702d73682d303030332d351a0c73686f70"
      "2d73682d30303033220b726567696f6e2d6561737428033007420b0a09502d4d4f544f522d374210100118d4"
@@ -694,6 +825,10 @@ static const struct gold golden[] = {
     {"fault_code", 37,
      "0a0245311206616972636f6e1a0fe5aea4e58685e69cbae6bc8fe6b0b420392a026871303a"},
     {"ticket.max", 2139, "#0b7516a9808f4967e373759199d918086cb78957a8b2befe3075601e38718c14"},
+    {"ticket.customer.max", 2287,
+     "#d7a6d214253c3716f63933dfc15c336f31edded928e79d704dd8ad63d817ec64"},
+    {"customer.max", 806, "#01401ed2a6a0ca981d3c2f3c9e44e767041664758b928e0db379a88894858d40"},
+    {"unit.max", 518, "#9f7a1584887697f4238320e8b00b89f5c633ed50a7d9e394a6c34d9f58313c33"},
     {"claim.max", 2027, "#956284eff475e9338bcf9e3359103a47b54bf6d8c53452d4990aaa479e714367"},
     {"transfer.max", 264,
      "0a47696969696969696969696969696969696969696969696969696969696969696969696969696969696969"
@@ -878,6 +1013,16 @@ static void run_changes(void)
 	SET(c.u.ticket_status.fault_code, "E1");
 	GOLD("change.ticket.status.fault_code", svc_change, svc_codec_change_encode,
 	     svc_codec_change_decode, &c);
+	/* customer: a ticket that refers to a customer file and unit (fields
+	 * 11, 12) and holds no copy of personal data. */
+	gold_change(&c, SVC_CK_TICKET_OPEN, false);
+	memset(c.u.ticket_open.customer, 0, sizeof c.u.ticket_open.customer);
+	memset(c.u.ticket_open.phone, 0, sizeof c.u.ticket_open.phone);
+	memset(c.u.ticket_open.address, 0, sizeof c.u.ticket_open.address);
+	SET(c.u.ticket_open.customer_id, "C-region-east-999");
+	SET(c.u.ticket_open.unit_id, "U-region-east-998");
+	GOLD("change.ticket.open.customer", svc_change, svc_codec_change_encode,
+	     svc_codec_change_decode, &c);
 }
 
 static void run_states(void)
@@ -896,6 +1041,8 @@ static void run_states(void)
 	static svc_grade_item gr;
 	static svc_model mo;
 	static svc_fault_code fc;
+	static svc_customer cu;
+	static svc_unit un;
 
 	for (int max = 0; max <= 1; max++) {
 		const char *sfx = max ? ".max" : "";
@@ -909,6 +1056,16 @@ static void run_states(void)
 		gold_ticket(&t, max);
 		GOLD_NAMED("ticket", svc_ticket, svc_codec_ticket_encode, svc_codec_ticket_decode,
 		           &t);
+		/* customer */
+		STR(t.customer_id, max, "c", "C-shop-sh-0003-40");
+		STR(t.unit_id, max, "u", "U-shop-sh-0003-41");
+		GOLD_NAMED("ticket.customer", svc_ticket, svc_codec_ticket_encode,
+		           svc_codec_ticket_decode, &t);
+		gold_customer(&cu, max);
+		GOLD_NAMED("customer", svc_customer, svc_codec_customer_encode,
+		           svc_codec_customer_decode, &cu);
+		gold_unit(&un, max);
+		GOLD_NAMED("unit", svc_unit, svc_codec_unit_encode, svc_codec_unit_decode, &un);
 		gold_claim(&c, max);
 		GOLD_NAMED("claim", svc_claim, svc_codec_claim_encode, svc_codec_claim_decode, &c);
 		gold_transfer(&tr, max);

@@ -287,6 +287,8 @@ static void test_shop_tickets(void)
 	REFUSED(sa, svc_local_ticket_new(sa, &f, id), SVC_EINVAL, "kind:");
 	f = walk_in();
 	f.customer = "";
+	/* A known phone finds its customer file; a new one needs the name. */
+	f.phone = "137 0000 1111";
 	REFUSED(sa, svc_local_ticket_new(sa, &f, id), SVC_EINVAL, "customer:");
 	f = walk_in();
 	f.fault = NULL;
@@ -603,10 +605,18 @@ static void test_import(void)
 	OK(svc_local_ticket_import(re, bodies, n, &done, first));
 	CHECK_INT(done, n);
 	CHECK_INT(ticket_count(re), before + n);
-	CHECK_INT(log_len(re), lsn + n);
+	/* Every line has a phone of its own: a customer file each, before its
+	 * ticket (the unit SN0001 is held here already and is linked). */
+	CHECK_INT(log_len(re), lsn + 2 * n);
 	svc_ticket tk;
 	OK(get_ticket(re, first, &tk));
-	CHECK_STR(tk.phone, "13900000000");
+	CHECK_STR(tk.phone, "");
+	CHECK(tk.customer_id[0] != '\0' && tk.unit_id[0] != '\0');
+	CHECK_INT(svc_txn_begin(re, false, &t), 0);
+	svc_customer cu;
+	CHECK_INT(svc_fold_customer_get(t, tk.customer_id, &cu), 0);
+	CHECK_STR(cu.phones[0], "13900000000");
+	svc_txn_abort(&t);
 
 	/* A bad body in the second batch: the first batch stays, the second
 	 * leaves nothing. */
@@ -772,15 +782,16 @@ static void test_offline(void)
 	PATH(sc_file, "shop-c-for-region-east.chg");
 	PATH(hq_re, "hq-for-region-east.chg");
 	OK(svc_offline_export(sc, sc_kp, "region-east", sc_file, &es));
-	CHECK_INT(es.changes, 2);
+	/* the customer file, the unit, the ticket and the note */
+	CHECK_INT(es.changes, 4);
 	CHECK_INT(es.commits, 1);
 	REFUSED(re, svc_offline_import(re, sc_file, &st), SVC_EDENIED,
 	        "signer shop-c is not in this node's directory");
 	OK(svc_offline_export(hq, hq_kp, "region-east", hq_re, NULL));
 	OK(svc_offline_import(re, hq_re, &st));
 	OK(svc_offline_import(re, sc_file, &st));
-	CHECK_INT(st.total, 2);
-	CHECK_INT(st.applied, 2);
+	CHECK_INT(st.total, 4);
+	CHECK_INT(st.applied, 4);
 	CHECK_INT(st.quarantined, 0);
 	svc_ticket tk;
 	OK(get_ticket(re, tc, &tk));
@@ -789,7 +800,7 @@ static void test_offline(void)
 	OK(svc_offline_export(sc, sc_kp, "region-east", sc_file, &es));
 	CHECK_INT(es.commits, 0);
 	OK(svc_offline_import(re, sc_file, &st));
-	CHECK_INT(st.present, 2);
+	CHECK_INT(st.present, 4);
 	CHECK_INT(st.applied, 0);
 	svc_keypair_destroy(&sc_kp);
 	svc_keypair_destroy(&sa_kp);

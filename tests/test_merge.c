@@ -63,9 +63,19 @@ typedef struct {
 	char reason[SVC_REASON_LEN];
 } rejection;
 
+/* A secondary index entry (the fold's `indexes`), as the store keeps it. */
+#define MAXIX 64
+typedef struct {
+	char name[SVC_FOLD_INDEX_NAME_LEN];
+	char value[SVC_FOLD_INDEX_VALUE_LEN];
+	char agg[SVC_AGG_LEN];
+} index_entry;
+
 typedef struct {
 	int naggs;
 	agg aggs[MAXAGG];
+	int nix;
+	index_entry ix[MAXIX];
 	int nview; /* after result_canon: the aggregates that exist, by (type, id) */
 	const agg *view[MAXAGG];
 	int nstock;
@@ -362,6 +372,49 @@ static int mem_deps_each(void *ctx, const char *id, svc_fold_deps_fn fn, void *a
 
 /* No kind of the store's table keeps indexes or tallies yet: those members
  * stay NULL (tests/test_fold.c covers them with kinds of its own). */
+static int cmp_ix(const void *pa, const void *pb)
+{
+	const index_entry *a = pa, *b = pb;
+	int c = strcmp(a->name, b->name);
+	if (!c)
+		c = strcmp(a->value, b->value);
+	return c ? c : strcmp(a->agg, b->agg);
+}
+
+static int mem_index_put(void *ctx, const char *name, const char *value, const char *id)
+{
+	mem_store *m = ctx;
+	result *r = m->r;
+	index_entry e;
+	memset(&e, 0, sizeof e);
+	snprintf(e.name, sizeof e.name, "%s", name);
+	snprintf(e.value, sizeof e.value, "%s", value);
+	snprintf(e.agg, sizeof e.agg, "%s", id);
+	for (int i = 0; i < r->nix; i++)
+		if (cmp_ix(&r->ix[i], &e) == 0)
+			return 0;
+	if (r->nix == MAXIX) {
+		fprintf(stderr, "test_merge: more than %d index entries\n", MAXIX);
+		exit(2);
+	}
+	r->ix[r->nix++] = e;
+	return 0;
+}
+
+static int mem_index_del(void *ctx, const char *name, const char *value, const char *id)
+{
+	mem_store *m = ctx;
+	result *r = m->r;
+	for (int i = 0; i < r->nix; i++) {
+		if (strcmp(r->ix[i].name, name) == 0 && strcmp(r->ix[i].value, value) == 0 &&
+		    strcmp(r->ix[i].agg, id) == 0) {
+			r->ix[i] = r->ix[--r->nix];
+			return 0;
+		}
+	}
+	return 0;
+}
+
 static const svc_fold_backend mem_backend = {
     .state_load = mem_state_load,
     .state_save = mem_state_save,
@@ -378,13 +431,15 @@ static const svc_fold_backend mem_backend = {
     .has_after = mem_has_after,
     .deps_put = mem_deps_put,
     .deps_each = mem_deps_each,
+    .index_put = mem_index_put,
+    .index_del = mem_index_del,
 };
 
 static mem_store g_mem;
 
 static void result_reset(result *r)
 {
-	r->naggs = r->nstock = r->nrej = r->naccepted = 0;
+	r->naggs = r->nstock = r->nrej = r->naccepted = r->nix = 0;
 }
 
 /* Record c as the journal does (its aggregate's changes in fold order) and
@@ -512,6 +567,7 @@ static void result_canon(result *r)
 	r->nstock = n;
 	qsort(r->stock, (size_t)r->nstock, sizeof r->stock[0], cmp_stock);
 	qsort(r->rej, (size_t)r->nrej, sizeof r->rej[0], cmp_rej);
+	qsort(r->ix, (size_t)r->nix, sizeof r->ix[0], cmp_ix);
 }
 
 /* The codec's bytes of an aggregate's state (what the store keeps). */
@@ -537,6 +593,10 @@ static int encode_state(const agg *a, uint8_t *buf, size_t cap, size_t *len)
 		return svc_codec_model_encode(&a->st.mod, buf, cap, len);
 	case SVC_AGG_FAULT:
 		return svc_codec_fault_code_encode(&a->st.fc, buf, cap, len);
+	case SVC_AGG_CUSTOMER:
+		return svc_codec_customer_encode(&a->st.cu, buf, cap, len);
+	case SVC_AGG_UNIT:
+		return svc_codec_unit_encode(&a->st.u, buf, cap, len);
 	default:
 		*len = 0;
 		return 0;
@@ -572,6 +632,13 @@ static bool result_same(const result *r, const result *ref, const encoded *ref_e
 		diff = "number of aggregates";
 	} else if (r->nstock != ref->nstock) {
 		diff = "number of stock lines";
+	} else if (r->nix != ref->nix) {
+		diff = "number of index entries";
+	}
+	for (int i = 0; !diff && i < r->nix; i++) {
+		snprintf(where, sizeof where, "%s=%s", ref->ix[i].name, ref->ix[i].value);
+		if (cmp_ix(&r->ix[i], &ref->ix[i]) != 0)
+			diff = "index entries";
 	}
 	for (int i = 0; !diff && i < r->nview; i++) {
 		const agg *a = r->view[i], *b = ref->view[i];
@@ -739,6 +806,65 @@ static void set_claim_ticket(change_set *s)
 	fx_status(push(s, &FX_RN, 200, 0), tk, SVC_TS_CANCELLED);
 	fx_decide(push(s, &FX_HQ, 3600, 0), cl, SVC_CA_APPROVE, 1, 15000, 15000);
 	fx_decide(push(s, &FX_RN, 3600, 0), cl, SVC_CA_AUDIT, 1, 0, 15000);
+}
+
+/* customer: a customer file put by `a` (fields: SVC_CF_*), and a merge. */
+static void cx_put(svc_change *c, const char *id, uint32_t fields, const char *name,
+                   const char *phone1, const char *phone2, uint32_t tier)
+{
+	c->kind = SVC_CK_CUSTOMER_PUT;
+	svc_customer_put *b = &c->u.customer_put;
+	b->fields = fields;
+	if (fields & SVC_CF_NAME)
+		FX_COPY(b->name, name);
+	if (fields & SVC_CF_PHONES) {
+		FX_COPY(b->phones[0], phone1);
+		FX_COPY(b->phones[1], phone2);
+	}
+	if (fields & SVC_CF_ADDRESS)
+		FX_COPY(b->address, "广州市天河区体育西路 100 号");
+	if (fields & SVC_CF_TIER)
+		b->tier = tier;
+	if (id)
+		FX_COPY(c->aggregate, id);
+	else
+		svc_rules_customer_id(c->aggregate, c->origin, c->seq);
+}
+
+static void cx_merge(svc_change *c, const char *dup, const char *into)
+{
+	c->kind = SVC_CK_CUSTOMER_MERGE;
+	FX_COPY(c->aggregate, dup);
+	FX_COPY(c->u.customer_merge.into, into);
+}
+
+/* S3c: customer files. Two shops create the same person offline (one
+ * phone, two files); shop-a opens a ticket that refers to its file and
+ * corrects the phones; the region corrects the name; then HQ and the region
+ * merge the two files into each other in the same millisecond: HQ's merge
+ * folds first ("hq" < "region-n"), so the region's, reading its survivor at
+ * its place in order, would make a cycle and is refused. Shop-b's later
+ * correction of its (now merged) file still stands. Every order folds to
+ * the same states, rejections and phone, name and ticket index entries. */
+static void set_customer(change_set *s)
+{
+	svc_change *c;
+	const char *ca = "C-shop-a-1", *cb = "C-shop-b-1";
+	cx_put(push(s, &FX_SA, 0, 0), NULL, SVC_CF_ALL_, "张伟", "13800138000", "",
+	       SVC_TIER_REGULAR);
+	cx_put(push(s, &FX_SB, 0, 0), NULL, SVC_CF_ALL_, "Zhang Wei", "+86 138 0013 8000", "",
+	       SVC_TIER_REGULAR);
+	c = push(s, &FX_SA, 10, 0);
+	fx_open(c, "shop-a", "");
+	memset(c->u.ticket_open.customer, 0, sizeof c->u.ticket_open.customer);
+	memset(c->u.ticket_open.phone, 0, sizeof c->u.ticket_open.phone);
+	memset(c->u.ticket_open.address, 0, sizeof c->u.ticket_open.address);
+	FX_COPY(c->u.ticket_open.customer_id, ca);
+	cx_put(push(s, &FX_SA, 20, 0), ca, SVC_CF_PHONES, NULL, "13800138000", "020-3888 1234", 0);
+	cx_put(push(s, &FX_RN, 30, 0), ca, SVC_CF_NAME, "张 伟", NULL, NULL, 0);
+	cx_merge(push(s, &FX_HQ, 60, 0), ca, cb);
+	cx_merge(push(s, &FX_RN, 60, 0), cb, ca);
+	cx_put(push(s, &FX_SB, 90, 0), cb, SVC_CF_TIER, NULL, NULL, NULL, SVC_TIER_VIP);
 }
 
 /* S4: parts flow HQ -> region -> shop, one shipment received twice (the
@@ -999,6 +1125,43 @@ static void expect_claim_ticket(const result *r)
 	CHECK_STR(g_mem.dep[0].agg, "C-region-n-1");
 	CHECK_INT(g_mem.dep[0].type, SVC_AGG_CLAIM);
 	CHECK_STR(g_mem.dpos[0].origin, "region-n");
+}
+
+static bool has_ix(const result *r, const char *name, const char *value, const char *id)
+{
+	for (int i = 0; i < r->nix; i++)
+		if (strcmp(r->ix[i].name, name) == 0 && strcmp(r->ix[i].value, value) == 0 &&
+		    strcmp(r->ix[i].agg, id) == 0)
+			return true;
+	return false;
+}
+
+static void expect_customer(const result *r)
+{
+	CHECK_INT(r->nrej, 1);
+	CHECK_REJ(r, "region-n", 2, "would make a cycle");
+	const agg *a = find(r, "C-shop-a-1"), *b = find(r, "C-shop-b-1"),
+	          *t = find(r, "T-shop-a-2");
+	CHECK(a && b && t);
+	if (!a || !b || !t)
+		return;
+	CHECK_STR(a->st.cu.merged_into, "C-shop-b-1");
+	CHECK_STR(a->st.cu.name, "张 伟");
+	CHECK_STR(a->st.cu.phones[1], "020-3888 1234");
+	CHECK_STR(a->st.cu.region, "region-n");
+	CHECK_STR(b->st.cu.merged_into, "");
+	CHECK_INT(b->st.cu.tier, SVC_TIER_VIP);
+	CHECK_STR(t->st.t.customer_id, "C-shop-a-1");
+	CHECK_STR(t->st.t.customer, "");
+	/* Both files under the phone's digits, the second phone, the names in
+	 * lower case, the ticket under its customer. */
+	CHECK_INT(r->nix, 6);
+	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_PHONE, "13800138000", "C-shop-a-1"));
+	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_PHONE, "13800138000", "C-shop-b-1"));
+	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_PHONE, "02038881234", "C-shop-a-1"));
+	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_NAME, "张 伟", "C-shop-a-1"));
+	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_NAME, "zhang wei", "C-shop-b-1"));
+	CHECK(has_ix(r, SVC_INDEX_TICKET_CUSTOMER, "C-shop-a-1", "T-shop-a-2"));
 }
 
 static void expect_parts(const result *r)
@@ -1278,6 +1441,7 @@ int main(int argc, char **argv)
 	all_orders(set_cancel_race, "cancel-race", expect_cancel_race);
 	all_orders(set_claim, "claim", expect_claim);
 	all_orders(set_claim_ticket, "claim-ticket", expect_claim_ticket);
+	all_orders(set_customer, "customer", expect_customer);
 	all_orders(set_parts, "parts", expect_parts);
 	all_orders(set_directory, "directory", expect_directory);
 	all_orders(set_policy, "policy", expect_policy);

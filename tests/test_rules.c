@@ -2274,6 +2274,94 @@ static void test_ticket_policy(void)
 	CHECK(old.st.t.in_warranty == svc_in_warranty(20230610, FX_T0 + 20010 * 1000ULL, 24));
 }
 
+/* customer: field validation of customer files, units and merges, the
+ * role matrix, and a ticket that refers to a file. */
+static void cust_put(svc_change *c, const fx_actor *a, uint64_t seq, uint32_t fields,
+                     const char *name, const char *phone)
+{
+	memset(c, 0, sizeof *c);
+	fx_head(c, a, seq, FX_HLC(seq, 0));
+	c->kind = SVC_CK_CUSTOMER_PUT;
+	c->u.customer_put.fields = fields;
+	if (fields & SVC_CF_NAME)
+		FX_COPY(c->u.customer_put.name, name);
+	if (fields & SVC_CF_PHONES)
+		FX_COPY(c->u.customer_put.phones[0], phone);
+	if (fields & SVC_CF_TIER)
+		c->u.customer_put.tier = SVC_TIER_REGULAR;
+	svc_rules_customer_id(c->aggregate, c->origin, c->seq);
+}
+
+static void test_customer(void)
+{
+	static svc_change c;
+	char forty[4 * 41 + 1] = "";
+	for (int i = 0; i < 40; i++)
+		strcat(forty, "张");
+	cust_put(&c, &FX_SA, 3, SVC_CF_ALL_, forty, "+86 138-0013-8000");
+	VALID(&c);
+	CHECK_STR(c.aggregate, "C-shop-a-3");
+	strcat(c.u.customer_put.name, "张");
+	INVALID(&c, "name: 41 characters, limit 40");
+	cust_put(&c, &FX_SA, 3, SVC_CF_ALL_, "王芳", "12345678901");
+	INVALID(&c, "phone: not a Chinese mobile");
+	cust_put(&c, &FX_SA, 3, SVC_CF_ALL_, "王芳", "010-6552 0000");
+	VALID(&c);
+	cust_put(&c, &FX_SA, 3, SVC_CF_NAME, "王芳", NULL);
+	INVALID(&c, "fields: a new customer file sets every field");
+	/* a correction of one field, of another node's file */
+	cust_put(&c, &FX_SA, 4, SVC_CF_NAME, "王芳", NULL);
+	FX_COPY(c.aggregate, "C-shop-b-1");
+	VALID(&c);
+	c.u.customer_put.tier = SVC_TIER_VIP;
+	INVALID(&c, "tier: set but not in fields");
+	/* merges: a region's is authorized, a shop's not; never into itself */
+	memset(&c, 0, sizeof c);
+	fx_head(&c, &FX_RN, 9, FX_HLC(9, 0));
+	c.kind = SVC_CK_CUSTOMER_MERGE;
+	FX_COPY(c.aggregate, "C-shop-a-3");
+	FX_COPY(c.u.customer_merge.into, "C-shop-a-3");
+	INVALID(&c, "into: a customer cannot be merged into itself");
+	FX_COPY(c.u.customer_merge.into, "C-shop-b-1");
+	VALID(&c);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	fx_head(&c, &FX_SA, 9, FX_HLC(9, 0));
+	c.kind = SVC_CK_CUSTOMER_MERGE;
+	FX_COPY(c.aggregate, "C-shop-a-3");
+	FX_COPY(c.u.customer_merge.into, "C-shop-b-1");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "may not merge customers");
+	CHECK_INT(svc_rules_agg_type(&c), SVC_AGG_CUSTOMER);
+	/* a claim id has a customer's shape: the change kind decides */
+	c.kind = SVC_CK_CLAIM_DECIDE;
+	CHECK_INT(svc_rules_agg_type(&c), SVC_AGG_CLAIM);
+	/* units */
+	memset(&c, 0, sizeof c);
+	fx_head(&c, &FX_SA, 5, FX_HLC(5, 0));
+	c.kind = SVC_CK_UNIT_PUT;
+	c.u.unit_put.fields = SVC_UF_ALL_;
+	FX_COPY(c.u.unit_put.serial, "SN-1");
+	FX_COPY(c.u.unit_put.owner, "T-shop-a-1");
+	svc_rules_unit_id(c.aggregate, c.origin, c.seq);
+	INVALID(&c, "owner: not a customer id");
+	FX_COPY(c.u.unit_put.owner, "C-shop-a-3");
+	VALID(&c);
+	/* a ticket with customer_id carries no copy of personal data */
+	memset(&c, 0, sizeof c);
+	fx_head(&c, &FX_SA, 6, FX_HLC(6, 0));
+	fx_open(&c, "shop-a", "");
+	FX_COPY(c.u.ticket_open.customer_id, "C-shop-a-3");
+	INVALID(&c, "holds no copy");
+	memset(c.u.ticket_open.customer, 0, sizeof c.u.ticket_open.customer);
+	memset(c.u.ticket_open.phone, 0, sizeof c.u.ticket_open.phone);
+	memset(c.u.ticket_open.address, 0, sizeof c.u.ticket_open.address);
+	VALID(&c);
+	/* phone digits: one key for every spelling */
+	char d[SVC_PHONE_LEN];
+	svc_rules_phone_digits(d, "+86 138-0013-8000");
+	CHECK_STR(d, "13800138000");
+}
+
 int main(void)
 {
 	test_names();
@@ -2304,5 +2392,6 @@ int main(void)
 	test_node();
 	test_policy_rules();
 	test_ticket_policy();
+	test_customer();
 	return svc_test_done();
 }

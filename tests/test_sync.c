@@ -225,7 +225,7 @@ static void walk_in(size_t shop, char id[SVC_AGG_LEN], const char *customer)
 	    .fault = "no cooling",
 	    .address = "北京市朝阳区 1 号",
 	};
-	CHECK_INT(svc_local_ticket_new(net[shop].s, &f, id), 0);
+	CHECK_INT(svc_test_ticket_new_legacy(net[shop].s, &f, id), 0);
 }
 
 static void test_flow_and_isolation(void)
@@ -559,7 +559,7 @@ static void test_fork(void)
 	                       .product = "AC-3000",
 	                       .fault = "no cooling",
 	                       .address = "西安"};
-	CHECK_INT(svc_local_ticket_new(old, &f, id2), 0);
+	CHECK_INT(svc_test_ticket_new_legacy(old, &f, id2), 0);
 	CHECK_INT(svc_sync_commit_local(old, net[SA].kp, NULL), 0);
 	svc_peer_view out_pv;
 	svc_build_limits lim = {64, 1 << 20, 100000};

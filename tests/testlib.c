@@ -80,3 +80,31 @@ int svc_test_done(void)
 	printf("%d passed, %d failed\n", svc_test_pass, svc_test_fail);
 	return svc_test_fail ? 1 : 0;
 }
+
+struct legacy_arg {
+	const svc_ticket_fields *f;
+	char id[SVC_AGG_LEN];
+};
+
+static int legacy_fn(svc_txn *t, void *arg)
+{
+	struct legacy_arg *a = arg;
+	svc_change c;
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_TICKET_OPEN;
+	int rc = svc_local_ticket_fill(t, a->f, &c.u.ticket_open);
+	if (!rc)
+		rc = svc_apply_local(t, &c);
+	if (!rc)
+		snprintf(a->id, sizeof a->id, "%s", c.aggregate);
+	return rc;
+}
+
+int svc_test_ticket_new_legacy(svc_store *s, const svc_ticket_fields *f, char id[SVC_AGG_LEN])
+{
+	struct legacy_arg a = {.f = f};
+	int rc = svc_store_write(s, legacy_fn, &a);
+	if (!rc && id)
+		snprintf(id, SVC_AGG_LEN, "%s", a.id);
+	return rc;
+}

@@ -9,6 +9,7 @@
 #define SVC_TESTLIB_H
 
 #include "svc_apply.h"
+#include "svc_local.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -65,5 +66,11 @@ svc_store *svc_test_store(const char *dir, const svc_self *self);
 uint64_t svc_test_rand(uint64_t *state);
 
 int svc_test_done(void);
+
+/* Open a ticket as tickets were opened before customer files: the opening
+ * change carries the customer's name, phone and address, and no customer
+ * file is made. One change per ticket, for tests about replication rather
+ * than customers; such changes still fold and travel like any. */
+int svc_test_ticket_new_legacy(svc_store *s, const svc_ticket_fields *f, char id[SVC_AGG_LEN]);
 
 #endif

@@ -4,7 +4,7 @@
  * The store only ever holds what the codec wrote, but a damaged disk, a
  * restored backup or a hand-edited copy can hold anything, and reading a
  * ticket must then fail with SVC_EDECODE rather than crash the daemon. Every
- * input goes through all six state decoders; whatever decodes must encode
+ * input goes through all eight state decoders; whatever decodes must encode
  * again and decode to the same value.
  */
 #include "fuzz.h"
@@ -40,6 +40,9 @@ ROUNDTRIP(svc_policy, policy)
 ROUNDTRIP(svc_grade_item, grade)
 ROUNDTRIP(svc_model, model)
 ROUNDTRIP(svc_fault_code, fault_code)
+/* customer */
+ROUNDTRIP(svc_customer, customer)
+ROUNDTRIP(svc_unit, unit)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -54,5 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	grade_roundtrip(data, size);
 	model_roundtrip(data, size);
 	fault_code_roundtrip(data, size);
+	customer_roundtrip(data, size);
+	unit_roundtrip(data, size);
 	return 0;
 }

@@ -538,6 +538,45 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 	c.u.quarantine_release.through_seq = UINT64_MAX;
 	put_change("longest-quarantine-release", &c);
 
+	/* customer files and product units */
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_CUSTOMER_PUT;
+	c.u.customer_put.fields = SVC_CF_ALL_;
+	c.u.customer_put.tier = SVC_TIER_VIP;
+	FILL(c.u.customer_put.name, "𠀀");
+	for (int i = 0; i < SVC_PHONES_MAX; i++)
+		FILL(c.u.customer_put.phones[i], "9");
+	FILL(c.u.customer_put.address, "𠀀");
+	put_change("longest-customer-put", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_CUSTOMER_MERGE;
+	FILL(c.u.customer_merge.into, "C");
+	put_change("longest-customer-merge", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_UNIT_PUT;
+	c.u.unit_put.fields = SVC_UF_ALL_;
+	FILL(c.u.unit_put.serial, "S");
+	FILL(c.u.unit_put.model, "𠀀");
+	c.u.unit_put.purchased = c.u.unit_put.installed = 99991231;
+	FILL(c.u.unit_put.owner, "C");
+	put_change("longest-unit-put", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_UNIT_MERGE;
+	FILL(c.u.unit_merge.into, "U");
+	put_change("longest-unit-merge", &c);
+
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_TICKET_OPEN;
+	c.u.ticket_open.kind = SVC_TK_REPAIR;
+	FILL(c.u.ticket_open.product, "P");
+	FILL(c.u.ticket_open.fault, "𝄞");
+	FILL(c.u.ticket_open.customer_id, "C");
+	FILL(c.u.ticket_open.unit_id, "U");
+	put_change("longest-ticket-open-customer", &c);
+
 	/* The shortest change: every default left out but the hash. */
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_TICKET_NOTE;
@@ -693,6 +732,38 @@ static void states(void)
 	n.cutoff_seq = UINT64_MAX;
 	MUST(svc_codec_node_encode(&n, buf, sizeof buf, &len));
 	put("state", buf, len, "longest-node");
+
+	/* customer */
+	static svc_customer cu;
+	memset(&cu, 0, sizeof cu);
+	FILL(cu.id, "C");
+	FILL(cu.name, "𠀀");
+	for (int i = 0; i < SVC_PHONES_MAX; i++)
+		FILL(cu.phones[i], "9");
+	FILL(cu.address, "𠀀");
+	cu.tier = SVC_TIER_VIP;
+	FILL(cu.region, "r");
+	FILL(cu.created_by, "o");
+	FILL(cu.merged_into, "C");
+	cu.created = cu.merged = cu.updated = cu.last.hlc = cu.last.seq = UINT64_MAX;
+	FILL(cu.last.origin, "o");
+	MUST(svc_codec_customer_encode(&cu, buf, sizeof buf, &len));
+	put("state", buf, len, "longest-customer");
+
+	static svc_unit un;
+	memset(&un, 0, sizeof un);
+	FILL(un.id, "U");
+	FILL(un.serial, "S");
+	FILL(un.model, "𠀀");
+	un.purchased = un.installed = UINT32_MAX;
+	FILL(un.owner, "C");
+	FILL(un.region, "r");
+	FILL(un.created_by, "o");
+	FILL(un.merged_into, "U");
+	un.created = un.merged = un.updated = un.last.hlc = un.last.seq = UINT64_MAX;
+	FILL(un.last.origin, "o");
+	MUST(svc_codec_unit_encode(&un, buf, sizeof buf, &len));
+	put("state", buf, len, "longest-unit");
 
 	svc_stock st = {INT64_MIN, INT64_MAX, -1};
 	MUST(svc_codec_stock_encode(&st, buf, sizeof buf, &len));

@@ -25,6 +25,7 @@
  * Nothing here judges a number: budgets are printed beside the results for
  * the reader. This is not a test (see tests/ for those).
  */
+#include "bench_customer.h"
 #include "bench_lmdb.h"
 #include "bench_util.h"
 
@@ -49,6 +50,7 @@ typedef struct {
 	int newc;         /* incremental */
 	int reps;         /* incremental */
 	bool keep;
+	uint64_t customers; /* customer */
 } opts;
 
 static const char usage[] =
@@ -61,7 +63,11 @@ static const char usage[] =
     "  incremental  [--tickets 1000000] [--new 10] [--reps 3]\n"
     "                                                sync a few changes after a big backlog\n"
     "  latency      [--runs 200]                     shop -> region -> HQ, idle\n"
-    "  all                                           all of the above (--all works too)\n"
+    "  customer     [--tickets 1000000] [--customers 500000] [--runs 200]\n"
+    "                                                customer show --phone; import with and\n"
+    "                                                without customer files\n"
+    "  all                                           all of the above but customer\n"
+    "                                                (--all works too)\n"
     "\n"
     "--dir BASE: where the scratch directory is made (default /tmp); --keep: leave it.\n"
     "--config FILE: give every daemon this svcsyncd config file (default: none).\n"
@@ -969,7 +975,12 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exec-rss") == 0)
 		return bench_exec_rss_main(argc - 1, argv + 1);
-	opts o = {.tickets = 1000000, .runs = 200, .preload = 10000, .newc = 10, .reps = 3};
+	opts o = {.tickets = 1000000,
+	          .runs = 200,
+	          .preload = 10000,
+	          .newc = 10,
+	          .reps = 3,
+	          .customers = 500000};
 	const char *cmd = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -988,7 +999,7 @@ int main(int argc, char **argv)
 			cmd = "all";
 		} else if ((strcmp(a, "--tickets") == 0 || strcmp(a, "--runs") == 0 ||
 		            strcmp(a, "--preload") == 0 || strcmp(a, "--new") == 0 ||
-		            strcmp(a, "--reps") == 0) &&
+		            strcmp(a, "--reps") == 0 || strcmp(a, "--customers") == 0) &&
 		           has_val) {
 			if (parse_u64(a, argv[++i], &v))
 				return 2;
@@ -1000,6 +1011,8 @@ int main(int argc, char **argv)
 				o.preload = v;
 			else if (strcmp(a, "--new") == 0)
 				o.newc = (int)(v > 100000 ? 100000 : v);
+			else if (strcmp(a, "--customers") == 0)
+				o.customers = v;
 			else
 				o.reps = (int)(v > 16 ? 16 : v);
 		} else if (a[0] != '-' && !cmd) {
@@ -1035,6 +1048,8 @@ int main(int argc, char **argv)
 		rc = run_latency(&o);
 	else if (strcmp(cmd, "all") == 0)
 		rc = cmd_all(&o);
+	else if (strcmp(cmd, "customer") == 0)
+		rc = bench_customer_run(o.tickets, o.customers, o.runs);
 	else {
 		fprintf(stderr, "svcsync-bench: unknown command '%s' (see --help)\n", cmd);
 		rc = 2;

@@ -277,6 +277,12 @@ typedef struct {
 } cli_policy_days;
 int cli_policy_days_load(svc_txn *t, cli_policy_days *d);
 bool cli_policy_flagged(const cli_policy_days *d, const svc_ticket *t);
+/* customer: a ticket that refers to a customer file shows the name and phone
+ * of the file as this node holds it (copied into tk's display fields);
+ * nothing when the node does not hold the file. */
+void cli_ticket_customer(svc_txn *t, svc_ticket *tk);
+int cli_cmd_customer(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_unit(const cli_ctx *ctx, int argc, char **argv);
 
 /* Dispatch argv[1] among `subs` (NULL-terminated names with their
  * functions); prints `usage` for help or a missing/unknown subcommand. */

@@ -38,6 +38,9 @@ json_t *cli_json_ticket(const svc_ticket *t)
 	put(o, "customer", str(t->customer));
 	put(o, "phone", str(t->phone));
 	put(o, "address", str(t->address));
+	/* customer */
+	put(o, "customer_id", t->customer_id[0] ? str(t->customer_id) : json_null());
+	put(o, "unit_id", t->unit_id[0] ? str(t->unit_id) : json_null());
 	put(o, "product", str(t->product));
 	put(o, "serial", str(t->serial));
 	cli_date(date, t->purchased);
@@ -195,7 +198,9 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 	switch (c->kind) {
 	case SVC_CK_TICKET_OPEN: {
 		const svc_ticket_open *o = &c->u.ticket_open;
-		cli_oneline(text, sizeof text, o->customer, 40);
+		/* customer: a ticket that refers to a customer file names it */
+		cli_oneline(text, sizeof text, o->customer_id[0] ? o->customer_id : o->customer,
+		            40);
 		snprintf(out, cap, "open %s for %s, %s%s%s", svc_ticket_kind_name(o->kind), text,
 		         o->product, o->shop[0] ? ", shop " : "", o->shop);
 		break;
@@ -265,6 +270,28 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 		cli_oneline(text, sizeof text, c->u.node_revoke.reason, 60);
 		snprintf(out, cap, "revoke %s after seq %" PRIu64 ": %s", c->u.node_revoke.node,
 		         c->u.node_revoke.cutoff_seq, text);
+		break;
+	/* customer */
+	case SVC_CK_CUSTOMER_PUT:
+		cli_oneline(text, sizeof text, c->u.customer_put.name, 40);
+		snprintf(out, cap, "customer %s%s%s%s%s",
+		         (c->u.customer_put.fields & SVC_CF_NAME) ? text : "",
+		         (c->u.customer_put.fields & SVC_CF_PHONES) ? " phones" : "",
+		         (c->u.customer_put.fields & SVC_CF_ADDRESS) ? " address" : "",
+		         (c->u.customer_put.fields & SVC_CF_TIER) ? " tier " : "",
+		         (c->u.customer_put.fields & SVC_CF_TIER)
+		             ? svc_customer_tier_name(c->u.customer_put.tier)
+		             : "");
+		break;
+	case SVC_CK_CUSTOMER_MERGE:
+		snprintf(out, cap, "merge into %s", c->u.customer_merge.into);
+		break;
+	case SVC_CK_UNIT_PUT:
+		snprintf(out, cap, "unit %s %s%s%s", c->u.unit_put.serial, c->u.unit_put.model,
+		         c->u.unit_put.owner[0] ? ", owner " : "", c->u.unit_put.owner);
+		break;
+	case SVC_CK_UNIT_MERGE:
+		snprintf(out, cap, "merge into %s", c->u.unit_merge.into);
 		break;
 	case SVC_CK_QUARANTINE_RELEASE:
 		cli_oneline(text, sizeof text, c->u.quarantine_release.reason, 60);

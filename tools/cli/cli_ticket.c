@@ -18,11 +18,11 @@
 #include <string.h>
 
 static const char ticket_usage[] =
-    "usage: svcsync [--dir DIR] ticket new --kind KIND --customer NAME --phone PHONE\n"
-    "                           --product MODEL --fault TEXT [--serial SN]\n"
-    "                           [--purchased YYYY-MM-DD] [--address ADDR]\n"
+    "usage: svcsync [--dir DIR] ticket new --kind KIND (--customer-id ID | --phone PHONE\n"
+    "                           [--customer NAME] [--address ADDR]) --product TEXT\n"
+    "                           --fault TEXT [--serial SN] [--model MODEL]\n"
+    "                           [--purchased YYYY-MM-DD] [--installed YYYY-MM-DD]\n"
     "                           [--shop SHOP] [--region REGION]\n"
-    "                           [--model MODEL] [--installed YYYY-MM-DD]\n"
     "                           [--channel phone|walk-in|letter|web]\n"
     "       svcsync [--dir DIR] ticket assign ID --shop SHOP\n"
     "       svcsync [--dir DIR] ticket status ID STATUS [--reason TEXT]\n"
@@ -38,11 +38,11 @@ static const char ticket_usage[] =
     "Run 'svcsync ticket SUBCOMMAND --help' for details.\n";
 
 static const char new_usage[] =
-    "usage: svcsync [--dir DIR] ticket new --kind KIND --customer NAME --phone PHONE\n"
-    "                           --product MODEL --fault TEXT [--serial SN]\n"
-    "                           [--purchased YYYY-MM-DD] [--address ADDR]\n"
+    "usage: svcsync [--dir DIR] ticket new --kind KIND (--customer-id ID | --phone PHONE\n"
+    "                           [--customer NAME] [--address ADDR]) --product TEXT\n"
+    "                           --fault TEXT [--serial SN] [--model MODEL]\n"
+    "                           [--purchased YYYY-MM-DD] [--installed YYYY-MM-DD]\n"
     "                           [--shop SHOP] [--region REGION]\n"
-    "                           [--model MODEL] [--installed YYYY-MM-DD]\n"
     "                           [--channel phone|walk-in|letter|web]\n"
     "\n"
     "Open a ticket and print its id (T-<node>-<seq>) alone on stdout.\n"
@@ -50,6 +50,13 @@ static const char new_usage[] =
     "depends on this node: a shop opens walk-in tickets assigned to itself; a\n"
     "region opens tickets in its region, optionally straight onto one of its\n"
     "shops (--shop); HQ gives --region, or --shop (the shop's region is used).\n"
+    "\n"
+    "The ticket refers to a customer file and holds no copy of the person's\n"
+    "data: --customer-id names it; otherwise --phone finds the one customer this\n"
+    "node holds under that number (several: refused, with their ids), or a new\n"
+    "file is created from --customer, --phone and --address. --serial links the\n"
+    "product unit the same way, creating it (--model, else --product;\n"
+    "--purchased, --installed) when this node holds none.\n"
     "\n"
     "The ticket is judged under the service policy in force today (the network's\n"
     "date) and records what it was judged on: the policy version, the category of\n"
@@ -117,27 +124,34 @@ static int ticket_new(const cli_ctx *ctx, int argc, char **argv)
 	char id[SVC_AGG_LEN];
 	int rc = cli_parse(&a, "ticket new", new_usage,
 	                   "kind= customer= phone= product= fault= serial= purchased= address= "
-	                   "shop= region= model= installed= channel=",
+	                   "shop= region= customer-id= model= installed= channel=",
 	                   0, argc, argv);
 	if (rc)
 		return rc;
-	static const char *const required[] = {"kind", "customer", "phone", "product", "fault"};
+	static const char *const required[] = {"kind", "fault"};
 	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
 		const char *v;
 		if ((rc = cli_need(&a, required[i], &v)))
 			return rc;
 	}
+	/* customer: the customer file by id, or found by --phone (created from
+	 * --customer when there is none); the product names the model */
+	if (!cli_opt(&a, "customer-id") && !cli_opt(&a, "phone"))
+		return cli_usage(&a, "--customer-id or --phone is required");
+	if (!cli_opt(&a, "product") && !cli_opt(&a, "model"))
+		return cli_usage(&a, "--product (or --model) is required");
 	svc_ticket_fields f = {
 	    .kind = cli_opt(&a, "kind"),
 	    .customer = cli_opt(&a, "customer"),
 	    .phone = cli_opt(&a, "phone"),
 	    .address = cli_opt(&a, "address"),
-	    .product = cli_opt(&a, "product"),
+	    .product = cli_opt(&a, "product") ? cli_opt(&a, "product") : cli_opt(&a, "model"),
 	    .serial = cli_opt(&a, "serial"),
 	    .purchased = cli_opt(&a, "purchased"),
 	    .fault = cli_opt(&a, "fault"),
 	    .shop = cli_opt(&a, "shop"),
 	    .region = cli_opt(&a, "region"),
+	    .customer_id = cli_opt(&a, "customer-id"),
 	    .model = cli_opt(&a, "model"),
 	    .installed = cli_opt(&a, "installed"),
 	    .channel = cli_opt(&a, "channel"),
@@ -295,8 +309,10 @@ static void ticket_row_id(svc_txn *t, const char *id, cli_list *l, void *arg)
 {
 	svc_ticket tk;
 	(void)arg;
-	if (svc_fold_ticket_get(t, id, &tk) == 0)
+	if (svc_fold_ticket_get(t, id, &tk) == 0) {
+		cli_ticket_customer(t, &tk);
 		ticket_row(l, &tk);
+	}
 }
 
 /* Filter and sort on the brief state; only the rows printed are read in
@@ -436,6 +452,8 @@ static int ticket_show(const cli_ctx *ctx, int argc, char **argv)
 	rc = svc_txn_begin(s, false, &t);
 	if (!rc)
 		rc = svc_fold_ticket_get(t, a.pos[0], &tk);
+	if (!rc)
+		cli_ticket_customer(t, &tk);
 	if (!rc && svc_rules_claim_id(cid, tk.id) == 0)
 		has_claim = svc_fold_claim_get(t, cid, &cl) == 0;
 	if (!rc)

@@ -37,6 +37,8 @@ static const char usage[] =
     "  part       part movements: receive, transfer, consume, return, adjust, transfers\n"
     "  stock      stock on hand\n"
     "  claim      settlement claims: submit, audit, return, approve, reject, pay, list, show\n"
+    "  customer   customer files: new, show, find, duplicates, edit, merge\n"
+    "  unit       product units: show, merge\n"
     "  log        the changes in this store, newest first\n"
     "  node       the network directory: list, revoke (HQ)\n"
     "  status     this node, its daemon's links, backlogs and quarantine\n"
@@ -79,6 +81,9 @@ static const cli_sub commands[] = {
     {"region", cli_cmd_region},
     {"model", cli_cmd_model},
     {"fault-code", cli_cmd_fault_code},
+    /* customer */
+    {"customer", cli_cmd_customer},
+    {"unit", cli_cmd_unit},
     {NULL, NULL},
 };
 
