@@ -192,3 +192,16 @@ bool svc_fold_visible_unit(svc_txn *t, const svc_fold_peer *pv, const svc_change
 	svc_errclear();
 	return record_visible(t, pv, SVC_INDEX_TICKET_UNIT, c->aggregate, have ? u.region : NULL);
 }
+
+/* policy: an exception goes to its region and to the shop it names (the one
+ * to open the return or exchange), and up to HQ like everything. */
+bool svc_fold_visible_override(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
+{
+	const svc_ticket_override *b = &c->u.ticket_override;
+	(void)t;
+	if (pv->role == SVC_ROLE_HQ)
+		return true;
+	if (pv->role == SVC_ROLE_REGION)
+		return strcmp(b->region, pv->node) == 0;
+	return b->shop[0] && strcmp(b->shop, pv->node) == 0;
+}

@@ -19,5 +19,7 @@ bool svc_fold_visible_move(svc_txn *t, const svc_fold_peer *p, const svc_change 
 /* customer */
 bool svc_fold_visible_customer(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 bool svc_fold_visible_unit(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+/* policy */
+bool svc_fold_visible_override(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 
 #endif

@@ -30,6 +30,9 @@ extern const svc_rules svc_rules_policy;
 extern const svc_rules svc_rules_grade;
 extern const svc_rules svc_rules_model;
 extern const svc_rules svc_rules_fault;
+extern const svc_rules svc_rules_override;
+/* ticket.override and ticket.rejudge (rules_policy.c). */
+int svc_rules_validate_override(const svc_change *c, char *reason, size_t len);
 /* Field validation of policy.set and region.grade (rules_policy.c), of
  * model.put and fault_code.put (rules_model.c). */
 int svc_rules_validate_policy(const svc_change *c, char *reason, size_t len);

@@ -36,6 +36,11 @@ void svc_rules_grade_agg(char out[SVC_AGG_LEN], const char *region)
 	snprintf(out, SVC_AGG_LEN, "G:%s", region);
 }
 
+void svc_rules_override_agg(char out[SVC_AGG_LEN], const char *serial)
+{
+	snprintf(out, SVC_AGG_LEN, "X:%s", serial);
+}
+
 /* ---- keys */
 
 enum vtype { V_COUNT, V_CALLBACK, V_ZONE };
@@ -265,6 +270,51 @@ int svc_rules_validate_policy(const svc_change *c, char *reason, size_t len)
 	return svc_rules_expect_agg(c, want, reason, len);
 }
 
+/* An exception's reason: required, one line, at most
+ * SVC_OVERRIDE_REASON_CHARS characters. */
+static int check_reason(const char *field, const char *r, char *reason, size_t len)
+{
+	SVC_TRY(svc_check_text(field, r, true, reason, len));
+	if (svc_utf8_chars(r) > SVC_OVERRIDE_REASON_CHARS)
+		return svc_rules_fail(SVC_EINVAL, reason, len, "%s: %zu characters, limit %d",
+		                      field, svc_utf8_chars(r), SVC_OVERRIDE_REASON_CHARS);
+	return 0;
+}
+
+int svc_rules_validate_override(const svc_change *c, char *reason, size_t len)
+{
+	if (c->kind == SVC_CK_TICKET_REJUDGE) {
+		const svc_ticket_rejudge *b = &c->u.ticket_rejudge;
+		if (b->grade > SVC_GRADE_C)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "grade: %" PRIu32 " is not A, B or C", b->grade);
+		if (b->warranty_until)
+			SVC_TRY(svc_check_date("warranty_until", b->warranty_until, reason, len));
+		if (b->onsite_hours > 720)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "onsite_hours: %" PRIu32 " is more than 720",
+			                      b->onsite_hours);
+		return 0;
+	}
+	const svc_ticket_override *b = &c->u.ticket_override;
+	char want[SVC_AGG_LEN];
+	TERMINATED("serial", b->serial);
+	TERMINATED("reason", b->reason);
+	TERMINATED("region", b->region);
+	TERMINATED("shop", b->shop);
+	SVC_TRY(svc_check_text("serial", b->serial, true, reason, len));
+	if (b->kind != SVC_TK_RETURN && b->kind != SVC_TK_EXCHANGE)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "kind: an exception is for a return or an exchange, not %s",
+		                      svc_ticket_kind_name(b->kind));
+	SVC_TRY(check_reason("reason", b->reason, reason, len));
+	SVC_TRY(svc_check_node_id("region", b->region, reason, len));
+	if (b->shop[0])
+		SVC_TRY(svc_check_node_id("shop", b->shop, reason, len));
+	svc_rules_override_agg(want, b->serial);
+	return svc_rules_expect_agg(c, want, reason, len);
+}
+
 /* ---- steps */
 
 static int policy_step(void *state, bool exists, const svc_change *c, char *reason, size_t len)
@@ -304,6 +354,31 @@ const svc_rules svc_rules_policy = {
     .name = "policy",
     .state_size = sizeof(svc_policy),
     .step = policy_step,
+};
+
+/* The last exception recorded for a serial replaces the one before. */
+static int override_step(void *state, bool exists, const svc_change *c, char *reason, size_t len)
+{
+	svc_override *o = state;
+	(void)exists;
+	if (c->kind != SVC_CK_TICKET_OVERRIDE)
+		return svc_rules_wrong_kind("override", c, reason, len);
+	const svc_ticket_override *b = &c->u.ticket_override;
+	memset(o, 0, sizeof *o);
+	SVC_COPY(o->serial, b->serial);
+	o->kind = b->kind;
+	SVC_COPY(o->reason, b->reason);
+	SVC_COPY(o->region, b->region);
+	SVC_COPY(o->shop, b->shop);
+	o->at = svc_hlc_ms(c->hlc);
+	svc_rules_set_last(&o->last, c);
+	return 0;
+}
+
+const svc_rules svc_rules_override = {
+    .name = "override",
+    .state_size = sizeof(svc_override),
+    .step = override_step,
 };
 
 const svc_rules svc_rules_grade = {
@@ -363,6 +438,20 @@ int svc_rules_validate_ticket_policy(const svc_change *c, char *reason, size_t l
 		return svc_rules_fail(SVC_EINVAL, reason, len,
 		                      "onsite_hours: %" PRIu32 " is more than 720",
 		                      b->onsite_hours);
+	TERMINATED("override_reason", b->override_reason);
+	TERMINATED("override_by", b->override_by);
+	if (b->override_reason[0] || b->override_by[0]) {
+		if (b->kind != SVC_TK_RETURN && b->kind != SVC_TK_EXCHANGE)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "override_reason: an exception goes with a return or "
+			                      "an exchange only");
+		if (!b->serial[0])
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "serial: required with an exception (it is recorded "
+			                      "for a serial)");
+		SVC_TRY(check_reason("override_reason", b->override_reason, reason, len));
+		SVC_TRY(svc_check_node_id("override_by", b->override_by, reason, len));
+	}
 	if (b->opened_on) {
 		SVC_TRY(svc_check_date("opened_on", b->opened_on, reason, len));
 		/* Every zone's date is within a day of UTC's. */
@@ -394,6 +483,25 @@ int svc_rules_ticket_policy_step(svc_ticket *t, const svc_change *c, char *reaso
 			t->in_warranty = b->opened_on <= b->warranty_until;
 		t->onsite_due =
 		    b->onsite_hours ? t->created + (uint64_t)b->onsite_hours * 3600000 : 0;
+		SVC_COPY(t->override_reason, b->override_reason);
+		SVC_COPY(t->override_by, b->override_by);
+		return 0;
+	}
+	if (c->kind == SVC_CK_TICKET_REJUDGE) {
+		const svc_ticket_rejudge *b = &c->u.ticket_rejudge;
+		if (c->origin_role == SVC_ROLE_REGION && strcmp(t->region, c->origin) != 0)
+			return svc_rules_fail(
+			    SVC_EREJECT, reason, len,
+			    "ticket %s: region %s may not re-judge it (region %s)", t->id,
+			    c->origin, t->region);
+		t->policy_version = b->policy_version;
+		t->grade = b->grade;
+		t->warranty_until = b->warranty_until;
+		if (b->warranty_until && t->opened_on)
+			t->in_warranty = t->opened_on <= b->warranty_until;
+		t->onsite_due =
+		    b->onsite_hours ? t->created + (uint64_t)b->onsite_hours * 3600000 : 0;
+		t->rejudged = svc_hlc_ms(c->hlc);
 		return 0;
 	}
 	if (c->kind != SVC_CK_TICKET_STATUS)

@@ -273,6 +273,9 @@ static int ticket_step(void *state, bool exists, const svc_change *c, char *reas
 		case SVC_CK_TICKET_CALLBACK:
 			rc = ticket_callback(t, c, ms, reason, len);
 			break;
+		case SVC_CK_TICKET_REJUDGE: /* policy: all of it in the policy step */
+			rc = 0;
+			break;
 		default:
 			return svc_rules_wrong_kind("ticket", c, reason, len);
 		}

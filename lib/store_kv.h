@@ -55,6 +55,8 @@ enum {
 	/* customer */
 	SVC_DB_CUSTOMERS,
 	SVC_DB_UNITS,
+	/* policy: ticket exceptions */
+	SVC_DB_OVERRIDES,
 	SVC_DB_COUNT_
 };
 

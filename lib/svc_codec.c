@@ -726,7 +726,8 @@ MSGMAP(ticket_open_map, svcsync__ticket_open__descriptor,
        /* policy */
        F_STR(13, model), F_STR(14, category), F_INT(15, installed), F_INT(16, policy_version),
        F_INT(17, grade), F_INT(18, channel), F_INT(19, warranty_until),
-       F_INT(20, onsite_hours), F_INT(21, opened_on));
+       F_INT(20, onsite_hours), F_INT(21, opened_on),
+       F_STR(22, override_reason), F_STR(23, override_by));
 #undef T
 
 #define T svc_ticket_assign
@@ -827,6 +828,20 @@ MSGMAP(unit_put_map, svcsync__unit_put__descriptor,
        F_INT(4, purchased), F_INT(5, installed), F_STR(6, owner));
 #undef T
 
+/* ---- policy: ticket exceptions and re-judging */
+
+#define T svc_ticket_override
+MSGMAP(ticket_override_map, svcsync__ticket_override__descriptor,
+       F_STR(1, serial), F_INT(2, kind), F_STR(3, reason),
+       F_STR(4, region), F_STR(5, shop));
+#undef T
+
+#define T svc_ticket_rejudge
+MSGMAP(ticket_rejudge_map, svcsync__ticket_rejudge__descriptor,
+       F_INT(1, policy_version), F_INT(2, grade), F_INT(3, warranty_until),
+       F_INT(4, onsite_hours));
+#undef T
+
 /* ---- the change */
 
 static const struct oneof_alt change_body_alts[] = {
@@ -847,6 +862,9 @@ static const struct oneof_alt change_body_alts[] = {
     {SVC_CK_CUSTOMER_MERGE, 29, &customer_merge_map},
     {SVC_CK_UNIT_PUT, 30, &unit_put_map},
     {SVC_CK_UNIT_MERGE, 31, &unit_merge_map},
+    /* policy */
+    {SVC_CK_TICKET_OVERRIDE, 36, &ticket_override_map},
+    {SVC_CK_TICKET_REJUDGE, 37, &ticket_rejudge_map},
     /* policy */
     {SVC_CK_POLICY_SET, 32, &policy_set_map},
     {SVC_CK_REGION_GRADE, 33, &region_grade_map},
@@ -885,6 +903,8 @@ MSGMAP(ticket_map, svcsync__ticket_state__descriptor,
        F_STR(35, model), F_STR(36, category), F_INT(37, installed), F_INT(38, policy_version),
        F_INT(39, grade), F_INT(40, channel), F_INT(41, warranty_until), F_INT(42, opened_on),
        F_INT(43, onsite_due), F_INT(44, visited), F_STR(45, fault_code),
+       F_STR(46, override_reason), F_STR(47, override_by),
+       F_INT(48, rejudged),
        /* customer */
        F_STR(29, customer_id), F_STR(30, unit_id));
 
@@ -945,6 +965,13 @@ MSGMAP(node_map, svcsync__node_state__descriptor,
 MSGMAP(policy_map, svcsync__policy_state__descriptor,
        F_INT(1, version), F_INT(2, from), F_REP(3, entries, nentries, policy_entry_map),
        F_INT(4, issued), F_INT(5, last.hlc), F_STR(6, last.origin), F_INT(7, last.seq));
+#undef T
+
+#define T svc_override
+MSGMAP(override_map, svcsync__override_state__descriptor,
+       F_STR(1, serial), F_INT(2, kind), F_STR(3, reason),
+       F_STR(4, region), F_STR(5, shop), F_INT(6, at), F_INT(7, last.hlc),
+       F_STR(8, last.origin), F_INT(9, last.seq));
 #undef T
 
 #define T svc_grade_item
@@ -1663,6 +1690,7 @@ int svc_codec_catalog_decode(const uint8_t *buf, size_t len, svc_catalog_item *o
 	}
 STATE_CODEC(policy, svc_policy, policy_map, "policy")
 STATE_CODEC(grade, svc_grade_item, grade_map, "grade")
+STATE_CODEC(override, svc_override, override_map, "override")
 STATE_CODEC(model, svc_model, model_map, "model")
 STATE_CODEC(fault_code, svc_fault_code, fault_code_map, "fault code")
 

@@ -59,6 +59,8 @@ int svc_codec_policy_encode(const svc_policy *v, uint8_t *buf, size_t cap, size_
 int svc_codec_policy_decode(const uint8_t *buf, size_t len, svc_policy *out);
 int svc_codec_grade_encode(const svc_grade_item *v, uint8_t *buf, size_t cap, size_t *len);
 int svc_codec_grade_decode(const uint8_t *buf, size_t len, svc_grade_item *out);
+int svc_codec_override_encode(const svc_override *v, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_override_decode(const uint8_t *buf, size_t len, svc_override *out);
 int svc_codec_model_encode(const svc_model *v, uint8_t *buf, size_t cap, size_t *len);
 int svc_codec_model_decode(const uint8_t *buf, size_t len, svc_model *out);
 int svc_codec_fault_code_encode(const svc_fault_code *v, uint8_t *buf, size_t cap, size_t *len);

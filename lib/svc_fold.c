@@ -61,6 +61,44 @@ static int claim_reads(const svc_change *c, const void *state, bool exists,
 	return 1;
 }
 
+/* policy: a return or exchange opened under an exception reads the
+ * exception recorded for its serial; the check refuses one that is not there,
+ * is for the other kind, or was recorded by another node, at the ticket's
+ * place in fold order (the exception's change comes before it at the node
+ * that opened it, so in every node's order). */
+static int ticket_reads(const svc_change *c, const void *state, bool exists,
+                        svc_fold_ref out[SVC_FOLD_READS_MAX])
+{
+	(void)state;
+	(void)exists;
+	if (c->kind != SVC_CK_TICKET_OPEN || !c->u.ticket_open.override_by[0])
+		return 0;
+	out[0].type = SVC_AGG_OVERRIDE;
+	svc_rules_override_agg(out[0].agg, c->u.ticket_open.serial);
+	return 1;
+}
+
+static int ticket_check(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
+                        char *reason, size_t rlen)
+{
+	(void)state;
+	(void)exists;
+	if (c->kind != SVC_CK_TICKET_OPEN || !c->u.ticket_open.override_by[0])
+		return 0;
+	const svc_ticket_open *b = &c->u.ticket_open;
+	char agg[SVC_AGG_LEN];
+	svc_override o;
+	bool have = false;
+	svc_rules_override_agg(agg, b->serial);
+	SVC_TRY(svc_fold_read(rd, SVC_AGG_OVERRIDE, agg, &o, &have));
+	if (!have || o.kind != b->kind || strcmp(o.last.origin, b->override_by) != 0)
+		return svc_rules_fail(
+		    SVC_EREJECT, reason, rlen,
+		    "ticket %s: no exception for a %s of serial %s recorded by %s", c->aggregate,
+		    svc_ticket_kind_name(b->kind), b->serial, b->override_by);
+	return 0;
+}
+
 /* customer: a merge reads its survivor; the check refuses a survivor that
  * is unknown or itself merged at the merge's place in fold order. Refusing
  * a merged survivor is what keeps the pointers free of cycles: a merge adds
@@ -222,6 +260,8 @@ static int ticket_indexes(const void *state, svc_fold_index_entry out[SVC_FOLD_I
 		n = add_entry(out, n, SVC_INDEX_TICKET_CUSTOMER, tk->customer_id);
 	if (tk->unit_id[0])
 		n = add_entry(out, n, SVC_INDEX_TICKET_UNIT, tk->unit_id);
+	if (tk->override_by[0])
+		n = add_entry(out, n, SVC_INDEX_TICKET_OVERRIDE, tk->serial);
 	return n;
 }
 
@@ -240,8 +280,8 @@ static int ticket_indexes(const void *state, svc_fold_index_entry out[SVC_FOLD_I
 
 static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
     KIND(SVC_AGG_TICKET, "ticket", SVC_DB_TICKETS, svc_ticket, svc_codec_ticket_encode,
-         svc_codec_ticket_decode, svc_rules_ticket, .indexes = ticket_indexes,
-         .visible = svc_fold_visible_ticket),
+         svc_codec_ticket_decode, svc_rules_ticket, .reads = ticket_reads, .check = ticket_check,
+         .indexes = ticket_indexes, .visible = svc_fold_visible_ticket),
     KIND(SVC_AGG_CLAIM, "claim", SVC_DB_CLAIMS, svc_claim, svc_codec_claim_encode,
          svc_codec_claim_decode, svc_rules_claim, .reads = claim_reads,
          .visible = svc_fold_visible_claim),
@@ -275,6 +315,9 @@ static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
     KIND(SVC_AGG_UNIT, "unit", SVC_DB_UNITS, svc_unit, svc_codec_unit_encode, svc_codec_unit_decode,
          svc_rules_unit, .reads = unit_reads, .check = unit_check, .indexes = unit_indexes,
          .visible = svc_fold_visible_unit),
+    /* policy: exceptions to the return and exchange windows */
+    KIND(SVC_AGG_OVERRIDE, "exception", SVC_DB_OVERRIDES, svc_override, svc_codec_override_encode,
+         svc_codec_override_decode, svc_rules_override, .visible = svc_fold_visible_override),
 };
 
 static int default_type_of(const svc_change *c)

@@ -174,6 +174,8 @@ typedef union {
 	/* customer */
 	svc_customer cu;
 	svc_unit u;
+	/* policy */
+	svc_override ov;
 } svc_fold_state;
 
 /* ------------------------------------------------------------ the backend */
@@ -335,6 +337,8 @@ int svc_fold_unit_get(svc_txn *t, const char *id, svc_unit *out);
 #define SVC_INDEX_UNIT_OWNER "uowner"
 #define SVC_INDEX_TICKET_CUSTOMER "tcust"
 #define SVC_INDEX_TICKET_UNIT "tunit"
+/* policy: tickets opened under an exception, by serial */
+#define SVC_INDEX_TICKET_OVERRIDE "tovr"
 
 /* Iteration: the callback returns 0 to go on, non-zero to stop (that value is
  * returned). Values passed to callbacks are valid only during the call. */
@@ -360,6 +364,8 @@ int svc_fold_model_get(svc_txn *t, const char *model, svc_model *out);
 int svc_fold_fault_get(svc_txn *t, const char *category, const char *code, svc_fault_code *out);
 /* A region's grade: SVC_GRADE_NONE when HQ has not graded it. */
 int svc_fold_grade_get(svc_txn *t, const char *region, uint32_t *grade);
+/* The last exception recorded for a serial (SVC_ENOTFOUND: none). */
+int svc_fold_override_get(svc_txn *t, const char *serial, svc_override *out);
 typedef int (*svc_model_cb)(const svc_model *m, void *arg);
 typedef int (*svc_fault_cb)(const svc_fault_code *f, void *arg);
 typedef int (*svc_grade_cb)(const svc_grade_item *g, void *arg);

@@ -783,6 +783,13 @@ int svc_fold_grade_get(svc_txn *t, const char *region, uint32_t *grade)
 	return rc;
 }
 
+int svc_fold_override_get(svc_txn *t, const char *serial, svc_override *out)
+{
+	char agg[SVC_AGG_LEN];
+	svc_rules_override_agg(agg, serial);
+	return getter(t, SVC_AGG_OVERRIDE, agg, out, "exception");
+}
+
 EACH_STATE(svc_fold_model_each, SVC_AGG_MODEL, svc_model_cb)
 EACH_STATE(svc_fold_fault_each, SVC_AGG_FAULT, svc_fault_cb)
 EACH_STATE(svc_fold_grade_each, SVC_AGG_GRADE, svc_grade_cb)

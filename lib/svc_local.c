@@ -225,6 +225,68 @@ int svc_local_policy_today(svc_txn *t, uint64_t now, svc_policy *pol, const svc_
 	return 0;
 }
 
+/* Is there an exception for this return or exchange that this node may use?
+ * One recorded for the serial, of the ticket's kind, naming this shop (or
+ * with no shop, for the region itself and HQ), not yet used by a ticket of
+ * that kind opened since it was recorded. Copies it into the body when there
+ * is; returns 0 either way (the caller refuses without one). */
+struct used_arg {
+	svc_txn *t;
+	const svc_override *o;
+	char by[SVC_AGG_LEN];
+};
+
+static int used_cb(const char *value, const char *agg, void *arg)
+{
+	struct used_arg *a = arg;
+	svc_ticket *tk = malloc(sizeof *tk);
+	(void)value;
+	if (!tk)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	int rc = svc_fold_ticket_get(a->t, agg, tk);
+	if (rc == 0 && tk->kind == a->o->kind && tk->created >= a->o->at &&
+	    strcmp(tk->override_by, a->o->last.origin) == 0) {
+		snprintf(a->by, sizeof a->by, "%s", tk->id);
+		rc = 1;
+	}
+	if (rc == SVC_ENOTFOUND) {
+		svc_errclear();
+		rc = 0;
+	}
+	free(tk);
+	return rc;
+}
+
+static int ticket_exception(svc_txn *t, const svc_self *self, svc_ticket_open *b)
+{
+	svc_override o;
+	if (!b->serial[0])
+		return 0;
+	int rc = svc_fold_override_get(t, b->serial, &o);
+	if (rc == SVC_ENOTFOUND) {
+		svc_errclear();
+		return 0;
+	}
+	TRY(rc);
+	if (o.kind != b->kind)
+		return 0;
+	bool mine = o.shop[0] ? strcmp(o.shop, self->node) == 0
+	                      : self->role == SVC_ROLE_HQ || strcmp(o.region, self->node) == 0;
+	if (!mine && !(self->role == SVC_ROLE_REGION && strcmp(o.region, self->node) == 0))
+		return 0;
+	struct used_arg u = {.t = t, .o = &o};
+	rc = svc_fold_index_each(t, SVC_INDEX_TICKET_OVERRIDE, b->serial, false, used_cb, &u);
+	if (rc < 0)
+		return rc;
+	if (rc == 1)
+		return svc_errf(SVC_EDENIED,
+		                "kind: the exception for a %s of %s recorded by %s was used by "
+		                "ticket %s",
+		                svc_ticket_kind_name(b->kind), b->serial, o.last.origin, u.by);
+	TRY(SET(b->override_reason, "override_reason", o.reason));
+	return SET(b->override_by, "override_by", o.last.origin);
+}
+
 /* Judge a new ticket under the policy in force today and record what it was
  * judged on: the version, the model's category, the dates, the region's
  * grade, the channel, the warranty's last day and the on-site hours. A
@@ -285,13 +347,16 @@ static int ticket_judge(svc_txn *t, const svc_self *self, const svc_ticket_field
 			                "from the purchase)",
 			                what, days);
 		uint32_t last = (uint32_t)svc_date_add_days((int32_t)b->purchased, days);
-		if (today > last) {
+		if (today > last)
+			TRY(ticket_exception(t, self, b));
+		if (today > last && !b->override_by[0]) {
 			svc_date_format((int32_t)b->purchased, d1, sizeof d1);
 			svc_date_format((int32_t)last, d2, sizeof d2);
 			return svc_errf(SVC_EDENIED,
 			                "kind: a %s is accepted within %u days of purchase "
 			                "(purchased %s, window ended %s; policy version %" PRIu32
-			                ")",
+			                "; its region or HQ may record an exception: ticket "
+			                "override)",
 			                what, days, d1, d2, pol.version);
 		}
 	}
@@ -1170,6 +1235,149 @@ int svc_local_fault_code_add(svc_store *s, const char *code, const char *categor
 {
 	struct model_arg a = {.code = code, .category = category, .text = text};
 	return svc_store_write(s, model_fn, &a);
+}
+
+struct override_arg {
+	const char *product, *kind, *reason, *shop;
+	char agg[SVC_AGG_LEN];
+};
+
+static int override_fn(svc_txn *t, void *arg)
+{
+	struct override_arg *a = arg;
+	svc_change c;
+	svc_self self;
+	svc_ticket_override *b = &c.u.ticket_override;
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_TICKET_OVERRIDE;
+	TRY(svc_self_get(t, &self));
+	if (self.role == SVC_ROLE_SHOP)
+		return svc_errf(SVC_EDENIED,
+		                "shop %s may not record exceptions to the return and exchange "
+		                "windows (its region or HQ)",
+		                self.node);
+	if (!given(a->product))
+		return svc_errf(SVC_EINVAL, "product: required (a unit id U-... or a serial)");
+	/* A unit this node holds gives its serial; anything else is the serial. */
+	svc_unit u;
+	int rc = a->product[0] == 'U' ? svc_fold_unit_get(t, a->product, &u) : SVC_ENOTFOUND;
+	if (rc == SVC_ENOTFOUND) {
+		svc_errclear();
+		TRY(SET(b->serial, "serial", a->product));
+	} else {
+		TRY(rc);
+		TRY(SET(b->serial, "serial", u.serial));
+	}
+	if (!given(a->kind))
+		return svc_errf(SVC_EINVAL, "kind: required (return or exchange)");
+	TRY(svc_ticket_kind_parse(a->kind, &b->kind));
+	if (!given(a->reason))
+		return svc_errf(SVC_EINVAL, "reason: required (why the window is waived)");
+	TRY(SET(b->reason, "reason", a->reason));
+	if (given(a->shop)) {
+		svc_node n;
+		TRY(need_node(t, "shop", a->shop, SVC_ROLE_SHOP, &n));
+		if (self.role == SVC_ROLE_REGION && strcmp(n.region, self.node) != 0)
+			return svc_errf(SVC_EDENIED, "shop: %s is in region %s, not in %s", a->shop,
+			                n.region, self.node);
+		TRY(SET(b->shop, "shop", a->shop));
+		TRY(SET(b->region, "region", n.region));
+	} else if (self.role == SVC_ROLE_REGION) {
+		TRY(SET(b->region, "region", self.node));
+	} else {
+		return svc_errf(SVC_EINVAL, "shop: required at HQ (the shop that opens it; its "
+		                            "region is recorded)");
+	}
+	svc_rules_override_agg(c.aggregate, b->serial);
+	TRY(svc_apply_local(t, &c));
+	snprintf(a->agg, sizeof a->agg, "%s", c.aggregate);
+	return 0;
+}
+
+int svc_local_ticket_override(svc_store *s, const char *product, const char *kind,
+                              const char *reason, const char *shop, char agg[SVC_AGG_LEN])
+{
+	struct override_arg a = {.product = product, .kind = kind, .reason = reason, .shop = shop};
+	int rc = svc_store_write(s, override_fn, &a);
+	if (!rc && agg)
+		snprintf(agg, SVC_AGG_LEN, "%s", a.agg);
+	return rc;
+}
+
+struct rejudge_arg {
+	const char *id;
+	svc_ticket_rejudge out;
+};
+
+static int rejudge_fn(svc_txn *t, void *arg)
+{
+	struct rejudge_arg *a = arg;
+	svc_change c;
+	svc_self self;
+	svc_policy pol;
+	const svc_tz *tz;
+	uint32_t today;
+	svc_ticket_rejudge *b = &c.u.ticket_rejudge;
+	svc_ticket *tk = malloc(sizeof *tk);
+	if (!tk)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_TICKET_REJUDGE;
+	int rc = svc_self_get(t, &self);
+	if (rc)
+		goto out;
+	if (self.role == SVC_ROLE_SHOP) {
+		rc = svc_errf(SVC_EDENIED, "shop %s may not re-judge tickets (its region or HQ)",
+		              self.node);
+		goto out;
+	}
+	rc = need_ticket(t, a->id, tk);
+	if (rc)
+		goto out;
+	/* The version in force on the ticket's day (its creation in the
+	 * network's zone for a ticket opened before the day was recorded). */
+	rc = svc_local_policy_today(t, tk->created, &pol, &tz, &today);
+	if (rc)
+		goto out;
+	if (tk->opened_on && tk->opened_on != today)
+		rc = svc_fold_policy_at(t, tk->opened_on, &pol);
+	if (!rc)
+		rc = svc_fold_grade_get(t, tk->region, &b->grade);
+	if (rc)
+		goto out;
+	b->policy_version = pol.version;
+	b->onsite_hours = svc_policy_onsite_hours(&pol, b->grade);
+	if (tk->purchased)
+		b->warranty_until = (uint32_t)svc_date_add_days(
+		    svc_date_add_months((int32_t)tk->purchased,
+		                        (int)svc_policy_warranty_months(&pol, tk->category)),
+		    -1);
+	uint64_t due = b->onsite_hours ? tk->created + (uint64_t)b->onsite_hours * 3600000 : 0;
+	if (b->policy_version == tk->policy_version && b->grade == tk->grade &&
+	    b->warranty_until == tk->warranty_until && due == tk->onsite_due) {
+		rc = svc_errf(SVC_ECONFLICT,
+		              "ticket %s: already judged under policy version %" PRIu32
+		              " and grade %s (nothing to re-judge)",
+		              tk->id, tk->policy_version, svc_grade_name(tk->grade));
+		goto out;
+	}
+	rc = SET(c.aggregate, "ticket", a->id);
+	if (!rc)
+		rc = svc_apply_local(t, &c);
+	if (!rc)
+		a->out = *b;
+out:
+	free(tk);
+	return rc;
+}
+
+int svc_local_ticket_rejudge(svc_store *s, const char *id, svc_ticket_rejudge *out)
+{
+	struct rejudge_arg a = {.id = id};
+	int rc = svc_store_write(s, rejudge_fn, &a);
+	if (!rc && out)
+		*out = a.out;
+	return rc;
 }
 
 struct grade_arg {

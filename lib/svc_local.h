@@ -267,6 +267,19 @@ int svc_local_model_add(svc_store *s, const char *model, const char *category);
 /* Put a fault code of a category (or change its text). */
 int svc_local_fault_code_add(svc_store *s, const char *code, const char *category,
                              const char *text);
+/* Record an exception to the return or exchange window (region or HQ) for a
+ * product: `product` is a unit id (U-...) this node holds or a serial;
+ * `kind` "return" or "exchange"; `shop` (optional) the shop of the region
+ * that is to open it, else the region opens it. The aggregate written
+ * ("X:<serial>") is copied to agg. */
+int svc_local_ticket_override(svc_store *s, const char *product, const char *kind,
+                              const char *reason, const char *shop, char agg[SVC_AGG_LEN]);
+/* Judge a ticket again (region or HQ): the policy version in force on the
+ * ticket's day as this node holds it, the region's grade now, the warranty
+ * from the recorded purchase date and category. Refused when nothing would
+ * change. What it recorded is copied to *out (may be NULL). */
+int svc_local_ticket_rejudge(svc_store *s, const char *id, svc_ticket_rejudge *out);
+
 /* Grade a region of the directory A, B or C. */
 int svc_local_region_grade(svc_store *s, const char *region, const char *grade);
 /* Issue the next policy version: the newest version's keys with items

@@ -298,6 +298,7 @@ svc_agg_type svc_rules_agg_type(const svc_change *c)
 	case SVC_CK_TICKET_STATUS:
 	case SVC_CK_TICKET_NOTE:
 	case SVC_CK_TICKET_CALLBACK:
+	case SVC_CK_TICKET_REJUDGE: /* policy */
 		return SVC_AGG_TICKET;
 	case SVC_CK_CLAIM_SUBMIT:
 	case SVC_CK_CLAIM_DECIDE:
@@ -317,6 +318,8 @@ svc_agg_type svc_rules_agg_type(const svc_change *c)
 		return SVC_AGG_MODEL;
 	case SVC_CK_FAULT_CODE_PUT:
 		return SVC_AGG_FAULT;
+	case SVC_CK_TICKET_OVERRIDE:
+		return SVC_AGG_OVERRIDE;
 	case SVC_CK_CUSTOMER_PUT:
 	case SVC_CK_CUSTOMER_MERGE:
 		return SVC_AGG_CUSTOMER;
@@ -365,6 +368,8 @@ const svc_rules *svc_rules_for(svc_agg_type t)
 		return &svc_rules_model;
 	case SVC_AGG_FAULT:
 		return &svc_rules_fault;
+	case SVC_AGG_OVERRIDE:
+		return &svc_rules_override;
 	case SVC_AGG_CUSTOMER:
 		return &svc_rules_customer;
 	case SVC_AGG_UNIT:
@@ -818,6 +823,12 @@ int svc_rules_validate(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_MODEL_PUT:
 	case SVC_CK_FAULT_CODE_PUT:
 		return svc_rules_validate_model(c, reason, len);
+	case SVC_CK_TICKET_OVERRIDE:
+		return svc_rules_validate_override(c, reason, len);
+	case SVC_CK_TICKET_REJUDGE:
+		SVC_TRY(expect_agg_shape(c, is_ticket_id(c->aggregate),
+		                         "a ticket id (T-<node>-<seq>)", reason, len));
+		return svc_rules_validate_override(c, reason, len);
 	case SVC_CK_CUSTOMER_PUT:
 	case SVC_CK_CUSTOMER_MERGE:
 		return svc_rules_customer_validate(c, reason, len);
@@ -945,6 +956,17 @@ static int authorize_region(const svc_change *c, char *reason, size_t len)
 		if (c->u.part_move.kind == SVC_MV_RECEIVE)
 			return deny_hq_only(c, reason, len, "receive stock");
 		return authorize_move_location(c, reason, len);
+	/* policy: a region records exceptions in its own region; a re-judging's
+	 * region is checked in step() against the ticket's */
+	case SVC_CK_TICKET_OVERRIDE:
+		if (strcmp(c->u.ticket_override.region, c->origin) != 0)
+			return svc_rules_fail(SVC_EDENIED, reason, len,
+			                      "region %s may not record exceptions in region %s "
+			                      "(only in its own)",
+			                      c->origin, c->u.ticket_override.region);
+		return 0;
+	case SVC_CK_TICKET_REJUDGE:
+		return 0;
 	case SVC_CK_CUSTOMER_PUT:
 	case SVC_CK_CUSTOMER_MERGE:
 	case SVC_CK_UNIT_PUT:
@@ -1024,6 +1046,12 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_CUSTOMER_PUT:
 	case SVC_CK_UNIT_PUT:
 		return 0;
+	case SVC_CK_TICKET_OVERRIDE:
+		return deny(c, reason, len,
+		            "record exceptions to the return and exchange windows (its "
+		            "region or HQ)");
+	case SVC_CK_TICKET_REJUDGE:
+		return deny(c, reason, len, "re-judge tickets (its region or HQ)");
 	case SVC_CK_CUSTOMER_MERGE:
 		return deny(c, reason, len, "merge customers (its region or HQ)");
 	case SVC_CK_UNIT_MERGE:

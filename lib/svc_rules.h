@@ -52,6 +52,8 @@ typedef enum {
 	/* customer */
 	SVC_AGG_CUSTOMER, /* C-... (customer.put/merge) : svc_customer */
 	SVC_AGG_UNIT,     /* U-... : svc_unit */
+	/* policy */
+	SVC_AGG_OVERRIDE, /* X:<serial> : svc_override */
 	SVC_AGG_MAX_
 } svc_agg_type;
 
@@ -116,6 +118,7 @@ void svc_rules_move_agg(char out[SVC_AGG_LEN], const char *location, const char 
 /* ---- policy: aggregates, the policy's keys and their defaults */
 void svc_rules_policy_agg(char out[SVC_AGG_LEN], uint32_t version);
 void svc_rules_grade_agg(char out[SVC_AGG_LEN], const char *region);
+void svc_rules_override_agg(char out[SVC_AGG_LEN], const char *serial);
 void svc_rules_model_agg(char out[SVC_AGG_LEN], const char *model);
 void svc_rules_fault_agg(char out[SVC_AGG_LEN], const char *category, const char *code);
 /* A model, category or fault code: 1..31 of A-Z a-z 0-9 . _ - (not first). */

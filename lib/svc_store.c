@@ -77,6 +77,8 @@ static const char *const db_names[SVC_DB_COUNT_] = {
     /* customer */
     "customers",
     "units",
+    /* policy: ticket exceptions */
+    "overrides",
 };
 
 struct svc_store {

@@ -83,6 +83,9 @@ static const char *const change_kind_names[] = {
     [SVC_CK_CUSTOMER_MERGE] = "customer.merge",
     [SVC_CK_UNIT_PUT] = "unit.put",
     [SVC_CK_UNIT_MERGE] = "unit.merge",
+    /* policy */
+    [SVC_CK_TICKET_OVERRIDE] = "ticket.override",
+    [SVC_CK_TICKET_REJUDGE] = "ticket.rejudge",
 };
 
 /* customer */

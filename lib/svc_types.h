@@ -124,6 +124,9 @@ typedef enum {
 	SVC_CK_CUSTOMER_MERGE,
 	SVC_CK_UNIT_PUT,
 	SVC_CK_UNIT_MERGE,
+	/* policy: ticket exceptions and re-judging */
+	SVC_CK_TICKET_OVERRIDE,
+	SVC_CK_TICKET_REJUDGE,
 	SVC_CK_MAX_
 } svc_change_kind;
 
@@ -184,6 +187,10 @@ typedef struct {
 	/* customer */
 	char customer_id[SVC_AGG_LEN];
 	char unit_id[SVC_AGG_LEN];
+	/* policy: opened outside its window under the exception recorded for
+	 * the serial by override_by, its reason copied ("" : none) */
+	char override_reason[SVC_REASON_LEN];
+	char override_by[SVC_ID_LEN];
 } svc_ticket_open;
 
 typedef struct {
@@ -363,6 +370,24 @@ typedef struct {
 	char text[SVC_REASON_LEN];
 } svc_fault_code_put;
 
+/* An exception's reason: at most this many characters. */
+#define SVC_OVERRIDE_REASON_CHARS 60
+
+typedef struct {
+	char serial[SVC_SERIAL_LEN];
+	uint32_t kind; /* SVC_TK_RETURN or SVC_TK_EXCHANGE */
+	char reason[SVC_REASON_LEN];
+	char region[SVC_ID_LEN];
+	char shop[SVC_ID_LEN]; /* "" : the region opens it */
+} svc_ticket_override;
+
+typedef struct {
+	uint32_t policy_version;
+	uint32_t grade;
+	uint32_t warranty_until;
+	uint32_t onsite_hours;
+} svc_ticket_rejudge;
+
 /* ------------------------------------------------------------ the change */
 
 typedef struct {
@@ -400,6 +425,9 @@ typedef struct {
 		svc_record_merge customer_merge;
 		svc_unit_put unit_put;
 		svc_record_merge unit_merge;
+		/* policy */
+		svc_ticket_override ticket_override;
+		svc_ticket_rejudge ticket_rejudge;
 	} u;
 } svc_change;
 
@@ -479,6 +507,11 @@ typedef struct {
 	/* customer */
 	char customer_id[SVC_AGG_LEN];
 	char unit_id[SVC_AGG_LEN];
+	/* policy: the exception it was opened under ("" none), the last
+	 * re-judging (ms, 0 never) */
+	char override_reason[SVC_REASON_LEN];
+	char override_by[SVC_ID_LEN];
+	uint64_t rejudged;
 } svc_ticket;
 
 /* customer: a customer file and a product unit. A merged record keeps its
@@ -605,6 +638,17 @@ typedef struct {
 	char text[SVC_REASON_LEN];
 	svc_fold_pos last;
 } svc_fault_code;
+
+/* The last exception recorded for a serial (aggregate "X:<serial>"). */
+typedef struct {
+	char serial[SVC_SERIAL_LEN];
+	uint32_t kind;
+	char reason[SVC_REASON_LEN];
+	char region[SVC_ID_LEN];
+	char shop[SVC_ID_LEN];
+	uint64_t at; /* ms */
+	svc_fold_pos last;
+} svc_override;
 
 typedef struct {
 	int64_t on_hand;

@@ -21,6 +21,16 @@
 #     visited is listed by 'ticket list --overdue'.
 #  4. The hotline's short path: a consult the region takes by phone is
 #     resolved and closed there, with no shop; a repair is not.
+#  5. A ticket judged under an older version (its region offline when HQ
+#     issued the next) is flagged in the region's queue.
+#  6. 'ticket rejudge' (region or HQ, not a shop): the flagged ticket is
+#     judged under the version in force on its day, leaves the queue, and
+#     HQ folds the same; a second re-judging has nothing to change.
+#  7. Exceptions: a shop's return outside its window is refused; the shop
+#     may not record an exception, the region does (a reason required, at
+#     most 60 characters) naming the shop; the exception reaches the shop,
+#     which then opens the return, recorded with the exception at every
+#     node; the exception serves one ticket.
 #
 # Needs: SVC_BIN, SVC_TEST_TMP, python3, faketime.
 set -euo pipefail
@@ -124,7 +134,7 @@ refused "a purchase in the future" "^svcsync: purchased: $(day tomorrow) is in t
 	region-p ticket new --kind repair --customer "Panda" --phone 13900000012 --product p \
 	--fault f --purchased "$(day tomorrow)"
 refused "a return after its window" \
-	"^svcsync: kind: a return is accepted within 15 days of purchase \\(purchased $P20, window ended $(day '-5 days'); policy version 0\\)$" \
+	"^svcsync: kind: a return is accepted within 15 days of purchase \\(purchased $P20, window ended $(day '-5 days'); policy version 0; its region or HQ may record an exception: ticket override\\)$" \
 	region-p ticket new --kind return --customer "Panda" --phone 13900000012 --product p \
 	--fault f --purchased "$P20"
 refused "a bad channel" "^svcsync: channel: unknown value" region-p ticket new --kind repair \
@@ -199,5 +209,51 @@ start region-p
 wait_json $W region-p '[v["version"] for v in j["scheduled"]]' "[1, 2]" policy show
 expect_eq "$(jget region-p '[(t["id"], t["policy_version"]) for t in j]' ticket list --flagged)" \
 	"[('$OLD', 1)]" "the ticket judged under version 1 is flagged"
+
+section "6. ticket rejudge: the region judges the flagged ticket again"
+refused "a shop re-judging" "^svcsync: shop shop-p1 may not re-judge tickets \\(its region or HQ\\)$" \
+	shop-p1 ticket rejudge "$OLD"
+OUT=$(sv region-p ticket rejudge "$OLD")
+assert_match "$OUT" "^$OLD re-judged: policy version 2, grade B, warranty until -, on-site within 6 hours$" \
+	"rejudge output"
+expect_eq "$(jget region-p '[t["id"] for t in j]' ticket list --flagged)" "[]" "the queue is empty after re-judging"
+wait_json $W hq '(j["policy_version"], j["onsite_due_ms"] - j["created_ms"], j["rejudged_ms"] is not None)' \
+	"(2, 21600000, True)" ticket show "$OLD"
+refused "a second re-judging" "^svcsync: ticket $OLD: already judged under policy version 2 and grade B \\(nothing to re-judge\\)$" \
+	region-p ticket rejudge "$OLD"
+
+section "7. exceptions to the return window"
+refused "the shop's late return" "^svcsync: kind: a return is accepted within 15 days .*ticket override\\)$" \
+	shop-p1 ticket new --kind return --customer "Panda Late" --phone 13900000016 --product p \
+	--fault f --purchased "$P20" --serial SN-OV-1
+refused "an exception by a shop" "^svcsync: shop shop-p1 may not record exceptions to the return and exchange windows \\(its region or HQ\\)$" \
+	shop-p1 ticket override SN-OV-1 --kind return --reason "质量问题"
+rc=0
+ERR=$(timeout 60 "$S" --dir "$T/region-p" ticket override SN-OV-1 --kind return 2>&1 >/dev/null) || rc=$?
+assert_eq "$rc" 2 "an exception without a reason: usage error"
+assert_match "$ERR" "--reason" "an exception without a reason names --reason"
+LONG=$(python3 -c 'print("退" * 61)')
+refused "a reason of 61 characters" "^svcsync: .*reason: 61 characters, limit 60" \
+	region-p ticket override SN-OV-1 --kind return --reason "$LONG"
+refused "an exception for a repair" "^svcsync: kind: an exception is for a return or an exchange, not repair" \
+	region-p ticket override SN-OV-1 --kind repair --reason "质量问题"
+OUT=$(sv region-p ticket override SN-OV-1 --kind return --reason "$(python3 -c 'print("质" * 60)')" --shop shop-p1)
+assert_match "$OUT" "^exception recorded: a return of serial SN-OV-1 may be opened outside its window$" "override output"
+# The exception travels region -> shop: the shop's return goes through once
+# it has arrived (each refused attempt writes nothing).
+RET=""
+for _ in $(seq 1 $((W * 5))); do
+	RET=$(timeout 60 "$S" --dir "$T/shop-p1" ticket new --kind return --customer "Panda Late" \
+		--phone 13900000016 --product p --fault f --purchased "$P20" --serial SN-OV-1 2>/dev/null) && break
+	sleep 0.2
+done
+assert_match "$RET" "^T-shop-p1-" "the shop opens the return under the exception"
+for n in shop-p1 region-p hq; do
+	wait_json $W "$n" '(j["kind"], j["override_by"], len(j["override_reason"]))' \
+		"('return', 'region-p', 60)" ticket show "$RET"
+done
+refused "the exception used twice" "^svcsync: kind: the exception for a return of SN-OV-1 recorded by region-p was used by ticket $RET$" \
+	shop-p1 ticket new --kind return --customer "Panda Late" --phone 13900000016 --product p \
+	--fault f --purchased "$P20" --serial SN-OV-1
 
 net_done

@@ -97,6 +97,9 @@ static inline void fx_fix_agg(svc_change *c)
 		svc_rules_fault_agg(c->aggregate, c->u.fault_code_put.category,
 		                    c->u.fault_code_put.code);
 		break;
+	case SVC_CK_TICKET_OVERRIDE:
+		svc_rules_override_agg(c->aggregate, c->u.ticket_override.serial);
+		break;
 	default:
 		break;
 	}
@@ -325,6 +328,34 @@ static inline void fx_policy(svc_change *c, uint32_t version, uint32_t from, con
 	FX_COPY(c->u.policy_set.entries[0].key, key);
 	FX_COPY(c->u.policy_set.entries[0].value, value);
 	fx_fix_agg(c);
+}
+
+/* An exception for a `kind` (return or exchange) of `serial` in `region`,
+ * for `shop` ("" : the region opens it). */
+static inline void fx_override(svc_change *c, const char *serial, uint32_t kind, const char *region,
+                               const char *shop)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_TICKET_OVERRIDE;
+	FX_COPY(c->u.ticket_override.serial, serial);
+	c->u.ticket_override.kind = kind;
+	FX_COPY(c->u.ticket_override.reason, "质量问题，顾客已投诉三次");
+	FX_COPY(c->u.ticket_override.region, region);
+	FX_COPY(c->u.ticket_override.shop, shop);
+	fx_fix_agg(c);
+}
+
+/* A re-judging of `ticket`: version, grade, warranty's last day, hours. */
+static inline void fx_rejudge(svc_change *c, const char *ticket, uint32_t version, uint32_t grade,
+                              uint32_t until, uint32_t hours)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_TICKET_REJUDGE;
+	FX_COPY(c->aggregate, ticket);
+	c->u.ticket_rejudge.policy_version = version;
+	c->u.ticket_rejudge.grade = grade;
+	c->u.ticket_rejudge.warranty_until = until;
+	c->u.ticket_rejudge.onsite_hours = hours;
 }
 
 /* The policy inputs of a ticket opened on FX_T0's day: version 0, an

@@ -369,6 +369,30 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 			SET(c->u.fault_code_put.text, "不脱水");
 		}
 		break;
+	case SVC_CK_TICKET_OVERRIDE: {
+		svc_ticket_override *o = &c->u.ticket_override;
+		o->kind = max ? UINT32_MAX : SVC_TK_RETURN;
+		if (max) {
+			FILL(o->serial, "S");
+			FILL(o->reason, "退");
+			FILL(o->region, "r");
+			FILL(o->shop, "s");
+		} else {
+			SET(o->serial, "SN2023A0001");
+			SET(o->reason, "质量问题，顾客已投诉");
+			SET(o->region, "region-south");
+			SET(o->shop, "shop-gz-0001");
+		}
+		break;
+	}
+	case SVC_CK_TICKET_REJUDGE: {
+		svc_ticket_rejudge *r = &c->u.ticket_rejudge;
+		r->policy_version = max ? UINT32_MAX : 2;
+		r->grade = max ? UINT32_MAX : SVC_GRADE_B;
+		r->warranty_until = max ? UINT32_MAX : 20261130;
+		r->onsite_hours = max ? UINT32_MAX : 48;
+		break;
+	}
 	case SVC_CK_CUSTOMER_PUT: {
 		svc_customer_put *p = &c->u.customer_put;
 		p->fields = max ? UINT32_MAX : SVC_CF_ALL_;

@@ -191,6 +191,23 @@ static void gold_change(svc_change *c, svc_change_kind kind, bool max)
 		STR(c->u.fault_code_put.category, max, "c", "aircon");
 		STR(c->u.fault_code_put.text, max, "漏", "室内机漏水");
 		break;
+	case SVC_CK_TICKET_OVERRIDE: {
+		svc_ticket_override *o = &c->u.ticket_override;
+		o->kind = max ? UINT32_MAX : SVC_TK_EXCHANGE;
+		STR(o->serial, max, "S", "AC2-0099-7731");
+		STR(o->reason, max, "换", "安装后三次漏水");
+		STR(o->region, max, "r", "region-east");
+		STR(o->shop, max, "s", "shop-sh-0003");
+		break;
+	}
+	case SVC_CK_TICKET_REJUDGE: {
+		svc_ticket_rejudge *r = &c->u.ticket_rejudge;
+		r->policy_version = max ? UINT32_MAX : 3;
+		r->grade = max ? UINT32_MAX : SVC_GRADE_A;
+		r->warranty_until = max ? UINT32_MAX : 20261119;
+		r->onsite_hours = max ? UINT32_MAX : 24;
+		break;
+	}
 	case SVC_CK_CUSTOMER_PUT: {
 		svc_customer_put *p = &c->u.customer_put;
 		p->fields = max ? UINT32_MAX : SVC_CF_NAME | SVC_CF_PHONES;
@@ -397,6 +414,20 @@ static void gold_policy(svc_policy *p, bool max)
 	STR(p->last.origin, max, "h", "hq");
 	p->last.hlc = max ? UINT64_MAX : 51;
 	p->last.seq = max ? UINT64_MAX : 52;
+}
+
+static void gold_override(svc_override *o, bool max)
+{
+	memset(o, 0, sizeof *o);
+	STR(o->serial, max, "S", "AC2-0099-7731");
+	o->kind = max ? UINT32_MAX : SVC_TK_RETURN;
+	STR(o->reason, max, "退", "到货即损坏");
+	STR(o->region, max, "r", "region-east");
+	STR(o->shop, max, "s", "shop-sh-0003");
+	o->at = max ? UINT64_MAX : 1764720000000ULL;
+	STR(o->last.origin, max, "r", "region-east");
+	o->last.hlc = max ? UINT64_MAX : 61;
+	o->last.seq = max ? UINT64_MAX : 62;
 }
 
 static void gold_grade(svc_grade_item *g, bool max)
@@ -671,6 +702,15 @@ static const struct gold golden[] = {
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a206c798693a0adbac7d4e1eefb0815222f3c495663707d8a97a4b1becbd8e5f2ff30023a0b7265"
      "67696f6e2d65617374fa01130a11552d73686f702d73682d303030332d3430"},
+    {"change.ticket.override", 167,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a208b98a5b2bfccd9e6f3000d1a2734414e5b6875828f9ca9b6c3d0ddeaf704111e30023a0b7265"
+     "67696f6e2d65617374a202430a0d4143322d303039392d3737333110061a15e5ae89e8a385e5908ee4b889e6"
+     "aca1e6bc8fe6b0b4220b726567696f6e2d656173742a0c73686f702d73682d30303033"},
+    {"change.ticket.rejudge", 111,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20aab7c4d1deebf805121f2c394653606d7a8794a1aebbc8d5e2effc091623303d30023a0b7265"
+     "67696f6e2d65617374aa020b0803100118ffd1d4092018"},
     {"change.ticket.open.max", 1823,
      "#cfbd8fa8141651a540e91ed581bdafcbeb0e0e4f67ef479121bdb3746e4a428e"},
     {"change.ticket.assign.max", 240,
@@ -739,6 +779,15 @@ static const struct gold golden[] = {
      "727272727272727272727272727272727272727272727272727272fa01490a47757575757575757575757575"
      "7575757575757575757575757575757575757575757575757575757575757575757575757575757575757575"
      "757575757575757575757575757575"},
+    {"change.ticket.override.max", 604,
+     "#6743f9d4acd0a0085b5ca2054dc77241679d73e05a3c5ec88bbc0c4190b4435f"},
+    {"change.ticket.rejudge.max", 230,
+     "0a206f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f10ffffffffffffffffff"
+     "0118ffffffffffffffffff012247e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a"
+     "e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a79792a20aa"
+     "b7c4d1deebf805121f2c394653606d7a8794a1aebbc8d5e2effc091623303d30ffffffff0f3a207272727272"
+     "727272727272727272727272727272727272727272727272727272aa021808ffffffff0f10ffffffff0f18ff"
+     "ffffff0f20ffffffff0f"},
     {"change.ticket.note.operator", 133,
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a207c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f30023a0b7265"
@@ -766,6 +815,12 @@ static const struct gold golden[] = {
      "313030302a201f2c394653606d7a8794a1aebbc8d5e2effc091623303d4a5764717e8b98a5b230023a0b7265"
      "67696f6e2d6561737482014a08032a0b41432d3220e7a9bae8b0834206e5ae89e8a3854a0b726567696f6e2d"
      "656173745a11432d726567696f6e2d656173742d3939396211552d726567696f6e2d656173742d393938"},
+    {"change.ticket.open.override", 212,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a201f2c394653606d7a8794a1aebbc8d5e2effc091623303d4a5764717e8b98a5b230023a0b7265"
+     "67696f6e2d6561737482017008062a0b41432d3220e7a9bae8b0834206e5ae89e8a3854a0b726567696f6e2d"
+     "656173745a11432d726567696f6e2d656173742d3939396211552d726567696f6e2d656173742d393938b201"
+     "15e5ae89e8a385e5908ee4b889e6aca1e6bc8fe6b0b4ba010b726567696f6e2d65617374"},
     {"ticket", 167,
      "0a10742d73686f702d73682d303030332d3510021a06e78e8be4ba94220b3133393030303030303030320441"
      "432d3240e5aed30948015206e6bc8fe6b0b45a0b726567696f6e2d65617374620c73686f702d73682d303030"
@@ -824,6 +879,9 @@ static const struct gold golden[] = {
     {"model", 26, "0a084b46522d333547571206616972636f6e1837220268712838"},
     {"fault_code", 37,
      "0a0245311206616972636f6e1a0fe5aea4e58685e69cbae6bc8fe6b0b420392a026871303a"},
+    {"override", 85,
+     "0a0d4143322d303039392d3737333110051a0fe588b0e8b4a7e58db3e68d9fe59d8f220b726567696f6e2d65"
+     "6173742a0c73686f702d73682d303030333080f8888cae33383d420b726567696f6e2d65617374483e"},
     {"ticket.max", 2139, "#0b7516a9808f4967e373759199d918086cb78957a8b2befe3075601e38718c14"},
     {"ticket.customer.max", 2287,
      "#d7a6d214253c3716f63933dfc15c336f31edded928e79d704dd8ad63d817ec64"},
@@ -872,6 +930,7 @@ static const struct gold golden[] = {
      "6363636363636363636363636363636363636363636318ffffffffffffffffff012220686868686868686868"
      "686868686868686868686868686868686868686868686828ffffffffffffffffff01"},
     {"fault_code.max", 380, "#af27716c729e0eed29aa5a77cb40f39a6b4c4d539e9154638207929c72d2f209"},
+    {"override.max", 464, "#c7ec276e88fd0e809c81380d4587526b39cf8f8d71406e2e4af8d1c790d6c032"},
     {"commit", 52,
      "0a0c73686f702d73682d303030331001180122206c798693a0adbac7d4e1eefb0815222f3c495663707d8a97"
      "a4b1becbd8e5f2ff"},
@@ -1023,6 +1082,12 @@ static void run_changes(void)
 	SET(c.u.ticket_open.unit_id, "U-region-east-998");
 	GOLD("change.ticket.open.customer", svc_change, svc_codec_change_encode,
 	     svc_codec_change_decode, &c);
+	/* policy: an exchange opened under an exception (fields 22, 23) */
+	SET(c.u.ticket_open.override_reason, "安装后三次漏水");
+	SET(c.u.ticket_open.override_by, "region-east");
+	c.u.ticket_open.kind = SVC_TK_EXCHANGE;
+	GOLD("change.ticket.open.override", svc_change, svc_codec_change_encode,
+	     svc_codec_change_decode, &c);
 }
 
 static void run_states(void)
@@ -1041,6 +1106,7 @@ static void run_states(void)
 	static svc_grade_item gr;
 	static svc_model mo;
 	static svc_fault_code fc;
+	static svc_override ov;
 	static svc_customer cu;
 	static svc_unit un;
 
@@ -1101,6 +1167,9 @@ static void run_states(void)
 		gold_fault(&fc, max);
 		GOLD_NAMED("fault_code", svc_fault_code, svc_codec_fault_code_encode,
 		           svc_codec_fault_code_decode, &fc);
+		gold_override(&ov, max);
+		GOLD_NAMED("override", svc_override, svc_codec_override_encode,
+		           svc_codec_override_decode, &ov);
 #undef GOLD_NAMED
 	}
 }

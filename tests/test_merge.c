@@ -597,6 +597,8 @@ static int encode_state(const agg *a, uint8_t *buf, size_t cap, size_t *len)
 		return svc_codec_customer_encode(&a->st.cu, buf, cap, len);
 	case SVC_AGG_UNIT:
 		return svc_codec_unit_encode(&a->st.u, buf, cap, len);
+	case SVC_AGG_OVERRIDE:
+		return svc_codec_override_encode(&a->st.ov, buf, cap, len);
 	default:
 		*len = 0;
 		return 0;
@@ -949,6 +951,36 @@ static void set_ticket_policy(change_set *s)
 	fx_policy(push(s, &FX_HQ, 100, 0), 1, 20240603, "onsite_hours.B", "12");
 }
 
+/* PX: exceptions and re-judging. region-n records an exception for a return
+ * of SN-X by shop-a, which opens it (accepted in every order: the check
+ * reads the exception at the ticket's place in fold order); a return of
+ * SN-Y claiming an exception nobody recorded (rejected); the region
+ * re-judges the first ticket, another region may not; a later exception for
+ * SN-X (an exchange) replaces the first. */
+static void set_override(change_set *s)
+{
+	svc_change *c;
+	char tk[SVC_AGG_LEN];
+	fx_override(push(s, &FX_RN, 1, 0), "SN-X", SVC_TK_RETURN, "region-n", "shop-a");
+	c = push(s, &FX_SA, 2, 0);
+	fx_open(c, "shop-a", "region-n");
+	c->u.ticket_open.kind = SVC_TK_RETURN;
+	FX_COPY(c->u.ticket_open.serial, "SN-X");
+	FX_COPY(c->u.ticket_open.override_reason, "质量问题，顾客已投诉三次");
+	FX_COPY(c->u.ticket_open.override_by, "region-n");
+	fx_judged(c);
+	snprintf(tk, sizeof tk, "%s", c->aggregate);
+	c = push(s, &FX_SA, 3, 0);
+	fx_open(c, "shop-a", "region-n");
+	c->u.ticket_open.kind = SVC_TK_RETURN;
+	FX_COPY(c->u.ticket_open.serial, "SN-Y");
+	FX_COPY(c->u.ticket_open.override_reason, "无");
+	FX_COPY(c->u.ticket_open.override_by, "region-n");
+	fx_rejudge(push(s, &FX_RN, 5, 0), tk, 2, SVC_GRADE_A, 20260609, 24);
+	fx_rejudge(push(s, &FX_RS, 6, 0), tk, 3, SVC_GRADE_C, 20260609, 72);
+	fx_override(push(s, &FX_RN, 7, 0), "SN-X", SVC_TK_EXCHANGE, "region-n", "");
+}
+
 /* L: a day in region-n, 44 changes over eight aggregates, written in
  * causal order. */
 static void set_large(change_set *s)
@@ -1218,6 +1250,25 @@ static void expect_ticket_policy(const result *r)
 	CHECK(strcmp(t->st.t.fault_code, "E1") == 0 && strcmp(t->st.t.category, "aircon") == 0);
 }
 
+static void expect_override(const result *r)
+{
+	CHECK_INT(r->nrej, 2);
+	CHECK_REJ(r, "shop-a", 2, "no exception for a return of serial SN-Y recorded by region-n");
+	CHECK_REJ(r, "region-s", 1, "region region-s may not re-judge it (region region-n)");
+	const agg *t = find(r, "T-shop-a-1"), *o = find(r, "X:SN-X");
+	CHECK(t && o);
+	if (!t || !o)
+		return;
+	CHECK(strcmp(t->st.t.override_by, "region-n") == 0);
+	CHECK_INT(t->st.t.policy_version, 2);
+	CHECK_INT(t->st.t.grade, SVC_GRADE_A);
+	CHECK_INT(t->st.t.onsite_due, t->st.t.created + 24 * 3600000ULL);
+	CHECK_INT(t->st.t.rejudged, FX_T0 + 5000);
+	CHECK_INT(o->st.ov.kind, SVC_TK_EXCHANGE);
+	CHECK(o->st.ov.shop[0] == '\0');
+	CHECK(find(r, "T-shop-a-2") == NULL);
+}
+
 static void expect_large(const result *r)
 {
 	CHECK_INT(r->nrej, 6);
@@ -1446,6 +1497,7 @@ int main(int argc, char **argv)
 	all_orders(set_directory, "directory", expect_directory);
 	all_orders(set_policy, "policy", expect_policy);
 	all_orders(set_ticket_policy, "tk-policy", expect_ticket_policy);
+	all_orders(set_override, "override", expect_override);
 	random_orders(set_large, "large", expect_large, rounds);
 	printf("%ld orders folded twice each in %.1f s CPU\n", g_orders,
 	       (double)(clock() - t0) / CLOCKS_PER_SEC);

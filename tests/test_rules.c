@@ -2274,6 +2274,79 @@ static void test_ticket_policy(void)
 	CHECK(old.st.t.in_warranty == svc_in_warranty(20230610, FX_T0 + 20010 * 1000ULL, 24));
 }
 
+/* policy: exceptions to the return and exchange windows, and re-judging */
+static void test_override_rules(void)
+{
+	svc_change c, base;
+	fx_head(&base, &FX_RN, 1, FX_HLC(0, 0));
+	fx_override(&base, "SN-X", SVC_TK_RETURN, "region-n", "shop-a");
+	VALID(&base);
+	CHECK_STR(base.aggregate, "X:SN-X");
+	CHECK_INT(svc_rules_authorize(&base, why, sizeof why), 0);
+	c = base;
+	c.u.ticket_override.kind = SVC_TK_REPAIR;
+	INVALID(&c, "kind: an exception is for a return or an exchange, not repair");
+	c = base;
+	FX_COPY(c.u.ticket_override.reason, "");
+	INVALID(&c, "reason: ");
+	/* 60 Chinese characters are fine, 61 are not */
+	char text[SVC_REASON_LEN] = "";
+	for (int i = 0; i < 60; i++)
+		strcat(text, "退");
+	c = base;
+	FX_COPY(c.u.ticket_override.reason, text);
+	VALID(&c);
+	strcat(text, "货");
+	FX_COPY(c.u.ticket_override.reason, text);
+	INVALID(&c, "reason: 61 characters, limit 60");
+	c = base;
+	FX_COPY(c.aggregate, "X:SN-Y");
+	INVALID(&c, "aggregate: 'X:SN-Y' does not match");
+	/* who: a region in its own region, HQ anywhere, never a shop */
+	c = base;
+	FX_COPY(c.u.ticket_override.region, "region-s");
+	fx_fix_agg(&c);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "region region-n may not record exceptions in region region-s");
+	fx_head(&c, &FX_HQ, 1, FX_HLC(0, 0));
+	fx_override(&c, "SN-X", SVC_TK_EXCHANGE, "region-s", "shop-s");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	fx_head(&c, &FX_SA, 1, FX_HLC(0, 0));
+	fx_override(&c, "SN-X", SVC_TK_RETURN, "region-n", "shop-a");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "shop shop-a may not record exceptions");
+
+	/* a ticket that claims an exception: a return or exchange with a serial */
+	fx_head(&c, &FX_SA, 2, FX_HLC(1, 0));
+	fx_open(&c, "shop-a", "");
+	FX_COPY(c.u.ticket_open.override_reason, "质量问题");
+	FX_COPY(c.u.ticket_open.override_by, "region-n");
+	INVALID(&c, "override_reason: an exception goes with a return or an exchange only");
+	c.u.ticket_open.kind = SVC_TK_RETURN;
+	VALID(&c);
+	FX_COPY(c.u.ticket_open.override_by, "");
+	INVALID(&c, "override_by: ");
+
+	/* re-judging: region or HQ; the values in range */
+	fx_head(&c, &FX_RN, 3, FX_HLC(2, 0));
+	fx_rejudge(&c, "T-shop-a-2", 2, SVC_GRADE_A, 20260609, 24);
+	VALID(&c);
+	CHECK_INT(svc_rules_agg_type(&c), SVC_AGG_TICKET);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	c.u.ticket_rejudge.grade = 7;
+	INVALID(&c, "grade: 7 is not A, B or C");
+	c.u.ticket_rejudge.grade = SVC_GRADE_A;
+	c.u.ticket_rejudge.onsite_hours = 721;
+	INVALID(&c, "onsite_hours: 721 is more than 720");
+	c.u.ticket_rejudge.onsite_hours = 24;
+	FX_COPY(c.aggregate, "X:SN-X");
+	INVALID(&c, "aggregate");
+	fx_head(&c, &FX_SA, 3, FX_HLC(2, 0));
+	fx_rejudge(&c, "T-shop-a-2", 2, SVC_GRADE_A, 20260609, 24);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "shop shop-a may not re-judge tickets");
+}
+
 /* customer: field validation of customer files, units and merges, the
  * role matrix, and a ticket that refers to a file. */
 static void cust_put(svc_change *c, const fx_actor *a, uint64_t seq, uint32_t fields,
@@ -2392,6 +2465,7 @@ int main(void)
 	test_node();
 	test_policy_rules();
 	test_ticket_policy();
+	test_override_rules();
 	test_customer();
 	return svc_test_done();
 }

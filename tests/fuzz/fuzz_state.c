@@ -40,6 +40,7 @@ ROUNDTRIP(svc_policy, policy)
 ROUNDTRIP(svc_grade_item, grade)
 ROUNDTRIP(svc_model, model)
 ROUNDTRIP(svc_fault_code, fault_code)
+ROUNDTRIP(svc_override, override)
 /* customer */
 ROUNDTRIP(svc_customer, customer)
 ROUNDTRIP(svc_unit, unit)
@@ -57,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	grade_roundtrip(data, size);
 	model_roundtrip(data, size);
 	fault_code_roundtrip(data, size);
+	override_roundtrip(data, size);
 	customer_roundtrip(data, size);
 	unit_roundtrip(data, size);
 	return 0;

@@ -489,6 +489,21 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 	FILL(c.u.fault_code_put.category, "c");
 	FILL(c.u.fault_code_put.text, "漏");
 	put_change("longest-fault-code-put", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_TICKET_OVERRIDE;
+	FILL(c.u.ticket_override.serial, "S");
+	c.u.ticket_override.kind = UINT32_MAX;
+	FILL(c.u.ticket_override.reason, "退");
+	FILL(c.u.ticket_override.region, "r");
+	FILL(c.u.ticket_override.shop, "s");
+	put_change("longest-ticket-override", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_TICKET_REJUDGE;
+	c.u.ticket_rejudge.policy_version = UINT32_MAX;
+	c.u.ticket_rejudge.grade = UINT32_MAX;
+	c.u.ticket_rejudge.warranty_until = UINT32_MAX;
+	c.u.ticket_rejudge.onsite_hours = UINT32_MAX;
+	put_change("longest-ticket-rejudge", &c);
 	{
 		static svc_policy pol;
 		uint8_t sbuf[SVC_STATE_MAX];
@@ -509,6 +524,14 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 		svc_fault_code fc = {.code = "E1", .category = "aircon", .text = "室内机漏水"};
 		MUST(svc_codec_fault_code_encode(&fc, sbuf, sizeof sbuf, &slen));
 		put("state", sbuf, slen, "fault-code-aircon-E1");
+		svc_override ov = {.serial = "SN-X",
+		                   .kind = SVC_TK_RETURN,
+		                   .reason = "质量问题，顾客已投诉三次",
+		                   .region = "region-01",
+		                   .shop = "shop-01-01",
+		                   .at = 1733230000000ULL};
+		MUST(svc_codec_override_encode(&ov, sbuf, sizeof sbuf, &slen));
+		put("state", sbuf, slen, "override-SN-X");
 	}
 
 	/* A real certificate (HQ's own, from its self record). */

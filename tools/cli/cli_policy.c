@@ -527,6 +527,9 @@ void cli_policy_ticket_json(json_t *o, const svc_ticket *t)
 	                    json_boolean(cli_policy_overdue(t, svc_journal_now_ms())));
 	json_object_set_new(o, "visited_ms", cli_json_ms(t->visited));
 	json_object_set_new(o, "fault_code", opt_str(t->fault_code));
+	json_object_set_new(o, "override_reason", opt_str(t->override_reason));
+	json_object_set_new(o, "override_by", opt_str(t->override_by));
+	json_object_set_new(o, "rejudged_ms", cli_json_ms(t->rejudged));
 }
 
 int cli_policy_zone(svc_txn *t, const svc_tz **tz)
@@ -577,6 +580,12 @@ void cli_policy_ticket_print(const svc_ticket *t, const svc_tz *tz)
 		printf("  visited      -\n");
 	}
 	printf("  fault code   %s\n", t->fault_code[0] ? t->fault_code : "-");
+	if (t->override_by[0])
+		printf("  exception    by %s: %s\n", t->override_by, t->override_reason);
+	if (t->rejudged) {
+		svc_tz_format_local(tz, (int64_t)t->rejudged, visit, sizeof visit);
+		printf("  re-judged    %s\n", visit);
+	}
 }
 
 static int days_cb(const svc_policy *p, void *arg)

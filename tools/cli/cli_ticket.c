@@ -29,6 +29,9 @@ static const char ticket_usage[] =
     "                           [--at 'YYYY-MM-DD HH:MM'] [--fault-code CODE]\n"
     "       svcsync [--dir DIR] ticket note ID TEXT\n"
     "       svcsync [--dir DIR] ticket callback ID --satisfaction 1-5 [--note TEXT]\n"
+    "       svcsync [--dir DIR] ticket override UNIT_ID|SERIAL --kind return|exchange\n"
+    "                           --reason TEXT [--shop SHOP]\n"
+    "       svcsync [--dir DIR] ticket rejudge ID\n"
     "       svcsync [--dir DIR] ticket list [--status S] [--shop S] [--overdue] [--flagged]\n"
     "                           [--limit N] [--json]\n"
     "       svcsync [--dir DIR] ticket show ID [--json]\n"
@@ -98,6 +101,27 @@ static const char callback_usage[] =
     "\n"
     "Record the customer callback on a resolved or closed ticket (region or HQ):\n"
     "satisfaction from 1 (very unhappy) to 5 (very happy).\n";
+
+static const char override_usage[] =
+    "usage: svcsync [--dir DIR] ticket override UNIT_ID|SERIAL --kind return|exchange\n"
+    "                           --reason TEXT [--shop SHOP]\n"
+    "\n"
+    "Record an exception to the return or exchange window for one product (a\n"
+    "unit this node holds, or a serial number): region or HQ, with the reason\n"
+    "(at most 60 characters). The shop named (a shop of the region) may then\n"
+    "open that return or exchange with 'ticket new --serial SN' even outside the\n"
+    "window; without --shop the region opens it itself (HQ names the shop).\n"
+    "The ticket records the exception and its reason; an exception serves one\n"
+    "ticket, and a later one for the same serial replaces it.\n";
+
+static const char rejudge_usage[] =
+    "usage: svcsync [--dir DIR] ticket rejudge ID\n"
+    "\n"
+    "Judge a ticket again (region or HQ) under the policy version this node\n"
+    "holds for the ticket's day and the region's grade now: warranty end,\n"
+    "on-site hours and due time. For a ticket flagged by 'ticket list\n"
+    "--flagged' (opened by a node that had not received the version in force).\n"
+    "Refused when nothing would change.\n";
 
 static const char list_usage[] =
     "usage: svcsync [--dir DIR] ticket list [--status S] [--shop S] [--overdue]\n"
@@ -248,6 +272,54 @@ static int ticket_callback(const cli_ctx *ctx, int argc, char **argv)
 	}
 	cli_done_write(ctx, &s);
 	printf("callback recorded on %s\n", a.pos[0]);
+	return CLI_OK;
+}
+
+/* policy */
+static int ticket_override(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	char agg[SVC_AGG_LEN];
+	const char *kind, *reason;
+	int rc =
+	    cli_parse(&a, "ticket override", override_usage, "kind= reason= shop=", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "unit id or serial")) ||
+	    (rc = cli_need(&a, "kind", &kind)) || (rc = cli_need(&a, "reason", &reason)))
+		return rc;
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_ticket_override(s, a.pos[0], kind, reason, cli_opt(&a, "shop"), agg)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("exception recorded: a %s of serial %s may be opened outside its window\n", kind,
+	       agg + 2);
+	return CLI_OK;
+}
+
+static int ticket_rejudge(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	svc_ticket_rejudge r;
+	char until[16] = "-";
+	int rc = cli_parse(&a, "ticket rejudge", rejudge_usage, "", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "ticket ID")))
+		return rc;
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_ticket_rejudge(s, a.pos[0], &r)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	if (r.warranty_until)
+		svc_date_format((int32_t)r.warranty_until, until, sizeof until);
+	printf("%s re-judged: policy version %" PRIu32 ", grade %s, warranty until %s, on-site "
+	       "within %" PRIu32 " hours\n",
+	       a.pos[0], r.policy_version, svc_grade_name(r.grade), until, r.onsite_hours);
 	return CLI_OK;
 }
 
@@ -484,10 +556,10 @@ static int ticket_show(const cli_ctx *ctx, int argc, char **argv)
 int cli_cmd_ticket(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_sub subs[] = {
-	    {"new", ticket_new},           {"assign", ticket_assign},
-	    {"status", ticket_status},     {"note", ticket_note},
-	    {"callback", ticket_callback}, {"list", ticket_list},
-	    {"show", ticket_show},         {NULL, NULL},
+	    {"new", ticket_new},   {"assign", ticket_assign},     {"status", ticket_status},
+	    {"note", ticket_note}, {"callback", ticket_callback}, {"list", ticket_list},
+	    {"show", ticket_show}, {"override", ticket_override}, {"rejudge", ticket_rejudge},
+	    {NULL, NULL},
 	};
 	return cli_dispatch(ctx, "ticket", ticket_usage, subs, argc, argv);
 }
