@@ -61,28 +61,49 @@ static int claim_reads(const svc_change *c, const void *state, bool exists,
 	return 1;
 }
 
-/* policy: a return or exchange opened under an exception reads the
- * exception recorded for its serial; the check refuses one that is not there,
- * is for the other kind, or was recorded by another node, at the ticket's
- * place in fold order (the exception's change comes before it at the node
- * that opened it, so in every node's order). */
+/* policy: a resolution's fault code reads HQ's fault code of the ticket's
+ * category (refused when unknown there); a return or exchange opened under
+ * an exception reads the exception recorded for its serial; the check refuses one that is not
+ * there, is for the other kind, or was recorded by another node, at the ticket's place in fold
+ * order (the exception's change comes before it at the node that opened it, so in every node's
+ * order). */
 static int ticket_reads(const svc_change *c, const void *state, bool exists,
                         svc_fold_ref out[SVC_FOLD_READS_MAX])
 {
-	(void)state;
-	(void)exists;
-	if (c->kind != SVC_CK_TICKET_OPEN || !c->u.ticket_open.override_by[0])
-		return 0;
-	out[0].type = SVC_AGG_OVERRIDE;
-	svc_rules_override_agg(out[0].agg, c->u.ticket_open.serial);
-	return 1;
+	const svc_ticket *tk = state;
+	if (c->kind == SVC_CK_TICKET_OPEN && c->u.ticket_open.override_by[0]) {
+		out[0].type = SVC_AGG_OVERRIDE;
+		svc_rules_override_agg(out[0].agg, c->u.ticket_open.serial);
+		return 1;
+	}
+	/* a fault code of the ticket's category, from HQ's list */
+	if (c->kind == SVC_CK_TICKET_STATUS && c->u.ticket_status.fault_code[0] && exists &&
+	    tk->category[0]) {
+		out[0].type = SVC_AGG_FAULT;
+		svc_rules_fault_agg(out[0].agg, tk->category, c->u.ticket_status.fault_code);
+		return 1;
+	}
+	return 0;
 }
 
 static int ticket_check(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
                         char *reason, size_t rlen)
 {
-	(void)state;
-	(void)exists;
+	const svc_ticket *tk = state;
+	if (c->kind == SVC_CK_TICKET_STATUS && c->u.ticket_status.fault_code[0] && exists &&
+	    tk->category[0]) {
+		char agg[SVC_AGG_LEN];
+		svc_fault_code fc;
+		bool have = false;
+		svc_rules_fault_agg(agg, tk->category, c->u.ticket_status.fault_code);
+		SVC_TRY(svc_fold_read(rd, SVC_AGG_FAULT, agg, &fc, &have));
+		if (!have)
+			return svc_rules_fail(SVC_EREJECT, reason, rlen,
+			                      "ticket %s: unknown fault code %s for category %s",
+			                      c->aggregate, c->u.ticket_status.fault_code,
+			                      tk->category);
+		return 0;
+	}
 	if (c->kind != SVC_CK_TICKET_OPEN || !c->u.ticket_open.override_by[0])
 		return 0;
 	const svc_ticket_open *b = &c->u.ticket_open;

@@ -927,12 +927,13 @@ static void set_policy(change_set *s)
 }
 
 /* PT: a ticket judged under the policy, beside HQ's records: a visit time
- * before the ticket (rejected, in every order), a good one, a fault code. */
+ * before the ticket (rejected, in every order), a good one, a resolution with
+ * a fault code HQ never listed (rejected), one with HQ's code. */
 static void set_ticket_policy(change_set *s)
 {
 	svc_change *c;
 	char tk[SVC_AGG_LEN];
-	fx_model(push(s, &FX_HQ, 0, 0), "KFR-35GW", "aircon");
+	fx_fault(push(s, &FX_HQ, 0, 0), "E1", "aircon", "室内机漏水");
 	fx_grade(push(s, &FX_HQ, 1, 0), "region-n", SVC_GRADE_B);
 	c = push(s, &FX_RN, 2, 0);
 	fx_open(c, "shop-a", "");
@@ -945,10 +946,12 @@ static void set_ticket_policy(change_set *s)
 	c = push(s, &FX_SA, 60, 0);
 	fx_status(c, tk, SVC_TS_ON_SITE);
 	c->u.ticket_status.at = FX_T0 + 40000;
+	c = push(s, &FX_SA, 80, 0);
+	fx_status(c, tk, SVC_TS_RESOLVED);
+	FX_COPY(c->u.ticket_status.fault_code, "E9");
 	c = push(s, &FX_SA, 90, 0);
 	fx_status(c, tk, SVC_TS_RESOLVED);
 	FX_COPY(c->u.ticket_status.fault_code, "E1");
-	fx_policy(push(s, &FX_HQ, 100, 0), 1, 20240603, "onsite_hours.B", "12");
 }
 
 /* PX: exceptions and re-judging. region-n records an exception for a return
@@ -1236,8 +1239,9 @@ static void expect_policy(const result *r)
 
 static void expect_ticket_policy(const result *r)
 {
-	CHECK_INT(r->nrej, 1);
+	CHECK_INT(r->nrej, 2);
 	CHECK_REJ(r, "shop-a", 2, "the visit time is before the ticket was opened");
+	CHECK_REJ(r, "shop-a", 4, "unknown fault code E9 for category aircon");
 	const agg *t = find(r, "T-region-n-1");
 	CHECK(t != NULL);
 	if (!t)

@@ -108,7 +108,10 @@ void cli_done_write(const cli_ctx *ctx, svc_store **s);
 /* "125.50" for 12550 fen. */
 void cli_money(char out[32], int64_t fen);
 /* Local "YYYY-MM-DD HH:MM", or "-" for 0. */
+/* "YYYY-MM-DD HH:MM" in the network's zone, loaded by cli_open
+ * (cli_zone_load); "-" for 0. */
 void cli_time(char out[32], uint64_t ms);
+void cli_zone_load(svc_store *s);
 /* "YYYY-MM-DD" for YYYYMMDD, "-" for 0. */
 void cli_date(char out[16], uint32_t yyyymmdd);
 /* One line of at most `max` display columns: control characters become

@@ -9,6 +9,8 @@
  */
 #include "cli.h"
 
+#include "svc_tz.h"
+
 #include "svc_err.h"
 #include "svc_nodedir.h"
 
@@ -279,6 +281,7 @@ int cli_open(const cli_ctx *ctx, bool write, svc_store **out)
 	}
 	if (svc_store_open(ctx->dir, write ? 0 : SVC_STORE_RDONLY, out))
 		return cli_fail();
+	cli_zone_load(*out);
 	return CLI_OK;
 }
 
@@ -298,11 +301,37 @@ void cli_money(char out[32], int64_t fen)
 	         (unsigned)(mag % 100));
 }
 
+/* Times are shown in the network's zone (the policy's, default
+ * Asia/Shanghai), never the host's: read once when the store opens. */
+static const svc_tz *cli_zone;
+
+void cli_zone_load(svc_store *s)
+{
+	svc_txn *t = NULL;
+	if (cli_zone || svc_txn_begin(s, false, &t) != 0) {
+		svc_errclear();
+		return;
+	}
+	if (cli_policy_zone(t, &cli_zone) != 0)
+		cli_zone = NULL;
+	svc_errclear();
+	svc_txn_abort(&t);
+}
+
 void cli_time(char out[32], uint64_t ms)
 {
 	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
-	if (ms == 0 || !localtime_r(&secs, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M", &tm))
+	if (ms == 0) {
+		snprintf(out, 32, "-");
+		return;
+	}
+	if (cli_zone) {
+		svc_tz_format_local(cli_zone, (int64_t)ms, out, 32);
+		return;
+	}
+	/* No zone data (tzdata missing): UTC, said so. */
+	if (!gmtime_r(&secs, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm))
 		snprintf(out, 32, "-");
 }
 
