@@ -50,18 +50,26 @@ static const struct {
 	enum vtype type;
 	long min, max;
 } keys[] = {
-    {"warranty_months.", V_COUNT, 0, 240}, {"return_days", V_COUNT, 0, 365},
-    {"exchange_days", V_COUNT, 0, 365},    {"onsite_hours.", V_COUNT, 1, 720},
-    {"callback.", V_CALLBACK, 0, 100},     {"complaint_days.", V_COUNT, 1, 365},
+    {"warranty_months.", V_COUNT, 0, 240},
+    {"return_days", V_COUNT, 0, 365},
+    {"exchange_days", V_COUNT, 0, 365},
+    {"onsite_hours.", V_COUNT, 1, 720},
+    {"callback.", V_CALLBACK, 0, 100},
+    {"complaint_days.", V_COUNT, 1, 365},
     {"time_zone", V_ZONE, 0, 0},
+    /* callbacks: unreachable attempts before a ticket leaves the queue;
+     * HQ's spot-check share per shop and month, in percent */
+    {"callback_attempts", V_COUNT, 1, 20},
+    {"sample_pct", V_COUNT, 0, 100},
 };
 
 static const struct {
 	const char *key, *value;
 } defaults[] = {
-    {"return_days", "15"},    {"exchange_days", "30"},  {"onsite_hours.A", "24"},
-    {"onsite_hours.B", "48"}, {"onsite_hours.C", "72"}, {"callback.A", "all"},
-    {"callback.B", "all"},    {"callback.C", "all"},    {"time_zone", "Asia/Shanghai"},
+    {"return_days", "15"},      {"exchange_days", "30"},  {"onsite_hours.A", "24"},
+    {"onsite_hours.B", "48"},   {"onsite_hours.C", "72"}, {"callback.A", "all"},
+    {"callback.B", "all"},      {"callback.C", "all"},    {"time_zone", "Asia/Shanghai"},
+    {"callback_attempts", "3"}, {"sample_pct", "5"},
 };
 
 static bool parse_count(const char *s, long *out)

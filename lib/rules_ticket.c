@@ -193,6 +193,14 @@ static int ticket_status(svc_ticket *t, const svc_change *c, uint64_t ms, char *
 		SVC_TRY(need_region(t, c, "assigned again (reopen)", reason, len));
 		t->reopened++;
 		t->resolved = 0;
+		/* callbacks: the next resolution owes a callback of its own */
+		t->callback_cycle++;
+		t->callback_attempts = 0;
+		t->callback_unreached = 0;
+		t->callback_state = SVC_CB_NONE;
+		t->callback_at = 0;
+		t->satisfaction = 0;
+		memset(t->callback_note, 0, sizeof t->callback_note);
 		break;
 	case SVC_TS_CANCELLED: {
 		/* A walk-in's shop may withdraw it while the ticket is still its own. */
@@ -234,10 +242,31 @@ static int ticket_callback(svc_ticket *t, const svc_change *c, uint64_t ms, char
 		                      "ticket %s: callback on a ticket that is %s (only resolved "
 		                      "or closed)",
 		                      t->id, svc_ticket_status_name(t->status));
-	/* A later callback replaces an earlier one: the state holds the latest. */
-	t->callback_at = ms;
-	t->satisfaction = b->satisfaction;
-	SVC_COPY(t->callback_note, b->note);
+	/* Every attempt is a change of its own, kept in the ticket's history;
+	 * the state counts this cycle's attempts and holds the first that
+	 * reached the customer, which a later attempt never overwrites. */
+	uint32_t outcome = b->outcome == SVC_CB_NONE ? SVC_CB_REACHED : b->outcome;
+	t->callback_attempts++;
+	switch (outcome) {
+	case SVC_CB_REACHED:
+		if (t->callback_state != SVC_CB_REACHED) {
+			t->callback_state = SVC_CB_REACHED;
+			t->callback_at = ms;
+			t->satisfaction = b->satisfaction;
+			SVC_COPY(t->callback_note, b->note);
+		}
+		break;
+	case SVC_CB_UNREACHABLE:
+		t->callback_unreached++;
+		if (t->callback_state == SVC_CB_NONE && b->limit &&
+		    t->callback_unreached >= b->limit)
+			t->callback_state = SVC_CB_UNREACHABLE;
+		break;
+	default: /* refused: the customer declined to answer */
+		if (t->callback_state == SVC_CB_NONE)
+			t->callback_state = SVC_CB_REFUSED;
+		break;
+	}
 	return 0;
 }
 

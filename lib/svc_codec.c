@@ -747,7 +747,7 @@ MSGMAP(ticket_note_map, svcsync__ticket_note__descriptor, F_STR(1, text));
 
 #define T svc_ticket_callback
 MSGMAP(ticket_callback_map, svcsync__ticket_callback__descriptor,
-       F_INT(1, satisfaction), F_STR(2, note));
+       F_INT(1, satisfaction), F_STR(2, note), F_INT(3, outcome), F_INT(4, limit));
 #undef T
 
 #define T svc_catalog_put
@@ -904,7 +904,8 @@ MSGMAP(ticket_map, svcsync__ticket_state__descriptor,
        F_INT(39, grade), F_INT(40, channel), F_INT(41, warranty_until), F_INT(42, opened_on),
        F_INT(43, onsite_due), F_INT(44, visited), F_STR(45, fault_code),
        F_STR(46, override_reason), F_STR(47, override_by),
-       F_INT(48, rejudged),
+       F_INT(48, rejudged), F_INT(49, callback_cycle), F_INT(50, callback_attempts),
+       F_INT(51, callback_unreached), F_INT(52, callback_state),
        /* customer */
        F_STR(29, customer_id), F_STR(30, unit_id));
 

@@ -39,6 +39,7 @@
 #include "svc_err.h"
 #include "svc_journal.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,24 @@ static int ticket_indexes(const void *state, svc_fold_index_entry out[SVC_FOLD_I
 		n = add_entry(out, n, SVC_INDEX_TICKET_UNIT, tk->unit_id);
 	if (tk->override_by[0])
 		n = add_entry(out, n, SVC_INDEX_TICKET_OVERRIDE, tk->serial);
+	/* queues: one entry each, so a queue's cost follows its own length */
+	char v[SVC_FOLD_INDEX_VALUE_LEN];
+	bool open = tk->status == SVC_TS_NEW || tk->status == SVC_TS_ASSIGNED ||
+	            tk->status == SVC_TS_ACCEPTED;
+	bool done = tk->status == SVC_TS_RESOLVED || tk->status == SVC_TS_CLOSED;
+	if (open && tk->onsite_due && !tk->on_site && !tk->visited) {
+		snprintf(v, sizeof v, "%016" PRIx64, tk->onsite_due);
+		n = add_entry(out, n, SVC_INDEX_QUEUE_ONSITE, v);
+	}
+	if (done && tk->callback_state == SVC_CB_NONE) {
+		snprintf(v, sizeof v, "%016" PRIx64, tk->resolved ? tk->resolved : tk->closed);
+		n = add_entry(out, n, SVC_INDEX_QUEUE_CALLBACK, v);
+	}
+	if (done && tk->shop[0]) {
+		uint32_t month = tk->opened_on ? tk->opened_on / 100 : 0;
+		snprintf(v, sizeof v, "%s/%06" PRIu32, tk->shop, month);
+		n = add_entry(out, n, SVC_INDEX_QUEUE_MONTH, v);
+	}
 	return n;
 }
 

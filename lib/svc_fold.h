@@ -339,6 +339,13 @@ int svc_fold_unit_get(svc_txn *t, const char *id, svc_unit *out);
 #define SVC_INDEX_TICKET_UNIT "tunit"
 /* policy: tickets opened under an exception, by serial */
 #define SVC_INDEX_TICKET_OVERRIDE "tovr"
+/* queues: tickets owing a visit by on-site due time, tickets owing a
+ * callback by resolution time (16 hex digits of unix ms, then the ticket),
+ * resolved or closed tickets by shop and month ("<shop>/<YYYYMM>", the
+ * month opened in the network's zone) for HQ's spot checks */
+#define SVC_INDEX_QUEUE_ONSITE "qons"
+#define SVC_INDEX_QUEUE_CALLBACK "qcb"
+#define SVC_INDEX_QUEUE_MONTH "qmon"
 
 /* Iteration: the callback returns 0 to go on, non-zero to stop (that value is
  * returned). Values passed to callbacks are valid only during the call. */
@@ -378,6 +385,8 @@ int svc_fold_policy_each(svc_txn *t, svc_policy_cb cb, void *arg);
 /* The version in force on a date (YYYYMMDD): the highest version dated on or
  * before it; version 0 (no entries: the defaults) when there is none. */
 int svc_fold_policy_at(svc_txn *t, uint32_t ymd, svc_policy *out);
+/* One version (SVC_ENOTFOUND when this node does not hold it). */
+int svc_fold_policy_version(svc_txn *t, uint32_t version, svc_policy *out);
 /* The newest version issued (version 0 when none). */
 int svc_fold_policy_latest(svc_txn *t, svc_policy *out);
 

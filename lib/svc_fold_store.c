@@ -790,6 +790,13 @@ int svc_fold_override_get(svc_txn *t, const char *serial, svc_override *out)
 	return getter(t, SVC_AGG_OVERRIDE, agg, out, "exception");
 }
 
+int svc_fold_policy_version(svc_txn *t, uint32_t version, svc_policy *out)
+{
+	char agg[SVC_AGG_LEN];
+	svc_rules_policy_agg(agg, version);
+	return getter(t, SVC_AGG_POLICY, agg, out, "policy version");
+}
+
 EACH_STATE(svc_fold_model_each, SVC_AGG_MODEL, svc_model_cb)
 EACH_STATE(svc_fold_fault_each, SVC_AGG_FAULT, svc_fault_cb)
 EACH_STATE(svc_fold_grade_each, SVC_AGG_GRADE, svc_grade_cb)

@@ -518,6 +518,7 @@ struct ticket_change_arg {
 	const char *text; /* reason, note text or callback note */
 	uint32_t satisfaction;
 	const char *at, *fault_code; /* policy */
+	uint32_t outcome;            /* callbacks */
 };
 
 /* policy: the visit time and the fault code of a status change. */
@@ -604,13 +605,30 @@ static int ticket_change_fn(svc_txn *t, void *arg)
 	case SVC_CK_TICKET_NOTE:
 		TRY(SET(c.u.ticket_note.text, "text", a->text));
 		break;
-	case SVC_CK_TICKET_CALLBACK:
-		if (a->satisfaction < 1 || a->satisfaction > 5)
-			return svc_errf(SVC_EINVAL, "satisfaction: must be 1 to 5, got %" PRIu32,
+	case SVC_CK_TICKET_CALLBACK: {
+		svc_ticket_callback *b = &c.u.ticket_callback;
+		b->outcome = a->outcome ? a->outcome : SVC_CB_REACHED;
+		if (b->outcome == SVC_CB_REACHED && (a->satisfaction < 1 || a->satisfaction > 5))
+			return svc_errf(SVC_EINVAL,
+			                a->satisfaction
+			                    ? "satisfaction: must be 1 to 5, got %" PRIu32
+			                    : "satisfaction: required when the customer "
+			                      "was reached (1 to 5)",
 			                a->satisfaction);
-		c.u.ticket_callback.satisfaction = a->satisfaction;
-		TRY(SET(c.u.ticket_callback.note, "note", a->text));
+		if (b->outcome != SVC_CB_REACHED && a->satisfaction)
+			return svc_errf(SVC_EINVAL,
+			                "satisfaction: given for an attempt that did not reach the "
+			                "customer (%s)",
+			                svc_callback_outcome_name(b->outcome));
+		b->satisfaction = a->satisfaction;
+		TRY(SET(b->note, "note", a->text));
+		svc_policy pol;
+		const svc_tz *tz;
+		uint32_t today;
+		TRY(svc_local_policy_today(t, svc_journal_now_ms(), &pol, &tz, &today));
+		b->limit = svc_policy_days(&pol, "callback_attempts");
 		break;
+	}
 	default:
 		return svc_errf(SVC_EINVAL, "not a ticket change");
 	}
@@ -652,6 +670,17 @@ int svc_local_ticket_callback(svc_store *s, const char *id, uint32_t satisfactio
 {
 	struct ticket_change_arg a = {
 	    .id = id, .kind = SVC_CK_TICKET_CALLBACK, .satisfaction = satisfaction, .text = note};
+	return svc_store_write(s, ticket_change_fn, &a);
+}
+
+int svc_local_ticket_callback_attempt(svc_store *s, const char *id, uint32_t outcome,
+                                      uint32_t satisfaction, const char *note)
+{
+	struct ticket_change_arg a = {.id = id,
+	                              .kind = SVC_CK_TICKET_CALLBACK,
+	                              .satisfaction = satisfaction,
+	                              .text = note,
+	                              .outcome = outcome};
 	return svc_store_write(s, ticket_change_fn, &a);
 }
 

@@ -107,9 +107,16 @@ int svc_local_ticket_note(svc_store *s, const char *id, const char *text);
 int svc_local_ticket_status_policy(svc_store *s, const char *id, uint32_t status,
                                    const char *reason, const char *at, const char *fault_code);
 
-/* Record the customer callback (回访): satisfaction 1 to 5, note optional. */
+/* Record the customer callback (回访): satisfaction 1 to 5, note optional
+ * (an attempt that reached the customer). */
 int svc_local_ticket_callback(svc_store *s, const char *id, uint32_t satisfaction,
                               const char *note);
+/* callbacks: one attempt, kept beside the earlier ones: outcome
+ * SVC_CB_REACHED (satisfaction 1 to 5), SVC_CB_UNREACHABLE or SVC_CB_REFUSED
+ * (satisfaction 0). The policy's callback_attempts in force today is
+ * recorded with it: that many unreachable attempts end the cycle. */
+int svc_local_ticket_callback_attempt(svc_store *s, const char *id, uint32_t outcome,
+                                      uint32_t satisfaction, const char *note);
 
 /* ------------------------------------------------------------ customer files and product units
  * (lib/local_customer.c) */

@@ -492,10 +492,24 @@ static int validate_ticket_change(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_TICKET_CALLBACK: {
 		const svc_ticket_callback *b = &c->u.ticket_callback;
 		TERMINATED("note", b->note);
-		if (b->satisfaction < 1 || b->satisfaction > 5)
+		if (b->outcome > SVC_CB_REFUSED)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "outcome: unknown callback outcome %" PRIu32,
+			                      b->outcome);
+		bool reached = b->outcome == SVC_CB_NONE || b->outcome == SVC_CB_REACHED;
+		if (reached && (b->satisfaction < 1 || b->satisfaction > 5))
 			return svc_rules_fail(SVC_EINVAL, reason, len,
 			                      "satisfaction: must be 1 to 5, got %" PRIu32,
 			                      b->satisfaction);
+		if (!reached && b->satisfaction)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "satisfaction: given for an attempt that did not "
+			                      "reach the customer (%s)",
+			                      svc_callback_outcome_name(b->outcome));
+		if (b->limit > 20)
+			return svc_rules_fail(
+			    SVC_EINVAL, reason, len,
+			    "limit: %" PRIu32 " unreachable attempts is more than 20", b->limit);
 		return svc_check_text("note", b->note, false, reason, len);
 	}
 	default:

@@ -229,6 +229,21 @@ int svc_channel_parse(const char *s, uint32_t *out)
 	return parse_of("channel", channel_names, NELEM(channel_names), s, out);
 }
 
+/* callbacks */
+static const char *const outcome_names[] = {[SVC_CB_REACHED] = "reached",
+                                            [SVC_CB_UNREACHABLE] = "unreachable",
+                                            [SVC_CB_REFUSED] = "refused"};
+
+const char *svc_callback_outcome_name(uint32_t o)
+{
+	return o == SVC_CB_NONE ? "owed" : name_of(outcome_names, NELEM(outcome_names), o);
+}
+
+int svc_callback_outcome_parse(const char *s, uint32_t *out)
+{
+	return parse_of("outcome", outcome_names, NELEM(outcome_names), s, out);
+}
+
 /* customer */
 const char *svc_customer_tier_name(uint32_t t)
 {

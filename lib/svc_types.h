@@ -209,9 +209,19 @@ typedef struct {
 	char text[SVC_TEXT_LEN];
 } svc_ticket_note;
 
+/* callbacks: an attempt's outcome (0 in older changes: reached) */
+enum svc_callback_outcome {
+	SVC_CB_NONE = 0,
+	SVC_CB_REACHED = 1,
+	SVC_CB_UNREACHABLE = 2,
+	SVC_CB_REFUSED = 3,
+};
+
 typedef struct {
-	uint32_t satisfaction; /* 1..5 */
+	uint32_t satisfaction; /* 1..5 when reached, else 0 */
 	char note[SVC_REASON_LEN];
+	uint32_t outcome; /* svc_callback_outcome */
+	uint32_t limit;   /* unreachable attempts before giving up (policy) */
 } svc_ticket_callback;
 
 typedef struct {
@@ -512,6 +522,11 @@ typedef struct {
 	char override_reason[SVC_REASON_LEN];
 	char override_by[SVC_ID_LEN];
 	uint64_t rejudged;
+	/* callbacks: this cycle (reopening starts the next) */
+	uint32_t callback_cycle;
+	uint32_t callback_attempts;
+	uint32_t callback_unreached;
+	uint32_t callback_state; /* 0 owed; else the svc_callback_outcome that ended it */
 } svc_ticket;
 
 /* customer: a customer file and a product unit. A merged record keeps its
@@ -681,6 +696,9 @@ int svc_grade_parse(const char *s, uint32_t *out);
 /* policy: phone, walk-in, letter, web ("-" for none) */
 const char *svc_channel_name(uint32_t c);
 int svc_channel_parse(const char *s, uint32_t *out);
+/* callbacks: reached, unreachable, refused ("owed" for none) */
+const char *svc_callback_outcome_name(uint32_t o);
+int svc_callback_outcome_parse(const char *s, uint32_t *out);
 /* customer */
 const char *svc_customer_tier_name(uint32_t t);
 int svc_customer_tier_parse(const char *s, uint32_t *out);

@@ -201,9 +201,13 @@ assert_eq "$(sv sa claim show "$C1" --json | py 'j["status"], j["approved"]')" "
 	"claim back at the shop"
 assert_eq "$(sv sa ticket show "$T2" --json | py 'j["status"], [(h["summary"], h["rejected"]) for h in j["history"] if h["rejected"]]')" \
 	"('cancelled', [('status -> accepted', True)])" "the shop's late accept is rejected"
-sv sa ticket show "$T2" | grep -q 'status -> accepted  \[REJECTED: ' || fail "rejected marker"
+# (captured first: grep -q may stop reading early, and a writer cut off
+# by SIGPIPE would fail the pipeline under pipefail)
+OUT=$(sv sa ticket show "$T2")
+grep -q 'status -> accepted  \[REJECTED: ' <<<"$OUT" || fail "rejected marker"
 ok
-sv sa log | grep -q 'REJECTED (ticket .*cancelled -> accepted is not a valid transition)' ||
+OUT=$(sv sa log)
+grep -q 'REJECTED (ticket .*cancelled -> accepted is not a valid transition)' <<<"$OUT" ||
 	fail "log shows the rejection: $(sv sa log --limit 3)"
 ok
 # Importing the same file again changes nothing.

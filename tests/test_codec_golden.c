@@ -815,6 +815,10 @@ static const struct gold golden[] = {
      "313030302a201f2c394653606d7a8794a1aebbc8d5e2effc091623303d4a5764717e8b98a5b230023a0b7265"
      "67696f6e2d6561737482014a08032a0b41432d3220e7a9bae8b0834206e5ae89e8a3854a0b726567696f6e2d"
      "656173745a11432d726567696f6e2d656173742d3939396211552d726567696f6e2d656173742d393938"},
+    {"change.ticket.callback.outcome", 104,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a209ba8b5c2cfdce9f603101d2a3744515e6b7885929facb9c6d3e0edfa0714212e30023a0b7265"
+     "67696f6e2d65617374a2010418022003"},
     {"change.ticket.open.override", 212,
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a201f2c394653606d7a8794a1aebbc8d5e2effc091623303d4a5764717e8b98a5b230023a0b7265"
@@ -1082,6 +1086,19 @@ static void run_changes(void)
 	SET(c.u.ticket_open.unit_id, "U-region-east-998");
 	GOLD("change.ticket.open.customer", svc_change, svc_codec_change_encode,
 	     svc_codec_change_decode, &c);
+	/* callbacks: an attempt's outcome and the policy's limit (fields 3, 4) */
+	gold_change(&c, SVC_CK_TICKET_CALLBACK, false);
+	c.u.ticket_callback.satisfaction = 0;
+	c.u.ticket_callback.outcome = SVC_CB_UNREACHABLE;
+	c.u.ticket_callback.limit = 3;
+	GOLD("change.ticket.callback.outcome", svc_change, svc_codec_change_encode,
+	     svc_codec_change_decode, &c);
+	gold_change(&c, SVC_CK_TICKET_OPEN, false);
+	memset(c.u.ticket_open.customer, 0, sizeof c.u.ticket_open.customer);
+	memset(c.u.ticket_open.phone, 0, sizeof c.u.ticket_open.phone);
+	memset(c.u.ticket_open.address, 0, sizeof c.u.ticket_open.address);
+	SET(c.u.ticket_open.customer_id, "C-region-east-999");
+	SET(c.u.ticket_open.unit_id, "U-region-east-998");
 	/* policy: an exchange opened under an exception (fields 22, 23) */
 	SET(c.u.ticket_open.override_reason, "安装后三次漏水");
 	SET(c.u.ticket_open.override_by, "region-east");

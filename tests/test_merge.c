@@ -984,6 +984,33 @@ static void set_override(change_set *s)
 	fx_override(push(s, &FX_RN, 7, 0), "SN-X", SVC_TK_EXCHANGE, "region-n", "");
 }
 
+/* CB: callback attempts by the region and HQ on one resolved ticket: an
+ * unreachable one (limit 2), a reached one (3), another reached (5), and
+ * another region's attempt (rejected). Every order keeps the first reached. */
+static void set_callbacks(change_set *s)
+{
+	svc_change *c;
+	char tk[SVC_AGG_LEN];
+	c = push(s, &FX_RN, 0, 0);
+	fx_open(c, "shop-a", "");
+	snprintf(tk, sizeof tk, "%s", c->aggregate);
+	fx_status(push(s, &FX_SA, 1, 0), tk, SVC_TS_ACCEPTED);
+	fx_status(push(s, &FX_SA, 2, 0), tk, SVC_TS_ON_SITE);
+	fx_status(push(s, &FX_SA, 3, 0), tk, SVC_TS_RESOLVED);
+	c = push(s, &FX_RN, 4, 0);
+	fx_callback(c, tk, 0, "无人接听");
+	c->u.ticket_callback.outcome = SVC_CB_UNREACHABLE;
+	c->u.ticket_callback.limit = 2;
+	c = push(s, &FX_HQ, 5, 0);
+	fx_callback(c, tk, 3, "一般");
+	c->u.ticket_callback.outcome = SVC_CB_REACHED;
+	fx_callback(push(s, &FX_RN, 6, 0), tk, 5, "满意");
+	c = push(s, &FX_RS, 7, 0); /* another region's: rejected */
+	fx_callback(c, tk, 0, "");
+	c->u.ticket_callback.outcome = SVC_CB_UNREACHABLE;
+	c->u.ticket_callback.limit = 2;
+}
+
 /* L: a day in region-n, 44 changes over eight aggregates, written in
  * causal order. */
 static void set_large(change_set *s)
@@ -1273,6 +1300,21 @@ static void expect_override(const result *r)
 	CHECK(find(r, "T-shop-a-2") == NULL);
 }
 
+static void expect_callbacks(const result *r)
+{
+	CHECK_INT(r->nrej, 1);
+	CHECK_REJ(r, "region-s", 1, "region-s may not record the callback (region region-n)");
+	const agg *t = find(r, "T-region-n-1");
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	CHECK_INT(t->st.t.callback_state, SVC_CB_REACHED);
+	CHECK_INT(t->st.t.satisfaction, 3);
+	CHECK_INT(t->st.t.callback_attempts, 3);
+	CHECK_INT(t->st.t.callback_unreached, 1);
+	CHECK_INT(t->st.t.callback_at, FX_T0 + 5000);
+}
+
 static void expect_large(const result *r)
 {
 	CHECK_INT(r->nrej, 6);
@@ -1502,6 +1544,7 @@ int main(int argc, char **argv)
 	all_orders(set_policy, "policy", expect_policy);
 	all_orders(set_ticket_policy, "tk-policy", expect_ticket_policy);
 	all_orders(set_override, "override", expect_override);
+	all_orders(set_callbacks, "callbacks", expect_callbacks);
 	random_orders(set_large, "large", expect_large, rounds);
 	printf("%ld orders folded twice each in %.1f s CPU\n", g_orders,
 	       (double)(clock() - t0) / CLOCKS_PER_SEC);

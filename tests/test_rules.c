@@ -1423,6 +1423,11 @@ static void test_ticket_life(void)
 	CHECK_INT(t->reopened, 1);
 	CHECK_INT(t->resolved, 0);
 	CHECK_STR(t->shop, "shop-b");
+	/* callbacks: the reopening starts a new cycle */
+	CHECK_INT(t->callback_cycle, 1);
+	CHECK_INT(t->callback_attempts, 0);
+	CHECK_INT(t->callback_state, SVC_CB_NONE);
+	CHECK_INT(t->satisfaction, 0);
 	c = at(&FX_RN, 420);
 	fx_status(c, id, SVC_TS_CLOSED);
 	REJ(&f, c, "assigned -> closed is not a valid transition");
@@ -1441,9 +1446,37 @@ static void test_ticket_life(void)
 	fx_status(c, id, SVC_TS_RESOLVED);
 	OK(&f, c);
 	CHECK_INT(t->resolved, FX_T0 + 600000);
+	/* callbacks: unreachable attempts count; the limit recorded with them
+	 * ends the cycle; a satisfaction needs a reached customer */
+	c = at(&FX_RN, 650);
+	fx_callback(c, id, 0, "无人接听");
+	c->u.ticket_callback.outcome = SVC_CB_UNREACHABLE;
+	c->u.ticket_callback.limit = 2;
+	OK(&f, c);
+	CHECK_INT(t->callback_unreached, 1);
+	CHECK_INT(t->callback_state, SVC_CB_NONE);
+	c->u.ticket_callback.satisfaction = 3;
+	INVALID(c, "satisfaction: given for an attempt that did not reach the customer");
+	c->u.ticket_callback.satisfaction = 0;
+	c->u.ticket_callback.outcome = 7;
+	INVALID(c, "outcome: unknown callback outcome 7");
+	c->u.ticket_callback.outcome = SVC_CB_REACHED;
+	INVALID(c, "satisfaction: must be 1 to 5, got 0");
+	c->u.ticket_callback.outcome = SVC_CB_UNREACHABLE;
+	c->u.ticket_callback.limit = 21;
+	INVALID(c, "limit: 21 unreachable attempts is more than 20");
+	c = at(&FX_RN, 660);
+	fx_callback(c, id, 0, "");
+	c->u.ticket_callback.outcome = SVC_CB_UNREACHABLE;
+	c->u.ticket_callback.limit = 2;
+	OK(&f, c);
+	CHECK_INT(t->callback_state, SVC_CB_UNREACHABLE);
+	/* reached at last: that counts over the unreachable ones */
 	c = at(&FX_RN, 700);
 	fx_callback(c, id, 5, "满意");
 	OK(&f, c);
+	CHECK_INT(t->callback_state, SVC_CB_REACHED);
+	CHECK_INT(t->callback_attempts, 3);
 	c = at(&FX_RN, 710);
 	fx_status(c, id, SVC_TS_CLOSED);
 	OK(&f, c);
@@ -1467,7 +1500,11 @@ static void test_ticket_life(void)
 	c = at(&FX_RN, 820);
 	fx_callback(c, id, 4, "second call");
 	OK(&f, c);
-	CHECK_INT(t->satisfaction, 4);
+	/* callbacks: every attempt counts; the first that reached the customer
+	 * is kept, a later one never overwrites it */
+	CHECK_INT(t->satisfaction, 5);
+	CHECK_INT(t->callback_state, SVC_CB_REACHED);
+	CHECK_INT(t->callback_attempts, 4);
 	CHECK_INT(t->last.hlc, FX_HLC(820, 0));
 
 	/* A step never folds a change of another aggregate type. */

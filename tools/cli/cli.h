@@ -286,6 +286,8 @@ bool cli_policy_flagged(const cli_policy_days *d, const svc_ticket *t);
 void cli_ticket_customer(svc_txn *t, svc_ticket *tk);
 int cli_cmd_customer(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_unit(const cli_ctx *ctx, int argc, char **argv);
+/* queues */
+int cli_cmd_queue(const cli_ctx *ctx, int argc, char **argv);
 
 /* Dispatch argv[1] among `subs` (NULL-terminated names with their
  * functions); prints `usage` for help or a missing/unknown subcommand. */

@@ -64,6 +64,11 @@ json_t *cli_json_ticket(const svc_ticket *t)
 	} else {
 		put(o, "callback", json_null());
 	}
+	/* callbacks: this cycle's state and attempts */
+	put(o, "callback_state", str(svc_callback_outcome_name(t->callback_state)));
+	put(o, "callback_attempts", json_integer(t->callback_attempts));
+	put(o, "callback_unreachable", json_integer(t->callback_unreached));
+	put(o, "callback_cycle", json_integer(t->callback_cycle));
 	put(o, "note_count", json_integer(t->notes));
 	put(o, "reopened", json_integer(t->reopened));
 	put(o, "updated_ms", cli_json_ms(t->updated));

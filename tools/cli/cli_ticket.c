@@ -28,7 +28,8 @@ static const char ticket_usage[] =
     "       svcsync [--dir DIR] ticket status ID STATUS [--reason TEXT]\n"
     "                           [--at 'YYYY-MM-DD HH:MM'] [--fault-code CODE]\n"
     "       svcsync [--dir DIR] ticket note ID TEXT\n"
-    "       svcsync [--dir DIR] ticket callback ID --satisfaction 1-5 [--note TEXT]\n"
+    "       svcsync [--dir DIR] ticket callback ID [--outcome reached|unreachable|refused]\n"
+    "                           [--satisfaction 1-5] [--note TEXT]\n"
     "       svcsync [--dir DIR] ticket override UNIT_ID|SERIAL --kind return|exchange\n"
     "                           --reason TEXT [--shop SHOP]\n"
     "       svcsync [--dir DIR] ticket rejudge ID\n"
@@ -97,10 +98,16 @@ static const char note_usage[] = "usage: svcsync [--dir DIR] ticket note ID TEXT
                                  "Append a note to a ticket (notes are never edited or removed).\n";
 
 static const char callback_usage[] =
-    "usage: svcsync [--dir DIR] ticket callback ID --satisfaction 1-5 [--note TEXT]\n"
+    "usage: svcsync [--dir DIR] ticket callback ID [--outcome reached|unreachable|refused]\n"
+    "                           [--satisfaction 1-5] [--note TEXT]\n"
     "\n"
-    "Record the customer callback on a resolved or closed ticket (region or HQ):\n"
-    "satisfaction from 1 (very unhappy) to 5 (very happy).\n";
+    "Record a callback attempt (回访) on a resolved or closed ticket (region or\n"
+    "HQ). Every attempt is kept; none overwrites another. --outcome defaults to\n"
+    "reached, which takes the satisfaction from 1 (very unhappy) to 5 (very\n"
+    "happy); unreachable and refused take none. The first attempt that reaches\n"
+    "the customer counts; after callback_attempts unreachable attempts (policy,\n"
+    "default 3) the ticket leaves the callback queue as unreachable; a refusal\n"
+    "ends it too. Reopening the ticket starts a new callback cycle.\n";
 
 static const char override_usage[] =
     "usage: svcsync [--dir DIR] ticket override UNIT_ID|SERIAL --kind return|exchange\n"
@@ -255,23 +262,26 @@ static int ticket_callback(const cli_ctx *ctx, int argc, char **argv)
 	svc_store *s = NULL;
 	int64_t sat = 0;
 	bool given;
-	int rc =
-	    cli_parse(&a, "ticket callback", callback_usage, "satisfaction= note=", 1, argc, argv);
+	uint32_t outcome = SVC_CB_REACHED;
+	int rc = cli_parse(&a, "ticket callback", callback_usage, "satisfaction= note= outcome=", 1,
+	                   argc, argv);
 	if (rc || (rc = cli_need_pos(&a, 1, "ticket ID")) ||
 	    (rc = cli_int(&a, "satisfaction", &sat, &given)))
 		return rc;
-	if (!given)
-		return cli_usage(&a, "--satisfaction is required");
-	if (sat < 1 || sat > 5)
+	if (cli_opt(&a, "outcome") && svc_callback_outcome_parse(cli_opt(&a, "outcome"), &outcome))
+		return cli_fail();
+	if (given && (sat < 1 || sat > 5))
 		return cli_usage(&a, "--satisfaction: %" PRId64 " is not between 1 and 5", sat);
 	if ((rc = cli_open(ctx, true, &s)))
 		return rc;
-	if (svc_local_ticket_callback(s, a.pos[0], (uint32_t)sat, cli_opt(&a, "note"))) {
+	if (svc_local_ticket_callback_attempt(s, a.pos[0], outcome, (uint32_t)sat,
+	                                      cli_opt(&a, "note"))) {
 		svc_store_close(&s);
 		return cli_fail();
 	}
 	cli_done_write(ctx, &s);
-	printf("callback recorded on %s\n", a.pos[0]);
+	printf("callback attempt (%s) recorded on %s\n", svc_callback_outcome_name(outcome),
+	       a.pos[0]);
 	return CLI_OK;
 }
 
@@ -484,8 +494,15 @@ static void show_text(const svc_ticket *t, const svc_claim *cl, bool has_claim,
 		printf("callback       %s, satisfaction %" PRIu32 "%s%s\n", when[0],
 		       t->satisfaction, text[0] ? ": " : "", text);
 	} else {
-		printf("callback       -\n");
+		printf("callback       %s\n", t->callback_state == SVC_CB_NONE
+		                                  ? "-"
+		                                  : svc_callback_outcome_name(t->callback_state));
 	}
+	if (t->callback_attempts)
+		printf("               %" PRIu32 " attempt%s this cycle, %" PRIu32
+		       " unreachable%s\n",
+		       t->callback_attempts, t->callback_attempts == 1 ? "" : "s",
+		       t->callback_unreached, t->callback_cycle ? " (after a reopening)" : "");
 	if (has_claim)
 		printf("claim          %s (%s, revision %" PRIu32 ")\n", cl->id,
 		       svc_claim_status_name(cl->status), cl->revision);
