@@ -26,6 +26,7 @@
  * the reader. This is not a test (see tests/ for those).
  */
 #include "bench_customer.h"
+#include "bench_queue.h"
 #include "bench_lmdb.h"
 #include "bench_util.h"
 
@@ -66,7 +67,8 @@ static const char usage[] =
     "  customer     [--tickets 1000000] [--customers 500000] [--runs 200]\n"
     "                                                customer show --phone; import with and\n"
     "                                                without customer files\n"
-    "  all                                           all of the above but customer\n"
+    "  queue        [--tickets 1000000] [--runs 200] queue onsite and callbacks, a page of 20\n"
+    "  all                                           all of the above but customer and queue\n"
     "                                                (--all works too)\n"
     "\n"
     "--dir BASE: where the scratch directory is made (default /tmp); --keep: leave it.\n"
@@ -1050,6 +1052,8 @@ int main(int argc, char **argv)
 		rc = cmd_all(&o);
 	else if (strcmp(cmd, "customer") == 0)
 		rc = bench_customer_run(o.tickets, o.customers, o.runs);
+	else if (strcmp(cmd, "queue") == 0)
+		rc = bench_queue_run(o.tickets, o.runs);
 	else {
 		fprintf(stderr, "svcsync-bench: unknown command '%s' (see --help)\n", cmd);
 		rc = 2;
