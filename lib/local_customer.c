@@ -361,6 +361,51 @@ int svc_local_unit_by_serial(svc_txn *t, const char *serial, char (*ids)[SVC_AGG
 	return lookup(t, SVC_AGG_UNIT, SVC_INDEX_UNIT_SERIAL, v, ids, max, n);
 }
 
+struct group_arg {
+	char (*ids)[SVC_AGG_LEN];
+	size_t max, n;
+};
+
+static int group_step(const char *value, const char *agg, void *argp)
+{
+	struct group_arg *a = argp;
+	(void)value;
+	/* acyclic (svc_fold.c), but a damaged store must not loop */
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->ids[i], agg) == 0)
+			return 0;
+	if (a->n >= a->max)
+		return 1;
+	snprintf(a->ids[a->n++], SVC_AGG_LEN, "%s", agg);
+	return 0;
+}
+
+int svc_local_merge_group(svc_txn *t, int type, const char *id, char root[SVC_AGG_LEN],
+                          char (*ids)[SVC_AGG_LEN], size_t max, size_t *n)
+{
+	const char *index =
+	    type == SVC_AGG_CUSTOMER ? SVC_INDEX_CUSTOMER_MERGED : SVC_INDEX_UNIT_MERGED;
+	svc_customer cu;
+	svc_unit u;
+	*n = 0;
+	TRY(type == SVC_AGG_CUSTOMER ? svc_fold_customer_get(t, id, &cu)
+	                             : svc_fold_unit_get(t, id, &u));
+	TRY(survivor(t, type, id, root));
+	if (max == 0)
+		return 0;
+	struct group_arg a = {ids, max, 1};
+	snprintf(ids[0], SVC_AGG_LEN, "%s", root);
+	for (size_t i = 0; i < a.n && a.n < max; i++) {
+		char cur[SVC_AGG_LEN];
+		snprintf(cur, sizeof cur, "%s", ids[i]);
+		int rc = svc_fold_index_each(t, index, cur, false, group_step, &a);
+		if (rc < 0)
+			return rc;
+	}
+	*n = a.n;
+	return 0;
+}
+
 /* ------------------------------------------------------------ tickets */
 
 static int one_of(const char *what, const char *field, const char *value, char (*ids)[SVC_AGG_LEN],

@@ -171,6 +171,18 @@ int svc_local_customer_by_phone(svc_txn *t, const char *phone, char (*ids)[SVC_A
 int svc_local_unit_by_serial(svc_txn *t, const char *serial, char (*ids)[SVC_AGG_LEN], size_t max,
                              size_t *n);
 
+/*
+ * A customer file or product unit (type SVC_AGG_CUSTOMER or SVC_AGG_UNIT)
+ * and its merge group: `root` is the survivor id leads to (id itself when
+ * not merged); ids[0] is the root, then every file merged into it, directly
+ * or through another, in breadth-first order. Found through the fold's
+ * merged index (SVC_INDEX_CUSTOMER_MERGED, SVC_INDEX_UNIT_MERGED), a few
+ * index entries per file, never a walk of all files. At most max ids (a
+ * larger group is cut there); SVC_ENOTFOUND when id is unknown here.
+ */
+int svc_local_merge_group(svc_txn *t, int type, const char *id, char root[SVC_AGG_LEN],
+                          char (*ids)[SVC_AGG_LEN], size_t max, size_t *n);
+
 /* ------------------------------------------------------------ catalog and parts */
 
 /* Add a part to the catalog, or change its name and price (HQ only). */

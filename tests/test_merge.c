@@ -1154,8 +1154,10 @@ static void expect_customer(const result *r)
 	CHECK_STR(t->st.t.customer_id, "C-shop-a-1");
 	CHECK_STR(t->st.t.customer, "");
 	/* Both files under the phone's digits, the second phone, the names in
-	 * lower case, the ticket under its customer. */
-	CHECK_INT(r->nix, 6);
+	 * lower case, the ticket under its customer, the merged file under its
+	 * survivor. */
+	CHECK_INT(r->nix, 7);
+	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_MERGED, "C-shop-b-1", "C-shop-a-1"));
 	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_PHONE, "13800138000", "C-shop-a-1"));
 	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_PHONE, "13800138000", "C-shop-b-1"));
 	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_PHONE, "02038881234", "C-shop-a-1"));
