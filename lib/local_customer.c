@@ -13,6 +13,7 @@
 #include "svc_fold.h"
 #include "svc_journal.h"
 #include "svc_rules.h"
+#include "svc_tz.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,8 +66,12 @@ static int past_date(svc_txn *t, const char *field, const char *s, uint32_t *out
 		return 0;
 	RULE(svc_parse_date(field, s, out, reason_, sizeof reason_));
 	TRY(svc_local_policy_today(t, svc_journal_now_ms(), &pol, &tz, &today));
-	if (*out > today)
-		return svc_errf(SVC_EINVAL, "%s: %s is in the future", field, s);
+	if (*out > today) {
+		char d[16];
+		svc_date_format((int32_t)today, d, sizeof d);
+		return svc_errf(SVC_EINVAL, "%s: %s is in the future (today is %s in %s)", field, s,
+		                d, svc_tz_name(tz));
+	}
 	return 0;
 }
 

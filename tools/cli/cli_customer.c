@@ -490,7 +490,7 @@ static int units_text(const record_view *v)
 	cli_list *l = cli_list_new(false, 6, hdr, "llllll");
 	for (size_t i = 0; l && i < v->nunits; i++) {
 		const svc_unit *u = &v->units[i];
-		char p[16], in[16], model[4 * 40 + 8], id[SVC_AGG_LEN + 32];
+		char p[16], in[16], model[4 * 40 + 8], id[2 * SVC_AGG_LEN + 8];
 		cli_date(p, u->purchased);
 		cli_date(in, u->installed);
 		cli_oneline(model, sizeof model, u->model[0] ? u->model : "-", 40);
