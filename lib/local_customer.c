@@ -279,20 +279,25 @@ struct lookup_arg {
 };
 
 /* The survivor of a record: follow the pointers (acyclic, see svc_fold.c),
- * at most a bounded number of hops against a damaged store. */
+ * at most a bounded number of hops against a damaged store, as far as this
+ * node holds the files: a shop may hold a duplicate (its ticket refers to
+ * it) without the file it was merged into, and then works on the
+ * duplicate, which the region and HQ gather under the survivor. */
 static int survivor(svc_txn *t, int type, const char *id, char out[SVC_AGG_LEN])
 {
+	char cur[SVC_AGG_LEN];
 	snprintf(out, SVC_AGG_LEN, "%s", id);
+	snprintf(cur, sizeof cur, "%s", id);
 	for (int hop = 0; hop < 64; hop++) {
 		const char *next;
 		svc_customer cu;
 		svc_unit u;
 		int rc;
 		if (type == SVC_AGG_CUSTOMER) {
-			rc = svc_fold_customer_get(t, out, &cu);
+			rc = svc_fold_customer_get(t, cur, &cu);
 			next = cu.merged_into;
 		} else {
-			rc = svc_fold_unit_get(t, out, &u);
+			rc = svc_fold_unit_get(t, cur, &u);
 			next = u.merged_into;
 		}
 		if (rc == SVC_ENOTFOUND) {
@@ -301,9 +306,10 @@ static int survivor(svc_txn *t, int type, const char *id, char out[SVC_AGG_LEN])
 		}
 		if (rc)
 			return rc;
+		snprintf(out, SVC_AGG_LEN, "%s", cur);
 		if (!next[0])
 			return 0;
-		snprintf(out, SVC_AGG_LEN, "%s", next);
+		snprintf(cur, sizeof cur, "%s", next);
 	}
 	return 0;
 }

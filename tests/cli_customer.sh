@@ -19,7 +19,9 @@
 #     cycle) is refused, and show --phone at HQ gives the survivor. The
 #     survivor's show gathers both tickets and both units; the duplicate's
 #     points to the survivor and shows its history; a new ticket by the
-#     duplicate's id or by the phone refers to the survivor. The units merge
+#     duplicate's id or by the phone refers to the survivor. A shop that
+#     holds the duplicate receives the survivor's file with the merge (and
+#     not the other shop's ticket). The units merge
 #     the same way: the survivor unit lists both tickets.
 #  3. Corrections and history: a shop corrects the file it created, and
 #     may not correct one the region created (one line naming who can,
@@ -148,6 +150,14 @@ assert_match "$txt" "the survivor customer $D1:" "the duplicate shows the surviv
 assert_match "$txt" "its field history" "and the survivor's history"
 assert_eq "$(jget region-c '(j["survivor"], sorted(j["tickets"]), len(j["survivor_history"]) > 0)' customer show "$D2")" \
 	"('$D1', $(sorted_ids "$WT1" "$WT2"), True)" "the duplicate's JSON: the survivor, the group's tickets, its history"
+# shop-c2 holds the duplicate (its ticket's): the merge brings it the
+# survivor's file, under which it gathers its ticket.
+wait_json $W shop-c2 'j["merged_into"]' "$D1" customer show "$D2"
+assert_eq "$(jget shop-c2 '(j["survivor"], j["tickets"], j["name"])' customer show "$D2")" \
+	"('$D1', ['$WT2'], 'Wombat Twin')" "shop-c2 received the survivor with the merge"
+assert_eq "$(jget shop-c2 '[c["id"] for c in j]' customer show --phone 13933330005)" "['$D1']" \
+	"shop-c2's show --phone gives the survivor"
+if has_ticket shop-c2 "$WT1"; then bad "shop-c2 received shop-c1's ticket with the merge"; else ok; fi
 # New tickets refer to the survivor, by the duplicate's id or by the phone.
 N1=$(sv region-c ticket new --kind repair --customer-id "$D2" --product AC-5 --fault "by id" --shop shop-c2)
 N2=$(sv region-c ticket new --kind repair --phone "139 3333 0005" --product AC-5 --fault "by phone" --shop shop-c1)

@@ -471,6 +471,13 @@ static void merged_list(const record_view *v, char *out, size_t cap)
 static void gathered_text(const record_view *v)
 {
 	char list[GROUP_MAX * (SVC_AGG_LEN + 2)];
+	const char *beyond = !view_merged(v) ? (v->unit ? v->u.merged_into : v->cu.merged_into)
+	                     : v->unit       ? v->root_u.merged_into
+	                                     : v->root_cu.merged_into;
+	if (beyond[0])
+		printf("  survivor %s: not held here (the region and HQ hold it); this node "
+		       "works on %s\n",
+		       beyond, v->root);
 	if (view_merged(v))
 		printf("  survivor %s: the %s the desk works on (svcsync %s show %s); the units "
 		       "and tickets below are gathered under it\n",
