@@ -484,7 +484,7 @@ static void gathered_text(const record_view *v)
 		       v->root, v->unit ? "unit" : "file", v->unit ? "unit" : "customer", v->root);
 	merged_list(v, list, sizeof list);
 	if (list[0])
-		printf("  merged into %s: %s\n", v->root, list);
+		printf("  files merged into %s: %s\n", v->root, list);
 }
 
 static int units_text(const record_view *v)
