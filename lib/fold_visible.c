@@ -138,9 +138,10 @@ bool svc_fold_visible_move(svc_txn *t, const svc_fold_peer *pv, const svc_change
 }
 
 /* customer: a shop receives a customer file or product unit only with a
- * ticket of its own that refers to it (assigned to it, or opened by it); a
- * region those created in its region, and anything its shops' tickets
- * refer to. The tickets are found through the ticket index, not a scan. */
+ * ticket of its own that refers to it (assigned to it, or opened by it), or
+ * to a file merged into it; a region those created in its region, and
+ * anything its shops' tickets refer to. The tickets are found through the
+ * ticket index, not a scan. */
 struct refers_arg {
 	svc_txn *t;
 	const svc_fold_peer *pv;
@@ -176,13 +177,63 @@ static bool record_visible(svc_txn *t, const svc_fold_peer *pv, const char *inde
 	return a.yes;
 }
 
+/* A survivor goes to a shop that may receive a file merged into it: the
+ * shop serves the same person, and its merged file points there. The
+ * merged files are found through the merged index, a few entries per
+ * group; the depth bound guards against a damaged store. */
+struct merged_arg {
+	svc_txn *t;
+	const svc_fold_peer *pv;
+	const char *tickets; /* the ticket index of the kind */
+	int depth;
+	bool yes;
+};
+
+static int merged_step(const char *value, const char *agg, void *argp)
+{
+	struct merged_arg *a = argp;
+	(void)value;
+	if (record_visible(a->t, a->pv, a->tickets, agg, NULL)) {
+		a->yes = true;
+		return 1;
+	}
+	if (a->depth < 8) {
+		struct merged_arg sub = *a;
+		sub.depth++;
+		if (svc_fold_index_each(a->t,
+		                        strcmp(a->tickets, SVC_INDEX_TICKET_UNIT) == 0
+		                            ? SVC_INDEX_UNIT_MERGED
+		                            : SVC_INDEX_CUSTOMER_MERGED,
+		                        agg, false, merged_step, &sub) < 0)
+			svc_errclear();
+		if (sub.yes) {
+			a->yes = true;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static bool survivor_visible(svc_txn *t, const svc_fold_peer *pv, const char *merged_index,
+                             const char *tickets, const char *id)
+{
+	struct merged_arg a = {t, pv, tickets, 0, false};
+	if (pv->role != SVC_ROLE_SHOP)
+		return false;
+	if (svc_fold_index_each(t, merged_index, id, false, merged_step, &a) < 0)
+		svc_errclear();
+	return a.yes;
+}
+
 bool svc_fold_visible_customer(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
 {
 	svc_customer cu;
 	bool have = svc_fold_customer_get(t, c->aggregate, &cu) == 0;
 	svc_errclear();
 	return record_visible(t, pv, SVC_INDEX_TICKET_CUSTOMER, c->aggregate,
-	                      have ? cu.region : NULL);
+	                      have ? cu.region : NULL) ||
+	       survivor_visible(t, pv, SVC_INDEX_CUSTOMER_MERGED, SVC_INDEX_TICKET_CUSTOMER,
+	                        c->aggregate);
 }
 
 bool svc_fold_visible_unit(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
@@ -190,7 +241,8 @@ bool svc_fold_visible_unit(svc_txn *t, const svc_fold_peer *pv, const svc_change
 	svc_unit u;
 	bool have = svc_fold_unit_get(t, c->aggregate, &u) == 0;
 	svc_errclear();
-	return record_visible(t, pv, SVC_INDEX_TICKET_UNIT, c->aggregate, have ? u.region : NULL);
+	return record_visible(t, pv, SVC_INDEX_TICKET_UNIT, c->aggregate, have ? u.region : NULL) ||
+	       survivor_visible(t, pv, SVC_INDEX_UNIT_MERGED, SVC_INDEX_TICKET_UNIT, c->aggregate);
 }
 
 /* policy: an exception goes to its region and to the shop it names (the one

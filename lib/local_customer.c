@@ -13,6 +13,7 @@
 #include "svc_fold.h"
 #include "svc_journal.h"
 #include "svc_rules.h"
+#include "svc_tz.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,8 +66,12 @@ static int past_date(svc_txn *t, const char *field, const char *s, uint32_t *out
 		return 0;
 	RULE(svc_parse_date(field, s, out, reason_, sizeof reason_));
 	TRY(svc_local_policy_today(t, svc_journal_now_ms(), &pol, &tz, &today));
-	if (*out > today)
-		return svc_errf(SVC_EINVAL, "%s: %s is in the future", field, s);
+	if (*out > today) {
+		char d[16];
+		svc_date_format((int32_t)today, d, sizeof d);
+		return svc_errf(SVC_EINVAL, "%s: %s is in the future (today is %s in %s)", field, s,
+		                d, svc_tz_name(tz));
+	}
 	return 0;
 }
 
@@ -274,20 +279,25 @@ struct lookup_arg {
 };
 
 /* The survivor of a record: follow the pointers (acyclic, see svc_fold.c),
- * at most a bounded number of hops against a damaged store. */
+ * at most a bounded number of hops against a damaged store, as far as this
+ * node holds the files: a shop may hold a duplicate (its ticket refers to
+ * it) without the file it was merged into, and then works on the
+ * duplicate, which the region and HQ gather under the survivor. */
 static int survivor(svc_txn *t, int type, const char *id, char out[SVC_AGG_LEN])
 {
+	char cur[SVC_AGG_LEN];
 	snprintf(out, SVC_AGG_LEN, "%s", id);
+	snprintf(cur, sizeof cur, "%s", id);
 	for (int hop = 0; hop < 64; hop++) {
 		const char *next;
 		svc_customer cu;
 		svc_unit u;
 		int rc;
 		if (type == SVC_AGG_CUSTOMER) {
-			rc = svc_fold_customer_get(t, out, &cu);
+			rc = svc_fold_customer_get(t, cur, &cu);
 			next = cu.merged_into;
 		} else {
-			rc = svc_fold_unit_get(t, out, &u);
+			rc = svc_fold_unit_get(t, cur, &u);
 			next = u.merged_into;
 		}
 		if (rc == SVC_ENOTFOUND) {
@@ -296,9 +306,10 @@ static int survivor(svc_txn *t, int type, const char *id, char out[SVC_AGG_LEN])
 		}
 		if (rc)
 			return rc;
+		snprintf(out, SVC_AGG_LEN, "%s", cur);
 		if (!next[0])
 			return 0;
-		snprintf(out, SVC_AGG_LEN, "%s", next);
+		snprintf(cur, sizeof cur, "%s", next);
 	}
 	return 0;
 }
@@ -359,6 +370,51 @@ int svc_local_unit_by_serial(svc_txn *t, const char *serial, char (*ids)[SVC_AGG
 		                                                   : serial[i]);
 	v[len] = '\0';
 	return lookup(t, SVC_AGG_UNIT, SVC_INDEX_UNIT_SERIAL, v, ids, max, n);
+}
+
+struct group_arg {
+	char (*ids)[SVC_AGG_LEN];
+	size_t max, n;
+};
+
+static int group_step(const char *value, const char *agg, void *argp)
+{
+	struct group_arg *a = argp;
+	(void)value;
+	/* acyclic (svc_fold.c), but a damaged store must not loop */
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->ids[i], agg) == 0)
+			return 0;
+	if (a->n >= a->max)
+		return 1;
+	snprintf(a->ids[a->n++], SVC_AGG_LEN, "%s", agg);
+	return 0;
+}
+
+int svc_local_merge_group(svc_txn *t, int type, const char *id, char root[SVC_AGG_LEN],
+                          char (*ids)[SVC_AGG_LEN], size_t max, size_t *n)
+{
+	const char *index =
+	    type == SVC_AGG_CUSTOMER ? SVC_INDEX_CUSTOMER_MERGED : SVC_INDEX_UNIT_MERGED;
+	svc_customer cu;
+	svc_unit u;
+	*n = 0;
+	TRY(type == SVC_AGG_CUSTOMER ? svc_fold_customer_get(t, id, &cu)
+	                             : svc_fold_unit_get(t, id, &u));
+	TRY(survivor(t, type, id, root));
+	if (max == 0)
+		return 0;
+	struct group_arg a = {ids, max, 1};
+	snprintf(ids[0], SVC_AGG_LEN, "%s", root);
+	for (size_t i = 0; i < a.n && a.n < max; i++) {
+		char cur[SVC_AGG_LEN];
+		snprintf(cur, sizeof cur, "%s", ids[i]);
+		int rc = svc_fold_index_each(t, index, cur, false, group_step, &a);
+		if (rc < 0)
+			return rc;
+	}
+	*n = a.n;
+	return 0;
 }
 
 /* ------------------------------------------------------------ tickets */

@@ -241,7 +241,9 @@ static int add_entry(svc_fold_index_entry *out, int n, const char *name, const c
 }
 
 /* A customer: each phone's digits ("cphone") and the name ("cname"); a
- * merged one stays findable (it points to its survivor). */
+ * merged one stays findable (it points to its survivor), and is listed
+ * under the survivor it points to ("cmerged"), so the survivor's view
+ * gathers its duplicates' tickets without walking every file. */
 static int customer_indexes(const void *state, svc_fold_index_entry out[SVC_FOLD_INDEX_MAX])
 {
 	const svc_customer *cu = state;
@@ -256,10 +258,13 @@ static int customer_indexes(const void *state, svc_fold_index_entry out[SVC_FOLD
 	index_value(v, cu->name);
 	if (v[0])
 		n = add_entry(out, n, SVC_INDEX_CUSTOMER_NAME, v);
+	if (cu->merged_into[0])
+		n = add_entry(out, n, SVC_INDEX_CUSTOMER_MERGED, cu->merged_into);
 	return n;
 }
 
-/* A unit: its serial ("userial") and owner ("uowner"). */
+/* A unit: its serial ("userial"), owner ("uowner") and, once merged, its
+ * survivor ("umerged"). */
 static int unit_indexes(const void *state, svc_fold_index_entry out[SVC_FOLD_INDEX_MAX])
 {
 	const svc_unit *u = state;
@@ -270,6 +275,8 @@ static int unit_indexes(const void *state, svc_fold_index_entry out[SVC_FOLD_IND
 		n = add_entry(out, n, SVC_INDEX_UNIT_SERIAL, v);
 	if (u->owner[0])
 		n = add_entry(out, n, SVC_INDEX_UNIT_OWNER, u->owner);
+	if (u->merged_into[0])
+		n = add_entry(out, n, SVC_INDEX_UNIT_MERGED, u->merged_into);
 	return n;
 }
 

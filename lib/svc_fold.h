@@ -330,11 +330,15 @@ int svc_fold_customer_get(svc_txn *t, const char *id, svc_customer *out);
 int svc_fold_unit_get(svc_txn *t, const char *id, svc_unit *out);
 /* The index names of customers, units and the tickets that refer to them
  * (svc_fold_index_each): phone digits (svc_rules_phone_digits), a name or
- * serial (ASCII in lower case, at most 63 bytes), a customer or unit id. */
+ * serial (ASCII in lower case, at most 63 bytes), a customer or unit id.
+ * The merged indexes list each merged record under the survivor it points
+ * to (value: the survivor's id, record: the duplicate). */
 #define SVC_INDEX_CUSTOMER_PHONE "cphone"
 #define SVC_INDEX_CUSTOMER_NAME "cname"
+#define SVC_INDEX_CUSTOMER_MERGED "cmerged"
 #define SVC_INDEX_UNIT_SERIAL "userial"
 #define SVC_INDEX_UNIT_OWNER "uowner"
+#define SVC_INDEX_UNIT_MERGED "umerged"
 #define SVC_INDEX_TICKET_CUSTOMER "tcust"
 #define SVC_INDEX_TICKET_UNIT "tunit"
 /* policy: tickets opened under an exception, by serial */

@@ -158,7 +158,7 @@ int svc_local_unit_merge(svc_store *s, const char *dup, const char *into);
 /*
  * Make a ticket body refer to its customer file and product unit instead of
  * carrying the person's data, in the caller's write transaction: the
- * customer is customer_id (its survivor, if merged), or the one customer
+ * customer is customer_id (its survivor, if merged and held here), or the one customer
  * this node holds under the body's phone (several: refused, naming them),
  * or a new file made from the body's name, phone and address (a
  * customer.put before the ticket). The body's serial finds or creates the
@@ -170,13 +170,26 @@ int svc_local_ticket_link(svc_txn *t, svc_ticket_open *b, const char *customer_i
                           const char *model, const char *installed);
 
 /* The customers this node holds under a phone number (any spelling), merged
- * ones replaced by their survivors, each once, in id order: up to max ids,
+ * ones replaced by their survivors (as far as held here), each once, in id order: up to max ids,
  * *n how many there are. */
 int svc_local_customer_by_phone(svc_txn *t, const char *phone, char (*ids)[SVC_AGG_LEN], size_t max,
                                 size_t *n);
 /* Likewise the product units under a serial number. */
 int svc_local_unit_by_serial(svc_txn *t, const char *serial, char (*ids)[SVC_AGG_LEN], size_t max,
                              size_t *n);
+
+/*
+ * A customer file or product unit (type SVC_AGG_CUSTOMER or SVC_AGG_UNIT)
+ * and its merge group: `root` is the survivor id leads to (id itself when
+ * not merged; the last file of the chain this node holds, when a shop holds
+ * a duplicate but not its survivor); ids[0] is the root, then every file
+ * merged into it, directly or through another, in breadth-first order. Found through the fold's
+ * merged index (SVC_INDEX_CUSTOMER_MERGED, SVC_INDEX_UNIT_MERGED), a few
+ * index entries per file, never a walk of all files. At most max ids (a
+ * larger group is cut there); SVC_ENOTFOUND when id is unknown here.
+ */
+int svc_local_merge_group(svc_txn *t, int type, const char *id, char root[SVC_AGG_LEN],
+                          char (*ids)[SVC_AGG_LEN], size_t max, size_t *n);
 
 /* ------------------------------------------------------------ catalog and parts */
 

@@ -991,6 +991,31 @@ static int authorize_region(const svc_change *c, char *reason, size_t len)
 	}
 }
 
+/* customer: a shop creates and corrects only the customer files and product
+ * units it created, which their ids name ("C-<shop>-<seq>"); another
+ * node's file is corrected by the shop's region or HQ. The rule reads the
+ * change alone, so every node decides it alike: whether the shop holds a
+ * ticket of the customer is a fact of each node's store (read isolation
+ * gives the region and HQ tickets the shop never sees, and a shop may hold
+ * a ticket before or after its assignment reaches another node), not of the
+ * change, and may not decide authorization. */
+static int authorize_shop_file(const svc_change *c, char *reason, size_t len)
+{
+	bool cust = c->kind == SVC_CK_CUSTOMER_PUT;
+	char node[SVC_ID_LEN];
+	uint64_t seq;
+	if (!parse_seq_id(c->aggregate, cust ? 'C' : 'U', node, &seq))
+		return svc_rules_fail(SVC_EDENIED, reason, len, "%s: not a %s id", c->aggregate,
+		                      cust ? "customer" : "product unit");
+	if (strcmp(node, c->origin) != 0)
+		return svc_rules_fail(SVC_EDENIED, reason, len,
+		                      "shop %s may not correct %s %s (created by %s: its region "
+		                      "or HQ)",
+		                      c->origin, cust ? "customer" : "product unit", c->aggregate,
+		                      node);
+	return 0;
+}
+
 static int authorize_shop(const svc_change *c, char *reason, size_t len)
 {
 	switch (c->kind) {
@@ -1059,7 +1084,7 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 	}
 	case SVC_CK_CUSTOMER_PUT:
 	case SVC_CK_UNIT_PUT:
-		return 0;
+		return authorize_shop_file(c, reason, len);
 	case SVC_CK_TICKET_OVERRIDE:
 		return deny(c, reason, len,
 		            "record exceptions to the return and exchange windows (its "

@@ -502,6 +502,24 @@ static int build_step(const svc_logged_change *lc, void *argp)
 		if (rc < 0)
 			return rc;
 	}
+	/* customer: a shop that receives a merge of a file it holds first gets
+	 * the survivor's history (the merge's check reads the survivor). */
+	if (b->pv->role == SVC_ROLE_SHOP && !b->pv->upstream && !lc->rejected &&
+	    (lc->c.kind == SVC_CK_CUSTOMER_MERGE || lc->c.kind == SVC_CK_UNIT_MERGE)) {
+		size_t mark = b->nchanges;
+		struct backfill bf = {b, lc->lsn};
+		rc = svc_journal_agg_each(b->t,
+		                          lc->c.kind == SVC_CK_CUSTOMER_MERGE
+		                              ? lc->c.u.customer_merge.into
+		                              : lc->c.u.unit_merge.into,
+		                          backfill_step, &bf);
+		if (rc == 1 && mark > 0) {
+			b->nchanges = mark;
+			return 1;
+		}
+		if (rc < 0)
+			return rc;
+	}
 	rc = add_change(b, lc);
 	if (rc)
 		return rc;

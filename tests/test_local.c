@@ -550,6 +550,76 @@ static void test_region_and_hq_tickets(void)
 	REFUSED(hq, svc_local_ticket_new(hq, &f, id), SVC_EINVAL, "shop shop-b is in region");
 }
 
+/* ------------------------------------------------------------ customer files */
+
+/* The merge group of `id` at store s: its survivor and the files in it. */
+static int group_of(svc_store *s, int type, const char *id, char root_id[SVC_AGG_LEN],
+                    char (*ids)[SVC_AGG_LEN], size_t max, size_t *n)
+{
+	svc_txn *t;
+	int rc = svc_txn_begin(s, false, &t);
+	if (!rc) {
+		rc = svc_local_merge_group(t, type, id, root_id, ids, max, n);
+		svc_txn_abort(&t);
+	}
+	return rc;
+}
+
+/* A chain of merges (a into b, then b into c) is one group under c, found
+ * from any of its files; tickets by a merged file refer to the survivor; a
+ * shop corrects only the files it created. */
+static void test_customer_files(void)
+{
+	printf("customer files\n");
+	svc_customer_fields f = {.name = "李雷", .phones = {"13912340001"}, .nphones = 1};
+	char a[SVC_AGG_LEN], b[SVC_AGG_LEN], c[SVC_AGG_LEN], r[SVC_AGG_LEN], ids[4][SVC_AGG_LEN];
+	size_t n = 0;
+	OK(svc_local_customer_new(re, &f, a));
+	OK(svc_local_customer_new(re, &f, b));
+	OK(svc_local_customer_new(re, &f, c));
+	OK(svc_local_customer_merge(re, a, b));
+	OK(svc_local_customer_merge(re, b, c));
+	OK(group_of(re, SVC_AGG_CUSTOMER, a, r, ids, 4, &n));
+	CHECK_STR(r, c);
+	CHECK_INT(n, 3);
+	CHECK_STR(ids[0], c);
+	CHECK_STR(ids[1], b);
+	CHECK_STR(ids[2], a);
+	OK(group_of(re, SVC_AGG_CUSTOMER, c, r, ids, 2, &n));
+	CHECK_STR(r, c);
+	CHECK_INT(n, 2); /* cut at max */
+	CHECK_INT(group_of(re, SVC_AGG_CUSTOMER, "C-region-east-999999", r, ids, 4, &n),
+	          SVC_ENOTFOUND);
+	svc_errclear();
+
+	/* a ticket by the first file's id, or by the phone, refers to c */
+	svc_ticket_fields tf = walk_in();
+	svc_ticket tk;
+	char id[SVC_AGG_LEN];
+	tf.customer = NULL;
+	tf.phone = NULL;
+	tf.serial = NULL;
+	tf.customer_id = a;
+	OK(svc_local_ticket_new(re, &tf, id));
+	OK(get_ticket(re, id, &tk));
+	CHECK_STR(tk.customer_id, c);
+	tf.customer_id = NULL;
+	tf.phone = "+86 139-1234-0001";
+	OK(svc_local_ticket_new(re, &tf, id));
+	OK(get_ticket(re, id, &tk));
+	CHECK_STR(tk.customer_id, c);
+
+	/* the shop holds the region's file (copied) and may not correct it */
+	copy_all(re, sa);
+	svc_customer_fields e = {.address = "上海市"};
+	REFUSED(sa, svc_local_customer_edit(sa, c, &e), SVC_EDENIED,
+	        "may not correct customer C-region-east-");
+	char own[SVC_AGG_LEN];
+	OK(svc_local_customer_new(sa, &f, own));
+	OK(svc_local_customer_edit(sa, own, &e));
+	OK(svc_local_customer_edit(re, c, &e));
+}
+
 /* ------------------------------------------------------------ bulk import */
 
 static int count_cb(const svc_ticket *t, void *arg)
@@ -853,6 +923,7 @@ int main(void)
 	test_shop_parts();
 	test_claims();
 	test_region_and_hq_tickets();
+	test_customer_files();
 	test_import();
 	test_offline();
 	test_wake();

@@ -869,6 +869,56 @@ static void set_customer(change_set *s)
 	cx_put(push(s, &FX_SB, 90, 0), cb, SVC_CF_TIER, NULL, NULL, NULL, SVC_TIER_VIP);
 }
 
+/* customer: a product unit put by `a` (fields: SVC_UF_*), and a merge. */
+static void ux_put(svc_change *c, const char *id, uint32_t fields, const char *serial,
+                   const char *model)
+{
+	c->kind = SVC_CK_UNIT_PUT;
+	svc_unit_put *b = &c->u.unit_put;
+	b->fields = fields;
+	if (fields & SVC_UF_SERIAL)
+		FX_COPY(b->serial, serial);
+	if (fields & SVC_UF_MODEL)
+		FX_COPY(b->model, model);
+	if (fields & SVC_UF_PURCHASED)
+		b->purchased = 20230610;
+	if (id)
+		FX_COPY(c->aggregate, id);
+	else
+		svc_rules_unit_id(c->aggregate, c->origin, c->seq);
+}
+
+static void ux_merge(svc_change *c, const char *dup, const char *into)
+{
+	c->kind = SVC_CK_UNIT_MERGE;
+	FX_COPY(c->aggregate, dup);
+	FX_COPY(c->u.unit_merge.into, into);
+}
+
+/* S3d: product units merged in a chain. Shop-a records two units, shop-b
+ * one with the first's serial; shop-a opens a ticket on its second unit.
+ * The region merges that unit into shop-b's; HQ then merges shop-b's into
+ * shop-a's first, and the region, in the same millisecond, the other way
+ * round: HQ's folds first, so the region's would close a cycle and is
+ * refused. Shop-b's later correction of its merged unit stands. Every
+ * order folds to one chain (U-shop-a-2 -> U-shop-b-1 -> U-shop-a-1), with
+ * the merged index listing each unit under the one it points to. */
+static void set_unit(change_set *s)
+{
+	svc_change *c;
+	const char *a1 = "U-shop-a-1", *a2 = "U-shop-a-2", *b1 = "U-shop-b-1";
+	ux_put(push(s, &FX_SA, 0, 0), NULL, SVC_UF_ALL_, "SN-42", "KFR-35GW");
+	ux_put(push(s, &FX_SB, 0, 0), NULL, SVC_UF_ALL_, "sn-42", "KFR-35GW");
+	ux_put(push(s, &FX_SA, 1, 0), NULL, SVC_UF_ALL_, "SN-43", "WM-8");
+	c = push(s, &FX_SA, 10, 0);
+	fx_open(c, "shop-a", "");
+	FX_COPY(c->u.ticket_open.unit_id, a2);
+	ux_merge(push(s, &FX_RN, 20, 0), a2, b1);
+	ux_merge(push(s, &FX_HQ, 30, 0), b1, a1);
+	ux_merge(push(s, &FX_RN, 30, 0), a1, b1);
+	ux_put(push(s, &FX_SB, 40, 0), b1, SVC_UF_MODEL, NULL, "KFR-35GW/BpR3");
+}
+
 /* S4: parts flow HQ -> region -> shop, one shipment received twice (the
  * second receipt is rejected and must not count), a part consumed on a
  * ticket and the old one sent back. */
@@ -1216,14 +1266,41 @@ static void expect_customer(const result *r)
 	CHECK_STR(t->st.t.customer_id, "C-shop-a-1");
 	CHECK_STR(t->st.t.customer, "");
 	/* Both files under the phone's digits, the second phone, the names in
-	 * lower case, the ticket under its customer. */
-	CHECK_INT(r->nix, 6);
+	 * lower case, the ticket under its customer, the merged file under its
+	 * survivor. */
+	CHECK_INT(r->nix, 7);
+	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_MERGED, "C-shop-b-1", "C-shop-a-1"));
 	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_PHONE, "13800138000", "C-shop-a-1"));
 	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_PHONE, "13800138000", "C-shop-b-1"));
 	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_PHONE, "02038881234", "C-shop-a-1"));
 	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_NAME, "张 伟", "C-shop-a-1"));
 	CHECK(has_ix(r, SVC_INDEX_CUSTOMER_NAME, "zhang wei", "C-shop-b-1"));
 	CHECK(has_ix(r, SVC_INDEX_TICKET_CUSTOMER, "C-shop-a-1", "T-shop-a-2"));
+}
+
+static void expect_unit(const result *r)
+{
+	CHECK_INT(r->nrej, 1);
+	CHECK_REJ(r, "region-n", 2, "would make a cycle");
+	const agg *a1 = find(r, "U-shop-a-1"), *a2 = find(r, "U-shop-a-2"),
+	          *b1 = find(r, "U-shop-b-1"), *t = find(r, "T-shop-a-3");
+	CHECK(a1 && a2 && b1 && t);
+	if (!a1 || !a2 || !b1 || !t)
+		return;
+	CHECK_STR(a2->st.u.merged_into, "U-shop-b-1");
+	CHECK_STR(b1->st.u.merged_into, "U-shop-a-1");
+	CHECK_STR(a1->st.u.merged_into, "");
+	CHECK_STR(b1->st.u.model, "KFR-35GW/BpR3");
+	CHECK_STR(t->st.t.unit_id, "U-shop-a-2");
+	/* the serials in lower case, each merged unit under its survivor, the
+	 * ticket under its unit */
+	CHECK_INT(r->nix, 6);
+	CHECK(has_ix(r, SVC_INDEX_UNIT_SERIAL, "sn-42", "U-shop-a-1"));
+	CHECK(has_ix(r, SVC_INDEX_UNIT_SERIAL, "sn-42", "U-shop-b-1"));
+	CHECK(has_ix(r, SVC_INDEX_UNIT_SERIAL, "sn-43", "U-shop-a-2"));
+	CHECK(has_ix(r, SVC_INDEX_UNIT_MERGED, "U-shop-b-1", "U-shop-a-2"));
+	CHECK(has_ix(r, SVC_INDEX_UNIT_MERGED, "U-shop-a-1", "U-shop-b-1"));
+	CHECK(has_ix(r, SVC_INDEX_TICKET_UNIT, "U-shop-a-2", "T-shop-a-3"));
 }
 
 static void expect_parts(const result *r)
@@ -1539,6 +1616,7 @@ int main(int argc, char **argv)
 	all_orders(set_claim, "claim", expect_claim);
 	all_orders(set_claim_ticket, "claim-ticket", expect_claim_ticket);
 	all_orders(set_customer, "customer", expect_customer);
+	all_orders(set_unit, "unit", expect_unit);
 	all_orders(set_parts, "parts", expect_parts);
 	all_orders(set_directory, "directory", expect_directory);
 	all_orders(set_policy, "policy", expect_policy);

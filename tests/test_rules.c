@@ -2402,6 +2402,14 @@ static void cust_put(svc_change *c, const fx_actor *a, uint64_t seq, uint32_t fi
 	svc_rules_customer_id(c->aggregate, c->origin, c->seq);
 }
 
+/* The same change sent by another node. */
+static void as_actor(svc_change *c, const fx_actor *a)
+{
+	FX_COPY(c->origin, a->id);
+	c->origin_role = a->role;
+	FX_COPY(c->origin_region, a->region);
+}
+
 static void test_customer(void)
 {
 	static svc_change c;
@@ -2423,6 +2431,26 @@ static void test_customer(void)
 	cust_put(&c, &FX_SA, 4, SVC_CF_NAME, "王芳", NULL);
 	FX_COPY(c.aggregate, "C-shop-b-1");
 	VALID(&c);
+	/* who may correct it: a shop only its own files, whatever it holds
+	 * (the change alone decides, alike at every node); a forged
+	 * correction of another node's file is refused at apply */
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "shop shop-a may not correct customer C-shop-b-1 (created by shop-b: its "
+	               "region or HQ)");
+	FX_COPY(c.aggregate, "C-region-n-7");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "(created by region-n: its region or HQ)");
+	/* a node whose id extends the shop's is another node */
+	FX_COPY(c.aggregate, "C-shop-a-x-2");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	FX_COPY(c.aggregate, "C-shop-a-2");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	as_actor(&c, &FX_RN);
+	FX_COPY(c.aggregate, "C-shop-b-1");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	as_actor(&c, &FX_HQ);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	as_actor(&c, &FX_SA);
 	c.u.customer_put.tier = SVC_TIER_VIP;
 	INVALID(&c, "tier: set but not in fields");
 	/* merges: a region's is authorized, a shop's not; never into itself */
@@ -2456,6 +2484,19 @@ static void test_customer(void)
 	INVALID(&c, "owner: not a customer id");
 	FX_COPY(c.u.unit_put.owner, "C-shop-a-3");
 	VALID(&c);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	/* a unit of another node's: corrected by the region or HQ only */
+	c.u.unit_put.fields = SVC_UF_MODEL;
+	memset(c.u.unit_put.serial, 0, sizeof c.u.unit_put.serial);
+	memset(c.u.unit_put.owner, 0, sizeof c.u.unit_put.owner);
+	FX_COPY(c.u.unit_put.model, "KFR-35GW");
+	FX_COPY(c.aggregate, "U-shop-b-4");
+	VALID(&c);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_STR(why, "shop shop-a may not correct product unit U-shop-b-4 (created by shop-b: "
+	               "its region or HQ)");
+	as_actor(&c, &FX_RN);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
 	/* a ticket with customer_id carries no copy of personal data */
 	memset(&c, 0, sizeof c);
 	fx_head(&c, &FX_SA, 6, FX_HLC(6, 0));

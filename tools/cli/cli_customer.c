@@ -15,6 +15,7 @@
 #include "svc_fold.h"
 #include "svc_local.h"
 #include "svc_rules.h"
+#include "svc_tz.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ static const char customer_usage[] =
     "                           [--address A] [--tier regular|vip]\n"
     "       svcsync [--dir DIR] customer show ID | --phone PHONE | --serial SN [--json]\n"
     "       svcsync [--dir DIR] customer find TEXT [--json]\n"
-    "       svcsync [--dir DIR] customer duplicates [--json]\n"
+    "       svcsync [--dir DIR] customer duplicates [--limit N] [--json]\n"
     "       svcsync [--dir DIR] customer edit ID [--name N] [--phone P]... [--address A]\n"
     "                           [--tier regular|vip]\n"
     "       svcsync [--dir DIR] customer merge DUPLICATE_ID --into ID\n"
@@ -44,11 +45,15 @@ static const char new_usage[] =
 static const char show_usage[] =
     "usage: svcsync [--dir DIR] customer show ID | --phone PHONE | --serial SN [--json]\n"
     "\n"
-    "A customer file: its fields, the survivor it is merged into (if any), its\n"
-    "product units and the tickets this node holds for it, and the history of\n"
-    "each field (value, when, by which node and operator). --phone finds the\n"
-    "customers under a number (any spelling: +86, spaces, dashes), --serial the\n"
-    "owner of a product unit; a merged file is shown as its survivor.\n";
+    "A customer file: its fields, its product units, the tickets this node holds\n"
+    "for it, and the history of each field (value, when in the network's time\n"
+    "zone, by which node and operator). Units and tickets are gathered over the\n"
+    "file's merge group: the survivor and every file merged into it, directly or\n"
+    "through another. A merged file shows the survivor it points to, the group's\n"
+    "units and tickets, and the survivor's fields and history after its own.\n"
+    "--phone finds the customers under a number (any spelling: +86, spaces,\n"
+    "dashes), --serial the owner of a product unit; a merged file is shown as\n"
+    "its survivor.\n";
 
 static const char find_usage[] =
     "usage: svcsync [--dir DIR] customer find TEXT [--json]\n"
@@ -58,11 +63,13 @@ static const char find_usage[] =
     "them. At most 200 are listed.\n";
 
 static const char dup_usage[] =
-    "usage: svcsync [--dir DIR] customer duplicates [--json]\n"
+    "usage: svcsync [--dir DIR] customer duplicates [--limit N] [--json]\n"
     "\n"
     "The duplicates queue (region or HQ): customers this node holds that share a\n"
-    "phone number, and product units that share a serial, not yet merged. Merge\n"
-    "them with 'customer merge' and 'unit merge'.\n";
+    "phone number, in phone order, then product units that share a serial, in\n"
+    "serial order, each with the ids not yet merged. At most N groups (default\n"
+    "100, 0 for all); the walk stops there. Merge them with 'customer merge' and\n"
+    "'unit merge'.\n";
 
 static const char edit_usage[] =
     "usage: svcsync [--dir DIR] customer edit ID [--name N] [--phone P]... [--address A]\n"
@@ -70,7 +77,9 @@ static const char edit_usage[] =
     "\n"
     "Correct the given fields of a customer file (--phone replaces the numbers\n"
     "with the ones given). Each correction is a change of its own: the last in\n"
-    "the network's order wins per field, and 'customer show' lists them all.\n";
+    "the network's order wins per field, and 'customer show' lists them all.\n"
+    "The region and HQ correct any file; a shop only the files it created\n"
+    "(C-<shop>-<seq>), the others through its region.\n";
 
 static const char merge_usage[] =
     "usage: svcsync [--dir DIR] customer merge DUPLICATE_ID --into ID\n"
@@ -85,9 +94,12 @@ static const char unit_usage[] = "usage: svcsync [--dir DIR] unit show ID [--jso
                                  "\n"
                                  "Product units: U-<node>-<seq>, created by ticket new --serial.\n";
 
-static const char unit_show_usage[] = "usage: svcsync [--dir DIR] unit show ID [--json]\n"
-                                      "\n"
-                                      "A product unit and the history of its fields.\n";
+static const char unit_show_usage[] =
+    "usage: svcsync [--dir DIR] unit show ID [--json]\n"
+    "\n"
+    "A product unit, the tickets this node holds for it or for any unit merged\n"
+    "into it, and the history of its fields; a merged unit shows its survivor's\n"
+    "fields and history too.\n";
 
 static const char unit_merge_usage[] =
     "usage: svcsync [--dir DIR] unit merge DUPLICATE_ID --into ID\n"
@@ -96,7 +108,11 @@ static const char unit_merge_usage[] =
     "nodes recorded one serial). Refused like a customer merge.\n";
 
 #define LOOKUP_MAX 32
+/* Files in one merge group shown (a person merged more often is cut). */
+#define GROUP_MAX 32
 #define FIND_MAX 200
+/* Duplicate groups listed unless --limit says otherwise. */
+#define DUP_LIMIT 100
 
 /* ------------------------------------------------------------ tickets */
 
@@ -213,28 +229,46 @@ static int unit_merge(const cli_ctx *ctx, int argc, char **argv)
 
 /* ------------------------------------------------------------ show */
 
-/* What `customer show` prints for one customer, read in one transaction. */
+/* What `customer show` and `unit show` print for one record, read in one
+ * transaction: the record, its merge group (the survivor it leads to and
+ * every file merged into that survivor, through the fold's merged index),
+ * and what the whole group gathers: product units owned and tickets held
+ * here that refer to any file of the group. */
 typedef struct {
-	svc_customer cu;
+	bool unit;
+	svc_customer cu; /* !unit */
+	svc_unit u;      /* unit */
+	char root[SVC_AGG_LEN];
+	svc_customer root_cu; /* the survivor, when the record is merged */
+	svc_unit root_u;
+	char group[GROUP_MAX][SVC_AGG_LEN];
+	size_t ngroup;
 	svc_unit units[LOOKUP_MAX];
-	size_t nunits;
+	size_t nunits, more_units;
 	svc_ticket tickets[LOOKUP_MAX];
 	size_t ntickets, more_tickets;
-	cli_history h;
-} customer_view;
+	cli_history h, root_h; /* root_h: the survivor's, when merged */
+	const svc_tz *tz;
+} record_view;
+
+static bool view_merged(const record_view *v)
+{
+	return strcmp(v->root, v->unit ? v->u.id : v->cu.id) != 0;
+}
 
 struct collect_arg {
 	svc_txn *t;
-	customer_view *v;
-	int rc;
+	record_view *v;
 };
 
 static int unit_step(const char *value, const char *agg, void *argp)
 {
 	struct collect_arg *a = argp;
 	(void)value;
-	if (a->v->nunits >= LOOKUP_MAX)
-		return 1;
+	if (a->v->nunits >= LOOKUP_MAX) {
+		a->v->more_units++;
+		return 0;
+	}
 	if (svc_fold_unit_get(a->t, agg, &a->v->units[a->v->nunits]) == 0)
 		a->v->nunits++;
 	else
@@ -257,17 +291,51 @@ static int ticket_step(const char *value, const char *agg, void *argp)
 	return 0;
 }
 
-static int view_load(svc_txn *t, const char *id, customer_view *v)
+static int ticket_cmp(const void *pa, const void *pb)
 {
-	struct collect_arg a = {t, v, 0};
-	int rc = svc_fold_customer_get(t, id, &v->cu);
+	const svc_ticket *a = pa, *b = pb;
+	if (a->created != b->created)
+		return a->created < b->created ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static int view_load(svc_txn *t, bool unit, const char *id, record_view *v)
+{
+	struct collect_arg a = {t, v};
+	int type = unit ? SVC_AGG_UNIT : SVC_AGG_CUSTOMER;
+	v->unit = unit;
+	int rc = unit ? svc_fold_unit_get(t, id, &v->u) : svc_fold_customer_get(t, id, &v->cu);
 	if (!rc)
-		rc = svc_fold_index_each(t, SVC_INDEX_UNIT_OWNER, id, false, unit_step, &a);
-	if (rc >= 0)
-		rc = svc_fold_index_each(t, SVC_INDEX_TICKET_CUSTOMER, id, false, ticket_step, &a);
-	if (rc >= 0)
+		rc = svc_local_merge_group(t, type, id, v->root, v->group, GROUP_MAX, &v->ngroup);
+	if (!rc && view_merged(v)) {
+		rc = unit ? svc_fold_unit_get(t, v->root, &v->root_u)
+		          : svc_fold_customer_get(t, v->root, &v->root_cu);
+		if (!rc)
+			rc = cli_history_load(t, v->root, &v->root_h);
+	}
+	for (size_t i = 0; !rc && i < v->ngroup; i++) {
+		if (!unit)
+			rc = svc_fold_index_each(t, SVC_INDEX_UNIT_OWNER, v->group[i], false,
+			                         unit_step, &a);
+		if (rc >= 0)
+			rc = svc_fold_index_each(
+			    t, unit ? SVC_INDEX_TICKET_UNIT : SVC_INDEX_TICKET_CUSTOMER,
+			    v->group[i], false, ticket_step, &a);
+		rc = rc < 0 ? rc : 0;
+	}
+	if (!rc && v->ntickets)
+		qsort(v->tickets, v->ntickets, sizeof *v->tickets, ticket_cmp);
+	if (!rc)
 		rc = cli_history_load(t, id, &v->h);
-	return rc < 0 ? rc : 0;
+	if (!rc)
+		rc = cli_policy_zone(t, &v->tz);
+	return rc;
+}
+
+static void view_free(record_view *v)
+{
+	cli_history_free(&v->h);
+	cli_history_free(&v->root_h);
 }
 
 static void phones_text(const svc_customer *cu, char *out, size_t cap)
@@ -282,119 +350,233 @@ static void phones_text(const svc_customer *cu, char *out, size_t cap)
 	}
 }
 
-/* One line per field a change set: "  name  VALUE  TIME  ORIGIN (operator)". */
-static void history_text(const cli_history *h)
+/* The longest field value whole: an 80-character Chinese address is 160
+ * columns. */
+#define VALUE_COLS 160
+
+/* The history as a table (FIELD, VALUE, WHEN, BY), one row per field a
+ * change set, aligned by display columns (a Chinese character is two) by
+ * the CLI's list. */
+struct hist_row {
+	cli_list *l;
+	const char *when, *who;
+};
+
+static void hist_row(const struct hist_row *r, const char *field, const char *value)
 {
-	printf("field history (in the network's order):\n");
-	for (size_t i = 0; i < h->n; i++) {
-		const svc_logged_change *lc = &h->v[i];
-		const svc_change *c = &lc->c;
-		char when[32], who[SVC_ID_LEN + SVC_OPERATOR_LEN + 4], val[160];
-		cli_time(when, svc_hlc_ms(c->hlc));
-		if (c->operator[0])
-			snprintf(who, sizeof who, "%s (%s)", c->origin, c->operator);
-		else
-			snprintf(who, sizeof who, "%s", c->origin);
-		const char *rej = lc->rejected ? "  [REJECTED: " : "";
-		const char *rej2 = lc->rejected ? "]" : "";
-		const char *why = lc->rejected ? lc->reason : "";
-		switch (c->kind) {
-		case SVC_CK_CUSTOMER_PUT: {
-			const svc_customer_put *b = &c->u.customer_put;
-			if (b->fields & SVC_CF_NAME) {
-				cli_oneline(val, sizeof val, b->name, 60);
-				printf("  %-8s %-40s %s  %s%s%s%s\n", "name", val, when, who, rej,
-				       why, rej2);
-			}
-			if (b->fields & SVC_CF_PHONES) {
-				svc_customer tmp;
-				memcpy(tmp.phones, b->phones, sizeof tmp.phones);
-				phones_text(&tmp, val, sizeof val);
-				printf("  %-8s %-40s %s  %s%s%s%s\n", "phones", val, when, who, rej,
-				       why, rej2);
-			}
-			if (b->fields & SVC_CF_ADDRESS) {
-				cli_oneline(val, sizeof val, b->address, 60);
-				printf("  %-8s %-40s %s  %s%s%s%s\n", "address", val[0] ? val : "-",
-				       when, who, rej, why, rej2);
-			}
-			if (b->fields & SVC_CF_TIER)
-				printf("  %-8s %-40s %s  %s%s%s%s\n", "tier",
-				       svc_customer_tier_name(b->tier), when, who, rej, why, rej2);
-			break;
+	const char *cells[] = {field, value[0] ? value : "-", r->when, r->who};
+	cli_list_row(r->l, cells);
+}
+
+static void hist_change(const struct hist_row *r, const svc_change *c)
+{
+	char val[4 * VALUE_COLS + 8];
+	switch (c->kind) {
+	case SVC_CK_CUSTOMER_PUT: {
+		const svc_customer_put *b = &c->u.customer_put;
+		if (b->fields & SVC_CF_NAME) {
+			cli_oneline(val, sizeof val, b->name, VALUE_COLS);
+			hist_row(r, "name", val);
 		}
-		case SVC_CK_CUSTOMER_MERGE:
-			printf("  %-8s %-40s %s  %s%s%s%s\n", "merged", c->u.customer_merge.into,
-			       when, who, rej, why, rej2);
-			break;
-		case SVC_CK_UNIT_PUT: {
-			const svc_unit_put *b = &c->u.unit_put;
-			char d[16];
-			if (b->fields & SVC_UF_SERIAL)
-				printf("  %-9s %-40s %s  %s%s%s%s\n", "serial", b->serial, when,
-				       who, rej, why, rej2);
-			if (b->fields & SVC_UF_MODEL)
-				printf("  %-9s %-40s %s  %s%s%s%s\n", "model",
-				       b->model[0] ? b->model : "-", when, who, rej, why, rej2);
-			if (b->fields & SVC_UF_PURCHASED) {
-				cli_date(d, b->purchased);
-				printf("  %-9s %-40s %s  %s%s%s%s\n", "purchased", d, when, who,
-				       rej, why, rej2);
-			}
-			if (b->fields & SVC_UF_INSTALLED) {
-				cli_date(d, b->installed);
-				printf("  %-9s %-40s %s  %s%s%s%s\n", "installed", d, when, who,
-				       rej, why, rej2);
-			}
-			if (b->fields & SVC_UF_OWNER)
-				printf("  %-9s %-40s %s  %s%s%s%s\n", "owner",
-				       b->owner[0] ? b->owner : "-", when, who, rej, why, rej2);
-			break;
+		if (b->fields & SVC_CF_PHONES) {
+			svc_customer tmp;
+			memcpy(tmp.phones, b->phones, sizeof tmp.phones);
+			phones_text(&tmp, val, sizeof val);
+			hist_row(r, "phones", val);
 		}
-		case SVC_CK_UNIT_MERGE:
-			printf("  %-9s %-40s %s  %s%s%s%s\n", "merged", c->u.unit_merge.into, when,
-			       who, rej, why, rej2);
-			break;
-		default:
-			break;
+		if (b->fields & SVC_CF_ADDRESS) {
+			cli_oneline(val, sizeof val, b->address, VALUE_COLS);
+			hist_row(r, "address", val);
 		}
+		if (b->fields & SVC_CF_TIER)
+			hist_row(r, "tier", svc_customer_tier_name(b->tier));
+		break;
+	}
+	case SVC_CK_CUSTOMER_MERGE:
+		hist_row(r, "merged", c->u.customer_merge.into);
+		break;
+	case SVC_CK_UNIT_MERGE:
+		hist_row(r, "merged", c->u.unit_merge.into);
+		break;
+	case SVC_CK_UNIT_PUT: {
+		const svc_unit_put *b = &c->u.unit_put;
+		if (b->fields & SVC_UF_SERIAL)
+			hist_row(r, "serial", b->serial);
+		if (b->fields & SVC_UF_MODEL) {
+			cli_oneline(val, sizeof val, b->model, VALUE_COLS);
+			hist_row(r, "model", val);
+		}
+		if (b->fields & SVC_UF_PURCHASED) {
+			cli_date(val, b->purchased);
+			hist_row(r, "purchased", val);
+		}
+		if (b->fields & SVC_UF_INSTALLED) {
+			cli_date(val, b->installed);
+			hist_row(r, "installed", val);
+		}
+		if (b->fields & SVC_UF_OWNER)
+			hist_row(r, "owner", b->owner);
+		break;
+	}
+	default:
+		break;
 	}
 }
 
-static void view_text(const customer_view *v)
+static int history_text(const cli_history *h, const svc_tz *tz, const char *title)
 {
-	const svc_customer *cu = &v->cu;
+	static const char *const hdr[] = {"FIELD", "VALUE", "WHEN", "BY"};
+	printf("%s (in the network's order, times in %s):\n", title, tz ? svc_tz_name(tz) : "-");
+	cli_list *l = cli_list_new(false, 4, hdr, "llll");
+	for (size_t i = 0; l && i < h->n; i++) {
+		const svc_logged_change *lc = &h->v[i];
+		const svc_change *c = &lc->c;
+		char when[32], who[SVC_ID_LEN + SVC_OPERATOR_LEN + SVC_REASON_LEN + 32];
+		int w = snprintf(who, sizeof who, "%s", c->origin);
+		if (c->operator[0] && w> 0 &&(size_t) w < sizeof who)
+			w += snprintf(who + w, sizeof who - (size_t)w, " (%s)", c->operator);
+		if (lc->rejected && w > 0 && (size_t)w < sizeof who)
+			snprintf(who + w, sizeof who - (size_t)w, "  [REJECTED: %s]", lc->reason);
+		cli_time(when, svc_hlc_ms(c->hlc));
+		struct hist_row r = {l, when, who};
+		hist_change(&r, c);
+	}
+	return cli_list_end(&l);
+}
+
+/* The group's files other than the survivor, "C-a-1, C-b-2". */
+static void merged_list(const record_view *v, char *out, size_t cap)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 1; i < v->ngroup; i++) {
+		int w = snprintf(out + used, cap - used, "%s%s", i > 1 ? ", " : "", v->group[i]);
+		if (w < 0 || (size_t)w >= cap - used)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* Where the gathered units and tickets come from: the survivor, and the
+ * files merged into it. */
+static void gathered_text(const record_view *v)
+{
+	char list[GROUP_MAX * (SVC_AGG_LEN + 2)];
+	const char *beyond = !view_merged(v) ? (v->unit ? v->u.merged_into : v->cu.merged_into)
+	                     : v->unit       ? v->root_u.merged_into
+	                                     : v->root_cu.merged_into;
+	if (beyond[0])
+		printf("  survivor %s: not held here (the region and HQ hold it); this node "
+		       "works on %s\n",
+		       beyond, v->root);
+	if (view_merged(v))
+		printf("  survivor %s: the %s the desk works on (svcsync %s show %s); the units "
+		       "and tickets below are gathered under it\n",
+		       v->root, v->unit ? "unit" : "file", v->unit ? "unit" : "customer", v->root);
+	merged_list(v, list, sizeof list);
+	if (list[0])
+		printf("  files merged into %s: %s\n", v->root, list);
+}
+
+static int units_text(const record_view *v)
+{
+	static const char *const hdr[] = {"UNIT",      "SERIAL",    "MODEL",
+	                                  "PURCHASED", "INSTALLED", "OWNER"};
+	printf("units (%zu):\n", v->nunits + v->more_units);
+	if (!v->nunits)
+		return CLI_OK;
+	cli_list *l = cli_list_new(false, 6, hdr, "llllll");
+	for (size_t i = 0; l && i < v->nunits; i++) {
+		const svc_unit *u = &v->units[i];
+		char p[16], in[16], model[4 * 40 + 8], id[2 * SVC_AGG_LEN + 8];
+		cli_date(p, u->purchased);
+		cli_date(in, u->installed);
+		cli_oneline(model, sizeof model, u->model[0] ? u->model : "-", 40);
+		snprintf(id, sizeof id, "%s%s%s", u->id, u->merged_into[0] ? " -> " : "",
+		         u->merged_into);
+		const char *cells[] = {id, u->serial, model, p, in, u->owner};
+		cli_list_row(l, cells);
+	}
+	int rc = cli_list_end(&l);
+	if (v->more_units)
+		printf("... and %zu more\n", v->more_units);
+	return rc;
+}
+
+static int tickets_text(const record_view *v)
+{
+	static const char *const hdr[] = {"TICKET", "OPENED", "KIND",
+	                                  "STATUS", "SHOP",   "REFERS TO"};
+	printf("tickets here (%zu):\n", v->ntickets + v->more_tickets);
+	if (!v->ntickets)
+		return CLI_OK;
+	cli_list *l = cli_list_new(false, 6, hdr, "llllll");
+	for (size_t i = 0; l && i < v->ntickets; i++) {
+		const svc_ticket *tk = &v->tickets[i];
+		char when[32];
+		cli_time(when, tk->created);
+		const char *cells[] = {tk->id,
+		                       when,
+		                       svc_ticket_kind_name(tk->kind),
+		                       svc_ticket_status_name(tk->status),
+		                       tk->shop[0] ? tk->shop : "-",
+		                       v->unit ? tk->unit_id : tk->customer_id};
+		cli_list_row(l, cells);
+	}
+	int rc = cli_list_end(&l);
+	if (v->more_tickets)
+		printf("... and %zu more\n", v->more_tickets);
+	return rc;
+}
+
+static void customer_fields_text(const svc_customer *cu)
+{
 	char ph[128], when[32];
-	printf("customer %s", cu->id);
-	if (cu->merged_into[0])
-		printf("  (merged into %s)", cu->merged_into);
-	printf("\n");
 	phones_text(cu, ph, sizeof ph);
 	cli_time(when, cu->created);
 	printf("  name     %s\n  phones   %s\n  address  %s\n  tier     %s\n", cu->name, ph,
 	       cu->address[0] ? cu->address : "-", svc_customer_tier_name(cu->tier));
 	printf("  region   %s\n  created  %s by %s\n", cu->region[0] ? cu->region : "-", when,
 	       cu->created_by);
-	printf("units (%zu):\n", v->nunits);
-	for (size_t i = 0; i < v->nunits; i++) {
-		const svc_unit *u = &v->units[i];
-		char p[16], in[16];
-		cli_date(p, u->purchased);
-		cli_date(in, u->installed);
-		printf("  %s  %s  %s  purchased %s  installed %s%s%s\n", u->id, u->serial,
-		       u->model[0] ? u->model : "-", p, in,
-		       u->merged_into[0] ? "  merged into " : "", u->merged_into);
+}
+
+static void unit_fields_text(const svc_unit *u)
+{
+	char p[16], in[16];
+	cli_date(p, u->purchased);
+	cli_date(in, u->installed);
+	printf("  serial     %s\n  model      %s\n  purchased  %s\n  installed  %s\n"
+	       "  owner      %s\n",
+	       u->serial, u->model[0] ? u->model : "-", p, in, u->owner[0] ? u->owner : "-");
+}
+
+static int view_text(const record_view *v)
+{
+	const char *id = v->unit ? v->u.id : v->cu.id;
+	const char *into = v->unit ? v->u.merged_into : v->cu.merged_into;
+	printf("%s %s", v->unit ? "unit" : "customer", id);
+	if (into[0])
+		printf("  (merged into %s)", into);
+	printf("\n");
+	if (v->unit)
+		unit_fields_text(&v->u);
+	else
+		customer_fields_text(&v->cu);
+	gathered_text(v);
+	int rc = v->unit ? CLI_OK : units_text(v);
+	if (rc == CLI_OK)
+		rc = tickets_text(v);
+	if (rc == CLI_OK)
+		rc = history_text(&v->h, v->tz, "field history");
+	if (rc == CLI_OK && view_merged(v)) {
+		printf("\nthe survivor %s %s:\n", v->unit ? "unit" : "customer", v->root);
+		if (v->unit)
+			unit_fields_text(&v->root_u);
+		else
+			customer_fields_text(&v->root_cu);
+		rc = history_text(&v->root_h, v->tz, "its field history");
 	}
-	printf("tickets here (%zu):\n", v->ntickets + v->more_tickets);
-	for (size_t i = 0; i < v->ntickets; i++) {
-		const svc_ticket *tk = &v->tickets[i];
-		cli_time(when, tk->created);
-		printf("  %s  %s  %s  %s  shop %s\n", tk->id, when, svc_ticket_kind_name(tk->kind),
-		       svc_ticket_status_name(tk->status), tk->shop[0] ? tk->shop : "-");
-	}
-	if (v->more_tickets)
-		printf("  ... and %zu more\n", v->more_tickets);
-	history_text(&v->h);
+	return rc;
 }
 
 static json_t *customer_json(const svc_customer *cu)
@@ -435,18 +617,55 @@ static json_t *unit_json(const svc_unit *u)
 	return o;
 }
 
-static json_t *view_json(const customer_view *v)
+static json_t *view_json(const record_view *v)
 {
-	json_t *o = customer_json(&v->cu);
-	json_t *us = json_array(), *ts = json_array();
+	json_t *o = v->unit ? unit_json(&v->u) : customer_json(&v->cu);
+	json_t *us = json_array(), *ts = json_array(), *ms = json_array();
 	for (size_t i = 0; i < v->nunits; i++)
 		json_array_append_new(us, unit_json(&v->units[i]));
 	for (size_t i = 0; i < v->ntickets; i++)
 		json_array_append_new(ts, json_string(v->tickets[i].id));
-	json_object_set_new(o, "units", us);
+	for (size_t i = 1; i < v->ngroup; i++)
+		json_array_append_new(ms, json_string(v->group[i]));
+	json_object_set_new(o, "survivor", json_string(v->root));
+	json_object_set_new(o, "merged_files", ms);
+	if (!v->unit)
+		json_object_set_new(o, "units", us);
+	else
+		json_decref(us);
 	json_object_set_new(o, "tickets", ts);
 	json_object_set_new(o, "history", cli_history_json(&v->h));
+	if (view_merged(v))
+		json_object_set_new(o, "survivor_history", cli_history_json(&v->root_h));
 	return o;
+}
+
+/* Print the views loaded (text or JSON: one object for an id, an array
+ * for a lookup) and free them. */
+static int views_print(record_view *views, size_t n, bool json, bool array)
+{
+	int rc = CLI_OK;
+	if (json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, view_json(&views[i]));
+		if (array) {
+			rc = cli_json_print(arr);
+		} else {
+			rc = cli_json_print(json_incref(json_array_get(arr, 0)));
+			json_decref(arr);
+		}
+	} else {
+		for (size_t i = 0; rc == CLI_OK && i < n; i++) {
+			if (i)
+				printf("\n");
+			rc = view_text(&views[i]);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		view_free(&views[i]);
+	free(views);
+	return rc;
 }
 
 static int customer_show(const cli_ctx *ctx, int argc, char **argv)
@@ -477,14 +696,24 @@ static int customer_show(const cli_ctx *ctx, int argc, char **argv)
 			rc = svc_errf(SVC_ENOTFOUND, "serial: no product unit %s here", serial);
 		for (size_t i = 0; !rc && i < nu && i < LOOKUP_MAX; i++) {
 			svc_unit u;
+			char owner[SVC_AGG_LEN];
+			size_t none;
 			rc = svc_fold_unit_get(t, units[i], &u);
-			if (!rc && u.owner[0]) {
-				bool dup = false;
-				for (size_t j = 0; j < n; j++)
-					dup |= strcmp(ids[j], u.owner) == 0;
-				if (!dup)
-					snprintf(ids[n++], SVC_AGG_LEN, "%s", u.owner);
+			if (rc || !u.owner[0])
+				continue;
+			/* the owner's survivor: the file the desk works on */
+			rc = svc_local_merge_group(t, SVC_AGG_CUSTOMER, u.owner, owner, NULL, 0,
+			                           &none);
+			if (rc == SVC_ENOTFOUND) {
+				svc_errclear();
+				rc = 0;
+				continue;
 			}
+			bool dup = false;
+			for (size_t j = 0; j < n; j++)
+				dup |= strcmp(ids[j], owner) == 0;
+			if (!rc && !dup)
+				snprintf(ids[n++], SVC_AGG_LEN, "%s", owner);
 		}
 		if (!rc && n == 0)
 			rc = svc_errf(SVC_ENOTFOUND, "serial: product unit %s has no owner here",
@@ -495,34 +724,20 @@ static int customer_show(const cli_ctx *ctx, int argc, char **argv)
 	}
 	if (n > LOOKUP_MAX)
 		n = LOOKUP_MAX;
-	customer_view *views = rc ? NULL : calloc(n, sizeof *views);
+	record_view *views = rc ? NULL : calloc(n, sizeof *views);
 	if (!rc && !views)
 		rc = svc_errf(SVC_ENOMEM, "out of memory");
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = view_load(t, ids[i], &views[i]);
+		rc = view_load(t, false, ids[i], &views[i]);
 	svc_txn_abort(&t);
 	svc_store_close(&s);
-	if (!rc && cli_flag(&a, "json")) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, view_json(&views[i]));
-		rc = cli_json_print(a.npos == 1 ? json_incref(json_array_get(arr, 0)) : arr);
-		if (a.npos == 1)
-			json_decref(arr);
-	} else if (!rc) {
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				printf("\n");
-			view_text(&views[i]);
-		}
-		rc = CLI_OK;
-	} else {
-		rc = cli_fail();
+	if (rc) {
+		for (size_t i = 0; views && i < n; i++)
+			view_free(&views[i]);
+		free(views);
+		return cli_fail();
 	}
-	for (size_t i = 0; views && i < n; i++)
-		cli_history_free(&views[i].h);
-	free(views);
-	return rc;
+	return views_print(views, n, cli_flag(&a, "json"), a.npos != 1);
 }
 
 static int unit_show(const cli_ctx *ctx, int argc, char **argv)
@@ -530,41 +745,22 @@ static int unit_show(const cli_ctx *ctx, int argc, char **argv)
 	cli_args a;
 	svc_store *s = NULL;
 	svc_txn *t = NULL;
-	svc_unit u;
-	cli_history h = {0};
 	int rc = cli_parse(&a, "unit show", unit_show_usage, "json", 1, argc, argv);
 	if (rc || (rc = cli_need_pos(&a, 1, "unit ID")) || (rc = cli_open(ctx, false, &s)))
 		return rc;
-	rc = svc_txn_begin(s, false, &t);
+	record_view *v = calloc(1, sizeof *v);
+	rc = v ? svc_txn_begin(s, false, &t) : svc_errf(SVC_ENOMEM, "out of memory");
 	if (!rc)
-		rc = svc_fold_unit_get(t, a.pos[0], &u);
-	if (!rc)
-		rc = cli_history_load(t, u.id, &h);
+		rc = view_load(t, true, a.pos[0], v);
 	svc_txn_abort(&t);
 	svc_store_close(&s);
 	if (rc) {
-		cli_history_free(&h);
+		if (v)
+			view_free(v);
+		free(v);
 		return cli_fail();
 	}
-	if (cli_flag(&a, "json")) {
-		json_t *o = unit_json(&u);
-		json_object_set_new(o, "history", cli_history_json(&h));
-		cli_history_free(&h);
-		return cli_json_print(o);
-	}
-	char p[16], in[16];
-	cli_date(p, u.purchased);
-	cli_date(in, u.installed);
-	printf("unit %s%s%s\n  serial     %s\n  model      %s\n  purchased  %s\n  installed  %s\n"
-	       "  owner      %s\n",
-	       u.id, u.merged_into[0] ? "  (merged into " : "",
-	       u.merged_into[0] ? u.merged_into : "", u.serial, u.model[0] ? u.model : "-", p, in,
-	       u.owner[0] ? u.owner : "-");
-	if (u.merged_into[0])
-		printf("  (the survivor is %s)\n", u.merged_into);
-	history_text(&h);
-	cli_history_free(&h);
-	return CLI_OK;
+	return views_print(v, 1, cli_flag(&a, "json"), false);
 }
 
 /* ------------------------------------------------------------ find and duplicates */
@@ -672,68 +868,97 @@ static int customer_find(const cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-/* The duplicates queue: walk one index in value order and report the values
- * held by two or more records that are not merged. */
+/* The duplicates queue: walk the phone index, then the serial index, in
+ * value order with one cursor each, and report the values held by two or
+ * more records that are not merged, at most `limit` of them. The cursor
+ * walk reads index keys only; a record's state is read only for a value
+ * that two or more records share, so the cost is the index entries passed
+ * (every phone and serial held here when fewer than `limit` values are
+ * shared) plus a few reads per duplicate. */
 struct dup_arg {
 	svc_txn *t;
 	bool unit;
 	cli_list *l;
 	bool json;
+	size_t limit, groups;
 	char value[SVC_FOLD_INDEX_VALUE_LEN];
 	char ids[LOOKUP_MAX][SVC_AGG_LEN];
 	size_t n;
-	size_t groups;
 };
 
-static void dup_flush(struct dup_arg *a)
+/* The records of the value collected so far: keep those not merged, and
+ * report the value if two or more remain. Non-zero when the limit is
+ * reached. */
+static int dup_flush(struct dup_arg *a)
 {
-	if (a->n >= 2) {
-		char list[LOOKUP_MAX * 24];
-		size_t used = 0;
-		list[0] = '\0';
-		json_t *arr = a->json ? json_array() : NULL;
-		for (size_t i = 0; i < a->n; i++) {
-			if (arr)
-				json_array_append_new(arr, json_string(a->ids[i]));
-			int w = snprintf(list + used, sizeof list - used, "%s%s", i ? " " : "",
-			                 a->ids[i]);
-			if (w > 0 && (size_t)w < sizeof list - used)
-				used += (size_t)w;
-		}
-		if (a->json) {
-			json_t *o = json_object();
-			json_object_set_new(o, "kind", json_string(a->unit ? "unit" : "customer"));
-			json_object_set_new(o, a->unit ? "serial" : "phone", json_string(a->value));
-			json_object_set_new(o, "ids", arr);
-			cli_list_obj(a->l, o);
+	size_t keep = 0;
+	for (size_t i = 0; a->n >= 2 && i < a->n; i++) {
+		bool merged;
+		if (a->unit) {
+			svc_unit u;
+			merged = svc_fold_unit_get(a->t, a->ids[i], &u) != 0 || u.merged_into[0];
 		} else {
-			const char *cells[] = {a->unit ? "unit" : "customer", a->value, list};
-			cli_list_row(a->l, cells);
+			svc_customer cu;
+			merged =
+			    svc_fold_customer_get(a->t, a->ids[i], &cu) != 0 || cu.merged_into[0];
 		}
-		a->groups++;
+		svc_errclear();
+		if (!merged)
+			memmove(a->ids[keep++], a->ids[i], SVC_AGG_LEN);
 	}
 	a->n = 0;
+	if (keep < 2)
+		return 0;
+	char list[LOOKUP_MAX * (SVC_AGG_LEN + 1)];
+	size_t used = 0;
+	list[0] = '\0';
+	json_t *arr = a->json ? json_array() : NULL;
+	for (size_t i = 0; i < keep; i++) {
+		if (arr)
+			json_array_append_new(arr, json_string(a->ids[i]));
+		int w = snprintf(list + used, sizeof list - used, "%s%s", i ? " " : "", a->ids[i]);
+		if (w > 0 && (size_t)w < sizeof list - used)
+			used += (size_t)w;
+	}
+	if (a->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "kind", json_string(a->unit ? "unit" : "customer"));
+		json_object_set_new(o, a->unit ? "serial" : "phone", json_string(a->value));
+		json_object_set_new(o, "ids", arr);
+		cli_list_obj(a->l, o);
+	} else {
+		const char *cells[] = {a->unit ? "unit" : "customer", a->value, list};
+		cli_list_row(a->l, cells);
+	}
+	a->groups++;
+	return a->limit && a->groups >= a->limit;
 }
 
 static int dup_step(const char *value, const char *agg, void *argp)
 {
 	struct dup_arg *a = argp;
 	if (strcmp(value, a->value) != 0) {
-		dup_flush(a);
+		if (dup_flush(a))
+			return 1;
 		snprintf(a->value, sizeof a->value, "%s", value);
 	}
-	bool merged;
-	if (a->unit) {
-		svc_unit u;
-		merged = svc_fold_unit_get(a->t, agg, &u) != 0 || u.merged_into[0];
-	} else {
-		svc_customer cu;
-		merged = svc_fold_customer_get(a->t, agg, &cu) != 0 || cu.merged_into[0];
-	}
-	svc_errclear();
-	if (!merged && a->n < LOOKUP_MAX)
+	if (a->n < LOOKUP_MAX)
 		snprintf(a->ids[a->n++], SVC_AGG_LEN, "%s", agg);
 	return 0;
+}
+
+/* Walk one index: 1 when the limit was reached, else 0 or an error. */
+static int dup_walk(struct dup_arg *d, const char *index, bool unit)
+{
+	d->unit = unit;
+	d->value[0] = '\0';
+	d->n = 0;
+	int rc = svc_fold_index_each(d->t, index, "", true, dup_step, d);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 && dup_flush(d))
+		rc = 1;
+	return rc;
 }
 
 static int customer_duplicates(const cli_ctx *ctx, int argc, char **argv)
@@ -742,9 +967,14 @@ static int customer_duplicates(const cli_ctx *ctx, int argc, char **argv)
 	svc_store *s = NULL;
 	svc_txn *t = NULL;
 	svc_self self;
+	size_t limit = DUP_LIMIT;
 	static const char *const hdr[] = {"KIND", "PHONE/SERIAL", "IDS (not merged)"};
-	int rc = cli_parse(&a, "customer duplicates", dup_usage, "json", 0, argc, argv);
-	if (rc || (rc = cli_open(ctx, false, &s)))
+	int rc = cli_parse(&a, "customer duplicates", dup_usage, "json limit=", 0, argc, argv);
+	if (rc)
+		return rc;
+	if (cli_opt(&a, "limit") && (rc = cli_list_limit(&a, &limit)))
+		return rc;
+	if ((rc = cli_open(ctx, false, &s)))
 		return rc;
 	rc = svc_txn_begin(s, false, &t);
 	if (!rc)
@@ -763,17 +993,16 @@ static int customer_duplicates(const cli_ctx *ctx, int argc, char **argv)
 	}
 	d->t = t;
 	d->json = cli_flag(&a, "json");
+	d->limit = limit;
 	d->l = cli_list_new(d->json, 3, hdr, "lll");
-	rc = svc_fold_index_each(t, SVC_INDEX_CUSTOMER_PHONE, "", true, dup_step, d);
-	dup_flush(d);
-	d->value[0] = '\0';
-	d->unit = true;
-	if (rc >= 0)
-		rc = svc_fold_index_each(t, SVC_INDEX_UNIT_SERIAL, "", true, dup_step, d);
-	dup_flush(d);
+	rc = dup_walk(d, SVC_INDEX_CUSTOMER_PHONE, false);
+	if (rc == 0)
+		rc = dup_walk(d, SVC_INDEX_UNIT_SERIAL, true);
 	svc_txn_abort(&t);
 	svc_store_close(&s);
 	int out = cli_list_end(&d->l);
+	if (rc == 1 && !d->json)
+		fprintf(stderr, "(the first %zu; --limit N for more, 0 for all)\n", d->groups);
 	free(d);
 	if (rc < 0)
 		return cli_fail();
