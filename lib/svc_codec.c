@@ -84,6 +84,11 @@ _Static_assert(2 * sizeof(svc_change) < SVC_CHANGE_MAX, "a valid change must fit
 _Static_assert(2 * sizeof(svc_ticket) < SVC_STATE_MAX, "a valid ticket must fit SVC_STATE_MAX");
 _Static_assert(2 * sizeof(svc_claim) < SVC_STATE_MAX, "a valid claim must fit SVC_STATE_MAX");
 _Static_assert(2 * sizeof(svc_node) < SVC_STATE_MAX, "a valid node must fit SVC_STATE_MAX");
+_Static_assert(2 * sizeof(svc_transfer) < SVC_STATE_MAX, "a transfer must fit SVC_STATE_MAX");
+_Static_assert(2 * sizeof(svc_catalog_item) < SVC_STATE_MAX, "a part must fit SVC_STATE_MAX");
+_Static_assert(2 * sizeof(svc_policy) < SVC_STATE_MAX, "a policy must fit SVC_STATE_MAX");
+_Static_assert(2 * sizeof(svc_customer) < SVC_STATE_MAX, "a customer must fit SVC_STATE_MAX");
+_Static_assert(2 * sizeof(svc_unit) < SVC_STATE_MAX, "a unit must fit SVC_STATE_MAX");
 _Static_assert(2 * sizeof(svc_cert) < SVC_CERT_BODY_MAX, "a cert body must fit SVC_CERT_BODY_MAX");
 _Static_assert(2 * sizeof(svc_bundle) < SVC_ENROLL_MAX, "a bundle must fit SVC_ENROLL_MAX");
 /* Commit header: origin, two seqs, the hashes and prev_commit; wrapped in
@@ -1561,6 +1566,18 @@ static int map_encode(const struct msgmap *map, const char *what, size_t max, co
 	pm = sub_to_pb(&e, map, c, &root);
 	if (e.k.rc)
 		return e.k.rc;
+	/* A mapped value that passed the walk encodes to at most twice its
+	 * C size (see the top of this file): into a buffer that large it is
+	 * packed at once, without protobuf-c's sizing pass first (a third of
+	 * an encode; every local write encodes its change and its state). */
+	if (buf && 2 * map->csize <= cap) {
+		size_t n = protobuf_c_message_pack(pm, buf);
+		if (n > max)
+			return svc_errf(SVC_ETOOBIG, "%s: %zu bytes encoded, limit %zu", what, n,
+			                max);
+		*len = n;
+		return 0;
+	}
 	return pb_pack(pm, what, max, buf, cap, len);
 }
 
@@ -1695,6 +1712,80 @@ int svc_codec_unit_encode(const svc_unit *u, uint8_t *buf, size_t cap, size_t *l
 int svc_codec_unit_decode(const uint8_t *buf, size_t len, svc_unit *out)
 {
 	return map_decode(&unit_map, "unit", SVC_STATE_MAX, buf, len, out, __func__);
+}
+
+/*
+ * One string member of a stored state, read straight off the wire without
+ * unpacking the rest: following a merged record to its survivor needs only
+ * its merged_into, and a full decode of a customer costs twenty times as
+ * much. The walk is the wire format's, bounded like wire_check; anything it
+ * does not expect (a truncated field, a string that does not fit or is not
+ * UTF-8) is SVC_EDECODE, and the caller then decodes the whole value, which
+ * names what is wrong. The last occurrence wins, as in protobuf-c.
+ */
+static int brief_str(const struct msgmap *map, size_t off, const uint8_t *buf, size_t len,
+                     char *out, size_t cap)
+{
+	uint32_t num = 0;
+	size_t at = 0;
+
+	for (size_t i = 0; i < map->n && !num; i++)
+		if (map->f[i].kind == K_STR && map->f[i].off == off && map->f[i].size == cap)
+			num = map->f[i].num;
+	if (!num || (len && !buf))
+		return SVC_EINVAL;
+	out[0] = '\0';
+	while (at < len) {
+		uint64_t tag, v;
+		size_t used = varint_get(buf + at, len - at, &tag);
+
+		if (!used)
+			return SVC_EDECODE;
+		at += used;
+		switch (tag & 7) {
+		case 0:
+			used = varint_get(buf + at, len - at, &v);
+			if (!used)
+				return SVC_EDECODE;
+			at += used;
+			break;
+		case 1:
+		case 5:
+			used = (tag & 7) == 1 ? 8 : 4;
+			if (len - at < used)
+				return SVC_EDECODE;
+			at += used;
+			break;
+		case 2:
+			used = varint_get(buf + at, len - at, &v);
+			if (!used || v > len - at - used)
+				return SVC_EDECODE;
+			at += used;
+			if (tag >> 3 == num) {
+				if (v >= cap || memchr(buf + at, 0, (size_t)v) ||
+				    !utf8_valid(buf + at, (size_t)v))
+					return SVC_EDECODE;
+				memcpy(out, buf + at, (size_t)v);
+				out[v] = '\0';
+			}
+			at += (size_t)v;
+			break;
+		default:
+			return SVC_EDECODE;
+		}
+	}
+	return 0;
+}
+
+int svc_codec_customer_merged_into(const uint8_t *buf, size_t len, char out[SVC_AGG_LEN])
+{
+	return brief_str(&customer_map, offsetof(svc_customer, merged_into), buf, len, out,
+	                 SVC_AGG_LEN);
+}
+
+int svc_codec_unit_merged_into(const uint8_t *buf, size_t len, char out[SVC_AGG_LEN])
+{
+	return brief_str(&unit_map, offsetof(svc_unit, merged_into), buf, len, out, SVC_AGG_LEN);
 }
 
 int svc_codec_stock_encode(const svc_stock *s, uint8_t *buf, size_t cap, size_t *len)
