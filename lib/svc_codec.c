@@ -49,6 +49,10 @@
  * refuse would break that origin's hash chain at every receiver, so such a
  * value is refused at the origin, where a user can still be told. protobuf-c writes fields in
  * field-number order and leaves out proto3 defaults, so one value always gives the same bytes.
+ * A table-mapped value is first written by its rows directly, by those same
+ * rules (see "The direct writer"); whatever that writer does not take on
+ * goes through protobuf-c as described here, and the round-trip tests check
+ * that both give the same bytes.
  *
  * Signed is parsed by hand instead of through protobuf-c, because its body
  * must be handed back as a pointer into the caller's buffer: the signature
