@@ -54,6 +54,15 @@ static int set_text(char *dst, size_t cap, const char *field, const char *src)
 
 #define SET(dst, field, src) set_text((dst), sizeof(dst), (field), (src))
 
+/* snprintf(dst, SVC_AGG_LEN, "%s", id) without parsing a format (a bulk
+ * import copies several ids per line). */
+static void copy_id(char dst[SVC_AGG_LEN], const char *id)
+{
+	size_t n = strnlen(id, SVC_AGG_LEN - 1);
+	memmove(dst, id, n);
+	dst[n] = '\0';
+}
+
 /* A date not after today in the network's time zone (the policy's, never
  * the host's). */
 static int past_date(svc_txn *t, const char *field, const char *s, uint32_t *out)
@@ -114,7 +123,7 @@ int svc_local_customer_new_txn(svc_txn *t, const svc_customer_fields *f, char id
 	TRY(fill_customer(&c.u.customer_put, f, true));
 	TRY(svc_apply_local(t, &c));
 	if (id)
-		snprintf(id, SVC_AGG_LEN, "%s", c.aggregate);
+		copy_id(id, c.aggregate);
 	return 0;
 }
 
@@ -241,7 +250,9 @@ int svc_local_unit_merge(svc_store *s, const char *dup, const char *into)
 	return svc_store_write(s, unit_merge_fn, &a);
 }
 
-int svc_local_unit_new_txn(svc_txn *t, const svc_unit_fields *f, char id[SVC_AGG_LEN])
+/* owner_held: the caller has just found or created the owner in this
+ * transaction, so it is not read again. */
+static int unit_new(svc_txn *t, const svc_unit_fields *f, bool owner_held, char id[SVC_AGG_LEN])
 {
 	svc_change c;
 	svc_unit_put *b = &c.u.unit_put;
@@ -259,13 +270,19 @@ int svc_local_unit_new_txn(svc_txn *t, const svc_unit_fields *f, char id[SVC_AGG
 		                f->installed, f->purchased);
 	if (given(f->owner)) {
 		svc_customer cu;
-		TRY(need_customer(t, "owner", f->owner, &cu));
+		if (!owner_held)
+			TRY(need_customer(t, "owner", f->owner, &cu));
 		TRY(SET(b->owner, "owner", f->owner));
 	}
 	TRY(svc_apply_local(t, &c));
 	if (id)
-		snprintf(id, SVC_AGG_LEN, "%s", c.aggregate);
+		copy_id(id, c.aggregate);
 	return 0;
+}
+
+int svc_local_unit_new_txn(svc_txn *t, const svc_unit_fields *f, char id[SVC_AGG_LEN])
+{
+	return unit_new(t, f, false, id);
 }
 
 /* ------------------------------------------------------------ lookups */
@@ -276,41 +293,38 @@ struct lookup_arg {
 	char (*ids)[SVC_AGG_LEN];
 	size_t max, n;
 	int rc;
+	uint64_t held;
 };
 
 /* The survivor of a record: follow the pointers (acyclic, see svc_fold.c),
  * at most a bounded number of hops against a damaged store, as far as this
  * node holds the files: a shop may hold a duplicate (its ticket refers to
  * it) without the file it was merged into, and then works on the
- * duplicate, which the region and HQ gather under the survivor. */
-static int survivor(svc_txn *t, int type, const char *id, char out[SVC_AGG_LEN])
+ * duplicate, which the region and HQ gather under the survivor. Each hop
+ * reads the record's merged_into alone, not the whole file. *found: the
+ * record out names is held here (NULL: not asked). */
+static int survivor_of(svc_txn *t, int type, const char *id, char out[SVC_AGG_LEN], bool *found)
 {
 	char cur[SVC_AGG_LEN];
-	snprintf(out, SVC_AGG_LEN, "%s", id);
-	snprintf(cur, sizeof cur, "%s", id);
+	bool have = false;
+	copy_id(out, id);
+	copy_id(cur, id);
 	for (int hop = 0; hop < 64; hop++) {
-		const char *next;
-		svc_customer cu;
-		svc_unit u;
-		int rc;
-		if (type == SVC_AGG_CUSTOMER) {
-			rc = svc_fold_customer_get(t, cur, &cu);
-			next = cu.merged_into;
-		} else {
-			rc = svc_fold_unit_get(t, cur, &u);
-			next = u.merged_into;
-		}
-		if (rc == SVC_ENOTFOUND) {
-			svc_errclear();
-			return 0;
-		}
+		char next[SVC_AGG_LEN];
+		bool held = false;
+		int rc = svc_fold_merged_into(t, type, cur, next, &held);
 		if (rc)
 			return rc;
-		snprintf(out, SVC_AGG_LEN, "%s", cur);
+		if (!held)
+			break; /* out stays the last file held here */
+		memcpy(out, cur, SVC_AGG_LEN);
+		have = true;
 		if (!next[0])
-			return 0;
-		snprintf(cur, sizeof cur, "%s", next);
+			break;
+		memcpy(cur, next, SVC_AGG_LEN);
 	}
+	if (found)
+		*found = have;
 	return 0;
 }
 
@@ -318,41 +332,61 @@ static int lookup_step(const char *value, const char *agg, void *argp)
 {
 	struct lookup_arg *a = argp;
 	char root[SVC_AGG_LEN];
+	bool found;
 	(void)value;
-	a->rc = survivor(a->t, a->type, agg, root);
+	a->rc = survivor_of(a->t, a->type, agg, root, &found);
 	if (a->rc)
 		return 1;
 	size_t n = a->n < a->max ? a->n : a->max;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(a->ids[i], root) == 0)
 			return 0;
-	if (a->n < a->max)
-		snprintf(a->ids[a->n], SVC_AGG_LEN, "%s", root);
+	if (a->n < a->max) {
+		memcpy(a->ids[a->n], root, SVC_AGG_LEN);
+		if (found && a->n < 64)
+			a->held |= 1ull << a->n;
+	}
 	a->n++;
 	return 0;
 }
 
-static int lookup(svc_txn *t, int type, const char *index, const char *value,
-                  char (*ids)[SVC_AGG_LEN], size_t max, size_t *n)
+/* held: bit i set when ids[i] is a record held here (a bulk import then
+ * does not read it again). */
+static int lookup_held(svc_txn *t, int type, const char *index, const char *value,
+                       char (*ids)[SVC_AGG_LEN], size_t max, size_t *n, uint64_t *held)
 {
-	struct lookup_arg a = {t, type, ids, max, 0, 0};
+	struct lookup_arg a = {t, type, ids, max, 0, 0, 0};
 	int rc = svc_fold_index_each(t, index, value, false, lookup_step, &a);
 	if (a.rc)
 		return a.rc;
 	if (rc < 0)
 		return rc;
 	*n = a.n;
+	if (held)
+		*held = a.held;
 	return 0;
 }
 
-int svc_local_customer_by_phone(svc_txn *t, const char *phone, char (*ids)[SVC_AGG_LEN], size_t max,
-                                size_t *n)
+static int lookup(svc_txn *t, int type, const char *index, const char *value,
+                  char (*ids)[SVC_AGG_LEN], size_t max, size_t *n)
+{
+	return lookup_held(t, type, index, value, ids, max, n, NULL);
+}
+
+static int by_phone(svc_txn *t, const char *phone, char (*ids)[SVC_AGG_LEN], size_t max, size_t *n,
+                    uint64_t *held)
 {
 	char d[SVC_PHONE_LEN];
 	*n = 0;
 	RULE(svc_check_phone("phone", phone, reason_, sizeof reason_));
 	svc_rules_phone_digits(d, phone);
-	return lookup(t, SVC_AGG_CUSTOMER, SVC_INDEX_CUSTOMER_PHONE, d, ids, max, n);
+	return lookup_held(t, SVC_AGG_CUSTOMER, SVC_INDEX_CUSTOMER_PHONE, d, ids, max, n, held);
+}
+
+int svc_local_customer_by_phone(svc_txn *t, const char *phone, char (*ids)[SVC_AGG_LEN], size_t max,
+                                size_t *n)
+{
+	return by_phone(t, phone, ids, max, n, NULL);
 }
 
 int svc_local_unit_by_serial(svc_txn *t, const char *serial, char (*ids)[SVC_AGG_LEN], size_t max,
@@ -401,7 +435,7 @@ int svc_local_merge_group(svc_txn *t, int type, const char *id, char root[SVC_AG
 	*n = 0;
 	TRY(type == SVC_AGG_CUSTOMER ? svc_fold_customer_get(t, id, &cu)
 	                             : svc_fold_unit_get(t, id, &u));
-	TRY(survivor(t, type, id, root));
+	TRY(survivor_of(t, type, id, root, NULL));
 	if (max == 0)
 		return 0;
 	struct group_arg a = {ids, max, 1};
@@ -447,23 +481,50 @@ static void unit_model(svc_txn *t, svc_ticket_open *b, const char *model)
 		snprintf(b->model, sizeof b->model, "%s", m.model);
 }
 
-int svc_local_ticket_link(svc_txn *t, svc_ticket_open *b, const char *customer_id,
-                          const char *model, const char *installed)
+/* YYYYMMDD as "%04u-%02u-%02u" spells it, without parsing a format. */
+static void date_text(char out[16], uint32_t ymd)
+{
+	unsigned y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
+	if (y > 9999) {
+		snprintf(out, 16, "%04u-%02u-%02u", y, m, d);
+		return;
+	}
+	const char v[10] = {(char)('0' + y / 1000),
+	                    (char)('0' + y / 100 % 10),
+	                    (char)('0' + y / 10 % 10),
+	                    (char)('0' + y % 10),
+	                    '-',
+	                    (char)('0' + m / 10),
+	                    (char)('0' + m % 10),
+	                    '-',
+	                    (char)('0' + d / 10),
+	                    (char)('0' + d % 10)};
+	memcpy(out, v, sizeof v);
+	out[sizeof v] = '\0';
+}
+
+/* judged: the body was judged already (a bulk import's line), so the
+ * unit's dates and model are not read into it. */
+static int link(svc_txn *t, svc_ticket_open *b, const char *customer_id, const char *model,
+                const char *installed, bool judged)
 {
 	char ids[8][SVC_AGG_LEN], cid[SVC_AGG_LEN], uid[SVC_AGG_LEN];
 	size_t n = 0;
+	uint64_t held = 0;
+	bool owner_held = true; /* cid names a file this transaction has seen */
 	if (given(customer_id)) {
 		svc_customer cu;
 		TRY(need_customer(t, "customer_id", customer_id, &cu));
-		TRY(survivor(t, SVC_AGG_CUSTOMER, cu.id, cid));
+		TRY(survivor_of(t, SVC_AGG_CUSTOMER, cu.id, cid, &owner_held));
 	} else {
 		if (!given(b->phone))
 			return svc_errf(SVC_EINVAL, "phone: required (or --customer-id)");
-		TRY(svc_local_customer_by_phone(t, b->phone, ids, 8, &n));
+		TRY(by_phone(t, b->phone, ids, 8, &n, &held));
 		if (n > 1)
 			return one_of("customers", "phone", b->phone, ids, n);
 		if (n == 1) {
-			snprintf(cid, sizeof cid, "%s", ids[0]);
+			memcpy(cid, ids[0], sizeof cid);
+			owner_held = held & 1;
 		} else {
 			svc_customer_fields f = {.name = b->customer,
 			                         .phones = {b->phone},
@@ -483,8 +544,10 @@ int svc_local_ticket_link(svc_txn *t, svc_ticket_open *b, const char *customer_i
 		TRY(svc_local_unit_by_serial(t, b->serial, ids, 8, &n));
 		if (n > 1)
 			return one_of("units", "serial", b->serial, ids, n);
-		if (n == 1) {
-			snprintf(uid, sizeof uid, "%s", ids[0]);
+		if (n == 1 && judged) {
+			memcpy(uid, ids[0], sizeof uid);
+		} else if (n == 1) {
+			memcpy(uid, ids[0], sizeof uid);
 			/* the unit's dates and model, when the ticket gives none:
 			 * the policy judges the ticket from them */
 			svc_unit u;
@@ -498,16 +561,13 @@ int svc_local_ticket_link(svc_txn *t, svc_ticket_open *b, const char *customer_i
 		} else {
 			char purchased[16] = "";
 			if (b->purchased)
-				snprintf(purchased, sizeof purchased, "%04u-%02u-%02u",
-				         (unsigned)(b->purchased / 10000),
-				         (unsigned)(b->purchased / 100 % 100),
-				         (unsigned)(b->purchased % 100));
+				date_text(purchased, b->purchased);
 			svc_unit_fields u = {.serial = b->serial,
 			                     .model = given(model) ? model : b->product,
 			                     .purchased = purchased,
 			                     .installed = installed,
 			                     .owner = cid};
-			TRY(svc_local_unit_new_txn(t, &u, uid));
+			TRY(unit_new(t, &u, owner_held, uid));
 		}
 	}
 	TRY(SET(b->customer_id, "customer_id", cid));
@@ -516,4 +576,15 @@ int svc_local_ticket_link(svc_txn *t, svc_ticket_open *b, const char *customer_i
 	memset(b->phone, 0, sizeof b->phone);
 	memset(b->address, 0, sizeof b->address);
 	return 0;
+}
+
+int svc_local_ticket_link(svc_txn *t, svc_ticket_open *b, const char *customer_id,
+                          const char *model, const char *installed)
+{
+	return link(t, b, customer_id, model, installed, false);
+}
+
+int svc_local_ticket_link_judged(svc_txn *t, svc_ticket_open *b)
+{
+	return link(t, b, NULL, NULL, NULL, true);
 }

@@ -143,6 +143,13 @@ typedef struct {
 	/* The dependency index was seen empty in this transaction and has
 	 * not been written since. */
 	bool deps_empty;
+	/* policy: the version in force on policy_day and the last region's
+	 * grade read in this transaction (every ticket a bulk import opens
+	 * asks both); dropped when a policy or grade state is written. */
+	bool policy_cached, grade_cached;
+	uint32_t policy_day, grade;
+	svc_policy policy;
+	char grade_region[SVC_ID_LEN];
 } svc_kv_fold_cache;
 
 svc_kv_journal_cache *svc_kv_journal(svc_txn *t);

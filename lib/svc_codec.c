@@ -49,6 +49,10 @@
  * refuse would break that origin's hash chain at every receiver, so such a
  * value is refused at the origin, where a user can still be told. protobuf-c writes fields in
  * field-number order and leaves out proto3 defaults, so one value always gives the same bytes.
+ * A table-mapped value is first written by its rows directly, by those same
+ * rules (see "The direct writer"); whatever that writer does not take on
+ * goes through protobuf-c as described here, and the round-trip tests check
+ * that both give the same bytes.
  *
  * Signed is parsed by hand instead of through protobuf-c, because its body
  * must be handed back as a pointer into the caller's buffer: the signature
@@ -84,6 +88,11 @@ _Static_assert(2 * sizeof(svc_change) < SVC_CHANGE_MAX, "a valid change must fit
 _Static_assert(2 * sizeof(svc_ticket) < SVC_STATE_MAX, "a valid ticket must fit SVC_STATE_MAX");
 _Static_assert(2 * sizeof(svc_claim) < SVC_STATE_MAX, "a valid claim must fit SVC_STATE_MAX");
 _Static_assert(2 * sizeof(svc_node) < SVC_STATE_MAX, "a valid node must fit SVC_STATE_MAX");
+_Static_assert(2 * sizeof(svc_transfer) < SVC_STATE_MAX, "a transfer must fit SVC_STATE_MAX");
+_Static_assert(2 * sizeof(svc_catalog_item) < SVC_STATE_MAX, "a part must fit SVC_STATE_MAX");
+_Static_assert(2 * sizeof(svc_policy) < SVC_STATE_MAX, "a policy must fit SVC_STATE_MAX");
+_Static_assert(2 * sizeof(svc_customer) < SVC_STATE_MAX, "a customer must fit SVC_STATE_MAX");
+_Static_assert(2 * sizeof(svc_unit) < SVC_STATE_MAX, "a unit must fit SVC_STATE_MAX");
 _Static_assert(2 * sizeof(svc_cert) < SVC_CERT_BODY_MAX, "a cert body must fit SVC_CERT_BODY_MAX");
 _Static_assert(2 * sizeof(svc_bundle) < SVC_ENROLL_MAX, "a bundle must fit SVC_ENROLL_MAX");
 /* Commit header: origin, two seqs, the hashes and prev_commit; wrapped in
@@ -1573,6 +1582,261 @@ static void from_pb(struct chk *k, const struct msgmap *map, const ProtobufCMess
 	}
 }
 
+/*
+ * The direct writer: the bytes protobuf-c packs from what to_pb builds,
+ * written straight from the C struct by the same rows. protobuf-c writes
+ * a message's fields in field-number order and leaves out proto3 defaults
+ * (0, false, "", no bytes); a nested message is its tag, its length and
+ * its fields, present whenever to_pb sets it (always, for K_MSG, a oneof's
+ * member and every element of K_REP). Every local write encodes its change
+ * and its state: building the generated structs and packing them cost
+ * three times this walk.
+ *
+ * It takes no decisions of its own: anything the mapping would refuse or
+ * that it does not know (a bad string, a count over its limit, a kind with
+ * no member, an integer type the schema does not use, the scratch that
+ * to_pb would exhaust, the end of the buffer) stops it, and map_encode
+ * then encodes through protobuf-c, which refuses with its own words or
+ * writes the same bytes.
+ */
+struct wout {
+	uint8_t *p;
+	size_t cap, len;
+	size_t scratch; /* what to_pb would take of struct enc's arena */
+	bool stop;
+};
+
+static void w_varint(struct wout *o, uint64_t v)
+{
+	if (o->cap - o->len < 10) {
+		o->stop = true;
+		return;
+	}
+	while (v >= 0x80) {
+		o->p[o->len++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	o->p[o->len++] = (uint8_t)v;
+}
+
+static void w_bytes(struct wout *o, uint32_t num, const void *data, size_t n)
+{
+	w_varint(o, (uint64_t)num << 3 | 2);
+	w_varint(o, n);
+	if (o->stop || o->cap - o->len < n) {
+		o->stop = true;
+		return;
+	}
+	memcpy(o->p + o->len, data, n);
+	o->len += n;
+}
+
+static bool w_scratch(struct wout *o, size_t n)
+{
+	o->scratch += (n + 15) & ~(size_t)15;
+	if (o->scratch > ENC_ARENA)
+		o->stop = true;
+	return !o->stop;
+}
+
+static void w_fields(struct wout *o, const struct msgmap *map, const char *c, int depth);
+
+/* A nested message: its length is known once it is written, so one byte
+ * is kept for it and the body moved when it needs more. */
+static void w_sub(struct wout *o, uint32_t num, const struct msgmap *map, const char *c, int depth)
+{
+	size_t start, n, lb = 1;
+
+	if (depth >= WIRE_DEPTH_MAX || !w_scratch(o, map->pb->sizeof_message))
+		return;
+	w_varint(o, (uint64_t)num << 3 | 2);
+	if (o->stop || o->len == o->cap) {
+		o->stop = true;
+		return;
+	}
+	start = ++o->len;
+	w_fields(o, map, c, depth + 1);
+	if (o->stop)
+		return;
+	n = o->len - start;
+	for (size_t v = n; v >= 0x80; v >>= 7)
+		lb++;
+	if (lb > 1) {
+		if (o->cap - o->len < lb - 1) {
+			o->stop = true;
+			return;
+		}
+		memmove(o->p + start + lb - 1, o->p + start, n);
+	}
+	o->len = start - 1;
+	w_varint(o, n);
+	o->len += n;
+}
+
+/* A row's place in field-number order; a oneof row takes its member's. */
+struct wslot {
+	uint32_t num;
+	const struct fmap *f;
+	const struct oneof_alt *alt;
+};
+
+static void w_field(struct wout *o, const struct wslot *sl, const ProtobufCFieldDescriptor *fd,
+                    const char *c, int depth)
+{
+	const struct fmap *f = sl->f;
+	const char *src = c + f->off;
+
+	switch (f->kind) {
+	case K_STR: {
+		size_t n;
+
+		if (!src[0])
+			return;
+		n = strnlen(src, f->size);
+		if (n == f->size || !utf8_valid((const uint8_t *)src, n) ||
+		    (f->max && utf8_chars(src, n) > f->max)) {
+			o->stop = true;
+			return;
+		}
+		w_bytes(o, sl->num, src, n);
+		return;
+	}
+	case K_INT: {
+		uint64_t v;
+		uint32_t v32;
+
+		if (f->size == sizeof v32) {
+			memcpy(&v32, src, sizeof v32);
+			v = v32;
+		} else {
+			memcpy(&v, src, sizeof v);
+		}
+		switch (fd->type) {
+		case PROTOBUF_C_TYPE_UINT32:
+		case PROTOBUF_C_TYPE_UINT64:
+		case PROTOBUF_C_TYPE_INT64:
+			break;
+		case PROTOBUF_C_TYPE_SINT64:
+			v = (v << 1) ^ (uint64_t)((int64_t)v >> 63);
+			break;
+		default:
+			o->stop = true;
+			return;
+		}
+		if (v) {
+			w_varint(o, (uint64_t)sl->num << 3);
+			w_varint(o, v);
+		}
+		return;
+	}
+	case K_BOOL: {
+		bool v;
+
+		memcpy(&v, src, sizeof v);
+		if (v) {
+			w_varint(o, (uint64_t)sl->num << 3);
+			w_varint(o, 1);
+		}
+		return;
+	}
+	case K_FIXED_OPT: {
+		bool has;
+
+		memcpy(&has, c + f->aux, sizeof has);
+		if (has && f->size)
+			w_bytes(o, sl->num, src, f->size);
+		return;
+	}
+	case K_FIXED:
+		if (f->size)
+			w_bytes(o, sl->num, src, f->size);
+		return;
+	case K_BYTES: {
+		size_t n;
+
+		memcpy(&n, c + f->aux, sizeof n);
+		if (n > f->size)
+			o->stop = true;
+		else if (n)
+			w_bytes(o, sl->num, src, n);
+		return;
+	}
+	case K_MSG:
+		w_sub(o, sl->num, f->sub, src, depth);
+		return;
+	case K_REP: {
+		uint32_t n;
+
+		memcpy(&n, c + f->aux, sizeof n);
+		if (n > f->max) {
+			o->stop = true;
+			return;
+		}
+		if (n && !w_scratch(o, n * sizeof(void *)))
+			return;
+		for (uint32_t i = 0; i < n && !o->stop; i++)
+			w_sub(o, sl->num, f->sub, src + i * f->size, depth);
+		return;
+	}
+	case K_ONEOF:
+		w_sub(o, sl->num, sl->alt->sub, src, depth);
+		return;
+	default:
+		o->stop = true;
+		return;
+	}
+}
+
+static void w_fields(struct wout *o, const struct msgmap *map, const char *c, int depth)
+{
+	const ProtobufCFieldDescriptor *const *fds = map_fields(map);
+	const ProtobufCFieldDescriptor *fdv[WIRE_FIELDS_MAX];
+	struct wslot sl[WIRE_FIELDS_MAX];
+	size_t n = 0;
+
+	if (map->n > WIRE_FIELDS_MAX) {
+		o->stop = true;
+		return;
+	}
+	for (size_t i = 0; i < map->n && !o->stop; i++) {
+		const struct fmap *f = &map->f[i];
+		struct wslot s = {f->num, f, NULL};
+		const ProtobufCFieldDescriptor *fd = fds[i];
+
+		if (f->kind == K_ONEOF) {
+			const struct oneofmap *om = f->sub;
+			uint32_t kind;
+
+			memcpy(&kind, c + f->aux, sizeof kind);
+			for (size_t j = 0; j < om->n && !s.alt; j++)
+				if (om->alt[j].ckind == kind)
+					s.alt = &om->alt[j];
+			if (!s.alt) {
+				o->stop = true;
+				return;
+			}
+			s.num = s.alt->num;
+			fd = protobuf_c_message_descriptor_get_field(map->pb, s.num);
+		}
+		if (!fd) {
+			o->stop = true;
+			return;
+		}
+		/* the rows are in number order but for a few: insert */
+		size_t at = n;
+		while (at > 0 && sl[at - 1].num > s.num) {
+			sl[at] = sl[at - 1];
+			fdv[at] = fdv[at - 1];
+			at--;
+		}
+		sl[at] = s;
+		fdv[at] = fd;
+		n++;
+	}
+	for (size_t i = 0; i < n && !o->stop; i++)
+		w_field(o, &sl[i], fdv[i], c, depth);
+}
+
 /* The whole encode of a table-mapped value: NULL checks, map, pack. */
 static int map_encode(const struct msgmap *map, const char *what, size_t max, const void *c,
                       uint8_t *buf, size_t cap, size_t *len, const char *fn)
@@ -1586,9 +1850,30 @@ static int map_encode(const struct msgmap *map, const char *what, size_t max, co
 	*len = 0;
 	e.k.rc = 0;
 	e.used = 0;
+	/* A mapped value that passes the walk encodes to at most twice its
+	 * C size (see the top of this file): into a buffer that large it is
+	 * written by the rows directly, or else packed at once, without
+	 * protobuf-c's sizing pass first. */
+	if (buf && 2 * map->csize <= cap) {
+		struct wout o = {buf, cap, 0, (map->pb->sizeof_message + 15) & ~(size_t)15, false};
+
+		w_fields(&o, map, c, 0);
+		if (!o.stop && o.len <= max) {
+			*len = o.len;
+			return 0;
+		}
+	}
 	pm = sub_to_pb(&e, map, c, &root);
 	if (e.k.rc)
 		return e.k.rc;
+	if (buf && 2 * map->csize <= cap) {
+		size_t n = protobuf_c_message_pack(pm, buf);
+		if (n > max)
+			return svc_errf(SVC_ETOOBIG, "%s: %zu bytes encoded, limit %zu", what, n,
+			                max);
+		*len = n;
+		return 0;
+	}
 	return pb_pack(pm, what, max, buf, cap, len);
 }
 
@@ -1724,6 +2009,80 @@ int svc_codec_unit_encode(const svc_unit *u, uint8_t *buf, size_t cap, size_t *l
 int svc_codec_unit_decode(const uint8_t *buf, size_t len, svc_unit *out)
 {
 	return map_decode(&unit_map, "unit", SVC_STATE_MAX, buf, len, out, __func__);
+}
+
+/*
+ * One string member of a stored state, read straight off the wire without
+ * unpacking the rest: following a merged record to its survivor needs only
+ * its merged_into, and a full decode of a customer costs twenty times as
+ * much. The walk is the wire format's, bounded like wire_check; anything it
+ * does not expect (a truncated field, a string that does not fit or is not
+ * UTF-8) is SVC_EDECODE, and the caller then decodes the whole value, which
+ * names what is wrong. The last occurrence wins, as in protobuf-c.
+ */
+static int brief_str(const struct msgmap *map, size_t off, const uint8_t *buf, size_t len,
+                     char *out, size_t cap)
+{
+	uint32_t num = 0;
+	size_t at = 0;
+
+	for (size_t i = 0; i < map->n && !num; i++)
+		if (map->f[i].kind == K_STR && map->f[i].off == off && map->f[i].size == cap)
+			num = map->f[i].num;
+	if (!num || (len && !buf))
+		return SVC_EINVAL;
+	out[0] = '\0';
+	while (at < len) {
+		uint64_t tag, v;
+		size_t used = varint_get(buf + at, len - at, &tag);
+
+		if (!used)
+			return SVC_EDECODE;
+		at += used;
+		switch (tag & 7) {
+		case 0:
+			used = varint_get(buf + at, len - at, &v);
+			if (!used)
+				return SVC_EDECODE;
+			at += used;
+			break;
+		case 1:
+		case 5:
+			used = (tag & 7) == 1 ? 8 : 4;
+			if (len - at < used)
+				return SVC_EDECODE;
+			at += used;
+			break;
+		case 2:
+			used = varint_get(buf + at, len - at, &v);
+			if (!used || v > len - at - used)
+				return SVC_EDECODE;
+			at += used;
+			if (tag >> 3 == num) {
+				if (v >= cap || memchr(buf + at, 0, (size_t)v) ||
+				    !utf8_valid(buf + at, (size_t)v))
+					return SVC_EDECODE;
+				memcpy(out, buf + at, (size_t)v);
+				out[v] = '\0';
+			}
+			at += (size_t)v;
+			break;
+		default:
+			return SVC_EDECODE;
+		}
+	}
+	return 0;
+}
+
+int svc_codec_customer_merged_into(const uint8_t *buf, size_t len, char out[SVC_AGG_LEN])
+{
+	return brief_str(&customer_map, offsetof(svc_customer, merged_into), buf, len, out,
+	                 SVC_AGG_LEN);
+}
+
+int svc_codec_unit_merged_into(const uint8_t *buf, size_t len, char out[SVC_AGG_LEN])
+{
+	return brief_str(&unit_map, offsetof(svc_unit, merged_into), buf, len, out, SVC_AGG_LEN);
 }
 
 int svc_codec_stock_encode(const svc_stock *s, uint8_t *buf, size_t cap, size_t *len)

@@ -74,6 +74,11 @@ int svc_codec_customer_encode(const svc_customer *c, uint8_t *buf, size_t cap, s
 int svc_codec_customer_decode(const uint8_t *buf, size_t len, svc_customer *out);
 int svc_codec_unit_encode(const svc_unit *u, uint8_t *buf, size_t cap, size_t *len);
 int svc_codec_unit_decode(const uint8_t *buf, size_t len, svc_unit *out);
+/* Only the merged_into of a stored customer or unit state, without decoding
+ * the rest; SVC_EDECODE when the bytes are not as the encoder writes them
+ * (then decode the whole value to learn why). */
+int svc_codec_customer_merged_into(const uint8_t *buf, size_t len, char out[SVC_AGG_LEN]);
+int svc_codec_unit_merged_into(const uint8_t *buf, size_t len, char out[SVC_AGG_LEN]);
 
 /* Certificate body (the bytes HQ signs). */
 int svc_codec_cert_encode(const svc_cert *c, uint8_t *buf, size_t cap, size_t *len);

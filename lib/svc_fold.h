@@ -328,6 +328,9 @@ int svc_fold_stock_get(svc_txn *t, const char *location, const char *part_no, sv
  * customer's shape, and is never looked up here. */
 int svc_fold_customer_get(svc_txn *t, const char *id, svc_customer *out);
 int svc_fold_unit_get(svc_txn *t, const char *id, svc_unit *out);
+/* Only the merged_into of a customer (type SVC_AGG_CUSTOMER) or unit
+ * (SVC_AGG_UNIT): "" when not merged; *exists false when no such record. */
+int svc_fold_merged_into(svc_txn *t, int type, const char *id, char out[SVC_AGG_LEN], bool *exists);
 /* The index names of customers, units and the tickets that refer to them
  * (svc_fold_index_each): phone digits (svc_rules_phone_digits), a name or
  * serial (ASCII in lower case, at most 63 bytes), a customer or unit id.

@@ -120,10 +120,21 @@ static int state_load(svc_txn *t, const svc_fold_kind *k, const char *agg, void 
 	return state_load_as(t, k, agg, state, exists, false);
 }
 
+/* A write to a state some cache of the transaction holds drops that cache. */
+static void cache_drop(svc_txn *t, const svc_fold_kind *k)
+{
+	svc_kv_fold_cache *fc = svc_kv_fold(t);
+	if (k->type == SVC_AGG_NODE)
+		fc->node_cached = false;
+	else if (k->type == SVC_AGG_POLICY)
+		fc->policy_cached = false;
+	else if (k->type == SVC_AGG_GRADE)
+		fc->grade_cached = false;
+}
+
 static int state_save(svc_txn *t, const svc_fold_kind *k, const char *agg, const void *state)
 {
-	if (k->type == SVC_AGG_NODE)
-		svc_kv_fold(t)->node_cached = false;
+	cache_drop(t, k);
 	uint8_t buf[SVC_STATE_MAX], key[SVC_KV_AGG_KEY_LEN];
 	size_t len;
 	int rc;
@@ -142,8 +153,7 @@ static int state_save(svc_txn *t, const svc_fold_kind *k, const char *agg, const
 static int state_del(svc_txn *t, const svc_fold_kind *k, const char *agg)
 {
 	uint8_t key[SVC_KV_AGG_KEY_LEN];
-	if (k->type == SVC_AGG_NODE)
-		svc_kv_fold(t)->node_cached = false;
+	cache_drop(t, k);
 	return svc_kv_del(t, k->db, key, svc_kv_agg_key(agg, key));
 }
 
@@ -693,6 +703,36 @@ int svc_fold_unit_get(svc_txn *t, const char *id, svc_unit *out)
 	return getter(t, SVC_AGG_UNIT, id, out, "product unit");
 }
 
+int svc_fold_merged_into(svc_txn *t, int type, const char *id, char out[SVC_AGG_LEN], bool *exists)
+{
+	const svc_fold_kind *k = svc_fold_kind_of((svc_agg_type)type);
+	uint8_t key[SVC_KV_AGG_KEY_LEN];
+	svc_kv_val v;
+	out[0] = '\0';
+	*exists = false;
+	if (type != SVC_AGG_CUSTOMER && type != SVC_AGG_UNIT)
+		return svc_errf(SVC_EINVAL, "%s: only customers and units are merged", id);
+	int rc = svc_kv_get(t, k->db, key, svc_kv_agg_key(id, key), &v);
+	if (rc == SVC_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	rc = type == SVC_AGG_CUSTOMER ? svc_codec_customer_merged_into(v.data, v.len, out)
+	                              : svc_codec_unit_merged_into(v.data, v.len, out);
+	if (rc) {
+		/* the whole decode says what is wrong with the bytes */
+		svc_fold_state st;
+		out[0] = '\0';
+		rc = state_load(t, k, id, &st, exists);
+		if (rc)
+			return rc;
+		memcpy(out, type == SVC_AGG_CUSTOMER ? st.cu.merged_into : st.u.merged_into,
+		       SVC_AGG_LEN);
+	}
+	*exists = true;
+	return 0;
+}
+
 struct state_each_arg {
 	svc_txn *t;
 	const svc_fold_kind *k;
@@ -773,12 +813,22 @@ int svc_fold_grade_get(svc_txn *t, const char *region, uint32_t *grade)
 {
 	char agg[SVC_AGG_LEN];
 	svc_grade_item g;
+	svc_kv_fold_cache *fc = svc_kv_fold(t);
+	if (fc->grade_cached && strcmp(fc->grade_region, region) == 0) {
+		*grade = fc->grade;
+		return svc_txn_err(t);
+	}
 	svc_rules_grade_agg(agg, region);
 	int rc = getter(t, SVC_AGG_GRADE, agg, &g, "grade");
 	*grade = rc == 0 ? g.grade : SVC_GRADE_NONE;
 	if (rc == SVC_ENOTFOUND) {
 		svc_errclear();
-		return 0;
+		rc = 0;
+	}
+	if (rc == 0 && strlen(region) < sizeof fc->grade_region) {
+		memcpy(fc->grade_region, region, strlen(region) + 1);
+		fc->grade = *grade;
+		fc->grade_cached = true;
 	}
 	return rc;
 }
@@ -817,9 +867,23 @@ static int policy_pick_cb(const svc_policy *p, void *arg)
 
 int svc_fold_policy_at(svc_txn *t, uint32_t ymd, svc_policy *out)
 {
+	svc_kv_fold_cache *fc = svc_kv_fold(t);
+	uint32_t day = ymd ? ymd : 1;
+	/* every version is read and decoded to pick one: once per day asked
+	 * in a transaction */
+	if (fc->policy_cached && fc->policy_day == day) {
+		memcpy(out, &fc->policy, sizeof *out);
+		return svc_txn_err(t);
+	}
 	memset(out, 0, sizeof *out);
-	struct policy_pick a = {ymd ? ymd : 1, out};
-	return svc_fold_policy_each(t, policy_pick_cb, &a);
+	struct policy_pick a = {day, out};
+	int rc = svc_fold_policy_each(t, policy_pick_cb, &a);
+	if (rc == 0) {
+		memcpy(&fc->policy, out, sizeof *out);
+		fc->policy_day = day;
+		fc->policy_cached = true;
+	}
+	return rc;
 }
 
 int svc_fold_policy_latest(svc_txn *t, svc_policy *out)

@@ -462,18 +462,12 @@ static int import_fn(svc_txn *t, void *arg)
 		memset(&c, 0, sizeof c);
 		c.kind = SVC_CK_TICKET_OPEN;
 		c.u.ticket_open = a->bodies[i];
-		/* customer: each line's customer found by phone or created */
+		/* customer: each line's customer found by phone or created;
+		 * the line was judged when it was read: it keeps what it was
+		 * judged on, whatever unit it links to */
 		int rc = 0;
-		if (!c.u.ticket_open.customer_id[0]) {
-			/* the line was judged when it was read: keep what it was
-			 * judged on, whatever unit it links to */
-			svc_ticket_open *b = &c.u.ticket_open;
-			svc_ticket_open judged = *b;
-			rc = svc_local_ticket_link(t, b, NULL, NULL, NULL);
-			b->purchased = judged.purchased;
-			b->installed = judged.installed;
-			memcpy(b->model, judged.model, sizeof b->model);
-		}
+		if (!c.u.ticket_open.customer_id[0])
+			rc = svc_local_ticket_link_judged(t, &c.u.ticket_open);
 		if (!rc)
 			rc = svc_apply_local(t, &c);
 		if (rc)

@@ -168,6 +168,10 @@ int svc_local_unit_merge(svc_store *s, const char *dup, const char *into);
  */
 int svc_local_ticket_link(svc_txn *t, svc_ticket_open *b, const char *customer_id,
                           const char *model, const char *installed);
+/* The same for a body judged already (svc_local_ticket_body: a bulk
+ * import's line), found by its phone: the unit's dates and model are not
+ * read into it, the ones it was judged on stay. */
+int svc_local_ticket_link_judged(svc_txn *t, svc_ticket_open *b);
 
 /* The customers this node holds under a phone number (any spelling), merged
  * ones replaced by their survivors (as far as held here), each once, in id order: up to max ids,

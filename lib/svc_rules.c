@@ -208,22 +208,56 @@ static bool is_transfer_id(const char *id)
  * shared prefix. An id that does not fit comes out empty, which matches no
  * change's aggregate. Ids built from valid node ids and seqs always fit; a
  * stock line may not (see validate_part_move). */
-static void agg_printf(char out[SVC_AGG_LEN], const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void agg_printf(char out[SVC_AGG_LEN], const char *fmt, ...)
+static void agg_cat(char out[SVC_AGG_LEN], size_t *n, const char *s, size_t len)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(out, SVC_AGG_LEN, fmt, ap);
-	va_end(ap);
-	if (w < 0 || w >= SVC_AGG_LEN)
-		out[0] = '\0';
+	if (*n + len >= SVC_AGG_LEN) {
+		*n = SVC_AGG_LEN; /* too long: the id comes out empty */
+		return;
+	}
+	memmove(out + *n, s, len);
+	*n += len;
+}
+
+static void agg_end(char out[SVC_AGG_LEN], size_t n)
+{
+	out[n < SVC_AGG_LEN ? n : 0] = '\0';
+}
+
+/* "<letter>-<node>-<seq>", as "%c-%s-%" PRIu64 would spell it, without
+ * parsing a format: every local write names its aggregate, and the rules
+ * spell the expected id again. */
+static void agg_seq_id(char out[SVC_AGG_LEN], char letter, const char *node, uint64_t seq)
+{
+	char d[24];
+	size_t nd = sizeof d, n = 0;
+	const char head[2] = {letter, '-'};
+	do {
+		d[--nd] = (char)('0' + seq % 10);
+		seq /= 10;
+	} while (seq);
+	d[--nd] = '-';
+	agg_cat(out, &n, head, 2);
+	agg_cat(out, &n, node, strlen(node));
+	agg_cat(out, &n, d + nd, sizeof d - nd);
+	agg_end(out, n);
+}
+
+/* "<prefix><a>", or "<prefix><a>/<b>" when b is given. */
+static void agg_key(char out[SVC_AGG_LEN], const char *prefix, const char *a, const char *b)
+{
+	size_t n = 0;
+	agg_cat(out, &n, prefix, strlen(prefix));
+	agg_cat(out, &n, a, strlen(a));
+	if (b) {
+		agg_cat(out, &n, "/", 1);
+		agg_cat(out, &n, b, strlen(b));
+	}
+	agg_end(out, n);
 }
 
 void svc_rules_ticket_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
 {
-	agg_printf(out, "T-%s-%" PRIu64, node, seq);
+	agg_seq_id(out, 'T', node, seq);
 }
 
 int svc_rules_claim_id(char out[SVC_AGG_LEN], const char *ticket)
@@ -233,24 +267,24 @@ int svc_rules_claim_id(char out[SVC_AGG_LEN], const char *ticket)
 	out[0] = '\0';
 	if (!parse_seq_id(ticket, 'T', node, &seq))
 		return SVC_EINVAL;
-	agg_printf(out, "C-%s-%" PRIu64, node, seq);
+	agg_seq_id(out, 'C', node, seq);
 	return 0;
 }
 
 void svc_rules_transfer_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
 {
-	agg_printf(out, "X-%s-%" PRIu64, node, seq);
+	agg_seq_id(out, 'X', node, seq);
 }
 
 /* customer */
 void svc_rules_customer_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
 {
-	agg_printf(out, "C-%s-%" PRIu64, node, seq);
+	agg_seq_id(out, 'C', node, seq);
 }
 
 void svc_rules_unit_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
 {
-	agg_printf(out, "U-%s-%" PRIu64, node, seq);
+	agg_seq_id(out, 'U', node, seq);
 }
 
 bool svc_rules_is_seq_id(const char *id, char prefix)
@@ -275,17 +309,17 @@ void svc_rules_phone_digits(char out[SVC_PHONE_LEN], const char *phone)
 
 void svc_rules_catalog_agg(char out[SVC_AGG_LEN], const char *part_no)
 {
-	agg_printf(out, "P:%s", part_no);
+	agg_key(out, "P:", part_no, NULL);
 }
 
 void svc_rules_node_agg(char out[SVC_AGG_LEN], const char *node)
 {
-	agg_printf(out, "N:%s", node);
+	agg_key(out, "N:", node, NULL);
 }
 
 void svc_rules_move_agg(char out[SVC_AGG_LEN], const char *location, const char *part_no)
 {
-	agg_printf(out, "S:%s/%s", location, part_no);
+	agg_key(out, "S:", location, part_no);
 }
 
 /* ------------------------------------------------------------ types and order */

@@ -248,7 +248,10 @@ size_t svc_kv_agg_key(const char *agg, uint8_t out[SVC_KV_AGG_KEY_LEN])
 		memcpy(out, agg, n);
 		return n;
 	}
-	unsigned long long num = strtoull(agg + d, NULL, 10);
+	/* at most 19 digits: no overflow (what strtoull would read) */
+	unsigned long long num = 0;
+	for (size_t i = d; i < n; i++)
+		num = num * 10 + (unsigned)(agg[i] - '0');
 	memcpy(out, agg, d);
 	out[d] = 0x01;
 	for (int i = 15; i >= 0; i--) {

@@ -701,6 +701,54 @@ static void test_import(void)
 	free(bodies);
 }
 
+/* The policy in force and a region's grade are kept for the transaction
+ * (a bulk import judges every line with them) and follow a policy or grade
+ * written in it. */
+static void test_policy_cache(void)
+{
+	printf("policy and grade within a transaction\n");
+	static svc_policy p0, p1;
+	static svc_change c;
+	uint32_t g0, g1;
+	svc_txn *t;
+	CHECK_INT(svc_txn_begin(hq, true, &t), 0);
+	OK(svc_fold_policy_at(t, 20991231, &p0));
+	OK(svc_fold_policy_at(t, 20991231, &p1));
+	CHECK(memcmp(&p0, &p1, sizeof p0) == 0);
+	OK(svc_fold_grade_get(t, "region-east", &g0));
+	CHECK_INT(g0, SVC_GRADE_NONE);
+
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_POLICY_SET;
+	c.u.policy_set.version = p0.version + 1;
+	c.u.policy_set.from = 20990101;
+	c.u.policy_set.nentries = 1;
+	snprintf(c.u.policy_set.entries[0].key, sizeof c.u.policy_set.entries[0].key, "%s",
+	         "return_days");
+	snprintf(c.u.policy_set.entries[0].value, sizeof c.u.policy_set.entries[0].value, "%s",
+	         "20");
+	svc_rules_policy_agg(c.aggregate, c.u.policy_set.version);
+	OK(svc_apply_local(t, &c));
+	OK(svc_fold_policy_at(t, 20991231, &p1));
+	CHECK_INT(p1.version, p0.version + 1);
+	CHECK_INT(svc_policy_days(&p1, "return_days"), 20);
+	/* another day is another question */
+	OK(svc_fold_policy_at(t, 20981231, &p1));
+	CHECK_INT(p1.version, p0.version);
+
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_REGION_GRADE;
+	snprintf(c.u.region_grade.region, sizeof c.u.region_grade.region, "%s", "region-east");
+	c.u.region_grade.grade = SVC_GRADE_B;
+	svc_rules_grade_agg(c.aggregate, "region-east");
+	OK(svc_apply_local(t, &c));
+	OK(svc_fold_grade_get(t, "region-east", &g1));
+	CHECK_INT(g1, SVC_GRADE_B);
+	OK(svc_fold_grade_get(t, "region-west", &g1));
+	CHECK_INT(g1, SVC_GRADE_NONE);
+	svc_txn_abort(&t);
+}
+
 /* ------------------------------------------------------------ offline exchange */
 
 static svc_keypair *key_of(const char *name)
@@ -925,6 +973,7 @@ int main(void)
 	test_region_and_hq_tickets();
 	test_customer_files();
 	test_import();
+	test_policy_cache();
 	test_offline();
 	test_wake();
 	svc_store_close(&hq);

@@ -70,12 +70,13 @@ static int legacy_fn(svc_txn *t, void *argp)
 	return 0;
 }
 
-static int fill(const char *dir, uint64_t n, uint64_t m, bool customers, double *secs)
+static int fill(const char *dir, uint64_t n, uint64_t m, bool customers, double *secs,
+                double *cpu_ms)
 {
 	svc_store *s = NULL;
 	svc_ticket_open *bodies = malloc(SVC_IMPORT_BATCH * sizeof *bodies);
 	char name[64], phone[24], serial[32];
-	double total = 0;
+	double total = 0, cpu = 0;
 	int rc = bodies ? svc_store_open(dir, 0, &s) : svc_errf(SVC_ENOMEM, "out of memory");
 	for (uint64_t done = 0; !rc && done < n && !bench_interrupted;) {
 		size_t k = n - done < SVC_IMPORT_BATCH ? (size_t)(n - done) : SVC_IMPORT_BATCH;
@@ -87,7 +88,7 @@ static int fill(const char *dir, uint64_t n, uint64_t m, bool customers, double 
 			rc = svc_local_ticket_body(t, &f, &bodies[j]);
 		}
 		svc_txn_abort(&t);
-		double t0 = bench_now_s();
+		double t0 = bench_now_s(), c0 = bench_self_cpu_ms();
 		if (!rc && customers) {
 			rc = svc_local_ticket_import(s, bodies, k, NULL, NULL);
 		} else if (!rc) {
@@ -95,6 +96,7 @@ static int fill(const char *dir, uint64_t n, uint64_t m, bool customers, double 
 			rc = svc_store_write(s, legacy_fn, &a);
 		}
 		total += bench_now_s() - t0;
+		cpu += bench_self_cpu_ms() - c0;
 		done += k;
 	}
 	if (rc)
@@ -102,6 +104,7 @@ static int fill(const char *dir, uint64_t n, uint64_t m, bool customers, double 
 	svc_store_close(&s);
 	free(bodies);
 	*secs = total;
+	*cpu_ms = cpu;
 	return rc ? rc : bench_interrupted ? -1 : 0;
 }
 
@@ -152,7 +155,7 @@ static int show_lib(svc_store *s, const char *phone, double *ms)
 int bench_customer_run(uint64_t n, uint64_t m, int runs)
 {
 	char with[512], without[512], phone[24];
-	double with_s = 0, without_s = 0;
+	double with_s = 0, without_s = 0, with_cpu = 0, without_cpu = 0;
 	if (m > n)
 		m = n;
 	snprintf(with, sizeof with, "%s", bench_path("customer-with"));
@@ -161,10 +164,10 @@ int bench_customer_run(uint64_t n, uint64_t m, int runs)
 	    bench_node_init(without, "shop-c", "shop", "region-e"))
 		return -1;
 	bench_note("customer: importing %" PRIu64 " tickets for %" PRIu64 " customers", n, m);
-	if (fill(with, n, m, true, &with_s))
+	if (fill(with, n, m, true, &with_s, &with_cpu))
 		return -1;
 	bench_note("customer: the same tickets without customer files");
-	if (fill(without, n, m, false, &without_s))
+	if (fill(without, n, m, false, &without_s, &without_cpu))
 		return -1;
 
 	svc_store *s = NULL;
@@ -216,10 +219,14 @@ int bench_customer_run(uint64_t n, uint64_t m, int runs)
 	printf("    svcsync CLI (process start included)           median %.2f ms  p99 %.2f ms\n",
 	       cli[runs / 2], cli[(size_t)(runs * 0.99)]);
 	printf("  bulk import (svc_local_ticket_import, %d per transaction)\n", SVC_IMPORT_BATCH);
-	printf("    with customers (find by phone or create, units) %8.1f s  %8.0f tickets/s\n",
-	       with_s, (double)n / with_s);
-	printf("    without (pre-customer tickets, one change each) %8.1f s  %8.0f tickets/s\n",
-	       without_s, (double)n / without_s);
+	printf("    with customers (find by phone or create, units) %8.2f s  %8.0f tickets/s  "
+	       "CPU %.2f us/ticket\n",
+	       with_s, (double)n / with_s, with_cpu * 1000.0 / (double)n);
+	printf("    without (pre-customer tickets, one change each) %8.2f s  %8.0f tickets/s  "
+	       "CPU %.2f us/ticket\n",
+	       without_s, (double)n / without_s, without_cpu * 1000.0 / (double)n);
+	printf("    with / without: %.2f (time), %.2f (CPU)\n", with_s / without_s,
+	       with_cpu / without_cpu);
 	printf("  store size: with %.1f MiB, without %.1f MiB\n",
 	       (double)bench_store_bytes(with) / 1048576.0,
 	       (double)bench_store_bytes(without) / 1048576.0);
