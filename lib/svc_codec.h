@@ -74,6 +74,9 @@ int svc_codec_customer_encode(const svc_customer *c, uint8_t *buf, size_t cap, s
 int svc_codec_customer_decode(const uint8_t *buf, size_t len, svc_customer *out);
 int svc_codec_unit_encode(const svc_unit *u, uint8_t *buf, size_t cap, size_t *len);
 int svc_codec_unit_decode(const uint8_t *buf, size_t len, svc_unit *out);
+/* complaints */
+int svc_codec_complaint_encode(const svc_complaint *v, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_complaint_decode(const uint8_t *buf, size_t len, svc_complaint *out);
 
 /* Certificate body (the bytes HQ signs). */
 int svc_codec_cert_encode(const svc_cert *c, uint8_t *buf, size_t cap, size_t *len);
