@@ -286,6 +286,12 @@ bool cli_policy_flagged(const cli_policy_days *d, const svc_ticket *t);
 void cli_ticket_customer(svc_txn *t, svc_ticket *tk);
 int cli_cmd_customer(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_unit(const cli_ctx *ctx, int argc, char **argv);
+/* complaints (cli_complaint.c): the command group, the complaints work
+ * queue (its arguments after the word "complaints": --region, --shop,
+ * --limit, --json) and a complaint change's one-line summary. */
+int cli_cmd_complaint(const cli_ctx *ctx, int argc, char **argv);
+int cli_queue_complaints(const cli_ctx *ctx, int argc, char **argv);
+void cli_complaint_summary(const svc_change *c, char *out, size_t cap);
 
 /* Dispatch argv[1] among `subs` (NULL-terminated names with their
  * functions); prints `usage` for help or a missing/unknown subcommand. */

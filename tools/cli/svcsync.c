@@ -39,6 +39,7 @@ static const char usage[] =
     "  claim      settlement claims: submit, audit, return, approve, reject, pay, list, show\n"
     "  customer   customer files: new, show, find, duplicates, edit, merge\n"
     "  unit       product units: show, merge\n"
+    "  complaint  complaints: new, status, note, statement, list, show, queue\n"
     "  log        the changes in this store, newest first\n"
     "  node       the network directory: list, revoke (HQ)\n"
     "  status     this node, its daemon's links, backlogs and quarantine\n"
@@ -84,6 +85,8 @@ static const cli_sub commands[] = {
     /* customer */
     {"customer", cli_cmd_customer},
     {"unit", cli_cmd_unit},
+    /* complaints */
+    {"complaint", cli_cmd_complaint},
     {NULL, NULL},
 };
 
