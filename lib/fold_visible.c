@@ -257,3 +257,32 @@ bool svc_fold_visible_override(svc_txn *t, const svc_fold_peer *pv, const svc_ch
 		return strcmp(b->region, pv->node) == 0;
 	return b->shop[0] && strcmp(b->shop, pv->node) == 0;
 }
+
+/* complaints: HQ and the complaint's region get all of it; the shop it is
+ * about gets its substance, status and finding, never the investigation
+ * notes (nor the customer's file, which travels with tickets only); other
+ * shops nothing. The shop's own statements go up like everything. */
+bool svc_fold_visible_complaint(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
+{
+	svc_complaint k;
+	const char *region, *shop;
+	bool have = svc_fold_complaint_get(t, c->aggregate, &k) == 0;
+	svc_errclear();
+	if (have) {
+		region = k.region;
+		shop = k.shop;
+	} else if (c->kind == SVC_CK_COMPLAINT_OPEN) {
+		region = c->u.complaint_open.region;
+		shop = c->u.complaint_open.shop;
+	} else {
+		return pv->role == SVC_ROLE_HQ;
+	}
+	switch (pv->role) {
+	case SVC_ROLE_HQ:
+		return true;
+	case SVC_ROLE_REGION:
+		return strcmp(region, pv->node) == 0;
+	default:
+		return c->kind != SVC_CK_COMPLAINT_NOTE && shop[0] && strcmp(shop, pv->node) == 0;
+	}
+}

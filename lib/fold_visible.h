@@ -21,5 +21,7 @@ bool svc_fold_visible_customer(svc_txn *t, const svc_fold_peer *p, const svc_cha
 bool svc_fold_visible_unit(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 /* policy */
 bool svc_fold_visible_override(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+/* complaints */
+bool svc_fold_visible_complaint(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 
 #endif

@@ -48,6 +48,11 @@ extern const svc_rules svc_rules_unit;
 /* Field validation of customer and unit changes (svc_rules_validate). */
 int svc_rules_customer_validate(const svc_change *c, char *reason, size_t len);
 int svc_rules_unit_validate(const svc_change *c, char *reason, size_t len);
+/* complaints: the rules, field validation and the role matrix of complaint
+ * changes (rules_complaint.c); authorize is called for regions and shops. */
+extern const svc_rules svc_rules_complaint;
+int svc_rules_complaint_validate(const svc_change *c, char *reason, size_t len);
+int svc_rules_complaint_authorize(const svc_change *c, char *reason, size_t len);
 
 /* Write a one-line reason (if `reason` is non-NULL and `len` > 0) and return
  * `code`. Newlines and other control characters that slip in through %s are

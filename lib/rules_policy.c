@@ -66,10 +66,11 @@ static const struct {
 static const struct {
 	const char *key, *value;
 } defaults[] = {
-    {"return_days", "15"},      {"exchange_days", "30"},  {"onsite_hours.A", "24"},
-    {"onsite_hours.B", "48"},   {"onsite_hours.C", "72"}, {"callback.A", "all"},
-    {"callback.B", "all"},      {"callback.C", "all"},    {"time_zone", "Asia/Shanghai"},
-    {"callback_attempts", "3"}, {"sample_pct", "5"},
+    {"return_days", "15"},          {"exchange_days", "30"},      {"onsite_hours.A", "24"},
+    {"onsite_hours.B", "48"},       {"onsite_hours.C", "72"},     {"callback.A", "all"},
+    {"callback.B", "all"},          {"callback.C", "all"},        {"time_zone", "Asia/Shanghai"},
+    {"callback_attempts", "3"},     {"sample_pct", "5"},          {"complaint_days.low", "15"},
+    {"complaint_days.normal", "7"}, {"complaint_days.high", "3"},
 };
 
 static bool parse_count(const char *s, long *out)

@@ -57,6 +57,8 @@ enum {
 	SVC_DB_UNITS,
 	/* policy: ticket exceptions */
 	SVC_DB_OVERRIDES,
+	/* complaints */
+	SVC_DB_COMPLAINTS,
 	SVC_DB_COUNT_
 };
 

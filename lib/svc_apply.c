@@ -168,6 +168,9 @@ int svc_apply_local(svc_txn *t, svc_change *c)
 		svc_rules_customer_id(c->aggregate, c->origin, c->seq);
 	else if (c->kind == SVC_CK_UNIT_PUT && !c->aggregate[0])
 		svc_rules_unit_id(c->aggregate, c->origin, c->seq);
+	/* complaints */
+	else if (c->kind == SVC_CK_COMPLAINT_OPEN)
+		svc_rules_complaint_id(c->aggregate, c->origin, c->seq);
 
 	rc = svc_rules_validate(c, reason, sizeof reason);
 	if (rc)

@@ -851,6 +851,26 @@ MSGMAP(ticket_rejudge_map, svcsync__ticket_rejudge__descriptor,
        F_INT(4, onsite_hours));
 #undef T
 
+/* ---- complaints */
+
+#define T svc_complaint_open
+MSGMAP(complaint_open_map, svcsync__complaint_open__descriptor,
+       F_STR(1, region), F_STR(2, shop), F_STR(3, ticket), F_STR(4, customer_id),
+       F_STRN(5, category, SVC_COMPLAINT_CATEGORY_CHARS), F_INT(6, severity),
+       F_INT(7, channel), F_STR(8, text), F_INT(9, policy_version), F_INT(10, days),
+       F_INT(11, opened_on));
+#undef T
+
+#define T svc_complaint_status_body
+MSGMAP(complaint_status_map, svcsync__complaint_status__descriptor,
+       F_INT(1, status), F_INT(2, finding), F_STR(3, responsible), F_STR(4, remedy));
+#undef T
+
+#define T svc_complaint_text
+MSGMAP(complaint_note_map, svcsync__complaint_note__descriptor, F_STR(1, text));
+MSGMAP(complaint_statement_map, svcsync__complaint_statement__descriptor, F_STR(1, text));
+#undef T
+
 /* ---- the change */
 
 static const struct oneof_alt change_body_alts[] = {
@@ -874,6 +894,11 @@ static const struct oneof_alt change_body_alts[] = {
     /* policy */
     {SVC_CK_TICKET_OVERRIDE, 36, &ticket_override_map},
     {SVC_CK_TICKET_REJUDGE, 37, &ticket_rejudge_map},
+    /* complaints */
+    {SVC_CK_COMPLAINT_OPEN, 38, &complaint_open_map},
+    {SVC_CK_COMPLAINT_STATUS, 39, &complaint_status_map},
+    {SVC_CK_COMPLAINT_NOTE, 40, &complaint_note_map},
+    {SVC_CK_COMPLAINT_STATEMENT, 41, &complaint_statement_map},
     /* policy */
     {SVC_CK_POLICY_SET, 32, &policy_set_map},
     {SVC_CK_REGION_GRADE, 33, &region_grade_map},
@@ -982,6 +1007,20 @@ MSGMAP(override_map, svcsync__override_state__descriptor,
        F_STR(1, serial), F_INT(2, kind), F_STR(3, reason),
        F_STR(4, region), F_STR(5, shop), F_INT(6, at), F_INT(7, last.hlc),
        F_STR(8, last.origin), F_INT(9, last.seq));
+#undef T
+
+/* complaints */
+#define T svc_complaint
+MSGMAP(complaint_map, svcsync__complaint_state__descriptor,
+       F_STR(1, id), F_STR(2, region), F_STR(3, shop), F_STR(4, ticket),
+       F_STR(5, customer_id), F_STRN(6, category, SVC_COMPLAINT_CATEGORY_CHARS),
+       F_INT(7, severity), F_INT(8, channel), F_STR(9, text), F_STR(10, opened_by),
+       F_INT(11, policy_version), F_INT(12, days), F_INT(13, opened_on), F_INT(14, status),
+       F_INT(15, created), F_INT(16, deadline), F_INT(17, investigating), F_INT(18, escalated),
+       F_STR(19, escalated_by), F_INT(20, concluded), F_INT(21, finding),
+       F_STR(22, responsible), F_STR(23, remedy), F_INT(24, confirmed), F_INT(25, closed),
+       F_INT(26, notes), F_INT(27, statements), F_INT(28, updated), F_INT(29, last.hlc),
+       F_STR(30, last.origin), F_INT(31, last.seq));
 #undef T
 
 #define T svc_grade_item
@@ -1979,6 +2018,7 @@ STATE_CODEC(grade, svc_grade_item, grade_map, "grade")
 STATE_CODEC(override, svc_override, override_map, "override")
 STATE_CODEC(model, svc_model, model_map, "model")
 STATE_CODEC(fault_code, svc_fault_code, fault_code_map, "fault code")
+STATE_CODEC(complaint, svc_complaint, complaint_map, "complaint") /* complaints */
 
 int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len)
 {

@@ -79,6 +79,9 @@ int svc_codec_unit_decode(const uint8_t *buf, size_t len, svc_unit *out);
  * (then decode the whole value to learn why). */
 int svc_codec_customer_merged_into(const uint8_t *buf, size_t len, char out[SVC_AGG_LEN]);
 int svc_codec_unit_merged_into(const uint8_t *buf, size_t len, char out[SVC_AGG_LEN]);
+/* complaints */
+int svc_codec_complaint_encode(const svc_complaint *v, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_complaint_decode(const uint8_t *buf, size_t len, svc_complaint *out);
 
 /* Certificate body (the bytes HQ signs). */
 int svc_codec_cert_encode(const svc_cert *c, uint8_t *buf, size_t cap, size_t *len);

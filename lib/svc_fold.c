@@ -71,6 +71,29 @@ static int claim_reads(const svc_change *c, const void *state, bool exists,
 	return 1;
 }
 
+/* No claim is made on a consult or a complaint ticket: the check reads the
+ * ticket's kind at the submission's place in fold order (its opening always
+ * comes first: the shop held the ticket when it claimed). */
+static int claim_check(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
+                       char *reason, size_t rlen)
+{
+	(void)state;
+	(void)exists;
+	if (c->kind != SVC_CK_CLAIM_SUBMIT)
+		return 0;
+	svc_ticket *tk = malloc(sizeof *tk);
+	bool have = false;
+	if (!tk)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	int rc = svc_fold_read(rd, SVC_AGG_TICKET, c->u.claim_submit.ticket, tk, &have);
+	if (!rc && have && (tk->kind == SVC_TK_CONSULT || tk->kind == SVC_TK_COMPLAINT))
+		rc = svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                    "claim %s: no claim is made on a %s ticket (%s)", c->aggregate,
+		                    svc_ticket_kind_name(tk->kind), c->u.claim_submit.ticket);
+	free(tk);
+	return rc;
+}
+
 /* policy: a resolution's fault code reads HQ's fault code of the ticket's
  * category (refused when unknown there); a return or exchange opened under
  * an exception reads the exception recorded for its serial; the check refuses one that is not
@@ -321,6 +344,117 @@ static int ticket_indexes(const void *state, svc_fold_index_entry out[SVC_FOLD_I
 	return n;
 }
 
+/* complaints: the opening reads the shop it is against (in the directory)
+ * and the ticket it is about; a conclusion naming a responsible shop reads
+ * that shop. The check refuses a shop that is not a shop of the
+ * complaint's region, and a ticket that is not of that region or not the
+ * shop's, at the change's place in fold order. */
+static int complaint_reads(const svc_change *c, const void *state, bool exists,
+                           svc_fold_ref out[SVC_FOLD_READS_MAX])
+{
+	(void)state;
+	(void)exists;
+	int n = 0;
+	if (c->kind == SVC_CK_COMPLAINT_OPEN) {
+		const svc_complaint_open *b = &c->u.complaint_open;
+		if (b->shop[0]) {
+			out[n].type = SVC_AGG_NODE;
+			svc_rules_node_agg(out[n++].agg, b->shop);
+		}
+		if (b->ticket[0]) {
+			out[n].type = SVC_AGG_TICKET;
+			snprintf(out[n++].agg, sizeof out[0].agg, "%s", b->ticket);
+		}
+	} else if (c->kind == SVC_CK_COMPLAINT_STATUS && c->u.complaint_status.responsible[0]) {
+		out[n].type = SVC_AGG_NODE;
+		svc_rules_node_agg(out[n++].agg, c->u.complaint_status.responsible);
+	}
+	return n;
+}
+
+static int complaint_shop_check(svc_fold_reader *rd, const svc_change *c, const char *field,
+                                const char *shop, const char *region, char *reason, size_t rlen)
+{
+	char agg[SVC_AGG_LEN];
+	svc_node n;
+	bool have = false;
+	svc_rules_node_agg(agg, shop);
+	SVC_TRY(svc_fold_read(rd, SVC_AGG_NODE, agg, &n, &have));
+	if (!have || n.role != SVC_ROLE_SHOP || strcmp(n.region, region) != 0)
+		return svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                      "complaint %s: %s %s is not a shop of region %s",
+		                      c->aggregate, field, shop, region);
+	return 0;
+}
+
+static int complaint_check(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
+                           char *reason, size_t rlen)
+{
+	const svc_complaint *k = state;
+	if (c->kind == SVC_CK_COMPLAINT_STATUS && c->u.complaint_status.responsible[0] && exists)
+		return complaint_shop_check(rd, c, "responsible", c->u.complaint_status.responsible,
+		                            k->region, reason, rlen);
+	if (c->kind != SVC_CK_COMPLAINT_OPEN)
+		return 0;
+	const svc_complaint_open *b = &c->u.complaint_open;
+	if (b->shop[0])
+		SVC_TRY(complaint_shop_check(rd, c, "shop", b->shop, b->region, reason, rlen));
+	if (!b->ticket[0])
+		return 0;
+	svc_ticket *tk = malloc(sizeof *tk);
+	bool have = false;
+	if (!tk)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	int rc = svc_fold_read(rd, SVC_AGG_TICKET, b->ticket, tk, &have);
+	if (!rc && (!have || strcmp(tk->region, b->region) != 0))
+		rc = svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                    "complaint %s: ticket %s is not a ticket of region %s",
+		                    c->aggregate, b->ticket, b->region);
+	else if (!rc && b->shop[0] && strcmp(tk->shop, b->shop) != 0 &&
+	         strcmp(tk->opened_by, b->shop) != 0)
+		rc = svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                    "complaint %s: ticket %s is not shop %s's", c->aggregate,
+		                    b->ticket, b->shop);
+	free(tk);
+	return rc;
+}
+
+/* Open complaints (not yet concluded) by deadline, overall, per region and
+ * per shop: the queue reads a page of these, whatever the store holds. */
+static int complaint_indexes(const void *state, svc_fold_index_entry out[SVC_FOLD_INDEX_MAX])
+{
+	const svc_complaint *k = state;
+	char v[SVC_FOLD_INDEX_VALUE_LEN];
+	int n = 0;
+	if (k->status >= SVC_KS_CONCLUDED)
+		return 0;
+	snprintf(v, sizeof v, "%016" PRIu64, k->deadline);
+	n = add_entry(out, n, SVC_INDEX_COMPLAINT_DUE, v);
+	snprintf(v, sizeof v, "%s/%016" PRIu64, k->region, k->deadline);
+	n = add_entry(out, n, SVC_INDEX_COMPLAINT_DUE_REGION, v);
+	if (k->shop[0]) {
+		snprintf(v, sizeof v, "%s/%016" PRIu64, k->shop, k->deadline);
+		n = add_entry(out, n, SVC_INDEX_COMPLAINT_DUE_SHOP, v);
+	}
+	return n;
+}
+
+/* A substantiated complaint counts once against the shop held responsible,
+ * in the month it was received. */
+static int complaint_tallies(const void *state, svc_fold_tally_entry out[SVC_FOLD_TALLY_MAX])
+{
+	const svc_complaint *k = state;
+	if (k->status < SVC_KS_CONCLUDED || k->finding != SVC_KF_SUBSTANTIATED ||
+	    !k->responsible[0])
+		return 0;
+	memset(&out[0], 0, sizeof out[0]);
+	out[0].month = k->opened_on / 100;
+	snprintf(out[0].name, sizeof out[0].name, "%s", SVC_TALLY_COMPLAINT_SUBSTANTIATED);
+	snprintf(out[0].scope, sizeof out[0].scope, "%s", k->responsible);
+	out[0].delta = 1;
+	return 1;
+}
+
 /* A kind with state; the rest (reads, check, indexes, tallies, visible)
  * as designated initializers. */
 #define KIND(type_, name_, db_, ctype_, enc_, dec_, rules_, ...)                                   \
@@ -339,7 +473,7 @@ static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
          svc_codec_ticket_decode, svc_rules_ticket, .reads = ticket_reads, .check = ticket_check,
          .indexes = ticket_indexes, .visible = svc_fold_visible_ticket),
     KIND(SVC_AGG_CLAIM, "claim", SVC_DB_CLAIMS, svc_claim, svc_codec_claim_encode,
-         svc_codec_claim_decode, svc_rules_claim, .reads = claim_reads,
+         svc_codec_claim_decode, svc_rules_claim, .reads = claim_reads, .check = claim_check,
          .visible = svc_fold_visible_claim),
     KIND(SVC_AGG_TRANSFER, "transfer", SVC_DB_TRANSFERS, svc_transfer, svc_codec_transfer_encode,
          svc_codec_transfer_decode, svc_rules_transfer, .visible = svc_fold_visible_transfer),
@@ -374,6 +508,11 @@ static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
     /* policy: exceptions to the return and exchange windows */
     KIND(SVC_AGG_OVERRIDE, "exception", SVC_DB_OVERRIDES, svc_override, svc_codec_override_encode,
          svc_codec_override_decode, svc_rules_override, .visible = svc_fold_visible_override),
+    /* complaints */
+    KIND(SVC_AGG_COMPLAINT, "complaint", SVC_DB_COMPLAINTS, svc_complaint,
+         svc_codec_complaint_encode, svc_codec_complaint_decode, svc_rules_complaint,
+         .reads = complaint_reads, .check = complaint_check, .indexes = complaint_indexes,
+         .tallies = complaint_tallies, .visible = svc_fold_visible_complaint),
 };
 
 static int default_type_of(const svc_change *c)

@@ -176,6 +176,8 @@ typedef union {
 	svc_unit u;
 	/* policy */
 	svc_override ov;
+	/* complaints */
+	svc_complaint k;
 } svc_fold_state;
 
 /* ------------------------------------------------------------ the backend */
@@ -400,6 +402,20 @@ int svc_fold_policy_latest(svc_txn *t, svc_policy *out);
 /* customer */
 typedef int (*svc_customer_cb)(const svc_customer *c, void *arg);
 int svc_fold_customer_each(svc_txn *t, svc_customer_cb cb, void *arg);
+/* complaints: a complaint by id (SVC_ENOTFOUND: "unknown complaint K-..."),
+ * every complaint held here, and the fold's index and tally names. The
+ * queue's indexes hold complaints not yet concluded, under their deadline
+ * as 16 decimal digits of ms (so value order is deadline order): "kdue"
+ * alone, "kdue.r" and "kdue.s" after "<region>/" and "<shop>/". The tally
+ * counts substantiated complaints per shop held responsible and month
+ * (YYYYMM of the day the complaint was received, in the network's zone). */
+int svc_fold_complaint_get(svc_txn *t, const char *id, svc_complaint *out);
+typedef int (*svc_complaint_cb)(const svc_complaint *k, void *arg);
+int svc_fold_complaint_each(svc_txn *t, svc_complaint_cb cb, void *arg);
+#define SVC_INDEX_COMPLAINT_DUE "kdue"
+#define SVC_INDEX_COMPLAINT_DUE_REGION "kdue.r"
+#define SVC_INDEX_COMPLAINT_DUE_SHOP "kdue.s"
+#define SVC_TALLY_COMPLAINT_SUBSTANTIATED "ksubst"
 /* location NULL: all locations. */
 int svc_fold_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg);
 

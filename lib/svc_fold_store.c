@@ -786,6 +786,13 @@ EACH_STATE(svc_fold_transfer_each, SVC_AGG_TRANSFER, svc_transfer_cb)
 EACH_STATE(svc_fold_catalog_each, SVC_AGG_CATALOG, svc_catalog_cb)
 EACH_STATE(svc_fold_node_each, SVC_AGG_NODE, svc_node_cb)
 EACH_STATE(svc_fold_customer_each, SVC_AGG_CUSTOMER, svc_customer_cb)
+/* complaints */
+EACH_STATE(svc_fold_complaint_each, SVC_AGG_COMPLAINT, svc_complaint_cb)
+
+int svc_fold_complaint_get(svc_txn *t, const char *id, svc_complaint *out)
+{
+	return getter(t, SVC_AGG_COMPLAINT, id, out, "complaint");
+}
 
 /* ---- policy */
 

@@ -372,6 +372,13 @@ static int ticket_fields(svc_txn *t, const svc_self *self, const svc_ticket_fiel
 		return svc_errf(SVC_EINVAL, "kind: required (consult, complaint, install, repair, "
 		                            "return or exchange)");
 	TRY(svc_ticket_kind_parse(f->kind, &b->kind));
+	/* complaints: older complaint tickets still fold; new ones are records
+	 * of their own, owned by the region */
+	if (b->kind == SVC_TK_COMPLAINT)
+		return svc_errf(
+		    SVC_EINVAL,
+		    "kind: a complaint is not a ticket; record it with 'svcsync complaint "
+		    "new --against SHOP ...' (its region or HQ)");
 	TRY(SET(b->customer, "customer", f->customer));
 	TRY(SET(b->phone, "phone", f->phone));
 	TRY(SET(b->address, "address", f->address));
@@ -981,6 +988,10 @@ static int claim_submit_fn(svc_txn *t, void *arg)
 	if (strcmp(tk.shop, self.node) != 0)
 		return svc_errf(SVC_EDENIED, "ticket %s: assigned to %s, not to this shop (%s)",
 		                tk.id, tk.shop[0] ? tk.shop : "no shop", self.node);
+	/* complaints: the fold refuses these too, everywhere */
+	if (tk.kind == SVC_TK_CONSULT || tk.kind == SVC_TK_COMPLAINT)
+		return svc_errf(SVC_EDENIED, "ticket %s: no claim is made on a %s ticket", tk.id,
+		                svc_ticket_kind_name(tk.kind));
 	if (tk.status != SVC_TS_RESOLVED && tk.status != SVC_TS_CLOSED)
 		return svc_errf(SVC_ECONFLICT,
 		                "ticket %s: status %s, a claim needs resolved or closed", tk.id,

@@ -194,6 +194,41 @@ int svc_local_unit_by_serial(svc_txn *t, const char *serial, char (*ids)[SVC_AGG
  */
 int svc_local_merge_group(svc_txn *t, int type, const char *id, char root[SVC_AGG_LEN],
                           char (*ids)[SVC_AGG_LEN], size_t max, size_t *n);
+/* ------------------------------------------------------------ complaints
+ * (lib/local_complaint.c) */
+
+/* A complaint as the region's desk (or HQ's) takes it: against a shop of
+ * the directory and/or a ticket held here (the ticket's shop when no shop
+ * is named); the complainant by customer_id, or by customer and phone
+ * (found or created as for a ticket), else the ticket's customer; category
+ * free text of at most 20 characters; severity low, normal or high;
+ * channel phone, walk-in, letter or web (optional); text required. */
+typedef struct {
+	const char *against;
+	const char *ticket;
+	const char *customer_id;
+	const char *customer;
+	const char *phone;
+	const char *category;
+	const char *severity;
+	const char *channel;
+	const char *text;
+} svc_complaint_fields;
+
+/* Open a complaint (region or HQ); its id ("K-<node>-<seq>") is written to
+ * id. The deadline's inputs (the policy version in force today and its
+ * complaint_days for the severity) are recorded in the opening. */
+int svc_local_complaint_new(svc_store *s, const svc_complaint_fields *f, char id[SVC_AGG_LEN]);
+/* Move a complaint: status investigating, escalated, concluded, confirmed
+ * or closed; with concluded, finding (substantiated or unsubstantiated)
+ * required, responsible (a shop of the complaint's region; default the
+ * shop complained about) and remedy optional, NULL otherwise. */
+int svc_local_complaint_status(svc_store *s, const char *id, const char *status,
+                               const char *finding, const char *responsible, const char *remedy);
+/* An investigation note (region or HQ). */
+int svc_local_complaint_note(svc_store *s, const char *id, const char *text);
+/* The statement of the shop complained about. */
+int svc_local_complaint_statement(svc_store *s, const char *id, const char *text);
 
 /* ------------------------------------------------------------ catalog and parts */
 

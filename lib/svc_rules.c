@@ -287,6 +287,12 @@ void svc_rules_unit_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
 	agg_seq_id(out, 'U', node, seq);
 }
 
+/* complaints */
+void svc_rules_complaint_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq)
+{
+	agg_seq_id(out, 'K', node, seq);
+}
+
 bool svc_rules_is_seq_id(const char *id, char prefix)
 {
 	char node[SVC_ID_LEN];
@@ -360,6 +366,12 @@ svc_agg_type svc_rules_agg_type(const svc_change *c)
 	case SVC_CK_UNIT_PUT:
 	case SVC_CK_UNIT_MERGE:
 		return SVC_AGG_UNIT;
+	/* complaints */
+	case SVC_CK_COMPLAINT_OPEN:
+	case SVC_CK_COMPLAINT_STATUS:
+	case SVC_CK_COMPLAINT_NOTE:
+	case SVC_CK_COMPLAINT_STATEMENT:
+		return SVC_AGG_COMPLAINT;
 	case SVC_CK_PART_MOVE:
 		switch (c->u.part_move.kind) {
 		case SVC_MV_TRANSFER_OUT:
@@ -408,6 +420,8 @@ const svc_rules *svc_rules_for(svc_agg_type t)
 		return &svc_rules_customer;
 	case SVC_AGG_UNIT:
 		return &svc_rules_unit;
+	case SVC_AGG_COMPLAINT:
+		return &svc_rules_complaint;
 	default:
 		return NULL;
 	}
@@ -883,6 +897,12 @@ int svc_rules_validate(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_UNIT_PUT:
 	case SVC_CK_UNIT_MERGE:
 		return svc_rules_unit_validate(c, reason, len);
+	/* complaints */
+	case SVC_CK_COMPLAINT_OPEN:
+	case SVC_CK_COMPLAINT_STATUS:
+	case SVC_CK_COMPLAINT_NOTE:
+	case SVC_CK_COMPLAINT_STATEMENT:
+		return svc_rules_complaint_validate(c, reason, len);
 	default:
 		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: unknown change kind %d",
 		                      (int)c->kind);
@@ -1020,6 +1040,12 @@ static int authorize_region(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_UNIT_PUT:
 	case SVC_CK_UNIT_MERGE:
 		return 0;
+	/* complaints */
+	case SVC_CK_COMPLAINT_OPEN:
+	case SVC_CK_COMPLAINT_STATUS:
+	case SVC_CK_COMPLAINT_NOTE:
+	case SVC_CK_COMPLAINT_STATEMENT:
+		return svc_rules_complaint_authorize(c, reason, len);
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}
@@ -1129,6 +1155,12 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 		return deny(c, reason, len, "merge customers (its region or HQ)");
 	case SVC_CK_UNIT_MERGE:
 		return deny(c, reason, len, "merge product units (its region or HQ)");
+	/* complaints */
+	case SVC_CK_COMPLAINT_OPEN:
+	case SVC_CK_COMPLAINT_STATUS:
+	case SVC_CK_COMPLAINT_NOTE:
+	case SVC_CK_COMPLAINT_STATEMENT:
+		return svc_rules_complaint_authorize(c, reason, len);
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}

@@ -54,6 +54,8 @@ typedef enum {
 	SVC_AGG_UNIT,     /* U-... : svc_unit */
 	/* policy */
 	SVC_AGG_OVERRIDE, /* X:<serial> : svc_override */
+	/* complaints */
+	SVC_AGG_COMPLAINT, /* K-<node>-<seq> : svc_complaint */
 	SVC_AGG_MAX_
 } svc_agg_type;
 
@@ -149,6 +151,10 @@ bool svc_rules_is_seq_id(const char *id, char prefix);
 /* The digits of a phone number ("+86 138-0013-8000" -> "8613800138000"),
  * the key of the phone index; "" when none fit. */
 void svc_rules_phone_digits(char out[SVC_PHONE_LEN], const char *phone);
+
+/* complaints: a complaint is named after its opening change, "K-<node>-<seq>"
+ * (K: no other record's id starts with it). */
+void svc_rules_complaint_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq);
 
 /* ------------------------------------------------------------ field validators
  * All return 0 or SVC_EINVAL with a reason naming `field`. */

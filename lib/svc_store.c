@@ -79,6 +79,8 @@ static const char *const db_names[SVC_DB_COUNT_] = {
     "units",
     /* policy: ticket exceptions */
     "overrides",
+    /* complaints */
+    "complaints",
 };
 
 struct svc_store {

@@ -86,6 +86,11 @@ static const char *const change_kind_names[] = {
     /* policy */
     [SVC_CK_TICKET_OVERRIDE] = "ticket.override",
     [SVC_CK_TICKET_REJUDGE] = "ticket.rejudge",
+    /* complaints */
+    [SVC_CK_COMPLAINT_OPEN] = "complaint.open",
+    [SVC_CK_COMPLAINT_STATUS] = "complaint.status",
+    [SVC_CK_COMPLAINT_NOTE] = "complaint.note",
+    [SVC_CK_COMPLAINT_STATEMENT] = "complaint.statement",
 };
 
 /* customer */
@@ -253,4 +258,47 @@ const char *svc_customer_tier_name(uint32_t t)
 int svc_customer_tier_parse(const char *s, uint32_t *out)
 {
 	return parse_of("tier", customer_tier_names, NELEM(customer_tier_names), s, out);
+}
+
+/* complaints */
+static const char *const complaint_severity_names[] = {
+    [SVC_SEV_LOW] = "low", [SVC_SEV_NORMAL] = "normal", [SVC_SEV_HIGH] = "high"};
+static const char *const complaint_status_names[] = {
+    [SVC_KS_RECEIVED] = "received",   [SVC_KS_INVESTIGATING] = "investigating",
+    [SVC_KS_CONCLUDED] = "concluded", [SVC_KS_CONFIRMED] = "confirmed",
+    [SVC_KS_CLOSED] = "closed",       [SVC_KS_ESCALATED] = "escalated"};
+static const char *const complaint_finding_names[] = {
+    [SVC_KF_SUBSTANTIATED] = "substantiated", [SVC_KF_UNSUBSTANTIATED] = "unsubstantiated"};
+
+const char *svc_complaint_severity_name(uint32_t v)
+{
+	return name_of(complaint_severity_names, NELEM(complaint_severity_names), v);
+}
+
+int svc_complaint_severity_parse(const char *s, uint32_t *out)
+{
+	return parse_of("severity", complaint_severity_names, NELEM(complaint_severity_names), s,
+	                out);
+}
+
+const char *svc_complaint_status_name(uint32_t v)
+{
+	return name_of(complaint_status_names, NELEM(complaint_status_names), v);
+}
+
+int svc_complaint_status_parse(const char *s, uint32_t *out)
+{
+	return parse_of("status", complaint_status_names, NELEM(complaint_status_names), s, out);
+}
+
+const char *svc_complaint_finding_name(uint32_t v)
+{
+	return v == SVC_KF_NONE
+	           ? "-"
+	           : name_of(complaint_finding_names, NELEM(complaint_finding_names), v);
+}
+
+int svc_complaint_finding_parse(const char *s, uint32_t *out)
+{
+	return parse_of("finding", complaint_finding_names, NELEM(complaint_finding_names), s, out);
 }

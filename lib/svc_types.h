@@ -127,6 +127,11 @@ typedef enum {
 	/* policy: ticket exceptions and re-judging */
 	SVC_CK_TICKET_OVERRIDE,
 	SVC_CK_TICKET_REJUDGE,
+	/* complaints */
+	SVC_CK_COMPLAINT_OPEN,
+	SVC_CK_COMPLAINT_STATUS,
+	SVC_CK_COMPLAINT_NOTE,
+	SVC_CK_COMPLAINT_STATEMENT,
 	SVC_CK_MAX_
 } svc_change_kind;
 
@@ -398,6 +403,63 @@ typedef struct {
 	uint32_t onsite_hours;
 } svc_ticket_rejudge;
 
+/* ---- complaints (投诉): a record of their own, owned by the region (HQ once
+ * escalated); the shop complained about may only add a statement. */
+
+typedef enum {
+	SVC_SEV_LOW = 1,
+	SVC_SEV_NORMAL,
+	SVC_SEV_HIGH,
+} svc_complaint_severity;
+
+/* received -> investigating -> concluded -> confirmed -> closed. ESCALATED
+ * is what a status change asks for to hand the complaint to HQ: the owner
+ * moves, the status does not. */
+typedef enum {
+	SVC_KS_RECEIVED = 1,
+	SVC_KS_INVESTIGATING,
+	SVC_KS_CONCLUDED,
+	SVC_KS_CONFIRMED,
+	SVC_KS_CLOSED,
+	SVC_KS_ESCALATED,
+} svc_complaint_status;
+
+typedef enum {
+	SVC_KF_NONE = 0,
+	SVC_KF_SUBSTANTIATED,
+	SVC_KF_UNSUBSTANTIATED,
+} svc_complaint_finding;
+
+/* A complaint's category: at most this many characters. */
+#define SVC_COMPLAINT_CATEGORY_CHARS 20
+#define SVC_COMPLAINT_CATEGORY_LEN (SVC_COMPLAINT_CATEGORY_CHARS * 4 + 1)
+
+typedef struct {
+	char region[SVC_ID_LEN];
+	char shop[SVC_ID_LEN];         /* "" : none */
+	char ticket[SVC_AGG_LEN];      /* "" : none */
+	char customer_id[SVC_AGG_LEN]; /* the customer file, never a copy of it */
+	char category[SVC_COMPLAINT_CATEGORY_LEN];
+	uint32_t severity; /* svc_complaint_severity */
+	uint32_t channel;  /* svc_channel, 0 unknown */
+	char text[SVC_TEXT_LEN];
+	uint32_t policy_version;
+	uint32_t days;      /* complaint_days.<severity> of that version */
+	uint32_t opened_on; /* YYYYMMDD in the network's zone */
+} svc_complaint_open;
+
+typedef struct {
+	uint32_t status;  /* svc_complaint_status */
+	uint32_t finding; /* concluded: svc_complaint_finding */
+	char responsible[SVC_ID_LEN];
+	char remedy[SVC_REASON_LEN];
+} svc_complaint_status_body;
+
+/* A note (region or HQ) or the shop's statement. */
+typedef struct {
+	char text[SVC_TEXT_LEN];
+} svc_complaint_text;
+
 /* ------------------------------------------------------------ the change */
 
 typedef struct {
@@ -438,6 +500,11 @@ typedef struct {
 		/* policy */
 		svc_ticket_override ticket_override;
 		svc_ticket_rejudge ticket_rejudge;
+		/* complaints */
+		svc_complaint_open complaint_open;
+		svc_complaint_status_body complaint_status;
+		svc_complaint_text complaint_note;
+		svc_complaint_text complaint_statement;
 	} u;
 } svc_change;
 
@@ -665,6 +732,35 @@ typedef struct {
 	svc_fold_pos last;
 } svc_override;
 
+/* complaints: a complaint as folded here (a shop holds no notes, so its
+ * count of them stays 0). The deadline is created + days; "overdue" is a
+ * view (deadline passed, not concluded), never stored. */
+typedef struct {
+	char id[SVC_AGG_LEN];
+	char region[SVC_ID_LEN];
+	char shop[SVC_ID_LEN];
+	char ticket[SVC_AGG_LEN];
+	char customer_id[SVC_AGG_LEN];
+	char category[SVC_COMPLAINT_CATEGORY_LEN];
+	uint32_t severity;
+	uint32_t channel;
+	char text[SVC_TEXT_LEN];
+	char opened_by[SVC_ID_LEN];
+	uint32_t policy_version, days, opened_on;
+	uint32_t status; /* svc_complaint_status, never ESCALATED */
+	uint64_t created, deadline, investigating;
+	uint64_t escalated; /* ms; 0: the region owns it */
+	char escalated_by[SVC_ID_LEN];
+	uint64_t concluded;
+	uint32_t finding;
+	char responsible[SVC_ID_LEN];
+	char remedy[SVC_REASON_LEN];
+	uint64_t confirmed, closed;
+	uint32_t notes, statements;
+	uint64_t updated;
+	svc_fold_pos last;
+} svc_complaint;
+
 typedef struct {
 	int64_t on_hand;
 	int64_t defective;     /* old parts sent back from here, counted for reports */
@@ -702,5 +798,12 @@ int svc_callback_outcome_parse(const char *s, uint32_t *out);
 /* customer */
 const char *svc_customer_tier_name(uint32_t t);
 int svc_customer_tier_parse(const char *s, uint32_t *out);
+/* complaints */
+const char *svc_complaint_severity_name(uint32_t v);
+int svc_complaint_severity_parse(const char *s, uint32_t *out);
+const char *svc_complaint_status_name(uint32_t v);
+int svc_complaint_status_parse(const char *s, uint32_t *out);
+const char *svc_complaint_finding_name(uint32_t v);
+int svc_complaint_finding_parse(const char *s, uint32_t *out);
 
 #endif

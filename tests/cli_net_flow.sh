@@ -84,7 +84,7 @@ done
 for r in $REGIONS; do
 	for s in $SHOPS; do
 		[ "$(region_of "$s")" = "$r" ] || continue
-		t=$(sv "$r" ticket new --kind complaint --customer "Hotline for $s" --phone "1360000000${s: -1}" \
+		t=$(sv "$r" ticket new --kind repair --customer "Hotline for $s" --phone "1360000000${s: -1}" \
 			--product TV-55 --fault "noise at night")
 		assert_eq "$(jget "$r" 'j["status"], j["shop"]' ticket show "$t")" "('new', None)" \
 			"region ticket before assignment"

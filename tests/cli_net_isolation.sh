@@ -49,7 +49,7 @@ for s in $SHOPS; do
 	sv "$s" ticket new --kind install --customer "$(name "$s" 2)" --phone "$(phone "$s" 2)" \
 		--address "$(addr "$s" 2)" --product WH-2 --fault "fault 2" >/dev/null
 	r=$(region_of "$s")
-	RT[$s]=$(sv "$r" ticket new --kind complaint --customer "$(name "$s" 3)" --phone "$(phone "$s" 3)" \
+	RT[$s]=$(sv "$r" ticket new --kind repair --customer "$(name "$s" 3)" --phone "$(phone "$s" 3)" \
 		--address "$(addr "$s" 3)" --product TV-3 --fault "fault 3")
 	sv "$r" ticket assign "${RT[$s]}" --shop "$s" >/dev/null
 	HT[$s]=$(sv hq ticket new --kind repair --customer "$(name "$s" 4)" --phone "$(phone "$s" 4)" \

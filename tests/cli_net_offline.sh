@@ -112,7 +112,7 @@ for s in shop-a shop-b; do
 	done
 done
 sv shop-b ticket status "${LIVE[3]}" accepted >/dev/null
-RT=$(sv region-e ticket new --kind complaint --customer "Hotline while HQ down" \
+RT=$(sv region-e ticket new --kind repair --customer "Hotline while HQ down" \
 	--phone 13600000001 --product TV-1 --fault "no picture")
 sv region-e ticket assign "$RT" --shop shop-b >/dev/null
 # HQ's operators work on HQ's store without its daemon.

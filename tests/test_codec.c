@@ -369,6 +369,49 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 			SET(c->u.fault_code_put.text, "不脱水");
 		}
 		break;
+	/* complaints */
+	case SVC_CK_COMPLAINT_OPEN: {
+		svc_complaint_open *o = &c->u.complaint_open;
+		o->severity = max ? UINT32_MAX : SVC_SEV_NORMAL;
+		o->channel = max ? UINT32_MAX : SVC_CHANNEL_WEB;
+		o->policy_version = max ? UINT32_MAX : 1;
+		o->days = max ? UINT32_MAX : 7;
+		o->opened_on = max ? UINT32_MAX : 20261203;
+		if (max) {
+			FILL(o->region, "r");
+			FILL(o->shop, "s");
+			FILL(o->ticket, "t");
+			FILL(o->customer_id, "c");
+			FILL(o->category, "𠀀");
+			FILL(o->text, "诉");
+		} else {
+			SET(o->region, "region-south");
+			SET(o->shop, "shop-gz-0001");
+			SET(o->customer_id, "C-region-south-3");
+			SET(o->category, "乱收费");
+			SET(o->text, "换一个电容收了三百元");
+		}
+		break;
+	}
+	case SVC_CK_COMPLAINT_STATUS: {
+		svc_complaint_status_body *b = &c->u.complaint_status;
+		b->status = max ? UINT32_MAX : SVC_KS_CONCLUDED;
+		b->finding = max ? UINT32_MAX : SVC_KF_UNSUBSTANTIATED;
+		if (max) {
+			FILL(b->responsible, "s");
+			FILL(b->remedy, "解");
+		} else {
+			SET(b->remedy, "已向顾客解释收费标准");
+		}
+		break;
+	}
+	case SVC_CK_COMPLAINT_NOTE:
+	case SVC_CK_COMPLAINT_STATEMENT:
+		if (max)
+			FILL(c->u.complaint_note.text, "记");
+		else
+			SET(c->u.complaint_note.text, "已调取收费单据");
+		break;
 	case SVC_CK_TICKET_OVERRIDE: {
 		svc_ticket_override *o = &c->u.ticket_override;
 		o->kind = max ? UINT32_MAX : SVC_TK_RETURN;

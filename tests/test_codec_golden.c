@@ -191,6 +191,36 @@ static void gold_change(svc_change *c, svc_change_kind kind, bool max)
 		STR(c->u.fault_code_put.category, max, "c", "aircon");
 		STR(c->u.fault_code_put.text, max, "漏", "室内机漏水");
 		break;
+	/* complaints */
+	case SVC_CK_COMPLAINT_OPEN: {
+		svc_complaint_open *o = &c->u.complaint_open;
+		STR(o->region, max, "r", "region-east");
+		STR(o->shop, max, "s", "shop-sh-0003");
+		STR(o->ticket, max, "t", "T-shop-sh-0003-40");
+		STR(o->customer_id, max, "c", "C-region-east-17");
+		STR(o->category, max, "𠀀", "服务态度");
+		o->severity = max ? UINT32_MAX : SVC_SEV_HIGH;
+		o->channel = max ? UINT32_MAX : SVC_CHANNEL_PHONE;
+		STR(o->text, max, "诉", "师傅上门迟到两小时，态度恶劣");
+		o->policy_version = max ? UINT32_MAX : 3;
+		o->days = max ? UINT32_MAX : 3;
+		o->opened_on = max ? UINT32_MAX : 20261203;
+		break;
+	}
+	case SVC_CK_COMPLAINT_STATUS: {
+		svc_complaint_status_body *b = &c->u.complaint_status;
+		b->status = max ? UINT32_MAX : SVC_KS_CONCLUDED;
+		b->finding = max ? UINT32_MAX : SVC_KF_SUBSTANTIATED;
+		STR(b->responsible, max, "s", "shop-sh-0003");
+		STR(b->remedy, max, "赔", "赔偿上门费并道歉");
+		break;
+	}
+	case SVC_CK_COMPLAINT_NOTE:
+		STR(c->u.complaint_note.text, max, "记", "已致电店长核实");
+		break;
+	case SVC_CK_COMPLAINT_STATEMENT:
+		STR(c->u.complaint_statement.text, max, "述", "当日暴雨，交通堵塞");
+		break;
 	case SVC_CK_TICKET_OVERRIDE: {
 		svc_ticket_override *o = &c->u.ticket_override;
 		o->kind = max ? UINT32_MAX : SVC_TK_EXCHANGE;
@@ -414,6 +444,43 @@ static void gold_policy(svc_policy *p, bool max)
 	STR(p->last.origin, max, "h", "hq");
 	p->last.hlc = max ? UINT64_MAX : 51;
 	p->last.seq = max ? UINT64_MAX : 52;
+}
+
+/* complaints */
+static void gold_complaint(svc_complaint *k, bool max)
+{
+	memset(k, 0, sizeof *k);
+	STR(k->id, max, "k", "K-region-east-18");
+	STR(k->region, max, "r", "region-east");
+	STR(k->shop, max, "s", "shop-sh-0003");
+	STR(k->ticket, max, "t", "T-shop-sh-0003-40");
+	STR(k->customer_id, max, "c", "C-region-east-17");
+	STR(k->category, max, "𠀀", "服务态度");
+	k->severity = max ? UINT32_MAX : SVC_SEV_HIGH;
+	k->channel = max ? UINT32_MAX : SVC_CHANNEL_PHONE;
+	STR(k->text, max, "诉", "师傅上门迟到两小时，态度恶劣");
+	STR(k->opened_by, max, "r", "region-east");
+	k->policy_version = max ? UINT32_MAX : 3;
+	k->days = max ? UINT32_MAX : 3;
+	k->opened_on = max ? UINT32_MAX : 20261203;
+	k->status = max ? UINT32_MAX : SVC_KS_CONCLUDED;
+	k->created = max ? UINT64_MAX : 1764720000000ULL;
+	k->deadline = max ? UINT64_MAX : 1764979200000ULL;
+	k->investigating = max ? UINT64_MAX : 1764723600000ULL;
+	k->escalated = max ? UINT64_MAX : 1764727200000ULL;
+	STR(k->escalated_by, max, "r", "region-east");
+	k->concluded = max ? UINT64_MAX : 1764730800000ULL;
+	k->finding = max ? UINT32_MAX : SVC_KF_SUBSTANTIATED;
+	STR(k->responsible, max, "s", "shop-sh-0003");
+	STR(k->remedy, max, "赔", "赔偿上门费并道歉");
+	k->confirmed = max ? UINT64_MAX : 0;
+	k->closed = max ? UINT64_MAX : 0;
+	k->notes = max ? UINT32_MAX : 2;
+	k->statements = max ? UINT32_MAX : 1;
+	k->updated = max ? UINT64_MAX : 1764730800000ULL;
+	STR(k->last.origin, max, "h", "hq");
+	k->last.hlc = max ? UINT64_MAX : 71;
+	k->last.seq = max ? UINT64_MAX : 72;
 }
 
 static void gold_override(svc_override *o, bool max)
@@ -711,6 +778,26 @@ static const struct gold golden[] = {
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a20aab7c4d1deebf805121f2c394653606d7a8794a1aebbc8d5e2effc091623303d30023a0b7265"
      "67696f6e2d65617374aa020b0803100118ffd1d4092018"},
+    {"change.complaint.open", 236,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20c9d6e3f0fd0a1724313e4b5865727f8c99a6b3c0cddae7f4010e1b2835424f5c30023a0b7265"
+     "67696f6e2d65617374b20287010a0b726567696f6e2d65617374120c73686f702d73682d303030331a11542d"
+     "73686f702d73682d303030332d34302210432d726567696f6e2d656173742d31372a0ce69c8de58aa1e68081"
+     "e5baa630033801422ae5b888e58285e4b88ae997a8e8bf9fe588b0e4b8a4e5b08fe697b6efbc8ce68081e5ba"
+     "a6e681b6e58aa34803500358d3d2d409"},
+    {"change.complaint.status", 144,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20e8f5020f1c293643505d6a7784919eabb8c5d2dfecf90613202d3a4754616e7b30023a0b7265"
+     "67696f6e2d65617374ba022c080310011a0c73686f702d73682d303030332218e8b594e581bfe4b88ae997a8"
+     "e8b4b9e5b9b6e98193e6ad89"},
+    {"change.complaint.note", 123,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a200714212e3b4855626f7c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9a30023a0b7265"
+     "67696f6e2d65617374c202170a15e5b7b2e887b4e794b5e5ba97e995bfe6a0b8e5ae9e"},
+    {"change.complaint.statement", 129,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a202633404d5a6774818e9ba8b5c2cfdce9f603101d2a3744515e6b7885929facb930023a0b7265"
+     "67696f6e2d65617374ca021d0a1be5bd93e697a5e69ab4e99ba8efbc8ce4baa4e9809ae5a0b5e5a19e"},
     {"change.ticket.open.max", 1823,
      "#cfbd8fa8141651a540e91ed581bdafcbeb0e0e4f67ef479121bdb3746e4a428e"},
     {"change.ticket.assign.max", 240,
@@ -788,6 +875,14 @@ static const struct gold golden[] = {
      "b7c4d1deebf805121f2c394653606d7a8794a1aebbc8d5e2effc091623303d30ffffffff0f3a207272727272"
      "727272727272727272727272727272727272727272727272727272aa021808ffffffff0f10ffffffff0f18ff"
      "ffffff0f20ffffffff0f"},
+    {"change.complaint.open.max", 1559,
+     "#a253ae9d9d527d86a0f1e1e48b8a52e3918ba1a8b6dcc6211cfacee6484ab5bc"},
+    {"change.complaint.status.max", 511,
+     "#47fe851c104de59bedbc1f1dac6c75bd7a2a058dd7c0d3b592f4fc71504d1f29"},
+    {"change.complaint.note.max", 1233,
+     "#ba63dff672ae1bec767d34aafe2f18db6fa611f68b404aade376284303725c0c"},
+    {"change.complaint.statement.max", 1233,
+     "#88a64390f6a991bc3cce44c150b42d47594f6213f3271284b456af923a0f62e6"},
     {"change.ticket.note.operator", 133,
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a207c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f30023a0b7265"
@@ -886,6 +981,14 @@ static const struct gold golden[] = {
     {"override", 85,
      "0a0d4143322d303039392d3737333110051a0fe588b0e8b4a7e58db3e68d9fe59d8f220b726567696f6e2d65"
      "6173742a0c73686f702d73682d303030333080f8888cae33383d420b726567696f6e2d65617374483e"},
+    {"complaint", 291,
+     "0a104b2d726567696f6e2d656173742d3138120b726567696f6e2d656173741a0c73686f702d73682d303030"
+     "332211542d73686f702d73682d303030332d34302a10432d726567696f6e2d656173742d3137320ce69c8de5"
+     "8aa1e68081e5baa6380340014a2ae5b888e58285e4b88ae997a8e8bf9fe588b0e4b8a4e5b08fe697b6efbc8c"
+     "e68081e5baa6e681b6e58aa3520b726567696f6e2d656173745803600368d3d2d40970037880f8888cae3380"
+     "0180a0d587af33880180d5e48dae33900180b2c08fae339a010b726567696f6e2d65617374a001808f9c91ae"
+     "33a80101b2010c73686f702d73682d30303033ba0118e8b594e581bfe4b88ae997a8e8b4b9e5b9b6e98193e6"
+     "ad89d00102d80101e001808f9c91ae33e80147f201026871f80148"},
     {"ticket.max", 2139, "#0b7516a9808f4967e373759199d918086cb78957a8b2befe3075601e38718c14"},
     {"ticket.customer.max", 2287,
      "#d7a6d214253c3716f63933dfc15c336f31edded928e79d704dd8ad63d817ec64"},
@@ -935,6 +1038,7 @@ static const struct gold golden[] = {
      "686868686868686868686868686868686868686868686828ffffffffffffffffff01"},
     {"fault_code.max", 380, "#af27716c729e0eed29aa5a77cb40f39a6b4c4d539e9154638207929c72d2f209"},
     {"override.max", 464, "#c7ec276e88fd0e809c81380d4587526b39cf8f8d71406e2e4af8d1c790d6c032"},
+    {"complaint.max", 1969, "#a536118048f2e35ef74a2db3c425925b16803c489c39c503ddbb72f126c15e21"},
     {"commit", 52,
      "0a0c73686f702d73682d303030331001180122206c798693a0adbac7d4e1eefb0815222f3c495663707d8a97"
      "a4b1becbd8e5f2ff"},
@@ -1124,6 +1228,7 @@ static void run_states(void)
 	static svc_model mo;
 	static svc_fault_code fc;
 	static svc_override ov;
+	static svc_complaint ko;
 	static svc_customer cu;
 	static svc_unit un;
 
@@ -1187,6 +1292,10 @@ static void run_states(void)
 		gold_override(&ov, max);
 		GOLD_NAMED("override", svc_override, svc_codec_override_encode,
 		           svc_codec_override_decode, &ov);
+		/* complaints */
+		gold_complaint(&ko, max);
+		GOLD_NAMED("complaint", svc_complaint, svc_codec_complaint_encode,
+		           svc_codec_complaint_decode, &ko);
 #undef GOLD_NAMED
 	}
 }

@@ -71,11 +71,22 @@ typedef struct {
 	char agg[SVC_AGG_LEN];
 } index_entry;
 
+/* A monthly tally (the fold's `tallies`), as the store keeps it. */
+#define MAXTALLY 16
+typedef struct {
+	uint32_t month;
+	char name[SVC_FOLD_TALLY_NAME_LEN];
+	char scope[SVC_ID_LEN];
+	int64_t value;
+} tally_line;
+
 typedef struct {
 	int naggs;
 	agg aggs[MAXAGG];
 	int nix;
 	index_entry ix[MAXIX];
+	int ntally;
+	tally_line tally[MAXTALLY];
 	int nview; /* after result_canon: the aggregates that exist, by (type, id) */
 	const agg *view[MAXAGG];
 	int nstock;
@@ -415,6 +426,33 @@ static int mem_index_del(void *ctx, const char *name, const char *value, const c
 	return 0;
 }
 
+/* complaints: the first kind with tallies in these sets */
+static int mem_tally_add(void *ctx, uint32_t month, const char *name, const char *scope,
+                         int64_t delta)
+{
+	mem_store *m = ctx;
+	result *r = m->r;
+	for (int i = 0; i < r->ntally; i++) {
+		tally_line *l = &r->tally[i];
+		if (l->month == month && strcmp(l->name, name) == 0 &&
+		    strcmp(l->scope, scope) == 0) {
+			l->value += delta;
+			return 0;
+		}
+	}
+	if (r->ntally == MAXTALLY) {
+		fprintf(stderr, "test_merge: more than %d tallies\n", MAXTALLY);
+		exit(2);
+	}
+	tally_line *l = &r->tally[r->ntally++];
+	memset(l, 0, sizeof *l);
+	l->month = month;
+	snprintf(l->name, sizeof l->name, "%s", name);
+	snprintf(l->scope, sizeof l->scope, "%s", scope);
+	l->value = delta;
+	return 0;
+}
+
 static const svc_fold_backend mem_backend = {
     .state_load = mem_state_load,
     .state_save = mem_state_save,
@@ -433,13 +471,14 @@ static const svc_fold_backend mem_backend = {
     .deps_each = mem_deps_each,
     .index_put = mem_index_put,
     .index_del = mem_index_del,
+    .tally_add = mem_tally_add,
 };
 
 static mem_store g_mem;
 
 static void result_reset(result *r)
 {
-	r->naggs = r->nstock = r->nrej = r->naccepted = r->nix = 0;
+	r->naggs = r->nstock = r->nrej = r->naccepted = r->nix = r->ntally = 0;
 }
 
 /* Record c as the journal does (its aggregate's changes in fold order) and
@@ -540,6 +579,15 @@ static int cmp_rej(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+static int cmp_tally(const void *pa, const void *pb)
+{
+	const tally_line *a = pa, *b = pb;
+	if (a->month != b->month)
+		return a->month < b->month ? -1 : 1;
+	int c = strcmp(a->name, b->name);
+	return c ? c : strcmp(a->scope, b->scope);
+}
+
 /* Sort the parts of a result so that two results can be compared. Aggregates
  * that never accepted a change and all-zero stock lines are dropped: they
  * hold nothing, and which of them a driver happened to create depends on the
@@ -568,6 +616,13 @@ static void result_canon(result *r)
 	qsort(r->stock, (size_t)r->nstock, sizeof r->stock[0], cmp_stock);
 	qsort(r->rej, (size_t)r->nrej, sizeof r->rej[0], cmp_rej);
 	qsort(r->ix, (size_t)r->nix, sizeof r->ix[0], cmp_ix);
+	/* complaints: a tally taken back to 0 holds nothing */
+	n = 0;
+	for (int i = 0; i < r->ntally; i++)
+		if (r->tally[i].value)
+			r->tally[n++] = r->tally[i];
+	r->ntally = n;
+	qsort(r->tally, (size_t)r->ntally, sizeof r->tally[0], cmp_tally);
 }
 
 /* The codec's bytes of an aggregate's state (what the store keeps). */
@@ -599,6 +654,8 @@ static int encode_state(const agg *a, uint8_t *buf, size_t cap, size_t *len)
 		return svc_codec_unit_encode(&a->st.u, buf, cap, len);
 	case SVC_AGG_OVERRIDE:
 		return svc_codec_override_encode(&a->st.ov, buf, cap, len);
+	case SVC_AGG_COMPLAINT:
+		return svc_codec_complaint_encode(&a->st.k, buf, cap, len);
 	default:
 		*len = 0;
 		return 0;
@@ -636,7 +693,13 @@ static bool result_same(const result *r, const result *ref, const encoded *ref_e
 		diff = "number of stock lines";
 	} else if (r->nix != ref->nix) {
 		diff = "number of index entries";
+	} else if (r->ntally != ref->ntally) {
+		diff = "number of tallies";
 	}
+	for (int i = 0; !diff && i < r->ntally; i++)
+		if (cmp_tally(&r->tally[i], &ref->tally[i]) != 0 ||
+		    r->tally[i].value != ref->tally[i].value)
+			diff = "tallies";
 	for (int i = 0; !diff && i < r->nix; i++) {
 		snprintf(where, sizeof where, "%s=%s", ref->ix[i].name, ref->ix[i].value);
 		if (cmp_ix(&r->ix[i], &ref->ix[i]) != 0)
@@ -1061,6 +1124,110 @@ static void set_callbacks(change_set *s)
 	c->u.ticket_callback.limit = 2;
 }
 
+/* complaints: a complaint opened by region-n (K-region-n-1 of its first
+ * change) against shop `shop`, ticket `ticket` ("" none), severity high (3
+ * days) on FX_T0's day. */
+static void kx_open(svc_change *c, const char *shop, const char *ticket, const char *customer)
+{
+	svc_complaint_open *b = &c->u.complaint_open;
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_COMPLAINT_OPEN;
+	FX_COPY(b->region, "region-n");
+	FX_COPY(b->shop, shop);
+	FX_COPY(b->ticket, ticket);
+	FX_COPY(b->customer_id, customer);
+	FX_COPY(b->category, "服务态度");
+	b->severity = SVC_SEV_HIGH;
+	b->channel = SVC_CHANNEL_PHONE;
+	FX_COPY(b->text, "师傅上门迟到两小时");
+	b->days = 3;
+	b->opened_on = 20240601;
+	svc_rules_complaint_id(c->aggregate, c->origin, c->seq);
+}
+
+static void kx_status(svc_change *c, const char *k, uint32_t status, uint32_t finding)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_COMPLAINT_STATUS;
+	FX_COPY(c->aggregate, k);
+	c->u.complaint_status.status = status;
+	c->u.complaint_status.finding = finding;
+	if (finding)
+		FX_COPY(c->u.complaint_status.remedy, "退还上门费");
+}
+
+static void kx_text(svc_change *c, svc_change_kind kind, const char *k, const char *text)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = kind;
+	FX_COPY(c->aggregate, k);
+	FX_COPY(c->u.complaint_note.text, text);
+}
+
+/* K1: a complaint's course with the records it reads. HQ's certificate of
+ * shop-a; shop-a's customer file and a ticket referring to it; region-n's
+ * complaint against shop-a on that ticket (its check reads the directory
+ * and the ticket at its place in order, so a late certificate or ticket
+ * folds it again); investigating; shop-a's statement; then HQ and the
+ * region conclude it in the same millisecond: HQ's (substantiated) folds
+ * first ("hq" < "region-n"), so the region's is refused in every order and
+ * the complaint counts against shop-a in June. */
+static void set_complaint(change_set *s)
+{
+	svc_change *c;
+	const char *k = "K-region-n-1";
+	CHECK_INT(fx_cert(push(s, &FX_HQ, 0, 0), "shop-a", SVC_ROLE_SHOP, "region-n", 1), 0);
+	cx_put(push(s, &FX_SA, 10, 0), NULL, SVC_CF_ALL_, "张伟", "13800138000", "",
+	       SVC_TIER_REGULAR);
+	c = push(s, &FX_SA, 20, 0);
+	fx_open(c, "shop-a", "");
+	memset(c->u.ticket_open.customer, 0, sizeof c->u.ticket_open.customer);
+	memset(c->u.ticket_open.phone, 0, sizeof c->u.ticket_open.phone);
+	memset(c->u.ticket_open.address, 0, sizeof c->u.ticket_open.address);
+	FX_COPY(c->u.ticket_open.customer_id, "C-shop-a-1");
+	kx_open(push(s, &FX_RN, 30, 0), "shop-a", "T-shop-a-2", "C-shop-a-1");
+	kx_status(push(s, &FX_RN, 40, 0), k, SVC_KS_INVESTIGATING, 0);
+	kx_text(push(s, &FX_SA, 50, 0), SVC_CK_COMPLAINT_STATEMENT, k, "当日暴雨");
+	kx_status(push(s, &FX_HQ, 80, 0), k, SVC_KS_CONCLUDED, SVC_KF_SUBSTANTIATED);
+	kx_status(push(s, &FX_RN, 80, 0), k, SVC_KS_CONCLUDED, SVC_KF_UNSUBSTANTIATED);
+}
+
+/* K3: the owner. The region escalates its complaint; its own later move is
+ * refused, HQ's accepted; the region may still write notes; a second
+ * escalation (by HQ) is refused. */
+static void set_complaint_owner(change_set *s)
+{
+	const char *k = "K-region-n-1";
+	CHECK_INT(fx_cert(push(s, &FX_HQ, 0, 0), "shop-a", SVC_ROLE_SHOP, "region-n", 1), 0);
+	kx_open(push(s, &FX_RN, 10, 0), "shop-a", "", "C-shop-a-9");
+	kx_status(push(s, &FX_RN, 20, 0), k, SVC_KS_ESCALATED, 0);
+	kx_status(push(s, &FX_RN, 30, 0), k, SVC_KS_INVESTIGATING, 0);
+	kx_status(push(s, &FX_HQ, 40, 0), k, SVC_KS_INVESTIGATING, 0);
+	kx_text(push(s, &FX_RN, 50, 0), SVC_CK_COMPLAINT_NOTE, k, "已联系店长");
+	kx_status(push(s, &FX_HQ, 60, 0), k, SVC_KS_ESCALATED, 0);
+}
+
+/* K2: what the fold refuses. A consult ticket of shop-a and a claim on it
+ * (no claim on a consult); a complaint against shop-b, which is not in the
+ * directory (refused), one against shop-a (its certificate present);
+ * concluding it straight from received; a statement by shop-b; a note by
+ * region-s; a note by region-n (accepted). */
+static void set_complaint_refused(change_set *s)
+{
+	svc_change *c;
+	const char *k = "K-region-n-2";
+	CHECK_INT(fx_cert(push(s, &FX_HQ, 0, 0), "shop-a", SVC_ROLE_SHOP, "region-n", 1), 0);
+	c = push(s, &FX_SA, 10, 0);
+	fx_open(c, "shop-a", "");
+	c->u.ticket_open.kind = SVC_TK_CONSULT;
+	fx_submit(push(s, &FX_SA, 20, 0), "T-shop-a-1", 1, 3000, 0, 0, 0);
+	kx_open(push(s, &FX_RN, 30, 0), "shop-b", "", "C-shop-a-9");
+	kx_open(push(s, &FX_RN, 40, 0), "shop-a", "", "C-shop-a-9");
+	kx_status(push(s, &FX_RN, 50, 0), k, SVC_KS_CONCLUDED, SVC_KF_SUBSTANTIATED);
+	kx_text(push(s, &FX_SB, 60, 0), SVC_CK_COMPLAINT_STATEMENT, k, "不是我们");
+	kx_text(push(s, &FX_RS, 70, 0), SVC_CK_COMPLAINT_NOTE, k, "越界");
+}
+
 /* L: a day in region-n, 44 changes over eight aggregates, written in
  * causal order. */
 static void set_large(change_set *s)
@@ -1392,6 +1559,85 @@ static void expect_callbacks(const result *r)
 	CHECK_INT(t->st.t.callback_at, FX_T0 + 5000);
 }
 
+static bool has_tally(const result *r, uint32_t month, const char *name, const char *scope,
+                      int64_t value)
+{
+	for (int i = 0; i < r->ntally; i++)
+		if (r->tally[i].month == month && strcmp(r->tally[i].name, name) == 0 &&
+		    strcmp(r->tally[i].scope, scope) == 0)
+			return r->tally[i].value == value;
+	return false;
+}
+
+static void expect_complaint(const result *r)
+{
+	CHECK_INT(r->nrej, 1);
+	CHECK_REJ(r, "region-n", 3,
+	          "complaint K-region-n-1: concluded -> concluded is not a valid transition");
+	const agg *k = find(r, "K-region-n-1");
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	CHECK_INT(k->st.k.status, SVC_KS_CONCLUDED);
+	CHECK_INT(k->st.k.finding, SVC_KF_SUBSTANTIATED);
+	CHECK_STR(k->st.k.responsible, "shop-a");
+	CHECK_INT(k->st.k.escalated, 0);
+	CHECK_INT(k->st.k.concluded, FX_T0 + 80000);
+	CHECK_INT(k->st.k.deadline, FX_T0 + 30000 + 3 * 86400000ULL);
+	CHECK_INT(k->st.k.statements, 1);
+	CHECK_STR(k->st.k.ticket, "T-shop-a-2");
+	/* concluded: out of the deadline index; counted against shop-a */
+	for (int i = 0; i < r->nix; i++)
+		CHECK(strcmp(r->ix[i].agg, "K-region-n-1") != 0);
+	CHECK_INT(r->ntally, 1);
+	CHECK(has_tally(r, 202406, SVC_TALLY_COMPLAINT_SUBSTANTIATED, "shop-a", 1));
+}
+
+static void expect_complaint_owner(const result *r)
+{
+	CHECK_INT(r->nrej, 2);
+	CHECK_REJ(r, "region-n", 3,
+	          "complaint K-region-n-1: escalated to HQ; region region-n may no longer move it");
+	CHECK_REJ(r, "hq", 3, "complaint K-region-n-1: already escalated by region-n");
+	const agg *k = find(r, "K-region-n-1");
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	CHECK_INT(k->st.k.status, SVC_KS_INVESTIGATING);
+	CHECK_INT(k->st.k.investigating, FX_T0 + 40000);
+	CHECK_INT(k->st.k.notes, 1);
+}
+
+static void expect_complaint_refused(const result *r)
+{
+	char due[SVC_FOLD_INDEX_VALUE_LEN];
+	CHECK_INT(r->nrej, 5);
+	CHECK_REJ(r, "shop-a", 2, "no claim is made on a consult ticket (T-shop-a-1)");
+	CHECK_REJ(r, "region-n", 1, "shop shop-b is not a shop of region region-n");
+	CHECK_REJ(r, "region-n", 3,
+	          "received -> concluded is not a valid transition (next: "
+	          "investigating)");
+	CHECK_REJ(r, "shop-b", 1, "only the shop it is about (shop-a) adds a statement");
+	CHECK_REJ(r, "region-s", 1, "region region-s may not write its notes (region region-n");
+	CHECK(find(r, "K-region-n-1") == NULL);
+	const agg *k = find(r, "K-region-n-2");
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	CHECK_INT(k->st.k.status, SVC_KS_RECEIVED);
+	CHECK_INT(k->st.k.notes, 0);
+	/* open: in the queue's three indexes under its deadline */
+	snprintf(due, sizeof due, "%016" PRIu64, (uint64_t)(FX_T0 + 40000 + 3 * 86400000ULL));
+	CHECK(has_ix(r, SVC_INDEX_COMPLAINT_DUE, due, "K-region-n-2"));
+	snprintf(due, sizeof due, "region-n/%016" PRIu64,
+	         (uint64_t)(FX_T0 + 40000 + 3 * 86400000ULL));
+	CHECK(has_ix(r, SVC_INDEX_COMPLAINT_DUE_REGION, due, "K-region-n-2"));
+	snprintf(due, sizeof due, "shop-a/%016" PRIu64,
+	         (uint64_t)(FX_T0 + 40000 + 3 * 86400000ULL));
+	CHECK(has_ix(r, SVC_INDEX_COMPLAINT_DUE_SHOP, due, "K-region-n-2"));
+	CHECK_INT(r->ntally, 0);
+}
+
 static void expect_large(const result *r)
 {
 	CHECK_INT(r->nrej, 6);
@@ -1623,6 +1869,9 @@ int main(int argc, char **argv)
 	all_orders(set_ticket_policy, "tk-policy", expect_ticket_policy);
 	all_orders(set_override, "override", expect_override);
 	all_orders(set_callbacks, "callbacks", expect_callbacks);
+	all_orders(set_complaint, "complaint", expect_complaint);
+	all_orders(set_complaint_owner, "complaint-owner", expect_complaint_owner);
+	all_orders(set_complaint_refused, "complaint-refused", expect_complaint_refused);
 	random_orders(set_large, "large", expect_large, rounds);
 	printf("%ld orders folded twice each in %.1f s CPU\n", g_orders,
 	       (double)(clock() - t0) / CLOCKS_PER_SEC);

@@ -1204,6 +1204,8 @@ typedef union {
 	svc_node n;
 	/* policy */
 	svc_policy pol;
+	/* complaints */
+	svc_complaint k;
 } any_state;
 
 typedef struct {
@@ -2513,6 +2515,167 @@ static void test_customer(void)
 	CHECK_STR(d, "13800138000");
 }
 
+/* complaints: field validation, the role matrix, and the course of one
+ * complaint through step() (who moves it, in which order). */
+static void kx_open(svc_change *c, const fx_actor *a, uint64_t seq)
+{
+	fx_head(c, a, seq, FX_HLC(seq, 0));
+	c->kind = SVC_CK_COMPLAINT_OPEN;
+	svc_complaint_open *b = &c->u.complaint_open;
+	FX_COPY(b->region, "region-n");
+	FX_COPY(b->shop, "shop-a");
+	FX_COPY(b->customer_id, "C-region-n-1");
+	FX_COPY(b->category, "服务态度");
+	b->severity = SVC_SEV_NORMAL;
+	FX_COPY(b->text, "上门迟到\n态度差");
+	b->days = 7;
+	b->opened_on = 20240601;
+	svc_rules_complaint_id(c->aggregate, c->origin, c->seq);
+}
+
+static svc_change *kx(const fx_actor *a, unsigned sec, svc_change_kind kind, uint32_t status,
+                      uint32_t finding)
+{
+	svc_change *c = at(a, sec);
+	c->kind = kind;
+	FX_COPY(c->aggregate, "K-region-n-1");
+	if (kind == SVC_CK_COMPLAINT_STATUS) {
+		c->u.complaint_status.status = status;
+		c->u.complaint_status.finding = finding;
+	} else {
+		FX_COPY(c->u.complaint_note.text, "已核实");
+	}
+	return c;
+}
+
+static void test_complaint_rules(void)
+{
+	svc_change c, base;
+	kx_open(&base, &FX_RN, 1);
+	VALID(&base);
+	CHECK_STR(base.aggregate, "K-region-n-1");
+	CHECK_INT(svc_rules_agg_type(&base), SVC_AGG_COMPLAINT);
+	CHECK_INT(svc_rules_authorize(&base, why, sizeof why), 0);
+
+	/* validation: one line naming the field */
+	c = base;
+	FX_COPY(c.u.complaint_open.shop, "");
+	INVALID(&c, "against: a complaint names a shop, a ticket or both");
+	FX_COPY(c.u.complaint_open.ticket, "T-shop-a-3");
+	VALID(&c);
+	FX_COPY(c.u.complaint_open.ticket, "K-shop-a-3");
+	INVALID(&c, "ticket: not a ticket id (T-<node>-<seq>)");
+	c = base;
+	FX_COPY(c.u.complaint_open.customer_id, "");
+	INVALID(&c, "customer_id: not a customer id");
+	c = base;
+	char cat[SVC_COMPLAINT_CATEGORY_LEN] = "";
+	for (int i = 0; i < 20; i++)
+		strcat(cat, "态");
+	FX_COPY(c.u.complaint_open.category, cat);
+	VALID(&c);
+	cat[strlen(cat) - 3] = '\0';
+	strcat(cat, "ab");
+	FX_COPY(c.u.complaint_open.category, cat);
+	INVALID(&c, "category: 21 characters, limit 20");
+	FX_COPY(c.u.complaint_open.category, "");
+	INVALID(&c, "category: ");
+	c = base;
+	c.u.complaint_open.severity = 4;
+	INVALID(&c, "severity: 4 is not low, normal or high");
+	c = base;
+	c.u.complaint_open.channel = 9;
+	INVALID(&c, "channel: 9 is not phone, walk-in, letter or web");
+	c = base;
+	c.u.complaint_open.days = 0;
+	INVALID(&c, "days: 0 is outside 1..365");
+	c = base;
+	FX_COPY(c.u.complaint_open.text, "");
+	INVALID(&c, "text: ");
+	c = base;
+	c.u.complaint_open.opened_on = 20240231;
+	INVALID(&c, "opened_on: ");
+	c = base;
+	FX_COPY(c.aggregate, "K-region-n-2");
+	INVALID(&c, "aggregate: 'K-region-n-2' does not match");
+	c = *kx(&FX_RN, 2, SVC_CK_COMPLAINT_STATUS, SVC_KS_CONCLUDED, 0);
+	INVALID(&c, "finding: required to conclude");
+	c.u.complaint_status.finding = SVC_KF_UNSUBSTANTIATED;
+	VALID(&c);
+	c.u.complaint_status.status = SVC_KS_INVESTIGATING;
+	INVALID(&c, "finding: a finding, responsible shop and remedy go with concluded only");
+	c.u.complaint_status.finding = 0;
+	c.u.complaint_status.status = SVC_KS_RECEIVED;
+	INVALID(&c, "status: 1 is not investigating");
+	c.u.complaint_status.status = SVC_KS_INVESTIGATING;
+	FX_COPY(c.aggregate, "T-shop-a-1");
+	INVALID(&c, "aggregate: not a complaint id (K-<node>-<seq>)");
+
+	/* the role matrix: a region in its own region, HQ anywhere; a shop
+	 * only its statement; a region never a statement */
+	c = base;
+	FX_COPY(c.u.complaint_open.region, "region-s");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why,
+	          "region region-n may not open complaints in region region-s (only in its own)");
+	kx_open(&c, &FX_HQ, 1);
+	FX_COPY(c.u.complaint_open.region, "region-s");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	kx_open(&c, &FX_SA, 1);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "shop shop-a may not open complaints (its region or HQ)");
+	c = *kx(&FX_SA, 3, SVC_CK_COMPLAINT_STATUS, SVC_KS_CLOSED, 0);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "shop shop-a may not change a complaint's status");
+	c = *kx(&FX_SA, 3, SVC_CK_COMPLAINT_NOTE, 0, 0);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "shop shop-a may not write investigation notes");
+	c = *kx(&FX_SA, 3, SVC_CK_COMPLAINT_STATEMENT, 0, 0);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	c = *kx(&FX_RN, 3, SVC_CK_COMPLAINT_STATEMENT, 0, 0);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "region region-n may not add a statement to a complaint");
+
+	/* the course, through step() */
+	fold_state f = {0};
+	svc_complaint *k = &f.st.k;
+	REJ(&f, kx(&FX_RN, 4, SVC_CK_COMPLAINT_NOTE, 0, 0), "no such complaint");
+	OK(&f, &base);
+	CHECK_INT(k->status, SVC_KS_RECEIVED);
+	CHECK_INT(k->deadline, FX_T0 + 1000 + 7 * 86400000ULL);
+	REJ(&f, &base, "already opened by region-n");
+	REJ(&f, kx(&FX_RN, 5, SVC_CK_COMPLAINT_STATUS, SVC_KS_CONFIRMED, 0),
+	    "received -> confirmed is not a valid transition (next: investigating)");
+	REJ(&f, kx(&FX_RS, 5, SVC_CK_COMPLAINT_STATUS, SVC_KS_INVESTIGATING, 0),
+	    "region region-s may not move it (region region-n or HQ)");
+	REJ(&f, kx(&FX_RS, 5, SVC_CK_COMPLAINT_NOTE, 0, 0),
+	    "region region-s may not write its notes");
+	OK(&f, kx(&FX_RN, 6, SVC_CK_COMPLAINT_STATUS, SVC_KS_INVESTIGATING, 0));
+	OK(&f, kx(&FX_RN, 7, SVC_CK_COMPLAINT_NOTE, 0, 0));
+	REJ(&f, kx(&FX_SB, 8, SVC_CK_COMPLAINT_STATEMENT, 0, 0),
+	    "only the shop it is about (shop-a) adds a statement, not shop-b");
+	OK(&f, kx(&FX_SA, 8, SVC_CK_COMPLAINT_STATEMENT, 0, 0));
+	CHECK_INT(k->notes, 1);
+	CHECK_INT(k->statements, 1);
+	OK(&f, kx(&FX_RN, 9, SVC_CK_COMPLAINT_STATUS, SVC_KS_ESCALATED, 0));
+	CHECK_STR(k->escalated_by, "region-n");
+	CHECK_INT(k->status, SVC_KS_INVESTIGATING);
+	REJ(&f, kx(&FX_RN, 10, SVC_CK_COMPLAINT_STATUS, SVC_KS_CONCLUDED, SVC_KF_SUBSTANTIATED),
+	    "escalated to HQ; region region-n may no longer move it");
+	OK(&f, kx(&FX_RN, 10, SVC_CK_COMPLAINT_NOTE, 0, 0));
+	OK(&f, kx(&FX_HQ, 11, SVC_CK_COMPLAINT_STATUS, SVC_KS_CONCLUDED, SVC_KF_SUBSTANTIATED));
+	CHECK_STR(k->responsible, "shop-a");
+	REJ(&f, kx(&FX_HQ, 12, SVC_CK_COMPLAINT_STATUS, SVC_KS_ESCALATED, 0),
+	    "already escalated by region-n");
+	REJ(&f, kx(&FX_HQ, 12, SVC_CK_COMPLAINT_STATUS, SVC_KS_CLOSED, 0),
+	    "concluded -> closed is not a valid transition (next: confirmed)");
+	OK(&f, kx(&FX_HQ, 13, SVC_CK_COMPLAINT_STATUS, SVC_KS_CONFIRMED, 0));
+	OK(&f, kx(&FX_HQ, 14, SVC_CK_COMPLAINT_STATUS, SVC_KS_CLOSED, 0));
+	REJ(&f, kx(&FX_SA, 15, SVC_CK_COMPLAINT_STATEMENT, 0, 0), "closed, no statement");
+	REJ(&f, kx(&FX_HQ, 15, SVC_CK_COMPLAINT_STATUS, SVC_KS_INVESTIGATING, 0),
+	    "closed -> investigating is not a valid transition (next: none, it is closed)");
+}
+
 int main(void)
 {
 	test_names();
@@ -2545,5 +2708,6 @@ int main(void)
 	test_ticket_policy();
 	test_override_rules();
 	test_customer();
+	test_complaint_rules();
 	return svc_test_done();
 }

@@ -44,6 +44,8 @@ ROUNDTRIP(svc_override, override)
 /* customer */
 ROUNDTRIP(svc_customer, customer)
 ROUNDTRIP(svc_unit, unit)
+/* complaints */
+ROUNDTRIP(svc_complaint, complaint)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -61,5 +63,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	override_roundtrip(data, size);
 	customer_roundtrip(data, size);
 	unit_roundtrip(data, size);
+	complaint_roundtrip(data, size);
 	return 0;
 }

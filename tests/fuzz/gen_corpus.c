@@ -504,6 +504,34 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 	c.u.ticket_rejudge.warranty_until = UINT32_MAX;
 	c.u.ticket_rejudge.onsite_hours = UINT32_MAX;
 	put_change("longest-ticket-rejudge", &c);
+	/* complaints */
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_COMPLAINT_OPEN;
+	FILL(c.u.complaint_open.region, "r");
+	FILL(c.u.complaint_open.shop, "s");
+	FILL(c.u.complaint_open.ticket, "T");
+	FILL(c.u.complaint_open.customer_id, "C");
+	FILL(c.u.complaint_open.category, "𠀀");
+	c.u.complaint_open.severity = UINT32_MAX;
+	c.u.complaint_open.channel = UINT32_MAX;
+	FILL(c.u.complaint_open.text, "诉");
+	c.u.complaint_open.policy_version = UINT32_MAX;
+	c.u.complaint_open.days = UINT32_MAX;
+	c.u.complaint_open.opened_on = UINT32_MAX;
+	put_change("longest-complaint-open", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_COMPLAINT_STATUS;
+	c.u.complaint_status.status = UINT32_MAX;
+	c.u.complaint_status.finding = UINT32_MAX;
+	FILL(c.u.complaint_status.responsible, "s");
+	FILL(c.u.complaint_status.remedy, "赔");
+	put_change("longest-complaint-status", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_COMPLAINT_NOTE;
+	FILL(c.u.complaint_note.text, "记");
+	put_change("longest-complaint-note", &c);
+	c.kind = SVC_CK_COMPLAINT_STATEMENT;
+	put_change("longest-complaint-statement", &c);
 	{
 		static svc_policy pol;
 		uint8_t sbuf[SVC_STATE_MAX];
@@ -532,6 +560,26 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 		                   .at = 1733230000000ULL};
 		MUST(svc_codec_override_encode(&ov, sbuf, sizeof sbuf, &slen));
 		put("state", sbuf, slen, "override-SN-X");
+		/* complaints */
+		svc_complaint k = {.id = "K-region-01-7",
+		                   .region = "region-01",
+		                   .shop = "shop-01-01",
+		                   .customer_id = "C-region-01-6",
+		                   .category = "服务态度",
+		                   .severity = SVC_SEV_HIGH,
+		                   .text = "师傅上门迟到两小时",
+		                   .opened_by = "region-01",
+		                   .days = 3,
+		                   .opened_on = 20261203,
+		                   .status = SVC_KS_CONCLUDED,
+		                   .created = 1733230000000ULL,
+		                   .deadline = 1733489200000ULL,
+		                   .finding = SVC_KF_SUBSTANTIATED,
+		                   .responsible = "shop-01-01",
+		                   .notes = 2,
+		                   .statements = 1};
+		MUST(svc_codec_complaint_encode(&k, sbuf, sizeof sbuf, &slen));
+		put("state", sbuf, slen, "complaint-K-region-01-7");
 	}
 
 	/* A real certificate (HQ's own, from its self record). */

@@ -418,7 +418,7 @@ const char *bench_loadavg(void)
  * addresses (UTF-8), mobile numbers, appliance models and fault texts of the
  * lengths seen in practice, so an encoded change is the size a real one is.
  */
-static const char *const t_kinds[] = {"repair",  "install", "repair",   "complaint",
+static const char *const t_kinds[] = {"repair",  "install", "repair",   "repair",
                                       "consult", "repair",  "exchange", "return"};
 static const char *const t_names[] = {"王芳", "李娜", "张伟", "刘洋", "陈静",
                                       "杨磊", "赵敏", "黄强", "周杰", "吴婷"};

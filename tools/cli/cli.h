@@ -288,6 +288,13 @@ int cli_cmd_customer(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_unit(const cli_ctx *ctx, int argc, char **argv);
 /* queues */
 int cli_cmd_queue(const cli_ctx *ctx, int argc, char **argv);
+/* complaints (cli_complaint.c): the command group, the complaints work
+ * queue (a cli_cmd_fn: argv[0] is its own name, as cli_dispatch passes it,
+ * then --region, --shop, --limit, --json) and a complaint change's
+ * one-line summary. */
+int cli_cmd_complaint(const cli_ctx *ctx, int argc, char **argv);
+int cli_queue_complaints(const cli_ctx *ctx, int argc, char **argv);
+void cli_complaint_summary(const svc_change *c, char *out, size_t cap);
 
 /* Dispatch argv[1] among `subs` (NULL-terminated names with their
  * functions); prints `usage` for help or a missing/unknown subcommand. */

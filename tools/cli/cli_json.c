@@ -303,6 +303,13 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 		snprintf(out, cap, "release %s through seq %" PRIu64 ": %s",
 		         c->u.quarantine_release.origin, c->u.quarantine_release.through_seq, text);
 		break;
+	/* complaints */
+	case SVC_CK_COMPLAINT_OPEN:
+	case SVC_CK_COMPLAINT_STATUS:
+	case SVC_CK_COMPLAINT_NOTE:
+	case SVC_CK_COMPLAINT_STATEMENT:
+		cli_complaint_summary(c, out, cap);
+		break;
 	default:
 		snprintf(out, cap, "%s", svc_change_kind_name(c->kind));
 		break;

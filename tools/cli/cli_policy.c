@@ -304,7 +304,7 @@ static const char policy_usage[] =
     "  exchange_days             30      an exchange likewise\n"
     "  onsite_hours.A|B|C        24/48/72  on-site due hours by region grade\n"
     "  callback.A|B|C            all     every ticket, or a share like 30%\n"
-    "  complaint_days.SEVERITY   -       complaint deadline in days\n"
+    "  complaint_days.SEVERITY   15/7/3  complaint deadline in days, low/normal/high\n"
     "  time_zone                 Asia/Shanghai  the zone of every date and time\n";
 
 static const char policy_set_usage[] =

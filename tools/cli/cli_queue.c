@@ -26,13 +26,15 @@
 #include <unistd.h>
 
 static const char queue_usage[] =
-    "usage: svcsync [--dir DIR] queue onsite|callbacks|samples [--region R] [--shop S]\n"
-    "                           [--month YYYY-MM] [--limit N] [--json]\n"
+    "usage: svcsync [--dir DIR] queue onsite|callbacks|complaints|samples [--region R]\n"
+    "                           [--shop S] [--month YYYY-MM] [--limit N] [--json]\n"
     "\n"
     "  onsite     tickets whose on-site due time has passed without a visit,\n"
     "             most overdue first\n"
     "  callbacks  resolved or closed tickets owing a callback under the policy\n"
     "             (every ticket, or the grade's sampled share), oldest first\n"
+    "  complaints open complaints by deadline, overdue first (see 'svcsync queue\n"
+    "             complaints --help')\n"
     "  samples    HQ's spot-check sample (抽访) of one month per shop (HQ only)\n"
     "\n"
     "A page is 20 entries unless --limit N says otherwise. Times are shown in\n"
@@ -395,9 +397,12 @@ int cli_cmd_queue(const cli_ctx *ctx, int argc, char **argv)
 {
 	cli_args a;
 	size_t limit = 0;
+	/* complaints: the complaint module's own queue (cli_complaint.c) */
+	if (argc > 1 && strcmp(argv[1], "complaints") == 0)
+		return cli_queue_complaints(ctx, argc - 1, argv + 1);
 	int rc =
 	    cli_parse(&a, "queue", queue_usage, "region= shop= month= limit= json", 1, argc, argv);
-	if (rc || (rc = cli_need_pos(&a, 1, "queue (onsite, callbacks or samples)")) ||
+	if (rc || (rc = cli_need_pos(&a, 1, "queue (onsite, callbacks, complaints or samples)")) ||
 	    (rc = cli_list_limit(&a, &limit)))
 		return rc;
 	if (!limit)
@@ -409,5 +414,6 @@ int cli_cmd_queue(const cli_ctx *ctx, int argc, char **argv)
 		return queue_walk(ctx, &a, 1, limit, json);
 	if (strcmp(a.pos[0], "samples") == 0)
 		return queue_samples(ctx, &a, limit, json);
-	return cli_usage(&a, "unknown queue '%s' (onsite, callbacks or samples)", a.pos[0]);
+	return cli_usage(&a, "unknown queue '%s' (onsite, callbacks, complaints or samples)",
+	                 a.pos[0]);
 }

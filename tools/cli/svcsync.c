@@ -39,7 +39,8 @@ static const char usage[] =
     "  claim      settlement claims: submit, audit, return, approve, reject, pay, list, show\n"
     "  customer   customer files: new, show, find, duplicates, edit, merge\n"
     "  unit       product units: show, merge\n"
-    "  queue      work queues: onsite, callbacks, samples\n"
+    "  queue      work queues: onsite, callbacks, complaints, samples\n"
+    "  complaint  complaints: new, status, note, statement, list, show, queue\n"
     "  log        the changes in this store, newest first\n"
     "  node       the network directory: list, revoke (HQ)\n"
     "  status     this node, its daemon's links, backlogs and quarantine\n"
@@ -87,6 +88,8 @@ static const cli_sub commands[] = {
     {"unit", cli_cmd_unit},
     /* queues */
     {"queue", cli_cmd_queue},
+    /* complaints */
+    {"complaint", cli_cmd_complaint},
     {NULL, NULL},
 };
 
