@@ -18,6 +18,7 @@
 #include "svc_rules.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define TRY(call)                                                                                  \
@@ -269,4 +270,90 @@ int svc_local_complaint_statement(svc_store *s, const char *id, const char *text
 {
 	struct change_arg a = {.id = id, .kind = SVC_CK_COMPLAINT_STATEMENT, .text = text};
 	return svc_store_write(s, change_fn, &a);
+}
+
+/* ------------------------------------------------------------ escalation */
+
+/* Open complaints past their deadline, escalated by the daemon. A region
+ * escalates its own as soon as the deadline passes; HQ those of any region
+ * still not escalated a grace period later (the region's own escalation,
+ * made offline, may still be on its way). At most ESCALATE_BATCH per call,
+ * the most overdue first; the rest on the next call. */
+#define ESCALATE_BATCH 64
+
+struct overdue_arg {
+	svc_txn *t;
+	uint64_t cutoff;
+	char ids[ESCALATE_BATCH][SVC_AGG_LEN];
+	size_t n;
+	int rc;
+};
+
+static int overdue_step(const char *value, const char *agg, void *argp)
+{
+	struct overdue_arg *a = argp;
+	const char *slash = strrchr(value, '/');
+	uint64_t due = strtoull(slash ? slash + 1 : value, NULL, 10); /* decimal, 16 wide */
+	if (due > a->cutoff)
+		return 1; /* the rest are not overdue yet */
+	svc_complaint k;
+	a->rc = svc_fold_complaint_get(a->t, agg, &k);
+	if (a->rc)
+		return 1;
+	if (!k.escalated && k.status < SVC_KS_CONCLUDED)
+		snprintf(a->ids[a->n++], SVC_AGG_LEN, "%s", agg);
+	return a->n == ESCALATE_BATCH;
+}
+
+struct escalate_arg {
+	uint64_t now, grace_ms;
+	size_t done;
+};
+
+static int escalate_fn(svc_txn *t, void *argp)
+{
+	struct escalate_arg *e = argp;
+	svc_self self;
+	char prefix[SVC_FOLD_INDEX_VALUE_LEN];
+	TRY(svc_self_get(t, &self));
+	if (self.role != SVC_ROLE_REGION && self.role != SVC_ROLE_HQ)
+		return 0;
+	struct overdue_arg *a = calloc(1, sizeof *a);
+	if (!a)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	a->t = t;
+	int rc;
+	if (self.role == SVC_ROLE_REGION) {
+		a->cutoff = e->now;
+		snprintf(prefix, sizeof prefix, "%s/", self.node);
+		rc = svc_fold_index_each(t, SVC_INDEX_COMPLAINT_DUE_REGION, prefix, true,
+		                         overdue_step, a);
+	} else {
+		a->cutoff = e->now > e->grace_ms ? e->now - e->grace_ms : 0;
+		rc = svc_fold_index_each(t, SVC_INDEX_COMPLAINT_DUE, "", true, overdue_step, a);
+	}
+	if (rc >= 0)
+		rc = a->rc;
+	for (size_t i = 0; rc >= 0 && i < a->n; i++) {
+		svc_change c;
+		memset(&c, 0, sizeof c);
+		c.kind = SVC_CK_COMPLAINT_STATUS;
+		snprintf(c.aggregate, sizeof c.aggregate, "%s", a->ids[i]);
+		c.u.complaint_status.status = SVC_KS_ESCALATED;
+		rc = svc_apply_local(t, &c);
+		if (rc == 0)
+			e->done++;
+	}
+	free(a);
+	return rc < 0 ? rc : 0;
+}
+
+int svc_local_complaint_escalate_overdue(svc_store *s, uint64_t now_ms, uint64_t grace_ms,
+                                         size_t *done)
+{
+	struct escalate_arg e = {.now = now_ms, .grace_ms = grace_ms};
+	int rc = svc_store_write(s, escalate_fn, &e);
+	if (done)
+		*done = rc ? 0 : e.done;
+	return rc;
 }

@@ -37,6 +37,7 @@
 #include "svc_err.h"
 #include "svc_identity.h"
 #include "svc_log.h"
+#include "svc_local.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -53,6 +54,11 @@
 
 #define TICK_MS 100
 #define STATUS_MS 1000
+/* complaints: how often a region's or HQ's daemon escalates overdue
+ * complaints, and HQ's grace after a deadline for the region's own
+ * escalation to arrive */
+#define ESCALATE_MS 30000
+#define ESCALATE_GRACE_MS (24 * 3600 * 1000ULL)
 #define ZAP_REFRESH_MS (60 * 1000)
 #define RELEASE_BATCHES 1
 #define DISK_RETRY_MIN_MS 100
@@ -424,6 +430,26 @@ static void drain_wake(svc_daemon *d)
 	d->work = true;
 }
 
+/* complaints: escalation once the deadline passed is the daemon's duty, a
+ * change like any other (operator svcsyncd), committed and sent with the
+ * next batch. */
+static void escalate_overdue(svc_daemon *d)
+{
+	size_t n = 0;
+	if (d->disk_full || svc_local_complaint_escalate_overdue(d->store, svc_journal_now_ms(),
+	                                                         ESCALATE_GRACE_MS, &n) != 0) {
+		if (!d->disk_full)
+			svc_log(SVC_LOG_WARN, "complaints", "escalating overdue complaints: %s",
+			        svc_errmsg());
+		return;
+	}
+	if (n) {
+		svc_log(SVC_LOG_INFO, "complaints", "escalated %zu overdue complaint%s to HQ", n,
+		        n == 1 ? "" : "s");
+		d->work = true;
+	}
+}
+
 static void reload(svc_daemon *d)
 {
 	if (!d->config_path[0]) {
@@ -755,6 +781,10 @@ int svc_daemon_run(svc_daemon *d)
 		if (now >= d->next_status) {
 			d->next_status = now + STATUS_MS;
 			write_status(d);
+		}
+		if (now >= d->next_escalate) {
+			d->next_escalate = now + ESCALATE_MS;
+			escalate_overdue(d);
 		}
 		if (d->batches_since_release && now >= d->next_status - STATUS_MS / 2) {
 			d->batches_since_release = 0;

@@ -76,6 +76,7 @@ struct svc_daemon {
 	bool restore_blocked; /* restored: fetching own changes back from upstream */
 	uint64_t last_lsn;    /* arrival log position last seen */
 	uint64_t next_tick, next_status, next_watchdog, next_zap, watchdog_usec;
+	uint64_t next_escalate;         /* complaints: the overdue check */
 	unsigned batches_since_release; /* batches built or applied */
 	uint64_t started;
 	/* Integrity events since start, for status: resume points beyond

@@ -229,6 +229,12 @@ int svc_local_complaint_status(svc_store *s, const char *id, const char *status,
 int svc_local_complaint_note(svc_store *s, const char *id, const char *text);
 /* The statement of the shop complained about. */
 int svc_local_complaint_statement(svc_store *s, const char *id, const char *text);
+/* Escalate open complaints past their deadline at now_ms (the daemon's
+ * duty): a region its own; HQ any region's still not escalated grace_ms
+ * after the deadline. A few dozen per call, most overdue first; *done
+ * gets how many were escalated. Other roles: nothing. */
+int svc_local_complaint_escalate_overdue(svc_store *s, uint64_t now_ms, uint64_t grace_ms,
+                                         size_t *done);
 
 /* ------------------------------------------------------------ catalog and parts */
 

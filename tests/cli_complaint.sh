@@ -183,4 +183,19 @@ wait_json $W hq '[c["id"] for c in j]' "['$K3']" complaint queue --region region
 expect_eq "$(jget hq 'j["shop_substantiated_in_month"]' complaint show "$K2")" 0 \
 	"an unsubstantiated complaint counts against nobody"
 
+section "7. the region's daemon escalates an overdue complaint itself"
+expect_eq "$(jget region-k 'j["escalated_ms"]' complaint show "$K3")" None "not escalated while in time"
+stop region-k
+# K3 is low severity (15 days): sixteen days on, the daemon finds it overdue
+start_fk +16d region-k
+wait_json $W hq '(j["escalated_by"], j["escalated_ms"] is not None)' "('region-k', True)" \
+	complaint show "$K3"
+expect_eq "$(jget hq '[h["operator"] for h in j["history"] if h["summary"].startswith("status -> escalated")]' complaint show "$K3")" \
+	"['svcsyncd']" "escalated by the daemon, once"
+refused_status=$(timeout 60 "$S" --dir "$T/region-k" complaint status "$K3" investigating 2>&1 >/dev/null) && \
+	fail "the region moved an escalated complaint"
+assert_match "$refused_status" "escalated to HQ" "only HQ moves it now"
+stop region-k
+start region-k
+
 net_done
