@@ -61,16 +61,30 @@ static const struct {
      * HQ's spot-check share per shop and month, in percent */
     {"callback_attempts", V_COUNT, 1, 20},
     {"sample_pct", V_COUNT, 0, 100},
+    /* claims: the most one claim, and one of its lines, may ask for (fen) */
+    {"claim_max_fen", V_COUNT, 1, (long)SVC_CLAIM_FEN_MAX},
+    {"claim_line_max_fen", V_COUNT, 1, (long)SVC_CLAIM_FEN_MAX},
 };
 
 static const struct {
 	const char *key, *value;
 } defaults[] = {
-    {"return_days", "15"},          {"exchange_days", "30"},      {"onsite_hours.A", "24"},
-    {"onsite_hours.B", "48"},       {"onsite_hours.C", "72"},     {"callback.A", "all"},
-    {"callback.B", "all"},          {"callback.C", "all"},        {"time_zone", "Asia/Shanghai"},
-    {"callback_attempts", "3"},     {"sample_pct", "5"},          {"complaint_days.low", "15"},
-    {"complaint_days.normal", "7"}, {"complaint_days.high", "3"},
+    {"return_days", "15"},
+    {"exchange_days", "30"},
+    {"onsite_hours.A", "24"},
+    {"onsite_hours.B", "48"},
+    {"onsite_hours.C", "72"},
+    {"callback.A", "all"},
+    {"callback.B", "all"},
+    {"callback.C", "all"},
+    {"time_zone", "Asia/Shanghai"},
+    {"callback_attempts", "3"},
+    {"sample_pct", "5"},
+    {"complaint_days.low", "15"},
+    {"complaint_days.normal", "7"},
+    {"complaint_days.high", "3"},
+    {"claim_max_fen", "10000000"},
+    {"claim_line_max_fen", "5000000"},
 };
 
 static bool parse_count(const char *s, long *out)
@@ -79,7 +93,7 @@ static bool parse_count(const char *s, long *out)
 	if (!s[0] || s[0] == '+' || s[0] == '-' || s[0] == ' ')
 		return false;
 	long v = strtol(s, &end, 10);
-	if (*end || end - s > 6)
+	if (*end || end - s > 10)
 		return false;
 	*out = v;
 	return true;
@@ -161,7 +175,8 @@ int svc_policy_check_entry(const char *key, const char *value, char *reason, siz
 	return svc_rules_fail(SVC_EINVAL, reason, len,
 	                      "%s: unknown policy key (warranty_months.CATEGORY, return_days, "
 	                      "exchange_days, onsite_hours.A|B|C, callback.A|B|C, "
-	                      "complaint_days.SEVERITY, time_zone)",
+	                      "complaint_days.SEVERITY, time_zone, claim_max_fen, "
+	                      "claim_line_max_fen)",
 	                      svc_rules_quote(q, key));
 }
 
@@ -188,6 +203,14 @@ unsigned svc_policy_warranty_months(const svc_policy *p, const char *category)
 	char key[SVC_POLICY_KEY_LEN];
 	snprintf(key, sizeof key, "warranty_months.%s", category);
 	return number(p, key, SVC_WARRANTY_MONTHS);
+}
+
+int64_t svc_policy_fen(const svc_policy *p, const char *key)
+{
+	const char *v = svc_policy_get(p, key);
+	long n;
+	return v && parse_count(v, &n) && n > 0 && n <= SVC_CLAIM_FEN_MAX ? (int64_t)n
+	                                                                  : SVC_CLAIM_FEN_MAX;
 }
 
 unsigned svc_policy_days(const svc_policy *p, const char *key)

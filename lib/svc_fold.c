@@ -55,8 +55,17 @@ static void copy_str(char *dst, size_t cap, const char *src)
 
 /* ------------------------------------------------------------ kinds */
 
-/* A claim reads its ticket (the record its checks are about: what was
- * consumed on it, who it is assigned to). */
+/*
+ * A claim reads its ticket (the record its checks are about: its kind, who it
+ * is assigned to) and, when submitted, the stock line <shop>/<part> of each
+ * part it claims: what was consumed on the ticket is not a state of its own
+ * but the sum of the consume moves that name the ticket in the shop's ledger
+ * of that part (svc_fold_read_ledger()), counted up to the submission's place
+ * in fold order. Reading the ledger rather than keeping a per-ticket total
+ * keeps a move one change of one record (its stock line), and the dependency
+ * index on the stock line makes a consumption or reversal that lands before a
+ * claim in fold order judge the claim again, on every node the same way.
+ */
 static int claim_reads(const svc_change *c, const void *state, bool exists,
                        svc_fold_ref out[SVC_FOLD_READS_MAX])
 {
@@ -68,7 +77,74 @@ static int claim_reads(const svc_change *c, const void *state, bool exists,
 		return 0;
 	out[0].type = SVC_AGG_TICKET;
 	copy_str(out[0].agg, sizeof out[0].agg, ticket);
-	return 1;
+	int n = 1;
+	if (c->kind != SVC_CK_CLAIM_SUBMIT)
+		return n;
+	const svc_claim_submit *b = &c->u.claim_submit;
+	for (uint32_t i = 0; i < b->nparts && i < SVC_CLAIM_PARTS_MAX; i++) {
+		char agg[SVC_AGG_LEN];
+		svc_rules_move_agg(agg, c->origin, b->parts[i].part_no);
+		bool dup = false;
+		for (int j = 1; j < n && !dup; j++)
+			dup = strcmp(out[j].agg, agg) == 0;
+		if (dup)
+			continue;
+		out[n].type = SVC_AGG_MOVE;
+		copy_str(out[n].agg, sizeof out[n].agg, agg);
+		n++;
+	}
+	return n;
+}
+
+struct consumed {
+	const char *ticket;
+	int64_t qty;
+};
+
+/* Parts consumed on one ticket: a consume move takes parts out of stock
+ * (negative qty), its reversal puts them back (positive qty, with a reason)
+ * and never takes the count below zero, whatever the order. */
+static int consumed_step(const svc_change *c, void *arg)
+{
+	struct consumed *a = arg;
+	const svc_part_move *m = &c->u.part_move;
+	if (c->kind != SVC_CK_PART_MOVE || m->kind != SVC_MV_CONSUME ||
+	    strcmp(m->ticket, a->ticket) != 0)
+		return 0;
+	a->qty -= m->qty;
+	if (a->qty < 0)
+		a->qty = 0;
+	return 0;
+}
+
+/* The part lines of a submission: each part at most what was consumed on the
+ * ticket at the claiming shop before the submission in fold order. */
+static int claim_check_parts(svc_fold_reader *rd, const svc_change *c, char *reason, size_t rlen)
+{
+	const svc_claim_submit *b = &c->u.claim_submit;
+	for (uint32_t i = 0; i < b->nparts && i < SVC_CLAIM_PARTS_MAX; i++) {
+		bool first = true;
+		uint64_t claimed = 0;
+		for (uint32_t j = 0; j < b->nparts && j < SVC_CLAIM_PARTS_MAX; j++) {
+			if (strcmp(b->parts[j].part_no, b->parts[i].part_no) != 0)
+				continue;
+			if (j < i)
+				first = false;
+			claimed += b->parts[j].qty;
+		}
+		if (!first)
+			continue;
+		char agg[SVC_AGG_LEN];
+		struct consumed a = {b->ticket, 0};
+		svc_rules_move_agg(agg, c->origin, b->parts[i].part_no);
+		SVC_TRY(svc_fold_read_ledger(rd, SVC_AGG_MOVE, agg, consumed_step, &a));
+		if (claimed > (uint64_t)a.qty)
+			return svc_rules_fail(SVC_EREJECT, reason, rlen,
+			                      "part: %s x%" PRIu64 " claimed, %" PRId64
+			                      " consumed on %s",
+			                      b->parts[i].part_no, claimed, a.qty, b->ticket);
+	}
+	return 0;
 }
 
 /* No claim is made on a consult or a complaint ticket: the check reads the
@@ -91,6 +167,8 @@ static int claim_check(svc_fold_reader *rd, const void *state, bool exists, cons
 		                    "claim %s: no claim is made on a %s ticket (%s)", c->aggregate,
 		                    svc_ticket_kind_name(tk->kind), c->u.claim_submit.ticket);
 	free(tk);
+	if (!rc)
+		rc = claim_check_parts(rd, c, reason, rlen);
 	return rc;
 }
 
@@ -767,6 +845,44 @@ int svc_fold_read(svc_fold_reader *rd, int type, const char *agg, void *state, b
 	return rc;
 }
 
+struct ledger_walk {
+	const svc_fold *f;
+	const svc_change *at;
+	svc_fold_walk_fn fn;
+	void *arg;
+};
+
+static int ledger_step(const svc_change *c, void *arg)
+{
+	struct ledger_walk *w = arg;
+	bool rejected;
+	if (svc_rules_order_cmp(c->hlc, c->origin, c->seq, w->at->hlc, w->at->origin, w->at->seq) >=
+	    0)
+		return 1;
+	int rc = OPS(w->f)->reject_get(w->f->ctx, c, &rejected);
+	if (rc || rejected)
+		return rc;
+	rc = w->fn(c, w->arg);
+	/* the walk's own stop (1) must not be mistaken for the callback's */
+	return rc == 1 ? svc_errf(SVC_EINVAL, "a ledger reader returned 1") : rc;
+}
+
+int svc_fold_read_ledger(svc_fold_reader *rd, int type, const char *agg, svc_fold_walk_fn fn,
+                         void *arg)
+{
+	bool named = false;
+	for (int i = 0; i < rd->nrefs && !named; i++)
+		named = rd->refs[i].type == type && strcmp(rd->refs[i].agg, agg) == 0;
+	const svc_fold_kind *k = table_kind(rd->r->kt, type);
+	if (!named || !k || k->state_size)
+		return svc_errf(SVC_EINVAL,
+		                "%s reads ledger %s, which its kind's reads() did not name",
+		                rd->self.agg, agg);
+	struct ledger_walk w = {rd->r->f, rd->c, fn, arg};
+	int rc = OPS(rd->r->f)->agg_walk(rd->r->f->ctx, agg, ledger_step, &w);
+	return rc == 1 ? 0 : rc;
+}
+
 /*
  * Is c above the cut-off of its origin's revocation? Then it stays out of
  * the fold (1, with the reason), whatever its HLC, until a release raises
@@ -1051,7 +1167,15 @@ static int fold(run *r, const svc_change *c, bool local, char *reason, size_t rl
 			return svc_errf(SVC_EREJECT, "%s", reason);
 		if (v)
 			return OPS(f)->reject_put(f->ctx, c, reason[0] ? reason : "rejected");
-		return effects_of(f, k, c, +1);
+		int rc = effects_of(f, k, c, +1);
+		if (!rc) {
+			/* records that read this ledger after c (a claim after a
+			 * consumption that arrived late) are judged again */
+			svc_fold_pos at;
+			pos_of(&at, c);
+			rc = cascade(r, c->aggregate, &at);
+		}
+		return rc;
 	}
 
 	svc_fold_state state, scratch;
@@ -1122,15 +1246,24 @@ static int refold_ledger(run *r, const svc_fold_kind *k, const svc_change *c)
 	int v = verdict_of(r, k, NULL, false, c, false, reason, sizeof reason, &failed);
 	if (failed)
 		return v;
+	bool flipped = false;
 	if (v == 0 && was_rejected) {
 		OPS(f)->reject_del(f->ctx, c);
 		effects_of(f, k, c, +1);
+		flipped = true;
 	} else if (v) {
 		OPS(f)->reject_put(f->ctx, c, reason[0] ? reason : "rejected");
 		if (!was_rejected)
 			effects_of(f, k, c, -1);
+		flipped = !was_rejected;
 	}
-	return OPS(f)->err(f->ctx);
+	rc = OPS(f)->err(f->ctx);
+	if (!rc && flipped) {
+		svc_fold_pos at;
+		pos_of(&at, c);
+		rc = cascade(r, c->aggregate, &at);
+	}
+	return rc;
 }
 
 struct hold_walk {

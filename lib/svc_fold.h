@@ -40,8 +40,9 @@ typedef struct {
 	char agg[SVC_AGG_LEN];
 } svc_fold_ref;
 
-/* Most records one change's checks may read. */
-#define SVC_FOLD_READS_MAX 4
+/* Most records one change's checks may read: a claim reads its ticket and
+ * the stock line of each part line (svc_fold.c). */
+#define SVC_FOLD_READS_MAX (1 + SVC_CLAIM_PARTS_MAX)
 
 /* A secondary index entry: (name, value) names the record. */
 #define SVC_FOLD_INDEX_NAME_LEN 16
@@ -276,6 +277,18 @@ int svc_fold_change(const svc_fold *f, const svc_change *c, bool local, char *re
  * SVC_EINVAL when reads() did not name the record.
  */
 int svc_fold_read(svc_fold_reader *rd, int type, const char *agg, void *state, bool *exists);
+
+/*
+ * Reading a ledger (a kind without state, such as a stock line's moves) from
+ * a check: fn sees, in fold order, each of its entries that precedes the
+ * judged change and is not rejected; fn returns 0 to go on. A ledger entry
+ * that is folded (or folded again by a hold) re-folds the records that read
+ * its ledger after its place, as a stateful record's change does, so a
+ * consumption that arrives late re-judges the claims after it.
+ * SVC_EINVAL when reads() did not name the ledger.
+ */
+int svc_fold_read_ledger(svc_fold_reader *rd, int type, const char *agg, svc_fold_walk_fn fn,
+                         void *arg);
 
 /*
  * Dependents. When a record's fold changes at position P (an accepted change

@@ -722,13 +722,50 @@ struct move_arg {
 	int64_t qty; /* as the user gives it: positive, or a signed adjustment */
 	const char *ticket;
 	const char *peer;
-	const char *text; /* receive ref, adjust reason */
+	const char *text; /* receive ref, adjust reason, a consumption's reversal reason */
 	const char *transfer;
+	bool reverse; /* consume: put qty back (a consumption recorded by mistake) */
 	/* results */
 	char aggregate[SVC_AGG_LEN];
 	char got_part[SVC_PART_LEN];
 	int64_t got_qty;
 };
+
+struct consumed_arg {
+	svc_txn *t;
+	const char *ticket;
+	int64_t qty;
+};
+
+static int consumed_step(const svc_change *c, void *arg)
+{
+	struct consumed_arg *a = arg;
+	const svc_part_move *m = &c->u.part_move;
+	bool rejected;
+	if (c->kind != SVC_CK_PART_MOVE || m->kind != SVC_MV_CONSUME ||
+	    strcmp(m->ticket, a->ticket) != 0)
+		return 0;
+	TRY(svc_journal_reject_get(a->t, c->origin, c->seq, NULL, 0, &rejected));
+	if (rejected)
+		return 0;
+	/* as the claim's fold counts it (svc_fold.c): never below zero */
+	a->qty -= m->qty;
+	if (a->qty < 0)
+		a->qty = 0;
+	return 0;
+}
+
+/* What this node consumed of a part on a ticket, reversals taken off. */
+static int consumed_on(svc_txn *t, const char *location, const char *part_no, const char *ticket,
+                       int64_t *qty)
+{
+	char agg[SVC_AGG_LEN];
+	struct consumed_arg a = {t, ticket, 0};
+	svc_rules_move_agg(agg, location, part_no);
+	TRY(svc_journal_agg_walk(t, agg, consumed_step, &a));
+	*qty = a.qty;
+	return 0;
+}
 
 /* A shop may ship only toward its region (the rules say so); it may not hold
  * the region's certificate yet when it has never been online, so its own
@@ -820,8 +857,27 @@ static int move_fn(svc_txn *t, void *arg)
 			return svc_errf(SVC_EDENIED,
 			                "ticket %s: assigned to %s, not to this shop (%s)", tk.id,
 			                tk.shop[0] ? tk.shop : "no shop", self.node);
-		TRY(need_stock(t, self.node, a->part_no, a->qty, "consume"));
-		m->qty = -a->qty;
+		if (a->reverse) {
+			int64_t used;
+			if (!given(a->text))
+				return svc_errf(SVC_EINVAL, "reason: required to reverse a "
+				                            "consumption (--qty -N --reason TEXT)");
+			TRY(consumed_on(t, self.node, a->part_no, a->ticket, &used));
+			if (a->qty > used)
+				return svc_errf(SVC_ECONFLICT,
+				                "qty: -%" PRId64 " would take %s below zero on %s "
+				                "(%" PRId64 " consumed there)",
+				                a->qty, a->part_no, a->ticket, used);
+			m->qty = a->qty;
+			TRY(SET(m->reason, "reason", a->text));
+		} else {
+			if (given(a->text))
+				return svc_errf(
+				    SVC_EINVAL,
+				    "reason: only a reversal (--qty -N) takes a reason");
+			TRY(need_stock(t, self.node, a->part_no, a->qty, "consume"));
+			m->qty = -a->qty;
+		}
 		TRY(SET(m->ticket, "ticket", a->ticket));
 		break;
 	case SVC_MV_DEFECTIVE_RETURN:
@@ -882,6 +938,18 @@ int svc_local_part_consume(svc_store *s, const char *part_no, int64_t qty, const
 {
 	struct move_arg a = {
 	    .kind = SVC_MV_CONSUME, .part_no = part_no, .qty = qty, .ticket = ticket};
+	return svc_store_write(s, move_fn, &a);
+}
+
+int svc_local_part_unconsume(svc_store *s, const char *part_no, int64_t qty, const char *ticket,
+                             const char *reason)
+{
+	struct move_arg a = {.kind = SVC_MV_CONSUME,
+	                     .part_no = part_no,
+	                     .qty = qty,
+	                     .ticket = ticket,
+	                     .text = reason,
+	                     .reverse = true};
 	return svc_store_write(s, move_fn, &a);
 }
 
@@ -968,6 +1036,41 @@ static int claim_lines(svc_txn *t, const svc_claim_request *r, svc_claim_submit 
 	return 0;
 }
 
+/* The policy's ceilings, per claim and per line, as in force today (the
+ * rules hold every claim to SVC_CLAIM_FEN_MAX wherever it is folded). */
+static int claim_ceiling(svc_txn *t, const svc_claim_submit *b)
+{
+	svc_policy pol;
+	const svc_tz *tz;
+	uint32_t today;
+	TRY(svc_local_policy_today(t, svc_journal_now_ms(), &pol, &tz, &today));
+	int64_t cmax = svc_policy_fen(&pol, "claim_max_fen");
+	int64_t lmax = svc_policy_fen(&pol, "claim_line_max_fen");
+	if (b->total > cmax)
+		return svc_errf(SVC_EINVAL,
+		                "total: %" PRId64 " fen is over the ceiling of %" PRId64
+		                " fen per claim (policy claim_max_fen)",
+		                b->total, cmax);
+	const struct {
+		const char *name;
+		int64_t fen;
+	} lines[] = {{"labor", b->labor}, {"travel", b->travel}, {"other", b->other}};
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		if (lines[i].fen > lmax)
+			return svc_errf(SVC_EINVAL,
+			                "%s: %" PRId64 " fen is over the ceiling of %" PRId64
+			                " fen per line (policy claim_line_max_fen)",
+			                lines[i].name, lines[i].fen, lmax);
+	for (uint32_t i = 0; i < b->nparts; i++)
+		if (b->parts[i].amount > lmax)
+			return svc_errf(
+			    SVC_EINVAL,
+			    "part: %s x%" PRIu32 " is %" PRId64 " fen, over the ceiling of %" PRId64
+			    " fen per line (policy claim_line_max_fen)",
+			    b->parts[i].part_no, b->parts[i].qty, b->parts[i].amount, lmax);
+	return 0;
+}
+
 static int claim_submit_fn(svc_txn *t, void *arg)
 {
 	struct claim_submit_arg *a = arg;
@@ -1003,6 +1106,7 @@ static int claim_submit_fn(svc_txn *t, void *arg)
 	if (svc_rules_claim_id(c.aggregate, r->ticket))
 		return svc_errf(SVC_EINVAL, "ticket: '%s' is not a ticket id", r->ticket);
 	TRY(claim_lines(t, r, b));
+	TRY(claim_ceiling(t, b));
 	TRY(SET(b->note, "note", r->note));
 	TRY(SET(b->region, "region", self.region));
 

@@ -257,6 +257,13 @@ int svc_local_part_receive_transfer(svc_store *s, const char *xid, char part_no[
 /* Use qty > 0 parts from this node's stock on a ticket. */
 int svc_local_part_consume(svc_store *s, const char *part_no, int64_t qty, const char *ticket);
 
+/* Reverse qty > 0 parts consumed on ticket by mistake (reason required): they
+ * come back into stock and no longer count toward the ticket's claims; at most
+ * what this node consumed there. A reversal is a consume move of positive qty,
+ * kept in the ledger like any other. */
+int svc_local_part_unconsume(svc_store *s, const char *part_no, int64_t qty, const char *ticket,
+                             const char *reason);
+
 /* Send qty > 0 old (defective) parts back toward HQ; ticket optional. */
 int svc_local_part_return(svc_store *s, const char *part_no, int64_t qty, const char *ticket);
 

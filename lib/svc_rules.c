@@ -614,8 +614,9 @@ static int validate_part_move(const svc_change *c, char *reason, size_t len)
 			sign = "negative (the delta at the source)";
 		break;
 	case SVC_MV_CONSUME:
-		if (b->qty >= 0)
-			sign = "negative (parts leave stock)";
+		/* positive: a reversal of a consumption recorded by mistake */
+		if (b->qty == 0)
+			sign = "non-zero (negative to consume, positive to reverse)";
 		break;
 	case SVC_MV_ADJUST:
 		if (b->qty == 0)
@@ -651,6 +652,10 @@ static int validate_part_move(const svc_change *c, char *reason, size_t len)
 	} else {
 		SVC_TRY(check_optional_node_id("peer", b->peer, reason, len));
 	}
+	if (b->kind == SVC_MV_CONSUME && b->qty > 0 && !b->reason[0])
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "reason: required to reverse a consumption (qty %" PRId64 ")",
+		                      b->qty);
 	SVC_TRY(svc_check_text("reason", b->reason, b->kind == SVC_MV_ADJUST, reason, len));
 
 	char want[SVC_AGG_LEN];
@@ -742,6 +747,11 @@ static int validate_claim_submit(const svc_change *c, char *reason, size_t len)
 	if (b->total <= 0)
 		return svc_rules_fail(SVC_EINVAL, reason, len,
 		                      "total: a claim must ask for more than 0 fen");
+	if (b->total > SVC_CLAIM_FEN_MAX)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "total: %" PRId64 " fen is over the ceiling of %" PRId64
+		                      " fen that no claim may pass",
+		                      b->total, SVC_CLAIM_FEN_MAX);
 	SVC_TRY(svc_check_text("note", b->note, false, reason, len));
 	SVC_TRY(check_optional_node_id("region", b->region, reason, len));
 	return svc_rules_expect_agg(c, want, reason, len);

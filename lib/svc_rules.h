@@ -133,6 +133,8 @@ const char *svc_policy_get(const svc_policy *p, const char *key);
  * hours of a grade (0 for no grade). */
 unsigned svc_policy_warranty_months(const svc_policy *p, const char *category);
 unsigned svc_policy_days(const svc_policy *p, const char *key);
+/* An amount in fen (claim_max_fen, claim_line_max_fen): at most SVC_CLAIM_FEN_MAX. */
+int64_t svc_policy_fen(const svc_policy *p, const char *key);
 unsigned svc_policy_onsite_hours(const svc_policy *p, uint32_t grade);
 /* The callback rule of a grade: 100 for every ticket, else a percentage. */
 unsigned svc_policy_callback_pct(const svc_policy *p, uint32_t grade);

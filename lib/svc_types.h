@@ -30,6 +30,10 @@
 #define SVC_PART_NAME_LEN 128
 #define SVC_REF_LEN 64 /* payment reference */
 #define SVC_CLAIM_PARTS_MAX 16
+/* No claim asks for more than this, whatever the policy: 10,000,000 yuan in
+ * fen. The policy's claim_max_fen and claim_line_max_fen (lower) are checked
+ * at the desk; this bound is checked wherever a claim is validated. */
+#define SVC_CLAIM_FEN_MAX INT64_C(1000000000)
 #define SVC_POLICY_CODE_LEN 32 /* policy: a model, category or fault code */
 /* The person who entered a change: a limit in characters, not bytes, since
  * Chinese names take three bytes a character; the buffer holds the longest

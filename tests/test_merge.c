@@ -839,11 +839,11 @@ static void set_cancel_race(change_set *s)
 static void set_claim(change_set *s)
 {
 	const char *tk = "T-shop-a-1", *cl = "C-shop-a-1";
-	fx_submit(push(s, &FX_SA, 0, 0), tk, 1, 8000, 2, 2500, 2000);
+	fx_submit(push(s, &FX_SA, 0, 0), tk, 1, 13000, 0, 0, 2000);
 	fx_decide(push(s, &FX_RN, 3600, 0), cl, SVC_CA_AUDIT, 1, 0, 15000);
 	fx_decide(push(s, &FX_HQ, 7200, 0), cl, SVC_CA_REJECT, 1, 0, 15000);
 	fx_decide(push(s, &FX_RN, 7200, 0), cl, SVC_CA_RETURN, 1, 0, 15000);
-	fx_submit(push(s, &FX_SA, 9000, 0), tk, 2, 8000, 2, 2500, 0);
+	fx_submit(push(s, &FX_SA, 9000, 0), tk, 2, 13000, 0, 0, 0);
 	fx_decide(push(s, &FX_HQ, 9000, 5), cl, SVC_CA_APPROVE, 1, 0, 15000);
 	fx_decide(push(s, &FX_RN, 10000, 0), cl, SVC_CA_AUDIT, 2, 0, 13000);
 	fx_decide(push(s, &FX_HQ, 10800, 0), cl, SVC_CA_APPROVE, 2, 12000, 13000);
@@ -867,10 +867,55 @@ static void set_claim_ticket(change_set *s)
 	fx_status(push(s, &FX_SA, 30, 0), tk, SVC_TS_ACCEPTED);
 	fx_status(push(s, &FX_SA, 60, 0), tk, SVC_TS_ON_SITE);
 	fx_status(push(s, &FX_SA, 90, 0), tk, SVC_TS_RESOLVED);
-	fx_submit(push(s, &FX_SA, 100, 0), tk, 1, 8000, 2, 2500, 2000);
+	fx_submit(push(s, &FX_SA, 100, 0), tk, 1, 13000, 0, 0, 2000);
 	fx_status(push(s, &FX_RN, 200, 0), tk, SVC_TS_CANCELLED);
 	fx_decide(push(s, &FX_HQ, 3600, 0), cl, SVC_CA_APPROVE, 1, 15000, 15000);
 	fx_decide(push(s, &FX_RN, 3600, 0), cl, SVC_CA_AUDIT, 1, 0, 15000);
+}
+
+/* A reversal of a consumption recorded by mistake: a consume move of
+ * positive qty, with its reason. */
+static void fx_unconsume(svc_change *c, const char *ticket, int64_t qty)
+{
+	fx_move(c, SVC_MV_CONSUME, "shop-a", "CMP-35", qty, ticket, NULL);
+	FX_COPY(c->u.part_move.reason, "booked on the wrong ticket");
+}
+
+/* S3c: claims against the parts consumed on their tickets (DESIGN.md
+ * section 3: the check reads the shop's CMP-35 ledger as of the claim's
+ * place in fold order). On T-shop-a-1 two are consumed, one reversed: a
+ * claim for two is refused, the claim for one that follows is accepted and
+ * audited. On T-shop-a-9 the claim comes before its consumption in fold
+ * order and is refused in every order, the consumption arriving before or
+ * after it; its reversal of more than was left stops at zero. */
+static void set_claim_parts(change_set *s)
+{
+	const char *t1 = "T-shop-a-1", *t9 = "T-shop-a-9";
+	fx_move(push(s, &FX_SA, 10, 0), SVC_MV_CONSUME, "shop-a", "CMP-35", -2, t1, NULL);
+	fx_unconsume(push(s, &FX_SA, 20, 0), t1, 1);
+	fx_submit(push(s, &FX_SA, 30, 0), t1, 1, 8000, 2, 2500, 0);
+	fx_submit(push(s, &FX_SA, 40, 0), t1, 1, 8000, 1, 2500, 0);
+	fx_submit(push(s, &FX_SA, 50, 0), t9, 1, 8000, 1, 2500, 0);
+	fx_move(push(s, &FX_SA, 60, 0), SVC_MV_CONSUME, "shop-a", "CMP-35", -1, t9, NULL);
+	fx_unconsume(push(s, &FX_SA, 70, 0), t9, 3);
+	fx_decide(push(s, &FX_RN, 3600, 0), "C-shop-a-1", SVC_CA_AUDIT, 1, 0, 10500);
+}
+
+/* S3d: consumptions that arrive after the claim they precede in fold order
+ * re-judge it (the dependency index on the stock line): the claim for two
+ * on T-shop-a-1 stands on the two consumptions before it, in every order;
+ * the reversal after it and a consumption on another ticket do not move
+ * it, and that ticket's own claim for two stands on one only. */
+static void set_claim_parts_late(change_set *s)
+{
+	const char *t1 = "T-shop-a-1";
+	fx_move(push(s, &FX_SA, 10, 0), SVC_MV_CONSUME, "shop-a", "CMP-35", -1, t1, NULL);
+	fx_move(push(s, &FX_SA, 10, 1), SVC_MV_CONSUME, "shop-a", "CMP-35", -1, t1, NULL);
+	fx_submit(push(s, &FX_SA, 20, 0), t1, 1, 8000, 2, 2500, 0);
+	fx_unconsume(push(s, &FX_SA, 30, 0), t1, 2);
+	fx_move(push(s, &FX_SA, 40, 0), SVC_MV_CONSUME, "shop-a", "CMP-35", -1, "T-shop-a-2", NULL);
+	fx_submit(push(s, &FX_SA, 50, 0), "T-shop-a-2", 1, 8000, 2, 2500, 0);
+	fx_decide(push(s, &FX_RN, 3600, 0), "C-shop-a-1", SVC_CA_AUDIT, 1, 0, 13000);
 }
 
 /* customer: a customer file put by `a` (fields: SVC_CF_*), and a merge. */
@@ -1484,6 +1529,29 @@ static void expect_parts(const result *r)
 	CHECK_INT(sa->in_transit_in, 0);
 }
 
+static void expect_claim_parts(const result *r)
+{
+	CHECK_INT(r->nrej, 2);
+	CHECK_REJ(r, "shop-a", 3, "part: CMP-35 x2 claimed, 1 consumed on T-shop-a-1");
+	CHECK_REJ(r, "shop-a", 5, "part: CMP-35 x1 claimed, 0 consumed on T-shop-a-9");
+	const agg *c1 = find(r, "C-shop-a-1");
+	CHECK(c1 && c1->st.c.status == SVC_CS_AUDITED && c1->st.c.total == 10500 &&
+	      c1->st.c.parts[0].qty == 1);
+	CHECK(!find(r, "C-shop-a-9"));
+	/* stock: -2 +1 -1 +3; a reversal is a ledger entry like any other */
+	const svc_stock *sa = stock_of(r, "shop-a");
+	CHECK_INT(sa->on_hand, 1);
+}
+
+static void expect_claim_parts_late(const result *r)
+{
+	CHECK_INT(r->nrej, 1);
+	CHECK_REJ(r, "shop-a", 6, "part: CMP-35 x2 claimed, 1 consumed on T-shop-a-2");
+	const agg *c1 = find(r, "C-shop-a-1");
+	CHECK(c1 && c1->st.c.status == SVC_CS_AUDITED && c1->st.c.parts[0].qty == 2);
+	CHECK_INT(stock_of(r, "shop-a")->on_hand, -1);
+}
+
 static void expect_directory(const result *r)
 {
 	CHECK_INT(r->nrej, 3);
@@ -1861,6 +1929,8 @@ int main(int argc, char **argv)
 	all_orders(set_cancel_race, "cancel-race", expect_cancel_race);
 	all_orders(set_claim, "claim", expect_claim);
 	all_orders(set_claim_ticket, "claim-ticket", expect_claim_ticket);
+	all_orders(set_claim_parts, "claim-parts", expect_claim_parts);
+	all_orders(set_claim_parts_late, "claim-parts-late", expect_claim_parts_late);
 	all_orders(set_customer, "customer", expect_customer);
 	all_orders(set_unit, "unit", expect_unit);
 	all_orders(set_parts, "parts", expect_parts);

@@ -617,6 +617,28 @@ static void test_validate_catalog(void)
 	INVALID(&c, "part_no: 'CMP 35' is not a part number");
 }
 
+/* The claim ceilings of the policy: defaults 100,000 and 50,000 yuan, in fen;
+ * a value up to the rules' bound, never above it. */
+static void test_claim_ceiling_policy(void)
+{
+	char msg[SVC_REASON_LEN];
+	svc_policy p;
+	memset(&p, 0, sizeof p);
+	CHECK(svc_policy_fen(&p, "claim_max_fen") == 10000000);
+	CHECK(svc_policy_fen(&p, "claim_line_max_fen") == 5000000);
+	CHECK_INT(svc_policy_check_entry("claim_max_fen", "20000000", msg, sizeof msg), 0);
+	CHECK_INT(svc_policy_check_entry("claim_max_fen", "1000000000", msg, sizeof msg), 0);
+	CHECK_INT(svc_policy_check_entry("claim_max_fen", "1000000001", msg, sizeof msg),
+	          SVC_EINVAL);
+	CHECK(
+	    strstr(msg, "claim_max_fen: '1000000001' is not a whole number from 1 to 1000000000"));
+	CHECK_INT(svc_policy_check_entry("claim_line_max_fen", "0", msg, sizeof msg), SVC_EINVAL);
+	p.nentries = 1;
+	FX_COPY(p.entries[0].key, "claim_max_fen");
+	FX_COPY(p.entries[0].value, "20000000");
+	CHECK(svc_policy_fen(&p, "claim_max_fen") == 20000000);
+}
+
 static void test_validate_move(void)
 {
 	svc_change c;
@@ -630,7 +652,7 @@ static void test_validate_move(void)
 	    {SVC_MV_RECEIVE, -1, false},        {SVC_MV_TRANSFER_OUT, -3, true},
 	    {SVC_MV_TRANSFER_OUT, 3, false},    {SVC_MV_TRANSFER_OUT, 0, false},
 	    {SVC_MV_TRANSFER_IN, 3, true},      {SVC_MV_TRANSFER_IN, -3, false},
-	    {SVC_MV_CONSUME, -1, true},         {SVC_MV_CONSUME, 1, false},
+	    {SVC_MV_CONSUME, -1, true},         {SVC_MV_CONSUME, 0, false},
 	    {SVC_MV_DEFECTIVE_RETURN, 2, true}, {SVC_MV_DEFECTIVE_RETURN, -2, false},
 	    {SVC_MV_ADJUST, -2, true},          {SVC_MV_ADJUST, 7, true},
 	    {SVC_MV_ADJUST, 0, false},
@@ -650,8 +672,14 @@ static void test_validate_move(void)
 		}
 	}
 	fx_head(&c, &FX_SA, 9, FX_HLC(0, 0));
+	fx_move(&c, SVC_MV_CONSUME, "shop-a", "CMP-35", 0, "T-shop-a-1", NULL);
+	INVALID(&c, "qty: must be non-zero (negative to consume, positive to reverse) for consume, "
+	            "got 0");
+	/* a positive consume is a reversal: it takes a reason */
 	fx_move(&c, SVC_MV_CONSUME, "shop-a", "CMP-35", 1, "T-shop-a-1", NULL);
-	INVALID(&c, "qty: must be negative (parts leave stock) for consume, got 1");
+	INVALID(&c, "reason: required to reverse a consumption (qty 1)");
+	FX_COPY(c.u.part_move.reason, "booked on the wrong ticket");
+	VALID(&c);
 
 	fx_move(&c, SVC_MV_CONSUME, "shop-a", "CMP-35", -1, NULL, NULL);
 	INVALID(&c, "ticket: required for consume");
@@ -779,6 +807,15 @@ static void test_validate_claim(void)
 	c.u.claim_submit.labor = INT64_MAX;
 	c.u.claim_submit.total = INT64_MAX;
 	INVALID(&c, "total: the lines add up to more than a 64-bit amount");
+	/* The ceiling no policy lifts: 10^13 yuan is refused on every node,
+	 * and so is one fen over the bound; the bound itself passes. */
+	fx_head(&c, &FX_SA, 4, FX_HLC(0, 0));
+	fx_submit(&c, "T-shop-a-1", 1, INT64_C(1000000000000000), 0, 0, 0);
+	INVALID(&c, "total: 1000000000000000 fen is over the ceiling of 1000000000 fen");
+	fx_submit(&c, "T-shop-a-1", 1, SVC_CLAIM_FEN_MAX + 1, 0, 0, 0);
+	INVALID(&c, "total: 1000000001 fen is over the ceiling");
+	fx_submit(&c, "T-shop-a-1", 1, SVC_CLAIM_FEN_MAX - 2500, 1, 2500, 0);
+	VALID(&c);
 	/* Nothing to claim. */
 	fx_head(&c, &FX_SA, 4, FX_HLC(0, 0));
 	fx_submit(&c, "T-shop-a-1", 1, 0, 0, 0, 0);
@@ -2692,6 +2729,7 @@ int main(void)
 	test_validate_ticket();
 	test_validate_catalog();
 	test_validate_move();
+	test_claim_ceiling_policy();
 	test_validate_claim();
 	test_validate_node();
 	test_authorize_matrix();

@@ -122,6 +122,7 @@ static const char part_usage[] =
     "       svcsync [--dir DIR] part receive --transfer XID\n"
     "       svcsync [--dir DIR] part transfer PART_NO --qty N --to NODE\n"
     "       svcsync [--dir DIR] part consume PART_NO --qty N --ticket ID\n"
+    "       svcsync [--dir DIR] part consume PART_NO --qty -N --reason TEXT --ticket ID\n"
     "       svcsync [--dir DIR] part return PART_NO --qty N [--ticket ID]\n"
     "       svcsync [--dir DIR] part adjust PART_NO --qty +-N --reason TEXT\n"
     "       svcsync [--dir DIR] part transfers [--json]\n"
@@ -147,8 +148,14 @@ static const char transfer_usage[] =
 
 static const char consume_usage[] =
     "usage: svcsync [--dir DIR] part consume PART_NO --qty N --ticket ID\n"
+    "       svcsync [--dir DIR] part consume PART_NO --qty -N --reason TEXT --ticket ID\n"
     "\n"
-    "Use N parts from this node's stock on a ticket (assigned to this shop).\n";
+    "Use N parts from this node's stock on a ticket (assigned to this shop). A\n"
+    "claim on the ticket may claim at most what was consumed on it.\n"
+    "With --qty -N: reverse a consumption recorded by mistake (a reason is\n"
+    "required): the N parts come back into stock and no longer count for the\n"
+    "ticket's claims. At most what this node consumed on the ticket; the\n"
+    "consumption and its reversal both stay on record.\n";
 
 static const char return_usage[] =
     "usage: svcsync [--dir DIR] part return PART_NO --qty N [--ticket ID]\n"
@@ -241,16 +248,27 @@ static int part_consume(const cli_ctx *ctx, int argc, char **argv)
 	svc_store *s = NULL;
 	int64_t qty = 0;
 	const char *ticket;
-	int rc = cli_parse(&a, "part consume", consume_usage, "qty= ticket=", 1, argc, argv);
-	if (rc || (rc = move_args(&a, &qty)) || (rc = cli_need(&a, "ticket", &ticket)) ||
-	    (rc = cli_open(ctx, true, &s)))
+	int rc =
+	    cli_parse(&a, "part consume", consume_usage, "qty= ticket= reason=", 1, argc, argv);
+	if (rc || (rc = move_args(&a, &qty)) || (rc = cli_need(&a, "ticket", &ticket)))
 		return rc;
-	if (svc_local_part_consume(s, a.pos[0], qty, ticket)) {
+	const char *why = cli_opt(&a, "reason");
+	if (qty < 0 && !why)
+		return cli_usage(&a, "--reason is required with --qty -N (a reversal)");
+	if (qty >= 0 && why)
+		return cli_usage(&a, "--reason is only for a reversal (--qty -N)");
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (qty < 0 ? svc_local_part_unconsume(s, a.pos[0], -qty, ticket, why)
+	            : svc_local_part_consume(s, a.pos[0], qty, ticket)) {
 		svc_store_close(&s);
 		return cli_fail();
 	}
 	cli_done_write(ctx, &s);
-	printf("consumed %" PRId64 " x %s on %s\n", qty, a.pos[0], ticket);
+	if (qty < 0)
+		printf("reversed %" PRId64 " x %s on %s\n", -qty, a.pos[0], ticket);
+	else
+		printf("consumed %" PRId64 " x %s on %s\n", qty, a.pos[0], ticket);
 	return CLI_OK;
 }
 
