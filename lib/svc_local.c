@@ -767,6 +767,31 @@ static int consumed_on(svc_txn *t, const char *location, const char *part_no, co
 	return 0;
 }
 
+/* A reversal may not take back parts a standing claim on the ticket claims
+ * (the claim was judged against them; return or reject it first). */
+static int need_unclaimed(svc_txn *t, const char *ticket, const char *part_no, int64_t left)
+{
+	char id[SVC_AGG_LEN];
+	svc_claim cl;
+	if (svc_rules_claim_id(id, ticket))
+		return 0;
+	int rc = svc_fold_claim_get(t, id, &cl);
+	if (rc == SVC_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (cl.status == SVC_CS_RETURNED || cl.status == SVC_CS_REJECTED)
+		return 0;
+	for (uint32_t i = 0; i < cl.nparts && i < SVC_CLAIM_PARTS_MAX; i++)
+		if (strcmp(cl.parts[i].part_no, part_no) == 0 && cl.parts[i].qty > left)
+			return svc_errf(SVC_ECONFLICT,
+			                "qty: claim %s (%s) claims %s x%" PRIu32
+			                " on %s; a reversal would leave %" PRId64,
+			                cl.id, svc_claim_status_name(cl.status), part_no,
+			                cl.parts[i].qty, ticket, left);
+	return 0;
+}
+
 /* A shop may ship only toward its region (the rules say so); it may not hold
  * the region's certificate yet when it has never been online, so its own
  * region and upstream count as known destinations. */
@@ -868,6 +893,7 @@ static int move_fn(svc_txn *t, void *arg)
 				                "qty: -%" PRId64 " would take %s below zero on %s "
 				                "(%" PRId64 " consumed there)",
 				                a->qty, a->part_no, a->ticket, used);
+			TRY(need_unclaimed(t, a->ticket, a->part_no, used - a->qty));
 			m->qty = a->qty;
 			TRY(SET(m->reason, "reason", a->text));
 		} else {

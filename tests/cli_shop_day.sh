@@ -162,7 +162,7 @@ refuse sa 1 "phone:" ticket new --kind repair --customer X --phone 12ab --produc
 	--fault F
 refuse sa 1 "purchased: 2023-02-30 is not a calendar date" ticket new --kind repair \
 	--customer X --phone 13800138000 --product P --fault F --purchased 2023-02-30
-refuse sa 1 "qty: must be a positive number of parts, got -2" part consume P-100 --qty -2 \
+refuse sa 2 "--reason is required with --qty -N (a reversal)" part consume P-100 --qty -2 \
 	--ticket "$T1"
 refuse sa 1 "7 on hand at shop-a, cannot consume 8" part consume P-100 --qty 8 --ticket "$T1"
 refuse sa 1 "total: 12000 does not equal the sum of the lines 34600" claim submit \
