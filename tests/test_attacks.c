@@ -1098,6 +1098,19 @@ static void matrix_claim_submit(void)
 	submit_body(&c, tk_free, 1, "region-e");
 	c.u.claim_submit.total = 19000; /* lines add up to 9000 */
 	cell(CAT_AUTHZ, "claim.submit whose total is not its lines", SA, &c, EXP_Q);
+	/* parts never consumed on the ticket: well-formed and signed by the
+	 * shop, refused by every node's fold (the region's, HQ's), not only at
+	 * the shop's desk */
+	submit_body(&c, tk_free, 1, "region-e");
+	c.u.claim_submit.nparts = 1;
+	snprintf(c.u.claim_submit.parts[0].part_no, sizeof c.u.claim_submit.parts[0].part_no,
+	         "P-1");
+	c.u.claim_submit.parts[0].qty = 5;
+	c.u.claim_submit.parts[0].unit_price = 1000;
+	c.u.claim_submit.parts[0].amount = 5000;
+	c.u.claim_submit.total = 14000;
+	cell(CAT_AUTHZ, "claim.submit of 5 parts none of which was consumed on the ticket", SA, &c,
+	     EXP_R);
 	submit_body(&c, tcl[SVC_CS_SUBMITTED], 1, "region-e");
 	cell(CAT_AUTHZ, "claim.submit rev 1 again on a submitted claim", SA, &c, EXP_R);
 	submit_body(&c, tcl[SVC_CS_RETURNED], 2, "region-e");
