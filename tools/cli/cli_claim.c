@@ -39,7 +39,12 @@ static const char submit_usage[] =
     "and print the claim id alone on stdout. Parts are priced from the catalog;\n"
     "--part may repeat (at most 16 lines). --total, when given, must equal the sum\n"
     "of the lines. A returned or rejected claim is resubmitted with the same\n"
-    "command, as its next revision.\n";
+    "command, as its next revision.\n"
+    "Each part may be claimed at most as many times as this shop consumed it on\n"
+    "the ticket ('part consume', less reversals) before the claim; every node's\n"
+    "fold holds the claim to that too. A claim may ask for at most the policy's\n"
+    "claim_max_fen (default 10000000 fen, 100,000 yuan), each line at most\n"
+    "claim_line_max_fen (default 5000000 fen).\n";
 
 static const char decide_usage[] =
     "usage: svcsync [--dir DIR] claim audit|return|approve|reject|pay ID\n"
