@@ -305,7 +305,9 @@ static const char policy_usage[] =
     "  onsite_hours.A|B|C        24/48/72  on-site due hours by region grade\n"
     "  callback.A|B|C            all     every ticket, or a share like 30%\n"
     "  complaint_days.SEVERITY   15/7/3  complaint deadline in days, low/normal/high\n"
-    "  time_zone                 Asia/Shanghai  the zone of every date and time\n";
+    "  time_zone                 Asia/Shanghai  the zone of every date and time\n"
+    "  claim_max_fen             10000000  the most one claim asks for (fen)\n"
+    "  claim_line_max_fen        5000000   the most one claim line asks for (fen)\n";
 
 static const char policy_set_usage[] =
     "usage: svcsync [--dir DIR] policy set KEY=VALUE... --from YYYY-MM-DD\n"
