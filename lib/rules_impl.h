@@ -53,6 +53,10 @@ int svc_rules_unit_validate(const svc_change *c, char *reason, size_t len);
 extern const svc_rules svc_rules_complaint;
 int svc_rules_complaint_validate(const svc_change *c, char *reason, size_t len);
 int svc_rules_complaint_authorize(const svc_change *c, char *reason, size_t len);
+/* out-of-warranty work (rules_charge.c): field validation of ticket.charge
+ * and claim.allow, and their fold into the ticket (0 or SVC_EREJECT). */
+int svc_rules_charge_validate(const svc_change *c, char *reason, size_t len);
+int svc_rules_ticket_charge_step(svc_ticket *t, const svc_change *c, char *reason, size_t len);
 
 /* Write a one-line reason (if `reason` is non-NULL and `len` > 0) and return
  * `code`. Newlines and other control characters that slip in through %s are

@@ -305,6 +305,10 @@ static int ticket_step(void *state, bool exists, const svc_change *c, char *reas
 		case SVC_CK_TICKET_REJUDGE: /* policy: all of it in the policy step */
 			rc = 0;
 			break;
+		case SVC_CK_TICKET_CHARGE: /* out-of-warranty work */
+		case SVC_CK_CLAIM_ALLOW:
+			rc = svc_rules_ticket_charge_step(t, c, reason, len);
+			break;
 		default:
 			return svc_rules_wrong_kind("ticket", c, reason, len);
 		}

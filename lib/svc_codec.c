@@ -391,6 +391,8 @@ static size_t repeated_max(const ProtobufCMessageDescriptor *d, uint32_t field)
 		return SVC_CLAIM_PARTS_MAX;
 	if (d == &svcsync__claim_state__descriptor && field == 8)
 		return SVC_CLAIM_PARTS_MAX;
+	if (d == &svcsync__ticket_charge__descriptor && field == 2)
+		return SVC_CLAIM_PARTS_MAX;
 	if (d == &svcsync__commit_header__descriptor && field == 4)
 		return SVC_COMMIT_CHANGES_MAX;
 	if (d == &svcsync__hello__descriptor && field == 6)
@@ -871,6 +873,18 @@ MSGMAP(complaint_note_map, svcsync__complaint_note__descriptor, F_STR(1, text));
 MSGMAP(complaint_statement_map, svcsync__complaint_statement__descriptor, F_STR(1, text));
 #undef T
 
+/* ---- out-of-warranty work */
+
+#define T svc_ticket_charge
+MSGMAP(ticket_charge_map, svcsync__ticket_charge__descriptor,
+       F_INT(1, labor), F_REP(2, parts, nparts, claim_part_map), F_INT(3, travel),
+       F_INT(4, total));
+#undef T
+
+#define T svc_claim_allow
+MSGMAP(claim_allow_map, svcsync__claim_allow__descriptor, F_STR(1, reason));
+#undef T
+
 /* ---- the change */
 
 static const struct oneof_alt change_body_alts[] = {
@@ -899,6 +913,9 @@ static const struct oneof_alt change_body_alts[] = {
     {SVC_CK_COMPLAINT_STATUS, 39, &complaint_status_map},
     {SVC_CK_COMPLAINT_NOTE, 40, &complaint_note_map},
     {SVC_CK_COMPLAINT_STATEMENT, 41, &complaint_statement_map},
+    /* out-of-warranty work */
+    {SVC_CK_TICKET_CHARGE, 42, &ticket_charge_map},
+    {SVC_CK_CLAIM_ALLOW, 43, &claim_allow_map},
     /* policy */
     {SVC_CK_POLICY_SET, 32, &policy_set_map},
     {SVC_CK_REGION_GRADE, 33, &region_grade_map},
@@ -940,6 +957,9 @@ MSGMAP(ticket_map, svcsync__ticket_state__descriptor,
        F_STR(46, override_reason), F_STR(47, override_by),
        F_INT(48, rejudged), F_INT(49, callback_cycle), F_INT(50, callback_attempts),
        F_INT(51, callback_unreached), F_INT(52, callback_state),
+       /* out-of-warranty work */
+       F_INT(53, charge_fen), F_INT(54, charges), F_STR(55, claim_allow_reason),
+       F_STR(56, claim_allowed_by),
        /* customer */
        F_STR(29, customer_id), F_STR(30, unit_id));
 

@@ -147,9 +147,11 @@ static int claim_check_parts(svc_fold_reader *rd, const svc_change *c, char *rea
 	return 0;
 }
 
-/* No claim is made on a consult or a complaint ticket: the check reads the
- * ticket's kind at the submission's place in fold order (its opening always
- * comes first: the shop held the ticket when it claimed). */
+/* No claim is made on a consult or a complaint ticket, nor on customer-paid
+ * work (out of warranty, or charged to the customer) unless HQ allowed it:
+ * the check reads the ticket at the submission's place in fold order (its
+ * opening always comes first: the shop held the ticket when it claimed; a
+ * charge or HQ's leave that arrives late re-folds the claim). */
 static int claim_check(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
                        char *reason, size_t rlen)
 {
@@ -166,6 +168,12 @@ static int claim_check(svc_fold_reader *rd, const void *state, bool exists, cons
 		rc = svc_rules_fail(SVC_EREJECT, reason, rlen,
 		                    "claim %s: no claim is made on a %s ticket (%s)", c->aggregate,
 		                    svc_ticket_kind_name(tk->kind), c->u.claim_submit.ticket);
+	else if (!rc && have && svc_ticket_customer_paid(tk) && !tk->claim_allow_reason[0])
+		rc = svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                    "claim %s: ticket %s is customer-paid (%s) and HQ has not "
+		                    "allowed a claim on it",
+		                    c->aggregate, c->u.claim_submit.ticket,
+		                    tk->charges ? "charged to the customer" : "out of warranty");
 	free(tk);
 	if (!rc)
 		rc = claim_check_parts(rd, c, reason, rlen);

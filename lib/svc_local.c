@@ -1121,6 +1121,11 @@ static int claim_submit_fn(svc_txn *t, void *arg)
 	if (tk.kind == SVC_TK_CONSULT || tk.kind == SVC_TK_COMPLAINT)
 		return svc_errf(SVC_EDENIED, "ticket %s: no claim is made on a %s ticket", tk.id,
 		                svc_ticket_kind_name(tk.kind));
+	if (svc_ticket_customer_paid(&tk) && !tk.claim_allow_reason[0])
+		return svc_errf(SVC_EDENIED,
+		                "ticket %s: customer-paid (%s); a claim needs HQ's leave (claim "
+		                "allow)",
+		                tk.id, tk.charges ? "charged to the customer" : "out of warranty");
 	if (tk.status != SVC_TS_RESOLVED && tk.status != SVC_TS_CLOSED)
 		return svc_errf(SVC_ECONFLICT,
 		                "ticket %s: status %s, a claim needs resolved or closed", tk.id,
@@ -1542,6 +1547,112 @@ int svc_local_ticket_rejudge(svc_store *s, const char *id, svc_ticket_rejudge *o
 	if (!rc && out)
 		*out = a.out;
 	return rc;
+}
+
+/* ------------------------------------------------------------ out-of-warranty work */
+
+struct charge_arg {
+	const svc_claim_request *r;
+	int64_t total;
+};
+
+static int charge_fn(svc_txn *t, void *arg)
+{
+	struct charge_arg *a = arg;
+	const svc_claim_request *r = a->r;
+	svc_self self;
+	svc_change c;
+	svc_ticket_charge *b = &c.u.ticket_charge;
+	svc_claim_submit *lines = malloc(sizeof *lines);
+	svc_ticket *tk = malloc(sizeof *tk);
+	int rc = 0;
+	if (!lines || !tk) {
+		rc = svc_errf(SVC_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = svc_self_get(t, &self);
+	if (!rc && self.role != SVC_ROLE_SHOP)
+		rc = svc_errf(SVC_EDENIED,
+		              "charge: only the ticket's assigned shop charges the customer (this "
+		              "node is %s %s)",
+		              svc_role_name(self.role), self.node);
+	if (!rc)
+		rc = need_ticket(t, r->ticket, tk);
+	if (!rc && strcmp(tk->shop, self.node) != 0)
+		rc = svc_errf(SVC_EDENIED, "ticket %s: assigned to %s, not to this shop (%s)",
+		              tk->id, tk->shop[0] ? tk->shop : "no shop", self.node);
+	if (!rc && r->labor == 0 && r->travel == 0 && r->nparts == 0)
+		rc = svc_errf(SVC_EINVAL, "charge: nothing to charge (give --labor, --part or "
+		                          "--travel)");
+	if (rc)
+		goto out;
+	/* Parts priced from the catalog as a claim's are; the rules hold every
+	 * line and the total to SVC_CLAIM_FEN_MAX. */
+	memset(lines, 0, sizeof *lines);
+	rc = claim_lines(t, r, lines);
+	if (rc)
+		goto out;
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_TICKET_CHARGE;
+	b->labor = lines->labor;
+	b->travel = lines->travel;
+	b->nparts = lines->nparts;
+	memcpy(b->parts, lines->parts, sizeof b->parts);
+	b->total = lines->total;
+	rc = SET(c.aggregate, "ticket", tk->id);
+	if (!rc)
+		rc = svc_apply_local(t, &c);
+	if (!rc)
+		a->total = b->total;
+out:
+	free(lines);
+	free(tk);
+	return rc;
+}
+
+int svc_local_ticket_charge(svc_store *s, const svc_claim_request *r, int64_t *total)
+{
+	struct charge_arg a = {.r = r};
+	int rc = svc_store_write(s, charge_fn, &a);
+	if (!rc && total)
+		*total = a.total;
+	return rc;
+}
+
+struct allow_arg {
+	const char *id, *reason;
+};
+
+static int allow_fn(svc_txn *t, void *arg)
+{
+	struct allow_arg *a = arg;
+	svc_self self;
+	svc_change c;
+	TRY(svc_self_get(t, &self));
+	if (self.role != SVC_ROLE_HQ)
+		return svc_errf(SVC_EDENIED,
+		                "%s %s may not allow claims on customer-paid tickets (HQ only)",
+		                svc_role_name(self.role), self.node);
+	if (!a->reason || !a->reason[0])
+		return svc_errf(SVC_EINVAL, "reason: required (why HQ pays for this ticket)");
+	svc_ticket *tk = malloc(sizeof *tk);
+	if (!tk)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	int rc = need_ticket(t, a->id, tk);
+	free(tk);
+	if (rc)
+		return rc;
+	memset(&c, 0, sizeof c);
+	c.kind = SVC_CK_CLAIM_ALLOW;
+	TRY(SET(c.aggregate, "ticket", a->id));
+	TRY(SET(c.u.claim_allow.reason, "reason", a->reason));
+	return svc_apply_local(t, &c);
+}
+
+int svc_local_claim_allow(svc_store *s, const char *ticket, const char *reason)
+{
+	struct allow_arg a = {.id = ticket, .reason = reason};
+	return svc_store_write(s, allow_fn, &a);
 }
 
 struct grade_arg {

@@ -305,6 +305,17 @@ int svc_local_claim_submit(svc_store *s, const svc_claim_request *r, char id[SVC
 int svc_local_claim_decide(svc_store *s, const char *id, uint32_t action, int64_t amount,
                            const char *reason, const char *ref);
 
+/*
+ * Record a customer charge (out-of-warranty work the customer pays) on a
+ * ticket assigned to this shop: labor, travel and parts priced from the
+ * catalog, as r gives them (r->other and r->note unused). total (may be
+ * NULL) receives the charge's total.
+ */
+int svc_local_ticket_charge(svc_store *s, const svc_claim_request *r, int64_t *total);
+
+/* HQ's leave to claim on a customer-paid ticket, with its reason. */
+int svc_local_claim_allow(svc_store *s, const char *ticket, const char *reason);
+
 /* ------------------------------------------------------------ restores */
 
 /* One change of the replay table, as `svcsync restore --replay` handled it. */

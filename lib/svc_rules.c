@@ -339,6 +339,8 @@ svc_agg_type svc_rules_agg_type(const svc_change *c)
 	case SVC_CK_TICKET_NOTE:
 	case SVC_CK_TICKET_CALLBACK:
 	case SVC_CK_TICKET_REJUDGE: /* policy */
+	case SVC_CK_TICKET_CHARGE:  /* out-of-warranty work */
+	case SVC_CK_CLAIM_ALLOW:
 		return SVC_AGG_TICKET;
 	case SVC_CK_CLAIM_SUBMIT:
 	case SVC_CK_CLAIM_DECIDE:
@@ -901,6 +903,11 @@ int svc_rules_validate(const svc_change *c, char *reason, size_t len)
 		SVC_TRY(expect_agg_shape(c, is_ticket_id(c->aggregate),
 		                         "a ticket id (T-<node>-<seq>)", reason, len));
 		return svc_rules_validate_override(c, reason, len);
+	case SVC_CK_TICKET_CHARGE: /* out-of-warranty work */
+	case SVC_CK_CLAIM_ALLOW:
+		SVC_TRY(expect_agg_shape(c, is_ticket_id(c->aggregate),
+		                         "a ticket id (T-<node>-<seq>)", reason, len));
+		return svc_rules_charge_validate(c, reason, len);
 	case SVC_CK_CUSTOMER_PUT:
 	case SVC_CK_CUSTOMER_MERGE:
 		return svc_rules_customer_validate(c, reason, len);
@@ -956,6 +963,8 @@ static const char *hq_only(uint32_t kind)
 		return "edit the model list";
 	case SVC_CK_FAULT_CODE_PUT:
 		return "edit the fault codes";
+	case SVC_CK_CLAIM_ALLOW:
+		return "allow claims on out-of-warranty or charged tickets";
 	default:
 		return NULL;
 	}
@@ -1045,6 +1054,8 @@ static int authorize_region(const svc_change *c, char *reason, size_t len)
 		return 0;
 	case SVC_CK_TICKET_REJUDGE:
 		return 0;
+	case SVC_CK_TICKET_CHARGE:
+		return deny(c, reason, len, "charge customers (the ticket's assigned shop does)");
 	case SVC_CK_CUSTOMER_PUT:
 	case SVC_CK_CUSTOMER_MERGE:
 	case SVC_CK_UNIT_PUT:
@@ -1161,6 +1172,8 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 		            "region or HQ)");
 	case SVC_CK_TICKET_REJUDGE:
 		return deny(c, reason, len, "re-judge tickets (its region or HQ)");
+	case SVC_CK_TICKET_CHARGE: /* its assigned shop: step() checks */
+		return 0;
 	case SVC_CK_CUSTOMER_MERGE:
 		return deny(c, reason, len, "merge customers (its region or HQ)");
 	case SVC_CK_UNIT_MERGE:

@@ -91,6 +91,9 @@ static const char *const change_kind_names[] = {
     [SVC_CK_COMPLAINT_STATUS] = "complaint.status",
     [SVC_CK_COMPLAINT_NOTE] = "complaint.note",
     [SVC_CK_COMPLAINT_STATEMENT] = "complaint.statement",
+    /* out-of-warranty work */
+    [SVC_CK_TICKET_CHARGE] = "ticket.charge",
+    [SVC_CK_CLAIM_ALLOW] = "claim.allow",
 };
 
 /* customer */

@@ -136,6 +136,9 @@ typedef enum {
 	SVC_CK_COMPLAINT_STATUS,
 	SVC_CK_COMPLAINT_NOTE,
 	SVC_CK_COMPLAINT_STATEMENT,
+	/* out-of-warranty work */
+	SVC_CK_TICKET_CHARGE,
+	SVC_CK_CLAIM_ALLOW,
 	SVC_CK_MAX_
 } svc_change_kind;
 
@@ -407,6 +410,21 @@ typedef struct {
 	uint32_t onsite_hours;
 } svc_ticket_rejudge;
 
+/* ---- out-of-warranty work: a customer charge on a ticket (its assigned
+ * shop; parts priced from the catalog as a claim's are), and HQ's leave to
+ * claim on such a ticket all the same. */
+typedef struct {
+	int64_t labor;
+	uint32_t nparts;
+	svc_claim_part parts[SVC_CLAIM_PARTS_MAX];
+	int64_t travel;
+	int64_t total;
+} svc_ticket_charge;
+
+typedef struct {
+	char reason[SVC_REASON_LEN];
+} svc_claim_allow;
+
 /* ---- complaints (投诉): a record of their own, owned by the region (HQ once
  * escalated); the shop complained about may only add a statement. */
 
@@ -509,6 +527,9 @@ typedef struct {
 		svc_complaint_status_body complaint_status;
 		svc_complaint_text complaint_note;
 		svc_complaint_text complaint_statement;
+		/* out-of-warranty work */
+		svc_ticket_charge ticket_charge;
+		svc_claim_allow claim_allow;
 	} u;
 } svc_change;
 
@@ -598,7 +619,21 @@ typedef struct {
 	uint32_t callback_attempts;
 	uint32_t callback_unreached;
 	uint32_t callback_state; /* 0 owed; else the svc_callback_outcome that ended it */
+	/* out-of-warranty work: the customer's charges (sum, count), and HQ's
+	 * leave to claim all the same ("" none) */
+	int64_t charge_fen;
+	uint32_t charges;
+	char claim_allow_reason[SVC_REASON_LEN];
+	char claim_allowed_by[SVC_ID_LEN];
 } svc_ticket;
+
+/* Customer-paid work: out of the warranty judged at opening (a known
+ * warranty end), or with a customer charge recorded. No claim is made on it
+ * without HQ's leave (claim_allow_reason). */
+static inline bool svc_ticket_customer_paid(const svc_ticket *t)
+{
+	return (!t->in_warranty && t->warranty_until != 0) || t->charges > 0;
+}
 
 /* customer: a customer file and a product unit. A merged record keeps its
  * fields and points to its survivor (merged_into). */

@@ -358,6 +358,36 @@ static inline void fx_rejudge(svc_change *c, const char *ticket, uint32_t versio
 	c->u.ticket_rejudge.onsite_hours = hours;
 }
 
+/* A customer charge on `ticket`: labor, one part line of CMP-35 (skipped
+ * when qty is 0) at unit_price, travel; the total adds up. */
+static inline void fx_charge(svc_change *c, const char *ticket, int64_t labor, uint32_t qty,
+                             int64_t unit_price, int64_t travel)
+{
+	memset(&c->u, 0, sizeof c->u);
+	svc_ticket_charge *b = &c->u.ticket_charge;
+	c->kind = SVC_CK_TICKET_CHARGE;
+	FX_COPY(c->aggregate, ticket);
+	b->labor = labor;
+	if (qty) {
+		b->nparts = 1;
+		FX_COPY(b->parts[0].part_no, "CMP-35");
+		b->parts[0].qty = qty;
+		b->parts[0].unit_price = unit_price;
+		b->parts[0].amount = (int64_t)qty * unit_price;
+	}
+	b->travel = travel;
+	b->total = labor + (int64_t)qty * unit_price + travel;
+}
+
+/* HQ's leave to claim on `ticket`. */
+static inline void fx_allow(svc_change *c, const char *ticket, const char *reason)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_CLAIM_ALLOW;
+	FX_COPY(c->aggregate, ticket);
+	FX_COPY(c->u.claim_allow.reason, reason);
+}
+
 /* The policy inputs of a ticket opened on FX_T0's day: version 0, an
  * air conditioner of a grade-B region, warranty to 2025-06-09, 48 h on site. */
 static inline void fx_judged(svc_change *c)

@@ -477,6 +477,20 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 		}
 		break;
 	}
+	case SVC_CK_TICKET_CHARGE: {
+		svc_ticket_charge *ch = &c->u.ticket_charge;
+		ch->labor = max ? INT64_MIN : 8000;
+		ch->travel = max ? INT64_MIN : 3000;
+		claim_parts(ch->parts, &ch->nparts, max);
+		ch->total = max ? INT64_MIN : 14750;
+		break;
+	}
+	case SVC_CK_CLAIM_ALLOW:
+		if (max)
+			FILL(c->u.claim_allow.reason, "准");
+		else
+			SET(c->u.claim_allow.reason, "厂家批次质量问题，保外照付");
+		break;
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;

@@ -265,6 +265,17 @@ static void gold_change(svc_change *c, svc_change_kind kind, bool max)
 	case SVC_CK_UNIT_MERGE:
 		STR(c->u.unit_merge.into, max, "u", "U-shop-sh-0003-40");
 		break;
+	case SVC_CK_TICKET_CHARGE: {
+		svc_ticket_charge *ch = &c->u.ticket_charge;
+		ch->labor = max ? INT64_MAX : 6000;
+		ch->travel = max ? INT64_MAX : 0;
+		ch->total = max ? INT64_MAX : 8700;
+		gold_claim_parts(ch->parts, &ch->nparts, max);
+		break;
+	}
+	case SVC_CK_CLAIM_ALLOW:
+		STR(c->u.claim_allow.reason, max, "准", "批次缺陷，保外由厂家承担");
+		break;
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;
@@ -798,6 +809,16 @@ static const struct gold golden[] = {
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a202633404d5a6774818e9ba8b5c2cfdce9f603101d2a3744515e6b7885929facb930023a0b7265"
      "67696f6e2d65617374ca021d0a1be5bd93e697a5e69ab4e99ba8efbc8ce4baa4e9809ae5a0b5e5a19e"},
+    {"change.ticket.charge", 166,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a2045525f6c798693a0adbac7d4e1eefb0815222f3c495663707d8a97a4b1becbd830023a0b7265"
+     "67696f6e2d65617374d2024208f02e120b0a09502d4d4f544f522d371210100118d4fdffffffffffffff0120"
+     "8407121b0a09502d4d4f544f522d37100218a8fbffffffffffffff0120880e20fc43"},
+    {"change.claim.allow", 138,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a2064717e8b98a5b2bfccd9e6f3000d1a2734414e5b6875828f9ca9b6c3d0ddeaf730023a0b7265"
+     "67696f6e2d65617374da02260a24e689b9e6aca1e7bcbae999b7efbc8ce4bf9de5a496e794b1e58e82e5aeb6"
+     "e689bfe68b85"},
     {"change.ticket.open.max", 1823,
      "#cfbd8fa8141651a540e91ed581bdafcbeb0e0e4f67ef479121bdb3746e4a428e"},
     {"change.ticket.assign.max", 240,
@@ -883,6 +904,10 @@ static const struct gold golden[] = {
      "#ba63dff672ae1bec767d34aafe2f18db6fa611f68b404aade376284303725c0c"},
     {"change.complaint.statement.max", 1233,
      "#88a64390f6a991bc3cce44c150b42d47594f6213f3271284b456af923a0f62e6"},
+    {"change.ticket.charge.max", 1229,
+     "#269ac4829e3884290076262117c46b854e081a3e45aa8582ac8ea6c15ff6900c"},
+    {"change.claim.allow.max", 465,
+     "#a546da25445e1e9ce0be25d21b06eff41ed511982b5bcc076aba47734341ba7d"},
     {"change.ticket.note.operator", 133,
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a207c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f30023a0b7265"
@@ -931,6 +956,13 @@ static const struct gold golden[] = {
      "336a0b726567696f6e2d6561737470057880efbbe4b8328801f9eebbe4b8329001f8eebbe4b832b80104c001"
      "01c801f7eebbe4b832d00180efbbe4b832da010c73686f702d73682d30303033e00105ea0111432d73686f70"
      "2d73682d303030332d3430f20111552d73686f702d73682d303030332d3431"},
+    {"ticket.charge", 258,
+     "0a10742d73686f702d73682d303030332d3510021a06e78e8be4ba94220b3133393030303030303030320441"
+     "432d3240e5aed30948015206e6bc8fe6b0b45a0b726567696f6e2d65617374620c73686f702d73682d303030"
+     "336a0b726567696f6e2d6561737470057880efbbe4b8328801f9eebbe4b8329001f8eebbe4b832b80104c001"
+     "01c801f7eebbe4b832d00180efbbe4b832da010c73686f702d73682d30303033e00105ea0111432d73686f70"
+     "2d73682d303030332d3430f20111552d73686f702d73682d303030332d3431a8039e73b00302ba0324e689b9"
+     "e6aca1e7bcbae999b7efbc8ce4bf9de5a496e794b1e58e82e5aeb6e689bfe68b85c203026871"},
     {"customer", 148,
      "0a11432d73686f702d73682d303030332d34301209e78e8be5b08fe6988e1a0b313339313233343536373822"
      "0d3032312d3535353520303130313215e4b88ae6b5b7e5b882e6b5a6e4b89ce696b0e58cba3801420b726567"
@@ -992,6 +1024,8 @@ static const struct gold golden[] = {
     {"ticket.max", 2139, "#0b7516a9808f4967e373759199d918086cb78957a8b2befe3075601e38718c14"},
     {"ticket.customer.max", 2287,
      "#d7a6d214253c3716f63933dfc15c336f31edded928e79d704dd8ad63d817ec64"},
+    {"ticket.charge.max", 2599,
+     "#d7f36c097377f2270276021ffd06d5fa52ef9a98ff4c211edbadf92fdb7afa62"},
     {"customer.max", 806, "#01401ed2a6a0ca981d3c2f3c9e44e767041664758b928e0db379a88894858d40"},
     {"unit.max", 518, "#9f7a1584887697f4238320e8b00b89f5c633ed50a7d9e394a6c34d9f58313c33"},
     {"claim.max", 2027, "#956284eff475e9338bcf9e3359103a47b54bf6d8c53452d4990aaa479e714367"},
@@ -1248,6 +1282,13 @@ static void run_states(void)
 		STR(t.customer_id, max, "c", "C-shop-sh-0003-40");
 		STR(t.unit_id, max, "u", "U-shop-sh-0003-41");
 		GOLD_NAMED("ticket.customer", svc_ticket, svc_codec_ticket_encode,
+		           svc_codec_ticket_decode, &t);
+		/* out-of-warranty work: the customer's charges and HQ's leave */
+		t.charge_fen = max ? INT64_MAX : 14750;
+		t.charges = max ? UINT32_MAX : 2;
+		STR(t.claim_allow_reason, max, "准", "批次缺陷，保外由厂家承担");
+		STR(t.claim_allowed_by, max, "h", "hq");
+		GOLD_NAMED("ticket.charge", svc_ticket, svc_codec_ticket_encode,
 		           svc_codec_ticket_decode, &t);
 		gold_customer(&cu, max);
 		GOLD_NAMED("customer", svc_customer, svc_codec_customer_encode,

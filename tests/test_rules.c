@@ -2423,6 +2423,99 @@ static void test_override_rules(void)
 	CHECK_HAS(why, "shop shop-a may not re-judge tickets");
 }
 
+/* Out-of-warranty work: a customer charge's fields and ceilings, who may
+ * record it and HQ's leave to claim, and how both fold into the ticket. */
+static void test_charge_rules(void)
+{
+	svc_change c;
+	fx_head(&c, &FX_SA, 5, FX_HLC(5, 0));
+	fx_charge(&c, "T-shop-a-1", 8000, 2, 1500, 3000);
+	VALID(&c);
+	CHECK_INT(svc_rules_agg_type(&c), SVC_AGG_TICKET);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	fx_charge(&c, "T-shop-a-1", -1, 0, 0, 3000);
+	INVALID(&c, "labor: -1 fen is negative");
+	fx_charge(&c, "T-shop-a-1", SVC_CLAIM_FEN_MAX + 1, 0, 0, 0);
+	INVALID(&c, "labor: 1000000001 fen is over the ceiling of 1000000000 fen");
+	fx_charge(&c, "T-shop-a-1", 0, 0, 0, -5);
+	INVALID(&c, "travel: -5 fen is negative");
+	fx_charge(&c, "T-shop-a-1", SVC_CLAIM_FEN_MAX, 1, SVC_CLAIM_FEN_MAX, 0);
+	INVALID(&c, "total: 2000000000 fen is over the ceiling");
+	fx_charge(&c, "T-shop-a-1", 0, 3, SVC_CLAIM_FEN_MAX, 0);
+	INVALID(&c, "parts[0].amount: 3000000000 fen is over the ceiling");
+	fx_charge(&c, "T-shop-a-1", 0, 0, 0, 0);
+	INVALID(&c, "total: a charge must be more than 0 fen");
+	fx_charge(&c, "T-shop-a-1", 100, 1, 50, 0);
+	c.u.ticket_charge.total = 149;
+	INVALID(&c, "total: 149 fen is not the sum of the lines, 150 fen");
+	fx_charge(&c, "T-shop-a-1", 100, 1, 50, 0);
+	c.u.ticket_charge.parts[0].amount = 49;
+	INVALID(&c, "parts[0].amount: 49 fen is not qty 1 x unit_price 50 fen");
+	fx_charge(&c, "X:SN-1", 100, 0, 0, 0);
+	INVALID(&c, "aggregate");
+	fx_head(&c, &FX_RN, 5, FX_HLC(5, 0));
+	fx_charge(&c, "T-shop-a-1", 100, 0, 0, 0);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "region region-n may not charge customers");
+
+	/* HQ's leave: HQ only, with a reason of at most 60 characters */
+	fx_head(&c, &FX_HQ, 5, FX_HLC(5, 0));
+	fx_allow(&c, "T-shop-a-1", "批次缺陷，保外由厂家承担");
+	VALID(&c);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	fx_allow(&c, "T-shop-a-1", "");
+	INVALID(&c, "reason: ");
+	char longr[200] = "";
+	for (int i = 0; i < 61; i++)
+		strcat(longr, "准");
+	fx_allow(&c, "T-shop-a-1", longr);
+	INVALID(&c, "reason: 61 characters, limit 60");
+	fx_head(&c, &FX_RN, 5, FX_HLC(5, 0));
+	fx_allow(&c, "T-shop-a-1", "x");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "region region-n may not allow claims on out-of-warranty or charged "
+	               "tickets (HQ only)");
+	fx_head(&c, &FX_SA, 5, FX_HLC(5, 0));
+	fx_allow(&c, "T-shop-a-1", "x");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+
+	/* the fold: the assigned shop's charges add up; another shop's are
+	 * refused; HQ's leave is kept with who gave it */
+	fold_state f = {0};
+	svc_change *p = at(&FX_RN, 30000);
+	fx_open(p, "shop-a", "");
+	OK(&f, p);
+	char tk[SVC_AGG_LEN];
+	FX_COPY(tk, f.st.t.id);
+	CHECK(!svc_ticket_customer_paid(&f.st.t));
+	p = at(&FX_SB, 30001);
+	fx_charge(p, tk, 100, 0, 0, 0);
+	REJ(&f, p, "shop-b may not charge the customer (the ticket's assigned shop is shop-a)");
+	p = at(&FX_SA, 30002);
+	fx_charge(p, tk, 8000, 2, 1500, 3000);
+	OK(&f, p);
+	p = at(&FX_SA, 30003);
+	fx_charge(p, tk, 500, 0, 0, 0);
+	OK(&f, p);
+	CHECK_INT(f.st.t.charge_fen, 14500);
+	CHECK_INT(f.st.t.charges, 2);
+	CHECK(svc_ticket_customer_paid(&f.st.t));
+	CHECK_STR(f.st.t.claim_allowed_by, "");
+	p = at(&FX_HQ, 30004);
+	fx_allow(p, tk, "批次缺陷");
+	OK(&f, p);
+	CHECK_STR(f.st.t.claim_allowed_by, "hq");
+	CHECK_STR(f.st.t.claim_allow_reason, "批次缺陷");
+	CHECK(svc_ticket_customer_paid(&f.st.t));
+	/* out of the warranty judged at opening, with no charge */
+	svc_ticket t = {0};
+	t.in_warranty = false;
+	t.warranty_until = 20240531;
+	CHECK(svc_ticket_customer_paid(&t));
+	t.warranty_until = 0; /* unknown: not judged out */
+	CHECK(!svc_ticket_customer_paid(&t));
+}
+
 /* customer: field validation of customer files, units and merges, the
  * role matrix, and a ticket that refers to a file. */
 static void cust_put(svc_change *c, const fx_actor *a, uint64_t seq, uint32_t fields,
@@ -2747,5 +2840,6 @@ int main(void)
 	test_override_rules();
 	test_customer();
 	test_complaint_rules();
+	test_charge_rules();
 	return svc_test_done();
 }
