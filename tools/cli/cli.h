@@ -23,6 +23,7 @@
 #define SVC_CLI_H
 
 #include "svc_apply.h"
+#include "svc_local.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -247,6 +248,10 @@ int cli_cmd_catalog(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_part(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_stock(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_claim(const cli_ctx *ctx, int argc, char **argv);
+/* The repeated --part PART_NO:QTY options of a claim or a customer charge
+ * into r, their part numbers copied into parts; 0 or a usage error. */
+int cli_part_lines(const cli_args *a, svc_claim_request *r,
+                   char parts[SVC_CLAIM_PARTS_MAX][SVC_PART_LEN]);
 int cli_cmd_import(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_export(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_status(const cli_ctx *ctx, int argc, char **argv);

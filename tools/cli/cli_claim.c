@@ -23,6 +23,7 @@ static const char claim_usage[] =
     "                           [--total FEN] [--note TEXT]\n"
     "       svcsync [--dir DIR] claim audit|return|approve|reject|pay ID\n"
     "                           [--amount FEN] [--reason TEXT] [--ref REF]\n"
+    "       svcsync [--dir DIR] claim allow TICKET_ID --reason TEXT\n"
     "       svcsync [--dir DIR] claim list [--status S] [--json]\n"
     "       svcsync [--dir DIR] claim show ID [--json]\n"
     "\n"
@@ -44,7 +45,18 @@ static const char submit_usage[] =
     "the ticket ('part consume', less reversals) before the claim; every node's\n"
     "fold holds the claim to that too. A claim may ask for at most the policy's\n"
     "claim_max_fen (default 10000000 fen, 100,000 yuan), each line at most\n"
-    "claim_line_max_fen (default 5000000 fen).\n";
+    "claim_line_max_fen (default 5000000 fen).\n"
+    "No claim is made on a consult or complaint ticket, nor on customer-paid work\n"
+    "(a ticket out of the warranty judged at its opening, or with a customer\n"
+    "charge: 'ticket charge') unless HQ allowed it ('claim allow').\n";
+
+static const char allow_usage[] =
+    "usage: svcsync [--dir DIR] claim allow TICKET_ID --reason TEXT\n"
+    "\n"
+    "HQ: allow claims on a customer-paid ticket (out of warranty, or charged to\n"
+    "the customer), with the reason (at most 60 characters). Every node's fold\n"
+    "reads the leave from the ticket at the claim's place in order: a claim\n"
+    "folded before the leave stays refused, and is submitted again after it.\n";
 
 static const char decide_usage[] =
     "usage: svcsync [--dir DIR] claim audit|return|approve|reject|pay ID\n"
@@ -70,6 +82,27 @@ static const char show_usage[] = "usage: svcsync [--dir DIR] claim show ID [--js
 
 /* ------------------------------------------------------------ submit */
 
+int cli_part_lines(const cli_args *a, svc_claim_request *r,
+                   char parts[SVC_CLAIM_PARTS_MAX][SVC_PART_LEN])
+{
+	const char *lines[SVC_CLAIM_PARTS_MAX];
+	size_t nlines = cli_opts(a, "part", lines, SVC_CLAIM_PARTS_MAX);
+	if (nlines > SVC_CLAIM_PARTS_MAX)
+		return cli_usage(a, "--part: %zu lines, at most %d", nlines, SVC_CLAIM_PARTS_MAX);
+	for (size_t i = 0; i < nlines; i++) {
+		const char *v = lines[i], *colon = strrchr(v, ':');
+		size_t n = colon ? (size_t)(colon - v) : 0;
+		if (!colon || n == 0 || n >= SVC_PART_LEN ||
+		    cli_parse_i64(colon + 1, &r->parts[r->nparts].qty))
+			return cli_usage(a, "--part: '%s' is not PART_NO:QTY", v);
+		memcpy(parts[r->nparts], v, n);
+		parts[r->nparts][n] = '\0';
+		r->parts[r->nparts].part_no = parts[r->nparts];
+		r->nparts++;
+	}
+	return 0;
+}
+
 static int claim_submit(const cli_ctx *ctx, int argc, char **argv)
 {
 	cli_args a;
@@ -93,21 +126,8 @@ static int claim_submit(const cli_ctx *ctx, int argc, char **argv)
 	    (rc = cli_fen(&a, "total", &r.total, &r.has_total)))
 		return rc;
 	r.note = cli_opt(&a, "note");
-	const char *lines[SVC_CLAIM_PARTS_MAX];
-	size_t nlines = cli_opts(&a, "part", lines, SVC_CLAIM_PARTS_MAX);
-	if (nlines > SVC_CLAIM_PARTS_MAX)
-		return cli_usage(&a, "--part: %zu lines, at most %d", nlines, SVC_CLAIM_PARTS_MAX);
-	for (size_t i = 0; i < nlines; i++) {
-		const char *v = lines[i], *colon = strrchr(v, ':');
-		size_t n = colon ? (size_t)(colon - v) : 0;
-		if (!colon || n == 0 || n >= SVC_PART_LEN ||
-		    cli_parse_i64(colon + 1, &r.parts[r.nparts].qty))
-			return cli_usage(&a, "--part: '%s' is not PART_NO:QTY", v);
-		memcpy(parts[r.nparts], v, n);
-		parts[r.nparts][n] = '\0';
-		r.parts[r.nparts].part_no = parts[r.nparts];
-		r.nparts++;
-	}
+	if ((rc = cli_part_lines(&a, &r, parts)))
+		return rc;
 	if ((rc = cli_open(ctx, true, &s)))
 		return rc;
 	if (svc_local_claim_submit(s, &r, id, NULL, NULL)) {
@@ -116,6 +136,25 @@ static int claim_submit(const cli_ctx *ctx, int argc, char **argv)
 	}
 	cli_done_write(ctx, &s);
 	printf("%s\n", id);
+	return CLI_OK;
+}
+
+static int claim_allow(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	const char *reason;
+	int rc = cli_parse(&a, "claim allow", allow_usage, "reason=", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "ticket ID")) || (rc = cli_need(&a, "reason", &reason)))
+		return rc;
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_claim_allow(s, a.pos[0], reason)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("claims allowed on %s\n", a.pos[0]);
 	return CLI_OK;
 }
 
@@ -318,9 +357,11 @@ static int claim_show(const cli_ctx *ctx, int argc, char **argv)
 int cli_cmd_claim(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_sub subs[] = {
-	    {"submit", claim_submit},  {"audit", claim_decide},  {"return", claim_decide},
-	    {"approve", claim_decide}, {"reject", claim_decide}, {"pay", claim_decide},
-	    {"list", claim_list},      {"show", claim_show},     {NULL, NULL},
+	    {"submit", claim_submit}, {"audit", claim_decide},
+	    {"return", claim_decide}, {"approve", claim_decide},
+	    {"reject", claim_decide}, {"pay", claim_decide},
+	    {"list", claim_list},     {"show", claim_show},
+	    {"allow", claim_allow},   {NULL, NULL},
 	};
 	return cli_dispatch(ctx, "claim", claim_usage, subs, argc, argv);
 }

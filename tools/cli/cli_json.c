@@ -73,6 +73,12 @@ json_t *cli_json_ticket(const svc_ticket *t)
 	put(o, "reopened", json_integer(t->reopened));
 	put(o, "updated_ms", cli_json_ms(t->updated));
 	cli_policy_ticket_json(o, t); /* policy */
+	/* out-of-warranty work */
+	put(o, "charge_fen", json_integer(t->charge_fen));
+	put(o, "charges", json_integer(t->charges));
+	put(o, "customer_paid", json_boolean(svc_ticket_customer_paid(t)));
+	put(o, "claim_allowed_by", cli_json_opt(t->claim_allowed_by));
+	put(o, "claim_allow_reason", cli_json_opt(t->claim_allow_reason));
 	return o;
 }
 

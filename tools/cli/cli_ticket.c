@@ -33,6 +33,8 @@ static const char ticket_usage[] =
     "       svcsync [--dir DIR] ticket override UNIT_ID|SERIAL --kind return|exchange\n"
     "                           --reason TEXT [--shop SHOP]\n"
     "       svcsync [--dir DIR] ticket rejudge ID\n"
+    "       svcsync [--dir DIR] ticket charge ID [--labor FEN] [--part PART_NO:QTY]...\n"
+    "                           [--travel FEN]\n"
     "       svcsync [--dir DIR] ticket list [--status S] [--shop S] [--overdue] [--flagged]\n"
     "                           [--limit N] [--json]\n"
     "       svcsync [--dir DIR] ticket show ID [--json]\n"
@@ -129,6 +131,17 @@ static const char rejudge_usage[] =
     "on-site hours and due time. For a ticket flagged by 'ticket list\n"
     "--flagged' (opened by a node that had not received the version in force).\n"
     "Refused when nothing would change.\n";
+
+static const char charge_usage[] =
+    "usage: svcsync [--dir DIR] ticket charge ID [--labor FEN] [--part PART_NO:QTY]...\n"
+    "                           [--travel FEN]\n"
+    "\n"
+    "Record a customer charge on a ticket assigned to this shop: out-of-warranty\n"
+    "work the customer pays. Amounts are integer fen; parts are priced from the\n"
+    "catalog (--part may repeat, at most 16 lines); each line and the total at\n"
+    "most 1000000000 fen. A ticket may carry several charges; 'ticket show' gives\n"
+    "their sum. A charged ticket is customer-paid: no claim is made on it unless\n"
+    "HQ allows it ('claim allow').\n";
 
 static const char list_usage[] =
     "usage: svcsync [--dir DIR] ticket list [--status S] [--shop S] [--overdue]\n"
@@ -330,6 +343,33 @@ static int ticket_rejudge(const cli_ctx *ctx, int argc, char **argv)
 	printf("%s re-judged: policy version %" PRIu32 ", grade %s, warranty until %s, on-site "
 	       "within %" PRIu32 " hours\n",
 	       a.pos[0], r.policy_version, svc_grade_name(r.grade), until, r.onsite_hours);
+	return CLI_OK;
+}
+
+static int ticket_charge(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	svc_claim_request r;
+	char parts[SVC_CLAIM_PARTS_MAX][SVC_PART_LEN];
+	int64_t total = 0;
+	int rc =
+	    cli_parse(&a, "ticket charge", charge_usage, "labor= part=* travel=", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "ticket ID")))
+		return rc;
+	memset(&r, 0, sizeof r);
+	r.ticket = a.pos[0];
+	if ((rc = cli_fen(&a, "labor", &r.labor, NULL)) ||
+	    (rc = cli_fen(&a, "travel", &r.travel, NULL)) || (rc = cli_part_lines(&a, &r, parts)))
+		return rc;
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_ticket_charge(s, &r, &total)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("%s charged to the customer: %" PRId64 " fen\n", a.pos[0], total);
 	return CLI_OK;
 }
 
@@ -566,6 +606,11 @@ static int ticket_show(const cli_ctx *ctx, int argc, char **argv)
 	}
 	show_text(&tk, &cl, has_claim, &h);
 	cli_policy_ticket_print(&tk, tz); /* policy */
+	if (tk.charges)                   /* out-of-warranty work */
+		printf("\ncharged        %" PRId64 " fen to the customer (%" PRIu32 " charge%s)\n",
+		       tk.charge_fen, tk.charges, tk.charges == 1 ? "" : "s");
+	if (tk.claim_allowed_by[0])
+		printf("claims allowed by %s: %s\n", tk.claim_allowed_by, tk.claim_allow_reason);
 	cli_history_free(&h);
 	return CLI_OK;
 }
@@ -573,9 +618,16 @@ static int ticket_show(const cli_ctx *ctx, int argc, char **argv)
 int cli_cmd_ticket(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_sub subs[] = {
-	    {"new", ticket_new},   {"assign", ticket_assign},     {"status", ticket_status},
-	    {"note", ticket_note}, {"callback", ticket_callback}, {"list", ticket_list},
-	    {"show", ticket_show}, {"override", ticket_override}, {"rejudge", ticket_rejudge},
+	    {"new", ticket_new},
+	    {"assign", ticket_assign},
+	    {"status", ticket_status},
+	    {"note", ticket_note},
+	    {"callback", ticket_callback},
+	    {"list", ticket_list},
+	    {"show", ticket_show},
+	    {"override", ticket_override},
+	    {"rejudge", ticket_rejudge},
+	    {"charge", ticket_charge},
 	    {NULL, NULL},
 	};
 	return cli_dispatch(ctx, "ticket", ticket_usage, subs, argc, argv);
