@@ -1273,6 +1273,28 @@ static void set_complaint_refused(change_set *s)
 	kx_text(push(s, &FX_RS, 70, 0), SVC_CK_COMPLAINT_NOTE, k, "越界");
 }
 
+/* W: out-of-warranty work. Ticket 1 (in warranty) is charged to the
+ * customer by shop-a (shop-b's charge is refused): shop-a's claim on it is
+ * refused until HQ's leave, and its claim after the leave is accepted.
+ * Ticket 2 is out of the warranty judged at its opening: its claim, with no
+ * leave, is refused. */
+static void set_charge(change_set *s)
+{
+	svc_change *c;
+	const char *t1 = "T-region-n-1", *t2 = "T-region-n-2";
+	fx_open(push(s, &FX_RN, 0, 0), "shop-a", "");
+	c = push(s, &FX_RN, 10, 0);
+	fx_open(c, "shop-a", "");
+	fx_judged(c);
+	c->u.ticket_open.warranty_until = 20240531; /* the day before: out of warranty */
+	fx_charge(push(s, &FX_SA, 50, 0), t1, 8000, 0, 0, 3000);
+	fx_charge(push(s, &FX_SB, 70, 0), t1, 100, 0, 0, 0);
+	fx_submit(push(s, &FX_SA, 100, 0), t1, 1, 13000, 0, 0, 0);
+	fx_submit(push(s, &FX_SA, 110, 0), t2, 1, 9000, 0, 0, 0);
+	fx_allow(push(s, &FX_HQ, 200, 0), t1, "批次缺陷，保外由厂家承担");
+	fx_submit(push(s, &FX_SA, 300, 0), t1, 1, 13000, 0, 0, 0);
+}
+
 /* L: a day in region-n, 44 changes over eight aggregates, written in
  * causal order. */
 static void set_large(change_set *s)
@@ -1661,6 +1683,26 @@ static void expect_complaint(const result *r)
 	CHECK(has_tally(r, 202406, SVC_TALLY_COMPLAINT_SUBSTANTIATED, "shop-a", 1));
 }
 
+static void expect_charge(const result *r)
+{
+	CHECK_INT(r->nrej, 3);
+	CHECK_REJ(r, "shop-b", 1,
+	          "shop-b may not charge the customer (the ticket's assigned shop is shop-a)");
+	CHECK_REJ(r, "shop-a", 2,
+	          "ticket T-region-n-1 is customer-paid (charged to the customer) and HQ has "
+	          "not allowed a claim on it");
+	CHECK_REJ(r, "shop-a", 3,
+	          "ticket T-region-n-2 is customer-paid (out of warranty) and HQ has not "
+	          "allowed a claim on it");
+	const agg *t1 = find(r, "T-region-n-1"), *c1 = find(r, "C-region-n-1");
+	CHECK(t1 && t1->st.t.charge_fen == 11000 && t1->st.t.charges == 1);
+	CHECK(t1 && strcmp(t1->st.t.claim_allowed_by, "hq") == 0);
+	CHECK(c1 && c1->st.c.status == SVC_CS_SUBMITTED && c1->st.c.total == 13000);
+	CHECK(find(r, "C-region-n-2") == NULL);
+	const agg *t2 = find(r, "T-region-n-2");
+	CHECK(t2 && !t2->st.t.in_warranty && t2->st.t.charges == 0);
+}
+
 static void expect_complaint_owner(const result *r)
 {
 	CHECK_INT(r->nrej, 2);
@@ -1942,6 +1984,7 @@ int main(int argc, char **argv)
 	all_orders(set_complaint, "complaint", expect_complaint);
 	all_orders(set_complaint_owner, "complaint-owner", expect_complaint_owner);
 	all_orders(set_complaint_refused, "complaint-refused", expect_complaint_refused);
+	all_orders(set_charge, "charge", expect_charge);
 	random_orders(set_large, "large", expect_large, rounds);
 	printf("%ld orders folded twice each in %.1f s CPU\n", g_orders,
 	       (double)(clock() - t0) / CLOCKS_PER_SEC);
