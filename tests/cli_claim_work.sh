@@ -13,6 +13,11 @@
 #     claim's parts cannot be reversed away.
 #  3. Ceilings: a line over the policy's claim_line_max_fen, a claim over
 #     claim_max_fen, and 10^13 yuan are refused, one line each.
+#  4. Out-of-warranty work: a ticket out of warranty is charged to the
+#     customer (ticket charge); a claim on it is refused at the desk until HQ
+#     allows it (claim allow, with a reason); a region's charge or leave, a
+#     negative or over-cap amount and a leave without a reason are refused;
+#     the claim made after HQ's leave stands at the region too.
 #
 # Needs: SVC_BIN, SVC_TEST_TMP, python3.
 set -euo pipefail
@@ -105,5 +110,42 @@ refused "10^13 yuan" 1 \
 	shop-a claim submit --ticket "$T1" --labor 1000000000000000
 C1=$(sv shop-a claim submit --ticket "$T1" --labor 8000 --part CMP-35:1 --travel 1500)
 wait_json $W region-e 'j["status"], j["total"]' "('submitted', 57500)" claim show "$C1"
+
+section "4. out-of-warranty work: a customer charge, and HQ's leave to claim"
+T3=$(sv shop-a ticket new --kind repair --customer "王五" --phone 13700137000 --product AC-35 \
+	--serial SN-CW-3 --purchased 2019-03-01 --fault "leaks")
+assert_eq "$(jget shop-a 'j["warranty"], j["charge_fen"]' ticket show "$T3")" \
+	"('out (customer-paid)', 0)" "judged out of warranty at opening"
+for st in accepted on_site resolved; do sv shop-a ticket status "$T3" $st >/dev/null; done
+sv shop-a part consume CMP-35 --qty 1 --ticket "$T3" >/dev/null
+refused "a claim on customer-paid work" 1 \
+	"^svcsync: ticket $T3: customer-paid \\(out of warranty\\); a claim needs HQ's leave \\(claim allow\\)\$" \
+	shop-a claim submit --ticket "$T3" --labor 5000
+refused "a negative charge" 1 "^svcsync: labor: -5 fen is negative\$" \
+	shop-a ticket charge "$T3" --labor -5
+refused "a charge over the cap" 1 \
+	"^svcsync: .*labor: 1000000001 fen is over the ceiling of 1000000000 fen" \
+	shop-a ticket charge "$T3" --labor 1000000001
+assert_eq "$(sv shop-a ticket charge "$T3" --labor 5000 --part CMP-35:1 --travel 1000)" \
+	"$T3 charged to the customer: 54000 fen" "the charge"
+assert_eq "$(jget shop-a 'j["charge_fen"], j["charges"], j["customer_paid"]' ticket show "$T3")" \
+	"(54000, 1, True)" "the ticket's charges"
+assert_match "$(sv shop-a ticket show "$T3")" "charged +54000 fen to the customer \\(1 charge\\)" \
+	"ticket show: the charges"
+wait_json $W region-e 'j["charge_fen"]' 54000 ticket show "$T3"
+refused "a region's charge" 1 \
+	"^svcsync: charge: only the ticket's assigned shop charges the customer \\(this node is region region-e\\)\$" \
+	region-e ticket charge "$T3" --labor 100
+refused "a region's leave" 1 \
+	"^svcsync: region region-e may not allow claims on customer-paid tickets \\(HQ only\\)\$" \
+	region-e claim allow "$T3" --reason "厂家承担"
+wait_json $W hq 'j["charge_fen"]' 54000 ticket show "$T3"
+refused "a leave without a reason" 2 "--reason" hq claim allow "$T3"
+assert_eq "$(sv hq claim allow "$T3" --reason "批次缺陷，厂家承担")" "claims allowed on $T3" "HQ's leave"
+wait_json $W shop-a 'j["claim_allowed_by"], j["claim_allow_reason"]' "('hq', '批次缺陷，厂家承担')" \
+	ticket show "$T3"
+C3=$(sv shop-a claim submit --ticket "$T3" --labor 5000 --part CMP-35:1)
+assert_match "$C3" "^C-shop-a-[0-9]+$" "the claim after HQ's leave"
+wait_json $W region-e 'j["status"], j["total"]' "('submitted', 53000)" claim show "$C3"
 
 net_done
