@@ -532,6 +532,24 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 	put_change("longest-complaint-note", &c);
 	c.kind = SVC_CK_COMPLAINT_STATEMENT;
 	put_change("longest-complaint-statement", &c);
+	/* out-of-warranty work */
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_TICKET_CHARGE;
+	c.u.ticket_charge.labor = INT64_MAX;
+	c.u.ticket_charge.nparts = SVC_CLAIM_PARTS_MAX;
+	for (int i = 0; i < SVC_CLAIM_PARTS_MAX; i++) {
+		FILL(c.u.ticket_charge.parts[i].part_no, "P");
+		c.u.ticket_charge.parts[i].qty = UINT32_MAX;
+		c.u.ticket_charge.parts[i].unit_price = INT64_MIN;
+		c.u.ticket_charge.parts[i].amount = INT64_MAX;
+	}
+	c.u.ticket_charge.travel = INT64_MIN;
+	c.u.ticket_charge.total = INT64_MAX;
+	put_change("longest-ticket-charge", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_CLAIM_ALLOW;
+	FILL(c.u.claim_allow.reason, "准");
+	put_change("longest-claim-allow", &c);
 	{
 		static svc_policy pol;
 		uint8_t sbuf[SVC_STATE_MAX];
@@ -761,6 +779,13 @@ static void states(void)
 	tk.last.seq = UINT64_MAX;
 	MUST(svc_codec_ticket_encode(&tk, buf, sizeof buf, &len));
 	put("state", buf, len, "longest-ticket");
+	/* out-of-warranty work: the charges and HQ's leave */
+	tk.charge_fen = INT64_MAX;
+	tk.charges = UINT32_MAX;
+	FILL(tk.claim_allow_reason, "准");
+	FILL(tk.claim_allowed_by, "h");
+	MUST(svc_codec_ticket_encode(&tk, buf, sizeof buf, &len));
+	put("state", buf, len, "longest-ticket-charged");
 
 	memset(&cl, 0, sizeof cl);
 	FILL(cl.id, "C");
