@@ -316,6 +316,16 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 	case SVC_CK_COMPLAINT_STATEMENT:
 		cli_complaint_summary(c, out, cap);
 		break;
+	/* out-of-warranty work */
+	case SVC_CK_TICKET_CHARGE:
+		cli_money(a, c->u.ticket_charge.total);
+		snprintf(out, cap, "charge the customer %s (%" PRIu32 " part line%s)", a,
+		         c->u.ticket_charge.nparts, c->u.ticket_charge.nparts == 1 ? "" : "s");
+		break;
+	case SVC_CK_CLAIM_ALLOW:
+		cli_oneline(text, sizeof text, c->u.claim_allow.reason, 60);
+		snprintf(out, cap, "allow claims: %s", text);
+		break;
 	default:
 		snprintf(out, cap, "%s", svc_change_kind_name(c->kind));
 		break;
