@@ -1121,15 +1121,15 @@ static int claim_submit_fn(svc_txn *t, void *arg)
 	if (tk.kind == SVC_TK_CONSULT || tk.kind == SVC_TK_COMPLAINT)
 		return svc_errf(SVC_EDENIED, "ticket %s: no claim is made on a %s ticket", tk.id,
 		                svc_ticket_kind_name(tk.kind));
+	if (tk.status != SVC_TS_RESOLVED && tk.status != SVC_TS_CLOSED)
+		return svc_errf(SVC_ECONFLICT,
+		                "ticket %s: status %s, a claim needs resolved or closed", tk.id,
+		                svc_ticket_status_name(tk.status));
 	if (svc_ticket_customer_paid(&tk) && !tk.claim_allow_reason[0])
 		return svc_errf(SVC_EDENIED,
 		                "ticket %s: customer-paid (%s); a claim needs HQ's leave (claim "
 		                "allow)",
 		                tk.id, tk.charges ? "charged to the customer" : "out of warranty");
-	if (tk.status != SVC_TS_RESOLVED && tk.status != SVC_TS_CLOSED)
-		return svc_errf(SVC_ECONFLICT,
-		                "ticket %s: status %s, a claim needs resolved or closed", tk.id,
-		                svc_ticket_status_name(tk.status));
 
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_CLAIM_SUBMIT;

@@ -387,6 +387,15 @@ static void test_claims(void)
 	REFUSED(sa, svc_local_claim_submit(sa, &r, claim_a, NULL, NULL), SVC_ECONFLICT,
 	        "status on_site, a claim needs resolved or closed");
 	OK(svc_local_ticket_status(sa, tk_a, SVC_TS_RESOLVED, "compressor replaced"));
+	/* Bought 2024-05-01 with 24 months' warranty: out of warranty when
+	 * opened, customer-paid, claimed only with HQ's leave. */
+	REFUSED(sa, svc_local_claim_submit(sa, &r, claim_a, NULL, NULL), SVC_EDENIED,
+	        "customer-paid (out of warranty); a claim needs HQ's leave (claim allow)");
+	copy_all(sa, hq);
+	REFUSED(re, svc_local_claim_allow(re, tk_a, "批次缺陷"), SVC_EDENIED, "(HQ only)");
+	REFUSED(hq, svc_local_claim_allow(hq, tk_a, ""), SVC_EINVAL, "reason: required");
+	OK(svc_local_claim_allow(hq, tk_a, "批次缺陷，厂家承担"));
+	copy_all(hq, sa);
 
 	r.has_total = true;
 	r.total = 34000;
