@@ -12,6 +12,7 @@
  */
 #include "svc_local.h"
 
+#include "local_impl.h"
 #include "svc_err.h"
 #include "svc_fold.h"
 #include "svc_journal.h"
@@ -20,32 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define TRY(call)                                                                                  \
-	do {                                                                                       \
-		int rc_ = (call);                                                                  \
-		if (rc_)                                                                           \
-			return rc_;                                                                \
-	} while (0)
-
-static bool given(const char *s)
-{
-	return s && s[0];
-}
-
-/* Copy a field, refusing (rather than truncating) one that does not fit. */
-static int set_text(char *dst, size_t cap, const char *field, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-	if (n >= cap)
-		return svc_errf(SVC_EINVAL, "%s: %zu bytes long, at most %zu allowed", field, n,
-		                cap - 1);
-	memcpy(dst, src ? src : "", n);
-	memset(dst + n, 0, cap - n);
-	return 0;
-}
-
-#define SET(dst, field, src) set_text((dst), sizeof(dst), (field), (src))
 
 /* The shop complained about: a shop of the directory, of this region when a
  * region writes. */

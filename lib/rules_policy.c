@@ -498,6 +498,11 @@ int svc_rules_validate_ticket_policy(const svc_change *c, char *reason, size_t l
 	return 0;
 }
 
+uint64_t svc_rules_onsite_due(uint64_t created, uint32_t hours)
+{
+	return hours ? created + (uint64_t)hours * 3600000 : 0;
+}
+
 int svc_rules_ticket_policy_step(svc_ticket *t, const svc_change *c, char *reason, size_t len)
 {
 	if (c->kind == SVC_CK_TICKET_OPEN) {
@@ -513,8 +518,7 @@ int svc_rules_ticket_policy_step(svc_ticket *t, const svc_change *c, char *reaso
 		/* Judged from the recorded inputs only: the same on every node. */
 		if (b->warranty_until && b->opened_on)
 			t->in_warranty = b->opened_on <= b->warranty_until;
-		t->onsite_due =
-		    b->onsite_hours ? t->created + (uint64_t)b->onsite_hours * 3600000 : 0;
+		t->onsite_due = svc_rules_onsite_due(t->created, b->onsite_hours);
 		SVC_COPY(t->override_reason, b->override_reason);
 		SVC_COPY(t->override_by, b->override_by);
 		return 0;
@@ -531,8 +535,7 @@ int svc_rules_ticket_policy_step(svc_ticket *t, const svc_change *c, char *reaso
 		t->warranty_until = b->warranty_until;
 		if (b->warranty_until && t->opened_on)
 			t->in_warranty = t->opened_on <= b->warranty_until;
-		t->onsite_due =
-		    b->onsite_hours ? t->created + (uint64_t)b->onsite_hours * 3600000 : 0;
+		t->onsite_due = svc_rules_onsite_due(t->created, b->onsite_hours);
 		t->rejudged = svc_hlc_ms(c->hlc);
 		return 0;
 	}

@@ -25,6 +25,7 @@
  */
 #include "svc_local.h"
 
+#include "local_impl.h"
 #include "svc_err.h"
 #include "svc_rules.h"
 #include "svc_tz.h"
@@ -36,13 +37,7 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static bool given(const char *s)
-{
-	return s && s[0];
-}
-
-/* Copy a field, refusing (rather than truncating) one that does not fit. */
-static int set_text(char *dst, size_t cap, const char *field, const char *src)
+int svc_local_set_text(char *dst, size_t cap, const char *field, const char *src)
 {
 	size_t n = src ? strlen(src) : 0;
 	if (n >= cap)
@@ -50,27 +45,9 @@ static int set_text(char *dst, size_t cap, const char *field, const char *src)
 		                cap - 1);
 	if (n)
 		memcpy(dst, src, n);
-	dst[n] = '\0';
+	memset(dst + n, 0, cap - n);
 	return 0;
 }
-
-#define SET(dst, field, src) set_text((dst), sizeof(dst), (field), (src))
-
-/* Run a svc_rules validator that writes its reason to a buffer. */
-#define RULE(call)                                                                                 \
-	do {                                                                                       \
-		char reason_[SVC_REASON_LEN];                                                      \
-		int rc_ = (call);                                                                  \
-		if (rc_)                                                                           \
-			return svc_errf(rc_, "%s", reason_);                                       \
-	} while (0)
-
-#define TRY(call)                                                                                  \
-	do {                                                                                       \
-		int rc_ = (call);                                                                  \
-		if (rc_)                                                                           \
-			return rc_;                                                                \
-	} while (0)
 
 static int need_qty(const char *field, int64_t qty)
 {
@@ -225,6 +202,17 @@ int svc_local_policy_today(svc_txn *t, uint64_t now, svc_policy *pol, const svc_
 	return 0;
 }
 
+/* The warranty's last day: the purchase date plus the category's months,
+ * less a day (0: no purchase date, unknown). */
+static uint32_t warranty_until(const svc_policy *pol, const char *category, uint32_t purchased)
+{
+	if (!purchased)
+		return 0;
+	unsigned months = svc_policy_warranty_months(pol, category);
+	return (uint32_t)svc_date_add_days(svc_date_add_months((int32_t)purchased, (int)months),
+	                                   -1);
+}
+
 /* Is there an exception for this return or exchange that this node may use?
  * One recorded for the serial, of the ticket's kind, naming this shop (or
  * with no shop, for the region itself and HQ), not yet used by a ticket of
@@ -332,11 +320,7 @@ static int ticket_judge(svc_txn *t, const svc_self *self, const svc_ticket_field
 	if (region[0])
 		TRY(svc_fold_grade_get(t, region, &b->grade));
 	b->onsite_hours = svc_policy_onsite_hours(&pol, b->grade);
-	if (b->purchased) {
-		unsigned months = svc_policy_warranty_months(&pol, b->category);
-		b->warranty_until = (uint32_t)svc_date_add_days(
-		    svc_date_add_months((int32_t)b->purchased, (int)months), -1);
-	}
+	b->warranty_until = warranty_until(&pol, b->category, b->purchased);
 	if (b->kind == SVC_TK_RETURN || b->kind == SVC_TK_EXCHANGE) {
 		const char *key = b->kind == SVC_TK_RETURN ? "return_days" : "exchange_days";
 		const char *what = b->kind == SVC_TK_RETURN ? "return" : "exchange";
@@ -669,9 +653,7 @@ int svc_local_ticket_note(svc_store *s, const char *id, const char *text)
 
 int svc_local_ticket_callback(svc_store *s, const char *id, uint32_t satisfaction, const char *note)
 {
-	struct ticket_change_arg a = {
-	    .id = id, .kind = SVC_CK_TICKET_CALLBACK, .satisfaction = satisfaction, .text = note};
-	return svc_store_write(s, ticket_change_fn, &a);
+	return svc_local_ticket_callback_attempt(s, id, SVC_CB_REACHED, satisfaction, note);
 }
 
 int svc_local_ticket_callback_attempt(svc_store *s, const char *id, uint32_t outcome,
@@ -1516,12 +1498,8 @@ static int rejudge_fn(svc_txn *t, void *arg)
 		goto out;
 	b->policy_version = pol.version;
 	b->onsite_hours = svc_policy_onsite_hours(&pol, b->grade);
-	if (tk->purchased)
-		b->warranty_until = (uint32_t)svc_date_add_days(
-		    svc_date_add_months((int32_t)tk->purchased,
-		                        (int)svc_policy_warranty_months(&pol, tk->category)),
-		    -1);
-	uint64_t due = b->onsite_hours ? tk->created + (uint64_t)b->onsite_hours * 3600000 : 0;
+	b->warranty_until = warranty_until(&pol, tk->category, tk->purchased);
+	uint64_t due = svc_rules_onsite_due(tk->created, b->onsite_hours);
 	if (b->policy_version == tk->policy_version && b->grade == tk->grade &&
 	    b->warranty_until == tk->warranty_until && due == tk->onsite_due) {
 		rc = svc_errf(SVC_ECONFLICT,

@@ -139,6 +139,9 @@ unsigned svc_policy_onsite_hours(const svc_policy *p, uint32_t grade);
 /* The callback rule of a grade: 100 for every ticket, else a percentage. */
 unsigned svc_policy_callback_pct(const svc_policy *p, uint32_t grade);
 const char *svc_policy_time_zone(const svc_policy *p);
+/* A ticket's on-site due time: created plus the hours (elapsed, whatever
+ * the wall clock does); 0 when there are none. */
+uint64_t svc_rules_onsite_due(uint64_t created, uint32_t hours);
 /* customer: a customer file is named after the change that creates it,
  * "C-<node>-<seq>", a product unit "U-<node>-<seq>". A claim's id has the
  * customer's shape too ("C-<node>-<seq>" of its ticket's seq); the two never

@@ -12,7 +12,6 @@
 #include "svc_err.h"
 #include "svc_journal.h"
 #include "svc_local.h"
-#include "svc_nodedir.h"
 #include "svc_rules.h"
 #include "svc_tz.h"
 
@@ -63,6 +62,13 @@ static bool wanted(const struct queue_arg *a, const svc_ticket *tk)
 	return !a->shop || strcmp(a->shop, tk->shop) == 0;
 }
 
+/* A hash's first four bytes, as a share of 2^32, below pct percent? */
+static bool picked(const uint8_t h[SVC_HASH_LEN], unsigned pct)
+{
+	uint32_t x = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+	return (uint64_t)x * 100 < (uint64_t)pct << 32;
+}
+
 /* Is a ticket of a sampled grade among those called back? An unkeyed hash
  * of its id, so every node names the same tickets and a late ticket never
  * changes an earlier pick. */
@@ -72,8 +78,7 @@ static bool callback_picked(const svc_ticket *tk, unsigned pct)
 	if (pct >= 100)
 		return true;
 	svc_hash(tk->id, strlen(tk->id), h);
-	uint32_t x = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
-	return (uint64_t)x * 100 < (uint64_t)pct << 32;
+	return picked(h, pct);
 }
 
 /* The policy version a ticket was judged under (0: the defaults). */
@@ -255,8 +260,7 @@ static int sample_cb(const char *value, const char *agg, void *argp)
 	(void)value;
 	a->tickets++;
 	svc_hash_keyed(a->key, agg, strlen(agg), h);
-	uint32_t x = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
-	if ((uint64_t)x * 100 >= (uint64_t)a->pct << 32)
+	if (!picked(h, a->pct))
 		return 0;
 	a->picked++;
 	if (a->shown >= a->limit)
