@@ -30,9 +30,10 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/netlib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/seclib.sh"
 net_setup cli_sec_revoke
-# Provoked below: refusals of the withdrawn and expired shops, and the
-# failing reconnects on their side.
-NET_LOG_ALLOW='revoked|expired|zap: refused|closing the session'
+# Provoked below: refusals of the withdrawn and expired shops, the failing
+# reconnects on their side, and what a withdrawn shop had in flight when the
+# region kicked its session (dropped, never applied).
+NET_LOG_ALLOW='revoked|expired|zap: refused|closing the session|peer was kicked'
 
 has_ticket() { svq "$1" ticket show "$2" --json >/dev/null; }
 # shop_b_marker TEXT: a ticket of shop-b, once HQ holds it: what was queued
