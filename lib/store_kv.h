@@ -83,6 +83,8 @@ int svc_kv_reserve(svc_txn *t, int db, const void *k, size_t klen, size_t vlen, 
 int svc_kv_del(svc_txn *t, int db, const void *k, size_t klen);
 /* Entries in the database. */
 int svc_kv_count(svc_txn *t, int db, uint64_t *n);
+/* Remove every entry of a database (it stays open). */
+int svc_kv_clear(svc_txn *t, int db);
 /* The database was absent from a store opened read-only (it is then empty). */
 bool svc_kv_missing(svc_txn *t, int db);
 
@@ -207,6 +209,8 @@ int svc_kv_parse_origin_seq(const uint8_t *k, size_t len, char origin[SVC_ID_LEN
  */
 #define SVC_KV_AGG_KEY_LEN (SVC_AGG_LEN + 18)
 size_t svc_kv_agg_key(const char *agg, uint8_t out[SVC_KV_AGG_KEY_LEN]);
+/* The aggregate id of a database key (svc_kv_agg_key's inverse). */
+int svc_kv_agg_unkey(const uint8_t *k, size_t len, char out[SVC_AGG_LEN]);
 
 /* aggregate-key \0 hlc(8) origin \0 seq(8): a change's place in fold order. */
 #define SVC_KV_AGGIDX_KEY_LEN (SVC_KV_AGG_KEY_LEN + 1 + 8 + SVC_ID_LEN + 8)

@@ -653,6 +653,13 @@ int svc_daemon_new(const svc_config *cfg, const char *config_path, svc_daemon **
 		goto fail;
 	if ((rc = svc_store_open(cfg->dir, 0, &d->store)))
 		goto fail;
+	uint64_t rebuilt = 0;
+	if ((rc = svc_fold_store_refresh(d->store, &rebuilt)))
+		goto fail;
+	if (rebuilt)
+		svc_log(SVC_LOG_INFO, "store",
+		        "rebuilt the indexes and tallies of %llu records for this version",
+		        (unsigned long long)rebuilt);
 	if ((rc = svc_identity_key(cfg->dir, &d->kp)))
 		goto fail;
 	if ((rc = load_self(d)))

@@ -322,6 +322,26 @@ typedef int (*svc_fold_index_cb)(const char *value, const char *agg, void *arg);
 int svc_fold_index_each(svc_txn *t, const char *name, const char *value, bool prefix,
                         svc_fold_index_cb cb, void *arg);
 
+/*
+ * The version of the kinds' indexes() and tallies(): bump it whenever one
+ * of them changes what it returns for a state, or a kind gains one. A store
+ * written by a build with another version has its index and tally databases
+ * rebuilt from the states stored, once, by svc_fold_derived_refresh() (the
+ * daemon and the CLI call it when they open a store for writing); without
+ * it a record folded before the upgrade would be missing from the new
+ * indexes until something folded it again.
+ */
+#define SVC_FOLD_DERIVED_VERSION 1
+
+/* Rebuild the index and tally databases from the states if the store's
+ * derived version is not SVC_FOLD_DERIVED_VERSION (*records: how many
+ * states were read; 0 when nothing was to do). */
+int svc_fold_derived_refresh(svc_txn *t, uint64_t *records);
+
+/* The same in a transaction of its own, writing only when the version
+ * differs. */
+int svc_fold_store_refresh(svc_store *s, uint64_t *records);
+
 /* A tally (0 when nothing contributed). */
 int svc_fold_tally_get(svc_txn *t, uint32_t month, const char *name, const char *scope,
                        int64_t *out);

@@ -495,6 +495,90 @@ int svc_fold_tally_each(svc_txn *t, uint32_t month, const char *name, svc_fold_t
 	                   tally_step, &a);
 }
 
+/* ------------------------------------------------------------ derived data of older stores */
+
+struct rebuild_arg {
+	svc_txn *t;
+	const svc_fold_kind *k;
+	void *state;
+	uint64_t records;
+};
+
+static int rebuild_step(const svc_kv_val *key, const svc_kv_val *v, void *arg)
+{
+	struct rebuild_arg *a = arg;
+	char agg[SVC_AGG_LEN];
+	memset(a->state, 0, a->k->state_size);
+	if (svc_kv_agg_unkey(key->data, key->len, agg) || state_decode(a->t, a->k, v, a->state))
+		return svc_txn_fail(a->t, svc_errctx(SVC_ESTORE, "store %s: %s record %.*s",
+		                                     svc_kv_dir(a->t), a->k->name, (int)key->len,
+		                                     (const char *)key->data));
+	if (a->k->indexes) {
+		svc_fold_index_entry e[SVC_FOLD_INDEX_MAX];
+		int n = a->k->indexes(a->state, e);
+		for (int i = 0; i < n; i++)
+			index_put(a->t, e[i].name, e[i].value, agg);
+	}
+	if (a->k->tallies) {
+		svc_fold_tally_entry e[SVC_FOLD_TALLY_MAX];
+		int n = a->k->tallies(a->state, e);
+		for (int i = 0; i < n; i++)
+			tally_add(a->t, e[i].month, e[i].name, e[i].scope, e[i].delta);
+	}
+	a->records++;
+	return svc_txn_err(a->t);
+}
+
+int svc_fold_derived_refresh(svc_txn *t, uint64_t *records)
+{
+	uint64_t have = 0;
+	*records = 0;
+	int rc = svc_kv_meta_u64_or0(t, "derived", &have);
+	if (rc || have == SVC_FOLD_DERIVED_VERSION)
+		return rc;
+	if ((rc = svc_kv_clear(t, SVC_DB_INDEX)) || (rc = svc_kv_clear(t, SVC_DB_TALLY)))
+		return rc;
+	struct rebuild_arg a = {t, NULL, NULL, 0};
+	for (int type = SVC_AGG_NONE + 1; type < SVC_AGG_MAX_ && !rc; type++) {
+		const svc_fold_kind *k = svc_fold_kind_of((svc_agg_type)type);
+		if (!k || k->db < 0 || !k->state_size || (!k->indexes && !k->tallies))
+			continue;
+		a.k = k;
+		a.state = malloc(k->state_size);
+		if (!a.state)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+		rc = svc_kv_walk(t, k->db, NULL, 0, NULL, 0, 0, rebuild_step, &a);
+		free(a.state);
+	}
+	if (!rc)
+		rc = svc_kv_meta_put_u64(t, "derived", SVC_FOLD_DERIVED_VERSION);
+	*records = a.records;
+	return rc;
+}
+
+int svc_fold_store_refresh(svc_store *s, uint64_t *records)
+{
+	svc_txn *t;
+	*records = 0;
+	int rc = svc_txn_begin(s, false, &t);
+	uint64_t have = 0;
+	if (rc)
+		return rc;
+	/* Read first: the usual case, nothing to do, takes no write lock. */
+	rc = svc_kv_meta_u64_or0(t, "derived", &have);
+	svc_txn_abort(&t);
+	if (rc || have == SVC_FOLD_DERIVED_VERSION)
+		return rc;
+	if ((rc = svc_txn_begin(s, true, &t)))
+		return rc;
+	rc = svc_fold_derived_refresh(t, records);
+	if (rc) {
+		svc_txn_abort(&t);
+		return rc;
+	}
+	return svc_txn_commit(&t);
+}
+
 /* ------------------------------------------------------------ the backend */
 
 static int b_state_load(void *ctx, const svc_fold_kind *k, const char *agg, void *state,

@@ -263,6 +263,32 @@ size_t svc_kv_agg_key(const char *agg, uint8_t out[SVC_KV_AGG_KEY_LEN])
 	return d + 17;
 }
 
+int svc_kv_agg_unkey(const uint8_t *k, size_t len, char out[SVC_AGG_LEN])
+{
+	const uint8_t *mark = memchr(k, 0x01, len);
+	size_t d = mark ? (size_t)(mark - k) : len;
+	if (d >= SVC_AGG_LEN || (mark && len != d + 17))
+		return svc_errf(SVC_EDECODE, "store: malformed record key");
+	memcpy(out, k, d);
+	out[d] = '\0';
+	if (!mark)
+		return 0;
+	unsigned long long num = 0;
+	for (size_t i = d + 1; i < len; i++) {
+		uint8_t h = k[i];
+		if (h >= '0' && h <= '9')
+			num = num * 16 + (unsigned)(h - '0');
+		else if (h >= 'a' && h <= 'f')
+			num = num * 16 + (unsigned)(h - 'a' + 10);
+		else
+			return svc_errf(SVC_EDECODE, "store: malformed record key");
+	}
+	int n = snprintf(out + d, SVC_AGG_LEN - d, "%llu", num);
+	if (n < 0 || (size_t)n >= SVC_AGG_LEN - d)
+		return svc_errf(SVC_EDECODE, "store: malformed record key");
+	return 0;
+}
+
 size_t svc_kv_aggidx_key(uint8_t *k, const svc_change *c)
 {
 	size_t n = svc_kv_agg_key(c->aggregate, k);
@@ -354,6 +380,16 @@ int svc_kv_count(svc_txn *t, int db, uint64_t *n)
 		return txn_mdb_fail(t, rc, db_names[db]);
 	*n = st.ms_entries;
 	return 0;
+}
+
+int svc_kv_clear(svc_txn *t, int db)
+{
+	if (t->err)
+		return t->err;
+	if (svc_kv_missing(t, db))
+		return 0;
+	int rc = mdb_drop(t->txn, t->s->dbi[db], 0);
+	return rc ? txn_mdb_fail(t, rc, db_names[db]) : 0;
 }
 
 bool svc_kv_missing(svc_txn *t, int db)

@@ -279,8 +279,12 @@ int cli_open(const cli_ctx *ctx, bool write, svc_store **out)
 		cli_failf("no node directory: give --dir DIR or set SVCSYNC_DIR");
 		return CLI_USAGE;
 	}
-	if (svc_store_open(ctx->dir, write ? 0 : SVC_STORE_RDONLY, out))
+	uint64_t rebuilt = 0;
+	if (svc_store_open(ctx->dir, write ? 0 : SVC_STORE_RDONLY, out) ||
+	    (write && svc_fold_store_refresh(*out, &rebuilt))) {
+		svc_store_close(out);
 		return cli_fail();
+	}
 	cli_zone_load(*out);
 	return CLI_OK;
 }
