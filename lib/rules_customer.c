@@ -166,45 +166,19 @@ static void put_fields(svc_customer *cu, const svc_customer_put *b)
 static int customer_step(void *state, bool exists, const svc_change *c, char *reason, size_t len)
 {
 	svc_customer *cu = state;
-	uint64_t ms = svc_hlc_ms(c->hlc);
 	if (svc_rules_agg_type(c) != SVC_AGG_CUSTOMER)
 		return svc_rules_wrong_kind("customer", c, reason, len);
-	if (c->kind == SVC_CK_CUSTOMER_PUT && !exists) {
-		if (!is_create(c))
-			return svc_rules_fail(SVC_EREJECT, reason, len,
-			                      "customer %s: no such customer (not created before "
-			                      "this correction)",
-			                      c->aggregate);
+	const svc_rules_record r = SVC_RULES_RECORD(cu, "customer", "customer");
+	bool put = c->kind == SVC_CK_CUSTOMER_PUT;
+	if (put && !exists)
 		memset(cu, 0, sizeof *cu);
-		SVC_COPY(cu->id, c->aggregate);
-		if (c->origin_role == SVC_ROLE_REGION)
-			SVC_COPY(cu->region, c->origin);
-		else
-			SVC_COPY(cu->region, c->origin_region);
-		SVC_COPY(cu->created_by, c->origin);
-		cu->created = ms;
+	int act = svc_rules_record_step(&r, exists, c, put, put && is_create(c),
+	                                put ? "" : c->u.customer_merge.into, reason, len);
+	if (act < 0)
+		return act;
+	if (act != SVC_REC_MERGE)
 		put_fields(cu, &c->u.customer_put);
-	} else if (!exists) {
-		return svc_rules_fail(SVC_EREJECT, reason, len,
-		                      "customer %s: no such customer (not created before this "
-		                      "merge)",
-		                      c->aggregate);
-	} else if (c->kind == SVC_CK_CUSTOMER_PUT) {
-		if (is_create(c))
-			return svc_rules_fail(SVC_EREJECT, reason, len,
-			                      "customer %s: already created by %s", c->aggregate,
-			                      cu->created_by);
-		put_fields(cu, &c->u.customer_put);
-	} else {
-		if (cu->merged_into[0])
-			return svc_rules_fail(SVC_EREJECT, reason, len,
-			                      "customer %s: already merged into %s", cu->id,
-			                      cu->merged_into);
-		SVC_COPY(cu->merged_into, c->u.customer_merge.into);
-		cu->merged = ms;
-	}
-	cu->updated = ms;
-	svc_rules_set_last(&cu->last, c);
+	svc_rules_record_done(&r, c);
 	return 0;
 }
 

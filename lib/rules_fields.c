@@ -265,3 +265,46 @@ bool svc_in_warranty(uint32_t purchased, uint64_t created_ms, unsigned months)
 	uint64_t end = y * 10000 + m * 100 + d;
 	return end > ymd_of_ms(created_ms);
 }
+
+int svc_rules_record_step(const svc_rules_record *r, bool exists, const svc_change *c, bool put,
+                          bool create, const char *into, char *reason, size_t len)
+{
+	uint64_t ms = svc_hlc_ms(c->hlc);
+	if (put && !exists) {
+		if (!create)
+			return svc_rules_fail(
+			    SVC_EREJECT, reason, len,
+			    "%s %s: no such %s (not created before this correction)", r->noun,
+			    c->aggregate, r->longer);
+		svc_rules_copy(r->id, r->id_cap, c->aggregate);
+		/* a region's record is its own; a shop's belongs to its region */
+		svc_rules_copy(r->region, r->region_cap,
+		               c->origin_role == SVC_ROLE_REGION ? c->origin : c->origin_region);
+		svc_rules_copy(r->created_by, r->created_by_cap, c->origin);
+		*r->created = ms;
+		return SVC_REC_CREATE;
+	}
+	if (!exists)
+		return svc_rules_fail(SVC_EREJECT, reason, len,
+		                      "%s %s: no such %s (not created before this merge)", r->noun,
+		                      c->aggregate, r->longer);
+	if (put) {
+		if (create)
+			return svc_rules_fail(SVC_EREJECT, reason, len,
+			                      "%s %s: already created by %s", r->noun, c->aggregate,
+			                      r->created_by);
+		return SVC_REC_CORRECT;
+	}
+	if (r->merged_into[0])
+		return svc_rules_fail(SVC_EREJECT, reason, len, "%s %s: already merged into %s",
+		                      r->noun, r->id, r->merged_into);
+	svc_rules_copy(r->merged_into, r->merged_into_cap, into);
+	*r->merged = ms;
+	return SVC_REC_MERGE;
+}
+
+void svc_rules_record_done(const svc_rules_record *r, const svc_change *c)
+{
+	*r->updated = svc_hlc_ms(c->hlc);
+	svc_rules_set_last(r->last, c);
+}

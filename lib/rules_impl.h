@@ -58,6 +58,42 @@ int svc_rules_complaint_authorize(const svc_change *c, char *reason, size_t len)
 int svc_rules_charge_validate(const svc_change *c, char *reason, size_t len);
 int svc_rules_ticket_charge_step(svc_ticket *t, const svc_change *c, char *reason, size_t len);
 
+/*
+ * A record created once by the node that first serves it, corrected field by
+ * field and merged into a survivor (customer files, product units). Its
+ * bookkeeping fields, wherever they sit in the kind's state, and what the
+ * change does to them: svc_rules_record_step() checks the order of create,
+ * correct and merge, fills the bookkeeping and returns which it is, the
+ * kind's step copying its own fields.
+ */
+typedef struct {
+	const char *noun;   /* "customer", for reasons */
+	const char *longer; /* "customer", "product unit" */
+	char *id, *region, *created_by, *merged_into;
+	size_t id_cap, region_cap, created_by_cap, merged_into_cap;
+	uint64_t *created, *merged, *updated;
+	svc_fold_pos *last;
+} svc_rules_record;
+
+enum { SVC_REC_CREATE = 1, SVC_REC_CORRECT, SVC_REC_MERGE };
+
+/* The svc_rules_record of a state x with fields of those names. */
+#define SVC_RULES_RECORD(x, noun, longer)                                                          \
+	{                                                                                          \
+		(noun), (longer), (x)->id, (x)->region, (x)->created_by, (x)->merged_into,         \
+		    sizeof(x)->id, sizeof(x)->region, sizeof(x)->created_by,                       \
+		    sizeof(x)->merged_into, &(x)->created, &(x)->merged, &(x)->updated, &(x)->last \
+	}
+
+/* put: c is the kind's put (else its merge, into `into`); create: the put
+ * names the record its change creates. Returns SVC_REC_* or SVC_EREJECT
+ * with a reason; the caller zeroes the state before a create is filled. */
+int svc_rules_record_step(const svc_rules_record *r, bool exists, const svc_change *c, bool put,
+                          bool create, const char *into, char *reason, size_t len);
+
+/* After the kind's own fields: the record's last update. */
+void svc_rules_record_done(const svc_rules_record *r, const svc_change *c);
+
 /* Write a one-line reason (if `reason` is non-NULL and `len` > 0) and return
  * `code`. Newlines and other control characters that slip in through %s are
  * replaced by '?', so a reason never spans lines in a log or a report. */

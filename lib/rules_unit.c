@@ -108,45 +108,19 @@ static void put_fields(svc_unit *u, const svc_unit_put *b)
 static int unit_step(void *state, bool exists, const svc_change *c, char *reason, size_t len)
 {
 	svc_unit *u = state;
-	uint64_t ms = svc_hlc_ms(c->hlc);
 	if (svc_rules_agg_type(c) != SVC_AGG_UNIT)
 		return svc_rules_wrong_kind("unit", c, reason, len);
-	if (c->kind == SVC_CK_UNIT_PUT && !exists) {
-		if (!is_create(c))
-			return svc_rules_fail(SVC_EREJECT, reason, len,
-			                      "unit %s: no such product unit (not created before "
-			                      "this correction)",
-			                      c->aggregate);
+	const svc_rules_record r = SVC_RULES_RECORD(u, "unit", "product unit");
+	bool put = c->kind == SVC_CK_UNIT_PUT;
+	if (put && !exists)
 		memset(u, 0, sizeof *u);
-		SVC_COPY(u->id, c->aggregate);
-		if (c->origin_role == SVC_ROLE_REGION)
-			SVC_COPY(u->region, c->origin);
-		else
-			SVC_COPY(u->region, c->origin_region);
-		SVC_COPY(u->created_by, c->origin);
-		u->created = ms;
+	int act = svc_rules_record_step(&r, exists, c, put, put && is_create(c),
+	                                put ? "" : c->u.unit_merge.into, reason, len);
+	if (act < 0)
+		return act;
+	if (act != SVC_REC_MERGE)
 		put_fields(u, &c->u.unit_put);
-	} else if (!exists) {
-		return svc_rules_fail(SVC_EREJECT, reason, len,
-		                      "unit %s: no such product unit (not created before this "
-		                      "merge)",
-		                      c->aggregate);
-	} else if (c->kind == SVC_CK_UNIT_PUT) {
-		if (is_create(c))
-			return svc_rules_fail(SVC_EREJECT, reason, len,
-			                      "unit %s: already created by %s", c->aggregate,
-			                      u->created_by);
-		put_fields(u, &c->u.unit_put);
-	} else {
-		if (u->merged_into[0])
-			return svc_rules_fail(SVC_EREJECT, reason, len,
-			                      "unit %s: already merged into %s", u->id,
-			                      u->merged_into);
-		SVC_COPY(u->merged_into, c->u.unit_merge.into);
-		u->merged = ms;
-	}
-	u->updated = ms;
-	svc_rules_set_last(&u->last, c);
+	svc_rules_record_done(&r, c);
 	return 0;
 }
 
