@@ -63,6 +63,7 @@ static void copy_lines(svc_claim *cl, const svc_claim_submit *b)
 	cl->distance_km = b->distance_km;
 	cl->travel_flags = b->travel_flags;
 	cl->policy_version = b->policy_version;
+	cl->priced = b->priced;
 	svc_claim_line_view v[SVC_CLAIM_LINES_MAX];
 	cl->nlines = svc_claim_lines(cl, v);
 	memset(cl->lines, 0, sizeof cl->lines);
@@ -74,18 +75,21 @@ uint32_t svc_claim_lines(const svc_claim *cl, svc_claim_line_view out[SVC_CLAIM_
 {
 	uint32_t n = 0;
 	uint32_t repeat = cl->repeat_of[0] ? SVC_LINE_REPEAT : 0;
+	/* free amounts are flagged on claims priced by these rules; an older
+	 * claim's lines carry no flags */
+	uint32_t free = cl->priced ? SVC_LINE_FREE : 0;
+	uint32_t travel = cl->distance_km ? cl->travel_flags : free;
 	for (uint32_t i = 0; i < cl->nops && i < SVC_CLAIM_OPS_MAX; i++)
 		out[n++] = (svc_claim_line_view){SVC_LINE_OP, cl->ops[i].code, cl->ops[i].minutes,
 		                                 cl->ops[i].amount, cl->ops[i].flags | repeat};
 	if (cl->labor > 0)
-		out[n++] = (svc_claim_line_view){SVC_LINE_LABOR, "", 0, cl->labor,
-		                                 SVC_LINE_FREE | repeat};
+		out[n++] = (svc_claim_line_view){SVC_LINE_LABOR, "", 0, cl->labor, free | repeat};
 	for (uint32_t i = 0; i < cl->nparts && i < SVC_CLAIM_PARTS_MAX; i++)
 		out[n++] = (svc_claim_line_view){SVC_LINE_PART, cl->parts[i].part_no,
 		                                 cl->parts[i].qty, cl->parts[i].amount, 0};
 	if (cl->travel > 0)
-		out[n++] = (svc_claim_line_view){SVC_LINE_TRAVEL, "", cl->distance_km, cl->travel,
-		                                 cl->travel_flags};
+		out[n++] =
+		    (svc_claim_line_view){SVC_LINE_TRAVEL, "", cl->distance_km, cl->travel, travel};
 	if (cl->other > 0)
 		out[n++] = (svc_claim_line_view){SVC_LINE_OTHER, "", 0, cl->other, 0};
 	return n;
@@ -223,10 +227,15 @@ static int decide_lines(svc_claim *cl, const svc_change *c, const svc_claim_line
 	}
 	for (uint32_t i = 0; i < n; i++)
 		sum += amt[i];
+	if (b->amount > cl->total)
+		return svc_rules_fail(SVC_EREJECT, reason, len,
+		                      "claim %s: approves %" PRId64
+		                      " fen, more than the claimed %" PRId64 " fen",
+		                      cl->id, b->amount, cl->total);
 	if (b->amount > sum)
 		return svc_rules_fail(SVC_EREJECT, reason, len,
-		                      "claim %s: approves %" PRId64 " fen, more than the lines' %" PRId64
-		                      " fen",
+		                      "claim %s: approves %" PRId64 " fen, more than its lines as "
+		                      "decided, %" PRId64 " fen",
 		                      cl->id, b->amount, sum);
 	for (uint32_t i = n; b->amount && sum > b->amount && i-- > 0;) {
 		int64_t cut = sum - b->amount < amt[i] ? sum - b->amount : amt[i];
@@ -248,7 +257,7 @@ static int decide_lines(svc_claim *cl, const svc_change *c, const svc_claim_line
 		                      "claim %s: approves nothing; reject it instead", cl->id);
 	for (uint32_t i = 0; i < n; i++)
 		cl->lines[i].approved = amt[i];
-	cl->status = sum == 0              ? SVC_CS_REJECTED
+	cl->status = sum == 0           ? SVC_CS_REJECTED
 	             : sum == cl->total ? SVC_CS_APPROVED
 	                                : SVC_CS_PARTIAL;
 	cl->approved = sum;
@@ -284,7 +293,8 @@ static int claim_decide(svc_claim *cl, const svc_change *c, uint64_t ms, char *r
 		const svc_claim_line_decision *d = &b->lines[i];
 		if (d->line < 1 || d->line > n)
 			return svc_rules_fail(SVC_EREJECT, reason, len,
-			                      "claim %s: line %" PRIu32 ": the claim has lines 1..%" PRIu32,
+			                      "claim %s: line %" PRIu32
+			                      ": the claim has lines 1..%" PRIu32,
 			                      cl->id, d->line, n);
 		if (d->amount > v[d->line - 1].amount)
 			return svc_rules_fail(SVC_EREJECT, reason, len,

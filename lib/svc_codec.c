@@ -814,7 +814,7 @@ MSGMAP(claim_submit_map, svcsync__claim_submit__descriptor,
        F_REP(4, parts, nparts, claim_part_map), F_INT(5, travel), F_INT(6, other),
        /* claim lines */
        F_REP(10, ops, nops, claim_op_map), F_INT(11, distance_km), F_INT(12, travel_flags),
-       F_INT(13, policy_version),
+       F_INT(13, policy_version), F_BOOL(14, priced),
        F_INT(7, total), F_STR(8, note), F_STR(9, region));
 #undef T
 
@@ -1055,7 +1055,8 @@ MSGMAP(claim_map, svcsync__claim_state__descriptor,
        /* claim lines */
        F_STRN(25, decided_op, SVC_OPERATOR_CHARS), F_REP(26, ops, nops, claim_op_map),
        F_INT(27, distance_km), F_INT(28, travel_flags), F_INT(29, policy_version),
-       F_REP(30, lines, nlines, claim_line_state_map), F_STR(31, repeat_of));
+       F_REP(30, lines, nlines, claim_line_state_map), F_STR(31, repeat_of),
+       F_BOOL(32, priced));
 #undef T
 
 #define T svc_transfer

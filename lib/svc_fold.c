@@ -98,7 +98,8 @@ static int claim_reads(const svc_change *c, const void *state, bool exists,
 		svc_rules_move_agg(agg, c->origin, b->parts[i].part_no);
 		n = add_ref(out, n, SVC_AGG_MOVE, agg);
 		svc_rules_catalog_agg(agg, b->parts[i].part_no);
-		n = add_ref(out, n, SVC_AGG_CATALOG, agg);
+		if (b->priced)
+			n = add_ref(out, n, SVC_AGG_CATALOG, agg);
 	}
 	/* claim lines: the ceilings' policy version, the tariff, the operations */
 	char agg[SVC_AGG_LEN];
@@ -167,6 +168,8 @@ static int claim_check_parts(svc_fold_reader *rd, const svc_change *c, char *rea
 			                      "part: %s x%" PRIu64 " claimed, %" PRId64
 			                      " consumed on %s",
 			                      b->parts[i].part_no, claimed, a.qty, b->ticket);
+		if (!b->priced)
+			continue;
 		/* the price in force at the first consumption on the ticket */
 		svc_catalog_item it;
 		bool have = false;
@@ -174,7 +177,8 @@ static int claim_check_parts(svc_fold_reader *rd, const svc_change *c, char *rea
 		SVC_TRY(svc_fold_read(rd, SVC_AGG_CATALOG, agg, &it, &have));
 		if (!have)
 			return svc_rules_fail(SVC_EREJECT, reason, rlen,
-			                      "part: %s is not in the catalog", b->parts[i].part_no);
+			                      "part: %s is not in the catalog",
+			                      b->parts[i].part_no);
 		int64_t price = svc_rules_price_at(&it, a.first);
 		for (uint32_t j = i; j < b->nparts && j < SVC_CLAIM_PARTS_MAX; j++)
 			if (strcmp(b->parts[j].part_no, b->parts[i].part_no) == 0 &&
@@ -205,7 +209,8 @@ static int claim_check_ops(svc_fold_reader *rd, const svc_change *c, const svc_t
 	SVC_TRY(svc_fold_read(rd, SVC_AGG_TARIFF, agg, &tar, &have));
 	if (!have)
 		memset(&tar, 0, sizeof tar);
-	int64_t rate = tk->grade >= SVC_GRADE_A && tk->grade <= SVC_GRADE_C ? tar.rates[tk->grade] : 0;
+	int64_t rate =
+	    tk->grade >= SVC_GRADE_A && tk->grade <= SVC_GRADE_C ? tar.rates[tk->grade] : 0;
 	for (uint32_t i = 0; i < b->nops && i < SVC_CLAIM_OPS_MAX; i++) {
 		const svc_claim_op *o = &b->ops[i];
 		svc_labor_op op;
@@ -297,6 +302,9 @@ static int claim_check_ceilings(svc_fold_reader *rd, const svc_change *c, const 
 	memcpy(cl->parts, b->parts, sizeof cl->parts);
 	cl->nops = b->nops <= SVC_CLAIM_OPS_MAX ? b->nops : SVC_CLAIM_OPS_MAX;
 	memcpy(cl->ops, b->ops, sizeof cl->ops);
+	cl->distance_km = b->distance_km;
+	cl->travel_flags = b->travel_flags;
+	cl->priced = true;
 	uint32_t n = svc_claim_lines(cl, v);
 	int rc = 0;
 	for (uint32_t i = 0; i < n && !rc; i++)
@@ -338,9 +346,10 @@ static int claim_check(svc_fold_reader *rd, const void *state, bool exists, cons
 		                    "allowed a claim on it",
 		                    c->aggregate, c->u.claim_submit.ticket,
 		                    tk->charges ? "charged to the customer" : "out of warranty");
-	if (!rc && have)
+	/* claim lines: a claim priced by these rules is held to them */
+	if (!rc && have && c->u.claim_submit.priced)
 		rc = claim_check_ceilings(rd, c, tk, reason, rlen);
-	if (!rc && have)
+	if (!rc && have && c->u.claim_submit.priced)
 		rc = claim_check_ops(rd, c, tk, reason, rlen);
 	free(tk);
 	if (!rc)

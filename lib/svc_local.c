@@ -753,8 +753,8 @@ static int consumed_on(svc_txn *t, const char *location, const char *part_no, co
 }
 
 /* When this node first consumed a part on a ticket (ms; 0 never). */
-static int first_consumed(svc_txn *t, const char *location, const char *part_no,
-                          const char *ticket, uint64_t *ms)
+static int first_consumed(svc_txn *t, const char *location, const char *part_no, const char *ticket,
+                          uint64_t *ms)
 {
 	char agg[SVC_AGG_LEN];
 	struct consumed_arg a = {t, ticket, 0, 0};
@@ -1077,7 +1077,8 @@ static int claim_work_lines(svc_txn *t, const svc_claim_request *r, const svc_ti
 	if (r->nops > SVC_CLAIM_OPS_MAX)
 		return svc_errf(SVC_EINVAL, "op: %zu operation lines, at most %d allowed", r->nops,
 		                SVC_CLAIM_OPS_MAX);
-	int64_t rate = tk->grade >= SVC_GRADE_A && tk->grade <= SVC_GRADE_C ? tar.rates[tk->grade] : 0;
+	int64_t rate =
+	    tk->grade >= SVC_GRADE_A && tk->grade <= SVC_GRADE_C ? tar.rates[tk->grade] : 0;
 	int64_t sum = b->total;
 	for (size_t i = 0; i < r->nops; i++) {
 		svc_labor_op op;
@@ -1094,16 +1095,17 @@ static int claim_work_lines(svc_txn *t, const svc_claim_request *r, const svc_ti
 			                op.code, op.category, tk->id,
 			                tk->category[0] ? tk->category : "of no category");
 		if (rate <= 0)
-			return svc_errf(SVC_ECONFLICT,
-			                "op: no labor rate for grade %s (ticket %s; HQ sets it with "
-			                "'labor rate')",
-			                svc_grade_name(tk->grade), tk->id);
+			return svc_errf(
+			    SVC_ECONFLICT,
+			    "op: no labor rate for grade %s (ticket %s; HQ sets it with "
+			    "'labor rate')",
+			    svc_grade_name(tk->grade), tk->id);
 		TRY(SET(o->code, "op", op.code));
 		o->minutes = r->ops[i].minutes ? r->ops[i].minutes : op.minutes;
 		o->amount = svc_rules_op_amount(o->minutes, rate);
 		if (o->amount < 0 || o->amount > SVC_CLAIM_FEN_MAX)
-			return svc_errf(SVC_EINVAL, "op: %s: %" PRIu32 " minutes is too long", op.code,
-			                o->minutes);
+			return svc_errf(SVC_EINVAL, "op: %s: %" PRIu32 " minutes is too long",
+			                op.code, o->minutes);
 		o->flags = o->minutes > op.minutes ? SVC_LINE_OVER_CARD : 0;
 		sum += o->amount;
 	}
@@ -1111,8 +1113,9 @@ static int claim_work_lines(svc_txn *t, const svc_claim_request *r, const svc_ti
 	if (r->distance_km) {
 		bool over;
 		if (r->travel)
-			return svc_errf(SVC_EINVAL,
-			                "travel: give --distance-km or a free --travel amount, not both");
+			return svc_errf(
+			    SVC_EINVAL,
+			    "travel: give --distance-km or a free --travel amount, not both");
 		int64_t fen = svc_rules_travel_amount(&tar, r->distance_km, &over);
 		if (fen < 0)
 			return svc_errf(SVC_ECONFLICT, "distance-km: HQ has set no travel bands");
@@ -1120,8 +1123,6 @@ static int claim_work_lines(svc_txn *t, const svc_claim_request *r, const svc_ti
 		b->travel = fen;
 		b->travel_flags = over ? SVC_LINE_OVER_CARD : 0;
 		sum += fen;
-	} else if (b->travel) {
-		b->travel_flags = SVC_LINE_FREE;
 	}
 	for (uint32_t i = 0; i < b->nparts; i++) {
 		svc_claim_part *p = &b->parts[i];
@@ -1234,6 +1235,7 @@ static int claim_submit_fn(svc_txn *t, void *arg)
 	if (svc_rules_claim_id(c.aggregate, r->ticket))
 		return svc_errf(SVC_EINVAL, "ticket: '%s' is not a ticket id", r->ticket);
 	b->policy_version = tk.policy_version;
+	b->priced = true;
 	TRY(claim_work_lines(t, r, &tk, self.node, b));
 	TRY(claim_ceiling(t, b));
 	TRY(SET(b->note, "note", r->note));
@@ -1333,7 +1335,8 @@ static int find_repeat(svc_txn *t, const char *ticket, char out[SVC_AGG_LEN])
 	}
 	a.tk = tk;
 	if (!rc && tk->unit_id[0])
-		rc = svc_fold_index_each(t, SVC_INDEX_TICKET_UNIT, tk->unit_id, false, repeat_cb, &a);
+		rc = svc_fold_index_each(t, SVC_INDEX_TICKET_UNIT, tk->unit_id, false, repeat_cb,
+		                         &a);
 	if (!rc)
 		snprintf(out, SVC_AGG_LEN, "%s", a.found);
 	free(tk);
@@ -1355,7 +1358,8 @@ static int claim_decide_lines(svc_txn *t, struct claim_decide_arg *a, const svc_
 	for (size_t i = 0; i < a->nlines; i++) {
 		const svc_claim_line_request *l = &a->lines[i];
 		if (l->line < 1 || l->line > n)
-			return svc_errf(SVC_EINVAL, "line: %" PRIu32 " is not a line of %s (1..%" PRIu32 ")",
+			return svc_errf(SVC_EINVAL,
+			                "line: %" PRIu32 " is not a line of %s (1..%" PRIu32 ")",
 			                l->line, cl->id, n);
 		if (l->amount < 0 || l->amount > v[l->line - 1].amount)
 			return svc_errf(SVC_EINVAL,
@@ -1363,15 +1367,17 @@ static int claim_decide_lines(svc_txn *t, struct claim_decide_arg *a, const svc_
 			                " fen is outside 0..%" PRId64 " (the line's amount)",
 			                l->line, l->amount, v[l->line - 1].amount);
 		if (given(l->reason) && svc_utf8_chars(l->reason) > SVC_LINE_REASON_CHARS)
-			return svc_errf(SVC_EINVAL, "reason: line %" PRIu32 ": %zu characters, limit %d",
+			return svc_errf(SVC_EINVAL,
+			                "reason: line %" PRIu32 ": %zu characters, limit %d",
 			                l->line, svc_utf8_chars(l->reason), SVC_LINE_REASON_CHARS);
 		if (a->action == SVC_CA_REJECT && !given(l->reason) && !given(a->reason))
-			return svc_errf(SVC_EINVAL, "reason: line %" PRIu32 " is rejected without a reason",
+			return svc_errf(SVC_EINVAL,
+			                "reason: line %" PRIu32 " is rejected without a reason",
 			                l->line);
 		b->lines[i].line = l->line;
 		b->lines[i].amount = a->action == SVC_CA_REJECT ? 0 : l->amount;
 		TRY(SET(b->lines[i].reason, "reason",
-		        given(l->reason) ? l->reason
+		        given(l->reason)             ? l->reason
 		        : a->action == SVC_CA_REJECT ? a->reason
 		                                     : ""));
 	}
@@ -1449,8 +1455,8 @@ int svc_local_claim_decide(svc_store *s, const char *id, uint32_t action, int64_
 
 int svc_local_claim_decide_lines(svc_store *s, const char *id, uint32_t action, int64_t amount,
                                  const char *reason, const char *ref,
-                                 const svc_claim_line_request *lines,
-                                 size_t nlines, char repeat_of[SVC_AGG_LEN])
+                                 const svc_claim_line_request *lines, size_t nlines,
+                                 char repeat_of[SVC_AGG_LEN])
 {
 	struct claim_decide_arg a = {.id = id,
 	                             .action = action,
@@ -1482,7 +1488,8 @@ static int labor_fn(svc_txn *t, void *arg)
 		const svc_tz *tz;
 		uint32_t today, ymd;
 		svc_catalog_item item;
-		RULE(svc_check_part_no("part_no", c.u.catalog_price.part_no, reason_, sizeof reason_));
+		RULE(svc_check_part_no("part_no", c.u.catalog_price.part_no, reason_,
+		                       sizeof reason_));
 		TRY(svc_fold_catalog_get(t, c.u.catalog_price.part_no, &item));
 		RULE(svc_parse_date("from", a->from, &ymd, reason_, sizeof reason_));
 		TRY(svc_local_policy_today(t, svc_journal_now_ms(), &pol, &tz, &today));

@@ -331,8 +331,8 @@ typedef struct {
 } svc_claim_line_request;
 int svc_local_claim_decide_lines(svc_store *s, const char *id, uint32_t action, int64_t amount,
                                  const char *reason, const char *ref,
-                                 const svc_claim_line_request *lines,
-                                 size_t nlines, char repeat_of[SVC_AGG_LEN]);
+                                 const svc_claim_line_request *lines, size_t nlines,
+                                 char repeat_of[SVC_AGG_LEN]);
 
 /* ---- labor operations, the labor tariff and part prices (HQ) */
 

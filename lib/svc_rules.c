@@ -724,14 +724,15 @@ static int validate_claim_ops(const svc_claim_submit *b, int64_t *sum, char *rea
 			                      i, o->flags);
 		*sum += o->amount;
 	}
-	uint32_t want = b->distance_km ? b->travel_flags & SVC_LINE_OVER_CARD
-	                : b->travel ? SVC_LINE_FREE
-	                            : 0;
-	if (b->travel_flags != want)
+	if (b->travel_flags & ~SVC_LINE_OVER_CARD || (b->travel_flags && !b->distance_km))
 		return svc_rules_fail(SVC_EINVAL, reason, len,
-		                      "travel_flags: %" PRIu32 " for %" PRIu32
-		                      " km and %" PRId64 " fen (expected %" PRIu32 ")",
-		                      b->travel_flags, b->distance_km, b->travel, want);
+		                      "travel_flags: %" PRIu32 " is not 0 or over the card (1) "
+		                      "with a distance",
+		                      b->travel_flags);
+	if (!b->priced && (b->nops || b->distance_km || b->policy_version))
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "priced: operation lines, a distance and a policy version "
+		                      "come with priced lines");
 	return 0;
 }
 
@@ -836,7 +837,8 @@ static int validate_claim_decisions(const svc_claim_decide *b, char *reason, siz
 		TERMINATED(field, d->reason);
 		if (d->line < 1 || d->line > SVC_CLAIM_LINES_MAX)
 			return svc_rules_fail(SVC_EINVAL, reason, len,
-			                      "lines[%" PRIu32 "].line: %" PRIu32 " is outside 1..%d",
+			                      "lines[%" PRIu32 "].line: %" PRIu32
+			                      " is outside 1..%d",
 			                      i, d->line, SVC_CLAIM_LINES_MAX);
 		for (uint32_t j = 0; j < i; j++)
 			if (b->lines[j].line == d->line)
@@ -851,9 +853,9 @@ static int validate_claim_decisions(const svc_claim_decide *b, char *reason, siz
 			                      d->amount < 0 ? "is negative" : "on a rejected line");
 		SVC_TRY(svc_check_text(field, d->reason, a == SVC_CA_REJECT, reason, len));
 		if (svc_utf8_chars(d->reason) > SVC_LINE_REASON_CHARS)
-			return svc_rules_fail(SVC_EINVAL, reason, len, "%s: %zu characters, limit %d",
-			                      field, svc_utf8_chars(d->reason),
-			                      SVC_LINE_REASON_CHARS);
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "%s: %zu characters, limit %d", field,
+			                      svc_utf8_chars(d->reason), SVC_LINE_REASON_CHARS);
 	}
 	if (b->repeat_of[0] && (a != SVC_CA_AUDIT || !is_ticket_id(b->repeat_of)))
 		return svc_rules_fail(SVC_EINVAL, reason, len,

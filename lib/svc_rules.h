@@ -180,7 +180,7 @@ int64_t svc_rules_price_at(const svc_catalog_item *it, uint64_t ms);
 
 /* One line of a claim as `claim show` numbers it (svc_types.h). */
 typedef struct {
-	uint32_t kind; /* svc_claim_line_kind */
+	uint32_t kind;    /* svc_claim_line_kind */
 	const char *what; /* op code or part number ("" for the others); points into the claim */
 	uint32_t qty;     /* op: minutes, part: count, travel: km */
 	int64_t amount;

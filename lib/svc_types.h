@@ -311,8 +311,11 @@ typedef struct {
 	uint32_t nops;
 	svc_claim_op ops[SVC_CLAIM_OPS_MAX];
 	uint32_t distance_km;
-	uint32_t travel_flags;
+	uint32_t travel_flags; /* SVC_LINE_OVER_CARD or 0 */
 	uint32_t policy_version;
+	/* the lines were priced and flagged by these rules (false in older
+	 * submissions: no tariff, price or ceiling checks, no flags) */
+	bool priced;
 } svc_claim_submit;
 
 typedef struct {
@@ -792,6 +795,7 @@ typedef struct {
 	uint32_t nlines;
 	svc_claim_line_state lines[SVC_CLAIM_LINES_MAX];
 	char repeat_of[SVC_AGG_LEN];
+	bool priced;
 } svc_claim;
 
 typedef struct {

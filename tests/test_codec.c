@@ -293,6 +293,7 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 		s->distance_km = max ? UINT32_MAX : 25;
 		s->travel_flags = max ? UINT32_MAX : 0;
 		s->policy_version = max ? UINT32_MAX : 2;
+		s->priced = true;
 		break;
 	}
 	case SVC_CK_CLAIM_DECIDE: {
@@ -1269,6 +1270,7 @@ static void make_claim(svc_claim *c, bool max)
 	c->distance_km = max ? UINT32_MAX : 25;
 	c->travel_flags = max ? UINT32_MAX : 2;
 	c->policy_version = max ? UINT32_MAX : 3;
+	c->priced = true;
 	c->nlines = max ? SVC_CLAIM_LINES_MAX : 3;
 	for (uint32_t i = 0; i < c->nlines; i++) {
 		c->lines[i].has_proposal = max || i == 1;

@@ -592,6 +592,7 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 	c.u.claim_submit.distance_km = UINT32_MAX;
 	c.u.claim_submit.travel_flags = UINT32_MAX;
 	c.u.claim_submit.policy_version = UINT32_MAX;
+	c.u.claim_submit.priced = true;
 	FILL(c.u.claim_submit.note, "注");
 	put_change("longest-claim-submit-lines", &c);
 	memset(&c.u, 0, sizeof c.u);
@@ -883,6 +884,7 @@ static void states(void)
 		cl.lines[i].proposed = cl.lines[i].approved = INT64_MIN;
 	}
 	FILL(cl.repeat_of, "t");
+	cl.priced = true;
 	MUST(svc_codec_claim_encode(&cl, buf, sizeof buf, &len));
 	put("state", buf, len, "longest-claim-lines");
 

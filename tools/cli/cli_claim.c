@@ -272,7 +272,8 @@ static int decide_opts(const cli_args *a, uint32_t action, struct decide_opts *d
 		if (l->amount < 0 && action == SVC_CA_REJECT)
 			l->amount = 0;
 		else if (l->amount < 0)
-			return cli_usage(a, "--line %" PRIu32 ": --amount FEN is required", l->line);
+			return cli_usage(a, "--line %" PRIu32 ": --amount FEN is required",
+			                 l->line);
 		else if (action == SVC_CA_REJECT)
 			return cli_usage(a, "--line %" PRIu32 ": a rejected line takes no --amount",
 			                 l->line);
@@ -297,13 +298,14 @@ static int claim_decide(const cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((rc = cli_open(ctx, true, &s)))
 		return rc;
-	if (svc_local_claim_decide_lines(s, a.pos[0], action, d.amount, d.reason, cli_opt(&a, "ref"),
-	                                 d.lines, d.nlines, repeat)) {
+	if (svc_local_claim_decide_lines(s, a.pos[0], action, d.amount, d.reason,
+	                                 cli_opt(&a, "ref"), d.lines, d.nlines, repeat)) {
 		svc_store_close(&s);
 		return cli_fail();
 	}
 	if (repeat[0])
-		printf("%s: repeat repair (%s on the same unit within 30 days)\n", a.pos[0], repeat);
+		printf("%s: repeat repair (%s on the same unit within 30 days)\n", a.pos[0],
+		       repeat);
 	/* Report the state the decision produced, as this node now holds it. */
 	svc_txn *t = NULL;
 	svc_claim cl;
@@ -399,8 +401,8 @@ static void lines_text(const svc_claim *c)
 	svc_claim_line_view v[SVC_CLAIM_LINES_MAX];
 	uint32_t n = svc_claim_lines(c, v);
 	bool approved = c->decided && c->status != SVC_CS_RETURNED;
-	printf("  %2s  %-6s %-16s %6s %12s  %-24s %12s %12s\n", "#", "KIND", "WHAT", "QTY", "AMOUNT",
-	       "FLAGS", "PROPOSED", "APPROVED");
+	printf("  %2s  %-6s %-16s %6s %12s  %-24s %12s %12s\n", "#", "KIND", "WHAT", "QTY",
+	       "AMOUNT", "FLAGS", "PROPOSED", "APPROVED");
 	for (uint32_t i = 0; i < n; i++) {
 		char m[3][32], f[48], q[16];
 		cli_money(m[0], v[i].amount);
@@ -421,8 +423,8 @@ static void lines_text(const svc_claim *c)
 		else
 			snprintf(q, sizeof q, "-");
 		printf("  %2" PRIu32 "  %-6s %-16s %6s %12s  %-24s %12s %12s\n", i + 1,
-		       svc_claim_line_kind_name(v[i].kind), v[i].what[0] ? v[i].what : "-", q, m[0], f,
-		       m[1], m[2]);
+		       svc_claim_line_kind_name(v[i].kind), v[i].what[0] ? v[i].what : "-", q, m[0],
+		       f, m[1], m[2]);
 	}
 }
 
@@ -638,11 +640,16 @@ static int claim_history(const cli_ctx *ctx, int argc, char **argv)
 int cli_cmd_claim(const cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_sub subs[] = {
-	    {"submit", claim_submit}, {"audit", claim_decide},
-	    {"return", claim_decide}, {"approve", claim_decide},
-	    {"reject", claim_decide}, {"pay", claim_decide},
-	    {"list", claim_list},     {"show", claim_show},
-	    {"allow", claim_allow},   {"history", claim_history},
+	    {"submit", claim_submit},
+	    {"audit", claim_decide},
+	    {"return", claim_decide},
+	    {"approve", claim_decide},
+	    {"reject", claim_decide},
+	    {"pay", claim_decide},
+	    {"list", claim_list},
+	    {"show", claim_show},
+	    {"allow", claim_allow},
+	    {"history", claim_history},
 	    {NULL, NULL},
 	};
 	return cli_dispatch(ctx, "claim", claim_usage, subs, argc, argv);

@@ -365,7 +365,8 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 	case SVC_CK_LABOR_PUT:
 		cli_oneline(text, sizeof text, c->u.labor_put.text, 60);
 		snprintf(out, cap, "labor operation %s (%s) %" PRIu32 " min: %s",
-		         c->u.labor_put.code, c->u.labor_put.category, c->u.labor_put.minutes, text);
+		         c->u.labor_put.code, c->u.labor_put.category, c->u.labor_put.minutes,
+		         text);
 		break;
 	case SVC_CK_TARIFF_SET:
 		cli_money(a, c->u.tariff_set.kind == SVC_TARIFF_RATE ? c->u.tariff_set.fen_per_hour

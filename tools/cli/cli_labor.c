@@ -78,8 +78,8 @@ static int labor_add(const cli_ctx *ctx, int argc, char **argv)
 	svc_store *s = NULL;
 	const char *cat, *text;
 	uint32_t minutes = 0;
-	int rc = cli_parse(&a, "labor add", labor_add_usage, "category= minutes= text=", 1, argc,
-	                   argv);
+	int rc =
+	    cli_parse(&a, "labor add", labor_add_usage, "category= minutes= text=", 1, argc, argv);
 	if (rc || (rc = cli_need_pos(&a, 1, "CODE")) || (rc = cli_need(&a, "category", &cat)) ||
 	    (rc = cli_need(&a, "text", &text)) ||
 	    (rc = need_count(&a, "minutes", UINT32_MAX, &minutes)))
@@ -200,7 +200,8 @@ static int labor_rates(const cli_ctx *ctx, int argc, char **argv)
 		json_t *o = json_object();
 		for (uint32_t g = SVC_GRADE_A; g <= SVC_GRADE_C; g++)
 			json_object_set_new(o, svc_grade_name(g),
-			                    tar.rates[g] ? json_integer(tar.rates[g]) : json_null());
+			                    tar.rates[g] ? json_integer(tar.rates[g])
+			                                 : json_null());
 		return cli_json_print(o);
 	}
 	printf("GRADE  FEN_PER_HOUR\n");
