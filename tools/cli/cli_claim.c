@@ -234,6 +234,14 @@ struct decide_opts {
 	svc_claim_line_request lines[SVC_CLAIM_DECISIONS_MAX];
 };
 
+/* An option's name as cli_parse keeps it: a pointer into the spec. */
+static bool opt_is(const char *sname, const char *want)
+{
+	size_t n = strlen(want);
+	return strncmp(sname, want, n) == 0 &&
+	       (sname[n] == '\0' || sname[n] == '=' || sname[n] == ' ');
+}
+
 static int decide_opts(const cli_args *a, uint32_t action, struct decide_opts *d)
 {
 	memset(d, 0, sizeof *d);
@@ -241,7 +249,7 @@ static int decide_opts(const cli_args *a, uint32_t action, struct decide_opts *d
 	for (size_t i = 0; i < a->nopt; i++) {
 		const char *name = a->opt[i].name, *val = a->opt[i].val;
 		int64_t v;
-		if (strcmp(name, "line") == 0) {
+		if (opt_is(name, "line")) {
 			if (d->nlines == SVC_CLAIM_DECISIONS_MAX)
 				return cli_usage(a, "--line: at most %d lines at once",
 				                 SVC_CLAIM_DECISIONS_MAX);
@@ -250,7 +258,7 @@ static int decide_opts(const cli_args *a, uint32_t action, struct decide_opts *d
 			cur = &d->lines[d->nlines++];
 			cur->line = (uint32_t)v;
 			cur->amount = -1;
-		} else if (strcmp(name, "amount") == 0) {
+		} else if (opt_is(name, "amount")) {
 			if (cli_parse_i64(val, &v) || v < 0)
 				return cli_usage(a, "--amount: '%s' is not an amount in fen", val);
 			if (cur && cur->amount >= 0)
@@ -260,7 +268,7 @@ static int decide_opts(const cli_args *a, uint32_t action, struct decide_opts *d
 				cur->amount = v;
 			else
 				d->amount = v;
-		} else if (strcmp(name, "reason") == 0) {
+		} else if (opt_is(name, "reason")) {
 			if (cur)
 				cur->reason = val;
 			else

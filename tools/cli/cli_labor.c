@@ -81,8 +81,7 @@ static int labor_add(const cli_ctx *ctx, int argc, char **argv)
 	int rc =
 	    cli_parse(&a, "labor add", labor_add_usage, "category= minutes= text=", 1, argc, argv);
 	if (rc || (rc = cli_need_pos(&a, 1, "CODE")) || (rc = cli_need(&a, "category", &cat)) ||
-	    (rc = cli_need(&a, "text", &text)) ||
-	    (rc = need_count(&a, "minutes", UINT32_MAX, &minutes)))
+	    (rc = cli_need(&a, "text", &text)) || (rc = need_count(&a, "minutes", 3000, &minutes)))
 		return rc;
 	if ((rc = cli_open(ctx, true, &s)))
 		return rc;
