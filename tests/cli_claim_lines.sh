@@ -126,6 +126,8 @@ assert_eq "$(jget region-e '[l["flags"] for l in j["lines"]][:3], j["repeat_of"]
 	"([['over-card', 'repeat-repair'], ['repeat-repair'], ['free', 'repeat-repair']], '$T0', 6000)" \
 	"the region's flags and proposal"
 assert_match "$(sv region-e claim show "$C1")" "repeat repair  $T0" "claim show: the repeat repair"
+assert_match "$(sv region-e claim list --status audited)" "$C1 .* over-card,free,repeat-repair" \
+	"the region's audit list shows the flags"
 
 section "4. HQ decides line by line"
 wait_json $W hq 'j["status"]' audited claim show "$C1"

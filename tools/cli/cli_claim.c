@@ -106,9 +106,12 @@ static const char history_usage[] =
     "Each version of a claim: every submission, audit, decision, return and\n"
     "resubmission, with its lines, amounts and per-line decisions and reasons.\n";
 
-static const char list_usage[] = "usage: svcsync [--dir DIR] claim list [--status S] [--json]\n"
-                                 "\n"
-                                 "Claims this node holds, newest submission first.\n";
+static const char list_usage[] =
+    "usage: svcsync [--dir DIR] claim list [--status S] [--json]\n"
+    "\n"
+    "Claims this node holds, newest submission first, with the flags of their\n"
+    "lines (over-card, free, repeat-repair): a region's audit list is\n"
+    "'claim list --status submitted'.\n";
 
 static const char show_usage[] = "usage: svcsync [--dir DIR] claim show ID [--json]\n"
                                  "\n"
@@ -361,8 +364,16 @@ static void claim_row(cli_list *l, const svc_claim *c)
 	else
 		snprintf(approved, sizeof approved, "-");
 	cli_time(submitted, c->submitted);
+	/* claim lines: every flag of its lines, for the region's audit */
+	svc_claim_line_view v[SVC_CLAIM_LINES_MAX];
+	uint32_t n = svc_claim_lines(c, v), flags = 0;
+	char f[48];
+	for (uint32_t i = 0; i < n; i++)
+		flags |= v[i].flags;
+	svc_claim_flags_fmt(f, flags);
 	const char *cells[] = {c->id, c->ticket, c->shop,  svc_claim_status_name(c->status),
-	                       rev,   total,     approved, submitted};
+	                       rev,   total,     approved, submitted,
+	                       f};
 	cli_list_row(l, cells);
 }
 
@@ -384,9 +395,10 @@ static int claim_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
 
 static int claim_list(const cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const headers[] = {"ID",  "TICKET", "SHOP",     "STATUS",
-	                                      "REV", "TOTAL",  "APPROVED", "SUBMITTED"};
-	static const cli_list_spec spec = {headers, "llllrrrl", false, claim_collect, claim_row_id};
+	static const char *const headers[] = {"ID",    "TICKET",   "SHOP",      "STATUS", "REV",
+	                                      "TOTAL", "APPROVED", "SUBMITTED", "FLAGS"};
+	static const cli_list_spec spec = {headers, "llllrrrll", false, claim_collect,
+	                                   claim_row_id};
 	cli_args a;
 	struct list_filter f = {0};
 	const char *st;
