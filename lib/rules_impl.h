@@ -57,6 +57,11 @@ int svc_rules_complaint_authorize(const svc_change *c, char *reason, size_t len)
  * and claim.allow, and their fold into the ticket (0 or SVC_EREJECT). */
 int svc_rules_charge_validate(const svc_change *c, char *reason, size_t len);
 int svc_rules_ticket_charge_step(svc_ticket *t, const svc_change *c, char *reason, size_t len);
+/* labor operations, the labor tariff (rules_labor.c), and the field
+ * validation of labor.put, tariff.set and catalog.price. */
+extern const svc_rules svc_rules_labor;
+extern const svc_rules svc_rules_tariff;
+int svc_rules_labor_validate(const svc_change *c, char *reason, size_t len);
 
 /*
  * A record created once by the node that first serves it, corrected field by

@@ -59,6 +59,9 @@ enum {
 	SVC_DB_OVERRIDES,
 	/* complaints */
 	SVC_DB_COMPLAINTS,
+	/* labor operations and the labor tariff */
+	SVC_DB_LABOR,
+	SVC_DB_TARIFF,
 	SVC_DB_COUNT_
 };
 

@@ -393,6 +393,18 @@ static size_t repeated_max(const ProtobufCMessageDescriptor *d, uint32_t field)
 		return SVC_CLAIM_PARTS_MAX;
 	if (d == &svcsync__ticket_charge__descriptor && field == 2)
 		return SVC_CLAIM_PARTS_MAX;
+	/* claim lines, labor tariff, price history */
+	if ((d == &svcsync__claim_submit__descriptor && field == 10) ||
+	    (d == &svcsync__claim_state__descriptor && field == 26))
+		return SVC_CLAIM_OPS_MAX;
+	if (d == &svcsync__claim_state__descriptor && field == 30)
+		return SVC_CLAIM_LINES_MAX;
+	if (d == &svcsync__claim_decide__descriptor && field == 7)
+		return SVC_CLAIM_DECISIONS_MAX;
+	if (d == &svcsync__tariff_state__descriptor && field == 4)
+		return SVC_TRAVEL_BANDS_MAX;
+	if (d == &svcsync__catalog_state__descriptor && field == 8)
+		return SVC_PRICES_MAX;
 	if (d == &svcsync__commit_header__descriptor && field == 4)
 		return SVC_COMMIT_CHANGES_MAX;
 	if (d == &svcsync__hello__descriptor && field == 6)
@@ -720,6 +732,30 @@ MSGMAP(claim_part_map, svcsync__claim_part__descriptor,
        F_STR(1, part_no), F_INT(2, qty), F_INT(3, unit_price), F_INT(4, amount));
 #undef T
 
+/* claim lines */
+#define T svc_claim_op
+MSGMAP(claim_op_map, svcsync__claim_op__descriptor,
+       F_STR(1, code), F_INT(2, minutes), F_INT(3, amount), F_INT(4, flags));
+#undef T
+
+#define T svc_claim_line_decision
+MSGMAP(claim_line_decision_map, svcsync__claim_line_decision__descriptor,
+       F_INT(1, line), F_INT(2, amount), F_STRN(3, reason, SVC_LINE_REASON_CHARS));
+#undef T
+
+#define T svc_claim_line_state
+MSGMAP(claim_line_state_map, svcsync__claim_line_state__descriptor,
+       F_BOOL(1, has_proposal), F_INT(2, proposed), F_INT(3, approved));
+#undef T
+
+#define T svc_price_entry
+MSGMAP(price_entry_map, svcsync__price_entry__descriptor, F_INT(1, from), F_INT(2, price));
+#undef T
+
+#define T svc_travel_band
+MSGMAP(travel_band_map, svcsync__travel_band__descriptor, F_INT(1, max_km), F_INT(2, fen));
+#undef T
+
 /* The body's length is checked against the buffer both ways; the body itself
  * is opaque here (svc_codec_cert_decode reads it). */
 #define T svc_node_cert
@@ -776,13 +812,18 @@ MSGMAP(part_move_map, svcsync__part_move__descriptor,
 MSGMAP(claim_submit_map, svcsync__claim_submit__descriptor,
        F_STR(1, ticket), F_INT(2, revision), F_INT(3, labor),
        F_REP(4, parts, nparts, claim_part_map), F_INT(5, travel), F_INT(6, other),
+       /* claim lines */
+       F_REP(10, ops, nops, claim_op_map), F_INT(11, distance_km), F_INT(12, travel_flags),
+       F_INT(13, policy_version), F_BOOL(14, priced),
        F_INT(7, total), F_STR(8, note), F_STR(9, region));
 #undef T
 
 #define T svc_claim_decide
 MSGMAP(claim_decide_map, svcsync__claim_decide__descriptor,
        F_INT(1, action), F_INT(2, revision), F_INT(3, amount), F_STR(4, reason),
-       F_STR(5, ref), F_INT(6, claimed));
+       F_STR(5, ref), F_INT(6, claimed),
+       /* claim lines */
+       F_REP(7, lines, nlines, claim_line_decision_map), F_STR(8, repeat_of));
 #undef T
 
 #define T svc_node_revoke
@@ -885,6 +926,22 @@ MSGMAP(ticket_charge_map, svcsync__ticket_charge__descriptor,
 MSGMAP(claim_allow_map, svcsync__claim_allow__descriptor, F_STR(1, reason));
 #undef T
 
+/* labor operations, tariff, price history */
+#define T svc_labor_put
+MSGMAP(labor_put_map, svcsync__labor_put__descriptor,
+       F_STR(1, code), F_STR(2, category), F_INT(3, minutes), F_STR(4, text));
+#undef T
+
+#define T svc_tariff_set
+MSGMAP(tariff_set_map, svcsync__tariff_set__descriptor,
+       F_INT(1, kind), F_INT(2, grade), F_INT(3, fen_per_hour), F_INT(4, max_km), F_INT(5, fen));
+#undef T
+
+#define T svc_catalog_price
+MSGMAP(catalog_price_map, svcsync__catalog_price__descriptor,
+       F_STR(1, part_no), F_INT(2, price), F_INT(3, from));
+#undef T
+
 /* ---- the change */
 
 static const struct oneof_alt change_body_alts[] = {
@@ -921,6 +978,10 @@ static const struct oneof_alt change_body_alts[] = {
     {SVC_CK_REGION_GRADE, 33, &region_grade_map},
     {SVC_CK_MODEL_PUT, 34, &model_put_map},
     {SVC_CK_FAULT_CODE_PUT, 35, &fault_code_put_map},
+    /* labor operations, tariff, price history */
+    {SVC_CK_LABOR_PUT, 44, &labor_put_map},
+    {SVC_CK_TARIFF_SET, 45, &tariff_set_map},
+    {SVC_CK_CATALOG_PRICE, 46, &catalog_price_map},
 };
 
 /* A body from a newer schema also decodes as "no body": protobuf-c keeps an
@@ -990,7 +1051,12 @@ MSGMAP(claim_map, svcsync__claim_state__descriptor,
        F_INT(9, travel), F_INT(10, other), F_INT(11, total), F_INT(12, approved),
        F_STR(13, reason), F_STR(14, pay_ref), F_STR(15, audited_by), F_STR(16, decided_by),
        F_INT(17, submitted), F_INT(18, audited), F_INT(19, decided), F_INT(20, paid),
-       F_STR(21, note), F_INT(22, last.hlc), F_STR(23, last.origin), F_INT(24, last.seq));
+       F_STR(21, note), F_INT(22, last.hlc), F_STR(23, last.origin), F_INT(24, last.seq),
+       /* claim lines */
+       F_STRN(25, decided_op, SVC_OPERATOR_CHARS), F_REP(26, ops, nops, claim_op_map),
+       F_INT(27, distance_km), F_INT(28, travel_flags), F_INT(29, policy_version),
+       F_REP(30, lines, nlines, claim_line_state_map), F_STR(31, repeat_of),
+       F_BOOL(32, priced));
 #undef T
 
 #define T svc_transfer
@@ -1003,7 +1069,23 @@ MSGMAP(transfer_map, svcsync__transfer_state__descriptor,
 #define T svc_catalog_item
 MSGMAP(catalog_map, svcsync__catalog_state__descriptor,
        F_STR(1, part_no), F_STR(2, name), F_INT(3, price), F_INT(4, last.hlc),
-       F_STR(5, last.origin), F_INT(6, last.seq));
+       F_STR(5, last.origin), F_INT(6, last.seq),
+       /* price history */
+       F_REP(8, prices, nprices, price_entry_map));
+#undef T
+
+/* labor operations and the labor tariff */
+#define T svc_labor_op
+MSGMAP(labor_map, svcsync__labor_state__descriptor,
+       F_STR(1, code), F_STR(2, category), F_INT(3, minutes), F_STR(4, text),
+       F_INT(5, last.hlc), F_STR(6, last.origin), F_INT(7, last.seq));
+#undef T
+
+#define T svc_tariff
+MSGMAP(tariff_map, svcsync__tariff_state__descriptor,
+       F_INT(1, rates[1]), F_INT(2, rates[2]), F_INT(3, rates[3]),
+       F_REP(4, bands, nbands, travel_band_map), F_INT(5, last.hlc), F_STR(6, last.origin),
+       F_INT(7, last.seq));
 #undef T
 
 #define T svc_node
@@ -1158,10 +1240,12 @@ MSGMAP(envelope_map, svcsync__envelope__descriptor, F_ONEOF(u, type, envelope_ms
  * no copy. The largest user is a change with a full claim: the body, its
  * parts and their pointers, each rounded up to 16 bytes.
  */
-#define ENC_ARENA 2048
+#define ENC_ARENA 4096
 _Static_assert(sizeof(Svcsync__Change) + sizeof(Svcsync__ClaimSubmit) +
                        SVC_CLAIM_PARTS_MAX * (sizeof(Svcsync__ClaimPart) + 16) +
-                       SVC_CLAIM_PARTS_MAX * sizeof(void *) + 4 * 16 <=
+                       SVC_CLAIM_PARTS_MAX * sizeof(void *) +
+                       SVC_CLAIM_OPS_MAX * (sizeof(Svcsync__ClaimOp) + 16) +
+                       SVC_CLAIM_OPS_MAX * sizeof(void *) + 5 * 16 <=
                    ENC_ARENA,
                "the encoder scratch holds a change with a full claim");
 
@@ -2039,6 +2123,9 @@ STATE_CODEC(override, svc_override, override_map, "override")
 STATE_CODEC(model, svc_model, model_map, "model")
 STATE_CODEC(fault_code, svc_fault_code, fault_code_map, "fault code")
 STATE_CODEC(complaint, svc_complaint, complaint_map, "complaint") /* complaints */
+/* labor operations and the labor tariff */
+STATE_CODEC(labor, svc_labor_op, labor_map, "labor operation")
+STATE_CODEC(tariff, svc_tariff, tariff_map, "tariff")
 
 int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len)
 {

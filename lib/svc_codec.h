@@ -65,6 +65,11 @@ int svc_codec_model_encode(const svc_model *v, uint8_t *buf, size_t cap, size_t 
 int svc_codec_model_decode(const uint8_t *buf, size_t len, svc_model *out);
 int svc_codec_fault_code_encode(const svc_fault_code *v, uint8_t *buf, size_t cap, size_t *len);
 int svc_codec_fault_code_decode(const uint8_t *buf, size_t len, svc_fault_code *out);
+/* labor operations and the labor tariff */
+int svc_codec_labor_encode(const svc_labor_op *v, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_labor_decode(const uint8_t *buf, size_t len, svc_labor_op *out);
+int svc_codec_tariff_encode(const svc_tariff *v, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_tariff_decode(const uint8_t *buf, size_t len, svc_tariff *out);
 int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len);
 int svc_codec_node_decode(const uint8_t *buf, size_t len, svc_node *out);
 int svc_codec_stock_encode(const svc_stock *s, uint8_t *buf, size_t cap, size_t *len);

@@ -66,6 +66,18 @@ static void copy_str(char *dst, size_t cap, const char *src)
  * index on the stock line makes a consumption or reversal that lands before a
  * claim in fold order judge the claim again, on every node the same way.
  */
+/* One more record read, unless already named (the caller stays under
+ * SVC_FOLD_READS_MAX: one of each kind per line). */
+static int add_ref(svc_fold_ref out[SVC_FOLD_READS_MAX], int n, int type, const char *agg)
+{
+	for (int j = 0; j < n; j++)
+		if (out[j].type == type && strcmp(out[j].agg, agg) == 0)
+			return n;
+	out[n].type = type;
+	copy_str(out[n].agg, sizeof out[n].agg, agg);
+	return n + 1;
+}
+
 static int claim_reads(const svc_change *c, const void *state, bool exists,
                        svc_fold_ref out[SVC_FOLD_READS_MAX])
 {
@@ -84,14 +96,24 @@ static int claim_reads(const svc_change *c, const void *state, bool exists,
 	for (uint32_t i = 0; i < b->nparts && i < SVC_CLAIM_PARTS_MAX; i++) {
 		char agg[SVC_AGG_LEN];
 		svc_rules_move_agg(agg, c->origin, b->parts[i].part_no);
-		bool dup = false;
-		for (int j = 1; j < n && !dup; j++)
-			dup = strcmp(out[j].agg, agg) == 0;
-		if (dup)
-			continue;
-		out[n].type = SVC_AGG_MOVE;
-		copy_str(out[n].agg, sizeof out[n].agg, agg);
-		n++;
+		n = add_ref(out, n, SVC_AGG_MOVE, agg);
+		svc_rules_catalog_agg(agg, b->parts[i].part_no);
+		if (b->priced)
+			n = add_ref(out, n, SVC_AGG_CATALOG, agg);
+	}
+	/* claim lines: the ceilings' policy version, the tariff, the operations */
+	char agg[SVC_AGG_LEN];
+	if (b->policy_version) {
+		svc_rules_policy_agg(agg, b->policy_version);
+		n = add_ref(out, n, SVC_AGG_POLICY, agg);
+	}
+	if (b->nops || b->distance_km) {
+		svc_rules_tariff_agg(agg);
+		n = add_ref(out, n, SVC_AGG_TARIFF, agg);
+	}
+	for (uint32_t i = 0; i < b->nops && i < SVC_CLAIM_OPS_MAX; i++) {
+		svc_rules_labor_agg(agg, b->ops[i].code);
+		n = add_ref(out, n, SVC_AGG_LABOR, agg);
 	}
 	return n;
 }
@@ -99,6 +121,7 @@ static int claim_reads(const svc_change *c, const void *state, bool exists,
 struct consumed {
 	const char *ticket;
 	int64_t qty;
+	uint64_t first; /* ms of the first consumption on the ticket, 0 none */
 };
 
 /* Parts consumed on one ticket: a consume move takes parts out of stock
@@ -114,6 +137,8 @@ static int consumed_step(const svc_change *c, void *arg)
 	a->qty -= m->qty;
 	if (a->qty < 0)
 		a->qty = 0;
+	if (m->qty < 0 && (!a->first || svc_hlc_ms(c->hlc) < a->first))
+		a->first = svc_hlc_ms(c->hlc);
 	return 0;
 }
 
@@ -135,7 +160,7 @@ static int claim_check_parts(svc_fold_reader *rd, const svc_change *c, char *rea
 		if (!first)
 			continue;
 		char agg[SVC_AGG_LEN];
-		struct consumed a = {b->ticket, 0};
+		struct consumed a = {b->ticket, 0, 0};
 		svc_rules_move_agg(agg, c->origin, b->parts[i].part_no);
 		SVC_TRY(svc_fold_read_ledger(rd, SVC_AGG_MOVE, agg, consumed_step, &a));
 		if (claimed > (uint64_t)a.qty)
@@ -143,8 +168,155 @@ static int claim_check_parts(svc_fold_reader *rd, const svc_change *c, char *rea
 			                      "part: %s x%" PRIu64 " claimed, %" PRId64
 			                      " consumed on %s",
 			                      b->parts[i].part_no, claimed, a.qty, b->ticket);
+		if (!b->priced)
+			continue;
+		/* the price in force at the first consumption on the ticket */
+		svc_catalog_item it;
+		bool have = false;
+		svc_rules_catalog_agg(agg, b->parts[i].part_no);
+		SVC_TRY(svc_fold_read(rd, SVC_AGG_CATALOG, agg, &it, &have));
+		if (!have)
+			return svc_rules_fail(SVC_EREJECT, reason, rlen,
+			                      "part: %s is not in the catalog",
+			                      b->parts[i].part_no);
+		int64_t price = svc_rules_price_at(&it, a.first);
+		for (uint32_t j = i; j < b->nparts && j < SVC_CLAIM_PARTS_MAX; j++)
+			if (strcmp(b->parts[j].part_no, b->parts[i].part_no) == 0 &&
+			    b->parts[j].unit_price != price)
+				return svc_rules_fail(SVC_EREJECT, reason, rlen,
+				                      "part: %s at %" PRId64
+				                      " fen, the price in force at its consumption "
+				                      "is %" PRId64 " fen",
+				                      b->parts[i].part_no, b->parts[j].unit_price,
+				                      price);
 	}
 	return 0;
+}
+
+/* The operation lines and travel, as the tariff, the labor operations and
+ * the ticket (its category, the grade it was judged under) give them at the
+ * submission's place in fold order. */
+static int claim_check_ops(svc_fold_reader *rd, const svc_change *c, const svc_ticket *tk,
+                           char *reason, size_t rlen)
+{
+	const svc_claim_submit *b = &c->u.claim_submit;
+	if (!b->nops && !b->distance_km)
+		return 0;
+	char agg[SVC_AGG_LEN];
+	svc_tariff tar;
+	bool have = false;
+	svc_rules_tariff_agg(agg);
+	SVC_TRY(svc_fold_read(rd, SVC_AGG_TARIFF, agg, &tar, &have));
+	if (!have)
+		memset(&tar, 0, sizeof tar);
+	int64_t rate =
+	    tk->grade >= SVC_GRADE_A && tk->grade <= SVC_GRADE_C ? tar.rates[tk->grade] : 0;
+	for (uint32_t i = 0; i < b->nops && i < SVC_CLAIM_OPS_MAX; i++) {
+		const svc_claim_op *o = &b->ops[i];
+		svc_labor_op op;
+		svc_rules_labor_agg(agg, o->code);
+		SVC_TRY(svc_fold_read(rd, SVC_AGG_LABOR, agg, &op, &have));
+		if (!have)
+			return svc_rules_fail(SVC_EREJECT, reason, rlen,
+			                      "op: unknown labor operation %s", o->code);
+		if (strcmp(op.category, tk->category) != 0)
+			return svc_rules_fail(SVC_EREJECT, reason, rlen,
+			                      "op: %s is an operation on %s, ticket %s is %s",
+			                      o->code, op.category, b->ticket,
+			                      tk->category[0] ? tk->category : "of no category");
+		if (rate <= 0)
+			return svc_rules_fail(SVC_EREJECT, reason, rlen,
+			                      "op: no labor rate for grade %s (ticket %s)",
+			                      svc_grade_name(tk->grade), b->ticket);
+		int64_t amount = svc_rules_op_amount(o->minutes, rate);
+		uint32_t flags = o->minutes > op.minutes ? SVC_LINE_OVER_CARD : 0;
+		if (amount != o->amount || flags != o->flags)
+			return svc_rules_fail(SVC_EREJECT, reason, rlen,
+			                      "op: %s %" PRIu32 " min is %" PRId64
+			                      " fen%s at the tariff, not %" PRId64 " fen%s",
+			                      o->code, o->minutes, amount,
+			                      flags ? " over the card" : "", o->amount,
+			                      o->flags ? " over the card" : "");
+	}
+	if (b->distance_km) {
+		bool over;
+		int64_t fen = svc_rules_travel_amount(&tar, b->distance_km, &over);
+		if (fen < 0)
+			return svc_rules_fail(SVC_EREJECT, reason, rlen,
+			                      "distance-km: HQ has set no travel bands");
+		uint32_t flags = over ? SVC_LINE_OVER_CARD : 0;
+		if (fen != b->travel || flags != b->travel_flags)
+			return svc_rules_fail(SVC_EREJECT, reason, rlen,
+			                      "travel: %" PRIu32 " km is %" PRId64
+			                      " fen%s by the bands, not %" PRId64 " fen",
+			                      b->distance_km, fen, over ? " over the card" : "",
+			                      b->travel);
+	}
+	return 0;
+}
+
+/* The ceilings of the policy version the ticket was judged under: per claim
+ * and per line. */
+static int claim_check_ceilings(svc_fold_reader *rd, const svc_change *c, const svc_ticket *tk,
+                                char *reason, size_t rlen)
+{
+	const svc_claim_submit *b = &c->u.claim_submit;
+	if (b->policy_version != tk->policy_version)
+		return svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                      "claim %s: names policy version %" PRIu32
+		                      ", ticket %s was judged under %" PRIu32,
+		                      c->aggregate, b->policy_version, b->ticket,
+		                      tk->policy_version);
+	svc_policy *pol = NULL;
+	if (b->policy_version) {
+		char agg[SVC_AGG_LEN];
+		bool have = false;
+		pol = malloc(sizeof *pol);
+		if (!pol)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+		svc_rules_policy_agg(agg, b->policy_version);
+		int rc = svc_fold_read(rd, SVC_AGG_POLICY, agg, pol, &have);
+		if (rc || !have) {
+			free(pol);
+			if (rc)
+				return rc;
+			pol = NULL;
+		}
+	}
+	int64_t cmax = svc_policy_fen(pol, "claim_max_fen");
+	int64_t lmax = svc_policy_fen(pol, "claim_line_max_fen");
+	free(pol);
+	if (b->total > cmax)
+		return svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                      "total: %" PRId64 " fen is over the ceiling of %" PRId64
+		                      " fen per claim (policy claim_max_fen)",
+		                      b->total, cmax);
+	svc_claim *cl = calloc(1, sizeof *cl);
+	if (!cl)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	svc_claim_line_view v[SVC_CLAIM_LINES_MAX];
+	cl->labor = b->labor;
+	cl->travel = b->travel;
+	cl->other = b->other;
+	cl->nparts = b->nparts <= SVC_CLAIM_PARTS_MAX ? b->nparts : SVC_CLAIM_PARTS_MAX;
+	memcpy(cl->parts, b->parts, sizeof cl->parts);
+	cl->nops = b->nops <= SVC_CLAIM_OPS_MAX ? b->nops : SVC_CLAIM_OPS_MAX;
+	memcpy(cl->ops, b->ops, sizeof cl->ops);
+	cl->distance_km = b->distance_km;
+	cl->travel_flags = b->travel_flags;
+	cl->priced = true;
+	uint32_t n = svc_claim_lines(cl, v);
+	int rc = 0;
+	for (uint32_t i = 0; i < n && !rc; i++)
+		if (v[i].amount > lmax)
+			rc = svc_rules_fail(SVC_EREJECT, reason, rlen,
+			                    "line %" PRIu32 ": %s %s is %" PRId64
+			                    " fen, over the ceiling of %" PRId64
+			                    " fen per line (policy claim_line_max_fen)",
+			                    i + 1, svc_claim_line_kind_name(v[i].kind), v[i].what,
+			                    v[i].amount, lmax);
+	free(cl);
+	return rc;
 }
 
 /* No claim is made on a consult or a complaint ticket, nor on customer-paid
@@ -174,6 +346,11 @@ static int claim_check(svc_fold_reader *rd, const void *state, bool exists, cons
 		                    "allowed a claim on it",
 		                    c->aggregate, c->u.claim_submit.ticket,
 		                    tk->charges ? "charged to the customer" : "out of warranty");
+	/* claim lines: a claim priced by these rules is held to them */
+	if (!rc && have && c->u.claim_submit.priced)
+		rc = claim_check_ceilings(rd, c, tk, reason, rlen);
+	if (!rc && have && c->u.claim_submit.priced)
+		rc = claim_check_ops(rd, c, tk, reason, rlen);
 	free(tk);
 	if (!rc)
 		rc = claim_check_parts(rd, c, reason, rlen);
@@ -599,6 +776,11 @@ static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
          svc_codec_complaint_encode, svc_codec_complaint_decode, svc_rules_complaint,
          .reads = complaint_reads, .check = complaint_check, .indexes = complaint_indexes,
          .tallies = complaint_tallies, .visible = svc_fold_visible_complaint),
+    /* labor operations and the labor tariff: replicated to everyone */
+    KIND(SVC_AGG_LABOR, "labor operation", SVC_DB_LABOR, svc_labor_op, svc_codec_labor_encode,
+         svc_codec_labor_decode, svc_rules_labor, .visible = svc_fold_visible_everyone),
+    KIND(SVC_AGG_TARIFF, "tariff", SVC_DB_TARIFF, svc_tariff, svc_codec_tariff_encode,
+         svc_codec_tariff_decode, svc_rules_tariff, .visible = svc_fold_visible_everyone),
 };
 
 static int default_type_of(const svc_change *c)

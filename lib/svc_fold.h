@@ -40,9 +40,10 @@ typedef struct {
 	char agg[SVC_AGG_LEN];
 } svc_fold_ref;
 
-/* Most records one change's checks may read: a claim reads its ticket and
- * the stock line of each part line (svc_fold.c). */
-#define SVC_FOLD_READS_MAX (1 + SVC_CLAIM_PARTS_MAX)
+/* Most records one change's checks may read: a claim reads its ticket, its
+ * policy version, the labor tariff, the labor operation of each operation
+ * line, and the stock line and catalog item of each part line (svc_fold.c). */
+#define SVC_FOLD_READS_MAX (3 + SVC_CLAIM_OPS_MAX + 2 * SVC_CLAIM_PARTS_MAX)
 
 /* A secondary index entry: (name, value) names the record. */
 #define SVC_FOLD_INDEX_NAME_LEN 16
@@ -179,6 +180,9 @@ typedef union {
 	svc_override ov;
 	/* complaints */
 	svc_complaint k;
+	/* labor operations and the labor tariff */
+	svc_labor_op lab;
+	svc_tariff tar;
 } svc_fold_state;
 
 /* ------------------------------------------------------------ the backend */
@@ -421,6 +425,12 @@ typedef int (*svc_grade_cb)(const svc_grade_item *g, void *arg);
 typedef int (*svc_policy_cb)(const svc_policy *p, void *arg);
 int svc_fold_model_each(svc_txn *t, svc_model_cb cb, void *arg);
 int svc_fold_fault_each(svc_txn *t, svc_fault_cb cb, void *arg);
+/* labor operations (SVC_ENOTFOUND naming the code) and the labor tariff
+ * (all zero, no error, when HQ has set none). */
+int svc_fold_labor_get(svc_txn *t, const char *code, svc_labor_op *out);
+typedef int (*svc_labor_cb)(const svc_labor_op *op, void *arg);
+int svc_fold_labor_each(svc_txn *t, svc_labor_cb cb, void *arg);
+int svc_fold_tariff_get(svc_txn *t, svc_tariff *out);
 int svc_fold_grade_each(svc_txn *t, svc_grade_cb cb, void *arg);
 /* Policy versions, in the order of their keys. */
 int svc_fold_policy_each(svc_txn *t, svc_policy_cb cb, void *arg);

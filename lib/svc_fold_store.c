@@ -938,6 +938,31 @@ int svc_fold_policy_version(svc_txn *t, uint32_t version, svc_policy *out)
 	return getter(t, SVC_AGG_POLICY, agg, out, "policy version");
 }
 
+/* labor operations and the labor tariff */
+int svc_fold_labor_get(svc_txn *t, const char *code, svc_labor_op *out)
+{
+	char agg[SVC_AGG_LEN];
+	svc_rules_labor_agg(agg, code);
+	int rc = getter(t, SVC_AGG_LABOR, agg, out, "labor operation");
+	if (rc == SVC_ENOTFOUND)
+		svc_errf(rc, "op: unknown labor operation %s (not in HQ's list)", code);
+	return rc;
+}
+
+int svc_fold_tariff_get(svc_txn *t, svc_tariff *out)
+{
+	char agg[SVC_AGG_LEN];
+	svc_rules_tariff_agg(agg);
+	int rc = getter(t, SVC_AGG_TARIFF, agg, out, "tariff");
+	if (rc == SVC_ENOTFOUND) {
+		svc_errclear();
+		memset(out, 0, sizeof *out);
+		rc = 0;
+	}
+	return rc;
+}
+
+EACH_STATE(svc_fold_labor_each, SVC_AGG_LABOR, svc_labor_cb)
 EACH_STATE(svc_fold_model_each, SVC_AGG_MODEL, svc_model_cb)
 EACH_STATE(svc_fold_fault_each, SVC_AGG_FAULT, svc_fault_cb)
 EACH_STATE(svc_fold_grade_each, SVC_AGG_GRADE, svc_grade_cb)

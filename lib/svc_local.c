@@ -717,6 +717,7 @@ struct consumed_arg {
 	svc_txn *t;
 	const char *ticket;
 	int64_t qty;
+	uint64_t first; /* ms of the first consumption on the ticket */
 };
 
 static int consumed_step(const svc_change *c, void *arg)
@@ -734,6 +735,8 @@ static int consumed_step(const svc_change *c, void *arg)
 	a->qty -= m->qty;
 	if (a->qty < 0)
 		a->qty = 0;
+	if (m->qty < 0 && (!a->first || svc_hlc_ms(c->hlc) < a->first))
+		a->first = svc_hlc_ms(c->hlc);
 	return 0;
 }
 
@@ -742,10 +745,22 @@ static int consumed_on(svc_txn *t, const char *location, const char *part_no, co
                        int64_t *qty)
 {
 	char agg[SVC_AGG_LEN];
-	struct consumed_arg a = {t, ticket, 0};
+	struct consumed_arg a = {t, ticket, 0, 0};
 	svc_rules_move_agg(agg, location, part_no);
 	TRY(svc_journal_agg_walk(t, agg, consumed_step, &a));
 	*qty = a.qty;
+	return 0;
+}
+
+/* When this node first consumed a part on a ticket (ms; 0 never). */
+static int first_consumed(svc_txn *t, const char *location, const char *part_no, const char *ticket,
+                          uint64_t *ms)
+{
+	char agg[SVC_AGG_LEN];
+	struct consumed_arg a = {t, ticket, 0, 0};
+	svc_rules_move_agg(agg, location, part_no);
+	TRY(svc_journal_agg_walk(t, agg, consumed_step, &a));
+	*ms = a.first;
 	return 0;
 }
 
@@ -986,7 +1001,7 @@ struct claim_submit_arg {
 
 /* Price the lines from the catalog and total them, refusing what does not
  * add up before the rules see it. */
-static int claim_lines(svc_txn *t, const svc_claim_request *r, svc_claim_submit *b)
+static int claim_lines(svc_txn *t, const svc_claim_request *r, svc_claim_submit *b, bool final)
 {
 	if (r->labor < 0)
 		return svc_errf(SVC_EINVAL, "labor: %" PRId64 " fen is negative", r->labor);
@@ -1034,26 +1049,127 @@ static int claim_lines(svc_txn *t, const svc_claim_request *r, svc_claim_submit 
 	overflow |= __builtin_add_overflow(sum, r->other, &sum);
 	if (overflow)
 		return svc_errf(SVC_EINVAL, "total: the lines add up to more than a 64-bit amount");
+	b->total = sum;
+	if (!final)
+		return 0;
 	if (r->has_total && r->total != sum)
 		return svc_errf(SVC_EINVAL,
 		                "total: %" PRId64 " does not equal the sum of the lines %" PRId64,
 		                r->total, sum);
 	if (sum <= 0)
 		return svc_errf(SVC_EINVAL, "total: a claim must ask for more than 0 fen");
-	b->total = sum;
 	return 0;
 }
 
-/* The policy's ceilings, per claim and per line, as in force today (the
- * rules hold every claim to SVC_CLAIM_FEN_MAX wherever it is folded). */
+/*
+ * A claim's lines from the work, as every node's fold will check them: each
+ * operation at minutes x the rate of the ticket's grade (its category the
+ * ticket's; over the card past its standard minutes), travel by the bands,
+ * each part at the price in force when this shop first consumed it on the
+ * ticket. Then the total, as claim_lines() checks it.
+ */
+static int claim_work_lines(svc_txn *t, const svc_claim_request *r, const svc_ticket *tk,
+                            const char *shop, svc_claim_submit *b)
+{
+	svc_tariff tar;
+	TRY(claim_lines(t, r, b, false));
+	TRY(svc_fold_tariff_get(t, &tar));
+	if (r->nops > SVC_CLAIM_OPS_MAX)
+		return svc_errf(SVC_EINVAL, "op: %zu operation lines, at most %d allowed", r->nops,
+		                SVC_CLAIM_OPS_MAX);
+	int64_t rate =
+	    tk->grade >= SVC_GRADE_A && tk->grade <= SVC_GRADE_C ? tar.rates[tk->grade] : 0;
+	int64_t sum = b->total;
+	for (size_t i = 0; i < r->nops; i++) {
+		svc_labor_op op;
+		svc_claim_op *o = &b->ops[i];
+		RULE(svc_check_code("op", r->ops[i].code, reason_, sizeof reason_));
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(r->ops[j].code, r->ops[i].code) == 0)
+				return svc_errf(SVC_EINVAL,
+				                "op: %s is listed twice; give its minutes once",
+				                r->ops[i].code);
+		TRY(svc_fold_labor_get(t, r->ops[i].code, &op));
+		if (strcmp(op.category, tk->category) != 0)
+			return svc_errf(SVC_EINVAL, "op: %s is an operation on %s, ticket %s is %s",
+			                op.code, op.category, tk->id,
+			                tk->category[0] ? tk->category : "of no category");
+		if (rate <= 0)
+			return svc_errf(
+			    SVC_ECONFLICT,
+			    "op: no labor rate for grade %s (ticket %s; HQ sets it with "
+			    "'labor rate')",
+			    svc_grade_name(tk->grade), tk->id);
+		TRY(SET(o->code, "op", op.code));
+		o->minutes = r->ops[i].minutes ? r->ops[i].minutes : op.minutes;
+		o->amount = svc_rules_op_amount(o->minutes, rate);
+		if (o->amount < 0 || o->amount > SVC_CLAIM_FEN_MAX)
+			return svc_errf(SVC_EINVAL, "op: %s: %" PRIu32 " minutes is too long",
+			                op.code, o->minutes);
+		o->flags = o->minutes > op.minutes ? SVC_LINE_OVER_CARD : 0;
+		sum += o->amount;
+	}
+	b->nops = (uint32_t)r->nops;
+	if (r->distance_km) {
+		bool over;
+		if (r->travel)
+			return svc_errf(
+			    SVC_EINVAL,
+			    "travel: give --distance-km or a free --travel amount, not both");
+		int64_t fen = svc_rules_travel_amount(&tar, r->distance_km, &over);
+		if (fen < 0)
+			return svc_errf(SVC_ECONFLICT, "distance-km: HQ has set no travel bands");
+		b->distance_km = r->distance_km;
+		b->travel = fen;
+		b->travel_flags = over ? SVC_LINE_OVER_CARD : 0;
+		sum += fen;
+	}
+	for (uint32_t i = 0; i < b->nparts; i++) {
+		svc_claim_part *p = &b->parts[i];
+		svc_catalog_item item;
+		uint64_t first;
+		TRY(svc_fold_catalog_get(t, p->part_no, &item));
+		TRY(first_consumed(t, shop, p->part_no, tk->id, &first));
+		int64_t price = svc_rules_price_at(&item, first);
+		sum -= p->amount;
+		p->unit_price = price;
+		if (__builtin_mul_overflow((int64_t)p->qty, price, &p->amount))
+			return svc_errf(SVC_EINVAL, "parts: %s: too large an amount", p->part_no);
+		sum += p->amount;
+	}
+	b->total = sum;
+	if (r->has_total && r->total != sum)
+		return svc_errf(SVC_EINVAL,
+		                "total: %" PRId64 " does not equal the sum of the lines %" PRId64,
+		                r->total, sum);
+	if (sum <= 0)
+		return svc_errf(SVC_EINVAL, "total: a claim must ask for more than 0 fen");
+	return 0;
+}
+
+/* The ceilings, per claim and per line, of the policy version the ticket was
+ * judged under, as every node's fold holds the claim to them. */
 static int claim_ceiling(svc_txn *t, const svc_claim_submit *b)
 {
 	svc_policy pol;
-	const svc_tz *tz;
-	uint32_t today;
-	TRY(svc_local_policy_today(t, svc_journal_now_ms(), &pol, &tz, &today));
+	memset(&pol, 0, sizeof pol);
+	if (b->policy_version) {
+		int rc = svc_fold_policy_version(t, b->policy_version, &pol);
+		if (rc == SVC_ENOTFOUND) {
+			svc_errclear();
+			memset(&pol, 0, sizeof pol);
+		} else if (rc) {
+			return rc;
+		}
+	}
 	int64_t cmax = svc_policy_fen(&pol, "claim_max_fen");
 	int64_t lmax = svc_policy_fen(&pol, "claim_line_max_fen");
+	for (uint32_t i = 0; i < b->nops; i++)
+		if (b->ops[i].amount > lmax)
+			return svc_errf(SVC_EINVAL,
+			                "op: %s is %" PRId64 " fen, over the ceiling of %" PRId64
+			                " fen per line (policy claim_line_max_fen)",
+			                b->ops[i].code, b->ops[i].amount, lmax);
 	if (b->total > cmax)
 		return svc_errf(SVC_EINVAL,
 		                "total: %" PRId64 " fen is over the ceiling of %" PRId64
@@ -1118,7 +1234,9 @@ static int claim_submit_fn(svc_txn *t, void *arg)
 	TRY(SET(b->ticket, "ticket", r->ticket));
 	if (svc_rules_claim_id(c.aggregate, r->ticket))
 		return svc_errf(SVC_EINVAL, "ticket: '%s' is not a ticket id", r->ticket);
-	TRY(claim_lines(t, r, b));
+	b->policy_version = tk.policy_version;
+	b->priced = true;
+	TRY(claim_work_lines(t, r, &tk, self.node, b));
 	TRY(claim_ceiling(t, b));
 	TRY(SET(b->note, "note", r->note));
 	TRY(SET(b->region, "region", self.region));
@@ -1164,11 +1282,116 @@ struct claim_decide_arg {
 	uint32_t action;
 	int64_t amount;
 	const char *reason, *ref;
+	const svc_claim_line_request *lines;
+	size_t nlines;
+	char repeat_of[SVC_AGG_LEN]; /* result: the audit's repeat repair */
 };
+
+/* Repeat repair: another ticket on the same product unit resolved within
+ * the 30 days before this one opened. */
+#define REPEAT_REPAIR_MS (30 * INT64_C(86400000))
+
+struct repeat_arg {
+	svc_txn *t;
+	const svc_ticket *tk;
+	char found[SVC_AGG_LEN];
+	uint64_t when;
+};
+
+static int repeat_cb(const char *value, const char *agg, void *arg)
+{
+	struct repeat_arg *a = arg;
+	svc_ticket *o = malloc(sizeof *o);
+	(void)value;
+	if (!o)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	int rc = strcmp(agg, a->tk->id) == 0 ? SVC_ENOTFOUND : svc_fold_ticket_get(a->t, agg, o);
+	if (rc == SVC_ENOTFOUND) {
+		svc_errclear();
+		free(o);
+		return 0;
+	}
+	if (!rc && o->resolved && o->resolved <= a->tk->created &&
+	    a->tk->created - o->resolved <= (uint64_t)REPEAT_REPAIR_MS && o->resolved > a->when) {
+		snprintf(a->found, sizeof a->found, "%s", o->id);
+		a->when = o->resolved;
+	}
+	free(o);
+	return rc;
+}
+
+static int find_repeat(svc_txn *t, const char *ticket, char out[SVC_AGG_LEN])
+{
+	struct repeat_arg a = {.t = t};
+	svc_ticket *tk = malloc(sizeof *tk);
+	out[0] = '\0';
+	if (!tk)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	int rc = svc_fold_ticket_get(t, ticket, tk);
+	if (rc == SVC_ENOTFOUND) {
+		svc_errclear();
+		free(tk);
+		return 0;
+	}
+	a.tk = tk;
+	if (!rc && tk->unit_id[0])
+		rc = svc_fold_index_each(t, SVC_INDEX_TICKET_UNIT, tk->unit_id, false, repeat_cb,
+		                         &a);
+	if (!rc)
+		snprintf(out, SVC_AGG_LEN, "%s", a.found);
+	free(tk);
+	return rc;
+}
+
+static int claim_decide_lines(svc_txn *t, struct claim_decide_arg *a, const svc_claim *cl,
+                              svc_claim_decide *b)
+{
+	if (a->nlines > SVC_CLAIM_DECISIONS_MAX)
+		return svc_errf(SVC_EINVAL, "line: %zu line decisions, at most %d at once",
+		                a->nlines, SVC_CLAIM_DECISIONS_MAX);
+	if (a->nlines && a->action != SVC_CA_AUDIT && a->action != SVC_CA_APPROVE &&
+	    a->action != SVC_CA_REJECT)
+		return svc_errf(SVC_EINVAL, "line: %s takes no line decisions",
+		                svc_claim_action_name(a->action));
+	svc_claim_line_view v[SVC_CLAIM_LINES_MAX];
+	uint32_t n = svc_claim_lines(cl, v);
+	for (size_t i = 0; i < a->nlines; i++) {
+		const svc_claim_line_request *l = &a->lines[i];
+		if (l->line < 1 || l->line > n)
+			return svc_errf(SVC_EINVAL,
+			                "line: %" PRIu32 " is not a line of %s (1..%" PRIu32 ")",
+			                l->line, cl->id, n);
+		if (l->amount < 0 || l->amount > v[l->line - 1].amount)
+			return svc_errf(SVC_EINVAL,
+			                "amount: line %" PRIu32 ": %" PRId64
+			                " fen is outside 0..%" PRId64 " (the line's amount)",
+			                l->line, l->amount, v[l->line - 1].amount);
+		if (given(l->reason) && svc_utf8_chars(l->reason) > SVC_LINE_REASON_CHARS)
+			return svc_errf(SVC_EINVAL,
+			                "reason: line %" PRIu32 ": %zu characters, limit %d",
+			                l->line, svc_utf8_chars(l->reason), SVC_LINE_REASON_CHARS);
+		if (a->action == SVC_CA_REJECT && !given(l->reason) && !given(a->reason))
+			return svc_errf(SVC_EINVAL,
+			                "reason: line %" PRIu32 " is rejected without a reason",
+			                l->line);
+		b->lines[i].line = l->line;
+		b->lines[i].amount = a->action == SVC_CA_REJECT ? 0 : l->amount;
+		TRY(SET(b->lines[i].reason, "reason",
+		        given(l->reason)             ? l->reason
+		        : a->action == SVC_CA_REJECT ? a->reason
+		                                     : ""));
+	}
+	b->nlines = (uint32_t)a->nlines;
+	if (a->action == SVC_CA_AUDIT) {
+		TRY(find_repeat(t, cl->ticket, a->repeat_of));
+		TRY(SET(b->repeat_of, "repeat_of", a->repeat_of));
+	}
+	return 0;
+}
 
 static int claim_decide_fn(svc_txn *t, void *arg)
 {
-	const struct claim_decide_arg *a = arg;
+	struct claim_decide_arg *a = arg;
 	svc_claim cl;
 	svc_change c;
 	svc_claim_decide *b = &c.u.claim_decide;
@@ -1192,9 +1415,9 @@ static int claim_decide_fn(svc_txn *t, void *arg)
 			                "amount: %" PRId64 " fen is more than the claimed %" PRId64
 			                " fen",
 			                a->amount, cl.total);
-		/* Spelled out rather than left as 0: the change then says what
-		 * was approved on its own. */
-		b->amount = a->amount ? a->amount : cl.total;
+		/* 0: the sum of the lines as decided (the region's proposals,
+		 * the lines named); an amount cuts from the last line up. */
+		b->amount = a->amount;
 		break;
 	case SVC_CA_PAY:
 		if (a->amount && a->amount != cl.approved)
@@ -1216,8 +1439,9 @@ static int claim_decide_fn(svc_txn *t, void *arg)
 	default:
 		return svc_errf(SVC_EINVAL, "action: unknown claim action %" PRIu32, a->action);
 	}
-	TRY(SET(b->reason, "reason", a->reason));
+	TRY(SET(b->reason, "reason", a->nlines && a->action == SVC_CA_REJECT ? "" : a->reason));
 	TRY(SET(b->ref, "ref", a->ref));
+	TRY(claim_decide_lines(t, a, &cl, b));
 	return svc_apply_local(t, &c);
 }
 
@@ -1227,6 +1451,105 @@ int svc_local_claim_decide(svc_store *s, const char *id, uint32_t action, int64_
 	struct claim_decide_arg a = {
 	    .id = id, .action = action, .amount = amount, .reason = reason, .ref = ref};
 	return svc_store_write(s, claim_decide_fn, &a);
+}
+
+int svc_local_claim_decide_lines(svc_store *s, const char *id, uint32_t action, int64_t amount,
+                                 const char *reason, const char *ref,
+                                 const svc_claim_line_request *lines, size_t nlines,
+                                 char repeat_of[SVC_AGG_LEN])
+{
+	struct claim_decide_arg a = {.id = id,
+	                             .action = action,
+	                             .amount = amount,
+	                             .reason = reason,
+	                             .ref = ref,
+	                             .lines = lines,
+	                             .nlines = nlines};
+	int rc = svc_store_write(s, claim_decide_fn, &a);
+	if (!rc && repeat_of)
+		snprintf(repeat_of, SVC_AGG_LEN, "%s", a.repeat_of);
+	return rc;
+}
+
+/* ------------------------------------------------------------ labor operations, the labor
+ * tariff, part prices (HQ) */
+
+struct labor_arg {
+	svc_change c;
+	const char *from; /* catalog.price: YYYY-MM-DD */
+};
+
+static int labor_fn(svc_txn *t, void *arg)
+{
+	struct labor_arg *a = arg;
+	svc_change c = a->c;
+	if (c.kind == SVC_CK_CATALOG_PRICE) {
+		svc_policy pol;
+		const svc_tz *tz;
+		uint32_t today, ymd;
+		svc_catalog_item item;
+		RULE(svc_check_part_no("part_no", c.u.catalog_price.part_no, reason_,
+		                       sizeof reason_));
+		TRY(svc_fold_catalog_get(t, c.u.catalog_price.part_no, &item));
+		RULE(svc_parse_date("from", a->from, &ymd, reason_, sizeof reason_));
+		TRY(svc_local_policy_today(t, svc_journal_now_ms(), &pol, &tz, &today));
+		int64_t ms = svc_tz_day_start(tz, (int32_t)ymd);
+		if (ms <= 0)
+			return svc_errf(SVC_EINVAL, "from: %s is before 1970", a->from);
+		c.u.catalog_price.from = (uint64_t)ms;
+		svc_rules_catalog_agg(c.aggregate, c.u.catalog_price.part_no);
+	} else if (c.kind == SVC_CK_LABOR_PUT) {
+		svc_rules_labor_agg(c.aggregate, c.u.labor_put.code);
+	} else {
+		svc_rules_tariff_agg(c.aggregate);
+	}
+	return svc_apply_local(t, &c);
+}
+
+int svc_local_labor_add(svc_store *s, const char *code, const char *category, uint32_t minutes,
+                        const char *text)
+{
+	struct labor_arg a;
+	memset(&a, 0, sizeof a);
+	a.c.kind = SVC_CK_LABOR_PUT;
+	TRY(SET(a.c.u.labor_put.code, "code", code));
+	TRY(SET(a.c.u.labor_put.category, "category", category));
+	TRY(SET(a.c.u.labor_put.text, "text", text));
+	a.c.u.labor_put.minutes = minutes;
+	return svc_store_write(s, labor_fn, &a);
+}
+
+int svc_local_labor_rate(svc_store *s, uint32_t grade, int64_t fen_per_hour)
+{
+	struct labor_arg a;
+	memset(&a, 0, sizeof a);
+	a.c.kind = SVC_CK_TARIFF_SET;
+	a.c.u.tariff_set.kind = SVC_TARIFF_RATE;
+	a.c.u.tariff_set.grade = grade;
+	a.c.u.tariff_set.fen_per_hour = fen_per_hour;
+	return svc_store_write(s, labor_fn, &a);
+}
+
+int svc_local_travel_band(svc_store *s, uint32_t max_km, int64_t fen)
+{
+	struct labor_arg a;
+	memset(&a, 0, sizeof a);
+	a.c.kind = SVC_CK_TARIFF_SET;
+	a.c.u.tariff_set.kind = SVC_TARIFF_BAND;
+	a.c.u.tariff_set.max_km = max_km;
+	a.c.u.tariff_set.fen = fen;
+	return svc_store_write(s, labor_fn, &a);
+}
+
+int svc_local_catalog_price(svc_store *s, const char *part_no, int64_t price, const char *from)
+{
+	struct labor_arg a;
+	memset(&a, 0, sizeof a);
+	a.c.kind = SVC_CK_CATALOG_PRICE;
+	TRY(SET(a.c.u.catalog_price.part_no, "part_no", part_no));
+	a.c.u.catalog_price.price = price;
+	a.from = from;
+	return svc_store_write(s, labor_fn, &a);
 }
 
 /* ------------------------------------------------------------ daemon */
@@ -1567,7 +1890,7 @@ static int charge_fn(svc_txn *t, void *arg)
 	/* Parts priced from the catalog as a claim's are; the rules hold every
 	 * line and the total to SVC_CLAIM_FEN_MAX. */
 	memset(lines, 0, sizeof *lines);
-	rc = claim_lines(t, r, lines);
+	rc = claim_lines(t, r, lines, true);
 	if (rc)
 		goto out;
 	memset(&c, 0, sizeof c);

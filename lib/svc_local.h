@@ -277,14 +277,25 @@ typedef struct {
 	int64_t qty;
 } svc_claim_line;
 
+/* An operation line as the shop gives it: the code, and the minutes spent
+ * (0: the operation's standard time). */
+typedef struct {
+	const char *code;
+	uint32_t minutes;
+} svc_claim_op_request;
+
 typedef struct {
 	const char *ticket;
-	int64_t labor, travel, other; /* fen, >= 0 */
+	int64_t labor, travel, other; /* fen, >= 0; labor and travel are free amounts */
 	size_t nparts;
 	svc_claim_line parts[SVC_CLAIM_PARTS_MAX];
 	bool has_total; /* the submitter's own total, checked against the lines */
 	int64_t total;
 	const char *note;
+	/* claim lines (claims only): operation codes and the travel distance */
+	size_t nops;
+	svc_claim_op_request ops[SVC_CLAIM_OPS_MAX];
+	uint32_t distance_km; /* 0: none; travel then by band, and --travel not given */
 } svc_claim_request;
 
 /*
@@ -304,6 +315,37 @@ int svc_local_claim_submit(svc_store *s, const svc_claim_request *r, char id[SVC
  */
 int svc_local_claim_decide(svc_store *s, const char *id, uint32_t action, int64_t amount,
                            const char *reason, const char *ref);
+
+/*
+ * Decide on a claim line by line (audit: the region's proposals; approve:
+ * HQ's amounts; reject: those lines at 0): lines[i].line numbers the line
+ * as `claim show` does. An audit also records a repeat repair: another
+ * ticket on the claim's product unit resolved within 30 days before the
+ * claim's ticket opened, as this node's store holds them. amount as for
+ * svc_local_claim_decide (approve: 0 for the sum of the lines).
+ */
+typedef struct {
+	uint32_t line;
+	int64_t amount;
+	const char *reason;
+} svc_claim_line_request;
+int svc_local_claim_decide_lines(svc_store *s, const char *id, uint32_t action, int64_t amount,
+                                 const char *reason, const char *ref,
+                                 const svc_claim_line_request *lines, size_t nlines,
+                                 char repeat_of[SVC_AGG_LEN]);
+
+/* ---- labor operations, the labor tariff and part prices (HQ) */
+
+/* A labor operation: code, product category, standard minutes, text. A
+ * second add of the same code corrects it. */
+int svc_local_labor_add(svc_store *s, const char *code, const char *category, uint32_t minutes,
+                        const char *text);
+/* The labor rate of a region grade (svc_grade), fen per hour. */
+int svc_local_labor_rate(svc_store *s, uint32_t grade, int64_t fen_per_hour);
+/* A travel band: the allowance up to max_km. */
+int svc_local_travel_band(svc_store *s, uint32_t max_km, int64_t fen);
+/* A part's price from a day on (YYYY-MM-DD, midnight in the network's zone). */
+int svc_local_catalog_price(svc_store *s, const char *part_no, int64_t price, const char *from);
 
 /*
  * Record a customer charge (out-of-warranty work the customer pays) on a

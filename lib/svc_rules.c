@@ -360,6 +360,13 @@ svc_agg_type svc_rules_agg_type(const svc_change *c)
 		return SVC_AGG_MODEL;
 	case SVC_CK_FAULT_CODE_PUT:
 		return SVC_AGG_FAULT;
+	/* labor operations, tariff, price history */
+	case SVC_CK_LABOR_PUT:
+		return SVC_AGG_LABOR;
+	case SVC_CK_TARIFF_SET:
+		return SVC_AGG_TARIFF;
+	case SVC_CK_CATALOG_PRICE:
+		return SVC_AGG_CATALOG;
 	case SVC_CK_TICKET_OVERRIDE:
 		return SVC_AGG_OVERRIDE;
 	case SVC_CK_CUSTOMER_PUT:
@@ -422,6 +429,10 @@ const svc_rules *svc_rules_for(svc_agg_type t)
 		return &svc_rules_customer;
 	case SVC_AGG_UNIT:
 		return &svc_rules_unit;
+	case SVC_AGG_LABOR:
+		return &svc_rules_labor;
+	case SVC_AGG_TARIFF:
+		return &svc_rules_tariff;
 	case SVC_AGG_COMPLAINT:
 		return &svc_rules_complaint;
 	default:
@@ -679,6 +690,52 @@ static int validate_part_move(const svc_change *c, char *reason, size_t len)
 	return svc_rules_expect_agg(c, want, reason, len);
 }
 
+/* claim lines: the operation lines (each code once, its amount and flags as
+ * the desk computed them; the fold checks them against the tariff) and the
+ * travel line's flags (a travel amount without a distance is free). */
+static int validate_claim_ops(const svc_claim_submit *b, int64_t *sum, char *reason, size_t len)
+{
+	if (b->nops > SVC_CLAIM_OPS_MAX)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "ops: %" PRIu32 " lines, at most %d allowed", b->nops,
+		                      SVC_CLAIM_OPS_MAX);
+	for (uint32_t i = 0; i < b->nops; i++) {
+		const svc_claim_op *o = &b->ops[i];
+		char field[32];
+		snprintf(field, sizeof field, "ops[%" PRIu32 "].code", i);
+		TERMINATED(field, o->code);
+		SVC_TRY(svc_check_code(field, o->code, reason, len));
+		for (uint32_t j = 0; j < i; j++)
+			if (strcmp(b->ops[j].code, o->code) == 0)
+				return svc_rules_fail(SVC_EINVAL, reason, len,
+				                      "%s: %s is listed twice", field, o->code);
+		if (o->minutes < 1)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "ops[%" PRIu32 "].minutes: must be at least 1", i);
+		if (o->amount < 0 || o->amount > SVC_CLAIM_FEN_MAX)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "ops[%" PRIu32 "].amount: %" PRId64
+			                      " fen is outside 0..%" PRId64,
+			                      i, o->amount, SVC_CLAIM_FEN_MAX);
+		if (o->flags & ~SVC_LINE_OVER_CARD)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "ops[%" PRIu32 "].flags: %" PRIu32
+			                      " is not 0 or over the card (1)",
+			                      i, o->flags);
+		*sum += o->amount;
+	}
+	if (b->travel_flags & ~SVC_LINE_OVER_CARD || (b->travel_flags && !b->distance_km))
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "travel_flags: %" PRIu32 " is not 0 or over the card (1) "
+		                      "with a distance",
+		                      b->travel_flags);
+	if (!b->priced && (b->nops || b->distance_km || b->policy_version))
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "priced: operation lines, a distance and a policy version "
+		                      "come with priced lines");
+	return 0;
+}
+
 static int validate_claim_submit(const svc_change *c, char *reason, size_t len)
 {
 	const svc_claim_submit *b = &c->u.claim_submit;
@@ -708,6 +765,7 @@ static int validate_claim_submit(const svc_change *c, char *reason, size_t len)
 		                      SVC_CLAIM_PARTS_MAX);
 	int64_t sum = b->labor;
 	bool overflow = false;
+	SVC_TRY(validate_claim_ops(b, &sum, reason, len));
 	for (uint32_t i = 0; i < b->nparts; i++) {
 		const svc_claim_part *p = &b->parts[i];
 		char field[32];
@@ -759,6 +817,52 @@ static int validate_claim_submit(const svc_change *c, char *reason, size_t len)
 	return svc_rules_expect_agg(c, want, reason, len);
 }
 
+/* claim lines: per-line decisions (audit, approve, reject), each line once,
+ * a rejected line with its reason; the repeat repair an audit names. */
+static int validate_claim_decisions(const svc_claim_decide *b, char *reason, size_t len)
+{
+	uint32_t a = b->action;
+	TERMINATED("repeat_of", b->repeat_of);
+	if (b->nlines > SVC_CLAIM_DECISIONS_MAX)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "lines: %" PRIu32 " decisions, at most %d allowed", b->nlines,
+		                      SVC_CLAIM_DECISIONS_MAX);
+	if (b->nlines && a != SVC_CA_AUDIT && a != SVC_CA_APPROVE && a != SVC_CA_REJECT)
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "lines: only audit, approve and reject decide lines");
+	for (uint32_t i = 0; i < b->nlines; i++) {
+		const svc_claim_line_decision *d = &b->lines[i];
+		char field[32];
+		snprintf(field, sizeof field, "lines[%" PRIu32 "].reason", i);
+		TERMINATED(field, d->reason);
+		if (d->line < 1 || d->line > SVC_CLAIM_LINES_MAX)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "lines[%" PRIu32 "].line: %" PRIu32
+			                      " is outside 1..%d",
+			                      i, d->line, SVC_CLAIM_LINES_MAX);
+		for (uint32_t j = 0; j < i; j++)
+			if (b->lines[j].line == d->line)
+				return svc_rules_fail(SVC_EINVAL, reason, len,
+				                      "lines[%" PRIu32 "].line: line %" PRIu32
+				                      " is decided twice",
+				                      i, d->line);
+		if (d->amount < 0 || (a == SVC_CA_REJECT && d->amount != 0))
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "lines[%" PRIu32 "].amount: %" PRId64 " fen %s", i,
+			                      d->amount,
+			                      d->amount < 0 ? "is negative" : "on a rejected line");
+		SVC_TRY(svc_check_text(field, d->reason, a == SVC_CA_REJECT, reason, len));
+		if (svc_utf8_chars(d->reason) > SVC_LINE_REASON_CHARS)
+			return svc_rules_fail(SVC_EINVAL, reason, len,
+			                      "%s: %zu characters, limit %d", field,
+			                      svc_utf8_chars(d->reason), SVC_LINE_REASON_CHARS);
+	}
+	if (b->repeat_of[0] && (a != SVC_CA_AUDIT || !is_ticket_id(b->repeat_of)))
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "repeat_of: an audit's ticket id (T-<node>-<seq>)");
+	return 0;
+}
+
 static int validate_claim_decide(const svc_change *c, char *reason, size_t len)
 {
 	const svc_claim_decide *b = &c->u.claim_decide;
@@ -777,8 +881,9 @@ static int validate_claim_decide(const svc_change *c, char *reason, size_t len)
 	if (b->claimed < 0)
 		return svc_rules_fail(SVC_EINVAL, reason, len,
 		                      "claimed: %" PRId64 " fen is negative", b->claimed);
-	bool need_reason = b->action == SVC_CA_REJECT || b->action == SVC_CA_RETURN;
+	bool need_reason = (b->action == SVC_CA_REJECT && !b->nlines) || b->action == SVC_CA_RETURN;
 	SVC_TRY(svc_check_text("reason", b->reason, need_reason, reason, len));
+	SVC_TRY(validate_claim_decisions(b, reason, len));
 	return svc_check_text("ref", b->ref, b->action == SVC_CA_PAY, reason, len);
 }
 
@@ -920,6 +1025,11 @@ int svc_rules_validate(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_COMPLAINT_NOTE:
 	case SVC_CK_COMPLAINT_STATEMENT:
 		return svc_rules_complaint_validate(c, reason, len);
+	/* labor operations, tariff, price history */
+	case SVC_CK_LABOR_PUT:
+	case SVC_CK_TARIFF_SET:
+	case SVC_CK_CATALOG_PRICE:
+		return svc_rules_labor_validate(c, reason, len);
 	default:
 		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: unknown change kind %d",
 		                      (int)c->kind);
@@ -965,6 +1075,13 @@ static const char *hq_only(uint32_t kind)
 		return "edit the fault codes";
 	case SVC_CK_CLAIM_ALLOW:
 		return "allow claims on out-of-warranty or charged tickets";
+	/* labor operations, tariff, price history */
+	case SVC_CK_LABOR_PUT:
+		return "edit the labor operations";
+	case SVC_CK_TARIFF_SET:
+		return "set labor rates and travel bands";
+	case SVC_CK_CATALOG_PRICE:
+		return "edit the parts catalog";
 	default:
 		return NULL;
 	}

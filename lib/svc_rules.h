@@ -56,6 +56,9 @@ typedef enum {
 	SVC_AGG_OVERRIDE, /* X:<serial> : svc_override */
 	/* complaints */
 	SVC_AGG_COMPLAINT, /* K-<node>-<seq> : svc_complaint */
+	/* labor operations and the labor tariff */
+	SVC_AGG_LABOR,  /* L:<code> : svc_labor_op */
+	SVC_AGG_TARIFF, /* R:tariff : svc_tariff */
 	SVC_AGG_MAX_
 } svc_agg_type;
 
@@ -160,6 +163,33 @@ void svc_rules_phone_digits(char out[SVC_PHONE_LEN], const char *phone);
 /* complaints: a complaint is named after its opening change, "K-<node>-<seq>"
  * (K: no other record's id starts with it). */
 void svc_rules_complaint_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq);
+
+/* ---- claim lines (rules_claim.c, rules_labor.c) */
+void svc_rules_labor_agg(char out[SVC_AGG_LEN], const char *code);
+/* The one tariff record, "R:tariff". */
+void svc_rules_tariff_agg(char out[SVC_AGG_LEN]);
+/* An operation line's amount: minutes x fen_per_hour / 60, rounded half up;
+ * -1 when it overflows. */
+int64_t svc_rules_op_amount(uint32_t minutes, int64_t fen_per_hour);
+/* The travel allowance for km from the bands: the first band whose max_km
+ * is >= km, else the last band's amount with *over set; -1 with no bands. */
+int64_t svc_rules_travel_amount(const svc_tariff *t, uint32_t km, bool *over);
+/* The price of a part in force at ms: the history entry with the greatest
+ * from <= ms, else the catalog price. */
+int64_t svc_rules_price_at(const svc_catalog_item *it, uint64_t ms);
+
+/* One line of a claim as `claim show` numbers it (svc_types.h). */
+typedef struct {
+	uint32_t kind;    /* svc_claim_line_kind */
+	const char *what; /* op code or part number ("" for the others); points into the claim */
+	uint32_t qty;     /* op: minutes, part: count, travel: km */
+	int64_t amount;
+	uint32_t flags; /* SVC_LINE_* */
+} svc_claim_line_view;
+/* The lines of a claim, 1..n as out[0..n); returns n. */
+uint32_t svc_claim_lines(const svc_claim *cl, svc_claim_line_view out[SVC_CLAIM_LINES_MAX]);
+/* The flag names of a line ("over-card,free"; "-" for none). */
+void svc_claim_flags_fmt(char out[48], uint32_t flags);
 
 /* ------------------------------------------------------------ field validators
  * All return 0 or SVC_EINVAL with a reason naming `field`. */

@@ -81,6 +81,9 @@ static const char *const db_names[SVC_DB_COUNT_] = {
     "overrides",
     /* complaints */
     "complaints",
+    /* labor operations and the labor tariff */
+    "labor",
+    "tariff",
 };
 
 struct svc_store {

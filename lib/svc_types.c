@@ -94,6 +94,10 @@ static const char *const change_kind_names[] = {
     /* out-of-warranty work */
     [SVC_CK_TICKET_CHARGE] = "ticket.charge",
     [SVC_CK_CLAIM_ALLOW] = "claim.allow",
+    /* labor operations, tariff, price history */
+    [SVC_CK_LABOR_PUT] = "labor.put",
+    [SVC_CK_TARIFF_SET] = "tariff.set",
+    [SVC_CK_CATALOG_PRICE] = "catalog.price",
 };
 
 /* customer */
@@ -304,4 +308,15 @@ const char *svc_complaint_finding_name(uint32_t v)
 int svc_complaint_finding_parse(const char *s, uint32_t *out)
 {
 	return parse_of("finding", complaint_finding_names, NELEM(complaint_finding_names), s, out);
+}
+
+/* claim lines */
+static const char *const claim_line_kind_names[] = {
+    [SVC_LINE_OP] = "op",         [SVC_LINE_LABOR] = "labor", [SVC_LINE_PART] = "part",
+    [SVC_LINE_TRAVEL] = "travel", [SVC_LINE_OTHER] = "other",
+};
+
+const char *svc_claim_line_kind_name(uint32_t k)
+{
+	return name_of(claim_line_kind_names, NELEM(claim_line_kind_names), k);
 }

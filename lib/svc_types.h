@@ -139,6 +139,10 @@ typedef enum {
 	/* out-of-warranty work */
 	SVC_CK_TICKET_CHARGE,
 	SVC_CK_CLAIM_ALLOW,
+	/* labor operations, the labor tariff, part price history */
+	SVC_CK_LABOR_PUT,
+	SVC_CK_TARIFF_SET,
+	SVC_CK_CATALOG_PRICE,
 	SVC_CK_MAX_
 } svc_change_kind;
 
@@ -260,6 +264,38 @@ typedef struct {
 	int64_t amount;
 } svc_claim_part;
 
+/* ---- claim lines: labor by operation code, travel bands, per-line
+ * decisions. A claim's lines are numbered 1..n in this order: its operation
+ * lines, the free labor amount (if any), its parts, travel (if any), other
+ * (if any) (svc_claim_lines()). */
+#define SVC_CLAIM_OPS_MAX 8
+#define SVC_CLAIM_LINES_MAX (SVC_CLAIM_OPS_MAX + SVC_CLAIM_PARTS_MAX + 3)
+/* Line decisions one change carries; a per-line reason's characters. */
+#define SVC_CLAIM_DECISIONS_MAX 12
+#define SVC_LINE_REASON_CHARS 40
+#define SVC_LINE_REASON_LEN (SVC_LINE_REASON_CHARS * 4 + 1)
+
+typedef enum {
+	SVC_LINE_OP = 1, /* an operation code: standard time x rate */
+	SVC_LINE_LABOR,  /* a free labor amount */
+	SVC_LINE_PART,
+	SVC_LINE_TRAVEL,
+	SVC_LINE_OTHER,
+} svc_claim_line_kind;
+
+/* Line flags: what HQ may approve in full only with a reason. */
+#define SVC_LINE_OVER_CARD 1u /* minutes above standard, distance past the last band */
+#define SVC_LINE_FREE 2u      /* an amount not from the tariff */
+#define SVC_LINE_REPEAT 4u    /* labor on a unit repaired within 30 days (the audit) */
+#define SVC_LINE_FLAGS_ALL 7u
+
+typedef struct {
+	char code[SVC_POLICY_CODE_LEN];
+	uint32_t minutes;
+	int64_t amount;
+	uint32_t flags; /* SVC_LINE_* */
+} svc_claim_op;
+
 typedef struct {
 	char ticket[SVC_AGG_LEN];
 	uint32_t revision;
@@ -271,7 +307,22 @@ typedef struct {
 	int64_t total;
 	char note[SVC_REASON_LEN];
 	char region[SVC_ID_LEN];
+	/* claim lines */
+	uint32_t nops;
+	svc_claim_op ops[SVC_CLAIM_OPS_MAX];
+	uint32_t distance_km;
+	uint32_t travel_flags; /* SVC_LINE_OVER_CARD or 0 */
+	uint32_t policy_version;
+	/* the lines were priced and flagged by these rules (false in older
+	 * submissions: no tariff, price or ceiling checks, no flags) */
+	bool priced;
 } svc_claim_submit;
+
+typedef struct {
+	uint32_t line; /* 1..n */
+	int64_t amount;
+	char reason[SVC_LINE_REASON_LEN];
+} svc_claim_line_decision;
 
 typedef struct {
 	uint32_t action; /* svc_claim_action */
@@ -280,7 +331,41 @@ typedef struct {
 	char reason[SVC_REASON_LEN];
 	char ref[SVC_REF_LEN];
 	int64_t claimed;
+	/* claim lines */
+	uint32_t nlines;
+	svc_claim_line_decision lines[SVC_CLAIM_DECISIONS_MAX];
+	char repeat_of[SVC_AGG_LEN];
 } svc_claim_decide;
+
+/* labor operations (HQ): aggregate L:<code> */
+typedef struct {
+	char code[SVC_POLICY_CODE_LEN];
+	char category[SVC_POLICY_CODE_LEN];
+	uint32_t minutes;
+	char text[SVC_REASON_LEN];
+} svc_labor_put;
+
+typedef enum {
+	SVC_TARIFF_RATE = 1, /* fen per hour of a region grade */
+	SVC_TARIFF_BAND,     /* travel allowance up to max_km */
+} svc_tariff_kind;
+
+#define SVC_TRAVEL_BANDS_MAX 16
+#define SVC_PRICES_MAX 16
+
+typedef struct {
+	uint32_t kind; /* svc_tariff_kind */
+	uint32_t grade;
+	int64_t fen_per_hour;
+	uint32_t max_km;
+	int64_t fen;
+} svc_tariff_set;
+
+typedef struct {
+	char part_no[SVC_PART_LEN];
+	int64_t price;
+	uint64_t from; /* ms: midnight of the first day in the network's zone */
+} svc_catalog_price;
 
 /* customer */
 typedef struct {
@@ -530,6 +615,10 @@ typedef struct {
 		/* out-of-warranty work */
 		svc_ticket_charge ticket_charge;
 		svc_claim_allow claim_allow;
+		/* labor operations, tariff, price history */
+		svc_labor_put labor_put;
+		svc_tariff_set tariff_set;
+		svc_catalog_price catalog_price;
 	} u;
 } svc_change;
 
@@ -667,6 +756,13 @@ typedef struct {
 	svc_fold_pos last;
 } svc_unit;
 
+/* One claim line's decisions: the region's proposal, HQ's approval. */
+typedef struct {
+	bool has_proposal;
+	int64_t proposed;
+	int64_t approved;
+} svc_claim_line_state;
+
 typedef struct {
 	char id[SVC_AGG_LEN];
 	char ticket[SVC_AGG_LEN];
@@ -688,6 +784,18 @@ typedef struct {
 	uint64_t submitted, audited, decided, paid;
 	char note[SVC_REASON_LEN];
 	svc_fold_pos last;
+	/* claim lines: who recorded HQ's decision, the labor lines, travel,
+	 * the ceilings' policy version, each line's decisions */
+	char decided_op[SVC_OPERATOR_LEN];
+	uint32_t nops;
+	svc_claim_op ops[SVC_CLAIM_OPS_MAX];
+	uint32_t distance_km;
+	uint32_t travel_flags;
+	uint32_t policy_version;
+	uint32_t nlines;
+	svc_claim_line_state lines[SVC_CLAIM_LINES_MAX];
+	char repeat_of[SVC_AGG_LEN];
+	bool priced;
 } svc_claim;
 
 typedef struct {
@@ -703,11 +811,42 @@ typedef struct {
 } svc_transfer;
 
 typedef struct {
+	uint64_t from; /* ms */
+	int64_t price;
+} svc_price_entry;
+
+typedef struct {
 	char part_no[SVC_PART_LEN];
 	char name[SVC_PART_NAME_LEN];
 	int64_t price;
 	svc_fold_pos last;
+	/* price history, by from ascending */
+	uint32_t nprices;
+	svc_price_entry prices[SVC_PRICES_MAX];
 } svc_catalog_item;
+
+/* A labor operation (L:<code>). */
+typedef struct {
+	char code[SVC_POLICY_CODE_LEN];
+	char category[SVC_POLICY_CODE_LEN];
+	uint32_t minutes;
+	char text[SVC_REASON_LEN];
+	svc_fold_pos last;
+} svc_labor_op;
+
+typedef struct {
+	uint32_t max_km;
+	int64_t fen;
+} svc_travel_band;
+
+/* The labor tariff (R:tariff): rates[grade] in fen per hour (0: none set),
+ * travel bands by max_km ascending. */
+typedef struct {
+	int64_t rates[4];
+	uint32_t nbands;
+	svc_travel_band bands[SVC_TRAVEL_BANDS_MAX];
+	svc_fold_pos last;
+} svc_tariff;
 
 typedef struct {
 	char node[SVC_ID_LEN];
@@ -844,5 +983,7 @@ const char *svc_complaint_status_name(uint32_t v);
 int svc_complaint_status_parse(const char *s, uint32_t *out);
 const char *svc_complaint_finding_name(uint32_t v);
 int svc_complaint_finding_parse(const char *s, uint32_t *out);
+/* claim lines: "op", "labor", "part", "travel", "other" */
+const char *svc_claim_line_kind_name(uint32_t k);
 
 #endif

@@ -182,7 +182,7 @@ sv region-w claim return "${CL[shop-w2]}" --reason "travel needs a receipt" >/de
 for s in shop-e1 shop-e2 shop-w1; do
 	wait_json $W hq 'j["status"]' audited claim show "${CL[$s]}"
 done
-sv hq claim approve "${CL[shop-e1]}" >/dev/null
+sv hq claim approve "${CL[shop-e1]}" --reason "labor checked" >/dev/null
 sv hq claim approve "${CL[shop-e2]}" --amount 15000 --reason "labor above the standard rate" >/dev/null
 sv hq claim reject "${CL[shop-w1]}" --reason "out of warranty" >/dev/null
 sv hq claim pay "${CL[shop-e1]}" --ref BANK-0001 >/dev/null
@@ -209,9 +209,9 @@ for s in shop-w1 shop-w2; do
 	sv region-w claim audit "${CL[$s]}" >/dev/null
 	wait_json $W hq 'j["status"], j["revision"]' "('audited', 2)" claim show "${CL[$s]}"
 done
-sv hq claim approve "${CL[shop-w1]}" >/dev/null
+sv hq claim approve "${CL[shop-w1]}" --reason "labor checked" >/dev/null
 sv hq claim pay "${CL[shop-w1]}" --ref BANK-0003 >/dev/null
-sv hq claim approve "${CL[shop-w2]}" --amount 3000 >/dev/null
+sv hq claim approve "${CL[shop-w2]}" --amount 3000 --reason "travel cut" >/dev/null
 W1_TOTAL=$((7000 + 3 * 12550))
 wait_json $W shop-w1 'j["status"], j["revision"], j["total"], j["approved"], j["pay_ref"]' \
 	"('paid', 2, $W1_TOTAL, $W1_TOTAL, 'BANK-0003')" claim show "${CL[shop-w1]}"

@@ -72,7 +72,7 @@ for s in $SHOPS; do
 done
 for s in $SHOPS; do
 	wait_json $W hq 'j["status"]' audited claim show "${CL[$s]}"
-	sv hq claim approve "${CL[$s]}" >/dev/null
+	sv hq claim approve "${CL[$s]}" --reason "labor checked" >/dev/null
 done
 for s in $SHOPS; do
 	wait_json $W "$s" 'j["status"]' approved claim show "${CL[$s]}"

@@ -140,7 +140,7 @@ hq_before=$((hq_before + 1))
 assert_eq "$(tickets hq)" "$hq_before" "tickets at HQ after shop-a's late writes"
 
 section "shop-a's earlier claim is still settled"
-sv hq claim approve "$CA" >/dev/null
+sv hq claim approve "$CA" --reason "labor checked" >/dev/null
 sv hq claim pay "$CA" --ref PAY-WITHDRAWN-1 >/dev/null
 assert_eq "$(claim_status hq "$CA")" paid "shop-a's claim at HQ after the withdrawal"
 wait_json 10 region-e 'j["status"]' paid claim show "$CA"

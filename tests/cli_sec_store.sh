@@ -73,7 +73,7 @@ carry region-e hq
 carry region-e shop-a
 refuse region-e "region approves an audited claim" "may not approve" claim approve "$CA"
 refuse shop-a "shop approves its own audited claim" "may not approve" claim approve "$CA"
-sv hq claim approve "$CA" --amount 9000 >/dev/null
+sv hq claim approve "$CA" --amount 9000 --reason "travel cut" >/dev/null
 carry hq region-e
 carry region-e shop-a
 refuse shop-a "shop pays its own approved claim" "may not pay" claim pay "$CA" --ref PAY-SELF

@@ -100,6 +100,16 @@ static inline void fx_fix_agg(svc_change *c)
 	case SVC_CK_TICKET_OVERRIDE:
 		svc_rules_override_agg(c->aggregate, c->u.ticket_override.serial);
 		break;
+	/* labor operations, tariff, price history */
+	case SVC_CK_LABOR_PUT:
+		svc_rules_labor_agg(c->aggregate, c->u.labor_put.code);
+		break;
+	case SVC_CK_TARIFF_SET:
+		svc_rules_tariff_agg(c->aggregate);
+		break;
+	case SVC_CK_CATALOG_PRICE:
+		svc_rules_catalog_agg(c->aggregate, c->u.catalog_price.part_no);
+		break;
 	default:
 		break;
 	}
@@ -386,6 +396,61 @@ static inline void fx_allow(svc_change *c, const char *ticket, const char *reaso
 	c->kind = SVC_CK_CLAIM_ALLOW;
 	FX_COPY(c->aggregate, ticket);
 	FX_COPY(c->u.claim_allow.reason, reason);
+}
+
+/* claim lines: a labor operation, a rate of a grade, a travel band, a
+ * part's price from `from` ms on */
+static inline void fx_labor(svc_change *c, const char *code, const char *category, uint32_t minutes)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_LABOR_PUT;
+	FX_COPY(c->u.labor_put.code, code);
+	FX_COPY(c->u.labor_put.category, category);
+	c->u.labor_put.minutes = minutes;
+	FX_COPY(c->u.labor_put.text, "更换压缩机");
+	fx_fix_agg(c);
+}
+
+static inline void fx_tariff(svc_change *c, uint32_t grade, int64_t fen_per_hour, uint32_t max_km,
+                             int64_t fen)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_TARIFF_SET;
+	c->u.tariff_set.kind = grade ? SVC_TARIFF_RATE : SVC_TARIFF_BAND;
+	c->u.tariff_set.grade = grade;
+	c->u.tariff_set.fen_per_hour = fen_per_hour;
+	c->u.tariff_set.max_km = max_km;
+	c->u.tariff_set.fen = fen;
+	fx_fix_agg(c);
+}
+
+static inline void fx_price(svc_change *c, const char *part_no, int64_t price, uint64_t from)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_CATALOG_PRICE;
+	FX_COPY(c->u.catalog_price.part_no, part_no);
+	c->u.catalog_price.price = price;
+	c->u.catalog_price.from = from;
+	fx_fix_agg(c);
+}
+
+/* A claim priced by the tariff: fx_submit's lines, marked priced, with
+ * one operation line (code "" : none) and a distance. */
+static inline void fx_priced(svc_change *c, const char *op, uint32_t minutes, int64_t op_fen,
+                             uint32_t op_flags, uint32_t km, uint32_t km_flags)
+{
+	svc_claim_submit *b = &c->u.claim_submit;
+	b->priced = true;
+	if (op[0]) {
+		b->nops = 1;
+		FX_COPY(b->ops[0].code, op);
+		b->ops[0].minutes = minutes;
+		b->ops[0].amount = op_fen;
+		b->ops[0].flags = op_flags;
+		b->total += op_fen;
+	}
+	b->distance_km = km;
+	b->travel_flags = km_flags;
 }
 
 /* The policy inputs of a ticket opened on FX_T0's day: version 0, an

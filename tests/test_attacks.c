@@ -657,13 +657,15 @@ static void fixture(void)
 			must(svc_local_claim_decide(N[RE].s, cl[s], SVC_CA_AUDIT, 0, NULL, NULL),
 			     "audit");
 	settle();
-	must(svc_local_claim_decide(N[HQ].s, cl[SVC_CS_APPROVED], SVC_CA_APPROVE, 0, NULL, NULL),
+	must(svc_local_claim_decide(N[HQ].s, cl[SVC_CS_APPROVED], SVC_CA_APPROVE, 0,
+	                            "labor checked", NULL),
 	     "approve");
 	must(svc_local_claim_decide(N[HQ].s, cl[SVC_CS_PARTIAL], SVC_CA_APPROVE, 5000, "cut", NULL),
 	     "partial");
 	must(svc_local_claim_decide(N[HQ].s, cl[SVC_CS_REJECTED], SVC_CA_REJECT, 0, "no", NULL),
 	     "reject");
-	must(svc_local_claim_decide(N[HQ].s, cl[SVC_CS_PAID], SVC_CA_APPROVE, 0, NULL, NULL),
+	must(svc_local_claim_decide(N[HQ].s, cl[SVC_CS_PAID], SVC_CA_APPROVE, 0, "labor checked",
+	                            NULL),
 	     "approve");
 	must(svc_local_claim_decide(N[HQ].s, cl[SVC_CS_PAID], SVC_CA_PAY, 0, NULL, "PAY-1"), "pay");
 	CHECK_INT(settle(), 0);
@@ -1151,8 +1153,11 @@ static void decide_body(svc_change *c, const char *claim_id, uint32_t action, co
 	b->action = action;
 	b->revision = st->revision;
 	b->claimed = st->total;
-	if (action == SVC_CA_APPROVE)
+	if (action == SVC_CA_APPROVE) {
 		b->amount = st->total;
+		/* a free labor line approved in full needs a reason */
+		snprintf(b->reason, sizeof b->reason, "labor checked");
+	}
 	if (action == SVC_CA_PAY) {
 		b->amount = st->approved;
 		snprintf(b->ref, sizeof b->ref, "PAY-X");
@@ -1803,8 +1808,9 @@ static void revocation(void)
 	       outcome_name(out));
 
 	/* earlier claims stay valid: HQ approves and pays shop-a's audited claim */
-	CHECK_INT(
-	    svc_local_claim_decide(N[HQ].s, cl[SVC_CS_AUDITED], SVC_CA_APPROVE, 0, NULL, NULL), 0);
+	CHECK_INT(svc_local_claim_decide(N[HQ].s, cl[SVC_CS_AUDITED], SVC_CA_APPROVE, 0,
+	                                 "labor checked", NULL),
+	          0);
 	CHECK_INT(svc_local_claim_decide(N[HQ].s, cl[SVC_CS_AUDITED], SVC_CA_PAY, 0, NULL,
 	                                 "PAY-AFTER-REVOKE"),
 	          0);
@@ -2496,7 +2502,8 @@ static void read_isolation(void)
 		svc_errclear();
 		if (have || k % 4)
 			continue;
-		must(svc_local_claim_decide(N[iso_hq].s, c, SVC_CA_APPROVE, 0, NULL, NULL),
+		must(svc_local_claim_decide(N[iso_hq].s, c, SVC_CA_APPROVE, 0, "labor checked",
+		                            NULL),
 		     "approve");
 		must(svc_local_claim_decide(N[iso_hq].s, c, SVC_CA_PAY, 0, NULL, "PAY"), "pay");
 		paid++;

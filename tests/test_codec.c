@@ -279,6 +279,21 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 			SET(s->note, "上门维修");
 			SET(s->region, "region-south");
 		}
+		/* claim lines */
+		s->nops = max ? SVC_CLAIM_OPS_MAX : 1;
+		for (uint32_t i = 0; i < s->nops; i++) {
+			if (max)
+				FILL(s->ops[i].code, "C");
+			else
+				SET(s->ops[i].code, "WM-R01");
+			s->ops[i].minutes = max ? UINT32_MAX : 90;
+			s->ops[i].amount = max ? INT64_MIN : 6000;
+			s->ops[i].flags = max ? UINT32_MAX : SVC_LINE_OVER_CARD;
+		}
+		s->distance_km = max ? UINT32_MAX : 25;
+		s->travel_flags = max ? UINT32_MAX : 0;
+		s->policy_version = max ? UINT32_MAX : 2;
+		s->priced = true;
 		break;
 	}
 	case SVC_CK_CLAIM_DECIDE: {
@@ -294,6 +309,20 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 			SET(d->reason, "路费超标");
 			SET(d->ref, "PAY-2024-0001");
 		}
+		/* claim lines */
+		d->nlines = max ? SVC_CLAIM_DECISIONS_MAX : 1;
+		for (uint32_t i = 0; i < d->nlines; i++) {
+			d->lines[i].line = max ? UINT32_MAX : 2;
+			d->lines[i].amount = max ? INT64_MIN : 1500;
+			if (max)
+				FILL(d->lines[i].reason, "𠀀");
+			else
+				SET(d->lines[i].reason, "超标准工时");
+		}
+		if (max)
+			FILL(d->repeat_of, "t");
+		else
+			SET(d->repeat_of, "T-shop-gz-0042-7");
 		break;
 	}
 	case SVC_CK_NODE_CERT: {
@@ -490,6 +519,34 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 			FILL(c->u.claim_allow.reason, "准");
 		else
 			SET(c->u.claim_allow.reason, "厂家批次质量问题，保外照付");
+		break;
+	/* labor operations, tariff, price history */
+	case SVC_CK_LABOR_PUT:
+		c->u.labor_put.minutes = max ? UINT32_MAX : 90;
+		if (max) {
+			FILL(c->u.labor_put.code, "C");
+			FILL(c->u.labor_put.category, "c");
+			FILL(c->u.labor_put.text, "换");
+		} else {
+			SET(c->u.labor_put.code, "WM-R01");
+			SET(c->u.labor_put.category, "washer");
+			SET(c->u.labor_put.text, "更换排水泵");
+		}
+		break;
+	case SVC_CK_TARIFF_SET:
+		c->u.tariff_set.kind = max ? UINT32_MAX : SVC_TARIFF_BAND;
+		c->u.tariff_set.grade = max ? UINT32_MAX : 0;
+		c->u.tariff_set.fen_per_hour = max ? INT64_MIN : 0;
+		c->u.tariff_set.max_km = max ? UINT32_MAX : 30;
+		c->u.tariff_set.fen = max ? INT64_MIN : 3000;
+		break;
+	case SVC_CK_CATALOG_PRICE:
+		c->u.catalog_price.price = max ? INT64_MIN : 12800;
+		c->u.catalog_price.from = max ? UINT64_MAX : 1767196800000ULL;
+		if (max)
+			FILL(c->u.catalog_price.part_no, "P");
+		else
+			SET(c->u.catalog_price.part_no, "WM-PUMP-01");
 		break;
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
@@ -1192,6 +1249,34 @@ static void make_claim(svc_claim *c, bool max)
 	c->other = m;
 	c->total = m;
 	c->approved = max ? INT64_MAX : 90;
+	/* claim lines */
+	if (max) {
+		FILL(c->decided_op, "𠀀");
+		FILL(c->repeat_of, "t");
+	} else {
+		SET(c->decided_op, "王经理");
+		SET(c->repeat_of, "T-shop-gz-0042-7");
+	}
+	c->nops = max ? SVC_CLAIM_OPS_MAX : 1;
+	for (uint32_t i = 0; i < c->nops; i++) {
+		if (max)
+			FILL(c->ops[i].code, "C");
+		else
+			SET(c->ops[i].code, "WM-R01");
+		c->ops[i].minutes = max ? UINT32_MAX : 90;
+		c->ops[i].amount = m;
+		c->ops[i].flags = max ? UINT32_MAX : 1;
+	}
+	c->distance_km = max ? UINT32_MAX : 25;
+	c->travel_flags = max ? UINT32_MAX : 2;
+	c->policy_version = max ? UINT32_MAX : 3;
+	c->priced = true;
+	c->nlines = max ? SVC_CLAIM_LINES_MAX : 3;
+	for (uint32_t i = 0; i < c->nlines; i++) {
+		c->lines[i].has_proposal = max || i == 1;
+		c->lines[i].proposed = max ? INT64_MIN : 50;
+		c->lines[i].approved = max ? INT64_MAX : 50;
+	}
 	c->submitted = max ? UINT64_MAX : 1;
 	c->audited = max ? UINT64_MAX : 2;
 	c->decided = max ? UINT64_MAX : 3;
@@ -1239,6 +1324,42 @@ static void make_catalog(svc_catalog_item *c, bool max)
 	c->price = max ? INT64_MIN : 8800;
 	c->last.hlc = max ? UINT64_MAX : 1;
 	c->last.seq = max ? UINT64_MAX : 2;
+	/* price history */
+	c->nprices = max ? SVC_PRICES_MAX : 2;
+	for (uint32_t i = 0; i < c->nprices; i++) {
+		c->prices[i].from = max ? UINT64_MAX : 1767196800000ULL + i * 86400000ULL;
+		c->prices[i].price = max ? INT64_MIN : 9000 + i;
+	}
+}
+
+/* labor operations and the labor tariff */
+static void make_labor(svc_labor_op *op, svc_tariff *tar, bool max)
+{
+	memset(op, 0, sizeof *op);
+	memset(tar, 0, sizeof *tar);
+	if (max) {
+		FILL(op->code, "C");
+		FILL(op->category, "c");
+		FILL(op->text, "换");
+		FILL(op->last.origin, "h");
+		FILL(tar->last.origin, "h");
+	} else {
+		SET(op->code, "WM-R01");
+		SET(op->category, "washer");
+		SET(op->text, "更换排水泵");
+		SET(op->last.origin, "hq");
+		SET(tar->last.origin, "hq");
+	}
+	op->minutes = max ? UINT32_MAX : 60;
+	op->last.hlc = tar->last.hlc = max ? UINT64_MAX : 1;
+	op->last.seq = tar->last.seq = max ? UINT64_MAX : 2;
+	for (int g = 1; g <= 3; g++)
+		tar->rates[g] = max ? INT64_MIN : 4000 + g;
+	tar->nbands = max ? SVC_TRAVEL_BANDS_MAX : 2;
+	for (uint32_t i = 0; i < tar->nbands; i++) {
+		tar->bands[i].max_km = max ? UINT32_MAX : 10 * (i + 1);
+		tar->bands[i].fen = max ? INT64_MIN : 1000 * (i + 1);
+	}
 }
 
 static void make_node(svc_node *n, bool max)
@@ -1314,6 +1435,12 @@ static void test_states(void)
 		                svc_codec_catalog_decode, &ci);
 		make_node(&nd, max);
 		STATE_ROUNDTRIP(svc_node, svc_codec_node_encode, svc_codec_node_decode, &nd);
+		/* labor operations and the labor tariff */
+		static svc_labor_op lop;
+		static svc_tariff tar;
+		make_labor(&lop, &tar, max);
+		STATE_ROUNDTRIP(svc_labor_op, svc_codec_labor_encode, svc_codec_labor_decode, &lop);
+		STATE_ROUNDTRIP(svc_tariff, svc_codec_tariff_encode, svc_codec_tariff_decode, &tar);
 	}
 	/* Empty values are valid states too. */
 	memset(&t, 0, sizeof t);

@@ -276,6 +276,25 @@ static void gold_change(svc_change *c, svc_change_kind kind, bool max)
 	case SVC_CK_CLAIM_ALLOW:
 		STR(c->u.claim_allow.reason, max, "准", "批次缺陷，保外由厂家承担");
 		break;
+	/* labor operations, tariff, price history */
+	case SVC_CK_LABOR_PUT:
+		STR(c->u.labor_put.code, max, "C", "AC-R03");
+		STR(c->u.labor_put.category, max, "c", "aircon");
+		c->u.labor_put.minutes = max ? UINT32_MAX : 120;
+		STR(c->u.labor_put.text, max, "换", "更换压缩机");
+		break;
+	case SVC_CK_TARIFF_SET:
+		c->u.tariff_set.kind = max ? UINT32_MAX : SVC_TARIFF_RATE;
+		c->u.tariff_set.grade = max ? UINT32_MAX : SVC_GRADE_B;
+		c->u.tariff_set.fen_per_hour = max ? INT64_MIN : 4800;
+		c->u.tariff_set.max_km = max ? UINT32_MAX : 0;
+		c->u.tariff_set.fen = max ? INT64_MIN : 0;
+		break;
+	case SVC_CK_CATALOG_PRICE:
+		STR(c->u.catalog_price.part_no, max, "P", "P-MOTOR-7");
+		c->u.catalog_price.price = max ? INT64_MIN : 23800;
+		c->u.catalog_price.from = max ? UINT64_MAX : 1767196800000ULL;
+		break;
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;
@@ -819,6 +838,19 @@ static const struct gold golden[] = {
      "313030302a2064717e8b98a5b2bfccd9e6f3000d1a2734414e5b6875828f9ca9b6c3d0ddeaf730023a0b7265"
      "67696f6e2d65617374da02260a24e689b9e6aca1e7bcbae999b7efbc8ce4bf9de5a496e794b1e58e82e5aeb6"
      "e689bfe68b85"},
+    {"change.labor.put", 135,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a2083909daab7c4d1deebf805121f2c394653606d7a8794a1aebbc8d5e2effc091630023a0b7265"
+     "67696f6e2d65617374e202230a0641432d5230331206616972636f6e1878220fe69bb4e68da2e58e8be7bca9"
+     "e69cba"},
+    {"change.tariff.set", 107,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20a2afbcc9d6e3f0fd0a1724313e4b5865727f8c99a6b3c0cddae7f4010e1b283530023a0b7265"
+     "67696f6e2d65617374ea02070801100218c025"},
+    {"change.catalog.price", 122,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20c1cedbe8f5020f1c293643505d6a7784919eabb8c5d2dfecf90613202d3a475430023a0b7265"
+     "67696f6e2d65617374f202160a09502d4d4f544f522d3710f8b9011880e88ca9b733"},
     {"change.ticket.open.max", 1823,
      "#cfbd8fa8141651a540e91ed581bdafcbeb0e0e4f67ef479121bdb3746e4a428e"},
     {"change.ticket.assign.max", 240,
@@ -908,6 +940,22 @@ static const struct gold golden[] = {
      "#269ac4829e3884290076262117c46b854e081a3e45aa8582ac8ea6c15ff6900c"},
     {"change.claim.allow.max", 465,
      "#a546da25445e1e9ce0be25d21b06eff41ed511982b5bcc076aba47734341ba7d"},
+    {"change.labor.put.max", 537,
+     "#4edeb22a31d0e316635161f66e560990fcd7382104a204fd76ef83e729b55a28"},
+    {"change.tariff.set.max", 246,
+     "0a206f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f10ffffffffffffffffff"
+     "0118ffffffffffffffffff012247e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a"
+     "e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a79792a20a2"
+     "afbcc9d6e3f0fd0a1724313e4b5865727f8c99a6b3c0cddae7f4010e1b283530ffffffff0f3a207272727272"
+     "727272727272727272727272727272727272727272727272727272ea022808ffffffff0f10ffffffff0f1880"
+     "80808080808080800120ffffffff0f2880808080808080808001"},
+    {"change.catalog.price.max", 261,
+     "0a206f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f10ffffffffffffffffff"
+     "0118ffffffffffffffffff012247e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a"
+     "e8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819ae8819a79792a20c1"
+     "cedbe8f5020f1c293643505d6a7784919eabb8c5d2dfecf90613202d3a475430ffffffff0f3a207272727272"
+     "727272727272727272727272727272727272727272727272727272f202370a1f505050505050505050505050"
+     "50505050505050505050505050505050505050108080808080808080800118ffffffffffffffffff01"},
     {"change.ticket.note.operator", 133,
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a207c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f30023a0b7265"
@@ -945,6 +993,18 @@ static const struct gold golden[] = {
      "67696f6e2d6561737482017008062a0b41432d3220e7a9bae8b0834206e5ae89e8a3854a0b726567696f6e2d"
      "656173745a11432d726567696f6e2d656173742d3939396211552d726567696f6e2d656173742d393938b201"
      "15e5ae89e8a385e5908ee4b889e6aca1e6bc8fe6b0b4ba010b726567696f6e2d65617374"},
+    {"change.claim.submit.lines", 252,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20f805121f2c394653606d7a8794a1aebbc8d5e2effc091623303d4a5764717e8b30023a0b7265"
+     "67696f6e2d65617374ba0197010a10742d73686f702d73682d303030332d351003220b0a09502d4d4f544f52"
+     "2d372210100118d4fdffffffffffffff01208407221b0a09502d4d4f544f522d37100218a8fbffffffffffff"
+     "ff0120880e28dc0b30ecffffffffffffffff0138d0194a0b726567696f6e2d6561737452100a0641432d5230"
+     "3310960118e05d2001520d0a0641432d473031101e18e012582a600168037001"},
+    {"change.claim.decide.lines", 172,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a201724313e4b5865727f8c99a6b3c0cddae7f4010e1b2835424f5c697683909daa30023a0b7265"
+     "67696f6e2d65617374c201480805100318d0192a0d5041592d323032342d3037373730d0193a16080110804b"
+     "1a0fe8b685e6a087e58786e5b7a5e697b63a0208044211542d73686f702d73682d303030332d3132"},
     {"ticket", 167,
      "0a10742d73686f702d73682d303030332d3510021a06e78e8be4ba94220b3133393030303030303030320441"
      "432d3240e5aed30948015206e6bc8fe6b0b45a0b726567696f6e2d65617374620c73686f702d73682d303030"
@@ -1021,6 +1081,21 @@ static const struct gold golden[] = {
      "0180a0d587af33880180d5e48dae33900180b2c08fae339a010b726567696f6e2d65617374a001808f9c91ae"
      "33a80101b2010c73686f702d73682d30303033ba0118e8b594e581bfe4b88ae997a8e8b4b9e5b9b6e98193e6"
      "ad89d00102d80101e001808f9c91ae33e80147f201026871f80148"},
+    {"claim.lines", 285,
+     "0a12632d742d73686f702d73682d303030332d351210742d73686f702d73682d303030332d351a0c73686f70"
+     "2d73682d30303033220b726567696f6e2d6561737428033007420b0a09502d4d4f544f522d374210100118d4"
+     "fdffffffffffffff01208407421b0a09502d4d4f544f522d37100218a8fbffffffffffffff0120880e48dc0b"
+     "50ecffffffffffffffff0158d01960d019720d5041592d323032342d303737377a0b726567696f6e2d656173"
+     "74820102687188010b90010c98010da0010eb0010fba01026871c00110ca0109e78e8be7bb8fe79086d20110"
+     "0a0641432d52303310960118e05d2001d8012ae80103f20108080110804b18804bf2010610804b18804bfa01"
+     "11542d73686f702d73682d303030332d3132800201"},
+    {"catalog.prices", 45,
+     "0a09502d4d4f544f522d37201f2a0268713020420b0880e88ca9b73310f8b901420b0880a0a6d2b73310dcba"
+     "01"},
+    {"labor", 48,
+     "0a0641432d5230331206616972636f6e1878220fe69bb4e68da2e58e8be7bca9e69cba2880efbbe4b8323202"
+     "68713807"},
+    {"tariff", 36, "08982a10c02518e8202205081410b8172205082810f02e2880efbbe4b832320268713808"},
     {"ticket.max", 2139, "#0b7516a9808f4967e373759199d918086cb78957a8b2befe3075601e38718c14"},
     {"ticket.customer.max", 2287,
      "#d7a6d214253c3716f63933dfc15c336f31edded928e79d704dd8ad63d817ec64"},
@@ -1073,6 +1148,11 @@ static const struct gold golden[] = {
     {"fault_code.max", 380, "#af27716c729e0eed29aa5a77cb40f39a6b4c4d539e9154638207929c72d2f209"},
     {"override.max", 464, "#c7ec276e88fd0e809c81380d4587526b39cf8f8d71406e2e4af8d1c790d6c032"},
     {"complaint.max", 1969, "#a536118048f2e35ef74a2db3c425925b16803c489c39c503ddbb72f126c15e21"},
+    {"claim.lines.max", 3396, "#e8a3b7a1a57be1fd6a78cf6da79f34cac4be31bf5760a6f74268728085dd6e45"},
+    {"catalog.prices.max", 612,
+     "#ec1594d31f7b9bad5e92185319d73ba12245e1f493d16738a42fcb4820e69310"},
+    {"labor.max", 386, "#74dbdb58f2b4768d66fc23e17fdb674b4a4703cb3d25c9d49c62105b1291479f"},
+    {"tariff.max", 393, "#ad46a4a217cf66e0faae1f8743ee9d619f71ed05c76a20bc96fce5dcc5338d02"},
     {"commit", 52,
      "0a0c73686f702d73682d303030331001180122206c798693a0adbac7d4e1eefb0815222f3c495663707d8a97"
      "a4b1becbd8e5f2ff"},
@@ -1243,6 +1323,33 @@ static void run_changes(void)
 	c.u.ticket_open.kind = SVC_TK_EXCHANGE;
 	GOLD("change.ticket.open.override", svc_change, svc_codec_change_encode,
 	     svc_codec_change_decode, &c);
+	/* claim lines: operation lines, a travel distance and the ceilings'
+	 * policy version (fields 10..13); per-line decisions and a repeat
+	 * repair (fields 7, 8) */
+	gold_change(&c, SVC_CK_CLAIM_SUBMIT, false);
+	c.u.claim_submit.nops = 2;
+	SET(c.u.claim_submit.ops[0].code, "AC-R03");
+	c.u.claim_submit.ops[0].minutes = 150;
+	c.u.claim_submit.ops[0].amount = 12000;
+	c.u.claim_submit.ops[0].flags = SVC_LINE_OVER_CARD;
+	SET(c.u.claim_submit.ops[1].code, "AC-G01");
+	c.u.claim_submit.ops[1].minutes = 30;
+	c.u.claim_submit.ops[1].amount = 2400;
+	c.u.claim_submit.distance_km = 42;
+	c.u.claim_submit.travel_flags = SVC_LINE_OVER_CARD;
+	c.u.claim_submit.policy_version = 3;
+	c.u.claim_submit.priced = true;
+	GOLD("change.claim.submit.lines", svc_change, svc_codec_change_encode,
+	     svc_codec_change_decode, &c);
+	gold_change(&c, SVC_CK_CLAIM_DECIDE, false);
+	c.u.claim_decide.nlines = 2;
+	c.u.claim_decide.lines[0].line = 1;
+	c.u.claim_decide.lines[0].amount = 9600;
+	SET(c.u.claim_decide.lines[0].reason, "超标准工时");
+	c.u.claim_decide.lines[1].line = 4;
+	SET(c.u.claim_decide.repeat_of, "T-shop-sh-0003-12");
+	GOLD("change.claim.decide.lines", svc_change, svc_codec_change_encode,
+	     svc_codec_change_decode, &c);
 }
 
 static void run_states(void)
@@ -1337,6 +1444,64 @@ static void run_states(void)
 		gold_complaint(&ko, max);
 		GOLD_NAMED("complaint", svc_complaint, svc_codec_complaint_encode,
 		           svc_codec_complaint_decode, &ko);
+		/* claim lines: the lines, their decisions and who decided */
+		gold_claim(&c, max);
+		STR(c.decided_op, max, "𠀀", "王经理");
+		c.nops = max ? SVC_CLAIM_OPS_MAX : 1;
+		for (uint32_t i = 0; i < c.nops; i++) {
+			STR(c.ops[i].code, max, "C", "AC-R03");
+			c.ops[i].minutes = max ? UINT32_MAX : 150;
+			c.ops[i].amount = max ? INT64_MAX : 12000;
+			c.ops[i].flags = max ? UINT32_MAX : SVC_LINE_OVER_CARD;
+		}
+		c.distance_km = max ? UINT32_MAX : 42;
+		c.travel_flags = max ? UINT32_MAX : 0;
+		c.policy_version = max ? UINT32_MAX : 3;
+		c.nlines = max ? SVC_CLAIM_LINES_MAX : 2;
+		for (uint32_t i = 0; i < c.nlines; i++) {
+			c.lines[i].has_proposal = max || i == 0;
+			c.lines[i].proposed = max ? INT64_MAX : 9600;
+			c.lines[i].approved = max ? INT64_MAX : 9600;
+		}
+		STR(c.repeat_of, max, "t", "T-shop-sh-0003-12");
+		c.priced = true;
+		GOLD_NAMED("claim.lines", svc_claim, svc_codec_claim_encode, svc_codec_claim_decode,
+		           &c);
+		/* price history */
+		gold_catalog(&ci, max);
+		ci.nprices = max ? SVC_PRICES_MAX : 2;
+		for (uint32_t i = 0; i < ci.nprices; i++) {
+			ci.prices[i].from = max ? UINT64_MAX : 1767196800000ULL + i * 86400000ULL;
+			ci.prices[i].price = max ? INT64_MIN : 23800 + (int64_t)i * 100;
+		}
+		GOLD_NAMED("catalog.prices", svc_catalog_item, svc_codec_catalog_encode,
+		           svc_codec_catalog_decode, &ci);
+		/* labor operations and the labor tariff */
+		static svc_labor_op lo;
+		static svc_tariff ta;
+		memset(&lo, 0, sizeof lo);
+		STR(lo.code, max, "C", "AC-R03");
+		STR(lo.category, max, "c", "aircon");
+		lo.minutes = max ? UINT32_MAX : 120;
+		STR(lo.text, max, "换", "更换压缩机");
+		lo.last.hlc = max ? UINT64_MAX : 1733230000000ULL;
+		STR(lo.last.origin, max, "h", "hq");
+		lo.last.seq = max ? UINT64_MAX : 7;
+		GOLD_NAMED("labor", svc_labor_op, svc_codec_labor_encode, svc_codec_labor_decode,
+		           &lo);
+		memset(&ta, 0, sizeof ta);
+		for (int g = SVC_GRADE_A; g <= SVC_GRADE_C; g++)
+			ta.rates[g] = max ? INT64_MIN : 6000 - 600 * g;
+		ta.nbands = max ? SVC_TRAVEL_BANDS_MAX : 2;
+		for (uint32_t i = 0; i < ta.nbands; i++) {
+			ta.bands[i].max_km = max ? UINT32_MAX : 20 * (i + 1);
+			ta.bands[i].fen = max ? INT64_MIN : 3000 * (int64_t)(i + 1);
+		}
+		ta.last.hlc = max ? UINT64_MAX : 1733230000000ULL;
+		STR(ta.last.origin, max, "h", "hq");
+		ta.last.seq = max ? UINT64_MAX : 8;
+		GOLD_NAMED("tariff", svc_tariff, svc_codec_tariff_encode, svc_codec_tariff_decode,
+		           &ta);
 #undef GOLD_NAMED
 	}
 }

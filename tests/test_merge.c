@@ -656,6 +656,11 @@ static int encode_state(const agg *a, uint8_t *buf, size_t cap, size_t *len)
 		return svc_codec_override_encode(&a->st.ov, buf, cap, len);
 	case SVC_AGG_COMPLAINT:
 		return svc_codec_complaint_encode(&a->st.k, buf, cap, len);
+	/* labor operations and the labor tariff */
+	case SVC_AGG_LABOR:
+		return svc_codec_labor_encode(&a->st.lab, buf, cap, len);
+	case SVC_AGG_TARIFF:
+		return svc_codec_tariff_encode(&a->st.tar, buf, cap, len);
 	default:
 		*len = 0;
 		return 0;
@@ -1295,6 +1300,86 @@ static void set_charge(change_set *s)
 	fx_submit(push(s, &FX_SA, 300, 0), t1, 1, 13000, 0, 0, 0);
 }
 
+/* claim lines. CL1: a claim's part line carries the price in force at the
+ * part's first consumption on the ticket (the history entry from 15 s,
+ * 460.00), read from the catalog as of the claim's place: the shop's first
+ * submission at 450.00 is refused in every order, the second accepted; the
+ * price from 25 s (after the consumption) moves neither. A price that
+ * arrives after a claim it precedes re-judges the claim. */
+static void set_claim_price(change_set *s)
+{
+	svc_change *c;
+	const char *t1 = "T-region-n-1";
+	c = push(s, &FX_RN, 0, 0);
+	fx_open(c, "shop-a", "");
+	fx_judged(c);
+	fx_catalog(push(s, &FX_HQ, 5, 0), "CMP-35", "Compressor", 48000);
+	fx_price(push(s, &FX_HQ, 6, 0), "CMP-35", 45000, FX_T0);
+	fx_price(push(s, &FX_HQ, 10, 0), "CMP-35", 46000, FX_T0 + 15000);
+	fx_move(push(s, &FX_SA, 20, 0), SVC_MV_CONSUME, "shop-a", "CMP-35", -1, t1, NULL);
+	fx_price(push(s, &FX_HQ, 30, 0), "CMP-35", 47000, FX_T0 + 25000);
+	c = push(s, &FX_SA, 50, 0);
+	fx_submit(c, t1, 1, 0, 1, 45000, 0);
+	fx_priced(c, "", 0, 0, 0, 0, 0);
+	c = push(s, &FX_SA, 100, 0);
+	fx_submit(c, t1, 1, 0, 1, 46000, 0);
+	fx_priced(c, "", 0, 0, 0, 0, 0);
+}
+
+/* CL2: an operation line and a travel line from the tariff as of the
+ * claim's place (the rate of grade B set after it moves nothing), both over
+ * the card; the region proposes a cut of the first; HQ's approval leaves
+ * the second, flagged, in full without a reason and is refused. */
+static void set_claim_tariff(change_set *s)
+{
+	svc_change *c;
+	const char *t1 = "T-region-n-1";
+	c = push(s, &FX_RN, 0, 0);
+	fx_open(c, "shop-a", "");
+	fx_judged(c);
+	fx_labor(push(s, &FX_HQ, 5, 0), "AC-R01", "aircon", 60);
+	fx_tariff(push(s, &FX_HQ, 6, 0), SVC_GRADE_B, 6000, 0, 0);
+	fx_tariff(push(s, &FX_HQ, 7, 0), 0, 0, 30, 5000);
+	c = push(s, &FX_SA, 100, 0);
+	fx_submit(c, t1, 1, 0, 0, 0, 5000);
+	fx_priced(c, "AC-R01", 90, 9000, SVC_LINE_OVER_CARD, 45, SVC_LINE_OVER_CARD);
+	fx_tariff(push(s, &FX_HQ, 150, 0), SVC_GRADE_B, 7000, 0, 0);
+	c = push(s, &FX_RN, 200, 0);
+	fx_decide(c, "C-region-n-1", SVC_CA_AUDIT, 1, 0, 14000);
+	c->u.claim_decide.nlines = 1;
+	c->u.claim_decide.lines[0].line = 1;
+	c->u.claim_decide.lines[0].amount = 6000;
+	fx_decide(push(s, &FX_HQ, 300, 0), "C-region-n-1", SVC_CA_APPROVE, 1, 0, 14000);
+}
+
+/* CL3: the ceilings of the policy version the ticket was judged under
+ * (claim_line_max_fen 80.00): a 90-minute operation line is refused, a
+ * 60-minute one accepted; a claim naming another version is refused. */
+static void set_claim_ceiling(change_set *s)
+{
+	svc_change *c;
+	const char *t1 = "T-region-n-2";
+	fx_policy(push(s, &FX_HQ, 0, 0), 1, 20240602, "claim_line_max_fen", "8000");
+	fx_open(push(s, &FX_RN, 1, 0), "shop-a", "");
+	c = push(s, &FX_RN, 2, 0);
+	fx_open(c, "shop-a", "");
+	fx_judged(c);
+	c->u.ticket_open.policy_version = 1;
+	fx_labor(push(s, &FX_HQ, 5, 0), "AC-R01", "aircon", 60);
+	fx_tariff(push(s, &FX_HQ, 6, 0), SVC_GRADE_B, 6000, 0, 0);
+	c = push(s, &FX_SA, 100, 0);
+	fx_submit(c, t1, 1, 0, 0, 0, 0);
+	fx_priced(c, "AC-R01", 90, 9000, SVC_LINE_OVER_CARD, 0, 0);
+	c->u.claim_submit.policy_version = 1;
+	c = push(s, &FX_SA, 110, 0);
+	fx_submit(c, t1, 1, 0, 0, 0, 0);
+	fx_priced(c, "AC-R01", 60, 6000, 0, 0, 0);
+	c = push(s, &FX_SA, 120, 0);
+	fx_submit(c, t1, 1, 0, 0, 0, 0);
+	fx_priced(c, "AC-R01", 60, 6000, 0, 0, 0);
+	c->u.claim_submit.policy_version = 1;
+}
+
 /* L: a day in region-n, 44 changes over eight aggregates, written in
  * causal order. */
 static void set_large(change_set *s)
@@ -1703,6 +1788,43 @@ static void expect_charge(const result *r)
 	CHECK(t2 && !t2->st.t.in_warranty && t2->st.t.charges == 0);
 }
 
+/* claim lines */
+static void expect_claim_price(const result *r)
+{
+	CHECK_INT(r->nrej, 1);
+	CHECK_REJ(r, "shop-a", 2,
+	          "part: CMP-35 at 45000 fen, the price in force at its consumption is 46000 fen");
+	const agg *c1 = find(r, "C-region-n-1"), *p = find(r, "P:CMP-35");
+	CHECK(c1 && c1->st.c.status == SVC_CS_SUBMITTED && c1->st.c.total == 46000);
+	CHECK(c1 && c1->st.c.priced && c1->st.c.parts[0].unit_price == 46000);
+	CHECK(p && p->st.p.nprices == 3 && p->st.p.price == 48000);
+}
+
+static void expect_claim_tariff(const result *r)
+{
+	CHECK_INT(r->nrej, 1);
+	CHECK_REJ(r, "hq", 5,
+	          "claim C-region-n-1: line 2 is flagged (over-card): approving it in full needs "
+	          "a reason");
+	const agg *c1 = find(r, "C-region-n-1"), *t = find(r, "R:tariff");
+	CHECK(c1 && c1->st.c.status == SVC_CS_AUDITED && c1->st.c.total == 14000);
+	CHECK(c1 && c1->st.c.nlines == 2 && c1->st.c.lines[0].has_proposal &&
+	      c1->st.c.lines[0].proposed == 6000);
+	CHECK(t && t->st.tar.rates[SVC_GRADE_B] == 7000 && t->st.tar.nbands == 1);
+}
+
+static void expect_claim_ceiling(const result *r)
+{
+	CHECK_INT(r->nrej, 2);
+	CHECK_REJ(r, "shop-a", 1,
+	          "line 1: op AC-R01 is 9000 fen, over the ceiling of 8000 fen per line (policy "
+	          "claim_line_max_fen)");
+	CHECK_REJ(r, "shop-a", 2, "names policy version 0, ticket T-region-n-2 was judged under 1");
+	const agg *c1 = find(r, "C-region-n-2");
+	CHECK(c1 && c1->st.c.status == SVC_CS_SUBMITTED && c1->st.c.total == 6000 &&
+	      c1->st.c.policy_version == 1);
+}
+
 static void expect_complaint_owner(const result *r)
 {
 	CHECK_INT(r->nrej, 2);
@@ -1985,6 +2107,9 @@ int main(int argc, char **argv)
 	all_orders(set_complaint_owner, "complaint-owner", expect_complaint_owner);
 	all_orders(set_complaint_refused, "complaint-refused", expect_complaint_refused);
 	all_orders(set_charge, "charge", expect_charge);
+	all_orders(set_claim_price, "claim-price", expect_claim_price);
+	all_orders(set_claim_tariff, "claim-tariff", expect_claim_tariff);
+	all_orders(set_claim_ceiling, "claim-ceiling", expect_claim_ceiling);
 	random_orders(set_large, "large", expect_large, rounds);
 	printf("%ld orders folded twice each in %.1f s CPU\n", g_orders,
 	       (double)(clock() - t0) / CLOCKS_PER_SEC);

@@ -1243,6 +1243,9 @@ typedef union {
 	svc_policy pol;
 	/* complaints */
 	svc_complaint k;
+	/* labor operations and the labor tariff */
+	svc_labor_op lab;
+	svc_tariff tar;
 } any_state;
 
 typedef struct {
@@ -2806,6 +2809,301 @@ static void test_complaint_rules(void)
 	    "closed -> investigating is not a valid transition (next: none, it is closed)");
 }
 
+/* claim lines: the lines of a priced claim, their flags, and the region's
+ * and HQ's decisions line by line. */
+static void test_claim_lines(void)
+{
+	fold_state f = {0};
+	svc_claim *cl = &f.st.c;
+	svc_change *c;
+	svc_claim_line_view v[SVC_CLAIM_LINES_MAX];
+	const char *id = "C-shop-a-21", *tk = "T-shop-a-21";
+
+	/* op 90.00 over the card, labor 10.00 free, a part 25.00, travel 50.00
+	 * over the card (45 km past the last band) */
+	c = at(&FX_SA, 6000);
+	fx_submit(c, tk, 1, 1000, 1, 2500, 5000);
+	fx_priced(c, "AC-R01", 90, 9000, SVC_LINE_OVER_CARD, 45, SVC_LINE_OVER_CARD);
+	OK(&f, c);
+	CHECK_INT(cl->total, 17500);
+	CHECK_INT(cl->nlines, 4);
+	CHECK_INT(svc_claim_lines(cl, v), 4);
+	CHECK_INT(v[0].kind, SVC_LINE_OP);
+	CHECK_STR(v[0].what, "AC-R01");
+	CHECK_INT(v[0].qty, 90);
+	CHECK_INT(v[0].flags, SVC_LINE_OVER_CARD);
+	CHECK_INT(v[1].kind, SVC_LINE_LABOR);
+	CHECK_INT(v[1].flags, SVC_LINE_FREE);
+	CHECK_INT(v[2].kind, SVC_LINE_PART);
+	CHECK_INT(v[2].flags, 0);
+	CHECK_INT(v[3].kind, SVC_LINE_TRAVEL);
+	CHECK_INT(v[3].qty, 45);
+	CHECK_INT(v[3].flags, SVC_LINE_OVER_CARD);
+
+	/* The region proposes a cut of line 1 and records a repeat repair. */
+	c = at(&FX_RN, 6001);
+	fx_decide(c, id, SVC_CA_AUDIT, 1, 0, 17500);
+	c->u.claim_decide.nlines = 1;
+	c->u.claim_decide.lines[0].line = 1;
+	c->u.claim_decide.lines[0].amount = 6000;
+	FX_COPY(c->u.claim_decide.lines[0].reason, "标准工时60分钟");
+	FX_COPY(c->u.claim_decide.repeat_of, "T-shop-a-3");
+	OK(&f, c);
+	CHECK(cl->lines[0].has_proposal && cl->lines[0].proposed == 6000);
+	CHECK(!cl->lines[1].has_proposal);
+	CHECK_STR(cl->repeat_of, "T-shop-a-3");
+	svc_claim_lines(cl, v);
+	CHECK_INT(v[0].flags, SVC_LINE_OVER_CARD | SVC_LINE_REPEAT);
+	CHECK_INT(v[1].flags, SVC_LINE_FREE | SVC_LINE_REPEAT);
+	CHECK_INT(v[2].flags, 0);
+	char fl[48];
+	svc_claim_flags_fmt(fl, v[1].flags);
+	CHECK_STR(fl, "free,repeat-repair");
+	svc_claim_flags_fmt(fl, 0);
+	CHECK_STR(fl, "-");
+
+	/* HQ: lines that are not there or above their amount; a flagged line
+	 * left in full without a reason. */
+	c = at(&FX_HQ, 6002);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 0, 17500);
+	c->u.claim_decide.nlines = 1;
+	c->u.claim_decide.lines[0].line = 5;
+	REJ(&f, c, "claim C-shop-a-21: line 5: the claim has lines 1..4");
+	c->u.claim_decide.lines[0].line = 3;
+	c->u.claim_decide.lines[0].amount = 2600;
+	REJ(&f, c, "line 3: 2600 fen is more than the line's 2500 fen");
+	c->u.claim_decide.nlines = 0;
+	REJ(&f, c,
+	    "claim C-shop-a-21: line 2 is flagged (free,repeat-repair): approving it in full "
+	    "needs a reason");
+
+	/* Named lines with their reasons, the rest by proposal or in full. */
+	fold_state g = f;
+	c = at(&FX_HQ, 6003);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 0, 17500);
+	FX_COPY(c->operator, "王经理");
+	c->u.claim_decide.nlines = 2;
+	c->u.claim_decide.lines[0].line = 2;
+	c->u.claim_decide.lines[0].amount = 1000;
+	FX_COPY(c->u.claim_decide.lines[0].reason, "复修已核实");
+	c->u.claim_decide.lines[1].line = 4;
+	c->u.claim_decide.lines[1].amount = 4000;
+	OK(&f, c);
+	CHECK_INT(cl->status, SVC_CS_PARTIAL);
+	CHECK_INT(cl->approved, 6000 + 1000 + 2500 + 4000);
+	CHECK_INT(cl->lines[0].approved, 6000);
+	CHECK_INT(cl->lines[3].approved, 4000);
+	CHECK_STR(cl->decided_op, "王经理");
+
+	/* A claim-level amount cuts from the last line up; its reason covers
+	 * the flagged lines. */
+	fold_state h = g;
+	c = at(&FX_HQ, 6004);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 10000, 17500);
+	FX_COPY(c->u.claim_decide.reason, "按标准核定");
+	OK(&h, c);
+	CHECK_INT(h.st.c.approved, 10000);
+	CHECK_INT(h.st.c.lines[0].approved, 6000);
+	CHECK_INT(h.st.c.lines[1].approved, 1000);
+	CHECK_INT(h.st.c.lines[2].approved, 2500);
+	CHECK_INT(h.st.c.lines[3].approved, 500);
+	c = at(&FX_HQ, 6004);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 15000, 17500);
+	FX_COPY(c->u.claim_decide.reason, "按标准核定");
+	REJ(&g, c, "approves 15000 fen, more than its lines as decided, 14500 fen");
+
+	/* Reject of lines: those at 0, the rest as approve. */
+	h = g;
+	c = at(&FX_HQ, 6005);
+	fx_decide(c, id, SVC_CA_REJECT, 1, 0, 17500);
+	memset(c->u.claim_decide.reason, 0, sizeof c->u.claim_decide.reason);
+	c->u.claim_decide.nlines = 1;
+	c->u.claim_decide.lines[0].line = 3;
+	FX_COPY(c->u.claim_decide.lines[0].reason, "旧件未返");
+	REJ(&h, c, "line 2 is flagged (free,repeat-repair)");
+	FX_COPY(c->u.claim_decide.reason, "其余照准");
+	OK(&h, c);
+	CHECK_INT(h.st.c.status, SVC_CS_PARTIAL);
+	CHECK_INT(h.st.c.approved, 6000 + 1000 + 5000);
+	CHECK_INT(h.st.c.lines[2].approved, 0);
+	h = g;
+	c = at(&FX_HQ, 6006);
+	fx_decide(c, id, SVC_CA_REJECT, 1, 0, 17500);
+	c->u.claim_decide.nlines = 4;
+	for (uint32_t i = 0; i < 4; i++) {
+		c->u.claim_decide.lines[i].line = i + 1;
+		FX_COPY(c->u.claim_decide.lines[i].reason, "不予结算");
+	}
+	OK(&h, c);
+	CHECK_INT(h.st.c.status, SVC_CS_REJECTED);
+	CHECK_INT(h.st.c.approved, 0);
+
+	/* A return and a resubmission start the decisions over. */
+	h = g;
+	c = at(&FX_RN, 6007);
+	fx_decide(c, id, SVC_CA_RETURN, 1, 0, 17500);
+	OK(&h, c);
+	c = at(&FX_SA, 6008);
+	fx_submit(c, tk, 2, 0, 1, 2500, 0);
+	fx_priced(c, "AC-R01", 60, 6000, 0, 0, 0);
+	OK(&h, c);
+	CHECK_INT(h.st.c.revision, 2);
+	CHECK_INT(h.st.c.nlines, 2);
+	CHECK(!h.st.c.lines[0].has_proposal && h.st.c.lines[0].approved == 0);
+	CHECK_STR(h.st.c.repeat_of, "");
+	h = f;
+	c = at(&FX_SA, 6008);
+	fx_submit(c, tk, 2, 0, 1, 2500, 0);
+	fx_priced(c, "AC-R01", 60, 6000, 0, 0, 0);
+	REJ(&h, c, "cannot resubmit a claim that is partially_approved");
+
+	/* Field validation: decisions on other actions, twice the same line,
+	 * a rejected line with an amount, a reason over 40 characters, a
+	 * repeat repair on an approval; lines that are not priced. */
+	c = at(&FX_RN, 6009);
+	fx_decide(c, id, SVC_CA_RETURN, 1, 0, 17500);
+	c->u.claim_decide.nlines = 1;
+	c->u.claim_decide.lines[0].line = 1;
+	INVALID(c, "lines: only audit, approve and reject decide lines");
+	c = at(&FX_HQ, 6009);
+	fx_decide(c, id, SVC_CA_APPROVE, 1, 0, 17500);
+	c->u.claim_decide.nlines = 2;
+	c->u.claim_decide.lines[0].line = 1;
+	c->u.claim_decide.lines[1].line = 1;
+	INVALID(c, "lines[1].line: line 1 is decided twice");
+	c->u.claim_decide.nlines = 1;
+	FX_COPY(
+	    c->u.claim_decide.lines[0].reason,
+	    "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一");
+	INVALID(c, "lines[0].reason: 41 characters, limit 40");
+	memset(c->u.claim_decide.lines[0].reason, 0, sizeof c->u.claim_decide.lines[0].reason);
+	FX_COPY(c->u.claim_decide.repeat_of, "T-shop-a-3");
+	INVALID(c, "repeat_of: an audit's ticket id");
+	c = at(&FX_HQ, 6009);
+	fx_decide(c, id, SVC_CA_REJECT, 1, 0, 17500);
+	c->u.claim_decide.nlines = 1;
+	c->u.claim_decide.lines[0].line = 1;
+	c->u.claim_decide.lines[0].amount = 5;
+	FX_COPY(c->u.claim_decide.lines[0].reason, "x");
+	INVALID(c, "lines[0].amount: 5 fen on a rejected line");
+	c = at(&FX_SA, 6009);
+	fx_submit(c, tk, 1, 0, 1, 2500, 0);
+	fx_priced(c, "AC-R01", 60, 6000, 0, 0, 0);
+	c->u.claim_submit.priced = false;
+	INVALID(c,
+	        "priced: operation lines, a distance and a policy version come with priced lines");
+	c->u.claim_submit.priced = true;
+	c->u.claim_submit.ops[0].flags = SVC_LINE_FREE;
+	INVALID(c, "ops[0].flags: 2 is not 0 or over the card (1)");
+	c->u.claim_submit.ops[0].flags = 0;
+	c->u.claim_submit.travel_flags = SVC_LINE_OVER_CARD;
+	INVALID(c, "travel_flags: 1 is not 0 or over the card (1) with a distance");
+
+	/* A claim from before priced lines carries no flags. */
+	fold_state old = {0};
+	c = at(&FX_SA, 6010);
+	fx_submit(c, "T-shop-a-22", 1, 1000, 0, 0, 500);
+	OK(&old, c);
+	CHECK_INT(svc_claim_lines(&old.st.c, v), 2);
+	CHECK_INT(v[0].flags, 0);
+	CHECK_INT(v[1].flags, 0);
+}
+
+/* labor operations, the tariff, price history, and the lookups the desk
+ * and the fold share. */
+static void test_labor_rules(void)
+{
+	fold_state f = {0}, p = {0};
+	svc_change *c;
+
+	c = at(&FX_HQ, 7000);
+	fx_labor(c, "AC-R01", "aircon", 0);
+	INVALID(c, "minutes: 0 is outside 1..3000");
+	fx_labor(c, "AC R01", "aircon", 60);
+	INVALID(c, "code:");
+	fx_labor(c, "AC-R01", "aircon", 60);
+	FX_COPY(c->u.labor_put.text,
+	        "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十"
+	        "一二三四五六七八九十一二三四五六七八九十一");
+	INVALID(c, "text: 61 characters, limit 60");
+	fx_labor(c, "AC-R01", "aircon", 60);
+	VALID(c);
+	char why2[SVC_REASON_LEN];
+	c->origin_role = SVC_ROLE_SHOP;
+	CHECK_INT(svc_rules_authorize(c, why2, sizeof why2), SVC_EDENIED);
+	CHECK_HAS(why2, "may not edit the labor operations (HQ only)");
+
+	c = at(&FX_HQ, 7001);
+	fx_tariff(c, 4, 6000, 0, 0);
+	INVALID(c, "grade: 4 is not A, B or C");
+	fx_tariff(c, 0, 0, 0, 100);
+	INVALID(c, "max_km: 0 is outside 1..100000");
+	fx_tariff(c, SVC_GRADE_B, 6000, 0, 0);
+	OK(&f, c);
+	c = at(&FX_HQ, 7002);
+	fx_tariff(c, 0, 0, 30, 5000);
+	OK(&f, c);
+	c = at(&FX_HQ, 7003);
+	fx_tariff(c, 0, 0, 10, 2000);
+	OK(&f, c);
+	c = at(&FX_HQ, 7004);
+	fx_tariff(c, 0, 0, 30, 4500); /* the same band again: its amount changes */
+	OK(&f, c);
+	const svc_tariff *t = &f.st.tar;
+	CHECK_INT(t->rates[SVC_GRADE_B], 6000);
+	CHECK_INT(t->nbands, 2);
+	CHECK(t->bands[0].max_km == 10 && t->bands[0].fen == 2000);
+	CHECK(t->bands[1].max_km == 30 && t->bands[1].fen == 4500);
+	bool over;
+	CHECK_INT(svc_rules_travel_amount(t, 5, &over), 2000);
+	CHECK(!over);
+	CHECK_INT(svc_rules_travel_amount(t, 10, &over), 2000);
+	CHECK_INT(svc_rules_travel_amount(t, 11, &over), 4500);
+	CHECK(!over);
+	CHECK_INT(svc_rules_travel_amount(t, 31, &over), 4500);
+	CHECK(over);
+	svc_tariff none = {0};
+	CHECK_INT(svc_rules_travel_amount(&none, 1, &over), -1);
+	CHECK_INT(svc_rules_op_amount(90, 6000), 9000);
+	CHECK_INT(svc_rules_op_amount(7, 5000), 583); /* 583.33 rounds down */
+	CHECK_INT(svc_rules_op_amount(1, 30), 1);     /* 0.5 rounds up */
+	CHECK_INT(svc_rules_op_amount(UINT32_MAX, INT64_MAX), -1);
+
+	/* Prices: only for a part in the catalog; a put keeps the history; a
+	 * second price for the same day replaces the first. */
+	c = at(&FX_HQ, 7005);
+	fx_price(c, "CMP-35", 45000, FX_T0);
+	REJ(&p, c, "part CMP-35: not in the catalog (add it before its prices)");
+	c = at(&FX_HQ, 7006);
+	fx_catalog(c, "CMP-35", "Compressor", 48000);
+	OK(&p, c);
+	c = at(&FX_HQ, 7007);
+	fx_price(c, "CMP-35", 47000, FX_T0 + 86400000);
+	OK(&p, c);
+	c = at(&FX_HQ, 7008);
+	fx_price(c, "CMP-35", 45000, FX_T0);
+	OK(&p, c);
+	c = at(&FX_HQ, 7009);
+	fx_catalog(c, "CMP-35", "Compressor 压缩机", 49000);
+	OK(&p, c);
+	c = at(&FX_HQ, 7010);
+	fx_price(c, "CMP-35", 46000, FX_T0);
+	OK(&p, c);
+	const svc_catalog_item *it = &p.st.p;
+	CHECK_INT(it->price, 49000);
+	CHECK_INT(it->nprices, 2);
+	CHECK(it->prices[0].from == FX_T0 && it->prices[0].price == 46000);
+	CHECK(it->prices[1].from == FX_T0 + 86400000 && it->prices[1].price == 47000);
+	CHECK_INT(svc_rules_price_at(it, FX_T0 - 1), 49000);
+	CHECK_INT(svc_rules_price_at(it, FX_T0), 46000);
+	CHECK_INT(svc_rules_price_at(it, FX_T0 + 86400000 + 5), 47000);
+	c = at(&FX_HQ, 7011);
+	fx_price(c, "CMP-35", -1, FX_T0);
+	INVALID(c, "price: -1 fen is outside");
+	fx_price(c, "CMP-35", 1, 0);
+	INVALID(c, "from: 0 is not a time in ms");
+}
+
 int main(void)
 {
 	test_names();
@@ -2841,5 +3139,7 @@ int main(void)
 	test_customer();
 	test_complaint_rules();
 	test_charge_rules();
+	test_claim_lines();
+	test_labor_rules();
 	return svc_test_done();
 }

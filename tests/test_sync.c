@@ -264,7 +264,8 @@ static void test_flow_and_isolation(void)
 	settle();
 	CHECK_INT(svc_local_claim_decide(net[RE].s, cid, SVC_CA_AUDIT, 0, NULL, NULL), 0);
 	settle();
-	CHECK_INT(svc_local_claim_decide(net[HQ].s, cid, SVC_CA_APPROVE, 9000, NULL, NULL), 0);
+	CHECK_INT(svc_local_claim_decide(net[HQ].s, cid, SVC_CA_APPROVE, 9000, "travel cut", NULL),
+	          0);
 	CHECK_INT(svc_local_claim_decide(net[HQ].s, cid, SVC_CA_PAY, 0, NULL, "PAY-2026-11-0001"),
 	          0);
 	settle();

@@ -228,7 +228,7 @@ static void working_day(fuzz_node net[FUZZ_NNODES])
 	/* The region audits, HQ approves and pays; the decisions go down. */
 	MUST(svc_local_claim_decide(re->s, cid, SVC_CA_AUDIT, 0, NULL, NULL));
 	fuzz_net_ship(re, hq, 64, keep_batch, "region-hq");
-	MUST(svc_local_claim_decide(hq->s, cid, SVC_CA_APPROVE, 9000, NULL, NULL));
+	MUST(svc_local_claim_decide(hq->s, cid, SVC_CA_APPROVE, 9000, "核减路费", NULL));
 	MUST(svc_local_claim_decide(hq->s, cid, SVC_CA_PAY, 0, NULL, "PAY-2026-11-0001"));
 	fuzz_net_ship(hq, re, 64, keep_batch, "hq-region");
 	fuzz_net_ship(re, sa, 64, keep_batch, "region-shop");
@@ -550,6 +550,63 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 	c.kind = SVC_CK_CLAIM_ALLOW;
 	FILL(c.u.claim_allow.reason, "准");
 	put_change("longest-claim-allow", &c);
+	/* labor operations, tariff, price history; claim lines */
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_LABOR_PUT;
+	FILL(c.u.labor_put.code, "C");
+	FILL(c.u.labor_put.category, "c");
+	c.u.labor_put.minutes = UINT32_MAX;
+	FILL(c.u.labor_put.text, "换");
+	put_change("longest-labor-put", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_TARIFF_SET;
+	c.u.tariff_set.kind = UINT32_MAX;
+	c.u.tariff_set.grade = UINT32_MAX;
+	c.u.tariff_set.fen_per_hour = INT64_MIN;
+	c.u.tariff_set.max_km = UINT32_MAX;
+	c.u.tariff_set.fen = INT64_MIN;
+	put_change("longest-tariff-set", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_CATALOG_PRICE;
+	FILL(c.u.catalog_price.part_no, "P");
+	c.u.catalog_price.price = INT64_MIN;
+	c.u.catalog_price.from = UINT64_MAX;
+	put_change("longest-catalog-price", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_CLAIM_SUBMIT;
+	FILL(c.u.claim_submit.ticket, "t");
+	c.u.claim_submit.nops = SVC_CLAIM_OPS_MAX;
+	for (int i = 0; i < SVC_CLAIM_OPS_MAX; i++) {
+		FILL(c.u.claim_submit.ops[i].code, "C");
+		c.u.claim_submit.ops[i].minutes = UINT32_MAX;
+		c.u.claim_submit.ops[i].amount = INT64_MIN;
+		c.u.claim_submit.ops[i].flags = UINT32_MAX;
+	}
+	c.u.claim_submit.nparts = SVC_CLAIM_PARTS_MAX;
+	for (int i = 0; i < SVC_CLAIM_PARTS_MAX; i++) {
+		FILL(c.u.claim_submit.parts[i].part_no, "P");
+		c.u.claim_submit.parts[i].qty = UINT32_MAX;
+		c.u.claim_submit.parts[i].unit_price = INT64_MIN;
+		c.u.claim_submit.parts[i].amount = INT64_MAX;
+	}
+	c.u.claim_submit.distance_km = UINT32_MAX;
+	c.u.claim_submit.travel_flags = UINT32_MAX;
+	c.u.claim_submit.policy_version = UINT32_MAX;
+	c.u.claim_submit.priced = true;
+	FILL(c.u.claim_submit.note, "注");
+	put_change("longest-claim-submit-lines", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_CLAIM_DECIDE;
+	c.u.claim_decide.action = SVC_CA_APPROVE;
+	c.u.claim_decide.nlines = SVC_CLAIM_DECISIONS_MAX;
+	for (int i = 0; i < SVC_CLAIM_DECISIONS_MAX; i++) {
+		c.u.claim_decide.lines[i].line = UINT32_MAX;
+		c.u.claim_decide.lines[i].amount = INT64_MIN;
+		FILL(c.u.claim_decide.lines[i].reason, "𠀀");
+	}
+	FILL(c.u.claim_decide.repeat_of, "t");
+	FILL(c.u.claim_decide.reason, "驳");
+	put_change("longest-claim-decide-lines", &c);
 	{
 		static svc_policy pol;
 		uint8_t sbuf[SVC_STATE_MAX];
@@ -812,6 +869,24 @@ static void states(void)
 	FILL(cl.last.origin, "o");
 	MUST(svc_codec_claim_encode(&cl, buf, sizeof buf, &len));
 	put("state", buf, len, "longest-claim");
+	/* claim lines: every operation, line decision and who decided */
+	FILL(cl.decided_op, "𠀀");
+	cl.nops = SVC_CLAIM_OPS_MAX;
+	for (int i = 0; i < SVC_CLAIM_OPS_MAX; i++) {
+		FILL(cl.ops[i].code, "C");
+		cl.ops[i].minutes = cl.ops[i].flags = UINT32_MAX;
+		cl.ops[i].amount = INT64_MIN;
+	}
+	cl.distance_km = cl.travel_flags = cl.policy_version = UINT32_MAX;
+	cl.nlines = SVC_CLAIM_LINES_MAX;
+	for (int i = 0; i < SVC_CLAIM_LINES_MAX; i++) {
+		cl.lines[i].has_proposal = true;
+		cl.lines[i].proposed = cl.lines[i].approved = INT64_MIN;
+	}
+	FILL(cl.repeat_of, "t");
+	cl.priced = true;
+	MUST(svc_codec_claim_encode(&cl, buf, sizeof buf, &len));
+	put("state", buf, len, "longest-claim-lines");
 
 	memset(&n, 0, sizeof n);
 	FILL(n.node, "n");
@@ -860,6 +935,26 @@ static void states(void)
 	FILL(un.last.origin, "o");
 	MUST(svc_codec_unit_encode(&un, buf, sizeof buf, &len));
 	put("state", buf, len, "longest-unit");
+
+	/* labor operations and the labor tariff */
+	static svc_labor_op lo;
+	static svc_tariff ta;
+	FILL(lo.code, "C");
+	FILL(lo.category, "c");
+	lo.minutes = UINT32_MAX;
+	FILL(lo.text, "换");
+	FILL(lo.last.origin, "o");
+	MUST(svc_codec_labor_encode(&lo, buf, sizeof buf, &len));
+	put("state", buf, len, "longest-labor");
+	ta.rates[1] = ta.rates[2] = ta.rates[3] = INT64_MIN;
+	ta.nbands = SVC_TRAVEL_BANDS_MAX;
+	for (int i = 0; i < SVC_TRAVEL_BANDS_MAX; i++) {
+		ta.bands[i].max_km = UINT32_MAX;
+		ta.bands[i].fen = INT64_MIN;
+	}
+	FILL(ta.last.origin, "o");
+	MUST(svc_codec_tariff_encode(&ta, buf, sizeof buf, &len));
+	put("state", buf, len, "longest-tariff");
 
 	svc_stock st = {INT64_MIN, INT64_MAX, -1};
 	MUST(svc_codec_stock_encode(&st, buf, sizeof buf, &len));

@@ -248,6 +248,9 @@ int cli_cmd_catalog(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_part(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_stock(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_claim(const cli_ctx *ctx, int argc, char **argv);
+/* labor operations, labor rates, travel bands (cli_labor.c) */
+int cli_cmd_labor(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_travel(const cli_ctx *ctx, int argc, char **argv);
 /* The repeated --part PART_NO:QTY options of a claim or a customer charge
  * into r, their part numbers copied into parts; 0 or a usage error. */
 int cli_part_lines(const cli_args *a, svc_claim_request *r,

@@ -115,6 +115,35 @@ json_t *cli_json_claim(const svc_claim *c)
 	put(o, "audited_ms", cli_json_ms(c->audited));
 	put(o, "decided_ms", cli_json_ms(c->decided));
 	put(o, "paid_ms", cli_json_ms(c->paid));
+	/* claim lines: numbered as `claim show` lists them, with their flags
+	 * and decisions */
+	json_t *lines = json_array();
+	svc_claim_line_view v[SVC_CLAIM_LINES_MAX];
+	uint32_t n = svc_claim_lines(c, v);
+	for (uint32_t i = 0; i < n; i++) {
+		json_t *l = json_object(), *flags = json_array();
+		char f[48];
+		put(l, "line", json_integer(i + 1));
+		put(l, "kind", str(svc_claim_line_kind_name(v[i].kind)));
+		put(l, "what", cli_json_opt(v[i].what));
+		put(l, "qty", json_integer(v[i].qty));
+		put(l, "amount", json_integer(v[i].amount));
+		svc_claim_flags_fmt(f, v[i].flags);
+		for (char *tok = strtok(f, ","); tok && v[i].flags; tok = strtok(NULL, ","))
+			json_array_append_new(flags, str(tok));
+		put(l, "flags", flags);
+		put(l, "proposed",
+		    c->lines[i].has_proposal ? json_integer(c->lines[i].proposed) : json_null());
+		put(l, "approved",
+		    c->decided && c->status != SVC_CS_RETURNED ? json_integer(c->lines[i].approved)
+		                                               : json_null());
+		if (lines && l)
+			json_array_append_new(lines, l);
+	}
+	put(o, "lines", lines);
+	put(o, "distance_km", json_integer(c->distance_km));
+	put(o, "repeat_of", cli_json_opt(c->repeat_of));
+	put(o, "decided_op", cli_json_opt(c->decided_op));
 	return o;
 }
 
@@ -262,6 +291,12 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 			snprintf(out, cap, "%s revision %" PRIu32 "%s%s",
 			         svc_claim_action_name(d->action), d->revision, text[0] ? ": " : "",
 			         text);
+		/* claim lines: how many lines the decision names */
+		if (d->nlines) {
+			size_t n = strlen(out);
+			snprintf(out + n, cap - n, " (%" PRIu32 " line%s)", d->nlines,
+			         d->nlines == 1 ? "" : "s");
+		}
 		break;
 	}
 	case SVC_CK_NODE_CERT: {
@@ -325,6 +360,28 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 	case SVC_CK_CLAIM_ALLOW:
 		cli_oneline(text, sizeof text, c->u.claim_allow.reason, 60);
 		snprintf(out, cap, "allow claims: %s", text);
+		break;
+	/* labor operations, tariff, price history */
+	case SVC_CK_LABOR_PUT:
+		cli_oneline(text, sizeof text, c->u.labor_put.text, 60);
+		snprintf(out, cap, "labor operation %s (%s) %" PRIu32 " min: %s",
+		         c->u.labor_put.code, c->u.labor_put.category, c->u.labor_put.minutes,
+		         text);
+		break;
+	case SVC_CK_TARIFF_SET:
+		cli_money(a, c->u.tariff_set.kind == SVC_TARIFF_RATE ? c->u.tariff_set.fen_per_hour
+		                                                     : c->u.tariff_set.fen);
+		if (c->u.tariff_set.kind == SVC_TARIFF_RATE)
+			snprintf(out, cap, "labor rate of grade %s: %s an hour",
+			         svc_grade_name(c->u.tariff_set.grade), a);
+		else
+			snprintf(out, cap, "travel band up to %" PRIu32 " km: %s",
+			         c->u.tariff_set.max_km, a);
+		break;
+	case SVC_CK_CATALOG_PRICE:
+		cli_money(a, c->u.catalog_price.price);
+		cli_time(b, c->u.catalog_price.from);
+		snprintf(out, cap, "price of %s from %.10s: %s", c->u.catalog_price.part_no, b, a);
 		break;
 	default:
 		snprintf(out, cap, "%s", svc_change_kind_name(c->kind));

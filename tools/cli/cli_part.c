@@ -19,11 +19,27 @@
 
 static const char catalog_usage[] =
     "usage: svcsync [--dir DIR] catalog add PART_NO --name NAME --price FEN\n"
+    "       svcsync [--dir DIR] catalog price PART_NO --fen N --from YYYY-MM-DD\n"
     "       svcsync [--dir DIR] catalog list [--json]\n"
+    "       svcsync [--dir DIR] catalog show PART_NO [--json]\n"
     "\n"
     "The parts catalog is kept by HQ and replicated to every node. Adding a part\n"
     "number that exists changes its name and price. Prices are integer fen\n"
     "(12550 is 125.50 yuan).\n";
+
+static const char catalog_price_usage[] =
+    "usage: svcsync [--dir DIR] catalog price PART_NO --fen N --from YYYY-MM-DD\n"
+    "\n"
+    "Add to a part's price history (HQ only): its price from the first day on\n"
+    "(midnight in the network's time zone). A claim's part line carries the\n"
+    "price in force when the shop first consumed the part on the ticket: the\n"
+    "history entry from the latest day not after it, else the catalog price.\n"
+    "A second price for the same day replaces the first; at most 16 days.\n";
+
+static const char catalog_show_usage[] =
+    "usage: svcsync [--dir DIR] catalog show PART_NO [--json]\n"
+    "\n"
+    "A part: its name, catalog price and price history.\n";
 
 static const char catalog_add_usage[] =
     "usage: svcsync [--dir DIR] catalog add PART_NO --name NAME --price FEN\n"
@@ -68,11 +84,31 @@ static int catalog_id_cb(const svc_catalog_item *c, void *arg)
 
 static json_t *catalog_json(const svc_catalog_item *c)
 {
-	json_t *o = json_object();
+	json_t *o = json_object(), *h = json_array();
 	json_object_set_new(o, "part_no", json_string(c->part_no));
 	json_object_set_new(o, "name", json_string(c->name));
 	json_object_set_new(o, "price", json_integer(c->price));
+	for (uint32_t i = 0; i < c->nprices && i < SVC_PRICES_MAX; i++) {
+		json_t *e = json_object();
+		json_object_set_new(e, "from_ms", cli_json_ms(c->prices[i].from));
+		json_object_set_new(e, "price", json_integer(c->prices[i].price));
+		json_array_append_new(h, e);
+	}
+	json_object_set_new(o, "prices", h);
 	return o;
+}
+
+/* The last history entry, "12.00 from 2026-03-01 08:00" ("-" none). */
+static void catalog_latest(char out[80], const svc_catalog_item *c)
+{
+	char m[32], when[32];
+	if (!c->nprices || c->nprices > SVC_PRICES_MAX) {
+		snprintf(out, 80, "-");
+		return;
+	}
+	cli_money(m, c->prices[c->nprices - 1].price);
+	cli_time(when, c->prices[c->nprices - 1].from);
+	snprintf(out, 80, "%s from %.10s", m, when);
 }
 
 static void catalog_row(svc_txn *t, const char *id, cli_list *l, void *arg)
@@ -86,8 +122,10 @@ static void catalog_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 		cli_list_obj(l, catalog_json(&c));
 		return;
 	}
+	char latest[80];
 	cli_money(price, c.price);
-	const char *cells[] = {c.part_no, c.name, price};
+	catalog_latest(latest, &c);
+	const char *cells[] = {c.part_no, c.name, price, latest};
 	cli_list_row(l, cells);
 }
 
@@ -100,8 +138,8 @@ static int catalog_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
 
 static int catalog_list(const cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const headers[] = {"PART_NO", "NAME", "PRICE"};
-	static const cli_list_spec spec = {headers, "llr", true, catalog_collect, catalog_row};
+	static const char *const headers[] = {"PART_NO", "NAME", "PRICE", "LATEST_PRICE"};
+	static const cli_list_spec spec = {headers, "llrl", true, catalog_collect, catalog_row};
 	cli_args a;
 	int rc = cli_parse(&a, "catalog list", catalog_list_usage, "json", 0, argc, argv);
 	if (rc)
@@ -109,9 +147,70 @@ static int catalog_list(const cli_ctx *ctx, int argc, char **argv)
 	return cli_list_run(ctx, &spec, cli_flag(&a, "json"), 0, NULL);
 }
 
+static int catalog_price(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	const char *from;
+	int64_t fen;
+	bool given;
+	char money[32];
+	int rc = cli_parse(&a, "catalog price", catalog_price_usage, "fen= from=", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "PART_NO")) || (rc = cli_need(&a, "from", &from)) ||
+	    (rc = cli_fen(&a, "fen", &fen, &given)))
+		return rc;
+	if (!given)
+		return cli_usage(&a, "--fen is required");
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_catalog_price(s, a.pos[0], fen, from)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	cli_money(money, fen);
+	printf("catalog: %s at %s from %s\n", a.pos[0], money, from);
+	return CLI_OK;
+}
+
+static int catalog_show(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	svc_txn *t = NULL;
+	svc_catalog_item c;
+	char m[32], when[32];
+	int rc = cli_parse(&a, "catalog show", catalog_show_usage, "json", 1, argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "PART_NO")) || (rc = cli_open(ctx, false, &s)))
+		return rc;
+	rc = svc_txn_begin(s, false, &t);
+	if (!rc)
+		rc = svc_fold_catalog_get(t, a.pos[0], &c);
+	svc_txn_abort(&t);
+	svc_store_close(&s);
+	if (rc)
+		return cli_fail();
+	if (cli_flag(&a, "json"))
+		return cli_json_print(catalog_json(&c));
+	cli_money(m, c.price);
+	printf("part           %s\n", c.part_no);
+	printf("name           %s\n", c.name);
+	printf("price          %s\n", m);
+	for (uint32_t i = 0; i < c.nprices && i < SVC_PRICES_MAX; i++) {
+		cli_money(m, c.prices[i].price);
+		cli_time(when, c.prices[i].from);
+		printf("price from     %.10s  %s\n", when, m);
+	}
+	return CLI_OK;
+}
+
 int cli_cmd_catalog(const cli_ctx *ctx, int argc, char **argv)
 {
-	static const cli_sub subs[] = {{"add", catalog_add}, {"list", catalog_list}, {NULL, NULL}};
+	static const cli_sub subs[] = {{"add", catalog_add},
+	                               {"price", catalog_price},
+	                               {"list", catalog_list},
+	                               {"show", catalog_show},
+	                               {NULL, NULL}};
 	return cli_dispatch(ctx, "catalog", catalog_usage, subs, argc, argv);
 }
 

@@ -33,10 +33,13 @@ static const char usage[] =
     "  enroll     request, approve and accept enrollment in the network\n"
     "  id         this node's identity and keys\n"
     "  ticket     service tickets: new, assign, status, note, callback, list, show\n"
-    "  catalog    the parts catalog: add, list\n"
+    "  catalog    the parts catalog: add, price, list, show\n"
     "  part       part movements: receive, transfer, consume, return, adjust, transfers\n"
     "  stock      stock on hand\n"
-    "  claim      settlement claims: submit, audit, return, approve, reject, pay, list, show\n"
+    "  claim      settlement claims: submit, audit, return, approve, reject, pay, list,\n"
+    "             show, history\n"
+    "  labor      labor operations and rates: add, list, rate, rates (HQ writes)\n"
+    "  travel     travel bands: band (HQ), bands\n"
     "  customer   customer files: new, show, find, duplicates, edit, merge\n"
     "  unit       product units: show, merge\n"
     "  queue      work queues: onsite, callbacks, complaints, samples\n"
@@ -69,6 +72,8 @@ static const cli_sub commands[] = {
     {"part", cli_cmd_part},
     {"stock", cli_cmd_stock},
     {"claim", cli_cmd_claim},
+    {"labor", cli_cmd_labor},
+    {"travel", cli_cmd_travel},
     {"log", cli_cmd_log},
     {"node", cli_cmd_node},
     {"import", cli_cmd_import},
