@@ -57,6 +57,11 @@ int svc_rules_complaint_authorize(const svc_change *c, char *reason, size_t len)
  * and claim.allow, and their fold into the ticket (0 or SVC_EREJECT). */
 int svc_rules_charge_validate(const svc_change *c, char *reason, size_t len);
 int svc_rules_ticket_charge_step(svc_ticket *t, const svc_change *c, char *reason, size_t len);
+/* old parts (rules_oldpart.c): the rules, field validation and the role
+ * matrix of old_part changes; authorize is called for every role. */
+extern const svc_rules svc_rules_oldpart;
+int svc_rules_oldpart_validate(const svc_change *c, char *reason, size_t len);
+int svc_rules_oldpart_authorize(const svc_change *c, char *reason, size_t len);
 
 /* Write a one-line reason (if `reason` is non-NULL and `len` > 0) and return
  * `code`. Newlines and other control characters that slip in through %s are

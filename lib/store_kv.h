@@ -59,6 +59,8 @@ enum {
 	SVC_DB_OVERRIDES,
 	/* complaints */
 	SVC_DB_COMPLAINTS,
+	/* old parts */
+	SVC_DB_OLDPARTS,
 	SVC_DB_COUNT_
 };
 

@@ -81,6 +81,8 @@ static const char *const db_names[SVC_DB_COUNT_] = {
     "overrides",
     /* complaints */
     "complaints",
+    /* old parts */
+    "oldparts",
 };
 
 struct svc_store {

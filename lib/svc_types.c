@@ -94,6 +94,8 @@ static const char *const change_kind_names[] = {
     /* out-of-warranty work */
     [SVC_CK_TICKET_CHARGE] = "ticket.charge",
     [SVC_CK_CLAIM_ALLOW] = "claim.allow",
+    /* old parts */
+    [SVC_CK_OLD_PART] = "old_part",
 };
 
 /* customer */
@@ -304,4 +306,32 @@ const char *svc_complaint_finding_name(uint32_t v)
 int svc_complaint_finding_parse(const char *s, uint32_t *out)
 {
 	return parse_of("finding", complaint_finding_names, NELEM(complaint_finding_names), s, out);
+}
+
+/* old parts */
+static const char *const old_part_action_names[] = {[SVC_OP_SHIP] = "ship",
+                                                    [SVC_OP_RECEIVE] = "receive",
+                                                    [SVC_OP_FORWARD] = "forward",
+                                                    [SVC_OP_WAIVE] = "waive"};
+
+const char *svc_old_part_action_name(uint32_t a)
+{
+	return name_of(old_part_action_names, NELEM(old_part_action_names), a);
+}
+
+/* The furthest step the parts reached; waived wins, whatever came before. */
+const char *svc_old_part_state_name(const svc_old_part *op)
+{
+	if (op->waived)
+		return "waived";
+	if (op->shipped > op->received)
+		return "in_transit";
+	if (op->hq_received && op->hq_received == op->forwarded &&
+	    op->forwarded == op->received - op->rejected)
+		return "at_hq";
+	if (op->forwarded > op->hq_received)
+		return "forwarded";
+	if (op->received)
+		return "at_region";
+	return "none";
 }

@@ -276,6 +276,19 @@ static void gold_change(svc_change *c, svc_change_kind kind, bool max)
 	case SVC_CK_CLAIM_ALLOW:
 		STR(c->u.claim_allow.reason, max, "准", "批次缺陷，保外由厂家承担");
 		break;
+	/* old parts */
+	case SVC_CK_OLD_PART: {
+		svc_old_part_step *o = &c->u.old_part;
+		o->action = max ? UINT32_MAX : SVC_OP_RECEIVE;
+		STR(o->ticket, max, "t", "T-shop-sh-0003-40");
+		STR(o->part_no, max, "p", "CMP-35");
+		o->qty = max ? INT64_MAX : 3;
+		o->reject = max ? INT64_MAX : 1;
+		STR(o->reason, max, "裂", "外壳开裂，非质量件");
+		STR(o->shop, max, "s", "shop-sh-0003");
+		STR(o->region, max, "r", "region-east");
+		break;
+	}
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;
@@ -819,6 +832,12 @@ static const struct gold golden[] = {
      "313030302a2064717e8b98a5b2bfccd9e6f3000d1a2734414e5b6875828f9ca9b6c3d0ddeaf730023a0b7265"
      "67696f6e2d65617374da02260a24e689b9e6aca1e7bcbae999b7efbc8ce4bf9de5a496e794b1e58e82e5aeb6"
      "e689bfe68b85"},
+    {"change.old_part", 189,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a2083909daab7c4d1deebf805121f2c394653606d7a8794a1aebbc8d5e2effc091630023a0b7265"
+     "67696f6e2d65617374fa025908021211542d73686f702d73682d303030332d34301a06434d502d3335200328"
+     "01321be5a496e5a3b3e5bc80e8a382efbc8ce99d9ee8b4a8e9878fe4bbb63a0c73686f702d73682d30303033"
+     "420b726567696f6e2d65617374"},
     {"change.ticket.open.max", 1823,
      "#cfbd8fa8141651a540e91ed581bdafcbeb0e0e4f67ef479121bdb3746e4a428e"},
     {"change.ticket.assign.max", 240,
@@ -908,6 +927,8 @@ static const struct gold golden[] = {
      "#269ac4829e3884290076262117c46b854e081a3e45aa8582ac8ea6c15ff6900c"},
     {"change.claim.allow.max", 465,
      "#a546da25445e1e9ce0be25d21b06eff41ed511982b5bcc076aba47734341ba7d"},
+    {"change.old_part.max", 665,
+     "#61d2ca9c80105b12f34bfd0967dd1a3d865ec0aab12f5c31c9176c13fc7a1a39"},
     {"change.ticket.note.operator", 133,
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a207c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f30023a0b7265"
@@ -945,6 +966,10 @@ static const struct gold golden[] = {
      "67696f6e2d6561737482017008062a0b41432d3220e7a9bae8b0834206e5ae89e8a3854a0b726567696f6e2d"
      "656173745a11432d726567696f6e2d656173742d3939396211552d726567696f6e2d656173742d393938b201"
      "15e5ae89e8a385e5908ee4b889e6aca1e6bc8fe6b0b4ba010b726567696f6e2d65617374"},
+    {"change.catalog.put.return_old", 132,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20bac7d4e1eefb0815222f3c495663707d8a97a4b1becbd8e5f2ff0c192633404d30023a0b7265"
+     "67696f6e2d65617374aa01200a09502d4d4f544f522d371206e794b5e69cba18ffffffffffffffffff012001"},
     {"ticket", 167,
      "0a10742d73686f702d73682d303030332d3510021a06e78e8be4ba94220b3133393030303030303030320441"
      "432d3240e5aed30948015206e6bc8fe6b0b45a0b726567696f6e2d65617374620c73686f702d73682d303030"
@@ -1021,6 +1046,12 @@ static const struct gold golden[] = {
      "0180a0d587af33880180d5e48dae33900180b2c08fae339a010b726567696f6e2d65617374a001808f9c91ae"
      "33a80101b2010c73686f702d73682d30303033ba0118e8b594e581bfe4b88ae997a8e8b4b9e5b9b6e98193e6"
      "ad89d00102d80101e001808f9c91ae33e80147f201026871f80148"},
+    {"old_part", 166,
+     "0a1a4f3a542d73686f702d73682d303030332d34302f434d502d33351211542d73686f702d73682d30303033"
+     "2d34301a06434d502d3335220c73686f702d73682d303030332a0b726567696f6e2d65617374300338034001"
+     "480250025880efbbe4b8326081efbbe4b8326882efbbe4b8327083efbbe4b8328a011be5a496e5a3b3e5bc80"
+     "e8a382efbc8ce99d9ee8b4a8e9878fe4bbb6900180efbbe4b8329a01026871a0014d"},
+    {"catalog.return_old", 21, "0a09502d4d4f544f522d37201f2a02687130203801"},
     {"ticket.max", 2139, "#0b7516a9808f4967e373759199d918086cb78957a8b2befe3075601e38718c14"},
     {"ticket.customer.max", 2287,
      "#d7a6d214253c3716f63933dfc15c336f31edded928e79d704dd8ad63d817ec64"},
@@ -1073,6 +1104,14 @@ static const struct gold golden[] = {
     {"fault_code.max", 380, "#af27716c729e0eed29aa5a77cb40f39a6b4c4d539e9154638207929c72d2f209"},
     {"override.max", 464, "#c7ec276e88fd0e809c81380d4587526b39cf8f8d71406e2e4af8d1c790d6c032"},
     {"complaint.max", 1969, "#a536118048f2e35ef74a2db3c425925b16803c489c39c503ddbb72f126c15e21"},
+    {"old_part.max", 929, "#4301d43ab54665750bfe0e1a16eeae204e687f3aa7a883ad346181a967d4d7cc"},
+    {"catalog.return_old.max", 230,
+     "0a1f70707070707070707070707070707070707070707070707070707070707070127fe794b5e69cbae794b5"
+     "e69cbae794b5e69cbae794b5e69cbae794b5e69cbae794b5e69cbae794b5e69cbae794b5e69cbae794b5e69c"
+     "bae794b5e69cbae794b5e69cbae794b5e69cbae794b5e69cbae794b5e69cbae794b5e69cbae794b5e69cbae7"
+     "94b5e69cbae794b5e69cbae794b5e69cbae794b5e69cbae794b5e69cba7918ffffffffffffffff7f20ffffff"
+     "ffffffffffff012a20686868686868686868686868686868686868686868686868686868686868686830ffff"
+     "ffffffffffffff013801"},
     {"commit", 52,
      "0a0c73686f702d73682d303030331001180122206c798693a0adbac7d4e1eefb0815222f3c495663707d8a97"
      "a4b1becbd8e5f2ff"},
@@ -1243,6 +1282,40 @@ static void run_changes(void)
 	c.u.ticket_open.kind = SVC_TK_EXCHANGE;
 	GOLD("change.ticket.open.override", svc_change, svc_codec_change_encode,
 	     svc_codec_change_decode, &c);
+	/* old parts: a catalog put that flags the part (field 4) */
+	gold_change(&c, SVC_CK_CATALOG_PUT, false);
+	c.u.catalog_put.return_old = SVC_RETURN_OLD_YES;
+	GOLD("change.catalog.put.return_old", svc_change, svc_codec_change_encode,
+	     svc_codec_change_decode, &c);
+}
+
+/* old parts */
+static void gold_old_part(svc_old_part *o, bool max)
+{
+	uint64_t big = max ? UINT64_MAX : 1733230000000ULL;
+	int64_t n = max ? INT64_MAX : 3;
+
+	memset(o, 0, sizeof *o);
+	STR(o->id, max, "o", "O:T-shop-sh-0003-40/CMP-35");
+	STR(o->ticket, max, "t", "T-shop-sh-0003-40");
+	STR(o->part_no, max, "p", "CMP-35");
+	STR(o->shop, max, "s", "shop-sh-0003");
+	STR(o->region, max, "r", "region-east");
+	o->shipped = n;
+	o->received = n;
+	o->rejected = max ? INT64_MAX : 1;
+	o->forwarded = max ? INT64_MAX : 2;
+	o->hq_received = max ? INT64_MAX : 2;
+	o->shipped_at = big;
+	o->accepted_at = big + !max;
+	o->forwarded_at = big + 2 * !max;
+	o->hq_received_at = big + 3 * !max;
+	o->waived = max ? UINT64_MAX : 0;
+	STR(o->waive_reason, max, "免", "");
+	STR(o->reject_reason, max, "裂", "外壳开裂，非质量件");
+	STR(o->last.origin, max, "h", "hq");
+	o->last.hlc = big;
+	o->last.seq = max ? UINT64_MAX : 77;
 }
 
 static void run_states(void)
@@ -1263,6 +1336,7 @@ static void run_states(void)
 	static svc_fault_code fc;
 	static svc_override ov;
 	static svc_complaint ko;
+	static svc_old_part op;
 	static svc_customer cu;
 	static svc_unit un;
 
@@ -1337,6 +1411,13 @@ static void run_states(void)
 		gold_complaint(&ko, max);
 		GOLD_NAMED("complaint", svc_complaint, svc_codec_complaint_encode,
 		           svc_codec_complaint_decode, &ko);
+		/* old parts: a record, and a part flagged return_old (field 7) */
+		gold_old_part(&op, max);
+		GOLD_NAMED("old_part", svc_old_part, svc_codec_old_part_encode,
+		           svc_codec_old_part_decode, &op);
+		ci.return_old = true;
+		GOLD_NAMED("catalog.return_old", svc_catalog_item, svc_codec_catalog_encode,
+		           svc_codec_catalog_decode, &ci);
 #undef GOLD_NAMED
 	}
 }
