@@ -906,15 +906,6 @@ static int move_fn(svc_txn *t, void *arg)
 		}
 		TRY(SET(m->ticket, "ticket", a->ticket));
 		break;
-	case SVC_MV_DEFECTIVE_RETURN:
-		/* Old parts come off a customer's product, not out of stock:
-		 * there is nothing on hand to check. */
-		if (given(a->ticket)) {
-			TRY(need_ticket(t, a->ticket, &tk));
-			TRY(SET(m->ticket, "ticket", a->ticket));
-		}
-		m->qty = a->qty;
-		break;
 	case SVC_MV_ADJUST:
 		if (a->qty < 0)
 			TRY(need_stock(t, self.node, a->part_no, -a->qty, "adjust away"));
@@ -976,13 +967,6 @@ int svc_local_part_unconsume(svc_store *s, const char *part_no, int64_t qty, con
 	                     .ticket = ticket,
 	                     .text = reason,
 	                     .reverse = true};
-	return svc_store_write(s, move_fn, &a);
-}
-
-int svc_local_part_return(svc_store *s, const char *part_no, int64_t qty, const char *ticket)
-{
-	struct move_arg a = {
-	    .kind = SVC_MV_DEFECTIVE_RETURN, .part_no = part_no, .qty = qty, .ticket = ticket};
 	return svc_store_write(s, move_fn, &a);
 }
 

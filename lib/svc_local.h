@@ -269,9 +269,6 @@ int svc_local_part_consume(svc_store *s, const char *part_no, int64_t qty, const
 int svc_local_part_unconsume(svc_store *s, const char *part_no, int64_t qty, const char *ticket,
                              const char *reason);
 
-/* Send qty > 0 old (defective) parts back toward HQ; ticket optional. */
-int svc_local_part_return(svc_store *s, const char *part_no, int64_t qty, const char *ticket);
-
 /* Correct this node's count by delta (non-zero); reason required. */
 int svc_local_part_adjust(svc_store *s, const char *part_no, int64_t delta, const char *reason);
 
