@@ -292,7 +292,8 @@ static int returns_outstanding(const cli_ctx *ctx, const char *shop, bool json)
 		svc_store_close(&s);
 		return cli_fail();
 	}
-	qsort(acc.v, acc.n, sizeof *acc.v, owed_cmp);
+	if (acc.n)
+		qsort(acc.v, acc.n, sizeof *acc.v, owed_cmp);
 	cli_list *l = cli_list_new(json, 5, headers, "llrrl");
 	for (size_t i = 0; l && i < acc.n; i++) {
 		const owed_row *r = &acc.v[i];
