@@ -286,3 +286,23 @@ bool svc_fold_visible_complaint(svc_txn *t, const svc_fold_peer *pv, const svc_c
 		return c->kind != SVC_CK_COMPLAINT_NOTE && shop[0] && strcmp(shop, pv->node) == 0;
 	}
 }
+
+/* old parts: the shop that ships them, its region and HQ; every step names
+ * the record's shop and region (a refused first step leaves no state, and
+ * still names them). */
+bool svc_fold_visible_oldpart(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
+{
+	svc_old_part op;
+	bool have = svc_fold_oldpart_get(t, c->aggregate, &op) == 0;
+	svc_errclear();
+	const char *shop = have ? op.shop : c->u.old_part.shop;
+	const char *region = have ? op.region : c->u.old_part.region;
+	switch (pv->role) {
+	case SVC_ROLE_HQ:
+		return true;
+	case SVC_ROLE_REGION:
+		return strcmp(region, pv->node) == 0;
+	default:
+		return strcmp(shop, pv->node) == 0;
+	}
+}

@@ -8,7 +8,9 @@
  *
  * A part's price history (catalog.price: a price from a day on) is kept on
  * the item, oldest first, one entry per day: a put keeps it, and a second
- * price for the same day replaces the first in fold order.
+ * price for the same day replaces the first in fold order. The other
+ * exception to a put stating everything is the return_old flag (old parts): a put that does not
+ * name it keeps what the part had, so puts from before the flag, and price changes, never clear it.
  */
 #include "rules_impl.h"
 
@@ -57,12 +59,17 @@ static int catalog_step(void *state, bool exists, const svc_change *c, char *rea
 		keep.nprices = it->nprices;
 		memcpy(keep.prices, it->prices, sizeof keep.prices);
 	}
+	/* old parts: a put that does not name the flag keeps it */
+	bool return_old = exists && it->return_old;
+	if (b->return_old != SVC_RETURN_OLD_KEEP)
+		return_old = b->return_old == SVC_RETURN_OLD_YES;
 	memset(it, 0, sizeof *it);
 	SVC_COPY(it->part_no, b->part_no);
 	SVC_COPY(it->name, b->name);
 	it->price = b->price;
 	it->nprices = keep.nprices;
 	memcpy(it->prices, keep.prices, sizeof it->prices);
+	it->return_old = return_old;
 	svc_rules_set_last(&it->last, c);
 	return 0;
 }

@@ -98,6 +98,11 @@ int svc_rules_record_step(const svc_rules_record *r, bool exists, const svc_chan
 
 /* After the kind's own fields: the record's last update. */
 void svc_rules_record_done(const svc_rules_record *r, const svc_change *c);
+/* old parts (rules_oldpart.c): the rules, field validation and the role
+ * matrix of old_part changes; authorize is called for every role. */
+extern const svc_rules svc_rules_oldpart;
+int svc_rules_oldpart_validate(const svc_change *c, char *reason, size_t len);
+int svc_rules_oldpart_authorize(const svc_change *c, char *reason, size_t len);
 
 /* Write a one-line reason (if `reason` is non-NULL and `len` > 0) and return
  * `code`. Newlines and other control characters that slip in through %s are

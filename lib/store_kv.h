@@ -62,6 +62,8 @@ enum {
 	/* labor operations and the labor tariff */
 	SVC_DB_LABOR,
 	SVC_DB_TARIFF,
+	/* old parts */
+	SVC_DB_OLDPARTS,
 	SVC_DB_COUNT_
 };
 

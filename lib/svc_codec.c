@@ -93,6 +93,7 @@ _Static_assert(2 * sizeof(svc_catalog_item) < SVC_STATE_MAX, "a part must fit SV
 _Static_assert(2 * sizeof(svc_policy) < SVC_STATE_MAX, "a policy must fit SVC_STATE_MAX");
 _Static_assert(2 * sizeof(svc_customer) < SVC_STATE_MAX, "a customer must fit SVC_STATE_MAX");
 _Static_assert(2 * sizeof(svc_unit) < SVC_STATE_MAX, "a unit must fit SVC_STATE_MAX");
+_Static_assert(2 * sizeof(svc_old_part) < SVC_STATE_MAX, "an old part must fit SVC_STATE_MAX");
 _Static_assert(2 * sizeof(svc_cert) < SVC_CERT_BODY_MAX, "a cert body must fit SVC_CERT_BODY_MAX");
 _Static_assert(2 * sizeof(svc_bundle) < SVC_ENROLL_MAX, "a bundle must fit SVC_ENROLL_MAX");
 /* Commit header: origin, two seqs, the hashes and prev_commit; wrapped in
@@ -799,7 +800,7 @@ MSGMAP(ticket_callback_map, svcsync__ticket_callback__descriptor,
 
 #define T svc_catalog_put
 MSGMAP(catalog_put_map, svcsync__catalog_put__descriptor,
-       F_STR(1, part_no), F_STR(2, name), F_INT(3, price));
+       F_STR(1, part_no), F_STR(2, name), F_INT(3, price), F_INT(4, return_old));
 #undef T
 
 #define T svc_part_move
@@ -942,6 +943,14 @@ MSGMAP(catalog_price_map, svcsync__catalog_price__descriptor,
        F_STR(1, part_no), F_INT(2, price), F_INT(3, from));
 #undef T
 
+/* ---- old parts */
+
+#define T svc_old_part_step
+MSGMAP(old_part_step_map, svcsync__old_part__descriptor, F_INT(1, action), F_STR(2, ticket),
+       F_STR(3, part_no), F_INT(4, qty), F_INT(5, reject), F_STR(6, reason), F_STR(7, shop),
+       F_STR(8, region));
+#undef T
+
 /* ---- the change */
 
 static const struct oneof_alt change_body_alts[] = {
@@ -973,6 +982,8 @@ static const struct oneof_alt change_body_alts[] = {
     /* out-of-warranty work */
     {SVC_CK_TICKET_CHARGE, 42, &ticket_charge_map},
     {SVC_CK_CLAIM_ALLOW, 43, &claim_allow_map},
+    /* old parts */
+    {SVC_CK_OLD_PART, 47, &old_part_step_map},
     /* policy */
     {SVC_CK_POLICY_SET, 32, &policy_set_map},
     {SVC_CK_REGION_GRADE, 33, &region_grade_map},
@@ -1069,7 +1080,7 @@ MSGMAP(transfer_map, svcsync__transfer_state__descriptor,
 #define T svc_catalog_item
 MSGMAP(catalog_map, svcsync__catalog_state__descriptor,
        F_STR(1, part_no), F_STR(2, name), F_INT(3, price), F_INT(4, last.hlc),
-       F_STR(5, last.origin), F_INT(6, last.seq),
+       F_STR(5, last.origin), F_INT(6, last.seq), F_BOOL(7, return_old),
        /* price history */
        F_REP(8, prices, nprices, price_entry_map));
 #undef T
@@ -1109,6 +1120,17 @@ MSGMAP(override_map, svcsync__override_state__descriptor,
        F_STR(1, serial), F_INT(2, kind), F_STR(3, reason),
        F_STR(4, region), F_STR(5, shop), F_INT(6, at), F_INT(7, last.hlc),
        F_STR(8, last.origin), F_INT(9, last.seq));
+#undef T
+
+/* old parts */
+#define T svc_old_part
+MSGMAP(old_part_map, svcsync__old_part_state__descriptor,
+       F_STR(1, id), F_STR(2, ticket), F_STR(3, part_no), F_STR(4, shop), F_STR(5, region),
+       F_INT(6, shipped), F_INT(7, received), F_INT(8, rejected), F_INT(9, forwarded),
+       F_INT(10, hq_received), F_INT(11, shipped_at), F_INT(12, accepted_at),
+       F_INT(13, forwarded_at), F_INT(14, hq_received_at), F_INT(15, waived),
+       F_STR(16, waive_reason), F_STR(17, reject_reason), F_INT(18, last.hlc),
+       F_STR(19, last.origin), F_INT(20, last.seq));
 #undef T
 
 /* complaints */
@@ -2126,6 +2148,7 @@ STATE_CODEC(complaint, svc_complaint, complaint_map, "complaint") /* complaints 
 /* labor operations and the labor tariff */
 STATE_CODEC(labor, svc_labor_op, labor_map, "labor operation")
 STATE_CODEC(tariff, svc_tariff, tariff_map, "tariff")
+STATE_CODEC(old_part, svc_old_part, old_part_map, "old part") /* old parts */
 
 int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len)
 {

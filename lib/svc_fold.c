@@ -718,6 +718,43 @@ static int complaint_tallies(const void *state, svc_fold_tally_entry out[SVC_FOL
 	return 1;
 }
 
+/* old parts: a shipment reads the shop's stock line of the part, a ledger,
+ * and may carry at most what the shop consumed on the ticket there before
+ * it in fold order (consumed_step, as a claim counts it), less what the
+ * record shipped before it. A consumption or reversal that lands earlier
+ * judges the shipment again, and the receipts after it with it. */
+static int oldpart_reads(const svc_change *c, const void *state, bool exists,
+                         svc_fold_ref out[SVC_FOLD_READS_MAX])
+{
+	(void)state;
+	(void)exists;
+	if (c->kind != SVC_CK_OLD_PART || c->u.old_part.action != SVC_OP_SHIP)
+		return 0;
+	out[0].type = SVC_AGG_MOVE;
+	svc_rules_move_agg(out[0].agg, c->u.old_part.shop, c->u.old_part.part_no);
+	return 1;
+}
+
+static int oldpart_check(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
+                         char *reason, size_t rlen)
+{
+	const svc_old_part *op = state;
+	const svc_old_part_step *b = &c->u.old_part;
+	if (c->kind != SVC_CK_OLD_PART || b->action != SVC_OP_SHIP)
+		return 0;
+	char agg[SVC_AGG_LEN];
+	struct consumed a = {b->ticket, 0, 0};
+	int64_t before = exists ? op->shipped : 0;
+	svc_rules_move_agg(agg, b->shop, b->part_no);
+	SVC_TRY(svc_fold_read_ledger(rd, SVC_AGG_MOVE, agg, consumed_step, &a));
+	if (before + b->qty > a.qty)
+		return svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                      "qty: %s x%" PRId64 " returned, %" PRId64
+		                      " consumed on %s and %" PRId64 " returned before",
+		                      b->part_no, b->qty, a.qty, b->ticket, before);
+	return 0;
+}
+
 /* A kind with state; the rest (reads, check, indexes, tallies, visible)
  * as designated initializers. */
 #define KIND(type_, name_, db_, ctype_, enc_, dec_, rules_, ...)                                   \
@@ -781,6 +818,10 @@ static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
          svc_codec_labor_decode, svc_rules_labor, .visible = svc_fold_visible_everyone),
     KIND(SVC_AGG_TARIFF, "tariff", SVC_DB_TARIFF, svc_tariff, svc_codec_tariff_encode,
          svc_codec_tariff_decode, svc_rules_tariff, .visible = svc_fold_visible_everyone),
+    /* old parts */
+    KIND(SVC_AGG_OLDPART, "old part", SVC_DB_OLDPARTS, svc_old_part, svc_codec_old_part_encode,
+         svc_codec_old_part_decode, svc_rules_oldpart, .reads = oldpart_reads,
+         .check = oldpart_check, .visible = svc_fold_visible_oldpart),
 };
 
 static int default_type_of(const svc_change *c)

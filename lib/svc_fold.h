@@ -183,6 +183,8 @@ typedef union {
 	/* labor operations and the labor tariff */
 	svc_labor_op lab;
 	svc_tariff tar;
+	/* old parts */
+	svc_old_part op;
 } svc_fold_state;
 
 /* ------------------------------------------------------------ the backend */
@@ -459,6 +461,11 @@ int svc_fold_complaint_each(svc_txn *t, svc_complaint_cb cb, void *arg);
 #define SVC_INDEX_COMPLAINT_DUE_REGION "kdue.r"
 #define SVC_INDEX_COMPLAINT_DUE_SHOP "kdue.s"
 #define SVC_TALLY_COMPLAINT_SUBSTANTIATED "ksubst"
+/* old parts: a record by id, O:<ticket>/<part_no> (SVC_ENOTFOUND: "unknown
+ * old part O:..."), and every record held here. */
+int svc_fold_oldpart_get(svc_txn *t, const char *id, svc_old_part *out);
+typedef int (*svc_old_part_cb)(const svc_old_part *op, void *arg);
+int svc_fold_oldpart_each(svc_txn *t, svc_old_part_cb cb, void *arg);
 /* location NULL: all locations. */
 int svc_fold_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg);
 

@@ -878,6 +878,14 @@ int svc_fold_complaint_get(svc_txn *t, const char *id, svc_complaint *out)
 	return getter(t, SVC_AGG_COMPLAINT, id, out, "complaint");
 }
 
+/* old parts */
+EACH_STATE(svc_fold_oldpart_each, SVC_AGG_OLDPART, svc_old_part_cb)
+
+int svc_fold_oldpart_get(svc_txn *t, const char *id, svc_old_part *out)
+{
+	return getter(t, SVC_AGG_OLDPART, id, out, "old part");
+}
+
 /* ---- policy */
 
 int svc_fold_model_get(svc_txn *t, const char *model, svc_model *out)

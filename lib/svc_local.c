@@ -671,28 +671,43 @@ int svc_local_ticket_callback_attempt(svc_store *s, const char *id, uint32_t out
 
 struct catalog_arg {
 	const char *part_no, *name;
-	int64_t price;
+	const int64_t *price;
+	uint32_t return_old; /* old parts: svc_return_old */
 };
 
 static int catalog_fn(svc_txn *t, void *arg)
 {
 	const struct catalog_arg *a = arg;
+	svc_catalog_item cur;
 	svc_change c;
 	memset(&c, 0, sizeof c);
 	c.kind = SVC_CK_CATALOG_PUT;
 	RULE(svc_check_part_no("part_no", a->part_no, reason_, sizeof reason_));
-	if (a->price < 0)
-		return svc_errf(SVC_EINVAL, "price: %" PRId64 " fen is negative", a->price);
+	/* old parts: a change of the flag alone states the rest as it is */
+	if (!a->name || !a->price)
+		TRY(svc_fold_catalog_get(t, a->part_no, &cur));
+	int64_t price = a->price ? *a->price : cur.price;
+	if (price < 0)
+		return svc_errf(SVC_EINVAL, "price: %" PRId64 " fen is negative", price);
 	TRY(SET(c.u.catalog_put.part_no, "part_no", a->part_no));
-	TRY(SET(c.u.catalog_put.name, "name", a->name));
-	c.u.catalog_put.price = a->price;
+	TRY(SET(c.u.catalog_put.name, "name", a->name ? a->name : cur.name));
+	c.u.catalog_put.price = price;
+	c.u.catalog_put.return_old = a->return_old;
 	svc_rules_catalog_agg(c.aggregate, a->part_no);
 	return svc_apply_local(t, &c);
 }
 
 int svc_local_catalog_add(svc_store *s, const char *part_no, const char *name, int64_t price)
 {
-	struct catalog_arg a = {.part_no = part_no, .name = name, .price = price};
+	struct catalog_arg a = {.part_no = part_no, .name = name, .price = &price};
+	return svc_store_write(s, catalog_fn, &a);
+}
+
+int svc_local_catalog_put(svc_store *s, const char *part_no, const char *name, const int64_t *price,
+                          uint32_t return_old)
+{
+	struct catalog_arg a = {
+	    .part_no = part_no, .name = name, .price = price, .return_old = return_old};
 	return svc_store_write(s, catalog_fn, &a);
 }
 
@@ -741,8 +756,8 @@ static int consumed_step(const svc_change *c, void *arg)
 }
 
 /* What this node consumed of a part on a ticket, reversals taken off. */
-static int consumed_on(svc_txn *t, const char *location, const char *part_no, const char *ticket,
-                       int64_t *qty)
+int svc_local_consumed_on(svc_txn *t, const char *location, const char *part_no, const char *ticket,
+                          int64_t *qty)
 {
 	char agg[SVC_AGG_LEN];
 	struct consumed_arg a = {t, ticket, 0, 0};
@@ -884,13 +899,16 @@ static int move_fn(svc_txn *t, void *arg)
 			if (!given(a->text))
 				return svc_errf(SVC_EINVAL, "reason: required to reverse a "
 				                            "consumption (--qty -N --reason TEXT)");
-			TRY(consumed_on(t, self.node, a->part_no, a->ticket, &used));
+			TRY(svc_local_consumed_on(t, self.node, a->part_no, a->ticket, &used));
 			if (a->qty > used)
 				return svc_errf(SVC_ECONFLICT,
 				                "qty: -%" PRId64 " would take %s below zero on %s "
 				                "(%" PRId64 " consumed there)",
 				                a->qty, a->part_no, a->ticket, used);
 			TRY(need_unclaimed(t, a->ticket, a->part_no, used - a->qty));
+			/* old parts: nor below what was returned of them */
+			TRY(svc_local_need_unreturned(t, self.node, a->ticket, a->part_no,
+			                              used - a->qty));
 			m->qty = a->qty;
 			TRY(SET(m->reason, "reason", a->text));
 		} else {
@@ -902,15 +920,6 @@ static int move_fn(svc_txn *t, void *arg)
 			m->qty = -a->qty;
 		}
 		TRY(SET(m->ticket, "ticket", a->ticket));
-		break;
-	case SVC_MV_DEFECTIVE_RETURN:
-		/* Old parts come off a customer's product, not out of stock:
-		 * there is nothing on hand to check. */
-		if (given(a->ticket)) {
-			TRY(need_ticket(t, a->ticket, &tk));
-			TRY(SET(m->ticket, "ticket", a->ticket));
-		}
-		m->qty = a->qty;
 		break;
 	case SVC_MV_ADJUST:
 		if (a->qty < 0)
@@ -973,13 +982,6 @@ int svc_local_part_unconsume(svc_store *s, const char *part_no, int64_t qty, con
 	                     .ticket = ticket,
 	                     .text = reason,
 	                     .reverse = true};
-	return svc_store_write(s, move_fn, &a);
-}
-
-int svc_local_part_return(svc_store *s, const char *part_no, int64_t qty, const char *ticket)
-{
-	struct move_arg a = {
-	    .kind = SVC_MV_DEFECTIVE_RETURN, .part_no = part_no, .qty = qty, .ticket = ticket};
 	return svc_store_write(s, move_fn, &a);
 }
 

@@ -240,6 +240,11 @@ int svc_local_complaint_escalate_overdue(svc_store *s, uint64_t now_ms, uint64_t
 
 /* Add a part to the catalog, or change its name and price (HQ only). */
 int svc_local_catalog_add(svc_store *s, const char *part_no, const char *name, int64_t price);
+/* old parts: add or change a part (HQ only); name NULL or price NULL keep
+ * the part's (then it must exist), return_old an svc_return_old (KEEP:
+ * leave the flag as it is). */
+int svc_local_catalog_put(svc_store *s, const char *part_no, const char *name, const int64_t *price,
+                          uint32_t return_old);
 
 /* Stock in at this node (HQ): qty > 0; ref (a delivery note) optional. */
 int svc_local_part_receive(svc_store *s, const char *part_no, int64_t qty, const char *ref);
@@ -263,9 +268,6 @@ int svc_local_part_consume(svc_store *s, const char *part_no, int64_t qty, const
  * kept in the ledger like any other. */
 int svc_local_part_unconsume(svc_store *s, const char *part_no, int64_t qty, const char *ticket,
                              const char *reason);
-
-/* Send qty > 0 old (defective) parts back toward HQ; ticket optional. */
-int svc_local_part_return(svc_store *s, const char *part_no, int64_t qty, const char *ticket);
 
 /* Correct this node's count by delta (non-zero); reason required. */
 int svc_local_part_adjust(svc_store *s, const char *part_no, int64_t delta, const char *reason);
@@ -418,5 +420,33 @@ int svc_local_policy_set(svc_store *s, const char *const *items, size_t n, const
  * valid until a call finds the network in another zone. */
 int svc_local_policy_today(svc_txn *t, uint64_t now_ms, svc_policy *out, const struct svc_tz **tz,
                            uint32_t *today);
+
+/* ------------------------------------------------------------ old parts
+ * (lib/local_oldpart.c): old parts back to the factory, on the record
+ * O:<ticket>/<part_no>. Each writes one old_part change; its id is the
+ * record's. */
+
+/* The shop ships qty old parts consumed on a ticket to its region: at most
+ * what it consumed there (reversals taken off) less what it shipped before.
+ * The record's id is copied to id. */
+int svc_local_oldpart_ship(svc_store *s, const char *part_no, int64_t qty, const char *ticket,
+                           char id[SVC_AGG_LEN]);
+/* The region receives all that is in transit, `reject` of them refused at
+ * inspection (with a reason); HQ receives all the region forwarded (no
+ * rejection). How many were received is written to *qty. */
+int svc_local_oldpart_receive(svc_store *s, const char *id, int64_t reject, const char *reason,
+                              int64_t *qty);
+/* The region forwards to HQ all it accepted and has not forwarded yet. */
+int svc_local_oldpart_forward(svc_store *s, const char *id, int64_t *qty);
+/* HQ needs no return of these old parts (a reason is required); the record
+ * is created if nothing was shipped yet (its ticket must be held here). */
+int svc_local_oldpart_waive(svc_store *s, const char *id, const char *reason);
+/* Split "O:<ticket>/<part_no>" into its ticket and part number: 0, or
+ * SVC_EINVAL naming the field. */
+int svc_local_oldpart_parse(const char *id, char ticket[SVC_AGG_LEN], char part_no[SVC_PART_LEN]);
+/* What this node consumed of a part on a ticket, reversals taken off, and
+ * what the shop returned as old parts of it (0 when nothing). */
+int svc_local_oldpart_counts(svc_txn *t, const char *shop, const char *part_no, const char *ticket,
+                             int64_t *consumed, int64_t *returned);
 
 #endif

@@ -381,6 +381,8 @@ svc_agg_type svc_rules_agg_type(const svc_change *c)
 	case SVC_CK_COMPLAINT_NOTE:
 	case SVC_CK_COMPLAINT_STATEMENT:
 		return SVC_AGG_COMPLAINT;
+	case SVC_CK_OLD_PART: /* old parts */
+		return SVC_AGG_OLDPART;
 	case SVC_CK_PART_MOVE:
 		switch (c->u.part_move.kind) {
 		case SVC_MV_TRANSFER_OUT:
@@ -435,6 +437,8 @@ const svc_rules *svc_rules_for(svc_agg_type t)
 		return &svc_rules_tariff;
 	case SVC_AGG_COMPLAINT:
 		return &svc_rules_complaint;
+	case SVC_AGG_OLDPART: /* old parts */
+		return &svc_rules_oldpart;
 	default:
 		return NULL;
 	}
@@ -588,6 +592,10 @@ static int validate_catalog_put(const svc_change *c, char *reason, size_t len)
 	if (b->price < 0)
 		return svc_rules_fail(SVC_EINVAL, reason, len, "price: %" PRId64 " fen is negative",
 		                      b->price);
+	if (b->return_old > SVC_RETURN_OLD_NO) /* old parts */
+		return svc_rules_fail(SVC_EINVAL, reason, len,
+		                      "return_old: %" PRIu32 " is not 0 (keep), 1 (yes) or 2 (no)",
+		                      b->return_old);
 	char want[SVC_AGG_LEN];
 	svc_rules_catalog_agg(want, b->part_no);
 	return svc_rules_expect_agg(c, want, reason, len);
@@ -1030,6 +1038,8 @@ int svc_rules_validate(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_TARIFF_SET:
 	case SVC_CK_CATALOG_PRICE:
 		return svc_rules_labor_validate(c, reason, len);
+	case SVC_CK_OLD_PART: /* old parts */
+		return svc_rules_oldpart_validate(c, reason, len);
 	default:
 		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: unknown change kind %d",
 		                      (int)c->kind);
@@ -1309,6 +1319,8 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 int svc_rules_authorize(const svc_change *c, char *reason, size_t len)
 {
 	const char *what = hq_only(c->kind);
+	if (c->kind == SVC_CK_OLD_PART) /* old parts: each step has its roles */
+		return svc_rules_oldpart_authorize(c, reason, len);
 	switch (c->origin_role) {
 	case SVC_ROLE_HQ:
 		return 0;
@@ -1334,6 +1346,14 @@ static void stock_line(svc_stock_delta *d, const char *location, const char *par
 
 int svc_rules_stock_effects(const svc_change *c, svc_stock_delta out[2])
 {
+	/* old parts: a shipment counts as defective parts sent back from the
+	 * shop, as a defective_return movement did */
+	if (c->kind == SVC_CK_OLD_PART && c->u.old_part.action == SVC_OP_SHIP &&
+	    c->u.old_part.qty > 0 && c->u.old_part.qty <= SVC_QTY_MAX) {
+		stock_line(&out[0], c->u.old_part.shop, c->u.old_part.part_no);
+		out[0].defective = c->u.old_part.qty;
+		return 1;
+	}
 	if (c->kind != SVC_CK_PART_MOVE)
 		return 0;
 	const svc_part_move *m = &c->u.part_move;

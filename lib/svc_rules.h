@@ -31,6 +31,7 @@
 #ifndef SVC_RULES_H
 #define SVC_RULES_H
 
+#include "svc_tz.h"
 #include "svc_types.h"
 
 #include <stdbool.h>
@@ -59,6 +60,8 @@ typedef enum {
 	/* labor operations and the labor tariff */
 	SVC_AGG_LABOR,  /* L:<code> : svc_labor_op */
 	SVC_AGG_TARIFF, /* R:tariff : svc_tariff */
+	/* old parts */
+	SVC_AGG_OLDPART, /* O:<ticket>/<part_no> : svc_old_part */
 	SVC_AGG_MAX_
 } svc_agg_type;
 
@@ -190,6 +193,21 @@ typedef struct {
 uint32_t svc_claim_lines(const svc_claim *cl, svc_claim_line_view out[SVC_CLAIM_LINES_MAX]);
 /* The flag names of a line ("over-card,free"; "-" for none). */
 void svc_claim_flags_fmt(char out[48], uint32_t flags);
+/* old parts: one ticket's old parts of one part number, "O:<ticket>/<part_no>"
+ * ("" when the two do not fit SVC_AGG_LEN: validation refuses such a step). */
+void svc_rules_oldpart_agg(char out[SVC_AGG_LEN], const char *ticket, const char *part_no);
+/* Parts accepted at the region: received - rejected. */
+int64_t svc_old_part_accepted(const svc_old_part *op);
+/* For a claim's part line of `qty` parts approved at `approved_ms` (0: not
+ * approved), under old_part_days `days`, and the line's old-part record
+ * `op` (NULL: none): *back_ms, when the old parts were back (the last
+ * region receipt that accepted parts once at least qty are accepted, or
+ * HQ's waiver, whichever came first; 0 not yet), and *deadline_ms, the end
+ * of the day `days` after the approval's date in the network's zone `tz`
+ * (0 when not approved). Pure: the same inputs give the same answer on
+ * every node. */
+void svc_rules_oldpart_due(const svc_tz *tz, uint32_t qty, uint64_t approved_ms, unsigned days,
+                           const svc_old_part *op, uint64_t *back_ms, uint64_t *deadline_ms);
 
 /* ------------------------------------------------------------ field validators
  * All return 0 or SVC_EINVAL with a reason naming `field`. */

@@ -84,6 +84,8 @@ static const char *const db_names[SVC_DB_COUNT_] = {
     /* labor operations and the labor tariff */
     "labor",
     "tariff",
+    /* old parts */
+    "oldparts",
 };
 
 struct svc_store {

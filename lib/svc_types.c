@@ -98,6 +98,8 @@ static const char *const change_kind_names[] = {
     [SVC_CK_LABOR_PUT] = "labor.put",
     [SVC_CK_TARIFF_SET] = "tariff.set",
     [SVC_CK_CATALOG_PRICE] = "catalog.price",
+    /* old parts */
+    [SVC_CK_OLD_PART] = "old_part",
 };
 
 /* customer */
@@ -319,4 +321,32 @@ static const char *const claim_line_kind_names[] = {
 const char *svc_claim_line_kind_name(uint32_t k)
 {
 	return name_of(claim_line_kind_names, NELEM(claim_line_kind_names), k);
+}
+
+/* old parts */
+static const char *const old_part_action_names[] = {[SVC_OP_SHIP] = "ship",
+                                                    [SVC_OP_RECEIVE] = "receive",
+                                                    [SVC_OP_FORWARD] = "forward",
+                                                    [SVC_OP_WAIVE] = "waive"};
+
+const char *svc_old_part_action_name(uint32_t a)
+{
+	return name_of(old_part_action_names, NELEM(old_part_action_names), a);
+}
+
+/* The furthest step the parts reached; waived wins, whatever came before. */
+const char *svc_old_part_state_name(const svc_old_part *op)
+{
+	if (op->waived)
+		return "waived";
+	if (op->shipped > op->received)
+		return "in_transit";
+	if (op->hq_received && op->hq_received == op->forwarded &&
+	    op->forwarded == op->received - op->rejected)
+		return "at_hq";
+	if (op->forwarded > op->hq_received)
+		return "forwarded";
+	if (op->received)
+		return "at_region";
+	return "none";
 }

@@ -143,6 +143,8 @@ typedef enum {
 	SVC_CK_LABOR_PUT,
 	SVC_CK_TARIFF_SET,
 	SVC_CK_CATALOG_PRICE,
+	/* old parts back to the factory */
+	SVC_CK_OLD_PART,
 	SVC_CK_MAX_
 } svc_change_kind;
 
@@ -240,10 +242,18 @@ typedef struct {
 	uint32_t limit;   /* unreachable attempts before giving up (policy) */
 } svc_ticket_callback;
 
+/* old parts: what a catalog put says of the return_old flag */
+typedef enum {
+	SVC_RETURN_OLD_KEEP = 0, /* older puts, or a put that does not say */
+	SVC_RETURN_OLD_YES,
+	SVC_RETURN_OLD_NO,
+} svc_return_old;
+
 typedef struct {
 	char part_no[SVC_PART_LEN];
 	char name[SVC_PART_NAME_LEN];
 	int64_t price;
+	uint32_t return_old; /* svc_return_old */
 } svc_catalog_put;
 
 typedef struct {
@@ -510,6 +520,30 @@ typedef struct {
 	char reason[SVC_REASON_LEN];
 } svc_claim_allow;
 
+/* ---- old parts back to the factory (旧件返厂): the steps of the record
+ * O:<ticket>/<part_no> (rules_oldpart.c). */
+typedef enum {
+	SVC_OP_SHIP = 1, /* the shop sends old parts to its region */
+	SVC_OP_RECEIVE,  /* the region (inspecting) or HQ takes them in */
+	SVC_OP_FORWARD,  /* the region sends accepted ones on to HQ */
+	SVC_OP_WAIVE,    /* HQ needs no return */
+} svc_old_part_action;
+
+typedef struct {
+	uint32_t action; /* svc_old_part_action */
+	char ticket[SVC_AGG_LEN];
+	char part_no[SVC_PART_LEN];
+	int64_t qty;
+	int64_t reject; /* receive at the region: refused at inspection */
+	char reason[SVC_REASON_LEN];
+	char shop[SVC_ID_LEN];
+	char region[SVC_ID_LEN];
+} svc_old_part_step;
+
+/* A reason for a rejection at inspection or a waiver: at most this many
+ * characters. */
+#define SVC_OLD_PART_REASON_CHARS 60
+
 /* ---- complaints (投诉): a record of their own, owned by the region (HQ once
  * escalated); the shop complained about may only add a statement. */
 
@@ -619,6 +653,8 @@ typedef struct {
 		svc_labor_put labor_put;
 		svc_tariff_set tariff_set;
 		svc_catalog_price catalog_price;
+		/* old parts */
+		svc_old_part_step old_part;
 	} u;
 } svc_change;
 
@@ -823,6 +859,7 @@ typedef struct {
 	/* price history, by from ascending */
 	uint32_t nprices;
 	svc_price_entry prices[SVC_PRICES_MAX];
+	bool return_old; /* old parts: its old part comes back to the factory */
 } svc_catalog_item;
 
 /* A labor operation (L:<code>). */
@@ -939,6 +976,25 @@ typedef struct {
 	svc_fold_pos last;
 } svc_complaint;
 
+/* old parts: one ticket's old parts of one part number on their way back
+ * (O:<ticket>/<part_no>). Quantities are cumulative; accepted at the region
+ * is received - rejected; times are ms, 0 not yet. */
+typedef struct {
+	char id[SVC_AGG_LEN];
+	char ticket[SVC_AGG_LEN];
+	char part_no[SVC_PART_LEN];
+	char shop[SVC_ID_LEN];
+	char region[SVC_ID_LEN];
+	int64_t shipped, received, rejected, forwarded, hq_received;
+	uint64_t shipped_at;  /* the last shipment */
+	uint64_t accepted_at; /* the last region receipt that accepted parts */
+	uint64_t forwarded_at, hq_received_at;
+	uint64_t waived; /* HQ needs no return */
+	char waive_reason[SVC_REASON_LEN];
+	char reject_reason[SVC_REASON_LEN]; /* the last rejection at inspection */
+	svc_fold_pos last;
+} svc_old_part;
+
 typedef struct {
 	int64_t on_hand;
 	int64_t defective;     /* old parts sent back from here, counted for reports */
@@ -985,5 +1041,9 @@ const char *svc_complaint_finding_name(uint32_t v);
 int svc_complaint_finding_parse(const char *s, uint32_t *out);
 /* claim lines: "op", "labor", "part", "travel", "other" */
 const char *svc_claim_line_kind_name(uint32_t k);
+/* old parts: ship, receive, forward, waive; and a record's state in words
+ * (waived, in_transit, at_region, forwarded, at_hq, none) */
+const char *svc_old_part_action_name(uint32_t a);
+const char *svc_old_part_state_name(const svc_old_part *op);
 
 #endif

@@ -148,7 +148,7 @@ ok
 assert_eq "$(sv sa log --json | py 'all(a["lsn"] > b["lsn"] for a, b in zip(j, j[1:]))')" True \
 	"log newest first"
 assert_eq "$(sv sa log --limit 3 --json | py '[c["kind"] for c in j]')" \
-	"['claim.submit', 'part.move', 'part.move']" "log --limit"
+	"['claim.submit', 'part.move', 'old_part']" "log --limit"
 sv sa log | head -1 | grep -q '^LSN  *CHANGE  *TIME  *KIND  *AGGREGATE  *SUMMARY  *OPERATOR$' || fail "log header"
 ok
 

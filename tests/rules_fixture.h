@@ -469,4 +469,22 @@ static inline void fx_judged(svc_change *c)
 	b->opened_on = 20240601;
 }
 
+/* old parts: a step on shop-a's old CMP-35 of `ticket` (region-n). */
+static inline void fx_oldpart(svc_change *c, uint32_t action, const char *ticket, int64_t qty,
+                              int64_t reject, const char *reason)
+{
+	svc_old_part_step *b = &c->u.old_part;
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_OLD_PART;
+	svc_rules_oldpart_agg(c->aggregate, ticket, "CMP-35");
+	b->action = action;
+	FX_COPY(b->ticket, ticket);
+	FX_COPY(b->part_no, "CMP-35");
+	b->qty = qty;
+	b->reject = reject;
+	FX_COPY(b->reason, reason ? reason : "");
+	FX_COPY(b->shop, "shop-a");
+	FX_COPY(b->region, "region-n");
+}
+
 #endif

@@ -548,6 +548,26 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 		else
 			SET(c->u.catalog_price.part_no, "WM-PUMP-01");
 		break;
+	/* old parts */
+	case SVC_CK_OLD_PART: {
+		svc_old_part_step *o = &c->u.old_part;
+		o->action = max ? UINT32_MAX : SVC_OP_SHIP;
+		o->qty = max ? INT64_MIN : 2;
+		o->reject = max ? INT64_MIN : 0;
+		if (max) {
+			FILL(o->ticket, "t");
+			FILL(o->part_no, "p");
+			FILL(o->reason, "旧");
+			FILL(o->shop, "s");
+			FILL(o->region, "r");
+		} else {
+			SET(o->ticket, "T-shop-gz-0042-7");
+			SET(o->part_no, "CMP-35");
+			SET(o->shop, "shop-gz-0042");
+			SET(o->region, "region-south");
+		}
+		break;
+	}
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;

@@ -295,6 +295,19 @@ static void gold_change(svc_change *c, svc_change_kind kind, bool max)
 		c->u.catalog_price.price = max ? INT64_MIN : 23800;
 		c->u.catalog_price.from = max ? UINT64_MAX : 1767196800000ULL;
 		break;
+	/* old parts */
+	case SVC_CK_OLD_PART: {
+		svc_old_part_step *o = &c->u.old_part;
+		o->action = max ? UINT32_MAX : SVC_OP_RECEIVE;
+		STR(o->ticket, max, "t", "T-shop-sh-0003-40");
+		STR(o->part_no, max, "p", "CMP-35");
+		o->qty = max ? INT64_MAX : 3;
+		o->reject = max ? INT64_MAX : 1;
+		STR(o->reason, max, "裂", "外壳开裂，非质量件");
+		STR(o->shop, max, "s", "shop-sh-0003");
+		STR(o->region, max, "r", "region-east");
+		break;
+	}
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;
@@ -851,6 +864,12 @@ static const struct gold golden[] = {
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a20c1cedbe8f5020f1c293643505d6a7784919eabb8c5d2dfecf90613202d3a475430023a0b7265"
      "67696f6e2d65617374f202160a09502d4d4f544f522d3710f8b9011880e88ca9b733"},
+    {"change.old_part", 189,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20e0edfa0714212e3b4855626f7c8996a3b0bdcad7e4f1fe0b1825323f4c59667330023a0b7265"
+     "67696f6e2d65617374fa025908021211542d73686f702d73682d303030332d34301a06434d502d3335200328"
+     "01321be5a496e5a3b3e5bc80e8a382efbc8ce99d9ee8b4a8e9878fe4bbb63a0c73686f702d73682d30303033"
+     "420b726567696f6e2d65617374"},
     {"change.ticket.open.max", 1823,
      "#cfbd8fa8141651a540e91ed581bdafcbeb0e0e4f67ef479121bdb3746e4a428e"},
     {"change.ticket.assign.max", 240,
@@ -956,6 +975,8 @@ static const struct gold golden[] = {
      "cedbe8f5020f1c293643505d6a7784919eabb8c5d2dfecf90613202d3a475430ffffffff0f3a207272727272"
      "727272727272727272727272727272727272727272727272727272f202370a1f505050505050505050505050"
      "50505050505050505050505050505050505050108080808080808080800118ffffffffffffffffff01"},
+    {"change.old_part.max", 665,
+     "#1db8ac6008c4774d5df052114e936717f6c5b360589281c594c4bfe31ac22792"},
     {"change.ticket.note.operator", 133,
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a207c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f30023a0b7265"
@@ -1005,6 +1026,10 @@ static const struct gold golden[] = {
      "313030302a201724313e4b5865727f8c99a6b3c0cddae7f4010e1b2835424f5c697683909daa30023a0b7265"
      "67696f6e2d65617374c201480805100318d0192a0d5041592d323032342d3037373730d0193a16080110804b"
      "1a0fe8b685e6a087e58786e5b7a5e697b63a0208044211542d73686f702d73682d303030332d3132"},
+    {"change.catalog.put.return_old", 132,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20bac7d4e1eefb0815222f3c495663707d8a97a4b1becbd8e5f2ff0c192633404d30023a0b7265"
+     "67696f6e2d65617374aa01200a09502d4d4f544f522d371206e794b5e69cba18ffffffffffffffffff012001"},
     {"ticket", 167,
      "0a10742d73686f702d73682d303030332d3510021a06e78e8be4ba94220b3133393030303030303030320441"
      "432d3240e5aed30948015206e6bc8fe6b0b45a0b726567696f6e2d65617374620c73686f702d73682d303030"
@@ -1096,6 +1121,14 @@ static const struct gold golden[] = {
      "0a0641432d5230331206616972636f6e1878220fe69bb4e68da2e58e8be7bca9e69cba2880efbbe4b8323202"
      "68713807"},
     {"tariff", 36, "08982a10c02518e8202205081410b8172205082810f02e2880efbbe4b832320268713808"},
+    {"old_part", 166,
+     "0a1a4f3a542d73686f702d73682d303030332d34302f434d502d33351211542d73686f702d73682d30303033"
+     "2d34301a06434d502d3335220c73686f702d73682d303030332a0b726567696f6e2d65617374300338034001"
+     "480250025880efbbe4b8326081efbbe4b8326882efbbe4b8327083efbbe4b8328a011be5a496e5a3b3e5bc80"
+     "e8a382efbc8ce99d9ee8b4a8e9878fe4bbb6900180efbbe4b8329a01026871a0014d"},
+    {"catalog.return_old", 47,
+     "0a09502d4d4f544f522d37201f2a02687130203801420b0880e88ca9b73310f8b901420b0880a0a6d2b73310"
+     "dcba01"},
     {"ticket.max", 2139, "#0b7516a9808f4967e373759199d918086cb78957a8b2befe3075601e38718c14"},
     {"ticket.customer.max", 2287,
      "#d7a6d214253c3716f63933dfc15c336f31edded928e79d704dd8ad63d817ec64"},
@@ -1153,6 +1186,9 @@ static const struct gold golden[] = {
      "#ec1594d31f7b9bad5e92185319d73ba12245e1f493d16738a42fcb4820e69310"},
     {"labor.max", 386, "#74dbdb58f2b4768d66fc23e17fdb674b4a4703cb3d25c9d49c62105b1291479f"},
     {"tariff.max", 393, "#ad46a4a217cf66e0faae1f8743ee9d619f71ed05c76a20bc96fce5dcc5338d02"},
+    {"old_part.max", 929, "#4301d43ab54665750bfe0e1a16eeae204e687f3aa7a883ad346181a967d4d7cc"},
+    {"catalog.return_old.max", 614,
+     "#ef2ef06db6a0a2f2185794f784365e87503495bf71ea095a361d13264b39dbba"},
     {"commit", 52,
      "0a0c73686f702d73682d303030331001180122206c798693a0adbac7d4e1eefb0815222f3c495663707d8a97"
      "a4b1becbd8e5f2ff"},
@@ -1350,6 +1386,40 @@ static void run_changes(void)
 	SET(c.u.claim_decide.repeat_of, "T-shop-sh-0003-12");
 	GOLD("change.claim.decide.lines", svc_change, svc_codec_change_encode,
 	     svc_codec_change_decode, &c);
+	/* old parts: a catalog put that flags the part (field 4) */
+	gold_change(&c, SVC_CK_CATALOG_PUT, false);
+	c.u.catalog_put.return_old = SVC_RETURN_OLD_YES;
+	GOLD("change.catalog.put.return_old", svc_change, svc_codec_change_encode,
+	     svc_codec_change_decode, &c);
+}
+
+/* old parts */
+static void gold_old_part(svc_old_part *o, bool max)
+{
+	uint64_t big = max ? UINT64_MAX : 1733230000000ULL;
+	int64_t n = max ? INT64_MAX : 3;
+
+	memset(o, 0, sizeof *o);
+	STR(o->id, max, "o", "O:T-shop-sh-0003-40/CMP-35");
+	STR(o->ticket, max, "t", "T-shop-sh-0003-40");
+	STR(o->part_no, max, "p", "CMP-35");
+	STR(o->shop, max, "s", "shop-sh-0003");
+	STR(o->region, max, "r", "region-east");
+	o->shipped = n;
+	o->received = n;
+	o->rejected = max ? INT64_MAX : 1;
+	o->forwarded = max ? INT64_MAX : 2;
+	o->hq_received = max ? INT64_MAX : 2;
+	o->shipped_at = big;
+	o->accepted_at = big + !max;
+	o->forwarded_at = big + 2 * !max;
+	o->hq_received_at = big + 3 * !max;
+	o->waived = max ? UINT64_MAX : 0;
+	STR(o->waive_reason, max, "免", "");
+	STR(o->reject_reason, max, "裂", "外壳开裂，非质量件");
+	STR(o->last.origin, max, "h", "hq");
+	o->last.hlc = big;
+	o->last.seq = max ? UINT64_MAX : 77;
 }
 
 static void run_states(void)
@@ -1370,6 +1440,7 @@ static void run_states(void)
 	static svc_fault_code fc;
 	static svc_override ov;
 	static svc_complaint ko;
+	static svc_old_part op;
 	static svc_customer cu;
 	static svc_unit un;
 
@@ -1502,6 +1573,13 @@ static void run_states(void)
 		ta.last.seq = max ? UINT64_MAX : 8;
 		GOLD_NAMED("tariff", svc_tariff, svc_codec_tariff_encode, svc_codec_tariff_decode,
 		           &ta);
+		/* old parts: a record, and a part flagged return_old (field 7) */
+		gold_old_part(&op, max);
+		GOLD_NAMED("old_part", svc_old_part, svc_codec_old_part_encode,
+		           svc_codec_old_part_decode, &op);
+		ci.return_old = true;
+		GOLD_NAMED("catalog.return_old", svc_catalog_item, svc_codec_catalog_encode,
+		           svc_codec_catalog_decode, &ci);
 #undef GOLD_NAMED
 	}
 }

@@ -356,10 +356,13 @@ static void test_shop_parts(void)
 	OK(svc_local_part_adjust(sa, "P-100", -1, "stocktake: one damaged in storage"));
 	CHECK_INT(stock_of(sa, "shop-a", "P-100").on_hand, 7);
 
-	OK(svc_local_part_return(sa, "P-100", 2, tk_a));
+	/* old parts: what was consumed on the ticket comes back, no more */
+	OK(svc_local_oldpart_ship(sa, "P-100", 2, tk_a, NULL));
 	CHECK_INT(stock_of(sa, "shop-a", "P-100").defective, 2);
 	CHECK_INT(stock_of(sa, "shop-a", "P-100").on_hand, 7);
-	REFUSED(sa, svc_local_part_return(sa, "P-100", 1, "T-shop-a-999"), SVC_ENOTFOUND,
+	REFUSED(sa, svc_local_oldpart_ship(sa, "P-100", 1, tk_a, NULL), SVC_ECONFLICT,
+	        "x1 returned, 2 consumed on");
+	REFUSED(sa, svc_local_oldpart_ship(sa, "P-100", 1, "T-shop-a-999", NULL), SVC_ENOTFOUND,
 	        "unknown ticket");
 
 	/* A shop ships only back to its region. */

@@ -661,6 +661,8 @@ static int encode_state(const agg *a, uint8_t *buf, size_t cap, size_t *len)
 		return svc_codec_labor_encode(&a->st.lab, buf, cap, len);
 	case SVC_AGG_TARIFF:
 		return svc_codec_tariff_encode(&a->st.tar, buf, cap, len);
+	case SVC_AGG_OLDPART: /* old parts */
+		return svc_codec_old_part_encode(&a->st.op, buf, cap, len);
 	default:
 		*len = 0;
 		return 0;
@@ -921,6 +923,43 @@ static void set_claim_parts_late(change_set *s)
 	fx_move(push(s, &FX_SA, 40, 0), SVC_MV_CONSUME, "shop-a", "CMP-35", -1, "T-shop-a-2", NULL);
 	fx_submit(push(s, &FX_SA, 50, 0), "T-shop-a-2", 1, 8000, 2, 2500, 0);
 	fx_decide(push(s, &FX_RN, 3600, 0), "C-shop-a-1", SVC_CA_AUDIT, 1, 0, 13000);
+}
+
+/* S3e: old parts on their way back. Two CMP-35 consumed on T-shop-a-1 are
+ * shipped (a third shipment is refused: two returned before), received at
+ * the region with one rejected, forwarded and received at HQ; a forward of
+ * more than was accepted, in between, is refused. HQ waives T-shop-a-9's,
+ * creating the record. The receipts read the record as the shipments before
+ * them left it, in every order of arrival. */
+static void set_old_parts(change_set *s)
+{
+	const char *t1 = "T-shop-a-1";
+	fx_move(push(s, &FX_SA, 10, 0), SVC_MV_CONSUME, "shop-a", "CMP-35", -2, t1, NULL);
+	fx_oldpart(push(s, &FX_SA, 20, 0), SVC_OP_SHIP, t1, 2, 0, NULL);
+	fx_oldpart(push(s, &FX_SA, 30, 0), SVC_OP_SHIP, t1, 1, 0, NULL);
+	fx_oldpart(push(s, &FX_HQ, 50, 0), SVC_OP_WAIVE, "T-shop-a-9", 0, 0, "批次召回");
+	fx_oldpart(push(s, &FX_RN, 100, 0), SVC_OP_RECEIVE, t1, 2, 1, "外壳开裂");
+	fx_oldpart(push(s, &FX_RN, 110, 0), SVC_OP_FORWARD, t1, 5, 0, NULL);
+	fx_oldpart(push(s, &FX_RN, 200, 0), SVC_OP_FORWARD, t1, 1, 0, NULL);
+	fx_oldpart(push(s, &FX_HQ, 300, 0), SVC_OP_RECEIVE, t1, 1, 0, NULL);
+}
+
+/* S3f: a shipment against the consumptions and reversals it reads. The
+ * reversal before it in fold order leaves one consumed, so the shipment of
+ * two is refused on every node, whenever the reversal arrives, and with it
+ * the region's receipt of two; the shipment of one stands, and so does a
+ * later one on a later consumption. */
+static void set_old_parts_reversal(change_set *s)
+{
+	const char *t1 = "T-shop-a-1";
+	fx_move(push(s, &FX_SA, 10, 0), SVC_MV_CONSUME, "shop-a", "CMP-35", -2, t1, NULL);
+	fx_unconsume(push(s, &FX_SA, 15, 0), t1, 1);
+	fx_oldpart(push(s, &FX_SA, 20, 0), SVC_OP_SHIP, t1, 2, 0, NULL);
+	fx_oldpart(push(s, &FX_SA, 25, 0), SVC_OP_SHIP, t1, 1, 0, NULL);
+	fx_oldpart(push(s, &FX_RN, 30, 0), SVC_OP_RECEIVE, t1, 2, 0, NULL);
+	fx_oldpart(push(s, &FX_RN, 31, 0), SVC_OP_RECEIVE, t1, 1, 0, NULL);
+	fx_move(push(s, &FX_SA, 40, 0), SVC_MV_CONSUME, "shop-a", "CMP-35", -1, t1, NULL);
+	fx_oldpart(push(s, &FX_SA, 50, 0), SVC_OP_SHIP, t1, 1, 0, NULL);
 }
 
 /* customer: a customer file put by `a` (fields: SVC_CF_*), and a merge. */
@@ -1659,6 +1698,36 @@ static void expect_claim_parts_late(const result *r)
 	CHECK_INT(stock_of(r, "shop-a")->on_hand, -1);
 }
 
+static void expect_old_parts(const result *r)
+{
+	CHECK_INT(r->nrej, 2);
+	CHECK_REJ(r, "shop-a", 3,
+	          "qty: CMP-35 x1 returned, 2 consumed on T-shop-a-1 and 2 returned before");
+	CHECK_REJ(r, "region-n", 2,
+	          "old part O:T-shop-a-1/CMP-35: 1 accepted and not yet forwarded, a forward of 5");
+	const agg *o = find(r, "O:T-shop-a-1/CMP-35");
+	CHECK(o && o->st.op.shipped == 2 && o->st.op.received == 2 && o->st.op.rejected == 1 &&
+	      o->st.op.forwarded == 1 && o->st.op.hq_received == 1 && !o->st.op.waived);
+	CHECK(o && o->st.op.accepted_at == FX_HLC(100, 0) >> 16);
+	CHECK(o && strcmp(o->st.op.reject_reason, "外壳开裂") == 0);
+	const agg *w = find(r, "O:T-shop-a-9/CMP-35");
+	CHECK(w && w->st.op.waived && w->st.op.shipped == 0 &&
+	      strcmp(w->st.op.shop, "shop-a") == 0);
+	/* a shipment counts as defective at the shop */
+	CHECK_INT(stock_of(r, "shop-a")->defective, 2);
+}
+
+static void expect_old_parts_reversal(const result *r)
+{
+	CHECK_INT(r->nrej, 2);
+	CHECK_REJ(r, "shop-a", 3,
+	          "qty: CMP-35 x2 returned, 1 consumed on T-shop-a-1 and 0 returned before");
+	CHECK_REJ(r, "region-n", 1, "old part O:T-shop-a-1/CMP-35: 1 in transit, a receipt of 2");
+	const agg *o = find(r, "O:T-shop-a-1/CMP-35");
+	CHECK(o && o->st.op.shipped == 2 && o->st.op.received == 1 && o->st.op.rejected == 0);
+	CHECK_INT(stock_of(r, "shop-a")->defective, 2);
+}
+
 static void expect_directory(const result *r)
 {
 	CHECK_INT(r->nrej, 3);
@@ -2095,6 +2164,8 @@ int main(int argc, char **argv)
 	all_orders(set_claim_ticket, "claim-ticket", expect_claim_ticket);
 	all_orders(set_claim_parts, "claim-parts", expect_claim_parts);
 	all_orders(set_claim_parts_late, "claim-parts-late", expect_claim_parts_late);
+	all_orders(set_old_parts, "old-parts", expect_old_parts);
+	all_orders(set_old_parts_reversal, "old-parts-rev", expect_old_parts_reversal);
 	all_orders(set_customer, "customer", expect_customer);
 	all_orders(set_unit, "unit", expect_unit);
 	all_orders(set_parts, "parts", expect_parts);

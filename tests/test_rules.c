@@ -1246,6 +1246,8 @@ typedef union {
 	/* labor operations and the labor tariff */
 	svc_labor_op lab;
 	svc_tariff tar;
+	/* old parts */
+	svc_old_part op;
 } any_state;
 
 typedef struct {
@@ -2519,6 +2521,201 @@ static void test_charge_rules(void)
 	CHECK(!svc_ticket_customer_paid(&t));
 }
 
+/* old parts: the fields of a step, who may take each, the record's course
+ * through step() (every step bounded by the one before it), the catalog's
+ * return_old flag, the policy key, and when a claim line's old parts were
+ * back and due. */
+static void test_oldpart_rules(void)
+{
+	svc_change c;
+	const char *t1 = "T-shop-a-1", *id = "O:T-shop-a-1/CMP-35";
+	fx_head(&c, &FX_SA, 5, FX_HLC(5, 0));
+	fx_oldpart(&c, SVC_OP_SHIP, t1, 2, 0, NULL);
+	VALID(&c);
+	CHECK_STR(c.aggregate, id);
+	CHECK_INT(svc_rules_agg_type(&c), SVC_AGG_OLDPART);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	fx_oldpart(&c, SVC_OP_SHIP, t1, 0, 0, NULL);
+	INVALID(&c, "qty: 0 is not a number of parts from 1 to 1000000000");
+	fx_oldpart(&c, SVC_OP_SHIP, t1, 2, 0, "x");
+	INVALID(&c, "reason: a ship takes none");
+	fx_oldpart(&c, SVC_OP_SHIP, t1, 2, 1, NULL);
+	INVALID(&c, "reject: only a receipt rejects parts, not a ship");
+	fx_oldpart(&c, 9, t1, 2, 0, NULL);
+	INVALID(&c, "action: unknown old-part step 9");
+	fx_oldpart(&c, SVC_OP_SHIP, "X-shop-a-1", 2, 0, NULL);
+	INVALID(&c, "ticket: 'X-shop-a-1' is not a ticket id");
+	fx_oldpart(&c, SVC_OP_SHIP, t1, 2, 0, NULL);
+	FX_COPY(c.aggregate, "O:T-shop-a-2/CMP-35");
+	INVALID(&c, "aggregate");
+	fx_oldpart(&c, SVC_OP_RECEIVE, t1, 2, 3, "裂");
+	INVALID(&c, "reject: 3 is not from 0 to the 2 received");
+	fx_oldpart(&c, SVC_OP_RECEIVE, t1, 2, 1, NULL);
+	INVALID(&c, "reason: required when parts are rejected");
+	fx_oldpart(&c, SVC_OP_RECEIVE, t1, 2, 0, "x");
+	INVALID(&c, "reason: only a rejection (reject > 0) takes one");
+	fx_oldpart(&c, SVC_OP_WAIVE, t1, 0, 0, NULL);
+	INVALID(&c, "reason: required for a waiver");
+	fx_oldpart(&c, SVC_OP_WAIVE, t1, 1, 0, "x");
+	INVALID(&c, "qty: a waiver carries no quantity, got 1");
+	char longr[200] = "";
+	for (int i = 0; i < 61; i++)
+		strcat(longr, "旧");
+	fx_oldpart(&c, SVC_OP_WAIVE, t1, 0, 0, longr);
+	INVALID(&c, "reason: 61 characters, limit 60");
+
+	/* the role matrix */
+	const struct {
+		const fx_actor *a;
+		uint32_t action;
+		const char *denied; /* NULL: allowed */
+	} roles[] = {
+	    {&FX_SA, SVC_OP_RECEIVE, "shop shop-a may not receive old parts (its region or HQ)"},
+	    {&FX_SA, SVC_OP_FORWARD, "shop shop-a may not forward old parts"},
+	    {&FX_SA, SVC_OP_WAIVE, "shop shop-a may not waive old parts (HQ only)"},
+	    {&FX_SB, SVC_OP_SHIP, "shop shop-b may not ship old parts as shop-a"},
+	    {&FX_RN, SVC_OP_SHIP, "region region-n may not ship old parts"},
+	    {&FX_RN, SVC_OP_RECEIVE, NULL},
+	    {&FX_RN, SVC_OP_FORWARD, NULL},
+	    {&FX_RN, SVC_OP_WAIVE, "region region-n may not waive old parts (HQ only)"},
+	    {&FX_RS, SVC_OP_RECEIVE,
+	     "region region-s may not receive old parts of region region-n"},
+	    {&FX_HQ, SVC_OP_SHIP, "may not ship old parts"},
+	    {&FX_HQ, SVC_OP_FORWARD, "may not forward old parts (the region does)"},
+	    {&FX_HQ, SVC_OP_RECEIVE, NULL},
+	    {&FX_HQ, SVC_OP_WAIVE, NULL},
+	};
+	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+		fx_head(&c, roles[i].a, 5, FX_HLC(5, 0));
+		fx_oldpart(&c, roles[i].action, t1, roles[i].action == SVC_OP_WAIVE ? 0 : 1, 0,
+		           roles[i].action == SVC_OP_WAIVE ? "x" : NULL);
+		int rc = svc_rules_authorize(&c, why, sizeof why);
+		CHECK_INT(rc, roles[i].denied ? SVC_EDENIED : 0);
+		if (roles[i].denied)
+			CHECK_HAS(why, roles[i].denied);
+	}
+	fx_head(&c, &FX_HQ, 5, FX_HLC(5, 0));
+	fx_oldpart(&c, SVC_OP_RECEIVE, t1, 1, 1, "x");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "may not reject old parts (the region inspects them)");
+
+	/* the state machine: nothing is received before it is shipped, nor
+	 * forwarded before it is accepted, nor received at HQ before it is
+	 * forwarded */
+	fold_state f = {0};
+	svc_change *p = at(&FX_RN, 40000);
+	fx_oldpart(p, SVC_OP_RECEIVE, t1, 1, 0, NULL);
+	REJ(&f, p, "old part O:T-shop-a-1/CMP-35: 0 in transit, a receipt of 1");
+	p = at(&FX_SA, 40001);
+	fx_oldpart(p, SVC_OP_SHIP, t1, 2, 0, NULL);
+	OK(&f, p);
+	CHECK_STR(f.st.op.id, id);
+	CHECK_STR(f.st.op.shop, "shop-a");
+	CHECK_STR(f.st.op.region, "region-n");
+	CHECK_STR(svc_old_part_state_name(&f.st.op), "in_transit");
+	p = at(&FX_RN, 40002);
+	fx_oldpart(p, SVC_OP_FORWARD, t1, 1, 0, NULL);
+	REJ(&f, p, "0 accepted and not yet forwarded, a forward of 1");
+	p = at(&FX_RN, 40003);
+	fx_oldpart(p, SVC_OP_RECEIVE, t1, 3, 0, NULL);
+	REJ(&f, p, "2 in transit, a receipt of 3");
+	p = at(&FX_RN, 40004);
+	fx_oldpart(p, SVC_OP_RECEIVE, t1, 2, 2, "外壳开裂");
+	OK(&f, p);
+	CHECK_INT(svc_old_part_accepted(&f.st.op), 0);
+	CHECK(f.st.op.accepted_at == 0); /* nothing accepted */
+	CHECK_STR(f.st.op.reject_reason, "外壳开裂");
+	p = at(&FX_SA, 40005);
+	fx_oldpart(p, SVC_OP_SHIP, t1, 1, 0, NULL);
+	OK(&f, p);
+	p = at(&FX_RN, 40006);
+	fx_oldpart(p, SVC_OP_RECEIVE, t1, 1, 0, NULL);
+	OK(&f, p);
+	CHECK_INT(svc_old_part_accepted(&f.st.op), 1);
+	CHECK(f.st.op.accepted_at == FX_HLC(40006, 0) >> 16);
+	CHECK_STR(svc_old_part_state_name(&f.st.op), "at_region");
+	p = at(&FX_HQ, 40007);
+	fx_oldpart(p, SVC_OP_RECEIVE, t1, 1, 0, NULL);
+	REJ(&f, p, "0 forwarded to HQ and not yet received, a receipt of 1");
+	p = at(&FX_RN, 40008);
+	fx_oldpart(p, SVC_OP_FORWARD, t1, 1, 0, NULL);
+	OK(&f, p);
+	CHECK_STR(svc_old_part_state_name(&f.st.op), "forwarded");
+	p = at(&FX_HQ, 40009);
+	fx_oldpart(p, SVC_OP_RECEIVE, t1, 1, 0, NULL);
+	OK(&f, p);
+	CHECK_STR(svc_old_part_state_name(&f.st.op), "at_hq");
+	p = at(&FX_HQ, 40010);
+	fx_oldpart(p, SVC_OP_WAIVE, t1, 0, 0, "召回");
+	OK(&f, p);
+	CHECK_STR(svc_old_part_state_name(&f.st.op), "waived");
+	p = at(&FX_HQ, 40011);
+	fx_oldpart(p, SVC_OP_WAIVE, t1, 0, 0, "again");
+	REJ(&f, p, "already waived");
+	/* a step naming another shop of the record */
+	p = at(&FX_RN, 40012);
+	fx_oldpart(p, SVC_OP_RECEIVE, t1, 1, 0, NULL);
+	FX_COPY(p->u.old_part.shop, "shop-b");
+	REJ(&f, p, "shop shop-a of region region-n, the receive names shop-b of region-n");
+	/* a waiver creates the record */
+	fold_state w = {0};
+	p = at(&FX_HQ, 40013);
+	fx_oldpart(p, SVC_OP_WAIVE, "T-shop-a-9", 0, 0, "召回");
+	OK(&w, p);
+	CHECK(w.st.op.waived == FX_HLC(40013, 0) >> 16 && w.st.op.shipped == 0);
+
+	/* when a claim line's old parts were back, and when they are due:
+	 * the end of the 30th day after the approval's date in the zone */
+	svc_tz *tz = NULL;
+	CHECK_INT(svc_tz_load(&tz, "Asia/Shanghai"), 0);
+	svc_old_part op = {0};
+	uint64_t back, due;
+	svc_rules_oldpart_due(tz, 2, 1717243200000ULL, 30, NULL, &back, &due);
+	CHECK(back == 0 && due == 1719849600000ULL);
+	/* 00:30 on the next day in Shanghai: one day later */
+	svc_rules_oldpart_due(tz, 2, 1717259400000ULL, 30, NULL, &back, &due);
+	CHECK(due == 1719936000000ULL);
+	svc_rules_oldpart_due(tz, 2, 0, 30, NULL, &back, &due);
+	CHECK(back == 0 && due == 0);
+	op.received = 3;
+	op.rejected = 2;
+	op.accepted_at = 1718000000000ULL;
+	svc_rules_oldpart_due(tz, 2, 1717243200000ULL, 30, &op, &back, &due);
+	CHECK(back == 0); /* one accepted of two */
+	op.received = 4;
+	svc_rules_oldpart_due(tz, 2, 1717243200000ULL, 30, &op, &back, &due);
+	CHECK(back == 1718000000000ULL);
+	op.waived = 1717500000000ULL;
+	svc_rules_oldpart_due(tz, 2, 1717243200000ULL, 30, &op, &back, &due);
+	CHECK(back == 1717500000000ULL); /* the waiver came first */
+	svc_tz_destroy(&tz);
+
+	/* the catalog flag: a put that does not name it keeps it */
+	fold_state cat = {0};
+	p = at(&FX_HQ, 40020);
+	fx_catalog(p, "CMP-35", "Compressor", 48000);
+	p->u.catalog_put.return_old = SVC_RETURN_OLD_YES;
+	OK(&cat, p);
+	CHECK(cat.st.p.return_old);
+	p = at(&FX_HQ, 40021);
+	fx_catalog(p, "CMP-35", "Compressor", 49000);
+	OK(&cat, p);
+	CHECK(cat.st.p.return_old && cat.st.p.price == 49000);
+	p = at(&FX_HQ, 40022);
+	fx_catalog(p, "CMP-35", "Compressor", 49000);
+	p->u.catalog_put.return_old = SVC_RETURN_OLD_NO;
+	OK(&cat, p);
+	CHECK(!cat.st.p.return_old);
+	p->u.catalog_put.return_old = 3;
+	INVALID(p, "return_old: 3 is not 0 (keep), 1 (yes) or 2 (no)");
+
+	/* the policy key */
+	CHECK_INT(svc_policy_days(NULL, "old_part_days"), 30);
+	CHECK_INT(svc_policy_check_entry("old_part_days", "45", why, sizeof why), 0);
+	CHECK_INT(svc_policy_check_entry("old_part_days", "0", why, sizeof why), SVC_EINVAL);
+	CHECK_HAS(why, "old_part_days: '0' is not a whole number from 1 to 365");
+}
+
 /* customer: field validation of customer files, units and merges, the
  * role matrix, and a ticket that refers to a file. */
 static void cust_put(svc_change *c, const fx_actor *a, uint64_t seq, uint32_t fields,
@@ -3141,5 +3338,6 @@ int main(void)
 	test_charge_rules();
 	test_claim_lines();
 	test_labor_rules();
+	test_oldpart_rules();
 	return svc_test_done();
 }

@@ -4,7 +4,7 @@
  * The store only ever holds what the codec wrote, but a damaged disk, a
  * restored backup or a hand-edited copy can hold anything, and reading a
  * ticket must then fail with SVC_EDECODE rather than crash the daemon. Every
- * input goes through all eight state decoders; whatever decodes must encode
+ * input goes through every state decoder; whatever decodes must encode
  * again and decode to the same value.
  */
 #include "fuzz.h"
@@ -46,6 +46,8 @@ ROUNDTRIP(svc_customer, customer)
 ROUNDTRIP(svc_unit, unit)
 /* complaints */
 ROUNDTRIP(svc_complaint, complaint)
+/* old parts */
+ROUNDTRIP(svc_old_part, old_part)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -64,5 +66,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	customer_roundtrip(data, size);
 	unit_roundtrip(data, size);
 	complaint_roundtrip(data, size);
+	old_part_roundtrip(data, size);
 	return 0;
 }

@@ -213,7 +213,7 @@ static void working_day(fuzz_node net[FUZZ_NNODES])
 	MUST(svc_local_ticket_note(sa->s, t1, "customer asks for a morning visit"));
 	MUST(svc_local_ticket_status(sa->s, t1, SVC_TS_ON_SITE, NULL));
 	MUST(svc_local_part_consume(sa->s, "CMP-35", 1, t1));
-	MUST(svc_local_part_return(sa->s, "CMP-35", 1, t1));
+	MUST(svc_local_oldpart_ship(sa->s, "CMP-35", 1, t1, NULL));
 	MUST(svc_local_part_adjust(sa->s, "CMP-35", -1, "found damaged in stock"));
 	MUST(svc_local_ticket_status(sa->s, t1, SVC_TS_RESOLVED, NULL));
 	svc_claim_request cr = {.ticket = t1, .labor = 8000, .travel = 2000, .nparts = 1};
@@ -607,6 +607,38 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 	FILL(c.u.claim_decide.repeat_of, "t");
 	FILL(c.u.claim_decide.reason, "驳");
 	put_change("longest-claim-decide-lines", &c);
+	/* old parts: the longest step, and a record on its way back */
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_OLD_PART;
+	c.u.old_part.action = SVC_OP_RECEIVE;
+	FILL(c.u.old_part.ticket, "T");
+	FILL(c.u.old_part.part_no, "P");
+	c.u.old_part.qty = INT64_MAX;
+	c.u.old_part.reject = INT64_MAX;
+	FILL(c.u.old_part.reason, "裂");
+	FILL(c.u.old_part.shop, "s");
+	FILL(c.u.old_part.region, "r");
+	put_change("longest-old-part", &c);
+	{
+		static svc_old_part op;
+		uint8_t sbuf[SVC_STATE_MAX];
+		size_t slen;
+		FILL(op.id, "O");
+		FILL(op.ticket, "T");
+		FILL(op.part_no, "P");
+		FILL(op.shop, "s");
+		FILL(op.region, "r");
+		op.shipped = op.received = op.rejected = INT64_MAX;
+		op.forwarded = op.hq_received = INT64_MIN;
+		op.shipped_at = op.accepted_at = op.forwarded_at = UINT64_MAX;
+		op.hq_received_at = op.waived = UINT64_MAX;
+		FILL(op.waive_reason, "免");
+		FILL(op.reject_reason, "裂");
+		op.last.hlc = op.last.seq = UINT64_MAX;
+		FILL(op.last.origin, "o");
+		MUST(svc_codec_old_part_encode(&op, sbuf, sizeof sbuf, &slen));
+		put("state", sbuf, slen, "longest-old-part");
+	}
 	{
 		static svc_policy pol;
 		uint8_t sbuf[SVC_STATE_MAX];

@@ -303,6 +303,10 @@ int cli_cmd_queue(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_complaint(const cli_ctx *ctx, int argc, char **argv);
 int cli_queue_complaints(const cli_ctx *ctx, int argc, char **argv);
 void cli_complaint_summary(const svc_change *c, char *out, size_t cap);
+/* old parts (cli_oldpart.c): part forward, part waive, part returns */
+int cli_part_forward(const cli_ctx *ctx, int argc, char **argv);
+int cli_part_waive(const cli_ctx *ctx, int argc, char **argv);
+int cli_part_returns(const cli_ctx *ctx, int argc, char **argv);
 
 /* Dispatch argv[1] among `subs` (NULL-terminated names with their
  * functions); prints `usage` for help or a missing/unknown subcommand. */

@@ -383,6 +383,24 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 		cli_time(b, c->u.catalog_price.from);
 		snprintf(out, cap, "price of %s from %.10s: %s", c->u.catalog_price.part_no, b, a);
 		break;
+	/* old parts */
+	case SVC_CK_OLD_PART: {
+		const svc_old_part_step *o = &c->u.old_part;
+		cli_oneline(text, sizeof text, o->reason, 60);
+		if (o->action == SVC_OP_WAIVE)
+			snprintf(out, cap, "old part %s on %s waived: %s", o->part_no, o->ticket,
+			         text);
+		else if (o->reject)
+			snprintf(out, cap,
+			         "old part %s %" PRId64 " x %s on %s, %" PRId64 " rejected: %s",
+			         svc_old_part_action_name(o->action), o->qty, o->part_no, o->ticket,
+			         o->reject, text);
+		else
+			snprintf(out, cap, "old part %s %" PRId64 " x %s on %s",
+			         svc_old_part_action_name(o->action), o->qty, o->part_no,
+			         o->ticket);
+		break;
+	}
 	default:
 		snprintf(out, cap, "%s", svc_change_kind_name(c->kind));
 		break;

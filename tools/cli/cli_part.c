@@ -18,14 +18,17 @@
 /* ------------------------------------------------------------ catalog */
 
 static const char catalog_usage[] =
-    "usage: svcsync [--dir DIR] catalog add PART_NO --name NAME --price FEN\n"
+    "usage: svcsync [--dir DIR] catalog add PART_NO --name NAME --price FEN [--return-old yes|no]\n"
+    "       svcsync [--dir DIR] catalog set PART_NO [--name NAME] [--price FEN]\n"
+    "                                       [--return-old yes|no]\n"
     "       svcsync [--dir DIR] catalog price PART_NO --fen N --from YYYY-MM-DD\n"
-    "       svcsync [--dir DIR] catalog list [--json]\n"
     "       svcsync [--dir DIR] catalog show PART_NO [--json]\n"
+    "       svcsync [--dir DIR] catalog list [--json]\n"
     "\n"
     "The parts catalog is kept by HQ and replicated to every node. Adding a part\n"
     "number that exists changes its name and price. Prices are integer fen\n"
-    "(12550 is 125.50 yuan).\n";
+    "(12550 is 125.50 yuan). A part flagged --return-old yes has its old part\n"
+    "sent back to the factory ('part return').\n";
 
 static const char catalog_price_usage[] =
     "usage: svcsync [--dir DIR] catalog price PART_NO --fen N --from YYYY-MM-DD\n"
@@ -36,19 +39,48 @@ static const char catalog_price_usage[] =
     "history entry from the latest day not after it, else the catalog price.\n"
     "A second price for the same day replaces the first; at most 16 days.\n";
 
+static const char catalog_add_usage[] =
+    "usage: svcsync [--dir DIR] catalog add PART_NO --name NAME --price FEN [--return-old yes|no]\n"
+    "\n"
+    "Add a part to the catalog, or change its name and unit price (HQ only).\n"
+    "--return-old yes: the old part of every claim line for this part must come\n"
+    "back ('part return'); left out, the part keeps what it had (no for a new\n"
+    "part).\n";
+
+static const char catalog_set_usage[] =
+    "usage: svcsync [--dir DIR] catalog set PART_NO [--name NAME] [--price FEN]\n"
+    "                                       [--return-old yes|no]\n"
+    "\n"
+    "Change a part of the catalog (HQ only): what is not given stays as it is.\n";
+
 static const char catalog_show_usage[] =
     "usage: svcsync [--dir DIR] catalog show PART_NO [--json]\n"
     "\n"
-    "A part: its name, catalog price and price history.\n";
+    "One part of the catalog: name, unit price, its price history, and whether\n"
+    "its old part comes back to the factory.\n";
 
-static const char catalog_add_usage[] =
-    "usage: svcsync [--dir DIR] catalog add PART_NO --name NAME --price FEN\n"
+static const char catalog_list_usage[] =
+    "usage: svcsync [--dir DIR] catalog list [--json]\n"
     "\n"
-    "Add a part to the catalog, or change its name and unit price (HQ only).\n";
+    "The parts catalog: part number, name, unit price, the latest entry of its\n"
+    "price history (LATEST_PRICE) and RETURN_OLD (yes: the old part comes back\n"
+    "to the factory).\n";
 
-static const char catalog_list_usage[] = "usage: svcsync [--dir DIR] catalog list [--json]\n"
-                                         "\n"
-                                         "The parts catalog: part number, name and unit price.\n";
+/* --return-old yes|no: SVC_RETURN_OLD_KEEP when absent. */
+static int return_old_opt(const cli_args *a, uint32_t *out)
+{
+	const char *v = cli_opt(a, "return-old");
+	*out = SVC_RETURN_OLD_KEEP;
+	if (!v)
+		return 0;
+	if (strcmp(v, "yes") == 0)
+		*out = SVC_RETURN_OLD_YES;
+	else if (strcmp(v, "no") == 0)
+		*out = SVC_RETURN_OLD_NO;
+	else
+		return cli_usage(a, "--return-old: '%s' is neither yes nor no", v);
+	return 0;
+}
 
 static int catalog_add(const cli_ctx *ctx, int argc, char **argv)
 {
@@ -58,15 +90,18 @@ static int catalog_add(const cli_ctx *ctx, int argc, char **argv)
 	int64_t price = 0;
 	bool has_price;
 	char money[32];
-	int rc = cli_parse(&a, "catalog add", catalog_add_usage, "name= price=", 1, argc, argv);
+	uint32_t return_old;
+	int rc = cli_parse(&a, "catalog add", catalog_add_usage, "name= price= return-old=", 1,
+	                   argc, argv);
 	if (rc || (rc = cli_need_pos(&a, 1, "PART_NO")) || (rc = cli_need(&a, "name", &name)) ||
-	    (rc = cli_fen(&a, "price", &price, &has_price)))
+	    (rc = cli_fen(&a, "price", &price, &has_price)) ||
+	    (rc = return_old_opt(&a, &return_old)))
 		return rc;
 	if (!has_price)
 		return cli_usage(&a, "--price is required");
 	if ((rc = cli_open(ctx, true, &s)))
 		return rc;
-	if (svc_local_catalog_add(s, a.pos[0], name, price)) {
+	if (svc_local_catalog_put(s, a.pos[0], name, &price, return_old)) {
 		svc_store_close(&s);
 		return cli_fail();
 	}
@@ -74,12 +109,6 @@ static int catalog_add(const cli_ctx *ctx, int argc, char **argv)
 	cli_money(money, price);
 	printf("catalog: %s %s at %s\n", a.pos[0], name, money);
 	return CLI_OK;
-}
-
-static int catalog_id_cb(const svc_catalog_item *c, void *arg)
-{
-	cli_ids_add(arg, 0, c->part_no);
-	return 0;
 }
 
 static json_t *catalog_json(const svc_catalog_item *c)
@@ -95,6 +124,7 @@ static json_t *catalog_json(const svc_catalog_item *c)
 		json_array_append_new(h, e);
 	}
 	json_object_set_new(o, "prices", h);
+	json_object_set_new(o, "return_old", json_boolean(c->return_old));
 	return o;
 }
 
@@ -111,6 +141,39 @@ static void catalog_latest(char out[80], const svc_catalog_item *c)
 	snprintf(out, 80, "%s from %.10s", m, when);
 }
 
+static int catalog_set(const cli_ctx *ctx, int argc, char **argv)
+{
+	cli_args a;
+	svc_store *s = NULL;
+	int64_t price = 0;
+	bool has_price;
+	uint32_t return_old;
+	int rc = cli_parse(&a, "catalog set", catalog_set_usage, "name= price= return-old=", 1,
+	                   argc, argv);
+	if (rc || (rc = cli_need_pos(&a, 1, "PART_NO")) ||
+	    (rc = cli_fen(&a, "price", &price, &has_price)) ||
+	    (rc = return_old_opt(&a, &return_old)))
+		return rc;
+	const char *name = cli_opt(&a, "name");
+	if (!name && !has_price && return_old == SVC_RETURN_OLD_KEEP)
+		return cli_usage(&a, "nothing to change (give --name, --price or --return-old)");
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	if (svc_local_catalog_put(s, a.pos[0], name, has_price ? &price : NULL, return_old)) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	printf("catalog: %s changed\n", a.pos[0]);
+	return CLI_OK;
+}
+
+static int catalog_id_cb(const svc_catalog_item *c, void *arg)
+{
+	cli_ids_add(arg, 0, c->part_no);
+	return 0;
+}
+
 static void catalog_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 {
 	svc_catalog_item c;
@@ -125,7 +188,7 @@ static void catalog_row(svc_txn *t, const char *id, cli_list *l, void *arg)
 	char latest[80];
 	cli_money(price, c.price);
 	catalog_latest(latest, &c);
-	const char *cells[] = {c.part_no, c.name, price, latest};
+	const char *cells[] = {c.part_no, c.name, price, latest, c.return_old ? "yes" : "no"};
 	cli_list_row(l, cells);
 }
 
@@ -138,8 +201,9 @@ static int catalog_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
 
 static int catalog_list(const cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const headers[] = {"PART_NO", "NAME", "PRICE", "LATEST_PRICE"};
-	static const cli_list_spec spec = {headers, "llrl", true, catalog_collect, catalog_row};
+	static const char *const headers[] = {"PART_NO", "NAME", "PRICE", "LATEST_PRICE",
+	                                      "RETURN_OLD"};
+	static const cli_list_spec spec = {headers, "llrll", true, catalog_collect, catalog_row};
 	cli_args a;
 	int rc = cli_parse(&a, "catalog list", catalog_list_usage, "json", 0, argc, argv);
 	if (rc)
@@ -196,6 +260,7 @@ static int catalog_show(const cli_ctx *ctx, int argc, char **argv)
 	printf("part           %s\n", c.part_no);
 	printf("name           %s\n", c.name);
 	printf("price          %s\n", m);
+	printf("return old:    %s\n", c.return_old ? "yes" : "no");
 	for (uint32_t i = 0; i < c.nprices && i < SVC_PRICES_MAX; i++) {
 		cli_money(m, c.prices[i].price);
 		cli_time(when, c.prices[i].from);
@@ -206,11 +271,9 @@ static int catalog_show(const cli_ctx *ctx, int argc, char **argv)
 
 int cli_cmd_catalog(const cli_ctx *ctx, int argc, char **argv)
 {
-	static const cli_sub subs[] = {{"add", catalog_add},
-	                               {"price", catalog_price},
-	                               {"list", catalog_list},
-	                               {"show", catalog_show},
-	                               {NULL, NULL}};
+	static const cli_sub subs[] = {{"add", catalog_add},     {"set", catalog_set},
+	                               {"price", catalog_price}, {"list", catalog_list},
+	                               {"show", catalog_show},   {NULL, NULL}};
 	return cli_dispatch(ctx, "catalog", catalog_usage, subs, argc, argv);
 }
 
@@ -222,9 +285,14 @@ static const char part_usage[] =
     "       svcsync [--dir DIR] part transfer PART_NO --qty N --to NODE\n"
     "       svcsync [--dir DIR] part consume PART_NO --qty N --ticket ID\n"
     "       svcsync [--dir DIR] part consume PART_NO --qty -N --reason TEXT --ticket ID\n"
-    "       svcsync [--dir DIR] part return PART_NO --qty N [--ticket ID]\n"
     "       svcsync [--dir DIR] part adjust PART_NO --qty +-N --reason TEXT\n"
     "       svcsync [--dir DIR] part transfers [--json]\n"
+    "old parts back to the factory:\n"
+    "       svcsync [--dir DIR] part return PART_NO --qty N --ticket ID\n"
+    "       svcsync [--dir DIR] part receive --return RID [--reject N --reason TEXT]\n"
+    "       svcsync [--dir DIR] part forward RID\n"
+    "       svcsync [--dir DIR] part waive RID --reason TEXT\n"
+    "       svcsync [--dir DIR] part returns [--shop S] [--outstanding] [--json]\n"
     "\n"
     "Every movement is booked at this node and must name a part number of the\n"
     "catalog. Run 'svcsync part SUBCOMMAND --help' for details.\n";
@@ -232,11 +300,16 @@ static const char part_usage[] =
 static const char receive_usage[] =
     "usage: svcsync [--dir DIR] part receive PART_NO --qty N [--ref REF]\n"
     "       svcsync [--dir DIR] part receive --transfer XID\n"
+    "       svcsync [--dir DIR] part receive --return RID [--reject N --reason TEXT]\n"
     "\n"
     "Stock in. With PART_NO: parts delivered to HQ by a supplier (HQ only; REF is\n"
     "the delivery note). With --transfer: a shipment from another node arrived\n"
     "here; the whole shipment is received (correct a short delivery afterwards\n"
-    "with 'part adjust').\n";
+    "with 'part adjust').\n"
+    "With --return: old parts of return RID (O:<ticket>/<part_no>) arrived. At\n"
+    "the shop's region: all that is in transit, N of them rejected at\n"
+    "inspection with a reason (at most 60 characters); the rest are accepted.\n"
+    "At HQ: all the region forwarded. Old parts are not stock.\n";
 
 static const char transfer_usage[] =
     "usage: svcsync [--dir DIR] part transfer PART_NO --qty N --to NODE\n"
@@ -257,10 +330,14 @@ static const char consume_usage[] =
     "consumption and its reversal both stay on record.\n";
 
 static const char return_usage[] =
-    "usage: svcsync [--dir DIR] part return PART_NO --qty N [--ticket ID]\n"
+    "usage: svcsync [--dir DIR] part return PART_NO --qty N --ticket ID\n"
     "\n"
-    "Send N old (defective) parts back toward HQ (旧件返厂); counted as defective\n"
-    "at this node, not taken from its stock.\n";
+    "Ship N old (defective) parts taken out on a ticket back to this shop's\n"
+    "region, on their way to the factory (旧件返厂); prints the return's id RID,\n"
+    "O:<ticket>/<part_no>. At most what this shop consumed of the part on the\n"
+    "ticket, less what it returned before. Counted as defective at this node,\n"
+    "not taken from its stock. The region receives them with 'part receive\n"
+    "--return RID'.\n";
 
 static const char adjust_usage[] =
     "usage: svcsync [--dir DIR] part adjust PART_NO --qty +-N --reason TEXT\n"
@@ -292,9 +369,31 @@ static int part_receive(const cli_ctx *ctx, int argc, char **argv)
 	int64_t qty = 0;
 	char part[SVC_PART_LEN];
 	const char *xid;
-	int rc = cli_parse(&a, "part receive", receive_usage, "qty= ref= transfer=", 1, argc, argv);
+	int rc = cli_parse(&a, "part receive", receive_usage,
+	                   "qty= ref= transfer= return= reject= reason=", 1, argc, argv);
 	if (rc)
 		return rc;
+	/* old parts */
+	const char *rid = cli_opt(&a, "return");
+	if (rid) {
+		int64_t reject = 0;
+		if (a.npos || cli_opt(&a, "qty") || cli_opt(&a, "ref") || cli_opt(&a, "transfer"))
+			return cli_usage(&a,
+			                 "--return takes no PART_NO, --qty, --ref or --transfer "
+			                 "(the return says what came)");
+		if ((rc = cli_int(&a, "reject", &reject, NULL)) || (rc = cli_open(ctx, true, &s)))
+			return rc;
+		if (svc_local_oldpart_receive(s, rid, reject, cli_opt(&a, "reason"), &qty)) {
+			svc_store_close(&s);
+			return cli_fail();
+		}
+		cli_done_write(ctx, &s);
+		printf("received %s: %" PRId64 " old parts, %" PRId64 " rejected\n", rid, qty,
+		       reject);
+		return CLI_OK;
+	}
+	if (cli_opt(&a, "reject") || cli_opt(&a, "reason"))
+		return cli_usage(&a, "--reject and --reason are for old parts (--return RID)");
 	xid = cli_opt(&a, "transfer");
 	if (xid) {
 		if (a.npos || cli_opt(&a, "qty") || cli_opt(&a, "ref"))
@@ -376,15 +475,18 @@ static int part_return(const cli_ctx *ctx, int argc, char **argv)
 	cli_args a;
 	svc_store *s = NULL;
 	int64_t qty = 0;
+	const char *ticket;
+	char rid[SVC_AGG_LEN];
 	int rc = cli_parse(&a, "part return", return_usage, "qty= ticket=", 1, argc, argv);
-	if (rc || (rc = move_args(&a, &qty)) || (rc = cli_open(ctx, true, &s)))
+	if (rc || (rc = move_args(&a, &qty)) || (rc = cli_need(&a, "ticket", &ticket)) ||
+	    (rc = cli_open(ctx, true, &s)))
 		return rc;
-	if (svc_local_part_return(s, a.pos[0], qty, cli_opt(&a, "ticket"))) {
+	if (svc_local_oldpart_ship(s, a.pos[0], qty, ticket, rid)) {
 		svc_store_close(&s);
 		return cli_fail();
 	}
 	cli_done_write(ctx, &s);
-	printf("returned %" PRId64 " defective x %s\n", qty, a.pos[0]);
+	printf("%s\n", rid);
 	return CLI_OK;
 }
 
@@ -462,6 +564,10 @@ int cli_cmd_part(const cli_ctx *ctx, int argc, char **argv)
 	    {"return", part_return},
 	    {"adjust", part_adjust},
 	    {"transfers", part_transfers},
+	    /* old parts */
+	    {"forward", cli_part_forward},
+	    {"waive", cli_part_waive},
+	    {"returns", cli_part_returns},
 	    {NULL, NULL},
 	};
 	return cli_dispatch(ctx, "part", part_usage, subs, argc, argv);

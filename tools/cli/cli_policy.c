@@ -308,6 +308,9 @@ static const char policy_usage[] =
     "  time_zone                 Asia/Shanghai  the zone of every date and time\n"
     "  claim_max_fen             10000000  the most one claim asks for (fen)\n"
     "  claim_line_max_fen        5000000   the most one claim line asks for (fen)\n"
+    "  old_part_days             30      days after a claim's approval to have its old\n"
+    "                                    parts back at the region\n"
+    "\n"
     "A claim is held to the ceilings of the version its ticket was judged under.\n";
 
 static const char policy_set_usage[] =
