@@ -131,7 +131,7 @@ for c in "$C1" "$C2"; do
 	wait_json $W region-e 'j["status"]' submitted claim show "$c"
 	sv region-e claim audit "$c" >/dev/null
 	wait_json $W hq 'j["status"]' audited claim show "$c"
-	sv hq claim approve "$c" >/dev/null
+	sv hq claim approve "$c" --reason "labor as agreed" >/dev/null
 done
 DUE=$(python3 -c 'import datetime, zoneinfo
 print((datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date() + datetime.timedelta(days=30)).isoformat())')
