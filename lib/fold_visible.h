@@ -23,5 +23,7 @@ bool svc_fold_visible_unit(svc_txn *t, const svc_fold_peer *p, const svc_change 
 bool svc_fold_visible_override(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 /* complaints */
 bool svc_fold_visible_complaint(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+/* the shop's ledger: a shop's statement goes to the shop and its region. */
+bool svc_fold_visible_statement(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 
 #endif

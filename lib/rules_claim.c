@@ -90,6 +90,7 @@ static int claim_submit(svc_claim *cl, bool exists, const svc_change *c, uint64_
 		SVC_CLEAR(cl->pay_ref);
 		SVC_CLEAR(cl->audited_by);
 		SVC_CLEAR(cl->decided_by);
+		SVC_CLEAR(cl->decided_op);
 		cl->audited = 0;
 		cl->decided = 0;
 		cl->paid = 0;
@@ -185,6 +186,7 @@ static int claim_decide(svc_claim *cl, const svc_change *c, uint64_t ms, char *r
 		cl->approved = amount;
 		SVC_COPY(cl->reason, b->reason); /* why it was cut, when it was */
 		SVC_COPY(cl->decided_by, c->origin);
+		SVC_COPY(cl->decided_op, c->operator); /* the payer may have to differ */
 		cl->decided = ms;
 		return 0;
 	}

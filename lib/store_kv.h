@@ -59,6 +59,8 @@ enum {
 	SVC_DB_OVERRIDES,
 	/* complaints */
 	SVC_DB_COMPLAINTS,
+	/* the shop's ledger */
+	SVC_DB_STATEMENTS,
 	SVC_DB_COUNT_
 };
 

@@ -374,6 +374,11 @@ svc_agg_type svc_rules_agg_type(const svc_change *c)
 	case SVC_CK_COMPLAINT_NOTE:
 	case SVC_CK_COMPLAINT_STATEMENT:
 		return SVC_AGG_COMPLAINT;
+	/* the shop's ledger */
+	case SVC_CK_PAY_RUN:
+	case SVC_CK_STATEMENT_CONFIRM:
+	case SVC_CK_LEDGER_DEDUCT:
+		return SVC_AGG_STATEMENT;
 	case SVC_CK_PART_MOVE:
 		switch (c->u.part_move.kind) {
 		case SVC_MV_TRANSFER_OUT:
@@ -424,6 +429,8 @@ const svc_rules *svc_rules_for(svc_agg_type t)
 		return &svc_rules_unit;
 	case SVC_AGG_COMPLAINT:
 		return &svc_rules_complaint;
+	case SVC_AGG_STATEMENT: /* the shop's ledger */
+		return &svc_rules_statement;
 	default:
 		return NULL;
 	}
@@ -920,6 +927,11 @@ int svc_rules_validate(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_COMPLAINT_NOTE:
 	case SVC_CK_COMPLAINT_STATEMENT:
 		return svc_rules_complaint_validate(c, reason, len);
+	/* the shop's ledger */
+	case SVC_CK_PAY_RUN:
+	case SVC_CK_STATEMENT_CONFIRM:
+	case SVC_CK_LEDGER_DEDUCT:
+		return svc_rules_statement_validate(c, reason, len);
 	default:
 		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: unknown change kind %d",
 		                      (int)c->kind);
@@ -965,6 +977,11 @@ static const char *hq_only(uint32_t kind)
 		return "edit the fault codes";
 	case SVC_CK_CLAIM_ALLOW:
 		return "allow claims on out-of-warranty or charged tickets";
+	/* the shop's ledger */
+	case SVC_CK_PAY_RUN:
+		return "pay claims";
+	case SVC_CK_LEDGER_DEDUCT:
+		return "deduct from a shop's ledger";
 	default:
 		return NULL;
 	}
@@ -1067,6 +1084,9 @@ static int authorize_region(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_COMPLAINT_NOTE:
 	case SVC_CK_COMPLAINT_STATEMENT:
 		return svc_rules_complaint_authorize(c, reason, len);
+	/* the shop's ledger */
+	case SVC_CK_STATEMENT_CONFIRM:
+		return svc_rules_statement_authorize(c, reason, len);
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}
@@ -1184,6 +1204,9 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_COMPLAINT_NOTE:
 	case SVC_CK_COMPLAINT_STATEMENT:
 		return svc_rules_complaint_authorize(c, reason, len);
+	/* the shop's ledger */
+	case SVC_CK_STATEMENT_CONFIRM:
+		return svc_rules_statement_authorize(c, reason, len);
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}

@@ -56,6 +56,8 @@ typedef enum {
 	SVC_AGG_OVERRIDE, /* X:<serial> : svc_override */
 	/* complaints */
 	SVC_AGG_COMPLAINT, /* K-<node>-<seq> : svc_complaint */
+	/* the shop's ledger */
+	SVC_AGG_STATEMENT, /* Y:<shop>/<YYYY-MM> : svc_statement */
 	SVC_AGG_MAX_
 } svc_agg_type;
 
@@ -139,6 +141,11 @@ unsigned svc_policy_onsite_hours(const svc_policy *p, uint32_t grade);
 /* The callback rule of a grade: 100 for every ticket, else a percentage. */
 unsigned svc_policy_callback_pct(const svc_policy *p, uint32_t grade);
 const char *svc_policy_time_zone(const svc_policy *p);
+/* the shop's ledger: must a payment be made by another operator than the
+ * approval's (pay_require_two, default no)? Days before an unreturned old
+ * part is charged back (old_part_days, default 30). */
+bool svc_policy_pay_require_two(const svc_policy *p);
+unsigned svc_policy_old_part_days(const svc_policy *p);
 /* A ticket's on-site due time: created plus the hours (elapsed, whatever
  * the wall clock does); 0 when there are none. */
 uint64_t svc_rules_onsite_due(uint64_t created, uint32_t hours);
@@ -160,6 +167,13 @@ void svc_rules_phone_digits(char out[SVC_PHONE_LEN], const char *phone);
 /* complaints: a complaint is named after its opening change, "K-<node>-<seq>"
  * (K: no other record's id starts with it). */
 void svc_rules_complaint_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq);
+
+/* the shop's ledger: a shop's month, "Y:<shop>/<YYYY-MM>" (month YYYYMM). */
+void svc_rules_statement_agg(char out[SVC_AGG_LEN], const char *shop, uint32_t month);
+/* The shop and month (YYYYMM) of a statement id: false if it is not one. */
+bool svc_rules_statement_parse(const char *agg, char shop[SVC_ID_LEN], uint32_t *month);
+/* "YYYY-MM" -> YYYYMM: 0 or SVC_EINVAL with a reason naming `field`. */
+int svc_parse_month(const char *field, const char *s, uint32_t *out, char *reason, size_t len);
 
 /* ------------------------------------------------------------ field validators
  * All return 0 or SVC_EINVAL with a reason naming `field`. */

@@ -81,6 +81,8 @@ static const char *const db_names[SVC_DB_COUNT_] = {
     "overrides",
     /* complaints */
     "complaints",
+    /* the shop's ledger */
+    "statements",
 };
 
 struct svc_store {

@@ -94,6 +94,10 @@ static const char *const change_kind_names[] = {
     /* out-of-warranty work */
     [SVC_CK_TICKET_CHARGE] = "ticket.charge",
     [SVC_CK_CLAIM_ALLOW] = "claim.allow",
+    /* the shop's ledger */
+    [SVC_CK_PAY_RUN] = "claim.pay_run",
+    [SVC_CK_STATEMENT_CONFIRM] = "statement.confirm",
+    [SVC_CK_LEDGER_DEDUCT] = "ledger.deduct",
 };
 
 /* customer */
