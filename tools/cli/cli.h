@@ -300,6 +300,11 @@ int cli_cmd_queue(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_complaint(const cli_ctx *ctx, int argc, char **argv);
 int cli_queue_complaints(const cli_ctx *ctx, int argc, char **argv);
 void cli_complaint_summary(const svc_change *c, char *out, size_t cap);
+/* the shop's ledger (cli_ledger.c): statements, the ledger, and `claim pay`
+ * (a month's payment run; `usage` is the claim group's text for it). */
+int cli_cmd_statement(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_ledger(const cli_ctx *ctx, int argc, char **argv);
+int cli_claim_pay_run(const cli_ctx *ctx, int argc, char **argv, const char *usage);
 
 /* Dispatch argv[1] among `subs` (NULL-terminated names with their
  * functions); prints `usage` for help or a missing/unknown subcommand. */
