@@ -46,6 +46,8 @@ ROUNDTRIP(svc_customer, customer)
 ROUNDTRIP(svc_unit, unit)
 /* complaints */
 ROUNDTRIP(svc_complaint, complaint)
+/* the shop's ledger */
+ROUNDTRIP(svc_statement, statement)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -64,5 +66,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	customer_roundtrip(data, size);
 	unit_roundtrip(data, size);
 	complaint_roundtrip(data, size);
+	statement_roundtrip(data, size);
 	return 0;
 }
