@@ -2,9 +2,10 @@
  * svc_ledger: a shop's ledger from its folded records. See svc_ledger.h.
  *
  * Every entry is dated by the change it comes from (an approval's, a run's,
- * a deduction's hlc) or by a deadline that follows from one, so two nodes
- * that hold the same records list the same entries; only chargebacks depend
- * on the moment asked about (a deadline not yet passed owes nothing).
+ * a deduction's, a receipt's or waiver's hlc) or by a deadline that follows
+ * from one, so two nodes that hold the same records list the same entries;
+ * only chargebacks depend on the moment asked about (a deadline not yet
+ * passed owes nothing).
  *
  * A chargeback is the line's amount, capped at what the claim was approved
  * for (a cut claim never gives back more than it got). It is due at the
@@ -124,13 +125,11 @@ int svc_ledger_add_claim(svc_ledger *l, const svc_ledger_claim *c, unsigned old_
 {
 	if (!svc_ledger_approved(c))
 		return 0;
-	if (c->decided <= now) {
-		int rc = add(l, c->decided, SVC_LE_CREDIT, c->id, "", c->approved);
-		if (rc)
-			return rc;
-	}
-	if (c->paid && c->paid <= now) {
-		int rc = add(l, c->paid, SVC_LE_PAYMENT, c->id, c->pay_ref, -c->approved);
+	int rc = add(l, c->decided, SVC_LE_CREDIT, c->id, "", c->approved);
+	if (rc)
+		return rc;
+	if (c->paid) {
+		rc = add(l, c->paid, SVC_LE_PAYMENT, c->id, c->pay_ref, -c->approved);
 		if (rc)
 			return rc;
 	}
@@ -143,8 +142,8 @@ int svc_ledger_add_claim(svc_ledger *l, const svc_ledger_claim *c, unsigned old_
 		if ((s && s <= deadline) || deadline > now)
 			continue;
 		int64_t fen = ln->amount < c->approved ? ln->amount : c->approved;
-		int rc = add(l, deadline, SVC_LE_CHARGEBACK, c->id, ln->part_no, -fen);
-		if (!rc && s && s <= now)
+		rc = add(l, deadline, SVC_LE_CHARGEBACK, c->id, ln->part_no, -fen);
+		if (!rc && s)
 			rc = add(l, s, SVC_LE_CHARGEBACK_BACK, c->id, ln->part_no, fen);
 		if (rc)
 			return rc;

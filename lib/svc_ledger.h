@@ -88,8 +88,8 @@ void svc_ledger_init(svc_ledger *l);
 void svc_ledger_fini(svc_ledger *l);
 
 /* A claim's entries: its credit, its older per-claim payment, and its
- * chargebacks as of `now` (deadlines: approval + old_part_days days).
- * Entries after `now` are left out. 0 or SVC_ENOMEM. */
+ * chargebacks as of `now` (a deadline, approval + old_part_days days, that
+ * `now` has not reached charges nothing yet). 0 or SVC_ENOMEM. */
 int svc_ledger_add_claim(svc_ledger *l, const svc_ledger_claim *c, unsigned old_part_days,
                          uint64_t now);
 /* A statement's entries: the payments of its runs and its deductions. */

@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static char *root;
@@ -500,7 +501,7 @@ static int ledger_at(svc_store *s, const char *shop, svc_local_ledger *l)
 	svc_txn *t;
 	int rc = svc_txn_begin(s, false, &t);
 	if (!rc) {
-		rc = svc_local_ledger_load(t, shop, UINT64_MAX / 2, l);
+		rc = svc_local_ledger_load(t, shop, (uint64_t)time(NULL) * 1000, l);
 		svc_txn_abort(&t);
 	}
 	return rc;
