@@ -397,8 +397,9 @@ static int statement_text(const char *shop, const char *month, const svc_local_l
 	for (uint32_t i = 0; st && i < st->nruns && i < SVC_STATEMENT_RUNS_MAX; i++) {
 		cli_time(a, st->runs[i].at);
 		cli_money(b, st->runs[i].total);
-		printf("run            %s  %s  by %s  %" PRIu32 " claims  %s\n", st->runs[i].ref, a,
-		       st->runs[i].op[0] ? st->runs[i].op : "-", st->runs[i].claims, b);
+		printf("run            %s  %s  by %s  %" PRIu32 " claim%s  %s\n", st->runs[i].ref,
+		       a, st->runs[i].op[0] ? st->runs[i].op : "-", st->runs[i].claims,
+		       st->runs[i].claims == 1 ? "" : "s", b);
 	}
 	for (uint32_t i = 0; st && i < st->ndeductions && i < SVC_STATEMENT_DEDUCTIONS_MAX; i++) {
 		cli_time(a, st->deductions[i].at);
