@@ -112,6 +112,7 @@ OUT=$(sv hq claim pay --shop shop-a --month "$MONTH" --ref BANK-1)
 assert_eq "$OUT" "paid 2 claims of shop-a for $MONTH: 650.00 yuan in 1 run (BANK-1)" "the run"
 assert_eq "$(jget hq '[(c["kind"], c["aggregate"]) for c in j if c["kind"] == "claim.pay_run"]' log)" \
 	"[('claim.pay_run', 'Y:shop-a/$MONTH')]" "one change for the run"
+assert_match "$(sv hq log)" "payment run BANK-1: 2 claims, 650.00" "the run in the log"
 PAID='(j["paid"]["claims"], j["paid"]["fen"], j["outstanding"]["claims"], sorted((c["id"], c["paid_ref"]) for c in j["claims"]), [(r["ref"], r["claims"], r["fen"]) for r in j["runs"]])'
 WANT=$(python3 -c "print(repr((2, 65000, 0, sorted([('$C1', 'BANK-1'), ('$C2', 'BANK-1'), ('$C3', None)]), [('BANK-1', 2, 65000)])))")
 assert_eq "$(jget hq "$PAID" statement --shop shop-a --month "$MONTH")" "$WANT" "paid at HQ"
