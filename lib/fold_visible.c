@@ -306,3 +306,20 @@ bool svc_fold_visible_oldpart(svc_txn *t, const svc_fold_peer *pv, const svc_cha
 		return strcmp(shop, pv->node) == 0;
 	}
 }
+/* the shop's ledger: a statement is the shop's (its id names it), seen by
+ * its region and by the shop itself, never by another shop. */
+bool svc_fold_visible_statement(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
+{
+	char shop[SVC_ID_LEN];
+	uint32_t month;
+	if (!svc_rules_statement_parse(c->aggregate, shop, &month))
+		return pv->role == SVC_ROLE_HQ;
+	switch (pv->role) {
+	case SVC_ROLE_HQ:
+		return true;
+	case SVC_ROLE_REGION:
+		return in_region(t, shop, pv->node);
+	default:
+		return strcmp(shop, pv->node) == 0;
+	}
+}

@@ -25,5 +25,7 @@ bool svc_fold_visible_override(svc_txn *t, const svc_fold_peer *p, const svc_cha
 bool svc_fold_visible_complaint(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 /* old parts */
 bool svc_fold_visible_oldpart(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+/* the shop's ledger: a shop's statement goes to the shop and its region. */
+bool svc_fold_visible_statement(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 
 #endif

@@ -162,6 +162,7 @@ static int claim_submit(svc_claim *cl, bool exists, const svc_change *c, uint64_
 		SVC_CLEAR(cl->pay_ref);
 		SVC_CLEAR(cl->audited_by);
 		SVC_CLEAR(cl->decided_by);
+		SVC_CLEAR(cl->decided_op);
 		cl->audited = 0;
 		cl->decided = 0;
 		cl->paid = 0;

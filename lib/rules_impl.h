@@ -53,6 +53,12 @@ int svc_rules_unit_validate(const svc_change *c, char *reason, size_t len);
 extern const svc_rules svc_rules_complaint;
 int svc_rules_complaint_validate(const svc_change *c, char *reason, size_t len);
 int svc_rules_complaint_authorize(const svc_change *c, char *reason, size_t len);
+
+/* the shop's ledger: a shop's month (rules_statement.c); authorize is
+ * called for regions and shops. */
+extern const svc_rules svc_rules_statement;
+int svc_rules_statement_validate(const svc_change *c, char *reason, size_t len);
+int svc_rules_statement_authorize(const svc_change *c, char *reason, size_t len);
 /* out-of-warranty work (rules_charge.c): field validation of ticket.charge
  * and claim.allow, and their fold into the ticket (0 or SVC_EREJECT). */
 int svc_rules_charge_validate(const svc_change *c, char *reason, size_t len);

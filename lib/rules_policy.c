@@ -43,7 +43,7 @@ void svc_rules_override_agg(char out[SVC_AGG_LEN], const char *serial)
 
 /* ---- keys */
 
-enum vtype { V_COUNT, V_CALLBACK, V_ZONE };
+enum vtype { V_COUNT, V_CALLBACK, V_ZONE, V_YESNO };
 
 static const struct {
 	const char *key; /* a trailing '.' takes a suffix: a category, a grade, a severity */
@@ -66,6 +66,8 @@ static const struct {
     {"claim_line_max_fen", V_COUNT, 1, (long)SVC_CLAIM_FEN_MAX},
     /* old parts: days after a claim's approval to have them back */
     {"old_part_days", V_COUNT, 1, 365},
+    /* the shop's ledger: the payer must not be the approver */
+    {"pay_require_two", V_YESNO, 0, 0},
 };
 
 static const struct {
@@ -88,6 +90,7 @@ static const struct {
     {"claim_max_fen", "10000000"},
     {"claim_line_max_fen", "5000000"},
     {"old_part_days", "30"}, /* old parts */
+    {"pay_require_two", "no"},
 };
 
 static bool parse_count(const char *s, long *out)
@@ -166,6 +169,12 @@ int svc_policy_check_entry(const char *key, const char *value, char *reason, siz
 			    "%s: '%s' is neither 'all' nor a percentage like 30%%", key,
 			    svc_rules_quote(q2, value));
 		}
+		case V_YESNO:
+			if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+				return svc_rules_fail(SVC_EINVAL, reason, len,
+				                      "%s: '%s' is neither yes nor no", key,
+				                      svc_rules_quote(q2, value));
+			return 0;
 		case V_ZONE:
 			if (!zone_ok(value))
 				return svc_rules_fail(
@@ -179,7 +188,7 @@ int svc_policy_check_entry(const char *key, const char *value, char *reason, siz
 	                      "%s: unknown policy key (warranty_months.CATEGORY, return_days, "
 	                      "exchange_days, onsite_hours.A|B|C, callback.A|B|C, "
 	                      "complaint_days.SEVERITY, time_zone, claim_max_fen, "
-	                      "claim_line_max_fen, old_part_days)",
+	                      "claim_line_max_fen, old_part_days, pay_require_two)",
 	                      svc_rules_quote(q, key));
 }
 
@@ -252,6 +261,18 @@ unsigned svc_policy_callback_pct(const svc_policy *p, uint32_t grade)
 const char *svc_policy_time_zone(const svc_policy *p)
 {
 	return svc_policy_get(p, "time_zone");
+}
+
+/* the shop's ledger */
+bool svc_policy_pay_require_two(const svc_policy *p)
+{
+	const char *v = svc_policy_get(p, "pay_require_two");
+	return v && strcmp(v, "yes") == 0;
+}
+
+unsigned svc_policy_old_part_days(const svc_policy *p)
+{
+	return number(p, "old_part_days", 30);
 }
 
 /* ---- validation */

@@ -64,6 +64,8 @@ enum {
 	SVC_DB_TARIFF,
 	/* old parts */
 	SVC_DB_OLDPARTS,
+	/* the shop's ledger */
+	SVC_DB_STATEMENTS,
 	SVC_DB_COUNT_
 };
 

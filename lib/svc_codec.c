@@ -94,6 +94,7 @@ _Static_assert(2 * sizeof(svc_policy) < SVC_STATE_MAX, "a policy must fit SVC_ST
 _Static_assert(2 * sizeof(svc_customer) < SVC_STATE_MAX, "a customer must fit SVC_STATE_MAX");
 _Static_assert(2 * sizeof(svc_unit) < SVC_STATE_MAX, "a unit must fit SVC_STATE_MAX");
 _Static_assert(2 * sizeof(svc_old_part) < SVC_STATE_MAX, "an old part must fit SVC_STATE_MAX");
+_Static_assert(2 * sizeof(svc_statement) < SVC_STATE_MAX, "a statement must fit SVC_STATE_MAX");
 _Static_assert(2 * sizeof(svc_cert) < SVC_CERT_BODY_MAX, "a cert body must fit SVC_CERT_BODY_MAX");
 _Static_assert(2 * sizeof(svc_bundle) < SVC_ENROLL_MAX, "a bundle must fit SVC_ENROLL_MAX");
 /* Commit header: origin, two seqs, the hashes and prev_commit; wrapped in
@@ -406,6 +407,15 @@ static size_t repeated_max(const ProtobufCMessageDescriptor *d, uint32_t field)
 		return SVC_TRAVEL_BANDS_MAX;
 	if (d == &svcsync__catalog_state__descriptor && field == 8)
 		return SVC_PRICES_MAX;
+	/* the shop's ledger */
+	if (d == &svcsync__pay_run__descriptor && field == 2)
+		return SVC_PAY_RUN_CLAIMS_MAX;
+	if (d == &svcsync__statement_state__descriptor && field == 4)
+		return SVC_STATEMENT_RUNS_MAX;
+	if (d == &svcsync__statement_state__descriptor && field == 5)
+		return SVC_STATEMENT_PAID_MAX;
+	if (d == &svcsync__statement_state__descriptor && field == 6)
+		return SVC_STATEMENT_DEDUCTIONS_MAX;
 	if (d == &svcsync__commit_header__descriptor && field == 4)
 		return SVC_COMMIT_CHANGES_MAX;
 	if (d == &svcsync__hello__descriptor && field == 6)
@@ -951,6 +961,28 @@ MSGMAP(old_part_step_map, svcsync__old_part__descriptor, F_INT(1, action), F_STR
        F_STR(8, region));
 #undef T
 
+/* ---- the shop's ledger */
+
+#define T svc_pay_line
+MSGMAP(pay_line_map, svcsync__pay_line__descriptor, F_STR(1, claim), F_INT(2, amount));
+#undef T
+
+#define T svc_pay_run
+MSGMAP(pay_run_map, svcsync__pay_run__descriptor,
+       F_STR(1, ref), F_REP(2, claims, nclaims, pay_line_map), F_INT(3, from), F_INT(4, to),
+       F_INT(5, policy_version));
+#undef T
+
+#define T svc_statement_confirm
+MSGMAP(statement_confirm_map, svcsync__statement_confirm__descriptor,
+       F_STRN(1, invoice, SVC_INVOICE_CHARS));
+#undef T
+
+#define T svc_ledger_deduct
+MSGMAP(ledger_deduct_map, svcsync__ledger_deduct__descriptor,
+       F_INT(1, fen), F_STR(2, reason));
+#undef T
+
 /* ---- the change */
 
 static const struct oneof_alt change_body_alts[] = {
@@ -984,6 +1016,10 @@ static const struct oneof_alt change_body_alts[] = {
     {SVC_CK_CLAIM_ALLOW, 43, &claim_allow_map},
     /* old parts */
     {SVC_CK_OLD_PART, 47, &old_part_step_map},
+    /* the shop's ledger */
+    {SVC_CK_PAY_RUN, 48, &pay_run_map},
+    {SVC_CK_STATEMENT_CONFIRM, 49, &statement_confirm_map},
+    {SVC_CK_LEDGER_DEDUCT, 50, &ledger_deduct_map},
     /* policy */
     {SVC_CK_POLICY_SET, 32, &policy_set_map},
     {SVC_CK_REGION_GRADE, 33, &region_grade_map},
@@ -1147,6 +1183,32 @@ MSGMAP(complaint_map, svcsync__complaint_state__descriptor,
        F_STR(30, last.origin), F_INT(31, last.seq));
 #undef T
 
+/* the shop's ledger */
+#define T svc_statement_run
+MSGMAP(statement_run_map, svcsync__statement_run__descriptor,
+       F_STR(1, ref), F_INT(2, at), F_STRN(3, op, SVC_OPERATOR_CHARS), F_INT(4, claims),
+       F_INT(5, total));
+#undef T
+
+#define T svc_statement_paid
+MSGMAP(statement_paid_map, svcsync__statement_paid__descriptor,
+       F_STR(1, claim), F_INT(2, amount), F_INT(3, run));
+#undef T
+
+#define T svc_statement_deduction
+MSGMAP(statement_deduction_map, svcsync__statement_deduction__descriptor,
+       F_INT(1, fen), F_STR(2, reason), F_INT(3, at));
+#undef T
+
+#define T svc_statement
+MSGMAP(statement_map, svcsync__statement_state__descriptor,
+       F_STR(1, id), F_STR(2, shop), F_INT(3, month), F_REP(4, runs, nruns, statement_run_map),
+       F_REP(5, paid, npaid, statement_paid_map),
+       F_REP(6, deductions, ndeductions, statement_deduction_map),
+       F_STRN(7, invoice, SVC_INVOICE_CHARS), F_STRN(8, confirmed_op, SVC_OPERATOR_CHARS),
+       F_INT(9, confirmed), F_INT(10, last.hlc), F_STR(11, last.origin), F_INT(12, last.seq));
+#undef T
+
 #define T svc_grade_item
 MSGMAP(grade_map, svcsync__grade_state__descriptor,
        F_STR(1, region), F_INT(2, grade), F_INT(3, last.hlc), F_STR(4, last.origin),
@@ -1259,10 +1321,11 @@ MSGMAP(envelope_map, svcsync__envelope__descriptor, F_ONEOF(u, type, envelope_ms
  * Scratch for the protobuf-c structs of one encode: the messages nested in
  * the top one and their pointer arrays. Encoders build everything here, on
  * the stack, pointing at the caller's strings and bytes: no allocation and
- * no copy. The largest user is a change with a full claim: the body, its
- * parts and their pointers, each rounded up to 16 bytes.
+ * no copy. The largest user is a full statement (a shop's month: its
+ * payment runs, paid claims and deductions, and their pointers), each
+ * message rounded up to 16 bytes.
  */
-#define ENC_ARENA 4096
+#define ENC_ARENA 16384
 _Static_assert(sizeof(Svcsync__Change) + sizeof(Svcsync__ClaimSubmit) +
                        SVC_CLAIM_PARTS_MAX * (sizeof(Svcsync__ClaimPart) + 16) +
                        SVC_CLAIM_PARTS_MAX * sizeof(void *) +
@@ -1270,6 +1333,16 @@ _Static_assert(sizeof(Svcsync__Change) + sizeof(Svcsync__ClaimSubmit) +
                        SVC_CLAIM_OPS_MAX * sizeof(void *) + 5 * 16 <=
                    ENC_ARENA,
                "the encoder scratch holds a change with a full claim");
+_Static_assert(sizeof(Svcsync__StatementState) +
+                       SVC_STATEMENT_RUNS_MAX *
+                           (sizeof(Svcsync__StatementRun) + 16 + sizeof(void *)) +
+                       SVC_STATEMENT_PAID_MAX *
+                           (sizeof(Svcsync__StatementPaid) + 16 + sizeof(void *)) +
+                       SVC_STATEMENT_DEDUCTIONS_MAX *
+                           (sizeof(Svcsync__StatementDeduction) + 16 + sizeof(void *)) +
+                       4 * 16 <=
+                   ENC_ARENA,
+               "the encoder scratch holds a full statement");
 
 struct enc {
 	struct chk k;
@@ -2148,7 +2221,8 @@ STATE_CODEC(complaint, svc_complaint, complaint_map, "complaint") /* complaints 
 /* labor operations and the labor tariff */
 STATE_CODEC(labor, svc_labor_op, labor_map, "labor operation")
 STATE_CODEC(tariff, svc_tariff, tariff_map, "tariff")
-STATE_CODEC(old_part, svc_old_part, old_part_map, "old part") /* old parts */
+STATE_CODEC(old_part, svc_old_part, old_part_map, "old part")     /* old parts */
+STATE_CODEC(statement, svc_statement, statement_map, "statement") /* the shop's ledger */
 
 int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len)
 {

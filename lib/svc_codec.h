@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #define SVC_CHANGE_MAX 8192         /* largest encoded change accepted */
-#define SVC_STATE_MAX 8192          /* largest encoded aggregate state */
+#define SVC_STATE_MAX 32768         /* largest encoded aggregate state (a statement) */
 #define SVC_COMMIT_CHANGES_MAX 1024 /* changes covered by one commit (~35 KB header) */
 /* Largest encoded commit header, and largest Signed (which may wrap one). Each
  * hash costs 34 bytes on the wire (tag, length, 32 bytes); the 1024 bytes of
@@ -90,6 +90,9 @@ int svc_codec_complaint_decode(const uint8_t *buf, size_t len, svc_complaint *ou
 /* old parts */
 int svc_codec_old_part_encode(const svc_old_part *v, uint8_t *buf, size_t cap, size_t *len);
 int svc_codec_old_part_decode(const uint8_t *buf, size_t len, svc_old_part *out);
+/* the shop's ledger */
+int svc_codec_statement_encode(const svc_statement *v, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_statement_decode(const uint8_t *buf, size_t len, svc_statement *out);
 
 /* Certificate body (the bytes HQ signs). */
 int svc_codec_cert_encode(const svc_cert *c, uint8_t *buf, size_t cap, size_t *len);

@@ -755,6 +755,105 @@ static int oldpart_check(svc_fold_reader *rd, const void *state, bool exists, co
 	return 0;
 }
 
+/* the shop's ledger: a payment run reads each claim it pays and the policy
+ * version it was judged under. The check holds each claim, at the run's
+ * place in fold order, to what a payment may settle: the statement's shop's
+ * claim, approved (in full or in part) within the month's bounds the run
+ * carries, for exactly its approved amount, not paid by the older per-claim
+ * action; and, when that policy sets pay_require_two, approved by another
+ * operator than the one who pays. An approval that lands later in fold
+ * order judges the run again (the dependency index), on every node alike. */
+static int statement_reads(const svc_change *c, const void *state, bool exists,
+                           svc_fold_ref out[SVC_FOLD_READS_MAX])
+{
+	(void)state;
+	(void)exists;
+	if (c->kind != SVC_CK_PAY_RUN)
+		return 0;
+	const svc_pay_run *b = &c->u.pay_run;
+	int n = 0;
+	for (uint32_t i = 0; i < b->nclaims && i < SVC_PAY_RUN_CLAIMS_MAX; i++) {
+		out[n].type = SVC_AGG_CLAIM;
+		copy_str(out[n++].agg, sizeof out[0].agg, b->claims[i].claim);
+	}
+	if (b->policy_version) {
+		out[n].type = SVC_AGG_POLICY;
+		svc_rules_policy_agg(out[n++].agg, b->policy_version);
+	}
+	return n;
+}
+
+static int pay_line_check(svc_fold_reader *rd, const svc_change *c, const svc_pay_line *l,
+                          const char *shop, bool two, svc_claim *cl, char *reason, size_t rlen)
+{
+	const svc_pay_run *b = &c->u.pay_run;
+	bool have = false;
+	SVC_TRY(svc_fold_read(rd, SVC_AGG_CLAIM, l->claim, cl, &have));
+	if (!have || strcmp(cl->shop, shop) != 0)
+		return svc_rules_fail(SVC_EREJECT, reason, rlen, "claim %s: not a claim of shop %s",
+		                      l->claim, shop);
+	if (cl->status == SVC_CS_PAID)
+		return svc_rules_fail(SVC_EREJECT, reason, rlen, "claim %s: already paid (ref %s)",
+		                      l->claim, cl->pay_ref);
+	if (cl->status != SVC_CS_APPROVED && cl->status != SVC_CS_PARTIAL)
+		return svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                      "claim %s: is %s, only an approved claim is paid", l->claim,
+		                      svc_claim_status_name(cl->status));
+	if (cl->decided < b->from || cl->decided >= b->to)
+		return svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                      "claim %s: not approved in the month of %s", l->claim,
+		                      c->aggregate);
+	if (l->amount != cl->approved)
+		return svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                      "claim %s: pays %" PRId64 " fen, approved %" PRId64 " fen",
+		                      l->claim, l->amount, cl->approved);
+	if (two && (!c->operator[0] || strcmp(c->operator, cl->decided_op) == 0))
+		return svc_rules_fail(SVC_EREJECT, reason, rlen,
+		                      "claim %s: approved by %s, and the policy (pay_require_two) "
+		                      "wants another operator to pay it",
+		                      l->claim, cl->decided_op[0] ? cl->decided_op : "(unknown)");
+	return 0;
+}
+
+static int statement_check(svc_fold_reader *rd, const void *state, bool exists, const svc_change *c,
+                           char *reason, size_t rlen)
+{
+	char shop[SVC_ID_LEN];
+	uint32_t month;
+	(void)state;
+	(void)exists;
+	if (c->kind != SVC_CK_PAY_RUN || !svc_rules_statement_parse(c->aggregate, shop, &month))
+		return 0;
+	const svc_pay_run *b = &c->u.pay_run;
+	bool two = false;
+	if (b->policy_version) {
+		char agg[SVC_AGG_LEN];
+		svc_policy *pol = malloc(sizeof *pol);
+		bool have = false;
+		if (!pol)
+			return svc_errf(SVC_ENOMEM, "out of memory");
+		svc_rules_policy_agg(agg, b->policy_version);
+		int rc = svc_fold_read(rd, SVC_AGG_POLICY, agg, pol, &have);
+		if (!rc && !have)
+			rc = svc_rules_fail(SVC_EREJECT, reason, rlen,
+			                    "policy: version %" PRIu32
+			                    " is not issued before this run",
+			                    b->policy_version);
+		if (!rc)
+			two = svc_policy_pay_require_two(pol);
+		free(pol);
+		SVC_TRY(rc);
+	}
+	svc_claim *cl = malloc(sizeof *cl);
+	if (!cl)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	int rc = 0;
+	for (uint32_t i = 0; !rc && i < b->nclaims && i < SVC_PAY_RUN_CLAIMS_MAX; i++)
+		rc = pay_line_check(rd, c, &b->claims[i], shop, two, cl, reason, rlen);
+	free(cl);
+	return rc;
+}
+
 /* A kind with state; the rest (reads, check, indexes, tallies, visible)
  * as designated initializers. */
 #define KIND(type_, name_, db_, ctype_, enc_, dec_, rules_, ...)                                   \
@@ -822,6 +921,10 @@ static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
     KIND(SVC_AGG_OLDPART, "old part", SVC_DB_OLDPARTS, svc_old_part, svc_codec_old_part_encode,
          svc_codec_old_part_decode, svc_rules_oldpart, .reads = oldpart_reads,
          .check = oldpart_check, .visible = svc_fold_visible_oldpart),
+    /* the shop's ledger */
+    KIND(SVC_AGG_STATEMENT, "statement", SVC_DB_STATEMENTS, svc_statement,
+         svc_codec_statement_encode, svc_codec_statement_decode, svc_rules_statement,
+         .reads = statement_reads, .check = statement_check, .visible = svc_fold_visible_statement),
 };
 
 static int default_type_of(const svc_change *c)

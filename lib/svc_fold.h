@@ -42,8 +42,12 @@ typedef struct {
 
 /* Most records one change's checks may read: a claim reads its ticket, its
  * policy version, the labor tariff, the labor operation of each operation
- * line, and the stock line and catalog item of each part line (svc_fold.c). */
-#define SVC_FOLD_READS_MAX (3 + SVC_CLAIM_OPS_MAX + 2 * SVC_CLAIM_PARTS_MAX)
+ * line, and the stock line and catalog item of each part line; a payment
+ * run each claim it pays and the policy it was judged under (svc_fold.c). */
+#define SVC_FOLD_READS_CLAIM (3 + SVC_CLAIM_OPS_MAX + 2 * SVC_CLAIM_PARTS_MAX)
+#define SVC_FOLD_READS_MAX                                                                         \
+	(SVC_FOLD_READS_CLAIM > 1 + SVC_PAY_RUN_CLAIMS_MAX ? SVC_FOLD_READS_CLAIM                  \
+	                                                   : 1 + SVC_PAY_RUN_CLAIMS_MAX)
 
 /* A secondary index entry: (name, value) names the record. */
 #define SVC_FOLD_INDEX_NAME_LEN 16
@@ -185,6 +189,8 @@ typedef union {
 	svc_tariff tar;
 	/* old parts */
 	svc_old_part op;
+	/* the shop's ledger */
+	svc_statement y;
 } svc_fold_state;
 
 /* ------------------------------------------------------------ the backend */
@@ -457,6 +463,11 @@ int svc_fold_customer_each(svc_txn *t, svc_customer_cb cb, void *arg);
 int svc_fold_complaint_get(svc_txn *t, const char *id, svc_complaint *out);
 typedef int (*svc_complaint_cb)(const svc_complaint *k, void *arg);
 int svc_fold_complaint_each(svc_txn *t, svc_complaint_cb cb, void *arg);
+/* the shop's ledger: a statement by id (Y:<shop>/<YYYY-MM>), and a shop's
+ * statements in month order. */
+int svc_fold_statement_get(svc_txn *t, const char *id, svc_statement *out);
+typedef int (*svc_statement_cb)(const svc_statement *st, void *arg);
+int svc_fold_statement_each_shop(svc_txn *t, const char *shop, svc_statement_cb cb, void *arg);
 #define SVC_INDEX_COMPLAINT_DUE "kdue"
 #define SVC_INDEX_COMPLAINT_DUE_REGION "kdue.r"
 #define SVC_INDEX_COMPLAINT_DUE_SHOP "kdue.s"

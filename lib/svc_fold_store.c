@@ -886,6 +886,46 @@ int svc_fold_oldpart_get(svc_txn *t, const char *id, svc_old_part *out)
 	return getter(t, SVC_AGG_OLDPART, id, out, "old part");
 }
 
+/* the shop's ledger */
+int svc_fold_statement_get(svc_txn *t, const char *id, svc_statement *out)
+{
+	return getter(t, SVC_AGG_STATEMENT, id, out, "statement");
+}
+
+struct statement_shop_arg {
+	svc_txn *t;
+	svc_statement_cb cb;
+	void *arg;
+	svc_statement st;
+};
+
+static int statement_shop_step(const svc_kv_val *k, const svc_kv_val *v, void *arg)
+{
+	struct statement_shop_arg *a = arg;
+	const svc_fold_kind *kind = svc_fold_kind_of(SVC_AGG_STATEMENT);
+	if (state_decode(a->t, kind, v, &a->st))
+		return svc_txn_fail(a->t, svc_errctx(SVC_ESTORE, "store %s: %.*s", svc_kv_dir(a->t),
+		                                     (int)k->len, (const char *)k->data));
+	return a->cb(&a->st, a->arg);
+}
+
+int svc_fold_statement_each_shop(svc_txn *t, const char *shop, svc_statement_cb cb, void *arg)
+{
+	char prefix[SVC_AGG_LEN];
+	uint8_t key[SVC_KV_AGG_KEY_LEN];
+	snprintf(prefix, sizeof prefix, "Y:%s/", shop);
+	struct statement_shop_arg *a = malloc(sizeof *a);
+	if (!a)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	a->t = t;
+	a->cb = cb;
+	a->arg = arg;
+	size_t klen = svc_kv_agg_key(prefix, key);
+	int rc = svc_kv_walk(t, SVC_DB_STATEMENTS, key, klen, key, klen, 0, statement_shop_step, a);
+	free(a);
+	return rc;
+}
+
 /* ---- policy */
 
 int svc_fold_model_get(svc_txn *t, const char *model, svc_model *out)

@@ -25,6 +25,7 @@
 #define SVC_LOCAL_H
 
 #include "svc_apply.h"
+#include "svc_ledger.h"
 #include "svc_types.h"
 
 #include <stdbool.h>
@@ -448,5 +449,50 @@ int svc_local_oldpart_parse(const char *id, char ticket[SVC_AGG_LEN], char part_
  * what the shop returned as old parts of it (0 when nothing). */
 int svc_local_oldpart_counts(svc_txn *t, const char *shop, const char *part_no, const char *ticket,
                              int64_t *consumed, int64_t *returned);
+/* ------------------------------------------------------------ the shop's ledger
+ * (local_ledger.c) A shop's month ("Y:<shop>/<YYYY-MM>", the month HQ
+ * approved its claims in, in the network's zone): HQ's payment runs and
+ * deductions, the shop's confirmation. */
+
+/* The bounds [from, to) in UTC ms of month (YYYYMM) in the network's zone,
+ * and the policy version in force today (may be NULL). */
+int svc_local_month_bounds(svc_txn *t, uint32_t month, uint64_t *from, uint64_t *to,
+                           uint32_t *policy_version);
+
+#define SVC_PAY_RESULT_REFS 8
+typedef struct {
+	size_t runs, claims, held; /* held: approved, waiting for an old part */
+	int64_t fen;
+	char refs[SVC_PAY_RESULT_REFS][SVC_REF_LEN];
+	size_t nrefs;
+} svc_pay_result;
+
+/* HQ: pay every claim of the shop approved in month (YYYY-MM) and not yet
+ * paid, whose old parts are back, in runs of at most
+ * SVC_PAY_RUN_CLAIMS_MAX claims: one run is `ref`, several are ref/1,
+ * ref/2, ... All or none are recorded. Refused when nothing is payable. */
+int svc_local_pay_run(svc_store *s, const char *shop, const char *month, const char *ref,
+                      svc_pay_result *out);
+/* The shop: confirm its statement of month with its invoice number, once. */
+int svc_local_statement_confirm(svc_store *s, const char *shop, const char *month,
+                                const char *invoice);
+/* HQ: deduct fen from what it owes the shop, in month's statement. */
+int svc_local_ledger_deduct(svc_store *s, const char *shop, const char *month, int64_t fen,
+                            const char *reason);
+
+/* A shop's records as this node holds them, and its ledger as of now.
+ * Caller frees with svc_local_ledger_free. */
+typedef struct {
+	svc_ledger_claim *claims;
+	size_t nclaims, claims_cap;
+	svc_statement *statements; /* month order */
+	size_t nstatements, statements_cap;
+	svc_ledger ledger; /* finished */
+} svc_local_ledger;
+
+int svc_local_ledger_load(svc_txn *t, const char *shop, uint64_t now, svc_local_ledger *out);
+void svc_local_ledger_free(svc_local_ledger *l);
+/* The statement of month (YYYYMM), NULL when there is none. */
+const svc_statement *svc_local_ledger_statement(const svc_local_ledger *l, uint32_t month);
 
 #endif

@@ -383,6 +383,11 @@ svc_agg_type svc_rules_agg_type(const svc_change *c)
 		return SVC_AGG_COMPLAINT;
 	case SVC_CK_OLD_PART: /* old parts */
 		return SVC_AGG_OLDPART;
+	/* the shop's ledger */
+	case SVC_CK_PAY_RUN:
+	case SVC_CK_STATEMENT_CONFIRM:
+	case SVC_CK_LEDGER_DEDUCT:
+		return SVC_AGG_STATEMENT;
 	case SVC_CK_PART_MOVE:
 		switch (c->u.part_move.kind) {
 		case SVC_MV_TRANSFER_OUT:
@@ -439,6 +444,8 @@ const svc_rules *svc_rules_for(svc_agg_type t)
 		return &svc_rules_complaint;
 	case SVC_AGG_OLDPART: /* old parts */
 		return &svc_rules_oldpart;
+	case SVC_AGG_STATEMENT: /* the shop's ledger */
+		return &svc_rules_statement;
 	default:
 		return NULL;
 	}
@@ -1040,6 +1047,11 @@ int svc_rules_validate(const svc_change *c, char *reason, size_t len)
 		return svc_rules_labor_validate(c, reason, len);
 	case SVC_CK_OLD_PART: /* old parts */
 		return svc_rules_oldpart_validate(c, reason, len);
+	/* the shop's ledger */
+	case SVC_CK_PAY_RUN:
+	case SVC_CK_STATEMENT_CONFIRM:
+	case SVC_CK_LEDGER_DEDUCT:
+		return svc_rules_statement_validate(c, reason, len);
 	default:
 		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: unknown change kind %d",
 		                      (int)c->kind);
@@ -1092,6 +1104,11 @@ static const char *hq_only(uint32_t kind)
 		return "set labor rates and travel bands";
 	case SVC_CK_CATALOG_PRICE:
 		return "edit the parts catalog";
+	/* the shop's ledger */
+	case SVC_CK_PAY_RUN:
+		return "pay claims";
+	case SVC_CK_LEDGER_DEDUCT:
+		return "deduct from a shop's ledger";
 	default:
 		return NULL;
 	}
@@ -1194,6 +1211,9 @@ static int authorize_region(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_COMPLAINT_NOTE:
 	case SVC_CK_COMPLAINT_STATEMENT:
 		return svc_rules_complaint_authorize(c, reason, len);
+	/* the shop's ledger */
+	case SVC_CK_STATEMENT_CONFIRM:
+		return svc_rules_statement_authorize(c, reason, len);
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}
@@ -1311,6 +1331,9 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_COMPLAINT_NOTE:
 	case SVC_CK_COMPLAINT_STATEMENT:
 		return svc_rules_complaint_authorize(c, reason, len);
+	/* the shop's ledger */
+	case SVC_CK_STATEMENT_CONFIRM:
+		return svc_rules_statement_authorize(c, reason, len);
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}

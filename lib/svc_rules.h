@@ -62,6 +62,8 @@ typedef enum {
 	SVC_AGG_TARIFF, /* R:tariff : svc_tariff */
 	/* old parts */
 	SVC_AGG_OLDPART, /* O:<ticket>/<part_no> : svc_old_part */
+	/* the shop's ledger */
+	SVC_AGG_STATEMENT, /* Y:<shop>/<YYYY-MM> : svc_statement */
 	SVC_AGG_MAX_
 } svc_agg_type;
 
@@ -145,6 +147,11 @@ unsigned svc_policy_onsite_hours(const svc_policy *p, uint32_t grade);
 /* The callback rule of a grade: 100 for every ticket, else a percentage. */
 unsigned svc_policy_callback_pct(const svc_policy *p, uint32_t grade);
 const char *svc_policy_time_zone(const svc_policy *p);
+/* the shop's ledger: must a payment be made by another operator than the
+ * approval's (pay_require_two, default no)? Days before an unreturned old
+ * part is charged back (old_part_days, default 30). */
+bool svc_policy_pay_require_two(const svc_policy *p);
+unsigned svc_policy_old_part_days(const svc_policy *p);
 /* A ticket's on-site due time: created plus the hours (elapsed, whatever
  * the wall clock does); 0 when there are none. */
 uint64_t svc_rules_onsite_due(uint64_t created, uint32_t hours);
@@ -208,6 +215,12 @@ int64_t svc_old_part_accepted(const svc_old_part *op);
  * every node. */
 void svc_rules_oldpart_due(const svc_tz *tz, uint32_t qty, uint64_t approved_ms, unsigned days,
                            const svc_old_part *op, uint64_t *back_ms, uint64_t *deadline_ms);
+/* the shop's ledger: a shop's month, "Y:<shop>/<YYYY-MM>" (month YYYYMM). */
+void svc_rules_statement_agg(char out[SVC_AGG_LEN], const char *shop, uint32_t month);
+/* The shop and month (YYYYMM) of a statement id: false if it is not one. */
+bool svc_rules_statement_parse(const char *agg, char shop[SVC_ID_LEN], uint32_t *month);
+/* "YYYY-MM" -> YYYYMM: 0 or SVC_EINVAL with a reason naming `field`. */
+int svc_parse_month(const char *field, const char *s, uint32_t *out, char *reason, size_t len);
 
 /* ------------------------------------------------------------ field validators
  * All return 0 or SVC_EINVAL with a reason naming `field`. */

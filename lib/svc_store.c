@@ -86,6 +86,8 @@ static const char *const db_names[SVC_DB_COUNT_] = {
     "tariff",
     /* old parts */
     "oldparts",
+    /* the shop's ledger */
+    "statements",
 };
 
 struct svc_store {

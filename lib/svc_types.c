@@ -100,6 +100,10 @@ static const char *const change_kind_names[] = {
     [SVC_CK_CATALOG_PRICE] = "catalog.price",
     /* old parts */
     [SVC_CK_OLD_PART] = "old_part",
+    /* the shop's ledger */
+    [SVC_CK_PAY_RUN] = "claim.pay_run",
+    [SVC_CK_STATEMENT_CONFIRM] = "statement.confirm",
+    [SVC_CK_LEDGER_DEDUCT] = "ledger.deduct",
 };
 
 /* customer */

@@ -145,6 +145,10 @@ typedef enum {
 	SVC_CK_CATALOG_PRICE,
 	/* old parts back to the factory */
 	SVC_CK_OLD_PART,
+	/* the shop's ledger: payment runs, statement confirmations, deductions */
+	SVC_CK_PAY_RUN,
+	SVC_CK_STATEMENT_CONFIRM,
+	SVC_CK_LEDGER_DEDUCT,
 	SVC_CK_MAX_
 } svc_change_kind;
 
@@ -601,6 +605,47 @@ typedef struct {
 	char text[SVC_TEXT_LEN];
 } svc_complaint_text;
 
+/* ---- the shop's ledger: a shop's month ("Y:<shop>/<YYYY-MM>", the month
+ * its claims were approved in the network's zone) gathers HQ's payment runs
+ * for it, HQ's deductions and the shop's confirmation with its invoice. */
+
+/* Claims one payment run pays: a month with more is paid in several runs. */
+#define SVC_PAY_RUN_CLAIMS_MAX 32
+/* Claims, runs and deductions one statement holds. */
+#define SVC_STATEMENT_PAID_MAX 128
+#define SVC_STATEMENT_RUNS_MAX 8
+#define SVC_STATEMENT_DEDUCTIONS_MAX 8
+/* An invoice number (发票号码): at most this many characters. */
+#define SVC_INVOICE_CHARS 32
+#define SVC_INVOICE_LEN (SVC_INVOICE_CHARS * 4 + 1)
+/* A deduction's reason: at most this many characters. */
+#define SVC_DEDUCT_REASON_CHARS 60
+
+typedef struct {
+	char claim[SVC_AGG_LEN];
+	int64_t amount; /* fen: the claim's approved amount */
+} svc_pay_line;
+
+/* A payment run (HQ): the month's bounds in UTC ms as the writer computed
+ * them in the network's zone, [from, to), and the policy version it was
+ * judged under (pay_require_two). */
+typedef struct {
+	char ref[SVC_REF_LEN];
+	uint32_t nclaims;
+	svc_pay_line claims[SVC_PAY_RUN_CLAIMS_MAX];
+	uint64_t from, to;
+	uint32_t policy_version;
+} svc_pay_run;
+
+typedef struct {
+	char invoice[SVC_INVOICE_LEN];
+} svc_statement_confirm;
+
+typedef struct {
+	int64_t fen;
+	char reason[SVC_REASON_LEN];
+} svc_ledger_deduct;
+
 /* ------------------------------------------------------------ the change */
 
 typedef struct {
@@ -655,6 +700,10 @@ typedef struct {
 		svc_catalog_price catalog_price;
 		/* old parts */
 		svc_old_part_step old_part;
+		/* the shop's ledger */
+		svc_pay_run pay_run;
+		svc_statement_confirm statement_confirm;
+		svc_ledger_deduct ledger_deduct;
 	} u;
 } svc_change;
 
@@ -994,6 +1043,43 @@ typedef struct {
 	char reject_reason[SVC_REASON_LEN]; /* the last rejection at inspection */
 	svc_fold_pos last;
 } svc_old_part;
+/* the shop's ledger: one shop's month. A paid claim names its run (index
+ * into runs). */
+typedef struct {
+	char claim[SVC_AGG_LEN];
+	int64_t amount;
+	uint32_t run;
+} svc_statement_paid;
+
+typedef struct {
+	char ref[SVC_REF_LEN];
+	uint64_t at; /* ms */
+	char op[SVC_OPERATOR_LEN];
+	uint32_t claims;
+	int64_t total;
+} svc_statement_run;
+
+typedef struct {
+	int64_t fen;
+	char reason[SVC_REASON_LEN];
+	uint64_t at; /* ms */
+} svc_statement_deduction;
+
+typedef struct {
+	char id[SVC_AGG_LEN];
+	char shop[SVC_ID_LEN];
+	uint32_t month; /* YYYYMM */
+	uint32_t nruns;
+	svc_statement_run runs[SVC_STATEMENT_RUNS_MAX];
+	uint32_t npaid;
+	svc_statement_paid paid[SVC_STATEMENT_PAID_MAX];
+	uint32_t ndeductions;
+	svc_statement_deduction deductions[SVC_STATEMENT_DEDUCTIONS_MAX];
+	char invoice[SVC_INVOICE_LEN];
+	char confirmed_op[SVC_OPERATOR_LEN];
+	uint64_t confirmed; /* ms; 0 not confirmed */
+	svc_fold_pos last;
+} svc_statement;
 
 typedef struct {
 	int64_t on_hand;

@@ -41,6 +41,7 @@ LAYERS = {
     "svc_transport": 1,
     "svc_nodedir": 1,
     "svc_tz": 1,
+    "svc_ledger": 1,
     # 2: the LMDB store (environment, transactions, key/value access)
     "svc_store": 2,
     # 3: what the store holds: the journal of changes and the fold of state

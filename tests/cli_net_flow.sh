@@ -185,15 +185,21 @@ done
 sv hq claim approve "${CL[shop-e1]}" --reason "labor checked" >/dev/null
 sv hq claim approve "${CL[shop-e2]}" --amount 15000 --reason "labor above the standard rate" >/dev/null
 sv hq claim reject "${CL[shop-w1]}" --reason "out of warranty" >/dev/null
-sv hq claim pay "${CL[shop-e1]}" --ref BANK-0001 >/dev/null
-sv hq claim pay "${CL[shop-e2]}" --ref BANK-0002 >/dev/null
+# Claims are paid by the shop's month (the approval's, in the network's zone).
+MONTH=$(TZ=Asia/Shanghai date +%Y-%m)
+sv hq claim pay --shop shop-e1 --month "$MONTH" --ref BANK-0001 >/dev/null
+sv hq claim pay --shop shop-e2 --month "$MONTH" --ref BANK-0002 >/dev/null
 
-# The decisions at the submitting shops.
+# The decisions at the submitting shops, and the payments in their statements.
 E1_TOTAL=$((8000 + 2 * 12550 + 1500))
-wait_json $W shop-e1 'j["status"], j["approved"], j["pay_ref"], j["revision"]' \
-	"('paid', $E1_TOTAL, 'BANK-0001', 1)" claim show "${CL[shop-e1]}"
-wait_json $W shop-e2 'j["status"], j["approved"], j["pay_ref"], j["total"]' \
-	"('paid', 15000, 'BANK-0002', $((6000 + 12550)))" claim show "${CL[shop-e2]}"
+wait_json $W shop-e1 'j["status"], j["approved"], j["revision"]' \
+	"('approved', $E1_TOTAL, 1)" claim show "${CL[shop-e1]}"
+wait_json $W shop-e1 '[(c["id"], c["paid_ref"]) for c in j["claims"]]' \
+	"[('${CL[shop-e1]}', 'BANK-0001')]" statement --shop shop-e1 --month "$MONTH"
+wait_json $W shop-e2 'j["status"], j["approved"], j["total"]' \
+	"('partially_approved', 15000, $((6000 + 12550)))" claim show "${CL[shop-e2]}"
+wait_json $W shop-e2 '[(c["id"], c["paid_ref"]) for c in j["claims"]]' \
+	"[('${CL[shop-e2]}', 'BANK-0002')]" statement --shop shop-e2 --month "$MONTH"
 wait_json $W shop-w1 'j["status"], j["reason"]' "('rejected', 'out of warranty')" \
 	claim show "${CL[shop-w1]}"
 wait_json $W shop-w2 'j["status"], j["reason"]' "('returned', 'travel needs a receipt')" \
@@ -210,11 +216,13 @@ for s in shop-w1 shop-w2; do
 	wait_json $W hq 'j["status"], j["revision"]' "('audited', 2)" claim show "${CL[$s]}"
 done
 sv hq claim approve "${CL[shop-w1]}" --reason "labor checked" >/dev/null
-sv hq claim pay "${CL[shop-w1]}" --ref BANK-0003 >/dev/null
+sv hq claim pay --shop shop-w1 --month "$MONTH" --ref BANK-0003 >/dev/null
 sv hq claim approve "${CL[shop-w2]}" --amount 3000 --reason "travel cut" >/dev/null
 W1_TOTAL=$((7000 + 3 * 12550))
-wait_json $W shop-w1 'j["status"], j["revision"], j["total"], j["approved"], j["pay_ref"]' \
-	"('paid', 2, $W1_TOTAL, $W1_TOTAL, 'BANK-0003')" claim show "${CL[shop-w1]}"
+wait_json $W shop-w1 'j["status"], j["revision"], j["total"], j["approved"]' \
+	"('approved', 2, $W1_TOTAL, $W1_TOTAL)" claim show "${CL[shop-w1]}"
+wait_json $W shop-w1 '[(c["id"], c["paid_ref"]) for c in j["claims"]]' \
+	"[('${CL[shop-w1]}', 'BANK-0003')]" statement --shop shop-w1 --month "$MONTH"
 wait_json $W shop-w2 'j["status"], j["revision"], j["approved"], j["decided_by"], j["audited_by"]' \
 	"('partially_approved', 2, 3000, 'hq', 'region-w')" claim show "${CL[shop-w2]}"
 

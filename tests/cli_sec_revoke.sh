@@ -141,9 +141,12 @@ assert_eq "$(tickets hq)" "$hq_before" "tickets at HQ after shop-a's late writes
 
 section "shop-a's earlier claim is still settled"
 sv hq claim approve "$CA" --reason "labor checked" >/dev/null
-sv hq claim pay "$CA" --ref PAY-WITHDRAWN-1 >/dev/null
-assert_eq "$(claim_status hq "$CA")" paid "shop-a's claim at HQ after the withdrawal"
-wait_json 10 region-e 'j["status"]' paid claim show "$CA"
+MONTH=$(TZ=Asia/Shanghai date +%Y-%m)
+sv hq claim pay --shop shop-a --month "$MONTH" --ref PAY-WITHDRAWN-1 >/dev/null
+PAID='[(c["id"], c["paid_ref"]) for c in j["claims"]]'
+assert_eq "$(jget hq "$PAID" statement --shop shop-a --month "$MONTH")" "[('$CA', 'PAY-WITHDRAWN-1')]" \
+	"shop-a's claim paid at HQ after the withdrawal"
+wait_json 10 region-e "$PAID" "[('$CA', 'PAY-WITHDRAWN-1')]" statement --shop shop-a --month "$MONTH"
 
 section "shop-b, a good shop, still replicates"
 TB=$(sv shop-b ticket new --kind install --customer "Good Shop" --phone 13900000002 \

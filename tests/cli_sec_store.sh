@@ -60,13 +60,14 @@ refuse() {
 }
 
 section "self-dealing at the CLI"
+MONTH=$(TZ=Asia/Shanghai date +%Y-%m)
 refuse shop-a "shop audits its own claim" "may not audit" claim audit "$CA"
 refuse shop-a "shop approves its own claim" "may not approve" claim approve "$CA"
 refuse shop-a "shop approves its own claim, amount given" "may not approve" claim approve "$CA" --amount 9500
 refuse shop-a "shop rejects its own claim" "may not reject" claim reject "$CA" --reason x
-refuse shop-a "shop pays its own claim" "may not pay" claim pay "$CA" --ref PAY-SELF
+refuse shop-a "shop pays its own claim" "may not pay" claim pay --shop shop-a --month "$MONTH" --ref PAY-SELF
 refuse region-e "region approves" "may not approve" claim approve "$CA"
-refuse region-e "region pays" "may not pay" claim pay "$CA" --ref PAY-REGION
+refuse region-e "region pays" "may not pay" claim pay --shop shop-a --month "$MONTH" --ref PAY-REGION
 refuse region-e "region rejects" "may not reject" claim reject "$CA" --reason x
 sv region-e claim audit "$CA" >/dev/null
 carry region-e hq
@@ -76,9 +77,10 @@ refuse shop-a "shop approves its own audited claim" "may not approve" claim appr
 sv hq claim approve "$CA" --amount 9000 --reason "travel cut" >/dev/null
 carry hq region-e
 carry region-e shop-a
-refuse shop-a "shop pays its own approved claim" "may not pay" claim pay "$CA" --ref PAY-SELF
-refuse region-e "region pays an approved claim" "may not pay" claim pay "$CA" --ref PAY-REGION
-refuse hq "HQ pays another amount than approved" "approved for 9000" claim pay "$CA" --ref P --amount 9500
+refuse shop-a "shop pays its own approved claim" "may not pay" claim pay --shop shop-a --month "$MONTH" --ref PAY-SELF
+refuse region-e "region pays an approved claim" "may not pay" claim pay --shop shop-a --month "$MONTH" --ref PAY-REGION
+refuse hq "HQ pays a month the claim was not approved in" "no approved claim left to pay for 2020-01" \
+	claim pay --shop shop-a --month 2020-01 --ref P
 refuse shop-a "shop assigns a ticket" "may not assign" ticket assign "$TA" --shop shop-a
 refuse shop-a "shop closes its ticket" "may not close" ticket status "$TA" closed
 refuse shop-a "shop records its own callback" "may not record" ticket callback "$TA" --satisfaction 5
@@ -86,8 +88,9 @@ refuse shop-a "shop revokes a node" "HQ" node revoke region-e --reason x
 refuse region-e "region revokes its shop" "HQ" node revoke shop-a --reason x
 refuse region-e "region edits the catalog" "may not edit the parts catalog" catalog add P-1 --name x --price 1
 refuse shop-a "shop receives stock" "may not receive stock" part receive P-1 --qty 100
-sv hq claim pay "$CA" --ref PAY-1 >/dev/null
-assert_eq "$(jget hq 'j["status"]' claim show "$CA")" paid "the claim at HQ"
+sv hq claim pay --shop shop-a --month "$MONTH" --ref PAY-1 >/dev/null
+assert_eq "$(jget hq '[(c["id"], c["paid_ref"]) for c in j["claims"]]' statement --shop shop-a --month "$MONTH")" \
+	"[('$CA', 'PAY-1')]" "the claim paid at HQ"
 ok
 
 section "tampering at rest: a flipped byte in data.mdb"

@@ -187,9 +187,12 @@ sv hq import --kind changes re-to-hq.chg >/dev/null
 sv hq claim audit "$C1" >/dev/null
 refuse hq 1 "more than the claimed 34600" claim approve "$C1" --amount 50000
 sv hq claim approve "$C1" --amount 30000 --reason "labor above the standard rate" >/dev/null
-sv hq claim pay "$C1" --ref BANK-2024-0001 >/dev/null
-assert_eq "$(sv hq claim show "$C1" --json | py 'j["status"], j["approved"], j["pay_ref"]')" \
-	"('paid', 30000, 'BANK-2024-0001')" "claim at HQ"
+MONTH=$(TZ=Asia/Shanghai date +%Y-%m)
+sv hq claim pay --shop shop-a --month "$MONTH" --ref BANK-2024-0001 >/dev/null
+assert_eq "$(sv hq claim show "$C1" --json | py 'j["status"], j["approved"]')" \
+	"('partially_approved', 30000)" "claim at HQ"
+assert_eq "$(sv hq statement --shop shop-a --month "$MONTH" --json | py '[(c["id"], c["paid_ref"]) for c in j["claims"]]')" \
+	"[('$C1', 'BANK-2024-0001')]" "the claim paid in shop-a's month at HQ"
 # Meanwhile HQ cancels T2, and the shop, not knowing, accepts it later.
 sv hq ticket status "$T2" cancelled --reason "customer withdrew" >/dev/null
 sv sa ticket status "$T2" accepted >/dev/null
@@ -197,8 +200,10 @@ sv hq export --out hq-to-re-2.chg --for region-east >/dev/null
 sv re import --kind changes hq-to-re-2.chg >/dev/null
 sv re export --out re-to-sa-2.chg --for shop-a >/dev/null
 sv sa import --kind changes re-to-sa-2.chg >/dev/null
-assert_eq "$(sv sa claim show "$C1" --json | py 'j["status"], j["approved"]')" "('paid', 30000)" \
-	"claim back at the shop"
+assert_eq "$(sv sa claim show "$C1" --json | py 'j["status"], j["approved"]')" \
+	"('partially_approved', 30000)" "claim back at the shop"
+assert_eq "$(sv sa statement --shop shop-a --month "$MONTH" --json | py '[(c["id"], c["paid_ref"]) for c in j["claims"]]')" \
+	"[('$C1', 'BANK-2024-0001')]" "the payment back at the shop"
 assert_eq "$(sv sa ticket show "$T2" --json | py 'j["status"], [(h["summary"], h["rejected"]) for h in j["history"] if h["rejected"]]')" \
 	"('cancelled', [('status -> accepted', True)])" "the shop's late accept is rejected"
 # (captured first: grep -q may stop reading early, and a writer cut off

@@ -35,6 +35,7 @@
 #include "svc_rules.h"
 #include "svc_apply.h"
 #include "svc_sync.h"
+#include "svc_tz.h"
 #include "testlib.h"
 
 #include <errno.h>
@@ -70,10 +71,10 @@ static struct {
 	unsigned min;
 	unsigned tried, through;
 } cats[CAT_COUNT_] = {
-    {"authorization-matrix", 668, 0, 0},
+    {"authorization-matrix", 684, 0, 0},
     {"refused-live-refused-on-replay", 8, 0, 0},
     {"impersonation", 34, 0, 0},
-    {"self-dealing", 43, 0, 0},
+    {"self-dealing", 45, 0, 0},
     {"revoked-key", 3, 0, 0},
     {"expired-certificate", 2, 0, 0},
     {"read-isolation", 1661, 0, 0},
@@ -1212,6 +1213,72 @@ static void matrix_claim_decide(void)
 			}
 		}
 	}
+}
+
+/* the shop's ledger: a change of `shop`'s statement for the month HQ
+ * approved `st` in (Asia/Shanghai, the default zone): a payment run of
+ * that claim for `amount`, a confirmation, or a deduction. */
+static void ledger_body(svc_change *c, uint32_t kind, const char *shop, const svc_claim *st,
+                        int64_t amount)
+{
+	svc_tz *tz = NULL;
+	memset(c, 0, sizeof *c);
+	CHECK_INT(svc_tz_load(&tz, "Asia/Shanghai"), 0);
+	if (!tz)
+		return;
+	uint32_t month = (uint32_t)svc_tz_date_of(tz, (int64_t)st->decided) / 100;
+	uint32_t next = month % 100 == 12 ? (month / 100 + 1) * 100 + 1 : month + 1;
+	c->kind = kind;
+	svc_rules_statement_agg(c->aggregate, shop, month);
+	if (kind == SVC_CK_PAY_RUN) {
+		svc_pay_run *b = &c->u.pay_run;
+		snprintf(b->ref, sizeof b->ref, "BANK-X");
+		b->nclaims = 1;
+		snprintf(b->claims[0].claim, sizeof b->claims[0].claim, "%s", st->id);
+		b->claims[0].amount = amount;
+		b->from = (uint64_t)svc_tz_day_start(tz, (int32_t)(month * 100 + 1));
+		b->to = (uint64_t)svc_tz_day_start(tz, (int32_t)(next * 100 + 1));
+	} else if (kind == SVC_CK_STATEMENT_CONFIRM) {
+		snprintf(c->u.statement_confirm.invoice, sizeof c->u.statement_confirm.invoice,
+		         "发票 1");
+	} else {
+		c->u.ledger_deduct.fen = amount;
+		snprintf(c->u.ledger_deduct.reason, sizeof c->u.ledger_deduct.reason, "虚报工时");
+	}
+	svc_tz_destroy(&tz);
+}
+
+/* Payment runs, confirmations and deductions from every actor: HQ alone
+ * pays and deducts, shop-a alone confirms its own statement; HQ's run is
+ * held by every node's fold to the claim it reads (approved, the amount
+ * approved, the shop's own). */
+static void matrix_ledger(void)
+{
+	svc_claim ap = claim_state(HQ, cl[SVC_CS_APPROVED]);
+	svc_claim sub = claim_state(HQ, cl[SVC_CS_SUBMITTED]);
+	svc_change c;
+	char label[160];
+	for (int a = 0; a < NMAIN; a++) {
+		bool hq = a == HQ;
+		int cat = a == SA ? CAT_SELFDEAL : CAT_AUTHZ;
+		ledger_body(&c, SVC_CK_PAY_RUN, "shop-a", &ap, ap.approved);
+		snprintf(label, sizeof label, "claim.pay_run of an approved claim");
+		cell(cat, label, a, &c, hq ? EXP_A : EXP_Q);
+		ledger_body(&c, SVC_CK_STATEMENT_CONFIRM, "shop-a", &ap, 0);
+		cell(cat, "statement.confirm of shop-a's month", a, &c,
+		     a == SA ? EXP_A
+		     : hq    ? EXP_R
+		             : EXP_Q);
+		ledger_body(&c, SVC_CK_LEDGER_DEDUCT, "shop-a", &ap, 100);
+		cell(cat, "ledger.deduct from shop-a's month", a, &c, hq ? EXP_A : EXP_Q);
+	}
+	ledger_body(&c, SVC_CK_PAY_RUN, "shop-a", &ap, ap.approved + 1);
+	cell(CAT_AUTHZ, "claim.pay_run for 1 fen more than approved", HQ, &c, EXP_R);
+	sub.decided = ap.decided; /* the month of the approved one: it has none */
+	ledger_body(&c, SVC_CK_PAY_RUN, "shop-a", &sub, sub.total);
+	cell(CAT_AUTHZ, "claim.pay_run of a submitted claim", HQ, &c, EXP_R);
+	ledger_body(&c, SVC_CK_PAY_RUN, "shop-b", &ap, ap.approved);
+	cell(CAT_AUTHZ, "claim.pay_run of shop-a's claim in shop-b's month", HQ, &c, EXP_R);
 }
 
 static void cert_body(svc_change *c, size_t issuer, const char *node_id, uint32_t role,
@@ -2605,6 +2672,7 @@ int main(void)
 	matrix_catalog_and_moves();
 	matrix_claim_submit();
 	matrix_claim_decide();
+	matrix_ledger();
 	matrix_directory();
 	printf("== role matrix: %u cells (%u allowed, %u attacks) [%.1fs]\n", matrix_cases,
 	       matrix_allowed, matrix_cases - matrix_allowed, secs(&t0));

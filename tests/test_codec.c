@@ -568,6 +568,40 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 		}
 		break;
 	}
+	/* the shop's ledger */
+	case SVC_CK_PAY_RUN: {
+		svc_pay_run *r = &c->u.pay_run;
+		r->nclaims = max ? SVC_PAY_RUN_CLAIMS_MAX : 2;
+		for (uint32_t i = 0; i < r->nclaims; i++) {
+			if (max)
+				FILL(r->claims[i].claim, "c");
+			else
+				snprintf(r->claims[i].claim, sizeof r->claims[i].claim,
+				         "C-shop-gz-0042-%u", (unsigned)(40 + i));
+			r->claims[i].amount = max ? INT64_MIN : 9000 + (int64_t)i;
+		}
+		r->from = max ? UINT64_MAX : 1764518400000ULL;
+		r->to = max ? UINT64_MAX : 1767196800000ULL;
+		r->policy_version = max ? UINT32_MAX : 2;
+		if (max)
+			FILL(r->ref, "R");
+		else
+			SET(r->ref, "PAY-2025-12/1");
+		break;
+	}
+	case SVC_CK_STATEMENT_CONFIRM:
+		if (max)
+			FILL(c->u.statement_confirm.invoice, "𠀀");
+		else
+			SET(c->u.statement_confirm.invoice, "发票 No.44031234");
+		break;
+	case SVC_CK_LEDGER_DEDUCT:
+		c->u.ledger_deduct.fen = max ? INT64_MIN : 5000;
+		if (max)
+			FILL(c->u.ledger_deduct.reason, "扣");
+		else
+			SET(c->u.ledger_deduct.reason, "虚报工时");
+		break;
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;

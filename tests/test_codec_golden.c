@@ -308,6 +308,28 @@ static void gold_change(svc_change *c, svc_change_kind kind, bool max)
 		STR(o->region, max, "r", "region-east");
 		break;
 	}
+	/* the shop's ledger */
+	case SVC_CK_PAY_RUN: {
+		svc_pay_run *r = &c->u.pay_run;
+		r->nclaims = max ? SVC_PAY_RUN_CLAIMS_MAX : 2;
+		for (uint32_t i = 0; i < r->nclaims; i++) {
+			STR(r->claims[i].claim, max, "c",
+			    i ? "C-shop-sh-0003-9" : "C-shop-sh-0003-5");
+			r->claims[i].amount = max ? INT64_MAX : 3280 + (int64_t)i;
+		}
+		r->from = max ? UINT64_MAX : 1764518400000ULL;
+		r->to = max ? UINT64_MAX : 1767196800000ULL;
+		r->policy_version = max ? UINT32_MAX : 4;
+		STR(r->ref, max, "R", "PAY-2025-12/1");
+		break;
+	}
+	case SVC_CK_STATEMENT_CONFIRM:
+		STR(c->u.statement_confirm.invoice, max, "𠀀", "发票 No.44031234");
+		break;
+	case SVC_CK_LEDGER_DEDUCT:
+		c->u.ledger_deduct.fen = max ? INT64_MAX : 5000;
+		STR(c->u.ledger_deduct.reason, max, "扣", "虚报工时");
+		break;
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;
@@ -487,6 +509,41 @@ static void gold_policy(svc_policy *p, bool max)
 	STR(p->last.origin, max, "h", "hq");
 	p->last.hlc = max ? UINT64_MAX : 51;
 	p->last.seq = max ? UINT64_MAX : 52;
+}
+
+/* the shop's ledger */
+static void gold_statement(svc_statement *st, bool max)
+{
+	memset(st, 0, sizeof *st);
+	STR(st->id, max, "y", "Y:shop-sh-0003/2025-12");
+	STR(st->shop, max, "s", "shop-sh-0003");
+	st->month = max ? UINT32_MAX : 202512;
+	st->nruns = max ? SVC_STATEMENT_RUNS_MAX : 1;
+	for (uint32_t i = 0; i < st->nruns; i++) {
+		STR(st->runs[i].ref, max, "R", "PAY-2025-12/1");
+		st->runs[i].at = max ? UINT64_MAX : 1767300000000ULL;
+		STR(st->runs[i].op, max, "𠀀", "李出纳");
+		st->runs[i].claims = max ? UINT32_MAX : 2;
+		st->runs[i].total = max ? INT64_MIN : 6561;
+	}
+	st->npaid = max ? SVC_STATEMENT_PAID_MAX : 2;
+	for (uint32_t i = 0; i < st->npaid; i++) {
+		STR(st->paid[i].claim, max, "c", i ? "C-shop-sh-0003-9" : "C-shop-sh-0003-5");
+		st->paid[i].amount = max ? INT64_MIN : 3280 + (int64_t)i;
+		st->paid[i].run = max ? UINT32_MAX : 0;
+	}
+	st->ndeductions = max ? SVC_STATEMENT_DEDUCTIONS_MAX : 1;
+	for (uint32_t i = 0; i < st->ndeductions; i++) {
+		st->deductions[i].fen = max ? INT64_MIN : 5000;
+		STR(st->deductions[i].reason, max, "扣", "虚报工时");
+		st->deductions[i].at = max ? UINT64_MAX : 1767200000000ULL;
+	}
+	STR(st->invoice, max, "𠀀", "发票 No.44031234");
+	STR(st->confirmed_op, max, "𠀀", "张店长");
+	st->confirmed = max ? UINT64_MAX : 1767400000000ULL;
+	st->last.hlc = max ? UINT64_MAX : 15;
+	STR(st->last.origin, max, "o", "shop-sh-0003");
+	st->last.seq = max ? UINT64_MAX : 16;
 }
 
 /* complaints */
@@ -870,6 +927,20 @@ static const struct gold golden[] = {
      "67696f6e2d65617374fa025908021211542d73686f702d73682d303030332d34301a06434d502d3335200328"
      "01321be5a496e5a3b3e5bc80e8a382efbc8ce99d9ee8b4a8e9878fe4bbb63a0c73686f702d73682d30303033"
      "420b726567696f6e2d65617374"},
+    {"change.claim.pay_run", 177,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a20ff0c192633404d5a6774818e9ba8b5c2cfdce9f603101d2a3744515e6b78859230023a0b7265"
+     "67696f6e2d6561737482034d0a0d5041592d323032352d31322f3112150a10432d73686f702d73682d303030"
+     "332d3510d01912150a10432d73686f702d73682d303030332d3910d1191880a0f8abad332080e88ca9b73328"
+     "04"},
+    {"change.statement.confirm", 120,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a201e2b3845525f6c798693a0adbac7d4e1eefb0815222f3c495663707d8a97a4b130023a0b7265"
+     "67696f6e2d656173748a03140a12e58f91e7a5a8204e6f2e3434303331323334"},
+    {"change.ledger.deduct", 117,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a203d4a5764717e8b98a5b2bfccd9e6f3000d1a2734414e5b6875828f9ca9b6c3d030023a0b7265"
+     "67696f6e2d65617374920311088827120ce8999ae68aa5e5b7a5e697b6"},
     {"change.ticket.open.max", 1823,
      "#cfbd8fa8141651a540e91ed581bdafcbeb0e0e4f67ef479121bdb3746e4a428e"},
     {"change.ticket.assign.max", 240,
@@ -977,6 +1048,12 @@ static const struct gold golden[] = {
      "50505050505050505050505050505050505050108080808080808080800118ffffffffffffffffff01"},
     {"change.old_part.max", 665,
      "#1db8ac6008c4774d5df052114e936717f6c5b360589281c594c4bfe31ac22792"},
+    {"change.claim.pay_run.max", 3020,
+     "#0a2c6c2fa2981d1dc091473d158d61acafbe0227d7345b0fbb064e559331001e"},
+    {"change.statement.confirm.max", 338,
+     "#c7b651d36f0e4a25fb864360ece63ec01a8906daf92cee39c972bba3c4be186f"},
+    {"change.ledger.deduct.max", 475,
+     "#560d91a6cea8b756302f9437130057c75b31b5bdadfd8af6229360f14b82bb16"},
     {"change.ticket.note.operator", 133,
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a207c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f30023a0b7265"
@@ -1129,6 +1206,18 @@ static const struct gold golden[] = {
     {"catalog.return_old", 47,
      "0a09502d4d4f544f522d37201f2a02687130203801420b0880e88ca9b73310f8b901420b0880a0a6d2b73310"
      "dcba01"},
+    {"statement", 210,
+     "0a16593a73686f702d73682d303030332f323032352d3132120c73686f702d73682d303030331890ae0c2226"
+     "0a0d5041592d323032352d31322f311080d2a7dab7331a09e69d8ee587bae7bab3200228a1332a150a10432d"
+     "73686f702d73682d303030332d3510d0192a150a10432d73686f702d73682d303030332d3910d11932180888"
+     "27120ce8999ae68aa5e5b7a5e697b6188090d0aab7333a12e58f91e7a5a8204e6f2e34343033313233344209"
+     "e5bca0e5ba97e995bf488094ff89b833500f5a0c73686f702d73682d303030336010"},
+    {"claim.decided_op", 217,
+     "0a12632d742d73686f702d73682d303030332d351210742d73686f702d73682d303030332d351a0c73686f70"
+     "2d73682d30303033220b726567696f6e2d6561737428033007420b0a09502d4d4f544f522d374210100118d4"
+     "fdffffffffffffff01208407421b0a09502d4d4f544f522d37100218a8fbffffffffffffff0120880e48dc0b"
+     "50ecffffffffffffffff0158d01960d019720d5041592d323032342d303737377a0b726567696f6e2d656173"
+     "74820102687188010b90010c98010da0010eb0010fba01026871c00110ca0109e78e8be4bc9ae8aea1"},
     {"ticket.max", 2139, "#0b7516a9808f4967e373759199d918086cb78957a8b2befe3075601e38718c14"},
     {"ticket.customer.max", 2287,
      "#d7a6d214253c3716f63933dfc15c336f31edded928e79d704dd8ad63d817ec64"},
@@ -1189,6 +1278,9 @@ static const struct gold golden[] = {
     {"old_part.max", 929, "#4301d43ab54665750bfe0e1a16eeae204e687f3aa7a883ad346181a967d4d7cc"},
     {"catalog.return_old.max", 614,
      "#ef2ef06db6a0a2f2185794f784365e87503495bf71ea095a361d13264b39dbba"},
+    {"statement.max", 16298, "#259341883cd05fccfbcb88d40c5de7721e9eae16a82c92c35966f02396a21c2c"},
+    {"claim.decided_op.max", 2159,
+     "#17a2fb60dd13317fb0957dfadaee7bbf173a60ec96697a70cd4eb73d19c9f207"},
     {"commit", 52,
      "0a0c73686f702d73682d303030331001180122206c798693a0adbac7d4e1eefb0815222f3c495663707d8a97"
      "a4b1becbd8e5f2ff"},
@@ -1441,6 +1533,7 @@ static void run_states(void)
 	static svc_override ov;
 	static svc_complaint ko;
 	static svc_old_part op;
+	static svc_statement ys;
 	static svc_customer cu;
 	static svc_unit un;
 
@@ -1580,6 +1673,14 @@ static void run_states(void)
 		ci.return_old = true;
 		GOLD_NAMED("catalog.return_old", svc_catalog_item, svc_codec_catalog_encode,
 		           svc_codec_catalog_decode, &ci);
+		/* the shop's ledger: a statement, and the approver's operator */
+		gold_statement(&ys, max);
+		GOLD_NAMED("statement", svc_statement, svc_codec_statement_encode,
+		           svc_codec_statement_decode, &ys);
+		gold_claim(&c, max);
+		STR(c.decided_op, max, "𠀀", "王会计");
+		GOLD_NAMED("claim.decided_op", svc_claim, svc_codec_claim_encode,
+		           svc_codec_claim_decode, &c);
 #undef GOLD_NAMED
 	}
 }

@@ -21,6 +21,7 @@
 #include "svc_offline.h"
 #include "svc_apply.h"
 #include "store_kv.h"
+#include "svc_tz.h"
 #include "testlib.h"
 
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static char *root;
@@ -489,6 +491,118 @@ static void test_claims(void)
 	copy_all(hq, sa);
 	OK(get_claim(sa, claim_a, &cl));
 	CHECK_INT(cl.status, SVC_CS_PAID);
+}
+
+/* the shop's ledger: a month of 34 claims is paid in two runs (32 and 2),
+ * all or nothing, at HQ; the month then has nothing left to pay; the
+ * older per-claim payment of claim_a counts in the ledger; the shop holds
+ * the same statement and ledger as HQ once it has HQ's changes, confirms
+ * once, and may neither pay nor deduct. */
+#define PR_CLAIMS 34
+
+static int ledger_at(svc_store *s, const char *shop, svc_local_ledger *l)
+{
+	svc_txn *t;
+	int rc = svc_txn_begin(s, false, &t);
+	if (!rc) {
+		rc = svc_local_ledger_load(t, shop, (uint64_t)time(NULL) * 1000, l);
+		svc_txn_abort(&t);
+	}
+	return rc;
+}
+
+static void test_pay_runs(void)
+{
+	printf("payment runs\n");
+	static char ids[PR_CLAIMS][SVC_AGG_LEN];
+	char tk[SVC_AGG_LEN], serial[32], month[16];
+	svc_claim_request r;
+	svc_claim cl;
+	svc_pay_result res;
+	int64_t fen = 0;
+
+	for (int i = 0; i < PR_CLAIMS; i++) {
+		svc_ticket_fields f = walk_in();
+		f.purchased = NULL; /* warranty unknown: claimable */
+		snprintf(serial, sizeof serial, "SN-PR-%02d", i);
+		f.serial = serial;
+		OK(svc_local_ticket_new(sa, &f, tk));
+		OK(svc_local_ticket_status(sa, tk, SVC_TS_ACCEPTED, NULL));
+		OK(svc_local_ticket_status(sa, tk, SVC_TS_ON_SITE, NULL));
+		OK(svc_local_ticket_status(sa, tk, SVC_TS_RESOLVED, "fixed"));
+		memset(&r, 0, sizeof r);
+		r.ticket = tk;
+		r.labor = 1000 + i;
+		OK(svc_local_claim_submit(sa, &r, ids[i], NULL, NULL));
+		fen += 1000 + i;
+	}
+	copy_all(sa, re);
+	for (int i = 0; i < PR_CLAIMS; i++)
+		OK(svc_local_claim_decide(re, ids[i], SVC_CA_AUDIT, 0, NULL, NULL));
+	copy_all(sa, hq);
+	copy_all(re, hq);
+	for (int i = 0; i < PR_CLAIMS; i++)
+		OK(svc_local_claim_decide(hq, ids[i], SVC_CA_APPROVE, 0, "labor checked", NULL));
+	OK(get_claim(hq, ids[0], &cl));
+	svc_tz *tz = NULL;
+	OK(svc_tz_load(&tz, "Asia/Shanghai"));
+	int32_t ymd = tz ? svc_tz_date_of(tz, (int64_t)cl.decided) : 0;
+	svc_tz_destroy(&tz);
+	snprintf(month, sizeof month, "%04d-%02d", ymd / 10000, ymd / 100 % 100);
+
+	REFUSED(sa, svc_local_pay_run(sa, "shop-a", month, "BANK-M", &res), SVC_EDENIED,
+	        "may not pay claims (HQ only)");
+	REFUSED(hq, svc_local_pay_run(hq, "shop-zz", month, "BANK-M", &res), SVC_ENOTFOUND,
+	        "shop: unknown shop shop-zz");
+	REFUSED(hq, svc_local_pay_run(hq, "shop-a", "2026-1", "BANK-M", &res), SVC_EINVAL,
+	        "month: '2026-1' is not a month");
+	REFUSED(hq, svc_local_pay_run(hq, "shop-a", month, "", &res), SVC_EINVAL, "ref: required");
+	OK(svc_local_pay_run(hq, "shop-a", month, "BANK-M", &res));
+	CHECK_INT(res.runs, 2);
+	CHECK_INT(res.claims, PR_CLAIMS);
+	CHECK_INT(res.fen, fen);
+	CHECK_INT(res.held, 0);
+	CHECK_STR(res.refs[0], "BANK-M/1");
+	CHECK_STR(res.refs[1], "BANK-M/2");
+	REFUSED(hq, svc_local_pay_run(hq, "shop-a", month, "BANK-N", &res), SVC_EINVAL,
+	        "has no approved claim left to pay for");
+
+	svc_local_ledger l, ls;
+	uint32_t mm = (uint32_t)(ymd / 100);
+	OK(ledger_at(hq, "shop-a", &l));
+	const svc_statement *st = svc_local_ledger_statement(&l, mm);
+	CHECK(st != NULL);
+	CHECK(st && st->nruns == 2 && st->npaid == PR_CLAIMS);
+	CHECK(st && st->runs[0].claims == SVC_PAY_RUN_CLAIMS_MAX && st->runs[1].claims == 2);
+	/* claim_a's older per-claim payment is a payment in the ledger too */
+	bool old_paid = false;
+	for (size_t i = 0; i < l.ledger.n; i++)
+		old_paid |= l.ledger.v[i].kind == SVC_LE_PAYMENT &&
+		            strcmp(l.ledger.v[i].ref, claim_a) == 0 &&
+		            strcmp(l.ledger.v[i].note, "BANK-2024-0001") == 0;
+	CHECK(old_paid);
+	CHECK_INT(l.ledger.v[l.ledger.n - 1].balance, 0);
+
+	/* the shop holds the same once it has HQ's changes */
+	copy_all(hq, re);
+	copy_all(re, sa);
+	OK(ledger_at(sa, "shop-a", &ls));
+	CHECK_INT(ls.ledger.n, l.ledger.n);
+	CHECK_INT(ls.nstatements, 1);
+	CHECK(ls.nstatements == 1 && ls.statements[0].npaid == PR_CLAIMS);
+	svc_local_ledger_free(&ls);
+	svc_local_ledger_free(&l);
+
+	REFUSED(re, svc_local_statement_confirm(re, "shop-a", month, "发票 1"), SVC_EDENIED,
+	        "(the shop does)");
+	OK(svc_local_statement_confirm(sa, "shop-a", month, "发票 1"));
+	REFUSED(sa, svc_local_statement_confirm(sa, "shop-a", month, "发票 2"), SVC_ECONFLICT,
+	        "already confirmed with invoice 发票 1");
+	REFUSED(sa, svc_local_ledger_deduct(sa, "shop-a", month, 100, "x"), SVC_EDENIED, "HQ only");
+	REFUSED(hq, svc_local_ledger_deduct(hq, "shop-a", month, 0, "x"), SVC_EINVAL, "fen:");
+	REFUSED(hq, svc_local_ledger_deduct(hq, "shop-a", month, 100, ""), SVC_EINVAL,
+	        "reason: required");
+	OK(svc_local_ledger_deduct(hq, "shop-a", month, 100, "虚报工时"));
 }
 
 static void test_region_and_hq_tickets(void)
@@ -1088,6 +1202,7 @@ int main(void)
 	test_shop_tickets();
 	test_shop_parts();
 	test_claims();
+	test_pay_runs();
 	test_region_and_hq_tickets();
 	test_customer_files();
 	test_import();

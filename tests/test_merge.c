@@ -663,6 +663,8 @@ static int encode_state(const agg *a, uint8_t *buf, size_t cap, size_t *len)
 		return svc_codec_tariff_encode(&a->st.tar, buf, cap, len);
 	case SVC_AGG_OLDPART: /* old parts */
 		return svc_codec_old_part_encode(&a->st.op, buf, cap, len);
+	case SVC_AGG_STATEMENT: /* the shop's ledger */
+		return svc_codec_statement_encode(&a->st.y, buf, cap, len);
 	default:
 		*len = 0;
 		return 0;
@@ -2030,6 +2032,117 @@ static void prepare(change_set *s, void (*build)(change_set *), const char *name
 	expect(&g_ref);
 }
 
+/* the shop's ledger: shop-a's June 2024 (FX_T0's month in Asia/Shanghai:
+ * its bounds in UTC ms, as the writer computes them). */
+#define YX_MONTH "Y:shop-a/2024-06"
+#define YX_FROM 1717171200000ULL
+#define YX_TO 1719763200000ULL
+
+static void yx_run(svc_change *c, const char *op, const char *ref, const char *claim,
+                   int64_t amount, uint32_t version)
+{
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_PAY_RUN;
+	FX_COPY(c->aggregate, YX_MONTH);
+	FX_COPY(c->operator, op);
+	svc_pay_run *b = &c->u.pay_run;
+	FX_COPY(b->ref, ref);
+	b->nclaims = 1;
+	FX_COPY(b->claims[0].claim, claim);
+	b->claims[0].amount = amount;
+	b->from = YX_FROM;
+	b->to = YX_TO;
+	b->policy_version = version;
+}
+
+/* Y1: a shop's month. shop-a's claim is audited and approved in part; HQ
+ * pays it in a run, and a second run that names it again is refused (paid
+ * once); HQ deducts; the shop confirms with its invoice, and its second
+ * confirmation is refused. The run reads the claim at its place in fold
+ * order: whatever order the approval arrives in, it precedes the run. */
+static void set_statement(change_set *s)
+{
+	svc_change *c;
+	fx_submit(push(s, &FX_SA, 10, 0), "T-shop-a-1", 1, 8000, 0, 0, 2000);
+	fx_decide(push(s, &FX_RN, 20, 0), "C-shop-a-1", SVC_CA_AUDIT, 1, 0, 10000);
+	c = push(s, &FX_HQ, 30, 0);
+	fx_decide(c, "C-shop-a-1", SVC_CA_APPROVE, 1, 9000, 10000);
+	FX_COPY(c->operator, "王审核");
+	yx_run(push(s, &FX_HQ, 40, 0), "李出纳", "BANK-1", "C-shop-a-1", 9000, 0);
+	yx_run(push(s, &FX_HQ, 41, 0), "李出纳", "BANK-2", "C-shop-a-1", 9000, 0);
+	c = push(s, &FX_HQ, 45, 0);
+	c->kind = SVC_CK_LEDGER_DEDUCT;
+	FX_COPY(c->aggregate, YX_MONTH);
+	c->u.ledger_deduct.fen = 500;
+	FX_COPY(c->u.ledger_deduct.reason, "虚报工时");
+	c = push(s, &FX_SA, 50, 0);
+	c->kind = SVC_CK_STATEMENT_CONFIRM;
+	FX_COPY(c->aggregate, YX_MONTH);
+	FX_COPY(c->u.statement_confirm.invoice, "发票 44031234");
+	c = push(s, &FX_SA, 51, 0);
+	c->kind = SVC_CK_STATEMENT_CONFIRM;
+	FX_COPY(c->aggregate, YX_MONTH);
+	FX_COPY(c->u.statement_confirm.invoice, "44031235");
+}
+
+static void expect_statement(const result *r)
+{
+	CHECK_INT(r->nrej, 2);
+	CHECK_REJ(r, "hq", 3, "claim C-shop-a-1: already paid in run BANK-1");
+	CHECK_REJ(r, "shop-a", 3, "statement Y:shop-a/2024-06: already confirmed with invoice");
+	const agg *y = find(r, YX_MONTH);
+	CHECK(y != NULL);
+	if (!y)
+		return;
+	const svc_statement *st = &y->st.y;
+	CHECK_STR(st->shop, "shop-a");
+	CHECK_INT(st->month, 202406);
+	CHECK_INT(st->nruns, 1);
+	CHECK_STR(st->runs[0].ref, "BANK-1");
+	CHECK_STR(st->runs[0].op, "李出纳");
+	CHECK_INT(st->runs[0].total, 9000);
+	CHECK_INT(st->npaid, 1);
+	CHECK_STR(st->paid[0].claim, "C-shop-a-1");
+	CHECK_INT(st->ndeductions, 1);
+	CHECK_INT(st->deductions[0].fen, 500);
+	CHECK_STR(st->invoice, "发票 44031234");
+	CHECK_INT(st->confirmed, FX_T0 + 50000);
+}
+
+/* Y2: what a run may pay, judged from the claims it reads. With policy
+ * version 1 (pay_require_two=yes), the approver's own run is refused, a
+ * run that precedes the
+ * approval in fold order is refused (the claim is only audited there), a
+ * run for another shop's claim is refused; another operator's run for the
+ * approved amount stands. */
+static void set_statement_pay(change_set *s)
+{
+	svc_change *c;
+	fx_policy(push(s, &FX_HQ, 0, 0), 1, 20240610, "pay_require_two", "yes");
+	fx_submit(push(s, &FX_SA, 10, 0), "T-shop-a-1", 1, 8000, 0, 0, 0);
+	fx_decide(push(s, &FX_RN, 20, 0), "C-shop-a-1", SVC_CA_AUDIT, 1, 0, 8000);
+	yx_run(push(s, &FX_HQ, 25, 0), "李出纳", "EARLY", "C-shop-a-1", 8000, 1);
+	c = push(s, &FX_HQ, 30, 0);
+	fx_decide(c, "C-shop-a-1", SVC_CA_APPROVE, 1, 8000, 8000);
+	FX_COPY(c->operator, "王审核");
+	yx_run(push(s, &FX_HQ, 40, 0), "王审核", "SELF", "C-shop-a-1", 8000, 1);
+	yx_run(push(s, &FX_HQ, 42, 0), "李出纳", "OTHER", "C-shop-b-1", 8000, 1);
+	yx_run(push(s, &FX_HQ, 43, 0), "李出纳", "BANK-1", "C-shop-a-1", 8000, 1);
+}
+
+static void expect_statement_pay(const result *r)
+{
+	CHECK_INT(r->nrej, 3);
+	CHECK_REJ(r, "hq", 2, "claim C-shop-a-1: is audited, only an approved claim is paid");
+	CHECK_REJ(r, "hq", 4,
+	          "claim C-shop-a-1: approved by 王审核, and the policy (pay_require_two) wants "
+	          "another operator to pay it");
+	CHECK_REJ(r, "hq", 5, "claim C-shop-b-1: not a claim of shop shop-a");
+	const agg *y = find(r, YX_MONTH);
+	CHECK(y && y->st.y.nruns == 1 && strcmp(y->st.y.runs[0].ref, "BANK-1") == 0);
+	CHECK(y && y->st.y.npaid == 1 && y->st.y.paid[0].amount == 8000);
+}
+
 /* Every permutation (Heap's algorithm, iterative). */
 static void all_orders(void (*build)(change_set *), const char *name,
                        void (*expect)(const result *))
@@ -2181,6 +2294,8 @@ int main(int argc, char **argv)
 	all_orders(set_claim_price, "claim-price", expect_claim_price);
 	all_orders(set_claim_tariff, "claim-tariff", expect_claim_tariff);
 	all_orders(set_claim_ceiling, "claim-ceiling", expect_claim_ceiling);
+	all_orders(set_statement, "statement", expect_statement);
+	all_orders(set_statement_pay, "statement-pay", expect_statement_pay);
 	random_orders(set_large, "large", expect_large, rounds);
 	printf("%ld orders folded twice each in %.1f s CPU\n", g_orders,
 	       (double)(clock() - t0) / CLOCKS_PER_SEC);

@@ -48,6 +48,8 @@ ROUNDTRIP(svc_unit, unit)
 ROUNDTRIP(svc_complaint, complaint)
 /* old parts */
 ROUNDTRIP(svc_old_part, old_part)
+/* the shop's ledger */
+ROUNDTRIP(svc_statement, statement)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -67,5 +69,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unit_roundtrip(data, size);
 	complaint_roundtrip(data, size);
 	old_part_roundtrip(data, size);
+	statement_roundtrip(data, size);
 	return 0;
 }

@@ -639,6 +639,28 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 		MUST(svc_codec_old_part_encode(&op, sbuf, sizeof sbuf, &slen));
 		put("state", sbuf, slen, "longest-old-part");
 	}
+	/* the shop's ledger: the longest run, confirmation and deduction */
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_PAY_RUN;
+	FILL(c.u.pay_run.ref, "付");
+	c.u.pay_run.nclaims = SVC_PAY_RUN_CLAIMS_MAX;
+	for (int i = 0; i < SVC_PAY_RUN_CLAIMS_MAX; i++) {
+		FILL(c.u.pay_run.claims[i].claim, "C");
+		c.u.pay_run.claims[i].amount = INT64_MIN;
+	}
+	c.u.pay_run.from = UINT64_MAX;
+	c.u.pay_run.to = UINT64_MAX;
+	c.u.pay_run.policy_version = UINT32_MAX;
+	put_change("longest-pay-run", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_STATEMENT_CONFIRM;
+	FILL(c.u.statement_confirm.invoice, "𠀀");
+	put_change("longest-statement-confirm", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_LEDGER_DEDUCT;
+	c.u.ledger_deduct.fen = INT64_MIN;
+	FILL(c.u.ledger_deduct.reason, "扣");
+	put_change("longest-ledger-deduct", &c);
 	{
 		static svc_policy pol;
 		uint8_t sbuf[SVC_STATE_MAX];
@@ -687,6 +709,31 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 		                   .statements = 1};
 		MUST(svc_codec_complaint_encode(&k, sbuf, sizeof sbuf, &slen));
 		put("state", sbuf, slen, "complaint-K-region-01-7");
+		/* the shop's ledger: a month with a run, a deduction, a confirmation */
+		static svc_statement y;
+		snprintf(y.id, sizeof y.id, "Y:shop-01-01/2026-12");
+		snprintf(y.shop, sizeof y.shop, "shop-01-01");
+		y.month = 202612;
+		y.nruns = 1;
+		snprintf(y.runs[0].ref, sizeof y.runs[0].ref, "BANK-2026-12/1");
+		y.runs[0].at = 1767300000000ULL;
+		snprintf(y.runs[0].op, sizeof y.runs[0].op, "李出纳");
+		y.runs[0].claims = 2;
+		y.runs[0].total = 65000;
+		y.npaid = 2;
+		snprintf(y.paid[0].claim, sizeof y.paid[0].claim, "C-shop-01-01-4");
+		y.paid[0].amount = 56000;
+		snprintf(y.paid[1].claim, sizeof y.paid[1].claim, "C-shop-01-01-9");
+		y.paid[1].amount = 9000;
+		y.ndeductions = 1;
+		y.deductions[0].fen = 1000;
+		snprintf(y.deductions[0].reason, sizeof y.deductions[0].reason, "虚报工时");
+		y.deductions[0].at = 1767200000000ULL;
+		snprintf(y.invoice, sizeof y.invoice, "发票 44031234");
+		snprintf(y.confirmed_op, sizeof y.confirmed_op, "张店长");
+		y.confirmed = 1767400000000ULL;
+		MUST(svc_codec_statement_encode(&y, sbuf, sizeof sbuf, &slen));
+		put("state", sbuf, slen, "statement-Y-shop-01-01-2026-12");
 	}
 
 	/* A real certificate (HQ's own, from its self record). */

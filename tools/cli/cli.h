@@ -307,6 +307,11 @@ void cli_complaint_summary(const svc_change *c, char *out, size_t cap);
 int cli_part_forward(const cli_ctx *ctx, int argc, char **argv);
 int cli_part_waive(const cli_ctx *ctx, int argc, char **argv);
 int cli_part_returns(const cli_ctx *ctx, int argc, char **argv);
+/* the shop's ledger (cli_ledger.c): statements, the ledger, and `claim pay`
+ * (a month's payment run; `usage` is the claim group's text for it). */
+int cli_cmd_statement(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_ledger(const cli_ctx *ctx, int argc, char **argv);
+int cli_claim_pay_run(const cli_ctx *ctx, int argc, char **argv, const char *usage);
 
 /* Dispatch argv[1] among `subs` (NULL-terminated names with their
  * functions); prints `usage` for help or a missing/unknown subcommand. */

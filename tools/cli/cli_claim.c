@@ -2,10 +2,10 @@
  * cli_claim: `svcsync claim ...`, settlement claims (结算单).
  *
  * A shop submits; its region (or HQ) audits or returns; HQ approves (fully or
- * partly), rejects and pays. The CLI only names the decision: the revision
- * and the claimed total it applies to are taken from the claim as this node
- * holds it (svc_local_claim_decide), so a decision can never be recorded
- * against a revision the person did not see.
+ * partly) or rejects, and pays a shop's month in payment runs (cli_ledger.c). The CLI only names
+ * the decision: the revision and the claimed total it applies to are taken from the claim as this
+ * node holds it (svc_local_claim_decide), so a decision can never be recorded against a revision
+ * the person did not see.
  */
 #include "cli.h"
 
@@ -23,7 +23,8 @@ static const char claim_usage[] =
     "                           [--travel FEN] [--other FEN] [--total FEN] [--note TEXT]\n"
     "       svcsync [--dir DIR] claim audit|approve|reject ID\n"
     "                           [--line N [--amount FEN] [--reason TEXT]]... [--reason TEXT]\n"
-    "       svcsync [--dir DIR] claim return|pay ID [--amount FEN] [--reason TEXT] [--ref REF]\n"
+    "       svcsync [--dir DIR] claim return ID --reason TEXT\n"
+    "       svcsync [--dir DIR] claim pay --shop S --month YYYY-MM --ref REF\n"
     "       svcsync [--dir DIR] claim allow TICKET_ID --reason TEXT\n"
     "       svcsync [--dir DIR] claim list [--status S] [--json]\n"
     "       svcsync [--dir DIR] claim show ID [--json]\n"
@@ -77,7 +78,7 @@ static const char allow_usage[] =
 static const char decide_usage[] =
     "usage: svcsync [--dir DIR] claim audit|approve|reject ID\n"
     "                           [--line N [--amount FEN] [--reason TEXT]]... [--reason TEXT]\n"
-    "       svcsync [--dir DIR] claim return|pay ID [--amount FEN] [--reason TEXT] [--ref REF]\n"
+    "       svcsync [--dir DIR] claim return ID --reason TEXT\n"
     "\n"
     "Decide on a claim, at the revision and total it stands at here. Lines are\n"
     "numbered as 'claim show' lists them; each --line N takes the --amount and\n"
@@ -97,8 +98,20 @@ static const char decide_usage[] =
     "           up.\n"
     "  reject   HQ: refuse the claim (--reason); with --line, only those lines\n"
     "           (at 0, each with a reason), the rest as approve\n"
-    "  pay      HQ: record the payment of the approved amount (--ref, the payment\n"
-    "           reference)\n";
+    "Claims are paid by the month: see 'svcsync claim pay --help'.\n";
+
+static const char pay_usage[] =
+    "usage: svcsync [--dir DIR] claim pay --shop S --month YYYY-MM --ref REF\n"
+    "\n"
+    "HQ: one payment run for a shop's month: every claim of the shop HQ approved\n"
+    "(in full or in part) in that month, in the network's zone, and not yet paid,\n"
+    "each for its approved amount. A claim whose old part must come back waits\n"
+    "for a later run until it is back at the region (or HQ waived it). A run pays\n"
+    "at most 32 claims: a larger month is paid in runs REF/1, REF/2, ... Every\n"
+    "node's fold holds each run to its claims: the shop's, approved in the month,\n"
+    "for the amount approved, paid once. With the policy's pay_require_two=yes\n"
+    "the payer (--operator) must not be the operator who approved the claim.\n"
+    "Refused when the month has nothing approved left to pay.\n";
 
 static const char history_usage[] =
     "usage: svcsync [--dir DIR] claim history ID [--json]\n"
@@ -290,6 +303,11 @@ static int decide_opts(const cli_args *a, uint32_t action, struct decide_opts *d
 			                 l->line);
 	}
 	return 0;
+}
+
+static int claim_pay(const cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_claim_pay_run(ctx, argc, argv, pay_usage);
 }
 
 static int claim_decide(const cli_ctx *ctx, int argc, char **argv)
@@ -665,7 +683,7 @@ int cli_cmd_claim(const cli_ctx *ctx, int argc, char **argv)
 	    {"return", claim_decide},
 	    {"approve", claim_decide},
 	    {"reject", claim_decide},
-	    {"pay", claim_decide},
+	    {"pay", claim_pay},
 	    {"list", claim_list},
 	    {"show", claim_show},
 	    {"allow", claim_allow},

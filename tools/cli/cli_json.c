@@ -401,6 +401,26 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 			         o->ticket);
 		break;
 	}
+	/* the shop's ledger */
+	case SVC_CK_PAY_RUN: {
+		int64_t total = 0;
+		for (uint32_t i = 0; i < c->u.pay_run.nclaims && i < SVC_PAY_RUN_CLAIMS_MAX; i++)
+			total += c->u.pay_run.claims[i].amount;
+		cli_money(a, total);
+		cli_oneline(text, sizeof text, c->u.pay_run.ref, 40);
+		snprintf(out, cap, "payment run %s: %" PRIu32 " claim%s, %s", text,
+		         c->u.pay_run.nclaims, c->u.pay_run.nclaims == 1 ? "" : "s", a);
+		break;
+	}
+	case SVC_CK_STATEMENT_CONFIRM:
+		cli_oneline(text, sizeof text, c->u.statement_confirm.invoice, 40);
+		snprintf(out, cap, "statement confirmed, invoice %s", text);
+		break;
+	case SVC_CK_LEDGER_DEDUCT:
+		cli_money(a, c->u.ledger_deduct.fen);
+		cli_oneline(text, sizeof text, c->u.ledger_deduct.reason, 60);
+		snprintf(out, cap, "deduct %s: %s", a, text);
+		break;
 	default:
 		snprintf(out, cap, "%s", svc_change_kind_name(c->kind));
 		break;

@@ -310,6 +310,7 @@ static const char policy_usage[] =
     "  claim_line_max_fen        5000000   the most one claim line asks for (fen)\n"
     "  old_part_days             30      days after a claim's approval to have its old\n"
     "                                    parts back at the region\n"
+    "  pay_require_two           no      yes: the payer of a claim is not its approver\n"
     "\n"
     "A claim is held to the ceilings of the version its ticket was judged under.\n";
 

@@ -37,8 +37,8 @@ static const char usage[] =
     "  part       part movements: receive, transfer, consume, adjust, transfers;\n"
     "             old parts back to the factory: return, forward, waive, returns\n"
     "  stock      stock on hand\n"
-    "  claim      settlement claims: submit, audit, return, approve, reject, pay, list,\n"
-    "             show, history\n"
+    "  claim      settlement claims: submit, audit, return, approve, reject, pay (a\n"
+    "             month's payment run), list, show, history\n"
     "  labor      labor operations and rates: add, list, rate, rates (HQ writes)\n"
     "  travel     travel bands: band (HQ), bands\n"
     "  customer   customer files: new, show, find, duplicates, edit, merge\n"
@@ -59,6 +59,8 @@ static const char usage[] =
     "  region     region grades: grade (HQ), list\n"
     "  model      the product model list: add (HQ), list\n"
     "  fault-code fault codes per product category: add (HQ), list\n"
+    "  statement  a shop's monthly statement; confirm (the shop)\n"
+    "  ledger     a shop's ledger and balance; deduct (HQ)\n"
     "\n"
     "Run 'svcsync COMMAND --help' for a command's options. Exit status: 0 on\n"
     "success, 2 for a malformed command line, 1 for any other failure, with a\n"
@@ -96,6 +98,9 @@ static const cli_sub commands[] = {
     {"queue", cli_cmd_queue},
     /* complaints */
     {"complaint", cli_cmd_complaint},
+    /* the shop's ledger */
+    {"statement", cli_cmd_statement},
+    {"ledger", cli_cmd_ledger},
     {NULL, NULL},
 };
 
