@@ -71,7 +71,7 @@ for c in "$C1" "$C2" "$C3"; do
 	sv region-e claim audit "$c" >/dev/null
 	wait_json $W hq 'j["status"]' audited claim show "$c"
 done
-sv hq claim approve "$C1" >/dev/null
+sv hq claim approve "$C1" --reason "工时已核" >/dev/null
 sv hq claim approve "$C2" --amount 9000 --reason "路费超标" >/dev/null
 sv hq claim reject "$C3" --reason "重复报单" >/dev/null
 
@@ -157,7 +157,7 @@ if need_faketime; then
 	wait_json $W region-e 'j["status"]' submitted claim show "$C4"
 	sv region-e claim audit "$C4" >/dev/null
 	wait_json $W hq 'j["status"]' audited claim show "$C4"
-	sv hq --operator "王审核" claim approve "$C4" >/dev/null
+	sv hq --operator "王审核" claim approve "$C4" --reason "工时已核" >/dev/null
 	before=$(lsn hq)
 	rc=0
 	ERR=$(timeout 60 env LD_PRELOAD="$SEC_PRELOAD" FAKETIME=+2d FAKETIME_DONT_FAKE_MONOTONIC=1 \
