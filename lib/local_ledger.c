@@ -134,6 +134,42 @@ static int statement_cb(const svc_statement *st, void *arg)
 	return 0;
 }
 
+/* The old-part facts of a claim's part lines, as this node holds them:
+ * whether the catalog wants the old part back, and when the line's parts
+ * were back at the region (accepted there, as many as it claims; the last
+ * accepting receipt) or waived by HQ. */
+static int old_parts_of(svc_txn *t, svc_ledger_claim *c)
+{
+	for (uint32_t i = 0; i < c->nlines; i++) {
+		svc_ledger_line *l = &c->lines[i];
+		svc_catalog_item it;
+		svc_old_part op;
+		char agg[SVC_AGG_LEN];
+		int rc = svc_fold_catalog_get(t, l->part_no, &it);
+		if (rc == SVC_ENOTFOUND) {
+			svc_errclear();
+			continue;
+		}
+		if (rc)
+			return rc;
+		l->returnable = it.return_old;
+		if (!l->returnable)
+			continue;
+		svc_rules_oldpart_agg(agg, c->ticket, l->part_no);
+		rc = agg[0] ? svc_fold_oldpart_get(t, agg, &op) : SVC_ENOTFOUND;
+		if (rc == SVC_ENOTFOUND) {
+			svc_errclear();
+			continue;
+		}
+		if (rc)
+			return rc;
+		if (svc_old_part_accepted(&op) >= (int64_t)l->qty)
+			l->back = op.accepted_at;
+		l->waived = op.waived;
+	}
+	return 0;
+}
+
 int svc_local_ledger_load(svc_txn *t, const char *shop, uint64_t now, svc_local_ledger *out)
 {
 	struct gather g = {shop, out};
@@ -155,6 +191,8 @@ int svc_local_ledger_load(svc_txn *t, const char *shop, uint64_t now, svc_local_
 		rc = svc_fold_claim_each(t, claim_cb, &g);
 	if (!rc)
 		rc = svc_fold_statement_each_shop(t, shop, statement_cb, &g);
+	for (size_t i = 0; !rc && i < out->nclaims; i++)
+		rc = old_parts_of(t, &out->claims[i]);
 	for (size_t i = 0; !rc && i < out->nclaims; i++)
 		rc = svc_ledger_add_claim(&out->ledger, &out->claims[i], days, now);
 	for (size_t i = 0; !rc && i < out->nstatements; i++)

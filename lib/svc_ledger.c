@@ -54,11 +54,20 @@ void svc_ledger_claim_of(svc_ledger_claim *out, const svc_claim *cl)
 		out->paid = cl->paid;
 		copy(out->pay_ref, sizeof out->pay_ref, cl->pay_ref);
 	}
+	copy(out->ticket, sizeof out->ticket, cl->ticket);
 	out->nlines = cl->nparts <= SVC_CLAIM_PARTS_MAX ? cl->nparts : SVC_CLAIM_PARTS_MAX;
+	/* a part line's number among the claim's lines: after the operations
+	 * and the free labor line (svc_claim_lines) */
+	uint32_t first = (cl->nops <= SVC_CLAIM_OPS_MAX ? cl->nops : SVC_CLAIM_OPS_MAX) +
+	                 (cl->labor > 0 ? 1 : 0);
+	bool decided = svc_ledger_approved(out);
 	for (uint32_t i = 0; i < out->nlines; i++) {
 		copy(out->lines[i].part_no, sizeof out->lines[i].part_no, cl->parts[i].part_no);
 		out->lines[i].qty = cl->parts[i].qty;
 		out->lines[i].amount = cl->parts[i].amount;
+		if (decided && first + i < cl->nlines && first + i < SVC_CLAIM_LINES_MAX &&
+		    cl->lines[first + i].approved >= 0)
+			out->lines[i].amount = cl->lines[first + i].approved;
 	}
 }
 

@@ -49,6 +49,7 @@ typedef struct {
 
 typedef struct {
 	char id[SVC_AGG_LEN];
+	char ticket[SVC_AGG_LEN];
 	uint32_t status; /* svc_claim_status */
 	int64_t total, approved;
 	uint64_t submitted, decided;
@@ -58,8 +59,9 @@ typedef struct {
 	svc_ledger_line lines[SVC_CLAIM_PARTS_MAX];
 } svc_ledger_claim;
 
-/* A claim's facts from its folded state; the lines' old-part facts are
- * left unset (not returnable) for the caller to fill. */
+/* A claim's facts from its folded state: each part line at its approved
+ * amount once HQ decided it (else as claimed); the lines' old-part facts
+ * are left unset (not returnable) for the caller to fill. */
 void svc_ledger_claim_of(svc_ledger_claim *out, const svc_claim *cl);
 
 /* Approved, in full or in part (a claim paid by the older action was). */
