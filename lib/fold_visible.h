@@ -23,5 +23,7 @@ bool svc_fold_visible_unit(svc_txn *t, const svc_fold_peer *p, const svc_change 
 bool svc_fold_visible_override(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 /* complaints */
 bool svc_fold_visible_complaint(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+/* shops */
+bool svc_fold_visible_shop(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 
 #endif

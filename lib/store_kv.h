@@ -59,6 +59,8 @@ enum {
 	SVC_DB_OVERRIDES,
 	/* complaints */
 	SVC_DB_COMPLAINTS,
+	/* shops */
+	SVC_DB_SHOPS,
 	SVC_DB_COUNT_
 };
 

@@ -405,6 +405,11 @@ static size_t repeated_max(const ProtobufCMessageDescriptor *d, uint32_t field)
 	if ((d == &svcsync__policy_set__descriptor || d == &svcsync__policy_state__descriptor) &&
 	    field == 3)
 		return SVC_POLICY_ENTRIES_MAX;
+	/* shops */
+	if (d == &svcsync__shop_state__descriptor && field == 10)
+		return SVC_SHOP_TECHS_MAX;
+	if (d == &svcsync__shop_state__descriptor && field == 26)
+		return SVC_SHOP_ASSESS_KEPT;
 	return 0;
 }
 
@@ -885,6 +890,28 @@ MSGMAP(ticket_charge_map, svcsync__ticket_charge__descriptor,
 MSGMAP(claim_allow_map, svcsync__claim_allow__descriptor, F_STR(1, reason));
 #undef T
 
+/* ---- shops */
+
+#define T svc_shop_put
+MSGMAP(shop_put_map, svcsync__shop_put__descriptor,
+       F_BOOL(1, apply), F_INT(2, fields), F_STR(3, region), F_STR(4, legal_name),
+       F_STR(5, legal_rep), F_STR(6, address), F_STR(7, area), F_STR(8, contact),
+       F_INT(9, type), F_STR(10, tech_name), F_STR(11, tech_qual), F_BOOL(12, tech_drop));
+#undef T
+
+#define T svc_shop_stage_body
+MSGMAP(shop_stage_map, svcsync__shop_stage__descriptor,
+       F_INT(1, stage), F_STR(2, reason), F_STR(3, agreement), F_INT(4, valid_from),
+       F_INT(5, valid_to), F_STR(6, region), F_INT(7, serial), F_INT(8, probation_until),
+       F_BOOL(9, refused));
+#undef T
+
+#define T svc_shop_assess
+MSGMAP(shop_assess_map, svcsync__shop_assess__descriptor,
+       F_INT(1, period), F_INT(2, score), F_INT(3, complaints), F_INT(4, tickets),
+       F_INT(5, callback_pm), F_INT(6, onsite_pm), F_INT(7, outcome), F_STR(8, reason));
+#undef T
+
 /* ---- the change */
 
 static const struct oneof_alt change_body_alts[] = {
@@ -916,6 +943,10 @@ static const struct oneof_alt change_body_alts[] = {
     /* out-of-warranty work */
     {SVC_CK_TICKET_CHARGE, 42, &ticket_charge_map},
     {SVC_CK_CLAIM_ALLOW, 43, &claim_allow_map},
+    /* shops */
+    {SVC_CK_SHOP_PUT, 51, &shop_put_map},
+    {SVC_CK_SHOP_STAGE, 52, &shop_stage_map},
+    {SVC_CK_SHOP_ASSESS, 53, &shop_assess_map},
     /* policy */
     {SVC_CK_POLICY_SET, 32, &policy_set_map},
     {SVC_CK_REGION_GRADE, 33, &region_grade_map},
@@ -1041,6 +1072,32 @@ MSGMAP(complaint_map, svcsync__complaint_state__descriptor,
        F_STR(22, responsible), F_STR(23, remedy), F_INT(24, confirmed), F_INT(25, closed),
        F_INT(26, notes), F_INT(27, statements), F_INT(28, updated), F_INT(29, last.hlc),
        F_STR(30, last.origin), F_INT(31, last.seq));
+#undef T
+
+/* shops */
+#define T svc_shop_technician
+MSGMAP(shop_technician_map, svcsync__shop_technician__descriptor,
+       F_STR(1, name), F_STR(2, qualification));
+#undef T
+
+#define T svc_shop_assessment
+MSGMAP(shop_assessment_map, svcsync__shop_assessment__descriptor,
+       F_INT(1, period), F_INT(2, score), F_INT(3, complaints), F_INT(4, tickets),
+       F_INT(5, callback_pm), F_INT(6, onsite_pm), F_INT(7, outcome), F_STR(8, by),
+       F_INT(9, at));
+#undef T
+
+#define T svc_shop
+MSGMAP(shop_map, svcsync__shop_state__descriptor,
+       F_STR(1, id), F_STR(2, shop), F_STR(3, region), F_STR(4, legal_name),
+       F_STR(5, legal_rep), F_STR(6, address), F_STR(7, area), F_STR(8, contact),
+       F_INT(9, type), F_REP(10, technicians, ntechnicians, shop_technician_map),
+       F_INT(11, stage), F_BOOL(12, direct), F_STR(13, agreement), F_INT(14, valid_from),
+       F_INT(15, valid_to), F_INT(16, applied), F_STR(17, applied_by), F_INT(18, reviewed),
+       F_INT(19, tech_reviewed), F_INT(20, approved), F_INT(21, enrolled),
+       F_INT(22, probation_until), F_INT(23, serial), F_INT(24, ended), F_STR(25, reason),
+       F_REP(26, assessments, nassessments, shop_assessment_map), F_INT(27, nassessed),
+       F_INT(28, updated), F_INT(29, last.hlc), F_STR(30, last.origin), F_INT(31, last.seq));
 #undef T
 
 #define T svc_grade_item
@@ -2039,6 +2096,7 @@ STATE_CODEC(override, svc_override, override_map, "override")
 STATE_CODEC(model, svc_model, model_map, "model")
 STATE_CODEC(fault_code, svc_fault_code, fault_code_map, "fault code")
 STATE_CODEC(complaint, svc_complaint, complaint_map, "complaint") /* complaints */
+STATE_CODEC(shop, svc_shop, shop_map, "shop")                     /* shops */
 
 int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len)
 {

@@ -82,6 +82,9 @@ int svc_codec_unit_merged_into(const uint8_t *buf, size_t len, char out[SVC_AGG_
 /* complaints */
 int svc_codec_complaint_encode(const svc_complaint *v, uint8_t *buf, size_t cap, size_t *len);
 int svc_codec_complaint_decode(const uint8_t *buf, size_t len, svc_complaint *out);
+/* shops */
+int svc_codec_shop_encode(const svc_shop *v, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_shop_decode(const uint8_t *buf, size_t len, svc_shop *out);
 
 /* Certificate body (the bytes HQ signs). */
 int svc_codec_cert_encode(const svc_cert *c, uint8_t *buf, size_t cap, size_t *len);

@@ -599,6 +599,9 @@ static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
          svc_codec_complaint_encode, svc_codec_complaint_decode, svc_rules_complaint,
          .reads = complaint_reads, .check = complaint_check, .indexes = complaint_indexes,
          .tallies = complaint_tallies, .visible = svc_fold_visible_complaint),
+    /* shops */
+    KIND(SVC_AGG_SHOP, "shop", SVC_DB_SHOPS, svc_shop, svc_codec_shop_encode, svc_codec_shop_decode,
+         svc_rules_shop, .visible = svc_fold_visible_shop),
 };
 
 static int default_type_of(const svc_change *c)

@@ -179,6 +179,8 @@ typedef union {
 	svc_override ov;
 	/* complaints */
 	svc_complaint k;
+	/* shops */
+	svc_shop h;
 } svc_fold_state;
 
 /* ------------------------------------------------------------ the backend */
@@ -429,6 +431,11 @@ int svc_fold_complaint_each(svc_txn *t, svc_complaint_cb cb, void *arg);
 #define SVC_INDEX_COMPLAINT_DUE_REGION "kdue.r"
 #define SVC_INDEX_COMPLAINT_DUE_SHOP "kdue.s"
 #define SVC_TALLY_COMPLAINT_SUBSTANTIATED "ksubst"
+/* shops: a shop's record by its node id (SVC_ENOTFOUND: "no record of shop
+ * S"), and every shop record held here. */
+int svc_fold_shop_get(svc_txn *t, const char *shop, svc_shop *out);
+typedef int (*svc_shop_cb)(const svc_shop *h, void *arg);
+int svc_fold_shop_each(svc_txn *t, svc_shop_cb cb, void *arg);
 /* location NULL: all locations. */
 int svc_fold_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg);
 

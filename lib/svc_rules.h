@@ -56,6 +56,8 @@ typedef enum {
 	SVC_AGG_OVERRIDE, /* X:<serial> : svc_override */
 	/* complaints */
 	SVC_AGG_COMPLAINT, /* K-<node>-<seq> : svc_complaint */
+	/* shops */
+	SVC_AGG_SHOP, /* H:<shop> : svc_shop */
 	SVC_AGG_MAX_
 } svc_agg_type;
 
@@ -160,6 +162,10 @@ void svc_rules_phone_digits(char out[SVC_PHONE_LEN], const char *phone);
 /* complaints: a complaint is named after its opening change, "K-<node>-<seq>"
  * (K: no other record's id starts with it). */
 void svc_rules_complaint_id(char out[SVC_AGG_LEN], const char *node, uint64_t seq);
+
+/* shops: a shop's record is "H:<shop>" (its node id, reserved by the
+ * application before the shop has a key). */
+void svc_rules_shop_agg(char out[SVC_AGG_LEN], const char *shop);
 
 /* ------------------------------------------------------------ field validators
  * All return 0 or SVC_EINVAL with a reason naming `field`. */

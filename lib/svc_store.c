@@ -81,6 +81,8 @@ static const char *const db_names[SVC_DB_COUNT_] = {
     "overrides",
     /* complaints */
     "complaints",
+    /* shops */
+    "shops",
 };
 
 struct svc_store {

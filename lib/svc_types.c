@@ -94,6 +94,10 @@ static const char *const change_kind_names[] = {
     /* out-of-warranty work */
     [SVC_CK_TICKET_CHARGE] = "ticket.charge",
     [SVC_CK_CLAIM_ALLOW] = "claim.allow",
+    /* shops */
+    [SVC_CK_SHOP_PUT] = "shop.put",
+    [SVC_CK_SHOP_STAGE] = "shop.stage",
+    [SVC_CK_SHOP_ASSESS] = "shop.assess",
 };
 
 /* customer */
@@ -304,4 +308,36 @@ const char *svc_complaint_finding_name(uint32_t v)
 int svc_complaint_finding_parse(const char *s, uint32_t *out)
 {
 	return parse_of("finding", complaint_finding_names, NELEM(complaint_finding_names), s, out);
+}
+
+/* shops */
+static const char *const shop_stage_names[] = {[SVC_SHOP_APPLIED] = "applied",
+                                               [SVC_SHOP_REVIEWED] = "reviewed",
+                                               [SVC_SHOP_TECH_REVIEWED] = "tech_reviewed",
+                                               [SVC_SHOP_APPROVED] = "approved",
+                                               [SVC_SHOP_PROBATION] = "probation",
+                                               [SVC_SHOP_REGULAR] = "regular",
+                                               [SVC_SHOP_ENDED] = "ended"};
+static const char *const shop_type_names[] = {[SVC_SHOP_TYPE_SPECIAL] = "special",
+                                              [SVC_SHOP_TYPE_AUTHORIZED] = "authorized",
+                                              [SVC_SHOP_TYPE_NATIONAL] = "national"};
+
+const char *svc_shop_stage_name(uint32_t v)
+{
+	return name_of(shop_stage_names, NELEM(shop_stage_names), v);
+}
+
+int svc_shop_stage_parse(const char *s, uint32_t *out)
+{
+	return parse_of("stage", shop_stage_names, NELEM(shop_stage_names), s, out);
+}
+
+const char *svc_shop_type_name(uint32_t v)
+{
+	return v == 0 ? "-" : name_of(shop_type_names, NELEM(shop_type_names), v);
+}
+
+int svc_shop_type_parse(const char *s, uint32_t *out)
+{
+	return parse_of("type", shop_type_names, NELEM(shop_type_names), s, out);
 }
