@@ -64,6 +64,8 @@ static const struct {
     /* claims: the most one claim, and one of its lines, may ask for (fen) */
     {"claim_max_fen", V_COUNT, 1, (long)SVC_CLAIM_FEN_MAX},
     {"claim_line_max_fen", V_COUNT, 1, (long)SVC_CLAIM_FEN_MAX},
+    /* shops: the months a newly enrolled shop stays on probation */
+    {"probation_months", V_COUNT, 1, 24},
 };
 
 static const struct {
@@ -85,6 +87,7 @@ static const struct {
     {"complaint_days.high", "3"},
     {"claim_max_fen", "10000000"},
     {"claim_line_max_fen", "5000000"},
+    {"probation_months", "3"}, /* shops */
 };
 
 static bool parse_count(const char *s, long *out)
@@ -176,7 +179,7 @@ int svc_policy_check_entry(const char *key, const char *value, char *reason, siz
 	                      "%s: unknown policy key (warranty_months.CATEGORY, return_days, "
 	                      "exchange_days, onsite_hours.A|B|C, callback.A|B|C, "
 	                      "complaint_days.SEVERITY, time_zone, claim_max_fen, "
-	                      "claim_line_max_fen)",
+	                      "claim_line_max_fen, probation_months)",
 	                      svc_rules_quote(q, key));
 }
 

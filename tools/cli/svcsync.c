@@ -41,6 +41,8 @@ static const char usage[] =
     "  unit       product units: show, merge\n"
     "  queue      work queues: onsite, callbacks, complaints, samples\n"
     "  complaint  complaints: new, status, note, statement, list, show, queue\n"
+    "  shop       shop records and enrollment stages: apply, review, tech-review,\n"
+    "             approve, assess, edit, show, list\n"
     "  log        the changes in this store, newest first\n"
     "  node       the network directory: list, revoke (HQ)\n"
     "  status     this node, its daemon's links, backlogs and quarantine\n"
@@ -90,6 +92,8 @@ static const cli_sub commands[] = {
     {"queue", cli_cmd_queue},
     /* complaints */
     {"complaint", cli_cmd_complaint},
+    /* shops */
+    {"shop", cli_cmd_shop},
     {NULL, NULL},
 };
 
