@@ -307,7 +307,8 @@ static const char policy_usage[] =
     "  complaint_days.SEVERITY   15/7/3  complaint deadline in days, low/normal/high\n"
     "  time_zone                 Asia/Shanghai  the zone of every date and time\n"
     "  claim_max_fen             10000000  the most one claim asks for (fen)\n"
-    "  claim_line_max_fen        5000000   the most one claim line asks for (fen)\n";
+    "  claim_line_max_fen        5000000   the most one claim line asks for (fen)\n"
+    "  probation_months          3       a newly enrolled shop's probation (1-24)\n";
 
 static const char policy_set_usage[] =
     "usage: svcsync [--dir DIR] policy set KEY=VALUE... --from YYYY-MM-DD\n"
