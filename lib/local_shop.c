@@ -126,8 +126,16 @@ static int apply_fn(svc_txn *t, void *argp)
 			                self.node, region);
 		region = self.node;
 	} else if (self.role == SVC_ROLE_HQ) {
+		svc_node rn;
 		if (!given(region))
 			return svc_errf(SVC_EINVAL, "region: required at HQ (the shop's region)");
+		int rrc = svc_fold_node_get(t, region, &rn);
+		if (rrc == SVC_ENOTFOUND ||
+		    (rrc == 0 && (rn.role != SVC_ROLE_REGION || rn.revoked)))
+			return svc_errf(SVC_EINVAL,
+			                "region: %s is not a live region of the directory", region);
+		if (rrc)
+			return rrc;
 	} else {
 		return svc_errf(SVC_EDENIED,
 		                "shop %s may not record applications (its region or HQ)",

@@ -561,9 +561,12 @@ static int shop_enrollment(svc_txn *t, struct approve_arg *a)
 	a->stage.probation_until = (uint64_t)svc_tz_day_start(tz, until);
 	if (have) {
 		uint64_t end = day_end(tz, h.valid_to);
-		if (end <= a->now)
-			return svc_errf(SVC_ECONFLICT, "shop %s: its agreement %s ended on %u",
-			                r->node, h.agreement, h.valid_to);
+		if (end <= a->now) {
+			char d[16];
+			svc_date_format((int32_t)h.valid_to, d, sizeof d);
+			return svc_errf(SVC_ECONFLICT, "shop %s: its agreement %s ended on %s",
+			                r->node, h.agreement, d);
+		}
 		a->not_after = end;
 	} else {
 		snprintf(a->stage.region, sizeof a->stage.region, "%s", r->region);
