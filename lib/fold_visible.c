@@ -323,3 +323,30 @@ bool svc_fold_visible_statement(svc_txn *t, const svc_fold_peer *pv, const svc_c
 		return strcmp(shop, pv->node) == 0;
 	}
 }
+
+/* shops: HQ and the shop's region get its record; the shop itself gets its
+ * own (once it is enrolled, it sees its file and its assessments); other
+ * shops nothing. The region of a record is its application's, or for a
+ * shop enrolled directly the one its first stage names. */
+bool svc_fold_visible_shop(svc_txn *t, const svc_fold_peer *pv, const svc_change *c)
+{
+	svc_shop h;
+	const char *region = "";
+	const char *shop = c->aggregate + 2;
+	bool have = strncmp(c->aggregate, "H:", 2) == 0 && svc_fold_shop_get(t, shop, &h) == 0;
+	svc_errclear();
+	if (have)
+		region = h.region;
+	else if (c->kind == SVC_CK_SHOP_PUT)
+		region = c->u.shop_put.region;
+	else if (c->kind == SVC_CK_SHOP_STAGE)
+		region = c->u.shop_stage.region;
+	switch (pv->role) {
+	case SVC_ROLE_HQ:
+		return true;
+	case SVC_ROLE_REGION:
+		return region[0] && strcmp(region, pv->node) == 0;
+	default:
+		return strcmp(shop, pv->node) == 0;
+	}
+}

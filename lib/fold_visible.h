@@ -27,5 +27,7 @@ bool svc_fold_visible_complaint(svc_txn *t, const svc_fold_peer *p, const svc_ch
 bool svc_fold_visible_oldpart(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 /* the shop's ledger: a shop's statement goes to the shop and its region. */
 bool svc_fold_visible_statement(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
+/* shops */
+bool svc_fold_visible_shop(svc_txn *t, const svc_fold_peer *p, const svc_change *c);
 
 #endif

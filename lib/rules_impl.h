@@ -62,6 +62,11 @@ int svc_rules_statement_authorize(const svc_change *c, char *reason, size_t len)
 /* out-of-warranty work (rules_charge.c): field validation of ticket.charge
  * and claim.allow, and their fold into the ticket (0 or SVC_EREJECT). */
 int svc_rules_charge_validate(const svc_change *c, char *reason, size_t len);
+/* shops: the rules, field validation and the role matrix of shop record
+ * changes (rules_shop.c); authorize is called for regions and shops. */
+extern const svc_rules svc_rules_shop;
+int svc_rules_shop_validate(const svc_change *c, char *reason, size_t len);
+int svc_rules_shop_authorize(const svc_change *c, char *reason, size_t len);
 int svc_rules_ticket_charge_step(svc_ticket *t, const svc_change *c, char *reason, size_t len);
 /* labor operations, the labor tariff (rules_labor.c), and the field
  * validation of labor.put, tariff.set and catalog.price. */

@@ -68,6 +68,8 @@ static const struct {
     {"old_part_days", V_COUNT, 1, 365},
     /* the shop's ledger: the payer must not be the approver */
     {"pay_require_two", V_YESNO, 0, 0},
+    /* shops: the months a newly enrolled shop stays on probation */
+    {"probation_months", V_COUNT, 1, 24},
 };
 
 static const struct {
@@ -91,6 +93,7 @@ static const struct {
     {"claim_line_max_fen", "5000000"},
     {"old_part_days", "30"}, /* old parts */
     {"pay_require_two", "no"},
+    {"probation_months", "3"}, /* shops */
 };
 
 static bool parse_count(const char *s, long *out)
@@ -184,12 +187,13 @@ int svc_policy_check_entry(const char *key, const char *value, char *reason, siz
 			return 0;
 		}
 	}
-	return svc_rules_fail(SVC_EINVAL, reason, len,
-	                      "%s: unknown policy key (warranty_months.CATEGORY, return_days, "
-	                      "exchange_days, onsite_hours.A|B|C, callback.A|B|C, "
-	                      "complaint_days.SEVERITY, time_zone, claim_max_fen, "
-	                      "claim_line_max_fen, old_part_days, pay_require_two)",
-	                      svc_rules_quote(q, key));
+	return svc_rules_fail(
+	    SVC_EINVAL, reason, len,
+	    "%s: unknown policy key (warranty_months.CATEGORY, return_days, "
+	    "exchange_days, onsite_hours.A|B|C, callback.A|B|C, "
+	    "complaint_days.SEVERITY, time_zone, claim_max_fen, "
+	    "claim_line_max_fen, old_part_days, pay_require_two, probation_months)",
+	    svc_rules_quote(q, key));
 }
 
 const char *svc_policy_get(const svc_policy *p, const char *key)

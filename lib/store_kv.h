@@ -66,6 +66,8 @@ enum {
 	SVC_DB_OLDPARTS,
 	/* the shop's ledger */
 	SVC_DB_STATEMENTS,
+	/* shops */
+	SVC_DB_SHOPS,
 	SVC_DB_COUNT_
 };
 

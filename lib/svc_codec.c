@@ -428,6 +428,11 @@ static size_t repeated_max(const ProtobufCMessageDescriptor *d, uint32_t field)
 	if ((d == &svcsync__policy_set__descriptor || d == &svcsync__policy_state__descriptor) &&
 	    field == 3)
 		return SVC_POLICY_ENTRIES_MAX;
+	/* shops */
+	if (d == &svcsync__shop_state__descriptor && field == 10)
+		return SVC_SHOP_TECHS_MAX;
+	if (d == &svcsync__shop_state__descriptor && field == 26)
+		return SVC_SHOP_ASSESS_KEPT;
 	return 0;
 }
 
@@ -983,6 +988,28 @@ MSGMAP(ledger_deduct_map, svcsync__ledger_deduct__descriptor,
        F_INT(1, fen), F_STR(2, reason));
 #undef T
 
+/* ---- shops */
+
+#define T svc_shop_put
+MSGMAP(shop_put_map, svcsync__shop_put__descriptor,
+       F_BOOL(1, apply), F_INT(2, fields), F_STR(3, region), F_STR(4, legal_name),
+       F_STR(5, legal_rep), F_STR(6, address), F_STR(7, area), F_STR(8, contact),
+       F_INT(9, type), F_STR(10, tech_name), F_STR(11, tech_qual), F_BOOL(12, tech_drop));
+#undef T
+
+#define T svc_shop_stage_body
+MSGMAP(shop_stage_map, svcsync__shop_stage__descriptor,
+       F_INT(1, stage), F_STR(2, reason), F_STR(3, agreement), F_INT(4, valid_from),
+       F_INT(5, valid_to), F_STR(6, region), F_INT(7, serial), F_INT(8, probation_until),
+       F_BOOL(9, refused));
+#undef T
+
+#define T svc_shop_assess
+MSGMAP(shop_assess_map, svcsync__shop_assess__descriptor,
+       F_INT(1, period), F_INT(2, score), F_INT(3, complaints), F_INT(4, tickets),
+       F_INT(5, callback_pm), F_INT(6, onsite_pm), F_INT(7, outcome), F_STR(8, reason));
+#undef T
+
 /* ---- the change */
 
 static const struct oneof_alt change_body_alts[] = {
@@ -1020,6 +1047,10 @@ static const struct oneof_alt change_body_alts[] = {
     {SVC_CK_PAY_RUN, 48, &pay_run_map},
     {SVC_CK_STATEMENT_CONFIRM, 49, &statement_confirm_map},
     {SVC_CK_LEDGER_DEDUCT, 50, &ledger_deduct_map},
+    /* shops */
+    {SVC_CK_SHOP_PUT, 51, &shop_put_map},
+    {SVC_CK_SHOP_STAGE, 52, &shop_stage_map},
+    {SVC_CK_SHOP_ASSESS, 53, &shop_assess_map},
     /* policy */
     {SVC_CK_POLICY_SET, 32, &policy_set_map},
     {SVC_CK_REGION_GRADE, 33, &region_grade_map},
@@ -1207,6 +1238,32 @@ MSGMAP(statement_map, svcsync__statement_state__descriptor,
        F_REP(6, deductions, ndeductions, statement_deduction_map),
        F_STRN(7, invoice, SVC_INVOICE_CHARS), F_STRN(8, confirmed_op, SVC_OPERATOR_CHARS),
        F_INT(9, confirmed), F_INT(10, last.hlc), F_STR(11, last.origin), F_INT(12, last.seq));
+#undef T
+
+/* shops */
+#define T svc_shop_technician
+MSGMAP(shop_technician_map, svcsync__shop_technician__descriptor,
+       F_STR(1, name), F_STR(2, qualification));
+#undef T
+
+#define T svc_shop_assessment
+MSGMAP(shop_assessment_map, svcsync__shop_assessment__descriptor,
+       F_INT(1, period), F_INT(2, score), F_INT(3, complaints), F_INT(4, tickets),
+       F_INT(5, callback_pm), F_INT(6, onsite_pm), F_INT(7, outcome), F_STR(8, by),
+       F_INT(9, at));
+#undef T
+
+#define T svc_shop
+MSGMAP(shop_map, svcsync__shop_state__descriptor,
+       F_STR(1, id), F_STR(2, shop), F_STR(3, region), F_STR(4, legal_name),
+       F_STR(5, legal_rep), F_STR(6, address), F_STR(7, area), F_STR(8, contact),
+       F_INT(9, type), F_REP(10, technicians, ntechnicians, shop_technician_map),
+       F_INT(11, stage), F_BOOL(12, direct), F_STR(13, agreement), F_INT(14, valid_from),
+       F_INT(15, valid_to), F_INT(16, applied), F_STR(17, applied_by), F_INT(18, reviewed),
+       F_INT(19, tech_reviewed), F_INT(20, approved), F_INT(21, enrolled),
+       F_INT(22, probation_until), F_INT(23, serial), F_INT(24, ended), F_STR(25, reason),
+       F_REP(26, assessments, nassessments, shop_assessment_map), F_INT(27, nassessed),
+       F_INT(28, updated), F_INT(29, last.hlc), F_STR(30, last.origin), F_INT(31, last.seq));
 #undef T
 
 #define T svc_grade_item
@@ -2223,6 +2280,7 @@ STATE_CODEC(labor, svc_labor_op, labor_map, "labor operation")
 STATE_CODEC(tariff, svc_tariff, tariff_map, "tariff")
 STATE_CODEC(old_part, svc_old_part, old_part_map, "old part")     /* old parts */
 STATE_CODEC(statement, svc_statement, statement_map, "statement") /* the shop's ledger */
+STATE_CODEC(shop, svc_shop, shop_map, "shop")                     /* shops */
 
 int svc_codec_node_encode(const svc_node *n, uint8_t *buf, size_t cap, size_t *len)
 {

@@ -93,6 +93,9 @@ int svc_codec_old_part_decode(const uint8_t *buf, size_t len, svc_old_part *out)
 /* the shop's ledger */
 int svc_codec_statement_encode(const svc_statement *v, uint8_t *buf, size_t cap, size_t *len);
 int svc_codec_statement_decode(const uint8_t *buf, size_t len, svc_statement *out);
+/* shops */
+int svc_codec_shop_encode(const svc_shop *v, uint8_t *buf, size_t cap, size_t *len);
+int svc_codec_shop_decode(const uint8_t *buf, size_t len, svc_shop *out);
 
 /* Certificate body (the bytes HQ signs). */
 int svc_codec_cert_encode(const svc_cert *c, uint8_t *buf, size_t cap, size_t *len);

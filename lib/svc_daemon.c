@@ -407,9 +407,49 @@ static bool log_grew(svc_daemon *d, bool *directory)
 	return grew;
 }
 
+/*
+ * A renewal accepted at this node (`enroll accept` of a renewed bundle while
+ * the daemon runs) may name a new endpoint or key for the upstream: the
+ * link is dropped and made again to where the bundle points, with the same
+ * store and checkpoints, so replication resumes where it was.
+ */
+static void upstream_moved(svc_daemon *d)
+{
+	svc_txn *t;
+	svc_self now;
+	bool ok = false;
+	if (!d->upstream || svc_txn_begin(d->store, false, &t)) {
+		svc_errclear();
+		return;
+	}
+	ok = svc_self_get(t, &now) == 0;
+	svc_txn_abort(&t);
+	svc_errclear();
+	if (!ok || (strcmp(now.endpoint, d->self.endpoint) == 0 &&
+	            memcmp(now.upstream_pubkey, d->self.upstream_pubkey, SVC_PK_LEN) == 0)) {
+		if (ok)
+			d->self.cert = now.cert;
+		return;
+	}
+	svc_log(SVC_LOG_INFO, "link",
+	        "renewed enrollment: upstream %s now at %s (was %s); "
+	        "reconnecting",
+	        d->upstream->node, now.endpoint, d->self.endpoint);
+	svc_transport_disconnect(d->tr);
+	svc_link_handle(&d->upstream->link, SVC_EV_DISCONNECTED, NULL, svc_mono_ms());
+	snprintf(d->self.endpoint, sizeof d->self.endpoint, "%s", now.endpoint);
+	memcpy(d->self.upstream_pubkey, now.upstream_pubkey, SVC_PK_LEN);
+	d->self.cert = now.cert;
+	if (!d->up_revoked && upstream_connect(d))
+		svc_log(SVC_LOG_ERROR, "link", "cannot connect to %s at %s: %s", d->upstream->node,
+		        d->self.endpoint, svc_errmsg());
+}
+
 static void do_work(svc_daemon *d)
 {
 	bool directory = false;
+	if (d->work)
+		upstream_moved(d);
 	if (log_grew(d, &directory) || d->work) {
 		d->work = false;
 		if (directory)

@@ -925,6 +925,9 @@ static const svc_fold_kind kinds[SVC_AGG_MAX_] = {
     KIND(SVC_AGG_STATEMENT, "statement", SVC_DB_STATEMENTS, svc_statement,
          svc_codec_statement_encode, svc_codec_statement_decode, svc_rules_statement,
          .reads = statement_reads, .check = statement_check, .visible = svc_fold_visible_statement),
+    /* shops */
+    KIND(SVC_AGG_SHOP, "shop", SVC_DB_SHOPS, svc_shop, svc_codec_shop_encode, svc_codec_shop_decode,
+         svc_rules_shop, .visible = svc_fold_visible_shop),
 };
 
 static int default_type_of(const svc_change *c)

@@ -191,6 +191,8 @@ typedef union {
 	svc_old_part op;
 	/* the shop's ledger */
 	svc_statement y;
+	/* shops */
+	svc_shop h;
 } svc_fold_state;
 
 /* ------------------------------------------------------------ the backend */
@@ -477,6 +479,11 @@ int svc_fold_statement_each_shop(svc_txn *t, const char *shop, svc_statement_cb 
 int svc_fold_oldpart_get(svc_txn *t, const char *id, svc_old_part *out);
 typedef int (*svc_old_part_cb)(const svc_old_part *op, void *arg);
 int svc_fold_oldpart_each(svc_txn *t, svc_old_part_cb cb, void *arg);
+/* shops: a shop's record by its node id (SVC_ENOTFOUND: "no record of shop
+ * S"), and every shop record held here. */
+int svc_fold_shop_get(svc_txn *t, const char *shop, svc_shop *out);
+typedef int (*svc_shop_cb)(const svc_shop *h, void *arg);
+int svc_fold_shop_each(svc_txn *t, svc_shop_cb cb, void *arg);
 /* location NULL: all locations. */
 int svc_fold_stock_each(svc_txn *t, const char *location, svc_stock_cb cb, void *arg);
 

@@ -872,6 +872,15 @@ EACH_STATE(svc_fold_node_each, SVC_AGG_NODE, svc_node_cb)
 EACH_STATE(svc_fold_customer_each, SVC_AGG_CUSTOMER, svc_customer_cb)
 /* complaints */
 EACH_STATE(svc_fold_complaint_each, SVC_AGG_COMPLAINT, svc_complaint_cb)
+/* shops */
+EACH_STATE(svc_fold_shop_each, SVC_AGG_SHOP, svc_shop_cb)
+
+int svc_fold_shop_get(svc_txn *t, const char *shop, svc_shop *out)
+{
+	char agg[SVC_AGG_LEN];
+	svc_rules_shop_agg(agg, shop);
+	return getter(t, SVC_AGG_SHOP, agg, out, "shop record");
+}
 
 int svc_fold_complaint_get(svc_txn *t, const char *id, svc_complaint *out)
 {

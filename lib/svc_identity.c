@@ -26,7 +26,9 @@
 #include "svc_cert.h"
 #include "svc_codec.h"
 #include "svc_err.h"
+#include "svc_local.h"
 #include "svc_rules.h"
+#include "svc_tz.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -438,11 +440,15 @@ struct approve_arg {
 	const char *endpoint;
 	uint64_t now;
 	uint64_t not_after;
+	uint64_t not_after_days; /* from --days; a shop's agreement may set not_after */
 	uint8_t *buf;
 	size_t cap;
 	size_t *len;
 	svc_cert cert;     /* out: the certificate issued */
 	svc_bundle bundle; /* scratch, kept off the stack */
+	/* shops: the stage the enrollment records in the shop's record */
+	bool shop_stage;
+	svc_shop_stage_body stage;
 	uint8_t body[SVC_ENROLL_MAX];
 };
 
@@ -480,6 +486,95 @@ static int approve_upstream(svc_txn *t, const svc_self *self, const svc_enroll_r
 	return 0;
 }
 
+/* The signed bundle of certificate nc, into a->buf. */
+static int bundle_write(struct approve_arg *a, const svc_self *self, const svc_node_cert *nc,
+                        const uint8_t up_pk[SVC_PK_LEN])
+{
+	uint8_t sig[SVC_SIG_LEN];
+	size_t blen;
+	svc_bundle *b = &a->bundle;
+	memset(b, 0, sizeof *b);
+	b->cert = *nc;
+	memcpy(b->hq_pubkey, self->pubkey, SVC_PK_LEN);
+	snprintf(b->hq_node, sizeof b->hq_node, "%s", self->node);
+	snprintf(b->upstream, sizeof b->upstream, "%s", a->upstream);
+	snprintf(b->endpoint, sizeof b->endpoint, "%s", a->endpoint);
+	memcpy(b->upstream_pubkey, up_pk, SVC_PK_LEN);
+	int rc = svc_codec_bundle_encode(b, a->body, sizeof a->body, &blen);
+	if (rc)
+		return svc_errctx(rc, "bundle for %s", a->cert.node);
+	svc_sign(a->hq_key, a->body, blen, sig);
+	rc = svc_codec_signed_encode(a->body, blen, sig, a->buf, a->cap, a->len);
+	if (rc)
+		return svc_errctx(rc, "bundle for %s", a->cert.node);
+	return 0;
+}
+
+/* The moment the day after `ymd` begins in the network's zone: the end of an
+ * agreement's last day. */
+static uint64_t day_end(const struct svc_tz *tz, uint32_t ymd)
+{
+	return (uint64_t)svc_tz_day_start(tz, svc_date_add_days((int32_t)ymd, 1));
+}
+
+/*
+ * shops: a shop's enrollment follows its record. A record still in its
+ * stages (applied, reviewed, tech_reviewed) or ended is refused; at
+ * approved, the certificate runs for the agreement's term and the record
+ * goes to probation (policy probation_months); with no record (a network
+ * that enrolls with `enroll approve` alone), the record starts at probation,
+ * direct. A shop enrolled again after a revocation keeps its stage.
+ */
+static int shop_enrollment(svc_txn *t, struct approve_arg *a)
+{
+	const svc_enroll_request *r = a->req;
+	svc_shop h;
+	svc_policy pol;
+	const struct svc_tz *tz;
+	uint32_t today;
+	a->shop_stage = false;
+	int rc = svc_fold_shop_get(t, r->node, &h);
+	if (rc && rc != SVC_ENOTFOUND)
+		return rc;
+	bool have = rc == 0;
+	svc_errclear();
+	if (have && strcmp(h.region, r->region) != 0)
+		return svc_errf(SVC_EINVAL, "request: shop %s is on record in region %s, not %s",
+		                r->node, h.region, r->region);
+	if (have && h.stage < SVC_SHOP_APPROVED)
+		return svc_errf(SVC_ECONFLICT,
+		                "shop %s: stage %s; a shop is enrolled once HQ approved it "
+		                "(svcsync shop approve)",
+		                r->node, svc_shop_stage_name(h.stage));
+	if (have && h.stage == SVC_SHOP_ENDED)
+		return svc_errf(SVC_ECONFLICT, "shop %s: its record is ended (%s); not enrolled",
+		                r->node, h.reason[0] ? h.reason : "no reason recorded");
+	if (have && h.stage != SVC_SHOP_APPROVED)
+		return 0;
+	rc = svc_local_policy_today(t, a->now, &pol, &tz, &today);
+	if (rc)
+		return rc;
+	memset(&a->stage, 0, sizeof a->stage);
+	a->stage.stage = SVC_SHOP_PROBATION;
+	int32_t until =
+	    svc_date_add_months((int32_t)today, (int)svc_policy_days(&pol, "probation_months"));
+	a->stage.probation_until = (uint64_t)svc_tz_day_start(tz, until);
+	if (have) {
+		uint64_t end = day_end(tz, h.valid_to);
+		if (end <= a->now) {
+			char d[16];
+			svc_date_format((int32_t)h.valid_to, d, sizeof d);
+			return svc_errf(SVC_ECONFLICT, "shop %s: its agreement %s ended on %s",
+			                r->node, h.agreement, d);
+		}
+		a->not_after = end;
+	} else {
+		snprintf(a->stage.region, sizeof a->stage.region, "%s", r->region);
+	}
+	a->shop_stage = true;
+	return 0;
+}
+
 /*
  * Re-runnable: it reads the directory afresh, derives the serial from it and
  * overwrites the caller's buffer, so a re-run after map growth issues the
@@ -492,8 +587,7 @@ static int approve_write(svc_txn *t, void *arg)
 	const svc_enroll_request *r = a->req;
 	svc_self self;
 	svc_node_cert nc;
-	uint8_t up_pk[SVC_PK_LEN], sig[SVC_SIG_LEN];
-	size_t blen;
+	uint8_t up_pk[SVC_PK_LEN];
 	int rc;
 
 	rc = svc_self_get(t, &self);
@@ -517,6 +611,13 @@ static int approve_write(svc_txn *t, void *arg)
 		return svc_errf(SVC_EEXIST,
 		                "request: node %s's public key already belongs to node %s", r->node,
 		                d.key_owner);
+	a->not_after = a->not_after_days;
+	a->shop_stage = false;
+	if (r->role == SVC_ROLE_SHOP) {
+		rc = shop_enrollment(t, a);
+		if (rc)
+			return rc;
+	}
 
 	memset(&a->cert, 0, sizeof a->cert);
 	snprintf(a->cert.node, sizeof a->cert.node, "%s", r->node);
@@ -546,22 +647,19 @@ static int approve_write(svc_txn *t, void *arg)
 	if (rc)
 		return svc_errctx(rc, "certificate for %s", r->node);
 
-	svc_bundle *b = &a->bundle;
-	memset(b, 0, sizeof *b);
-	b->cert = nc;
-	memcpy(b->hq_pubkey, self.pubkey, SVC_PK_LEN);
-	snprintf(b->hq_node, sizeof b->hq_node, "%s", self.node);
-	snprintf(b->upstream, sizeof b->upstream, "%s", a->upstream);
-	snprintf(b->endpoint, sizeof b->endpoint, "%s", a->endpoint);
-	memcpy(b->upstream_pubkey, up_pk, SVC_PK_LEN);
-	rc = svc_codec_bundle_encode(b, a->body, sizeof a->body, &blen);
-	if (rc)
-		return svc_errctx(rc, "bundle for %s", r->node);
-	svc_sign(a->hq_key, a->body, blen, sig);
-	rc = svc_codec_signed_encode(a->body, blen, sig, a->buf, a->cap, a->len);
-	if (rc)
-		return svc_errctx(rc, "bundle for %s", r->node);
-	return 0;
+	/* shops: the enrollment is the record's probation */
+	if (a->shop_stage) {
+		svc_change sc;
+		memset(&sc, 0, sizeof sc);
+		sc.kind = SVC_CK_SHOP_STAGE;
+		svc_rules_shop_agg(sc.aggregate, r->node);
+		sc.u.shop_stage = a->stage;
+		sc.u.shop_stage.serial = a->cert.serial;
+		rc = svc_apply_local(t, &sc);
+		if (rc)
+			return svc_errctx(rc, "shop record of %s", r->node);
+	}
+	return bundle_write(a, &self, &nc, up_pk);
 }
 
 int svc_enroll_approve(svc_store *hq, const svc_keypair *hq_key, const uint8_t *req, size_t req_len,
@@ -635,7 +733,7 @@ int svc_enroll_approve(svc_store *hq, const svc_keypair *hq_key, const uint8_t *
 	a->upstream = upstream;
 	a->endpoint = endpoint;
 	a->now = svc_journal_now_ms();
-	a->not_after = a->now + (uint64_t)days * MS_PER_DAY;
+	a->not_after_days = a->now + (uint64_t)days * MS_PER_DAY;
 	a->buf = buf;
 	a->cap = cap;
 	a->len = len;
@@ -648,12 +746,145 @@ int svc_enroll_approve(svc_store *hq, const svc_keypair *hq_key, const uint8_t *
 	return rc;
 }
 
+/* ------------------------------------------------------------ renewal */
+
+struct renew_arg {
+	struct approve_arg a;
+	const char *node;
+	bool days_given;
+};
+
+/*
+ * Re-runnable like approve_write. The certificate is the directory's entry
+ * for the node with a new serial and validity: the same key, role, region
+ * and upstream, so the node keeps its id, its store and its seqs; the new
+ * serial supersedes the old certificate everywhere it replicates. Without
+ * --days, a shop with an agreement on record gets the agreement's term.
+ */
+static int renew_write(svc_txn *t, void *arg)
+{
+	struct renew_arg *ra = arg;
+	struct approve_arg *a = &ra->a;
+	svc_self self;
+	svc_node n, up;
+	svc_node_cert nc;
+	uint8_t up_pk[SVC_PK_LEN];
+	int rc = svc_self_get(t, &self);
+	if (rc)
+		return rc;
+	if (strcmp(ra->node, self.node) == 0)
+		return svc_errf(SVC_EINVAL, "renew: HQ's own certificate is not renewed this way");
+	rc = svc_fold_node_get(t, ra->node, &n);
+	if (rc == SVC_ENOTFOUND)
+		return svc_errf(rc, "renew: unknown node %s (not in HQ's directory)", ra->node);
+	if (rc)
+		return rc;
+	if (n.revoked)
+		return svc_errf(SVC_EDENIED,
+		                "renew: node %s is revoked (%s); a revoked node is enrolled anew "
+		                "with a new key, not renewed",
+		                ra->node, n.revoke_reason);
+	if (strcmp(n.upstream, self.node) == 0) {
+		memcpy(up_pk, self.pubkey, SVC_PK_LEN);
+	} else {
+		rc = svc_fold_node_get(t, n.upstream, &up);
+		if (rc)
+			return svc_errctx(rc, "renew: upstream %s", n.upstream);
+		if (up.revoked)
+			return svc_errf(SVC_EINVAL, "renew: upstream %s of %s is revoked (%s)",
+			                n.upstream, ra->node, up.revoke_reason);
+		memcpy(up_pk, up.pubkey, SVC_PK_LEN);
+	}
+	struct dir_scan d = {.node = n.node, .pubkey = n.pubkey};
+	rc = svc_fold_node_each(t, dir_scan_cb, &d);
+	if (rc)
+		return rc;
+	a->not_after = a->not_after_days;
+	if (!ra->days_given && n.role == SVC_ROLE_SHOP) {
+		svc_shop h;
+		svc_policy pol;
+		const struct svc_tz *tz;
+		uint32_t today;
+		if (svc_fold_shop_get(t, n.node, &h) == 0 && h.valid_to &&
+		    svc_local_policy_today(t, a->now, &pol, &tz, &today) == 0 &&
+		    day_end(tz, h.valid_to) > a->now)
+			a->not_after = day_end(tz, h.valid_to);
+		svc_errclear();
+	}
+	memset(&a->cert, 0, sizeof a->cert);
+	snprintf(a->cert.node, sizeof a->cert.node, "%s", n.node);
+	a->cert.role = n.role;
+	snprintf(a->cert.region, sizeof a->cert.region, "%s", n.region);
+	snprintf(a->cert.upstream, sizeof a->cert.upstream, "%s", n.upstream);
+	memcpy(a->cert.pubkey, n.pubkey, SVC_PK_LEN);
+	a->cert.not_before = a->now;
+	a->cert.not_after = a->not_after;
+	a->cert.serial = d.max_serial + 1;
+	snprintf(a->cert.issuer, sizeof a->cert.issuer, "%s", self.node);
+	rc = cert_issue(&a->cert, a->hq_key, &nc);
+	if (rc)
+		return rc;
+	rc = cert_record(t, n.node, &nc);
+	if (rc)
+		return svc_errctx(rc, "certificate for %s", n.node);
+	a->upstream = n.upstream;
+	return bundle_write(a, &self, &nc, up_pk);
+}
+
+int svc_enroll_renew(svc_store *hq, const svc_keypair *hq_key, const char *node,
+                     const svc_approve_opts *opts, uint8_t *buf, size_t cap, size_t *len,
+                     svc_cert *issued)
+{
+	svc_self self;
+	int rc;
+	*len = 0;
+	rc = check_id("renew", node);
+	if (rc)
+		return rc;
+	rc = self_read(hq, &self);
+	if (rc)
+		return rc;
+	if (self.role != SVC_ROLE_HQ)
+		return svc_errf(SVC_EDENIED, "enroll approve: node %s is a %s; only HQ renews",
+		                self.node, svc_role_name(self.role));
+	if (svc_memcmp_ct(self.pubkey, hq_key->pk, SVC_PK_LEN) != 0)
+		return svc_errf(SVC_EKEY, "enroll approve: the key given is not HQ %s's key",
+		                self.node);
+	const char *endpoint = opts && opts->endpoint ? opts->endpoint : "";
+	if (endpoint[0]) {
+		rc = check_endpoint("endpoint", endpoint);
+		if (rc)
+			return rc;
+	}
+	unsigned days = opts && opts->days ? opts->days : SVC_CERT_DAYS_DEFAULT;
+	struct renew_arg *ra = calloc(1, sizeof *ra);
+	if (!ra)
+		return svc_errf(SVC_ENOMEM, "out of memory");
+	ra->node = node;
+	ra->days_given = opts && opts->days;
+	ra->a.hq_key = hq_key;
+	ra->a.endpoint = endpoint;
+	ra->a.now = svc_journal_now_ms();
+	ra->a.not_after_days = ra->a.now + (uint64_t)days * MS_PER_DAY;
+	ra->a.buf = buf;
+	ra->a.cap = cap;
+	ra->a.len = len;
+	rc = svc_store_write(hq, renew_write, ra);
+	if (rc)
+		*len = 0;
+	else if (issued)
+		*issued = ra->a.cert;
+	free(ra);
+	return rc;
+}
+
 /* ------------------------------------------------------------ accept */
 
 struct accept_arg {
 	svc_bundle b;
 	svc_cert cert;
 	uint64_t now;
+	bool renewed; /* out */
 };
 
 /* The certificate must describe this very node: a bundle meant for another
@@ -680,7 +911,7 @@ static int accept_match(const svc_self *self, const svc_cert *c)
 
 static int accept_write(svc_txn *t, void *arg)
 {
-	const struct accept_arg *a = arg;
+	struct accept_arg *a = arg;
 	svc_self self;
 	int rc = svc_self_get(t, &self);
 	if (rc)
@@ -700,12 +931,28 @@ static int accept_write(svc_txn *t, void *arg)
 		if (self.cert.body_len &&
 		    svc_codec_cert_decode(self.cert.body, self.cert.body_len, &old) == 0)
 			serial = old.serial;
+		/* A renewal: the same HQ, the same upstream, a newer serial for
+		 * this very key (accept_match). It replaces the certificate and,
+		 * when the bundle names one, the upstream's endpoint and key; the
+		 * store, its id and its seqs stay as they are. */
+		if (svc_memcmp_ct(self.hq_pubkey, a->b.hq_pubkey, SVC_PK_LEN) == 0 &&
+		    strcmp(self.upstream, a->b.upstream) == 0 && a->cert.serial > serial) {
+			if (a->b.endpoint[0])
+				snprintf(self.endpoint, sizeof self.endpoint, "%s", a->b.endpoint);
+			memcpy(self.upstream_pubkey, a->b.upstream_pubkey, SVC_PK_LEN);
+			self.cert = a->b.cert;
+			a->renewed = true;
+			return svc_self_put(t, &self);
+		}
 		return svc_errf(SVC_EEXIST,
 		                "node %s is already enrolled (serial %llu, upstream %s); "
 		                "refusing the bundle with serial %llu",
 		                self.node, (unsigned long long)serial, self.upstream,
 		                (unsigned long long)a->cert.serial);
 	}
+	if (!a->b.endpoint[0])
+		return svc_errf(SVC_EINVAL,
+		                "bundle: no endpoint (a renewal bundle, for an enrolled node)");
 	self.enrolled = true;
 	snprintf(self.hq_node, sizeof self.hq_node, "%s", a->b.hq_node);
 	memcpy(self.hq_pubkey, a->b.hq_pubkey, SVC_PK_LEN);
@@ -717,6 +964,12 @@ static int accept_write(svc_txn *t, void *arg)
 }
 
 int svc_enroll_accept(svc_store *s, const uint8_t *bundle, size_t len, const uint8_t *pin_hq)
+{
+	return svc_enroll_accept_renewal(s, bundle, len, pin_hq, NULL);
+}
+
+int svc_enroll_accept_renewal(svc_store *s, const uint8_t *bundle, size_t len,
+                              const uint8_t *pin_hq, bool *renewed)
 {
 	const uint8_t *body;
 	size_t body_len;
@@ -768,7 +1021,8 @@ int svc_enroll_accept(svc_store *s, const uint8_t *bundle, size_t len, const uin
 		    a->cert.issuer, a->cert.upstream, b->hq_node, b->upstream);
 		goto out;
 	}
-	rc = check_endpoint("bundle: endpoint", b->endpoint);
+	/* A renewal may leave the endpoint as the node has it. */
+	rc = b->endpoint[0] ? check_endpoint("bundle: endpoint", b->endpoint) : 0;
 	if (rc)
 		goto out;
 	a->now = svc_journal_now_ms();
@@ -780,6 +1034,8 @@ int svc_enroll_accept(svc_store *s, const uint8_t *bundle, size_t len, const uin
 		goto out;
 	}
 	rc = svc_store_write(s, accept_write, a);
+	if (!rc && renewed)
+		*renewed = a->renewed;
 out:
 	free(a);
 	return rc;

@@ -24,6 +24,7 @@
 #include "svc_store.h"
 #include "svc_types.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,6 +77,31 @@ int svc_enroll_approve(svc_store *hq, const svc_keypair *hq_key, const uint8_t *
  */
 int svc_enroll_accept(svc_store *s, const uint8_t *bundle, size_t len,
                       const uint8_t *pin_hq /* SVC_PK_LEN or NULL */);
+
+/*
+ * Renewal (same node id, key and store; no revocation, nothing lost).
+ *
+ * At HQ: svc_enroll_renew() re-issues the certificate of enrolled node
+ * `node` from HQ's directory entry with a new serial (the old certificate
+ * superseded) and a new validity (opts->days, else a shop's agreement term,
+ * else the default), recorded as a directory change, and writes the signed
+ * bundle. opts->endpoint, when given, is the upstream's new endpoint; an
+ * empty one leaves the node's as it is. opts->upstream is not used (the
+ * upstream stays the directory's). Refused for a node HQ does not know or
+ * has revoked.
+ *
+ * At the node: svc_enroll_accept_renewal() is svc_enroll_accept() that also
+ * takes, at an enrolled node, a bundle from the same HQ for the same key and
+ * upstream with a newer serial: it replaces the certificate and, if the
+ * bundle names one, the endpoint and the upstream's key. *renewed (may be
+ * NULL) tells which it was. A running daemon reconnects to a changed
+ * endpoint when woken.
+ */
+int svc_enroll_renew(svc_store *hq, const svc_keypair *hq_key, const char *node,
+                     const svc_approve_opts *opts, uint8_t *buf, size_t cap, size_t *len,
+                     svc_cert *issued);
+int svc_enroll_accept_renewal(svc_store *s, const uint8_t *bundle, size_t len,
+                              const uint8_t *pin_hq, bool *renewed);
 
 /*
  * At HQ: revoke a node's certificate (shop withdrawal). Recorded as a

@@ -494,5 +494,44 @@ int svc_local_ledger_load(svc_txn *t, const char *shop, uint64_t now, svc_local_
 void svc_local_ledger_free(svc_local_ledger *l);
 /* The statement of month (YYYYMM), NULL when there is none. */
 const svc_statement *svc_local_ledger_statement(const svc_local_ledger *l, uint32_t month);
+/* ------------------------------------------------------------ shops
+ * (lib/local_shop.c) */
+
+/* A shop's file as the desk types it: legal name, legal representative,
+ * address, service area, contact, type (special, authorized, national);
+ * technicians "NAME:QUALIFICATION" (added, or replaced by name), and for an
+ * edit the names of technicians to remove. NULL: not given. */
+typedef struct {
+	const char *legal_name, *legal_rep, *address, *area, *contact, *type;
+	const char *const *techs;
+	size_t ntechs;
+	const char *const *drops;
+	size_t ndrops;
+} svc_shop_fields;
+
+/* The region records a shop's application (申请) before the shop has a key,
+ * reserving the id; HQ may record one for a region it names. Refused for an
+ * id the directory already holds or a record already kept. */
+int svc_local_shop_apply(svc_store *s, const char *shop, const char *region,
+                         const svc_shop_fields *f);
+/* Correct the fields given (region of the shop, or HQ). */
+int svc_local_shop_edit(svc_store *s, const char *shop, const svc_shop_fields *f);
+/* A review: the region's (中心审核, tech false) or HQ's technical review
+ * (技术管理科审核, tech true); refusing ends the record and needs a reason. */
+int svc_local_shop_review(svc_store *s, const char *shop, bool tech, bool accept,
+                          const char *reason);
+/* HQ's approval (部长审批): the agreement's number and term (YYYY-MM-DD),
+ * which reserves the node id for enrollment. */
+int svc_local_shop_approve(svc_store *s, const char *shop, const char *agreement, const char *from,
+                           const char *to);
+/* An assessment (region or HQ) of a month ("YYYY-MM") with a score 0..100;
+ * outcome SVC_SHOP_OUTCOME_REGULAR ends probation, _END ends the shop (with
+ * a reason). The figures beside the score are computed from what this node
+ * holds: substantiated complaints of that month (the complaint tally), and
+ * of the shop's tickets resolved that month the share called back and the
+ * share of those with an on-site due time visited in time. The change that
+ * was recorded is copied to *out (may be NULL). */
+int svc_local_shop_assess(svc_store *s, const char *shop, const char *period, int64_t score,
+                          uint32_t outcome, const char *reason, svc_shop_assess *out);
 
 #endif

@@ -293,6 +293,12 @@ void svc_rules_complaint_id(char out[SVC_AGG_LEN], const char *node, uint64_t se
 	agg_seq_id(out, 'K', node, seq);
 }
 
+/* shops */
+void svc_rules_shop_agg(char out[SVC_AGG_LEN], const char *shop)
+{
+	agg_key(out, "H:", shop, NULL);
+}
+
 bool svc_rules_is_seq_id(const char *id, char prefix)
 {
 	char node[SVC_ID_LEN];
@@ -388,6 +394,11 @@ svc_agg_type svc_rules_agg_type(const svc_change *c)
 	case SVC_CK_STATEMENT_CONFIRM:
 	case SVC_CK_LEDGER_DEDUCT:
 		return SVC_AGG_STATEMENT;
+	/* shops */
+	case SVC_CK_SHOP_PUT:
+	case SVC_CK_SHOP_STAGE:
+	case SVC_CK_SHOP_ASSESS:
+		return SVC_AGG_SHOP;
 	case SVC_CK_PART_MOVE:
 		switch (c->u.part_move.kind) {
 		case SVC_MV_TRANSFER_OUT:
@@ -446,6 +457,8 @@ const svc_rules *svc_rules_for(svc_agg_type t)
 		return &svc_rules_oldpart;
 	case SVC_AGG_STATEMENT: /* the shop's ledger */
 		return &svc_rules_statement;
+	case SVC_AGG_SHOP: /* shops */
+		return &svc_rules_shop;
 	default:
 		return NULL;
 	}
@@ -1052,6 +1065,11 @@ int svc_rules_validate(const svc_change *c, char *reason, size_t len)
 	case SVC_CK_STATEMENT_CONFIRM:
 	case SVC_CK_LEDGER_DEDUCT:
 		return svc_rules_statement_validate(c, reason, len);
+	/* shops */
+	case SVC_CK_SHOP_PUT:
+	case SVC_CK_SHOP_STAGE:
+	case SVC_CK_SHOP_ASSESS:
+		return svc_rules_shop_validate(c, reason, len);
 	default:
 		return svc_rules_fail(SVC_EINVAL, reason, len, "kind: unknown change kind %d",
 		                      (int)c->kind);
@@ -1214,6 +1232,11 @@ static int authorize_region(const svc_change *c, char *reason, size_t len)
 	/* the shop's ledger */
 	case SVC_CK_STATEMENT_CONFIRM:
 		return svc_rules_statement_authorize(c, reason, len);
+	/* shops */
+	case SVC_CK_SHOP_PUT:
+	case SVC_CK_SHOP_STAGE:
+	case SVC_CK_SHOP_ASSESS:
+		return svc_rules_shop_authorize(c, reason, len);
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}
@@ -1334,6 +1357,11 @@ static int authorize_shop(const svc_change *c, char *reason, size_t len)
 	/* the shop's ledger */
 	case SVC_CK_STATEMENT_CONFIRM:
 		return svc_rules_statement_authorize(c, reason, len);
+	/* shops */
+	case SVC_CK_SHOP_PUT:
+	case SVC_CK_SHOP_STAGE:
+	case SVC_CK_SHOP_ASSESS:
+		return svc_rules_shop_authorize(c, reason, len);
 	default:
 		return deny(c, reason, len, "originate unknown changes");
 	}

@@ -64,6 +64,8 @@ typedef enum {
 	SVC_AGG_OLDPART, /* O:<ticket>/<part_no> : svc_old_part */
 	/* the shop's ledger */
 	SVC_AGG_STATEMENT, /* Y:<shop>/<YYYY-MM> : svc_statement */
+	/* shops */
+	SVC_AGG_SHOP, /* H:<shop> : svc_shop */
 	SVC_AGG_MAX_
 } svc_agg_type;
 
@@ -221,6 +223,9 @@ void svc_rules_statement_agg(char out[SVC_AGG_LEN], const char *shop, uint32_t m
 bool svc_rules_statement_parse(const char *agg, char shop[SVC_ID_LEN], uint32_t *month);
 /* "YYYY-MM" -> YYYYMM: 0 or SVC_EINVAL with a reason naming `field`. */
 int svc_parse_month(const char *field, const char *s, uint32_t *out, char *reason, size_t len);
+/* shops: a shop's record is "H:<shop>" (its node id, reserved by the
+ * application before the shop has a key). */
+void svc_rules_shop_agg(char out[SVC_AGG_LEN], const char *shop);
 
 /* ------------------------------------------------------------ field validators
  * All return 0 or SVC_EINVAL with a reason naming `field`. */

@@ -88,6 +88,8 @@ static const char *const db_names[SVC_DB_COUNT_] = {
     "oldparts",
     /* the shop's ledger */
     "statements",
+    /* shops */
+    "shops",
 };
 
 struct svc_store {

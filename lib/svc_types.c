@@ -104,6 +104,10 @@ static const char *const change_kind_names[] = {
     [SVC_CK_PAY_RUN] = "claim.pay_run",
     [SVC_CK_STATEMENT_CONFIRM] = "statement.confirm",
     [SVC_CK_LEDGER_DEDUCT] = "ledger.deduct",
+    /* shops */
+    [SVC_CK_SHOP_PUT] = "shop.put",
+    [SVC_CK_SHOP_STAGE] = "shop.stage",
+    [SVC_CK_SHOP_ASSESS] = "shop.assess",
 };
 
 /* customer */
@@ -353,4 +357,36 @@ const char *svc_old_part_state_name(const svc_old_part *op)
 	if (op->received)
 		return "at_region";
 	return "none";
+}
+
+/* shops */
+static const char *const shop_stage_names[] = {[SVC_SHOP_APPLIED] = "applied",
+                                               [SVC_SHOP_REVIEWED] = "reviewed",
+                                               [SVC_SHOP_TECH_REVIEWED] = "tech_reviewed",
+                                               [SVC_SHOP_APPROVED] = "approved",
+                                               [SVC_SHOP_PROBATION] = "probation",
+                                               [SVC_SHOP_REGULAR] = "regular",
+                                               [SVC_SHOP_ENDED] = "ended"};
+static const char *const shop_type_names[] = {[SVC_SHOP_TYPE_SPECIAL] = "special",
+                                              [SVC_SHOP_TYPE_AUTHORIZED] = "authorized",
+                                              [SVC_SHOP_TYPE_NATIONAL] = "national"};
+
+const char *svc_shop_stage_name(uint32_t v)
+{
+	return name_of(shop_stage_names, NELEM(shop_stage_names), v);
+}
+
+int svc_shop_stage_parse(const char *s, uint32_t *out)
+{
+	return parse_of("stage", shop_stage_names, NELEM(shop_stage_names), s, out);
+}
+
+const char *svc_shop_type_name(uint32_t v)
+{
+	return v == 0 ? "-" : name_of(shop_type_names, NELEM(shop_type_names), v);
+}
+
+int svc_shop_type_parse(const char *s, uint32_t *out)
+{
+	return parse_of("type", shop_type_names, NELEM(shop_type_names), s, out);
 }

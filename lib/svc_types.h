@@ -149,6 +149,10 @@ typedef enum {
 	SVC_CK_PAY_RUN,
 	SVC_CK_STATEMENT_CONFIRM,
 	SVC_CK_LEDGER_DEDUCT,
+	/* shops: the shop record, its enrollment stages and assessments */
+	SVC_CK_SHOP_PUT,
+	SVC_CK_SHOP_STAGE,
+	SVC_CK_SHOP_ASSESS,
 	SVC_CK_MAX_
 } svc_change_kind;
 
@@ -547,6 +551,91 @@ typedef struct {
 /* A reason for a rejection at inspection or a waiver: at most this many
  * characters. */
 #define SVC_OLD_PART_REASON_CHARS 60
+/* ---- shops: a shop's record (网点档案), its enrollment stages (each a change
+ * by the role that owns it) and its assessments. */
+
+typedef enum {
+	SVC_SHOP_APPLIED = 1,   /* the region recorded the application */
+	SVC_SHOP_REVIEWED,      /* the region's review (中心审核) passed */
+	SVC_SHOP_TECH_REVIEWED, /* HQ's technical review (技术管理科审核) passed */
+	SVC_SHOP_APPROVED,      /* HQ approved (部长审批): agreement, node id reserved */
+	SVC_SHOP_PROBATION,     /* enrolled, on probation */
+	SVC_SHOP_REGULAR,       /* probation passed */
+	SVC_SHOP_ENDED,         /* refused at a review, or ended by an assessment */
+} svc_shop_stage;
+
+typedef enum {
+	SVC_SHOP_TYPE_SPECIAL = 1, /* 特约网点 */
+	SVC_SHOP_TYPE_AUTHORIZED,  /* 授权专营店 */
+	SVC_SHOP_TYPE_NATIONAL,    /* 全国联保点 */
+} svc_shop_type;
+
+/* The fields a shop.put sets (apply sets them all). */
+enum {
+	SVC_SF_LEGAL_NAME = 1u << 0,
+	SVC_SF_LEGAL_REP = 1u << 1,
+	SVC_SF_ADDRESS = 1u << 2,
+	SVC_SF_AREA = 1u << 3,
+	SVC_SF_CONTACT = 1u << 4,
+	SVC_SF_TYPE = 1u << 5,
+	SVC_SF_TECHNICIAN = 1u << 6,
+	SVC_SF_ALL_ = (1u << 7) - 1,
+};
+
+/* Limits in characters. */
+#define SVC_SHOP_NAME_CHARS 60
+#define SVC_SHOP_NAME_LEN (SVC_SHOP_NAME_CHARS * 4 + 1)
+#define SVC_SHOP_PERSON_CHARS 20
+#define SVC_SHOP_PERSON_LEN (SVC_SHOP_PERSON_CHARS * 4 + 1)
+#define SVC_SHOP_AREA_CHARS 60
+#define SVC_SHOP_AREA_LEN (SVC_SHOP_AREA_CHARS * 4 + 1)
+#define SVC_SHOP_CONTACT_CHARS 40
+#define SVC_SHOP_CONTACT_LEN (SVC_SHOP_CONTACT_CHARS * 4 + 1)
+#define SVC_SHOP_AGREEMENT_CHARS 30
+#define SVC_SHOP_AGREEMENT_LEN (SVC_SHOP_AGREEMENT_CHARS * 4 + 1)
+#define SVC_SHOP_REASON_CHARS 60
+#define SVC_SHOP_TECHS_MAX 12
+#define SVC_SHOP_ASSESS_KEPT 6 /* the latest assessments a record keeps */
+
+typedef struct {
+	bool apply;
+	uint32_t fields; /* SVC_SF_* */
+	char region[SVC_ID_LEN];
+	char legal_name[SVC_SHOP_NAME_LEN];
+	char legal_rep[SVC_SHOP_PERSON_LEN];
+	char address[SVC_ADDR_LEN];
+	char area[SVC_SHOP_AREA_LEN];
+	char contact[SVC_SHOP_CONTACT_LEN];
+	uint32_t type; /* svc_shop_type */
+	char tech_name[SVC_SHOP_PERSON_LEN];
+	char tech_qual[SVC_SHOP_PERSON_LEN];
+	bool tech_drop;
+} svc_shop_put;
+
+typedef struct {
+	uint32_t stage; /* svc_shop_stage */
+	char reason[SVC_REASON_LEN];
+	char agreement[SVC_SHOP_AGREEMENT_LEN];
+	uint32_t valid_from, valid_to; /* YYYYMMDD */
+	char region[SVC_ID_LEN];       /* probation without a record */
+	uint64_t serial;
+	uint64_t probation_until; /* ms */
+	bool refused;
+} svc_shop_stage_body;
+
+typedef enum {
+	SVC_SHOP_OUTCOME_NONE = 0,
+	SVC_SHOP_OUTCOME_REGULAR,
+	SVC_SHOP_OUTCOME_END,
+} svc_shop_outcome;
+
+typedef struct {
+	uint32_t period; /* YYYYMM */
+	uint32_t score;  /* 0..100 */
+	uint32_t complaints, tickets, callback_pm, onsite_pm;
+	uint32_t outcome; /* svc_shop_outcome */
+	char reason[SVC_REASON_LEN];
+} svc_shop_assess;
 
 /* ---- complaints (投诉): a record of their own, owned by the region (HQ once
  * escalated); the shop complained about may only add a statement. */
@@ -704,6 +793,10 @@ typedef struct {
 		svc_pay_run pay_run;
 		svc_statement_confirm statement_confirm;
 		svc_ledger_deduct ledger_deduct;
+		/* shops */
+		svc_shop_put shop_put;
+		svc_shop_stage_body shop_stage;
+		svc_shop_assess shop_assess;
 	} u;
 } svc_change;
 
@@ -1087,6 +1180,47 @@ typedef struct {
 	int64_t in_transit_in; /* shipped toward here, not yet received */
 } svc_stock;
 
+/* shops: a shop record as folded here. */
+typedef struct {
+	char name[SVC_SHOP_PERSON_LEN];
+	char qualification[SVC_SHOP_PERSON_LEN];
+} svc_shop_technician;
+
+typedef struct {
+	uint32_t period, score, complaints, tickets, callback_pm, onsite_pm, outcome;
+	char by[SVC_ID_LEN];
+	uint64_t at;
+} svc_shop_assessment;
+
+typedef struct {
+	char id[SVC_AGG_LEN];
+	char shop[SVC_ID_LEN];
+	char region[SVC_ID_LEN];
+	char legal_name[SVC_SHOP_NAME_LEN];
+	char legal_rep[SVC_SHOP_PERSON_LEN];
+	char address[SVC_ADDR_LEN];
+	char area[SVC_SHOP_AREA_LEN];
+	char contact[SVC_SHOP_CONTACT_LEN];
+	uint32_t type;
+	uint32_t ntechnicians;
+	svc_shop_technician technicians[SVC_SHOP_TECHS_MAX];
+	uint32_t stage; /* svc_shop_stage */
+	bool direct;    /* enrolled without going through the stages */
+	char agreement[SVC_SHOP_AGREEMENT_LEN];
+	uint32_t valid_from, valid_to;
+	uint64_t applied;
+	char applied_by[SVC_ID_LEN];
+	uint64_t reviewed, tech_reviewed, approved, enrolled, probation_until;
+	uint64_t serial;
+	uint64_t ended;
+	char reason[SVC_REASON_LEN];
+	uint32_t nassessments;
+	svc_shop_assessment assessments[SVC_SHOP_ASSESS_KEPT];
+	uint32_t nassessed;
+	uint64_t updated;
+	svc_fold_pos last;
+} svc_shop;
+
 /* ------------------------------------------------------------ names
  * *_name() returns a static string, "unknown" for a value this build does not
  * know. *_parse() takes the exact name and returns 0, or SVC_EINVAL with a
@@ -1131,5 +1265,11 @@ const char *svc_claim_line_kind_name(uint32_t k);
  * (waived, in_transit, at_region, forwarded, at_hq, none) */
 const char *svc_old_part_action_name(uint32_t a);
 const char *svc_old_part_state_name(const svc_old_part *op);
+/* shops: stages (applied, reviewed, tech_reviewed, approved, probation,
+ * regular, ended) and types (special, authorized, national) */
+const char *svc_shop_stage_name(uint32_t v);
+int svc_shop_stage_parse(const char *s, uint32_t *out);
+const char *svc_shop_type_name(uint32_t v);
+int svc_shop_type_parse(const char *s, uint32_t *out);
 
 #endif

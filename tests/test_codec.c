@@ -602,6 +602,62 @@ static void make_change(svc_change *c, svc_change_kind kind, bool max)
 		else
 			SET(c->u.ledger_deduct.reason, "虚报工时");
 		break;
+	/* shops */
+	case SVC_CK_SHOP_PUT: {
+		svc_shop_put *p = &c->u.shop_put;
+		p->apply = !max;
+		p->fields = max ? UINT32_MAX : 0;
+		p->type = max ? UINT32_MAX : SVC_SHOP_TYPE_AUTHORIZED;
+		p->tech_drop = max;
+		if (max) {
+			FILL(p->region, "r");
+			FILL(p->legal_name, "𠀀");
+			FILL(p->legal_rep, "王");
+			FILL(p->address, "路");
+			FILL(p->area, "区");
+			FILL(p->contact, "9");
+			FILL(p->tech_name, "李");
+			FILL(p->tech_qual, "级");
+		} else {
+			SET(p->region, "region-south");
+			SET(p->legal_name, "广州市天河区华信家电维修有限公司");
+			SET(p->legal_rep, "陈志明");
+			SET(p->address, "广州市天河区天河路200号");
+			SET(p->area, "天河区、越秀区");
+			SET(p->contact, "020-3888 1234");
+		}
+		break;
+	}
+	case SVC_CK_SHOP_STAGE: {
+		svc_shop_stage_body *b = &c->u.shop_stage;
+		b->stage = max ? UINT32_MAX : SVC_SHOP_APPROVED;
+		b->valid_from = max ? UINT32_MAX : 20270101;
+		b->valid_to = max ? UINT32_MAX : 20281231;
+		b->serial = max ? UINT64_MAX : 0;
+		b->probation_until = max ? UINT64_MAX : 0;
+		b->refused = max;
+		if (max) {
+			FILL(b->reason, "理");
+			FILL(b->agreement, "协");
+			FILL(b->region, "r");
+		} else {
+			SET(b->agreement, "TY-2027-0042");
+		}
+		break;
+	}
+	case SVC_CK_SHOP_ASSESS: {
+		svc_shop_assess *a = &c->u.shop_assess;
+		a->period = max ? UINT32_MAX : 202703;
+		a->score = max ? UINT32_MAX : 88;
+		a->complaints = max ? UINT32_MAX : 1;
+		a->tickets = max ? UINT32_MAX : 40;
+		a->callback_pm = max ? UINT32_MAX : 950;
+		a->onsite_pm = max ? UINT32_MAX : 900;
+		a->outcome = max ? UINT32_MAX : SVC_SHOP_OUTCOME_REGULAR;
+		if (max)
+			FILL(a->reason, "考");
+		break;
+	}
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;

@@ -330,6 +330,48 @@ static void gold_change(svc_change *c, svc_change_kind kind, bool max)
 		c->u.ledger_deduct.fen = max ? INT64_MAX : 5000;
 		STR(c->u.ledger_deduct.reason, max, "扣", "虚报工时");
 		break;
+	/* shops */
+	case SVC_CK_SHOP_PUT: {
+		svc_shop_put *p = &c->u.shop_put;
+		p->apply = !max;
+		p->fields = max ? UINT32_MAX : 0;
+		p->type = max ? UINT32_MAX : SVC_SHOP_TYPE_SPECIAL;
+		p->tech_drop = max;
+		STR(p->region, max, "r", "region-east");
+		STR(p->legal_name, max, "𠀀", "上海浦东家电服务有限公司");
+		STR(p->legal_rep, max, "王", "周建国");
+		STR(p->address, max, "路", "上海市浦东新区张杨路500号");
+		STR(p->area, max, "区", "浦东新区");
+		STR(p->contact, max, "9", "021-5888 0003");
+		STR(p->tech_name, max, "李", "");
+		STR(p->tech_qual, max, "级", "");
+		break;
+	}
+	case SVC_CK_SHOP_STAGE: {
+		svc_shop_stage_body *b = &c->u.shop_stage;
+		b->stage = max ? UINT32_MAX : SVC_SHOP_PROBATION;
+		b->valid_from = max ? UINT32_MAX : 0;
+		b->valid_to = max ? UINT32_MAX : 0;
+		b->serial = max ? UINT64_MAX : 7;
+		b->probation_until = max ? UINT64_MAX : 1741000000000ULL;
+		b->refused = max;
+		STR(b->reason, max, "理", "");
+		STR(b->agreement, max, "协", "");
+		STR(b->region, max, "r", "region-east");
+		break;
+	}
+	case SVC_CK_SHOP_ASSESS: {
+		svc_shop_assess *a = &c->u.shop_assess;
+		a->period = max ? UINT32_MAX : 202503;
+		a->score = max ? UINT32_MAX : 91;
+		a->complaints = max ? UINT32_MAX : 0;
+		a->tickets = max ? UINT32_MAX : 12;
+		a->callback_pm = max ? UINT32_MAX : 1000;
+		a->onsite_pm = max ? UINT32_MAX : 833;
+		a->outcome = max ? UINT32_MAX : SVC_SHOP_OUTCOME_REGULAR;
+		STR(a->reason, max, "考", "");
+		break;
+	}
 	case SVC_CK_NONE:
 	case SVC_CK_MAX_:
 		break;
@@ -581,6 +623,60 @@ static void gold_complaint(svc_complaint *k, bool max)
 	STR(k->last.origin, max, "h", "hq");
 	k->last.hlc = max ? UINT64_MAX : 71;
 	k->last.seq = max ? UINT64_MAX : 72;
+}
+
+/* shops */
+static void gold_shop(svc_shop *h, bool max)
+{
+	uint64_t big = max ? UINT64_MAX : 1733230000000ULL;
+	memset(h, 0, sizeof *h);
+	STR(h->id, max, "h", "H:shop-sh-0003");
+	STR(h->shop, max, "s", "shop-sh-0003");
+	STR(h->region, max, "r", "region-east");
+	STR(h->legal_name, max, "𠀀", "上海浦东家电服务有限公司");
+	STR(h->legal_rep, max, "王", "周建国");
+	STR(h->address, max, "路", "上海市浦东新区张杨路500号");
+	STR(h->area, max, "区", "浦东新区");
+	STR(h->contact, max, "9", "021-5888 0003");
+	h->type = max ? UINT32_MAX : SVC_SHOP_TYPE_AUTHORIZED;
+	h->ntechnicians = max ? SVC_SHOP_TECHS_MAX : 2;
+	for (uint32_t i = 0; i < h->ntechnicians; i++) {
+		STR(h->technicians[i].name, max, "李", i ? "李强" : "张伟");
+		STR(h->technicians[i].qualification, max, "级", i ? "中级" : "高级维修工");
+	}
+	h->stage = max ? UINT32_MAX : SVC_SHOP_REGULAR;
+	h->direct = max;
+	STR(h->agreement, max, "协", "TY-2025-0003");
+	h->valid_from = max ? UINT32_MAX : 20250101;
+	h->valid_to = max ? UINT32_MAX : 20261231;
+	h->applied = big;
+	STR(h->applied_by, max, "r", "region-east");
+	h->reviewed = big + !max;
+	h->tech_reviewed = big + 2 * !max;
+	h->approved = big + 3 * !max;
+	h->enrolled = big + 4 * !max;
+	h->probation_until = big + 5 * !max;
+	h->serial = max ? UINT64_MAX : 9;
+	h->ended = max ? UINT64_MAX : 0;
+	STR(h->reason, max, "理", "");
+	h->nassessments = max ? SVC_SHOP_ASSESS_KEPT : 1;
+	for (uint32_t i = 0; i < h->nassessments; i++) {
+		svc_shop_assessment *a = &h->assessments[i];
+		a->period = max ? UINT32_MAX : 202503;
+		a->score = max ? UINT32_MAX : 91;
+		a->complaints = max ? UINT32_MAX : 0;
+		a->tickets = max ? UINT32_MAX : 12;
+		a->callback_pm = max ? UINT32_MAX : 1000;
+		a->onsite_pm = max ? UINT32_MAX : 833;
+		a->outcome = max ? UINT32_MAX : SVC_SHOP_OUTCOME_REGULAR;
+		STR(a->by, max, "r", "region-east");
+		a->at = big;
+	}
+	h->nassessed = max ? UINT32_MAX : 1;
+	h->updated = big;
+	STR(h->last.origin, max, "r", "region-east");
+	h->last.hlc = max ? UINT64_MAX : 81;
+	h->last.seq = max ? UINT64_MAX : 82;
 }
 
 static void gold_override(svc_override *o, bool max)
@@ -941,6 +1037,21 @@ static const struct gold golden[] = {
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a203d4a5764717e8b98a5b2bfccd9e6f3000d1a2734414e5b6875828f9ca9b6c3d030023a0b7265"
      "67696f6e2d65617374920311088827120ce8999ae68aa5e5b7a5e697b6"},
+    {"change.shop.put", 234,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a205c697683909daab7c4d1deebf805121f2c394653606d7a8794a1aebbc8d5e2ef30023a0b7265"
+     "67696f6e2d656173749a03850108011a0b726567696f6e2d656173742224e4b88ae6b5b7e6b5a6e4b89ce5ae"
+     "b6e794b5e69c8de58aa1e69c89e99990e585ace58fb82a09e591a8e5bbbae59bbd3224e4b88ae6b5b7e5b882"
+     "e6b5a6e4b89ce696b0e58cbae5bca0e69da8e8b7af353030e58fb73a0ce6b5a6e4b89ce696b0e58cba420d30"
+     "32312d3538383820303030334801"},
+    {"change.shop.stage", 124,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a207b8895a2afbcc9d6e3f0fd0a1724313e4b5865727f8c99a6b3c0cddae7f4010e30023a0b7265"
+     "67696f6e2d65617374a203180805320b726567696f6e2d656173743807408084bfddd532"},
+    {"change.shop.assess", 116,
+     "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
+     "313030302a209aa7b4c1cedbe8f5020f1c293643505d6a7784919eabb8c5d2dfecf90613202d30023a0b7265"
+     "67696f6e2d65617374aa03100887ae0c105b200c28e80730c1063801"},
     {"change.ticket.open.max", 1823,
      "#cfbd8fa8141651a540e91ed581bdafcbeb0e0e4f67ef479121bdb3746e4a428e"},
     {"change.ticket.assign.max", 240,
@@ -1054,6 +1165,12 @@ static const struct gold golden[] = {
      "#c7b651d36f0e4a25fb864360ece63ec01a8906daf92cee39c972bba3c4be186f"},
     {"change.ledger.deduct.max", 475,
      "#560d91a6cea8b756302f9437130057c75b31b5bdadfd8af6229360f14b82bb16"},
+    {"change.shop.put.max", 1408,
+     "#721e8aa136eacea204bc95cbffffab996eb36077cb9b7137e6ecfb57317202e2"},
+    {"change.shop.stage.max", 663,
+     "#c9558d79606b2def1939ecfb880591d4243983617266f80a510bfd07a8004446"},
+    {"change.shop.assess.max", 507,
+     "#b3906ca5b0deb1d65e2841f4f20f09d91992c467fbf902ac0fbc5b8fbb249914"},
     {"change.ticket.note.operator", 133,
      "0a0b726567696f6e2d6561737410e807188980ecbfef91e3c9012214632d742d726567696f6e2d656173742d"
      "313030302a207c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f30023a0b7265"
@@ -1218,6 +1335,7 @@ static const struct gold golden[] = {
      "fdffffffffffffff01208407421b0a09502d4d4f544f522d37100218a8fbffffffffffffff0120880e48dc0b"
      "50ecffffffffffffffff0158d01960d019720d5041592d323032342d303737377a0b726567696f6e2d656173"
      "74820102687188010b90010c98010da0010eb0010fba01026871c00110ca0109e78e8be4bc9ae8aea1"},
+    {"shop", 367, "#617f2a07309ab56caed3de621539352e06ec2ef374aba5e8630afd088d623a64"},
     {"ticket.max", 2139, "#0b7516a9808f4967e373759199d918086cb78957a8b2befe3075601e38718c14"},
     {"ticket.customer.max", 2287,
      "#d7a6d214253c3716f63933dfc15c336f31edded928e79d704dd8ad63d817ec64"},
@@ -1281,6 +1399,7 @@ static const struct gold golden[] = {
     {"statement.max", 16298, "#259341883cd05fccfbcb88d40c5de7721e9eae16a82c92c35966f02396a21c2c"},
     {"claim.decided_op.max", 2159,
      "#17a2fb60dd13317fb0957dfadaee7bbf173a60ec96697a70cd4eb73d19c9f207"},
+    {"shop.max", 4290, "#9c7d0f16166f219e26304c2430a649b976df83ec7ac9787b7204d0fdceaf3b5a"},
     {"commit", 52,
      "0a0c73686f702d73682d303030331001180122206c798693a0adbac7d4e1eefb0815222f3c495663707d8a97"
      "a4b1becbd8e5f2ff"},
@@ -1534,6 +1653,7 @@ static void run_states(void)
 	static svc_complaint ko;
 	static svc_old_part op;
 	static svc_statement ys;
+	static svc_shop sh;
 	static svc_customer cu;
 	static svc_unit un;
 
@@ -1681,6 +1801,9 @@ static void run_states(void)
 		STR(c.decided_op, max, "𠀀", "王会计");
 		GOLD_NAMED("claim.decided_op", svc_claim, svc_codec_claim_encode,
 		           svc_codec_claim_decode, &c);
+		/* shops */
+		gold_shop(&sh, max);
+		GOLD_NAMED("shop", svc_shop, svc_codec_shop_encode, svc_codec_shop_decode, &sh);
 #undef GOLD_NAMED
 	}
 }

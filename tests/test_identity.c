@@ -75,6 +75,18 @@ static int node_of(svc_store *s, const char *node, svc_node *out)
 	return rc;
 }
 
+/* shops: a shop's record as a store holds it. */
+static int shop_of(svc_store *s, const char *shop, svc_shop *out)
+{
+	svc_txn *t;
+	int rc = svc_txn_begin(s, false, &t);
+	if (rc)
+		return rc;
+	rc = svc_fold_shop_get(t, shop, out);
+	svc_txn_abort(&t);
+	return rc;
+}
+
 /* A fresh node under root/name with its store open and its key loaded. */
 static svc_store *make_node(const char *name, const char *node, uint32_t role, const char *region,
                             svc_keypair **kp)
@@ -617,6 +629,14 @@ static void test_enroll(void)
 	          0);
 	CHECK_INT(issued.serial, 5);
 	CHECK_STR(issued.upstream, "hq");
+	/* shops: enrolled without a record, it gets one at probation, direct */
+	svc_shop hs;
+	CHECK_INT(shop_of(hq, "shop-bj-0007", &hs), 0);
+	CHECK_INT(hs.stage, SVC_SHOP_PROBATION);
+	CHECK(hs.direct);
+	CHECK_STR(hs.region, "region-north");
+	CHECK_INT(hs.serial, 5);
+	CHECK(hs.probation_until > hs.enrolled + 88 * 86400000ULL);
 
 	/* A second, valid bundle for an enrolled node is refused. */
 	svc_cert c = issued;
@@ -667,6 +687,76 @@ static void test_enroll(void)
 	CHECK_INT(node_of(hq, "shop-gz-0042", &n), 0);
 	CHECK(!n.revoked);
 	CHECK_INT(n.serial, issued.serial);
+
+	/* Renewal: a new bundle for shop-bj-0007, a new serial, the same key
+	 * and store, and the upstream's endpoint when one is given. */
+	svc_self before;
+	bool renewed = false;
+	CHECK_INT(self_of(bj, &before), 0);
+	svc_approve_opts moved = {.endpoint = "tcp://10.0.0.5:7710", .days = 90};
+	CHECK_INT(svc_enroll_renew(rs, rs_kp, "shop-bj-0007", &moved, bundle, sizeof bundle,
+	                           &bundle_len, NULL),
+	          SVC_EDENIED);
+	show("renewal at a region");
+	CHECK_INT(svc_enroll_renew(hq, hq_kp, "shop-zz", &moved, bundle, sizeof bundle, &bundle_len,
+	                           NULL),
+	          SVC_ENOTFOUND);
+	show("renewal of an unknown node");
+	uint64_t old_serial = n.serial;
+	CHECK_INT(svc_enroll_renew(hq, hq_kp, "shop-bj-0007", &moved, bundle, sizeof bundle,
+	                           &bundle_len, &issued),
+	          0);
+	CHECK(issued.serial > old_serial);
+	CHECK_STR(issued.upstream, "hq");
+	CHECK((issued.not_after - issued.not_before) / (86400ULL * 1000) == 90);
+	CHECK_INT(node_of(hq, "shop-bj-0007", &n), 0);
+	CHECK_INT(n.serial, issued.serial);
+	CHECK(!n.revoked);
+	CHECK_INT(svc_enroll_accept_renewal(bj, bundle, bundle_len, hq_kp->pk, &renewed), 0);
+	CHECK(renewed);
+	CHECK_INT(self_of(bj, &self), 0);
+	CHECK_STR(self.endpoint, "tcp://10.0.0.5:7710");
+	CHECK(memcmp(self.store_id, before.store_id, sizeof self.store_id) == 0);
+	CHECK_INT(svc_cert_verify(&self.cert, hq_kp->pk, &own), 0);
+	CHECK_INT(own.serial, issued.serial);
+	/* The superseded bundle is refused now; a renewal without an endpoint
+	 * keeps the node's. */
+	CHECK_INT(svc_enroll_accept(bj, bundle2, bundle2_len, NULL), SVC_EEXIST);
+	CHECK_INT(svc_enroll_renew(hq, hq_kp, "shop-bj-0007", NULL, bundle, sizeof bundle,
+	                           &bundle_len, &issued),
+	          0);
+	CHECK_INT(svc_enroll_accept_renewal(bj, bundle, bundle_len, NULL, &renewed), 0);
+	CHECK(renewed);
+	CHECK_INT(self_of(bj, &self), 0);
+	CHECK_STR(self.endpoint, "tcp://10.0.0.5:7710");
+	/* A renewal bundle names no endpoint: a node not enrolled refuses it. */
+	svc_keypair *f2_kp = NULL;
+	svc_store *f2 =
+	    make_node("net-fresh2", "shop-bj-0008", SVC_ROLE_SHOP, "region-north", &f2_kp);
+	if (f2 && f2_kp) {
+		uint8_t f2_req[SVC_ENROLL_MAX];
+		size_t f2_len;
+		CHECK_INT(svc_enroll_make_request(f2, f2_kp, f2_req, sizeof f2_req, &f2_len), 0);
+		CHECK_INT(svc_enroll_approve(hq, hq_kp, f2_req, f2_len, &o, bundle2, sizeof bundle2,
+		                             &bundle2_len, NULL),
+		          0);
+		CHECK_INT(svc_enroll_renew(hq, hq_kp, "shop-bj-0008", NULL, bundle, sizeof bundle,
+		                           &bundle_len, NULL),
+		          0);
+		CHECK_INT(svc_enroll_accept(f2, bundle, bundle_len, NULL), SVC_EINVAL);
+		CHECK(errmsg_has("no endpoint"));
+		show("renewal bundle at a node not enrolled");
+	}
+	svc_store_close(&f2);
+	svc_keypair_destroy(&f2_kp);
+	/* Revoked: renewal is refused (a stolen key is enrolled anew). */
+	svc_node_revoke rb = {.node = "shop-bj-0007", .reason = "key stolen", .serial = 0};
+	CHECK_INT(svc_store_write(hq, revoke_write, &rb), 0);
+	CHECK_INT(svc_enroll_renew(hq, hq_kp, "shop-bj-0007", &moved, bundle, sizeof bundle,
+	                           &bundle_len, NULL),
+	          SVC_EDENIED);
+	CHECK(errmsg_has("renew: node shop-bj-0007 is revoked (key stolen)"));
+	show("renewal of a revoked node");
 
 	/* Replicated certificates need HQ's signature. region-south holds HQ's
 	 * key from its bundle; shop-gz-0042 would too, but a fresh node does not. */

@@ -665,6 +665,8 @@ static int encode_state(const agg *a, uint8_t *buf, size_t cap, size_t *len)
 		return svc_codec_old_part_encode(&a->st.op, buf, cap, len);
 	case SVC_AGG_STATEMENT: /* the shop's ledger */
 		return svc_codec_statement_encode(&a->st.y, buf, cap, len);
+	case SVC_AGG_SHOP: /* shops */
+		return svc_codec_shop_encode(&a->st.h, buf, cap, len);
 	default:
 		*len = 0;
 		return 0;
@@ -1283,6 +1285,110 @@ static void set_complaint(change_set *s)
 	kx_status(push(s, &FX_RN, 80, 0), k, SVC_KS_CONCLUDED, SVC_KF_UNSUBSTANTIATED);
 }
 
+/* shops: a shop record's changes, H:<shop>. */
+static void hx_apply(svc_change *c, const char *shop, const char *region)
+{
+	svc_shop_put *b = &c->u.shop_put;
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_SHOP_PUT;
+	svc_rules_shop_agg(c->aggregate, shop);
+	b->apply = true;
+	FX_COPY(b->region, region);
+	FX_COPY(b->legal_name, "北城家电维修有限公司");
+	FX_COPY(b->legal_rep, "赵强");
+	FX_COPY(b->address, "北城区解放路1号");
+	FX_COPY(b->area, "北城区");
+	FX_COPY(b->contact, "0371-6666 0001");
+	b->type = SVC_SHOP_TYPE_SPECIAL;
+}
+
+static void hx_edit(svc_change *c, const char *shop, uint32_t fields, const char *contact,
+                    const char *tech, const char *qual)
+{
+	svc_shop_put *b = &c->u.shop_put;
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_SHOP_PUT;
+	svc_rules_shop_agg(c->aggregate, shop);
+	b->fields = fields;
+	FX_COPY(b->contact, contact);
+	FX_COPY(b->tech_name, tech);
+	FX_COPY(b->tech_qual, qual);
+}
+
+static void hx_stage(svc_change *c, const char *shop, uint32_t stage, bool refused,
+                     const char *reason)
+{
+	svc_shop_stage_body *b = &c->u.shop_stage;
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_SHOP_STAGE;
+	svc_rules_shop_agg(c->aggregate, shop);
+	b->stage = stage;
+	b->refused = refused;
+	FX_COPY(b->reason, reason);
+	if (stage == SVC_SHOP_APPROVED) {
+		FX_COPY(b->agreement, "TY-2024-0007");
+		b->valid_from = 20240601;
+		b->valid_to = 20260531;
+	} else if (stage == SVC_SHOP_PROBATION) {
+		b->serial = 5;
+		b->probation_until = FX_T0 + 92 * 86400000ULL;
+	}
+}
+
+static void hx_assess(svc_change *c, const char *shop, uint32_t outcome, const char *reason)
+{
+	svc_shop_assess *b = &c->u.shop_assess;
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = SVC_CK_SHOP_ASSESS;
+	svc_rules_shop_agg(c->aggregate, shop);
+	b->period = 202408;
+	b->score = outcome == SVC_SHOP_OUTCOME_END ? 40 : 90;
+	b->tickets = 20;
+	b->callback_pm = 950;
+	b->onsite_pm = 900;
+	b->outcome = outcome;
+	FX_COPY(b->reason, reason);
+}
+
+/* H1: a shop's enrollment in the seeds' stages. region-n records the
+ * application and reviews it (中心审核); HQ's technical review and approval
+ * (the agreement); HQ's enrollment (probation); region-n's assessment makes
+ * it regular. region-n corrects the contact in between; HQ's second
+ * approval is out of order (refused) in every order. */
+static void set_shop(change_set *s)
+{
+	const char *h = "shop-x";
+	hx_apply(push(s, &FX_RN, 10, 0), h, "region-n");
+	hx_stage(push(s, &FX_RN, 20, 0), h, SVC_SHOP_REVIEWED, false, "");
+	hx_stage(push(s, &FX_HQ, 30, 0), h, SVC_SHOP_TECH_REVIEWED, false, "资质齐全");
+	hx_edit(push(s, &FX_RN, 35, 0), h, SVC_SF_CONTACT, "0371-6666 0002", "", "");
+	hx_stage(push(s, &FX_HQ, 40, 0), h, SVC_SHOP_APPROVED, false, "");
+	hx_stage(push(s, &FX_HQ, 45, 0), h, SVC_SHOP_APPROVED, false, "");
+	hx_stage(push(s, &FX_HQ, 50, 0), h, SVC_SHOP_PROBATION, false, "");
+	hx_assess(push(s, &FX_RN, 60, 0), h, SVC_SHOP_OUTCOME_REGULAR, "");
+}
+
+/* H2: what the fold refuses. HQ's technical review before there is a
+ * record; region-n's application, then its review refuses it (ended);
+ * region-s edits it (not its region); HQ approves the ended record (out of
+ * order). A shop enrolled without the stages (shop-y: HQ's probation names
+ * its region) gets a direct record, which region-n's assessment ends; HQ
+ * adds a technician to its file. */
+static void set_shop_refused(change_set *s)
+{
+	const char *h = "shop-x";
+	hx_stage(push(s, &FX_HQ, 5, 0), h, SVC_SHOP_TECH_REVIEWED, false, "");
+	hx_apply(push(s, &FX_RN, 10, 0), h, "region-n");
+	hx_edit(push(s, &FX_RS, 15, 0), h, SVC_SF_CONTACT, "0371-6666 0009", "", "");
+	hx_stage(push(s, &FX_RN, 20, 0), h, SVC_SHOP_REVIEWED, true, "场地不符合要求");
+	hx_stage(push(s, &FX_HQ, 30, 0), h, SVC_SHOP_APPROVED, false, "");
+	svc_change *c = push(s, &FX_HQ, 40, 0);
+	hx_stage(c, "shop-y", SVC_SHOP_PROBATION, false, "");
+	FX_COPY(c->u.shop_stage.region, "region-n");
+	hx_assess(push(s, &FX_RN, 50, 0), "shop-y", SVC_SHOP_OUTCOME_END, "连续投诉");
+	hx_edit(push(s, &FX_HQ, 55, 0), "shop-y", SVC_SF_TECHNICIAN, "", "钱工", "中级");
+}
+
 /* K3: the owner. The region escalates its complaint; its own later move is
  * refused, HQ's accepted; the region may still write notes; a second
  * escalation (by HQ) is refused. */
@@ -1839,6 +1945,44 @@ static void expect_complaint(const result *r)
 	CHECK(has_tally(r, 202406, SVC_TALLY_COMPLAINT_SUBSTANTIATED, "shop-a", 1));
 }
 
+static void expect_shop(const result *r)
+{
+	CHECK_INT(r->nrej, 1);
+	CHECK_REJ(r, "hq", 3, "shop shop-x: stage is approved; approved follows tech_reviewed");
+	const agg *a = find(r, "H:shop-x");
+	CHECK(a != NULL);
+	if (!a)
+		return;
+	const svc_shop *h = &a->st.h;
+	CHECK_INT(h->stage, SVC_SHOP_REGULAR);
+	CHECK(!h->direct);
+	CHECK_STR(h->region, "region-n");
+	CHECK_STR(h->contact, "0371-6666 0002");
+	CHECK_STR(h->agreement, "TY-2024-0007");
+	CHECK_INT(h->valid_to, 20260531);
+	CHECK_INT(h->ntechnicians, 0);
+	CHECK_INT(h->serial, 5);
+	CHECK_INT(h->enrolled, FX_T0 + 50000);
+	CHECK_INT(h->nassessments, 1);
+	CHECK_INT(h->assessments[0].score, 90);
+	CHECK_STR(h->assessments[0].by, "region-n");
+}
+
+static void expect_shop_refused(const result *r)
+{
+	CHECK_INT(r->nrej, 3);
+	CHECK_REJ(r, "hq", 1, "shop shop-x: no record; stage tech_reviewed needs the application");
+	CHECK_REJ(r, "region-s", 1, "region region-s may not edit its record (region region-n's)");
+	CHECK_REJ(r, "hq", 2, "shop shop-x: stage is ended; approved follows tech_reviewed");
+	const agg *x = find(r, "H:shop-x"), *y = find(r, "H:shop-y");
+	CHECK(x && x->st.h.stage == SVC_SHOP_ENDED && x->st.h.ended == FX_T0 + 20000);
+	CHECK(x && strcmp(x->st.h.reason, "场地不符合要求") == 0);
+	CHECK(x && strcmp(x->st.h.contact, "0371-6666 0001") == 0);
+	CHECK(y && y->st.h.direct && y->st.h.stage == SVC_SHOP_ENDED);
+	CHECK(y && strcmp(y->st.h.region, "region-n") == 0 && y->st.h.nassessed == 1);
+	CHECK(y && y->st.h.ntechnicians == 1 && strcmp(y->st.h.technicians[0].name, "钱工") == 0);
+}
+
 static void expect_charge(const result *r)
 {
 	CHECK_INT(r->nrej, 3);
@@ -2296,6 +2440,8 @@ int main(int argc, char **argv)
 	all_orders(set_claim_ceiling, "claim-ceiling", expect_claim_ceiling);
 	all_orders(set_statement, "statement", expect_statement);
 	all_orders(set_statement_pay, "statement-pay", expect_statement_pay);
+	all_orders(set_shop, "shop", expect_shop);
+	all_orders(set_shop_refused, "shop-refused", expect_shop_refused);
 	random_orders(set_large, "large", expect_large, rounds);
 	printf("%ld orders folded twice each in %.1f s CPU\n", g_orders,
 	       (double)(clock() - t0) / CLOCKS_PER_SEC);

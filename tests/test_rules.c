@@ -1248,6 +1248,8 @@ typedef union {
 	svc_tariff tar;
 	/* old parts */
 	svc_old_part op;
+	/* shops */
+	svc_shop h;
 } any_state;
 
 typedef struct {
@@ -3301,6 +3303,211 @@ static void test_labor_rules(void)
 	INVALID(c, "from: 0 is not a time in ms");
 }
 
+/* shops: a change to shop record H:<shop> from actor a, `sec` seconds in. */
+static svc_change *hx(const fx_actor *a, unsigned sec, svc_change_kind kind, const char *shop)
+{
+	svc_change *c = at(a, sec);
+	memset(&c->u, 0, sizeof c->u);
+	c->kind = kind;
+	svc_rules_shop_agg(c->aggregate, shop);
+	return c;
+}
+
+static svc_change *hx_stage(const fx_actor *a, unsigned sec, const char *shop, uint32_t stage)
+{
+	svc_change *c = hx(a, sec, SVC_CK_SHOP_STAGE, shop);
+	c->u.shop_stage.stage = stage;
+	if (stage == SVC_SHOP_APPROVED) {
+		FX_COPY(c->u.shop_stage.agreement, "TY-2024-0001");
+		c->u.shop_stage.valid_from = 20240601;
+		c->u.shop_stage.valid_to = 20260531;
+	} else if (stage == SVC_SHOP_PROBATION) {
+		c->u.shop_stage.serial = 3;
+		c->u.shop_stage.probation_until = FX_T0 + 90 * 86400000ULL;
+	}
+	return c;
+}
+
+static svc_change *hx_apply(const fx_actor *a, unsigned sec, const char *shop)
+{
+	svc_change *c = hx(a, sec, SVC_CK_SHOP_PUT, shop);
+	c->u.shop_put.apply = true;
+	FX_COPY(c->u.shop_put.region, "region-n");
+	FX_COPY(c->u.shop_put.legal_name, "北城家电维修有限公司");
+	c->u.shop_put.type = SVC_SHOP_TYPE_AUTHORIZED;
+	return c;
+}
+
+static svc_change *hx_assess(const fx_actor *a, unsigned sec, const char *shop, uint32_t outcome)
+{
+	svc_change *c = hx(a, sec, SVC_CK_SHOP_ASSESS, shop);
+	c->u.shop_assess.period = 202409;
+	c->u.shop_assess.score = 85;
+	c->u.shop_assess.outcome = outcome;
+	if (outcome == SVC_SHOP_OUTCOME_END)
+		FX_COPY(c->u.shop_assess.reason, "考核不合格");
+	return c;
+}
+
+static void test_shop_rules(void)
+{
+	svc_change c;
+
+	/* validation: one line naming the field */
+	c = *hx_apply(&FX_RN, 1, "shop-x");
+	VALID(&c);
+	CHECK_INT(svc_rules_agg_type(&c), SVC_AGG_SHOP);
+	CHECK_STR(c.aggregate, "H:shop-x");
+	FX_COPY(c.u.shop_put.legal_name, "");
+	INVALID(&c, "legal_name: ");
+	char name[SVC_SHOP_NAME_LEN] = "";
+	for (int i = 0; i < SVC_SHOP_NAME_CHARS; i++)
+		strcat(name, "店");
+	FX_COPY(c.u.shop_put.legal_name, name);
+	VALID(&c);
+	name[strlen(name) - 3] = '\0';
+	strcat(name, "ab");
+	FX_COPY(c.u.shop_put.legal_name, name);
+	INVALID(&c, "legal_name: 61 characters, limit 60");
+	c = *hx_apply(&FX_RN, 1, "shop-x");
+	c.u.shop_put.type = 7;
+	INVALID(&c, "type: 7 is not special, authorized or national");
+	c = *hx_apply(&FX_RN, 1, "shop-x");
+	FX_COPY(c.aggregate, "H:Shop X");
+	INVALID(&c, "aggregate: not a shop record id (H:<shop>)");
+	c = *hx(&FX_RN, 1, SVC_CK_SHOP_PUT, "shop-x");
+	INVALID(&c, "fields: 0 names no known field");
+	c.u.shop_put.fields = SVC_SF_TECHNICIAN;
+	INVALID(&c, "technician: ");
+	FX_COPY(c.u.shop_put.tech_name, "钱工");
+	INVALID(&c, "qualification: ");
+	c.u.shop_put.tech_drop = true;
+	VALID(&c);
+	c = *hx_stage(&FX_HQ, 1, "shop-x", SVC_SHOP_APPROVED);
+	VALID(&c);
+	c.u.shop_stage.valid_to = 20240601;
+	INVALID(&c, "to: the agreement ends on or before it starts");
+	c.u.shop_stage.valid_to = 20240631;
+	INVALID(&c, "to: ");
+	FX_COPY(c.u.shop_stage.agreement, "");
+	INVALID(&c, "agreement: ");
+	c = *hx_stage(&FX_HQ, 1, "shop-x", SVC_SHOP_REGULAR);
+	INVALID(&c, "stage: 6 is not reviewed, tech_reviewed, approved or probation");
+	c = *hx_stage(&FX_RN, 1, "shop-x", SVC_SHOP_REVIEWED);
+	c.u.shop_stage.refused = true;
+	INVALID(&c, "reason: ");
+	c = *hx_stage(&FX_HQ, 1, "shop-x", SVC_SHOP_APPROVED);
+	c.u.shop_stage.refused = true;
+	FX_COPY(c.u.shop_stage.reason, "不批");
+	INVALID(&c, "refused: only a review refuses");
+	c = *hx_assess(&FX_RN, 1, "shop-x", SVC_SHOP_OUTCOME_NONE);
+	VALID(&c);
+	c.u.shop_assess.score = 101;
+	INVALID(&c, "score: 101 is outside 0..100");
+	c = *hx_assess(&FX_RN, 1, "shop-x", SVC_SHOP_OUTCOME_END);
+	FX_COPY(c.u.shop_assess.reason, "");
+	INVALID(&c, "reason: ");
+	c.u.shop_assess.period = 202413;
+	INVALID(&c, "period: 202413 is not a month");
+
+	/* the role matrix: a region applies in its own region and reviews; HQ
+	 * alone reviews technically, approves and enrolls; a shop nothing */
+	c = *hx_apply(&FX_RS, 1, "shop-x");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "region region-s may not record applications in region region-n");
+	c = *hx_apply(&FX_SA, 1, "shop-x");
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "shop shop-a may not change shop records (its region or HQ)");
+	c = *hx_stage(&FX_RN, 1, "shop-x", SVC_SHOP_TECH_REVIEWED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "region region-n may not record the technical review (HQ only)");
+	c = *hx_stage(&FX_RN, 1, "shop-x", SVC_SHOP_APPROVED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), SVC_EDENIED);
+	CHECK_HAS(why, "region region-n may not approve or enroll shops (HQ only)");
+	c = *hx_stage(&FX_HQ, 1, "shop-x", SVC_SHOP_APPROVED);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+	c = *hx_assess(&FX_RN, 1, "shop-x", SVC_SHOP_OUTCOME_NONE);
+	CHECK_INT(svc_rules_authorize(&c, why, sizeof why), 0);
+
+	/* the stage machine, through step() */
+	fold_state f = {0};
+	svc_shop *h = &f.st.h;
+	REJ(&f, hx_stage(&FX_RN, 2, "shop-x", SVC_SHOP_REVIEWED),
+	    "shop shop-x: no record; stage reviewed needs the application first");
+	OK(&f, hx_apply(&FX_RN, 3, "shop-x"));
+	CHECK_INT(h->stage, SVC_SHOP_APPLIED);
+	CHECK_STR(h->applied_by, "region-n");
+	REJ(&f, hx_apply(&FX_HQ, 4, "shop-x"), "shop shop-x: already on record (stage applied)");
+	REJ(&f, hx_stage(&FX_HQ, 4, "shop-x", SVC_SHOP_TECH_REVIEWED),
+	    "shop shop-x: stage is applied; tech_reviewed follows reviewed");
+	REJ(&f, hx_stage(&FX_RS, 4, "shop-x", SVC_SHOP_REVIEWED),
+	    "region region-s may not review its application (region region-n's)");
+	OK(&f, hx_stage(&FX_RN, 5, "shop-x", SVC_SHOP_REVIEWED));
+	REJ(&f, hx_stage(&FX_HQ, 6, "shop-x", SVC_SHOP_APPROVED),
+	    "shop shop-x: stage is reviewed; approved follows tech_reviewed");
+	REJ(&f, hx_stage(&FX_HQ, 6, "shop-x", SVC_SHOP_PROBATION),
+	    "shop shop-x: stage is reviewed; probation follows approved");
+	REJ(&f, hx_assess(&FX_RN, 6, "shop-x", SVC_SHOP_OUTCOME_REGULAR),
+	    "only an enrolled shop (probation or regular) is assessed");
+	OK(&f, hx_stage(&FX_HQ, 7, "shop-x", SVC_SHOP_TECH_REVIEWED));
+	OK(&f, hx_stage(&FX_HQ, 8, "shop-x", SVC_SHOP_APPROVED));
+	CHECK_STR(h->agreement, "TY-2024-0001");
+	svc_change *e = hx(&FX_RN, 9, SVC_CK_SHOP_PUT, "shop-x");
+	e->u.shop_put.fields = SVC_SF_CONTACT | SVC_SF_TECHNICIAN;
+	FX_COPY(e->u.shop_put.contact, "0371-1234 5678");
+	FX_COPY(e->u.shop_put.tech_name, "钱工");
+	FX_COPY(e->u.shop_put.tech_qual, "中级");
+	OK(&f, e);
+	CHECK_STR(h->legal_name, "北城家电维修有限公司");
+	CHECK_STR(h->contact, "0371-1234 5678");
+	CHECK_INT(h->ntechnicians, 1);
+	e = hx(&FX_HQ, 10, SVC_CK_SHOP_PUT, "shop-x");
+	e->u.shop_put.fields = SVC_SF_TECHNICIAN;
+	FX_COPY(e->u.shop_put.tech_name, "孙工");
+	e->u.shop_put.tech_drop = true;
+	REJ(&f, e, "shop shop-x: technician 孙工 is not on record");
+	OK(&f, hx_stage(&FX_HQ, 11, "shop-x", SVC_SHOP_PROBATION));
+	CHECK_INT(h->stage, SVC_SHOP_PROBATION);
+	CHECK_INT(h->serial, 3);
+	CHECK(!h->direct);
+	OK(&f, hx_assess(&FX_RN, 12, "shop-x", SVC_SHOP_OUTCOME_NONE));
+	CHECK_INT(h->stage, SVC_SHOP_PROBATION);
+	OK(&f, hx_assess(&FX_HQ, 13, "shop-x", SVC_SHOP_OUTCOME_REGULAR));
+	CHECK_INT(h->stage, SVC_SHOP_REGULAR);
+	CHECK_INT(h->nassessed, 2);
+	REJ(&f, hx_assess(&FX_RN, 14, "shop-x", SVC_SHOP_OUTCOME_REGULAR),
+	    "shop shop-x: stage is regular; regular follows probation");
+	for (unsigned i = 0; i < SVC_SHOP_ASSESS_KEPT; i++)
+		OK(&f, hx_assess(&FX_RN, 15 + i, "shop-x", SVC_SHOP_OUTCOME_NONE));
+	CHECK_INT(h->nassessments, SVC_SHOP_ASSESS_KEPT);
+	CHECK_INT(h->nassessed, SVC_SHOP_ASSESS_KEPT + 2);
+	CHECK_STR(h->assessments[0].by, "region-n");
+	OK(&f, hx_assess(&FX_RN, 30, "shop-x", SVC_SHOP_OUTCOME_END));
+	CHECK_INT(h->stage, SVC_SHOP_ENDED);
+	CHECK_STR(h->reason, "考核不合格");
+
+	/* enrolled without the stages: HQ's probation names the region */
+	fold_state g = {0};
+	c = *hx_stage(&FX_HQ, 40, "shop-y", SVC_SHOP_PROBATION);
+	REJ(&g, &c, "shop shop-y: no record; stage probation needs the application first");
+	FX_COPY(c.u.shop_stage.region, "region-n");
+	OK(&g, &c);
+	CHECK(g.st.h.direct);
+	CHECK_STR(g.st.h.region, "region-n");
+	CHECK_INT(g.st.h.stage, SVC_SHOP_PROBATION);
+
+	/* a review that refuses ends the record */
+	fold_state r = {0};
+	OK(&r, hx_apply(&FX_RN, 50, "shop-z"));
+	c = *hx_stage(&FX_RN, 51, "shop-z", SVC_SHOP_REVIEWED);
+	c.u.shop_stage.refused = true;
+	FX_COPY(c.u.shop_stage.reason, "场地不符");
+	OK(&r, &c);
+	CHECK_INT(r.st.h.stage, SVC_SHOP_ENDED);
+	REJ(&r, hx_stage(&FX_HQ, 52, "shop-z", SVC_SHOP_TECH_REVIEWED),
+	    "shop shop-z: stage is ended; tech_reviewed follows reviewed");
+}
+
 int main(void)
 {
 	test_names();
@@ -3335,6 +3542,7 @@ int main(void)
 	test_override_rules();
 	test_customer();
 	test_complaint_rules();
+	test_shop_rules();
 	test_charge_rules();
 	test_claim_lines();
 	test_labor_rules();

@@ -661,6 +661,45 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 	c.u.ledger_deduct.fen = INT64_MIN;
 	FILL(c.u.ledger_deduct.reason, "扣");
 	put_change("longest-ledger-deduct", &c);
+	/* shops */
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_SHOP_PUT;
+	c.u.shop_put.apply = true;
+	c.u.shop_put.fields = UINT32_MAX;
+	FILL(c.u.shop_put.region, "r");
+	FILL(c.u.shop_put.legal_name, "𠀀");
+	FILL(c.u.shop_put.legal_rep, "王");
+	FILL(c.u.shop_put.address, "路");
+	FILL(c.u.shop_put.area, "区");
+	FILL(c.u.shop_put.contact, "9");
+	c.u.shop_put.type = UINT32_MAX;
+	FILL(c.u.shop_put.tech_name, "李");
+	FILL(c.u.shop_put.tech_qual, "级");
+	c.u.shop_put.tech_drop = true;
+	put_change("longest-shop-put", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_SHOP_STAGE;
+	c.u.shop_stage.stage = UINT32_MAX;
+	FILL(c.u.shop_stage.reason, "理");
+	FILL(c.u.shop_stage.agreement, "协");
+	c.u.shop_stage.valid_from = UINT32_MAX;
+	c.u.shop_stage.valid_to = UINT32_MAX;
+	FILL(c.u.shop_stage.region, "r");
+	c.u.shop_stage.serial = UINT64_MAX;
+	c.u.shop_stage.probation_until = UINT64_MAX;
+	c.u.shop_stage.refused = true;
+	put_change("longest-shop-stage", &c);
+	memset(&c.u, 0, sizeof c.u);
+	c.kind = SVC_CK_SHOP_ASSESS;
+	c.u.shop_assess.period = UINT32_MAX;
+	c.u.shop_assess.score = UINT32_MAX;
+	c.u.shop_assess.complaints = UINT32_MAX;
+	c.u.shop_assess.tickets = UINT32_MAX;
+	c.u.shop_assess.callback_pm = UINT32_MAX;
+	c.u.shop_assess.onsite_pm = UINT32_MAX;
+	c.u.shop_assess.outcome = UINT32_MAX;
+	FILL(c.u.shop_assess.reason, "考");
+	put_change("longest-shop-assess", &c);
 	{
 		static svc_policy pol;
 		uint8_t sbuf[SVC_STATE_MAX];
@@ -734,6 +773,23 @@ static void changes(fuzz_node net[FUZZ_NNODES])
 		y.confirmed = 1767400000000ULL;
 		MUST(svc_codec_statement_encode(&y, sbuf, sizeof sbuf, &slen));
 		put("state", sbuf, slen, "statement-Y-shop-01-01-2026-12");
+		/* shops */
+		static svc_shop sh;
+		snprintf(sh.id, sizeof sh.id, "H:shop-gz-0042");
+		snprintf(sh.shop, sizeof sh.shop, "shop-gz-0042");
+		snprintf(sh.region, sizeof sh.region, "region-south");
+		snprintf(sh.legal_name, sizeof sh.legal_name, "广州市天河区华信家电维修有限公司");
+		sh.type = SVC_SHOP_TYPE_SPECIAL;
+		sh.ntechnicians = 1;
+		snprintf(sh.technicians[0].name, sizeof sh.technicians[0].name, "陈师傅");
+		snprintf(sh.technicians[0].qualification, sizeof sh.technicians[0].qualification,
+		         "高级");
+		sh.stage = SVC_SHOP_PROBATION;
+		sh.nassessments = 1;
+		sh.assessments[0].period = 202701;
+		sh.assessments[0].score = 85;
+		MUST(svc_codec_shop_encode(&sh, sbuf, sizeof sbuf, &slen));
+		put("state", sbuf, slen, "shop-H-shop-gz-0042");
 	}
 
 	/* A real certificate (HQ's own, from its self record). */

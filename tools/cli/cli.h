@@ -312,6 +312,10 @@ int cli_part_returns(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_statement(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_ledger(const cli_ctx *ctx, int argc, char **argv);
 int cli_claim_pay_run(const cli_ctx *ctx, int argc, char **argv, const char *usage);
+/* shops (cli_shop.c): the command group and a shop record change's one-line
+ * summary. */
+int cli_cmd_shop(const cli_ctx *ctx, int argc, char **argv);
+void cli_shop_summary(const svc_change *c, char *out, size_t cap);
 
 /* Dispatch argv[1] among `subs` (NULL-terminated names with their
  * functions); prints `usage` for help or a missing/unknown subcommand. */

@@ -421,6 +421,12 @@ void cli_change_summary(const svc_change *c, char *out, size_t cap)
 		cli_oneline(text, sizeof text, c->u.ledger_deduct.reason, 60);
 		snprintf(out, cap, "deduct %s: %s", a, text);
 		break;
+	/* shops */
+	case SVC_CK_SHOP_PUT:
+	case SVC_CK_SHOP_STAGE:
+	case SVC_CK_SHOP_ASSESS:
+		cli_shop_summary(c, out, cap);
+		break;
 	default:
 		snprintf(out, cap, "%s", svc_change_kind_name(c->kind));
 		break;

@@ -166,15 +166,21 @@ static const char enroll_usage[] =
     "usage: svcsync [--dir DIR] enroll request --out REQ\n"
     "       svcsync [--dir DIR] enroll approve --request REQ --upstream NODE\n"
     "                           --endpoint tcp://HOST:PORT --out BUNDLE [--days N]\n"
+    "       svcsync [--dir DIR] enroll approve --renew NODE [--endpoint tcp://HOST:PORT]\n"
+    "                           [--days N] --out BUNDLE\n"
     "       svcsync [--dir DIR] enroll accept --bundle BUNDLE [--hq-key HEX]\n"
     "\n"
     "Enrollment in three steps, carried by files:\n"
     "  request  at the new node: write a request signed with the node's key\n"
     "  approve  at HQ: check the request, record the node's certificate and write\n"
     "           the bundle (certificate, HQ's key, the upstream's endpoint and key);\n"
-    "           --days sets the certificate's validity (default 730)\n"
+    "           --days sets the certificate's validity (default 730; a shop with an\n"
+    "           approved record gets its agreement's term and starts its probation)\n"
     "  accept   at the new node: verify the bundle and store it; --hq-key pins HQ's\n"
-    "           public key (64 hex digits, from 'svcsync id' at HQ)\n";
+    "           public key (64 hex digits, from 'svcsync id' at HQ)\n"
+    "Renewal: 'approve --renew NODE' re-issues an enrolled node's bundle (new\n"
+    "serial, same id, key and store; optionally a new upstream endpoint), and\n"
+    "'accept' takes it at the running node, no revocation, nothing lost.\n";
 
 static const char enroll_request_usage[] =
     "usage: svcsync [--dir DIR] enroll request --out REQ\n"
@@ -185,17 +191,32 @@ static const char enroll_request_usage[] =
 static const char enroll_approve_usage[] =
     "usage: svcsync [--dir DIR] enroll approve --request REQ --upstream NODE\n"
     "                           --endpoint tcp://HOST:PORT --out BUNDLE [--days N]\n"
+    "       svcsync [--dir DIR] enroll approve --renew NODE [--endpoint tcp://HOST:PORT]\n"
+    "                           [--days N] --out BUNDLE\n"
     "\n"
     "At HQ: check the request's signature, issue the node's certificate (recorded\n"
     "as a directory change) and write the signed bundle to BUNDLE. NODE is the\n"
-    "node it connects to (HQ, or a shop's region), listening at the endpoint.\n";
+    "node it connects to (HQ, or a shop's region), listening at the endpoint.\n"
+    "A shop with a record (svcsync shop --help) is enrolled at stage approved\n"
+    "only: its certificate runs to the end of its agreement and the record goes\n"
+    "to probation (policy probation_months, default 3). A shop without a record\n"
+    "gets one at probation, marked direct; --days (default 730) sets the term.\n"
+    "\n"
+    "--renew NODE re-issues the bundle of an enrolled node: a new certificate\n"
+    "(new serial; the old one superseded) for the same id, key, region and\n"
+    "upstream, valid for --days (default: a shop's agreement term, else 730).\n"
+    "--endpoint gives the upstream's new endpoint; without it the node keeps\n"
+    "its own. Refused for a node HQ does not know or has revoked.\n";
 
 static const char enroll_accept_usage[] =
     "usage: svcsync [--dir DIR] enroll accept --bundle BUNDLE [--hq-key HEX]\n"
     "\n"
     "At the new node: verify the bundle from HQ and store its certificate, HQ's\n"
     "public key and the upstream's endpoint and key. --hq-key refuses a bundle\n"
-    "signed by any other HQ key than HEX (64 hex digits).\n";
+    "signed by any other HQ key than HEX (64 hex digits).\n"
+    "At an enrolled node, a renewed bundle (enroll approve --renew) from the same\n"
+    "HQ with a newer serial replaces the certificate and, if it names one, the\n"
+    "upstream's endpoint; a running daemon reconnects there.\n";
 
 static int enroll_request(const cli_ctx *ctx, int argc, char **argv)
 {
@@ -226,6 +247,54 @@ static int enroll_request(const cli_ctx *ctx, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* enroll approve --renew NODE: a new bundle for an enrolled node. */
+static int enroll_renew(const cli_ctx *ctx, const cli_args *a)
+{
+	const char *node = cli_opt(a, "renew"), *out;
+	int64_t days = 0;
+	svc_store *s = NULL;
+	svc_keypair *kp = NULL;
+	uint8_t buf[SVC_ENROLL_MAX];
+	size_t len;
+	svc_cert cert;
+	out_file of;
+	int rc;
+	if (cli_opt(a, "request") || cli_opt(a, "upstream"))
+		return cli_usage(a, "--renew: takes no --request or --upstream (the directory's "
+		                    "entry is renewed)");
+	if ((rc = cli_need(a, "out", &out)) || (rc = cli_int(a, "days", &days, NULL)))
+		return rc;
+	if (days < 0 || days > 36500)
+		return cli_usage(a, "--days: %" PRId64 " is not between 1 and 36500", days);
+	if ((rc = cli_open(ctx, true, &s)))
+		return rc;
+	svc_approve_opts opts = {.endpoint = cli_opt(a, "endpoint"), .days = (unsigned)days};
+	rc = svc_identity_key(ctx->dir, &kp);
+	if (!rc)
+		rc = out_open(&of, out);
+	if (!rc) {
+		rc = svc_enroll_renew(s, kp, node, &opts, buf, sizeof buf, &len, &cert);
+		if (rc)
+			out_abort(&of);
+		else
+			rc = out_commit(&of, buf, len);
+	}
+	svc_keypair_destroy(&kp);
+	if (rc) {
+		svc_store_close(&s);
+		return cli_fail();
+	}
+	cli_done_write(ctx, &s);
+	char until[32];
+	cli_time(until, cert.not_after);
+	printf("renewed %s %s: certificate serial %" PRIu64 " valid until %s%s%s; bundle "
+	       "written to %s\n",
+	       svc_role_name(cert.role), cert.node, cert.serial, until,
+	       opts.endpoint ? ", upstream endpoint " : "", opts.endpoint ? opts.endpoint : "",
+	       out);
+	return CLI_OK;
+}
+
 static int enroll_approve(const cli_ctx *ctx, int argc, char **argv)
 {
 	cli_args a;
@@ -238,8 +307,12 @@ static int enroll_approve(const cli_ctx *ctx, int argc, char **argv)
 	svc_cert cert;
 	out_file of;
 	int rc = cli_parse(&a, "enroll approve", enroll_approve_usage,
-	                   "request= upstream= endpoint= out= days=", 0, argc, argv);
-	if (rc || (rc = cli_need(&a, "request", &req_path)) ||
+	                   "request= upstream= endpoint= out= days= renew=", 0, argc, argv);
+	if (rc)
+		return rc;
+	if (cli_opt(&a, "renew"))
+		return enroll_renew(ctx, &a);
+	if ((rc = cli_need(&a, "request", &req_path)) ||
 	    (rc = cli_need(&a, "upstream", &upstream)) ||
 	    (rc = cli_need(&a, "endpoint", &endpoint)) || (rc = cli_need(&a, "out", &out)) ||
 	    (rc = cli_int(&a, "days", &days, NULL)))
@@ -297,7 +370,8 @@ static int enroll_accept(const cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	if ((rc = cli_open(ctx, true, &s)))
 		return rc;
-	rc = svc_enroll_accept(s, bundle, len, hq_hex ? pin : NULL);
+	bool renewed = false;
+	rc = svc_enroll_accept_renewal(s, bundle, len, hq_hex ? pin : NULL, &renewed);
 	if (!rc)
 		rc = self_read(s, &self);
 	if (rc) {
@@ -305,8 +379,8 @@ static int enroll_accept(const cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	}
 	cli_done_write(ctx, &s);
-	printf("enrolled %s: upstream %s at %s, HQ %s\n", self.node, self.upstream, self.endpoint,
-	       self.hq_node);
+	printf("%s %s: upstream %s at %s, HQ %s\n", renewed ? "renewed" : "enrolled", self.node,
+	       self.upstream, self.endpoint, self.hq_node);
 	return CLI_OK;
 }
 

@@ -311,6 +311,7 @@ static const char policy_usage[] =
     "  old_part_days             30      days after a claim's approval to have its old\n"
     "                                    parts back at the region\n"
     "  pay_require_two           no      yes: the payer of a claim is not its approver\n"
+    "  probation_months          3       a newly enrolled shop's probation (1-24)\n"
     "\n"
     "A claim is held to the ceilings of the version its ticket was judged under.\n";
 

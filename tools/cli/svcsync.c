@@ -45,6 +45,8 @@ static const char usage[] =
     "  unit       product units: show, merge\n"
     "  queue      work queues: onsite, callbacks, complaints, samples\n"
     "  complaint  complaints: new, status, note, statement, list, show, queue\n"
+    "  shop       shop records and enrollment stages: apply, review, tech-review,\n"
+    "             approve, assess, edit, show, list\n"
     "  log        the changes in this store, newest first\n"
     "  node       the network directory: list, revoke (HQ)\n"
     "  status     this node, its daemon's links, backlogs and quarantine\n"
@@ -101,6 +103,8 @@ static const cli_sub commands[] = {
     /* the shop's ledger */
     {"statement", cli_cmd_statement},
     {"ledger", cli_cmd_ledger},
+    /* shops */
+    {"shop", cli_cmd_shop},
     {NULL, NULL},
 };
 
