@@ -514,9 +514,13 @@ int svc_rules_validate_ticket_policy(const svc_change *c, char *reason, size_t l
 	}
 	if (b->opened_on) {
 		SVC_TRY(svc_check_date("opened_on", b->opened_on, reason, len));
-		/* Every zone's date is within a day of UTC's. */
+		/* The desk takes the day from its wall clock, and the HLC is never
+		 * behind that clock, so the day is at most a day after the HLC's UTC
+		 * day (every zone's date is within a day of UTC's). There is no
+		 * bound the other way: a peer whose clock ran ahead pulls the HLC
+		 * forward by as much, and the desk's day stays the real one. */
 		uint64_t utc = svc_hlc_ms(c->hlc) / DAY_MS, d = days_of(b->opened_on);
-		if (d + 1 < utc || d > utc + 1)
+		if (d > utc + 1)
 			return svc_rules_fail(SVC_EINVAL, reason, len,
 			                      "opened_on: %" PRIu32
 			                      " is not the day the ticket was "
