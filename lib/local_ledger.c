@@ -137,9 +137,13 @@ static int statement_cb(const svc_statement *st, void *arg)
 /* The old-part facts of a claim's part lines, as this node holds them:
  * whether the catalog wants the old part back, and when the line's parts
  * were back at the region (accepted there, as many as it claims; the last
- * accepting receipt) or waived by HQ. */
-static int old_parts_of(svc_txn *t, svc_ledger_claim *c)
+ * accepting receipt) or waived by HQ; and the claim's deadline for them,
+ * the end of the due day as `part returns --outstanding` shows it. */
+static int old_parts_of(svc_txn *t, svc_ledger_claim *c, const svc_tz *tz, unsigned days)
 {
+	uint64_t back = 0;
+	if (c->decided && tz)
+		svc_rules_oldpart_due(tz, 1, c->decided, days, NULL, &back, &c->deadline);
 	for (uint32_t i = 0; i < c->nlines; i++) {
 		svc_ledger_line *l = &c->lines[i];
 		svc_catalog_item it;
@@ -174,7 +178,7 @@ int svc_local_ledger_load(svc_txn *t, const char *shop, uint64_t now, svc_local_
 {
 	struct gather g = {shop, out};
 	svc_policy *pol = malloc(sizeof *pol);
-	const svc_tz *tz;
+	const svc_tz *tz = NULL;
 	uint32_t today;
 	memset(out, 0, sizeof *out);
 	svc_ledger_init(&out->ledger);
@@ -192,7 +196,7 @@ int svc_local_ledger_load(svc_txn *t, const char *shop, uint64_t now, svc_local_
 	if (!rc)
 		rc = svc_fold_statement_each_shop(t, shop, statement_cb, &g);
 	for (size_t i = 0; !rc && i < out->nclaims; i++)
-		rc = old_parts_of(t, &out->claims[i]);
+		rc = old_parts_of(t, &out->claims[i], tz, days);
 	for (size_t i = 0; !rc && i < out->nclaims; i++)
 		rc = svc_ledger_add_claim(&out->ledger, &out->claims[i], days, now);
 	for (size_t i = 0; !rc && i < out->nstatements; i++)

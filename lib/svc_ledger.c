@@ -142,7 +142,8 @@ int svc_ledger_add_claim(svc_ledger *l, const svc_ledger_claim *c, unsigned old_
 		if (rc)
 			return rc;
 	}
-	uint64_t deadline = c->decided + (uint64_t)old_part_days * DAY_MS;
+	uint64_t deadline =
+	    c->deadline ? c->deadline : c->decided + (uint64_t)old_part_days * DAY_MS;
 	for (uint32_t i = 0; i < c->nlines && i < SVC_CLAIM_PARTS_MAX; i++) {
 		const svc_ledger_line *ln = &c->lines[i];
 		if (!ln->returnable || ln->amount <= 0)

@@ -57,6 +57,10 @@ typedef struct {
 	char pay_ref[SVC_REF_LEN]; /* its reference */
 	uint32_t nlines;
 	svc_ledger_line lines[SVC_CLAIM_PARTS_MAX];
+	/* when its old parts are due (ms): the end of the due day in the
+	 * network's zone (svc_rules_oldpart_due); 0: approval + old_part_days
+	 * days */
+	uint64_t deadline;
 } svc_ledger_claim;
 
 /* A claim's facts from its folded state: each part line at its approved
