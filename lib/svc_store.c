@@ -47,7 +47,7 @@
 #define MAP_INITIAL (64UL << 20)
 #define MAP_MAX (1UL << 40)
 
-_Static_assert(SVC_DB_COUNT_ <= 32, "svc_store.missing is a 32-bit mask of databases");
+_Static_assert(SVC_DB_COUNT_ <= 64, "svc_store.missing is a 64-bit mask of databases");
 
 static const char *const db_names[SVC_DB_COUNT_] = {
     "meta",
@@ -100,7 +100,7 @@ struct svc_store {
 	/* Databases a read-only open did not find: a store written before they
 	 * existed (the replay table; the fold's dependency index, indexes and
 	 * tallies). They read as empty until the first write creates them. */
-	uint32_t missing;
+	uint64_t missing;
 };
 
 #define ON_COMMIT_MAX 4
@@ -629,7 +629,7 @@ int svc_store_open(const char *dir, unsigned flags, svc_store **out)
 			 * stores were written with those before the replay
 			 * table: a later one missing from a store written by
 			 * an older version reads as empty. */
-			s->missing |= 1u << i;
+			s->missing |= UINT64_C(1) << i;
 			rc = 0;
 		}
 		if (rc) {
