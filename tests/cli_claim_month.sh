@@ -136,5 +136,9 @@ refused "a statement confirmed twice" 1 "already confirmed with invoice NO.0042 
 	shop-a statement confirm --shop shop-a --month "$MONTH" --invoice "NO.0043"
 wait_json $W hq 'j["confirmation"]["invoice"]' "NO.0042 发票" statement --shop shop-a --month "$MONTH"
 assert_eq "$(jget hq 'j["balance_fen"]' ledger --shop shop-a)" 0 "HQ owes shop-a nothing more"
+PAIDL='sorted((c["id"], c["paid"], c["pay_ref"]) for c in j)'
+WANTL=$(python3 -c "print(repr(sorted([('$C1', True, 'BANK-1'), ('$C2', True, 'HOLD-1'), ('$C3', False, '')])))")
+wait_json $W shop-a "$PAIDL" "$WANTL" claim list
+assert_match "$(sv shop-a claim list)" "$C1 .* paid " "claim list says paid"
 
 net_done

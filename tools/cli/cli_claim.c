@@ -368,10 +368,44 @@ static int list_cb(const svc_claim *c, void *arg)
 	return 0;
 }
 
-static void claim_row(cli_list *l, const svc_claim *c)
+/* The reference of the payment run that paid an approved claim, from the
+ * statement of its approval month (network zone), or NULL: a claim's
+ * payment is the statement's record, not the claim's. */
+static const char *paid_by_run(svc_txn *t, const svc_claim *c, char ref[SVC_REF_LEN])
 {
+	char when[32], agg[SVC_AGG_LEN];
+	unsigned y, m;
+	if ((c->status != SVC_CS_APPROVED && c->status != SVC_CS_PARTIAL) || !c->decided)
+		return NULL;
+	cli_time(when, c->decided);
+	if (sscanf(when, "%4u-%2u", &y, &m) != 2)
+		return NULL;
+	svc_rules_statement_agg(agg, c->shop, y * 100 + m);
+	svc_statement *st = malloc(sizeof *st);
+	const char *out = NULL;
+	if (st && svc_fold_statement_get(t, agg, st) == 0) {
+		for (uint32_t i = 0; i < st->npaid && i < SVC_STATEMENT_PAID_MAX && !out; i++)
+			if (strcmp(st->paid[i].claim, c->id) == 0 && st->paid[i].run < st->nruns &&
+			    st->paid[i].run < SVC_STATEMENT_RUNS_MAX) {
+				snprintf(ref, SVC_REF_LEN, "%s", st->runs[st->paid[i].run].ref);
+				out = ref;
+			}
+	}
+	svc_errclear();
+	free(st);
+	return out;
+}
+
+static void claim_row(svc_txn *t, cli_list *l, const svc_claim *c)
+{
+	char ref[SVC_REF_LEN];
+	const char *paid = paid_by_run(t, c, ref);
 	if (cli_list_json(l)) {
-		cli_list_obj(l, cli_json_claim(c));
+		json_t *o = cli_json_claim(c);
+		if (paid) /* as a claim paid by the older per-claim action has it */
+			json_object_set_new(o, "pay_ref", json_string(paid));
+		json_object_set_new(o, "paid", json_boolean(paid || c->status == SVC_CS_PAID));
+		cli_list_obj(l, o);
 		return;
 	}
 	char rev[16], total[32], approved[32], submitted[32];
@@ -389,9 +423,11 @@ static void claim_row(cli_list *l, const svc_claim *c)
 	for (uint32_t i = 0; i < n; i++)
 		flags |= v[i].flags;
 	svc_claim_flags_fmt(f, flags);
-	const char *cells[] = {c->id, c->ticket, c->shop,  svc_claim_status_name(c->status),
-	                       rev,   total,     approved, submitted,
-	                       f};
+	/* paid by a run: the claim's own status stays what HQ decided */
+	const char *cells[] = {
+	    c->id, c->ticket, c->shop,  paid ? "paid" : svc_claim_status_name(c->status),
+	    rev,   total,     approved, submitted,
+	    f};
 	cli_list_row(l, cells);
 }
 
@@ -400,7 +436,7 @@ static void claim_row_id(svc_txn *t, const char *id, cli_list *l, void *arg)
 	svc_claim c;
 	(void)arg;
 	if (svc_fold_claim_get(t, id, &c) == 0)
-		claim_row(l, &c);
+		claim_row(t, l, &c);
 }
 
 static int claim_collect(svc_store *s, svc_txn *t, cli_ids *ids, void *arg)
