@@ -603,6 +603,17 @@ static void peer_resend(struct peer *p, uint64_t now)
 	send_msg(p, &e);
 }
 
+/* A send to a downstream peer whose connection just ended (an ACK or a
+ * batch racing its disconnection): not a fault, and down_gone follows and
+ * logs the link going down; logged at debug level only. */
+static bool gone_below(struct peer *p, int rc, char *tag, size_t cap)
+{
+	if (rc != SVC_ENET || p->up)
+		return false;
+	svc_log(SVC_LOG_DEBUG, peer_tag(p, tag, cap), "%s", svc_errmsg());
+	return true;
+}
+
 static void on_message(struct peer *p, const uint8_t *data, size_t len)
 {
 	svc_msg m;
@@ -671,12 +682,8 @@ static void on_message(struct peer *p, const uint8_t *data, size_t len)
 	}
 	if (rc == SVC_ENOSPACE)
 		return; /* logged once by svc_daemon_disk_fail; the peer is asked again later */
-	if (rc == SVC_ENET && !p->up) {
-		/* The peer's connection ended under us (an ACK to a peer that
-		 * is gone): down_gone follows and says so. */
-		svc_log(SVC_LOG_DEBUG, peer_tag(p, tag, sizeof tag), "%s", svc_errmsg());
+	if (gone_below(p, rc, tag, sizeof tag))
 		return;
-	}
 	if (rc) {
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "%s", svc_errmsg());
 		peer_resend(p, now);
@@ -807,7 +814,7 @@ static void pump_one(struct peer *p, uint64_t now)
 	int rc = svc_link_handle(&p->link, SVC_EV_WORK, NULL, now);
 	/* Local changes that could not be signed for lack of space were
 	 * logged once by svc_daemon_disk_fail. */
-	if (rc && rc != SVC_ENOSPACE)
+	if (rc && rc != SVC_ENOSPACE && !gone_below(p, rc, tag, sizeof tag))
 		svc_log(SVC_LOG_WARN, peer_tag(p, tag, sizeof tag), "%s", svc_errmsg());
 }
 
