@@ -34,16 +34,6 @@ net_shop shop-a region-e
 start_all
 wait_json $W shop-a '"shop-a" in [n["node"] for n in j]' True node list
 
-refused() { # WHAT CODE REGEX NODE ARGS...: exit CODE, one line matching REGEX, nothing stored
-	local what=$1 code=$2 re=$3 n=$4 err rc=0 before
-	shift 4
-	before=$(lsn "$n")
-	err=$(timeout 60 "$S" --dir "$T/$n" "$@" 2>&1 >/dev/null) || rc=$?
-	assert_eq "$rc" "$code" "$what: exit status"
-	assert_eq "$(printf '%s\n' "$err" | wc -l)" 1 "$what: one line"
-	assert_match "$err" "$re" "$what"
-	assert_eq "$(lsn "$n")" "$before" "$what: nothing stored"
-}
 stage() { jget "$1" 'j["stage"]' shop show "$2"; }
 
 section "a shop enrolled the old way has a record at probation, direct"

@@ -197,6 +197,19 @@ svq() {
 }
 
 # py 'EXPRESSION over j' with JSON on stdin.
+# refused WHAT CODE REGEX NODE ARGS...: svcsync ARGS at NODE exits CODE with
+# one line on stderr matching REGEX, and the node's store is unchanged.
+refused() {
+	local what=$1 code=$2 re=$3 n=$4 err rc=0 before
+	shift 4
+	before=$(lsn "$n")
+	err=$(timeout 60 "$S" --dir "$T/$n" "$@" 2>&1 >/dev/null) || rc=$?
+	assert_eq "$rc" "$code" "$what: exit status"
+	assert_eq "$(printf '%s\n' "$err" | wc -l)" 1 "$what: one line"
+	assert_match "$err" "$re" "$what"
+	assert_eq "$(lsn "$n")" "$before" "$what: nothing stored"
+}
+
 py() { python3 -c "import json,sys; j=json.load(sys.stdin); print(($1))"; }
 
 # jget NAME PY-EXPR SVCSYNC-ARGS...: run svcsync --json on NAME, evaluate.
